@@ -187,6 +187,7 @@ def _to_code(value: Any) -> str:
 Code = Annotated[str, BeforeValidator(_to_code), WithJsonSchema({"type": "string", "maxLength": 64})]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Text = Annotated[str, Field(min_length=1)]
+Level = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Source = Annotated[str, Field(min_length=1, max_length=300)]
 
 
@@ -360,14 +361,14 @@ class Strategy(Model):
     adopted: Adoption | None = None
     status: StrategyStatus
     source: SourceDocument
-    levels: dict[Slug, LevelLabel] = Field(
+    levels: dict[Level, LevelLabel] = Field(
         {}, description="Labels for the node levels this strategy uses, e.g. goal: {sl: Strateški cilj}"
     )
 
 
 class Node(Model):
     code: Code
-    level: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+    level: Level
     title: Text
     title_en: str | None = None
     description: str | None = None

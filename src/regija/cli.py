@@ -1,0 +1,41 @@
+"""The `regija` command: Django management commands under short names.
+
+    regija up [--port N]          create and fill the database if needed, then serve
+    regija import FILE…           validate and load strategy files
+    regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
+    regija check                  consistency report of the loaded data
+    regija schema                 print the JSON Schema of the strategy file format
+    regija createsuperuser …      and every other Django management command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    "import": "import_strategies",
+    "export": "export_strategy",
+    "check": "consistency",
+    "schema": "strategy_schema",
+    "django-check": "check",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
+    from django.core.management import execute_from_command_line
+
+    if len(argv) < 2 or argv[1] in ("-h", "--help", "help"):
+        print(__doc__.strip())
+        if len(argv) >= 2:
+            return
+        sys.exit(2)
+    argv[0] = "regija"
+    argv[1] = ALIASES.get(argv[1], argv[1])
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from regija.interchange.importer import import_files
+from regija.interchange.reader import InvalidFile
+from regija.strategies.models import Strategy
+
+
+class Command(BaseCommand):
+    help = "Prepare the database (migrate, load the demo strategies when empty) and serve on 127.0.0.1."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, port, host, no_serve, threads, **options):
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"database ready ({settings.DATABASES['default']['NAME']})")
+        if not Strategy.objects.exists():
+            files = sorted(Path(settings.SEED_DIR).glob("*.yaml"))
+            if not files:
+                self.stdout.write(f"no strategy files in {settings.SEED_DIR}; starting empty")
+            else:
+                try:
+                    results = import_files(files)
+                except InvalidFile as exc:
+                    raise CommandError(f"the demo data could not be loaded:\n{exc}") from None
+                for result in results:
+                    self.stdout.write(f"loaded {result.slug}")
+        if no_serve:
+            return
+        from waitress import serve
+
+        from regija.wsgi import application
+
+        self.stdout.write(f"Regija is running at http://{host}:{port}/  (stop with Ctrl+C)")
+        self.stdout.write("Staff sign-in: create a user with `regija createsuperuser`, then open /admin/")
+        serve(application, host=host, port=port, threads=threads, ident="regija")

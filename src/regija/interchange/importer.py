@@ -1,0 +1,648 @@
+"""Loading strategy files into the database: validate everything, write in one transaction, update by codes.
+
+Each file is read, validated and written in turn inside a single transaction, so memory holds one
+file at a time however many are imported; if any file has a problem the whole run is rolled back
+and every problem of every file is reported. Rows are matched by their codes, so importing the
+same file again changes nothing and an edited file changes only what was edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from regija.core.models import Organisation
+from regija.projects.models import (
+    Allocation,
+    BudgetLine,
+    Fund,
+    Partner,
+    Payment,
+    Project,
+    StatedFigure,
+)
+from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Observation, Strategy
+
+from . import schema as s
+from .reader import InvalidFile, Known, Problem, check_references, parse_text, read_file, walk_nodes
+
+BATCH = 2000
+
+
+@dataclasses.dataclass
+class ImportResult:
+    file: str
+    slug: str
+    created: Counter = dataclasses.field(default_factory=Counter)
+    updated: Counter = dataclasses.field(default_factory=Counter)
+    deleted: Counter = dataclasses.field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(+self.created or +self.updated or +self.deleted)
+
+    @property
+    def entities(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values())
+
+    def summary(self) -> str:
+        if not self.changed:
+            return f"{self.slug}: unchanged ({self.file})"
+        parts = []
+        for label, counter in (("created", self.created), ("updated", self.updated), ("deleted", self.deleted)):
+            items = ", ".join(f"{n} {name}" for name, n in counter.items() if n)
+            if items:
+                parts.append(f"{label} {items}")
+        return f"{self.slug}: " + "; ".join(parts) + f" ({self.file})"
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[ImportResult]:
+    """Validate and load the files; raise InvalidFile (with every problem) and write nothing on error."""
+    pending = [str(p) for p in paths]
+    results: list[ImportResult] = []
+    problems: list[Problem] = []
+    try:
+        with transaction.atomic():
+            # A file may point at a strategy that a later file in the same run defines: such a file
+            # is retried after the others until a round makes no progress.
+            while pending:
+                deferred: list[tuple[str, list[Problem]]] = []
+                for path in pending:
+                    try:
+                        results.append(_import_one(path, write=not problems))
+                    except InvalidFile as exc:
+                        if all(_is_missing_strategy(p) for p in exc.problems):
+                            deferred.append((path, exc.problems))
+                        else:
+                            problems.extend(exc.problems)
+                if len(deferred) == len(pending):
+                    for _, file_problems in deferred:
+                        problems.extend(file_problems)
+                    break
+                pending = [path for path, _ in deferred]
+            if problems:
+                raise InvalidFile(problems)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return results
+
+
+def import_text(text: str, filename: str = "<text>") -> ImportResult:
+    """Import one document given as text (used by tests and the API)."""
+    with transaction.atomic():
+        doc = parse_text(text, filename)
+        return _Writer(doc, filename, text).run()
+
+
+def _is_missing_strategy(problem: Problem) -> bool:
+    return problem.message.startswith("strategy ") and "is not loaded" in problem.message
+
+
+def _import_one(path: str, *, write: bool) -> ImportResult:
+    doc, text = read_file(path)
+    writer = _Writer(doc, path, text)
+    if not write:
+        writer.check()
+        return ImportResult(path, doc.strategy.slug)
+    return writer.run()
+
+
+def _blank(value) -> str:
+    return "" if value is None else value
+
+
+class _Writer:
+    """Writes one validated document, diffing against what is stored."""
+
+    def __init__(self, doc: s.StrategyFile, filename: str, text: str):
+        self.doc = doc
+        self.filename = filename
+        self.text = text
+        self.result = ImportResult(filename, doc.strategy.slug)
+
+    # --- validation against the database ---------------------------------------------------------
+
+    def check(self) -> None:
+        known = Known(
+            organisations=set(Organisation.objects.values_list("slug", flat=True)),
+            funds=set(Fund.objects.values_list("code", flat=True)),
+            strategy_nodes=self._stored_codes,
+        )
+        check_references(self.doc, self.filename, self.text, known)
+
+    @staticmethod
+    def _stored_codes(slug: str) -> set[str] | None:
+        strategy = Strategy.objects.filter(slug=slug).first()
+        if strategy is None:
+            return None
+        return set(strategy.nodes.values_list("code", flat=True))
+
+    def _fail(self, path: tuple, message: str) -> None:
+        from .reader import LineFinder, _path_text
+
+        raise InvalidFile([Problem(self.filename, LineFinder(self.text).line(path), _path_text(path), message)])
+
+    # --- generic diff ----------------------------------------------------------------------------
+
+    def _sync(self, model: type[Model], name: str, existing: dict, desired: list[tuple[object, dict]]) -> dict:
+        """Create, update or delete rows of ``model`` so that they match ``desired`` (key, attnames)."""
+        by_key = {}
+        to_create = []
+        to_update = []
+        changed_fields: set[str] = set()
+        for key, fields in desired:
+            obj = existing.pop(key, None)
+            if obj is None:
+                obj = model(**fields)
+                to_create.append(obj)
+            else:
+                diff = [f for f, v in fields.items() if getattr(obj, f) != v]
+                if diff:
+                    for f in diff:
+                        setattr(obj, f, fields[f])
+                    to_update.append(obj)
+                    changed_fields.update(diff)
+            by_key[key] = obj
+        if existing:
+            pks = [o.pk for o in existing.values()]
+            for i in range(0, len(pks), BATCH):
+                model.objects.filter(pk__in=pks[i : i + BATCH]).delete()
+            self.result.deleted[name] += len(pks)
+        if to_create:
+            model.objects.bulk_create(to_create, batch_size=BATCH)
+            self.result.created[name] += len(to_create)
+        if to_update:
+            model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=500)
+            self.result.updated[name] += len(to_update)
+        return by_key
+
+    def _sync_links(self, through: type[Model], name: str, left: str, right: str, existing: set, desired: set) -> None:
+        """Make a many-to-many table hold exactly ``desired`` (pairs of ids) among ``existing``."""
+        stale = existing - desired
+        fresh = desired - existing
+        for pair in stale:
+            through.objects.filter(**{left: pair[0], right: pair[1]}).delete()
+        if stale:
+            self.result.deleted[name] += len(stale)
+        if fresh:
+            through.objects.bulk_create([through(**{left: a, right: b}) for a, b in fresh], batch_size=BATCH)
+            self.result.created[name] += len(fresh)
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def run(self) -> ImportResult:
+        self.check()
+        doc = self.doc
+        self.orgs = self._organisations()
+        self.funds = self._funds()
+        self.strategy = self._strategy()
+        self.nodes = self._nodes()
+        self._alignments()
+        self._allocations()
+        self._indicators()
+        self._projects()
+        self._stated()
+        if self.result.changed:
+            Strategy.objects.filter(pk=self.strategy.pk).update(imported_at=timezone.now())
+        del doc
+        return self.result
+
+    def _organisations(self) -> dict[str, int]:
+        slugs = [o.slug for o in self.doc.organisations]
+        existing = {o.slug: o for o in Organisation.objects.filter(slug__in=slugs)}
+        desired = []
+        for o in self.doc.organisations:
+            desired.append(
+                (
+                    o.slug,
+                    dict(
+                        slug=o.slug,
+                        name=o.name,
+                        short_name=_blank(o.short_name),
+                        kind=o.kind.value,
+                        country=o.country,
+                        registration_number=_blank(o.registration_number),
+                        website=_blank(o.website),
+                        address=_blank(o.address),
+                        lat=o.lat,
+                        lon=o.lon,
+                        source=_blank(o.source),
+                    ),
+                )
+            )
+        # organisations are shared: one file never deletes another's, so nothing stale is removed here
+        self._sync(Organisation, "organisations", {}, [d for d in desired if d[0] not in existing])
+        self._update_existing(Organisation, "organisations", existing, desired)
+        ids = dict(Organisation.objects.values_list("slug", "id"))
+        parents = []
+        for o in self.doc.organisations:
+            parent_id = ids.get(o.parent) if o.parent else None
+            parents.append((o.slug, parent_id))
+        stored = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "parent_id"))
+        for slug, parent_id in parents:
+            if stored.get(slug) != parent_id:
+                Organisation.objects.filter(slug=slug).update(parent_id=parent_id)
+                self.result.updated["organisations"] += 1
+        return ids
+
+    def _update_existing(self, model, name, existing: dict, desired: list) -> None:
+        to_update = []
+        fields_changed: set[str] = set()
+        for key, fields in desired:
+            obj = existing.get(key)
+            if obj is None:
+                continue
+            diff = [f for f, v in fields.items() if getattr(obj, f) != v]
+            if diff:
+                for f in diff:
+                    setattr(obj, f, fields[f])
+                to_update.append(obj)
+                fields_changed.update(diff)
+        if to_update:
+            model.objects.bulk_update(to_update, sorted(fields_changed), batch_size=500)
+            self.result.updated[name] += len(to_update)
+
+    def _funds(self) -> dict[str, int]:
+        codes = [f.code for f in self.doc.funds]
+        existing = {f.code: f for f in Fund.objects.filter(code__in=codes)}
+        desired = [
+            (f.code, dict(code=f.code, name=f.name, name_en=_blank(f.name_en), source=_blank(f.source)))
+            for f in self.doc.funds
+        ]
+        self._sync(Fund, "funds", {}, [d for d in desired if d[0] not in existing])
+        self._update_existing(Fund, "funds", existing, desired)
+        return dict(Fund.objects.values_list("code", "id"))
+
+    def _strategy(self) -> Strategy:
+        st = self.doc.strategy
+        fields = dict(
+            slug=st.slug,
+            title=st.title,
+            title_en=_blank(st.title_en),
+            description=_blank(st.description),
+            territory=list(st.territory),
+            period_start=_blank(st.period.start),
+            period_end=_blank(st.period.end),
+            adopted_on=st.adopted.date if st.adopted else None,
+            adopted_by=_blank(st.adopted.body) if st.adopted else "",
+            status=st.status.value,
+            source_title=st.source.title,
+            source_reference=_blank(st.source.reference),
+            source_url=_blank(st.source.url),
+            source_published=_blank(st.source.published),
+            levels={k: v.model_dump(exclude_none=True) for k, v in st.levels.items()},
+        )
+        existing = {o.slug: o for o in Strategy.objects.filter(slug=st.slug)}
+        strategy = self._sync(Strategy, "strategies", {}, [(st.slug, fields)] if not existing else [])
+        self._update_existing(Strategy, "strategies", existing, [(st.slug, fields)])
+        strategy = existing.get(st.slug) or strategy[st.slug]
+        owners = {self.orgs[o] for o in st.owners}
+        through = Strategy.owners.through
+        stored = set(through.objects.filter(strategy_id=strategy.pk).values_list("strategy_id", "organisation_id"))
+        self._sync_links(through, "owners", "strategy_id", "organisation_id", stored, {(strategy.pk, o) for o in owners})
+        return strategy
+
+    def _nodes(self) -> dict[str, Node]:
+        existing = {n.code: n for n in Node.objects.filter(strategy=self.strategy)}
+        ordered = list(walk_nodes(self.doc.nodes))
+        kept = {node.code for node, _, _ in ordered}
+        removed = [n.pk for code, n in existing.items() if code not in kept]
+        if removed:
+            self._refuse_if_referenced(removed)
+        # Walk depth by depth so that every parent has an id before its children are written.
+        paths: dict[str, str] = {}
+        sibling_index: Counter = Counter()
+        by_depth: dict[int, list] = {}
+        for node, parent, _ in ordered:
+            parent_code = parent.code if parent else None
+            order = sibling_index[parent_code]
+            sibling_index[parent_code] += 1
+            paths[node.code] = (paths[parent_code] if parent_code else "") + str(order).zfill(PATH_STEP)
+            by_depth.setdefault(len(paths[node.code]) // PATH_STEP - 1, []).append((node, parent_code, order))
+        result: dict[str, Node] = {}
+        # Delete stale nodes first so that their codes and paths are free.
+        self._sync(Node, "nodes", {c: existing.pop(c) for c in list(existing) if c not in kept}, [])
+        for depth in sorted(by_depth):
+            desired = []
+            for node, parent_code, order in by_depth[depth]:
+                desired.append(
+                    (
+                        node.code,
+                        dict(
+                            strategy_id=self.strategy.pk,
+                            parent_id=result[parent_code].pk if parent_code else None,
+                            code=node.code,
+                            level=node.level,
+                            title=node.title,
+                            title_en=_blank(node.title_en),
+                            description=_blank(node.description),
+                            order=order,
+                            path=paths[node.code],
+                            depth=depth,
+                            planned_amount=node.planned_amount,
+                            planned_projects=node.planned_projects,
+                            source=_blank(node.source),
+                        ),
+                    )
+                )
+            part = {code: existing.pop(code) for code, _ in desired if code in existing}
+            result.update(self._sync(Node, "nodes", part, desired))
+        through = Node.responsible.through
+        stored = set(
+            through.objects.filter(node__strategy=self.strategy).values_list("node_id", "organisation_id")
+        )
+        wanted = {(result[n.code].pk, self.orgs[o]) for n, _, _ in ordered for o in n.responsible}
+        self._sync_links(through, "responsible", "node_id", "organisation_id", stored, wanted)
+        return result
+
+    def _refuse_if_referenced(self, node_ids: list[int]) -> None:
+        """A node another strategy links to cannot silently disappear with its links."""
+        outside_links = (
+            Alignment.objects.filter(target_node_id__in=node_ids)
+            .exclude(declared_in=self.strategy)
+            .select_related("declared_in", "target_node")[:5]
+        )
+        problems = [
+            Problem(
+                self.filename, None, "nodes",
+                f"node {a.target_node.code!r} is no longer in the file, but strategy "
+                f"{a.declared_in.slug!r} links to it; change that strategy first",
+            )
+            for a in outside_links
+        ]
+        through = Project.nodes.through
+        outside_projects = (
+            through.objects.filter(node_id__in=node_ids)
+            .exclude(project__strategy=self.strategy)
+            .select_related("node", "project__strategy")[:5]
+        )
+        problems += [
+            Problem(
+                self.filename, None, "nodes",
+                f"node {t.node.code!r} is no longer in the file, but project {t.project.code!r} of strategy "
+                f"{t.project.strategy.slug!r} is linked to it; change that strategy first",
+            )
+            for t in outside_projects
+        ]
+        if problems:
+            raise InvalidFile(problems)
+
+    def _ref_id(self, ref) -> int:
+        if isinstance(ref, s.NodeRef) and ref.strategy != self.strategy.slug:
+            return Node.objects.values_list("id", flat=True).get(strategy__slug=ref.strategy, code=ref.code)
+        code = ref.code if isinstance(ref, s.NodeRef) else ref
+        return self.nodes[code].pk
+
+    def _alignments(self) -> None:
+        existing = {
+            (a.source_node_id, a.target_node_id, a.type): a
+            for a in Alignment.objects.filter(declared_in=self.strategy)
+        }
+        desired = []
+        for a in self.doc.alignments:
+            key = (self._ref_id(a.from_), self._ref_id(a.to), a.type.value)
+            desired.append(
+                (
+                    key,
+                    dict(
+                        declared_in_id=self.strategy.pk,
+                        source_node_id=key[0],
+                        target_node_id=key[1],
+                        type=key[2],
+                        note=_blank(a.note),
+                        sources=a.sources(),
+                    ),
+                )
+            )
+        self._sync(Alignment, "alignments", existing, desired)
+
+    def _allocations(self) -> None:
+        existing = {
+            (a.fund_id, a.owner_id, a.period): a for a in Allocation.objects.filter(declared_in=self.strategy)
+        }
+        desired = []
+        for i, f in enumerate(self.doc.funds):
+            for j, a in enumerate(f.allocations):
+                key = (self.funds[f.code], self.orgs[a.owner], _blank(a.period))
+                other = (
+                    Allocation.objects.filter(fund_id=key[0], owner_id=key[1], period=key[2])
+                    .exclude(declared_in=self.strategy)
+                    .select_related("declared_in")
+                    .first()
+                    if key not in existing
+                    else None
+                )
+                if other is not None:
+                    self._fail(
+                        ("funds", i, "allocations", j),
+                        f"this allocation ({f.code}, {a.owner}, {a.period or 'no period'}) is already "
+                        f"declared by strategy {other.declared_in.slug!r}",
+                    )
+                desired.append(
+                    (
+                        key,
+                        dict(
+                            declared_in_id=self.strategy.pk,
+                            fund_id=key[0],
+                            owner_id=key[1],
+                            period=key[2],
+                            amount=a.amount,
+                            used_share=a.used_share,
+                            used_by=a.used_by,
+                            note=_blank(a.note),
+                            source=_blank(a.source),
+                        ),
+                    )
+                )
+        self._sync(Allocation, "allocations", existing, desired)
+
+    def _indicators(self) -> None:
+        existing = {i.code: i for i in Indicator.objects.filter(strategy=self.strategy)}
+        desired = []
+        for order, ind in enumerate(self.doc.indicators):
+            desired.append(
+                (
+                    ind.code,
+                    dict(
+                        strategy_id=self.strategy.pk,
+                        node_id=self.nodes[ind.node].pk,
+                        code=ind.code,
+                        name=ind.name,
+                        effect=_blank(ind.effect),
+                        unit=ind.unit,
+                        direction=ind.direction.value,
+                        data_source=_blank(ind.data_source),
+                        baseline_value=ind.baseline.value if ind.baseline else None,
+                        baseline_date=ind.baseline.date if ind.baseline else None,
+                        target_value=ind.target.value if ind.target else None,
+                        target_date=ind.target.date if ind.target else None,
+                        note=_blank(ind.note),
+                        source=_blank(ind.source),
+                        order=order,
+                    ),
+                )
+            )
+        indicators = self._sync(Indicator, "indicators", existing, desired)
+        existing_obs = {
+            (o.indicator_id, o.date): o for o in Observation.objects.filter(indicator__strategy=self.strategy)
+        }
+        desired_obs = []
+        for ind in self.doc.indicators:
+            ind_id = indicators[ind.code].pk
+            for o in ind.observations:
+                desired_obs.append(
+                    (
+                        (ind_id, o.date),
+                        dict(indicator_id=ind_id, date=o.date, value=o.value, source=_blank(o.source), note=_blank(o.note)),
+                    )
+                )
+        self._sync(Observation, "observations", existing_obs, desired_obs)
+
+    def _projects(self) -> None:
+        existing = {p.code: p for p in Project.objects.filter(strategy=self.strategy)}
+        desired = []
+        for order, p in enumerate(self.doc.projects):
+            loc = p.location or s.Location()
+            ins = p.instrument
+            desired.append(
+                (
+                    p.code,
+                    dict(
+                        strategy_id=self.strategy.pk,
+                        code=p.code,
+                        title=p.title,
+                        title_en=_blank(p.title_en),
+                        description=_blank(p.description),
+                        holder_id=self.orgs[p.holder] if p.holder else None,
+                        status=p.status.value,
+                        start=_blank(p.start),
+                        end=_blank(p.end),
+                        location_name=_blank(loc.name),
+                        municipality=_blank(loc.municipality),
+                        lat=loc.lat,
+                        lon=loc.lon,
+                        instrument_kind=ins.kind if ins else "",
+                        instrument_number=_blank(ins.number) if ins else "",
+                        instrument_date=ins.date if ins else None,
+                        instrument_issuer=_blank(ins.issuer) if ins else "",
+                        note=_blank(p.note),
+                        source=_blank(p.source),
+                        order=order,
+                    ),
+                )
+            )
+        projects = self._sync(Project, "projects", existing, desired)
+        ids = {code: obj.pk for code, obj in projects.items()}
+
+        through = Project.nodes.through
+        stored = set(through.objects.filter(project__strategy=self.strategy).values_list("project_id", "node_id"))
+        wanted = {(ids[p.code], self._ref_id(ref)) for p in self.doc.projects for ref in p.nodes}
+        self._sync_links(through, "project links", "project_id", "node_id", stored, wanted)
+
+        scope = dict(project__strategy=self.strategy)
+        self._sync(
+            Partner,
+            "partners",
+            {(o.project_id, o.organisation_id): o for o in Partner.objects.filter(**scope)},
+            [
+                (
+                    (ids[p.code], self.orgs[pt.organisation]),
+                    dict(
+                        project_id=ids[p.code],
+                        organisation_id=self.orgs[pt.organisation],
+                        role=pt.role,
+                        budget_share=pt.budget_share,
+                        order=j,
+                    ),
+                )
+                for p in self.doc.projects
+                for j, pt in enumerate(p.partners)
+            ],
+        )
+        self._sync(
+            BudgetLine,
+            "budget lines",
+            {(o.project_id, o.order): o for o in BudgetLine.objects.filter(**scope)},
+            [
+                (
+                    (ids[p.code], j),
+                    dict(
+                        project_id=ids[p.code],
+                        fund_id=self.funds[b.fund],
+                        amount=b.amount,
+                        secured=b.secured.value,
+                        secured_amount=b.secured_amount,
+                        note=_blank(b.note),
+                        source=_blank(b.source),
+                        order=j,
+                    ),
+                )
+                for p in self.doc.projects
+                for j, b in enumerate(p.budget)
+            ],
+        )
+        self._sync(
+            Payment,
+            "payments",
+            {(o.project_id, o.order): o for o in Payment.objects.filter(**scope)},
+            [
+                (
+                    (ids[p.code], j),
+                    dict(
+                        project_id=ids[p.code],
+                        fund_id=self.funds[pay.fund or p.budget[0].fund],
+                        label=pay.label,
+                        amount=pay.amount,
+                        date=pay.date,
+                        state=pay.state.value,
+                        note=_blank(pay.note),
+                        order=j,
+                    ),
+                )
+                for p in self.doc.projects
+                for j, pay in enumerate(p.payments)
+            ],
+        )
+
+    def _stated(self) -> None:
+        existing = {o.order: o for o in StatedFigure.objects.filter(strategy=self.strategy)}
+        desired = []
+        for order, st in enumerate(self.doc.stated):
+            what = st.what.value
+            desired.append(
+                (
+                    order,
+                    dict(
+                        strategy_id=self.strategy.pk,
+                        label=st.label,
+                        what=what,
+                        scope_node_id=self.nodes[st.scope.node].pk if st.scope.node else None,
+                        scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
+                        scope_level=_blank(st.scope.level),
+                        scope_status=[x.value for x in st.scope.status],
+                        amount=st.value if what in ("total", "secured", "unsecured", "paid", "claimed") else None,
+                        count=st.value if what in ("projects", "nodes") else None,
+                        date=st.value if what in ("target_date", "observation_date") else None,
+                        source=_blank(st.source),
+                        order=order,
+                    ),
+                )
+            )
+        self._sync(StatedFigure, "stated figures", existing, desired)
+
+
+def uses_returning() -> bool:
+    """bulk_create must hand back primary keys for the node tree to be written level by level."""
+    return connection.features.can_return_rows_from_bulk_insert

@@ -1,0 +1,231 @@
+"""Funds and their allocations; projects with partners, budget lines by fund and payments; stated figures."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regija.core.models import Organisation
+from regija.core.money import MoneyField
+from regija.strategies.models import Node, Strategy
+
+
+class Fund(models.Model):
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    name_en = models.CharField(_("name in English"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Allocation(models.Model):
+    """Money a fund sets aside for an owner (region, LAS, municipality) in a programme period."""
+
+    declared_in = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="declared_allocations")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="allocations")
+    owner = models.ForeignKey(Organisation, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="allocations")
+    period = models.CharField(_("programme period"), max_length=9, blank=True)
+    amount = MoneyField(_("amount"))
+    used_share = models.DecimalField(_("stated share used"), max_digits=7, decimal_places=6, null=True, blank=True)
+    used_by = models.DateField(_("used by"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("fund allocation")
+        verbose_name_plural = _("fund allocations")
+        ordering = ["fund", "owner", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "owner", "period"], name="allocation_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="allocation_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.owner} {self.period}"
+
+
+class ProjectStatus(models.TextChoices):
+    IDEA = "idea", _("idea")
+    APPLIED = "applied", _("applied")
+    APPROVED = "approved", _("approved")
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class InstrumentKind(models.TextChoices):
+    DECISION = "decision", _("decision")
+    CONTRACT = "contract", _("contract")
+    CONFIRMATION = "confirmation", _("confirmation notice")
+    OTHER = "other", _("other")
+
+
+class Project(models.Model):
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("listed in"), on_delete=models.CASCADE, related_name="projects"
+    )
+    code = models.CharField(_("code"), max_length=64)
+    title = models.TextField(_("title"))
+    title_en = models.TextField(_("title in English"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    holder = models.ForeignKey(
+        Organisation, verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT, related_name="held_projects"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ProjectStatus.choices)
+    start = models.CharField(_("start"), max_length=10, blank=True)
+    end = models.CharField(_("end"), max_length=10, blank=True)
+    location_name = models.CharField(_("place"), max_length=300, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    nodes = models.ManyToManyField(Node, verbose_name=_("strategy nodes"), blank=True, related_name="projects")
+    instrument_kind = models.CharField(_("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True)
+    instrument_number = models.CharField(_("instrument number"), max_length=100, blank=True)
+    instrument_date = models.DateField(_("instrument date"), null=True, blank=True)
+    instrument_issuer = models.CharField(_("issued by"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["strategy", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "code"], name="project_code_unique_in_strategy"),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Partner(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="partnerships"
+    )
+    role = models.CharField(_("role"), max_length=40, default="partner")
+    budget_share = MoneyField(_("budget share"), null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["project", "order"]
+        constraints = [models.UniqueConstraint(fields=["project", "organisation"], name="partner_once_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.role})"
+
+
+class Secured(models.TextChoices):
+    YES = "yes", _("secured")
+    NO = "no", _("not secured")
+    PARTLY = "partly", _("partly secured")
+
+
+class BudgetLine(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="budget_lines")
+    amount = MoneyField(_("amount"))
+    secured = models.CharField(_("secured"), max_length=10, choices=Secured.choices)
+    secured_amount = MoneyField(_("secured part"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["project", "order"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="budget_amount_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(secured_amount__isnull=True)
+                | models.Q(secured="partly", secured_amount__gte=0, secured_amount__lte=models.F("amount")),
+                name="budget_secured_part_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["fund", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.fund.code} {self.amount}"
+
+
+class PaymentState(models.TextChoices):
+    CLAIMED = "claimed", _("claimed")
+    PAID = "paid", _("paid")
+
+
+class Payment(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="payments")
+    label = models.CharField(_("phase or claim"), max_length=200)
+    amount = MoneyField(_("amount"))
+    date = models.DateField(_("date"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=PaymentState.choices)
+    note = models.TextField(_("note"), blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["project", "order"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="payment_not_negative")]
+        indexes = [models.Index(fields=["fund", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.label} {self.amount}"
+
+
+class StatedWhat(models.TextChoices):
+    TOTAL = "total", _("total amount")
+    SECURED = "secured", _("secured amount")
+    UNSECURED = "unsecured", _("unsecured amount")
+    PAID = "paid", _("paid amount")
+    CLAIMED = "claimed", _("claimed amount")
+    PROJECTS = "projects", _("number of projects")
+    NODES = "nodes", _("number of nodes")
+    TARGET_DATE = "target_date", _("target date")
+    OBSERVATION_DATE = "observation_date", _("observation date")
+
+
+class StatedFigure(models.Model):
+    """A total or count a document states, kept so that it can be checked against its parts."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="stated_figures")
+    label = models.CharField(_("label"), max_length=300)
+    what = models.CharField(_("what"), max_length=20, choices=StatedWhat.choices)
+    scope_node = models.ForeignKey(Node, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    scope_fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scope_level = models.CharField(max_length=40, blank=True)
+    scope_status = models.JSONField(default=list, blank=True)
+    amount = MoneyField(_("amount"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("count"), null=True, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stated figure")
+        verbose_name_plural = _("stated figures")
+        ordering = ["strategy", "order"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def value(self):
+        if self.what in (StatedWhat.PROJECTS, StatedWhat.NODES):
+            return self.count
+        if self.what in (StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE):
+            return self.date
+        return self.amount

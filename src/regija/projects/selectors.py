@@ -1,0 +1,278 @@
+"""Reads of projects and funds: the money roll-ups per node, strategy and fund, and absorption.
+
+Every roll-up is computed here, once, in SQL over whole sets (never a query per project or node),
+and used alike by pages, the API, reports and the consistency checks. Money is stored as cents,
+so the sums are exact integers on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from django.db import connection
+
+from regija.core.money import CENT
+from regija.strategies.models import Node, Strategy
+
+from .models import Allocation, Fund
+
+ZERO = Decimal("0.00")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rollup:
+    """Money of a set of projects: counted once each, whatever the number of nodes they serve."""
+
+    projects: int = 0
+    total: Decimal = ZERO
+    secured: Decimal = ZERO
+    paid: Decimal = ZERO
+    claimed: Decimal = ZERO
+
+    @property
+    def unsecured(self) -> Decimal:
+        return self.total - self.secured
+
+    @property
+    def secured_share(self) -> Decimal | None:
+        return None if not self.total else (self.secured / self.total)
+
+
+def _eur(cents) -> Decimal:
+    return (Decimal(cents or 0) / 100).quantize(CENT)
+
+
+# The secured part of a budget line: all of it, the stated part, or nothing.
+_SECURED_SQL = (
+    "CASE WHEN b.secured = 'yes' THEN b.amount "
+    "WHEN b.secured = 'partly' THEN COALESCE(b.secured_amount, 0) ELSE 0 END"
+)
+
+
+def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
+    """SQL CTEs `money` and `pay` per project of the CTE `ps(project_id)`, optionally for one fund."""
+    fund_b = " AND b.fund_id = %s" if fund_id else ""
+    fund_p = " AND p.fund_id = %s" if fund_id else ""
+    sql = f"""
+    WITH ps AS ({projects_cte}),
+    money AS (
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, COUNT(*) AS lines
+        FROM projects_budgetline b
+        WHERE b.project_id IN (SELECT project_id FROM ps){fund_b}
+        GROUP BY b.project_id
+    ),
+    pay AS (
+        SELECT p.project_id,
+               SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END) AS paid,
+               SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END) AS claimed
+        FROM projects_payment p
+        WHERE p.project_id IN (SELECT project_id FROM ps){fund_p}
+        GROUP BY p.project_id
+    )"""
+    return sql, [fund_id] if fund_id else []  # one fund filter; the caller passes it for money and pay
+
+
+def _rollup_of(projects_cte: str, params: list, *, fund_id: int | None = None, statuses=None) -> tuple[Rollup, int]:
+    """Roll up the projects that `projects_cte` selects; also return how many budget lines matched."""
+    ctes, money_params = _money_ctes(projects_cte, fund_id)
+    status_sql = ""
+    status_params: list = []
+    if statuses:
+        status_sql = " WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN (%s))" % ", ".join(
+            ["%s"] * len(statuses)
+        )
+        status_params = list(statuses)
+    sql = f"""{ctes}
+    SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed), SUM(money.lines)
+    FROM ps
+    LEFT JOIN money ON money.project_id = ps.project_id
+    LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""
+    # placeholders in order: those of ps, the fund filter of money, of pay, then the statuses
+    with connection.cursor() as cur:
+        cur.execute(sql, params + money_params * 2 + status_params)
+        count, total, secured, paid, claimed, lines = cur.fetchone()
+    return Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed)), int(lines or 0)
+
+
+_STRATEGY_PROJECTS = """
+    SELECT id AS project_id FROM projects_project WHERE strategy_id = %s
+    UNION
+    SELECT pn.project_id FROM projects_project_nodes pn
+    JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id = %s
+"""
+
+_SUBTREE_PROJECTS = """
+    SELECT DISTINCT pn.project_id FROM projects_project_nodes pn
+    JOIN strategies_node d ON d.id = pn.node_id
+    JOIN strategies_node anc ON anc.id = %s
+    WHERE d.strategy_id = anc.strategy_id AND d.path LIKE anc.path || '%%'
+"""
+
+
+def strategy_rollup(strategy: Strategy | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+    """Projects listed in the strategy or linked to any of its nodes, each counted once."""
+    pk = getattr(strategy, "pk", strategy)
+    return _rollup_of(_STRATEGY_PROJECTS, [pk, pk], fund_id=fund_id, statuses=statuses)[0]
+
+
+def node_rollup(node: Node | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+    """Projects linked to the node or to any node below it, each counted once."""
+    pk = getattr(node, "pk", node)
+    return _rollup_of(_SUBTREE_PROJECTS, [pk], fund_id=fund_id, statuses=statuses)[0]
+
+
+def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
+    """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects are absent."""
+    pk = getattr(strategy, "pk", strategy)
+    sql = f"""
+    WITH pairs AS (
+        SELECT DISTINCT anc.id AS node_id, pn.project_id AS project_id
+        FROM strategies_node anc
+        JOIN strategies_node d ON d.strategy_id = anc.strategy_id AND d.path LIKE anc.path || '%%'
+        JOIN projects_project_nodes pn ON pn.node_id = d.id
+        WHERE anc.strategy_id = %s
+    ),
+    money AS (
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured
+        FROM projects_budgetline b
+        WHERE b.project_id IN (SELECT project_id FROM pairs)
+        GROUP BY b.project_id
+    ),
+    pay AS (
+        SELECT p.project_id,
+               SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END) AS paid,
+               SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END) AS claimed
+        FROM projects_payment p
+        WHERE p.project_id IN (SELECT project_id FROM pairs)
+        GROUP BY p.project_id
+    )
+    SELECT pairs.node_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed)
+    FROM pairs
+    LEFT JOIN money ON money.project_id = pairs.project_id
+    LEFT JOIN pay ON pay.project_id = pairs.project_id
+    GROUP BY pairs.node_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, [pk])
+        rows = cur.fetchall()
+    return {
+        node_id: Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed))
+        for node_id, count, total, secured, paid, claimed in rows
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class FundRollup:
+    fund: Fund
+    total: Decimal = ZERO
+    secured: Decimal = ZERO
+    paid: Decimal = ZERO
+    claimed: Decimal = ZERO
+    projects: int = 0
+    allocated: Decimal | None = None
+
+    @property
+    def unsecured(self) -> Decimal:
+        return self.total - self.secured
+
+    @property
+    def approved(self) -> Decimal:
+        """What is approved (secured) for the fund; the figure payments are measured against."""
+        return self.secured
+
+    @property
+    def absorption(self) -> Decimal | None:
+        """Paid as a share of the allocation; unknown when nothing is allocated."""
+        if not self.allocated:
+            return None
+        return self.paid / self.allocated
+
+
+def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
+    """Money per fund – total, secured (approved), paid, claimed, allocated – for one strategy or all."""
+    if strategy is None:
+        where_b = where_p = ""
+        params: list = []
+    else:
+        pk = getattr(strategy, "pk", strategy)
+        scope = f"IN ({_STRATEGY_PROJECTS})"
+        where_b = f" WHERE b.project_id {scope}"
+        where_p = f" WHERE p.project_id {scope}"
+        params = [pk, pk]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT b.fund_id, SUM(b.amount), SUM({_SECURED_SQL}), COUNT(DISTINCT b.project_id)
+                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",
+            params,
+        )
+        budget = {row[0]: row[1:] for row in cur.fetchall()}
+        cur.execute(
+            f"""SELECT p.fund_id,
+                       SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END),
+                       SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END)
+                FROM projects_payment p{where_p} GROUP BY p.fund_id""",
+            params,
+        )
+        payments = {row[0]: row[1:] for row in cur.fetchall()}
+    allocations: dict[int, Decimal] = {}
+    alloc_qs = Allocation.objects.all()
+    if strategy is not None:
+        alloc_qs = alloc_qs.filter(owner__strategies=strategy).distinct()
+    for fund_id, amount in alloc_qs.values_list("fund_id", "amount"):
+        allocations[fund_id] = allocations.get(fund_id, ZERO) + amount
+    fund_ids = set(budget) | set(payments) | set(allocations)
+    funds = Fund.objects.in_bulk(fund_ids)
+    out = []
+    for fund_id in sorted(fund_ids, key=lambda i: funds[i].code):
+        total, secured, projects = budget.get(fund_id, (0, 0, 0))
+        paid, claimed = payments.get(fund_id, (0, 0))
+        out.append(
+            FundRollup(
+                funds[fund_id],
+                total=_eur(total),
+                secured=_eur(secured),
+                paid=_eur(paid),
+                claimed=_eur(claimed),
+                projects=int(projects or 0),
+                allocated=allocations.get(fund_id),
+            )
+        )
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class AllocationUse:
+    allocation: Allocation
+    paid: Decimal
+    approved: Decimal
+
+    @property
+    def absorption(self) -> Decimal | None:
+        return None if not self.allocation.amount else self.paid / self.allocation.amount
+
+
+def allocation_uses() -> list[AllocationUse]:
+    """Each fund allocation with what is approved and paid from that fund in its owner's strategies."""
+    allocations = list(Allocation.objects.select_related("fund", "owner", "declared_in").order_by("fund__code"))
+    sql = f"""
+    WITH owned AS (
+        SELECT DISTINCT so.organisation_id AS owner_id, p.id AS project_id
+        FROM strategies_strategy_owners so
+        JOIN projects_project p ON p.strategy_id = so.strategy_id
+    )
+    SELECT owned.owner_id, x.fund_id, SUM(x.paid), SUM(x.approved) FROM owned JOIN (
+        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved FROM projects_payment p WHERE p.state = 'paid'
+        UNION ALL
+        SELECT b.project_id, b.fund_id, 0, {_SECURED_SQL} FROM projects_budgetline b
+    ) x ON x.project_id = owned.project_id
+    GROUP BY owned.owner_id, x.fund_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        sums = {(owner, fund): (paid, approved) for owner, fund, paid, approved in cur.fetchall()}
+    out = []
+    for a in allocations:
+        paid, approved = sums.get((a.owner_id, a.fund_id), (0, 0))
+        out.append(AllocationUse(a, _eur(paid), _eur(approved)))
+    return out
