@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from regija.core.models import Organisation
@@ -332,7 +332,15 @@ class _Writer:
             paths[node.code] = (paths[parent_code] if parent_code else "") + str(order).zfill(PATH_STEP)
             by_depth.setdefault(len(paths[node.code]) // PATH_STEP - 1, []).append((node, parent_code, order))
         result: dict[str, Node] = {}
-        # Delete stale nodes first so that their codes and paths are free.
+        # Delete stale nodes first so that their codes and paths are free; what hangs on them goes too,
+        # and is counted so the summary tells the whole change.
+        if removed:
+            self.result.deleted["alignments"] += (
+                Alignment.objects.filter(declared_in=self.strategy)
+                .filter(Q(source_node_id__in=removed) | Q(target_node_id__in=removed))
+                .count()
+            )
+            self.result.deleted["indicators"] += Indicator.objects.filter(node_id__in=removed).count()
         self._sync(Node, "nodes", {c: existing.pop(c) for c in list(existing) if c not in kept}, [])
         for depth in sorted(by_depth):
             desired = []

@@ -147,6 +147,22 @@ def _check_figure(figure: StatedFigure) -> Finding | None:
             computed=_("no project in scope has a budget line from %(fund)s") % {"fund": figure.scope_fund.code},
             **common,
         )
+    if what in (StatedWhat.SECURED, StatedWhat.UNSECURED) and rollup.secured_unknown:
+        # partly secured lines without their secured part: the data allows a range, not one figure
+        low, high = computed, computed + rollup.secured_unknown
+        if what == StatedWhat.UNSECURED:
+            low, high = computed - rollup.secured_unknown, computed
+        if low <= figure.amount <= high:
+            return Finding(
+                UNVERIFIABLE, stated=_fmt(figure.amount),
+                computed=_("the rows allow %(low)s to %(high)s: %(unknown)s is partly secured without the part stated")
+                % {"low": _fmt(low), "high": _fmt(high), "unknown": _fmt(rollup.secured_unknown)},
+                **common,
+            )
+        return Finding(
+            CONTRADICTION, stated=_fmt(figure.amount),
+            computed=_("%(low)s to %(high)s from the rows") % {"low": _fmt(low), "high": _fmt(high)}, **common,
+        )
     if computed != figure.amount:
         return Finding(
             CONTRADICTION, stated=_fmt(figure.amount),

@@ -29,9 +29,12 @@ class Rollup:
     secured: Decimal = ZERO
     paid: Decimal = ZERO
     claimed: Decimal = ZERO
+    # partly secured lines whose secured part the source does not give: somewhere between 0 and this
+    secured_unknown: Decimal = ZERO
 
     @property
     def unsecured(self) -> Decimal:
+        """Not secured, counting partly secured lines of unknown split as unsecured."""
         return self.total - self.secured
 
     @property
@@ -48,6 +51,7 @@ _SECURED_SQL = (
     "CASE WHEN b.secured = 'yes' THEN b.amount "
     "WHEN b.secured = 'partly' THEN COALESCE(b.secured_amount, 0) ELSE 0 END"
 )
+_UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
 
 
 def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
@@ -57,7 +61,8 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
     sql = f"""
     WITH ps AS ({projects_cte}),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, COUNT(*) AS lines
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured,
+               SUM({_UNKNOWN_SQL}) AS unknown, COUNT(*) AS lines
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM ps){fund_b}
         GROUP BY b.project_id
@@ -84,15 +89,17 @@ def _rollup_of(projects_cte: str, params: list, *, fund_id: int | None = None, s
         )
         status_params = list(statuses)
     sql = f"""{ctes}
-    SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed), SUM(money.lines)
+    SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
+           SUM(money.unknown), SUM(money.lines)
     FROM ps
     LEFT JOIN money ON money.project_id = ps.project_id
     LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""
     # placeholders in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
         cur.execute(sql, params + money_params * 2 + status_params)
-        count, total, secured, paid, claimed, lines = cur.fetchone()
-    return Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed)), int(lines or 0)
+        count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
+    rollup = Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+    return rollup, int(lines or 0)
 
 
 _STRATEGY_PROJECTS = """
@@ -134,7 +141,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE anc.strategy_id = %s
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, SUM({_UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM pairs)
         GROUP BY b.project_id
@@ -147,7 +154,8 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE p.project_id IN (SELECT project_id FROM pairs)
         GROUP BY p.project_id
     )
-    SELECT pairs.node_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed)
+    SELECT pairs.node_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
+           SUM(money.unknown)
     FROM pairs
     LEFT JOIN money ON money.project_id = pairs.project_id
     LEFT JOIN pay ON pay.project_id = pairs.project_id
@@ -157,8 +165,8 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
     return {
-        node_id: Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed))
-        for node_id, count, total, secured, paid, claimed in rows
+        node_id: Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        for node_id, count, total, secured, paid, claimed, unknown in rows
     }
 
 
@@ -171,6 +179,7 @@ class FundRollup:
     claimed: Decimal = ZERO
     projects: int = 0
     allocated: Decimal | None = None
+    secured_unknown: Decimal = ZERO
 
     @property
     def unsecured(self) -> Decimal:
@@ -202,7 +211,8 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
         params = [pk, pk]
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT b.fund_id, SUM(b.amount), SUM({_SECURED_SQL}), COUNT(DISTINCT b.project_id)
+            f"""SELECT b.fund_id, SUM(b.amount), SUM({_SECURED_SQL}), COUNT(DISTINCT b.project_id),
+                       SUM({_UNKNOWN_SQL})
                 FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",
             params,
         )
@@ -225,7 +235,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
     funds = Fund.objects.in_bulk(fund_ids)
     out = []
     for fund_id in sorted(fund_ids, key=lambda i: funds[i].code):
-        total, secured, projects = budget.get(fund_id, (0, 0, 0))
+        total, secured, projects, unknown = budget.get(fund_id, (0, 0, 0, 0))
         paid, claimed = payments.get(fund_id, (0, 0))
         out.append(
             FundRollup(
@@ -236,6 +246,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
                 claimed=_eur(claimed),
                 projects=int(projects or 0),
                 allocated=allocations.get(fund_id),
+                secured_unknown=_eur(unknown),
             )
         )
     return out
