@@ -125,6 +125,10 @@ TIME_ZONE = "Europe/Ljubljana"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+try:  # WhiteNoise expects the folder even when it serves from the app folders
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 # Serve app static files straight from the packages: a local instance needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,0 +1,68 @@
+"""The start page lists every strategy, in Slovenian by default, with a bounded number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from regija.interchange.importer import import_text
+from regija.strategies.models import Strategy
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_every_strategy_with_links_into_the_admin(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for strategy in Strategy.objects.all():
+        assert strategy.title in html
+        assert f"/admin/strategies/strategy/{strategy.pk}/change/" in html
+    assert '<html lang="sl">' in html
+
+
+def test_home_in_english(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in response.content.decode()
+
+
+def _extra_strategy(i: int) -> str:
+    return f"""
+regija: 1
+strategy: {{slug: extra-{i}, title: Extra {i}, owners: [extra-org-{i}], status: draft, source: {{title: x}}}}
+organisations: [{{slug: extra-org-{i}, name: Org {i}, kind: ngo}}]
+nodes: [{{code: A, level: goal, title: A}}, {{code: B, level: goal, title: B}}]
+"""
+
+
+def test_home_queries_do_not_grow_with_the_data(client):
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    for i in range(5):
+        import_text(_extra_strategy(i))
+    with CaptureQueriesContext(connection) as after:
+        response = client.get("/")
+    assert "Extra 4" in response.content.decode()
+    assert len(after) == len(before) <= 4
+
+
+def test_admin_pages_open_for_staff(admin_client):
+    for url in (
+        "/admin/",
+        "/admin/strategies/strategy/",
+        "/admin/strategies/node/",
+        "/admin/projects/project/",
+        "/admin/projects/fund/",
+        "/admin/core/organisation/",
+        "/admin/strategies/indicator/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    project = Strategy.objects.get(slug="las-zasavje-2023").projects.first()
+    assert admin_client.get(f"/admin/projects/project/{project.pk}/change/").status_code == 200
+
+
+def test_admin_is_closed_to_the_public(client):
+    response = client.get("/admin/projects/project/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
