@@ -40,7 +40,7 @@ def test_dry_run_writes_nothing(write_file, example_text, capsys):
 def test_check_prints_the_known_contradictions(capsys):
     call_command(ALIASES["check"])
     out = capsys.readouterr().out
-    assert "211.195,35 € ≠ 205.553,04 €" in out
+    assert any("211.195,35 € ≠" in line and "205.553,04 €" in line for line in out.splitlines())
     assert "Sisak" in out
     with pytest.raises(CommandError):
         call_command(ALIASES["check"], "--strict")
@@ -48,7 +48,7 @@ def test_check_prints_the_known_contradictions(capsys):
 
 def test_check_of_a_consistent_strategy(capsys):
     call_command(ALIASES["check"], "velenje-pametno-mesto-2022-2030", "--strict")
-    assert "No contradictions" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("\n") == 1  # the one line saying all agree
 
 
 @pytest.mark.parametrize("fmt,suffix", [("yaml", ".yaml"), ("json", ".json"), ("csv", ".csv.zip"), ("xlsx", ".xlsx")])

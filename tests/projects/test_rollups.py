@@ -161,7 +161,7 @@ def test_payment_above_approval_is_reported():
     assert len(findings) == 1
     f = findings[0]
     assert f.check == "payment_above_approval" and f.object_code == "A"
-    assert (f.stated, f.computed) == ("approved 120,00 €", "paid 160,00 €")
+    assert "120,00 €" in f.stated and "160,00 €" in f.computed
 
 
 def test_alignment_sources_that_disagree_are_reported():

@@ -38,7 +38,7 @@ class Finding:
     def __str__(self) -> str:
         where = f" [{self.source}]" if self.source else ""
         if self.kind == UNVERIFIABLE:
-            return f"{self.strategy}: {self.subject}{where}: stated {self.stated}; {self.computed}"
+            return f"{self.strategy}: {self.subject}{where}: {_('stated')} {self.stated}; {self.computed}"
         return f"{self.strategy}: {self.subject}{where}: {self.stated} ≠ {self.computed}"
 
 

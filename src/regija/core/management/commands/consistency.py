@@ -1,6 +1,7 @@
 """regija check: the consistency report – stated figures that differ from what their parts add up to."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from regija.projects import consistency
 from regija.strategies.models import Strategy
@@ -23,14 +24,14 @@ class Command(BaseCommand):
         contradictions = [f for f in findings if f.kind == consistency.CONTRADICTION]
         unverifiable = [f for f in findings if f.kind == consistency.UNVERIFIABLE]
         if contradictions:
-            self.stdout.write(f"Contradictions ({len(contradictions)}):")
+            self.stdout.write(_("Contradictions (%(n)s):") % {"n": len(contradictions)})
             for f in contradictions:
                 self.stdout.write(f"  - {f}")
         if unverifiable:
-            self.stdout.write(f"Stated figures that the data cannot verify ({len(unverifiable)}):")
+            self.stdout.write(_("Stated figures that the data cannot verify (%(n)s):") % {"n": len(unverifiable)})
             for f in unverifiable:
                 self.stdout.write(f"  - {f}")
         if not findings:
-            self.stdout.write("No contradictions: every stated figure agrees with its parts.")
+            self.stdout.write(_("No contradictions: every stated figure agrees with its parts."))
         if strict and contradictions:
-            raise CommandError(f"{len(contradictions)} contradiction(s)")
+            raise CommandError(_("%(n)s contradiction(s)") % {"n": len(contradictions)})
