@@ -31,7 +31,18 @@ from regija.projects.models import (
 from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Observation, Strategy
 
 from . import schema as s
-from .reader import InvalidFile, Known, Problem, check_references, parse_text, read_file, walk_nodes
+from .reader import (
+    InvalidFile,
+    Known,
+    LineFinder,
+    Problem,
+    _path_text,
+    check_references,
+    load_file,
+    parse_text,
+    validate_data,
+    walk_nodes,
+)
 
 BATCH = 2000
 
@@ -79,8 +90,11 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
             while pending:
                 deferred: list[tuple[str, list[Problem]]] = []
                 for path in pending:
+                    data, load_problems = load_file(path)
                     try:
-                        results.append(_import_one(path, write=not problems))
+                        if load_problems:
+                            raise InvalidFile(load_problems)
+                        results.append(_import_one(path, data, write=not problems))
                     except InvalidFile as exc:
                         if all(_is_missing_strategy(p) for p in exc.problems):
                             deferred.append((path, exc.problems))
@@ -111,9 +125,9 @@ def _is_missing_strategy(problem: Problem) -> bool:
     return problem.message.startswith("strategy ") and "is not loaded" in problem.message
 
 
-def _import_one(path: str, *, write: bool) -> ImportResult:
-    doc, text = read_file(path)
-    writer = _Writer(doc, path, text)
+def _import_one(path: str, data: dict, *, write: bool) -> ImportResult:
+    doc = validate_data(data, path)
+    writer = _Writer(doc, path, None)
     if not write:
         writer.check()
         return ImportResult(path, doc.strategy.slug)
@@ -141,7 +155,7 @@ class _Writer:
             funds=set(Fund.objects.values_list("code", flat=True)),
             strategy_nodes=self._stored_codes,
         )
-        check_references(self.doc, self.filename, self.text, known)
+        check_references(self.doc, self.filename, self._text, known)
 
     @staticmethod
     def _stored_codes(slug: str) -> set[str] | None:
@@ -151,9 +165,12 @@ class _Writer:
         return set(strategy.nodes.values_list("code", flat=True))
 
     def _fail(self, path: tuple, message: str) -> None:
-        from .reader import LineFinder, _path_text
+        raise InvalidFile([Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)])
 
-        raise InvalidFile([Problem(self.filename, LineFinder(self.text).line(path), _path_text(path), message)])
+    def _text(self) -> str:
+        if self.text is None:  # only needed to place an error on its line
+            self.text = Path(self.filename).read_text(encoding="utf-8")
+        return self.text
 
     # --- generic diff ----------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """regija import FILE…: validate strategy files and load them in one transaction."""
 
+import resource
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from regija.interchange.importer import import_files
@@ -12,8 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+        parser.add_argument("--stats", action="store_true", help="print rows written per second and peak memory")
+        parser.add_argument("--quiet", action="store_true", help="no line per file")
 
-    def handle(self, *args, files, dry_run, **options):
+    def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):
+        started = time.perf_counter()
         try:
             results = import_files(files, dry_run=dry_run)
         except InvalidFile as exc:
@@ -22,7 +28,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(exc.problems)} problem(s) found; nothing was imported. Fix the file(s) and run again."
             ) from None
-        for result in results:
-            self.stdout.write(result.summary())
+        elapsed = time.perf_counter() - started
+        if not quiet:
+            for result in results:
+                self.stdout.write(result.summary())
+        if stats:
+            rows = sum(r.entities for r in results)
+            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            self.stdout.write(
+                f"stats: files={len(results)} rows={rows} seconds={elapsed:.2f} rows_per_second={rows / elapsed:.0f} "
+                f"peak_rss_mib={own:.0f} parser_peak_rss_mib={worker:.0f}"
+            )
         if dry_run:
             self.stdout.write("dry run: nothing was written")
