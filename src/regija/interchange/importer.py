@@ -705,6 +705,12 @@ def _insert_rows(model: type[Model], rows: list[dict]) -> None:
         else [tuple(row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters)) for row in rows]
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one command; executemany would send one statement per row
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
         for i in range(0, len(values), BATCH):
             cursor.executemany(sql, values[i : i + BATCH])
 
