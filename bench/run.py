@@ -90,7 +90,6 @@ def run_backend(backend: str, files: list[Path]) -> dict:
         "import_seconds": float(stats["seconds"]),
         "rows_per_second": int(stats["rows_per_second"]),
         "import_peak_rss_mib": int(stats["peak_rss_mib"]),
-        "parser_peak_rss_mib": int(stats["parser_peak_rss_mib"]),
         **rollups,
     }
 
@@ -114,12 +113,12 @@ def main() -> None:
         print(json.dumps(result))
         rows.append(result)
     print()
-    print("| backend | rows | import s | rows/s | peak RSS MiB (importer / parser) | strategy roll-up ms (median / max) | whole tree ms | country by fund ms |")
+    print("| backend | rows | import s | rows/s | peak RSS MiB | strategy roll-up ms (median / max) | whole tree ms | country by fund ms |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['backend']} | {r['rows']:,} | {r['import_seconds']:.1f} | {r['rows_per_second']:,} | "
-            f"{r['import_peak_rss_mib']} / {r['parser_peak_rss_mib']} | {r['strategy_rollup_ms_median']} / "
+            f"{r['import_peak_rss_mib']} | {r['strategy_rollup_ms_median']} / "
             f"{r['strategy_rollup_ms_max']} | {r['strategy_tree_rollup_ms_median']} | {r['country_by_fund_ms_median']} |"
         )
 
