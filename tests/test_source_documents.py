@@ -230,3 +230,79 @@ def test_reported_sisak_moslavina_links(findings):
 def test_no_contradictions_in_the_consistent_documents(findings):
     for slug in (SAVINJSKA, VELENJE, GORENJSKA):
         assert [str(f) for f in findings if f.strategy == slug and f.kind == consistency.CONTRADICTION] == []
+
+
+# --- 000 Zasavje po 2027 ---------------------------------------------------------------------
+
+ZASAVJE = "zasavje-po-2027"
+
+
+def test_zasavje_pointers_aspirations_priorities_case_studies():
+    nodes = Node.objects.filter(strategy__slug=ZASAVJE)
+    assert sorted(nodes.filter(level="policy_pointer").values_list("code", flat=True)) == sorted(
+        f"P{i}" for i in range(1, 11)
+    )
+    assert sorted(nodes.filter(code__regex=r"^[DM][0-9]$").values_list("code", flat=True)) == [
+        "D1", "D2", "D3", "D4", "D5", "D6", "M1", "M2", "M3", "M4", "M5"
+    ]
+    assert nodes.filter(level="priority").count() == 10
+    assert nodes.filter(level="case_study").count() == 8
+    assert nodes.filter(level="vision").count() == 1
+
+
+@pytest.mark.parametrize(
+    "priority,pointers",
+    # "Priporočeni ukrepi in usmeritve – …" under each of the 10 draft priorities
+    [("1", "P3 P5 P9 P10"), ("2", "P1 P3 P6 P10"), ("3", "P3 P4 P5 P6"), ("4", "P1 P2 P3 P8"),
+     ("5", "P1 P3 P5 P8"), ("6", "P1 P3 P7 P8"), ("7", "P1 P2 P8 P9"), ("8", "P6 P8 P9 P10"),
+     ("9", "P3 P6 P9 P10"), ("10", "P8 P9 P10")],
+)
+def test_zasavje_priorities_link_to_their_pointers(priority, pointers):
+    linked = Alignment.objects.filter(
+        source_node=node(ZASAVJE, priority), target_node__level="policy_pointer"
+    ).values_list("target_node__code", flat=True)
+    assert sorted(linked) == sorted(pointers.split())
+
+
+def test_zasavje_just_transition_fund_and_statistics():
+    from regija.strategies.models import Observation
+
+    jtf = Allocation.objects.get(fund__code="SPP", declared_in__slug=ZASAVJE)
+    assert jtf.amount == D("75000000.00")  # "75 milijonov evrov"
+    assert jtf.used_share == D("0.85") and jtf.used_by.isoformat() == "2024-12-31"  # "ob koncu leta 2024 … 85 %"
+    values = {
+        (o.date.year, o.value)
+        for o in Observation.objects.filter(indicator__strategy__slug=ZASAVJE)
+    }
+    assert (2019, D("12287")) in values  # BDP na prebivalca 2019: 12.287 €
+    assert (2023, D("4.5")) in values  # stopnja brezposelnosti 4,5 %
+    assert (2023, D("53")) in values  # 53 % delovno aktivnih se je vozilo na delo drugam
+
+
+def test_zasavje_commuting_target_is_half_of_2023():
+    from regija.strategies.models import Indicator
+
+    commuting = Indicator.objects.get(strategy__slug=ZASAVJE, baseline_value=D("53"))
+    assert commuting.direction == "decrease"
+    assert commuting.target_value == D("26.5") and commuting.target_date.year == 2034
+
+
+# --- 002: indicators and payments ------------------------------------------------------------
+
+
+def test_las_indicator_table():
+    from regija.strategies.models import Indicator
+
+    # "Število novo ustvarjenih delovnih mest": target 5, achieved 10 at 31.12.2023
+    jobs = Indicator.objects.get(strategy__slug=LAS, name__icontains="delovnih mest")
+    assert jobs.target_value == D("5")
+    assert [(o.date.isoformat(), o.value) for o in jobs.observations.all()] == [("2023-12-31", D("10"))]
+
+
+def test_las_first_operation_payments():
+    from regija.projects.models import Payment
+
+    # TIC HRASTNIK: 57.799,62 approved; 1. faza 20.974,37 and 2. faza 26.445,68 paid
+    payments = Payment.objects.filter(project__strategy__slug=LAS, project__title__icontains="TIC Hrastnik")
+    assert sorted(p.amount for p in payments) == [D("20974.37"), D("26445.68")]
+    assert {p.state for p in payments} == {"paid"}
