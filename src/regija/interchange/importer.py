@@ -175,12 +175,20 @@ class _Writer:
     # --- generic diff ----------------------------------------------------------------------------
 
     def _sync(
-        self, model: type[Model], name: str, existing: dict, desired: list[tuple[object, dict]], *, objects: bool = True
+        self,
+        model: type[Model],
+        name: str,
+        existing: dict,
+        desired: list[tuple[object, dict]],
+        *,
+        objects: bool = True,
+        delete: bool = True,
     ) -> dict:
         """Create, update or delete rows of ``model`` so that they match ``desired`` (key, attnames).
 
         With ``objects=False`` new rows go in through a plain multi-row INSERT, without building model
         instances (several times faster for the big tables); they are then not in the returned dict.
+        With ``delete=False`` rows of ``existing`` that are not desired are left alone (shared rows).
         """
         if not objects:
             fresh = [fields for key, fields in desired if key not in existing]
@@ -207,7 +215,7 @@ class _Writer:
                     to_update.append(obj)
                     changed_fields.update(diff)
             by_key[key] = obj
-        if existing:
+        if existing and delete:
             pks = [o.pk for o in existing.values()]
             for i in range(0, len(pks), BATCH):
                 model.objects.filter(pk__in=pks[i : i + BATCH]).delete()
@@ -274,9 +282,9 @@ class _Writer:
                     ),
                 )
             )
-        # organisations are shared: one file never deletes another's, so nothing stale is removed here
-        self._sync(Organisation, "organisations", {}, [d for d in desired if d[0] not in existing])
-        self._update_existing(Organisation, "organisations", existing, desired)
+        new = set(slugs) - set(existing)
+        # organisations are shared: one file never deletes another's
+        self._sync(Organisation, "organisations", existing, desired, delete=False)
         ids = dict(Organisation.objects.values_list("slug", "id"))
         parents = []
         for o in self.doc.organisations:
@@ -285,26 +293,11 @@ class _Writer:
         stored = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "parent_id"))
         for slug, parent_id in parents:
             if stored.get(slug) != parent_id:
+                # a parent may be defined later in the file, so parents are set once all exist
                 Organisation.objects.filter(slug=slug).update(parent_id=parent_id)
-                self.result.updated["organisations"] += 1
+                if slug not in new:
+                    self.result.updated["organisations"] += 1
         return ids
-
-    def _update_existing(self, model, name, existing: dict, desired: list) -> None:
-        to_update = []
-        fields_changed: set[str] = set()
-        for key, fields in desired:
-            obj = existing.get(key)
-            if obj is None:
-                continue
-            diff = [f for f, v in fields.items() if getattr(obj, f) != v]
-            if diff:
-                for f in diff:
-                    setattr(obj, f, fields[f])
-                to_update.append(obj)
-                fields_changed.update(diff)
-        if to_update:
-            model.objects.bulk_update(to_update, sorted(fields_changed), batch_size=500)
-            self.result.updated[name] += len(to_update)
 
     def _funds(self) -> dict[str, int]:
         codes = [f.code for f in self.doc.funds]
@@ -313,8 +306,7 @@ class _Writer:
             (f.code, dict(code=f.code, name=f.name, name_en=_blank(f.name_en), source=_blank(f.source)))
             for f in self.doc.funds
         ]
-        self._sync(Fund, "funds", {}, [d for d in desired if d[0] not in existing])
-        self._update_existing(Fund, "funds", existing, desired)
+        self._sync(Fund, "funds", existing, desired, delete=False)
         return dict(Fund.objects.values_list("code", "id"))
 
     def _strategy(self) -> Strategy:
@@ -337,9 +329,7 @@ class _Writer:
             levels={k: v.model_dump(exclude_none=True) for k, v in st.levels.items()},
         )
         existing = {o.slug: o for o in Strategy.objects.filter(slug=st.slug)}
-        strategy = self._sync(Strategy, "strategies", {}, [(st.slug, fields)] if not existing else [])
-        self._update_existing(Strategy, "strategies", existing, [(st.slug, fields)])
-        strategy = existing.get(st.slug) or strategy[st.slug]
+        strategy = self._sync(Strategy, "strategies", existing, [(st.slug, fields)])[st.slug]
         owners = {self.orgs[o] for o in st.owners}
         through = Strategy.owners.through
         stored = set(through.objects.filter(strategy_id=strategy.pk).values_list("strategy_id", "organisation_id"))
@@ -696,8 +686,8 @@ def _insert_rows(model: type[Model], rows: list[dict]) -> None:
         converters.append(field.get_prep_value if isinstance(field, MoneyField) else None)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
+    params_sql = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({params_sql})"
     plain = all(c is None for c in converters)
     values = (
         [tuple(row[c] for c in columns) for row in rows]
