@@ -32,6 +32,7 @@ from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Obse
 
 from . import schema as s
 from .reader import (
+    MISSING_STRATEGY,
     InvalidFile,
     Known,
     LineFinder,
@@ -122,7 +123,7 @@ def import_text(text: str, filename: str = "<text>") -> ImportResult:
 
 
 def _is_missing_strategy(problem: Problem) -> bool:
-    return problem.message.startswith("strategy ") and "is not loaded" in problem.message
+    return problem.kind == MISSING_STRATEGY
 
 
 def _import_one(path: str, data: dict, *, write: bool) -> ImportResult:
@@ -141,11 +142,12 @@ def _blank(value) -> str:
 class _Writer:
     """Writes one validated document, diffing against what is stored."""
 
-    def __init__(self, doc: s.StrategyFile, filename: str, text: str):
+    def __init__(self, doc: s.StrategyFile, filename: str, text: str | None):
         self.doc = doc
         self.filename = filename
         self.text = text
         self.result = ImportResult(filename, doc.strategy.slug)
+        self._foreign: dict[str, dict[str, int]] = {}
 
     # --- validation against the database ---------------------------------------------------------
 
@@ -244,7 +246,6 @@ class _Writer:
 
     def run(self) -> ImportResult:
         self.check()
-        doc = self.doc
         self.orgs = self._organisations()
         self.funds = self._funds()
         self.strategy = self._strategy()
@@ -256,7 +257,6 @@ class _Writer:
         self._stated()
         if self.result.changed:
             Strategy.objects.filter(pk=self.strategy.pk).update(imported_at=timezone.now())
-        del doc
         return self.result
 
     def _organisations(self) -> dict[str, int]:
@@ -431,7 +431,11 @@ class _Writer:
 
     def _ref_id(self, ref) -> int:
         if isinstance(ref, s.NodeRef) and ref.strategy != self.strategy.slug:
-            return Node.objects.values_list("id", flat=True).get(strategy__slug=ref.strategy, code=ref.code)
+            if ref.strategy not in self._foreign:  # one query per other strategy, not per reference
+                self._foreign[ref.strategy] = dict(
+                    Node.objects.filter(strategy__slug=ref.strategy).values_list("code", "id")
+                )
+            return self._foreign[ref.strategy][ref.code]
         code = ref.code if isinstance(ref, s.NodeRef) else ref
         return self.nodes[code].pk
 

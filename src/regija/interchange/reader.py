@@ -56,6 +56,9 @@ def _no_duplicate_keys(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
 
 
+MISSING_STRATEGY = "missing_strategy"
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, said so that a person can find and fix it."""
@@ -64,6 +67,7 @@ class Problem:
     line: int | None
     field: str
     message: str
+    kind: str = ""  # MISSING_STRATEGY lets the importer retry after the other files of a run
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -261,8 +265,8 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
     finder = LineFinder(text)
     problems: list[Problem] = []
 
-    def bad(path: tuple, message: str) -> None:
-        problems.append(Problem(filename, finder.line(path), _path_text(path), message))
+    def bad(path: tuple, message: str, kind: str = "") -> None:
+        problems.append(Problem(filename, finder.line(path), _path_text(path), message, kind))
 
     def unique(items, attr: str, section: str, what: str) -> set[str]:
         seen: dict[str, int] = {}
@@ -304,7 +308,11 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
             else:
                 codes = known.strategy_nodes(ref.strategy)
                 if codes is None:
-                    bad(path + ("strategy",), f"strategy {ref.strategy!r} is not loaded; import its file first or in the same run")
+                    bad(
+                        path + ("strategy",),
+                        f"strategy {ref.strategy!r} is not loaded; import its file first or in the same run",
+                        MISSING_STRATEGY,
+                    )
                     return
             if ref.code not in codes:
                 bad(path + ("code",), f"strategy {ref.strategy!r} has no node {ref.code!r}")
