@@ -66,3 +66,20 @@ def test_admin_is_closed_to_the_public(client):
     response = client.get("/admin/projects/project/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_indicator_admin_shows_progress_or_what_is_missing(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/admin/strategies/indicator/?strategy__id__exact=%d" % Strategy.objects.get(slug="zasavje-po-2027").pk
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # 000's commuting indicator has baseline, target and one observation at the baseline: 0 % of the way
+    assert "0.0 %" in html
+    # Velenje-style indicators without values say what is missing instead of a figure
+    assert "missing: baseline, target" in html
+    other = Strategy.objects.get(slug="velenje-pametno-mesto-2022-2030").pk
+    with CaptureQueriesContext(connection) as more:
+        admin_client.get("/admin/strategies/indicator/?strategy__id__exact=%d" % other)
+    assert len(more) == len(queries)  # 40 indicators cost the same queries as 11

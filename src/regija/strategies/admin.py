@@ -1,8 +1,29 @@
 """Back office for strategies, nodes, alignments, indicators and observations."""
 
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .models import Alignment, Indicator, Node, Observation, Strategy
+from .progress import Status
+
+STATUS_LABELS = {
+    Status.ACHIEVED: _("achieved"),
+    Status.ON_TRACK: _("on track"),
+    Status.AT_RISK: _("at risk"),
+    Status.OFF_TRACK: _("off track"),
+    Status.NO_SCHEDULE: _("no schedule"),
+    Status.INCOMPLETE: _("incomplete"),
+    Status.INCONSISTENT: _("inconsistent"),
+}
+MISSING_LABELS = {
+    "baseline": _("baseline"),
+    "target": _("target"),
+    "observations": _("observations"),
+    "baseline_date": _("baseline date"),
+    "target_date": _("target date"),
+}
 
 
 @admin.register(Strategy)
@@ -48,9 +69,26 @@ class ObservationInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "node", "unit", "direction", "data_source", "strategy")
+    list_display = ("code", "name", "node", "unit", "direction", "data_source", "progress", "strategy")
     list_filter = ("strategy", "direction")
     search_fields = ("code", "name", "effect", "data_source")
     list_select_related = ("node", "strategy")
     raw_id_fields = ("node",)
     inlines = [ObservationInline]
+
+    def get_queryset(self, request):
+        # the progress column reads every indicator's observations: one query for the page, not one per row
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("observations", queryset=Observation.objects.order_by("date"))
+        )
+
+    @admin.display(description=_("progress"))
+    def progress(self, indicator):
+        p = selectors.indicator_progress(indicator)
+        label = STATUS_LABELS[p.status]
+        if p.missing:
+            missing = ", ".join(str(MISSING_LABELS[m]) for m in p.missing)
+            return _("%(status)s (missing: %(missing)s)") % {"status": label, "missing": missing}
+        if p.percent is not None:
+            return f"{label}: {p.percent} %"
+        return label
