@@ -94,7 +94,7 @@ def _rollup_of(projects_cte: str, params: list, *, fund_id: int | None = None, s
     FROM ps
     LEFT JOIN money ON money.project_id = ps.project_id
     LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""
-    # placeholders in order: those of ps, the fund filter of money, of pay, then the statuses
+    # parameters in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
         cur.execute(sql, params + money_params * 2 + status_params)
         count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
