@@ -230,12 +230,14 @@ class _Writer:
             self.result.updated[name] += len(to_update)
         return by_key
 
-    def _sync_links(self, through: type[Model], name: str, left: str, right: str, existing: set, desired: set) -> None:
-        """Make a many-to-many table hold exactly ``desired`` (pairs of ids) among ``existing``."""
-        stale = existing - desired
-        fresh = desired - existing
-        for pair in stale:
-            through.objects.filter(**{left: pair[0], right: pair[1]}).delete()
+    def _sync_links(self, stored, name: str, left: str, right: str, desired: set) -> None:
+        """Make the many-to-many rows of ``stored`` (a queryset of a through table) hold exactly ``desired``."""
+        through = stored.model
+        existing = {(a, b): pk for pk, a, b in stored.values_list("id", left, right)}
+        stale = [pk for pair, pk in existing.items() if pair not in desired]
+        fresh = desired - existing.keys()
+        for i in range(0, len(stale), BATCH):
+            through.objects.filter(pk__in=stale[i : i + BATCH]).delete()
         if stale:
             self.result.deleted[name] += len(stale)
         if fresh:
@@ -286,17 +288,19 @@ class _Writer:
         # organisations are shared: one file never deletes another's
         self._sync(Organisation, "organisations", existing, desired, delete=False)
         ids = dict(Organisation.objects.values_list("slug", "id"))
-        parents = []
+        # a parent may be defined later in the file, so parents are set once all exist
+        stored = {o.slug: o for o in Organisation.objects.filter(slug__in=slugs).only("id", "slug", "parent_id")}
+        moved = []
         for o in self.doc.organisations:
-            parent_id = ids.get(o.parent) if o.parent else None
-            parents.append((o.slug, parent_id))
-        stored = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "parent_id"))
-        for slug, parent_id in parents:
-            if stored.get(slug) != parent_id:
-                # a parent may be defined later in the file, so parents are set once all exist
-                Organisation.objects.filter(slug=slug).update(parent_id=parent_id)
-                if slug not in new:
+            parent_id = ids[o.parent] if o.parent else None
+            org = stored[o.slug]
+            if org.parent_id != parent_id:
+                org.parent_id = parent_id
+                moved.append(org)
+                if o.slug not in new:
                     self.result.updated["organisations"] += 1
+        if moved:
+            Organisation.objects.bulk_update(moved, ["parent_id"], batch_size=500)
         return ids
 
     def _funds(self) -> dict[str, int]:
@@ -331,9 +335,10 @@ class _Writer:
         existing = {o.slug: o for o in Strategy.objects.filter(slug=st.slug)}
         strategy = self._sync(Strategy, "strategies", existing, [(st.slug, fields)])[st.slug]
         owners = {self.orgs[o] for o in st.owners}
-        through = Strategy.owners.through
-        stored = set(through.objects.filter(strategy_id=strategy.pk).values_list("strategy_id", "organisation_id"))
-        self._sync_links(through, "owners", "strategy_id", "organisation_id", stored, {(strategy.pk, o) for o in owners})
+        self._sync_links(
+            Strategy.owners.through.objects.filter(strategy_id=strategy.pk),
+            "owners", "strategy_id", "organisation_id", {(strategy.pk, o) for o in owners},
+        )
         return strategy
 
     def _nodes(self) -> dict[str, Node]:
@@ -389,12 +394,11 @@ class _Writer:
                 )
             part = {code: existing.pop(code) for code, _ in desired if code in existing}
             result.update(self._sync(Node, "nodes", part, desired))
-        through = Node.responsible.through
-        stored = set(
-            through.objects.filter(node__strategy=self.strategy).values_list("node_id", "organisation_id")
-        )
         wanted = {(result[n.code].pk, self.orgs[o]) for n, _, _ in ordered for o in n.responsible}
-        self._sync_links(through, "responsible", "node_id", "organisation_id", stored, wanted)
+        self._sync_links(
+            Node.responsible.through.objects.filter(node__strategy=self.strategy),
+            "responsible", "node_id", "organisation_id", wanted,
+        )
         return result
 
     def _refuse_if_referenced(self, node_ids: list[int]) -> None:
@@ -581,10 +585,11 @@ class _Writer:
         self._sync(Project, "projects", existing, desired, objects=False)
         ids = dict(Project.objects.filter(strategy=self.strategy).values_list("code", "id"))
 
-        through = Project.nodes.through
-        stored = set(through.objects.filter(project__strategy=self.strategy).values_list("project_id", "node_id"))
         wanted = {(ids[p.code], self._ref_id(ref)) for p in self.doc.projects for ref in p.nodes}
-        self._sync_links(through, "project links", "project_id", "node_id", stored, wanted)
+        self._sync_links(
+            Project.nodes.through.objects.filter(project__strategy=self.strategy),
+            "project links", "project_id", "node_id", wanted,
+        )
 
         scope = dict(project__strategy=self.strategy)
         self._sync(
