@@ -1,12 +1,36 @@
-"""URL configuration: the admin, the language switch and the start page."""
+"""URL configuration: public pages (Slovenian paths), staff pages, the API, the admin and the language switch."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from regija.core import views
+from regija.api import api
+from regija.core import views as core_views
+from regija.projects import views as project_views
+from regija.search import views as search_views
+from regija.strategies import views as strategy_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", strategy_views.home, name="home"),
+    path("strategije/<slug:slug>/", strategy_views.strategy_detail, name="strategy"),
+    path("strategije/<slug:slug>/<str:code>/", strategy_views.node_detail, name="node"),
+    path("kazalniki/<slug:slug>/<str:code>/", strategy_views.indicator_detail, name="indicator"),
+    path("kazalniki/<slug:slug>/<str:code>/podatki.csv", strategy_views.indicator_csv, name="indicator_csv"),
+    path("kazalniki/<slug:slug>/<str:code>/nova-meritev/", strategy_views.observation_add, name="observation_add"),
+    path("projekti/", project_views.project_list, name="project_list"),
+    path("projekti/izvoz.<str:fmt>", project_views.project_export, name="project_export"),
+    path("projekti/<slug:slug>/<str:code>/", project_views.project_detail, name="project"),
+    path("skladi/", project_views.funds, name="funds"),
+    path("preverjanje/", project_views.consistency, name="consistency"),
+    path("organizacije/", core_views.organisation_list, name="organisation_list"),
+    path("organizacije/<slug:slug>/", core_views.organisation_detail, name="organisation"),
+    path("iskanje/", search_views.search, name="search"),
+    path("racun/", core_views.account, name="account"),
+    path("zgodovina/<str:model>/<int:pk>/", core_views.history, name="history"),
+    path("prijava/", auth_views.LoginView.as_view(), name="login"),
+    path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", api.urls),
+    path("jezik/<str:code>/", core_views.switch_language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -8,3 +8,9 @@ class CoreConfig(AppConfig):
     name = "regija.core"
     label = "core"
     verbose_name = _("Organisations")
+
+    def ready(self):
+        from . import audit, caching
+
+        audit.connect()
+        caching.connect()

@@ -68,3 +68,11 @@ class MoneyField(models.BigIntegerField):
         return forms.DecimalField(
             max_digits=15, decimal_places=2, required=not self.blank, label=self.verbose_name, **kwargs
         )
+
+
+def plain_number(value) -> str:
+    """A stored decimal without its padding zeros: Decimal('12.500000') → '12.5' (never exponent form)."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text

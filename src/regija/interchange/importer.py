@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from regija.core import audit, caching
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
 from regija.projects.models import (
@@ -259,6 +260,8 @@ class _Writer:
         self._stated()
         if self.result.changed:
             Strategy.objects.filter(pk=self.strategy.pk).update(imported_at=timezone.now())
+            audit.record_import(self.strategy, self.result)
+            caching.bump()
         return self.result
 
     def _organisations(self) -> dict[str, int]:

@@ -287,3 +287,33 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
             )
         )
     return out
+
+
+def locations(findings: list[Finding]) -> dict[int, str]:
+    """Finding index → URL of the page where the figure lives (strategy, node or project); two queries."""
+    from django.urls import reverse
+
+    from .models import Project
+
+    wanted_nodes = {(f.strategy, f.object_code) for f in findings if f.object_type == "node"}
+    wanted_projects = {(f.strategy, f.object_code) for f in findings if f.object_type == "project"}
+    known_nodes = set()
+    if wanted_nodes:
+        q = Node.objects.filter(strategy__slug__in={s for s, _ in wanted_nodes}, code__in={c for _, c in wanted_nodes})
+        known_nodes = set(q.values_list("strategy__slug", "code"))
+    known_projects = set()
+    if wanted_projects:
+        q = Project.objects.filter(
+            strategy__slug__in={s for s, _ in wanted_projects}, code__in={c for _, c in wanted_projects}
+        )
+        known_projects = set(q.values_list("strategy__slug", "code"))
+    out = {}
+    for i, f in enumerate(findings):
+        key = (f.strategy, f.object_code)
+        if f.object_type == "node" and key in known_nodes:
+            out[i] = reverse("node", args=list(key))
+        elif f.object_type == "project" and key in known_projects:
+            out[i] = reverse("project", args=list(key))
+        else:
+            out[i] = reverse("strategy", args=[f.strategy])
+    return out

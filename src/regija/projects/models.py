@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation
@@ -102,6 +103,9 @@ class Project(models.Model):
             models.UniqueConstraint(fields=["strategy", "code"], name="project_code_unique_in_strategy"),
         ]
         indexes = [models.Index(fields=["status"])]
+
+    def get_absolute_url(self) -> str:
+        return reverse("project", args=[self.strategy.slug, self.code])
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -287,3 +287,151 @@ def allocation_uses() -> list[AllocationUse]:
         paid, approved = sums.get((a.owner_id, a.fund_id), (0, 0))
         out.append(AllocationUse(a, _eur(paid), _eur(approved)))
     return out
+
+
+def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
+    """Money of each listed project (total, secured, paid, claimed) in one query."""
+    if not project_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(project_ids))
+    sql = f"""
+    SELECT x.project_id, SUM(x.total), SUM(x.secured), SUM(x.paid), SUM(x.claimed), SUM(x.unknown) FROM (
+        SELECT b.project_id, b.amount AS total, {_SECURED_SQL} AS secured, 0 AS paid, 0 AS claimed,
+               {_UNKNOWN_SQL} AS unknown
+        FROM projects_budgetline b WHERE b.project_id IN ({marks})
+        UNION ALL
+        SELECT p.project_id, 0, 0, CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END,
+               CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END, 0
+        FROM projects_payment p WHERE p.project_id IN ({marks})
+    ) x GROUP BY x.project_id"""
+    with connection.cursor() as cur:
+        cur.execute(sql, list(project_ids) * 2)
+        rows = cur.fetchall()
+    return {
+        pid: Rollup(1, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        for pid, total, secured, paid, claimed, unknown in rows
+    }
+
+
+def with_money(projects: list) -> list:
+    """Attach ``.money`` (a Rollup) to each project of a page; one query for the page."""
+    money = _per_project([p.pk for p in projects])
+    for p in projects:
+        p.money = money.get(p.pk, Rollup(1))
+    return projects
+
+
+def project_queryset():
+    """Projects as lists show them: with strategy and holder joined in."""
+    from .models import Project
+
+    return Project.objects.select_related("strategy", "holder")
+
+
+def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
+    """Roll-up of several strategies at once (strategy id → Rollup); one query."""
+    ids = list(strategy_ids)
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+    WITH ps AS (
+        SELECT strategy_id, id AS project_id FROM projects_project WHERE strategy_id IN ({marks})
+        UNION
+        SELECT n.strategy_id, pn.project_id FROM projects_project_nodes pn
+        JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})
+    ),
+    money AS (
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, SUM({_UNKNOWN_SQL}) AS unknown
+        FROM projects_budgetline b WHERE b.project_id IN (SELECT project_id FROM ps) GROUP BY b.project_id
+    ),
+    pay AS (
+        SELECT p.project_id,
+               SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END) AS paid,
+               SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END) AS claimed
+        FROM projects_payment p WHERE p.project_id IN (SELECT project_id FROM ps) GROUP BY p.project_id
+    )
+    SELECT ps.strategy_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
+           SUM(money.unknown)
+    FROM ps LEFT JOIN money ON money.project_id = ps.project_id LEFT JOIN pay ON pay.project_id = ps.project_id
+    GROUP BY ps.strategy_id"""
+    with connection.cursor() as cur:
+        cur.execute(sql, ids * 2)
+        rows = cur.fetchall()
+    return {
+        sid: Rollup(n, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        for sid, n, total, secured, paid, claimed, unknown in rows
+    }
+
+
+def project_detail(strategy_slug: str, code: str):
+    """One project with everything its page shows, in a fixed number of queries; None if absent."""
+    from django.db.models import Prefetch
+
+    from .models import BudgetLine, Partner, Payment, Project
+
+    project = (
+        Project.objects.select_related("strategy", "holder")
+        .prefetch_related(
+            Prefetch("partners", queryset=Partner.objects.select_related("organisation").order_by("order")),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("fund").order_by("order")),
+            Prefetch("payments", queryset=Payment.objects.select_related("fund").order_by("order")),
+            Prefetch("nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")),
+        )
+        .filter(strategy__slug=strategy_slug, code=code)
+        .first()
+    )
+    if project is not None:
+        with_money([project])
+    return project
+
+
+def organisation_money(org_id: int) -> dict:
+    """What an organisation holds and partners in: counts and money (held projects' budgets, partner shares)."""
+    from .models import Partner
+
+    held = _rollup_of("SELECT id AS project_id FROM projects_project WHERE holder_id = %s", [org_id])[0]
+    shares = Partner.objects.filter(organisation_id=org_id).exclude(project__holder_id=org_id)
+    share_total = sum((s for s in shares.values_list("budget_share", flat=True) if s is not None), ZERO)
+    return {"held": held, "partner_share_total": share_total}
+
+
+MAP_LIMIT = 5000
+
+
+def located_projects(filters) -> list[dict]:
+    """Projects of the filtered list that have coordinates, as plain dicts for the map (one query, capped)."""
+    from django.urls import reverse
+
+    qs = filters.apply(project_queryset()).filter(lat__isnull=False, lon__isnull=False)
+    rows = list(qs.values("code", "title", "lat", "lon", "strategy__slug", "location_name")[:MAP_LIMIT])
+    for r in rows:
+        r["url"] = reverse("project", args=[r["strategy__slug"], r["code"]])
+    return rows
+
+
+def export_batch(project_ids: list[int]) -> list:
+    """A batch of projects for downloads: money, fund codes and node codes attached; four queries."""
+    from .models import BudgetLine, Project
+
+    projects = list(project_queryset().filter(pk__in=project_ids))
+    order = {pk: i for i, pk in enumerate(project_ids)}
+    projects.sort(key=lambda p: order[p.pk])
+    with_money(projects)
+    funds: dict[int, list[str]] = {}
+    for pid, code in (
+        BudgetLine.objects.filter(project_id__in=project_ids).values_list("project_id", "fund__code").distinct().order_by("fund__code")
+    ):
+        funds.setdefault(pid, []).append(code)
+    nodes: dict[int, list[str]] = {}
+    link = Project.nodes.through
+    for pid, slug, code in (
+        link.objects.filter(project_id__in=project_ids)
+        .values_list("project_id", "node__strategy__slug", "node__code")
+        .order_by("node__strategy__slug", "node__path")
+    ):
+        nodes.setdefault(pid, []).append(f"{slug}:{code}")
+    for p in projects:
+        p.fund_codes = funds.get(p.pk, [])
+        p.node_codes = nodes.get(p.pk, [])
+    return projects

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation
@@ -44,6 +45,9 @@ class Strategy(models.Model):
         verbose_name_plural = _("strategies")
         ordering = ["title"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("strategy", args=[self.slug])
+
     def __str__(self) -> str:
         return self.title
 
@@ -82,6 +86,9 @@ class Node(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["strategy", "code"], name="node_code_unique_in_strategy"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("node", args=[self.strategy.slug, self.code])
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -150,6 +157,9 @@ class Indicator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["strategy", "code"], name="indicator_code_unique_in_strategy"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicator", args=[self.strategy.slug, self.code])
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

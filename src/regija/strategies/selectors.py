@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 
 from . import progress
 from .models import Indicator, Node, Observation, Strategy
@@ -49,4 +52,195 @@ def indicator_progress(indicator: Indicator, as_of=None) -> progress.Progress:
         target_date=indicator.target_date,
         observations=[(o.date, o.value) for o in indicator.observations.all()],
         as_of=as_of,
+    )
+
+
+def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, progress.Progress]]:
+    """Indicators with their progress, reading only each one's latest observation (progress needs no more).
+
+    One query however many indicators and observations there are, so lists stay fast on large data.
+    """
+    latest = Observation.objects.filter(indicator=OuterRef("pk")).order_by("-date")
+    qs = indicators.annotate(
+        latest_date=Subquery(latest.values("date")[:1]),
+        latest_value=Subquery(latest.values("value")[:1]),
+    )
+    out = []
+    for ind in qs:
+        observations = [(ind.latest_date, _decimal(ind.latest_value))] if ind.latest_date is not None else []
+        out.append(
+            (
+                ind,
+                progress.compute(
+                    direction=ind.direction,
+                    baseline_value=ind.baseline_value,
+                    baseline_date=ind.baseline_date,
+                    target_value=ind.target_value,
+                    target_date=ind.target_date,
+                    observations=observations,
+                ),
+            )
+        )
+    return out
+
+
+def _decimal(value):
+    # SQLite hands subquery decimals back as float or str; Observation.value is exact, so go through str.
+    from decimal import Decimal
+
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
+    """Strategy id → [(level, number of nodes)] in tree order of first appearance; one query."""
+    rows = (
+        Node.objects.filter(strategy_id__in=strategy_ids)
+        .values("strategy_id", "level")
+        .annotate(n=Count("*"), first=models.Min("path"))
+        .order_by("strategy_id", "first")
+    )
+    out: dict[int, list[tuple[str, int]]] = {}
+    for row in rows:
+        out.setdefault(row["strategy_id"], []).append((row["level"], row["n"]))
+    return out
+
+
+def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
+    """Strategy id → counts of indicators by progress status (plus 'total'); one query."""
+    out: dict[int, dict[str, int]] = {}
+    for ind, prog in latest_progress(Indicator.objects.filter(strategy_id__in=strategy_ids).order_by()):
+        counts = out.setdefault(ind.strategy_id, {"total": 0})
+        counts["total"] += 1
+        counts[prog.status] = counts.get(prog.status, 0) + 1
+        if prog.on_track:
+            counts["on_track_or_better"] = counts.get("on_track_or_better", 0) + 1
+    return out
+
+
+@dataclasses.dataclass
+class TreeNode:
+    node: Node
+    children: list = dataclasses.field(default_factory=list)
+    indicators: list = dataclasses.field(default_factory=list)  # [(Indicator, Progress)]
+    projects: list = dataclasses.field(default_factory=list)  # projects linked directly
+    rollup: object = None
+
+
+def strategy_tree(strategy: Strategy, *, project_limit: int = 10) -> tuple[list[TreeNode], dict[int, TreeNode]]:
+    """The strategy's nodes as a tree, each with its indicators and progress, its directly linked
+    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number of queries."""
+    from regija.projects import selectors as project_selectors
+    from regija.projects.models import Project
+
+    nodes = list(strategy.nodes.order_by("path"))
+    by_id = {n.pk: TreeNode(n) for n in nodes}
+    roots = []
+    for n in nodes:
+        item = by_id[n.pk]
+        parent = by_id.get(n.parent_id)
+        (parent.children if parent else roots).append(item)
+    for ind, prog in latest_progress(Indicator.objects.filter(strategy=strategy).order_by("order")):
+        if ind.node_id in by_id:
+            by_id[ind.node_id].indicators.append((ind, prog))
+    rollups = project_selectors.node_rollups(strategy)
+    for node_id, item in by_id.items():
+        item.rollup = rollups.get(node_id)
+    # Directly linked projects, a few per node: numbered per node in SQL so the query stays bounded.
+    link = Project.nodes.through
+    ranked = (
+        link.objects.filter(node__strategy=strategy)
+        .annotate(
+            rank=models.Window(
+                expression=RowNumber(), partition_by=[models.F("node_id")], order_by=[models.F("project__order")]
+            )
+        )
+        .values("node_id", "project_id", "rank")
+    )
+    wanted = {}
+    for row in ranked:
+        if row["rank"] <= project_limit:
+            wanted.setdefault(row["node_id"], []).append(row["project_id"])
+    projects = Project.objects.in_bulk([p for ids in wanted.values() for p in ids])
+    for node_id, ids in wanted.items():
+        by_id[node_id].projects = [projects[i] for i in ids if i in projects]
+    return roots, by_id
+
+
+@dataclasses.dataclass
+class Matrix:
+    """Alignments between two levels as a table: rows (sources) × columns (targets)."""
+
+    source_level: str
+    target_level: str
+    target_strategy: Strategy
+    rows: list  # [Node]
+    columns: list  # [Node]
+    cells: dict  # (row id, column id) → alignment type
+    column_counts: dict  # column id → rows linked
+
+    @property
+    def coverage(self) -> list[tuple[Node, int, bool]]:
+        """Columns by how many rows serve them, fewest first; the flag marks the thinly served ones."""
+        counts = [self.column_counts.get(c.pk, 0) for c in self.columns]
+        if not counts:
+            return []
+        threshold = _thin_threshold(counts)
+        pairs = [(c, self.column_counts.get(c.pk, 0)) for c in self.columns]
+        pairs.sort(key=lambda p: (p[1], p[0].path))
+        return [(c, n, n <= threshold) for c, n in pairs]
+
+
+def _thin_threshold(counts: list[int]) -> int:
+    """'Few' means at most half of the median number of links (and never more than the minimum plus one)."""
+    ordered = sorted(counts)
+    median = ordered[len(ordered) // 2]
+    return min(median // 2, ordered[0] + 1) if median > 1 else 0
+
+
+def alignment_matrices(strategy: Strategy) -> list[Matrix]:
+    """Every alignment declared in the strategy, grouped into one matrix per (source level, target level,
+    target strategy), like the measures × goals table of a strategy document. Two queries."""
+    from .models import Alignment
+
+    links = list(
+        Alignment.objects.filter(declared_in=strategy)
+        .select_related("source_node", "target_node", "target_node__strategy")
+        .order_by("source_node__path", "target_node__path")
+    )
+    groups: dict[tuple, Matrix] = {}
+    for a in links:
+        s, t = a.source_node, a.target_node
+        key = (s.level, t.level, t.strategy_id)
+        m = groups.get(key)
+        if m is None:
+            m = groups[key] = Matrix(s.level, t.level, t.strategy, [], [], {}, {})
+        if s not in m.rows:
+            m.rows.append(s)
+        if t not in m.columns:
+            m.columns.append(t)
+        if (s.pk, t.pk) not in m.cells or a.type == "home_goal":
+            if (s.pk, t.pk) not in m.cells:
+                m.column_counts[t.pk] = m.column_counts.get(t.pk, 0) + 1
+            m.cells[(s.pk, t.pk)] = a.type
+    # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target strategy.
+    for m in groups.values():
+        present = {c.pk for c in m.columns}
+        extra = Node.objects.filter(strategy=m.target_strategy, level=m.target_level).exclude(pk__in=present)
+        m.columns.extend(extra)
+        m.columns.sort(key=lambda n: n.path)
+        m.rows.sort(key=lambda n: n.path)
+    return list(groups.values())
+
+
+def indicator_progress_from(indicator: Indicator, observations) -> progress.Progress:
+    """Progress of one indicator from observations already read (the indicator page shows them anyway)."""
+    return progress.compute(
+        direction=indicator.direction,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target_value=indicator.target_value,
+        target_date=indicator.target_date,
+        observations=[(o.date, o.value) for o in observations],
     )

@@ -1,0 +1,97 @@
+"""Cached public pages and API reads, keyed by the data version, with ETag / If-None-Match.
+
+Every committed write to public data raises one counter (DataVersion). A page or API read is
+cached under (counter, language, URL) for anonymous visitors, and answers If-None-Match with
+304 Not Modified. One small query per request reads the counter, so several app servers share
+it through the database and never serve a page older than the last commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+from .models import DataVersion
+
+# Apps whose rows are public data; a change there makes cached pages stale.
+PUBLIC_APPS = {"core", "strategies", "projects", "calls", "governance"}
+NOT_PUBLIC = {"AuditEntry", "ApiToken", "Membership", "DataVersion"}
+CACHE_SECONDS = 24 * 3600
+
+
+def current() -> int:
+    row = DataVersion.objects.filter(pk=1).values_list("number", flat=True).first()
+    return row or 0
+
+
+def bump() -> None:
+    """Raise the version once the surrounding transaction commits (immediately outside one)."""
+    transaction.on_commit(_bump_now)
+
+
+def _bump_now() -> None:
+    updated = DataVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
+    if not updated:
+        DataVersion.objects.get_or_create(pk=1, defaults={"number": 1, "changed_at": timezone.now()})
+
+
+def _on_change(sender, **kwargs):
+    meta = sender._meta
+    if meta.app_label in PUBLIC_APPS and meta.object_name not in NOT_PUBLIC:
+        bump()
+
+
+def connect() -> None:
+    post_save.connect(_on_change, dispatch_uid="regija-data-version-save")
+    post_delete.connect(_on_change, dispatch_uid="regija-data-version-delete")
+    m2m_changed.connect(_on_change, dispatch_uid="regija-data-version-m2m")
+
+
+def etag(request, version: int | None = None) -> str:
+    version = current() if version is None else version
+    auth = "a" if not getattr(request, "user", None) or not request.user.is_authenticated else f"u{request.user.pk}"
+    raw = f"{version}|{get_language()}|{auth}|{request.get_full_path()}"
+    return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
+
+
+def _matches(request, tag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    return any(t.strip().removeprefix("W/") == tag for t in header.split(",")) or header.strip() == "*"
+
+
+def cached(view):
+    """Serve GET/HEAD from the cache for anonymous visitors; ETag and 304 for everyone."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        version = current()
+        tag = etag(request, version)
+        if _matches(request, tag):
+            response = HttpResponseNotModified()
+            response["ETag"] = tag
+            return response
+        anonymous = not request.user.is_authenticated
+        key = "page:" + tag.strip('"') if anonymous else None
+        response = cache.get(key) if key else None
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if key and response.status_code == 200 and not response.streaming and not response.cookies:
+                if hasattr(response, "render") and callable(response.render):
+                    response.render()
+                cache.set(key, response, CACHE_SECONDS)
+        response["ETag"] = tag
+        patch_vary_headers(response, ["Cookie", "Accept-Language"])
+        return response
+
+    return wrapper

@@ -1,0 +1,180 @@
+"""The project list's filters and sort orders: one definition for the page, its downloads and the API.
+
+The page parses its query string into ``ProjectFilters`` and the API declares it as its query
+parameters, so the same names mean the same thing everywhere and both refuse the same bad input.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from regija.core.money import to_money
+
+from .models import BudgetLine, Project, ProjectStatus
+
+SORTS = {
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "code": ("strategy__slug", "order", "id"),
+    "status": ("status", "title", "id"),
+    "start": ("start", "id"),
+    "-start": ("-start", "-id"),
+    "holder": ("holder__name", "title", "id"),
+    "amount": ("total_cents", "id"),
+    "-amount": ("-total_cents", "-id"),
+}
+SortKey = Literal["title", "-title", "code", "status", "start", "-start", "holder", "amount", "-amount"]
+
+
+class ProjectFilters(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    strategy: str | None = Field(None, max_length=100, description="Strategy slug")
+    node: str | None = Field(None, max_length=64, description="Node code within the strategy (needs strategy); includes the nodes below it")
+    fund: str | None = Field(None, max_length=64, description="Fund code: projects with a budget line from this fund")
+    status: list[ProjectStatus] = Field(default_factory=list, description="One or more statuses")
+    holder: str | None = Field(None, max_length=100, description="Holder organisation slug")
+    municipality: str | None = Field(None, max_length=100)
+    year_from: int | None = Field(None, ge=1900, le=2200, description="Running in or after this year")
+    year_to: int | None = Field(None, ge=1900, le=2200, description="Running in or before this year")
+    amount_min: Decimal | None = Field(None, ge=0, description="Total budget at least (EUR)")
+    amount_max: Decimal | None = Field(None, ge=0, description="Total budget at most (EUR)")
+    sort: SortKey = "code"
+
+    @field_validator("strategy", "node", "fund", "holder", "municipality", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if value == "" else value
+
+    @field_validator("year_from", "year_to", mode="before")
+    @classmethod
+    def _blank_year(cls, value):
+        return None if value == "" else value
+
+    @field_validator("amount_min", "amount_max", mode="before")
+    @classmethod
+    def _money(cls, value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            # Slovenian input "1.200,50" as well as "1200.50"
+            text = value.replace(" ", "").replace("€", "")
+            if "," in text:
+                text = text.replace(".", "").replace(",", ".")
+            value = text
+        try:
+            return to_money(value)
+        except Exception:
+            raise ValueError("not an amount of money") from None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _statuses(cls, value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            return [v for v in value.split(",") if v]
+        return [v for v in value if v]
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.node and not self.strategy:
+            raise ValueError("node needs strategy: a node code is unique only within its strategy")
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError("year_from is after year_to")
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            raise ValueError("amount_min is above amount_max")
+        return self
+
+    @classmethod
+    def from_querydict(cls, query) -> tuple[ProjectFilters, dict[str, str]]:
+        """Parse a request's GET; on bad input return the defaults and the errors by field."""
+        data = {k: query.get(k) for k in cls.model_fields if k != "status" and query.get(k) not in (None,)}
+        data["status"] = query.getlist("status")
+        try:
+            return cls(**data), {}
+        except ValidationError as exc:
+            errors = {}
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "__all__"
+                errors[field] = err["msg"].removeprefix("Value error, ")
+            # keep whatever was valid so the form keeps the visitor's other choices
+            good = {k: v for k, v in data.items() if k not in errors}
+            try:
+                return cls(**good), errors
+            except ValidationError:
+                return cls(), errors
+
+    def as_query(self) -> list[tuple[str, str]]:
+        """The filters as query-string pairs (to build download and page links)."""
+        pairs = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "status":
+                pairs.extend(("status", str(s.value if hasattr(s, "value") else s)) for s in value)
+            elif name == "sort":
+                if value != "code":
+                    pairs.append(("sort", value))
+            elif value not in (None, ""):
+                pairs.append((name, str(value)))
+        return pairs
+
+    def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
+        """Filter a project queryset; unknown strategy/node/fund/holder codes simply match nothing."""
+        from regija.strategies.models import Node
+
+        if self.strategy:
+            linked = Project.nodes.through.objects.filter(project_id=OuterRef("pk"), node__strategy__slug=self.strategy)
+            qs = qs.filter(Q(strategy__slug=self.strategy) | Exists(linked))
+            if self.node:
+                anc = Node.objects.filter(strategy__slug=self.strategy, code=self.node).values("path", "strategy_id")
+                anc = anc.first()
+                if anc is None:
+                    return qs.none()
+                qs = qs.filter(
+                    Exists(
+                        Project.nodes.through.objects.filter(
+                            project_id=OuterRef("pk"),
+                            node__strategy_id=anc["strategy_id"],
+                            node__path__startswith=anc["path"],
+                        )
+                    )
+                )
+        if self.fund:
+            qs = qs.filter(Exists(BudgetLine.objects.filter(project_id=OuterRef("pk"), fund__code=self.fund)))
+        if self.status:
+            qs = qs.filter(status__in=[str(s.value if hasattr(s, "value") else s) for s in self.status])
+        if self.holder:
+            qs = qs.filter(holder__slug=self.holder)
+        if self.municipality:
+            qs = qs.filter(municipality__iexact=self.municipality)
+        if self.year_from:
+            # Partial ISO dates compare as text: an end "2023" or "2023-06" is in or after 2023.
+            qs = qs.filter(Q(end="") | Q(end__gte=str(self.year_from)))
+        if self.year_to:
+            qs = qs.filter(Q(start="") | Q(start__lt=str(self.year_to + 1)))
+        if self.amount_min is not None or self.amount_max is not None or self.sort in ("amount", "-amount"):
+            qs = qs.annotate(total_cents=_total_cents())
+            if self.amount_min is not None:
+                qs = qs.filter(total_cents__gte=int(self.amount_min * 100))
+            if self.amount_max is not None:
+                qs = qs.filter(total_cents__lte=int(self.amount_max * 100))
+        return qs.order_by(*SORTS[self.sort])
+
+
+def _total_cents():
+    from django.db.models import IntegerField, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    total = (
+        BudgetLine.objects.filter(project_id=OuterRef("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(t=Sum("amount"))
+        .values("t")[:1]
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)

@@ -1,0 +1,220 @@
+"""Public pages of projects and funds: the filtered list with its map and downloads, a project, the funds;
+and the staff consistency report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from regija.core import charts, permissions
+from regija.core.caching import cached
+from regija.core.models import Organisation
+from regija.strategies.models import Node, Strategy
+
+from . import consistency as consistency_checks
+from . import selectors
+from .filters import ProjectFilters
+from .models import Fund, ProjectStatus
+
+PAGE_SIZE = 25
+EXPORT_COLUMNS = [
+    ("strategy", "strategy"),
+    ("code", "code"),
+    ("title", "title"),
+    ("status", "status"),
+    ("holder", "holder"),
+    ("municipality", "municipality"),
+    ("start", "start"),
+    ("end", "end"),
+    ("total_eur", "total (EUR)"),
+    ("secured_eur", "secured (EUR)"),
+    ("paid_eur", "paid (EUR)"),
+    ("funds", "funds"),
+    ("nodes", "strategy nodes"),
+    ("lat", "latitude"),
+    ("lon", "longitude"),
+    ("url", "url"),
+]
+
+
+def _filter_choices(filters: ProjectFilters) -> dict:
+    """Options for the filter form; each a single small query."""
+    nodes = []
+    if filters.strategy:
+        nodes = list(Node.objects.filter(strategy__slug=filters.strategy).order_by("path").values("code", "title", "depth"))
+    return {
+        "strategies": list(Strategy.objects.order_by("title").values("slug", "title")),
+        "nodes": nodes,
+        "funds": list(Fund.objects.order_by("code").values("code", "name")),
+        "statuses": ProjectStatus.choices,
+        "holders": list(
+            Organisation.objects.filter(held_projects__isnull=False).distinct().order_by("name").values("slug", "name")
+        ),
+    }
+
+
+@cached
+def project_list(request):
+    filters, errors = ProjectFilters.from_querydict(request.GET)
+    qs = filters.apply(selectors.project_queryset())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = selectors.with_money(list(page.object_list))
+    query = filters.as_query()
+    located = selectors.located_projects(filters)
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "filters": filters,
+            "errors": errors,
+            "page": page,
+            "projects": projects,
+            "query": urlencode(query),
+            "query_without_sort": urlencode([(k, v) for k, v in query if k != "sort"]),
+            "located": located,
+            "choices": _filter_choices(filters),
+            "sorts": [
+                ("code", _("strategy and code")),
+                ("title", _("title A–Z")),
+                ("-title", _("title Z–A")),
+                ("-amount", _("amount, largest first")),
+                ("amount", _("amount, smallest first")),
+                ("-start", _("start, newest first")),
+                ("start", _("start, oldest first")),
+                ("status", _("status")),
+                ("holder", _("holder")),
+            ],
+            "nav": "projects",
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _export_rows(filters: ProjectFilters, request):
+    """Rows of exactly the filtered list, read in batches so a large export stays small in memory."""
+    qs = filters.apply(selectors.project_queryset())
+    batch: list = []
+    ids = list(qs.values_list("pk", flat=True))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        projects = selectors.export_batch(chunk)
+        for p in projects:
+            yield [
+                p.strategy.slug,
+                p.code,
+                p.title,
+                p.status,
+                p.holder.name if p.holder else "",
+                p.municipality,
+                p.start,
+                p.end,
+                p.money.total,
+                p.money.secured,
+                p.money.paid,
+                " ".join(p.fund_codes),
+                " ".join(p.node_codes),
+                "" if p.lat is None else p.lat,
+                "" if p.lon is None else p.lon,
+                request.build_absolute_uri(p.get_absolute_url()),
+            ]
+    del batch
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def project_export(request, fmt: str):
+    """The filtered list as CSV or XLSX: the same filters, every matching row (not just one page)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    filters, errors = ProjectFilters.from_querydict(request.GET)
+    if errors:
+        return HttpResponse(
+            "\n".join(f"{k}: {v}" for k, v in errors.items()), status=422, content_type="text/plain; charset=utf-8"
+        )
+    header = [label for _key, label in EXPORT_COLUMNS]
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def stream():
+            yield "\ufeff" + writer.writerow(header)
+            for row in _export_rows(filters, request):
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="projekti.csv"'
+        return response
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("projekti")
+    ws.append(header)
+    for row in _export_rows(filters, request):
+        ws.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="projekti.xlsx"'
+    return response
+
+
+@cached
+def project_detail(request, slug: str, code: str):
+    project = selectors.project_detail(slug, code)
+    if project is None:
+        raise Http404
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "can_edit": request.user.is_authenticated and permissions.can_change(request.user, project),
+            "nav": "projects",
+        },
+    )
+
+
+@cached
+def funds(request):
+    rows = selectors.fund_rollups()
+    uses = selectors.allocation_uses()
+    return render(
+        request,
+        "projects/funds.html",
+        {"rows": rows, "uses": uses, "chart": charts.funds_chart(rows, request.LANGUAGE_CODE), "nav": "funds"},
+    )
+
+
+@login_required
+def consistency(request):
+    if not permissions.is_staff(request.user):
+        raise PermissionDenied
+    slug = request.GET.get("strategy") or None
+    strategy = Strategy.objects.filter(slug=slug).first() if slug else None
+    findings = consistency_checks.report(strategy)
+    links = consistency_checks.locations(findings)
+    items = [(f, links.get(i)) for i, f in enumerate(findings)]
+    return render(
+        request,
+        "projects/consistency.html",
+        {
+            "items": items,
+            "strategy": strategy,
+            "strategies": Strategy.objects.order_by("title").values("slug", "title"),
+            "contradictions": sum(1 for f in findings if f.kind == consistency_checks.CONTRADICTION),
+            "unverifiable": sum(1 for f in findings if f.kind == consistency_checks.UNVERIFIABLE),
+            "nav": "consistency",
+        },
+    )

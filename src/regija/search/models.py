@@ -1,0 +1,83 @@
+"""The search index: one document per searchable object, its terms with weights, and the forms table.
+
+The index is derived data: ``regija rebuild_search_index`` recreates it from the other tables at any
+time. It is plain tables queried with portable SQL, so SQLite and PostgreSQL give the same results.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    """What a document is; the order here is the order of the groups on the results page."""
+
+    STRATEGY = "strategy", _("strategies")
+    NODE = "node", _("strategy nodes")
+    INDICATOR = "indicator", _("indicators")
+    PROJECT = "project", _("projects")
+    ORGANISATION = "organisation", _("organisations")
+
+
+KIND_ORDER = [k.value for k in Kind]
+
+
+class Document(models.Model):
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    object_id = models.BigIntegerField(_("object"))
+    # The strategy the object belongs to (none for organisations), so that one strategy's documents
+    # can be replaced at once. A plain number, not a foreign key: the index never blocks a delete.
+    strategy_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
+    code = models.CharField(_("code"), max_length=64, blank=True)
+    title = models.TextField(_("title"))
+    context = models.TextField(_("context"), blank=True)
+    # Path without the script prefix, e.g. "/strategije/velenje/5.1/".
+    url = models.CharField(_("URL"), max_length=500)
+    # Folded lower-case title: a tie-break that sorts the same on every database (compared bytewise).
+    sort_key = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.title[:60]}"
+
+
+class Posting(models.Model):
+    """One term of one document. ``weight`` is the highest weight of a field the term occurs in."""
+
+    term = models.CharField(max_length=64)
+    # DO_NOTHING: postings are always deleted explicitly before their documents (see indexing.py),
+    # which keeps every delete a single set-based statement.
+    document = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="postings")
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("search posting")
+        verbose_name_plural = _("search postings")
+        # Covers the search query: term lookup, grouped by document, summing weights.
+        indexes = [models.Index(fields=["term", "document", "weight"], name="search_posting_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.document_id} ({self.weight})"
+
+
+class Form(models.Model):
+    """A word seen with diacritics, folded ("obcine"), and a lemma of it ("obcina").
+
+    Lets a query typed without č, š, ž be lemmatised through the words actually in the data.
+    """
+
+    form = models.CharField(max_length=64)
+    lemma = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("word form")
+        verbose_name_plural = _("word forms")
+        constraints = [models.UniqueConstraint(fields=["form", "lemma"], name="search_form_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.form} → {self.lemma}"

@@ -1,0 +1,7 @@
+"""Search page (being written)."""
+
+from django.http import HttpResponse
+
+
+def search(request):
+    return HttpResponse("")

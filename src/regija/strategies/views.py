@@ -1,0 +1,212 @@
+"""Public pages of strategies: the start page, a strategy with its tree and matrices, a node, an indicator."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from regija.core import charts, permissions
+from regija.core.caching import cached
+from regija.core.money import plain_number
+from regija.projects import selectors as project_selectors
+
+from . import selectors
+from .models import Indicator, Node, Observation, Strategy
+
+HOME_PAGE_SIZE = 25
+
+
+@cached
+def home(request):
+    page = Paginator(selectors.strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    strategies = list(page.object_list)
+    ids = [s.pk for s in strategies]
+    levels = selectors.level_counts(ids)
+    money = project_selectors.strategy_rollups(ids)
+    indicators = selectors.indicator_summary(ids)
+    rows = [
+        {
+            "strategy": s,
+            "levels": [(s.level_label(level, request.LANGUAGE_CODE), n) for level, n in levels.get(s.pk, [])],
+            "money": money.get(s.pk),
+            "indicators": indicators.get(s.pk, {"total": 0}),
+        }
+        for s in strategies
+    ]
+    return render(request, "strategies/home.html", {"page": page, "rows": rows, "nav": "strategies"})
+
+
+@cached
+def strategy_detail(request, slug: str):
+    strategy = get_object_or_404(Strategy.objects.prefetch_related("owners"), slug=slug)
+    roots, by_id = selectors.strategy_tree(strategy)
+    matrices = selectors.alignment_matrices(strategy)
+    rollup = project_selectors.strategy_rollup(strategy)
+    funds = project_selectors.fund_rollups(strategy)
+    open_codes = set(request.GET.getlist("open"))
+    return render(
+        request,
+        "strategies/strategy.html",
+        {
+            "strategy": strategy,
+            "roots": roots,
+            "matrices": matrices,
+            "rollup": rollup,
+            "funds": funds,
+            "open_codes": open_codes,
+            "expand_all": request.GET.get("open") == "all",
+            "lang": request.LANGUAGE_CODE,
+            "nav": "strategies",
+        },
+    )
+
+
+@cached
+def node_detail(request, slug: str, code: str):
+    strategy = get_object_or_404(Strategy, slug=slug)
+    node = get_object_or_404(Node.objects.select_related("parent"), strategy=strategy, code=code)
+    ancestors = list(
+        Node.objects.filter(strategy=strategy, path__in=_ancestor_paths(node.path)).order_by("path")
+    )
+    children = list(node.children.order_by("path"))
+    indicators = selectors.latest_progress(Indicator.objects.filter(node=node).order_by("order"))
+    rollup = project_selectors.node_rollup(node)
+    page = Paginator(
+        project_selectors.project_queryset().filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
+        .distinct()
+        .order_by("strategy__title", "order", "id"),
+        25,
+    ).get_page(request.GET.get("page"))
+    project_selectors.with_money(list(page.object_list))
+    links_out = node.links_out.select_related("target_node", "target_node__strategy").order_by("target_node__path")
+    links_in = node.links_in.select_related("source_node", "source_node__strategy").order_by("source_node__path")
+    return render(
+        request,
+        "strategies/node.html",
+        {
+            "strategy": strategy,
+            "node": node,
+            "level": strategy.level_label(node.level, request.LANGUAGE_CODE),
+            "ancestors": ancestors,
+            "children": children,
+            "indicators": indicators,
+            "rollup": rollup,
+            "page": page,
+            "links_out": list(links_out),
+            "links_in": list(links_in),
+            "nav": "strategies",
+        },
+    )
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    from .models import PATH_STEP
+
+    return [path[:i] for i in range(PATH_STEP, len(path), PATH_STEP)]
+
+
+def _indicator(slug: str, code: str) -> Indicator:
+    return get_object_or_404(
+        Indicator.objects.select_related("strategy", "node"), strategy__slug=slug, code=code
+    )
+
+
+class ObservationForm(forms.ModelForm):
+    class Meta:
+        model = Observation
+        fields = ["date", "value", "source", "note"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"value": gettext_lazy("value")}
+
+
+@cached
+def indicator_detail(request, slug: str, code: str):
+    indicator = _indicator(slug, code)
+    observations = list(indicator.observations.order_by("date"))
+    progress = selectors.indicator_progress_from(indicator, observations)
+    can_edit = permissions.can_change(request.user, indicator) if request.user.is_authenticated else False
+    return render(
+        request,
+        "strategies/indicator.html",
+        {
+            "indicator": indicator,
+            "strategy": indicator.strategy,
+            "observations": observations,
+            "progress": progress,
+            "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
+            "can_edit": can_edit,
+            "form": ObservationForm() if can_edit else None,
+            "nav": "strategies",
+        },
+    )
+
+
+@login_required
+@require_POST
+def observation_add(request, slug: str, code: str):
+    """Add (or correct) one observation of an indicator; editors of an owning organisation only."""
+    indicator = _indicator(slug, code)
+    if not permissions.can_change(request.user, indicator):
+        raise PermissionDenied
+    form = ObservationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                existing = indicator.observations.filter(date=data["date"]).first()
+                if existing is not None:
+                    for field in ("value", "source", "note"):
+                        setattr(existing, field, data[field])
+                    existing.save()
+                    messages.success(request, _("The value for %(date)s was corrected.") % {"date": data["date"]})
+                else:
+                    Observation.objects.create(indicator=indicator, **data)
+                    messages.success(request, _("The value was added."))
+        except IntegrityError:
+            messages.error(request, _("The value could not be saved; try again."))
+        return redirect("indicator", slug=slug, code=code)
+    observations = list(indicator.observations.order_by("date"))
+    return render(
+        request,
+        "strategies/indicator.html",
+        {
+            "indicator": indicator,
+            "strategy": indicator.strategy,
+            "observations": observations,
+            "progress": selectors.indicator_progress_from(indicator, observations),
+            "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
+            "can_edit": True,
+            "form": form,
+            "nav": "strategies",
+        },
+        status=422,
+    )
+
+
+@cached
+def indicator_csv(request, slug: str, code: str):
+    indicator = _indicator(slug, code)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{code}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 (č, š, ž) only with a BOM
+    writer = csv.writer(response)
+    writer.writerow(["strategy", "indicator", "name", "unit", "kind", "date", "value", "source", "note"])
+    base = [slug, indicator.code, indicator.name, indicator.unit]
+    if indicator.baseline_value is not None:
+        writer.writerow(base + ["baseline", indicator.baseline_date or "", plain_number(indicator.baseline_value), indicator.source, ""])
+    for o in indicator.observations.order_by("date"):
+        writer.writerow(base + ["observation", o.date, plain_number(o.value), o.source, o.note])
+    if indicator.target_value is not None:
+        writer.writerow(base + ["target", indicator.target_date or "", plain_number(indicator.target_value), indicator.source, ""])
+    return response
