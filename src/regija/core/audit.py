@@ -102,9 +102,27 @@ def _describe(instance, field_name: str, value):
     return value
 
 
+PARENTS = {"Observation": ("strategies.indicator", "indicator_id"), "BudgetLine": ("projects.project", "project_id"),
+           "Payment": ("projects.project", "project_id"), "Partner": ("projects.project", "project_id"),
+           "Node": ("strategies.strategy", "strategy_id"), "Indicator": ("strategies.strategy", "strategy_id")}
+
+
+def key(obj) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def _parent_of(instance) -> str:
+    rule = PARENTS.get(type(instance).__name__)
+    if rule is None:
+        return ""
+    label, attname = rule
+    return f"{label}:{getattr(instance, attname)}"
+
+
 def _write(instance, action: str, changes: dict) -> None:
     actor = current()
     AuditEntry.objects.create(
+        parent=_parent_of(instance),
         user=actor.user if actor else None,
         actor=(actor.label if actor else "") or "system",
         via=actor.via if actor else "",
@@ -184,7 +202,8 @@ def record_import(strategy, result) -> None:
 
 
 def history(obj, limit: int = 200):
-    """The entries of one object, newest first (one query)."""
-    return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
-    ).select_related("user")[:limit]
+    """The entries of one object and of its parts (a project's payments, an indicator's values), newest first."""
+    from django.db.models import Q
+
+    own = Q(content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk))
+    return AuditEntry.objects.filter(own | Q(parent=key(obj))).select_related("user", "content_type")[:limit]

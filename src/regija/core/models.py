@@ -129,6 +129,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=300)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # The object this one is part of ("projects.project:12" for a payment), so a project's history
+    # shows its budget lines and payments and an indicator's shows its observations.
+    parent = models.CharField(max_length=80, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("audit entry")

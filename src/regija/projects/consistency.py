@@ -64,22 +64,156 @@ def _stated_figures(strategy: Strategy | None) -> list[Finding]:
     qs = StatedFigure.objects.select_related("strategy", "scope_node", "scope_fund").order_by("strategy__slug", "order")
     if strategy is not None:
         qs = qs.filter(strategy=strategy)
+    figures = list(qs)
+    if not figures:
+        return []
+    data = _ScopeData.load(figures)
     out = []
-    for figure in qs:
-        finding = _check_figure(figure)
+    for figure in figures:
+        finding = _check_figure(figure, data)
         if finding is not None:
             out.append(finding)
     return out
 
 
-def _subtree(figure: StatedFigure):
-    nodes = Node.objects.filter(strategy=figure.strategy)
-    if figure.scope_node is not None:
-        nodes = nodes.filter(path__startswith=figure.scope_node.path)
-    return nodes
+# Money of one project (for all its funds or for one): cents, and how many budget lines.
+_TOTAL, _SECURED, _UNKNOWN, _LINES, _PAID, _CLAIMED = range(6)
+_NO_MONEY = (0, 0, 0, 0, 0, 0)
 
 
-def _check_figure(figure: StatedFigure) -> Finding | None:
+class _ScopeData:
+    """Everything the stated figures of some strategies are checked against, read in a fixed number of queries.
+
+    The strategies are those of the figures and of their scope nodes. Their nodes (with path and level),
+    indicator target and observation dates per node, the projects listed in them or linked to their nodes
+    (with status) and those projects' money per fund are read as whole sets; the roll-up of any scope is
+    then added up here, with the same rules as `selectors._rollup_of`.
+    """
+
+    def __init__(self):
+        self.nodes: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # strategy → (id, path, level)
+        self.target_dates: dict[int, set] = defaultdict(set)  # node → indicator target dates
+        self.observation_dates: dict[int, set] = defaultdict(set)  # node → observation dates
+        self.status: dict[int, str] = {}  # project → status
+        self.listed: dict[int, set[int]] = defaultdict(set)  # strategy → projects listed in it
+        self.linked: dict[int, set[int]] = defaultdict(set)  # node → projects linked to it
+        self.money: dict[int, dict[int | None, tuple]] = defaultdict(dict)  # project → fund (None: all) → money
+        self._projects_cache: dict[tuple, frozenset[int]] = {}
+
+    @classmethod
+    def load(cls, figures: list[StatedFigure]) -> _ScopeData:
+        from .models import Project
+
+        data = cls()
+        ids = sorted({f.strategy_id for f in figures} | {f.scope_node.strategy_id for f in figures if f.scope_node})
+        for pk, strategy_id, path, level in (
+            Node.objects.filter(strategy_id__in=ids).order_by().values_list("id", "strategy_id", "path", "level")
+        ):
+            data.nodes[strategy_id].append((pk, path, level))
+        for node_id, date in (
+            Indicator.objects.filter(node__strategy_id__in=ids).exclude(target_date=None)
+            .order_by().values_list("node_id", "target_date").distinct()
+        ):
+            data.target_dates[node_id].add(date)
+        for node_id, date in (
+            Observation.objects.filter(indicator__node__strategy_id__in=ids)
+            .order_by().values_list("indicator__node_id", "date").distinct()
+        ):
+            data.observation_dates[node_id].add(date)
+        link = Project.nodes.through
+        for project_id, node_id in link.objects.filter(node__strategy_id__in=ids).order_by().values_list(
+            "project_id", "node_id"
+        ):
+            data.linked[node_id].add(project_id)
+        marks = ", ".join(["%s"] * len(ids))
+        in_scope = f"""
+            SELECT id FROM projects_project WHERE strategy_id IN ({marks})
+            UNION
+            SELECT pn.project_id FROM projects_project_nodes pn
+            JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})", ids * 2)
+            for pk, strategy_id, status in cur.fetchall():
+                data.status[pk] = status
+                data.listed[strategy_id].add(pk)
+            # one row per project and fund: its budget lines and payments from that fund
+            cur.execute(
+                f"""
+                SELECT x.project_id, x.fund_id, SUM(x.total), SUM(x.secured), SUM(x.unknown), SUM(x.lines),
+                       SUM(x.paid), SUM(x.claimed)
+                FROM (
+                    SELECT b.project_id, b.fund_id, b.amount AS total, {selectors._SECURED_SQL} AS secured,
+                           {selectors._UNKNOWN_SQL} AS unknown, 1 AS lines, 0 AS paid, 0 AS claimed
+                    FROM projects_budgetline b WHERE b.project_id IN ({in_scope})
+                    UNION ALL
+                    SELECT p.project_id, p.fund_id, 0, 0, 0, 0,
+                           CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END,
+                           CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END
+                    FROM projects_payment p WHERE p.project_id IN ({in_scope})
+                ) x
+                GROUP BY x.project_id, x.fund_id""",
+                ids * 4,
+            )
+            for project_id, fund_id, *sums in cur.fetchall():
+                sums = tuple(int(v or 0) for v in sums)
+                per_fund = data.money[project_id]
+                per_fund[fund_id] = sums
+                per_fund[None] = tuple(a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums))
+        return data
+
+    def subtree(self, strategy_id: int, node: Node | None) -> list[tuple[int, str, str]]:
+        """Nodes of the strategy at or below the node (all of them without a node), as (id, path, level)."""
+        nodes = self.nodes.get(strategy_id, [])
+        if node is None:
+            return nodes
+        return [n for n in nodes if n[1].startswith(node.path)]
+
+    def strategy_projects(self, strategy_id: int) -> frozenset[int]:
+        """Projects listed in the strategy or linked to any of its nodes (as `selectors._STRATEGY_PROJECTS`)."""
+        key = ("strategy", strategy_id)
+        if key not in self._projects_cache:
+            projects = set(self.listed.get(strategy_id, ()))
+            for pk, _path, _level in self.subtree(strategy_id, None):
+                projects |= self.linked.get(pk, set())
+            self._projects_cache[key] = frozenset(projects)
+        return self._projects_cache[key]
+
+    def subtree_projects(self, strategy_id: int, node: Node) -> frozenset[int]:
+        """Projects linked to nodes of the strategy at or below the node (as `selectors._SUBTREE_PROJECTS`)."""
+        key = ("node", strategy_id, node.pk)
+        if key not in self._projects_cache:
+            projects: set[int] = set()
+            for pk, _path, _level in self.subtree(strategy_id, node):
+                projects |= self.linked.get(pk, set())
+            self._projects_cache[key] = frozenset(projects)
+        return self._projects_cache[key]
+
+    def rollup(self, projects, *, fund_id: int | None = None, statuses=None) -> tuple[selectors.Rollup, int]:
+        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget lines."""
+        if statuses:
+            projects = [p for p in projects if self.status.get(p) in statuses]
+        sums = [0] * 6
+        for p in projects:
+            money = self.money.get(p, {}).get(fund_id, _NO_MONEY)
+            for i in range(6):
+                sums[i] += money[i]
+        eur = selectors._eur
+        rollup = selectors.Rollup(
+            len(projects), eur(sums[_TOTAL]), eur(sums[_SECURED]), eur(sums[_PAID]), eur(sums[_CLAIMED]),
+            eur(sums[_UNKNOWN]),
+        )
+        return rollup, sums[_LINES]
+
+    def count_with_fund(self, projects, fund_id: int, statuses=None) -> int:
+        """How many of the projects have a budget line from the fund (and one of the statuses, if given)."""
+        return sum(
+            1
+            for p in projects
+            if self.money.get(p, {}).get(fund_id, _NO_MONEY)[_LINES] and (not statuses or self.status.get(p) in statuses)
+        )
+
+
+def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
     what = figure.what
     common = dict(
         strategy=figure.strategy.slug,
@@ -90,19 +224,18 @@ def _check_figure(figure: StatedFigure) -> Finding | None:
         object_code=figure.scope_node.code if figure.scope_node else figure.strategy.slug,
     )
     if what == StatedWhat.NODES:
-        nodes = _subtree(figure)
+        nodes = data.subtree(figure.strategy_id, figure.scope_node)
         if figure.scope_level:
-            nodes = nodes.filter(level=figure.scope_level)
-        computed = nodes.count()
+            nodes = [n for n in nodes if n[2] == figure.scope_level]
+        computed = len(nodes)
         if computed != figure.count:
             return Finding(CONTRADICTION, stated=str(figure.count), computed=_("%(n)s in the data") % {"n": computed}, **common)
         return None
     if what in (StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE):
-        indicators = Indicator.objects.filter(node__in=_subtree(figure))
-        if what == StatedWhat.TARGET_DATE:
-            dates = set(indicators.exclude(target_date=None).values_list("target_date", flat=True))
-        else:
-            dates = set(Observation.objects.filter(indicator__in=indicators).values_list("date", flat=True))
+        per_node = data.target_dates if what == StatedWhat.TARGET_DATE else data.observation_dates
+        dates = set()
+        for pk, _path, _level in data.subtree(figure.strategy_id, figure.scope_node):
+            dates |= per_node.get(pk, set())
         if figure.date not in dates:
             shown = ", ".join(sorted(_fmt(d) for d in dates)) or _("none")
             return Finding(
@@ -113,16 +246,19 @@ def _check_figure(figure: StatedFigure) -> Finding | None:
     fund_id = figure.scope_fund_id
     statuses = figure.scope_status or None
     if figure.scope_node is not None:
-        rollup, lines = selectors._rollup_of(
-            selectors._SUBTREE_PROJECTS, [figure.scope_node_id], fund_id=fund_id, statuses=statuses
-        )
+        projects = data.subtree_projects(figure.scope_node.strategy_id, figure.scope_node)
     else:
-        pk = figure.strategy_id
-        rollup, lines = selectors._rollup_of(selectors._STRATEGY_PROJECTS, [pk, pk], fund_id=fund_id, statuses=statuses)
+        projects = data.strategy_projects(figure.strategy_id)
+    rollup, lines = data.rollup(projects, fund_id=fund_id, statuses=statuses)
     if what == StatedWhat.PROJECTS:
         if fund_id:
-            # a project counts for a fund when one of its budget lines is from that fund
-            computed = _count_projects_with_fund(figure, fund_id, statuses)
+            # a project counts for a fund when one of its budget lines is from that fund; node scopes are
+            # nodes of the figure's own strategy
+            if figure.scope_node is not None:
+                counted = data.subtree_projects(figure.strategy_id, figure.scope_node)
+            else:
+                counted = projects
+            computed = data.count_with_fund(counted, fund_id, statuses)
             if computed == 0:
                 return Finding(
                     UNVERIFIABLE, stated=str(figure.count),
@@ -169,19 +305,6 @@ def _check_figure(figure: StatedFigure) -> Finding | None:
             computed=_("%(amount)s from the rows") % {"amount": _fmt(computed)}, **common,
         )
     return None
-
-
-def _count_projects_with_fund(figure: StatedFigure, fund_id: int, statuses) -> int:
-    from .models import Project
-
-    projects = Project.objects.filter(budget_lines__fund_id=fund_id)
-    if figure.scope_node is not None:
-        projects = projects.filter(nodes__in=_subtree(figure))
-    else:
-        projects = projects.filter(strategy=figure.strategy) | projects.filter(nodes__strategy=figure.strategy)
-    if statuses:
-        projects = projects.filter(status__in=statuses)
-    return projects.distinct().count()
 
 
 def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:

@@ -7,6 +7,7 @@ import csv
 import io
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -80,6 +81,8 @@ def project_list(request):
             "query": urlencode(query),
             "query_without_sort": urlencode([(k, v) for k, v in query if k != "sort"]),
             "located": located,
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
             "choices": _filter_choices(filters),
             "sorts": [
                 ("code", _("strategy and code")),

@@ -8,3 +8,8 @@ class SearchConfig(AppConfig):
     name = "regija.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -175,6 +175,7 @@ class Analyzer:
         self._terms: dict[str, frozenset[str]] = {}
         self._max_cached = max_cached
         self.forms: set[tuple[str, str]] = set()
+        self.cached_words = 0  # distinct words lemmatised
 
     def word_terms(self, word: str) -> frozenset[str]:
         """Index terms of one lower-case alphabetic word: its folded lemmas and its folded self."""
@@ -182,6 +183,7 @@ class Analyzer:
         if terms is None:
             folded = fold(word)
             found = lemmas(word)
+            self.cached_words += 1
             if folded != word:  # the word had diacritics: remember how its bare form lemmatises
                 for lemma in found:
                     if lemma != folded:

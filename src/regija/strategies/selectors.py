@@ -162,7 +162,7 @@ def strategy_tree(strategy: Strategy, *, project_limit: int = 10) -> tuple[list[
     for row in ranked:
         if row["rank"] <= project_limit:
             wanted.setdefault(row["node_id"], []).append(row["project_id"])
-    projects = Project.objects.in_bulk([p for ids in wanted.values() for p in ids])
+    projects = Project.objects.select_related("strategy").in_bulk([p for ids in wanted.values() for p in ids])
     for node_id, ids in wanted.items():
         by_id[node_id].projects = [projects[i] for i in ids if i in projects]
     return roots, by_id
@@ -179,6 +179,7 @@ class Matrix:
     columns: list  # [Node]
     cells: dict  # (row id, column id) → alignment type
     column_counts: dict  # column id → rows linked
+    labels: dict = dataclasses.field(default_factory=dict)  # alignment type → its name
 
     @property
     def coverage(self) -> list[tuple[Node, int, bool]]:
@@ -193,20 +194,20 @@ class Matrix:
 
 
 def _thin_threshold(counts: list[int]) -> int:
-    """'Few' means at most half of the median number of links (and never more than the minimum plus one)."""
+    """'Few' means the fewest links, when that is at most half the median number (0 links always counts)."""
     ordered = sorted(counts)
     median = ordered[len(ordered) // 2]
-    return min(median // 2, ordered[0] + 1) if median > 1 else 0
+    return min(median // 2, ordered[0]) if median > 1 else 0
 
 
 def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     """Every alignment declared in the strategy, grouped into one matrix per (source level, target level,
     target strategy), like the measures × goals table of a strategy document. Two queries."""
-    from .models import Alignment
+    from .models import Alignment, AlignmentType
 
     links = list(
         Alignment.objects.filter(declared_in=strategy)
-        .select_related("source_node", "target_node", "target_node__strategy")
+        .select_related("source_node", "source_node__strategy", "target_node", "target_node__strategy")
         .order_by("source_node__path", "target_node__path")
     )
     groups: dict[tuple, Matrix] = {}
@@ -215,7 +216,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
         key = (s.level, t.level, t.strategy_id)
         m = groups.get(key)
         if m is None:
-            m = groups[key] = Matrix(s.level, t.level, t.strategy, [], [], {}, {})
+            m = groups[key] = Matrix(s.level, t.level, t.strategy, [], [], {}, {}, dict(AlignmentType.choices))
         if s not in m.rows:
             m.rows.append(s)
         if t not in m.columns:
@@ -227,7 +228,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target strategy.
     for m in groups.values():
         present = {c.pk for c in m.columns}
-        extra = Node.objects.filter(strategy=m.target_strategy, level=m.target_level).exclude(pk__in=present)
+        extra = Node.objects.select_related("strategy").filter(strategy=m.target_strategy, level=m.target_level).exclude(pk__in=present)
         m.columns.extend(extra)
         m.columns.sort(key=lambda n: n.path)
         m.rows.sort(key=lambda n: n.path)

@@ -39,7 +39,7 @@ def home(request):
         {
             "strategy": s,
             "levels": [(s.level_label(level, request.LANGUAGE_CODE), n) for level, n in levels.get(s.pk, [])],
-            "money": money.get(s.pk),
+            "money": money.get(s.pk) or project_selectors.Rollup(),
             "indicators": indicators.get(s.pk, {"total": 0}),
         }
         for s in strategies
@@ -55,6 +55,11 @@ def strategy_detail(request, slug: str):
     rollup = project_selectors.strategy_rollup(strategy)
     funds = project_selectors.fund_rollups(strategy)
     open_codes = set(request.GET.getlist("open"))
+    lang = request.LANGUAGE_CODE
+    levels = {level: strategy.level_label(level, lang) for level in {n.node.level for n in by_id.values()}}
+    for m in matrices:
+        m.target_levels_label = m.target_strategy.level_label(m.target_level, lang)
+        levels.setdefault(m.source_level, strategy.level_label(m.source_level, lang))
     return render(
         request,
         "strategies/strategy.html",
@@ -66,7 +71,8 @@ def strategy_detail(request, slug: str):
             "funds": funds,
             "open_codes": open_codes,
             "expand_all": request.GET.get("open") == "all",
-            "lang": request.LANGUAGE_CODE,
+            "lang": lang,
+            "levels": levels,
             "nav": "strategies",
         },
     )

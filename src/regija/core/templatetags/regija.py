@@ -1,0 +1,107 @@
+"""Template filters: money in the visitor's language, plain numbers, progress labels and percentages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from regija.core.money import format_eur, plain_number
+
+register = template.Library()
+
+STATUS_LABELS = {
+    "achieved": _("achieved"),
+    "on_track": _("on track"),
+    "at_risk": _("at risk"),
+    "off_track": _("off track"),
+    "no_schedule": _("no schedule"),
+    "incomplete": _("incomplete"),
+    "inconsistent": _("inconsistent"),
+}
+STATUS_SYMBOLS = {"achieved": "✔", "on_track": "↗", "at_risk": "!", "off_track": "✖", "no_schedule": "?", "incomplete": "…", "inconsistent": "⚠"}
+MISSING_LABELS = {
+    "baseline": _("baseline"),
+    "target": _("target"),
+    "observations": _("observations"),
+    "baseline_date": _("baseline date"),
+    "target_date": _("target date"),
+}
+
+
+@register.filter
+def eur(value):
+    if value in (None, ""):
+        return "–"
+    return format_eur(value, get_language() or "sl")
+
+
+@register.filter
+def num(value):
+    """A decimal without padding zeros, with the decimal comma in Slovenian."""
+    text = plain_number(value)
+    if text and (get_language() or "sl").startswith("sl"):
+        whole, _sep, frac = text.partition(".")
+        sign = "-" if whole.startswith("-") else ""
+        whole = whole.lstrip("-")
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        text = sign + ".".join(groups or ["0"]) + ("," + frac if frac else "")
+    return text
+
+
+@register.filter
+def percent(share):
+    """A share (0..1) as a whole-number-and-one-decimal percentage."""
+    if share is None:
+        return "–"
+    value = (Decimal(share) * 100).quantize(Decimal("0.1"))
+    text = format(value, "f")
+    if (get_language() or "sl").startswith("sl"):
+        text = text.replace(".", ",")
+    return f"{text} %"
+
+
+@register.filter
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
+@register.simple_tag
+def status_badge(progress):
+    """Progress status as text and symbol (never colour alone)."""
+    status = progress.status
+    return format_html(
+        '<span class="badge status-{}"><span aria-hidden="true">{}</span> {}</span>',
+        status,
+        STATUS_SYMBOLS.get(status, ""),
+        STATUS_LABELS.get(status, status),
+    )
+
+
+@register.filter
+def missing_labels(missing):
+    return ", ".join(str(MISSING_LABELS.get(m, m)) for m in missing)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def cell(cells, row, column):
+    return cells.get((row.pk, column.pk))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current URL with another page number, keeping every filter."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()

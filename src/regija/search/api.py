@@ -1,0 +1,79 @@
+"""Search in the REST API: GET …/search?q=…[&kind=…] → hits grouped by kind.
+
+Mounted in ``regija/api.py`` with ``api.add_router("/", "regija.search.api.router")`` (→ /api/v1/search).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Query, Router, Schema
+
+from . import selectors
+
+router = Router(tags=["search"])
+
+KindName = Literal["strategy", "node", "indicator", "project", "organisation"]
+
+
+class HitOut(Schema):
+    kind: KindName
+    title: str
+    code: str
+    context: str
+    url: str
+    score: int
+
+
+class GroupOut(Schema):
+    kind: KindName
+    label: str
+    total: int
+    hits: list[HitOut]
+
+
+class SearchOut(Schema):
+    query: str
+    words: list[str]
+    total: int
+    groups: list[GroupOut]
+
+
+@router.get("/search", response=SearchOut, summary="Search strategies, nodes, indicators, projects and organisations")
+def search(
+    request,
+    q: str = Query(..., min_length=1, max_length=200, description="words or codes; every word must occur"),
+    kind: KindName | None = Query(None, description="only this kind of result"),
+    limit: int = Query(selectors.DEFAULT_LIMIT, ge=1, le=100, description="hits per kind"),
+    offset: int = Query(0, ge=0, le=100_000, description="hits to skip per kind"),
+):
+    """Slovenian words in any form, with or without č, š, ž; codes such as 5.1 or JP3.
+
+    Results are grouped by kind (strategies, nodes, indicators, projects, organisations); each group
+    has the number of all its hits and up to ``limit`` of them, best first.
+    """
+    results = selectors.search(q, kinds=[kind] if kind else None, limit=limit, offset=offset)
+    return {
+        "query": results.query,
+        "words": results.words,
+        "total": results.total,
+        "groups": [
+            {
+                "kind": g.kind,
+                "label": str(g.label),
+                "total": g.total,
+                "hits": [
+                    {
+                        "kind": h.kind,
+                        "title": h.title,
+                        "code": h.code,
+                        "context": h.context,
+                        "url": h.url,
+                        "score": h.score,
+                    }
+                    for h in g.hits
+                ],
+            }
+            for g in results.groups
+        ],
+    }
