@@ -1,88 +1,161 @@
-import datetime, importlib.util, random, dataclasses
-import pytest
+"""The consistency report runs a fixed number of queries, whatever the number of strategies, figures and projects."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
 from decimal import Decimal
-from regija.projects import consistency, selectors
-from regija.projects.models import Project, BudgetLine, Payment, Fund, StatedFigure, StatedWhat
-from regija.strategies.models import Strategy, Node, Indicator, Observation
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from regija.interchange.importer import import_text
+from regija.projects import consistency
+from regija.projects.models import BudgetLine, Fund, Payment, Project, StatedFigure, StatedWhat
+from regija.strategies.models import Indicator, Node, Observation, Strategy
 
 pytestmark = pytest.mark.django_db
-spec = importlib.util.spec_from_file_location("regija.projects.old_consistency", "/tmp/old_consistency.py")
-import sys; old = importlib.util.module_from_spec(spec); sys.modules[spec.name] = old; spec.loader.exec_module(old)
 
-STATUSES = ["idea", "applied", "approved", "in_progress", "completed", "withdrawn"]
+# stated figures, payments above approval, partner shares, alignment sources: queries for the whole report
+MAX_QUERIES = 10
 
-@pytest.mark.parametrize("seed", range(6))
-def test_equivalence(seed):
-    rnd = random.Random(seed)
-    funds = [Fund.objects.create(code=f"RF{seed}-{i}", name="x") for i in range(4)]
-    strategies = [Strategy.objects.create(slug=f"rs{seed}-{i}", title="t", status="adopted", source_title="s") for i in range(3)]
-    nodes = []
-    for s in strategies:
-        def mk(parent, depth, prefix):
-            for k in range(rnd.randint(1, 3)):
-                path = prefix + f"{k+1:04d}"
-                n = Node.objects.create(strategy=s, parent=parent, code=f"N{path}", level=rnd.choice(["goal", "measure", "action"]),
-                                        title="n", path=path, depth=depth)
-                nodes.append(n)
-                if depth < 2:
-                    mk(n, depth + 1, path)
-        mk(None, 0, "")
-    projects = []
-    for s in strategies:
-        for j in range(rnd.randint(3, 12)):
-            p = Project.objects.create(strategy=s, code=f"P{j}", title="p", status=rnd.choice(STATUSES))
-            projects.append(p)
-            p.nodes.set(rnd.sample(nodes, rnd.randint(0, 3)))
-            for k in range(rnd.randint(0, 4)):
-                sec = rnd.choice(["yes", "no", "partly"])
-                amt = Decimal(rnd.randint(0, 100000)) / 100
-                sa = None
-                if sec == "partly" and rnd.random() < 0.5:
-                    sa = (amt * Decimal(rnd.random())).quantize(Decimal("0.01"))
-                    if sa > amt: sa = amt
-                BudgetLine.objects.create(project=p, fund=rnd.choice(funds), amount=amt, secured=sec, secured_amount=sa, order=k)
-            for k in range(rnd.randint(0, 3)):
-                Payment.objects.create(project=p, fund=rnd.choice(funds), label="x", amount=Decimal(rnd.randint(0, 50000)) / 100,
-                                       state=rnd.choice(["paid", "claimed"]), order=k)
-    for i, n in enumerate(nodes):
-        for k in range(rnd.randint(0, 2)):
-            ind = Indicator.objects.create(strategy=n.strategy, node=n, code=f"I{i}-{k}", name="i",
-                                           target_date=rnd.choice([None, datetime.date(2030, 1, 1), datetime.date(2027, 12, 31)]))
-            for d in rnd.sample([datetime.date(2020, 1, 1), datetime.date(2021, 6, 30), datetime.date(2023, 12, 31)], rnd.randint(0, 2)):
-                Observation.objects.create(indicator=ind, date=d, value=1)
-    order = 0
-    for s in strategies:
-        own = [n for n in nodes if n.strategy_id == s.pk]
-        for k in range(40):
-            what = rnd.choice(list(StatedWhat.values))
-            node = rnd.choice([None, None] + own + ([rnd.choice(nodes)] if rnd.random() < 0.1 else []))
-            fig = StatedFigure(strategy=s, label=f"f{k}", what=what, scope_node=node,
-                               scope_fund=rnd.choice([None, None] + funds) if rnd.random() < 0.6 else None,
-                               scope_level=rnd.choice(["", "", "goal", "measure"]),
-                               scope_status=rnd.choice([[], [], ["approved"], ["in_progress", "completed"]]), order=k)
-            fig.amount = Decimal(rnd.randint(0, 100000)) / 100
-            fig.count = rnd.randint(0, 5)
-            fig.date = rnd.choice([datetime.date(2030, 1, 1), datetime.date(2021, 6, 30), datetime.date(2023, 12, 31)])
-            fig.save()
-            fig = StatedFigure.objects.select_related("strategy", "scope_node", "scope_fund").get(pk=fig.pk)
-            # half of the time state what the old code computes, to exercise the "no finding" paths
-            if rnd.random() < 0.5 and what in ("total", "secured", "unsecured", "paid", "claimed", "projects"):
-                if node is not None:
-                    r, _l = selectors._rollup_of(selectors._SUBTREE_PROJECTS, [node.pk], fund_id=fig.scope_fund_id, statuses=fig.scope_status or None)
-                else:
-                    r, _l = selectors._rollup_of(selectors._STRATEGY_PROJECTS, [s.pk, s.pk], fund_id=fig.scope_fund_id, statuses=fig.scope_status or None)
-                if what == "projects":
-                    fig.count = old._count_projects_with_fund(fig, fig.scope_fund_id, fig.scope_status or None) if fig.scope_fund_id else r.projects
-                else:
-                    fig.amount = {"total": r.total, "secured": r.secured, "unsecured": r.unsecured, "paid": r.paid, "claimed": r.claimed}[what]
-                    if fig.amount < 0: fig.amount = Decimal(0)
-                fig.save()
-    kinds = {}
-    for s in strategies:
-        a = old.report(s); b = consistency.report(s)
-        assert [dataclasses.astuple(f) for f in a] == [dataclasses.astuple(f) for f in b]
-        for f in old._stated_figures(s):
-            kinds[f.kind] = kinds.get(f.kind, 0) + 1
-    print(seed, kinds, StatedFigure.objects.filter(strategy__in=strategies).count())
-    a = old.report(); b = consistency.report()
-    assert [dataclasses.astuple(f) for f in a] == [dataclasses.astuple(f) for f in b]
+SMALL = """
+regija: 1
+strategy:
+  slug: test-queries
+  title: Test
+  owners: [obcina-test-q]
+  status: adopted
+  source: {title: Test}
+organisations:
+  - {slug: obcina-test-q, name: Občina Test Q, kind: municipality}
+funds:
+  - {code: Q-EU, name: Test EU}
+  - {code: Q-OBC, name: Test občina}
+nodes:
+  - code: G
+    level: goal
+    title: Goal
+    children:
+      - {code: M1, level: measure, title: One}
+      - {code: M2, level: measure, title: Two}
+  - {code: H, level: goal, title: Empty goal}
+projects:
+  - code: A
+    title: Serves both measures
+    status: in_progress
+    nodes: [M1, M2]
+    budget:
+      - {fund: Q-EU, amount: 100.00, secured: yes}
+      - {fund: Q-OBC, amount: 50.00, secured: partly}
+    payments:
+      - {label: 1. zahtevek, amount: 60.00, state: paid, fund: Q-EU}
+  - code: B
+    title: Serves M2
+    status: approved
+    nodes: [M2]
+    budget: [{fund: Q-EU, amount: 200.00, secured: no}]
+stated:
+  - {label: total, what: total, value: 350.00}
+  - {label: goal G secured, what: secured, scope: {node: G}, value: 999.00}
+  - {label: projects, what: projects, value: 2}
+  - {label: EU projects, what: projects, scope: {fund: Q-EU}, value: 2}
+  - {label: goals, what: nodes, scope: {level: goal}, value: 2}
+"""
+
+
+def _count(fn) -> tuple[int, list]:
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    return len(ctx.captured_queries), result
+
+
+def test_report_of_all_strategies_is_the_reports_of_each_strategy():
+    everything = consistency.report()
+    assert everything  # the source documents have findings
+    joined = []
+    for strategy in Strategy.objects.order_by("slug"):
+        own = consistency.report(strategy)
+        assert [f for f in everything if f.strategy == strategy.slug] == own
+        joined += own
+    assert Counter(joined) == Counter(everything)
+
+
+def test_report_runs_a_bounded_number_of_queries(django_assert_max_num_queries):
+    with django_assert_max_num_queries(MAX_QUERIES):
+        consistency.report()
+    for strategy in Strategy.objects.all():
+        with django_assert_max_num_queries(MAX_QUERIES):
+            consistency.report(strategy)
+
+
+def test_report_with_locations_runs_a_bounded_number_of_queries(django_assert_max_num_queries):
+    with django_assert_max_num_queries(MAX_QUERIES + 2):
+        findings = consistency.report()
+        links = consistency.locations(findings)
+    assert len(links) == len(findings)
+
+
+def _grow(strategy: Strategy) -> None:
+    """Many more nodes, projects, money, indicators and stated figures of every kind and scope."""
+    eu, obc = Fund.objects.get(code="Q-EU"), Fund.objects.get(code="Q-OBC")
+    goal = Node.objects.get(strategy=strategy, code="G")
+    nodes = list(Node.objects.filter(strategy=strategy))
+    for i in range(5):
+        nodes.append(
+            Node.objects.create(
+                strategy=strategy, parent=goal, code=f"X{i}", level="measure", title="Extra",
+                path=f"{goal.path}{i + 10:04d}", depth=goal.depth + 1,
+            )
+        )
+    for i, node in enumerate(nodes):
+        indicator = Indicator.objects.create(
+            strategy=strategy, node=node, code=f"I{i}", name="Indicator", target_date=datetime.date(2030, 12, 31)
+        )
+        Observation.objects.create(indicator=indicator, date=datetime.date(2023, 12, 31), value=i)
+    for i in range(20):
+        project = Project.objects.create(
+            strategy=strategy, code=f"E{i}", title="Extra", status=["idea", "approved", "completed"][i % 3], order=10 + i
+        )
+        project.nodes.set(nodes[i % len(nodes): i % len(nodes) + 2])
+        BudgetLine.objects.create(project=project, fund=eu, amount=Decimal("10.00"), secured="yes")
+        BudgetLine.objects.create(project=project, fund=obc, amount=Decimal("5.00"), secured="partly")
+        Payment.objects.create(project=project, fund=eu, label="1.", amount=Decimal("20.00"), state="paid")
+        Payment.objects.create(project=project, fund=obc, label="2.", amount=Decimal("1.00"), state="claimed")
+    other = Strategy.objects.create(slug="test-queries-other", title="Other", status="adopted", source_title="Other")
+    kinds = list(StatedWhat.values)
+    for i in range(30):
+        what = kinds[i % len(kinds)]
+        StatedFigure.objects.create(
+            strategy=strategy if i % 5 else other,
+            label=f"extra {i}",
+            what=what,
+            scope_node=nodes[i % len(nodes)] if i % 2 and i % 5 else None,
+            scope_fund=[None, eu, obc][i % 3],
+            scope_level=["", "goal", "measure"][i % 3] if what == StatedWhat.NODES else "",
+            scope_status=[[], ["approved"], ["idea", "completed"]][i % 3],
+            amount=Decimal("123456.78") if what in ("total", "secured", "unsecured", "paid", "claimed") else None,
+            count=999 if what in ("projects", "nodes") else None,
+            date=datetime.date(2020, 1, 1) if what in ("target_date", "observation_date") else None,
+            order=100 + i,
+        )
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data():
+    import_text(SMALL)
+    strategy = Strategy.objects.get(slug="test-queries")
+    queries_one, findings_one = _count(lambda: consistency.report(strategy))
+    queries_all, findings_all = _count(consistency.report)
+    assert queries_one <= MAX_QUERIES and queries_all <= MAX_QUERIES
+
+    _grow(strategy)
+
+    queries_one_after, findings_one_after = _count(lambda: consistency.report(strategy))
+    queries_all_after, findings_all_after = _count(consistency.report)
+    assert (queries_one_after, queries_all_after) == (queries_one, queries_all)
+    # the new figures were checked: every one of them is wrong on purpose
+    extra = {f"extra {i}" for i in range(30)}
+    assert {f.subject for f in findings_all_after} & extra == extra
+    assert {f.subject for f in findings_one_after} & extra == {f"extra {i}" for i in range(30) if i % 5}
+    assert len(findings_all_after) > len(findings_all)

@@ -1,8 +1,10 @@
-"""Back office for organisations."""
+"""Back office for organisations, memberships (roles), API tokens and the audit log."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
-from .models import Organisation
+from . import permissions
+from .models import ApiToken, AuditEntry, Membership, Organisation, Role
 
 
 @admin.register(Organisation)
@@ -12,3 +14,85 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("name", "short_name", "slug", "registration_number")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Administrators of an organisation add its members and set their roles."""
+
+    list_display = ("user", "organisation", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__email", "organisation__name")
+    autocomplete_fields = ("organisation",)
+    raw_id_fields = ("user",)
+
+    def _admin_orgs(self, request):
+        return permissions.org_ids_with(request.user, Role.ADMIN)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("user", "organisation")
+        orgs = self._admin_orgs(request)
+        return qs if orgs is None else qs.filter(organisation__in=orgs)
+
+    def has_module_permission(self, request):
+        orgs = self._admin_orgs(request)
+        return orgs is None or bool(orgs)
+
+    has_view_permission = has_add_permission = lambda self, request, obj=None: self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        orgs = self._admin_orgs(request)
+        if orgs is None:
+            return True
+        return bool(orgs) and (obj is None or obj.organisation_id in orgs)
+
+    has_delete_permission = has_change_permission
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        orgs = self._admin_orgs(request)
+        if db_field.name == "organisation" and orgs is not None:
+            kwargs["queryset"] = Organisation.objects.filter(pk__in=orgs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        orgs = self._admin_orgs(request)
+        if orgs is not None and obj.organisation_id not in orgs:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+        permissions.forget(obj.user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read only: nobody edits history."""
+
+    list_display = ("at", "actor", "via", "action", "content_type", "object_repr")
+    list_filter = ("action", "via", "content_type")
+    search_fields = ("object_repr", "actor")
+    date_hierarchy = "at"
+    list_select_related = ("content_type",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False  # tokens are created by their owner at /racun/, where the secret is shown once

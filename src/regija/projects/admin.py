@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from regija.core.admin_site import OwnedAdmin, OwnedInline
+
 from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
 
 
@@ -18,24 +20,25 @@ class FundAdmin(admin.ModelAdmin):
     inlines = [AllocationInline]
 
 
-class PartnerInline(admin.TabularInline):
+class PartnerInline(OwnedInline, admin.TabularInline):
     model = Partner
     extra = 0
     autocomplete_fields = ("organisation",)
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(OwnedInline, admin.TabularInline):
     model = BudgetLine
     extra = 0
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(OwnedInline, admin.TabularInline):
     model = Payment
     extra = 0
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(OwnedAdmin):
+    owned_choices = ("strategy",)
     list_display = ("code", "title", "holder", "status", "start", "end", "strategy")
     list_filter = ("strategy", "status")
     search_fields = ("code", "title", "description", "holder__name")
@@ -46,7 +49,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatedFigure)
-class StatedFigureAdmin(admin.ModelAdmin):
+class StatedFigureAdmin(OwnedAdmin):
+    owned_choices = ("strategy",)
     list_display = ("label", "what", "amount", "count", "date", "source", "strategy")
     list_filter = ("strategy", "what")
     list_select_related = ("strategy",)

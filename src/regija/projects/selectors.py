@@ -7,8 +7,11 @@ so the sums are exact integers on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import functools
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import connection
 
@@ -399,14 +402,32 @@ def organisation_money(org_id: int) -> dict:
 MAP_LIMIT = 5000
 
 
+@functools.cache
+def municipality_seats() -> dict[str, tuple[float, float]]:
+    """Approximate coordinates of municipal seats (core/data/municipality_seats.csv), for projects that
+    name their municipality but have no exact location: shown there on the map and marked approximate."""
+    path = Path(__file__).resolve().parent.parent / "core" / "data" / "municipality_seats.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["municipality"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(fh)}
+
+
 def located_projects(filters) -> list[dict]:
-    """Projects of the filtered list that have coordinates, as plain dicts for the map (one query, capped)."""
+    """Projects of the filtered list with a place on the map, as plain dicts (one query, capped).
+
+    An exact location wins; otherwise the municipality's seat, flagged ``approximate``."""
+    from django.db.models import Q
     from django.urls import reverse
 
-    qs = filters.apply(project_queryset()).filter(lat__isnull=False, lon__isnull=False)
-    rows = list(qs.values("code", "title", "lat", "lon", "strategy__slug", "location_name")[:MAP_LIMIT])
+    seats = municipality_seats()
+    qs = filters.apply(project_queryset()).filter(
+        Q(lat__isnull=False, lon__isnull=False) | Q(municipality__in=list(seats))
+    )
+    rows = list(qs.values("code", "title", "lat", "lon", "strategy__slug", "location_name", "municipality")[:MAP_LIMIT])
     for r in rows:
         r["url"] = reverse("project", args=[r["strategy__slug"], r["code"]])
+        r["approximate"] = r["lat"] is None
+        if r["approximate"]:
+            r["lat"], r["lon"] = seats[r["municipality"]]
     return rows
 
 

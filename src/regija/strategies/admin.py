@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.admin_site import OwnedAdmin, OwnedInline
+
 from . import selectors
 from .models import Alignment, Indicator, Node, Observation, Strategy
 from .progress import Status
@@ -27,15 +29,24 @@ MISSING_LABELS = {
 
 
 @admin.register(Strategy)
-class StrategyAdmin(admin.ModelAdmin):
+class StrategyAdmin(OwnedAdmin):
     list_display = ("title", "status", "period_start", "period_end", "imported_at")
     list_filter = ("status",)
     search_fields = ("title", "title_en", "slug")
     filter_horizontal = ("owners",)
     readonly_fields = ("imported_at",)
 
+    def has_add_permission(self, request):
+        # A new strategy comes with its owners, which only a superuser may assign (or an import).
+        return request.user.is_superuser
 
-class AlignmentInline(admin.TabularInline):
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "slug", "owners")
+
+
+class AlignmentInline(OwnedInline, admin.TabularInline):
     model = Alignment
     fk_name = "source_node"
     extra = 0
@@ -43,7 +54,8 @@ class AlignmentInline(admin.TabularInline):
 
 
 @admin.register(Node)
-class NodeAdmin(admin.ModelAdmin):
+class NodeAdmin(OwnedAdmin):
+    owned_choices = ("strategy",)
     list_display = ("code", "title", "level", "strategy")
     list_filter = ("strategy", "level")
     search_fields = ("code", "title", "description")
@@ -55,20 +67,22 @@ class NodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alignment)
-class AlignmentAdmin(admin.ModelAdmin):
+class AlignmentAdmin(OwnedAdmin):
+    owned_choices = ("declared_in",)
     list_display = ("source_node", "type", "target_node", "declared_in")
     list_filter = ("type", "declared_in")
     list_select_related = ("source_node", "target_node", "declared_in")
     raw_id_fields = ("source_node", "target_node")
 
 
-class ObservationInline(admin.TabularInline):
+class ObservationInline(OwnedInline, admin.TabularInline):
     model = Observation
     extra = 1
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(OwnedAdmin):
+    owned_choices = ("strategy",)
     list_display = ("code", "name", "node", "unit", "direction", "data_source", "progress", "strategy")
     list_filter = ("strategy", "direction")
     search_fields = ("code", "name", "effect", "data_source")

@@ -12,7 +12,14 @@
     var link = document.createElement("a");
     link.href = p.url;
     link.textContent = p.code + " " + p.title;
-    marker.bindPopup(link);
+    var box = document.createElement("div");
+    box.appendChild(link);
+    if (p.approximate) {
+      var note = document.createElement("p");
+      note.textContent = holder.dataset.approximate + ": " + p.municipality;
+      box.appendChild(note);
+    }
+    marker.bindPopup(box);
     bounds.push([p.lat, p.lon]);
   });
   if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });

@@ -1,0 +1,180 @@
+"""Keeping the index current: saves and deletes through signals, reindex after bulk writes, rebuild."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from regija.core.models import Organisation, OrganisationKind
+from regija.interchange.importer import import_text
+from regija.projects.models import Project, ProjectStatus
+from regija.search import indexing
+from regija.search.models import Document, Form, Kind, Posting
+from regija.search.selectors import search
+from regija.strategies.models import Indicator, Node, Strategy
+
+pytestmark = pytest.mark.usefixtures("indexed")
+
+GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"
+LAS = "las-zasavje-2023"
+VELENJE = "velenje-pametno-mesto-2022-2030"
+
+
+def urls(q: str, kind: str | None = None) -> list[str]:
+    results = search(q, kinds=[kind] if kind else None, limit=10_000)
+    return [hit.url for group in results.groups for hit in group.hits]
+
+
+def test_changing_a_title_is_found_by_the_new_words_not_the_old():
+    project = Project.objects.get(strategy__slug=GORENJSKA, code="2.1-P1")
+    url = reverse("project", args=[GORENJSKA, "2.1-P1"])
+    assert url in urls("ponos")
+    assert url not in urls("kolovrati")
+    project.title = "Zvonjenje starih kolovratov"
+    project.save()
+    assert url in urls("kolovrati")  # another form of the new word
+    assert url in urls("zvonjenje kolovrat")
+    assert url not in urls("ponos")
+    assert Document.objects.filter(kind=Kind.PROJECT, object_id=project.pk).count() == 1
+
+
+def test_deleting_removes_from_the_index():
+    project = Project.objects.get(strategy__slug=LAS, code="JP1-02")
+    url = reverse("project", args=[LAS, "JP1-02"])
+    assert url in urls("steklarna")
+    document = Document.objects.get(kind=Kind.PROJECT, object_id=project.pk)
+    project.delete()
+    assert url not in urls("steklarna")
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not Posting.objects.filter(document_id=document.pk).exists()
+
+
+def test_new_node_is_found_and_its_indicators_go_with_it():
+    strategy = Strategy.objects.get(slug=VELENJE)
+    node = Node.objects.create(
+        strategy=strategy, code="9.9", level="measure", title="Sankališče na Golteh", path="99999999", depth=1
+    )
+    indicator = Indicator.objects.create(strategy=strategy, node=node, code="K9.9", name="Število sankačev")
+    url = reverse("node", args=[VELENJE, "9.9"])
+    assert urls("sankališča golte") == [url]
+    assert urls("9.9") == [url]
+    assert urls("sankaci") == [reverse("indicator", args=[VELENJE, "K9.9"])]
+    node.delete()  # cascades to the indicator
+    assert urls("sankališča") == []
+    assert urls("sankaci") == []
+    assert not Document.objects.filter(kind=Kind.INDICATOR, object_id=indicator.pk).exists()
+
+
+def test_deleting_a_strategy_removes_all_its_documents():
+    strategy = Strategy.objects.get(slug=LAS)
+    pk = strategy.pk
+    assert Document.objects.filter(strategy_ref=pk).count() > 50
+    Project.objects.filter(strategy=strategy).delete()  # projects' holders are protected, not projects
+    strategy.delete()
+    assert not Document.objects.filter(strategy_ref=pk).exists()
+    assert not Document.objects.filter(kind=Kind.STRATEGY, object_id=pk).exists()
+    assert not urls("JP3")
+
+
+def test_renaming_an_organisation_updates_it_and_the_projects_it_holds():
+    org = Organisation.objects.get(slug="obcina-trbovlje")
+    held = reverse("project", args=[LAS, "JP2-03"])
+    assert held in urls("Trbovlje", "project")
+    org.name = "Občina Pravljičnograd"
+    org.save()
+    assert reverse("organisation", args=["obcina-trbovlje"]) in urls("pravljicnograd")
+    assert held in urls("pravljičnograda", "project")  # the holder's name is part of the project's text
+
+
+def test_strategy_title_change_updates_the_context_of_its_documents():
+    strategy = Strategy.objects.get(slug=VELENJE)
+    strategy.title = "Pametno Velenje"
+    strategy.save()
+    assert search("5.1").group("node").hits[0].context == "Pametno Velenje"
+    assert reverse("strategy", args=[VELENJE]) in urls("pametno velenje", "strategy")
+
+
+def test_strategy_slug_change_moves_every_url():
+    strategy = Strategy.objects.get(slug=VELENJE)
+    strategy.slug = "velenje-nov"
+    strategy.save()
+    assert search("5.1").group("node").hits[0].url == reverse("node", args=["velenje-nov", "5.1"])
+    assert not Document.objects.filter(strategy_ref=strategy.pk, url__contains=VELENJE).exists()
+
+
+def test_bulk_writes_need_reindex_strategy():
+    strategy = Strategy.objects.get(slug=LAS)
+    Project.objects.filter(strategy=strategy, code="JP1-04").update(title="Grajski vodnjaki")  # no signals
+    url = reverse("project", args=[LAS, "JP1-04"])
+    assert url not in urls("vodnjak")
+    stats = indexing.reindex_strategy(strategy.pk)
+    assert url in urls("vodnjak")
+    assert stats.documents["project"] == Project.objects.filter(strategy=strategy).count()
+    assert stats.documents["node"] == strategy.nodes.count()
+    assert stats.documents["organisation"] == 0  # unchanged organisations are left alone
+    assert Document.objects.filter(strategy_ref=strategy.pk, kind=Kind.PROJECT).count() == stats.documents["project"]
+
+
+def test_reindex_after_import_finds_the_new_file(example_text):
+    result = import_text(example_text, "example.yaml")
+    strategy = Strategy.objects.get(slug=result.slug)
+    assert not Document.objects.filter(strategy_ref=strategy.pk).exists()  # the importer sends no signals
+    indexing.reindex_strategy(strategy.pk)
+    assert reverse("strategy", args=[strategy.slug]) in urls(strategy.title, "strategy")
+    node = strategy.nodes.order_by("path").first()
+    assert reverse("node", args=[strategy.slug, node.code]) in urls(node.title, "node")
+    # organisations the file defined are indexed too
+    assert Document.objects.filter(kind=Kind.ORGANISATION).count() == Organisation.objects.count()
+
+
+def test_organisation_changes_by_the_importer_are_caught_by_reindex_strategy():
+    Organisation.objects.filter(slug="obcina-bled").update(name="Občina Blejsko jezero")
+    Organisation.objects.create(slug="nova-zadruga", name="Zadruga Čebelica", kind=OrganisationKind.OTHER)
+    # the create above was indexed by its signal; the bulk update was not
+    assert reverse("organisation", args=["obcina-bled"]) not in urls("blejskega jezera")
+    indexing.reindex_strategy(Strategy.objects.get(slug=GORENJSKA).pk)
+    assert reverse("organisation", args=["obcina-bled"]) in urls("blejskega jezera")
+    assert reverse("organisation", args=["nova-zadruga"]) in urls("cebelica")
+
+
+def test_suspended_skips_signals():
+    project = Project.objects.get(strategy__slug=GORENJSKA, code="2.1-P1")
+    with indexing.suspended():
+        project.title = "Kovaški muzej"
+        project.save()
+    assert not urls("kovaški muzej", "project")
+    indexing.reindex(Kind.PROJECT, [project.pk])
+    assert urls("kovaški muzej", "project") == [reverse("project", args=[GORENJSKA, "2.1-P1"])]
+
+
+def test_rebuild_is_repeatable(indexed):
+    before = list(Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url"))
+    postings = Posting.objects.count()
+    stats = indexing.rebuild()
+    assert stats.total == indexed.total
+    assert stats.postings == postings == indexed.postings
+    assert Form.objects.count() == stats.forms
+    after = list(Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url"))
+    assert after == before
+
+
+def test_management_command_prints_counts():
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    text = out.getvalue()
+    assert f"{Project.objects.count()}" in text
+    assert "documents" in text
+    out = StringIO()
+    call_command("rebuild_search_index", "--strategy", LAS, stdout=out)
+    assert "documents" in out.getvalue()
+
+
+def test_a_project_without_holder_or_strategy_url_parts_still_indexes():
+    strategy = Strategy.objects.get(slug=LAS)
+    Project.objects.create(strategy=strategy, code="X/1", title="Poševnica v kodi", status=ProjectStatus.IDEA)
+    hits = search("posevnica").group("project").hits
+    assert [h.code for h in hits] == ["X/1"]
+    assert hits[0].url == ""  # no URL can hold a code with a slash; the hit is still listed
