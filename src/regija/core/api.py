@@ -1,0 +1,135 @@
+"""API of organisations: the list (by kind or name) and one organisation with its strategies,
+the projects it holds or partners in, and their money."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from regija.api_common import READ_RESPONSES, MoneyOut, MoneySummary, OrgRef, Page, PageParams, money_summary, not_found, paginate
+from regija.projects import selectors as project_selectors
+from regija.projects.models import Partner, Project
+
+from .models import Organisation, OrganisationKind
+
+router = Router(tags=["organisations"])
+
+
+def _count(model, field: str, **extra):
+    """Rows of ``model`` pointing at the organisation, as a subquery (no join that multiplies rows)."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}, **extra).order_by().values(field)
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _partnered_count():
+    # partnerships in projects the organisation does not hold itself
+    rows = (
+        Partner.objects.filter(organisation=OuterRef("pk"))
+        .exclude(project__holder=OuterRef("pk"))
+        .order_by()
+        .values("organisation")
+    )
+    return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _organisations():
+    return Organisation.objects.annotate(
+        n_strategies=_count(Organisation.strategies.through, "organisation"),
+        n_held=_count(Project, "holder"),
+        n_partnered=_partnered_count(),
+    ).select_related("parent")
+
+
+class OrganisationItem(Schema):
+    slug: str
+    name: str
+    short_name: str
+    kind: OrganisationKind
+    country: str
+    parent: OrgRef | None
+    strategies: int = Field(description="Strategies it owns")
+    held_projects: int
+    partnered_projects: int = Field(description="Projects it is a partner in but does not hold")
+    url: str
+    web_url: str
+
+
+class OrganisationPage(Page[OrganisationItem]):
+    pass
+
+
+class OrganisationFilters(Schema):
+    kind: OrganisationKind | None = Field(None, description="Only organisations of this kind")
+    q: str | None = Field(None, max_length=100, description="Part of the name or short name")
+
+
+def _item(request, o: Organisation) -> dict:
+    return {
+        "slug": o.slug,
+        "name": o.name,
+        "short_name": o.short_name,
+        "kind": o.kind,
+        "country": o.country,
+        "parent": {"slug": o.parent.slug, "name": o.parent.name} if o.parent_id else None,
+        "strategies": o.n_strategies,
+        "held_projects": o.n_held,
+        "partnered_projects": o.n_partnered,
+        "url": request.build_absolute_uri(reverse("api:organisation", args=[o.slug])),
+        "web_url": request.build_absolute_uri(o.get_absolute_url()),
+    }
+
+
+@router.get("/organisations", response={200: OrganisationPage, **READ_RESPONSES}, url_name="organisations")
+def list_organisations(request, filters: Query[OrganisationFilters], pages: Query[PageParams]):
+    """Organisations by name, with how many strategies they own and projects they hold or partner in."""
+    qs = _organisations().order_by("name", "id")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    q = (filters.q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+    return paginate(request, qs, pages, lambda page: [_item(request, o) for o in page])
+
+
+class StrategyRef(Schema):
+    slug: str
+    title: str
+    status: str
+
+
+class OrganisationMoney(Schema):
+    held: MoneySummary = Field(description="Budgets of the projects it holds")
+    partner_share_total: MoneyOut = Field(description="Its stated shares in projects it partners in but does not hold")
+
+
+class OrganisationDetail(OrganisationItem):
+    registration_number: str
+    website: str
+    address: str
+    lat: float | None
+    lon: float | None
+    owned_strategies: list[StrategyRef]
+    money: OrganisationMoney
+
+
+@router.get("/organisations/{slug}", response={200: OrganisationDetail, **READ_RESPONSES}, url_name="organisation")
+def get_organisation(request, slug: str):
+    """One organisation with the strategies it owns and the money of the projects it holds."""
+    org = _organisations().filter(slug=slug).first()
+    if org is None:
+        raise not_found("organisation", slug)
+    money = project_selectors.organisation_money(org.pk)
+    out = _item(request, org)
+    out.update(
+        registration_number=org.registration_number,
+        website=org.website,
+        address=org.address,
+        lat=org.lat,
+        lon=org.lon,
+        owned_strategies=list(org.strategies.order_by("title").values("slug", "title", "status")),
+        money={"held": money_summary(money["held"]), "partner_share_total": money["partner_share_total"]},
+    )
+    return out

@@ -1,0 +1,464 @@
+"""API of projects and funds: the filtered project list (the same ``ProjectFilters`` as the list page),
+its GeoJSON for maps, a project with partners, budget lines and payments, money per fund; and the
+writes staff make through the API (a project's facts, a new payment, a budget line's amount and security).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Max
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict, Field
+
+from regija.api_common import (
+    READ_RESPONSES,
+    MoneyIn,
+    MoneyOut,
+    NumberOut,
+    OptionalIsoDate,
+    OptionalMoneyIn,
+    OrgRef,
+    Page,
+    PageParams,
+    PartialDate,
+    invalid,
+    not_found,
+    paginate,
+    partial_dates_in_order,
+    require_change,
+    token_auth,
+    write_responses,
+    writing,
+)
+from regija.strategies.models import Strategy
+
+from . import selectors
+from .filters import ProjectFilters
+from .models import BudgetLine, Fund, Payment, PaymentState, Project, ProjectStatus, Secured
+
+router = Router(tags=["projects"])
+fund_router = Router(tags=["funds"])
+
+
+def _abs(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(f"api:{name}", args=args))
+
+
+# ---------------------------------------------------------------------------------------------
+# Funds
+
+
+class FundMoney(Schema):
+    code: str
+    name: str
+    name_en: str
+    projects: int = Field(description="Projects with a budget line from this fund")
+    total: MoneyOut = Field(description="Budget lines from this fund")
+    approved: MoneyOut = Field(description="Secured (approved) part of those lines")
+    secured_unknown: MoneyOut = Field(description="Partly secured lines whose secured part is not known")
+    paid: MoneyOut
+    claimed: MoneyOut
+    allocated: MoneyOut | None = Field(description="What the fund allocates to the owners; null when not known")
+    absorption: NumberOut | None = Field(description="Paid as a share of the allocation (0–1, four decimals); null without an allocation")
+
+
+def fund_money(f) -> dict:
+    """A FundRollup from projects.selectors as the API shows it."""
+    absorption = f.absorption
+    return {
+        "code": f.fund.code,
+        "name": f.fund.name,
+        "name_en": f.fund.name_en,
+        "projects": f.projects,
+        "total": f.total,
+        "approved": f.approved,
+        "secured_unknown": f.secured_unknown,
+        "paid": f.paid,
+        "claimed": f.claimed,
+        "allocated": f.allocated,
+        "absorption": None if absorption is None else absorption.quantize(Decimal("0.0001")),
+    }
+
+
+class FundPage(Page[FundMoney]):
+    pass
+
+
+class FundFilters(Schema):
+    strategy: str | None = Field(None, max_length=100, description="Only the projects and allocations of this strategy")
+
+
+@fund_router.get("/funds", response={200: FundPage, **READ_RESPONSES}, url_name="funds")
+def list_funds(request, filters: Query[FundFilters], pages: Query[PageParams]):
+    """Money per fund: allocated, approved, paid, claimed and absorption (paid / allocated)."""
+    if filters.strategy:
+        strategy = Strategy.objects.filter(slug=filters.strategy).first()
+        # an unknown slug matches nothing, as the project filters do
+        rows = selectors.fund_rollups(strategy) if strategy else []
+    else:
+        rows = selectors.fund_rollups()
+    return paginate(request, rows, pages, lambda page: [fund_money(f) for f in page])
+
+
+# ---------------------------------------------------------------------------------------------
+# Project list and map
+
+
+class ProjectMoney(Schema):
+    total: MoneyOut
+    secured: MoneyOut
+    secured_unknown: MoneyOut
+    paid: MoneyOut
+    claimed: MoneyOut
+
+
+class Location(Schema):
+    name: str
+    municipality: str
+    lat: float | None
+    lon: float | None
+
+
+class ProjectItem(Schema):
+    strategy: str = Field(description="Slug of the strategy that lists the project")
+    code: str
+    title: str
+    title_en: str
+    status: ProjectStatus
+    holder: OrgRef | None
+    start: str = Field(description="Partial ISO date or empty")
+    end: str
+    location: Location
+    money: ProjectMoney
+    url: str
+    web_url: str
+
+
+class ProjectPage(Page[ProjectItem]):
+    pass
+
+
+def _project_item(request, p) -> dict:
+    m = p.money
+    return {
+        "strategy": p.strategy.slug,
+        "code": p.code,
+        "title": p.title,
+        "title_en": p.title_en,
+        "status": p.status,
+        "holder": {"slug": p.holder.slug, "name": p.holder.name} if p.holder_id else None,
+        "start": p.start,
+        "end": p.end,
+        "location": {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon},
+        "money": {
+            "total": m.total,
+            "secured": m.secured,
+            "secured_unknown": m.secured_unknown,
+            "paid": m.paid,
+            "claimed": m.claimed,
+        },
+        "url": _abs(request, "project", p.strategy.slug, p.code),
+        "web_url": request.build_absolute_uri(p.get_absolute_url()),
+    }
+
+
+@router.get("/projects", response={200: ProjectPage, **READ_RESPONSES}, url_name="projects")
+def list_projects(request, filters: Query[ProjectFilters], pages: Query[PageParams]):
+    """Projects filtered and sorted exactly as on the project list page, with money per project."""
+    qs = filters.apply(selectors.project_queryset())
+
+    def build(page):
+        return [_project_item(request, p) for p in selectors.with_money(page)]
+
+    return paginate(request, qs, pages, build)
+
+
+class Point(Schema):
+    type: str = Field("Point", pattern="^Point$")
+    coordinates: list[float] = Field(description="[longitude, latitude]", min_length=2, max_length=2)
+
+
+class FeatureProperties(Schema):
+    strategy: str
+    code: str
+    title: str
+    location_name: str
+    url: str
+    web_url: str
+
+
+class Feature(Schema):
+    type: str = Field("Feature", pattern="^Feature$")
+    geometry: Point
+    properties: FeatureProperties
+
+
+class FeatureCollection(Schema):
+    type: str = Field("FeatureCollection", pattern="^FeatureCollection$")
+    features: list[Feature]
+    truncated: bool = Field(description=f"True when more than {selectors.MAP_LIMIT} projects matched")
+
+
+@router.get("/projects/geo", response={200: FeatureCollection, **READ_RESPONSES}, url_name="projects_geo")
+def projects_geo(request, filters: Query[ProjectFilters]):
+    """The filtered projects that have coordinates, as a GeoJSON FeatureCollection (for maps)."""
+    rows = selectors.located_projects(filters)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {
+                    "strategy": r["strategy__slug"],
+                    "code": r["code"],
+                    "title": r["title"],
+                    "location_name": r["location_name"],
+                    "url": _abs(request, "project", r["strategy__slug"], r["code"]),
+                    "web_url": request.build_absolute_uri(r["url"]),
+                },
+            }
+            for r in rows
+        ],
+        "truncated": len(rows) >= selectors.MAP_LIMIT,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# One project
+
+
+class PartnerOut(Schema):
+    organisation: OrgRef
+    role: str
+    budget_share: MoneyOut | None
+
+
+class BudgetLineOut(Schema):
+    id: int
+    fund: str = Field(description="Fund code")
+    amount: MoneyOut
+    secured: Secured
+    secured_amount: MoneyOut | None = Field(description="The secured part of a partly secured line, when known")
+    note: str
+
+
+class PaymentOut(Schema):
+    id: int
+    fund: str = Field(description="Fund code")
+    label: str
+    amount: MoneyOut
+    date: dt.date | None
+    state: PaymentState
+    note: str
+
+
+class NodeLink(Schema):
+    strategy: str
+    code: str
+    title: str
+
+
+class Instrument(Schema):
+    kind: str
+    number: str
+    date: dt.date | None
+    issuer: str
+
+
+class ProjectDetail(ProjectItem):
+    description: str
+    note: str
+    source: str
+    instrument: Instrument
+    partners: list[PartnerOut]
+    budget_lines: list[BudgetLineOut]
+    payments: list[PaymentOut]
+    nodes: list[NodeLink] = Field(description="Strategy nodes the project serves, in any strategy")
+
+
+def _budget_line_out(b: BudgetLine) -> dict:
+    return {
+        "id": b.pk,
+        "fund": b.fund.code,
+        "amount": b.amount,
+        "secured": b.secured,
+        "secured_amount": b.secured_amount,
+        "note": b.note,
+    }
+
+
+def _payment_out(p: Payment) -> dict:
+    return {
+        "id": p.pk,
+        "fund": p.fund.code,
+        "label": p.label,
+        "amount": p.amount,
+        "date": p.date,
+        "state": p.state,
+        "note": p.note,
+    }
+
+
+def _project_detail(request, slug: str, code: str) -> dict:
+    project = selectors.project_detail(slug, code)
+    if project is None:
+        raise not_found("project", f"{slug}/{code}")
+    out = _project_item(request, project)
+    out.update(
+        description=project.description,
+        note=project.note,
+        source=project.source,
+        instrument={
+            "kind": project.instrument_kind,
+            "number": project.instrument_number,
+            "date": project.instrument_date,
+            "issuer": project.instrument_issuer,
+        },
+        partners=[
+            {
+                "organisation": {"slug": pa.organisation.slug, "name": pa.organisation.name},
+                "role": pa.role,
+                "budget_share": pa.budget_share,
+            }
+            for pa in project.partners.all()
+        ],
+        budget_lines=[_budget_line_out(b) for b in project.budget_lines.all()],
+        payments=[_payment_out(p) for p in project.payments.all()],
+        nodes=[{"strategy": n.strategy.slug, "code": n.code, "title": n.title} for n in project.nodes.all()],
+    )
+    return out
+
+
+@router.get("/projects/{slug}/{code}", response={200: ProjectDetail, **READ_RESPONSES}, url_name="project")
+def get_project(request, slug: str, code: str):
+    """One project (slug of the strategy that lists it, and its code) with partners, budget and payments."""
+    return _project_detail(request, slug, code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+
+
+def _project_or_404(slug: str, code: str) -> Project:
+    project = Project.objects.filter(strategy__slug=slug, code=code).first()
+    if project is None:
+        raise not_found("project", f"{slug}/{code}")
+    return project
+
+
+class ProjectPatch(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: ProjectStatus = Field(None)
+    title: str = Field(None, min_length=1, max_length=2000)
+    description: str = Field(None, max_length=50_000)
+    start: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
+    end: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
+    municipality: str = Field(None, max_length=100)
+    location_name: str = Field(None, max_length=300)
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84)")
+
+
+@router.patch("/projects/{slug}/{code}", auth=token_auth, response=write_responses({200: ProjectDetail}))
+def patch_project(request, slug: str, code: str, payload: ProjectPatch):
+    """Change a project's facts (only the fields sent). Editors and admins of the holder or of an
+    owner of the listing strategy may do this."""
+    project = _project_or_404(slug, code)
+    require_change(request, project)
+    changes = payload.model_dump(exclude_unset=True)
+    with writing(request):
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        for field, value in changes.items():
+            setattr(project, field, value)
+        # checks across fields, on the values the project will have after the change
+        if (project.lat is None) != (project.lon is None):
+            missing = "lon" if project.lon is None else "lat"
+            invalid(["body", missing], "lat and lon go together: give both, or null both to remove the location")
+        if not partial_dates_in_order(project.start, project.end):
+            invalid(["body", "end" if "end" in changes else "start"], f"the end ({project.end}) is before the start ({project.start})")
+        if changes:
+            project.save(update_fields=list(changes))
+    return _project_detail(request, slug, code)
+
+
+class PaymentIn(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    fund: str = Field(min_length=1, max_length=64, description="Fund code, e.g. CLLD")
+    label: str = Field(min_length=1, max_length=200, description="Phase or claim, e.g. '2. zahtevek'")
+    amount: MoneyIn
+    date: OptionalIsoDate = None
+    state: PaymentState
+    note: str = Field("", max_length=5000)
+
+
+@router.post(
+    "/projects/{slug}/{code}/payments", auth=token_auth, response=write_responses({201: PaymentOut})
+)
+def create_payment(request, slug: str, code: str, payload: PaymentIn):
+    """Add a payment (claimed or paid) from a fund to the project."""
+    project = _project_or_404(slug, code)
+    require_change(request, project)
+    fund = Fund.objects.filter(code=payload.fund).first()
+    if fund is None:
+        invalid(["body", "fund"], f"there is no fund with the code '{payload.fund}'", "unknown_fund")
+    with writing(request):
+        last = Payment.objects.filter(project=project).aggregate(m=Max("order"))["m"]
+        payment = Payment.objects.create(
+            project=project,
+            fund=fund,
+            label=payload.label,
+            amount=payload.amount,
+            date=payload.date,
+            state=payload.state,
+            note=payload.note,
+            order=0 if last is None else last + 1,
+        )
+    return Status(201, _payment_out(payment))
+
+
+class BudgetLinePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: MoneyIn = Field(None)
+    secured: Secured = Field(None)
+    secured_amount: OptionalMoneyIn = Field(
+        None, description="Only for secured: partly; null when the source does not say how much"
+    )
+    note: str = Field(None, max_length=5000)
+
+
+@router.patch(
+    "/projects/{slug}/{code}/budget-lines/{id}",
+    auth=token_auth,
+    response=write_responses({200: BudgetLineOut}),
+)
+def patch_budget_line(request, slug: str, code: str, id: int, payload: BudgetLinePatch):
+    """Change a budget line's amount, whether it is secured, and the secured part of a partly secured line."""
+    project = _project_or_404(slug, code)
+    line = BudgetLine.objects.select_related("fund").filter(project=project, pk=id).first()
+    if line is None:
+        raise not_found("budget line", f"{slug}/{code}/{id}")
+    require_change(request, line)
+    changes = payload.model_dump(exclude_unset=True)
+    with writing(request):
+        line = BudgetLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
+        for field, value in changes.items():
+            setattr(line, field, value)
+        if line.secured != Secured.PARTLY and "secured_amount" not in changes:
+            # a line that is now wholly secured or not at all has no separate secured part
+            line.secured_amount = None
+        if line.secured_amount is not None:
+            if line.secured != Secured.PARTLY:
+                invalid(["body", "secured_amount"], "a secured part is given only for a partly secured line (secured: partly)")
+            if line.secured_amount > line.amount:
+                where = "secured_amount" if "secured_amount" in changes else "amount"
+                invalid(["body", where], f"the secured part ({line.secured_amount}) is larger than the amount ({line.amount})")
+        line.save()
+    return _budget_line_out(line)
