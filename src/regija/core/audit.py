@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import AuditAction, AuditEntry
+from .money import MoneyField, plain_number
 
 # Fields that are bookkeeping, not facts a person changed.
 IGNORED_FIELDS = {"id", "order", "path", "depth", "imported_at", "created_at", "last_used_at"}
@@ -71,9 +72,12 @@ class AuditMiddleware:
             _actor.reset(token)
 
 
-def _plain(value):
+def _plain(value, field=None):
     if isinstance(value, Decimal):
-        return format(value, "f")
+        # Canonical text, so 10 and 10.000000 are one value: money with its cents, other numbers bare.
+        if isinstance(field, MoneyField):
+            return f"{value:.2f}"
+        return plain_number(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, models.Model):
@@ -89,7 +93,7 @@ def _snapshot(instance) -> dict:
         if field.is_relation:
             values[field.name] = getattr(instance, field.attname)
         else:
-            values[field.name] = _plain(field.value_from_object(instance))
+            values[field.name] = _plain(field.value_from_object(instance), field)
     return values
 
 

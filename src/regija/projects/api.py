@@ -187,6 +187,8 @@ class FeatureProperties(Schema):
     code: str
     title: str
     location_name: str
+    municipality: str
+    approximate: bool = Field(description="True when placed at the municipality's seat for want of an exact location")
     url: str
     web_url: str
 
@@ -205,7 +207,8 @@ class FeatureCollection(Schema):
 
 @router.get("/projects/geo", response={200: FeatureCollection, **READ_RESPONSES}, url_name="projects_geo")
 def projects_geo(request, filters: Query[ProjectFilters]):
-    """The filtered projects that have coordinates, as a GeoJSON FeatureCollection (for maps)."""
+    """The filtered projects with a place on the map, as a GeoJSON FeatureCollection: an exact location,
+    or else the seat of the project's municipality (``approximate: true``)."""
     rows = selectors.located_projects(filters)
     return {
         "type": "FeatureCollection",
@@ -218,6 +221,8 @@ def projects_geo(request, filters: Query[ProjectFilters]):
                     "code": r["code"],
                     "title": r["title"],
                     "location_name": r["location_name"],
+                    "municipality": r.get("municipality", ""),
+                    "approximate": bool(r.get("approximate", False)),
                     "url": _abs(request, "project", r["strategy__slug"], r["code"]),
                     "web_url": request.build_absolute_uri(r["url"]),
                 },

@@ -128,12 +128,24 @@ def _indicator(slug: str, code: str) -> Indicator:
     )
 
 
+class LocalDecimalField(forms.DecimalField):
+    """Accepts the Slovenian decimal comma ("12,5") as well as a point, and spaces between thousands."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "").replace("\u00a0", "")
+            if "," in value:
+                value = value.replace(".", "").replace(",", ".")
+        return super().to_python(value)
+
+
 class ObservationForm(forms.ModelForm):
+    value = LocalDecimalField(label=gettext_lazy("value"), max_digits=24, decimal_places=6)
+
     class Meta:
         model = Observation
         fields = ["date", "value", "source", "note"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 2})}
-        labels = {"value": gettext_lazy("value")}
 
 
 @cached

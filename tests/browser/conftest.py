@@ -1,0 +1,100 @@
+"""Fixtures for the browser tests: a live server that leaves the seed data alone, and headless Chromium.
+
+Why not pytest-django's ``live_server``: it forces ``transactional_db``, and a transactional test
+ends by flushing every table – the five seed strategies that ``tests/conftest.py`` loads once per
+session (and the search index built from them) would be gone for every test that runs after it.
+The seeds are committed before any test starts, so a server thread can read them from a
+non-transactional ``db`` test as well:
+
+* PostgreSQL: the server's request threads open their own connections to the test database and see
+  the committed seeds; the test's own transaction (rolled back at the end) is never needed by them.
+* SQLite: the test database lives in memory, so – as Django's LiveServerTestCase does – the server
+  thread is handed the test's own connection and sees exactly what the test sees.
+
+The browser journeys only read, so nothing has to be committed and nothing is flushed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("REGIJA_CHROMIUM", "/usr/bin/chromium"))
+# Chromium as root on a machine without a screen and with a closed network (see the machine notes):
+# without the background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives headless Chromium against a live server")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str):
+    """In CI a missing browser is a broken setup (fail); on a developer's machine it is a skip."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI is set, so the browser test must run: .ci/run installs Chromium)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_url(db):
+    """Serve the app on a free port of 127.0.0.1 for one test; yields the base URL."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared, port=0)
+    thread.daemon = True
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    try:
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://127.0.0.1:{thread.port}"
+    finally:
+        thread.terminate()
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+
+
+@pytest.fixture
+def browser_page(live_url, monkeypatch, tmp_path):
+    """A fresh Chromium page (Slovenian visitor) whose relative URLs resolve against the live server."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable('Playwright is not installed: pip install -e ".[test]"')
+    # Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls
+    # made by the test (SynchronousOnlyOperation). Only for this test, not the whole session.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(base_url=live_url, locale="sl-SI", accept_downloads=True)
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            yield page
+            context.close()
+        finally:
+            browser.close()
