@@ -1,0 +1,51 @@
+"""Cached pages are never stale after a committed change, and unchanged pages answer 304."""
+
+from __future__ import annotations
+
+import pytest
+
+from regija.strategies.models import Strategy
+
+pytestmark = pytest.mark.django_db
+
+URL = "/strategije/las-zasavje-2023/"
+
+
+@pytest.fixture
+def real_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_etag_and_not_modified(client, real_cache):
+    first = client.get(URL)
+    tag = first["ETag"]
+    again = client.get(URL, HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304 and again.content == b""
+    # another language is another representation
+    assert client.get(URL, HTTP_IF_NONE_MATCH=tag, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+
+
+def test_a_committed_change_shows_at_once(client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    first = client.get(URL)
+    with django_assert_max_num_queries(1):  # a cache hit reads only the data version
+        assert client.get(URL).content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        strategy = Strategy.objects.get(slug="las-zasavje-2023")
+        strategy.title = "Novi naslov poročila"
+        strategy.save()
+    response = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert "Novi naslov poročila" in response.content.decode()
+    assert response["ETag"] != first["ETag"]
+
+
+def test_signed_in_staff_never_get_a_cached_page(client, real_cache, member):
+    client.get(URL)
+    client.force_login(member("editor", "las-zasavje"))
+    html = client.get(URL).content.decode()
+    assert "Change history" in html or "Zgodovina sprememb" in html
