@@ -38,6 +38,16 @@ def write_file(tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the thread; every test starts in Slovenian."""
+    from django.utils import translation
+
+    translation.activate("sl")
+    yield
+    translation.activate("sl")
+
+
+@pytest.fixture(autouse=True)
 def _no_page_cache(settings):
     """Tests roll back their transactions, so the data version never moves: cached pages would go stale
     between tests. Caching itself is tested with a real cache in tests/core/test_caching.py."""
