@@ -7,7 +7,7 @@ The pieces themselves live in ``regija.api_common``; docs/api.md describes the A
 
 from ninja.openapi.docs import Swagger
 
-from regija.api_common import DecimalJSONParser, RegijaAPI, conditional_get, install_error_handlers
+from regija.api_common import DecimalJSONParser, RegijaAPI, conditional_get, install_error_handlers, refuse_nul
 from regija.core.api import router as organisation_router
 from regija.projects.api import fund_router
 from regija.projects.api import router as project_router
@@ -31,6 +31,7 @@ install_error_handlers(api)
 # "view" mode wraps each operation before authentication and validation: an unchanged resource is
 # answered 304 after one query for the data version, without doing the work.
 api.add_decorator(conditional_get, mode="view")
+api.add_decorator(refuse_nul, mode="view")
 
 api.add_router("/", strategy_router)
 api.add_router("/", indicator_router)

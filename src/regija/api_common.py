@@ -12,19 +12,19 @@ import datetime as dt
 import functools
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseNotModified
+from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from regija.core import audit, caching, permissions, tokens
@@ -118,11 +118,16 @@ class RegijaAPI(NinjaAPI):
         return ValidationError(errors)
 
 
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 class DecimalJSONParser(Parser):
-    """Read JSON numbers as Decimal, so 0.1 arrives as exactly 0.1 and never as binary noise."""
+    """Read JSON numbers as Decimal, so 0.1 arrives as exactly 0.1 and never as binary noise;
+    refuse NaN and Infinity, which Python's json module would otherwise let through."""
 
     def parse_body(self, request):
-        return json.loads(request.body, parse_float=Decimal)
+        return json.loads(request.body, parse_float=Decimal, parse_constant=_not_json)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -146,6 +151,36 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(Http404, missing)
+
+
+def refuse_nul(run):
+    """422 for a NUL character in the query string or the path: PostgreSQL cannot store or compare
+    text with NUL, so it would otherwise end as a server error deep in a query."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        bad = [["query", k] for k, values in request.GET.lists() if any("\x00" in v for v in values)]
+        bad += [["path", k] for k, v in kwargs.items() if isinstance(v, str) and "\x00" in v]
+        if bad:
+            errors = [{"loc": loc, "msg": "text must not contain NUL characters", "type": "nul_character"} for loc in bad]
+            return JsonResponse({"detail": errors}, status=422)
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+class Input(Schema):
+    """Base of request bodies: unknown fields are refused (a typo must not silently change nothing),
+    and so is text with NUL characters (PostgreSQL cannot store it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "text must not contain NUL characters")
+        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,11 +213,6 @@ def writing(request):
 # Conditional GET
 
 
-def _matches(request, tag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    return header.strip() == "*" or any(t.strip().removeprefix("W/") == tag for t in header.split(","))
-
-
 def conditional_get(run):
     """ETag / If-None-Match for every GET: the tag comes from the data version (one small query)
     and is checked *before* the operation does any work, so an unchanged resource costs one query."""
@@ -192,7 +222,7 @@ def conditional_get(run):
         if request.method not in ("GET", "HEAD"):
             return run(request, *args, **kwargs)
         tag = caching.etag(request)
-        if _matches(request, tag):
+        if caching.matches(request, tag):
             response = HttpResponseNotModified()
             response["ETag"] = tag
             return response
@@ -272,8 +302,8 @@ def _money_in(value, *, optional: bool):
     except DjangoValidationError as exc:
         with translation.override("en"):
             raise PydanticCustomError("money_invalid", exc.messages[0]) from None
-    except (InvalidOperation, ArithmeticError):
-        raise PydanticCustomError("money_invalid", "not an amount of money") from None
+    except ArithmeticError:  # InvalidOperation: rounding to cents overflows only for huge numbers
+        raise PydanticCustomError("money_too_large", "the amount is too large") from None
     if amount < 0:
         raise PydanticCustomError("money_negative", "an amount of money here must not be negative")
     if amount > MAX_AMOUNT:

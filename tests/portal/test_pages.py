@@ -180,3 +180,8 @@ def test_consistency_page_is_for_staff_only(client, member):
     # 002's fifth call: the stated paid total 548.980,84 differs from the rows (documented contradiction)
     assert "548.980,84" in html or "548,980.84" in html
     assert f'href="/strategije/{LAS}/' in html or f'href="/projekti/{LAS}/' in html
+
+
+def test_a_nul_character_in_the_address_is_a_clear_400(client):
+    response = client.get("/projekti/?strategy=%00")
+    assert response.status_code == 400 and b"NUL" in response.content

@@ -63,7 +63,7 @@ def etag(request, version: int | None = None) -> str:
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
-def _matches(request, tag: str) -> bool:
+def matches(request, tag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     return any(t.strip().removeprefix("W/") == tag for t in header.split(",")) or header.strip() == "*"
 
@@ -77,7 +77,7 @@ def cached(view):
             return view(request, *args, **kwargs)
         version = current()
         tag = etag(request, version)
-        if _matches(request, tag):
+        if matches(request, tag):
             response = HttpResponseNotModified()
             response["ETag"] = tag
             return response

@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from django.db.models import Max
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from regija.api_common import (
     READ_RESPONSES,
+    Input,
     MoneyIn,
     MoneyOut,
     NumberOut,
@@ -356,8 +357,8 @@ def _project_or_404(slug: str, code: str) -> Project:
     return project
 
 
-class ProjectPatch(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ProjectPatch(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     status: ProjectStatus = Field(None)
     title: str = Field(None, min_length=1, max_length=2000)
@@ -392,8 +393,8 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
     return _project_detail(request, slug, code)
 
 
-class PaymentIn(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PaymentIn(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     fund: str = Field(min_length=1, max_length=64, description="Fund code, e.g. CLLD")
     label: str = Field(min_length=1, max_length=200, description="Phase or claim, e.g. '2. zahtevek'")
@@ -428,9 +429,7 @@ def create_payment(request, slug: str, code: str, payload: PaymentIn):
     return Status(201, _payment_out(payment))
 
 
-class BudgetLinePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class BudgetLinePatch(Input):
     amount: MoneyIn = Field(None)
     secured: Secured = Field(None)
     secured_amount: OptionalMoneyIn = Field(
@@ -444,7 +443,9 @@ class BudgetLinePatch(Schema):
     auth=token_auth,
     response=write_responses({200: BudgetLineOut}),
 )
-def patch_budget_line(request, slug: str, code: str, id: int, payload: BudgetLinePatch):
+def patch_budget_line(
+    request, slug: str, code: str, payload: BudgetLinePatch, id: int = Path(..., ge=1, le=2**63 - 1)
+):
     """Change a budget line's amount, whether it is secured, and the secured part of a partly secured line."""
     project = _project_or_404(slug, code)
     line = BudgetLine.objects.select_related("fund").filter(project=project, pk=id).first()

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from regija.api_common import (
     READ_RESPONSES,
+    Input,
     IsoDate,
     MoneyOut,
     MoneySummary,
@@ -250,9 +251,7 @@ def get_strategy(request, slug: str):
     return _strategy_detail(request, _strategy_or_404(slug))
 
 
-class StrategyPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class StrategyPatch(Input):
     status: StrategyStatus = Field(None)
     title: str = Field(None, min_length=1, max_length=500)
     description: str = Field(None, max_length=50_000)
@@ -487,20 +486,17 @@ def get_indicator(request, slug: str, code: str):
 
 # Indicator values are exact decimals with up to six places, and may be negative (a balance, a change).
 ObservationValue = Field(max_digits=24, decimal_places=6, description="Exact decimal, up to 6 decimals")
+SIX_PLACES = Decimal("0.000001")
 
 
-class ObservationIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class ObservationIn(Input):
     date: IsoDate
     value: Decimal = ObservationValue
     source: str = Field("", max_length=300)
     note: str = Field("", max_length=5000)
 
 
-class ObservationUpdate(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class ObservationUpdate(Input):
     value: Decimal = ObservationValue
     source: str = Field("", max_length=300)
     note: str = Field("", max_length=5000)
@@ -524,6 +520,8 @@ def create_observation(request, slug: str, code: str, payload: ObservationIn):
         with writing(request):
             if indicator.observations.filter(date=data["date"]).exists():
                 return Status(409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."})
+            # at the column's precision, so the audit log compares like with like on later changes
+            data["value"] = data["value"].quantize(SIX_PLACES)
             observation = Observation.objects.create(indicator=indicator, **data)
     except IntegrityError:  # another request added the same date in between
         return Status(409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."})
@@ -549,7 +547,8 @@ def update_observation(request, slug: str, code: str, date: IsoDate, payload: Ob
     require_change(request, observation)
     with writing(request):
         observation = Observation.objects.select_for_update().get(pk=observation.pk)
-        observation.value, observation.source, observation.note = payload.value, payload.source, payload.note
+        observation.value = payload.value.quantize(SIX_PLACES)
+        observation.source, observation.note = payload.source, payload.note
         observation.save()
     observation.refresh_from_db()
     return _observation_out(observation)

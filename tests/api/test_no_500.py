@@ -1,0 +1,88 @@
+"""Odd input never ends as a server error, on SQLite or PostgreSQL: it is refused with a 4xx, or
+simply matches nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import loc_of
+
+pytestmark = pytest.mark.django_db
+
+LAS = "las-zasavje-2023"
+PROJECT = f"/projects/{LAS}/JP1-01"
+
+
+@pytest.mark.parametrize(
+    "path, params, loc",
+    [
+        ("/projects", {"strategy": "a\x00b"}, ["query", "strategy"]),
+        ("/organisations", {"q": "\x00"}, ["query", "q"]),
+        ("/indicators", {"strategy": "x\x00"}, ["query", "strategy"]),
+        ("/funds", {"strategy": "\x00"}, ["query", "strategy"]),
+        ("/strategies/a%00b", {}, ["path", "slug"]),
+        ("/projects", {"amount_max": "1e30"}, ["query", "amount_max"]),
+        ("/projects", {"year_from": "99999999999999999999"}, ["query", "year_from"]),
+    ],
+)
+def test_refused_reads_are_422(api, path, params, loc):
+    assert loc in loc_of(api.get(path, params))
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/projects", {"amount_min": "99999999999999999"}),
+        ("/projects/geo", {"amount_min": "99999999999999999"}),
+        ("/projects", {"page": str(10**30)}),
+        ("/organisations", {"q": "%_'\"; drop table"}),
+    ],
+)
+def test_odd_reads_match_nothing(api, path, params):
+    r = api.get(path, params)
+    assert r.status_code == 200
+    assert r.json().get("items", r.json().get("features")) == []
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ([], 422),
+        ("text", 422),
+        ({"title": "a\x00b"}, 422),
+        ({"lat": "NaN", "lon": 1}, 422),
+        ({"status": ["idea"]}, 422),
+        ({"start": 2023}, 422),
+        ({}, 200),
+    ],
+)
+def test_odd_project_patch(api, token_for, body, status):
+    _u, raw = token_for("editor", "las-zasavje")
+    assert api.patch(PROJECT, body, token=raw).status_code == status
+    assert api.patch(PROJECT, raw_body="null", token=raw).status_code in (400, 422)
+    # NaN and Infinity are not JSON
+    assert api.patch(PROJECT, raw_body='{"lat": NaN, "lon": 1}', token=raw).status_code == 400
+    assert loc_of(api.patch(PROJECT, raw_body='{"lat": 1e400, "lon": 1}', token=raw)) == [["body", "lat"]]
+
+
+@pytest.mark.parametrize("line", [str(10**20), "-1", "0"])
+def test_odd_budget_line_ids(api, token_for, line):
+    _u, raw = token_for("editor", "las-zasavje")
+    assert loc_of(api.patch(f"{PROJECT}/budget-lines/{line}", {"amount": "1.00"}, token=raw)) == [["path", "id"]]
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"date": "2024-01-01", "value": "1e30"}, 422),
+        ({"date": "2024-01-01", "value": "Infinity"}, 422),
+        ({"date": "2024-01-01", "value": "NaN"}, 422),
+        ({"date": "2024-01-01", "value": True}, 422),
+        ({"date": "0000-01-01", "value": 1}, 422),
+        ({"date": "9999-12-31", "value": -1.5}, 201),
+        ({"date": "2024-01-01", "value": "1", "note": "a\x00"}, 422),
+    ],
+)
+def test_odd_observations(api, token_for, body, status):
+    _u, raw = token_for("editor", "las-zasavje")
+    assert api.post(f"/indicators/{LAS}/K1/observations", body, token=raw).status_code == status

@@ -1,0 +1,74 @@
+"""The OpenAPI document is valid and documents the error answers of every operation."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+WRITES = {"post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def spec(client):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    return r.json()
+
+
+def test_document_is_valid_openapi(spec):
+    validate(spec)
+
+
+def test_every_endpoint_is_documented(spec):
+    paths = spec["paths"]
+    for path, methods in {
+        "/api/v1/strategies": {"get"},
+        "/api/v1/strategies/{slug}": {"get", "patch"},
+        "/api/v1/strategies/{slug}/nodes/{code}": {"get"},
+        "/api/v1/indicators": {"get"},
+        "/api/v1/indicators/{slug}/{code}": {"get"},
+        "/api/v1/indicators/{slug}/{code}/observations": {"post"},
+        "/api/v1/indicators/{slug}/{code}/observations/{date}": {"put", "delete"},
+        "/api/v1/projects": {"get"},
+        "/api/v1/projects/geo": {"get"},
+        "/api/v1/projects/{slug}/{code}": {"get", "patch"},
+        "/api/v1/projects/{slug}/{code}/payments": {"post"},
+        "/api/v1/projects/{slug}/{code}/budget-lines/{id}": {"patch"},
+        "/api/v1/organisations": {"get"},
+        "/api/v1/organisations/{slug}": {"get"},
+        "/api/v1/funds": {"get"},
+    }.items():
+        assert methods <= set(paths[path]), path
+
+
+def test_writes_document_401_403_404_422_and_need_the_token(spec):
+    writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
+    assert len(writes) == 7
+    for path, method, op in writes:
+        assert {"401", "403", "404", "422"} <= set(op["responses"]), (method, path)
+        assert op["security"] == [{"TokenAuth": []}], (method, path)
+        ref = op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ValidationErrorSchema")
+    assert spec["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_reads_document_304_404_422(spec):
+    reads = [(p, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m == "get" and "/search" not in p]
+    for path, op in reads:
+        assert {"200", "304", "404", "422"} <= set(op["responses"]), path
+        assert "security" not in op, path
+
+
+def test_project_list_takes_every_project_filter(spec):
+    from regija.projects.filters import ProjectFilters
+
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/projects"]["get"]["parameters"]}
+    assert set(ProjectFilters.model_fields) | {"page", "page_size"} == set(params)
+    assert params["status"]["schema"]["type"] == "array"
+
+
+def test_money_is_documented_as_a_two_decimal_string(spec):
+    money = spec["components"]["schemas"]["ProjectMoney"]["properties"]["total"]
+    assert money["type"] == "string" and money["pattern"] == r"^-?\d+\.\d{2}$"
