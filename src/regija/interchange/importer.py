@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from regija.core import audit, caching
 from regija.core.models import Organisation
+from regija.search import indexing as search_indexing
 from regija.core.money import MoneyField
 from regija.projects.models import (
     Allocation,
@@ -262,6 +263,8 @@ class _Writer:
             Strategy.objects.filter(pk=self.strategy.pk).update(imported_at=timezone.now())
             audit.record_import(self.strategy, self.result)
             caching.bump()
+            # rows went in without model signals, so the search index is brought up to date here
+            search_indexing.reindex_strategy(self.strategy.pk)
         return self.result
 
     def _organisations(self) -> dict[str, int]:
