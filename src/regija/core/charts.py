@@ -12,6 +12,7 @@ import re
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .money import plain_number
 
@@ -118,7 +119,12 @@ def indicator_chart(indicator, observations, language: str = "sl") -> dict | Non
 def funds_spec(rows, language: str = "sl") -> dict | None:
     """Per fund: allocation, approved and paid side by side (grouped bars)."""
     values = []
-    labels = {"allocated": _("allocated"), "approved": _("approved"), "paid": _("paid")}
+    # "money" context: as amounts these are neuter in Slovenian (odobreno), unlike a project's status
+    labels = {
+        "allocated": pgettext("money", "allocated"),
+        "approved": pgettext("money", "approved"),
+        "paid": pgettext("money", "paid"),
+    }
     for r in rows:
         for key in ("allocated", "approved", "paid"):
             amount = getattr(r, key)
