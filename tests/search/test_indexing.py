@@ -111,10 +111,24 @@ def test_bulk_writes_need_reindex_strategy():
     assert url not in urls("vodnjak")
     stats = indexing.reindex_strategy(strategy.pk)
     assert url in urls("vodnjak")
-    assert stats.documents["project"] == Project.objects.filter(strategy=strategy).count()
-    assert stats.documents["node"] == strategy.nodes.count()
-    assert stats.documents["organisation"] == 0  # unchanged organisations are left alone
-    assert Document.objects.filter(strategy_ref=strategy.pk, kind=Kind.PROJECT).count() == stats.documents["project"]
+    # only the changed row is written again; unchanged rows and organisations are left alone
+    assert stats.documents == {"strategy": 0, "node": 0, "indicator": 0, "project": 1, "organisation": 0}
+    documents = strategy.nodes.count() + strategy.indicators.count() + strategy.projects.count() + 1
+    assert stats.unchanged == documents - 1 + Organisation.objects.count()
+    assert Document.objects.filter(strategy_ref=strategy.pk).count() == documents
+    # and nothing at all when nothing changed
+    again = indexing.reindex_strategy(strategy.pk)
+    assert again.total == 0 and again.removed == 0
+
+
+def test_reindex_strategy_removes_what_the_file_no_longer_has():
+    strategy = Strategy.objects.get(slug=LAS)
+    with indexing.suspended():  # like the importer: rows go without the index hearing about it
+        Project.objects.filter(strategy=strategy, code="JP1-05").delete()
+    assert urls("JP1-05")
+    stats = indexing.reindex_strategy(strategy.pk)
+    assert stats.removed == 1
+    assert urls("JP1-05") == []
 
 
 def test_an_import_indexes_the_new_file(example_text):

@@ -1,26 +1,27 @@
 """Writing the search index: whole rebuilds, one strategy at a time, and single objects.
 
 * ``rebuild()`` empties the index and builds it again from every table (``regija rebuild_search_index``).
-* ``reindex_strategy(strategy_id)`` replaces the documents of one strategy (the strategy, its nodes,
-  indicators and projects) and brings organisations up to date; the importer's caller runs it after
-  each file, because the importer writes in bulk without signals.
-* ``reindex(kind, ids)`` and ``remove(kind, ids)`` serve the signal handlers (``signals.py``).
+* ``reindex_strategy(strategy_id)`` brings the documents of one strategy (the strategy, its nodes,
+  indicators and projects) and all organisations up to date, rewriting only rows that changed. Call it
+  after importing a file: the importer writes in bulk without signals.
+* ``reindex(kind, ids)``, ``remove(kind, ids)``, ``strategy_saved`` and ``organisation_saved`` serve
+  the signal handlers (``signals.py``).
 
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
-per run (``text.Analyzer``), documents go in with ``bulk_create`` in batches and their postings as
-plain multi-row INSERTs (COPY on PostgreSQL), so a country of 140 000 documents builds in minutes
-without holding it in memory.
+(``text.Analyzer`` per run, on top of a per-process lemma cache), documents go in with ``bulk_create``
+in batches and their postings as plain multi-row INSERTs (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from regija.core.models import Organisation
 from regija.projects.models import Project
@@ -32,6 +33,10 @@ from .text import Analyzer, fold
 # Field weights: what names a thing counts more than what describes it.
 HIGH = 3
 LOW = 1
+
+# Part of every document's digest: raise it when what is indexed or how changes, so that
+# reindex_strategy() rewrites documents built the old way.
+INDEX_VERSION = "1"
 
 BATCH = 1000  # documents per write
 CHUNK = 2000  # rows per read
@@ -55,10 +60,13 @@ def is_suspended() -> bool:
 
 @dataclass
 class Stats:
+    """What a run wrote: documents per kind, postings (terms), word forms; and documents removed."""
+
     documents: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in Kind})
     postings: int = 0
     forms: int = 0
-    words: int = 0
+    removed: int = 0
+    unchanged: int = 0
 
     @property
     def total(self) -> int:
@@ -74,20 +82,19 @@ class Entry:
     title: str
     context: str
     url: str
+    digest: str
     terms: dict[str, int]
 
 
-# --- documents from rows -------------------------------------------------------------------------------
+# --- sources: which rows, which fields, what weights -----------------------------------------------------
 
 
 def _path(name: str, *args) -> str:
-    """URL path of a page without the script prefix ("/strategije/x/"), or "" when it cannot be built."""
+    """URL path of a page without the script prefix ("/strategije/x/"), or "" when none can be built."""
     try:
         url = reverse(name, args=args)
     except NoReverseMatch:  # e.g. a code with a slash in it
         return ""
-    from django.urls import get_script_prefix
-
     prefix = get_script_prefix()
     if prefix != "/" and url.startswith(prefix):
         url = "/" + url[len(prefix) :]
@@ -95,90 +102,108 @@ def _path(name: str, *args) -> str:
 
 
 def _period(start: str, end: str) -> str:
-    if start or end:
-        return f"{start}–{end}"
-    return ""
+    return f"{start}–{end}" if start or end else ""
 
 
-STRATEGY_FIELDS = ("id", "slug", "title", "description", "territory", "period_start", "period_end")
-NODE_FIELDS = ("id", "strategy_id", "code", "title", "description", "strategy__slug", "strategy__title")
-INDICATOR_FIELDS = ("id", "strategy_id", "code", "name", "unit", "data_source", "strategy__slug", "strategy__title")
-PROJECT_FIELDS = (
-    "id", "strategy_id", "code", "title", "description", "holder__name", "holder__short_name",
-    "municipality", "location_name", "strategy__slug", "strategy__title",
-)  # fmt: skip
-ORGANISATION_FIELDS = ("id", "slug", "name", "short_name")
-
-
-def strategy_entry(row: dict, analyzer: Analyzer) -> Entry:
+def _strategy(row: dict, analyzer: Analyzer) -> tuple:
     territory = row["territory"] if isinstance(row["territory"], list) else []
-    terms = analyzer.weighted_terms(
-        [(row["title"], HIGH), (row["description"], LOW), (" ".join(str(t) for t in territory), LOW)]
-    )
-    return Entry(
-        Kind.STRATEGY, row["id"], row["id"], "", row["title"], _period(row["period_start"], row["period_end"]),
-        _path("strategy", row["slug"]), terms,
+    fields = [(row["title"], HIGH), (row["description"], LOW), (" ".join(map(str, territory)), LOW)]
+    return (
+        row["id"], "", row["title"], _period(row["period_start"], row["period_end"]),
+        _path("strategy", row["slug"]), analyzer.weighted_terms(fields),
     )  # fmt: skip
 
 
-def node_entry(row: dict, analyzer: Analyzer) -> Entry:
-    terms = analyzer.weighted_terms([(row["code"], HIGH), (row["title"], HIGH), (row["description"], LOW)])
-    return Entry(
-        Kind.NODE, row["id"], row["strategy_id"], row["code"], row["title"], row["strategy__title"],
-        _path("node", row["strategy__slug"], row["code"]), terms,
+def _node(row: dict, analyzer: Analyzer) -> tuple:
+    fields = [(row["code"], HIGH), (row["title"], HIGH), (row["description"], LOW)]
+    return (
+        row["strategy_id"], row["code"], row["title"], row["strategy__title"],
+        _path("node", row["strategy__slug"], row["code"]), analyzer.weighted_terms(fields),
     )  # fmt: skip
 
 
-def indicator_entry(row: dict, analyzer: Analyzer) -> Entry:
-    terms = analyzer.weighted_terms(
-        [(row["code"], HIGH), (row["name"], HIGH), (row["unit"], LOW), (row["data_source"], LOW)]
-    )
-    return Entry(
-        Kind.INDICATOR, row["id"], row["strategy_id"], row["code"], row["name"], row["strategy__title"],
-        _path("indicator", row["strategy__slug"], row["code"]), terms,
+def _indicator(row: dict, analyzer: Analyzer) -> tuple:
+    fields = [(row["code"], HIGH), (row["name"], HIGH), (row["unit"], LOW), (row["data_source"], LOW)]
+    return (
+        row["strategy_id"], row["code"], row["name"], row["strategy__title"],
+        _path("indicator", row["strategy__slug"], row["code"]), analyzer.weighted_terms(fields),
     )  # fmt: skip
 
 
-def project_entry(row: dict, analyzer: Analyzer) -> Entry:
-    terms = analyzer.weighted_terms(
-        [
-            (row["code"], HIGH),
-            (row["title"], HIGH),
-            (row["description"], LOW),
-            (row["holder__name"], LOW),
-            (row["holder__short_name"], LOW),
-            (row["municipality"], LOW),
-            (row["location_name"], LOW),
-        ]
-    )
-    return Entry(
-        Kind.PROJECT, row["id"], row["strategy_id"], row["code"], row["title"], row["strategy__title"],
-        _path("project", row["strategy__slug"], row["code"]), terms,
+def _project(row: dict, analyzer: Analyzer) -> tuple:
+    fields = [
+        (row["code"], HIGH),
+        (row["title"], HIGH),
+        (row["description"], LOW),
+        (row["holder__name"], LOW),
+        (row["holder__short_name"], LOW),
+        (row["municipality"], LOW),
+        (row["location_name"], LOW),
+    ]
+    return (
+        row["strategy_id"], row["code"], row["title"], row["strategy__title"],
+        _path("project", row["strategy__slug"], row["code"]), analyzer.weighted_terms(fields),
     )  # fmt: skip
 
 
-def organisation_entry(row: dict, analyzer: Analyzer) -> Entry:
-    terms = analyzer.weighted_terms([(row["name"], HIGH), (row["short_name"], HIGH)])
-    return Entry(
-        Kind.ORGANISATION, row["id"], None, "", row["name"], row["short_name"] or "",
-        _path("organisation", row["slug"]), terms,
+def _organisation(row: dict, analyzer: Analyzer) -> tuple:
+    fields = [(row["name"], HIGH), (row["short_name"], HIGH)]
+    return (
+        None, "", row["name"], row["short_name"] or "", _path("organisation", row["slug"]),
+        analyzer.weighted_terms(fields),
     )  # fmt: skip
 
 
 SOURCES = {
-    Kind.STRATEGY: (Strategy, STRATEGY_FIELDS, strategy_entry),
-    Kind.NODE: (Node, NODE_FIELDS, node_entry),
-    Kind.INDICATOR: (Indicator, INDICATOR_FIELDS, indicator_entry),
-    Kind.PROJECT: (Project, PROJECT_FIELDS, project_entry),
-    Kind.ORGANISATION: (Organisation, ORGANISATION_FIELDS, organisation_entry),
+    Kind.STRATEGY: (
+        Strategy,
+        ("id", "slug", "title", "description", "territory", "period_start", "period_end"),
+        _strategy,
+    ),
+    Kind.NODE: (
+        Node,
+        ("id", "strategy_id", "code", "title", "description", "strategy__slug", "strategy__title"),
+        _node,
+    ),
+    Kind.INDICATOR: (
+        Indicator,
+        ("id", "strategy_id", "code", "name", "unit", "data_source", "strategy__slug", "strategy__title"),
+        _indicator,
+    ),
+    Kind.PROJECT: (
+        Project,
+        (
+            "id", "strategy_id", "code", "title", "description", "holder__name", "holder__short_name",
+            "municipality", "location_name", "strategy__slug", "strategy__title",
+        ),  # fmt: skip
+        _project,
+    ),
+    Kind.ORGANISATION: (Organisation, ("id", "slug", "name", "short_name"), _organisation),
 }
 
 
+def _rows(kind: str, **filters) -> Iterator[dict]:
+    model, fields, _ = SOURCES[kind]
+    return model.objects.filter(**filters).order_by("pk").values(*fields).iterator(chunk_size=CHUNK)
+
+
+def _digest(kind: str, row: dict) -> str:
+    """Hash of everything a document is built from (the row includes the strategy's slug and title)."""
+    fields = SOURCES[kind][1]
+    text = repr((INDEX_VERSION, kind, [row[f] for f in fields]))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _entry(kind: str, row: dict, analyzer: Analyzer, digest: str | None = None) -> Entry:
+    strategy_ref, code, title, context, url, terms = SOURCES[kind][2](row, analyzer)
+    return Entry(
+        kind, row["id"], strategy_ref, code, title, context, url, digest or _digest(kind, row), terms
+    )
+
+
 def _entries(kind: str, analyzer: Analyzer, **filters) -> Iterator[Entry]:
-    model, fields, build = SOURCES[kind]
-    rows = model.objects.filter(**filters).order_by("pk").values(*fields)
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield build(row, analyzer)
+    for row in _rows(kind, **filters):
+        yield _entry(kind, row, analyzer)
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -211,6 +236,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             context=e.context,
             url=e.url[:500],
             sort_key=_sort_key(e.title),
+            digest=e.digest,
         )
         for e in batch
     ]
@@ -219,13 +245,12 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
         ids = {}
         for kind in {e.kind for e in batch}:
             object_ids = [e.object_id for e in batch if e.kind == kind]
-            for pk, object_id in Document.objects.filter(kind=kind, object_id__in=object_ids).values_list(
-                "pk", "object_id"
-            ):
-                ids[(kind, object_id)] = pk
+            rows = Document.objects.filter(kind=kind, object_id__in=object_ids).values_list("pk", "object_id")
+            ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    rows = [(term, doc.pk, weight) for doc, e in zip(docs, batch) for term, weight in e.terms.items()]
+    # sorted by term: neighbouring rows land in neighbouring index pages
+    rows = sorted((term, doc.pk, weight) for doc, e in zip(docs, batch) for term, weight in e.terms.items())
     _insert_postings(rows)
     for e in batch:
         stats.documents[e.kind] += 1
@@ -258,10 +283,50 @@ def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
         stats.forms += len(forms)
 
 
-def _delete(documents) -> None:
-    """Delete the documents of a queryset and their postings (two set-based statements)."""
-    Posting.objects.filter(document__in=documents.values("pk")).delete()
-    documents.delete()
+def _delete(documents) -> int:
+    """Delete the documents of a queryset and their postings: two set-based DELETE statements.
+
+    ``_raw_delete`` because a project-wide post_delete receiver (core.caching) would otherwise make
+    Django load every posting and send a signal for each (no "fast delete" while receivers exist).
+    """
+    using = documents.db
+    Posting.objects.filter(document__in=documents.values("pk"))._raw_delete(using)
+    return documents._raw_delete(using) or 0
+
+
+def _delete_keys(keys: list[tuple[str, int]]) -> int:
+    removed = 0
+    for kind in {k for k, _ in keys}:
+        ids = sorted(object_id for k, object_id in keys if k == kind)
+        for i in range(0, len(ids), BATCH):
+            removed += _delete(Document.objects.filter(kind=kind, object_id__in=ids[i : i + BATCH]))
+    return removed
+
+
+@contextlib.contextmanager
+def _posting_indexes_deferred():
+    """On SQLite, drop the postings' indexes while the table is refilled and create them again after.
+
+    Building an index once over all rows is several times faster than updating it for millions of
+    single inserts. Inside the rebuild's transaction this is invisible to readers (WAL: they keep
+    reading the old index until the commit). PostgreSQL keeps its indexes: dropping one there would
+    lock out every search until the commit, and COPY keeps the refill acceptable.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [Posting._meta.db_table],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _, sql in indexes:
+            cursor.execute(sql)
 
 
 # --- public API ----------------------------------------------------------------------------------------
@@ -272,95 +337,104 @@ def rebuild() -> Stats:
     stats = Stats()
     analyzer = Analyzer()
     with transaction.atomic():
-        Posting.objects.all().delete()
-        Document.objects.all().delete()
-        Form.objects.all().delete()
-        for kind in Kind:
-            _write(_entries(kind, analyzer), analyzer, stats)
-    stats.words = analyzer.cached_words
+        with _posting_indexes_deferred():
+            # the postings first: deleting documents then checks nothing against them
+            for model in (Posting, Document, Form):
+                model.objects.all()._raw_delete(model.objects.db)
+            for kind in Kind:
+                _write(_entries(kind, analyzer), analyzer, stats)
     return stats
 
 
 def reindex_strategy(strategy_id: int) -> Stats:
-    """Replace the documents of one strategy (itself, nodes, indicators, projects); update organisations.
+    """Bring one strategy's documents (itself, nodes, indicators, projects) and all organisations up to date.
 
-    Call after importing a file: the importer writes without signals.
+    Rows whose indexed fields did not change are left alone (compared by digest), so re-importing an
+    unchanged file costs a few reads. Call after importing a file: the importer writes without signals.
     """
     stats = Stats()
     analyzer = Analyzer()
     with transaction.atomic():
-        _delete(Document.objects.filter(strategy_ref=strategy_id))
-        if Strategy.objects.filter(pk=strategy_id).exists():
-            _write(_entries(Kind.STRATEGY, analyzer, pk=strategy_id), analyzer, stats)
-            for kind in (Kind.NODE, Kind.INDICATOR, Kind.PROJECT):
-                _write(_entries(kind, analyzer, strategy_id=strategy_id), analyzer, stats)
+        stored = {
+            (kind, object_id): digest
+            for kind, object_id, digest in Document.objects.filter(strategy_ref=strategy_id).values_list(
+                "kind", "object_id", "digest"
+            )
+        }
+        sources = [
+            (Kind.STRATEGY, {"pk": strategy_id}),
+            (Kind.NODE, {"strategy_id": strategy_id}),
+            (Kind.INDICATOR, {"strategy_id": strategy_id}),
+            (Kind.PROJECT, {"strategy_id": strategy_id}),
+        ]
+        _sync(sources, stored, analyzer, stats)
         _sync_organisations(analyzer, stats)
     return stats
 
 
-def reindex(kind: str, ids: Iterable[int]) -> Stats:
-    """Index these objects again (or drop them from the index if they no longer exist)."""
-    ids = list(ids)
-    stats = Stats()
-    analyzer = Analyzer()
-    with transaction.atomic():
-        for i in range(0, len(ids), BATCH):
-            part = ids[i : i + BATCH]
-            _delete(Document.objects.filter(kind=kind, object_id__in=part))
-            _write(_entries(kind, analyzer, pk__in=part), analyzer, stats)
-    return stats
+def _sync(sources, stored: dict, analyzer: Analyzer, stats: Stats) -> list[tuple[str, int]]:
+    """Make the documents of ``sources`` match their rows; ``stored`` holds their current digests.
 
-
-def remove(kind: str, ids: Iterable[int]) -> None:
-    ids = list(ids)
-    for i in range(0, len(ids), BATCH):
-        _delete(Document.objects.filter(kind=kind, object_id__in=ids[i : i + BATCH]))
-
-
-def remove_strategy(strategy_id: int) -> None:
-    """Drop every document that belongs to a strategy."""
-    _delete(Document.objects.filter(strategy_ref=strategy_id))
+    Returns the keys of documents that were rewritten (not new ones).
+    """
+    changed: list[tuple[str, dict, str]] = []
+    seen: set[tuple[str, int]] = set()
+    for kind, filters in sources:
+        for row in _rows(kind, **filters):
+            key = (kind, row["id"])
+            seen.add(key)
+            digest = _digest(kind, row)
+            if stored.get(key) == digest:
+                stats.unchanged += 1
+            else:
+                changed.append((kind, row, digest))
+    rewritten = [(kind, row["id"]) for kind, row, _ in changed if (kind, row["id"]) in stored]
+    stale = [key for key in stored if key not in seen]
+    stats.removed += _delete_keys(rewritten + stale) - len(rewritten)
+    _write((_entry(kind, row, analyzer, digest) for kind, row, digest in changed), analyzer, stats)
+    return rewritten
 
 
 def _sync_organisations(analyzer: Analyzer, stats: Stats) -> None:
     """Bring organisation documents in line with the table (organisations are shared by strategy files).
 
-    When an organisation's name changed, the projects it holds are indexed again too (their text
-    includes the holder's name).
+    When an organisation's name changed, the projects it holds are indexed again too: their text
+    includes the holder's name.
     """
-    current = {
-        pk: (name, short_name or "", slug)
-        for pk, name, short_name, slug in Organisation.objects.values_list("pk", "name", "short_name", "slug")
-    }
-    stored = {
-        object_id: (title, context, url)
-        for object_id, title, context, url in Document.objects.filter(kind=Kind.ORGANISATION).values_list(
-            "object_id", "title", "context", "url"
-        )
-    }
-    gone = [pk for pk in stored if pk not in current]
-    changed = []
-    renamed = []
-    for pk, (name, short_name, slug) in current.items():
-        old = stored.get(pk)
-        if old is None:
-            changed.append(pk)
-        elif old[:2] != (name, short_name):
-            changed.append(pk)
-            renamed.append(pk)
-        elif old[2] != _path("organisation", slug):
-            changed.append(pk)
-    for i in range(0, len(gone) + len(changed), BATCH):
-        part = (gone + changed)[i : i + BATCH]
-        _delete(Document.objects.filter(kind=Kind.ORGANISATION, object_id__in=part))
-    for i in range(0, len(changed), BATCH):
-        _write(_entries(Kind.ORGANISATION, analyzer, pk__in=changed[i : i + BATCH]), analyzer, stats)
-    if renamed:
-        held = list(Project.objects.filter(holder_id__in=renamed).values_list("pk", flat=True))
-        for i in range(0, len(held), BATCH):
-            part = held[i : i + BATCH]
-            _delete(Document.objects.filter(kind=Kind.PROJECT, object_id__in=part))
-            _write(_entries(Kind.PROJECT, analyzer, pk__in=part), analyzer, stats)
+    stored = dict(
+        ((Kind.ORGANISATION.value, object_id), digest)
+        for object_id, digest in Document.objects.filter(kind=Kind.ORGANISATION).values_list("object_id", "digest")
+    )
+    rewritten = _sync([(Kind.ORGANISATION, {})], stored, analyzer, stats)
+    if rewritten:
+        holders = [object_id for _, object_id in rewritten]
+        for i in range(0, len(holders), BATCH):
+            held = Project.objects.filter(holder_id__in=holders[i : i + BATCH]).values_list("pk", flat=True)
+            _reindex(Kind.PROJECT, list(held), analyzer, stats)
+
+
+def _reindex(kind: str, ids: list[int], analyzer: Analyzer, stats: Stats) -> None:
+    for i in range(0, len(ids), BATCH):
+        part = ids[i : i + BATCH]
+        _delete(Document.objects.filter(kind=kind, object_id__in=part))
+        _write(_entries(kind, analyzer, pk__in=part), analyzer, stats)
+
+
+def reindex(kind: str, ids: Iterable[int]) -> Stats:
+    """Index these objects again (or drop them from the index if they no longer exist)."""
+    stats = Stats()
+    with transaction.atomic():
+        _reindex(kind, list(ids), Analyzer(), stats)
+    return stats
+
+
+def remove(kind: str, ids: Iterable[int]) -> None:
+    _delete_keys([(kind, object_id) for object_id in ids])
+
+
+def remove_strategy(strategy_id: int) -> None:
+    """Drop every document that belongs to a strategy."""
+    _delete(Document.objects.filter(strategy_ref=strategy_id))
 
 
 def strategy_saved(strategy_id: int) -> None:
@@ -374,22 +448,15 @@ def strategy_saved(strategy_id: int) -> None:
     if before["url"] != after["url"]:
         reindex_strategy(strategy_id)
     elif before["title"] != after["title"]:
+        # the context is not indexed, so a plain UPDATE will do; the digests (which include the
+        # strategy title) now differ, so the next reindex_strategy() rewrites these documents anyway
         Document.objects.filter(strategy_ref=strategy_id).exclude(kind=Kind.STRATEGY).update(context=after["title"])
 
 
 def organisation_saved(organisation_id: int) -> None:
     """After an organisation is saved: index it, and the projects it holds when its name changed."""
-    before = (
-        Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id)
-        .values_list("title", "context")
-        .first()
-    )
+    names = Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id).values_list("title", "context")
+    before = names.first()
     reindex(Kind.ORGANISATION, [organisation_id])
-    after = (
-        Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id)
-        .values_list("title", "context")
-        .first()
-    )
-    if before is not None and before != after:
-        held = Project.objects.filter(holder_id=organisation_id).values_list("pk", flat=True)
-        reindex(Kind.PROJECT, held)
+    if before is not None and before != names.first():
+        reindex(Kind.PROJECT, Project.objects.filter(holder_id=organisation_id).values_list("pk", flat=True))

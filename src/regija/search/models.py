@@ -36,6 +36,8 @@ class Document(models.Model):
     url = models.CharField(_("URL"), max_length=500)
     # Folded lower-case title: a tie-break that sorts the same on every database (compared bytewise).
     sort_key = models.CharField(max_length=100)
+    # Hash of the source row the document was built from: re-indexing a strategy skips unchanged rows.
+    digest = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = _("search document")
@@ -50,9 +52,13 @@ class Posting(models.Model):
     """One term of one document. ``weight`` is the highest weight of a field the term occurs in."""
 
     term = models.CharField(max_length=64)
-    # DO_NOTHING: postings are always deleted explicitly before their documents (see indexing.py),
-    # which keeps every delete a single set-based statement.
-    document = models.ForeignKey(Document, on_delete=models.DO_NOTHING, related_name="postings")
+    # No database constraint and DO_NOTHING: postings are always deleted explicitly before their
+    # documents (see indexing.py), so every delete is one set-based statement, and a rebuild does not
+    # queue millions of deferred foreign-key checks. Searches join postings to documents, so a stray
+    # posting could never show up anyway.
+    document = models.ForeignKey(
+        Document, on_delete=models.DO_NOTHING, db_constraint=False, related_name="postings"
+    )
     weight = models.PositiveSmallIntegerField()
 
     class Meta:

@@ -16,10 +16,11 @@ lemmatising: the lemmatisers need the real letters to find the right lemma.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 # Longest term kept (longer "words" are URLs, IBANs and the like; they are cut, not dropped).
 MAX_TERM = 64
@@ -40,7 +41,10 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "œ": "oe"})
+# Applied after lower(): the Slovenian letters directly (fast path), and letters NFKD does not split.
+_FOLD = str.maketrans(
+    {"č": "c", "š": "s", "ž": "z", "ć": "c", "đ": "d", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe"}
+)
 
 
 def fold(text: str) -> str:
@@ -69,8 +73,8 @@ def _lemmagen_lemmatizer():
     return _lemmagen
 
 
-def lemmas(word: str) -> set[str]:
-    """The folded lemmas of one lower-case word according to both lemmatisers (without the word itself)."""
+@functools.lru_cache(maxsize=200_000)
+def _lemmas(word: str) -> frozenset[str]:
     import simplemma
 
     found = {
@@ -78,18 +82,25 @@ def lemmas(word: str) -> set[str]:
         fold(simplemma.lemmatize(word, lang="sl")),
     }
     found.discard("")
-    return found
+    return frozenset(found)
+
+
+def lemmas(word: str) -> set[str]:
+    """The folded lemmas of one lower-case word according to both lemmatisers (without the word itself).
+
+    Remembered per process (the lemmatisers are the slow part of indexing a text).
+    """
+    return set(_lemmas(word))
 
 
 # --- tokens ------------------------------------------------------------------------------------------
 
 
-def tokens(text: str) -> Iterator[str]:
+def tokens(text: str) -> list[str]:
     """Lower-case tokens of a text, in order (codes and hyphenated words as one token)."""
     if not text:
-        return
-    for match in TOKEN_RE.finditer(text.translate(_DASHES)):
-        yield match.group().lower()[:MAX_TERM]
+        return []
+    return [token[:MAX_TERM] for token in TOKEN_RE.findall(text.translate(_DASHES).lower())]
 
 
 def _has_digit(token: str) -> bool:
@@ -173,6 +184,7 @@ class Analyzer:
 
     def __init__(self, max_cached: int = 500_000):
         self._terms: dict[str, frozenset[str]] = {}
+        self._tokens: dict[str, frozenset[str]] = {}
         self._max_cached = max_cached
         self.forms: set[tuple[str, str]] = set()
         self.cached_words = 0  # distinct words lemmatised
@@ -195,16 +207,28 @@ class Analyzer:
             self._terms[word] = terms
         return terms
 
+    def token_terms(self, token: str) -> frozenset[str]:
+        """Index terms of one token (codes whole and in parts, words as lemmas), remembered."""
+        terms = self._tokens.get(token)
+        if terms is None:
+            codes, words = index_parts(token)
+            found = set(codes)
+            for word in words:
+                if fold(word) not in STOP_WORDS:
+                    found |= self.word_terms(word)
+            terms = frozenset(found)
+            if len(self._tokens) >= self._max_cached:
+                self._tokens.clear()
+            self._tokens[token] = terms
+        return terms
+
     def terms(self, text: str) -> set[str]:
         """All index terms of a text (stop words left out)."""
         found: set[str] = set()
+        cached = self._tokens
         for token in tokens(text):
-            codes, words = index_parts(token)
-            found.update(codes)
-            for word in words:
-                if fold(word) in STOP_WORDS:
-                    continue
-                found |= self.word_terms(word)
+            terms = cached.get(token)
+            found.update(terms if terms is not None else self.token_terms(token))
         return found
 
     def weighted_terms(self, fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:

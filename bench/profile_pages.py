@@ -1,0 +1,86 @@
+"""Where the time of one request goes: the URLs of bench/load.py, rendered cold, one at a time.
+
+    python bench/profile_pages.py [--scale 1] [--repeat 5] [--queries 5] [--only NAME,...] [--profile]
+
+Uses the database bench/load.py built (bench/out/load-SCALE/) and Django's test client in this one
+process, with the page cache switched off, so each request renders. For each URL: the median time of
+a request, the time spent in SQL, the number of queries and the slowest queries (with the same SQL
+summed, so an N+1 shows up as one line with its count). --profile also prints the functions with the
+most cumulative time (cProfile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from load import server_env, targets  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=5, help="slowest statements shown per URL")
+    parser.add_argument("--only", help="comma-separated names (or parts of names)")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--profile", action="store_true", help="cProfile one more request of each URL")
+    args = parser.parse_args()
+    data_dir = args.out / f"load-{args.scale:g}"
+    if not (data_dir / "ready").exists():
+        raise SystemExit(f"no database in {data_dir}: run bench/load.py --scale {args.scale:g} first")
+    os.environ.update({k: v for k, v in server_env(data_dir).items() if k.startswith(("REGIJA", "ALLOWED", "DEBUG"))})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "regija.settings"
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    chosen = targets(args.scale)
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        chosen = [t for t in chosen if any(w in t[0] for w in wanted)]
+    client = Client(HTTP_HOST="127.0.0.1")
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}):
+        for name, _kind, path, target in chosen:
+            client.get(path)  # first request: imports, templates, lemmatiser
+            times, sql_times, counts = [], [], []
+            for _ in range(args.repeat):
+                with CaptureQueriesContext(connection) as ctx:
+                    t = time.perf_counter()
+                    response = client.get(path)
+                    if getattr(response, "streaming", False):
+                        b"".join(response.streaming_content)
+                    times.append((time.perf_counter() - t) * 1000)
+                sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+                counts.append(len(ctx.captured_queries))
+            print(f"\n## {name}  {path}  → {response.status_code}, {len(response.content)} bytes")
+            print(f"   request {statistics.median(times):.1f} ms (median of {args.repeat}; target p95 {target} ms "
+                  f"under load), SQL {statistics.median(sql_times):.1f} ms in {counts[-1]} queries")
+            grouped: dict[str, list[float]] = defaultdict(list)
+            for q in ctx.captured_queries:
+                grouped[re.sub(r"\b\d+\b", "N", q["sql"])].append(float(q["time"]) * 1000)
+            for sql, ms in sorted(grouped.items(), key=lambda kv: -sum(kv[1]))[: args.queries]:
+                print(f"   {sum(ms):8.1f} ms  ×{len(ms):<4} {sql[:220]}")
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.runcall(client.get, path)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
