@@ -32,6 +32,8 @@ def test_page_lists_results_grouped_by_kind(client):
     assert f'href="{reverse("project", args=[GORENJSKA, "2.1-P1"])}"' in html
     assert "Industrijska dediščina, naš ponos" in html
     assert 'value="industrijska dediščina"' in html  # the query stays in the search box
+    total = response.context["results"].total
+    assert f"{total} results for “industrijska dediščina”." in html
 
 
 def test_group_headings_carry_their_totals(client):

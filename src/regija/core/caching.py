@@ -45,15 +45,27 @@ def _bump_now() -> None:
 
 
 def _on_change(sender, **kwargs):
-    meta = sender._meta
-    if meta.app_label in PUBLIC_APPS and meta.object_name not in NOT_PUBLIC:
-        bump()
+    bump()
 
 
 def connect() -> None:
-    post_save.connect(_on_change, dispatch_uid="regija-data-version-save")
-    post_delete.connect(_on_change, dispatch_uid="regija-data-version-delete")
-    m2m_changed.connect(_on_change, dispatch_uid="regija-data-version-m2m")
+    # Connected per public model, not to every sender: a receiver on a model turns off Django's fast
+    # (set-based) delete for it, which the search index and the audit log must keep.
+    from django.apps import apps
+
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if meta.app_label not in PUBLIC_APPS or meta.object_name in NOT_PUBLIC:
+            continue
+        uid = f"regija-data-version-{meta.label}"
+        post_save.connect(_on_change, sender=model, dispatch_uid=uid)
+        post_delete.connect(_on_change, sender=model, dispatch_uid=uid)
+    for model in apps.get_models():
+        if model._meta.app_label not in PUBLIC_APPS:
+            continue
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}")
 
 
 def etag(request, version: int | None = None) -> str:

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         for kind in Kind:
             self.stdout.write(f"{kind.label}: {stats.documents[kind.value]}")
+        if strategy:
+            self.stdout.write(
+                _("%(unchanged)s unchanged, %(removed)s removed")
+                % {"unchanged": stats.unchanged, "removed": stats.removed}
+            )
         self.stdout.write(
             _("%(documents)s documents, %(postings)s terms, %(forms)s word forms in %(seconds).1f s")
             % {"documents": stats.total, "postings": stats.postings, "forms": stats.forms, "seconds": seconds}
