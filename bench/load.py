@@ -5,7 +5,7 @@
 1. The country: bench/generate.py writes bench/out/country-SCALE/ once (shared with bench/run.py).
 2. The database: SQLite in bench/out/load-SCALE/ (its REGIJA_DATA_DIR): `regija migrate`, `regija import`
    of every file (one transaction), `regija rebuild_search_index`. Built once and reused while its
-   `ready` marker exists; delete the folder to build it again.
+   `ready` marker matches the migrations (and bench/generate.py); delete the folder to build it again.
 3. The server: `gunicorn regija.wsgi -w 2 -b 127.0.0.1:PORT` (sync workers), DEBUG=false.
 4. The load: `wrk -t2 -c20 -dDURATION --timeout 30s -s bench/wrk_report.lua URL` per URL, twice:
    warm – the same URL again and again (after the first request the page cache answers), and
@@ -87,11 +87,24 @@ def server_env(data_dir: Path) -> dict:
     return env
 
 
+def schema_digest() -> str:
+    """Of the migrations and the generator: a database built from other ones is built again."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "src" / "regija").glob("*/migrations/*.py"), HERE / "generate.py"]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def database(out: Path, scale: float) -> Path:
     """The SQLite database of the country, built once (import and search index)."""
     data_dir = out / f"load-{scale:g}"
-    if (data_dir / "ready").exists():
+    ready = data_dir / "ready"
+    if ready.exists() and ready.read_text().strip() == schema_digest():
         return data_dir
+    if ready.exists():
+        print("migrations changed since the database was built: building it again", file=sys.stderr)
     files = country(out, scale)
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -104,7 +117,7 @@ def database(out: Path, scale: float) -> Path:
     t = time.perf_counter()
     print(regija(["rebuild_search_index"], env).strip().splitlines()[-1], file=sys.stderr)
     print(f"search index in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    (data_dir / "ready").write_text("")
+    ready.write_text(schema_digest())
     return data_dir
 
 
