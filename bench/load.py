@@ -7,13 +7,13 @@
    of every file (one transaction), `regija rebuild_search_index`. Built once and reused while its
    `ready` marker matches the migrations (and bench/generate.py); delete the folder to build it again.
 3. The server: `gunicorn regija.wsgi -w 2 -b 127.0.0.1:PORT` (sync workers), DEBUG=false.
-4. The load: `wrk -t2 -c20 -dDURATION --timeout 30s -s bench/wrk_report.lua URL` per URL, twice:
-   warm – the same URL again and again (after the first request the page cache answers), and
+4. The load: `wrk -t2 -c20 -dDURATION --timeout 30s -s bench/wrk_report.lua URL` per URL, three ways:
+   warm – the same URL again and again (after the first request the page cache answers);
    cold – each request adds `_r=<n>`, a parameter the views ignore, so every request misses the page
-   cache and renders (see wrk_report.lua); and solo – cold with one client (-t1 -c1), the time one
+   cache and renders (see wrk_report.lua); solo – cold with one client (-t1 -c1): the time one
    request takes without queueing behind the others. The page cache (files under
-   REGIJA_DATA_DIR/cache) is emptied before every measurement. API reads have no server-side cache (ETag/304 only), so their
-   warm and cold differ only in the URL.
+   REGIJA_DATA_DIR/cache) is emptied before every measurement. API reads and the search page have
+   no server-side cache (the API does ETag/304 only), so their warm and cold differ only in the URL.
 5. Besides latency and requests/s: the CPU time the gunicorn workers spent per request (from /proc),
    which – unlike latency – does not grow when other programs share the machine, and the 1-minute
    load average before each run, which tells whether they did.
