@@ -102,7 +102,7 @@ def test_node_detail(api):
     las = api.get(f"/strategies/{LAS}/nodes/JP1").json()
     assert las["money"]["projects"] == 5
     assert api.get(f"/strategies/{VELENJE}/nodes/9.9").status_code == 404
-    assert api.get(f"/strategies/nope/nodes/5.1").status_code == 404
+    assert api.get("/strategies/nope/nodes/5.1").status_code == 404
 
 
 def test_indicator_list_filters(api):

@@ -104,7 +104,6 @@ def project_list(request):
 def _export_rows(filters: ProjectFilters, request):
     """Rows of exactly the filtered list, read in batches so a large export stays small in memory."""
     qs = filters.apply(selectors.project_queryset())
-    batch: list = []
     ids = list(qs.values_list("pk", flat=True))
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
@@ -128,7 +127,6 @@ def _export_rows(filters: ProjectFilters, request):
                 "" if p.lon is None else p.lon,
                 request.build_absolute_uri(p.get_absolute_url()),
             ]
-    del batch
 
 
 class _Echo:

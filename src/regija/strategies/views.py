@@ -148,26 +148,26 @@ class ObservationForm(forms.ModelForm):
         widgets = {"date": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 2})}
 
 
+def _indicator_context(request, indicator: Indicator, *, can_edit: bool, form=None) -> dict:
+    """What the indicator page shows; the same for a plain view and for a form sent back with errors."""
+    observations = list(indicator.observations.order_by("date"))
+    return {
+        "indicator": indicator,
+        "strategy": indicator.strategy,
+        "observations": observations,
+        "progress": selectors.indicator_progress_from(indicator, observations),
+        "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
+        "can_edit": can_edit,
+        "form": form if form is not None else (ObservationForm() if can_edit else None),
+        "nav": "strategies",
+    }
+
+
 @cached
 def indicator_detail(request, slug: str, code: str):
     indicator = _indicator(slug, code)
-    observations = list(indicator.observations.order_by("date"))
-    progress = selectors.indicator_progress_from(indicator, observations)
-    can_edit = permissions.can_change(request.user, indicator) if request.user.is_authenticated else False
-    return render(
-        request,
-        "strategies/indicator.html",
-        {
-            "indicator": indicator,
-            "strategy": indicator.strategy,
-            "observations": observations,
-            "progress": progress,
-            "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
-            "can_edit": can_edit,
-            "form": ObservationForm() if can_edit else None,
-            "nav": "strategies",
-        },
-    )
+    can_edit = request.user.is_authenticated and permissions.can_change(request.user, indicator)
+    return render(request, "strategies/indicator.html", _indicator_context(request, indicator, can_edit=can_edit))
 
 
 @login_required
@@ -194,21 +194,8 @@ def observation_add(request, slug: str, code: str):
         except IntegrityError:
             messages.error(request, _("The value could not be saved; try again."))
         return redirect("indicator", slug=slug, code=code)
-    observations = list(indicator.observations.order_by("date"))
     return render(
-        request,
-        "strategies/indicator.html",
-        {
-            "indicator": indicator,
-            "strategy": indicator.strategy,
-            "observations": observations,
-            "progress": selectors.indicator_progress_from(indicator, observations),
-            "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
-            "can_edit": True,
-            "form": form,
-            "nav": "strategies",
-        },
-        status=422,
+        request, "strategies/indicator.html", _indicator_context(request, indicator, can_edit=True, form=form), status=422
     )
 
 
