@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "regija.projects",
     "regija.interchange",
     "regija.search",
+    "regija.governance",
+    "regija.calls",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +139,14 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Ljubljana"
+
+# Uploaded call documents and application attachments. Never served as static files: the views
+# regija.calls.views.call_document / attachment check who may read them.
+MEDIA_ROOT = Path(os.environ.get("REGIJA_MEDIA_DIR", DATA_DIR / "media")).resolve()
+MEDIA_URL = "/media/"  # not routed; files go through the views above
+REGIJA_MAX_UPLOAD_BYTES = int(os.environ.get("REGIJA_MAX_UPLOAD_MB", "10")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -25,6 +25,7 @@ class OrganisationKind(models.TextChoices):
     EU_BODY = "eu_body", _("EU body")
     FOREIGN_PARTNER = "foreign_partner", _("foreign partner")
     INTERNATIONAL = "international", _("international organisation")
+    PERSON = "person", _("natural person")
     OTHER = "other", _("other")
 
 

@@ -94,6 +94,15 @@ class Project(models.Model):
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    # db_default: the importer writes big tables with plain INSERTs that name only the columns it knows
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, default="", db_default="")
+    sustainability_years = models.PositiveSmallIntegerField(
+        _("sustainability period (years)"),
+        default=5,
+        db_default=5,
+        help_text=_("Counted from the final payment (Regulation (EU) 2021/1060, Article 65)."),
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -102,7 +111,11 @@ class Project(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["strategy", "code"], name="project_code_unique_in_strategy"),
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # the default order of every project list and of the API: a walk, not a sort of all projects
+            models.Index(fields=["strategy", "order", "id"], name="project_strategy_order"),
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("project", args=[self.strategy.slug, self.code])
@@ -164,9 +177,37 @@ class BudgetLine(models.Model):
         return f"{self.project.code} {self.fund.code} {self.amount}"
 
 
+class ProjectPhase(models.Model):
+    """A planned stage of an operation; payment claims are usually made per phase."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("phase"), max_length=300)
+    start = models.DateField(_("from"), null=True, blank=True)
+    end = models.DateField(_("until"), null=True, blank=True)
+    amount = MoneyField(_("amount"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["project", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="project_phase_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class PaymentState(models.TextChoices):
+    """A payment claim: submitted by the holder (claimed), checked by staff, then paid – or rejected."""
+
     CLAIMED = "claimed", _("claimed")
     PAID = "paid", _("paid")
+    REJECTED = "rejected", _("rejected")
 
 
 class Payment(models.Model):
@@ -178,6 +219,20 @@ class Payment(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=PaymentState.choices)
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveIntegerField(default=0)
+    phase = models.ForeignKey(
+        ProjectPhase, verbose_name=_("phase"), null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        "auth.User", verbose_name=_("claimed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        "auth.User", verbose_name=_("checked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_by = models.ForeignKey(
+        "auth.User", verbose_name=_("marked paid by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("payment")

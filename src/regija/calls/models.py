@@ -1,0 +1,545 @@
+"""Public calls and what flows through them: applications, their evaluation by a committee, and the decision.
+
+A call's life: draft → published → (open → closed, by its dates) → evaluated → decided → archived.
+Only draft, published, evaluated, decided and archived are stored; whether a published call is
+still waiting, open or closed follows from the server clock and the call's opening and closing
+time, so the state can never lag behind the deadline (``Call.state``).
+
+An application: draft → submitted → approved | rejected | ineligible, or withdrawn by the
+applicant before the decision. Approval creates the operation (``projects.Project``); from then
+on phases, payment claims and withdrawal live on the project.
+
+Scores are kept per evaluator (an ``Assignment``) in versioned score sheets: a sheet can be edited
+until the committee chair finalises it; a finalised sheet is never changed, a correction is a new
+version with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from regija.core.models import Organisation
+from regija.core.money import MoneyField
+from regija.governance.models import Decision, Member, Term
+from regija.projects.models import Fund, InstrumentKind, Project
+from regija.strategies.models import Node, Strategy
+
+
+class CallStatus(models.TextChoices):
+    """What staff decide; see ``CallState`` for what a visitor sees."""
+
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    EVALUATED = "evaluated", _("evaluated")
+    DECIDED = "decided", _("decided")
+    ARCHIVED = "archived", _("archived")
+
+
+class CallState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published, not open yet")
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+    EVALUATED = "evaluated", _("evaluated")
+    DECIDED = "decided", _("decided")
+    ARCHIVED = "archived", _("archived")
+
+
+class Call(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="calls"
+    )
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    nodes = models.ManyToManyField(Node, verbose_name=_("strategy nodes"), blank=True, related_name="calls")
+    slug = models.SlugField(_("slug"), max_length=100)
+    number = models.CharField(_("number"), max_length=60)
+    title = models.CharField(_("title"), max_length=400)
+    title_en = models.CharField(_("title in English"), max_length=400, blank=True)
+    text = models.TextField(_("text of the call"), blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    pass_threshold = models.DecimalField(
+        _("pass threshold (points)"), max_digits=7, decimal_places=2, default=Decimal("0")
+    )
+    sustainability_years = models.PositiveSmallIntegerField(_("sustainability period (years)"), default=5)
+    committee_term = models.ForeignKey(
+        Term,
+        verbose_name=_("evaluation committee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    contact = models.CharField(_("contact"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public call")
+        verbose_name_plural = _("public calls")
+        ordering = ["-opens_at", "-published_on", "organisation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="call_slug_unique_in_organisation"),
+            models.UniqueConstraint(fields=["organisation", "number"], name="call_number_unique_in_organisation"),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__isnull=True)
+                | models.Q(closes_at__isnull=True)
+                | models.Q(closes_at__gt=models.F("opens_at")),
+                name="call_closes_after_opening",
+            ),
+            models.CheckConstraint(condition=models.Q(pass_threshold__gte=0), name="call_threshold_not_negative"),
+        ]
+        indexes = [models.Index(fields=["status", "closes_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("call", args=[self.organisation.slug, self.slug])
+
+    def state_at(self, now: dt.datetime) -> str:
+        if self.status != CallStatus.PUBLISHED:
+            return self.status
+        if self.opens_at and now < self.opens_at:
+            return CallState.PUBLISHED
+        if self.closes_at and now > self.closes_at:
+            return CallState.CLOSED
+        return CallState.OPEN
+
+    @property
+    def state(self) -> str:
+        return self.state_at(timezone.now())
+
+    def get_state_display(self) -> str:
+        return CallState(self.state).label
+
+    def accepts_at(self, now: dt.datetime) -> bool:
+        """Open for submissions: published, opened, and the closing time not passed (the deadline second counts)."""
+        return self.state_at(now) == CallState.OPEN
+
+    @property
+    def is_closed_for_submissions(self) -> bool:
+        return self.state in (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED)
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((c.max_points for c in self.criteria.all()), Decimal("0"))
+
+
+class CallFund(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="funds")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="call_budgets")
+    amount = MoneyField(_("budget"))
+
+    class Meta:
+        verbose_name = _("call budget by fund")
+        verbose_name_plural = _("call budget by fund")
+        ordering = ["call", "fund"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "fund"], name="call_fund_once"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="call_fund_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.amount}"
+
+
+def call_document_path(instance, filename: str) -> str:
+    from .storage import safe_name
+
+    return f"calls/{instance.call_id}/{safe_name(filename)}"
+
+
+class CallDocument(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=300)
+    file = models.FileField(_("file"), upload_to=call_document_path, max_length=300)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+        ordering = ["call", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EligibilityCondition(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="conditions")
+    order = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("condition"))
+
+    class Meta:
+        verbose_name = _("eligibility condition")
+        verbose_name_plural = _("eligibility conditions")
+        ordering = ["call", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Criterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("criterion"), max_length=300)
+    max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
+    guide = models.TextField(_("scoring guide"), blank=True)
+
+    class Meta:
+        verbose_name = _("scoring criterion")
+        verbose_name_plural = _("scoring criteria")
+        ordering = ["call", "order", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(max_points__gt=0), name="criterion_max_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeatRole(models.TextChoices):
+    CHAIR = "chair", _("chair")
+    MEMBER = "member", _("member")
+
+
+class CommitteeSeat(models.Model):
+    """A member of the call's evaluation committee; ``user`` is the account they evaluate with."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="seats")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=10, choices=SeatRole.choices, default=SeatRole.MEMBER)
+    member = models.ForeignKey(
+        Member, verbose_name=_("body member"), null=True, blank=True, on_delete=models.SET_NULL, related_name="seats"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="committee_seats",
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["call", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "user"], condition=models.Q(user__isnull=False), name="seat_user_once_per_call"
+            ),
+            models.UniqueConstraint(
+                fields=["call"], condition=models.Q(role="chair"), name="seat_one_chair_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    INELIGIBLE = "ineligible", _("not eligible")
+    REJECTED = "rejected", _("not selected")
+    APPROVED = "approved", _("approved")
+    WITHDRAWN = "withdrawn", _("withdrawn by the applicant")
+
+
+class Application(models.Model):
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        Organisation, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="applications"
+    )
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    title = models.CharField(_("project title"), max_length=400)
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    eligibility_checked_at = models.DateTimeField(_("eligibility checked at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    instrument_kind = models.CharField(_("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True)
+    instrument_number = models.CharField(_("instrument number"), max_length=100, blank=True)
+    instrument_date = models.DateField(_("instrument date"), null=True, blank=True)
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("operation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="application",
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["call", "number", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "number"], condition=models.Q(number__isnull=False), name="application_number_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["applicant", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def reference(self) -> str:
+        return f"{self.call.number}/{self.number}" if self.number else ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("application", args=[self.pk])
+
+
+class ApplicationFund(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="funds")
+    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="+")
+    requested = MoneyField(_("requested"))
+    approved = MoneyField(_("approved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("amount by fund")
+        verbose_name_plural = _("amounts by fund")
+        ordering = ["application", "fund"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "fund"], name="application_fund_once"),
+            models.CheckConstraint(condition=models.Q(requested__gt=0), name="application_requested_positive"),
+            models.CheckConstraint(
+                condition=models.Q(approved__isnull=True) | models.Q(approved__gte=0), name="application_approved_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.requested}"
+
+
+class ApplicationPartner(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("partner"), max_length=300)
+    role = models.CharField(_("role in the project"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["application", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationPhase(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("phase"), max_length=300)
+    start = models.DateField(_("from"), null=True, blank=True)
+    end = models.DateField(_("until"), null=True, blank=True)
+    amount = MoneyField(_("amount"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("planned phase")
+        verbose_name_plural = _("planned phases")
+        ordering = ["application", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="application_phase_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AttachmentKind(models.TextChoices):
+    BUDGET = "budget", _("cost estimate")
+    PLAN = "plan", _("project plan")
+    PERMIT = "permit", _("permit or consent")
+    STATEMENT = "statement", _("signed statement")
+    OTHER = "other", _("other")
+
+
+def attachment_path(instance, filename: str) -> str:
+    from .storage import safe_name
+
+    return f"applications/{instance.application_id}/{safe_name(filename)}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["application", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EligibilityCheck(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="checks")
+    condition = models.ForeignKey(EligibilityCondition, on_delete=models.CASCADE, related_name="checks")
+    met = models.BooleanField(_("met"))
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("eligibility check")
+        verbose_name_plural = _("eligibility checks")
+        ordering = ["application", "condition__order"]
+        constraints = [models.UniqueConstraint(fields=["application", "condition"], name="check_once")]
+
+
+class Declaration(models.TextChoices):
+    PENDING = "pending", _("not declared yet")
+    NO_CONFLICT = "no_conflict", _("no conflict of interest")
+    RECUSED = "recused", _("recused (conflict of interest)")
+
+
+class Assignment(models.Model):
+    """An application given to one committee member to score."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
+    seat = models.ForeignKey(CommitteeSeat, on_delete=models.PROTECT, related_name="assignments")
+    declaration = models.CharField(
+        _("declaration"), max_length=20, choices=Declaration.choices, default=Declaration.PENDING
+    )
+    declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
+    declaration_note = models.TextField(_("reason for recusal"), blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["application", "seat__order"]
+        constraints = [models.UniqueConstraint(fields=["application", "seat"], name="assignment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.seat} → {self.application}"
+
+
+class SheetStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted to the chair")
+    FINAL = "final", _("finalised")
+
+
+class ScoreSheet(models.Model):
+    """One evaluator's scores of one application, in one version.
+
+    Version 1 is written by the evaluator; once the chair finalises it, it is frozen. A correction
+    is version 2, 3 … with its reason, and is finalised again; the highest finalised version counts.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="sheets")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(_("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.DRAFT)
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    total = models.DecimalField(_("total points"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    edits = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        ordering = ["assignment", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "version"], name="sheet_version_once"),
+            models.CheckConstraint(
+                condition=models.Q(version=1) | ~models.Q(reason=""), name="sheet_correction_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and ScoreSheet.objects.filter(pk=self.pk, status=SheetStatus.FINAL).exists():
+            raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status == SheetStatus.FINAL:
+            raise FrozenScore(_("A finalised score sheet is never deleted."))
+        return super().delete(*args, **kwargs)
+
+
+class FrozenScore(Exception):
+    """An attempt to change a finalised score in place."""
+
+
+class Score(models.Model):
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.PROTECT, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
+    justification = models.TextField(_("justification"))
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        ordering = ["sheet", "criterion__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "criterion"], name="score_once_per_criterion"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():
+            raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():
+            raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
+        return super().delete(*args, **kwargs)
