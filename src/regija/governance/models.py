@@ -144,7 +144,8 @@ class Session(models.Model):
     body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="sessions")
     kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.REGULAR)
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
-    date = models.DateField(_("date"))
+    # empty only for a session the source names without a date (e.g. a void correspondence session)
+    date = models.DateField(_("date"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
     held = models.BooleanField(_("held"), default=True)
     place = models.CharField(_("place"), max_length=300, blank=True)
@@ -170,7 +171,8 @@ class Session(models.Model):
     def __str__(self) -> str:
         number = f"{self.number}. " if self.number else ""
         kind = _("correspondence session") if self.kind == SessionKind.CORRESPONDENCE else _("session")
-        return f"{number}{kind} – {self.body} ({self.date:%d. %m. %Y})"
+        when = f" ({self.date:%d. %m. %Y})" if self.date else ""
+        return f"{number}{kind} – {self.body}{when}"
 
 
 class AgendaItem(models.Model):
