@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "regija.search",
     "regija.governance",
     "regija.calls",
+    "regija.reports",
 ]
 
 MIDDLEWARE = [

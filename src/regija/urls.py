@@ -29,6 +29,10 @@ urlpatterns = [
     path("zgodovina/<str:model>/<int:pk>/", core_views.history, name="history"),
     path("prijava/", auth_views.LoginView.as_view(), name="login"),
     path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("regija.calls.urls_public")),  # public calls and results
+    path("", include("regija.calls.urls")),  # applications, evaluation, call management, payment claims
+    path("", include("regija.governance.urls")),  # bodies and sessions
+    path("", include("regija.reports.urls")),  # annual report
     path("api/v1/", api.urls),
     path("jezik/<str:code>/", core_views.switch_language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),

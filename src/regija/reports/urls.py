@@ -1,0 +1,3 @@
+"""URL patterns (filled in by the views of this module)."""
+
+urlpatterns: list = []
