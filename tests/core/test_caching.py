@@ -49,3 +49,22 @@ def test_signed_in_staff_never_get_a_cached_page(client, real_cache, member):
     client.force_login(member("editor", "las-zasavje"))
     html = client.get(URL).content.decode()
     assert "Change history" in html or "Zgodovina sprememb" in html
+
+
+def test_search_page_is_cached_until_the_index_is_rebuilt(client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    from regija.search import indexing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        indexing.rebuild()
+    first = client.get("/iskanje/", {"q": "zasavje"})
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # a cache hit reads only the data version
+        assert client.get("/iskanje/", {"q": "zasavje"}).content == first.content
+    # the index changes without a signal (as after an import); the rebuild makes the cached page stale
+    Strategy.objects.filter(slug="las-zasavje-2023").update(title="Zasavski kovaški načrt")
+    with django_capture_on_commit_callbacks(execute=True):
+        indexing.rebuild()
+    response = client.get("/iskanje/", {"q": "kovaški"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert "Zasavski kovaški načrt" in response.content.decode()
+    again = client.get("/iskanje/", {"q": "zasavje"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]

@@ -190,3 +190,18 @@ def test_a_project_without_holder_or_strategy_url_parts_still_indexes():
     hits = search("posevnica").group("project").hits
     assert [h.code for h in hits] == ["X/1"]
     assert hits[0].url == ""  # no URL can hold a code with a slash; the hit is still listed
+
+
+def test_rebuild_and_reindex_raise_the_data_version(indexed, django_capture_on_commit_callbacks):
+    """Search pages and API answers are cached per data version: a rebuilt index must not be hidden by them."""
+    from regija.core import caching
+
+    before = caching.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rebuild_search_index", stdout=StringIO())
+    assert caching.current() > before
+    before = caching.current()
+    Strategy.objects.filter(slug=LAS).update(title="Nov naslov brez signala")
+    with django_capture_on_commit_callbacks(execute=True):
+        indexing.reindex_strategy(Strategy.objects.get(slug=LAS).pk)
+    assert caching.current() > before

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
+from regija.core import caching
 from regija.core.models import Organisation
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
@@ -343,6 +344,8 @@ def rebuild() -> Stats:
                 model.objects.all()._raw_delete(model.objects.db)
             for kind in Kind:
                 _write(_entries(kind, analyzer), analyzer, stats)
+        # cached search pages and API answers are keyed by the data version: they must not outlive the index
+        caching.bump()
     return stats
 
 
@@ -369,6 +372,8 @@ def reindex_strategy(strategy_id: int) -> Stats:
         ]
         _sync(sources, stored, analyzer, stats)
         _sync_organisations(analyzer, stats)
+        if stats.total or stats.removed:  # cached search results are keyed by the data version
+            caching.bump()
     return stats
 
 

@@ -3,9 +3,10 @@
 Each query word is expanded to the terms it may match (its folded lemmas and folded self, plus the
 lemmas the forms table knows for its folded form). A document matches when every word matches one of
 its terms; its score is, summed over the words, the highest field weight a word matched with. One
-portable SQL statement ranks the matches per kind with ``ROW_NUMBER()`` and counts them with
-``COUNT(*) OVER``; the order is fully determined (score, folded title compared bytewise, object id),
-so SQLite and PostgreSQL return the same hits in the same order.
+portable SQL statement counts the matches per kind and takes each kind's best ``limit`` with
+``ORDER BY … LIMIT`` (a top-n heap instead of numbering every match, which cost seconds for a word
+in 100 000 documents); the order is fully determined (score, folded title compared bytewise, object
+id), so SQLite and PostgreSQL return the same hits in the same order.
 """
 
 from __future__ import annotations
@@ -106,19 +107,22 @@ def search(
     words = [word for word, _ in query_words(q, MAX_WORDS)]
     if not words or not wanted or limit <= 0:
         return SearchResults(q, words, [])
-    expansions = expand(q)
-    sql, params = _sql(expansions, wanted, limit, max(offset, 0))
+    offset = max(offset, 0)
+    sql, params = _sql(expand(q), wanted, limit, offset)
     groups: dict[str, Group] = {}
+    rows: dict[str, list] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, code, title, context, url, score, total in cursor.fetchall():
-            group = groups.get(kind)
-            if group is None:
-                group = groups[kind] = Group(kind, int(total), offset=max(offset, 0))
-            group.hits.append(Hit(kind, title, code, context, url, int(score)))
-    if offset > 0:  # groups whose hits all lie before the offset still need their totals
-        for kind, total in _totals(expansions, [k for k in wanted if k not in groups]):
-            groups[kind] = Group(kind, total, offset=offset)
+        for kind, code, title, context, url, score, sort_key, object_id, total in cursor.fetchall():
+            if total is not None:  # the count row of a kind
+                groups[kind] = Group(kind, int(total), offset=offset)
+            else:
+                rows.setdefault(kind, []).append((-int(score), sort_key, int(object_id), code, title, context, url))
+    for kind, hits in rows.items():
+        # UNION ALL keeps no order between its parts: sort each kind's few hits as the SQL ranked them
+        # (score, folded title bytewise – the code-point order of str – then object id)
+        hits.sort(key=lambda h: h[:3])
+        groups[kind].hits = [Hit(kind, title, code, context, url, -neg) for neg, _, _, code, title, context, url in hits]
     return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
 
 
@@ -128,59 +132,56 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
 
 
 def _matches(expansions: list[set[str]]) -> tuple[str, list]:
-    """SELECT document_id, score of the documents that match every word."""
-    qn = connection.ops.quote_name
-    posting = qn(Posting._meta.db_table)
-    score_parts, having_parts = [], []
-    score_params: list = []
-    having_params: list = []
+    """SELECT document_id, score of the documents that match every word.
+
+    Per word, a document's best weight among the word's terms (a term occurs once per document, so a
+    word with one term needs no grouping); the words are joined on the document and their weights summed.
+    """
+    posting = connection.ops.quote_name(Posting._meta.db_table)
+    parts, params = [], []
     for terms in expansions:
         placeholders, values = _in(terms)
-        score_parts.append(f"MAX(CASE WHEN p.term IN {placeholders} THEN p.weight ELSE 0 END)")
-        score_params += values
-        having_parts.append(f"MAX(CASE WHEN p.term IN {placeholders} THEN 1 ELSE 0 END) = 1")
-        having_params += values
-    placeholders, all_terms = _in(set().union(*expansions))
-    sql = (
-        f"SELECT p.document_id AS document_id, {' + '.join(score_parts)} AS score "
-        f"FROM {posting} p WHERE p.term IN {placeholders} "
-        f"GROUP BY p.document_id HAVING {' AND '.join(having_parts)}"
-    )
-    return sql, score_params + all_terms + having_params
+        if len(values) == 1:
+            parts.append(f"SELECT p.document_id AS document_id, p.weight AS score FROM {posting} p WHERE p.term = %s")
+        else:
+            parts.append(
+                f"SELECT p.document_id AS document_id, MAX(p.weight) AS score FROM {posting} p "
+                f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
+            )
+        params += values
+    if len(parts) == 1:
+        return parts[0], params
+    score = " + ".join(f"w{i}.score" for i in range(len(parts)))
+    joins = " ".join(f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i)
+    return f"SELECT w0.document_id AS document_id, {score} AS score FROM ({parts[0]}) w0 {joins}", params
 
 
 def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+    """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
+
+    The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
+    without matches costs nothing, and takes its best ``limit`` with ORDER BY … LIMIT – a top-n heap,
+    not a sort of every match. Rows of hits have no total; count rows have only kind and total.
+    """
     qn = connection.ops.quote_name
     document = qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
-    matches, params = _matches(expansions)
+    matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
-    kind_rank = "CASE d.kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KIND_ORDER)) + " END"
-    sql = (
-        "SELECT d.kind, d.code, d.title, d.context, d.url, r.score, r.total FROM ("
-        "  SELECT m.document_id, m.score,"
-        f"   ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY m.score DESC, d.sort_key {collate}, d.object_id) AS rn,"
-        "   COUNT(*) OVER (PARTITION BY d.kind) AS total"
-        f"  FROM ({matches}) m JOIN {document} d ON d.id = m.document_id"
-        f"  WHERE d.kind IN {kind_in}"
-        f") r JOIN {document} d ON d.id = r.document_id "
-        "WHERE r.rn > %s AND r.rn <= %s "
-        f"ORDER BY {kind_rank}, r.rn"
+    counts = (
+        f"c AS (SELECT d.kind AS kind, COUNT(*) AS total FROM ({matches}) m "
+        f"JOIN {document} d ON d.id = m.document_id WHERE d.kind IN {kind_in} GROUP BY d.kind)"
     )
-    return sql, params + kind_params + [offset, offset + limit]
-
-
-def _totals(expansions: list[set[str]], kinds: list[str]) -> list[tuple[str, int]]:
-    if not kinds:
-        return []
-    qn = connection.ops.quote_name
-    document = qn(Document._meta.db_table)
-    matches, params = _matches(expansions)
-    kind_in, kind_params = _in(kinds)
-    sql = (
-        f"SELECT d.kind, COUNT(*) FROM ({matches}) m JOIN {document} d ON d.id = m.document_id "
-        f"WHERE d.kind IN {kind_in} GROUP BY d.kind"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + kind_params)
-        return [(kind, int(n)) for kind, n in cursor.fetchall()]
+    params = match_params + kind_params
+    parts = []
+    for i, kind in enumerate(kinds):
+        parts.append(
+            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, m.score, d.sort_key, d.object_id, "
+            "CAST(NULL AS BIGINT) AS total "
+            f"FROM c CROSS JOIN ({matches}) m JOIN {document} d ON d.id = m.document_id "
+            "WHERE c.kind = %s AND d.kind = %s "
+            f"ORDER BY m.score DESC, d.sort_key {collate}, d.object_id LIMIT %s OFFSET %s) AS k{i}"
+        )
+        params += match_params + [kind, kind, limit, offset]
+    parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
+    return f"WITH {counts} " + " UNION ALL ".join(parts), params

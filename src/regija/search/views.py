@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
+from regija.core.caching import cached
+
 from . import selectors
 from .models import KIND_ORDER
 
@@ -21,6 +23,7 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
+@cached  # per data version, which every change of the data or the index raises
 def search(request):
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     kind = request.GET.get("kind") or ""
