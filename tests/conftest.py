@@ -8,16 +8,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = sorted((ROOT / "data" / "strategies").glob("*.yaml"))
+GOVERNANCE_FILES = sorted((ROOT / "data" / "governance").glob("*.yaml"))
 EXAMPLE = ROOT / "docs" / "examples" / "example.yaml"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the source documents once; each test then runs in a transaction that is rolled back."""
+    """Load the source documents once (strategies, then governance); each test then runs in a transaction
+    that is rolled back."""
+    from regija.governance.loader import import_files as import_governance
     from regija.interchange.importer import import_files
 
     with django_db_blocker.unblock():
         import_files(SEED_FILES)
+        import_governance(GOVERNANCE_FILES)
 
 
 @pytest.fixture

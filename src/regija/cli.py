@@ -1,7 +1,7 @@
 """The `regija` command: Django management commands under short names.
 
     regija up [--port N]          create and fill the database if needed, then serve
-    regija import FILE…           validate and load strategy files
+    regija import FILE…           validate and load strategy files, then governance files
     regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
     regija check                  consistency report of the loaded data
     regija schema                 print the JSON Schema of the strategy file format

@@ -1,16 +1,26 @@
-"""regija import FILE…: validate strategy files and load them in one transaction."""
+"""regija import FILE…: validate strategy and governance files and load them in one transaction.
+
+Strategy files go first, then governance files (``regija-governance: 1``), which refer to the
+organisations, strategies and projects the strategy files define.
+"""
 
 import resource
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from regija.governance import loader as governance
 from regija.interchange.importer import import_files
 from regija.interchange.reader import InvalidFile
 
 
+class _Rollback(Exception):
+    pass
+
+
 class Command(BaseCommand):
-    help = "Validate strategy files and load them; nothing is written if any file has a problem."
+    help = "Validate strategy and governance files and load them; nothing is written if any file has a problem."
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
@@ -20,8 +30,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):
         started = time.perf_counter()
+        governance_files = [f for f in files if governance.is_governance_file(f)]
+        strategy_files = [f for f in files if f not in governance_files]
+        results = []
         try:
-            results = import_files(files, dry_run=dry_run)
+            with transaction.atomic():
+                if strategy_files:
+                    results += import_files(strategy_files)
+                if governance_files:
+                    results += governance.import_files(governance_files)
+                if dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
         except InvalidFile as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))

@@ -1,4 +1,8 @@
-"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve."""
+"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve.
+
+The strategy files (data/strategies) go first, then the governance files (data/governance next to
+them), which refer to the organisations and projects the strategy files define.
+"""
 
 from pathlib import Path
 
@@ -6,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from regija.governance import loader as governance
+from regija.governance.models import Body
 from regija.interchange.importer import import_files
 from regija.interchange.reader import InvalidFile
 from regija.strategies.models import Strategy
@@ -35,6 +41,15 @@ class Command(BaseCommand):
                     raise CommandError(f"the demo data could not be loaded:\n{exc}") from None
                 for result in results:
                     self.stdout.write(f"loaded {result.slug}")
+        # after the strategies; also on a database that has them from before governance files existed
+        governance_files = sorted((Path(settings.SEED_DIR).parent / "governance").glob("*.yaml"))
+        if governance_files and Strategy.objects.exists() and not Body.objects.exists():
+            try:
+                results = governance.import_files(governance_files)
+            except InvalidFile as exc:
+                raise CommandError(f"the demo governance data could not be loaded:\n{exc}") from None
+            for result in results:
+                self.stdout.write(f"governance of {result.slug} ready")
         if no_serve:
             return
         from waitress import serve
