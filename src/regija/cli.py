@@ -4,6 +4,7 @@
     regija import FILE…           validate and load strategy files, then governance files
     regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
     regija check                  consistency report of the loaded data
+    regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
     regija schema                 print the JSON Schema of the strategy file format
     regija createsuperuser …      and every other Django management command
 """
