@@ -8,7 +8,9 @@ The pieces themselves live in ``regija.api_common``; docs/api.md describes the A
 from ninja.openapi.docs import Swagger
 
 from regija.api_common import DecimalJSONParser, RegijaAPI, conditional_get, install_error_handlers, refuse_nul
+from regija.calls.api import router as calls_router
 from regija.core.api import router as organisation_router
+from regija.governance.api import router as governance_router
 from regija.projects.api import fund_router
 from regija.projects.api import router as project_router
 from regija.strategies.api import indicator_router
@@ -38,6 +40,8 @@ api.add_router("/", indicator_router)
 api.add_router("/", project_router)
 api.add_router("/", fund_router)
 api.add_router("/", organisation_router)
+api.add_router("/", calls_router)
+api.add_router("/", governance_router)
 
 # Search is written separately (regija/search/api.py); until that module exists the API still loads.
 try:

@@ -72,6 +72,11 @@ def etag(request, version: int | None = None) -> str:
     version = current() if version is None else version
     auth = "a" if not getattr(request, "user", None) or not request.user.is_authenticated else f"u{request.user.pk}"
     raw = f"{version}|{get_language()}|{auth}|{request.get_full_path()}"
+    # What else the answer depends on besides the data: a page of calls changes when a call opens or
+    # closes, with no write at all, so its view puts the next such moment here (calls.views_public).
+    extra = getattr(request, "etag_extra", "")
+    if extra:
+        raw += f"|{extra}"
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 

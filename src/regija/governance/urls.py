@@ -1,3 +1,9 @@
-"""URL patterns (filled in by the views of this module)."""
+"""Public pages of governance (Slovenian paths): an organisation's bodies and sessions."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("organizacije/<slug:slug>/organi/", views.organisation_bodies, name="organisation_bodies"),
+]

@@ -1,0 +1,323 @@
+"""API of public calls: the list by state and organisation, one call, and its results.
+
+The same reads as the pages (``calls.selectors``): drafts are never shown, the state filter is the
+one SQL rule of ``selectors.state_q``, and a natural person is never named (``"person": true`` and a
+null name instead). A call's state moves with the clock, so the ETag (and the cache key of anonymous
+answers) also carries the next moment any call opens or closes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Literal
+
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from regija.api_common import READ_RESPONSES, MoneyOut, NumberOut, OrgRef, Page, PageParams, not_found, paginate
+
+from . import selectors
+from .models import CallState
+
+router = Router(tags=["calls"])
+
+
+def _clock(run):
+    """Put the next opening or closing of any call into the ETag (see core.caching.etag)."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            moment = selectors.next_change()
+            request.etag_extra = moment.isoformat() if moment else "-"
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+# a router's own "view" decorators wrap those of the API, so this runs before the ETag is computed
+router.add_decorator(_clock, mode="view")
+
+
+def _abs(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+class FundAmount(Schema):
+    fund: str = Field(description="Fund code")
+    amount: MoneyOut
+
+
+class CallItem(Schema):
+    organisation: OrgRef
+    slug: str
+    number: str
+    title: str
+    title_en: str
+    status: str = Field(description="What staff set: published, evaluated, decided or archived")
+    state: CallState = Field(description="The state now: published (not open yet), open, closed, evaluated, decided or archived")
+    group: Literal["open", "upcoming", "closed", "archive"]
+    published_on: dt.date | None
+    opens_at: dt.datetime | None = Field(description="ISO 8601 with the offset of Europe/Ljubljana")
+    closes_at: dt.datetime | None = Field(description="The last moment an application is accepted")
+    budget: list[FundAmount]
+    budget_total: MoneyOut
+    url: str
+    web_url: str
+
+
+class CallPage(Page[CallItem]):
+    pass
+
+
+class CallFilters(Schema):
+    state: Literal["open", "upcoming", "closed", "archive"] | None = Field(
+        None, description="open; upcoming (published, not open yet); closed (closed, evaluated, decided); archive"
+    )
+    organisation: str | None = Field(None, max_length=100, description="Slug of the organisation that issued the call")
+
+
+def _local(value):
+    return timezone.localtime(value) if value else None
+
+
+def _item(request, c) -> dict:
+    return {
+        "organisation": {"slug": c.organisation.slug, "name": c.organisation.name},
+        "slug": c.slug,
+        "number": c.number,
+        "title": c.title,
+        "title_en": c.title_en,
+        "status": c.status,
+        "state": c.public_state,
+        "group": c.group,
+        "published_on": c.published_on,
+        "opens_at": _local(c.opens_at),
+        "closes_at": _local(c.closes_at),
+        "budget": [{"fund": cf.fund.code, "amount": cf.amount} for cf in c.budget],
+        "budget_total": c.budget_total,
+        "url": _abs(request, "api:call", c.organisation.slug, c.slug),
+        "web_url": request.build_absolute_uri(c.get_absolute_url()),
+    }
+
+
+@router.get("/calls", response={200: CallPage, **READ_RESPONSES}, url_name="calls")
+def list_calls(request, filters: Query[CallFilters], pages: Query[PageParams]):
+    """Public calls (never drafts): open first, then upcoming, closed and archived, newest first within each."""
+    now = timezone.now()
+    qs = selectors.call_list(group=filters.state, organisation=filters.organisation, now=now)
+    return paginate(request, qs, pages, lambda page: [_item(request, c) for c in selectors.with_budget(page, now)])
+
+
+class Document(Schema):
+    id: int
+    title: str
+    content_type: str
+    size: int
+    url: str = Field(description="Download address")
+
+
+class Condition(Schema):
+    order: int
+    text: str
+
+
+class CriterionOut(Schema):
+    order: int
+    name: str
+    max_points: NumberOut
+    guide: str
+
+
+class NodeLink(Schema):
+    strategy: str
+    code: str
+    title: str
+
+
+class CommitteeMemberOut(Schema):
+    name: str
+    role: str = Field(description="chair, deputy or member")
+
+
+class Committee(Schema):
+    body: str | None
+    term: str | None
+    chosen: str = Field(description="How it was chosen, in words (drawn by lot, appointed by decision no. … of …)")
+    selection: str = Field(description="election, lot, decision, or empty when not known")
+    members: list[CommitteeMemberOut]
+
+
+class CallDetail(CallItem):
+    text: str
+    pass_threshold: NumberOut
+    max_points: NumberOut
+    sustainability_years: int
+    contact: str
+    source: str
+    strategy: str | None = Field(description="Slug of the strategy the call implements")
+    nodes: list[NodeLink]
+    documents: list[Document]
+    conditions: list[Condition]
+    criteria: list[CriterionOut]
+    committee: Committee
+    results_url: str | None = Field(description="The results, once the call is decided or archived")
+
+
+@router.get("/calls/{org}/{slug}", response={200: CallDetail, **READ_RESPONSES}, url_name="call")
+def get_call(request, org: str, slug: str):
+    """One public call: text, budget by fund, documents, eligibility conditions, scoring criteria,
+    strategy nodes and the evaluation committee."""
+    c = selectors.call_detail(org, slug)
+    if c is None:
+        raise not_found("call", f"{org}/{slug}")
+    term = c.committee_term
+    out = _item(request, c)
+    out.update(
+        text=c.text,
+        pass_threshold=c.pass_threshold,
+        max_points=c.points_total,
+        sustainability_years=c.sustainability_years,
+        contact=c.contact,
+        source=c.source,
+        strategy=c.strategy.slug if c.strategy_id else None,
+        nodes=[{"strategy": n.strategy.slug, "code": n.code, "title": n.title} for n in c.nodes.all()],
+        documents=[
+            {
+                "id": d.pk,
+                "title": d.title,
+                "content_type": d.content_type,
+                "size": d.size,
+                "url": _abs(request, "call_document", c.organisation.slug, c.slug, d.pk),
+            }
+            for d in c.documents.all()
+        ],
+        conditions=[{"order": x.order, "text": x.text} for x in c.conditions.all()],
+        criteria=[
+            {"order": x.order, "name": x.name, "max_points": x.max_points, "guide": x.guide} for x in c.criteria_list
+        ],
+        committee={
+            "body": term.body.name if term else None,
+            "term": term.label if term else None,
+            "chosen": c.committee_choice,
+            "selection": term.selection if term else "",
+            "members": [{"name": m.name, "role": m.role} for m in c.committee],
+        },
+        results_url=_abs(request, "api:call_results", c.organisation.slug, c.slug) if c.has_results else None,
+    )
+    return out
+
+
+class Party(Schema):
+    person: bool = Field(description="True for a natural person, who is never named: name and slug are then null")
+    name: str | None
+    slug: str | None
+
+
+class PartnerOut(Party):
+    role: str
+
+
+class Instrument(Schema):
+    kind: str
+    number: str
+    date: dt.date | None
+
+
+class Operation(Schema):
+    status: str = Field(description="Status of the operation (project), or empty")
+    withdrawn: bool
+    withdrawn_on: dt.date | None
+    withdrawal_reason: str
+    project_url: str | None
+
+
+class ResultItem(Schema):
+    number: int | None
+    reference: str
+    title: str
+    status: str = Field(description="approved, rejected (not selected) or ineligible")
+    applicant: Party
+    partners: list[PartnerOut]
+    approved: list[FundAmount] = Field(description="Approved amount per fund (approved operations only)")
+    approved_total: MoneyOut | None
+    paid: MoneyOut = Field(description="Paid so far to the operation")
+    average_score: NumberOut | None = Field(description="Average of the evaluators' current final score sheets, recused evaluators left out")
+    score_sheets: int
+    rank: int | None = Field(description="Place by average score among all scored applications")
+    reason: str = Field(description="Why not selected or not eligible")
+    instrument: Instrument
+    operation: Operation
+
+
+class Totals(Schema):
+    approved: list[FundAmount]
+    approved_total: MoneyOut
+    paid: MoneyOut
+    withdrawn: MoneyOut = Field(description="Approved for operations later withdrawn (included in approved_total)")
+
+
+class CallResults(Schema):
+    call: CallItem
+    approved: list[ResultItem]
+    not_selected: list[ResultItem] = Field(description="Not selected or not eligible, best average score first")
+    totals: Totals
+
+
+def _party(p: dict) -> dict:
+    return {"person": p["person"], "name": p["name"], "slug": p["slug"]}
+
+
+def _result(request, r, funds) -> dict:
+    a = r.application
+    project = a.project
+    return {
+        "number": a.number,
+        "reference": a.reference,
+        "title": a.title,
+        "status": a.status,
+        "applicant": _party(r.applicant),
+        "partners": [_party(p) | {"role": p["role"]} for p in r.partners],
+        "approved": [{"fund": f.code, "amount": r.approved[f.pk]} for f in funds if r.approved.get(f.pk) is not None],
+        "approved_total": r.approved_total,
+        "paid": r.paid,
+        "average_score": r.average,
+        "score_sheets": r.sheets,
+        "rank": r.rank,
+        "reason": a.decision_reason,
+        "instrument": {"kind": r.instrument_kind, "number": r.instrument_number, "date": r.instrument_date},
+        "operation": {
+            "status": r.operation_status,
+            "withdrawn": r.withdrawn,
+            "withdrawn_on": r.withdrawn_on,
+            "withdrawal_reason": r.withdrawal_reason,
+            "project_url": _abs(request, "api:project", project.strategy.slug, project.code) if project else None,
+        },
+    }
+
+
+@router.get("/calls/{org}/{slug}/results", response={200: CallResults, **READ_RESPONSES}, url_name="call_results")
+def get_call_results(request, org: str, slug: str):
+    """Results of a decided or archived call: approved operations with amounts per fund, instrument,
+    status and payments, withdrawn ones with their reason, totals; and the applications not selected or
+    not eligible, with their reasons, ranked by average score. 404 before the call is decided."""
+    res = selectors.call_results(org, slug)
+    if res is None:
+        raise not_found("call results", f"{org}/{slug}")
+    call = selectors.with_budget([res.call])[0]
+    funds = res.funds
+    return {
+        "call": _item(request, call),
+        "approved": [_result(request, r, funds) for r in res.approved],
+        "not_selected": [_result(request, r, funds) for r in res.not_selected],
+        "totals": {
+            "approved": [{"fund": f.code, "amount": res.totals[f.pk]} for f in funds],
+            "approved_total": res.approved_total,
+            "paid": res.paid_total,
+            "withdrawn": res.withdrawn_total,
+        },
+    }
+

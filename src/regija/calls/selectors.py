@@ -1,0 +1,392 @@
+"""Public reads of calls: the list by state, one call with everything its page shows, the results.
+
+A call's state follows from its status and the clock (``Call.state_at``). The same rule in SQL is
+``state_q`` – the one place that says it – so a list filtered by state never disagrees with the
+state a page shows. A draft call is never public: every read here starts from ``public_calls``.
+
+Personal data: an applicant or partner that is a natural person (``Organisation.kind == "person"``)
+is never named by these reads; ``party`` gives the name to show (or None for a natural person).
+Every read runs a fixed number of SQL queries, however many calls and applications there are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.utils import timezone
+
+from regija.core.models import Organisation, OrganisationKind
+from regija.governance.models import Member
+from regija.governance.selectors import how_chosen
+from regija.projects.models import BudgetLine, Payment, ProjectStatus, Secured
+from regija.strategies.models import Node
+
+from .models import (
+    Application,
+    ApplicationFund,
+    ApplicationPartner,
+    ApplicationStatus,
+    Call,
+    CallDocument,
+    CallFund,
+    CallState,
+    CallStatus,
+    CommitteeSeat,
+    Criterion,
+    Declaration,
+    EligibilityCondition,
+    ScoreSheet,
+    SheetStatus,
+)
+
+ZERO = Decimal("0.00")
+
+# The groups a visitor chooses between, in the order the list shows them, and the states in each.
+OPEN, UPCOMING, CLOSED, ARCHIVE = "open", "upcoming", "closed", "archive"
+GROUPS: dict[str, tuple[str, ...]] = {
+    OPEN: (CallState.OPEN,),
+    UPCOMING: (CallState.PUBLISHED,),
+    CLOSED: (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED),
+    ARCHIVE: (CallState.ARCHIVED,),
+}
+# States whose results are public.
+RESULT_STATES = (CallState.DECIDED, CallState.ARCHIVED)
+
+
+def state_q(state: str, now: dt.datetime) -> Q:
+    """Calls in this state at ``now``: ``Call.state_at`` written as a filter.
+
+    A published call is waiting until it opens (``now < opens_at``), open up to and including the
+    closing second, and closed after it (``now > closes_at``); other statuses are their own state."""
+    published = Q(status=CallStatus.PUBLISHED)
+    not_before_opening = Q(opens_at__isnull=True) | Q(opens_at__lte=now)
+    if state == CallState.PUBLISHED:
+        return published & Q(opens_at__gt=now)
+    if state == CallState.OPEN:
+        return published & not_before_opening & (Q(closes_at__isnull=True) | Q(closes_at__gte=now))
+    if state == CallState.CLOSED:
+        return published & not_before_opening & Q(closes_at__lt=now)
+    if state in CallStatus.values:
+        return Q(status=state)
+    raise ValueError(f"unknown call state {state!r}")
+
+
+def group_q(group: str, now: dt.datetime) -> Q:
+    """Calls in a visitor's group (open, upcoming, closed, archive) at ``now``."""
+    states = GROUPS[group]
+    q = state_q(states[0], now)
+    for state in states[1:]:
+        q |= state_q(state, now)
+    return q
+
+
+def group_of(state: str) -> str:
+    return next((g for g, states in GROUPS.items() if state in states), "")
+
+
+def public_calls() -> QuerySet[Call]:
+    """Every call a visitor may see: all but drafts."""
+    return Call.objects.exclude(status=CallStatus.DRAFT)
+
+
+def call_list(*, group: str | None = None, organisation: str | None = None, now: dt.datetime | None = None) -> QuerySet[Call]:
+    """Public calls, by group (open first, then upcoming, closed, archive) and newest first within it;
+    ``group_order`` is annotated in SQL so a page of the list can be grouped without another query."""
+    now = now or timezone.now()
+    qs = public_calls().select_related("organisation")
+    if group:
+        qs = qs.filter(group_q(group, now))
+    if organisation:
+        qs = qs.filter(organisation__slug=organisation)
+    order = Case(
+        *[When(group_q(g, now), then=Value(i)) for i, g in enumerate(GROUPS)],
+        default=Value(len(GROUPS)),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(group_order=order).order_by(
+        "group_order", "-opens_at", "-published_on", "organisation__name", "number", "pk"
+    )
+
+
+def with_budget(calls: list[Call], now: dt.datetime | None = None) -> list[Call]:
+    """Attach ``budget`` (CallFund rows with their fund), ``budget_total``, ``public_state`` and ``group``
+    to each call of a page; one query for the page."""
+    now = now or timezone.now()
+    by_call: dict[int, list[CallFund]] = {}
+    for cf in CallFund.objects.filter(call__in=[c.pk for c in calls]).select_related("fund").order_by("fund__code"):
+        by_call.setdefault(cf.call_id, []).append(cf)
+    for c in calls:
+        c.budget = by_call.get(c.pk, [])
+        c.budget_total = sum((cf.amount for cf in c.budget), ZERO)
+        c.public_state = c.state_at(now)
+        c.group = group_of(c.public_state)
+    return calls
+
+
+def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
+    """The next moment any published call opens or closes: until then every call keeps its state,
+    so a cached page or ETag may carry it in its key (one query)."""
+    now = now or timezone.now()
+    row = Call.objects.filter(status=CallStatus.PUBLISHED).aggregate(
+        opens=Min("opens_at", filter=Q(opens_at__gt=now)), closes=Min("closes_at", filter=Q(closes_at__gte=now))
+    )
+    moments = [m for m in (row["opens"], row["closes"]) if m is not None]
+    return min(moments) if moments else None
+
+
+# ---------------------------------------------------------------------------------------------
+# One call
+
+
+def call_detail(org_slug: str, slug: str, now: dt.datetime | None = None) -> Call | None:
+    """One public call with its budget, documents, conditions, criteria, nodes and committee; None if
+    there is none or it is a draft. A fixed number of queries."""
+    call = (
+        public_calls()
+        .select_related(
+            "organisation",
+            "strategy",
+            "committee_term__body__organisation",
+            "committee_term__appointed_by__session__body",
+            "committee_term__elected_at__body",
+        )
+        .prefetch_related(
+            Prefetch("funds", queryset=CallFund.objects.select_related("fund").order_by("fund__code")),
+            Prefetch("documents", queryset=CallDocument.objects.order_by("order", "pk")),
+            Prefetch("conditions", queryset=EligibilityCondition.objects.order_by("order", "pk")),
+            Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk")),
+            Prefetch("nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")),
+            Prefetch("seats", queryset=CommitteeSeat.objects.order_by("order", "pk")),
+        )
+        .filter(organisation__slug=org_slug, slug=slug)
+        .first()
+    )
+    if call is None:
+        return None
+    call.public_state = call.state_at(now or timezone.now())
+    call.group = group_of(call.public_state)
+    call.budget = list(call.funds.all())
+    call.budget_total = sum((cf.amount for cf in call.budget), ZERO)
+    call.criteria_list = list(call.criteria.all())
+    call.points_total = sum((c.max_points for c in call.criteria_list), Decimal("0"))
+    call.committee = committee(call)
+    call.committee_choice = how_chosen(call.committee_term) if call.committee_term_id else ""
+    call.has_results = call.public_state in RESULT_STATES
+    return call
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitteeMember:
+    name: str
+    role: str  # "chair", "deputy" or "member"
+    role_label: str
+
+
+def committee(call: Call) -> list[CommitteeMember]:
+    """The evaluation committee: the call's seats, or else the members of its committee term."""
+    from regija.governance.models import MemberRole
+
+    from .models import SeatRole
+
+    seats = list(call.seats.all())
+    if seats:
+        return [CommitteeMember(s.name, s.role, str(SeatRole(s.role).label)) for s in seats]
+    if call.committee_term_id is None:
+        return []
+    members = Member.objects.filter(term_id=call.committee_term_id).order_by("order", "name")
+    return [CommitteeMember(m.name, m.role, str(MemberRole(m.role).label)) for m in members]
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal data
+
+
+def is_person(org: Organisation | None) -> bool:
+    return org is not None and org.kind == OrganisationKind.PERSON
+
+
+def party(org: Organisation | None, stated_name: str = "") -> dict:
+    """What a public page or API answer may say about an applicant or partner: a natural person is
+    never named, linked or located – only that it is a natural person."""
+    if is_person(org):
+        return {"person": True, "name": None, "slug": None, "url": None}
+    if org is None:
+        return {"person": False, "name": stated_name, "slug": None, "url": None}
+    return {"person": False, "name": org.name, "slug": org.slug, "url": org.get_absolute_url()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclasses.dataclass
+class ResultRow:
+    application: Application
+    applicant: dict
+    partners: list[dict]
+    approved: dict[int, Decimal | None]  # fund id → approved amount
+    approved_total: Decimal | None
+    paid: Decimal
+    average: Decimal | None
+    sheets: int
+    instrument_kind: str
+    instrument_kind_label: str
+    instrument_number: str
+    instrument_date: dt.date | None
+    operation_status: str
+    operation_status_label: str
+    withdrawn: bool
+    withdrawn_on: dt.date | None
+    withdrawal_reason: str
+    rank: int | None = None
+
+
+@dataclasses.dataclass
+class Results:
+    call: Call
+    funds: list  # Fund objects, the columns of the table
+    approved: list[ResultRow]
+    not_selected: list[ResultRow]
+    totals: dict[int, Decimal]
+    approved_total: Decimal
+    paid_total: Decimal
+    withdrawn_total: Decimal
+
+
+def average_scores(application_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
+    """Application id → (average total points, number of sheets): the average of each evaluator's
+    current finalised sheet (its highest finalised version), recused evaluators left out. One query."""
+    if not application_ids:
+        return {}
+    latest_final = (
+        ScoreSheet.objects.filter(assignment=OuterRef("assignment"), status=SheetStatus.FINAL)
+        .order_by()
+        .values("assignment")
+        .annotate(v=Max("version"))
+        .values("v")[:1]
+    )
+    rows = (
+        ScoreSheet.objects.filter(assignment__application__in=application_ids, status=SheetStatus.FINAL)
+        .exclude(assignment__declaration=Declaration.RECUSED)
+        .filter(version=Subquery(latest_final))
+        .values_list("assignment__application", "total")
+    )
+    sums: dict[int, list[Decimal]] = {}
+    for app_id, total in rows:
+        sums.setdefault(app_id, []).append(total)
+    return {
+        app_id: ((sum(totals) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), len(totals))
+        for app_id, totals in sums.items()
+    }
+
+
+def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Results | None:
+    """The results of a decided or archived call, as the LAS report tables give them: approved
+    operations with approved amounts per fund, instrument, status and what is paid, withdrawn ones
+    with their reason and totals; and the applications not selected or not eligible, ranked by their
+    average score. None when the call is not public or has no results yet. A fixed number of queries."""
+    from regija.projects.models import Fund, InstrumentKind
+
+    call = public_calls().select_related("organisation").filter(organisation__slug=org_slug, slug=slug).first()
+    if call is None or call.state_at(now or timezone.now()) not in RESULT_STATES:
+        return None
+    applications = list(
+        Application.objects.filter(
+            call=call,
+            status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.INELIGIBLE],
+        )
+        .select_related("applicant", "project__strategy", "call")
+        .prefetch_related(
+            Prefetch("funds", queryset=ApplicationFund.objects.order_by("fund_id")),
+            Prefetch("partners", queryset=ApplicationPartner.objects.select_related("organisation").order_by("order", "pk")),
+        )
+        .order_by("number", "project__order", "pk")
+    )
+    project_ids = [a.project_id for a in applications if a.project_id]
+    paid = dict(
+        Payment.objects.filter(project_id__in=project_ids, state="paid")
+        .order_by()
+        .values("project_id")
+        .annotate(s=Sum("amount"))
+        .values_list("project_id", "s")
+    )
+    # An operation whose application states no approved amounts: its secured budget by fund stands in.
+    secured: dict[int, dict[int, Decimal]] = {}
+    lines = BudgetLine.objects.filter(project_id__in=project_ids).values_list(
+        "project_id", "fund_id", "amount", "secured", "secured_amount"
+    )
+    for project_id, fund_id, amount, is_secured, secured_amount in lines:
+        part = {Secured.YES: amount, Secured.PARTLY: secured_amount or ZERO}.get(is_secured, ZERO)
+        by_fund = secured.setdefault(project_id, {})
+        by_fund[fund_id] = by_fund.get(fund_id, ZERO) + part
+    scores = average_scores([a.pk for a in applications])
+
+    fund_ids: set[int] = set(CallFund.objects.filter(call=call).values_list("fund_id", flat=True))
+    rows_approved, rows_other = [], []
+    for a in applications:
+        approved: dict[int, Decimal | None] = {}
+        if a.status == ApplicationStatus.APPROVED:
+            stated = {f.fund_id: f.approved for f in a.funds.all() if f.approved is not None}
+            if stated:
+                approved = dict(stated)
+            elif a.project_id:
+                approved = dict(secured.get(a.project_id, {}))
+            fund_ids.update(approved)
+        project = a.project
+        kind = a.instrument_kind or (project.instrument_kind if project else "")
+        average, n_sheets = scores.get(a.pk, (None, 0))
+        withdrawn = bool(project and project.status == ProjectStatus.WITHDRAWN)
+        row = ResultRow(
+            application=a,
+            applicant=party(a.applicant),
+            partners=[party(p.organisation, p.name) | {"role": p.role} for p in a.partners.all()],
+            approved=approved,
+            approved_total=sum(approved.values(), ZERO) if approved else None,
+            paid=paid.get(a.project_id, ZERO) or ZERO,
+            average=average,
+            sheets=n_sheets,
+            instrument_kind=kind,
+            instrument_kind_label=str(InstrumentKind(kind).label) if kind in InstrumentKind.values else kind,
+            instrument_number=a.instrument_number or (project.instrument_number if project else ""),
+            instrument_date=a.instrument_date or (project.instrument_date if project else None),
+            operation_status=project.status if project else "",
+            operation_status_label=project.get_status_display() if project else "",
+            withdrawn=withdrawn,
+            withdrawn_on=project.withdrawn_on if project else None,
+            withdrawal_reason=project.withdrawal_reason if project else "",
+        )
+        (rows_approved if a.status == ApplicationStatus.APPROVED else rows_other).append(row)
+    # Not selected: best score first, unscored last; the rank counts all applications with a score.
+    rows_other.sort(key=lambda r: (r.average is None, -(r.average or 0), r.application.number or 0, r.application.pk))
+    ranked = sorted((r for r in rows_approved + rows_other if r.average is not None), key=lambda r: -r.average)
+    for i, r in enumerate(ranked, start=1):
+        r.rank = i
+    funds = sorted(Fund.objects.filter(pk__in=fund_ids), key=lambda f: f.code)
+    totals = {f.pk: sum((r.approved.get(f.pk) or ZERO for r in rows_approved), ZERO) for f in funds}
+    return Results(
+        call=call,
+        funds=funds,
+        approved=rows_approved,
+        not_selected=rows_other,
+        totals=totals,
+        approved_total=sum(totals.values(), ZERO),
+        paid_total=sum((r.paid for r in rows_approved), ZERO),
+        withdrawn_total=sum((r.approved_total or ZERO for r in rows_approved if r.withdrawn), ZERO),
+    )
+
+
+def document(org_slug: str, slug: str, pk: int) -> CallDocument | None:
+    """A document of a public call (never of a draft); None otherwise."""
+    return (
+        CallDocument.objects.filter(pk=pk, call__organisation__slug=org_slug, call__slug=slug)
+        .exclude(call__status=CallStatus.DRAFT)
+        .first()
+    )
+
+
+def organisation_summary(org_id: int, limit: int = 10) -> list[Call]:
+    """The latest public calls of an organisation, for its page (one query)."""
+    return list(public_calls().filter(organisation_id=org_id).order_by("-opens_at", "-published_on", "-pk")[:limit])
