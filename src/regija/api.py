@@ -1,7 +1,8 @@
 """The REST API under /api/v1/: one NinjaAPI object mounting each app's router.
 
 Cross-cutting behaviour is set here once: error answers (401 with WWW-Authenticate, 404, 422 with
-field paths), ETag / If-None-Match on every GET, and JSON numbers read as exact decimals.
+field paths), ETag / If-None-Match on every GET, anonymous GETs answered from the cache per data
+version, and JSON numbers read as exact decimals.
 The pieces themselves live in ``regija.api_common``; docs/api.md describes the API for its users.
 """
 
@@ -31,7 +32,8 @@ api = RegijaAPI(
 )
 install_error_handlers(api)
 # "view" mode wraps each operation before authentication and validation: an unchanged resource is
-# answered 304 after one query for the data version, without doing the work.
+# answered 304 after one query for the data version, without doing the work; an anonymous read
+# already answered under this data version comes from the cache the same way.
 api.add_decorator(conditional_get, mode="view")
 api.add_decorator(refuse_nul, mode="view")
 

@@ -63,3 +63,45 @@ def test_a_write_changes_the_tag(api, token_for, django_capture_on_commit_callba
     assert after["ETag"] != before
     assert after.json()["title"] == "TIC Hrastnik – nova ponudba"
     assert api.get("/projects", headers={"HTTP_IF_NONE_MATCH": listing}).status_code == 200
+
+
+@pytest.fixture
+def real_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_anonymous_reads_are_cached_until_a_write(api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    first = api.get(f"/projects?strategy={LAS}&page_size=2")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # from the cache: only the data version is read
+        again = api.get(f"/projects?strategy={LAS}&page_size=2")
+    assert again.json() == first.json() and again["ETag"] == first["ETag"]
+    # another query string is another answer
+    assert len(api.get(f"/projects?strategy={LAS}&page_size=3").json()["items"]) == 3
+    _user, raw = token_for("editor", "las-zasavje")
+    code = first.json()["items"][0]["code"]
+    strategy = first.json()["items"][0]["strategy"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.patch(f"/projects/{strategy}/{code}", {"title": "Nov naslov po pisanju"}, token=raw).status_code == 200
+    after = api.get(f"/projects?strategy={LAS}&page_size=2")
+    assert after["ETag"] != first["ETag"]
+    assert after.json()["items"][0]["title"] == "Nov naslov po pisanju"
+
+
+def test_links_in_cached_answers_name_the_host_asked(api, real_cache):
+    a = api.get("/projects?page_size=1", headers={"HTTP_HOST": "localhost"}).json()["next"]
+    b = api.get("/projects?page_size=1", headers={"HTTP_HOST": "127.0.0.1"}).json()["next"]
+    assert a.startswith("http://localhost/") and b.startswith("http://127.0.0.1/")
+
+
+def test_token_reads_are_not_served_from_the_cache(api, token_for, real_cache, django_assert_max_num_queries):
+    api.get("/projects?page_size=2")
+    _user, raw = token_for("editor", "las-zasavje")
+    response = api.get("/projects?page_size=2", token=raw)
+    assert response.status_code == 200
+    assert response.json() == api.get("/projects?page_size=2").json()

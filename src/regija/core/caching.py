@@ -80,6 +80,12 @@ def etag(request, version: int | None = None) -> str:
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
+def api_key(request, tag: str) -> str:
+    """Cache key of an anonymous API answer: its tag (version, language, path and query) and the host."""
+    raw = f"{tag}|{request.scheme}://{request.get_host()}"
+    return "api:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
 def matches(request, tag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     return any(t.strip().removeprefix("W/") == tag for t in header.split(",")) or header.strip() == "*"
