@@ -58,6 +58,12 @@ def _no_page_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hashing a password the production way takes ~1 s per user; tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def member(django_user_model):
     """Make a user with a role in an organisation: member("editor", "mov") → a logged-in-able user."""

@@ -504,6 +504,10 @@ class ScoreSheet(models.Model):
     def __str__(self) -> str:
         return f"{self.assignment} v{self.version}"
 
+    @property
+    def application_id(self) -> int:
+        return self.assignment.application_id
+
     def save(self, *args, **kwargs):
         if self.pk and ScoreSheet.objects.filter(pk=self.pk, status=SheetStatus.FINAL).exists():
             raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
@@ -533,6 +537,13 @@ class Score(models.Model):
             models.UniqueConstraint(fields=["sheet", "criterion"], name="score_once_per_criterion"),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.points}"
+
+    @property
+    def application_id(self) -> int:
+        return self.sheet.assignment.application_id
 
     def save(self, *args, **kwargs):
         if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():

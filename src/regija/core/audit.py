@@ -108,7 +108,15 @@ def _describe(instance, field_name: str, value):
 
 PARENTS = {"Observation": ("strategies.indicator", "indicator_id"), "BudgetLine": ("projects.project", "project_id"),
            "Payment": ("projects.project", "project_id"), "Partner": ("projects.project", "project_id"),
-           "Node": ("strategies.strategy", "strategy_id"), "Indicator": ("strategies.strategy", "strategy_id")}
+           "Node": ("strategies.strategy", "strategy_id"), "Indicator": ("strategies.strategy", "strategy_id"),
+           "ProjectPhase": ("projects.project", "project_id"),
+           # the parts of an application, so that its history shows checks, assignments and every score
+           "ApplicationFund": ("calls.application", "application_id"),
+           "EligibilityCheck": ("calls.application", "application_id"),
+           "Assignment": ("calls.application", "application_id"),
+           "ScoreSheet": ("calls.application", "application_id"),
+           "Score": ("calls.application", "application_id"),
+           "CommitteeSeat": ("calls.call", "call_id")}
 
 
 def key(obj) -> str:
@@ -173,7 +181,22 @@ def tracked_models():
     from regija.projects.models import Allocation, BudgetLine, Partner, Payment, Project
     from regija.strategies.models import Indicator, Node, Observation, Strategy
 
-    return [Strategy, Node, Indicator, Observation, Project, Partner, BudgetLine, Payment, Allocation]
+    from regija.calls.models import (
+        Application,
+        ApplicationFund,
+        Assignment,
+        Call,
+        CommitteeSeat,
+        EligibilityCheck,
+        Score,
+        ScoreSheet,
+    )
+    from regija.projects.models import ProjectPhase
+
+    return [
+        Strategy, Node, Indicator, Observation, Project, Partner, BudgetLine, Payment, Allocation, ProjectPhase,
+        Call, CommitteeSeat, Application, ApplicationFund, EligibilityCheck, Assignment, ScoreSheet, Score,
+    ]
 
 
 def connect() -> None:
