@@ -7,7 +7,11 @@ organisations that own it:
   the strategy's owners;
 - a project, its partners, budget lines and payments: the project's holder *and* the owners of
   the strategy that lists it (a LAS keeps the operations of its calls current even though
-  another organisation holds them).
+  another organisation holds them);
+- a public call and all that hangs on it (budget by fund, conditions, criteria, committee seats,
+  documents, applications with their funds, partners, phases and attachments, score sheets): the
+  organisation that issued the call;
+- a body, its terms, members, sessions, agenda items and decisions: the body's organisation.
 
 An editor or admin of an owning organisation may change the object; deleting whole strategies
 or projects needs the admin role. A superuser may do everything. Viewers see staff pages
@@ -85,7 +89,50 @@ def owner_ids(obj) -> set[int]:
         return owners
     if isinstance(obj, (Partner, BudgetLine, Payment)):
         return owner_ids(Project.objects.only("strategy_id", "holder_id").get(pk=obj.project_id))
+    path = _owning_organisation_path(type(obj))
+    if path is not None:
+        if path == "organisation":
+            return {obj.organisation_id} if obj.organisation_id else set()
+        # follow the parent as it is now (also before it is saved): the call, application, body, session …
+        from django.core.exceptions import ObjectDoesNotExist
+
+        try:
+            parent = getattr(obj, path.split("__", 1)[0])
+        except ObjectDoesNotExist:
+            return set()
+        return owner_ids(parent) if parent is not None else set()
     raise TypeError(f"no ownership rule for {type(obj).__name__}")
+
+
+def _owning_organisation_path(model) -> str | None:
+    """For calls and governance: the lookup from the model to the one organisation that owns it."""
+    from regija.calls import models as calls
+    from regija.governance import models as gov
+
+    paths = {
+        calls.Call: "organisation",
+        calls.CallFund: "call__organisation",
+        calls.CallDocument: "call__organisation",
+        calls.EligibilityCondition: "call__organisation",
+        calls.Criterion: "call__organisation",
+        calls.CommitteeSeat: "call__organisation",
+        calls.Application: "call__organisation",
+        calls.ApplicationFund: "application__call__organisation",
+        calls.ApplicationPartner: "application__call__organisation",
+        calls.ApplicationPhase: "application__call__organisation",
+        calls.Attachment: "application__call__organisation",
+        calls.EligibilityCheck: "application__call__organisation",
+        calls.Assignment: "application__call__organisation",
+        calls.ScoreSheet: "assignment__application__call__organisation",
+        calls.Score: "sheet__assignment__application__call__organisation",
+        gov.Body: "organisation",
+        gov.Term: "body__organisation",
+        gov.Member: "term__body__organisation",
+        gov.Session: "body__organisation",
+        gov.AgendaItem: "session__body__organisation",
+        gov.Decision: "session__body__organisation",
+    }
+    return paths.get(model)
 
 
 def _strategy_owner_ids(strategy_id) -> set[int]:
@@ -145,4 +192,7 @@ def _owner_q(model, allowed: set[int]) -> Q:
         return Q(project__holder__in=allowed) | Q(project__strategy__owners__in=allowed)
     if model is Organisation:
         return Q(pk__in=allowed)
+    path = _owning_organisation_path(model)
+    if path is not None:
+        return Q(**{f"{path}__in": allowed})
     raise TypeError(f"no ownership rule for {model.__name__}")

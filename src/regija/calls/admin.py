@@ -1,0 +1,200 @@
+"""Back office for public calls, applications and score sheets.
+
+Statuses move only through the workflow (``calls.services``): here the status of a call or an
+application is never editable, and score sheets are read-only. A draft call is edited freely; once
+published, its terms (dates, threshold, budget, conditions and criteria) are fixed and only its
+texts, contact, documents and committee may still change. Applications are read-mostly: staff
+record the instrument (decision or contract) and the operation, nothing an applicant wrote.
+Editors change only the calls of their own organisations (core.permissions)."""
+
+from django import forms
+from django.contrib import admin
+
+from regija.core.admin_site import OwnedAdmin, OwnedInline
+
+from .models import (
+    Application,
+    ApplicationFund,
+    ApplicationPartner,
+    ApplicationPhase,
+    Attachment,
+    Call,
+    CallDocument,
+    CallFund,
+    CallStatus,
+    CommitteeSeat,
+    Criterion,
+    EligibilityCondition,
+    Score,
+    ScoreSheet,
+)
+from .storage import check_upload
+
+
+def _is_draft(obj) -> bool:
+    return obj is None or getattr(obj, "status", None) == CallStatus.DRAFT
+
+
+class DraftOnlyInline(OwnedInline):
+    """Rows that are part of a call's terms: changed only while the call is a draft."""
+
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class CallFundInline(DraftOnlyInline, admin.TabularInline):
+    model = CallFund
+    extra = 0
+
+
+class EligibilityConditionInline(DraftOnlyInline, admin.TabularInline):
+    model = EligibilityCondition
+    extra = 0
+
+
+class CriterionInline(DraftOnlyInline, admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+class CommitteeSeatInline(OwnedInline, admin.TabularInline):
+    model = CommitteeSeat
+    extra = 0
+    raw_id_fields = ("member", "user")
+
+
+class CallDocumentForm(forms.ModelForm):
+    """An uploaded document is checked like an attachment (type from its bytes, size limit); its
+    stored content type and size come from the file, not from the form."""
+
+    class Meta:
+        model = CallDocument
+        fields = ("title", "file", "order")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            checked = check_upload(upload)
+            self.instance.content_type, self.instance.size = checked.content_type, checked.size
+        return upload
+
+
+class CallDocumentInline(OwnedInline, admin.TabularInline):
+    model = CallDocument
+    form = CallDocumentForm
+    extra = 0
+    fields = ("title", "file", "content_type", "size", "order")
+    readonly_fields = ("content_type", "size")
+
+
+@admin.register(Call)
+class CallAdmin(OwnedAdmin):
+    owned_choices = ("organisation", "strategy", "committee_term")
+    list_display = ("number", "title", "organisation", "status", "opens_at", "closes_at")
+    list_filter = ("status", "organisation")
+    search_fields = ("number", "title", "text", "organisation__name")
+    list_select_related = ("organisation",)
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("organisation",)
+    raw_id_fields = ("strategy", "nodes", "committee_term")
+    inlines = [CallFundInline, EligibilityConditionInline, CriterionInline, CommitteeSeatInline, CallDocumentInline]
+    # fixed once the call is published: what applicants rely on
+    TERMS = ("organisation", "slug", "number", "opens_at", "closes_at", "pass_threshold", "sustainability_years", "strategy", "nodes")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["status", "created_at"]
+        if not _is_draft(obj):
+            fields += list(self.TERMS)
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if _is_draft(obj) else {}
+
+
+class ReadOnlyInline(OwnedInline):
+    """Rows shown with their parent but never changed here."""
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApplicationFundInline(ReadOnlyInline, admin.TabularInline):
+    model = ApplicationFund
+    extra = 0
+
+
+class ApplicationPartnerInline(ReadOnlyInline, admin.TabularInline):
+    model = ApplicationPartner
+    extra = 0
+
+
+class ApplicationPhaseInline(ReadOnlyInline, admin.TabularInline):
+    model = ApplicationPhase
+    extra = 0
+
+
+class AttachmentInline(ReadOnlyInline, admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("kind", "original_name", "content_type", "size", "uploaded_at")
+
+
+@admin.register(Application)
+class ApplicationAdmin(OwnedAdmin):
+    list_display = ("__str__", "call", "number", "applicant", "status", "submitted_at")
+    list_filter = ("status", "call__organisation", "call")
+    search_fields = ("title", "applicant__name", "call__number", "call__title")
+    list_select_related = ("call", "applicant")
+    raw_id_fields = ("project",)
+    # what staff may record after the decision; everything else comes from the applicant or the workflow
+    EDITABLE = ("instrument_kind", "instrument_number", "instrument_date", "project", "source")
+    inlines = [ApplicationFundInline, ApplicationPartnerInline, ApplicationPhaseInline, AttachmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Application._meta.fields if f.name not in self.EDITABLE and f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False  # applications are made by applicants, through the application pages
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScoreInline(ReadOnlyInline, admin.TabularInline):
+    model = Score
+    extra = 0
+    fields = ("criterion", "points", "justification")
+
+
+@admin.register(ScoreSheet)
+class ScoreSheetAdmin(OwnedAdmin):
+    list_display = ("__str__", "version", "status", "total", "finalised_at")
+    list_filter = ("status", "assignment__application__call")
+    list_select_related = ("assignment__seat", "assignment__application")
+    inlines = [ScoreInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ScoreSheet._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
