@@ -185,3 +185,35 @@ def test_consistency_page_is_for_staff_only(client, member):
 def test_a_nul_character_in_the_address_is_a_clear_400(client):
     response = client.get("/projekti/?strategy=%00")
     assert response.status_code == 400 and b"NUL" in response.content
+
+
+def test_strategy_filter_takes_its_own_projects_and_those_linked_to_its_nodes(client):
+    from regija.strategies.models import Node
+
+    own = set(Project.objects.filter(strategy__slug=LAS).values_list("pk", flat=True))
+    guest = Project.objects.exclude(strategy__slug=LAS).order_by("pk").first()
+    guest.nodes.add(Node.objects.filter(strategy__slug=LAS).order_by("path").first())
+    found = set(ProjectFilters(strategy=LAS).apply(Project.objects.all()).values_list("pk", flat=True))
+    assert found == own | {guest.pk}
+    assert _count_on_page(client.get(f"/projekti/?strategy={LAS}")) == len(own) + 1
+
+
+def test_holder_choices_follow_the_chosen_strategy(client):
+    from regija.core.models import Organisation
+
+    def offered(query):
+        html = client.get("/projekti/" + query).content.decode()
+        select = re.search(r'<select id="f-holder" name="holder">(.*?)</select>', html, re.S).group(1)
+        return set(re.findall(r'<option value="([^"]+)"', select))
+
+    every = set(Organisation.objects.filter(held_projects__isnull=False).values_list("slug", flat=True))
+    assert offered("") == every
+    of_las = set(
+        ProjectFilters(strategy=LAS).apply(Project.objects.all()).exclude(holder=None).values_list("holder__slug", flat=True)
+    )
+    assert of_las and offered(f"?strategy={LAS}") == of_las < every
+    # a holder chosen from elsewhere stays selected, so the form shows the filter in use
+    other = sorted(every - of_las)[0]
+    html = client.get(f"/projekti/?strategy={LAS}&holder={other}").content.decode()
+    assert f'<option value="{other}" selected>' in html
+    assert '<label for="f-holder">' in html

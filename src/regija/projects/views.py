@@ -22,8 +22,8 @@ from regija.strategies.models import Node, Strategy
 
 from . import consistency as consistency_checks
 from . import selectors
-from .filters import ProjectFilters
-from .models import Fund, ProjectStatus
+from .filters import ProjectFilters, strategy_projects
+from .models import Fund, Project, ProjectStatus
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = [
@@ -56,10 +56,28 @@ def _filter_choices(filters: ProjectFilters) -> dict:
         "nodes": nodes,
         "funds": list(Fund.objects.order_by("code").values("code", "name")),
         "statuses": ProjectStatus.choices,
-        "holders": list(
-            Organisation.objects.filter(held_projects__isnull=False).distinct().order_by("name").values("slug", "name")
-        ),
+        "holders": _holder_choices(filters),
     }
+
+
+def _shorten(text: str, limit: int) -> str:
+    """What the truncatechars filter gives, without a template filter call per option."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _holder_choices(filters: ProjectFilters) -> list[dict]:
+    """Holders to choose from: of the chosen strategy's projects only (a few dozen instead of every
+    holder in the country, which made the form most of the page), else every organisation holding a
+    project; the holder already chosen is always offered, so the form shows the filter in use."""
+    if filters.strategy:
+        held = Project.objects.filter(pk__in=strategy_projects(filters.strategy)).values("holder_id")
+        holders = Organisation.objects.filter(pk__in=held)
+    else:
+        holders = Organisation.objects.filter(held_projects__isnull=False)
+    if filters.holder:
+        holders = holders | Organisation.objects.filter(slug=filters.holder)
+    rows = holders.distinct().order_by("name").values("slug", "name")
+    return [{"slug": row["slug"], "label": _shorten(row["name"], 60)} for row in rows]
 
 
 @cached
