@@ -165,3 +165,30 @@ def test_document_of_a_draft_is_404(client, calls, settings, tmp_path):
 def test_nav_item(client, calls):
     html = client.get("/razpisi/").content.decode()
     assert 'href="/razpisi/" aria-current="page"' in html
+
+
+def test_organisation_page_links_calls_and_bodies_with_bounded_queries(client, calls, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from regija.governance.models import Body
+
+    from .test_api import _more_calls
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx), response.content.decode()
+
+    before, html = count("/organizacije/las-preizkus/")
+    assert calls["open"].title in html and calls["draft"].title not in html
+    assert "/razpisi/?organizacija=las-preizkus" in html
+    _more_calls(org)
+    for i in range(4):
+        Body.objects.create(organisation=org, slug=f"organ-{i}", kind="other", name=f"Organ {i}")
+    after, html = count("/organizacije/las-preizkus/")
+    assert after == before
+    assert "/organizacije/las-preizkus/organi/#body-organ-0" in html
+    zasavje, html = count("/organizacije/las-zasavje/")
+    assert "Upravni odbor Partnerstva LAS Zasavje" in html and "5. javni poziv Partnerstva LAS Zasavje" in html

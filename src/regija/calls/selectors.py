@@ -388,5 +388,6 @@ def document(org_slug: str, slug: str, pk: int) -> CallDocument | None:
 
 
 def organisation_summary(org_id: int, limit: int = 10) -> list[Call]:
-    """The latest public calls of an organisation, for its page (one query)."""
-    return list(public_calls().filter(organisation_id=org_id).order_by("-opens_at", "-published_on", "-pk")[:limit])
+    """The latest public calls of an organisation, for its page (one query). Without their state: that
+    page is cached by the data version alone, and a state moves with the clock."""
+    return list(public_calls().select_related("organisation").filter(organisation_id=org_id).order_by("-opens_at", "-published_on", "-pk")[:limit])

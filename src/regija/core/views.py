@@ -70,6 +70,11 @@ def organisation_detail(request, slug: str):
         .order_by("project__strategy__title", "project__order")[:200]
     )
     money = project_selectors.organisation_money(org.pk)
+    from regija.calls.selectors import organisation_summary as organisation_calls
+    from regija.governance.models import Body
+
+    calls = organisation_calls(org.pk, limit=10)
+    bodies = list(Body.objects.filter(organisation=org).order_by("order", "name").values("slug", "name")[:50])
     return render(
         request,
         "core/organisation_detail.html",
@@ -80,6 +85,8 @@ def organisation_detail(request, slug: str):
             "n_held": n_held,
             "partnered": partnered,
             "money": money,
+            "calls": calls,
+            "bodies": bodies,
             "children": org.children.order_by("name")[:100],
             "nav": "organisations",
         },
