@@ -570,7 +570,8 @@ def ranking(call: Call) -> list[Ranked]:
 def evaluation_gaps(call: Call) -> list[str]:
     gaps = []
     apps = list(call.applications.filter(status=ApplicationStatus.SUBMITTED))
-    unchecked = [a for a in apps if a.eligibility_checked_at is None and call.conditions.exists()]
+    has_conditions = call.conditions.exists()
+    unchecked = [a for a in apps if a.eligibility_checked_at is None and has_conditions]
     if unchecked:
         gaps.append(_("%(n)s application(s) not checked for eligibility.") % {"n": len(unchecked)})
     for row in ranking(call):

@@ -1,0 +1,187 @@
+"""Forms of the applicant, the committee and the programme staff. Amounts accept the Slovenian decimal comma."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from regija.projects.models import InstrumentKind
+from regija.strategies.views import LocalDecimalField
+
+from .models import AttachmentKind
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def money_field(label, required=True):
+    return LocalDecimalField(label=label, max_digits=14, decimal_places=2, min_value=0, required=required)
+
+
+class StartForm(forms.Form):
+    applicant = forms.ModelChoiceField(queryset=None, label=_("Apply on behalf of"), empty_label=None)
+    title = forms.CharField(label=_("Project title"), max_length=400)
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].queryset = organisations
+
+
+class ApplicationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Project title"), max_length=400)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+
+
+class FundForm(forms.Form):
+    fund = forms.ChoiceField(label=_("Fund"), required=False)
+    requested = money_field(_("Requested (€)"), required=False)
+
+    def __init__(self, *args, funds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].choices = [("", "—")] + [(str(f.pk), f"{f.code} – {f.name}") for f in funds]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fund") and data.get("requested") in (None, ""):
+            self.add_error("requested", _("Enter the amount requested from this fund."))
+        if data.get("requested") and not data.get("fund"):
+            self.add_error("fund", _("Choose the fund."))
+        return data
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("Partner"), max_length=300, required=False)
+    role = forms.CharField(label=_("Role in the project"), max_length=300, required=False)
+
+
+class PhaseForm(forms.Form):
+    title = forms.CharField(label=_("Phase"), max_length=300, required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=DATE)
+    end = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    amount = money_field(_("Amount (€)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("start") or data.get("end") or data.get("amount")) and not data.get("title"):
+            self.add_error("title", _("Name the phase."))
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("A phase ends after it starts."))
+        return data
+
+
+FundFormSet = forms.formset_factory(FundForm, extra=2, max_num=10)
+PartnerFormSet = forms.formset_factory(PartnerForm, extra=2, max_num=30)
+PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, max_num=20)
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=AttachmentKind.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeclarationForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest"),
+        choices=[("no", _("I declare that I have no conflict of interest with this application")), ("yes", _("I have a conflict of interest and recuse myself"))],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+    )
+    note = forms.CharField(label=_("What the conflict is (when you recuse yourself)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ScoreForm(forms.Form):
+    """One field pair per criterion: points_<id>, justification_<id>."""
+
+    edits = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label=_("Reason for the correction"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, criteria=(), initial_scores=None, correction=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        initial_scores = initial_scores or {}
+        if not correction:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].required = True
+        for c in self.criteria:
+            points, justification = initial_scores.get(c.pk, (None, ""))
+            self.fields[f"points_{c.pk}"] = LocalDecimalField(
+                label=_("Points (0–%(max)s)") % {"max": c.max_points},
+                max_digits=7,
+                decimal_places=2,
+                min_value=0,
+                max_value=c.max_points,
+                initial=points,
+            )
+            self.fields[f"justification_{c.pk}"] = forms.CharField(
+                label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}), initial=justification
+            )
+
+    def rows(self):
+        return [(c, self[f"points_{c.pk}"], self[f"justification_{c.pk}"]) for c in self.criteria]
+
+    def scores(self):
+        return {c.pk: (self.cleaned_data[f"points_{c.pk}"], self.cleaned_data[f"justification_{c.pk}"]) for c in self.criteria}
+
+
+class EligibilityForm(forms.Form):
+    def __init__(self, *args, conditions=(), checks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conditions = list(conditions)
+        checks = checks or {}
+        for c in self.conditions:
+            check = checks.get(c.pk)
+            self.fields[f"met_{c.pk}"] = forms.TypedChoiceField(
+                label=c.text,
+                choices=[("yes", _("met")), ("no", _("not met"))],
+                widget=forms.RadioSelect,
+                coerce=lambda v: v == "yes",
+                initial=None if check is None else ("yes" if check.met else "no"),
+            )
+            self.fields[f"note_{c.pk}"] = forms.CharField(
+                label=_("Note"), required=False, initial=check.note if check else ""
+            )
+
+    def rows(self):
+        return [(c, self[f"met_{c.pk}"], self[f"note_{c.pk}"]) for c in self.conditions]
+
+    def results(self):
+        return {c.pk: (self.cleaned_data[f"met_{c.pk}"], self.cleaned_data[f"note_{c.pk}"]) for c in self.conditions}
+
+
+class ApproveForm(forms.Form):
+    instrument_kind = forms.ChoiceField(label=_("Instrument"), choices=InstrumentKind.choices)
+    instrument_number = forms.CharField(label=_("Number"), max_length=100)
+    instrument_date = forms.DateField(label=_("Date"), widget=DATE)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"approved_{line.fund_id}"] = money_field(
+                _("Approved from %(fund)s (€)") % {"fund": line.fund.code}
+            )
+            self.fields[f"approved_{line.fund_id}"].initial = line.requested
+
+    def amounts(self):
+        return {line.fund_id: self.cleaned_data[f"approved_{line.fund_id}"] for line in self.lines}
+
+
+class ClaimForm(forms.Form):
+    label = forms.CharField(label=_("Claim (e.g. 1st phase)"), max_length=200)
+    fund = forms.ChoiceField(label=_("Fund"))
+    phase = forms.ChoiceField(label=_("Phase"), required=False)
+    amount = money_field(_("Amount (€)"))
+
+    def __init__(self, *args, funds=(), phases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].choices = [(str(f.pk), f.code) for f in funds]
+        self.fields["phase"].choices = [("", "—")] + [(str(p.pk), p.title) for p in phases]
+
+
+class PayForm(forms.Form):
+    date = forms.DateField(label=_("Paid on"), widget=DATE)

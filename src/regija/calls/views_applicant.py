@@ -1,0 +1,288 @@
+"""The applicant's side: start an application, fill it in, attach documents, submit, follow it, withdraw.
+
+Who sees an application (``access``): members of the applicant organisation (any role; editors
+change it); staff of the organisation running the call once it is submitted; a committee member
+it is assigned to, only after the call closes. Everyone else gets 404 – not even its existence leaks.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regija.core.models import Organisation, Role
+from regija.core.permissions import org_ids_with
+
+from . import services
+from .forms import (
+    ApplicationForm,
+    AttachmentForm,
+    FundFormSet,
+    PartnerFormSet,
+    PhaseFormSet,
+    ReasonForm,
+    StartForm,
+)
+from .models import Application, ApplicationStatus, Assignment, Attachment, Call, CallState
+from .storage import check_upload
+
+
+def access(user, app: Application) -> set[str]:
+    """The capacities in which ``user`` may see ``app``: 'applicant', 'staff', 'evaluator'."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    found = set()
+    viewer_orgs = org_ids_with(user, Role.VIEWER)
+    if viewer_orgs is None:  # a superuser sees every application as staff
+        return {"staff"}
+    if app.applicant_id in viewer_orgs:
+        found.add("applicant")
+    if app.status != ApplicationStatus.DRAFT and app.call.organisation_id in viewer_orgs:
+        found.add("staff")
+    if app.call.is_closed_for_submissions and Assignment.objects.filter(application=app, seat__user=user).exists():
+        found.add("evaluator")
+    return found
+
+
+def _application_or_404(request, pk: int) -> tuple[Application, set[str]]:
+    app = get_object_or_404(Application.objects.select_related("call__organisation", "applicant", "project__strategy"), pk=pk)
+    seen_as = access(request.user, app)
+    if not seen_as:
+        raise Http404
+    return app, seen_as
+
+
+def _refused(request, exc: services.Refused) -> None:
+    messages.error(request, exc.message)
+
+
+def _editable_orgs(user):
+    ids = org_ids_with(user, Role.EDITOR)
+    qs = Organisation.objects.all() if ids is None else Organisation.objects.filter(pk__in=ids)
+    return qs.order_by("name")
+
+
+@login_required
+def application_start(request, org_slug: str, slug: str):
+    call = get_object_or_404(Call.objects.select_related("organisation"), organisation__slug=org_slug, slug=slug)
+    if call.state == CallState.DRAFT:
+        raise Http404
+    orgs = _editable_orgs(request.user)
+    form = StartForm(request.POST or None, organisations=orgs)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.start_application(call, form.cleaned_data["applicant"], request.user, form.cleaned_data["title"])
+        except services.Refused as exc:
+            _refused(request, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("The draft is saved. Fill in the rest and submit it before the deadline."))
+            return redirect("application", app.pk)
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "calls/applicant/start.html",
+        {"call": call, "form": form, "has_orgs": orgs.exists(), "nav": "applications"},
+        status=status,
+    )
+
+
+@login_required
+def my_applications(request):
+    ids = org_ids_with(request.user, Role.VIEWER)
+    apps = Application.objects.select_related("call__organisation", "applicant", "project__strategy")
+    if ids is not None:
+        apps = apps.filter(applicant_id__in=ids)
+    apps = apps.order_by("-updated_at")[:200]
+    return render(request, "calls/applicant/list.html", {"applications": apps, "nav": "applications"})
+
+
+def _draft_forms(request, app: Application, data=None):
+    funds = [cf.fund for cf in app.call.funds.select_related("fund")]
+    if not funds:
+        from regija.projects.models import Fund
+
+        funds = list(Fund.objects.all())
+    initial = {"version": app.version, "title": app.title, "summary": app.summary}
+    return (
+        ApplicationForm(data, initial=initial),
+        FundFormSet(
+            data,
+            prefix="funds",
+            initial=[{"fund": str(f.fund_id), "requested": f.requested} for f in app.funds.all()],
+            form_kwargs={"funds": funds},
+        ),
+        PartnerFormSet(data, prefix="partners", initial=[{"name": p.name, "role": p.role} for p in app.partners.all()]),
+        PhaseFormSet(
+            data,
+            prefix="phases",
+            initial=[{"title": p.title, "start": p.start, "end": p.end, "amount": p.amount} for p in app.phases.all()],
+        ),
+    )
+
+
+def application(request, pk: int):
+    if not request.user.is_authenticated:
+        return redirect(f"{_login_url()}?next={request.path}")
+    app, seen_as = _application_or_404(request, pk)
+    editable = app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app) and app.call.state == CallState.OPEN
+    forms = _draft_forms(request, app, request.POST if request.method == "POST" else None) if editable else None
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            if app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app):
+                messages.error(request, services._not_open_message(app.call))  # says when it closed, by the server's clock
+            else:
+                messages.error(request, _("This application can no longer be changed."))
+            return redirect("application", app.pk)
+        form, funds, partners, phases = forms
+        if all(f.is_valid() for f in forms):
+            data = services.DraftData(
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                funds=[(int(f["fund"]), f["requested"]) for f in funds.cleaned_data if f.get("fund")],
+                partners=[{"name": p["name"], "role": p["role"]} for p in partners.cleaned_data if p.get("name")],
+                phases=[
+                    {"title": p["title"], "start": p["start"], "end": p["end"], "amount": p["amount"]}
+                    for p in phases.cleaned_data
+                    if p.get("title")
+                ],
+            )
+            try:
+                with transaction.atomic():
+                    app = services.save_draft(app, request.user, data, version=form.cleaned_data["version"])
+                    if "submit" in request.POST:
+                        app = services.submit(app, request.user)
+            except services.Refused as exc:
+                _refused(request, exc)
+                status = exc.status
+            else:
+                if app.status == ApplicationStatus.SUBMITTED:
+                    messages.success(
+                        request,
+                        _("Submitted at %(when)s as no. %(ref)s.") % {"when": services.local(app.submitted_at), "ref": app.reference},
+                    )
+                else:
+                    messages.success(request, _("Draft saved."))
+                return redirect("application", app.pk)
+        else:
+            status = 422
+            messages.error(request, _("Some fields need attention; see the messages beside them."))
+    return render(
+        request,
+        "calls/applicant/detail.html",
+        {
+            "app": app,
+            "call": app.call,
+            "seen_as": seen_as,
+            "editable": editable,
+            "forms": forms,
+            "missing": services.missing_for_submission(app) if editable else [],
+            "attachment_form": AttachmentForm() if editable else None,
+            "attachments": app.attachments.all(),
+            "funds": app.funds.select_related("fund"),
+            "partners": app.partners.all(),
+            "phases": app.phases.all(),
+            "can_withdraw": app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+            and services.may_edit_application(request.user, app),
+            "reason_form": ReasonForm(),
+            "closed_draft": services._not_open_message(app.call)
+            if app.status == ApplicationStatus.DRAFT and not editable
+            else "",
+            "max_upload": settings.REGIJA_MAX_UPLOAD_BYTES,
+            "nav": "applications",
+        },
+        status=status,
+    )
+
+
+def _login_url():
+    from django.shortcuts import resolve_url
+
+    return resolve_url(settings.LOGIN_URL)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    app, _seen = _application_or_404(request, pk)
+    if not (app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app)):
+        messages.error(request, _("Attachments are added to a draft by its applicant."))
+        return redirect("application", app.pk)
+    if not app.call.accepts_at(services._now()):
+        messages.error(request, services._not_open_message(app.call))
+        return redirect("application", app.pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("application", app.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("application", app.pk)
+    Attachment.objects.create(
+        application=app,
+        kind=form.cleaned_data["kind"],
+        file=upload,
+        original_name=upload.name[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=request.user,
+    )
+    messages.success(request, _("“%(name)s” is attached.") % {"name": upload.name})
+    return redirect("application", app.pk)
+
+
+@login_required
+def attachment_download(request, pk: int, att: int):
+    app, _seen = _application_or_404(request, pk)
+    attachment = get_object_or_404(Attachment, pk=att, application=app)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk: int, att: int):
+    app, _seen = _application_or_404(request, pk)
+    attachment = get_object_or_404(Attachment, pk=att, application=app)
+    if not (app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app)):
+        messages.error(request, _("Only a draft's attachments can be removed."))
+        return redirect("application", app.pk)
+    name = attachment.original_name
+    attachment.file.delete(save=False)
+    attachment.delete()
+    messages.success(request, _("“%(name)s” is removed.") % {"name": name})
+    return redirect("application", app.pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk: int):
+    app, _seen = _application_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.withdraw_application(app, request.user, reason)
+    except services.Refused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The application is withdrawn."))
+    return redirect("application", app.pk)

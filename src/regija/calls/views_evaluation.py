@@ -1,0 +1,163 @@
+"""The committee's side: a member's assignments (only after the call closes), declaration, scores, corrections;
+the chair's overview with finalisation and the ranking."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from . import services
+from .forms import DeclarationForm, ScoreForm
+from .models import Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
+
+CLOSED_OR_LATER = (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED)
+
+
+@login_required
+def evaluation_home(request):
+    assignments = list(
+        Assignment.objects.filter(seat__user=request.user)
+        .select_related("application__applicant", "application__call__organisation", "seat")
+        .order_by("application__call_id", "application__number")
+    )
+    sheets = {}
+    for sheet in ScoreSheet.objects.filter(assignment__in=assignments).order_by("assignment_id", "version"):
+        sheets[sheet.assignment_id] = sheet
+    calls: dict[int, dict] = {}
+    for a in assignments:
+        call = a.application.call
+        entry = calls.setdefault(call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR})
+        if call.state in CLOSED_OR_LATER:
+            entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk)})
+        else:
+            entry["waiting"] += 1
+    chaired = Call.objects.filter(seats__user=request.user, seats__role=SeatRole.CHAIR).select_related("organisation")
+    for call in chaired:
+        calls.setdefault(call.pk, {"call": call, "rows": [], "waiting": 0, "chair": True})
+    return render(request, "calls/evaluation/home.html", {"calls": list(calls.values()), "nav": "evaluation"})
+
+
+def _assignment_or_404(request, pk: int) -> Assignment:
+    a = get_object_or_404(
+        Assignment.objects.select_related("application__call__organisation", "application__applicant", "seat"), pk=pk
+    )
+    call = a.application.call
+    is_own = a.seat.user_id == request.user.pk
+    if not (is_own or services._is_chair(request.user, call)) or call.state not in CLOSED_OR_LATER:
+        raise Http404  # before closing an assignment does not exist for anyone
+    return a
+
+
+@login_required
+def assignment(request, pk: int):
+    a = _assignment_or_404(request, pk)
+    app = a.application
+    call = app.call
+    criteria = list(call.criteria.all())
+    sheets = list(a.sheets.prefetch_related("scores").order_by("version"))
+    current = sheets[-1] if sheets else None
+    initial = {s.criterion_id: (s.points, s.justification) for s in current.scores.all()} if current else {}
+    own = a.seat.user_id == request.user.pk
+    can_edit = own and call.state == CallState.CLOSED and a.declaration == Declaration.NO_CONFLICT
+    correction = current is not None and current.status != SheetStatus.DRAFT
+    status = 200
+    declaration_form = DeclarationForm(request.POST if "declare" in request.POST else None)
+    score_form = ScoreForm(
+        request.POST if ("save" in request.POST or "submit" in request.POST or "correct" in request.POST) else None,
+        criteria=criteria,
+        initial_scores=initial,
+        correction=correction,
+        initial={"edits": current.edits if current else 0},
+    )
+    if request.method == "POST":
+        try:
+            if "declare" in request.POST:
+                if declaration_form.is_valid():
+                    services.declare(a, request.user, conflict=declaration_form.cleaned_data["conflict"], note=declaration_form.cleaned_data["note"])
+                    messages.success(request, _("Your declaration is recorded."))
+                    return redirect("assignment", a.pk)
+                status = 422
+            elif score_form.is_valid():
+                if "correct" in request.POST:
+                    services.correct_scores(a, request.user, score_form.scores(), reason=score_form.cleaned_data["reason"])
+                    messages.success(request, _("The correction is saved as a new version and waits for the chair."))
+                else:
+                    services.save_scores(a, request.user, score_form.scores(), edits=score_form.cleaned_data.get("edits") or 0)
+                    if "submit" in request.POST:
+                        services.submit_scores(a, request.user)
+                        messages.success(request, _("Your scores are submitted to the chair."))
+                    else:
+                        messages.success(request, _("Your scores are saved as a draft."))
+                return redirect("assignment", a.pk)
+            else:
+                status = 422
+                messages.error(request, _("Some fields need attention; see the messages beside them."))
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    return render(
+        request,
+        "calls/evaluation/assignment.html",
+        {
+            "a": a,
+            "app": app,
+            "call": call,
+            "own": own,
+            "can_edit": can_edit,
+            "correction": correction,
+            "sheets": sheets,
+            "current": current,
+            "declaration_form": declaration_form,
+            "score_form": score_form,
+            "attachments": app.attachments.all(),
+            "funds": app.funds.select_related("fund"),
+            "phases": app.phases.all(),
+            "partners": app.partners.all(),
+            "nav": "evaluation",
+        },
+        status=status,
+    )
+
+
+@login_required
+def call_evaluation(request, pk: int):
+    """The chair's and the staff's view of a closed call: who has scored what, finalisation, the ranking."""
+    call = get_object_or_404(Call.objects.select_related("organisation"), pk=pk)
+    chair = services._is_chair(request.user, call)
+    staff = services.may_see_call_staff(request.user, call)
+    if not (chair or staff) or call.state not in CLOSED_OR_LATER:
+        raise Http404
+    if request.method == "POST":
+        from .models import Application
+
+        try:
+            if "finalise" in request.POST:
+                app = get_object_or_404(Application, pk=request.POST.get("application"), call=call)
+                n = services.finalise(app, request.user)
+                messages.success(request, _("%(n)s score sheet(s) finalised for “%(title)s”.") % {"n": n, "title": app.title})
+            elif "assign" in request.POST:
+                n = services.assign_committee(call, request.user)
+                messages.success(request, _("%(n)s new assignment(s) made.") % {"n": n})
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+        return redirect("call_evaluation", call.pk)
+    assignments = list(
+        Assignment.objects.filter(application__call=call).select_related("seat", "application").order_by("application__number", "seat__order")
+    )
+    last = {}
+    for sheet in ScoreSheet.objects.filter(assignment__application__call=call).order_by("assignment_id", "version"):
+        last[sheet.assignment_id] = sheet
+    by_app: dict[int, list] = {}
+    for a in assignments:
+        by_app.setdefault(a.application_id, []).append({"assignment": a, "sheet": last.get(a.pk)})
+    rows = services.ranking(call)
+    for r in rows:
+        r.members = by_app.get(r.application.pk, [])
+    return render(
+        request,
+        "calls/evaluation/call.html",
+        {"call": call, "rows": rows, "chair": chair, "staff": staff, "gaps": services.evaluation_gaps(call) if call.state == CallState.CLOSED else [], "nav": "evaluation"},
+    )

@@ -1,0 +1,249 @@
+"""The programme staff's side: a call's life (publish … archive), eligibility checks, decisions, and the
+implementation of operations – payment claims checked and paid, withdrawal, completion."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regija.core.permissions import can
+from regija.projects.models import Payment, PaymentState, Project, ProjectStatus
+
+from . import services
+from .forms import ApproveForm, ClaimForm, EligibilityForm, PayForm, ReasonForm
+from .models import Application, ApplicationStatus, Call, CallState
+
+TRANSITIONS = {
+    "publish": services.publish,
+    "unpublish": services.unpublish,
+    "finish_evaluation": services.finish_evaluation,
+    "mark_decided": services.mark_decided,
+    "archive": services.archive,
+}
+
+
+def _call_for_staff(request, org_slug: str, slug: str) -> Call:
+    call = get_object_or_404(Call.objects.select_related("organisation", "strategy"), organisation__slug=org_slug, slug=slug)
+    if not services.may_see_call_staff(request.user, call):
+        raise Http404
+    return call
+
+
+@login_required
+def call_manage(request, org_slug: str, slug: str):
+    call = _call_for_staff(request, org_slug, slug)
+    if request.method == "POST":
+        action = TRANSITIONS.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, _("Unknown action."))
+        else:
+            try:
+                action(call, request.user)
+            except services.Refused as exc:
+                messages.error(request, exc.message)
+            else:
+                call.refresh_from_db()
+                messages.success(request, _("The call is now: %(state)s.") % {"state": call.get_state_display()})
+        return redirect("call_manage", org_slug, slug)
+    state = call.state
+    applications = list(
+        call.applications.exclude(status=ApplicationStatus.DRAFT).select_related("applicant", "project__strategy").order_by("number")
+    )
+    drafts = call.applications.filter(status=ApplicationStatus.DRAFT).count()
+    ranking = services.ranking(call) if state in (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED) else []
+    actions = {
+        CallState.DRAFT: ["publish"],
+        CallState.PUBLISHED: ["unpublish"],
+        CallState.CLOSED: ["finish_evaluation"],
+        CallState.EVALUATED: ["mark_decided"],
+        CallState.DECIDED: ["archive"],
+    }.get(state, [])
+    return render(
+        request,
+        "calls/staff/manage.html",
+        {
+            "call": call,
+            "state": state,
+            "applications": applications,
+            "drafts": drafts,
+            "ranking": ranking,
+            "actions": actions,
+            "can_act": services.may_manage_call(request.user, call),
+            "gaps": services.evaluation_gaps(call) if state == CallState.CLOSED else [],
+            "nav": "calls",
+        },
+    )
+
+
+def _staff_application(request, pk: int) -> Application:
+    app = get_object_or_404(Application.objects.select_related("call__organisation", "applicant"), pk=pk)
+    if app.status == ApplicationStatus.DRAFT or not (
+        services.may_manage_call(request.user, app.call) or services._is_chair(request.user, app.call)
+    ):
+        raise Http404
+    return app
+
+
+@login_required
+def eligibility(request, pk: int):
+    app = _staff_application(request, pk)
+    conditions = list(app.call.conditions.all())
+    checks = {c.condition_id: c for c in app.checks.all()}
+    form = EligibilityForm(request.POST or None, conditions=conditions, checks=checks)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                app = services.record_eligibility(app, request.user, form.results())
+            except services.Refused as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Eligibility recorded: %(status)s.") % {"status": app.get_status_display()})
+                return redirect("call_manage", app.call.organisation.slug, app.call.slug)
+        else:
+            status = 422
+    return render(request, "calls/staff/eligibility.html", {"app": app, "call": app.call, "form": form, "nav": "calls"}, status=status)
+
+
+@login_required
+def decide(request, pk: int):
+    app = _staff_application(request, pk)
+    lines = list(app.funds.select_related("fund"))
+    approve_form = ApproveForm(request.POST if "approve" in request.POST else None, lines=lines)
+    reject_form = ReasonForm(request.POST if "reject" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if "approve" in request.POST and approve_form.is_valid():
+                d = approve_form.cleaned_data
+                project = services.approve(
+                    app,
+                    request.user,
+                    approved=approve_form.amounts(),
+                    instrument=services.Instrument(d["instrument_kind"], d["instrument_number"], d["instrument_date"]),
+                )
+                messages.success(request, _("Approved; operation %(code)s created.") % {"code": project.code})
+                return redirect("call_manage", app.call.organisation.slug, app.call.slug)
+            if "reject" in request.POST and reject_form.is_valid():
+                services.reject(app, request.user, reason=reject_form.cleaned_data["reason"])
+                messages.success(request, _("The application is rejected."))
+                return redirect("call_manage", app.call.organisation.slug, app.call.slug)
+            status = 422
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    row = next((r for r in services.ranking(app.call) if r.application.pk == app.pk), None)
+    return render(
+        request,
+        "calls/staff/decide.html",
+        {"app": app, "call": app.call, "row": row, "approve_form": approve_form, "reject_form": reject_form, "lines": lines, "nav": "calls"},
+        status=status,
+    )
+
+
+# ------------------------------------------------------------------------------------- operations
+
+
+def _project_or_404(request, slug: str, code: str) -> tuple[Project, bool, bool]:
+    project = get_object_or_404(Project.objects.select_related("strategy", "holder"), strategy__slug=slug, code=code)
+    holder = project.holder_id is not None and services._member_role_at_least(request.user, project.holder_id, "editor")
+    staff = _is_programme_staff(request.user, project)
+    if not (holder or staff or can(request.user, "view_staff", project)):
+        raise Http404
+    return project, holder, staff
+
+
+def _is_programme_staff(user, project) -> bool:
+    try:
+        services._require_programme_staff(user, project)
+    except services.Refused:
+        return False
+    return True
+
+
+@login_required
+def project_claims(request, slug: str, code: str):
+    project, is_holder, is_staff = _project_or_404(request, slug, code)
+    funds = [line.fund for line in project.budget_lines.select_related("fund")]
+    phases = list(project.phases.all())
+    claim_form = ClaimForm(request.POST if "claim" in request.POST else None, funds=funds, phases=phases)
+    withdraw_form = ReasonForm(request.POST if "withdraw" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if "claim" in request.POST:
+                if claim_form.is_valid():
+                    d = claim_form.cleaned_data
+                    services.claim_payment(
+                        project, request.user, fund_id=int(d["fund"]), amount=d["amount"], label=d["label"], phase_id=int(d["phase"]) if d["phase"] else None
+                    )
+                    messages.success(request, _("The claim is submitted."))
+                    return redirect("project_claims", slug, code)
+                status = 422
+            elif "withdraw" in request.POST:
+                if withdraw_form.is_valid():
+                    services.withdraw_project(project, request.user, reason=withdraw_form.cleaned_data["reason"])
+                    messages.success(request, _("The operation is withdrawn."))
+                    return redirect("project_claims", slug, code)
+                status = 422
+            elif "complete" in request.POST:
+                services.complete_project(project, request.user)
+                messages.success(request, _("The operation is completed; its sustainability period has started."))
+                return redirect("project_claims", slug, code)
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    payments = list(project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by("order"))
+    final_payment = max((p.date for p in payments if p.state == PaymentState.PAID and p.date), default=None)
+    return render(
+        request,
+        "calls/staff/claims.html",
+        {
+            "project": project,
+            "payments": payments,
+            "phases": phases,
+            "is_holder": is_holder,
+            "is_staff": is_staff,
+            "claim_form": claim_form if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS) else None,
+            "withdraw_form": withdraw_form if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN) else None,
+            "pay_form": PayForm(),
+            "reason_form": ReasonForm(),
+            "final_payment": final_payment,
+            "sustainability_end": services.sustainability_end(project, final_payment),
+            "nav": "projects",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def claim_action(request, slug: str, code: str, payment: int):
+    project, _holder, is_staff = _project_or_404(request, slug, code)
+    claim = get_object_or_404(Payment, pk=payment, project=project)
+    action = request.POST.get("action")
+    try:
+        if action == "check":
+            services.check_claim(claim, request.user)
+            messages.success(request, _("The claim is checked."))
+        elif action == "pay":
+            form = PayForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give the date of the payment."))
+            else:
+                services.pay_claim(claim, request.user, date=form.cleaned_data["date"])
+                messages.success(request, _("The claim is marked paid."))
+        elif action == "reject":
+            form = ReasonForm(request.POST)
+            services.reject_claim(claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else "")
+            messages.success(request, _("The claim is rejected."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except services.Refused as exc:
+        messages.error(request, exc.message)
+    return redirect("project_claims", slug, code)
