@@ -68,3 +68,34 @@ def test_search_page_is_cached_until_the_index_is_rebuilt(client, real_cache, dj
     assert "Zasavski kovaški načrt" in response.content.decode()
     again = client.get("/iskanje/", {"q": "zasavje"}, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    """Home and strategy page keep their costly parts per data version: another query string, a
+    signed-in editor, the next language reuse them – and a committed change shows at once everywhere."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from regija.core.templatetags.regija import eur
+    from regija.projects.models import BudgetLine
+    from regija.projects.selectors import strategy_rollup
+
+    first_home = client.get("/")
+    first_strategy = client.get(URL)
+    # a page-cache miss (another query string) reads the data version, the page's own rows and the stored summaries
+    with django_assert_max_num_queries(8):
+        assert client.get("/", {"utm": "x"}).status_code == 200
+    editor = member("editor", "las-zasavje")
+    client.force_login(editor)
+    assert "Change history" in client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.logout()
+    line = BudgetLine.objects.filter(project__strategy__slug="las-zasavje-2023").order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        line.amount += Decimal("1000000.00")
+        line.save()
+    with translation.override("sl"):
+        total = eur(strategy_rollup(Strategy.objects.get(slug="las-zasavje-2023")).total)
+    for url, first in (("/", first_home), (URL, first_strategy)):
+        html = client.get(url, {"utm": "x"}).content.decode()
+        assert total in html and total not in first.content.decode()

@@ -99,6 +99,7 @@ def cached(view):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         version = current()
+        request.data_version = version  # for per_version() in the view, without reading it again
         tag = etag(request, version)
         if matches(request, tag):
             response = HttpResponseNotModified()
@@ -118,3 +119,28 @@ def cached(view):
         return response
 
     return wrapper
+
+
+_ABSENT = ("absent",)
+
+
+def per_version(name: str, ids, compute, *, version: int | None = None) -> dict:
+    """``compute(ids) → {id: value}``, kept per id in the cache under the data version.
+
+    For summaries that many pages show and that are costly to compute (money and indicator status of a
+    strategy): a page that misses the page cache – another page number, language or query string –
+    reuses them until the next committed change raises the version. Ids ``compute`` leaves out stay
+    out. Shared by all workers through the cache, like the pages.
+    """
+    ids = list(ids)
+    if not ids:
+        return {}
+    version = current() if version is None else version
+    keys = {f"v:{name}:{version}:{i}": i for i in ids}
+    found = {keys[k]: v for k, v in cache.get_many(list(keys)).items()}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        fresh = compute(missing)
+        cache.set_many({f"v:{name}:{version}:{i}": fresh.get(i, _ABSENT) for i in missing}, CACHE_SECONDS)
+        found.update((i, fresh[i]) for i in missing if i in fresh)
+    return {i: v for i, v in found.items() if v != _ABSENT}

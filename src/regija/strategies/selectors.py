@@ -108,10 +108,30 @@ def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
 
 
 def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
-    """Strategy id → counts of indicators by progress status (plus 'total'); one query."""
+    """Strategy id → counts of indicators by progress status (plus 'total'); one query.
+
+    Reads only the columns progress needs (not whole indicators): the start page counts thousands."""
+    latest = Observation.objects.filter(indicator=OuterRef("pk")).order_by("-date")
+    rows = (
+        Indicator.objects.filter(strategy_id__in=list(strategy_ids))
+        .order_by()
+        .annotate(latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1]))
+        .values_list(
+            "strategy_id", "direction", "baseline_value", "baseline_date", "target_value", "target_date",
+            "latest_date", "latest_value",
+        )
+    )
     out: dict[int, dict[str, int]] = {}
-    for ind, prog in latest_progress(Indicator.objects.filter(strategy_id__in=strategy_ids).order_by()):
-        counts = out.setdefault(ind.strategy_id, {"total": 0})
+    for strategy_id, direction, baseline_value, baseline_date, target_value, target_date, latest_date, latest_value in rows:
+        prog = progress.compute(
+            direction=direction,
+            baseline_value=baseline_value,
+            baseline_date=baseline_date,
+            target_value=target_value,
+            target_date=target_date,
+            observations=[(latest_date, _decimal(latest_value))] if latest_date is not None else [],
+        )
+        counts = out.setdefault(strategy_id, {"total": 0})
         counts["total"] += 1
         counts[prog.status] = counts.get(prog.status, 0) + 1
         if prog.on_track:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regija.core import charts, permissions
+from regija.core import caching, charts, permissions
 from regija.core.caching import cached
 from regija.core.money import plain_number
 from regija.projects import selectors as project_selectors
@@ -33,8 +37,11 @@ def home(request):
     strategies = list(page.object_list)
     ids = [s.pk for s in strategies]
     levels = selectors.level_counts(ids)
-    money = project_selectors.strategy_rollups(ids)
-    indicators = selectors.indicator_summary(ids)
+    # the two costly columns (money of ~60 projects and status of ~12 indicators per strategy), kept
+    # per strategy until the data changes: other page numbers and languages reuse them
+    version = getattr(request, "data_version", None)
+    money = caching.per_version("strategy-money", ids, project_selectors.strategy_rollups, version=version)
+    indicators = caching.per_version("strategy-indicators", ids, selectors.indicator_summary, version=version)
     rows = [
         {
             "strategy": s,
@@ -50,32 +57,49 @@ def home(request):
 @cached
 def strategy_detail(request, slug: str):
     strategy = get_object_or_404(Strategy.objects.prefetch_related("owners"), slug=slug)
+    lang = request.LANGUAGE_CODE
+    open_codes = set(request.GET.getlist("open"))
+    expand_all = request.GET.get("open") == "all"
+    # Money, the tree and the matrices are the same for every visitor (signed in or not) until the data
+    # changes: kept rendered per data version, language and open nodes, they cost a cache read when the
+    # page itself is not in the page cache (staff, another query string).
+    version = getattr(request, "data_version", None)
+    version = caching.current() if version is None else version
+    raw = f"{version}|{strategy.pk}|{lang}|{expand_all}|{sorted(open_codes)}"
+    key = "fragment:strategy:" + hashlib.sha1(raw.encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(
+            "strategies/_strategy_body.html",
+            _strategy_body_context(strategy, lang, open_codes, expand_all),
+            request=request,
+        )
+        cache.set(key, body, caching.CACHE_SECONDS)
+    return render(
+        request,
+        "strategies/strategy.html",
+        {"strategy": strategy, "body": mark_safe(body), "lang": lang, "nav": "strategies"},  # noqa: S308  (our template's output)
+    )
+
+
+def _strategy_body_context(strategy: Strategy, lang: str, open_codes: set[str], expand_all: bool) -> dict:
     roots, by_id = selectors.strategy_tree(strategy)
     matrices = selectors.alignment_matrices(strategy)
-    rollup = project_selectors.strategy_rollup(strategy)
-    funds = project_selectors.fund_rollups(strategy)
-    open_codes = set(request.GET.getlist("open"))
-    lang = request.LANGUAGE_CODE
     levels = {level: strategy.level_label(level, lang) for level in {n.node.level for n in by_id.values()}}
     for m in matrices:
         m.target_levels_label = m.target_strategy.level_label(m.target_level, lang)
         levels.setdefault(m.source_level, strategy.level_label(m.source_level, lang))
-    return render(
-        request,
-        "strategies/strategy.html",
-        {
-            "strategy": strategy,
-            "roots": roots,
-            "matrices": matrices,
-            "rollup": rollup,
-            "funds": funds,
-            "open_codes": open_codes,
-            "expand_all": request.GET.get("open") == "all",
-            "lang": lang,
-            "levels": levels,
-            "nav": "strategies",
-        },
-    )
+    return {
+        "strategy": strategy,
+        "roots": roots,
+        "matrices": matrices,
+        "rollup": project_selectors.strategy_rollup(strategy),
+        "funds": project_selectors.fund_rollups(strategy),
+        "open_codes": open_codes,
+        "expand_all": expand_all,
+        "lang": lang,
+        "levels": levels,
+    }
 
 
 @cached
