@@ -82,8 +82,8 @@ CALLS = {
 
 @pytest.fixture
 def report():
-    if not Call.objects.filter(organisation__slug="las-zasavje").exists():
-        pytest.skip("the governance data of LAS Zasavje (data/governance/las-zasavje.yaml) is not loaded")
+    # loaded for the test session from data/governance/las-zasavje.yaml (tests/conftest.py)
+    assert Call.objects.filter(organisation__slug="las-zasavje").count() == 5
     return annual.build("las-zasavje", 2023)
 
 
