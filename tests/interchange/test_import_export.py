@@ -109,7 +109,16 @@ def test_yaml_export_imported_into_an_empty_database_gives_the_same_data(tmp_pat
         path = tmp_path / f"{strategy.slug}.yaml"
         path.write_text(exporter.to_yaml(strategy), encoding="utf-8")
         paths.append(path)
-    # empty the database
+    # empty the database (calls, applications and bodies hold organisations and funds: they go first)
+    from regija.calls.models import Application, ApplicationFund, Call, Score, ScoreSheet
+    from regija.governance.models import Body
+
+    Score.objects.all().delete()
+    ScoreSheet.objects.all().delete()
+    ApplicationFund.objects.all().delete()
+    Application.objects.all().delete()
+    Call.objects.all().delete()
+    Body.objects.all().delete()
     Strategy.objects.all().delete()
     BudgetLine.objects.all().delete()
     Project.objects.all().delete()

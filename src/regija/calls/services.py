@@ -603,7 +603,7 @@ def approve(application: Application, user, *, approved: dict[int, Decimal], ins
     if not instrument.number.strip() or instrument.date is None:
         raise Refused(_("Give the number and date of the decision or contract."), field="instrument", status=422)
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("call__strategy").get(pk=application.pk)
+        app = Application.objects.select_for_update().get(pk=application.pk)
         if app.status != ApplicationStatus.SUBMITTED:
             raise Refused(_("This application has already been decided (%(status)s).") % {"status": app.get_status_display()})
         requested = {f.fund_id: f for f in app.funds.all()}
