@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated names (or parts of names)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--profile", action="store_true", help="cProfile one more request of each URL")
+    parser.add_argument("--sort", default="cumulative", help="of the profile: cumulative, tottime, …")
+    parser.add_argument("--lines", type=int, default=25, help="functions shown of the profile")
     args = parser.parse_args()
     data_dir = args.out / f"load-{args.scale:g}"
     if not (data_dir / "ready").exists():
@@ -79,7 +81,7 @@ def main() -> None:
 
                 profiler = cProfile.Profile()
                 profiler.runcall(client.get, path)
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from regija.core import charts, permissions
@@ -47,17 +49,30 @@ EXPORT_COLUMNS = [
 
 
 def _filter_choices(filters: ProjectFilters) -> dict:
-    """Options for the filter form; each a single small query."""
+    """Options for the filter form; each a single small query. The <option>s of the long lists are
+    built here with format_html_join: a template loop (and truncatechars) per option was most of the
+    page's render."""
     nodes = []
     if filters.strategy:
-        nodes = list(Node.objects.filter(strategy__slug=filters.strategy).order_by("path").values("code", "title", "depth"))
+        nodes = [
+            (n["code"], f"{n['code']} {_shorten(n['title'], 60)}")
+            for n in Node.objects.filter(strategy__slug=filters.strategy).order_by("path").values("code", "title")
+        ]
+    strategies = [(s["slug"], _shorten(s["title"], 70)) for s in Strategy.objects.order_by("title").values("slug", "title")]
+    funds = [(f["code"], f"{f['code']} – {_shorten(f['name'], 50)}") for f in Fund.objects.order_by("code").values("code", "name")]
     return {
-        "strategies": list(Strategy.objects.order_by("title").values("slug", "title")),
-        "nodes": nodes,
-        "funds": list(Fund.objects.order_by("code").values("code", "name")),
+        "strategies": _options(strategies, filters.strategy),
+        "nodes": _options(nodes, filters.node),
+        "funds": _options(funds, filters.fund),
         "statuses": ProjectStatus.choices,
-        "holders": _holder_choices(filters),
+        "holders": _options(_holder_choices(filters), filters.holder),
     }
+
+
+def _options(pairs: list[tuple[str, str]], selected: str | None) -> str:
+    """``<option value="…"[ selected]>label</option>`` for each (value, label), escaped as a template would."""
+    chosen = mark_safe(" selected")  # noqa: S308  (a constant)
+    return format_html_join("", '<option value="{}"{}>{}</option>', ((v, chosen if v == selected else "", label) for v, label in pairs))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -65,7 +80,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _holder_choices(filters: ProjectFilters) -> list[dict]:
+def _holder_choices(filters: ProjectFilters) -> list[tuple[str, str]]:
     """Holders to choose from: of the chosen strategy's projects only (a few dozen instead of every
     holder in the country, which made the form most of the page), else every organisation holding a
     project; the holder already chosen is always offered, so the form shows the filter in use."""
@@ -76,8 +91,8 @@ def _holder_choices(filters: ProjectFilters) -> list[dict]:
         holders = Organisation.objects.filter(held_projects__isnull=False)
     if filters.holder:
         holders = holders | Organisation.objects.filter(slug=filters.holder)
-    rows = holders.distinct().order_by("name").values("slug", "name")
-    return [{"slug": row["slug"], "label": _shorten(row["name"], 60)} for row in rows]
+    rows = holders.distinct().order_by("name").values_list("slug", "name")
+    return [(slug, _shorten(name, 60)) for slug, name in rows]
 
 
 @cached
