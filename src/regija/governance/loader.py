@@ -382,8 +382,8 @@ def _occurrences(names: Iterable[str]) -> list[tuple[str, int]]:
 
 
 def application_status(project_status: str) -> str:
-    if project_status == ProjectStatus.WITHDRAWN:
-        return ApplicationStatus.WITHDRAWN
+    """The application behind an operation. A withdrawn operation was approved first (002 lists it with its
+    decision or contract); the withdrawal belongs to the operation, not to the application."""
     if project_status in (ProjectStatus.IDEA, ProjectStatus.APPLIED):
         return ApplicationStatus.SUBMITTED
     return ApplicationStatus.APPROVED
