@@ -240,3 +240,27 @@ def test_staff_pages_run_a_bounded_number_of_queries(client, submitted, clock):
     assert after == before
     client.force_login(w.users["applicant"])
     assert count(reverse("my_applications")) == count(reverse("my_applications"))
+
+
+def test_a_natural_person_who_received_money_is_not_named_publicly(client, submitted):
+    from regija.calls.services import Instrument
+
+    w = submitted
+    w.applicant.kind = "person"
+    w.applicant.name = "Janez Novak"
+    w.applicant.save()
+    cond = list(w.call.conditions.all())
+    for app in w.apps:
+        services.record_eligibility(app, w.users["staff"], {c.pk: (True, "") for c in cond})
+    services.assign_committee(w.call, w.users["staff"])
+    for app in w.apps:
+        score_all(w, app, {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})
+        services.finalise(app, w.users["chair"])
+    services.finish_evaluation(w.call, w.users["staff"])
+    project = services.approve(w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("1000.00")}, instrument=Instrument("decision", "1/2027", dt.date(2027, 5, 1)))
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "Janez Novak" not in page and "fizična oseba" in page
+    assert client.get(reverse("organisation", args=[w.applicant.slug])).status_code == 404
+    assert "Janez Novak" not in client.get(reverse("organisation_list")).content.decode()
+    client.force_login(w.users["staff"])  # staff of the programme see whom they pay
+    assert "Janez Novak" in client.get(project.get_absolute_url()).content.decode()

@@ -540,17 +540,12 @@ def ranking(call: Call) -> list[Ranked]:
         .select_related("applicant")
         .order_by("submitted_at", "pk")
     )
-    finals: dict[int, dict[int, ScoreSheet]] = {}
-    for sheet in (
-        ScoreSheet.objects.filter(assignment__application__call=call, status=SheetStatus.FINAL)
-        .select_related("assignment")
-        .order_by("assignment_id", "version")
-    ):
-        finals.setdefault(sheet.assignment.application_id, {})[sheet.assignment_id] = sheet  # latest version wins
+    from .selectors import average_scores  # the same averages as the public results
+
+    averages = average_scores([a.pk for a in apps])
     rows = []
     for app in apps:
-        sheets = list(finals.get(app.pk, {}).values())
-        average = (sum((s.total for s in sheets), Decimal("0")) / len(sheets)).quantize(Decimal("0.01")) if sheets else None
+        average, scored_by = averages.get(app.pk, (None, 0))
         reasons = []
         if app.status == ApplicationStatus.INELIGIBLE:
             reasons.append(app.decision_reason or _("not eligible"))
@@ -560,7 +555,7 @@ def ranking(call: Call) -> list[Ranked]:
             reasons.append(
                 _("average %(avg)s points is below the threshold of %(threshold)s") % {"avg": average, "threshold": call.pass_threshold}
             )
-        rows.append(Ranked(app, average, len(sheets), passes=not reasons, reasons=reasons))
+        rows.append(Ranked(app, average, scored_by, passes=not reasons, reasons=reasons))
     rows.sort(key=lambda r: (not r.passes, -(r.average or Decimal("-1"))))
     for i, r in enumerate((r for r in rows if r.passes), start=1):
         r.rank = i

@@ -39,7 +39,7 @@ def organisation_list(request):
     kind = request.GET.get("kind", "")
     qs = Organisation.objects.annotate(
         n_strategies=Count("strategies", distinct=True), n_held=Count("held_projects", distinct=True)
-    ).order_by("name")
+    ).exclude(kind=OrganisationKind.PERSON).order_by("name")  # natural persons are never listed by name
     if kind in OrganisationKind.values:
         qs = qs.filter(kind=kind)
     q = request.GET.get("q", "").strip()
@@ -59,6 +59,9 @@ def organisation_detail(request, slug: str):
     from regija.strategies.selectors import strategy_list
 
     org = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
+    if org.kind == OrganisationKind.PERSON:
+        # a natural person's page would publish personal data (name, what they applied for and received)
+        raise Http404
     strategies = list(strategy_list().filter(owners=org))
     held = list(project_selectors.project_queryset().filter(holder=org).order_by("strategy__title", "order")[:200])
     project_selectors.with_money(held)

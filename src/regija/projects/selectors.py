@@ -374,8 +374,9 @@ def project_detail(strategy_slug: str, code: str):
     from .models import BudgetLine, Partner, Payment, Project
 
     project = (
-        Project.objects.select_related("strategy", "holder")
+        Project.objects.select_related("strategy", "holder", "application__call__organisation")
         .prefetch_related(
+            "phases",
             Prefetch("partners", queryset=Partner.objects.select_related("organisation").order_by("order")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("fund").order_by("order")),
             Prefetch("payments", queryset=Payment.objects.select_related("fund").order_by("order")),

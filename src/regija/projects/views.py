@@ -206,15 +206,22 @@ def project_export(request, fmt: str):
 
 @cached
 def project_detail(request, slug: str, code: str):
+    from regija.calls import services as call_services
+
     project = selectors.project_detail(slug, code)
     if project is None:
         raise Http404
+    final_payment = max((p.date for p in project.payments.all() if p.state == "paid" and p.date), default=None)
+    can_edit = request.user.is_authenticated and permissions.can_change(request.user, project)
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
-            "can_edit": request.user.is_authenticated and permissions.can_change(request.user, project),
+            "can_edit": can_edit,
+            "application": getattr(project, "application", None),
+            "final_payment": final_payment,
+            "sustainability_end": call_services.sustainability_end(project, final_payment),
             "nav": "projects",
         },
     )
