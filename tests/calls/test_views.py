@@ -172,7 +172,6 @@ def test_attachments_are_checked_by_content_size_and_name(client, published, clo
 
 
 def test_staff_pages_and_claims_through_the_pages(client, submitted):
-    from regija.calls.services import Instrument
     from regija.projects.models import PaymentState
 
     w = submitted

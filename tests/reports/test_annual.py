@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from regija.calls.models import Application, ApplicationFund, Call
+from regija.calls.models import Application, Call
 from regija.core.models import Organisation
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
 from regija.projects.models import BudgetLine, Fund, Partner, Payment, Project, StatedFigure

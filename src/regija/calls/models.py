@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
-from regija.governance.models import Decision, Member, Term
+from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Project
 from regija.strategies.models import Node, Strategy
 

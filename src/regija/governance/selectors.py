@@ -8,7 +8,6 @@ named. Whom a member represents follows the personal-data rule of calls: a natur
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from django.db.models import Prefetch, Q
