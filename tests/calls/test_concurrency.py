@@ -20,6 +20,15 @@ from django.urls import reverse
 LJ = dt.timezone(dt.timedelta(hours=1))
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched by their English wording (the pages show them translated)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def _source_documents_again(django_db_blocker):
     yield

@@ -24,6 +24,15 @@ from .conftest import AFTER, CLOSES, DURING, LJ, OPENS, fill, score_all
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched by their English wording (the pages show them translated)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 # ------------------------------------------------------------------------------------------- calls
 
 

@@ -24,6 +24,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
@@ -45,8 +46,8 @@ class CallStatus(models.TextChoices):
 class CallState(models.TextChoices):
     DRAFT = "draft", _("draft")
     PUBLISHED = "published", _("published, not open yet")
-    OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", pgettext_lazy("call state", "open")
+    CLOSED = "closed", pgettext_lazy("call state", "closed")
     EVALUATED = "evaluated", _("evaluated")
     DECIDED = "decided", _("decided")
     ARCHIVED = "archived", _("archived")
@@ -256,7 +257,7 @@ class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     INELIGIBLE = "ineligible", _("not eligible")
     REJECTED = "rejected", _("not selected")
-    APPROVED = "approved", _("approved")
+    APPROVED = "approved", pgettext_lazy("application", "approved")
     WITHDRAWN = "withdrawn", _("withdrawn by the applicant")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regija.core.models import Organisation
 
@@ -200,8 +201,8 @@ class Decision(models.Model):
     )
 
     class Meta:
-        verbose_name = _("decision")
-        verbose_name_plural = _("decisions")
+        verbose_name = pgettext_lazy("body decision", "decision")
+        verbose_name_plural = pgettext_lazy("body decision", "decisions")
         ordering = ["session", "number"]
         constraints = [models.UniqueConstraint(fields=["session", "number"], name="decision_number_unique_in_session")]
 
