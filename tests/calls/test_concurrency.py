@@ -90,9 +90,12 @@ def _at_once(*jobs):
     results: list = [None] * len(jobs)
 
     def run(i, job):
+        from django.utils import translation
+
         try:
             barrier.wait()
-            results[i] = job()
+            with translation.override("en"):  # the language is per thread
+                results[i] = job()
         except Exception as exc:  # noqa: BLE001 - reported to the test
             results[i] = exc
         finally:
