@@ -3,7 +3,8 @@
     python bench/profile_pages.py [--scale 1] [--repeat 5] [--queries 5] [--only NAME,...] [--profile]
 
 Uses the database bench/load.py built (bench/out/load-SCALE/) and Django's test client in this one
-process, with the page cache switched off, so each request renders. For each URL: the median time of
+process, with the cache switched off, so each request renders and computes everything (the first
+request after a data change); --page-cold keeps the data-version caches and misses only the page cache. For each URL: the median time of
 a request, the time spent in SQL, the number of queries and the slowest queries (with the same SQL
 summed, so an N+1 shows up as one line with its count). --profile also prints the functions with the
 most cumulative time (cProfile).
@@ -33,6 +34,9 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated names (or parts of names)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--profile", action="store_true", help="cProfile one more request of each URL")
+    parser.add_argument("--page-cold", action="store_true",
+                        help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so only the "
+                             "page cache misses and the data-version caches (summaries, fragments) are used")
     parser.add_argument("--sort", default="cumulative", help="of the profile: cumulative, tottime, …")
     parser.add_argument("--lines", type=int, default=25, help="functions shown of the profile")
     args = parser.parse_args()
@@ -54,14 +58,22 @@ def main() -> None:
         wanted = [w.strip() for w in args.only.split(",")]
         chosen = [t for t in chosen if any(w in t[0] for w in wanted)]
     client = Client(HTTP_HOST="127.0.0.1")
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}):
+    backend = "locmem.LocMemCache" if args.page_cold else "dummy.DummyCache"
+    counter = iter(range(1, 10**9))
+
+    def cold(path: str) -> str:
+        if not args.page_cold:
+            return path
+        return f"{path}{'&' if '?' in path else '?'}_r={next(counter)}"
+
+    with override_settings(CACHES={"default": {"BACKEND": f"django.core.cache.backends.{backend}"}}):
         for name, _kind, path, target in chosen:
             client.get(path)  # first request: imports, templates, lemmatiser
             times, sql_times, counts = [], [], []
             for _ in range(args.repeat):
                 with CaptureQueriesContext(connection) as ctx:
                     t = time.perf_counter()
-                    response = client.get(path)
+                    response = client.get(cold(path))
                     if getattr(response, "streaming", False):
                         b"".join(response.streaming_content)
                     times.append((time.perf_counter() - t) * 1000)
@@ -80,7 +92,7 @@ def main() -> None:
                 import pstats
 
                 profiler = cProfile.Profile()
-                profiler.runcall(client.get, path)
+                profiler.runcall(client.get, cold(path))
                 pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
 
 

@@ -4,7 +4,9 @@ and the staff consistency report."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from html import escape
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,11 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from regija.core import charts, permissions
+from regija.core import caching, charts, permissions
 from regija.core.caching import cached
 from regija.core.models import Organisation
 from regija.strategies.models import Node, Strategy
@@ -48,31 +49,54 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _filter_choices(filters: ProjectFilters) -> dict:
-    """Options for the filter form; each a single small query. The <option>s of the long lists are
-    built here with format_html_join: a template loop (and truncatechars) per option was most of the
-    page's render."""
+def _filter_choices(filters: ProjectFilters, version: int | None = None) -> dict:
+    """Options for the filter form. The long lists (strategies, the chosen strategy's nodes and
+    holders) are kept per data version and strategy, and their <option>s are written here: a template
+    loop with truncatechars per option was most of the page's render."""
+    key = hashlib.sha1((filters.strategy or "").encode()).hexdigest()
+    lists = caching.per_version(
+        "project-filter-choices", [key], lambda keys: {key: _choice_lists(filters.strategy)}, version=version
+    )[key]
+    holders = lists["holders"]
+    if filters.holder and filters.holder not in {slug for slug, _ in holders}:
+        # the holder already chosen is always offered, so the form shows the filter in use
+        chosen = Organisation.objects.filter(slug=filters.holder).values_list("slug", "name").first()
+        if chosen:
+            holders = sorted([*holders, (chosen[0], _shorten(chosen[1], 60))], key=lambda h: h[1])
+    return {
+        "strategies": _options(lists["strategies"], filters.strategy),
+        "nodes": _options(lists["nodes"], filters.node),
+        "funds": _options(lists["funds"], filters.fund),
+        "statuses": ProjectStatus.choices,
+        "holders": _options(holders, filters.holder),
+    }
+
+
+def _choice_lists(strategy: str | None) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs of the form's long lists; one query each."""
     nodes = []
-    if filters.strategy:
+    if strategy:
         nodes = [
             (n["code"], f"{n['code']} {_shorten(n['title'], 60)}")
-            for n in Node.objects.filter(strategy__slug=filters.strategy).order_by("path").values("code", "title")
+            for n in Node.objects.filter(strategy__slug=strategy).order_by("path").values("code", "title")
         ]
-    strategies = [(s["slug"], _shorten(s["title"], 70)) for s in Strategy.objects.order_by("title").values("slug", "title")]
-    funds = [(f["code"], f"{f['code']} – {_shorten(f['name'], 50)}") for f in Fund.objects.order_by("code").values("code", "name")]
     return {
-        "strategies": _options(strategies, filters.strategy),
-        "nodes": _options(nodes, filters.node),
-        "funds": _options(funds, filters.fund),
-        "statuses": ProjectStatus.choices,
-        "holders": _options(_holder_choices(filters), filters.holder),
+        "strategies": [(slug, _shorten(title, 70)) for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")],
+        "nodes": nodes,
+        "funds": [(code, f"{code} – {_shorten(name, 50)}") for code, name in Fund.objects.order_by("code").values_list("code", "name")],
+        "holders": _holder_choices(strategy),
     }
 
 
 def _options(pairs: list[tuple[str, str]], selected: str | None) -> str:
-    """``<option value="…"[ selected]>label</option>`` for each (value, label), escaped as a template would."""
-    chosen = mark_safe(" selected")  # noqa: S308  (a constant)
-    return format_html_join("", '<option value="{}"{}>{}</option>', ((v, chosen if v == selected else "", label) for v, label in pairs))
+    """``<option value="…"[ selected]>label</option>`` for each (value, label), escaped as templates do
+    (django.utils.html.escape is html.escape; calling it directly skips a wrapper per value)."""
+    return mark_safe(  # noqa: S308  (every value and label escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+            for value, label in pairs
+        )
+    )
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -80,17 +104,15 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _holder_choices(filters: ProjectFilters) -> list[tuple[str, str]]:
+def _holder_choices(strategy: str | None) -> list[tuple[str, str]]:
     """Holders to choose from: of the chosen strategy's projects only (a few dozen instead of every
     holder in the country, which made the form most of the page), else every organisation holding a
-    project; the holder already chosen is always offered, so the form shows the filter in use."""
-    if filters.strategy:
-        held = Project.objects.filter(pk__in=strategy_projects(filters.strategy)).values("holder_id")
+    project."""
+    if strategy:
+        held = Project.objects.filter(pk__in=strategy_projects(strategy)).values("holder_id")
         holders = Organisation.objects.filter(pk__in=held)
     else:
         holders = Organisation.objects.filter(held_projects__isnull=False)
-    if filters.holder:
-        holders = holders | Organisation.objects.filter(slug=filters.holder)
     rows = holders.distinct().order_by("name").values_list("slug", "name")
     return [(slug, _shorten(name, 60)) for slug, name in rows]
 
@@ -116,7 +138,7 @@ def project_list(request):
             "located": located,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
-            "choices": _filter_choices(filters),
+            "choices": _filter_choices(filters, getattr(request, "data_version", None)),
             "sorts": [
                 ("code", _("strategy and code")),
                 ("title", _("title A–Z")),
