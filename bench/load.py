@@ -4,7 +4,8 @@
 
 1. The country: bench/generate.py writes bench/out/country-SCALE/ once (shared with bench/run.py).
 2. The database: SQLite in bench/out/load-SCALE/ (its REGIJA_DATA_DIR): `regija migrate`, `regija import`
-   of every file (one transaction, then ANALYZE), `regija rebuild_search_index`, ANALYZE again. Built once and reused while its
+   of every file (one transaction, then ANALYZE), `regija rebuild_search_index`, ANALYZE
+   again. Built once and reused while its
    `ready` marker matches the migrations (and bench/generate.py); delete the folder to build it again.
 3. The server: `gunicorn regija.wsgi -w 2 -b 127.0.0.1:PORT` (sync workers), DEBUG=false.
 4. The load: `wrk -t2 -c20 -dDURATION --timeout 30s -s bench/wrk_report.lua URL` per URL, three ways:

@@ -4,7 +4,8 @@
 
 Uses the database bench/load.py built (bench/out/load-SCALE/) and Django's test client in this one
 process, with the cache switched off, so each request renders and computes everything (the first
-request after a data change); --page-cold keeps the data-version caches and misses only the page cache. For each URL: the median time of
+request after a data change); --page-cold keeps the data-version caches and misses only the page
+cache. For each URL: the median time of
 a request, the time spent in SQL, the number of queries and the slowest queries (with the same SQL
 summed, so an N+1 shows up as one line with its count). --profile also prints the functions with the
 most cumulative time (cProfile).
@@ -35,8 +36,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--profile", action="store_true", help="cProfile one more request of each URL")
     parser.add_argument("--page-cold", action="store_true",
-                        help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so only the "
-                             "page cache misses and the data-version caches (summaries, fragments) are used")
+                        help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so "
+                             "only the page cache misses; the data-version caches (summaries, fragments) "
+                             "are used")
     parser.add_argument("--sort", default="cumulative", help="of the profile: cumulative, tottime, …")
     parser.add_argument("--lines", type=int, default=25, help="functions shown of the profile")
     args = parser.parse_args()

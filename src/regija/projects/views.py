@@ -81,11 +81,18 @@ def _choice_lists(strategy: str | None) -> dict[str, list[tuple[str, str]]]:
             for n in Node.objects.filter(strategy__slug=strategy).order_by("path").values("code", "title")
         ]
     return {
-        "strategies": [(slug, _shorten(title, 70)) for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")],
+        "strategies": [
+            (slug, _shorten(title, 70)) for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")
+        ],
         "nodes": nodes,
-        "funds": [(code, f"{code} – {_shorten(name, 50)}") for code, name in Fund.objects.order_by("code").values_list("code", "name")],
+        "funds": [
+            (code, f"{code} – {_shorten(name, 50)}") for code, name in Fund.objects.order_by("code").values_list("code", "name")
+        ],
         "holders": _holder_choices(strategy),
     }
+
+
+SELECTED = " selected"
 
 
 def _options(pairs: list[tuple[str, str]], selected: str | None) -> str:
@@ -93,7 +100,7 @@ def _options(pairs: list[tuple[str, str]], selected: str | None) -> str:
     (django.utils.html.escape is html.escape; calling it directly skips a wrapper per value)."""
     return mark_safe(  # noqa: S308  (every value and label escaped)
         "".join(
-            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+            f'<option value="{escape(value)}"{SELECTED if value == selected else ""}>{escape(label)}</option>'
             for value, label in pairs
         )
     )

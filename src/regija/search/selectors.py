@@ -117,12 +117,15 @@ def search(
             if total is not None:  # the count row of a kind
                 groups[kind] = Group(kind, int(total), offset=offset)
             else:
-                rows.setdefault(kind, []).append((-int(score), sort_key, int(object_id), code, title, context, url))
+                hit = (-int(score), sort_key, int(object_id), code, title, context, url)
+                rows.setdefault(kind, []).append(hit)
     for kind, hits in rows.items():
         # UNION ALL keeps no order between its parts: sort each kind's few hits as the SQL ranked them
         # (score, folded title bytewise – the code-point order of str – then object id)
         hits.sort(key=lambda h: h[:3])
-        groups[kind].hits = [Hit(kind, title, code, context, url, -neg) for neg, _, _, code, title, context, url in hits]
+        groups[kind].hits = [
+            Hit(kind, title, code, context, url, -neg) for neg, _, _, code, title, context, url in hits
+        ]
     return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
 
 
@@ -142,7 +145,9 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     for terms in expansions:
         placeholders, values = _in(terms)
         if len(values) == 1:
-            parts.append(f"SELECT p.document_id AS document_id, p.weight AS score FROM {posting} p WHERE p.term = %s")
+            parts.append(
+                f"SELECT p.document_id AS document_id, p.weight AS score FROM {posting} p WHERE p.term = %s"
+            )
         else:
             parts.append(
                 f"SELECT p.document_id AS document_id, MAX(p.weight) AS score FROM {posting} p "
@@ -152,7 +157,9 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     if len(parts) == 1:
         return parts[0], params
     score = " + ".join(f"w{i}.score" for i in range(len(parts)))
-    joins = " ".join(f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i)
+    joins = " ".join(
+        f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
+    )
     return f"SELECT w0.document_id AS document_id, {score} AS score FROM ({parts[0]}) w0 {joins}", params
 
 
@@ -178,8 +185,8 @@ def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) 
     parts = []
     for i, kind in enumerate(kinds):
         parts.append(
-            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, m.score, d.sort_key, d.object_id, "
-            "CAST(NULL AS BIGINT) AS total "
+            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, m.score, d.sort_key, "
+            "d.object_id, CAST(NULL AS BIGINT) AS total "
             f"FROM c CROSS JOIN ({matches}) m CROSS JOIN {document} d "
             "WHERE c.kind = %s AND d.id = m.document_id AND d.kind = %s "
             f"ORDER BY m.score DESC, d.sort_key {collate}, d.object_id LIMIT %s OFFSET %s) AS k{i}"

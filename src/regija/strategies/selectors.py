@@ -115,21 +115,23 @@ def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
     rows = (
         Indicator.objects.filter(strategy_id__in=list(strategy_ids))
         .order_by()
-        .annotate(latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1]))
+        .annotate(
+            latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1])
+        )
         .values_list(
             "strategy_id", "direction", "baseline_value", "baseline_date", "target_value", "target_date",
             "latest_date", "latest_value",
         )
     )
     out: dict[int, dict[str, int]] = {}
-    for strategy_id, direction, baseline_value, baseline_date, target_value, target_date, latest_date, latest_value in rows:
+    for strategy_id, direction, base_value, base_date, target_value, target_date, last_date, last_value in rows:
         prog = progress.compute(
             direction=direction,
-            baseline_value=baseline_value,
-            baseline_date=baseline_date,
+            baseline_value=base_value,
+            baseline_date=base_date,
             target_value=target_value,
             target_date=target_date,
-            observations=[(latest_date, _decimal(latest_value))] if latest_date is not None else [],
+            observations=[(last_date, _decimal(last_value))] if last_date is not None else [],
         )
         counts = out.setdefault(strategy_id, {"total": 0})
         counts["total"] += 1
