@@ -562,14 +562,15 @@ def ranking(call: Call) -> list[Ranked]:
     return rows
 
 
-def evaluation_gaps(call: Call) -> list[str]:
+def evaluation_gaps(call: Call, rows: list[Ranked] | None = None) -> list[str]:
+    """What stands between a closed call and a finished evaluation; ``rows`` is its ranking when already computed."""
     gaps = []
     apps = list(call.applications.filter(status=ApplicationStatus.SUBMITTED))
     has_conditions = call.conditions.exists()
     unchecked = [a for a in apps if a.eligibility_checked_at is None and has_conditions]
     if unchecked:
         gaps.append(_("%(n)s application(s) not checked for eligibility.") % {"n": len(unchecked)})
-    for row in ranking(call):
+    for row in ranking(call) if rows is None else rows:
         if row.application.status == ApplicationStatus.SUBMITTED and row.average is None:
             gaps.append(_("“%(title)s” has no finalised scores.") % {"title": row.application.title})
     return gaps
@@ -812,6 +813,11 @@ def withdraw_project(project: Project, user, *, reason: str, on: dt.date | None 
         p.withdrawn_on = on or timezone.localdate()
         p.save()
     return p
+
+
+def final_payment_date(payments) -> dt.date | None:
+    """The date of the last paid claim among ``payments`` (already loaded), or None."""
+    return max((p.date for p in payments if p.state == PaymentState.PAID and p.date), default=None)
 
 
 def sustainability_end(project: Project, final_payment: dt.date | None) -> dt.date | None:

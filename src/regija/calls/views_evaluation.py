@@ -13,8 +13,6 @@ from . import services
 from .forms import DeclarationForm, ScoreForm
 from .models import Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
 
-CLOSED_OR_LATER = (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED)
-
 
 @login_required
 def evaluation_home(request):
@@ -30,7 +28,7 @@ def evaluation_home(request):
     for a in assignments:
         call = a.application.call
         entry = calls.setdefault(call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR})
-        if call.state in CLOSED_OR_LATER:
+        if call.is_closed_for_submissions:
             entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk)})
         else:
             entry["waiting"] += 1
@@ -46,7 +44,7 @@ def _assignment_or_404(request, pk: int) -> Assignment:
     )
     call = a.application.call
     is_own = a.seat.user_id == request.user.pk
-    if not (is_own or services._is_chair(request.user, call)) or call.state not in CLOSED_OR_LATER:
+    if not (is_own or services._is_chair(request.user, call)) or not call.is_closed_for_submissions:
         raise Http404  # before closing an assignment does not exist for anyone
     return a
 
@@ -128,7 +126,7 @@ def call_evaluation(request, pk: int):
     call = get_object_or_404(Call.objects.select_related("organisation"), pk=pk)
     chair = services._is_chair(request.user, call)
     staff = services.may_see_call_staff(request.user, call)
-    if not (chair or staff) or call.state not in CLOSED_OR_LATER:
+    if not (chair or staff) or not call.is_closed_for_submissions:
         raise Http404
     if request.method == "POST":
         from .models import Application
@@ -159,5 +157,5 @@ def call_evaluation(request, pk: int):
     return render(
         request,
         "calls/evaluation/call.html",
-        {"call": call, "rows": rows, "chair": chair, "staff": staff, "gaps": services.evaluation_gaps(call) if call.state == CallState.CLOSED else [], "nav": "evaluation"},
+        {"call": call, "rows": rows, "chair": chair, "staff": staff, "gaps": services.evaluation_gaps(call, rows) if call.state == CallState.CLOSED else [], "nav": "evaluation"},
     )

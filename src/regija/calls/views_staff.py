@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regija.core.permissions import can
-from regija.projects.models import Payment, PaymentState, Project, ProjectStatus
+from regija.projects.models import Payment, Project, ProjectStatus
 
 from . import services
 from .forms import ApproveForm, ClaimForm, EligibilityForm, PayForm, ReasonForm
@@ -73,7 +73,7 @@ def call_manage(request, org_slug: str, slug: str):
             "ranking": ranking,
             "actions": actions,
             "can_act": services.may_manage_call(request.user, call),
-            "gaps": services.evaluation_gaps(call) if state == CallState.CLOSED else [],
+            "gaps": services.evaluation_gaps(call, ranking) if state == CallState.CLOSED else [],
             "nav": "calls",
         },
     )
@@ -199,7 +199,7 @@ def project_claims(request, slug: str, code: str):
             messages.error(request, exc.message)
             status = exc.status
     payments = list(project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by("order"))
-    final_payment = max((p.date for p in payments if p.state == PaymentState.PAID and p.date), default=None)
+    final_payment = services.final_payment_date(payments)
     return render(
         request,
         "calls/staff/claims.html",

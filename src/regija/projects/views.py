@@ -240,7 +240,7 @@ def project_detail(request, slug: str, code: str):
     project = selectors.project_detail(slug, code)
     if project is None:
         raise Http404
-    final_payment = max((p.date for p in project.payments.all() if p.state == "paid" and p.date), default=None)
+    final_payment = call_services.final_payment_date(project.payments.all())
     can_edit = request.user.is_authenticated and permissions.can_change(request.user, project)
     return render(
         request,
