@@ -6,13 +6,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 
 from regija.core.models import Organisation, OrganisationKind
 from regija.interchange.importer import import_text
 from regija.projects.models import Project, ProjectStatus
 from regija.search import indexing
-from regija.search.models import Document, Form, Kind, Posting
+from regija.search.models import Document, Form, Kind, Posting, TermCount
 from regija.search.selectors import search
 from regija.strategies.models import Indicator, Node, Strategy
 
@@ -21,6 +22,18 @@ pytestmark = pytest.mark.usefixtures("indexed")
 GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"
 LAS = "las-zasavje-2023"
 VELENJE = "velenje-pametno-mesto-2022-2030"
+
+
+@pytest.fixture(autouse=True)
+def term_counts_follow_the_postings(indexed):
+    """After every change these tests make, each term's number of documents per kind is the true one."""
+    yield
+    true = {
+        (term, kind): n
+        for term, kind, n in Posting.objects.values_list("term", "kind").annotate(n=Count("*")).order_by()
+    }
+    kept = {(t, k): n for t, k, n in TermCount.objects.values_list("term", "kind", "documents") if n}
+    assert kept == true
 
 
 def urls(q: str, kind: str | None = None) -> list[str]:

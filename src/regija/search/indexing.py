@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from regija.core import caching
@@ -28,7 +30,7 @@ from regija.core.models import Organisation
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import Document, Form, Kind, Posting
+from .models import Document, Form, Kind, Posting, TermCount
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -43,6 +45,8 @@ BATCH = 1000  # documents per write
 CHUNK = 2000  # rows per read
 
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_suspended", default=False)
+# Set by rebuild(), which counts all terms once at the end instead of with every batch.
+_counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_count_later", default=False)
 
 
 @contextlib.contextmanager
@@ -251,19 +255,28 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
     # sorted by term: neighbouring rows land in neighbouring index pages
-    rows = sorted((term, doc.pk, weight) for doc, e in zip(docs, batch) for term, weight in e.terms.items())
+    rows = sorted(
+        (term, doc.pk, weight, doc.kind, doc.sort_key, doc.object_id)
+        for doc, e in zip(docs, batch)
+        for term, weight in e.terms.items()
+    )
     _insert_postings(rows)
+    if not _counting_later.get():
+        _add_counts(Counter((term, kind) for term, _, _, kind, _, _ in rows))
     for e in batch:
         stats.documents[e.kind] += 1
     stats.postings += len(rows)
 
 
-def _insert_postings(rows: list[tuple[str, int, int]]) -> None:
+POSTING_COLUMNS = ("term", "document_id", "weight", "kind", "sort_key", "object_id")
+
+
+def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
     if not rows:
         return
     ops = connection.ops
     table = ops.quote_name(Posting._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in ("term", "document_id", "weight"))
+    columns = ", ".join(ops.quote_name(c) for c in POSTING_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3: stream with COPY
@@ -271,9 +284,39 @@ def _insert_postings(rows: list[tuple[str, int, int]]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i : i + 5000])
+
+
+def _add_counts(counts: Counter) -> None:
+    """Add (or with negative numbers take away) documents to TermCount, one upsert per (term, kind).
+
+    Sorted, so that two transactions touching the same terms lock their rows in the same order.
+    """
+    if not counts:
+        return
+    qn = connection.ops.quote_name
+    table = qn(TermCount._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "
+        f"ON CONFLICT (term, kind) DO UPDATE SET documents = {table}.documents + excluded.documents"
+    )
+    rows = [(term, kind, n) for (term, kind), n in sorted(counts.items()) if n]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
+
+
+def _recount() -> None:
+    """TermCount again from all postings (after a rebuild): one grouped read of the rank index."""
+    qn = connection.ops.quote_name
+    TermCount.objects.all()._raw_delete(TermCount.objects.db)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "
+            f"SELECT term, kind, COUNT(*) FROM {qn(Posting._meta.db_table)} GROUP BY term, kind"
+        )
 
 
 def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
@@ -291,7 +334,11 @@ def _delete(documents) -> int:
     Django load every posting and send a signal for each (no "fast delete" while receivers exist).
     """
     using = documents.db
-    Posting.objects.filter(document__in=documents.values("pk"))._raw_delete(using)
+    postings = Posting.objects.filter(document__in=documents.values("pk"))
+    if not _counting_later.get():
+        gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
+        _add_counts(Counter({(term, kind): -n for term, kind, n in gone}))
+    postings._raw_delete(using)
     return documents._raw_delete(using) or 0
 
 
@@ -338,12 +385,17 @@ def rebuild() -> Stats:
     stats = Stats()
     analyzer = Analyzer()
     with transaction.atomic():
-        with _posting_indexes_deferred():
-            # the postings first: deleting documents then checks nothing against them
-            for model in (Posting, Document, Form):
-                model.objects.all()._raw_delete(model.objects.db)
-            for kind in Kind:
-                _write(_entries(kind, analyzer), analyzer, stats)
+        token = _counting_later.set(True)
+        try:
+            with _posting_indexes_deferred():
+                # the postings first: deleting documents then checks nothing against them
+                for model in (Posting, Document, Form):
+                    model.objects.all()._raw_delete(model.objects.db)
+                for kind in Kind:
+                    _write(_entries(kind, analyzer), analyzer, stats)
+        finally:
+            _counting_later.reset(token)
+        _recount()
         # cached search pages and API answers are keyed by the data version: they must not outlive the index
         caching.bump()
     return stats

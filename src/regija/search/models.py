@@ -60,15 +60,47 @@ class Posting(models.Model):
         Document, on_delete=models.DO_NOTHING, db_constraint=False, related_name="postings"
     )
     weight = models.PositiveSmallIntegerField()
+    # Copies of the document's kind, sort key and object: a search counts and ranks the matches of a
+    # word from this table alone and reads only the documents it shows (search/selectors.py). On
+    # PostgreSQL sort_key has the "C" collation (migration 0002), so that it sorts bytewise there too.
+    kind = models.CharField(max_length=12)
+    sort_key = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
 
     class Meta:
         verbose_name = _("search posting")
         verbose_name_plural = _("search postings")
-        # Covers the search query: term lookup, grouped by document, summing weights.
-        indexes = [models.Index(fields=["term", "document", "weight"], name="search_posting_term")]
+        indexes = [
+            # a word of several words: its postings per document, to join with the other words' postings
+            models.Index(fields=["term", "document", "weight"], name="search_posting_term"),
+            # a one-term word: its matches of one kind counted, and the best ones in order, from the index
+            models.Index(
+                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"], name="search_posting_rank"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} → {self.document_id} ({self.weight})"
+
+
+class TermCount(models.Model):
+    """How many documents of a kind have a term: kept with every write of postings (search/indexing.py).
+
+    Lets a search know each word's number of hits per kind without counting its postings (100 000 of
+    them for "projekt" in a large country), and join a query's words starting from the rarest.
+    """
+
+    term = models.CharField(max_length=64)
+    kind = models.CharField(max_length=12)
+    documents = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("search term count")
+        verbose_name_plural = _("search term counts")
+        constraints = [models.UniqueConstraint(fields=["term", "kind"], name="search_termcount_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.kind}): {self.documents}"
 
 
 class Form(models.Model):

@@ -1,14 +1,18 @@
 """Reading the search index: one query string → hits grouped by kind, in at most two SQL queries.
 
 Each query word is expanded to the terms it may match (its folded lemmas and folded self, plus the
-lemmas the forms table knows for its folded form). A document matches when every word matches one of
-its terms; its score is, summed over the words, the highest field weight a word matched with. One
-portable SQL statement counts the matches per kind and takes each kind's best ``limit`` with
-``ORDER BY … LIMIT`` (a top-n heap instead of numbering every match, which cost seconds for a word
-in 100 000 documents); the order is fully determined (score, folded title compared bytewise, object
-id), so SQLite and PostgreSQL return the same hits in the same order.
-"""
+lemmas the forms table knows for its folded form); the first query keeps those some document has,
+with their numbers of documents per kind (TermCount). A document matches when every word matches
+one of its terms; its score is, summed over the words, the highest field weight a word matched with.
 
+The second query depends on the words. A query of one word with one term – most queries, since a
+word's other candidates rarely occur – knows its totals already and reads each kind's best ``limit``
+straight from the postings' rank index (term, kind, weight, sort key, object), so its cost does not
+depend on the number of matches. Otherwise one portable statement counts the matches per kind and
+takes each kind's best ``limit`` with ``ORDER BY … LIMIT`` (a top-n heap), starting from the rarest
+word. The order is fully determined (score, folded title compared bytewise, object id), so SQLite
+and PostgreSQL return the same hits in the same order.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.urls import get_script_prefix
 
-from .models import KIND_ORDER, Document, Form, Kind, Posting
+from .models import KIND_ORDER, Document, Form, Kind, Posting, TermCount
 from .text import fold, query_terms, query_words
 
 MAX_WORDS = 12
@@ -77,17 +81,61 @@ class SearchResults:
         return next((g for g in self.groups if g.kind == kind), None)
 
 
-def expand(q: str) -> list[set[str]]:
-    """The terms each query word may match (stop words dropped, at most MAX_WORDS words); one query."""
+@dataclass
+class Expansion:
+    """Per query word the terms it may match; per term the number of documents of each kind with it."""
+
+    words: list[set[str]]
+    documents: dict[str, dict[str, int]]
+
+    def word_documents(self, i: int) -> int:
+        """Documents a word may match, at most (a document can have several of its terms)."""
+        return sum(n for term in self.words[i] for n in self.documents.get(term, {}).values())
+
+
+def expand(q: str) -> Expansion:
+    """The terms each query word may match (stop words dropped, at most MAX_WORDS words); one query.
+
+    A word's candidates are its folded lemmas and folded self, plus the lemmas the forms table knows
+    for its folded form. The same query reads each candidate's number of documents per kind
+    (TermCount) and drops candidates no document has: most words then keep a single term
+    ("projekti" → projekt), whose hits the rank index gives in order and whose totals need no
+    counting. A word left with no term matches nothing.
+    """
     words = query_words(q, MAX_WORDS)
     expansions = [query_terms(word, is_code) for word, is_code in words]
-    bare = {fold(word): i for i, (word, is_code) in enumerate(words) if not is_code}
+    if not words:
+        return Expansion(expansions, {})
+    folded = [None if is_code else fold(word) for word, is_code in words]
+    bare = sorted({f for f in folded if f is not None})
+    qn = connection.ops.quote_name
+    counts, forms = qn(TermCount._meta.db_table), qn(Form._meta.db_table)
+    placeholders, params = _in(set().union(*expansions))
+    sql = (
+        f"SELECT NULL AS form, c.term, c.kind, c.documents FROM {counts} c "
+        f"WHERE c.term IN {placeholders} AND c.documents > 0"
+    )
     if bare:
-        for form, lemma in Form.objects.filter(form__in=sorted(bare)).values_list("form", "lemma"):
-            for i, (word, is_code) in enumerate(words):
-                if not is_code and fold(word) == form:
-                    expansions[i].add(lemma)
-    return expansions
+        # the lemmas the forms table knows for a word typed without č, š, ž, with their counts
+        form_in, values = _in(bare)
+        sql += (
+            f" UNION ALL SELECT f.form, c.term, c.kind, c.documents FROM {forms} f "
+            f"JOIN {counts} c ON c.term = f.lemma WHERE f.form IN {form_in} AND c.documents > 0"
+        )
+        params += values
+    existing: set[str] = set()
+    lemmas: dict[str, set[str]] = {}
+    documents: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for form, term, kind, n in cursor.fetchall():
+            documents.setdefault(term, {})[kind] = int(n)
+            if form is None:
+                existing.add(term)
+            else:
+                lemmas.setdefault(form, set()).add(term)
+    words_terms = [(terms & existing) | lemmas.get(f, set()) for terms, f in zip(expansions, folded)]
+    return Expansion(words_terms, documents)
 
 
 def search(
@@ -108,9 +156,26 @@ def search(
     if not words or not wanted or limit <= 0:
         return SearchResults(q, words, [])
     offset = max(offset, 0)
-    sql, params = _sql(expand(q), wanted, limit, offset)
+    expansion = expand(q)
+    if not all(expansion.words):  # a word no document has: nothing matches every word
+        return SearchResults(q, words, [])
     groups: dict[str, Group] = {}
     rows: dict[str, list] = {}
+    if len(expansion.words) == 1 and len(expansion.words[0]) == 1:
+        # one word of one term: its totals per kind are known, its hits come in order from the rank index
+        (term,) = expansion.words[0]
+        totals = expansion.documents.get(term, {})
+        for kind in wanted:
+            if totals.get(kind):
+                groups[kind] = Group(kind, totals[kind], offset=offset)
+        shown = [kind for kind in groups if totals[kind] > offset]
+        if not shown:
+            return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
+        sql, params = _hits_sql(term, shown, limit, offset)
+    else:
+        # the rarest word first: the others' postings are then looked up per document it has
+        order = sorted(range(len(expansion.words)), key=expansion.word_documents)
+        sql, params = _sql([expansion.words[i] for i in order], wanted, limit, offset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, code, title, context, url, score, sort_key, object_id, total in cursor.fetchall():
@@ -135,10 +200,13 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
 
 
 def _matches(expansions: list[set[str]]) -> tuple[str, list]:
-    """SELECT document_id, score of the documents that match every word.
+    """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
     Per word, a document's best weight among the word's terms (a term occurs once per document, so a
     word with one term needs no grouping); the words are joined on the document and their weights summed.
+    Kind, sort key and object come from the postings (copies of the document's), so counting and
+    ranking never read the documents; with one word of one term it is a range of the postings' rank
+    index, already in the order of the results.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
     parts, params = [], []
@@ -146,11 +214,13 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
         placeholders, values = _in(terms)
         if len(values) == 1:
             parts.append(
-                f"SELECT p.document_id AS document_id, p.weight AS score FROM {posting} p WHERE p.term = %s"
+                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "
+                f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
             )
         else:
             parts.append(
-                f"SELECT p.document_id AS document_id, MAX(p.weight) AS score FROM {posting} p "
+                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "
+                f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
                 f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
             )
         params += values
@@ -160,17 +230,41 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     joins = " ".join(
         f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
     )
-    return f"SELECT w0.document_id AS document_id, {score} AS score FROM ({parts[0]}) w0 {joins}", params
+    return (
+        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "
+        f"w0.object_id AS object_id FROM ({parts[0]}) w0 {joins}",
+        params,
+    )
+
+
+def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+    """Each kind's hits of one term from ``offset`` on: a range of the rank index per kind, in order."""
+    qn = connection.ops.quote_name
+    posting, document = qn(Posting._meta.db_table), qn(Document._meta.db_table)
+    collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
+    parts, params = [], []
+    for i, kind in enumerate(kinds):
+        parts.append(
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            "CAST(NULL AS BIGINT) AS total FROM ("
+            "SELECT p.document_id AS document_id, p.weight AS score, p.sort_key AS sort_key, "
+            f"p.object_id AS object_id FROM {posting} p WHERE p.term = %s AND p.kind = %s "
+            f"ORDER BY p.weight DESC, p.sort_key {collate}, p.object_id LIMIT %s OFFSET %s"
+            f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
+        )
+        params += [term, kind, limit, offset]
+    return " UNION ALL ".join(parts), params
 
 
 def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
     """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
 
     The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
-    without matches costs nothing, and takes its best ``limit`` with ORDER BY … LIMIT – a top-n heap,
-    not a sort of every match. Rows of hits have no total; count rows have only kind and total.
-    CROSS JOIN keeps that order on SQLite: with table statistics (ANALYZE) its planner would rather
-    walk every document of the kind first, which costs ~15 ms per kind even when nothing matches.
+    without matches costs nothing, and takes its best ``limit`` with ORDER BY … LIMIT – for a one-term
+    query straight from the rank index, otherwise a top-n heap, not a sort of every match – before it
+    reads those few documents. Rows of hits have no total; count rows have only kind and total.
+    The count row is checked with an uncorrelated EXISTS, which both databases evaluate once, before
+    reading any posting (a CROSS JOIN with it would keep SQLite from reading the rank index in order).
     """
     qn = connection.ops.quote_name
     document = qn(Document._meta.db_table)
@@ -178,18 +272,20 @@ def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) 
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
     counts = (
-        f"c AS (SELECT d.kind AS kind, COUNT(*) AS total FROM ({matches}) m "
-        f"JOIN {document} d ON d.id = m.document_id WHERE d.kind IN {kind_in} GROUP BY d.kind)"
+        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "
+        f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
     params = match_params + kind_params
     parts = []
     for i, kind in enumerate(kinds):
         parts.append(
-            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, m.score, d.sort_key, "
-            "d.object_id, CAST(NULL AS BIGINT) AS total "
-            f"FROM c CROSS JOIN ({matches}) m CROSS JOIN {document} d "
-            "WHERE c.kind = %s AND d.id = m.document_id AND d.kind = %s "
-            f"ORDER BY m.score DESC, d.sort_key {collate}, d.object_id LIMIT %s OFFSET %s) AS k{i}"
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            "CAST(NULL AS BIGINT) AS total FROM ("
+            "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
+            "m.object_id AS object_id "
+            f"FROM ({matches}) m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            f"ORDER BY m.score DESC, m.sort_key {collate}, m.object_id LIMIT %s OFFSET %s"
+            f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
         params += match_params + [kind, kind, limit, offset]
     parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
