@@ -18,6 +18,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .models import DataVersion
@@ -144,3 +145,22 @@ def per_version(name: str, ids, compute, *, version: int | None = None) -> dict:
         cache.set_many({f"v:{name}:{version}:{i}": fresh.get(i, _ABSENT) for i in missing}, CACHE_SECONDS)
         found.update((i, fresh[i]) for i in missing if i in fresh)
     return {i: v for i, v in found.items() if v != _ABSENT}
+
+
+def fragment(request, name: str, parts, render) -> SafeString:
+    """A part of a page that is the same for every visitor, kept rendered until the data changes.
+
+    ``render()`` returns the HTML (our own template's output, escaped when it was rendered); it is
+    kept under the data version, the language, ``name`` and ``parts`` (everything else the HTML
+    depends on, e.g. the page number). Signed-in staff and URLs the page cache has not seen yet then
+    cost a cache read for the costly part of the page instead of rendering it.
+    """
+    version = getattr(request, "data_version", None)
+    version = current() if version is None else version
+    raw = f"{version}|{get_language()}|{name}|{parts!r}"
+    key = f"fragment:{name}:" + hashlib.sha1(raw.encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 – rendered by our templates, escaped then

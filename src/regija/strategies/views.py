@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,6 +31,13 @@ HOME_PAGE_SIZE = 25
 @cached
 def home(request):
     page = Paginator(selectors.strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    # the table is the same for every visitor until the data changes: kept rendered per page number
+    # and language, so a visit the page cache has not seen (staff, another query string) only counts
+    table = caching.fragment(request, "home", (page.number,), lambda: _home_table(request, page))
+    return render(request, "strategies/home.html", {"page": page, "table": table, "nav": "strategies"})
+
+
+def _home_table(request, page) -> str:
     strategies = list(page.object_list)
     ids = [s.pk for s in strategies]
     levels = selectors.level_counts(ids)
@@ -51,7 +55,7 @@ def home(request):
         }
         for s in strategies
     ]
-    return render(request, "strategies/home.html", {"page": page, "rows": rows, "nav": "strategies"})
+    return render_to_string("strategies/_home_table.html", {"page": page, "rows": rows}, request=request)
 
 
 @cached
@@ -63,23 +67,20 @@ def strategy_detail(request, slug: str):
     # Money, the tree and the matrices are the same for every visitor (signed in or not) until the data
     # changes: kept rendered per data version, language and open nodes, they cost a cache read when the
     # page itself is not in the page cache (staff, another query string).
-    version = getattr(request, "data_version", None)
-    version = caching.current() if version is None else version
-    raw = f"{version}|{strategy.pk}|{lang}|{expand_all}|{sorted(open_codes)}"
-    key = "fragment:strategy:" + hashlib.sha1(raw.encode()).hexdigest()
-    body = cache.get(key)
-    if body is None:
-        body = render_to_string(
+    body = caching.fragment(
+        request,
+        "strategy",
+        (strategy.pk, expand_all, sorted(open_codes)),
+        lambda: render_to_string(
             "strategies/_strategy_body.html",
             _strategy_body_context(strategy, lang, open_codes, expand_all),
             request=request,
-        )
-        cache.set(key, body, caching.CACHE_SECONDS)
+        ),
+    )
     return render(
         request,
         "strategies/strategy.html",
-        # the body is our own template's output, escaped when it was rendered
-        {"strategy": strategy, "body": mark_safe(body), "lang": lang, "nav": "strategies"},  # noqa: S308
+        {"strategy": strategy, "body": body, "lang": lang, "nav": "strategies"},
     )
 
 
