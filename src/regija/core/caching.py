@@ -147,20 +147,29 @@ def per_version(name: str, ids, compute, *, version: int | None = None) -> dict:
     return {i: v for i, v in found.items() if v != _ABSENT}
 
 
-def fragment(request, name: str, parts, render) -> SafeString:
-    """A part of a page that is the same for every visitor, kept rendered until the data changes.
+def kept(request, name: str, parts, compute):
+    """``compute()``, kept until the data changes under the language, ``name`` and ``parts``.
 
-    ``render()`` returns the HTML (our own template's output, escaped when it was rendered); it is
-    kept under the data version, the language, ``name`` and ``parts`` (everything else the HTML
-    depends on, e.g. the page number). Signed-in staff and URLs the page cache has not seen yet then
-    cost a cache read for the costly part of the page instead of rendering it.
+    ``parts`` is everything else the value depends on (e.g. the filters and the page number), and
+    the value must be the same for every visitor. Signed-in staff and URLs the page cache has not
+    seen yet then cost a cache read for the costly part of a page instead of computing it.
     """
     version = getattr(request, "data_version", None)
     version = current() if version is None else version
     raw = f"{version}|{get_language()}|{name}|{parts!r}"
-    key = f"fragment:{name}:" + hashlib.sha1(raw.encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, CACHE_SECONDS)
+    key = f"kept:{name}:" + hashlib.sha1(raw.encode()).hexdigest()
+    value = cache.get(key, _ABSENT)
+    if value is _ABSENT:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def fragment(request, name: str, parts, render) -> SafeString:
+    """A part of a page that is the same for every visitor, kept rendered until the data changes.
+
+    ``render()`` returns the HTML: our own template's output, escaped when it was rendered. Kept as
+    with ``kept()``.
+    """
+    html = kept(request, name, parts, lambda: str(render()))
     return mark_safe(html)  # noqa: S308 – rendered by our templates, escaped then

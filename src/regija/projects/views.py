@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -129,9 +130,26 @@ def project_list(request):
     filters, errors = ProjectFilters.from_querydict(request.GET)
     qs = filters.apply(selectors.project_queryset())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    projects = selectors.with_money(list(page.object_list))
     query = filters.as_query()
-    located = selectors.located_projects(filters)
+    listing = urlencode(query)
+    query_without_sort = urlencode([(k, v) for k, v in query if k != "sort"])
+    # The rows and the map are the same for everyone who asks for these filters until the data changes:
+    # kept per filters and page, so staff and URLs the page cache has not seen only count the matches.
+    table = caching.fragment(
+        request,
+        "project-table",
+        (listing, page.number),
+        lambda: render_to_string(
+            "projects/_list_table.html",
+            {
+                "projects": selectors.with_money(list(page.object_list)),
+                "filters": filters,
+                "query_without_sort": query_without_sort,
+            },
+            request=request,
+        ),
+    )
+    located = caching.kept(request, "project-map", (listing,), lambda: selectors.located_projects(filters))
     return render(
         request,
         "projects/list.html",
@@ -139,9 +157,8 @@ def project_list(request):
             "filters": filters,
             "errors": errors,
             "page": page,
-            "projects": projects,
-            "query": urlencode(query),
-            "query_without_sort": urlencode([(k, v) for k, v in query if k != "sort"]),
+            "table": table,
+            "query": listing,
             "located": located,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
