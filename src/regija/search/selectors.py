@@ -13,6 +13,7 @@ takes each kind's best ``limit`` with ``ORDER BY … LIMIT`` (a top-n heap), sta
 word. The order is fully determined (score, folded title compared bytewise, object id), so SQLite
 and PostgreSQL return the same hits in the same order.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
