@@ -18,14 +18,23 @@ from typing import Annotated, Any, Generic, TypeVar
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
 from ninja.parser import Parser
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from regija.core import audit, caching, permissions, tokens
@@ -227,6 +236,7 @@ def conditional_get(run):
         if request.method not in ("GET", "HEAD"):
             return run(request, *args, **kwargs)
         version = caching.current()
+        request.data_version = version  # for caching.kept() in the operation, without reading it again
         tag = caching.etag(request, version)
         if caching.matches(request, tag):
             response = HttpResponseNotModified()
@@ -275,14 +285,14 @@ def _page_url(request, number: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-def paginate(request, rows, params: PageParams, build=list) -> dict:
-    """One page of a queryset or list, as the envelope every list endpoint answers.
-
-    ``build`` turns the page's rows into items; it gets the whole page at once so that it can read
-    money and other extras for the page in one query instead of one per row."""
+def _count_and_items(rows, params: PageParams, build) -> tuple[int, list]:
     count = len(rows) if isinstance(rows, list) else rows.count()
     start = (params.page - 1) * params.page_size
     chunk = list(rows[start : start + params.page_size]) if start < count else []
+    return count, build(chunk)
+
+
+def _envelope(request, params: PageParams, count: int, items: list) -> dict:
     last = max(1, -(-count // params.page_size))
     return {
         "count": count,
@@ -290,8 +300,45 @@ def paginate(request, rows, params: PageParams, build=list) -> dict:
         "page_size": params.page_size,
         "next": _page_url(request, params.page + 1) if params.page < last else None,
         "previous": _page_url(request, min(params.page - 1, last)) if params.page > 1 else None,
-        "items": build(chunk),
+        "items": items,
     }
+
+
+def paginate(request, rows, params: PageParams, build=list) -> dict:
+    """One page of a queryset or list, as the envelope every list endpoint answers.
+
+    ``build`` turns the page's rows into items; it gets the whole page at once so that it can read
+    money and other extras for the page in one query instead of one per row."""
+    count, items = _count_and_items(rows, params, build)
+    return _envelope(request, params, count, items)
+
+
+def paginate_kept(request, name: str, parts, rows, params: PageParams, build, item: type[Schema]):
+    """``paginate()`` for a list many clients page through with ever new filters: the count and the
+    page's items, already validated and serialised as ``item``, are kept until the data changes
+    (``caching.kept`` under ``name``, ``parts`` – the filters – the page, and the scheme and host,
+    since items hold absolute links). A request that misses the response cache – a signed-in client
+    or a query string not seen yet – then costs a cache read instead of the queries and the schema
+    work for every item. Answers the JSON response itself: the envelope is ``Page[item]``, as the
+    operation declares for its OpenAPI document (tests compare the two).
+
+    Items must be the same for every client (no per-user fields)."""
+    adapter = _item_adapters.get(item)
+    if adapter is None:
+        adapter = _item_adapters[item] = TypeAdapter(list[item])
+
+    def compute():
+        count, items = _count_and_items(rows, params, build)
+        return count, adapter.dump_python(adapter.validate_python(items), mode="json")
+
+    key = (parts, params.page, params.page_size, request.scheme, request.get_host())
+    count, items = caching.kept(request, name, key, compute)
+    # as ninja's JSONRenderer writes an answer, so both paths give the same bytes
+    body = json.dumps(_envelope(request, params, count, items), cls=NinjaJSONEncoder)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+_item_adapters: dict[type, TypeAdapter] = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +458,14 @@ def partial_dates_in_order(start: str, end: str) -> bool:
 class OrgRef(Schema):
     slug: str
     name: str
+
+
+class Party(Schema):
+    """An organisation that may be a natural person (an applicant, a project's holder or partner)."""
+
+    person: bool = Field(description="True for a natural person, who is never named: name and slug are then null")
+    name: str | None
+    slug: str | None
 
 
 class MoneySummary(Schema):

@@ -105,3 +105,39 @@ def test_token_reads_are_not_served_from_the_cache(api, token_for, real_cache, d
     response = api.get("/projects?page_size=2", token=raw)
     assert response.status_code == 200
     assert response.json() == api.get("/projects?page_size=2").json()
+
+
+def test_project_list_pages_are_kept_until_a_write(api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    """A query string the response cache has not seen (a cache-buster, a client's own parameter) still
+    reuses the kept count and items of the same filters and page: only the data version is read."""
+    first = api.get(f"/projects?strategy={LAS}&page_size=3&page=2")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):
+        again = api.get(f"/projects?strategy={LAS}&page_size=3&page=2&_r=1")
+    body = again.json()
+    assert body["items"] == first.json()["items"] and body["count"] == first.json()["count"]
+    # links are built for each request: they keep the client's own parameters
+    assert "_r=1" in body["next"] and "page=3" in body["next"] and "page=1" in body["previous"]
+    # other filters or another page are other items
+    assert api.get(f"/projects?strategy={LAS}&page_size=3&page=3&_r=1").json()["items"] != body["items"]
+    assert api.get("/projects?status=idea&page_size=3&_r=1").json()["count"] != body["count"]
+    _user, raw = token_for("editor", "las-zasavje")
+    item = body["items"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.patch(f"/projects/{item['strategy']}/{item['code']}", {"title": "Po pisanju"}, token=raw).status_code == 200
+    after = api.get(f"/projects?strategy={LAS}&page_size=3&page=2&_r=2").json()
+    assert after["items"][0]["title"] == "Po pisanju"
+    # a token holder reads the same kept items, and the same document as without the cache
+    assert api.get(f"/projects?strategy={LAS}&page_size=3&page=2", token=raw).json()["items"] == after["items"]
+
+
+def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
+    from regija.projects.api import ProjectPage
+
+    plain = api.get("/strategies")
+    for _ in range(2):  # computed, then from the kept copy
+        r = api.get("/projects?page_size=5&_r=x")
+        assert r["Content-Type"] == plain["Content-Type"]
+        body = r.json()
+        assert ProjectPage.model_validate(body).model_dump(mode="json") == body
+        assert body["items"][0]["url"].startswith("http://testserver/api/v1/projects/")

@@ -145,7 +145,7 @@ def test_project_list_money_as_two_decimal_strings(api):
         "paid": "47420.05",
         "claimed": "0.00",
     }
-    assert jp["holder"] == {"slug": "krc-hrastnik", "name": "KRC Hrastnik"}
+    assert jp["holder"] == {"person": False, "slug": "krc-hrastnik", "name": "KRC Hrastnik"}
     assert jp["location"]["municipality"] == "Hrastnik"
     total = sum(Decimal(p["money"]["total"]) for p in body["items"])
     assert total == Decimal("1751781.20")

@@ -17,7 +17,17 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from regija.api_common import READ_RESPONSES, MoneyOut, NumberOut, OrgRef, Page, PageParams, not_found, paginate
+from regija.api_common import (
+    READ_RESPONSES,
+    MoneyOut,
+    NumberOut,
+    OrgRef,
+    Page,
+    PageParams,
+    Party,
+    not_found,
+    paginate,
+)
 
 from . import selectors
 from .models import CallState
@@ -209,12 +219,6 @@ def get_call(request, org: str, slug: str):
         results_url=_abs(request, "api:call_results", c.organisation.slug, c.slug) if c.has_results else None,
     )
     return out
-
-
-class Party(Schema):
-    person: bool = Field(description="True for a natural person, who is never named: name and slug are then null")
-    name: str | None
-    slug: str | None
 
 
 class PartnerOut(Party):

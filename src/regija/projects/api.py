@@ -22,19 +22,21 @@ from regija.api_common import (
     NumberOut,
     OptionalIsoDate,
     OptionalMoneyIn,
-    OrgRef,
     Page,
     PageParams,
     PartialDate,
+    Party,
     invalid,
     not_found,
     paginate,
+    paginate_kept,
     partial_dates_in_order,
     require_change,
     token_auth,
     write_responses,
     writing,
 )
+from regija.core.models import OrganisationKind
 from regija.strategies.models import Strategy
 
 from . import selectors
@@ -130,7 +132,7 @@ class ProjectItem(Schema):
     title: str
     title_en: str
     status: ProjectStatus
-    holder: OrgRef | None
+    holder: Party | None = Field(description="The organisation that holds the project; a natural person is not named")
     start: str = Field(description="Partial ISO date or empty")
     end: str
     location: Location
@@ -143,6 +145,12 @@ class ProjectPage(Page[ProjectItem]):
     pass
 
 
+def _party(org) -> dict:
+    if org.kind == OrganisationKind.PERSON:
+        return {"person": True, "name": None, "slug": None}
+    return {"person": False, "name": org.name, "slug": org.slug}
+
+
 def _project_item(request, p) -> dict:
     m = p.money
     return {
@@ -151,7 +159,7 @@ def _project_item(request, p) -> dict:
         "title": p.title,
         "title_en": p.title_en,
         "status": p.status,
-        "holder": {"slug": p.holder.slug, "name": p.holder.name} if p.holder_id else None,
+        "holder": _party(p.holder) if p.holder_id else None,
         "start": p.start,
         "end": p.end,
         "location": {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon},
@@ -175,7 +183,7 @@ def list_projects(request, filters: Query[ProjectFilters], pages: Query[PagePara
     def build(page):
         return [_project_item(request, p) for p in selectors.with_money(page)]
 
-    return paginate(request, qs, pages, build)
+    return paginate_kept(request, "api-projects", filters.as_query(), qs, pages, build, ProjectItem)
 
 
 class Point(Schema):
@@ -239,7 +247,7 @@ def projects_geo(request, filters: Query[ProjectFilters]):
 
 
 class PartnerOut(Schema):
-    organisation: OrgRef
+    organisation: Party
     role: str
     budget_share: MoneyOut | None
 
@@ -327,7 +335,7 @@ def _project_detail(request, slug: str, code: str) -> dict:
         },
         partners=[
             {
-                "organisation": {"slug": pa.organisation.slug, "name": pa.organisation.name},
+                "organisation": _party(pa.organisation),
                 "role": pa.role,
                 "budget_share": pa.budget_share,
             }
