@@ -39,6 +39,9 @@ def main() -> None:
                         help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so "
                              "only the page cache misses; the data-version caches (summaries, fragments) "
                              "are used")
+    parser.add_argument("--file-cache", action="store_true",
+                        help="with --page-cold: the embedded default cache (regija.core.cache.FileCache, in a "
+                             "temporary folder) instead of an in-memory one, as the served platform uses")
     parser.add_argument("--sort", default="cumulative", help="of the profile: cumulative, tottime, …")
     parser.add_argument("--lines", type=int, default=25, help="functions shown of the profile")
     args = parser.parse_args()
@@ -61,6 +64,11 @@ def main() -> None:
         chosen = [t for t in chosen if any(w in t[0] for w in wanted)]
     client = Client(HTTP_HOST="127.0.0.1")
     backend = "locmem.LocMemCache" if args.page_cold else "dummy.DummyCache"
+    cache_settings = {"BACKEND": f"django.core.cache.backends.{backend}"}
+    if args.page_cold and args.file_cache:
+        import tempfile
+
+        cache_settings = {"BACKEND": "regija.core.cache.FileCache", "LOCATION": tempfile.mkdtemp(prefix="regija-cache-")}
     counter = iter(range(1, 10**9))
 
     def cold(path: str) -> str:
@@ -68,7 +76,7 @@ def main() -> None:
             return path
         return f"{path}{'&' if '?' in path else '?'}_r={next(counter)}"
 
-    with override_settings(CACHES={"default": {"BACKEND": f"django.core.cache.backends.{backend}"}}):
+    with override_settings(CACHES={"default": cache_settings}):
         for name, _kind, path, target in chosen:
             client.get(path)  # first request: imports, templates, lemmatiser
             times, sql_times, counts = [], [], []

@@ -247,7 +247,8 @@ def conditional_get(run):
         response = cache.get(key) if key else None
         if response is None:
             response = run(request, *args, **kwargs)
-            if key and response.status_code == 200 and not response.streaming and not response.cookies:
+            kept = getattr(response, "regija_kept", False)  # built from kept parts: as cheap as a cached copy
+            if key and not kept and response.status_code == 200 and not response.streaming and not response.cookies:
                 cache.set(key, response, caching.CACHE_SECONDS)
         if response.status_code == 200:
             response["ETag"] = tag
@@ -315,12 +316,16 @@ def paginate(request, rows, params: PageParams, build=list) -> dict:
 
 def paginate_kept(request, name: str, parts, rows, params: PageParams, build, item: type[Schema]):
     """``paginate()`` for a list many clients page through with ever new filters: the count and the
-    page's items, already validated and serialised as ``item``, are kept until the data changes
+    page's items, validated and written as JSON once, are kept until the data changes
     (``caching.kept`` under ``name``, ``parts`` – the filters – the page, and the scheme and host,
-    since items hold absolute links). A request that misses the response cache – a signed-in client
-    or a query string not seen yet – then costs a cache read instead of the queries and the schema
-    work for every item. Answers the JSON response itself: the envelope is ``Page[item]``, as the
-    operation declares for its OpenAPI document (tests compare the two).
+    since items hold absolute links). ``rows()`` gives the queryset, built only when the page is not
+    kept yet.
+
+    Any request for the page – anonymous or with a token, with a query string seen before or not –
+    then costs the data version and one cache read; the answer itself is not put in the response
+    cache (``regija_kept`` on the response), which would only store the same items once more per query string. The JSON is
+    written here: the envelope is ``Page[item]``, as the operation declares for its OpenAPI
+    document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
 
     Items must be the same for every client (no per-user fields)."""
     adapter = _item_adapters.get(item)
@@ -328,14 +333,16 @@ def paginate_kept(request, name: str, parts, rows, params: PageParams, build, it
         adapter = _item_adapters[item] = TypeAdapter(list[item])
 
     def compute():
-        count, items = _count_and_items(rows, params, build)
-        return count, adapter.dump_python(adapter.validate_python(items), mode="json")
+        count, items = _count_and_items(rows(), params, build)
+        return count, json.dumps(adapter.dump_python(adapter.validate_python(items), mode="json"))
 
     key = (parts, params.page, params.page_size, request.scheme, request.get_host())
     count, items = caching.kept(request, name, key, compute)
-    # as ninja's JSONRenderer writes an answer, so both paths give the same bytes
-    body = json.dumps(_envelope(request, params, count, items), cls=NinjaJSONEncoder)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    # "items" is the envelope's last key: its "[]}" is replaced by the items as written
+    envelope = json.dumps(_envelope(request, params, count, []), cls=NinjaJSONEncoder)
+    response = HttpResponse(f"{envelope[:-3]}{items}}}", content_type="application/json; charset=utf-8")
+    response.regija_kept = True
+    return response
 
 
 _item_adapters: dict[type, TypeAdapter] = {}

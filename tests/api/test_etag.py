@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -140,4 +142,5 @@ def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
         assert r["Content-Type"] == plain["Content-Type"]
         body = r.json()
         assert ProjectPage.model_validate(body).model_dump(mode="json") == body
+        assert r.content == json.dumps(body).encode()  # as ninja's JSONRenderer writes it
         assert body["items"][0]["url"].startswith("http://testserver/api/v1/projects/")

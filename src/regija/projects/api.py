@@ -178,12 +178,14 @@ def _project_item(request, p) -> dict:
 @router.get("/projects", response={200: ProjectPage, **READ_RESPONSES}, url_name="projects")
 def list_projects(request, filters: Query[ProjectFilters], pages: Query[PageParams]):
     """Projects filtered and sorted exactly as on the project list page, with money per project."""
-    qs = filters.apply(selectors.project_queryset())
+
+    def rows():
+        return filters.apply(selectors.project_queryset())
 
     def build(page):
         return [_project_item(request, p) for p in selectors.with_money(page)]
 
-    return paginate_kept(request, "api-projects", filters.as_query(), qs, pages, build, ProjectItem)
+    return paginate_kept(request, "api-projects", filters.as_query(), rows, pages, build, ProjectItem)
 
 
 class Point(Schema):
