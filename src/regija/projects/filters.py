@@ -12,6 +12,7 @@ from typing import Literal
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from regija.core.models import OrganisationKind
 from regija.core.money import to_money
 
 from .models import BudgetLine, Project, ProjectStatus
@@ -37,7 +38,9 @@ class ProjectFilters(BaseModel):
     node: str | None = Field(None, max_length=64, description="Node code within the strategy (needs strategy); includes the nodes below it")
     fund: str | None = Field(None, max_length=64, description="Fund code: projects with a budget line from this fund")
     status: list[ProjectStatus] = Field(default_factory=list, description="One or more statuses")
-    holder: str | None = Field(None, max_length=100, description="Holder organisation slug")
+    holder: str | None = Field(
+        None, max_length=100, description="Holder organisation slug (a natural person's matches nothing)"
+    )
     municipality: str | None = Field(None, max_length=100)
     year_from: int | None = Field(None, ge=1900, le=2200, description="Running in or after this year")
     year_to: int | None = Field(None, ge=1900, le=2200, description="Running in or before this year")
@@ -124,7 +127,8 @@ class ProjectFilters(BaseModel):
         return pairs
 
     def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
-        """Filter a project queryset; unknown strategy/node/fund/holder codes simply match nothing."""
+        """Filter a project queryset; unknown strategy/node/fund/holder codes simply match nothing, and
+        so does the slug of a holder who is a natural person."""
         from regija.strategies.models import Node
 
         if self.strategy:
@@ -148,7 +152,8 @@ class ProjectFilters(BaseModel):
         if self.status:
             qs = qs.filter(status__in=[str(s.value if hasattr(s, "value") else s) for s in self.status])
         if self.holder:
-            qs = qs.filter(holder__slug=self.holder)
+            # a natural person's slug matches nothing, as an unknown one: what a person holds is not public
+            qs = qs.filter(holder__slug=self.holder).exclude(holder__kind=OrganisationKind.PERSON)
         if self.municipality:
             qs = qs.filter(municipality__iexact=self.municipality)
         if self.year_from:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from regija.core import caching, charts, permissions
 from regija.core.caching import cached
-from regija.core.models import Organisation
+from regija.core.models import Organisation, OrganisationKind
 from regija.strategies.models import Node, Strategy
 
 from . import consistency as consistency_checks
@@ -60,8 +60,14 @@ def _filter_choices(filters: ProjectFilters, version: int | None = None) -> dict
     )[key]
     holders = lists["holders"]
     if filters.holder and filters.holder not in {slug for slug, _ in holders}:
-        # the holder already chosen is always offered, so the form shows the filter in use
-        chosen = Organisation.objects.filter(slug=filters.holder).values_list("slug", "name").first()
+        # the holder already chosen is always offered, so the form shows the filter in use – unless it
+        # is a natural person, who is never offered (and whose slug matches nothing: ProjectFilters.apply)
+        chosen = (
+            Organisation.objects.filter(slug=filters.holder)
+            .exclude(kind=OrganisationKind.PERSON)
+            .values_list("slug", "name")
+            .first()
+        )
         if chosen:
             holders = sorted([*holders, (chosen[0], _shorten(chosen[1], 60))], key=lambda h: h[1])
     return {
@@ -115,12 +121,13 @@ def _shorten(text: str, limit: int) -> str:
 def _holder_choices(strategy: str | None) -> list[tuple[str, str]]:
     """Holders to choose from: of the chosen strategy's projects only (a few dozen instead of every
     holder in the country, which made the form most of the page), else every organisation holding a
-    project."""
+    project. Natural persons are never offered: a public list must not name them."""
     if strategy:
         held = Project.objects.filter(pk__in=strategy_projects(strategy)).values("holder_id")
         holders = Organisation.objects.filter(pk__in=held)
     else:
         holders = Organisation.objects.filter(held_projects__isnull=False)
+    holders = holders.exclude(kind=OrganisationKind.PERSON)
     rows = holders.distinct().order_by("name").values_list("slug", "name")
     return [(slug, _shorten(name, 60)) for slug, name in rows]
 
@@ -180,8 +187,11 @@ def project_list(request):
     )
 
 
-def _export_rows(filters: ProjectFilters, request):
-    """Rows of exactly the filtered list, read in batches so a large export stays small in memory."""
+def _export_rows(filters: ProjectFilters, request, person: str):
+    """Rows of exactly the filtered list, read in batches so a large export stays small in memory.
+
+    A holder that is a natural person is written as ``person`` (the translated "natural person"), never
+    by name."""
     qs = filters.apply(selectors.project_queryset())
     ids = list(qs.values_list("pk", flat=True))
     for start in range(0, len(ids), 1000):
@@ -193,7 +203,7 @@ def _export_rows(filters: ProjectFilters, request):
                 p.code,
                 p.title,
                 p.status,
-                p.holder.name if p.holder else "",
+                _holder_cell(p.holder, person),
                 p.municipality,
                 p.start,
                 p.end,
@@ -206,6 +216,12 @@ def _export_rows(filters: ProjectFilters, request):
                 "" if p.lon is None else p.lon,
                 request.build_absolute_uri(p.get_absolute_url()),
             ]
+
+
+def _holder_cell(holder: Organisation | None, person: str) -> str:
+    if holder is None:
+        return ""
+    return person if holder.kind == OrganisationKind.PERSON else holder.name
 
 
 class _Echo:
@@ -223,12 +239,14 @@ def project_export(request, fmt: str):
             "\n".join(f"{k}: {v}" for k, v in errors.items()), status=422, content_type="text/plain; charset=utf-8"
         )
     header = [label for _key, label in EXPORT_COLUMNS]
+    # translated now, in the request's language: the CSV rows are written after the view returns
+    person = _("natural person")
     if fmt == "csv":
         writer = csv.writer(_Echo())
 
         def stream():
             yield "\ufeff" + writer.writerow(header)
-            for row in _export_rows(filters, request):
+            for row in _export_rows(filters, request, person):
                 yield writer.writerow(row)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -239,7 +257,7 @@ def project_export(request, fmt: str):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("projekti")
     ws.append(header)
-    for row in _export_rows(filters, request):
+    for row in _export_rows(filters, request, person):
         ws.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -1,0 +1,152 @@
+"""A holder or partner that is a natural person is never named, linked or offered by the project list,
+its filters, its downloads or a project's page – only "natural person" (fizična oseba)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from regija.projects.filters import ProjectFilters
+from regija.projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+LAS = "las-zasavje-2023"
+NAME = "Janez Zasebnik"
+PARTNER = "Mojca Partnerka"
+LIST = f"?strategy={LAS}&municipality=Testna+vas"  # the two projects of the fixture, on one page
+
+
+@pytest.fixture
+def persons():
+    """Two projects of the LAS strategy: one held by a natural person with a person and a company as
+    partners, one held by the company."""
+    from regija.core.models import Organisation
+    from regija.projects.models import BudgetLine, Fund, Partner
+    from regija.strategies.models import Strategy
+
+    company = Organisation.objects.create(slug="podjetje-ena", name="Podjetje Ena d.o.o.", kind="company")
+    person = Organisation.objects.create(
+        slug="janez-zasebnik", name=NAME, kind="person", address="Zasebna ulica 7, Trbovlje"
+    )
+    partner = Organisation.objects.create(slug="mojca-partnerka", name=PARTNER, kind="person")
+    strategy = Strategy.objects.get(slug=LAS)
+    clld = Fund.objects.get(code="CLLD")
+    held = Project.objects.create(
+        strategy=strategy, code="TST-1", title="Čebelarski učni poligon", holder=person, status="in_progress",
+        order=9001, municipality="Testna vas",
+    )
+    other = Project.objects.create(
+        strategy=strategy, code="TST-2", title="Predelava sadja", holder=company, status="in_progress", order=9002,
+        municipality="Testna vas",
+    )
+    for project in (held, other):
+        BudgetLine.objects.create(project=project, fund=clld, amount=Decimal("20000.00"), secured="yes")
+    Partner.objects.create(project=held, organisation=partner, role="partner", budget_share=Decimal("5000.00"), order=1)
+    Partner.objects.create(project=held, organisation=company, role="partner", budget_share=Decimal("3000.00"), order=2)
+    return {"person": person, "partner": partner, "company": company, "held": held, "other": other}
+
+
+def _holder_cell(html: str, code: str) -> str:
+    """The holder cell of one project's row in the list table."""
+    row = next(row for row in re.findall(r"<tr>.*?</tr>", html, flags=re.DOTALL) if f">{code} " in row)
+    return re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.DOTALL)[1]
+
+
+def _partners(html: str) -> str:
+    """The Partners section of a project's page (its first heading after the title)."""
+    return html.split("<h2>")[1]
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def _hidden(text: str) -> bool:
+    return NAME not in text and "janez-zasebnik" not in text and PARTNER not in text and "mojca-partnerka" not in text
+
+
+def test_list_table_says_natural_person_without_name_or_link(client, member, persons):
+    # the table is kept rendered for everyone alike (caching.fragment): staff who may edit see the same
+    for user in (None, member("editor", "las-zasavje")):
+        if user:
+            client.force_login(user)
+        html = client.get("/projekti/" + LIST).content.decode()
+        assert _holder_cell(html, "TST-1") == "fizična oseba"
+        assert NAME not in html and "janez-zasebnik" not in html
+        assert _holder_cell(html, "TST-2") == '<a href="/organizacije/podjetje-ena/">Podjetje Ena d.o.o.</a>'
+
+
+def test_list_table_in_english(client, persons):
+    client.cookies["django_language"] = "en"
+    html = client.get("/projekti/" + LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _holder_cell(html, "TST-1") == "natural person"
+
+
+def test_holder_choices_never_offer_a_person(client, persons):
+    from regija.projects.views import _holder_choices
+
+    for strategy in (LAS, None):
+        slugs = {slug for slug, _ in _holder_choices(strategy)}
+        assert "podjetje-ena" in slugs and "janez-zasebnik" not in slugs
+    for query in (f"?strategy={LAS}", "", "?holder=janez-zasebnik", f"?strategy={LAS}&holder=janez-zasebnik"):
+        html = client.get("/projekti/" + query).content.decode()
+        select = re.search(r'<select id="f-holder".*?</select>', html, flags=re.DOTALL).group(0)
+        assert "Podjetje Ena" in select
+        assert NAME not in select and "janez-zasebnik" not in select, query
+
+
+def test_a_person_slug_as_holder_filter_lists_nothing(client, persons):
+    assert ProjectFilters(holder="janez-zasebnik").apply(Project.objects.all()).count() == 0
+    assert ProjectFilters(holder="podjetje-ena").apply(Project.objects.all()).count() == 1
+    html = client.get("/projekti/?holder=janez-zasebnik").content.decode()
+    assert int(re.search(r'<p role="status">\s*(\d+)', html).group(1)) == 0
+    assert "Čebelarski učni poligon" not in html
+    assert len(_csv(client.get("/projekti/izvoz.csv?holder=janez-zasebnik"))) == 1  # the header only
+
+
+def test_csv_download_writes_natural_person(client, persons):
+    rows = _csv(client.get(f"/projekti/izvoz.csv?strategy={LAS}"))
+    holder = rows[0].index("holder")
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["TST-1"][holder] == "fizična oseba"
+    assert by_code["TST-2"][holder] == "Podjetje Ena d.o.o."
+    assert not any(NAME in cell for r in rows for cell in r)
+    client.cookies["django_language"] = "en"
+    rows = _csv(client.get(f"/projekti/izvoz.csv?strategy={LAS}", HTTP_ACCEPT_LANGUAGE="en"))
+    assert {r[1]: r for r in rows[1:]}["TST-1"][holder] == "natural person"
+
+
+def test_xlsx_download_writes_natural_person(client, persons):
+    sheet = load_workbook(io.BytesIO(client.get(f"/projekti/izvoz.xlsx?strategy={LAS}").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    holder = rows[0].index("holder")
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["TST-1"][holder] == "fizična oseba"
+    assert by_code["TST-2"][holder] == "Podjetje Ena d.o.o."
+    assert not any(isinstance(cell, str) and NAME in cell for r in rows for cell in r)
+
+
+def test_project_page_partners_hide_a_person_from_the_public(client, member, persons):
+    url = persons["held"].get_absolute_url()
+    for user in (None, member("viewer", "las-zasavje")):  # signed in but may not edit: still the public view
+        if user:
+            client.force_login(user)
+        html = client.get(url).content.decode()
+        assert _hidden(html)
+        partners = _partners(html)
+        assert '<th scope="row">fizična oseba</th>' in partners
+        assert '<a href="/organizacije/podjetje-ena/">Podjetje Ena d.o.o.</a>' in partners
+
+
+def test_project_page_partners_named_to_an_editor_without_link(client, member, persons):
+    client.force_login(member("editor", "las-zasavje"))
+    html = client.get(persons["held"].get_absolute_url()).content.decode()
+    partners = _partners(html)
+    assert f'<th scope="row">{PARTNER}</th>' in partners and "fizična oseba" not in partners
+    assert "/organizacije/mojca-partnerka/" not in html and "/organizacije/janez-zasebnik/" not in html
