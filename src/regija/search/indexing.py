@@ -7,6 +7,10 @@
 * ``reindex(kind, ids)``, ``remove(kind, ids)``, ``strategy_saved`` and ``organisation_saved`` serve
   the signal handlers (``signals.py``).
 
+Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no document,
+and a project it holds is indexed without its holder's name; ``SOURCES`` says so once, so the digest,
+``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
+
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
 (``text.Analyzer`` per run, on top of a per-process lemma cache), documents go in with ``bulk_create``
 in batches and their postings as plain multi-row INSERTs (COPY on PostgreSQL).
@@ -26,7 +30,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from regija.core import caching
-from regija.core.models import Organisation
+from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
@@ -38,7 +42,8 @@ HIGH = 3
 LOW = 1
 
 # Part of every document's digest: raise it when what is indexed or how changes, so that
-# reindex_strategy() rewrites documents built the old way.
+# reindex_strategy() rewrites documents built the old way (a field added to a kind's row in SOURCES
+# changes that kind's digests by itself: docs/search.md).
 INDEX_VERSION = "1"
 
 BATCH = 1000  # documents per write
@@ -136,12 +141,14 @@ def _indicator(row: dict, analyzer: Analyzer) -> tuple:
 
 
 def _project(row: dict, analyzer: Analyzer) -> tuple:
+    # a holder who is a natural person is not named, so a search for the name does not find the project
+    named = row["holder__kind"] != OrganisationKind.PERSON
     fields = [
         (row["code"], HIGH),
         (row["title"], HIGH),
         (row["description"], LOW),
-        (row["holder__name"], LOW),
-        (row["holder__short_name"], LOW),
+        (row["holder__name"] if named else None, LOW),
+        (row["holder__short_name"] if named else None, LOW),
         (row["municipality"], LOW),
         (row["location_name"], LOW),
     ]
@@ -159,37 +166,43 @@ def _organisation(row: dict, analyzer: Analyzer) -> tuple:
     )  # fmt: skip
 
 
+# kind → (the rows to index, the fields read from them, the builder of a document from a row)
 SOURCES = {
     Kind.STRATEGY: (
-        Strategy,
+        Strategy.objects,
         ("id", "slug", "title", "description", "territory", "period_start", "period_end"),
         _strategy,
     ),
     Kind.NODE: (
-        Node,
+        Node.objects,
         ("id", "strategy_id", "code", "title", "description", "strategy__slug", "strategy__title"),
         _node,
     ),
     Kind.INDICATOR: (
-        Indicator,
+        Indicator.objects,
         ("id", "strategy_id", "code", "name", "unit", "data_source", "strategy__slug", "strategy__title"),
         _indicator,
     ),
     Kind.PROJECT: (
-        Project,
+        Project.objects,
         (
             "id", "strategy_id", "code", "title", "description", "holder__name", "holder__short_name",
-            "municipality", "location_name", "strategy__slug", "strategy__title",
+            "holder__kind", "municipality", "location_name", "strategy__slug", "strategy__title",
         ),  # fmt: skip
         _project,
     ),
-    Kind.ORGANISATION: (Organisation, ("id", "slug", "name", "short_name"), _organisation),
+    # a natural person is never published: no document (an organisation that becomes one loses it)
+    Kind.ORGANISATION: (
+        Organisation.objects.exclude(kind=OrganisationKind.PERSON),
+        ("id", "slug", "name", "short_name"),
+        _organisation,
+    ),
 }
 
 
 def _rows(kind: str, **filters) -> Iterator[dict]:
-    model, fields, _ = SOURCES[kind]
-    return model.objects.filter(**filters).order_by("pk").values(*fields).iterator(chunk_size=CHUNK)
+    rows, fields, _ = SOURCES[kind]
+    return rows.filter(**filters).order_by("pk").values(*fields).iterator(chunk_size=CHUNK)
 
 
 def _digest(kind: str, row: dict) -> str:
@@ -432,7 +445,7 @@ def reindex_strategy(strategy_id: int) -> Stats:
 def _sync(sources, stored: dict, analyzer: Analyzer, stats: Stats) -> list[tuple[str, int]]:
     """Make the documents of ``sources`` match their rows; ``stored`` holds their current digests.
 
-    Returns the keys of documents that were rewritten (not new ones).
+    Returns the keys of the documents that were written, rewritten or removed.
     """
     changed: list[tuple[str, dict, str]] = []
     seen: set[tuple[str, int]] = set()
@@ -449,25 +462,30 @@ def _sync(sources, stored: dict, analyzer: Analyzer, stats: Stats) -> list[tuple
     stale = [key for key in stored if key not in seen]
     stats.removed += _delete_keys(rewritten + stale) - len(rewritten)
     _write((_entry(kind, row, analyzer, digest) for kind, row, digest in changed), analyzer, stats)
-    return rewritten
+    return [(kind, row["id"]) for kind, row, _ in changed] + stale
 
 
 def _sync_organisations(analyzer: Analyzer, stats: Stats) -> None:
     """Bring organisation documents in line with the table (organisations are shared by strategy files).
 
-    When an organisation's name changed, the projects it holds are indexed again too: their text
-    includes the holder's name.
+    When an organisation's document was written, rewritten or removed – its name changed, or it became
+    or stopped being a natural person –, the projects it holds (in any strategy) are brought up to date
+    too: their text includes the holder's name unless the holder is a natural person. Compared by
+    digest, so projects already current (e.g. those of the strategy just synced) are only read.
     """
     stored = dict(
         ((Kind.ORGANISATION.value, object_id), digest)
         for object_id, digest in Document.objects.filter(kind=Kind.ORGANISATION).values_list("object_id", "digest")
     )
-    rewritten = _sync([(Kind.ORGANISATION, {})], stored, analyzer, stats)
-    if rewritten:
-        holders = [object_id for _, object_id in rewritten]
-        for i in range(0, len(holders), BATCH):
-            held = Project.objects.filter(holder_id__in=holders[i : i + BATCH]).values_list("pk", flat=True)
-            _reindex(Kind.PROJECT, list(held), analyzer, stats)
+    changed = _sync([(Kind.ORGANISATION, {})], stored, analyzer, stats)
+    holders = [object_id for _, object_id in changed]
+    for i in range(0, len(holders), BATCH):
+        held = list(Project.objects.filter(holder_id__in=holders[i : i + BATCH]).values_list("pk", flat=True))
+        for j in range(0, len(held), BATCH):
+            part = held[j : j + BATCH]
+            documents = Document.objects.filter(kind=Kind.PROJECT, object_id__in=part)
+            stored = {(Kind.PROJECT.value, pk): d for pk, d in documents.values_list("object_id", "digest")}
+            _sync([(Kind.PROJECT, {"pk__in": part})], stored, analyzer, stats)
 
 
 def _reindex(kind: str, ids: list[int], analyzer: Analyzer, stats: Stats) -> None:
@@ -511,9 +529,11 @@ def strategy_saved(strategy_id: int) -> None:
 
 
 def organisation_saved(organisation_id: int) -> None:
-    """After an organisation is saved: index it, and the projects it holds when its name changed."""
+    """After an organisation is saved: index it (a natural person has no document), and the projects it
+    holds when what they say of it changed: its name, or whether it is a natural person (then it has a
+    document before or after, not both)."""
     names = Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id).values_list("title", "context")
     before = names.first()
     reindex(Kind.ORGANISATION, [organisation_id])
-    if before is not None and before != names.first():
+    if before != names.first():
         reindex(Kind.PROJECT, Project.objects.filter(holder_id=organisation_id).values_list("pk", flat=True))
