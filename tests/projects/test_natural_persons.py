@@ -150,3 +150,70 @@ def test_project_page_partners_named_to_an_editor_without_link(client, member, p
     partners = _partners(html)
     assert f'<th scope="row">{PARTNER}</th>' in partners and "fizična oseba" not in partners
     assert "/organizacije/mojca-partnerka/" not in html and "/organizacije/janez-zasebnik/" not in html
+
+
+# --- where a person's project is, and the pages and API beyond the project list ------------------------
+
+PLACE = "Zasebna ulica 7"
+
+
+@pytest.fixture
+def placed(persons):
+    """The person's project with an exact place (as an applicant would enter their farm's address)."""
+    held = persons["held"]
+    held.location_name, held.municipality, held.lat, held.lon = PLACE, "Trbovlje", 46.1234, 15.0456
+    held.save()
+    return persons
+
+
+def test_project_page_gives_a_persons_project_only_its_municipality(client, member, placed):
+    url = placed["held"].get_absolute_url()
+    html = client.get(url).content.decode()
+    assert PLACE not in html and "Trbovlje" in html
+    client.force_login(member("editor", "las-zasavje"))
+    assert PLACE in client.get(url).content.decode()
+
+
+def test_map_places_a_persons_project_at_the_municipality_seat(client, placed):
+    html = client.get(f"/projekti/?strategy={LAS}&municipality=Trbovlje").content.decode()
+    assert "TST-1" in html and PLACE not in html and "46.1234" not in html
+    geo = client.get(f"/api/v1/projects/geo?strategy={LAS}&municipality=Trbovlje").json()
+    feature = next(f for f in geo["features"] if f["properties"]["code"] == "TST-1")
+    assert feature["properties"]["approximate"] is True and feature["properties"]["location_name"] == ""
+    assert feature["geometry"]["coordinates"] == [15.0533, 46.155]  # Trbovlje's seat, not the exact place
+
+
+def test_a_persons_project_without_a_known_seat_is_left_off_the_map(client, placed):
+    Project.objects.filter(pk=placed["held"].pk).update(municipality="Testna vas")
+    geo = client.get(f"/api/v1/projects/geo?strategy={LAS}").json()
+    assert "TST-1" not in [f["properties"]["code"] for f in geo["features"]]
+
+
+def test_api_and_csv_give_no_exact_place_of_a_persons_project(client, placed):
+    items = client.get(f"/api/v1/projects?strategy={LAS}&municipality=Trbovlje").json()["items"]
+    assert next(i for i in items if i["code"] == "TST-1")["location"] == {
+        "name": "", "municipality": "Trbovlje", "lat": None, "lon": None,
+    }  # fmt: skip
+    detail = client.get(f"/api/v1/projects/{LAS}/TST-1").content.decode()
+    assert PLACE not in detail and "46.1234" not in detail
+    rows = _csv(client.get(f"/projekti/izvoz.csv?strategy={LAS}&municipality=Trbovlje"))
+    text = repr(rows)
+    assert "TST-1" in text and "46.1234" not in text and "15.0456" not in text
+
+
+def test_node_and_organisation_pages_do_not_name_a_person_holder(client, placed):
+    from regija.strategies.models import Node
+
+    node = Node.objects.filter(strategy__slug=LAS).order_by("path").first()
+    placed["held"].nodes.add(node)
+    for url in (f"/strategije/{LAS}/{node.code}/", placed["company"].get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "TST-1" in html and NAME not in html and "fizična oseba" in html
+
+
+def test_organisations_api_never_lists_or_shows_a_person(client, placed):
+    listed = client.get("/api/v1/organisations?page_size=100").content.decode()
+    assert NAME not in listed and PARTNER not in listed and "Podjetje Ena" in listed
+    assert client.get("/api/v1/organisations?kind=person").json()["count"] == 0
+    assert client.get("/api/v1/organisations/janez-zasebnik").status_code == 404
+    assert client.get("/api/v1/organisations/podjetje-ena").status_code == 200

@@ -108,3 +108,15 @@ def test_reindex_strategy_follows_a_kind_changed_in_bulk():
     # and nothing at all when nothing changed
     again = indexing.reindex_strategy(other)
     assert again.total == 0 and again.removed == 0
+
+
+def test_a_persons_project_is_not_found_by_its_exact_place():
+    make()
+    project = Project.objects.get(strategy__slug=LAS, code="TST-1")
+    project.location_name = "Kmetija Pod Lipovcem"
+    project.save()
+    assert urls("lipovcem") == [] and urls("čebelarski poligon", "project") == [held_url()]
+    # a company's project is found by its place
+    Organisation.objects.filter(slug="janez-zasebnik").update(kind=OrganisationKind.COMPANY)
+    indexing.organisation_saved(Organisation.objects.get(slug="janez-zasebnik").pk)
+    assert urls("lipovcem") == [held_url()]

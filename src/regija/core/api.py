@@ -36,7 +36,8 @@ def _partnered_count():
 
 
 def _organisations():
-    return Organisation.objects.annotate(
+    # a natural person is never listed or shown (personal data), as on the pages: its slug is a 404
+    return Organisation.objects.exclude(kind=OrganisationKind.PERSON).annotate(
         n_strategies=_count(Organisation.strategies.through, "organisation"),
         n_held=_count(Project, "holder"),
         n_partnered=_partnered_count(),
@@ -62,7 +63,9 @@ class OrganisationPage(Page[OrganisationItem]):
 
 
 class OrganisationFilters(Schema):
-    kind: OrganisationKind | None = Field(None, description="Only organisations of this kind")
+    kind: OrganisationKind | None = Field(
+        None, description="Only organisations of this kind (natural persons are never listed: 'person' gives none)"
+    )
     q: str | None = Field(None, max_length=100, description="Part of the name or short name")
 
 
@@ -84,7 +87,8 @@ def _item(request, o: Organisation) -> dict:
 
 @router.get("/organisations", response={200: OrganisationPage, **READ_RESPONSES}, url_name="organisations")
 def list_organisations(request, filters: Query[OrganisationFilters], pages: Query[PageParams]):
-    """Organisations by name, with how many strategies they own and projects they hold or partner in."""
+    """Organisations by name, with how many strategies they own and projects they hold or partner in.
+    Natural persons are not listed."""
     qs = _organisations().order_by("name", "id")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)

@@ -162,7 +162,11 @@ def _project_item(request, p) -> dict:
         "holder": _party(p.holder) if p.holder_id else None,
         "start": p.start,
         "end": p.end,
-        "location": {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon},
+        "location": (
+            {"name": "", "municipality": p.municipality, "lat": None, "lon": None}  # a person's place is not published
+            if p.held_by_person
+            else {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon}
+        ),
         "money": {
             "total": m.total,
             "secured": m.secured,

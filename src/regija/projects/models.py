@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from regija.core.models import Organisation
+from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import MoneyField
 from regija.strategies.models import Node, Strategy
 
@@ -119,6 +119,12 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("project", args=[self.strategy.slug, self.code])
+
+    @property
+    def held_by_person(self) -> bool:
+        """Held by a natural person: public pages, downloads and the API then give neither the holder's
+        name nor the project's exact place (its location name and coordinates), only the municipality."""
+        return self.holder_id is not None and self.holder.kind == OrganisationKind.PERSON
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

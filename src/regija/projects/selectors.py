@@ -415,16 +415,25 @@ def municipality_seats() -> dict[str, tuple[float, float]]:
 def located_projects(filters) -> list[dict]:
     """Projects of the filtered list with a place on the map, as plain dicts (one query, capped).
 
-    An exact location wins; otherwise the municipality's seat, flagged ``approximate``."""
+    An exact location wins; otherwise the municipality's seat, flagged ``approximate``. A project held
+    by a natural person is never placed exactly: it stands at its municipality's seat, without its
+    location name, or is left off the map."""
     from django.db.models import Q
     from django.urls import reverse
 
+    from regija.core.models import OrganisationKind
+
     seats = municipality_seats()
+    person = Q(holder__kind=OrganisationKind.PERSON)
     qs = filters.apply(project_queryset()).filter(
-        Q(lat__isnull=False, lon__isnull=False) | Q(municipality__in=list(seats))
+        (Q(lat__isnull=False, lon__isnull=False) & ~person) | Q(municipality__in=list(seats))
     )
-    rows = list(qs.values("code", "title", "lat", "lon", "strategy__slug", "location_name", "municipality")[:MAP_LIMIT])
+    fields = ("code", "title", "lat", "lon", "strategy__slug", "location_name", "municipality", "holder__kind")
+    rows = list(qs.values(*fields)[:MAP_LIMIT])
     for r in rows:
+        if r.pop("holder__kind") == OrganisationKind.PERSON:
+            r["lat"] = r["lon"] = None
+            r["location_name"] = ""
         r["url"] = reverse("project", args=[r["strategy__slug"], r["code"]])
         r["approximate"] = r["lat"] is None
         if r["approximate"]:

@@ -191,7 +191,7 @@ def _export_rows(filters: ProjectFilters, request, person: str):
     """Rows of exactly the filtered list, read in batches so a large export stays small in memory.
 
     A holder that is a natural person is written as ``person`` (the translated "natural person"), never
-    by name."""
+    by name, and the project's coordinates are left out (the municipality stays)."""
     qs = filters.apply(selectors.project_queryset())
     ids = list(qs.values_list("pk", flat=True))
     for start in range(0, len(ids), 1000):
@@ -212,8 +212,8 @@ def _export_rows(filters: ProjectFilters, request, person: str):
                 p.money.paid,
                 " ".join(p.fund_codes),
                 " ".join(p.node_codes),
-                "" if p.lat is None else p.lat,
-                "" if p.lon is None else p.lon,
+                "" if p.lat is None or p.held_by_person else p.lat,
+                "" if p.lon is None or p.held_by_person else p.lon,
                 request.build_absolute_uri(p.get_absolute_url()),
             ]
 

@@ -141,7 +141,8 @@ def _indicator(row: dict, analyzer: Analyzer) -> tuple:
 
 
 def _project(row: dict, analyzer: Analyzer) -> tuple:
-    # a holder who is a natural person is not named, so a search for the name does not find the project
+    # a holder who is a natural person is not named, so a search for the name does not find the project;
+    # nor is the project's exact place (its location name: often the person's address)
     named = row["holder__kind"] != OrganisationKind.PERSON
     fields = [
         (row["code"], HIGH),
@@ -150,7 +151,7 @@ def _project(row: dict, analyzer: Analyzer) -> tuple:
         (row["holder__name"] if named else None, LOW),
         (row["holder__short_name"] if named else None, LOW),
         (row["municipality"], LOW),
-        (row["location_name"], LOW),
+        (row["location_name"] if named else None, LOW),
     ]
     return (
         row["strategy_id"], row["code"], row["title"], row["strategy__title"],
