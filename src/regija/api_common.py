@@ -328,9 +328,7 @@ def paginate_kept(request, name: str, parts, rows, params: PageParams, build, it
     document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
 
     Items must be the same for every client (no per-user fields)."""
-    adapter = _item_adapters.get(item)
-    if adapter is None:
-        adapter = _item_adapters[item] = TypeAdapter(list[item])
+    adapter = _adapter(list[item])
 
     def compute():
         count, items = _count_and_items(rows(), params, build)
@@ -340,12 +338,37 @@ def paginate_kept(request, name: str, parts, rows, params: PageParams, build, it
     count, items = caching.kept(request, name, key, compute)
     # "items" is the envelope's last key: its "[]}" is replaced by the items as written
     envelope = json.dumps(_envelope(request, params, count, []), cls=NinjaJSONEncoder)
-    response = HttpResponse(f"{envelope[:-3]}{items}}}", content_type="application/json; charset=utf-8")
-    response.regija_kept = True
+    return _json_response(f"{envelope[:-3]}{items}}}")
+
+
+_adapters: dict[type, TypeAdapter] = {}
+
+
+def _adapter(schema) -> TypeAdapter:
+    adapter = _adapters.get(schema)
+    if adapter is None:
+        adapter = _adapters[schema] = TypeAdapter(schema)
+    return adapter
+
+
+def _json_response(text: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    response.regija_kept = True  # conditional_get: not stored again in the response cache
     return response
 
 
-_item_adapters: dict[type, TypeAdapter] = {}
+def answer_kept(request, name: str, parts, compute, schema: type[Schema]) -> HttpResponse:
+    """The answer ``compute()`` gives, validated as ``schema`` and written as JSON once, kept until the
+    data changes under the language, ``name`` and ``parts`` (everything else it depends on: the query
+    parameters). For reads many clients make with ever new query strings (search): each costs the
+    data version and one cache read, as ``paginate_kept``. The answer must hold no absolute URLs and
+    nothing per client."""
+    adapter = _adapter(schema)
+
+    def written():
+        return json.dumps(adapter.dump_python(adapter.validate_python(compute()), mode="json"))
+
+    return _json_response(caching.kept(request, name, parts, written))
 
 
 # ---------------------------------------------------------------------------------------------

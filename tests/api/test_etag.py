@@ -144,3 +144,27 @@ def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
         assert ProjectPage.model_validate(body).model_dump(mode="json") == body
         assert r.content == json.dumps(body).encode()  # as ninja's JSONRenderer writes it
         assert body["items"][0]["url"].startswith("http://testserver/api/v1/projects/")
+
+
+def test_search_answers_are_kept_until_the_index_changes(api, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    from regija.search import indexing
+    from regija.search.api import SearchOut
+    from regija.strategies.models import Strategy
+
+    with django_capture_on_commit_callbacks(execute=True):
+        indexing.rebuild()
+    first = api.get("/search?q=zasavje&limit=3")
+    assert first.status_code == 200 and first.json()["total"] > 0
+    with django_assert_max_num_queries(1):  # a query string not seen yet: only the data version is read
+        again = api.get("/search?q=zasavje&limit=3&_r=1")
+    assert again.content == first.content == json.dumps(SearchOut.model_validate(first.json()).model_dump(mode="json")).encode()
+    assert api.get("/search?q=zasavje&limit=1&_r=1").json()["groups"] != first.json()["groups"]  # other parameters
+    assert api.get("/search?q=zasavje&limit=3", headers={"HTTP_ACCEPT_LANGUAGE": "en"}).json()["groups"][0]["label"] != (
+        first.json()["groups"][0]["label"]
+    )  # group names in the language asked for
+    with django_capture_on_commit_callbacks(execute=True):
+        strategy = Strategy.objects.get(slug=LAS)
+        strategy.title = "Zasavski kovaški načrt"
+        strategy.save()
+    found = api.get("/search?q=kovaški&_r=2").json()
+    assert "Zasavski kovaški načrt" in [hit["title"] for group in found["groups"] for hit in group["hits"]]

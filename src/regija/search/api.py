@@ -9,6 +9,8 @@ from typing import Literal
 
 from ninja import Query, Router, Schema
 
+from regija.api_common import answer_kept
+
 from . import selectors
 
 router = Router(tags=["search"])
@@ -52,6 +54,12 @@ def search(
     Results are grouped by kind (strategies, nodes, indicators, projects, organisations); each group
     has the number of all its hits and up to ``limit`` of them, best first.
     """
+    return answer_kept(
+        request, "api-search", (q, kind, limit, offset), lambda: _answer(q, kind, limit, offset), SearchOut
+    )
+
+
+def _answer(q: str, kind: str | None, limit: int, offset: int) -> dict:
     results = selectors.search(q, kinds=[kind] if kind else None, limit=limit, offset=offset)
     return {
         "query": results.query,
