@@ -99,3 +99,28 @@ def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(client, rea
     for url, first in (("/", first_home), (URL, first_strategy)):
         html = client.get(url, {"utm": "x"}).content.decode()
         assert total in html and total not in first.content.decode()
+
+
+def test_project_list_missing_the_page_cache_reads_only_the_data_version(client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    """The count, rows, map and filter options of a project list are kept per filters and page: a
+    query string the page cache has not seen, or a signed-in editor, reads nothing else – and a
+    committed change shows at once."""
+    from regija.projects.models import Project
+
+    url = "/projekti/?strategy=las-zasavje-2023&status=completed"
+    first = client.get(url).content.decode()
+    table = first[first.index("<table") : first.index("</table>")]
+    with django_assert_max_num_queries(1):
+        again = client.get(url + "&utm=x").content.decode()
+    assert again[again.index("<table") : again.index("</table>")] == table
+    client.force_login(member("editor", "las-zasavje"))
+    with django_assert_max_num_queries(6):  # the session and the user's memberships, then the same
+        assert client.get(url).status_code == 200
+    client.logout()
+    shown = [p for p in Project.objects.filter(strategy__slug="las-zasavje-2023", status="completed") if p.get_absolute_url() in table]
+    assert shown
+    with django_capture_on_commit_callbacks(execute=True):
+        shown[0].status = "in_progress"
+        shown[0].save()
+    after = client.get(url + "&utm=y").content.decode()
+    assert shown[0].get_absolute_url() not in after and shown[1].get_absolute_url() in after

@@ -50,6 +50,19 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _filter_options(request, filters: ProjectFilters) -> dict:
+    """``_filter_choices`` written as <option>s, kept per data version and the choices in use: a
+    visit the page cache has not seen (another page, a signed-in user) writes none of them again."""
+    chosen = (filters.strategy, filters.node, filters.fund, filters.holder)
+    options = caching.kept(
+        request, "project-filter-options", chosen,
+        lambda: {k: str(v) for k, v in _filter_choices(filters, getattr(request, "data_version", None)).items()
+                 if k != "statuses"},
+    )  # fmt: skip
+    safe = {k: mark_safe(v) for k, v in options.items()}  # noqa: S308 (written escaped by _options)
+    return {**safe, "statuses": ProjectStatus.choices}
+
+
 def _filter_choices(filters: ProjectFilters, version: int | None = None) -> dict:
     """Options for the filter form. The long lists (strategies, the chosen strategy's nodes and
     holders) are kept per data version and strategy, and their <option>s are written here: a template
@@ -136,9 +149,11 @@ def _holder_choices(strategy: str | None) -> list[tuple[str, str]]:
 def project_list(request):
     filters, errors = ProjectFilters.from_querydict(request.GET)
     qs = filters.apply(selectors.project_queryset())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = filters.as_query()
     listing = urlencode(query)
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = caching.kept(request, "project-count", (listing,), qs.count)  # kept like the rows
+    page = paginator.get_page(request.GET.get("page"))
     query_without_sort = urlencode([(k, v) for k, v in query if k != "sort"])
     # The rows and the map are the same for everyone who asks for these filters until the data changes:
     # kept per filters and page, so staff and URLs the page cache has not seen only count the matches.
@@ -169,7 +184,7 @@ def project_list(request):
             "located": located,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
-            "choices": _filter_choices(filters, getattr(request, "data_version", None)),
+            "choices": _filter_options(request, filters),
             "sorts": [
                 ("code", _("strategy and code")),
                 ("title", _("title A–Z")),
