@@ -218,3 +218,22 @@ def test_rebuild_and_reindex_raise_the_data_version(indexed, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         indexing.reindex_strategy(Strategy.objects.get(slug=LAS).pk)
     assert caching.current() > before
+
+
+def test_term_counts_of_one_operation_are_written_in_one_sorted_pass(monkeypatch):
+    """However many batches an operation deletes and writes, its TermCount rows are locked once, in
+    term order – so two such transactions on PostgreSQL cannot deadlock on them."""
+    monkeypatch.setattr(indexing, "BATCH", 2)  # several batches for a handful of projects
+    passes = []
+    real = indexing._add_counts
+    monkeypatch.setattr(indexing, "_add_counts", lambda counts: (passes.append(dict(counts)), real(counts)))
+    ids = list(Project.objects.filter(strategy__slug=LAS).order_by("pk").values_list("pk", flat=True)[:7])
+    Project.objects.filter(pk__in=ids).update(title="Preurejena dvorana")  # no signals: the index is stale
+    indexing.reindex(Kind.PROJECT, ids)
+    assert len(passes) == 1
+    assert passes[0][("dvorana", Kind.PROJECT)] == 7  # the seven new titles, added once
+    passes.clear()
+    organisation = Organisation.objects.get(slug="las-zasavje")
+    organisation.name = "LAS Zasavje in okolica"
+    organisation.save()  # organisation_saved → reindex of it and its projects: still one pass
+    assert len(passes) == 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -52,6 +53,8 @@ CHUNK = 2000  # rows per read
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_suspended", default=False)
 # Set by rebuild(), which counts all terms once at the end instead of with every batch.
 _counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_count_later", default=False)
+# The TermCount changes of the operation under way (see _counts_once), written when it ends.
+_pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar("regija_search_counts", default=None)
 
 
 @contextlib.contextmanager
@@ -275,8 +278,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
         for term, weight in e.terms.items()
     )
     _insert_postings(rows)
-    if not _counting_later.get():
-        _add_counts(Counter((term, kind) for term, _, _, kind, _, _ in rows))
+    _change_counts(Counter((term, kind) for term, _, _, kind, _, _ in rows))
     for e in batch:
         stats.documents[e.kind] += 1
     stats.postings += len(rows)
@@ -301,6 +303,44 @@ def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i : i + 5000])
+
+
+def _counts_once(operation):
+    """Write the TermCount changes of a whole operation (all its batches of deletes and writes) as one
+    sorted upsert at its end, instead of one per batch.
+
+    Two transactions that lock TermCount rows in one sorted pass each cannot deadlock on them; with one
+    pass per batch, the second batch of one could wait for a row the other holds while that one waits
+    for a row locked by the first batch (PostgreSQL would then abort one of them). Nested operations
+    (``strategy_saved`` calling ``reindex``) write with the outermost one. An operation that fails
+    writes nothing (its transaction rolls back anyway). A transaction that runs several operations
+    one after the other (a save in the back office with inlines) still makes one pass for each."""
+
+    @functools.wraps(operation)
+    def wrapper(*args, **kwargs):
+        if _pending_counts.get() is not None or _counting_later.get():
+            return operation(*args, **kwargs)
+        counts: Counter = Counter()
+        with transaction.atomic():  # the counts commit with the postings, or neither does
+            token = _pending_counts.set(counts)
+            try:
+                result = operation(*args, **kwargs)
+            finally:
+                _pending_counts.reset(token)
+            _add_counts(counts)
+        return result
+
+    return wrapper
+
+
+def _change_counts(counts: Counter) -> None:
+    if _counting_later.get():
+        return
+    pending = _pending_counts.get()
+    if pending is None:
+        _add_counts(counts)
+    else:
+        pending.update(counts)  # adds, negative numbers included
 
 
 def _add_counts(counts: Counter) -> None:
@@ -351,7 +391,7 @@ def _delete(documents) -> int:
     postings = Posting.objects.filter(document__in=documents.values("pk"))
     if not _counting_later.get():
         gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
-        _add_counts(Counter({(term, kind): -n for term, kind, n in gone}))
+        _change_counts(Counter({(term, kind): -n for term, kind, n in gone}))
     postings._raw_delete(using)
     return documents._raw_delete(using) or 0
 
@@ -415,6 +455,7 @@ def rebuild() -> Stats:
     return stats
 
 
+@_counts_once
 def reindex_strategy(strategy_id: int) -> Stats:
     """Bring one strategy's documents (itself, nodes, indicators, projects) and all organisations up to date.
 
@@ -496,6 +537,7 @@ def _reindex(kind: str, ids: list[int], analyzer: Analyzer, stats: Stats) -> Non
         _write(_entries(kind, analyzer, pk__in=part), analyzer, stats)
 
 
+@_counts_once
 def reindex(kind: str, ids: Iterable[int]) -> Stats:
     """Index these objects again (or drop them from the index if they no longer exist)."""
     stats = Stats()
@@ -504,15 +546,18 @@ def reindex(kind: str, ids: Iterable[int]) -> Stats:
     return stats
 
 
+@_counts_once
 def remove(kind: str, ids: Iterable[int]) -> None:
     _delete_keys([(kind, object_id) for object_id in ids])
 
 
+@_counts_once
 def remove_strategy(strategy_id: int) -> None:
     """Drop every document that belongs to a strategy."""
     _delete(Document.objects.filter(strategy_ref=strategy_id))
 
 
+@_counts_once
 def strategy_saved(strategy_id: int) -> None:
     """After a strategy is saved: index it; when its slug changed index its whole tree (the URLs change),
     otherwise only refresh the strategy title its documents show as context."""
@@ -529,6 +574,7 @@ def strategy_saved(strategy_id: int) -> None:
         Document.objects.filter(strategy_ref=strategy_id).exclude(kind=Kind.STRATEGY).update(context=after["title"])
 
 
+@_counts_once
 def organisation_saved(organisation_id: int) -> None:
     """After an organisation is saved: index it (a natural person has no document), and the projects it
     holds when what they say of it changed: its name, or whether it is a natural person (then it has a
