@@ -323,9 +323,9 @@ def paginate_kept(request, name: str, parts, rows, params: PageParams, build, it
 
     Any request for the page – anonymous or with a token, with a query string seen before or not –
     then costs the data version and one cache read; the answer itself is not put in the response
-    cache (``regija_kept`` on the response), which would only store the same items once more per query string. The JSON is
-    written here: the envelope is ``Page[item]``, as the operation declares for its OpenAPI
-    document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
+    cache (``regija_kept`` on the response), which would only store the same items again per query
+    string. The JSON is written here: the envelope is ``Page[item]``, as the operation declares for
+    its OpenAPI document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
 
     Items must be the same for every client (no per-user fields)."""
     adapter = _adapter(list[item])

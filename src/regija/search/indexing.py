@@ -8,7 +8,7 @@
   the signal handlers (``signals.py``).
 
 Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no document,
-and a project it holds is indexed without its holder's name; ``SOURCES`` says so once, so the digest,
+and a project it holds is indexed without its holder's name or its place; ``SOURCES`` says so once, so the digest,
 ``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
 
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
