@@ -171,7 +171,7 @@ def project_list(request):
             request=request,
         ),
     )
-    located = caching.kept(request, "project-map", (listing,), lambda: selectors.located_projects(filters))
+    map_part = caching.kept(request, "project-map-html", (listing,), lambda: _map_part(request, filters))
     return render(
         request,
         "projects/list.html",
@@ -181,9 +181,7 @@ def project_list(request):
             "page": page,
             "table": table,
             "query": listing,
-            "located": located,
-            "map_tiles": settings.MAP_TILE_URL,
-            "map_attribution": settings.MAP_ATTRIBUTION,
+            "map": {"count": map_part["count"], "html": mark_safe(map_part["html"])},  # noqa: S308 (our template's output)
             "choices": _filter_options(request, filters),
             "sorts": [
                 ("code", _("strategy and code")),
@@ -200,6 +198,19 @@ def project_list(request):
         },
         status=422 if errors else 200,
     )
+
+
+def _map_part(request, filters: ProjectFilters) -> dict:
+    """The map of the filtered list: its points as JSON for the script and as a list for everyone
+    else, rendered once per filters and data version (a few hundred points made the list the costliest
+    part of a page the page cache had not seen)."""
+    located = selectors.located_projects(filters)
+    html = render_to_string(
+        "projects/_map.html",
+        {"located": located, "map_tiles": settings.MAP_TILE_URL, "map_attribution": settings.MAP_ATTRIBUTION},
+        request=request,
+    )
+    return {"count": len(located), "html": html}
 
 
 def _export_rows(filters: ProjectFilters, request, person: str):
