@@ -13,8 +13,10 @@
    cold – each request adds `_r=<n>`, a parameter the views ignore, so every request misses the page
    cache and renders (see wrk_report.lua); solo – cold with one client (-t1 -c1): the time one
    request takes without queueing behind the others. The page cache (files under
-   REGIJA_DATA_DIR/cache) is emptied before every measurement. API reads and the search page have
-   no server-side cache (the API does ETag/304 only), so their warm and cold differ only in the URL.
+   REGIJA_DATA_DIR/cache) is emptied before every measurement. Anonymous API reads and the search
+   page are cached like pages; what is kept per data version (summaries, fragments, the API's
+   project-list items and search answers: docs/portal.md) is computed by the first cold request of
+   a run and read by the others.
 5. Besides latency and requests/s: the CPU time the gunicorn workers spent per request (from /proc),
    which – unlike latency – does not grow when other programs share the machine, and the 1-minute
    load average before each run, which tells whether they did.
