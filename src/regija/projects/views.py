@@ -229,7 +229,7 @@ def _export_rows(filters: ProjectFilters, request, person: str):
                 p.code,
                 p.title,
                 p.status,
-                _holder_cell(p.holder, person),
+                person if p.held_by_person else (p.holder.name if p.holder else ""),
                 p.municipality,
                 p.start,
                 p.end,
@@ -242,12 +242,6 @@ def _export_rows(filters: ProjectFilters, request, person: str):
                 "" if p.lon is None or p.held_by_person else p.lon,
                 request.build_absolute_uri(p.get_absolute_url()),
             ]
-
-
-def _holder_cell(holder: Organisation | None, person: str) -> str:
-    if holder is None:
-        return ""
-    return person if holder.kind == OrganisationKind.PERSON else holder.name
 
 
 class _Echo:
