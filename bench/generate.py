@@ -55,11 +55,19 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
     }
     if i == 0:
         doc["organisations"] = [
-            {"slug": f"org-{k:05d}", "name": f"Organizacija {k}", "kind": "company" if k % 3 else "municipality"}
+            {
+                "slug": f"org-{k:05d}",
+                "name": f"Organizacija {k}",
+                "kind": "company" if k % 3 else "municipality",
+            }
             for k in range(orgs)
         ]
         doc["funds"] = [
-            {"code": f, "name": f"Sklad {f}", "allocations": [{"owner": "org-00000", "period": "2021-2027", "amount": 50_000_000.0}]}
+            {
+                "code": f,
+                "name": f"Sklad {f}",
+                "allocations": [{"owner": "org-00000", "period": "2021-2027", "amount": 50_000_000.0}],
+            }
             for f in FUNDS
         ]
     nodes = []
@@ -69,7 +77,9 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
         for m in range(9):
             code = f"{g + 1}.{m + 1}"
             codes.append(code)
-            children.append({"code": code, "level": "measure", "title": f"Ukrep {code}", "source": "Poglavje 5"})
+            children.append(
+                {"code": code, "level": "measure", "title": f"Ukrep {code}", "source": "Poglavje 5"}
+            )
         nodes.append({"code": str(g + 1), "level": "goal", "title": f"Cilj {g + 1}", "children": children})
     doc["nodes"] = nodes
     doc["alignments"] = [
@@ -79,7 +89,11 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
     ]
     # de-duplicate alignments the random draw repeated
     seen = set()
-    doc["alignments"] = [a for a in doc["alignments"] if (a["from"], a["to"]) not in seen and not seen.add((a["from"], a["to"]))]
+    doc["alignments"] = [
+        a
+        for a in doc["alignments"]
+        if (a["from"], a["to"]) not in seen and not seen.add((a["from"], a["to"]))
+    ]
     start = dt.date(2021, 1, 31)
     doc["indicators"] = [
         {
@@ -90,7 +104,10 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
             "baseline": {"value": 10, "date": "2020-12-31"},
             "target": {"value": 50, "date": "2030-12-31"},
             "observations": [
-                {"date": (start + dt.timedelta(days=30 * o)).isoformat(), "value": round(10 + o * 0.7 + rng.random(), 2)}
+                {
+                    "date": (start + dt.timedelta(days=30 * o)).isoformat(),
+                    "value": round(10 + o * 0.7 + rng.random(), 2),
+                }
                 for o in range(c["observations_per_indicator"])
             ],
         }
@@ -109,12 +126,25 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
                 "start": "2022-03",
                 "end": "2025-09",
                 "nodes": [rng.choice(codes)],
-                "partners": [{"organisation": f"org-{rng.randrange(orgs):05d}", "role": "partner", "budget_share": 1000.0}],
+                "partners": [
+                    {
+                        "organisation": f"org-{rng.randrange(orgs):05d}",
+                        "role": "partner",
+                        "budget_share": 1000.0,
+                    }
+                ],
                 "budget": [
                     {"fund": f, "amount": a, "secured": ("yes", "no", "partly")[k % 3]}
                     for k, (f, a) in enumerate(zip(funds, amounts))
                 ],
-                "payments": [{"label": "1. zahtevek", "amount": round(amounts[0] / 2, 2), "state": "paid", "fund": funds[0]}],
+                "payments": [
+                    {
+                        "label": "1. zahtevek",
+                        "amount": round(amounts[0] / 2, 2),
+                        "state": "paid",
+                        "fund": funds[0],
+                    }
+                ],
             }
         )
     doc["projects"] = projects
@@ -136,7 +166,9 @@ def generate(out: Path, scale: float = 1.0) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()

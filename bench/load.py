@@ -76,7 +76,9 @@ def country(out: Path, scale: float) -> list[Path]:
     folder = out / f"country-{scale:g}"
     if not (folder / "done").exists():
         t = time.perf_counter()
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(folder), "--scale", str(scale)], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), str(folder), "--scale", str(scale)], check=True
+        )
         (folder / "done").write_text("")
         print(f"generated in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     return sorted(folder.glob("*.yaml"))
@@ -86,7 +88,9 @@ def server_env(data_dir: Path) -> dict:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"):
         env.pop(name, None)
-    env.update(REGIJA_DATA_DIR=str(data_dir), ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false", LOG_LEVEL="WARNING")
+    env.update(
+        REGIJA_DATA_DIR=str(data_dir), ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false", LOG_LEVEL="WARNING"
+    )
     return env
 
 
@@ -149,8 +153,20 @@ class Server:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = (data_dir / "gunicorn.log").open("a")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "regija.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120"],
-            env=server_env(data_dir), stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
+            [
+                str(gunicorn),
+                "regija.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+            ],
+            env=server_env(data_dir),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -189,7 +205,17 @@ class Server:
 
 def wrk(url: str, *, cold: bool, duration: str, connections: int, threads: int) -> dict:
     env = dict(os.environ, WRK_COLD="1" if cold else "0")
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--timeout", "30s", "-s", str(LUA), url]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        url,
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
 
@@ -221,7 +247,9 @@ def machine() -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", default="20s")
@@ -242,9 +270,15 @@ def main() -> None:
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
         chosen = [t for t in chosen if any(w in t[0] for w in wanted)]
-    info = machine() | {"scale": args.scale, "workers": args.workers, "connections": args.connections,
-                        "threads": args.threads, "duration": args.duration, "solo_duration": args.solo_duration,
-                        "runs": args.runs}
+    info = machine() | {
+        "scale": args.scale,
+        "workers": args.workers,
+        "connections": args.connections,
+        "threads": args.threads,
+        "duration": args.duration,
+        "solo_duration": args.solo_duration,
+        "runs": args.runs,
+    }
     server = Server(data_dir, args.workers)
     results = []
     try:
@@ -254,7 +288,9 @@ def main() -> None:
             status, size = get(server.base + path)
             if status != 200:
                 print(f"{name}: {path} answers {status}; not measured", file=sys.stderr)
-                results.append({"name": name, "kind": kind, "path": path, "target_ms": target, "status": status})
+                results.append(
+                    {"name": name, "kind": kind, "path": path, "target_ms": target, "status": status}
+                )
                 continue
             wrk(server.base + path, cold=True, duration="3s", connections=4, threads=1)
             live.append((name, kind, path, target, size))
@@ -268,28 +304,53 @@ def main() -> None:
                     before = round(os.getloadavg()[0], 2)
                     cpu = server.workers_cpu_seconds()
                     if mode == "solo":  # one client, cold: the time one request takes, without queueing
-                        runs.append(wrk(server.base + path, cold=True, duration=args.solo_duration,
-                                        connections=1, threads=1))
+                        runs.append(
+                            wrk(
+                                server.base + path,
+                                cold=True,
+                                duration=args.solo_duration,
+                                connections=1,
+                                threads=1,
+                            )
+                        )
                     else:
-                        runs.append(wrk(server.base + path, cold=mode == "cold", duration=args.duration,
-                                        connections=args.connections, threads=args.threads))
+                        runs.append(
+                            wrk(
+                                server.base + path,
+                                cold=mode == "cold",
+                                duration=args.duration,
+                                connections=args.connections,
+                                threads=args.threads,
+                            )
+                        )
                     cpu = server.workers_cpu_seconds() - cpu
                     # CPU the app spent per request: unlike latency, it does not grow when other
                     # programs share the machine (wrk's own CPU is not in it)
                     runs[-1]["cpu_ms_per_request"] = round(cpu * 1000 / max(runs[-1]["requests"], 1), 2)
                     runs[-1]["loadavg_1m_before"] = before
                     runs[-1]["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
-                row = {"name": name, "kind": kind, "path": path, "mode": mode, "target_ms": target,
-                       "status": 200, "body_bytes": size, "runs": runs}
+                row = {
+                    "name": name,
+                    "kind": kind,
+                    "path": path,
+                    "mode": mode,
+                    "target_ms": target,
+                    "status": 200,
+                    "body_bytes": size,
+                    "runs": runs,
+                }
                 for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "cpu_ms_per_request"):
                     row[key] = round(statistics.median(r[key] for r in runs), 1)
                 row["errors"] = sum(sum(r["errors"].values()) for r in runs)
                 row["p95_vs_target"] = round(row["p95_ms"] / target, 2)
                 results.append(row)
-                print(f"{name:26} {mode:4}: p50 {row['p50_ms']:8.1f}  p95 {row['p95_ms']:8.1f}  "
-                      f"p99 {row['p99_ms']:8.1f} ms  {row['rps']:7.1f} req/s  CPU {row['cpu_ms_per_request']:6.1f} ms/req  "
-                      f"load {statistics.median(r['loadavg_1m_before'] for r in runs):.1f}  errors {row['errors']}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name:26} {mode:4}: p50 {row['p50_ms']:8.1f}  p95 {row['p95_ms']:8.1f}  "
+                    f"p99 {row['p99_ms']:8.1f} ms  {row['rps']:7.1f} req/s  CPU {row['cpu_ms_per_request']:6.1f} ms/req  "
+                    f"load {statistics.median(r['loadavg_1m_before'] for r in runs):.1f}  errors {row['errors']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         server.stop()
         clear_cache(data_dir)
@@ -308,8 +369,10 @@ def main() -> None:
         ok = "✓" if r["p95_ms"] <= r["target_ms"] else "✗"
         if r["mode"] == "solo":
             ok = "(1 client)"
-        print(f"| `{r['path']}` | {r['kind']} | {r['mode']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
-              f"{r['rps']} | {r['cpu_ms_per_request']} | {r['p95_vs_target']} of {r['target_ms']} {ok} | {r['errors']} |")
+        print(
+            f"| `{r['path']}` | {r['kind']} | {r['mode']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
+            f"{r['rps']} | {r['cpu_ms_per_request']} | {r['p95_vs_target']} of {r['target_ms']} {ok} | {r['errors']} |"
+        )
     print(f"\nwritten: {path}")
 
 

@@ -28,27 +28,37 @@ from load import server_env, targets  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--queries", type=int, default=5, help="slowest statements shown per URL")
     parser.add_argument("--only", help="comma-separated names (or parts of names)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--profile", action="store_true", help="cProfile one more request of each URL")
-    parser.add_argument("--page-cold", action="store_true",
-                        help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so "
-                             "only the page cache misses; the data-version caches (summaries, fragments) "
-                             "are used")
-    parser.add_argument("--file-cache", action="store_true",
-                        help="with --page-cold: the embedded default cache (regija.core.cache.FileCache, in a "
-                             "temporary folder) instead of an in-memory one, as the served platform uses")
+    parser.add_argument(
+        "--page-cold",
+        action="store_true",
+        help="as load.py's cold: a real (in-memory) cache and a new _r=N per request, so "
+        "only the page cache misses; the data-version caches (summaries, fragments) "
+        "are used",
+    )
+    parser.add_argument(
+        "--file-cache",
+        action="store_true",
+        help="with --page-cold: the embedded default cache (regija.core.cache.FileCache, in a "
+        "temporary folder) instead of an in-memory one, as the served platform uses",
+    )
     parser.add_argument("--sort", default="cumulative", help="of the profile: cumulative, tottime, …")
     parser.add_argument("--lines", type=int, default=25, help="functions shown of the profile")
     args = parser.parse_args()
     data_dir = args.out / f"load-{args.scale:g}"
     if not (data_dir / "ready").exists():
         raise SystemExit(f"no database in {data_dir}: run bench/load.py --scale {args.scale:g} first")
-    os.environ.update({k: v for k, v in server_env(data_dir).items() if k.startswith(("REGIJA", "ALLOWED", "DEBUG"))})
+    os.environ.update(
+        {k: v for k, v in server_env(data_dir).items() if k.startswith(("REGIJA", "ALLOWED", "DEBUG"))}
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "regija.settings"
 
     import django
@@ -68,7 +78,10 @@ def main() -> None:
     if args.page_cold and args.file_cache:
         import tempfile
 
-        cache_settings = {"BACKEND": "regija.core.cache.FileCache", "LOCATION": tempfile.mkdtemp(prefix="regija-cache-")}
+        cache_settings = {
+            "BACKEND": "regija.core.cache.FileCache",
+            "LOCATION": tempfile.mkdtemp(prefix="regija-cache-"),
+        }
     counter = iter(range(1, 10**9))
 
     def cold(path: str) -> str:
@@ -90,8 +103,10 @@ def main() -> None:
                 sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
                 counts.append(len(ctx.captured_queries))
             print(f"\n## {name}  {path}  → {response.status_code}, {len(response.content)} bytes")
-            print(f"   request {statistics.median(times):.1f} ms (median of {args.repeat}; target p95 {target} ms "
-                  f"under load), SQL {statistics.median(sql_times):.1f} ms in {counts[-1]} queries")
+            print(
+                f"   request {statistics.median(times):.1f} ms (median of {args.repeat}; target p95 {target} ms "
+                f"under load), SQL {statistics.median(sql_times):.1f} ms in {counts[-1]} queries"
+            )
             grouped: dict[str, list[float]] = defaultdict(list)
             for q in ctx.captured_queries:
                 grouped[re.sub(r"\b\d+\b", "N", q["sql"])].append(float(q["time"]) * 1000)

@@ -77,11 +77,16 @@ def run_backend(backend: str, files: list[Path]) -> dict:
     out = regija(["import", "--stats", "--quiet", *map(str, files)], env)
     stats = dict(item.split("=") for item in out.strip().splitlines()[-1].removeprefix("stats: ").split())
     if backend == "postgres":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "regija_bench", "-qc", "VACUUM ANALYZE"],
-                       check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "regija_bench", "-qc", "VACUUM ANALYZE"],
+            check=True,
+        )
     rollups = json.loads(
-        subprocess.run([sys.executable, "-c", ROLLUP_SCRIPT], env=env, capture_output=True, text=True, check=True)
-        .stdout.strip().splitlines()[-1]
+        subprocess.run(
+            [sys.executable, "-c", ROLLUP_SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
     )
     return {
         "backend": backend,
@@ -95,7 +100,9 @@ def run_backend(backend: str, files: list[Path]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--out", type=Path, default=HERE / "out")
@@ -103,7 +110,9 @@ def main() -> None:
     country = args.out / f"country-{args.scale:g}"
     if not (country / "done").exists():
         t = time.perf_counter()
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(country), "--scale", str(args.scale)], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), str(country), "--scale", str(args.scale)], check=True
+        )
         (country / "done").write_text("")
         print(f"generated in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     files = sorted(country.glob("*.yaml"))
@@ -113,7 +122,9 @@ def main() -> None:
         print(json.dumps(result))
         rows.append(result)
     print()
-    print("| backend | rows | import s | rows/s | peak RSS MiB | strategy roll-up ms (median / max) | whole tree ms | country by fund ms |")
+    print(
+        "| backend | rows | import s | rows/s | peak RSS MiB | strategy roll-up ms (median / max) | whole tree ms | country by fund ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

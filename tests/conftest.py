@@ -69,13 +69,17 @@ def member(django_user_model):
     """Make a user with a role in an organisation: member("editor", "mov") → a logged-in-able user."""
     from regija.core.models import Membership, Organisation
 
-    def make(role: str | None, org_slug: str | None = None, *, username: str | None = None, superuser: bool = False):
+    def make(
+        role: str | None, org_slug: str | None = None, *, username: str | None = None, superuser: bool = False
+    ):
         name = username or f"{role or 'none'}-{org_slug or 'x'}"
         if superuser:
             return django_user_model.objects.create_superuser(name, f"{name}@example.org", "pw-Regija-2026")
         user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw-Regija-2026")
         if role and org_slug:
-            Membership.objects.create(user=user, organisation=Organisation.objects.get(slug=org_slug), role=role)
+            Membership.objects.create(
+                user=user, organisation=Organisation.objects.get(slug=org_slug), role=role
+            )
         return user
 
     return make

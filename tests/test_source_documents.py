@@ -50,8 +50,11 @@ GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"
 def test_gorenjska_total_and_secured_as_tabela_1_states():
     rollup = selectors.strategy_rollup(strategy(GORENJSKA))
     assert rollup.total == D("1758500.00")  # Tabela 1: SKUPAJ 1.758.500
-    figures = {f.what: f.amount for f in StatedFigure.objects.filter(strategy__slug=GORENJSKA, scope_node=None)
-               if f.what in ("total", "secured", "unsecured")}
+    figures = {
+        f.what: f.amount
+        for f in StatedFigure.objects.filter(strategy__slug=GORENJSKA, scope_node=None)
+        if f.what in ("total", "secured", "unsecured")
+    }
     assert figures == {"total": D("1758500.00"), "secured": D("535000.00"), "unsecured": D("1223500.00")}
     # 30 % secured, as the document says
     assert round(figures["secured"] / figures["total"] * 100) == 30
@@ -62,8 +65,14 @@ def test_gorenjska_total_and_secured_as_tabela_1_states():
 @pytest.mark.parametrize(
     "code,total",
     # Tabela 1, per measure
-    [("1.1", "320000.00"), ("1.2", "112500.00"), ("1.3", "183000.00"),
-     ("2.1", "498000.00"), ("2.2", "105000.00"), ("2.3", "540000.00")],
+    [
+        ("1.1", "320000.00"),
+        ("1.2", "112500.00"),
+        ("1.3", "183000.00"),
+        ("2.1", "498000.00"),
+        ("2.2", "105000.00"),
+        ("2.3", "540000.00"),
+    ],
 )
 def test_gorenjska_measure_totals(code, total):
     assert selectors.node_rollup(node(GORENJSKA, code)).total == D(total)
@@ -84,7 +93,13 @@ LAS = "las-zasavje-2023"
 @pytest.mark.parametrize(
     "call,approved",
     # Poglavje 4.1 a)–e): SKUPAJ of each call's table
-    [("JP1", "228770.81"), ("JP2", "248496.40"), ("JP3", "332372.08"), ("JP4", "258115.22"), ("JP5", "607507.88")],
+    [
+        ("JP1", "228770.81"),
+        ("JP2", "248496.40"),
+        ("JP3", "332372.08"),
+        ("JP4", "258115.22"),
+        ("JP5", "607507.88"),
+    ],
 )
 def test_las_approved_per_call(call, approved):
     assert selectors.node_rollup(node(LAS, call)).total == D(approved)
@@ -109,7 +124,9 @@ def test_las_results_by_fund_as_stated():
 def test_las_allocation_2021_2027():
     allocations = {
         a.fund.code: a.amount
-        for a in Allocation.objects.filter(owner__slug="las-zasavje", period="2021-2027").select_related("fund")
+        for a in Allocation.objects.filter(owner__slug="las-zasavje", period="2021-2027").select_related(
+            "fund"
+        )
     }
     assert allocations == {"EKSRP": D("380302.68"), "ESRR": D("693476.64")}
     assert sum(allocations.values()) == D("1073779.32")
@@ -139,7 +156,9 @@ def test_savinjska_four_dimensions_and_development_agreement():
 
 def test_foreign_partners_have_their_countries():
     countries = set(
-        Organisation.objects.filter(partnerships__project__strategy__slug=SAVINJSKA).values_list("country", flat=True)
+        Organisation.objects.filter(partnerships__project__strategy__slug=SAVINJSKA).values_list(
+            "country", flat=True
+        )
     )
     assert {"SI", "HR"} <= countries
     assert len(countries) >= 5
@@ -196,7 +215,11 @@ def findings():
 def _find(findings, *, strategy_slug, contains=()):
     for f in findings:
         text = f"{f.subject} {f.stated} {f.computed}"
-        if f.strategy == strategy_slug and f.kind == consistency.CONTRADICTION and all(c in text for c in contains):
+        if (
+            f.strategy == strategy_slug
+            and f.kind == consistency.CONTRADICTION
+            and all(c in text for c in contains)
+        ):
             return f
     raise AssertionError(f"no contradiction in {strategy_slug} with {contains}: {[str(f) for f in findings]}")
 
@@ -243,7 +266,17 @@ def test_zasavje_pointers_aspirations_priorities_case_studies():
         f"P{i}" for i in range(1, 11)
     )
     assert sorted(nodes.filter(code__regex=r"^[DM][0-9]$").values_list("code", flat=True)) == [
-        "D1", "D2", "D3", "D4", "D5", "D6", "M1", "M2", "M3", "M4", "M5"
+        "D1",
+        "D2",
+        "D3",
+        "D4",
+        "D5",
+        "D6",
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M5",
     ]
     assert nodes.filter(level="priority").count() == 10
     assert nodes.filter(level="case_study").count() == 8
@@ -253,9 +286,18 @@ def test_zasavje_pointers_aspirations_priorities_case_studies():
 @pytest.mark.parametrize(
     "priority,pointers",
     # "Priporočeni ukrepi in usmeritve – …" under each of the 10 draft priorities
-    [("1", "P3 P5 P9 P10"), ("2", "P1 P3 P6 P10"), ("3", "P3 P4 P5 P6"), ("4", "P1 P2 P3 P8"),
-     ("5", "P1 P3 P5 P8"), ("6", "P1 P3 P7 P8"), ("7", "P1 P2 P8 P9"), ("8", "P6 P8 P9 P10"),
-     ("9", "P3 P6 P9 P10"), ("10", "P8 P9 P10")],
+    [
+        ("1", "P3 P5 P9 P10"),
+        ("2", "P1 P3 P6 P10"),
+        ("3", "P3 P4 P5 P6"),
+        ("4", "P1 P2 P3 P8"),
+        ("5", "P1 P3 P5 P8"),
+        ("6", "P1 P3 P7 P8"),
+        ("7", "P1 P2 P8 P9"),
+        ("8", "P6 P8 P9 P10"),
+        ("9", "P3 P6 P9 P10"),
+        ("10", "P8 P9 P10"),
+    ],
 )
 def test_zasavje_priorities_link_to_their_pointers(priority, pointers):
     linked = Alignment.objects.filter(
@@ -269,11 +311,10 @@ def test_zasavje_just_transition_fund_and_statistics():
 
     jtf = Allocation.objects.get(fund__code="SPP", declared_in__slug=ZASAVJE)
     assert jtf.amount == D("75000000.00")  # "75 milijonov evrov"
-    assert jtf.used_share == D("0.85") and jtf.used_by.isoformat() == "2024-12-31"  # "ob koncu leta 2024 … 85 %"
-    values = {
-        (o.date.year, o.value)
-        for o in Observation.objects.filter(indicator__strategy__slug=ZASAVJE)
-    }
+    assert (
+        jtf.used_share == D("0.85") and jtf.used_by.isoformat() == "2024-12-31"
+    )  # "ob koncu leta 2024 … 85 %"
+    values = {(o.date.year, o.value) for o in Observation.objects.filter(indicator__strategy__slug=ZASAVJE)}
     assert (2019, D("12287")) in values  # BDP na prebivalca 2019: 12.287 €
     assert (2023, D("4.5")) in values  # stopnja brezposelnosti 4,5 %
     assert (2023, D("53")) in values  # 53 % delovno aktivnih se je vozilo na delo drugam

@@ -8,7 +8,13 @@ The pieces themselves live in ``regija.api_common``; docs/api.md describes the A
 
 from ninja.openapi.docs import Swagger
 
-from regija.api_common import DecimalJSONParser, RegijaAPI, conditional_get, install_error_handlers, refuse_nul
+from regija.api_common import (
+    DecimalJSONParser,
+    RegijaAPI,
+    conditional_get,
+    install_error_handlers,
+    refuse_nul,
+)
 from regija.calls.api import router as calls_router
 from regija.core.api import router as organisation_router
 from regija.governance.api import router as governance_router
@@ -23,7 +29,7 @@ api = RegijaAPI(
     description=(
         "Strategies, projects, money and indicators of Slovenian regions, municipalities and LAS. "
         "Reads are public; writes need a personal token (Authorization: Bearer rgj_…) created at /racun/. "
-        "Money is a string with two decimals (\"1758500.00\"). See docs/api.md."
+        'Money is a string with two decimals ("1758500.00"). See docs/api.md.'
     ),
     urls_namespace="api",
     docs=Swagger(),

@@ -49,7 +49,9 @@ class Error(Schema):
 
 
 class ErrorItem(Schema):
-    loc: list[str | int] = Field(description="Where the problem is: source (body, query, path), then the field path")
+    loc: list[str | int] = Field(
+        description="Where the problem is: source (body, query, path), then the field path"
+    )
     msg: str
     type: str
 
@@ -106,7 +108,9 @@ def _public_loc(loc: tuple, model) -> list:
         if loc[:cut] in reverse:
             return list(reverse[loc[:cut]]) + list(loc[cut:])
     # A whole query model failed its own check (e.g. "node needs strategy"): drop the wrapper name.
-    wrappers = {path[0] for path in (getattr(model, "__ninja_flatten_map__", {}) or {}).values() if len(path) > 1}
+    wrappers = {
+        path[0] for path in (getattr(model, "__ninja_flatten_map__", {}) or {}).values() if len(path) > 1
+    }
     if loc[:1] and loc[0] in wrappers:
         return list(loc[1:])
     return list(loc)
@@ -145,18 +149,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, {"detail": exc.errors}, status=422)
 
     def unauthenticated(request, exc: AuthenticationError):
-        message = exc.message if isinstance(exc, InvalidToken) else (
-            "A token is required: send the header 'Authorization: Bearer rgj_…' (create one at /racun/)."
+        message = (
+            exc.message
+            if isinstance(exc, InvalidToken)
+            else (
+                "A token is required: send the header 'Authorization: Bearer rgj_…' (create one at /racun/)."
+            )
         )
         response = api.create_response(request, {"detail": message}, status=401)
         response["WWW-Authenticate"] = (
-            'Bearer realm="regija", error="invalid_token"' if isinstance(exc, InvalidToken) else 'Bearer realm="regija"'
+            'Bearer realm="regija", error="invalid_token"'
+            if isinstance(exc, InvalidToken)
+            else 'Bearer realm="regija"'
         )
         return response
 
     def missing(request, exc: Http404):
         text = str(exc)
-        return api.create_response(request, {"detail": text if text.startswith("Not found") else "Not found."}, status=404)
+        return api.create_response(
+            request, {"detail": text if text.startswith("Not found") else "Not found."}, status=404
+        )
 
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(AuthenticationError, unauthenticated)
@@ -172,7 +184,10 @@ def refuse_nul(run):
         bad = [["query", k] for k, values in request.GET.lists() if any("\x00" in v for v in values)]
         bad += [["path", k] for k, v in kwargs.items() if isinstance(v, str) and "\x00" in v]
         if bad:
-            errors = [{"loc": loc, "msg": "text must not contain NUL characters", "type": "nul_character"} for loc in bad]
+            errors = [
+                {"loc": loc, "msg": "text must not contain NUL characters", "type": "nul_character"}
+                for loc in bad
+            ]
             return JsonResponse({"detail": errors}, status=422)
         return run(request, *args, **kwargs)
 
@@ -248,7 +263,13 @@ def conditional_get(run):
         if response is None:
             response = run(request, *args, **kwargs)
             kept = getattr(response, "regija_kept", False)  # built from kept parts: as cheap as a cached copy
-            if key and not kept and response.status_code == 200 and not response.streaming and not response.cookies:
+            if (
+                key
+                and not kept
+                and response.status_code == 200
+                and not response.streaming
+                and not response.cookies
+            ):
                 cache.set(key, response, caching.CACHE_SECONDS)
         if response.status_code == 200:
             response["ETag"] = tag
@@ -384,8 +405,13 @@ MAX_AMOUNT = Decimal("9999999999999.99")  # far below the 64-bit cents column's 
 def _money_in(value, *, optional: bool):
     if value is None and optional:
         return None
-    if value is None or value == "" or isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise PydanticCustomError("money_type", "an amount of money is a string or number such as \"1250.50\"")
+    if (
+        value is None
+        or value == ""
+        or isinstance(value, bool)
+        or not isinstance(value, (str, int, float, Decimal))
+    ):
+        raise PydanticCustomError("money_type", 'an amount of money is a string or number such as "1250.50"')
     try:
         amount = to_money(value)
     except DjangoValidationError as exc:
@@ -405,11 +431,18 @@ _MONEY_IN_SCHEMA = {
     "description": "EUR, at most two decimals (cents), not negative",
     "examples": ["1250.50"],
 }
-MoneyIn = Annotated[Decimal, BeforeValidator(functools.partial(_money_in, optional=False)), WithJsonSchema(_MONEY_IN_SCHEMA)]
+MoneyIn = Annotated[
+    Decimal, BeforeValidator(functools.partial(_money_in, optional=False)), WithJsonSchema(_MONEY_IN_SCHEMA)
+]
 OptionalMoneyIn = Annotated[
     Decimal | None,
     BeforeValidator(functools.partial(_money_in, optional=True)),
-    WithJsonSchema({"anyOf": [*_MONEY_IN_SCHEMA["anyOf"], {"type": "null"}], "description": _MONEY_IN_SCHEMA["description"]}),
+    WithJsonSchema(
+        {
+            "anyOf": [*_MONEY_IN_SCHEMA["anyOf"], {"type": "null"}],
+            "description": _MONEY_IN_SCHEMA["description"],
+        }
+    ),
 ]
 
 
@@ -420,7 +453,9 @@ def _money_text(value: Decimal) -> str:
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(_money_text, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1758500.00"], "description": "EUR"}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1758500.00"], "description": "EUR"}
+    ),
 ]
 # Indicator values, shares and percentages: exact decimal text without padding zeros ("12.5").
 NumberOut = Annotated[
@@ -459,7 +494,9 @@ def _partial_date(value):
     if value == "":
         return value
     if not isinstance(value, str) or not _PARTIAL_DATE.match(value):
-        raise PydanticCustomError("partial_date", "write a year, year-month or date: 2023, 2023-06 or 2023-06-15")
+        raise PydanticCustomError(
+            "partial_date", "write a year, year-month or date: 2023, 2023-06 or 2023-06-15"
+        )
     parts = [int(p) for p in value.split("-")]
     try:
         dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
@@ -493,7 +530,9 @@ class OrgRef(Schema):
 class Party(Schema):
     """An organisation that may be a natural person (an applicant, a project's holder or partner)."""
 
-    person: bool = Field(description="True for a natural person, who is never named: name and slug are then null")
+    person: bool = Field(
+        description="True for a natural person, who is never named: name and slug are then null"
+    )
     name: str | None
     slug: str | None
 
@@ -503,7 +542,9 @@ class MoneySummary(Schema):
 
     projects: int
     total: MoneyOut
-    secured: MoneyOut = Field(description="Secured lines in full plus the stated part of partly secured lines")
+    secured: MoneyOut = Field(
+        description="Secured lines in full plus the stated part of partly secured lines"
+    )
     secured_unknown: MoneyOut = Field(
         description="Partly secured lines whose secured part the source does not give (somewhere between 0 and this)"
     )
@@ -525,12 +566,18 @@ def money_summary(rollup) -> dict:
 
 
 class ProgressOut(Schema):
-    status: str = Field(description="achieved, on_track, at_risk, off_track, no_schedule, incomplete or inconsistent")
+    status: str = Field(
+        description="achieved, on_track, at_risk, off_track, no_schedule, incomplete or inconsistent"
+    )
     percent: NumberOut | None = Field(description="Share of the way from baseline to target, in percent")
-    expected_percent: NumberOut | None = Field(description="Where the straight path is at the latest observation")
+    expected_percent: NumberOut | None = Field(
+        description="Where the straight path is at the latest observation"
+    )
     latest_value: NumberOut | None
     latest_date: dt.date | None
-    missing: list[str] = Field(description="What is missing to compute progress (baseline, target, observations, dates)")
+    missing: list[str] = Field(
+        description="What is missing to compute progress (baseline, target, observations, dates)"
+    )
     problem: str
 
 

@@ -1,12 +1,12 @@
 """The `regija` command: Django management commands under short names.
 
-    regija up [--port N]          create and fill the database if needed, then serve
-    regija import FILE…           validate and load strategy files, then governance files
-    regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
-    regija check                  consistency report of the loaded data
-    regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
-    regija schema                 print the JSON Schema of the strategy file format
-    regija createsuperuser …      and every other Django management command
+regija up [--port N]          create and fill the database if needed, then serve
+regija import FILE…           validate and load strategy files, then governance files
+regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
+regija check                  consistency report of the loaded data
+regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
+regija schema                 print the JSON Schema of the strategy file format
+regija createsuperuser …      and every other Django management command
 """
 
 from __future__ import annotations

@@ -16,7 +16,11 @@ urlpatterns = [
     path("strategije/<slug:slug>/<str:code>/", strategy_views.node_detail, name="node"),
     path("kazalniki/<slug:slug>/<str:code>/", strategy_views.indicator_detail, name="indicator"),
     path("kazalniki/<slug:slug>/<str:code>/podatki.csv", strategy_views.indicator_csv, name="indicator_csv"),
-    path("kazalniki/<slug:slug>/<str:code>/nova-meritev/", strategy_views.observation_add, name="observation_add"),
+    path(
+        "kazalniki/<slug:slug>/<str:code>/nova-meritev/",
+        strategy_views.observation_add,
+        name="observation_add",
+    ),
     path("projekti/", project_views.project_list, name="project_list"),
     path("projekti/izvoz.<str:fmt>", project_views.project_export, name="project_export"),
     path("projekti/<slug:slug>/<str:code>/", project_views.project_detail, name="project"),

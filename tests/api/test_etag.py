@@ -43,7 +43,10 @@ def test_tag_differs_by_url_and_weak_or_listed_tags_match(api):
     a = api.get("/projects?status=completed")["ETag"]
     b = api.get("/projects?status=idea")["ETag"]
     assert a != b
-    assert api.get("/projects?status=completed", headers={"HTTP_IF_NONE_MATCH": f'"other", W/{a}'}).status_code == 304
+    assert (
+        api.get("/projects?status=completed", headers={"HTTP_IF_NONE_MATCH": f'"other", W/{a}'}).status_code
+        == 304
+    )
     assert api.get("/projects?status=completed", headers={"HTTP_IF_NONE_MATCH": '"stale"'}).status_code == 200
 
 
@@ -69,7 +72,9 @@ def test_a_write_changes_the_tag(api, token_for, django_capture_on_commit_callba
 
 @pytest.fixture
 def real_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    }
     from django.core.cache import cache
 
     cache.clear()
@@ -77,7 +82,9 @@ def real_cache(settings):
     cache.clear()
 
 
-def test_anonymous_reads_are_cached_until_a_write(api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_anonymous_reads_are_cached_until_a_write(
+    api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     first = api.get(f"/projects?strategy={LAS}&page_size=2")
     assert first.status_code == 200
     with django_assert_max_num_queries(1):  # from the cache: only the data version is read
@@ -89,7 +96,12 @@ def test_anonymous_reads_are_cached_until_a_write(api, token_for, real_cache, dj
     code = first.json()["items"][0]["code"]
     strategy = first.json()["items"][0]["strategy"]
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.patch(f"/projects/{strategy}/{code}", {"title": "Nov naslov po pisanju"}, token=raw).status_code == 200
+        assert (
+            api.patch(
+                f"/projects/{strategy}/{code}", {"title": "Nov naslov po pisanju"}, token=raw
+            ).status_code
+            == 200
+        )
     after = api.get(f"/projects?strategy={LAS}&page_size=2")
     assert after["ETag"] != first["ETag"]
     assert after.json()["items"][0]["title"] == "Nov naslov po pisanju"
@@ -109,7 +121,9 @@ def test_token_reads_are_not_served_from_the_cache(api, token_for, real_cache, d
     assert response.json() == api.get("/projects?page_size=2").json()
 
 
-def test_project_list_pages_are_kept_until_a_write(api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_project_list_pages_are_kept_until_a_write(
+    api, token_for, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     """A query string the response cache has not seen (a cache-buster, a client's own parameter) still
     reuses the kept count and items of the same filters and page: only the data version is read."""
     first = api.get(f"/projects?strategy={LAS}&page_size=3&page=2")
@@ -126,11 +140,18 @@ def test_project_list_pages_are_kept_until_a_write(api, token_for, real_cache, d
     _user, raw = token_for("editor", "las-zasavje")
     item = body["items"][0]
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.patch(f"/projects/{item['strategy']}/{item['code']}", {"title": "Po pisanju"}, token=raw).status_code == 200
+        assert (
+            api.patch(
+                f"/projects/{item['strategy']}/{item['code']}", {"title": "Po pisanju"}, token=raw
+            ).status_code
+            == 200
+        )
     after = api.get(f"/projects?strategy={LAS}&page_size=3&page=2&_r=2").json()
     assert after["items"][0]["title"] == "Po pisanju"
     # a token holder reads the same kept items, and the same document as without the cache
-    assert api.get(f"/projects?strategy={LAS}&page_size=3&page=2", token=raw).json()["items"] == after["items"]
+    assert (
+        api.get(f"/projects?strategy={LAS}&page_size=3&page=2", token=raw).json()["items"] == after["items"]
+    )
 
 
 def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
@@ -146,7 +167,9 @@ def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
         assert body["items"][0]["url"].startswith("http://testserver/api/v1/projects/")
 
 
-def test_search_answers_are_kept_until_the_index_changes(api, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_search_answers_are_kept_until_the_index_changes(
+    api, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     from regija.search import indexing
     from regija.search.api import SearchOut
     from regija.strategies.models import Strategy
@@ -157,10 +180,19 @@ def test_search_answers_are_kept_until_the_index_changes(api, real_cache, django
     assert first.status_code == 200 and first.json()["total"] > 0
     with django_assert_max_num_queries(1):  # a query string not seen yet: only the data version is read
         again = api.get("/search?q=zasavje&limit=3&_r=1")
-    assert again.content == first.content == json.dumps(SearchOut.model_validate(first.json()).model_dump(mode="json")).encode()
-    assert api.get("/search?q=zasavje&limit=1&_r=1").json()["groups"] != first.json()["groups"]  # other parameters
-    assert api.get("/search?q=zasavje&limit=3", headers={"HTTP_ACCEPT_LANGUAGE": "en"}).json()["groups"][0]["label"] != (
-        first.json()["groups"][0]["label"]
+    assert (
+        again.content
+        == first.content
+        == json.dumps(SearchOut.model_validate(first.json()).model_dump(mode="json")).encode()
+    )
+    assert (
+        api.get("/search?q=zasavje&limit=1&_r=1").json()["groups"] != first.json()["groups"]
+    )  # other parameters
+    assert (
+        api.get("/search?q=zasavje&limit=3", headers={"HTTP_ACCEPT_LANGUAGE": "en"}).json()["groups"][0][
+            "label"
+        ]
+        != (first.json()["groups"][0]["label"])
     )  # group names in the language asked for
     with django_capture_on_commit_callbacks(execute=True):
         strategy = Strategy.objects.get(slug=LAS)

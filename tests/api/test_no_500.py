@@ -68,7 +68,9 @@ def test_odd_project_patch(api, token_for, body, status):
 @pytest.mark.parametrize("line", [str(10**20), "-1", "0"])
 def test_odd_budget_line_ids(api, token_for, line):
     _u, raw = token_for("editor", "las-zasavje")
-    assert loc_of(api.patch(f"{PROJECT}/budget-lines/{line}", {"amount": "1.00"}, token=raw)) == [["path", "id"]]
+    assert loc_of(api.patch(f"{PROJECT}/budget-lines/{line}", {"amount": "1.00"}, token=raw)) == [
+        ["path", "id"]
+    ]
 
 
 @pytest.mark.parametrize(

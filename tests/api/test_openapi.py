@@ -55,7 +55,12 @@ def test_writes_document_401_403_404_422_and_need_the_token(spec):
 
 
 def test_reads_document_304_404_422(spec):
-    reads = [(p, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m == "get" and "/search" not in p]
+    reads = [
+        (p, op)
+        for p, ops in spec["paths"].items()
+        for m, op in ops.items()
+        if m == "get" and "/search" not in p
+    ]
     for path, op in reads:
         assert {"200", "304", "404", "422"} <= set(op["responses"]), path
         assert "security" not in op, path

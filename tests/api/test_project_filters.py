@@ -20,7 +20,9 @@ GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"
 def _all_pages(api, query: str) -> list[tuple[str, str]]:
     out, page = [], 1
     while True:
-        r = api.get(f"/projects?{query}&page_size=7&page={page}" if query else f"/projects?page_size=7&page={page}")
+        r = api.get(
+            f"/projects?{query}&page_size=7&page={page}" if query else f"/projects?page_size=7&page={page}"
+        )
         assert r.status_code == 200, r.content
         body = r.json()
         out += [(p["strategy"], p["code"]) for p in body["items"]]
@@ -95,7 +97,11 @@ def test_bad_filter_is_422_naming_the_parameter(api, params, loc):
 
 
 def test_checks_across_filters_are_422(api):
-    for params in ({"node": "JP1"}, {"year_from": "2022", "year_to": "2020"}, {"amount_min": "10", "amount_max": "5"}):
+    for params in (
+        {"node": "JP1"},
+        {"year_from": "2022", "year_to": "2020"},
+        {"amount_min": "10", "amount_max": "5"},
+    ):
         r = api.get("/projects", params)
         assert r.status_code == 422
         assert r.json()["detail"][0]["loc"] == ["query"]

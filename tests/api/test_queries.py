@@ -57,6 +57,8 @@ def test_details_have_a_fixed_number_of_queries(api, path, most):
 
 def test_strategy_detail_queries_do_not_depend_on_the_tree(api):
     # 51 nodes and 6 projects in one, 11 nodes and 44 projects in the other: the same number of queries
-    assert _queries(api, "/strategies/savinjska-integralna-zelena-regija") == _queries(api, f"/strategies/{LAS}")
+    assert _queries(api, "/strategies/savinjska-integralna-zelena-regija") == _queries(
+        api, f"/strategies/{LAS}"
+    )
     # 156 nodes and no money at all: the fund names need not be read, one query fewer
     assert _queries(api, "/strategies/zasavje-po-2027") <= _queries(api, f"/strategies/{LAS}")

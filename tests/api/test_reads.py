@@ -48,7 +48,11 @@ def test_strategy_list_pages(api):
     assert first["next"].endswith("page_size=2&page=2")
     third = api.get("/strategies", {"page_size": 2, "page": 3}).json()
     assert len(third["items"]) == 1 and third["next"] is None and third["previous"].endswith("page=2")
-    slugs = [s["slug"] for p in (1, 2, 3) for s in api.get("/strategies", {"page_size": 2, "page": p}).json()["items"]]
+    slugs = [
+        s["slug"]
+        for p in (1, 2, 3)
+        for s in api.get("/strategies", {"page_size": 2, "page": p}).json()["items"]
+    ]
     assert sorted(slugs) == sorted(Strategy.objects.values_list("slug", flat=True))
     beyond = api.get("/strategies", {"page_size": 2, "page": 9}).json()
     assert beyond["items"] == [] and beyond["next"] is None and beyond["previous"].endswith("page=3")
@@ -63,9 +67,12 @@ def test_strategy_detail_has_nodes_alignments_and_funds(api):
     assert nodes["5.1"]["parent"] == "5" and nodes["5.1"]["level"] == "measure"
     assert nodes["DPV-F1"]["parent"] == "5.1"
     assert nodes["1"]["parent"] is None
-    expected_links = Alignment.objects.filter(source_node__strategy__slug=VELENJE).count() + Alignment.objects.filter(
-        target_node__strategy__slug=VELENJE
-    ).exclude(source_node__strategy__slug=VELENJE).count()
+    expected_links = (
+        Alignment.objects.filter(source_node__strategy__slug=VELENJE).count()
+        + Alignment.objects.filter(target_node__strategy__slug=VELENJE)
+        .exclude(source_node__strategy__slug=VELENJE)
+        .count()
+    )
     assert len(body["alignments"]) == expected_links > 0
     assert body["indicators"]["total"] == 40
 
@@ -155,17 +162,25 @@ def test_project_detail(api):
     r = api.get(f"/projects/{LAS}/JP1-01")
     assert r.status_code == 200
     body = r.json()
-    assert [(b["fund"], b["amount"], b["secured"]) for b in body["budget_lines"]] == [("CLLD", "57799.62", "yes")]
+    assert [(b["fund"], b["amount"], b["secured"]) for b in body["budget_lines"]] == [
+        ("CLLD", "57799.62", "yes")
+    ]
     assert [(p["label"], p["amount"], p["state"]) for p in body["payments"]] == [
         ("1. faza", "20974.37", "paid"),
         ("2. faza", "26445.68", "paid"),
     ]
     assert body["nodes"] == [{"strategy": LAS, "code": "JP1", "title": body["nodes"][0]["title"]}]
-    partly = BudgetLine.objects.filter(secured="partly", project__strategy__slug=GORENJSKA).select_related("project").first()
+    partly = (
+        BudgetLine.objects.filter(secured="partly", project__strategy__slug=GORENJSKA)
+        .select_related("project")
+        .first()
+    )
     detail = api.get(f"/projects/{GORENJSKA}/{partly.project.code}").json()
     line = {b["id"]: b for b in detail["budget_lines"]}[partly.pk]
     assert line["secured"] == "partly"
-    assert line["secured_amount"] == (None if partly.secured_amount is None else f"{partly.secured_amount:.2f}")
+    assert line["secured_amount"] == (
+        None if partly.secured_amount is None else f"{partly.secured_amount:.2f}"
+    )
     with_partners = Project.objects.filter(partners__isnull=False).select_related("strategy").first()
     body = api.get(f"/projects/{with_partners.strategy.slug}/{with_partners.code}").json()
     assert len(body["partners"]) == with_partners.partners.count()
@@ -220,7 +235,9 @@ def test_funds(api):
         if f["allocated"] is None:
             assert f["absorption"] is None
         else:
-            assert Decimal(f["absorption"]) == (rollups[code].paid / rollups[code].allocated).quantize(Decimal("0.0001"))
+            assert Decimal(f["absorption"]) == (rollups[code].paid / rollups[code].allocated).quantize(
+                Decimal("0.0001")
+            )
     only_las = api.get("/funds", {"strategy": LAS}).json()["items"]
     assert "CLLD" in [f["code"] for f in only_las]
     assert api.get("/funds", {"strategy": "nope"}).json()["count"] == 0

@@ -40,14 +40,21 @@ def test_no_token_is_401_with_www_authenticate(api):
 
 @pytest.mark.parametrize("header", ["Bearer rgj_not-a-real-token", "Bearer not-even-rgj", "Bearer "])
 def test_unknown_token_is_401(api, client, header):
-    r = client.patch("/api/v1" + PROJECT, data='{"title": "x"}', content_type="application/json", HTTP_AUTHORIZATION=header)
+    r = client.patch(
+        "/api/v1" + PROJECT, data='{"title": "x"}', content_type="application/json", HTTP_AUTHORIZATION=header
+    )
     assert r.status_code == 401
     assert r["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_other_scheme_is_401(api, client, token_for):
     _user, raw = token_for("editor", "las-zasavje")
-    r = client.patch("/api/v1" + PROJECT, data='{"title": "x"}', content_type="application/json", HTTP_AUTHORIZATION="Token " + raw)
+    r = client.patch(
+        "/api/v1" + PROJECT,
+        data='{"title": "x"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token " + raw,
+    )
     assert r.status_code == 401
 
 
@@ -109,7 +116,11 @@ def test_permission_matrix_for_a_project(api, token_for, who, status):
         ("post", f"/indicators/{LAS}/K1/observations", {"date": "2024-06-30", "value": "12"}),
         ("put", f"/indicators/{LAS}/K1/observations/2023-12-31", {"value": "11"}),
         ("delete", f"/indicators/{LAS}/K1/observations/2023-12-31", None),
-        ("post", f"{PROJECT}/payments", {"fund": "CLLD", "label": "3. faza", "amount": "10.00", "state": "paid"}),
+        (
+            "post",
+            f"{PROJECT}/payments",
+            {"fund": "CLLD", "label": "3. faza", "amount": "10.00", "state": "paid"},
+        ),
         ("patch", f"{PROJECT}/budget-lines/{{line}}", {"amount": "57800.00"}),
     ],
 )
@@ -142,7 +153,9 @@ def test_observation_create_update_delete(api, las_editor):
     r = api.post(base, {"date": "2024-06-30", "value": 12.5, "source": "Poročilo 2024"}, token=raw)
     assert r.status_code == 201, r.content
     assert r.json() == {"date": "2024-06-30", "value": "12.5", "source": "Poročilo 2024", "note": ""}
-    obs = Observation.objects.get(indicator__strategy__slug=LAS, indicator__code="K1", date=dt.date(2024, 6, 30))
+    obs = Observation.objects.get(
+        indicator__strategy__slug=LAS, indicator__code="K1", date=dt.date(2024, 6, 30)
+    )
     assert obs.value == Decimal("12.5")
     entry = _last_entry(obs)
     assert entry.action == "create" and entry.via == "api" and entry.user == user
@@ -159,7 +172,9 @@ def test_observation_create_update_delete(api, las_editor):
     assert [Decimal(v) for v in entry.changes["value"]] == [Decimal("12.5"), Decimal("13.25")]
     # the same values again change nothing, so nothing is logged
     entries = AuditEntry.objects.count()
-    assert api.put(f"{base}/2024-06-30", {"value": "13.250", "note": "popravek"}, token=raw).status_code == 200
+    assert (
+        api.put(f"{base}/2024-06-30", {"value": "13.250", "note": "popravek"}, token=raw).status_code == 200
+    )
     assert AuditEntry.objects.count() == entries
 
     detail = api.get(f"/indicators/{LAS}/K1").json()
@@ -192,13 +207,25 @@ def test_observation_422(api, las_editor, body, loc):
 
 def test_observation_bad_date_in_path_is_422(api, las_editor):
     _user, raw = las_editor
-    assert loc_of(api.put(f"/indicators/{LAS}/K1/observations/2023-13-01", {"value": "1"}, token=raw)) == [["path", "date"]]
+    assert loc_of(api.put(f"/indicators/{LAS}/K1/observations/2023-13-01", {"value": "1"}, token=raw)) == [
+        ["path", "date"]
+    ]
 
 
 def test_observation_404s(api, las_editor):
     _user, raw = las_editor
-    assert api.post(f"/indicators/{LAS}/NOPE/observations", {"date": "2024-01-01", "value": "1"}, token=raw).status_code == 404
-    assert api.post("/indicators/nope/K1/observations", {"date": "2024-01-01", "value": "1"}, token=raw).status_code == 404
+    assert (
+        api.post(
+            f"/indicators/{LAS}/NOPE/observations", {"date": "2024-01-01", "value": "1"}, token=raw
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(
+            "/indicators/nope/K1/observations", {"date": "2024-01-01", "value": "1"}, token=raw
+        ).status_code
+        == 404
+    )
 
 
 def test_bad_json_is_400(api, las_editor):
@@ -213,7 +240,9 @@ def test_bad_json_is_400(api, las_editor):
 
 def test_strategy_patch(api, token_for):
     user, raw = token_for("admin", "mov")
-    r = api.patch(f"/strategies/{VELENJE}", {"status": "in_implementation", "description": "Nov opis."}, token=raw)
+    r = api.patch(
+        f"/strategies/{VELENJE}", {"status": "in_implementation", "description": "Nov opis."}, token=raw
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["status"] == "in_implementation" and body["description"] == "Nov opis."
@@ -251,7 +280,14 @@ def test_project_patch_partial_update(api, las_editor):
     _user, raw = las_editor
     r = api.patch(
         PROJECT,
-        {"status": "in_progress", "start": "2017-03", "end": "2018", "lat": 46.1417, "lon": 15.0987, "location_name": "TIC"},
+        {
+            "status": "in_progress",
+            "start": "2017-03",
+            "end": "2018",
+            "lat": 46.1417,
+            "lon": 15.0987,
+            "location_name": "TIC",
+        },
         token=raw,
     )
     assert r.status_code == 200, r.content
@@ -261,7 +297,9 @@ def test_project_patch_partial_update(api, las_editor):
     assert body["title"] == "TIC HRASTNIK"  # not sent, not changed
     geo = api.get("/projects/geo", {"strategy": LAS}).json()["features"]
     point = next(f for f in geo if f["properties"]["code"] == "JP1-01")
-    assert point["geometry"]["coordinates"] == [15.0987, 46.1417] and point["properties"]["approximate"] is False
+    assert (
+        point["geometry"]["coordinates"] == [15.0987, 46.1417] and point["properties"]["approximate"] is False
+    )
     # null removes the location again
     assert api.patch(PROJECT, {"lat": None, "lon": None}, token=raw).json()["location"]["lat"] is None
 
@@ -286,7 +324,12 @@ def test_project_patch_422(api, las_editor, body, loc):
     project = Project.objects.get(strategy__slug=LAS, code="JP1-01")
     assert loc in loc_of(api.patch(PROJECT, body, token=raw))
     after = Project.objects.get(pk=project.pk)
-    assert (after.status, after.start, after.end, after.lat) == (project.status, project.start, project.end, project.lat)
+    assert (after.status, after.start, after.end, after.lat) == (
+        project.status,
+        project.start,
+        project.end,
+        project.lat,
+    )
 
 
 def test_project_patch_404(api, las_editor):

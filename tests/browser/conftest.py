@@ -48,7 +48,9 @@ def _in_ci() -> bool:
 def _unavailable(reason: str):
     """In CI a missing browser is a broken setup (fail); on a developer's machine it is a skip."""
     if _in_ci():
-        pytest.fail(f"{reason} (CI is set, so the browser test must run: .ci/run installs Chromium)", pytrace=False)
+        pytest.fail(
+            f"{reason} (CI is set, so the browser test must run: .ci/run installs Chromium)", pytrace=False
+        )
     pytest.skip(reason)
 
 

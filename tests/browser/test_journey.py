@@ -66,7 +66,9 @@ def test_home_to_measure_to_project_list_csv(browser_page):
     download = download_info.value
     assert download.failure() is None, download.failure()
     assert download.suggested_filename == "projekti.csv"
-    with open(download.path(), encoding="utf-8-sig", newline="") as fh:  # the file starts with a BOM for Excel
+    with open(
+        download.path(), encoding="utf-8-sig", newline=""
+    ) as fh:  # the file starts with a BOM for Excel
         rows = list(csv.reader(io.StringIO(fh.read())))
 
     header, data = rows[0], rows[1:]

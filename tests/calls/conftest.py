@@ -41,7 +41,15 @@ def clock():
 
 @pytest.fixture
 def world(db, member):
-    from regija.calls.models import Call, CallFund, CallStatus, CommitteeSeat, Criterion, EligibilityCondition, SeatRole
+    from regija.calls.models import (
+        Call,
+        CallFund,
+        CallStatus,
+        CommitteeSeat,
+        Criterion,
+        EligibilityCondition,
+        SeatRole,
+    )
     from regija.core.models import Organisation
     from regija.projects.models import Fund
     from regija.strategies.models import Node, Strategy
@@ -82,14 +90,25 @@ def world(db, member):
         "outsider": member(None, username="outsider"),
     }
     seats = [
-        CommitteeSeat.objects.create(call=call, name="Roman Medved", role=SeatRole.CHAIR, user=users["chair"], order=1),
+        CommitteeSeat.objects.create(
+            call=call, name="Roman Medved", role=SeatRole.CHAIR, user=users["chair"], order=1
+        ),
         CommitteeSeat.objects.create(call=call, name="Mojca Metličar", user=users["eval2"], order=2),
         CommitteeSeat.objects.create(call=call, name="Goran Šoster", user=users["eval3"], order=3),
     ]
     return type(
         "World",
         (),
-        dict(call=call, fund=fund, las=las, applicant=applicant, other=other, users=users, seats=seats, criteria=[c1, c2, c3]),
+        dict(
+            call=call,
+            fund=fund,
+            las=las,
+            applicant=applicant,
+            other=other,
+            users=users,
+            seats=seats,
+            criteria=[c1, c2, c3],
+        ),
     )
 
 
@@ -112,7 +131,14 @@ def fill(app, world, *, amount="50000.00"):
         summary="Ureditev učnih poti.",
         funds=[(world.fund.pk, Decimal(amount))],
         partners=[{"organisation": world.other, "name": "Zavod Luna", "role": "izvedba delavnic"}],
-        phases=[{"title": "1. faza", "start": dt.date(2027, 6, 1), "end": dt.date(2027, 12, 31), "amount": Decimal(amount)}],
+        phases=[
+            {
+                "title": "1. faza",
+                "start": dt.date(2027, 6, 1),
+                "end": dt.date(2027, 12, 31),
+                "amount": Decimal(amount),
+            }
+        ],
     )
     return services.save_draft(app, world.users["applicant"], data, version=app.version)
 

@@ -58,16 +58,33 @@ def _small_world(django_user_model):
 
     las = Organisation.objects.create(slug="las", name="LAS", kind="las")
     holder = Organisation.objects.create(slug="drustvo", name="Društvo", kind="ngo")
-    strategy = Strategy.objects.create(slug="slr", title="SLR", status="in_implementation", source_title="SLR")
+    strategy = Strategy.objects.create(
+        slug="slr", title="SLR", status="in_implementation", source_title="SLR"
+    )
     strategy.owners.add(las)
     fund, _ = Fund.objects.get_or_create(code="CLLD", defaults={"name": "CLLD"})
     now = dt.datetime.now(dt.timezone.utc)
     call = Call.objects.create(
-        organisation=las, strategy=strategy, slug="jp", number="JP", title="Poziv",
-        opens_at=now - dt.timedelta(days=30), closes_at=now - dt.timedelta(days=1), status=CallStatus.PUBLISHED,
+        organisation=las,
+        strategy=strategy,
+        slug="jp",
+        number="JP",
+        title="Poziv",
+        opens_at=now - dt.timedelta(days=30),
+        closes_at=now - dt.timedelta(days=1),
+        status=CallStatus.PUBLISHED,
     )
-    criteria = [Criterion.objects.create(call=call, order=i, name=f"K{i}", max_points=Decimal("50")) for i in (1, 2)]
-    app = Application.objects.create(call=call, applicant=holder, title="Operacija", status="submitted", number=1, submitted_at=now - dt.timedelta(days=2))
+    criteria = [
+        Criterion.objects.create(call=call, order=i, name=f"K{i}", max_points=Decimal("50")) for i in (1, 2)
+    ]
+    app = Application.objects.create(
+        call=call,
+        applicant=holder,
+        title="Operacija",
+        status="submitted",
+        number=1,
+        submitted_at=now - dt.timedelta(days=2),
+    )
     users = {}
     for name in ("chair", "member", "staff1", "staff2"):
         users[name] = django_user_model.objects.create_user(name, password="pw-Regija-2026")
@@ -77,10 +94,17 @@ def _small_world(django_user_model):
         CommitteeSeat.objects.create(call=call, name="Predsednik", role="chair", user=users["chair"]),
         CommitteeSeat.objects.create(call=call, name="Član", role="member", user=users["member"]),
     ]
-    assignments = [Assignment.objects.create(application=app, seat=s, declaration="no_conflict", declared_at=now) for s in seats]
-    project = Project.objects.create(strategy=strategy, code="P1", title="Operacija", holder=holder, status="in_progress")
+    assignments = [
+        Assignment.objects.create(application=app, seat=s, declaration="no_conflict", declared_at=now)
+        for s in seats
+    ]
+    project = Project.objects.create(
+        strategy=strategy, code="P1", title="Operacija", holder=holder, status="in_progress"
+    )
     BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("1000.00"), secured="yes")
-    claim = Payment.objects.create(project=project, fund=fund, label="1. faza", amount=Decimal("400.00"), state="claimed", checked_at=now)
+    claim = Payment.objects.create(
+        project=project, fund=fund, label="1. faza", amount=Decimal("400.00"), state="claimed", checked_at=now
+    )
     return users, criteria, assignments, project, claim
 
 
@@ -116,12 +140,16 @@ def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, dja
     users, criteria, assignments, _project, _claim = _small_world(django_user_model)
 
     def save(user, assignment, points):
-        return lambda: services.save_scores(assignment, user, {c.pk: (Decimal(points), "utemeljitev") for c in criteria}, edits=0)
+        return lambda: services.save_scores(
+            assignment, user, {c.pk: (Decimal(points), "utemeljitev") for c in criteria}, edits=0
+        )
 
     for _ in range(5):  # several rounds: a lost update would show up in one of them
         Score.objects.all().delete()
         ScoreSheet.objects.all().delete()
-        results = _at_once(save(users["chair"], assignments[0], 40), save(users["member"], assignments[1], 30))
+        results = _at_once(
+            save(users["chair"], assignments[0], 40), save(users["member"], assignments[1], 30)
+        )
         assert not any(isinstance(r, Exception) for r in results), results
         totals = dict(ScoreSheet.objects.values_list("assignment__seat__name", "total"))
         assert totals == {"Predsednik": Decimal("80.00"), "Član": Decimal("60.00")}
@@ -132,13 +160,21 @@ def test_the_same_evaluator_saving_twice_at_once_loses_nothing_silently(pg, djan
     from regija.calls.models import ScoreSheet
 
     users, criteria, assignments, _project, _claim = _small_world(django_user_model)
-    services.save_scores(assignments[1], users["member"], {c.pk: (Decimal(10), "prvič") for c in criteria}, edits=0)
+    services.save_scores(
+        assignments[1], users["member"], {c.pk: (Decimal(10), "prvič") for c in criteria}, edits=0
+    )
     results = _at_once(
-        lambda: services.save_scores(assignments[1], users["member"], {c.pk: (Decimal(20), "zavihek A") for c in criteria}, edits=1),
-        lambda: services.save_scores(assignments[1], users["member"], {c.pk: (Decimal(30), "zavihek B") for c in criteria}, edits=1),
+        lambda: services.save_scores(
+            assignments[1], users["member"], {c.pk: (Decimal(20), "zavihek A") for c in criteria}, edits=1
+        ),
+        lambda: services.save_scores(
+            assignments[1], users["member"], {c.pk: (Decimal(30), "zavihek B") for c in criteria}, edits=1
+        ),
     )
     refused = [r for r in results if isinstance(r, services.Refused)]
-    assert len(refused) == 1 and "Reload" in refused[0].message  # the later one is told, not silently overwritten
+    assert (
+        len(refused) == 1 and "Reload" in refused[0].message
+    )  # the later one is told, not silently overwritten
     sheet = ScoreSheet.objects.get()
     assert sheet.edits == 2 and sheet.total in (Decimal("40.00"), Decimal("60.00"))
 
@@ -162,7 +198,11 @@ def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, django_user_
     assert not any(isinstance(p, Exception) for p in pages), pages
     claim.refresh_from_db()
     assert claim.state == "paid"
-    paid_entries = [e for e in AuditEntry.objects.filter(content_type__model="payment", object_id=str(claim.pk)) if e.changes.get("state") == ["claimed", "paid"]]
+    paid_entries = [
+        e
+        for e in AuditEntry.objects.filter(content_type__model="payment", object_id=str(claim.pk))
+        if e.changes.get("state") == ["claimed", "paid"]
+    ]
     assert len(paid_entries) == 1
     assert sum("already paid" in p or "že plačan" in p for p in pages) == 1
     assert Payment.objects.filter(project=project, state="paid").count() == 1

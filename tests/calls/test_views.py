@@ -31,12 +31,26 @@ def _draft_post(app, **extra):
         "version": app.version,
         "title": "Učne poti Zasavja",
         "summary": "Ureditev treh učnih poti.",
-        "funds-TOTAL_FORMS": "2", "funds-INITIAL_FORMS": "0", "funds-MIN_NUM_FORMS": "0", "funds-MAX_NUM_FORMS": "10",
-        "funds-0-fund": "", "funds-0-requested": "30.000,50",
-        "partners-TOTAL_FORMS": "1", "partners-INITIAL_FORMS": "0", "partners-MIN_NUM_FORMS": "0", "partners-MAX_NUM_FORMS": "30",
-        "partners-0-name": "Zavod Luna", "partners-0-role": "delavnice",
-        "phases-TOTAL_FORMS": "1", "phases-INITIAL_FORMS": "0", "phases-MIN_NUM_FORMS": "0", "phases-MAX_NUM_FORMS": "20",
-        "phases-0-title": "1. faza", "phases-0-start": "2027-06-01", "phases-0-end": "2027-12-31", "phases-0-amount": "30000,50",
+        "funds-TOTAL_FORMS": "2",
+        "funds-INITIAL_FORMS": "0",
+        "funds-MIN_NUM_FORMS": "0",
+        "funds-MAX_NUM_FORMS": "10",
+        "funds-0-fund": "",
+        "funds-0-requested": "30.000,50",
+        "partners-TOTAL_FORMS": "1",
+        "partners-INITIAL_FORMS": "0",
+        "partners-MIN_NUM_FORMS": "0",
+        "partners-MAX_NUM_FORMS": "30",
+        "partners-0-name": "Zavod Luna",
+        "partners-0-role": "delavnice",
+        "phases-TOTAL_FORMS": "1",
+        "phases-INITIAL_FORMS": "0",
+        "phases-MIN_NUM_FORMS": "0",
+        "phases-MAX_NUM_FORMS": "20",
+        "phases-0-title": "1. faza",
+        "phases-0-start": "2027-06-01",
+        "phases-0-end": "2027-12-31",
+        "phases-0-amount": "30000,50",
     }
     data.update(extra)
     return data
@@ -51,7 +65,10 @@ def test_applicant_fills_in_and_submits_through_the_form(client, published, cloc
     r = c.post(start, {"applicant": w.applicant.pk, "title": "Učne poti"})
     app = Application.objects.get(call=w.call)
     assert r.status_code == 302 and r["Location"] == reverse("application", args=[app.pk])
-    r = c.post(reverse("application", args=[app.pk]), _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "submit": "1"}))
+    r = c.post(
+        reverse("application", args=[app.pk]),
+        _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "submit": "1"}),
+    )
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.status == ApplicationStatus.SUBMITTED and app.number == 1
@@ -65,7 +82,10 @@ def test_a_form_error_is_shown_beside_the_field_and_nothing_is_saved(client, pub
     clock(DURING)
     app = services.start_application(w.call, w.applicant, w.users["applicant"], "Učne poti")
     c = _client(client, w.users["applicant"])
-    r = c.post(reverse("application", args=[app.pk]), _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "funds-0-requested": "trideset"}))
+    r = c.post(
+        reverse("application", args=[app.pk]),
+        _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "funds-0-requested": "trideset"}),
+    )
     assert r.status_code == 422
     assert "Enter a number" in r.content.decode() or "Vnesite število" in r.content.decode()
     app.refresh_from_db()
@@ -90,7 +110,15 @@ def test_who_sees_an_application(client, submitted, clock, django_user_model):
     app = w.apps[0]
     url = reverse("application", args=[app.pk])
     assert client.get(url).status_code == 302  # anonymous: sign in first
-    expect = {"applicant": 200, "applicant_viewer": 200, "staff": 200, "viewer": 200, "other": 404, "outsider": 404, "eval2": 404}
+    expect = {
+        "applicant": 200,
+        "applicant_viewer": 200,
+        "staff": 200,
+        "viewer": 200,
+        "other": 404,
+        "outsider": 404,
+        "eval2": 404,
+    }
     for who, code in expect.items():
         client.force_login(w.users[who])
         assert client.get(url).status_code == code, who
@@ -108,7 +136,9 @@ def test_who_sees_an_application(client, submitted, clock, django_user_model):
 def test_an_evaluator_sees_assignments_only_after_closing(client, published, clock):
     w = published
     clock(DURING)
-    app = services.submit(fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"])
+    app = services.submit(
+        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
+    )
     a = Assignment.objects.create(application=app, seat=w.seats[1])
     c = _client(client, w.users["eval2"])
     assert c.get(reverse("assignment", args=[a.pk])).status_code == 404
@@ -150,14 +180,22 @@ def test_attachments_are_checked_by_content_size_and_name(client, published, clo
     app = services.start_application(w.call, w.applicant, w.users["applicant"], "Učne poti")
     c = _client(client, w.users["applicant"])
     url = reverse("attachment_upload", args=[app.pk])
-    r = c.post(url, {"kind": "budget", "file": SimpleUploadedFile("../../etc/Predračun ščž.pdf", PDF, "application/pdf")}, follow=True)
+    r = c.post(
+        url,
+        {"kind": "budget", "file": SimpleUploadedFile("../../etc/Predračun ščž.pdf", PDF, "application/pdf")},
+        follow=True,
+    )
     att = Attachment.objects.get()
     assert att.content_type == "application/pdf" and att.original_name.endswith("Predračun ščž.pdf")
     stored = (tmp_path / att.file.name).resolve()
     assert stored.is_relative_to(tmp_path / "applications") and ".." not in att.file.name
     fake = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")
     r = c.post(url, {"kind": "other", "file": fake}, follow=True)
-    assert "not a file type we accept" in r.content.decode() or "judging by its content" in r.content.decode() or Attachment.objects.count() == 1
+    assert (
+        "not a file type we accept" in r.content.decode()
+        or "judging by its content" in r.content.decode()
+        or Attachment.objects.count() == 1
+    )
     assert Attachment.objects.count() == 1
     big = SimpleUploadedFile("big.pdf", PDF + b"0" * 2000, "application/pdf")
     c.post(url, {"kind": "other", "file": big})
@@ -166,7 +204,11 @@ def test_attachments_are_checked_by_content_size_and_name(client, published, clo
     assert Attachment.objects.count() == 1
     download = reverse("attachment", args=[app.pk, att.pk])
     r = c.get(download)
-    assert r.status_code == 200 and b"".join(r.streaming_content) == PDF and r["Content-Type"] == "application/pdf"
+    assert (
+        r.status_code == 200
+        and b"".join(r.streaming_content) == PDF
+        and r["Content-Type"] == "application/pdf"
+    )
     client.force_login(w.users["other"])
     assert client.get(download).status_code == 404
 
@@ -191,7 +233,13 @@ def test_staff_pages_and_claims_through_the_pages(client, submitted):
     assert w.call.status == "evaluated"
     r = c.post(
         reverse("decide", args=[w.apps[0].pk]),
-        {"approve": "1", "approved_%d" % w.fund.pk: "45.000,00", "instrument_kind": "contract", "instrument_number": "7/2027", "instrument_date": "2027-05-10"},
+        {
+            "approve": "1",
+            "approved_%d" % w.fund.pk: "45.000,00",
+            "instrument_kind": "contract",
+            "instrument_number": "7/2027",
+            "instrument_date": "2027-05-10",
+        },
     )
     assert r.status_code == 302
     project = Application.objects.get(pk=w.apps[0].pk).project
@@ -232,7 +280,10 @@ def test_staff_pages_run_a_bounded_number_of_queries(client, submitted, clock):
     before = [count(u) for u in urls]
     clock(DURING)
     for _ in range(4):
-        services.submit(fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"])
+        services.submit(
+            fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w),
+            w.users["applicant"],
+        )
     clock(AFTER)
     services.assign_committee(w.call, w.users["staff"])
     after = [count(u) for u in urls]
@@ -256,7 +307,12 @@ def test_a_natural_person_who_received_money_is_not_named_publicly(client, submi
         score_all(w, app, {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})
         services.finalise(app, w.users["chair"])
     services.finish_evaluation(w.call, w.users["staff"])
-    project = services.approve(w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("1000.00")}, instrument=Instrument("decision", "1/2027", dt.date(2027, 5, 1)))
+    project = services.approve(
+        w.apps[0],
+        w.users["staff"],
+        approved={w.fund.pk: Decimal("1000.00")},
+        instrument=Instrument("decision", "1/2027", dt.date(2027, 5, 1)),
+    )
     page = client.get(project.get_absolute_url()).content.decode()
     assert "Janez Novak" not in page and "fizična oseba" in page
     assert client.get(reverse("organisation", args=[w.applicant.slug])).status_code == 404

@@ -221,7 +221,9 @@ def test_withdrawal_before_the_decision_only(submitted):
 def test_no_assignment_or_scoring_before_the_call_closes(published, clock):
     w = published
     clock(DURING)
-    app = services.submit(fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"])
+    app = services.submit(
+        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
+    )
     with pytest.raises(Refused, match="when the call closes"):
         services.assign_committee(w.call, w.users["staff"])
     a = Assignment.objects.create(application=app, seat=w.seats[1])
@@ -232,7 +234,9 @@ def test_no_assignment_or_scoring_before_the_call_closes(published, clock):
 def test_eligibility_failure_shows_the_reason_and_keeps_it_out_of_the_ranking(submitted):
     w = submitted
     cond = list(w.call.conditions.all())
-    services.record_eligibility(w.apps[1], w.users["staff"], {cond[0].pk: (False, "sedež v Celju"), cond[1].pk: (True, "")})
+    services.record_eligibility(
+        w.apps[1], w.users["staff"], {cond[0].pk: (False, "sedež v Celju"), cond[1].pk: (True, "")}
+    )
     services.record_eligibility(w.apps[0], w.users["staff"], {c.pk: (True, "") for c in cond})
     services.assign_committee(w.call, w.users["staff"])
     assert Assignment.objects.filter(application=w.apps[1]).count() == 0  # not eligible: nobody scores it
@@ -246,7 +250,9 @@ def test_unmet_condition_needs_a_note_and_every_condition_an_answer(submitted):
     with pytest.raises(Refused):
         services.record_eligibility(w.apps[0], w.users["staff"], {cond[0].pk: (True, "")})
     with pytest.raises(Refused):
-        services.record_eligibility(w.apps[0], w.users["staff"], {cond[0].pk: (False, ""), cond[1].pk: (True, "")})
+        services.record_eligibility(
+            w.apps[0], w.users["staff"], {cond[0].pk: (False, ""), cond[1].pk: (True, "")}
+        )
     with pytest.raises(Forbidden):
         services.record_eligibility(w.apps[0], w.users["applicant"], {c.pk: (True, "") for c in cond})
 
@@ -256,8 +262,12 @@ def _evaluate(w):
     for app in w.apps:
         services.record_eligibility(app, w.users["staff"], {c.pk: (True, "") for c in cond})
     services.assign_committee(w.call, w.users["staff"])
-    score_all(w, w.apps[0], {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})  # 80, 70, 95
-    score_all(w, w.apps[1], {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)})  # 40, 40, 45
+    score_all(
+        w, w.apps[0], {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)}
+    )  # 80, 70, 95
+    score_all(
+        w, w.apps[1], {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)}
+    )  # 40, 40, 45
     for app in w.apps:
         services.finalise(app, w.users["chair"])
 
@@ -280,10 +290,20 @@ def test_scores_must_stay_within_the_maximum_and_carry_a_justification(submitted
     services.declare(a, w.users["eval2"], conflict=False)
     c1, c2, c3 = w.criteria
     with pytest.raises(Refused) as refused:
-        services.save_scores(a, w.users["eval2"], {c1.pk: (Decimal("41"), "x"), c2.pk: (Decimal(1), "x"), c3.pk: (Decimal(1), "x")}, edits=0)
+        services.save_scores(
+            a,
+            w.users["eval2"],
+            {c1.pk: (Decimal("41"), "x"), c2.pk: (Decimal(1), "x"), c3.pk: (Decimal(1), "x")},
+            edits=0,
+        )
     assert refused.value.field == f"criteria.{c1.pk}.points"
     with pytest.raises(Refused) as refused:
-        services.save_scores(a, w.users["eval2"], {c1.pk: (Decimal(1), " "), c2.pk: (Decimal(1), "x"), c3.pk: (Decimal(1), "x")}, edits=0)
+        services.save_scores(
+            a,
+            w.users["eval2"],
+            {c1.pk: (Decimal(1), " "), c2.pk: (Decimal(1), "x"), c3.pk: (Decimal(1), "x")},
+            edits=0,
+        )
     assert refused.value.field == f"criteria.{c1.pk}.justification"
     assert not ScoreSheet.objects.filter(assignment=a).exists()
 
@@ -332,20 +352,30 @@ def test_a_finalised_score_is_never_changed_in_place_a_correction_is_a_new_versi
     first = a.sheets.get()
     assert first.status == SheetStatus.FINAL and first.total == Decimal("40")
     with pytest.raises(Refused):
-        services.save_scores(a, w.users["eval2"], {c.pk: (Decimal(30), "x") for c in w.criteria}, edits=first.edits)
+        services.save_scores(
+            a, w.users["eval2"], {c.pk: (Decimal(30), "x") for c in w.criteria}, edits=first.edits
+        )
     first.total = Decimal("99")
     with pytest.raises(FrozenScore):
         first.save()
     with pytest.raises(FrozenScore):
         first.scores.first().save()
     with pytest.raises(Refused, match="reason"):
-        services.correct_scores(a, w.users["eval2"], {c.pk: (Decimal(30), "x") for c in w.criteria}, reason=" ")
+        services.correct_scores(
+            a, w.users["eval2"], {c.pk: (Decimal(30), "x") for c in w.criteria}, reason=" "
+        )
     services.correct_scores(
-        a, w.users["eval2"], {c.pk: (Decimal(p), "popravek") for c, p in zip(w.criteria, (40, 30, 30))}, reason="Napaka pri seštevanju"
+        a,
+        w.users["eval2"],
+        {c.pk: (Decimal(p), "popravek") for c, p in zip(w.criteria, (40, 30, 30))},
+        reason="Napaka pri seštevanju",
     )
     services.finalise(w.apps[1], w.users["chair"])
     sheets = list(a.sheets.order_by("version"))
-    assert [(s.version, s.total, s.status) for s in sheets] == [(1, Decimal("40.00"), "final"), (2, Decimal("100.00"), "final")]
+    assert [(s.version, s.total, s.status) for s in sheets] == [
+        (1, Decimal("40.00"), "final"),
+        (2, Decimal("100.00"), "final"),
+    ]
     assert sheets[1].reason == "Napaka pri seštevanju"
     row = next(r for r in services.ranking(w.call) if r.application.pk == w.apps[1].pk)
     assert row.average == Decimal("61.67")  # (40 + 100 + 45) / 3: the corrected version counts
@@ -377,8 +407,14 @@ def test_approval_creates_the_operation_with_amount_instrument_phases_and_nodes(
     assert w.call.status == CallStatus.DECIDED
     assert project.holder == w.applicant and project.status == ProjectStatus.APPROVED
     assert project.code == "JP6-01" and project.strategy.slug == "las-zasavje-2023"
-    assert [(b.fund.code, b.amount, b.secured) for b in project.budget_lines.all()] == [("CLLD", Decimal("45000.00"), "yes")]
-    assert (project.instrument_kind, project.instrument_number, project.instrument_date) == ("decision", "33110-12/2027", dt.date(2027, 5, 10))
+    assert [(b.fund.code, b.amount, b.secured) for b in project.budget_lines.all()] == [
+        ("CLLD", Decimal("45000.00"), "yes")
+    ]
+    assert (project.instrument_kind, project.instrument_number, project.instrument_date) == (
+        "decision",
+        "33110-12/2027",
+        dt.date(2027, 5, 10),
+    )
     assert [p.title for p in project.phases.all()] == ["1. faza"]
     assert list(project.nodes.values_list("code", flat=True)) == ["JP"]
     assert list(project.partners.values_list("organisation__slug", flat=True)) == ["zavod-luna"]
@@ -395,7 +431,9 @@ def test_no_approval_below_the_threshold_above_the_request_or_before_evaluation(
     with pytest.raises(Refused, match="below the threshold"):
         services.approve(w.apps[1], w.users["staff"], approved={w.fund.pk: Decimal("1.00")}, instrument=inst)
     with pytest.raises(Refused, match="exceed"):
-        services.approve(w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("50000.01")}, instrument=inst)
+        services.approve(
+            w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("50000.01")}, instrument=inst
+        )
     with pytest.raises(Forbidden):
         services.approve(w.apps[0], w.users["chair"], approved={w.fund.pk: Decimal("1.00")}, instrument=inst)
     services.approve(w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("50000.00")}, instrument=inst)
@@ -412,9 +450,13 @@ def test_claims_checked_paid_once_and_never_above_the_approved_amount(submitted)
     with pytest.raises(Forbidden):
         services.claim_payment(project, staff, fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
     with pytest.raises(Refused) as refused:
-        services.claim_payment(project, holder, fund_id=w.fund.pk, amount=Decimal("45000.01"), label="1. faza")
+        services.claim_payment(
+            project, holder, fund_id=w.fund.pk, amount=Decimal("45000.01"), label="1. faza"
+        )
     assert refused.value.field == "amount"
-    claim = services.claim_payment(project, holder, fund_id=w.fund.pk, amount=Decimal("20000.00"), label="1. faza")
+    claim = services.claim_payment(
+        project, holder, fund_id=w.fund.pk, amount=Decimal("20000.00"), label="1. faza"
+    )
     project.refresh_from_db()
     assert project.status == ProjectStatus.IN_PROGRESS
     with pytest.raises(Refused, match="after it has been checked"):
@@ -426,9 +468,13 @@ def test_claims_checked_paid_once_and_never_above_the_approved_amount(submitted)
     assert paid.state == PaymentState.PAID and paid.paid_by == staff
     with pytest.raises(Refused, match="already paid"):
         services.pay_claim(claim, staff)
-    second = services.claim_payment(project, holder, fund_id=w.fund.pk, amount=Decimal("25000.00"), label="2. faza")
+    second = services.claim_payment(
+        project, holder, fund_id=w.fund.pk, amount=Decimal("25000.00"), label="2. faza"
+    )
     services.reject_claim(second, staff, reason="Manjkajo računi")
-    again = services.claim_payment(project, holder, fund_id=w.fund.pk, amount=Decimal("24000.00"), label="2. faza")
+    again = services.claim_payment(
+        project, holder, fund_id=w.fund.pk, amount=Decimal("24000.00"), label="2. faza"
+    )
     services.check_claim(again, staff)
     services.pay_claim(again, staff, date=dt.date(2028, 2, 29))
     done = services.complete_project(project, staff)
@@ -445,8 +491,14 @@ def test_withdrawal_keeps_the_reason(submitted):
         services.withdraw_project(project, w.users["applicant"], reason="")
     with pytest.raises(Forbidden):
         services.withdraw_project(project, w.users["other"], reason="x")
-    p = services.withdraw_project(project, w.users["applicant"], reason="Investicija ni izvedljiva", on=dt.date(2027, 8, 1))
-    assert (p.status, p.withdrawal_reason, p.withdrawn_on) == (ProjectStatus.WITHDRAWN, "Investicija ni izvedljiva", dt.date(2027, 8, 1))
+    p = services.withdraw_project(
+        project, w.users["applicant"], reason="Investicija ni izvedljiva", on=dt.date(2027, 8, 1)
+    )
+    assert (p.status, p.withdrawal_reason, p.withdrawn_on) == (
+        ProjectStatus.WITHDRAWN,
+        "Investicija ni izvedljiva",
+        dt.date(2027, 8, 1),
+    )
     with pytest.raises(Refused):
         services.claim_payment(p, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
 
@@ -461,7 +513,10 @@ def test_every_state_change_score_and_payment_is_in_the_audit_log(submitted):
     changed = {tuple(e.changes.get("status", [None, None])) for e in app_history}
     assert ("submitted", "approved") in changed
     assert sum(1 for e in app_history if e.content_type.model == "score") == 9  # 3 members × 3 criteria
-    assert any(e.content_type.model == "scoresheet" and e.changes.get("status", [None, ""])[1] == "final" for e in app_history)
+    assert any(
+        e.content_type.model == "scoresheet" and e.changes.get("status", [None, ""])[1] == "final"
+        for e in app_history
+    )
     call_entries = AuditEntry.objects.filter(content_type__model="call", object_id=str(w.call.pk))
     assert {tuple(e.changes["status"]) for e in call_entries if "status" in e.changes} == {
         (None, "draft"),
@@ -469,7 +524,9 @@ def test_every_state_change_score_and_payment_is_in_the_audit_log(submitted):
         ("published", "evaluated"),
         ("evaluated", "decided"),
     }
-    claim = services.claim_payment(project, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("100.00"), label="1. faza")
+    claim = services.claim_payment(
+        project, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("100.00"), label="1. faza"
+    )
     services.check_claim(claim, w.users["staff"])
     services.pay_claim(claim, w.users["staff"])
     pay_history = [e for e in history(project) if e.content_type.model == "payment"]

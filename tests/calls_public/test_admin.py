@@ -42,7 +42,9 @@ def test_status_is_read_only_and_terms_fixed_after_publication(client, calls, me
     published = _form_fields(client.get(reverse("admin:calls_call_change", args=[calls["open"].pk])))
     assert "status" not in published and "closes_at" not in published and "pass_threshold" not in published
     assert {"title", "text", "contact"} <= published
-    app = _form_fields(client.get(reverse("admin:calls_application_change", args=[calls["applications"][0].pk])))
+    app = _form_fields(
+        client.get(reverse("admin:calls_application_change", args=[calls["applications"][0].pk]))
+    )
     assert "status" not in app and "title" not in app and "instrument_number" in app
     assert client.get(reverse("admin:calls_application_add")).status_code == 403
     assert client.get(reverse("admin:calls_scoresheet_add")).status_code == 403
@@ -59,17 +61,33 @@ def test_editing_a_draft_call_does_not_change_its_status(client, calls, member):
     page = client.get(reverse("admin:calls_call_change", args=[call.pk]))
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "nodes"}
-    data.update(title="Novi naslov", status="published", opens_at_0="2030-06-01", opens_at_1="08:00",
-                closes_at_0="2030-07-01", closes_at_1="12:00", organisation=call.organisation_id)
+    data.update(
+        title="Novi naslov",
+        status="published",
+        opens_at_0="2030-06-01",
+        opens_at_1="08:00",
+        closes_at_0="2030-07-01",
+        closes_at_1="12:00",
+        organisation=call.organisation_id,
+    )
     for prefix in ("funds", "conditions", "criteria", "seats", "documents"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    data.update({"funds-TOTAL_FORMS": "1", "funds-INITIAL_FORMS": "1",
-                 "funds-0-id": str(call.funds.get().pk), "funds-0-call": str(call.pk),
-                 "funds-0-fund": str(call.funds.get().fund_id), "funds-0-amount": "100000.00"})
+    data.update(
+        {
+            "funds-TOTAL_FORMS": "1",
+            "funds-INITIAL_FORMS": "1",
+            "funds-0-id": str(call.funds.get().pk),
+            "funds-0-call": str(call.pk),
+            "funds-0-fund": str(call.funds.get().fund_id),
+            "funds-0-amount": "100000.00",
+        }
+    )
     data.pop("committee_term", None)
     data.pop("strategy", None)
     response = client.post(reverse("admin:calls_call_change", args=[call.pk]), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else response
+    )
     call.refresh_from_db()
     assert call.title == "Novi naslov" and call.status == "draft"
 
@@ -80,7 +98,13 @@ def test_ownership_rules(calls, member, org):
     editor = member("editor", org.slug)
     other = member("editor", "las-zasavje")
     call = calls["open"]
-    for obj in [call, call.funds.first(), call.criteria.first(), calls["applications"][0], ScoreSheet.objects.first()]:
+    for obj in [
+        call,
+        call.funds.first(),
+        call.criteria.first(),
+        calls["applications"][0],
+        ScoreSheet.objects.first(),
+    ]:
         assert permissions.can_change(editor, obj), obj
         assert not permissions.can_change(other, obj), obj
     assert set(permissions.editable(editor, Call.objects.all()).values_list("pk", flat=True)) == set(
@@ -89,9 +113,15 @@ def test_ownership_rules(calls, member, org):
     las = Organisation.objects.get(slug="las-zasavje")
     body = Body.objects.filter(organisation=las).first()
     for model in (Body, Term, Member, Session, Decision, Application):
-        assert permissions.editable(editor, model.objects.all()).count() in (0, Application.objects.filter(call__organisation=org).count())
+        assert permissions.editable(editor, model.objects.all()).count() in (
+            0,
+            Application.objects.filter(call__organisation=org).count(),
+        )
     assert permissions.can_change(other, body) and not permissions.can_change(editor, body)
-    assert permissions.editable(other, Term.objects.all()).count() == Term.objects.filter(body__organisation=las).count()
+    assert (
+        permissions.editable(other, Term.objects.all()).count()
+        == Term.objects.filter(body__organisation=las).count()
+    )
 
 
 def test_editor_cannot_change_another_organisations_call(client, calls, member):

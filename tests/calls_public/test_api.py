@@ -29,15 +29,23 @@ def test_list_and_state_filter(client, calls):
     assert item["state"] == "open" and item["group"] == "open"
     assert item["budget"] == [{"fund": "CLLD", "amount": "100000.00"}]
     assert item["closes_at"].startswith("2030-06-25T12:00:00+02:00")
-    states = {s: {c["slug"] for c in get(client, "/calls", state=s, organisation="las-preizkus").json()["items"]}
-              for s in ("open", "upcoming", "closed", "archive")}
-    assert states == {"open": {"odprt"}, "upcoming": {"prihajajoci"}, "closed": {"zaprt", "ocenjen", "odlocen"},
-                      "archive": {"arhiviran"}}
+    states = {
+        s: {c["slug"] for c in get(client, "/calls", state=s, organisation="las-preizkus").json()["items"]}
+        for s in ("open", "upcoming", "closed", "archive")
+    }
+    assert states == {
+        "open": {"odprt"},
+        "upcoming": {"prihajajoci"},
+        "closed": {"zaprt", "ocenjen", "odlocen"},
+        "archive": {"arhiviran"},
+    }
     assert get(client, "/calls", state="draft").status_code == 422
 
 
 def test_state_moves_with_the_clock_and_the_etag_too(client, calls, frozen, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "calls"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "calls"}
+    }
     call = calls["open"]
     frozen.move_to(call.closes_at - DAY / 86400)
     first = get(client, "/calls", state="open")
@@ -52,7 +60,9 @@ def test_state_moves_with_the_clock_and_the_etag_too(client, calls, frozen, sett
 
 
 def test_page_cache_does_not_outlive_a_deadline(client, calls, frozen, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+    }
     call = calls["open"]
     frozen.move_to(call.closes_at - DAY / 86400)
     assert call.title in client.get("/razpisi/?stanje=open").content.decode()
@@ -74,7 +84,9 @@ def test_detail(client, calls):
 def test_draft_is_absent(client, calls):
     assert get(client, "/calls/las-preizkus/osnutek").status_code == 404
     assert get(client, "/calls/las-preizkus/osnutek/results").status_code == 404
-    assert get(client, "/calls/las-preizkus/nobena").json() == {"detail": "Not found: call 'las-preizkus/nobena'."}
+    assert get(client, "/calls/las-preizkus/nobena").json() == {
+        "detail": "Not found: call 'las-preizkus/nobena'."
+    }
 
 
 def test_results(client, calls):
@@ -101,7 +113,9 @@ def test_results_never_name_a_natural_person(client, calls):
     body = json.loads(text)
     person = body["approved"][1]["applicant"]
     assert person == {"person": True, "name": None, "slug": None}
-    assert body["approved"][0]["partners"] == [{"person": True, "name": None, "slug": None, "role": "partner"}]
+    assert body["approved"][0]["partners"] == [
+        {"person": True, "name": None, "slug": None, "role": "partner"}
+    ]
     assert body["approved"][0]["applicant"]["name"] == "Podjetje Ena d.o.o."
 
 
@@ -119,12 +133,24 @@ def _more_calls(org, n=8):
     applicant = Organisation.objects.create(slug="prijavitelj-vec", name="Prijavitelj", kind="ngo")
     clld = Fund.objects.get(code="CLLD")
     for i in range(n):
-        call = make_call(org, f"dodatni-{i}", ["published", "decided", "archived"][i % 3],
-                         opens=NOW - (i + 5) * DAY, closes=NOW + (i - 3) * DAY)
+        call = make_call(
+            org,
+            f"dodatni-{i}",
+            ["published", "decided", "archived"][i % 3],
+            opens=NOW - (i + 5) * DAY,
+            closes=NOW + (i - 3) * DAY,
+        )
         for j in range(3):
-            a = Application.objects.create(call=call, applicant=applicant, number=j + 1, title=f"V{i}-{j}",
-                                           status="approved" if j else "rejected")
-            ApplicationFund.objects.create(application=a, fund=clld, requested=100, approved=100 if j else None)
+            a = Application.objects.create(
+                call=call,
+                applicant=applicant,
+                number=j + 1,
+                title=f"V{i}-{j}",
+                status="approved" if j else "rejected",
+            )
+            ApplicationFund.objects.create(
+                application=a, fund=clld, requested=100, approved=100 if j else None
+            )
 
 
 @pytest.mark.parametrize("path", ["/calls", "/calls?state=closed", "/calls?organisation=las-preizkus"])
@@ -145,8 +171,14 @@ def test_results_queries_do_not_grow(client, calls, org):
     page_before = len_page_queries(client, "/razpisi/las-preizkus/odlocen/rezultati/")
     call = calls["decided"]
     for i in range(10):
-        Application.objects.create(call=call, applicant=calls["company"], number=100 + i, title=f"Dodatna {i}",
-                                   status="rejected", decision_reason="Pod pragom.")
+        Application.objects.create(
+            call=call,
+            applicant=calls["company"],
+            number=100 + i,
+            title=f"Dodatna {i}",
+            status="rejected",
+            decision_reason="Pod pragom.",
+        )
     for a in calls["applications"][:2]:
         a.pk = None
         a.number = a.number + 200
@@ -164,7 +196,12 @@ def len_page_queries(client, url) -> int:
 
 
 def test_list_page_queries_do_not_grow(client, calls, org):
-    urls = ["/razpisi/", "/razpisi/?stanje=closed", "/razpisi/las-preizkus/odprt/", "/razpisi/las-preizkus/odlocen/"]
+    urls = [
+        "/razpisi/",
+        "/razpisi/?stanje=closed",
+        "/razpisi/las-preizkus/odprt/",
+        "/razpisi/las-preizkus/odlocen/",
+    ]
     before = [len_page_queries(client, u) for u in urls]
     _more_calls(org)
     assert [len_page_queries(client, u) for u in urls] == before

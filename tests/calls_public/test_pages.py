@@ -28,7 +28,9 @@ def test_list_filters_by_state_and_organisation(client, calls):
     html = client.get("/razpisi/?stanje=open").content.decode()
     assert calls["open"].title in html and calls["closed"].title not in html
     html = client.get("/razpisi/?stanje=closed").content.decode()
-    assert calls["closed"].title in html and calls["decided"].title in html and calls["open"].title not in html
+    assert (
+        calls["closed"].title in html and calls["decided"].title in html and calls["open"].title not in html
+    )
     html = client.get("/razpisi/?stanje=archive&organizacija=las-preizkus").content.decode()
     assert calls["archived"].title in html and calls["open"].title not in html
     assert client.get("/razpisi/?stanje=nonsense").status_code == 200
@@ -74,7 +76,9 @@ def test_detail_apply_link_only_when_open_and_routed(client, calls, monkeypatch)
 
     html = client.get(f"/razpisi/las-preizkus/{calls['closed'].slug}/").content.decode()
     assert "/prijava-na-razpis/" not in html
-    monkeypatch.setattr(views_public, "reverse", lambda name, args: f"/prijava-na-razpis/{args[0]}/{args[1]}/")
+    monkeypatch.setattr(
+        views_public, "reverse", lambda name, args: f"/prijava-na-razpis/{args[0]}/{args[1]}/"
+    )
     html = client.get(f"/razpisi/las-preizkus/{calls['open'].slug}/").content.decode()
     assert "/prijava-na-razpis/las-preizkus/odprt/" in html
     html = client.get(f"/razpisi/las-preizkus/{calls['closed'].slug}/").content.decode()
@@ -191,4 +195,6 @@ def test_organisation_page_links_calls_and_bodies_with_bounded_queries(client, c
     assert after == before
     assert "/organizacije/las-preizkus/organi/#body-organ-0" in html
     zasavje, html = count("/organizacije/las-zasavje/")
-    assert "Upravni odbor Partnerstva LAS Zasavje" in html and "5. javni poziv Partnerstva LAS Zasavje" in html
+    assert (
+        "Upravni odbor Partnerstva LAS Zasavje" in html and "5. javni poziv Partnerstva LAS Zasavje" in html
+    )

@@ -14,7 +14,11 @@ SECOND = DAY / 86400
 
 
 def _sql_state(call, now) -> set[str]:
-    return {s for s in CallState.values if Call.objects.filter(pk=call.pk).filter(selectors.state_q(s, now)).exists()}
+    return {
+        s
+        for s in CallState.values
+        if Call.objects.filter(pk=call.pk).filter(selectors.state_q(s, now)).exists()
+    }
 
 
 def test_sql_rule_matches_the_model_rule(org):
@@ -47,7 +51,9 @@ def test_open_one_second_before_closing_and_closed_one_second_after(org):
 
 def test_groups(calls):
     got = {
-        g: set(selectors.call_list(group=g, organisation="las-preizkus", now=NOW).values_list("slug", flat=True))
+        g: set(
+            selectors.call_list(group=g, organisation="las-preizkus", now=NOW).values_list("slug", flat=True)
+        )
         for g in selectors.GROUPS
     }
     assert got == {

@@ -13,7 +13,9 @@ URL = "/strategije/las-zasavje-2023/"
 
 @pytest.fixture
 def real_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
     from django.core.cache import cache
 
     cache.clear()
@@ -30,7 +32,9 @@ def test_etag_and_not_modified(client, real_cache):
     assert client.get(URL, HTTP_IF_NONE_MATCH=tag, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
 
 
-def test_a_committed_change_shows_at_once(client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_a_committed_change_shows_at_once(
+    client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     first = client.get(URL)
     with django_assert_max_num_queries(1):  # a cache hit reads only the data version
         assert client.get(URL).content == first.content
@@ -51,7 +55,9 @@ def test_signed_in_staff_never_get_a_cached_page(client, real_cache, member):
     assert "Change history" in html or "Zgodovina sprememb" in html
 
 
-def test_search_page_is_cached_until_the_index_is_rebuilt(client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_search_page_is_cached_until_the_index_is_rebuilt(
+    client, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     from regija.search import indexing
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -70,7 +76,9 @@ def test_search_page_is_cached_until_the_index_is_rebuilt(client, real_cache, dj
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
 
 
-def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(
+    client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     """Home and strategy page keep their costly parts per data version: another query string, a
     signed-in editor, the next language reuse them – and a committed change shows at once everywhere."""
     from decimal import Decimal
@@ -101,7 +109,9 @@ def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(client, rea
         assert total in html and total not in first.content.decode()
 
 
-def test_project_list_missing_the_page_cache_reads_only_the_data_version(client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_project_list_missing_the_page_cache_reads_only_the_data_version(
+    client, real_cache, member, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     """The count, rows, map and filter options of a project list are kept per filters and page: a
     query string the page cache has not seen, or a signed-in editor, reads nothing else – and a
     committed change shows at once."""
@@ -117,7 +127,11 @@ def test_project_list_missing_the_page_cache_reads_only_the_data_version(client,
     with django_assert_max_num_queries(6):  # the session and the user's memberships, then the same
         assert client.get(url).status_code == 200
     client.logout()
-    shown = [p for p in Project.objects.filter(strategy__slug="las-zasavje-2023", status="completed") if p.get_absolute_url() in table]
+    shown = [
+        p
+        for p in Project.objects.filter(strategy__slug="las-zasavje-2023", status="completed")
+        if p.get_absolute_url() in table
+    ]
     assert shown
     with django_capture_on_commit_callbacks(execute=True):
         shown[0].status = "in_progress"

@@ -27,7 +27,10 @@ def test_import_of_a_bad_file_fails_and_names_the_problem(write_file, example_te
     path = write_file(example_text.replace("amount: 60000.00,", "amount: 60000.005,"))
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command(ALIASES["import"], str(path))
-    assert f"{path}:70: projects[0].budget[0].amount: money has more than two decimals" in capsys.readouterr().err
+    assert (
+        f"{path}:70: projects[0].budget[0].amount: money has more than two decimals"
+        in capsys.readouterr().err
+    )
     assert not Strategy.objects.filter(slug="primer-strategija").exists()
 
 
@@ -51,7 +54,9 @@ def test_check_of_a_consistent_strategy(capsys):
     assert capsys.readouterr().out.count("\n") == 1  # the one line saying all agree
 
 
-@pytest.mark.parametrize("fmt,suffix", [("yaml", ".yaml"), ("json", ".json"), ("csv", ".csv.zip"), ("xlsx", ".xlsx")])
+@pytest.mark.parametrize(
+    "fmt,suffix", [("yaml", ".yaml"), ("json", ".json"), ("csv", ".csv.zip"), ("xlsx", ".xlsx")]
+)
 def test_export_writes_the_file(tmp_path, fmt, suffix, capsys):
     out = tmp_path / f"x{suffix}"
     call_command(ALIASES["export"], "las-zasavje-2023", "--format", fmt, "--output", str(out))

@@ -47,8 +47,13 @@ def test_secured_part_cannot_exceed_the_amount(strategy):
     fund = Fund.objects.create(code="R", name="R")
     project = Project.objects.create(strategy=strategy, code="P", title="P", status="idea")
     with pytest.raises(IntegrityError), transaction.atomic():
-        BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("10.00"), secured="partly",
-                                  secured_amount=Decimal("11.00"))
+        BudgetLine.objects.create(
+            project=project,
+            fund=fund,
+            amount=Decimal("10.00"),
+            secured="partly",
+            secured_amount=Decimal("11.00"),
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("-1.00"), secured="no")
 
@@ -72,8 +77,12 @@ def test_money_refuses_fractions_of_a_cent_and_text():
 
 @pytest.mark.parametrize(
     "amount,sl,en",
-    [("1758500", "1.758.500,00 €", "€1,758,500.00"), ("0.5", "0,50 €", "€0.50"), ("-1234.5", "-1.234,50 €", "-€1,234.50"),
-     ("999", "999,00 €", "€999.00")],
+    [
+        ("1758500", "1.758.500,00 €", "€1,758,500.00"),
+        ("0.5", "0,50 €", "€0.50"),
+        ("-1234.5", "-1.234,50 €", "-€1,234.50"),
+        ("999", "999,00 €", "€999.00"),
+    ],
 )
 def test_money_in_slovenian_and_english(amount, sl, en):
     assert format_eur(Decimal(amount)) == sl

@@ -72,7 +72,10 @@ def test_indicator_admin_shows_progress_or_what_is_missing(admin_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    url = "/admin/strategies/indicator/?strategy__id__exact=%d" % Strategy.objects.get(slug="zasavje-po-2027").pk
+    url = (
+        "/admin/strategies/indicator/?strategy__id__exact=%d"
+        % Strategy.objects.get(slug="zasavje-po-2027").pk
+    )
     with CaptureQueriesContext(connection) as queries:
         html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     # 000's commuting indicator has baseline, target and one observation at the baseline: 0 % of the way

@@ -22,7 +22,9 @@ LAS = "las-zasavje"
 
 
 def members(body: str, label: str) -> list[Member]:
-    return list(Member.objects.filter(term__body__organisation__slug=LAS, term__body__slug=body, term__label=label))
+    return list(
+        Member.objects.filter(term__body__organisation__slug=LAS, term__body__slug=body, term__label=label)
+    )
 
 
 def test_the_bodies_of_the_las():
@@ -72,9 +74,15 @@ def test_the_three_terms_and_their_dates():
 def test_presidents_and_the_deputy():
     chairs = [
         (m.term.label, m.name)
-        for m in Member.objects.filter(term__body__organisation__slug=LAS, term__body__slug="predsednik", role="chair")
+        for m in Member.objects.filter(
+            term__body__organisation__slug=LAS, term__body__slug="predsednik", role="chair"
+        )
     ]
-    assert chairs == [("2015–2018", "Slavi Gala"), ("2018–2024", "Nuša Gregorčič"), ("2024–2027", "Vojka Šergan")]
+    assert chairs == [
+        ("2015–2018", "Slavi Gala"),
+        ("2018–2024", "Nuša Gregorčič"),
+        ("2024–2027", "Vojka Šergan"),
+    ]
     deputy = Member.objects.get(term__body__slug="predsednik", role="deputy")
     assert (deputy.name, deputy.start, deputy.term.label) == ("Katarina Nučič", D(2018, 3, 20), "2015–2018")
     assert "sklepom št. 4 na 8. seji skupščine" in deputy.note
@@ -104,7 +112,9 @@ def test_supervisory_board():
     assert first["Zvezdana Lamovšek"].organisation_name == "Gimnazija in ekonomska šola Trbovlje"
     assert first["Primož Zelenšek"].organisation.slug == "chipolo"
     assert {m.name for m in members("nadzorni-odbor", "2024–2027")} == {
-        "Jožefa Kukovič", "Zvezdana Lamovšek", "Marjan Gobec",
+        "Jožefa Kukovič",
+        "Zvezdana Lamovšek",
+        "Marjan Gobec",
     }
 
 
@@ -136,7 +146,10 @@ def test_sessions_of_2023():
         (14, D(2023, 9, 28), D(2023, 10, 3), True, 1),
         (15, D(2023, 10, 25), D(2023, 10, 30), True, 2),
     ]
-    assert _sessions("skupscina", "regular") == [(12, D(2023, 4, 5), None, True, 2), (13, D(2023, 7, 25), None, True, 1)]
+    assert _sessions("skupscina", "regular") == [
+        (12, D(2023, 4, 5), None, True, 2),
+        (13, D(2023, 7, 25), None, True, 1),
+    ]
     assert _sessions("skupscina", "correspondence") == [(4, D(2023, 10, 25), D(2023, 10, 30), True, 2)]
     assert _sessions("nadzorni-odbor", "regular") == [(None, D(2023, 4, 4), None, True, 2)]
     void = Session.objects.get(body__slug="upravni-odbor", kind="correspondence", number=13)
@@ -144,7 +157,9 @@ def test_sessions_of_2023():
 
 
 def test_management_board_session_numbers_restart_per_term():
-    nineteenth = Session.objects.filter(body__slug="upravni-odbor", kind="regular", number=19).order_by("date")
+    nineteenth = Session.objects.filter(body__slug="upravni-odbor", kind="regular", number=19).order_by(
+        "date"
+    )
     assert [s.date for s in nineteenth] == [D(2018, 5, 28), D(2023, 12, 14)]
     assert nineteenth[1].agenda.last().title.startswith("izvedba volitev v organe")
 
@@ -154,8 +169,22 @@ COMMITTEES = {
     "1": (D(2016, 12, 1), "1. in 2. javni poziv", "Roman Medved", "lot", None, None),
     "2": (D(2017, 3, 20), "1. in 2. javni poziv", "Roman Medved", "lot", None, None),
     "3": (D(2018, 4, 23), "3. javni poziv", "Aleš Zidar", "decision", ("regular", 19, D(2018, 5, 28)), "2"),
-    "4": (D(2019, 7, 15), "4. in 5. javni poziv", "Roman Medved", "decision", ("correspondence", 3, D(2019, 11, 14)), ""),
-    "5": (D(2021, 10, 1), "4. in 5. javni poziv", "Roman Medved", "decision", ("correspondence", 3, D(2019, 11, 14)), ""),
+    "4": (
+        D(2019, 7, 15),
+        "4. in 5. javni poziv",
+        "Roman Medved",
+        "decision",
+        ("correspondence", 3, D(2019, 11, 14)),
+        "",
+    ),
+    "5": (
+        D(2021, 10, 1),
+        "4. in 5. javni poziv",
+        "Roman Medved",
+        "decision",
+        ("correspondence", 3, D(2019, 11, 14)),
+        "",
+    ),
 }
 
 
@@ -178,7 +207,10 @@ def test_each_call_and_its_committee(number):
         assert term.appointed_by is None and term.elected_at is None
     else:
         d = term.appointed_by
-        assert (d.session.body.slug, d.session.kind, d.session.number, d.session.date) == ("upravni-odbor", *session)
+        assert (d.session.body.slug, d.session.kind, d.session.number, d.session.date) == (
+            "upravni-odbor",
+            *session,
+        )
         assert d.number == decision
 
 
@@ -222,7 +254,9 @@ def test_all_applications_together():
 
 def test_the_projects_keep_their_money():
     """The foundation's control figures for 002 hold with the governance data loaded."""
-    projects = Project.objects.filter(strategy__slug="las-zasavje-2023", nodes__code__startswith="JP").distinct()
+    projects = Project.objects.filter(
+        strategy__slug="las-zasavje-2023", nodes__code__startswith="JP"
+    ).distinct()
     assert projects.count() == 40
     total = BudgetLine.objects.filter(project__in=projects).aggregate(s=Sum("amount"))["s"]
     assert total == Decimal("1675262.39")

@@ -24,7 +24,18 @@ TEXT = LAS_FILE.read_text(encoding="utf-8")
 
 def snapshot() -> dict:
     """Every governance and call row with its fields, and the projects with their money."""
-    models = [Body, Term, Member, Session, AgendaItem, Decision, Call, CommitteeSeat, Application, ApplicationFund]
+    models = [
+        Body,
+        Term,
+        Member,
+        Session,
+        AgendaItem,
+        Decision,
+        Call,
+        CommitteeSeat,
+        Application,
+        ApplicationFund,
+    ]
     rows = {m.__name__: sorted(map(repr, m.objects.values_list())) for m in models}
     rows["links"] = sorted(Call.nodes.through.objects.values_list("call_id", "node_id"))
     for m in (Project, BudgetLine, Payment):
@@ -57,7 +68,9 @@ def test_an_edited_file_changes_only_what_was_edited_and_back(write_file):
     assert edited != TEXT
     [result] = import_files([write_file(edited, "las.yaml")])
     assert result.deleted["members"] == 1
-    assert result.created["sessions"] == 1 and result.deleted["sessions"] == 1  # a session is known by its date
+    assert (
+        result.created["sessions"] == 1 and result.deleted["sessions"] == 1
+    )  # a session is known by its date
     assert not Member.objects.filter(name="Tina Mikuš").exists()
     assert Session.objects.filter(body__slug="upravni-odbor", number=16, date="2023-02-23").exists()
     assert set(Member.objects.values_list("pk", flat=True)) < member_ids  # the others kept their rows
@@ -88,7 +101,8 @@ def test_another_organisation_is_left_alone(write_file):
 
 
 BAD_ROLE = TEXT.replace(
-    "          - name: Matija Brodar\n            role: member", "          - name: Matija Brodar\n            role: boss"
+    "          - name: Matija Brodar\n            role: member",
+    "          - name: Matija Brodar\n            role: boss",
 )
 
 
@@ -107,23 +121,52 @@ def test_a_wrong_value_names_file_line_and_path(write_file):
     [
         ("organisation: las-zasavje", "organisation: ni-je", "organisation", "unknown organisation 'ni-je'"),
         ("regija-governance: 1", "regija-governance: 2", "regija-governance", "format version is not known"),
-        ("            organisation: chipolo\n", "            organisation: chipolo-doo\n",
-         "bodies[2].terms[0].members[2].organisation", "unknown organisation 'chipolo-doo'"),
-        ("session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-28}",
-         "session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-29}",
-         "bodies[4].terms[1].appointed_by.session", "no such session under sessions"),
-        ('          decision: "2"', '          decision: "3"', "bodies[4].terms[1].appointed_by.decision", "lists no decision '3'"),
+        (
+            "            organisation: chipolo\n",
+            "            organisation: chipolo-doo\n",
+            "bodies[2].terms[0].members[2].organisation",
+            "unknown organisation 'chipolo-doo'",
+        ),
+        (
+            "session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-28}",
+            "session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-29}",
+            "bodies[4].terms[1].appointed_by.session",
+            "no such session under sessions",
+        ),
+        (
+            '          decision: "2"',
+            '          decision: "3"',
+            "bodies[4].terms[1].appointed_by.decision",
+            "lists no decision '3'",
+        ),
         ("    node: JP5\n", "    node: JP9\n", "calls[4].node", "has no node 'JP9'"),
-        ('committee: {body: odbor-za-ocenjevanje, term: "3. javni poziv"}',
-         'committee: {body: odbor-za-ocenjevanje, term: "3. poziv"}', "calls[2].committee.term", "has no term '3. poziv'"),
+        (
+            'committee: {body: odbor-za-ocenjevanje, term: "3. javni poziv"}',
+            'committee: {body: odbor-za-ocenjevanje, term: "3. poziv"}',
+            "calls[2].committee.term",
+            "has no term '3. poziv'",
+        ),
         ("    date: 2023-12-14\n", "    date: 2023-12-32\n", "sessions[8].date", "not a real date"),
         ("    end_date: 2023-06-02\n", "    end_date: 2023-05-02\n", "sessions[9]", "is before date"),
-        ("  - body: nadzorni-odbor\n    kind: regular\n", "  - body: nadzorni-odbor\n    kind: regular\n    end_date: 2023-04-05\n",
-         "sessions[16]", "only a correspondence session has an end_date"),
-        ("    number: 13\n    held: false\n", "    number: 13\n    held: true\n", "sessions[10]", "needs its date"),
-        ("  - number: \"5\"\n", "  - number: \"4\"\n", "calls[4].number", "duplicate call number '4'"),
-        ("    published: 2021-10-01\n", "    published: 2021-10-01\n    deadline: 2021-11-01\n",
-         "calls[4].deadline", "unknown field"),
+        (
+            "  - body: nadzorni-odbor\n    kind: regular\n",
+            "  - body: nadzorni-odbor\n    kind: regular\n    end_date: 2023-04-05\n",
+            "sessions[16]",
+            "only a correspondence session has an end_date",
+        ),
+        (
+            "    number: 13\n    held: false\n",
+            "    number: 13\n    held: true\n",
+            "sessions[10]",
+            "needs its date",
+        ),
+        ('  - number: "5"\n', '  - number: "4"\n', "calls[4].number", "duplicate call number '4'"),
+        (
+            "    published: 2021-10-01\n",
+            "    published: 2021-10-01\n    deadline: 2021-11-01\n",
+            "calls[4].deadline",
+            "unknown field",
+        ),
     ],
 )
 def test_problems_are_reported_by_path_and_nothing_is_written(write_file, old, new, path, message):
@@ -137,9 +180,13 @@ def test_problems_are_reported_by_path_and_nothing_is_written(write_file, old, n
 
 def test_an_error_in_a_later_file_rolls_back_the_earlier_one(write_file):
     good = write_file(
-        "regija-governance: 1\norganisation: rra-zasavje\nbodies: [{slug: svet, kind: other, name: Svet RRA}]\n", "a.yaml"
+        "regija-governance: 1\norganisation: rra-zasavje\nbodies: [{slug: svet, kind: other, name: Svet RRA}]\n",
+        "a.yaml",
     )
-    bad = write_file("regija-governance: 1\norganisation: obcina-trbovlje\nbodies: [{slug: svet, kind: council, name: Svet}]\n", "b.yaml")
+    bad = write_file(
+        "regija-governance: 1\norganisation: obcina-trbovlje\nbodies: [{slug: svet, kind: council, name: Svet}]\n",
+        "b.yaml",
+    )
     with pytest.raises(InvalidFile) as exc:
         import_files([good, bad])
     assert "bodies[0].kind" in str(exc.value)
@@ -163,7 +210,9 @@ def test_regija_import_takes_strategy_and_governance_files(capsys):
     assert not is_governance_file(ROOT / "data" / "strategies" / "002-las-zasavje-2023.yaml")
     Call.objects.filter(organisation__slug="las-zasavje").update(title="x")
     # the governance file first on the command line: strategy files are still loaded before it
-    call_command(ALIASES["import"], str(LAS_FILE), str(ROOT / "data" / "strategies" / "002-las-zasavje-2023.yaml"))
+    call_command(
+        ALIASES["import"], str(LAS_FILE), str(ROOT / "data" / "strategies" / "002-las-zasavje-2023.yaml")
+    )
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("las-zasavje-2023: unchanged")
     assert out[1].startswith("las-zasavje: updated 5 calls")

@@ -46,5 +46,7 @@ def test_committee_and_bodies_api(client):
     board = next(b for b in body["bodies"] if b["slug"] == "upravni-odbor")
     assert [t["label"] for t in board["terms"]] == ["2024–2027", "2018–2024", "2015–2018"]
     sessions = client.get("/api/v1/organisations/las-zasavje/sessions", {"year": 2023}).json()
-    assert sessions["count"] >= 1 and all(s["date"] is None or s["date"].startswith("2023") for s in sessions["items"])
+    assert sessions["count"] >= 1 and all(
+        s["date"] is None or s["date"].startswith("2023") for s in sessions["items"]
+    )
     assert client.get("/api/v1/organisations/nobody/bodies").status_code == 404

@@ -19,23 +19,52 @@ def body(db):
     org = Organisation.objects.create(slug="las-organi", name="LAS Organi", kind="las")
     person = Organisation.objects.create(slug="oseba-x", name="Oseba Iks", kind="person")
     commune = Organisation.objects.create(slug="obcina-organi", name="Občina Organi", kind="municipality")
-    board = Body.objects.create(organisation=org, slug="upravni-odbor", kind="management_board", name="Upravni odbor")
-    old = Term.objects.create(body=board, label="2015–2019", start=dt.date(2015, 1, 1), end=dt.date(2019, 1, 1),
-                              selection="election", order=1)
-    current = Term.objects.create(body=board, label="2019–2099", start=dt.date(2019, 1, 1), selection="election", order=2)
+    board = Body.objects.create(
+        organisation=org, slug="upravni-odbor", kind="management_board", name="Upravni odbor"
+    )
+    old = Term.objects.create(
+        body=board,
+        label="2015–2019",
+        start=dt.date(2015, 1, 1),
+        end=dt.date(2019, 1, 1),
+        selection="election",
+        order=1,
+    )
+    current = Term.objects.create(
+        body=board, label="2019–2099", start=dt.date(2019, 1, 1), selection="election", order=2
+    )
     Member.objects.create(term=old, name="Stari Predsednik", role="chair")
     Member.objects.create(term=current, name="Nova Predsednica", role="chair", organisation=commune)
-    Member.objects.create(term=current, name="Namestnik Miha", role="deputy", organisation_name="Društvo Miha")
-    Member.objects.create(term=current, name="Pozni Član", role="member", start=dt.date(2021, 3, 1),
-                          end=dt.date(2022, 5, 31), organisation=person)
-    s = Session.objects.create(body=board, kind="regular", number=7, date=dt.date(2023, 3, 1), place="Hrastnik")
+    Member.objects.create(
+        term=current, name="Namestnik Miha", role="deputy", organisation_name="Društvo Miha"
+    )
+    Member.objects.create(
+        term=current,
+        name="Pozni Član",
+        role="member",
+        start=dt.date(2021, 3, 1),
+        end=dt.date(2022, 5, 31),
+        organisation=person,
+    )
+    s = Session.objects.create(
+        body=board, kind="regular", number=7, date=dt.date(2023, 3, 1), place="Hrastnik"
+    )
     item = AgendaItem.objects.create(session=s, order=1, title="Potrditev letnega poročila")
     Decision.objects.create(session=s, number="3", text="Letno poročilo se potrdi.", agenda_item=item)
-    c = Session.objects.create(body=board, kind="correspondence", number=2, date=dt.date(2022, 11, 14),
-                               end_date=dt.date(2022, 11, 18))
+    c = Session.objects.create(
+        body=board,
+        kind="correspondence",
+        number=2,
+        date=dt.date(2022, 11, 14),
+        end_date=dt.date(2022, 11, 18),
+    )
     Decision.objects.create(session=c, number="1", text="Imenuje se ocenjevalna komisija.")
-    committee = Body.objects.create(organisation=org, slug="komisija", kind="evaluation_committee", name="Komisija")
-    Term.objects.create(body=committee, label="1. poziv", selection="decision", appointed_by=Decision.objects.get(session=c))
+    committee = Body.objects.create(
+        organisation=org, slug="komisija", kind="evaluation_committee", name="Komisija"
+    )
+    Term.objects.create(
+        body=committee, label="1. poziv", selection="decision", appointed_by=Decision.objects.get(session=c)
+    )
     return org
 
 
@@ -63,7 +92,10 @@ def test_sessions_by_year(client, body):
     assert "Imenuje se ocenjevalna komisija." in html and "Letno poročilo se potrdi." not in html
     assert "14. 11. 2022 – 18. 11. 2022" in html
     # an unknown year falls back to the latest
-    assert "Letno poročilo se potrdi." in client.get("/organizacije/las-organi/organi/?leto=abc").content.decode()
+    assert (
+        "Letno poročilo se potrdi."
+        in client.get("/organizacije/las-organi/organi/?leto=abc").content.decode()
+    )
 
 
 def test_unknown_organisation_is_404(client, db):

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot() -> dict[str, int]:
-    models = [m for label in ("core", "strategies", "projects") for m in apps.get_app_config(label).get_models()]
+    models = [
+        m for label in ("core", "strategies", "projects") for m in apps.get_app_config(label).get_models()
+    ]
     counts = {m.__name__: m.objects.count() for m in models}
     # many-to-many tables too: a half-written import would show there first
     for m in models:
@@ -56,12 +58,16 @@ def test_not_a_mapping(write_file):
 
 
 def test_unknown_field(write_file, example_text):
-    text = replace_once(example_text, "    direction: increase\n", "    direction: increase\n    colour: red\n")
+    text = replace_once(
+        example_text, "    direction: increase\n", "    direction: increase\n    colour: red\n"
+    )
     refused(write_file(text), line=53, field="indicators[0].colour", says="unknown field")
 
 
 def test_missing_field(write_file, example_text):
-    text = replace_once(example_text, "    holder: zavod-primer\n    status: in_progress\n", "    holder: zavod-primer\n")
+    text = replace_once(
+        example_text, "    holder: zavod-primer\n    status: in_progress\n", "    holder: zavod-primer\n"
+    )
     refused(write_file(text), line=59, field="projects[0].status", says="required field is missing")
 
 
@@ -92,7 +98,9 @@ def test_money_with_more_than_two_decimals(write_file, example_text):
 
 def test_negative_money(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", "amount: -5.00,")
-    refused(write_file(text), line=70, field="projects[0].budget[0].amount", says="greater than or equal to 0")
+    refused(
+        write_file(text), line=70, field="projects[0].budget[0].amount", says="greater than or equal to 0"
+    )
 
 
 def test_impossible_date(write_file, example_text):
@@ -146,15 +154,20 @@ def test_unknown_organisation(write_file, example_text):
 
 
 def test_reference_to_strategy_not_loaded(write_file, example_text):
-    text = replace_once(
-        example_text, 'nodes: ["1.1"]', 'nodes: ["1.1", {strategy: ni-nalozena, code: "C1"}]'
+    text = replace_once(example_text, 'nodes: ["1.1"]', 'nodes: ["1.1", {strategy: ni-nalozena, code: "C1"}]')
+    refused(
+        write_file(text),
+        line=66,
+        field="projects[0].nodes[1].strategy",
+        says="strategy 'ni-nalozena' is not loaded",
     )
-    refused(write_file(text), line=66, field="projects[0].nodes[1].strategy", says="strategy 'ni-nalozena' is not loaded")
 
 
 def test_reference_to_missing_node_of_loaded_strategy(write_file, example_text):
     text = replace_once(
-        example_text, 'nodes: ["1.1"]', 'nodes: ["1.1", {strategy: velenje-pametno-mesto-2022-2030, code: "9.9"}]'
+        example_text,
+        'nodes: ["1.1"]',
+        'nodes: ["1.1", {strategy: velenje-pametno-mesto-2022-2030, code: "9.9"}]',
     )
     refused(write_file(text), line=66, field="projects[0].nodes[1].code", says="has no node '9.9'")
 
@@ -176,8 +189,12 @@ def test_every_problem_of_every_file_is_reported(write_file, example_text):
 
 def test_a_good_file_is_not_written_when_another_fails(write_file, example_text):
     good = write_file(example_text, "good.yaml")
-    bad = write_file(replace_once(example_text, "amount: 60000.00,", "amount: abc,").replace(
-        "primer-strategija", "druga-strategija"), "bad.yaml")
+    bad = write_file(
+        replace_once(example_text, "amount: 60000.00,", "amount: abc,").replace(
+            "primer-strategija", "druga-strategija"
+        ),
+        "bad.yaml",
+    )
     before = snapshot()
     with pytest.raises(InvalidFile):
         import_files([good, bad])

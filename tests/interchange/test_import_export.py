@@ -37,25 +37,36 @@ def test_an_edited_file_updates_by_codes(write_file, example_text):
     edited = (
         example_text.replace("title: Zelena občina", "title: Zelena in zdrava občina")
         .replace("amount: 60000.00, secured: yes", "amount: 65000.00, secured: yes")
-        .replace("      - {date: 2024-12-31, value: 5, source: Letno poročilo 2024}",
-                 "      - {date: 2024-12-31, value: 5, source: Letno poročilo 2024}\n"
-                 "      - {date: 2025-12-31, value: 9, source: Letno poročilo 2025}")
+        .replace(
+            "      - {date: 2024-12-31, value: 5, source: Letno poročilo 2024}",
+            "      - {date: 2024-12-31, value: 5, source: Letno poročilo 2024}\n"
+            "      - {date: 2025-12-31, value: 9, source: Letno poročilo 2025}",
+        )
     )
     result = import_files([write_file(edited)])[0]
     assert result.updated["nodes"] == 1 and result.updated["budget lines"] == 1
     assert result.created["observations"] == 1
     assert Node.objects.get(strategy__slug="primer-strategija", code="2").title == "Zelena in zdrava občina"
-    assert Project.objects.get(strategy__slug="primer-strategija", code="P-1").pk == project_pk  # updated in place, not replaced
-    assert BudgetLine.objects.get(project__strategy__slug="primer-strategija", fund__code="ESRR").amount == Decimal("65000.00")
+    assert (
+        Project.objects.get(strategy__slug="primer-strategija", code="P-1").pk == project_pk
+    )  # updated in place, not replaced
+    assert BudgetLine.objects.get(
+        project__strategy__slug="primer-strategija", fund__code="ESRR"
+    ).amount == Decimal("65000.00")
     assert Observation.objects.filter(indicator__strategy__slug="primer-strategija").count() == 2
 
 
 def test_removing_from_the_file_removes_from_the_strategy(write_file, example_text):
     import_files([write_file(example_text)])
-    trimmed = example_text.replace(
-        "alignments:\n  - {from: \"1.1\", to: \"2\", type: contributes_to, source: Tabela 2}\n", ""
-    ).replace("  - code: \"2\"\n    level: goal\n    title: Zelena občina\n", "").replace(
-        "  - {label: Število ciljev, what: nodes, scope: {level: goal}, value: 2, source: Poglavje 3}\n", ""
+    trimmed = (
+        example_text.replace(
+            'alignments:\n  - {from: "1.1", to: "2", type: contributes_to, source: Tabela 2}\n', ""
+        )
+        .replace('  - code: "2"\n    level: goal\n    title: Zelena občina\n', "")
+        .replace(
+            "  - {label: Število ciljev, what: nodes, scope: {level: goal}, value: 2, source: Poglavje 3}\n",
+            "",
+        )
     )
     result = import_files([write_file(trimmed)])[0]
     assert result.deleted["nodes"] == 1 and result.deleted["alignments"] == 1
@@ -66,16 +77,25 @@ def test_removing_from_the_file_removes_from_the_strategy(write_file, example_te
 
 def test_a_node_another_strategy_links_to_cannot_be_removed(write_file, example_text):
     import_files([write_file(example_text)])
-    other = example_text.replace("primer-strategija", "druga-strategija").replace(
-        'nodes: ["1.1"]', 'nodes: ["1.1", {strategy: primer-strategija, code: "2"}]'
-    ).replace("code: P-1", "code: P-2")
-    other = other.replace("      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: \"Poglavje 4\"}\n", "")
+    other = (
+        example_text.replace("primer-strategija", "druga-strategija")
+        .replace('nodes: ["1.1"]', 'nodes: ["1.1", {strategy: primer-strategija, code: "2"}]')
+        .replace("code: P-1", "code: P-2")
+    )
+    other = other.replace(
+        '      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n', ""
+    )
     other = other.replace("    allocations:\n", "    allocations: []\n")
     import_files([write_file(other, "other.yaml")])
-    trimmed = example_text.replace("  - code: \"2\"\n    level: goal\n    title: Zelena občina\n", "").replace(
-        "  - {from: \"1.1\", to: \"2\", type: contributes_to, source: Tabela 2}\n", "").replace(
-        "alignments:\n", "").replace(
-        "  - {label: Število ciljev, what: nodes, scope: {level: goal}, value: 2, source: Poglavje 3}\n", "")
+    trimmed = (
+        example_text.replace('  - code: "2"\n    level: goal\n    title: Zelena občina\n', "")
+        .replace('  - {from: "1.1", to: "2", type: contributes_to, source: Tabela 2}\n', "")
+        .replace("alignments:\n", "")
+        .replace(
+            "  - {label: Število ciljev, what: nodes, scope: {level: goal}, value: 2, source: Poglavje 3}\n",
+            "",
+        )
+    )
     from regija.interchange.reader import InvalidFile
 
     with pytest.raises(InvalidFile) as info:
@@ -85,10 +105,17 @@ def test_a_node_another_strategy_links_to_cannot_be_removed(write_file, example_
 
 
 def test_files_may_refer_to_each_other_in_any_order(write_file, example_text):
-    other = example_text.replace("primer-strategija", "druga-strategija").replace(
-        'to: "2", type: contributes_to', 'to: {strategy: primer-strategija, code: "2"}, type: supports'
-    ).replace("code: P-1", "code: P-2")
-    other = other.replace("    allocations:\n      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: \"Poglavje 4\"}\n", "")
+    other = (
+        example_text.replace("primer-strategija", "druga-strategija")
+        .replace(
+            'to: "2", type: contributes_to', 'to: {strategy: primer-strategija, code: "2"}, type: supports'
+        )
+        .replace("code: P-1", "code: P-2")
+    )
+    other = other.replace(
+        '    allocations:\n      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n',
+        "",
+    )
     first = write_file(other, "a-druga.yaml")
     second = write_file(example_text, "b-primer.yaml")
     results = import_files([first, second])
@@ -163,4 +190,6 @@ def test_xlsx_export_has_a_sheet_per_table_with_numbers_as_numbers():
     header = [c.value for c in sheet[1]]
     amounts = [row[header.index("amount")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(a, (int, float)) for a in amounts)
-    assert round(sum(amounts), 2) == float(sum(b.amount for b in BudgetLine.objects.filter(project__strategy=strategy)))
+    assert round(sum(amounts), 2) == float(
+        sum(b.amount for b in BudgetLine.objects.filter(project__strategy=strategy))
+    )

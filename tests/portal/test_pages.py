@@ -116,7 +116,13 @@ def test_project_list_filters_sort_and_downloads_match(client):
     assert response.status_code == 200
     expected = ProjectFilters(strategy=LAS, status=["completed"]).apply(Project.objects.all()).count()
     assert expected > 0 and _count_on_page(response) == expected
-    rows = list(csv.reader(io.StringIO(b"".join(client.get("/projekti/izvoz.csv" + query).streaming_content).decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(client.get("/projekti/izvoz.csv" + query).streaming_content).decode("utf-8-sig")
+            )
+        )
+    )
     assert len(rows) - 1 == expected
     totals = [float(r[8]) for r in rows[1:]]
     assert totals == sorted(totals, reverse=True)
@@ -128,7 +134,9 @@ def test_project_list_filters_sort_and_downloads_match(client):
 def test_project_list_amount_range_and_bad_input(client):
     # 003's row 1.1-A1 … amounts: a range keeps exactly the projects whose total lies in it
     response = client.get(f"/projekti/?strategy={GORENJSKA}&amount_min=100.000,00&amount_max=200000")
-    qs = ProjectFilters(strategy=GORENJSKA, amount_min="100000", amount_max="200000").apply(Project.objects.all())
+    qs = ProjectFilters(strategy=GORENJSKA, amount_min="100000", amount_max="200000").apply(
+        Project.objects.all()
+    )
     assert _count_on_page(response) == qs.count() > 0
     bad = client.get("/projekti/?amount_min=veliko&year_from=dvatisoč", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 422
@@ -209,7 +217,10 @@ def test_holder_choices_follow_the_chosen_strategy(client):
     every = set(Organisation.objects.filter(held_projects__isnull=False).values_list("slug", flat=True))
     assert offered("") == every
     of_las = set(
-        ProjectFilters(strategy=LAS).apply(Project.objects.all()).exclude(holder=None).values_list("holder__slug", flat=True)
+        ProjectFilters(strategy=LAS)
+        .apply(Project.objects.all())
+        .exclude(holder=None)
+        .values_list("holder__slug", flat=True)
     )
     assert of_las and offered(f"?strategy={LAS}") == of_las < every
     # a holder chosen from elsewhere stays selected, so the form shows the filter in use

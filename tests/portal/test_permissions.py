@@ -48,7 +48,10 @@ def _user(member, who: str):
 
 @pytest.mark.parametrize("who, outcome", OBSERVATION_MATRIX)
 def test_adding_an_indicator_value(client, member, who, outcome):
-    indicator = Indicator.objects.get(strategy__slug=VELENJE, code=Indicator.objects.filter(strategy__slug=VELENJE).values_list("code", flat=True).first())
+    indicator = Indicator.objects.get(
+        strategy__slug=VELENJE,
+        code=Indicator.objects.filter(strategy__slug=VELENJE).values_list("code", flat=True).first(),
+    )
     user = _user(member, who)
     if user:
         client.force_login(user)
@@ -92,7 +95,11 @@ def test_correcting_a_value_is_logged_with_before_and_after_and_readable_per_obj
 def test_bad_value_is_refused_with_the_field_named_and_nothing_saved(client, member):
     client.force_login(member("editor", "las-zasavje"))
     before = Observation.objects.count()
-    response = client.post(f"/kazalniki/{LAS}/K1/nova-meritev/", {"date": "31. 12. 2023", "value": "deset"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/kazalniki/{LAS}/K1/nova-meritev/",
+        {"date": "31. 12. 2023", "value": "deset"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="id_value-error"' in html and 'id="id_date-error"' in html

@@ -45,20 +45,45 @@ def _grow() -> None:
     partner = Organisation.objects.get(slug="las-zasavje")
     jp1 = Node.objects.get(strategy=strategy, code="JP1")
     for i in range(12):
-        node = Node.objects.create(strategy=strategy, parent=jp1, code=f"X{i}", level=jp1.level, title=f"Nova {i}",
-                                   path=jp1.path + f"{900 + i:04d}", depth=jp1.depth + 1, order=900 + i)
-        indicator = Indicator.objects.create(strategy=strategy, node=node, code=f"KX{i}", name=f"Kazalnik {i}",
-                                             baseline_value=0, target_value=10, order=900 + i,
-                                             baseline_date=dt.date(2020, 1, 1), target_date=dt.date(2030, 1, 1))
+        node = Node.objects.create(
+            strategy=strategy,
+            parent=jp1,
+            code=f"X{i}",
+            level=jp1.level,
+            title=f"Nova {i}",
+            path=jp1.path + f"{900 + i:04d}",
+            depth=jp1.depth + 1,
+            order=900 + i,
+        )
+        indicator = Indicator.objects.create(
+            strategy=strategy,
+            node=node,
+            code=f"KX{i}",
+            name=f"Kazalnik {i}",
+            baseline_value=0,
+            target_value=10,
+            order=900 + i,
+            baseline_date=dt.date(2020, 1, 1),
+            target_date=dt.date(2030, 1, 1),
+        )
         for year in (2021, 2022, 2023):
             Observation.objects.create(indicator=indicator, date=dt.date(year, 12, 31), value=year - 2020)
         for j in range(3):
-            p = Project.objects.create(strategy=strategy, code=f"JP1-X{i}-{j}", title=f"Dodatni projekt {i}-{j}",
-                                       holder=holder, status="completed", municipality="Hrastnik", order=900 + i)
+            p = Project.objects.create(
+                strategy=strategy,
+                code=f"JP1-X{i}-{j}",
+                title=f"Dodatni projekt {i}-{j}",
+                holder=holder,
+                status="completed",
+                municipality="Hrastnik",
+                order=900 + i,
+            )
             p.nodes.add(node, jp1)
             BudgetLine.objects.create(project=p, fund=fund, amount=Decimal("1500.00"), secured="yes")
             BudgetLine.objects.create(project=p, fund=fund, amount=Decimal("500.00"), secured="partly")
-            Payment.objects.create(project=p, fund=fund, label="1. zahtevek", amount=Decimal("700.00"), state="paid")
+            Payment.objects.create(
+                project=p, fund=fund, label="1. zahtevek", amount=Decimal("700.00"), state="paid"
+            )
             Partner.objects.create(project=p, organisation=partner, budget_share=Decimal("100.00"))
 
 

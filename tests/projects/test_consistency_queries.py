@@ -105,25 +105,40 @@ def _grow(strategy: Strategy) -> None:
     for i in range(5):
         nodes.append(
             Node.objects.create(
-                strategy=strategy, parent=goal, code=f"X{i}", level="measure", title="Extra",
-                path=f"{goal.path}{i + 10:04d}", depth=goal.depth + 1,
+                strategy=strategy,
+                parent=goal,
+                code=f"X{i}",
+                level="measure",
+                title="Extra",
+                path=f"{goal.path}{i + 10:04d}",
+                depth=goal.depth + 1,
             )
         )
     for i, node in enumerate(nodes):
         indicator = Indicator.objects.create(
-            strategy=strategy, node=node, code=f"I{i}", name="Indicator", target_date=datetime.date(2030, 12, 31)
+            strategy=strategy,
+            node=node,
+            code=f"I{i}",
+            name="Indicator",
+            target_date=datetime.date(2030, 12, 31),
         )
         Observation.objects.create(indicator=indicator, date=datetime.date(2023, 12, 31), value=i)
     for i in range(20):
         project = Project.objects.create(
-            strategy=strategy, code=f"E{i}", title="Extra", status=["idea", "approved", "completed"][i % 3], order=10 + i
+            strategy=strategy,
+            code=f"E{i}",
+            title="Extra",
+            status=["idea", "approved", "completed"][i % 3],
+            order=10 + i,
         )
-        project.nodes.set(nodes[i % len(nodes): i % len(nodes) + 2])
+        project.nodes.set(nodes[i % len(nodes) : i % len(nodes) + 2])
         BudgetLine.objects.create(project=project, fund=eu, amount=Decimal("10.00"), secured="yes")
         BudgetLine.objects.create(project=project, fund=obc, amount=Decimal("5.00"), secured="partly")
         Payment.objects.create(project=project, fund=eu, label="1.", amount=Decimal("20.00"), state="paid")
         Payment.objects.create(project=project, fund=obc, label="2.", amount=Decimal("1.00"), state="claimed")
-    other = Strategy.objects.create(slug="test-queries-other", title="Other", status="adopted", source_title="Other")
+    other = Strategy.objects.create(
+        slug="test-queries-other", title="Other", status="adopted", source_title="Other"
+    )
     kinds = list(StatedWhat.values)
     for i in range(30):
         what = kinds[i % len(kinds)]
@@ -135,7 +150,9 @@ def _grow(strategy: Strategy) -> None:
             scope_fund=[None, eu, obc][i % 3],
             scope_level=["", "goal", "measure"][i % 3] if what == StatedWhat.NODES else "",
             scope_status=[[], ["approved"], ["idea", "completed"]][i % 3],
-            amount=Decimal("123456.78") if what in ("total", "secured", "unsecured", "paid", "claimed") else None,
+            amount=Decimal("123456.78")
+            if what in ("total", "secured", "unsecured", "paid", "claimed")
+            else None,
             count=999 if what in ("projects", "nodes") else None,
             date=datetime.date(2020, 1, 1) if what in ("target_date", "observation_date") else None,
             order=100 + i,

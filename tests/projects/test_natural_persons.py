@@ -38,17 +38,31 @@ def persons():
     strategy = Strategy.objects.get(slug=LAS)
     clld = Fund.objects.get(code="CLLD")
     held = Project.objects.create(
-        strategy=strategy, code="TST-1", title="Čebelarski učni poligon", holder=person, status="in_progress",
-        order=9001, municipality="Testna vas",
+        strategy=strategy,
+        code="TST-1",
+        title="Čebelarski učni poligon",
+        holder=person,
+        status="in_progress",
+        order=9001,
+        municipality="Testna vas",
     )
     other = Project.objects.create(
-        strategy=strategy, code="TST-2", title="Predelava sadja", holder=company, status="in_progress", order=9002,
+        strategy=strategy,
+        code="TST-2",
+        title="Predelava sadja",
+        holder=company,
+        status="in_progress",
+        order=9002,
         municipality="Testna vas",
     )
     for project in (held, other):
         BudgetLine.objects.create(project=project, fund=clld, amount=Decimal("20000.00"), secured="yes")
-    Partner.objects.create(project=held, organisation=partner, role="partner", budget_share=Decimal("5000.00"), order=1)
-    Partner.objects.create(project=held, organisation=company, role="partner", budget_share=Decimal("3000.00"), order=2)
+    Partner.objects.create(
+        project=held, organisation=partner, role="partner", budget_share=Decimal("5000.00"), order=1
+    )
+    Partner.objects.create(
+        project=held, organisation=company, role="partner", budget_share=Decimal("3000.00"), order=2
+    )
     return {"person": person, "partner": partner, "company": company, "held": held, "other": other}
 
 
@@ -68,7 +82,12 @@ def _csv(response) -> list[list[str]]:
 
 
 def _hidden(text: str) -> bool:
-    return NAME not in text and "janez-zasebnik" not in text and PARTNER not in text and "mojca-partnerka" not in text
+    return (
+        NAME not in text
+        and "janez-zasebnik" not in text
+        and PARTNER not in text
+        and "mojca-partnerka" not in text
+    )
 
 
 def test_list_table_says_natural_person_without_name_or_link(client, member, persons):

@@ -109,7 +109,13 @@ def test_strategy_counts_listed_projects_once(small):
 def test_rollup_by_fund_and_absorption(small):
     by_fund = {r.fund.code: r for r in selectors.fund_rollups(small)}
     eu = by_fund["T-EU"]
-    assert (eu.total, eu.approved, eu.paid, eu.claimed, eu.projects) == (D("300.00"), D("100.00"), D("60.00"), D("30.00"), 2)
+    assert (eu.total, eu.approved, eu.paid, eu.claimed, eu.projects) == (
+        D("300.00"),
+        D("100.00"),
+        D("60.00"),
+        D("30.00"),
+        2,
+    )
     assert eu.allocated == D("1000.00")
     assert eu.absorption == D("0.06")
     obc = by_fund["T-OBC"]
@@ -117,7 +123,11 @@ def test_rollup_by_fund_and_absorption(small):
 
 
 def test_allocation_use(small):
-    uses = {u.allocation.fund.code: u for u in selectors.allocation_uses() if u.allocation.declared_in_id == small.pk}
+    uses = {
+        u.allocation.fund.code: u
+        for u in selectors.allocation_uses()
+        if u.allocation.declared_in_id == small.pk
+    }
     assert uses["T-EU"].paid == D("60.00")
     assert uses["T-EU"].approved == D("100.00")
     assert uses["T-EU"].absorption == D("0.06")
@@ -136,7 +146,9 @@ def test_money_sums_are_exact():
         "amount: 200.00, secured: no", "amount: 0.20, secured: no"
     )
     import_text(text)
-    assert selectors.node_rollup(Node.objects.get(strategy__slug="test-rollups", code="M2")).total == D("50.30")
+    assert selectors.node_rollup(Node.objects.get(strategy__slug="test-rollups", code="M2")).total == D(
+        "50.30"
+    )
 
 
 def test_a_consistent_strategy_reports_nothing(small):
@@ -144,8 +156,12 @@ def test_a_consistent_strategy_reports_nothing(small):
 
 
 def test_a_wrong_stated_total_is_reported_with_both_figures():
-    import_text(SMALL.replace("{label: goal G total, what: total, scope: {node: G}, value: 350.00}",
-                              "{label: goal G total, what: total, scope: {node: G}, value: 360.00, source: Tabela 4}"))
+    import_text(
+        SMALL.replace(
+            "{label: goal G total, what: total, scope: {node: G}, value: 350.00}",
+            "{label: goal G total, what: total, scope: {node: G}, value: 360.00, source: Tabela 4}",
+        )
+    )
     findings = consistency.report(Strategy.objects.get(slug="test-rollups"))
     assert [(f.subject, f.stated, f.source, f.object_code) for f in findings] == [
         ("goal G total", "360,00 €", "Tabela 4", "G")
@@ -154,9 +170,12 @@ def test_a_wrong_stated_total_is_reported_with_both_figures():
 
 
 def test_payment_above_approval_is_reported():
-    import_text(SMALL.replace("amount: 60.00, state: paid", "amount: 160.00, state: paid").replace(
-        "{label: goal G paid, what: paid, scope: {node: G}, value: 60.00}",
-        "{label: goal G paid, what: paid, scope: {node: G}, value: 160.00}"))
+    import_text(
+        SMALL.replace("amount: 60.00, state: paid", "amount: 160.00, state: paid").replace(
+            "{label: goal G paid, what: paid, scope: {node: G}, value: 60.00}",
+            "{label: goal G paid, what: paid, scope: {node: G}, value: 160.00}",
+        )
+    )
     findings = consistency.report(Strategy.objects.get(slug="test-rollups"))
     assert len(findings) == 1
     f = findings[0]
@@ -165,11 +184,14 @@ def test_payment_above_approval_is_reported():
 
 
 def test_alignment_sources_that_disagree_are_reported():
-    text = SMALL + """alignments:
+    text = (
+        SMALL
+        + """alignments:
   - {from: M1, to: G, type: contributes_to, source: [Tabela 1, str. 5]}
   - {from: M1, to: H, type: contributes_to, source: Tabela 1}
   - {from: M2, to: G, type: contributes_to, source: [Tabela 1, str. 6]}
 """
+    )
     import_text(text)
     findings = consistency.report(Strategy.objects.get(slug="test-rollups"))
     assert len(findings) == 1
@@ -179,7 +201,10 @@ def test_alignment_sources_that_disagree_are_reported():
 
 def test_fund_scope_without_lines_of_that_fund_cannot_be_verified():
     Fund.objects.create(code="T-X", name="Unused")
-    text = SMALL.replace("  - {code: T-OBC, name: Test občina}", "  - {code: T-OBC, name: Test občina}\n  - {code: T-X, name: Unused}")
+    text = SMALL.replace(
+        "  - {code: T-OBC, name: Test občina}",
+        "  - {code: T-OBC, name: Test občina}\n  - {code: T-X, name: Unused}",
+    )
     text += "  - {label: X total, what: total, scope: {fund: T-X}, value: 5.00}\n"
     import_text(text)
     findings = consistency.report(Strategy.objects.get(slug="test-rollups"))

@@ -23,7 +23,9 @@ class _Tables(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table":
-            self.tables.append({"key": attrs.get("data-key", ""), "caption": "", "rows": [], "head": [], "foot": []})
+            self.tables.append(
+                {"key": attrs.get("data-key", ""), "caption": "", "rows": [], "head": [], "foot": []}
+            )
         elif tag == "caption":
             self._caption = []
         elif tag in ("thead", "tbody", "tfoot"):
@@ -79,8 +81,18 @@ def docx_tables(data: bytes) -> list[dict]:
         elif child.tag == qn("w:tbl"):
             table = next(tables)
             rows = [[_norm(c.text) for c in r.cells] for r in table.rows]
-            header_flag = table.rows[0]._tr.trPr is not None and table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
-            out.append({"caption": _norm(last_paragraph), "head": rows[:1], "body": rows[1:], "header_row": header_flag})
+            header_flag = (
+                table.rows[0]._tr.trPr is not None
+                and table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+            )
+            out.append(
+                {
+                    "caption": _norm(last_paragraph),
+                    "head": rows[:1],
+                    "body": rows[1:],
+                    "header_row": header_flag,
+                }
+            )
     return out
 
 

@@ -33,7 +33,16 @@ CALLS = {
         approved=["57.799,62", "17.705,50", "56.091,61", "34.055,28", "63.118,80"],
         total="228.770,81",
         # TIC Hrastnik's 2nd phase is written "26.445.68" in the document
-        paid=["20.974,37", "26.445,68", "13.466,79", "31.977,83", "21.805,62", "29.677,21", "19.256,19", "41.949,35"],
+        paid=[
+            "20.974,37",
+            "26.445,68",
+            "13.466,79",
+            "31.977,83",
+            "21.805,62",
+            "29.677,21",
+            "19.256,19",
+            "41.949,35",
+        ],
         total_paid="211.195,35",
         operations=5,
         withdrawn=0,
@@ -49,8 +58,18 @@ CALLS = {
     "3": dict(
         approved=["50.717,62", "21.689,03", "59.884,67", "59.288,13", "59.117,81", "27.430,69", "54.244,13"],
         total="332.372,08",
-        paid=["29.874,56", "21.139,98", "51.141,71", "3.842,81", "51.519,94", "7.636,40", "51.692,51", "26.060,69",
-              "33.243,50", "20.317,09"],
+        paid=[
+            "29.874,56",
+            "21.139,98",
+            "51.141,71",
+            "3.842,81",
+            "51.519,94",
+            "7.636,40",
+            "51.692,51",
+            "26.060,69",
+            "33.243,50",
+            "20.317,09",
+        ],
         total_paid="296.469,19",
         operations=7,
         withdrawn=0,
@@ -64,14 +83,47 @@ CALLS = {
         withdrawn=1,  # Prenova tržnice v Hrastniku – 2. faza: "Odstop od izvedbe operacije"
     ),
     "5": dict(
-        approved=["50.000,00", "35.124,78", "24.998,32", "27.947,04", "34.605,04", "16.950,24", "35.876,18", "49.804,83",
-                  "45.015,68", "50.000,00", "50.000,00", "49.999,64", "25.000,00", "37.346,80", "18.604,82", "11.168,00",
-                  "45.066,51"],
+        approved=[
+            "50.000,00",
+            "35.124,78",
+            "24.998,32",
+            "27.947,04",
+            "34.605,04",
+            "16.950,24",
+            "35.876,18",
+            "49.804,83",
+            "45.015,68",
+            "50.000,00",
+            "50.000,00",
+            "49.999,64",
+            "25.000,00",
+            "37.346,80",
+            "18.604,82",
+            "11.168,00",
+            "45.066,51",
+        ],
         total="607.507,88",
         # Camperstop: "Oddan zahtevek za izplačilo v višini 49.999,99 €" – claimed, not said to be paid
-        paid=["11.676,12", "20.581,26", "13.818,44", "11.106,54", "27.820,27", "34.593,96", "49.804,82", "45.015,68",
-              "50.000,00", "49.914,80", "47.327,35", "11.218,85", "8.541,00", "47.196,11", "14.467,49", "11.124,79",
-              "36.839,80", "7.933,57"],
+        paid=[
+            "11.676,12",
+            "20.581,26",
+            "13.818,44",
+            "11.106,54",
+            "27.820,27",
+            "34.593,96",
+            "49.804,82",
+            "45.015,68",
+            "50.000,00",
+            "49.914,80",
+            "47.327,35",
+            "11.218,85",
+            "8.541,00",
+            "47.196,11",
+            "14.467,49",
+            "11.124,79",
+            "36.839,80",
+            "7.933,57",
+        ],
         claimed=["49.999,99"],
         total_paid="548.980,84",
         operations=17,
@@ -100,7 +152,11 @@ def test_the_document_adds_up_where_it_should():
 def test_calls_and_their_totals(report):
     assert [c.number for c in report.calls] == ["1", "2", "3", "4", "5"]
     assert [c.published_on for c in report.calls] == [
-        dt.date(2016, 12, 1), dt.date(2017, 3, 20), dt.date(2018, 4, 23), dt.date(2019, 7, 15), dt.date(2021, 10, 1)
+        dt.date(2016, 12, 1),
+        dt.date(2017, 3, 20),
+        dt.date(2018, 4, 23),
+        dt.date(2019, 7, 15),
+        dt.date(2021, 10, 1),
     ]
     for call in report.calls:
         expected = CALLS[call.number]
@@ -139,7 +195,11 @@ def test_by_fund(report):
     assert stated["Odobrena sredstva – EKSRP sklad"].kind == "unverifiable"
     assert stated["Odobrena sredstva – ESRR sklad"].stated == "565.927,01 €"
     total = stated["Odobrena sredstva – SKUPAJ"]
-    assert total.kind == "contradiction" and total.stated == "1.567.709,94 €" and "1.675.262,39" in total.computed
+    assert (
+        total.kind == "contradiction"
+        and total.stated == "1.567.709,94 €"
+        and "1.675.262,39" in total.computed
+    )
 
 
 def _sessions(report, slug):
@@ -166,7 +226,9 @@ def test_sessions_of_2023(report):
     assert _sessions(report, "nadzorni-odbor") == [("regular", None, dt.date(2023, 4, 4), None)]
     uo = next(b for b in report.bodies if b.slug == "upravni-odbor")
     s18 = next(s for s in uo.sessions if s.number == 18 and s.kind == "regular")
-    assert s18.agenda == ["obravnava in potrditev SLR Partnerstva LAS Zasavje za programsko obdobje do leta 2027"]
+    assert s18.agenda == [
+        "obravnava in potrditev SLR Partnerstva LAS Zasavje za programsko obdobje do leta 2027"
+    ]
 
 
 def test_compositions_valid_in_2023(report):
@@ -194,10 +256,18 @@ def test_indicators(report):
     # chapter 4, table "Mejnik/kazalnik": target and value achieved on 31.12.2023
     rows = {i.name: (i.target, i.achieved, i.status) for i in report.indicators}
     assert rows["Število novo ustvarjenih delovnih mest"] == (Decimal(5), Decimal(10), "achieved")
-    assert rows["Število zaključenih operacij v primerjavi z odobrenimi operacijami"] == (Decimal(27), Decimal(39), "achieved")
+    assert rows["Število zaključenih operacij v primerjavi z odobrenimi operacijami"] == (
+        Decimal(27),
+        Decimal(39),
+        "achieved",
+    )
     assert rows["Število turističnih produktov"] == (Decimal(8), Decimal(12), "achieved")
     assert rows["Število vzpostavljenih partnerstev"] == (Decimal(4), Decimal(20), "achieved")
-    assert rows["Število deležnikov na lokalni ravni, vključenih v izvajanje projektov"] == (Decimal(10), Decimal(58), "achieved")
+    assert rows["Število deležnikov na lokalni ravni, vključenih v izvajanje projektov"] == (
+        Decimal(10),
+        Decimal(58),
+        "achieved",
+    )
     target, achieved, _status = rows["Število investicij"]
     assert target is None and achieved == Decimal(21)
 
@@ -205,7 +275,12 @@ def test_indicators(report):
 def test_cooperation_operations(report):
     # chapter 5 a)–č)
     rows = {o.title: o for o in report.cooperation}
-    assert set(rows) == {"Zgodbe rok in krajev", "Interaktivni turizem za vse", "Skupaj za varni jutri", "Ureditev turističnih točk"}
+    assert set(rows) == {
+        "Zgodbe rok in krajev",
+        "Interaktivni turizem za vse",
+        "Skupaj za varni jutri",
+        "Ureditev turističnih točk",
+    }
     assert rows["Zgodbe rok in krajev"].approved == eur("21.352,00") == rows["Zgodbe rok in krajev"].paid
     assert rows["Interaktivni turizem za vse"].approved == eur("24.502,46")
     assert rows["Interaktivni turizem za vse"].paid == amounts("354,03", "1.304,83")
@@ -224,10 +299,16 @@ def test_page_and_docx_show_the_documents_figures(client, member, report):
     html = client.get("/porocila/las-zasavje/2023/").content.decode()
     docx_bytes = client.get("/porocila/las-zasavje/2023/porocilo.docx").content
     h, d = html_tables(html), docx_tables(docx_bytes)
-    assert [(t["caption"], t["head"], t["rows"] + t["foot"]) for t in h] == [(t["caption"], t["head"], t["body"]) for t in d]
+    assert [(t["caption"], t["head"], t["rows"] + t["foot"]) for t in h] == [
+        (t["caption"], t["head"], t["body"]) for t in d
+    ]
     calls = by_key(h, "calls")
     assert [row[-3] for row in calls["rows"]] == [
-        "228.770,81 €", "248.496,40 €", "332.372,08 €", "258.115,22 €", "607.507,88 €"
+        "228.770,81 €",
+        "248.496,40 €",
+        "332.372,08 €",
+        "258.115,22 €",
+        "607.507,88 €",
     ]
     (total,) = calls["foot"]
     assert total[3:6] == ["40", "3", "1.675.262,39 €"]

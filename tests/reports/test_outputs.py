@@ -54,7 +54,9 @@ def test_who_may_see_the_report(client, member, django_user_model, world, who, o
     else:
         assert response.status_code == outcome
     if outcome == 200 and url == DOCX:
-        assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+        assert response["Content-Type"].startswith(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml"
+        )
         assert 'filename="porocilo-test-las-2023.docx"' in response["Content-Disposition"]
 
 
@@ -68,7 +70,10 @@ def test_url_names():
     from django.urls import reverse
 
     assert reverse("annual_report", args=["las-zasavje", 2023]) == "/porocila/las-zasavje/2023/"
-    assert reverse("annual_report_docx", args=["las-zasavje", 2023]) == "/porocila/las-zasavje/2023/porocilo.docx"
+    assert (
+        reverse("annual_report_docx", args=["las-zasavje", 2023])
+        == "/porocila/las-zasavje/2023/porocilo.docx"
+    )
 
 
 def test_empty_year_renders_and_says_so(client, member, world):
@@ -129,7 +134,10 @@ def test_command_writes_both_files_and_prints_their_paths(world, tmp_path, capsy
     add_call(world, 1, 2)
     call_command("report", "annual", "test-las", "2023", "--output", str(tmp_path))
     printed = capsys.readouterr().out.split()
-    assert printed == [str(tmp_path / "porocilo-test-las-2023.html"), str(tmp_path / "porocilo-test-las-2023.docx")]
+    assert printed == [
+        str(tmp_path / "porocilo-test-las-2023.html"),
+        str(tmp_path / "porocilo-test-las-2023.docx"),
+    ]
     html = (tmp_path / "porocilo-test-las-2023.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and 'lang="sl"' in html
     assert "/projekti/" not in html  # a file on its own: no links into the site

@@ -176,13 +176,17 @@ def test_suspended_skips_signals():
 
 
 def test_rebuild_is_repeatable(indexed):
-    before = list(Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url"))
+    before = list(
+        Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url")
+    )
     postings = Posting.objects.count()
     stats = indexing.rebuild()
     assert stats.total == indexed.total
     assert stats.postings == postings == indexed.postings
     assert Form.objects.count() == stats.forms
-    after = list(Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url"))
+    after = list(
+        Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url")
+    )
     assert after == before
 
 

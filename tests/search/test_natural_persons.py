@@ -35,11 +35,19 @@ def held_url() -> str:
 def make(*, kind=OrganisationKind.PERSON) -> Organisation:
     """A holder named "Janez Zasebnik" of the LAS project "Čebelarski učni poligon", with a natural person
     as partner; saved one by one, so the signal handlers index them."""
-    holder = Organisation.objects.create(slug="janez-zasebnik", name="Janez Zasebnik", short_name="Zasebnik", kind=kind)
-    partner = Organisation.objects.create(slug="mojca-partnerka", name="Mojca Partnerka", kind=OrganisationKind.PERSON)
+    holder = Organisation.objects.create(
+        slug="janez-zasebnik", name="Janez Zasebnik", short_name="Zasebnik", kind=kind
+    )
+    partner = Organisation.objects.create(
+        slug="mojca-partnerka", name="Mojca Partnerka", kind=OrganisationKind.PERSON
+    )
     project = Project.objects.create(
-        strategy=Strategy.objects.get(slug=LAS), code="TST-1", title="Čebelarski učni poligon", holder=holder,
-        status="in_progress", order=9001,
+        strategy=Strategy.objects.get(slug=LAS),
+        code="TST-1",
+        title="Čebelarski učni poligon",
+        holder=holder,
+        status="in_progress",
+        order=9001,
     )
     Partner.objects.create(project=project, organisation=partner, budget_share=Decimal("100.00"))
     return holder
@@ -49,8 +57,10 @@ def assert_person_not_found():
     assert urls("zasebnik") == [] and urls("janez zasebnik") == [] and urls("Zasebnika") == []
     assert urls("partnerka") == []  # partners are not indexed at all
     assert urls("čebelarski poligon", "project") == [held_url()]  # the project by its own words
-    assert not Document.objects.filter(kind=Kind.ORGANISATION, object_id__in=Organisation.objects.filter(
-        kind=OrganisationKind.PERSON).values("pk")).exists()
+    assert not Document.objects.filter(
+        kind=Kind.ORGANISATION,
+        object_id__in=Organisation.objects.filter(kind=OrganisationKind.PERSON).values("pk"),
+    ).exists()
     assert not Posting.objects.filter(term="zasebnik").exists()
 
 

@@ -41,7 +41,9 @@ def test_group_headings_carry_their_totals(client):
     results = response.context["results"]
     html = response.content.decode()
     for group in results.groups:
-        assert re.search(rf'<h2 id="results-{group.kind}">[^<]+<span class="muted">\({group.total}\)</span></h2>', html)
+        assert re.search(
+            rf'<h2 id="results-{group.kind}">[^<]+<span class="muted">\({group.total}\)</span></h2>', html
+        )
 
 
 def test_kind_filter_shows_one_group_and_pages(client):

@@ -219,7 +219,14 @@ def test_bounded_number_of_queries(django_assert_max_num_queries):
 def test_order_is_fully_determined():
     """The same hits in the same order on SQLite and PostgreSQL: score, then folded title, then id."""
     results = search("industrijska dediščina", limit=10_000)
-    assert [h.code for h in results.group("project").hits] == ["2.1-P1", "2.2-A1", "IC-5", "IC-2", "IC-9", "2.1-P2"]
+    assert [h.code for h in results.group("project").hits] == [
+        "2.1-P1",
+        "2.2-A1",
+        "IC-5",
+        "IC-2",
+        "IC-9",
+        "2.1-P2",
+    ]
     assert [h.score for h in results.group("project").hits] == [6, 4, 4, 2, 2, 2]
     nodes = search("dediščina", kinds=["node"]).group("node").hits
     # ties sort by title without diacritics and case: "Žive …" would come after "Vzpostavitev …"

@@ -13,7 +13,14 @@ def test_fold_removes_slovenian_and_other_diacritics():
 
 
 def test_tokens_keep_codes_and_slovenian_letters():
-    assert list(tokens("Ukrep 5.1 in P4, JP1-01 (Šoštanj).")) == ["ukrep", "5.1", "in", "p4", "jp1-01", "šoštanj"]
+    assert list(tokens("Ukrep 5.1 in P4, JP1-01 (Šoštanj).")) == [
+        "ukrep",
+        "5.1",
+        "in",
+        "p4",
+        "jp1-01",
+        "šoštanj",
+    ]
     # an en dash between digits joins like a hyphen; a spaced dash does not
     assert list(tokens("2021–2027 – obdobje")) == ["2021-2027", "obdobje"]
 

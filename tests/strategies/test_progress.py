@@ -17,7 +17,9 @@ TARGET = dt.date(2030, 1, 1)
 HALF = dt.date(2025, 1, 1)
 
 
-def progress(observations, *, direction="increase", baseline=D(0), target=D(100), bdate=BASE, tdate=TARGET, **kw):
+def progress(
+    observations, *, direction="increase", baseline=D(0), target=D(100), bdate=BASE, tdate=TARGET, **kw
+):
     return compute(
         direction=direction,
         baseline_value=baseline,
@@ -58,7 +60,9 @@ def test_decreasing_indicator():
     p = progress([(HALF, "6")], direction="decrease", baseline=D(8), target=D(4))
     assert p.share == D("0.5")
     assert p.status == Status.AT_RISK  # a little behind 50.0… % of the time
-    assert progress([(HALF, "5.5")], direction="decrease", baseline=D(8), target=D(4)).status == Status.ON_TRACK
+    assert (
+        progress([(HALF, "5.5")], direction="decrease", baseline=D(8), target=D(4)).status == Status.ON_TRACK
+    )
     worse = progress([(HALF, "9")], direction="decrease", baseline=D(8), target=D(4))
     assert worse.share == D("-0.25")
     assert worse.status == Status.OFF_TRACK
@@ -90,8 +94,14 @@ def test_reach_a_value_exactly():
 
 
 def test_missing_baseline_target_or_observations_gives_no_figure():
-    p = compute(direction="increase", baseline_value=None, baseline_date=None, target_value=None,
-                target_date=None, observations=[])
+    p = compute(
+        direction="increase",
+        baseline_value=None,
+        baseline_date=None,
+        target_value=None,
+        target_date=None,
+        observations=[],
+    )
     assert p.status == Status.INCOMPLETE
     assert p.share is None and p.percent is None
     assert p.missing == ("baseline", "target", "observations")

@@ -103,9 +103,25 @@ class CallAdmin(OwnedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("organisation",)
     raw_id_fields = ("strategy", "nodes", "committee_term")
-    inlines = [CallFundInline, EligibilityConditionInline, CriterionInline, CommitteeSeatInline, CallDocumentInline]
+    inlines = [
+        CallFundInline,
+        EligibilityConditionInline,
+        CriterionInline,
+        CommitteeSeatInline,
+        CallDocumentInline,
+    ]
     # fixed once the call is published: what applicants rely on
-    TERMS = ("organisation", "slug", "number", "opens_at", "closes_at", "pass_threshold", "sustainability_years", "strategy", "nodes")
+    TERMS = (
+        "organisation",
+        "slug",
+        "number",
+        "opens_at",
+        "closes_at",
+        "pass_threshold",
+        "sustainability_years",
+        "strategy",
+        "nodes",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["status", "created_at"]

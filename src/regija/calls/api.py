@@ -68,7 +68,9 @@ class CallItem(Schema):
     title: str
     title_en: str
     status: str = Field(description="What staff set: published, evaluated, decided or archived")
-    state: CallState = Field(description="The state now: published (not open yet), open, closed, evaluated, decided or archived")
+    state: CallState = Field(
+        description="The state now: published (not open yet), open, closed, evaluated, decided or archived"
+    )
     group: Literal["open", "upcoming", "closed", "archive"]
     published_on: dt.date | None
     opens_at: dt.datetime | None = Field(description="ISO 8601 with the offset of Europe/Ljubljana")
@@ -85,9 +87,12 @@ class CallPage(Page[CallItem]):
 
 class CallFilters(Schema):
     state: Literal["open", "upcoming", "closed", "archive"] | None = Field(
-        None, description="open; upcoming (published, not open yet); closed (closed, evaluated, decided); archive"
+        None,
+        description="open; upcoming (published, not open yet); closed (closed, evaluated, decided); archive",
     )
-    organisation: str | None = Field(None, max_length=100, description="Slug of the organisation that issued the call")
+    organisation: str | None = Field(
+        None, max_length=100, description="Slug of the organisation that issued the call"
+    )
 
 
 def _local(value):
@@ -119,7 +124,9 @@ def list_calls(request, filters: Query[CallFilters], pages: Query[PageParams]):
     """Public calls (never drafts): open first, then upcoming, closed and archived, newest first within each."""
     now = timezone.now()
     qs = selectors.call_list(group=filters.state, organisation=filters.organisation, now=now)
-    return paginate(request, qs, pages, lambda page: [_item(request, c) for c in selectors.with_budget(page, now)])
+    return paginate(
+        request, qs, pages, lambda page: [_item(request, c) for c in selectors.with_budget(page, now)]
+    )
 
 
 class Document(Schema):
@@ -156,7 +163,9 @@ class CommitteeMemberOut(Schema):
 class Committee(Schema):
     body: str | None
     term: str | None
-    chosen: str = Field(description="How it was chosen, in words (drawn by lot, appointed by decision no. … of …)")
+    chosen: str = Field(
+        description="How it was chosen, in words (drawn by lot, appointed by decision no. … of …)"
+    )
     selection: str = Field(description="election, lot, decision, or empty when not known")
     members: list[CommitteeMemberOut]
 
@@ -207,7 +216,8 @@ def get_call(request, org: str, slug: str):
         ],
         conditions=[{"order": x.order, "text": x.text} for x in c.conditions.all()],
         criteria=[
-            {"order": x.order, "name": x.name, "max_points": x.max_points, "guide": x.guide} for x in c.criteria_list
+            {"order": x.order, "name": x.name, "max_points": x.max_points, "guide": x.guide}
+            for x in c.criteria_list
         ],
         committee={
             "body": term.body.name if term else None,
@@ -249,7 +259,9 @@ class ResultItem(Schema):
     approved: list[FundAmount] = Field(description="Approved amount per fund (approved operations only)")
     approved_total: MoneyOut | None
     paid: MoneyOut = Field(description="Paid so far to the operation")
-    average_score: NumberOut | None = Field(description="Average of the evaluators' current final score sheets, recused evaluators left out")
+    average_score: NumberOut | None = Field(
+        description="Average of the evaluators' current final score sheets, recused evaluators left out"
+    )
     score_sheets: int
     rank: int | None = Field(description="Place by average score among all scored applications")
     reason: str = Field(description="Why not selected or not eligible")
@@ -261,13 +273,17 @@ class Totals(Schema):
     approved: list[FundAmount]
     approved_total: MoneyOut
     paid: MoneyOut
-    withdrawn: MoneyOut = Field(description="Approved for operations later withdrawn (included in approved_total)")
+    withdrawn: MoneyOut = Field(
+        description="Approved for operations later withdrawn (included in approved_total)"
+    )
 
 
 class CallResults(Schema):
     call: CallItem
     approved: list[ResultItem]
-    not_selected: list[ResultItem] = Field(description="Not selected or not eligible, best average score first")
+    not_selected: list[ResultItem] = Field(
+        description="Not selected or not eligible, best average score first"
+    )
     totals: Totals
 
 
@@ -285,7 +301,9 @@ def _result(request, r, funds) -> dict:
         "status": a.status,
         "applicant": _party(r.applicant),
         "partners": [_party(p) | {"role": p["role"]} for p in r.partners],
-        "approved": [{"fund": f.code, "amount": r.approved[f.pk]} for f in funds if r.approved.get(f.pk) is not None],
+        "approved": [
+            {"fund": f.code, "amount": r.approved[f.pk]} for f in funds if r.approved.get(f.pk) is not None
+        ],
         "approved_total": r.approved_total,
         "paid": r.paid,
         "average_score": r.average,
@@ -298,12 +316,16 @@ def _result(request, r, funds) -> dict:
             "withdrawn": r.withdrawn,
             "withdrawn_on": r.withdrawn_on,
             "withdrawal_reason": r.withdrawal_reason,
-            "project_url": _abs(request, "api:project", project.strategy.slug, project.code) if project else None,
+            "project_url": _abs(request, "api:project", project.strategy.slug, project.code)
+            if project
+            else None,
         },
     }
 
 
-@router.get("/calls/{org}/{slug}/results", response={200: CallResults, **READ_RESPONSES}, url_name="call_results")
+@router.get(
+    "/calls/{org}/{slug}/results", response={200: CallResults, **READ_RESPONSES}, url_name="call_results"
+)
 def get_call_results(request, org: str, slug: str):
     """Results of a decided or archived call: approved operations with amounts per fund, instrument,
     status and payments, withdrawn ones with their reason, totals; and the applications not selected or
@@ -324,4 +346,3 @@ def get_call_results(request, org: str, slug: str):
             "withdrawn": res.withdrawn_total,
         },
     }
-

@@ -86,18 +86,27 @@ class ReasonForm(forms.Form):
 class DeclarationForm(forms.Form):
     conflict = forms.TypedChoiceField(
         label=_("Conflict of interest"),
-        choices=[("no", _("I declare that I have no conflict of interest with this application")), ("yes", _("I have a conflict of interest and recuse myself"))],
+        choices=[
+            ("no", _("I declare that I have no conflict of interest with this application")),
+            ("yes", _("I have a conflict of interest and recuse myself")),
+        ],
         widget=forms.RadioSelect,
         coerce=lambda v: v == "yes",
     )
-    note = forms.CharField(label=_("What the conflict is (when you recuse yourself)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("What the conflict is (when you recuse yourself)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ScoreForm(forms.Form):
     """One field pair per criterion: points_<id>, justification_<id>."""
 
     edits = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    reason = forms.CharField(label=_("Reason for the correction"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason for the correction"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, criteria=(), initial_scores=None, correction=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +134,10 @@ class ScoreForm(forms.Form):
         return [(c, self[f"points_{c.pk}"], self[f"justification_{c.pk}"]) for c in self.criteria]
 
     def scores(self):
-        return {c.pk: (self.cleaned_data[f"points_{c.pk}"], self.cleaned_data[f"justification_{c.pk}"]) for c in self.criteria}
+        return {
+            c.pk: (self.cleaned_data[f"points_{c.pk}"], self.cleaned_data[f"justification_{c.pk}"])
+            for c in self.criteria
+        }
 
 
 class EligibilityForm(forms.Form):
@@ -150,7 +162,10 @@ class EligibilityForm(forms.Form):
         return [(c, self[f"met_{c.pk}"], self[f"note_{c.pk}"]) for c in self.conditions]
 
     def results(self):
-        return {c.pk: (self.cleaned_data[f"met_{c.pk}"], self.cleaned_data[f"note_{c.pk}"]) for c in self.conditions}
+        return {
+            c.pk: (self.cleaned_data[f"met_{c.pk}"], self.cleaned_data[f"note_{c.pk}"])
+            for c in self.conditions
+        }
 
 
 class ApproveForm(forms.Form):

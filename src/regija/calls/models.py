@@ -58,7 +58,12 @@ class Call(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="calls"
     )
     strategy = models.ForeignKey(
-        Strategy, verbose_name=_("strategy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+        Strategy,
+        verbose_name=_("strategy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
     )
     nodes = models.ManyToManyField(Node, verbose_name=_("strategy nodes"), blank=True, related_name="calls")
     slug = models.SlugField(_("slug"), max_length=100)
@@ -69,7 +74,9 @@ class Call(models.Model):
     published_on = models.DateField(_("published on"), null=True, blank=True)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CallStatus.choices, default=CallStatus.DRAFT
+    )
     pass_threshold = models.DecimalField(
         _("pass threshold (points)"), max_digits=7, decimal_places=2, default=Decimal("0")
     )
@@ -93,14 +100,18 @@ class Call(models.Model):
         ordering = ["-opens_at", "-published_on", "organisation", "number"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "slug"], name="call_slug_unique_in_organisation"),
-            models.UniqueConstraint(fields=["organisation", "number"], name="call_number_unique_in_organisation"),
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="call_number_unique_in_organisation"
+            ),
             models.CheckConstraint(
                 condition=models.Q(opens_at__isnull=True)
                 | models.Q(closes_at__isnull=True)
                 | models.Q(closes_at__gt=models.F("opens_at")),
                 name="call_closes_after_opening",
             ),
-            models.CheckConstraint(condition=models.Q(pass_threshold__gte=0), name="call_threshold_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(pass_threshold__gte=0), name="call_threshold_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["status", "closes_at"])]
 
@@ -141,7 +152,9 @@ class Call(models.Model):
 
 class CallFund(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="funds")
-    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="call_budgets")
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="call_budgets"
+    )
     amount = MoneyField(_("budget"))
 
     class Meta:
@@ -205,7 +218,9 @@ class Criterion(models.Model):
         verbose_name = _("scoring criterion")
         verbose_name_plural = _("scoring criteria")
         ordering = ["call", "order", "pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(max_points__gt=0), name="criterion_max_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(max_points__gt=0), name="criterion_max_positive")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -223,7 +238,12 @@ class CommitteeSeat(models.Model):
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=10, choices=SeatRole.choices, default=SeatRole.MEMBER)
     member = models.ForeignKey(
-        Member, verbose_name=_("body member"), null=True, blank=True, on_delete=models.SET_NULL, related_name="seats"
+        Member,
+        verbose_name=_("body member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="seats",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -241,7 +261,9 @@ class CommitteeSeat(models.Model):
         ordering = ["call", "order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["call", "user"], condition=models.Q(user__isnull=False), name="seat_user_once_per_call"
+                fields=["call", "user"],
+                condition=models.Q(user__isnull=False),
+                name="seat_user_once_per_call",
             ),
             models.UniqueConstraint(
                 fields=["call"], condition=models.Q(role="chair"), name="seat_one_chair_per_call"
@@ -262,7 +284,9 @@ class ApplicationStatus(models.TextChoices):
 
 
 class Application(models.Model):
-    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
+    )
     applicant = models.ForeignKey(
         Organisation, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -285,7 +309,9 @@ class Application(models.Model):
     eligibility_checked_at = models.DateTimeField(_("eligibility checked at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
-    instrument_kind = models.CharField(_("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True)
+    instrument_kind = models.CharField(
+        _("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True
+    )
     instrument_number = models.CharField(_("instrument number"), max_length=100, blank=True)
     instrument_date = models.DateField(_("instrument date"), null=True, blank=True)
     project = models.OneToOneField(
@@ -304,7 +330,9 @@ class Application(models.Model):
         ordering = ["call", "number", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["call", "number"], condition=models.Q(number__isnull=False), name="application_number_unique"
+                fields=["call", "number"],
+                condition=models.Q(number__isnull=False),
+                name="application_number_unique",
             ),
         ]
         indexes = [models.Index(fields=["applicant", "status"])]
@@ -332,9 +360,12 @@ class ApplicationFund(models.Model):
         ordering = ["application", "fund"]
         constraints = [
             models.UniqueConstraint(fields=["application", "fund"], name="application_fund_once"),
-            models.CheckConstraint(condition=models.Q(requested__gt=0), name="application_requested_positive"),
             models.CheckConstraint(
-                condition=models.Q(approved__isnull=True) | models.Q(approved__gte=0), name="application_approved_not_negative"
+                condition=models.Q(requested__gt=0), name="application_requested_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved__isnull=True) | models.Q(approved__gte=0),
+                name="application_approved_not_negative",
             ),
         ]
 
@@ -345,7 +376,12 @@ class ApplicationFund(models.Model):
 class ApplicationPartner(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners")
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     name = models.CharField(_("partner"), max_length=300)
     role = models.CharField(_("role in the project"), max_length=300, blank=True)
@@ -374,7 +410,9 @@ class ApplicationPhase(models.Model):
         ordering = ["application", "order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                condition=models.Q(start__isnull=True)
+                | models.Q(end__isnull=True)
+                | models.Q(end__gte=models.F("start")),
                 name="application_phase_ends_after_start",
             ),
         ]
@@ -399,7 +437,9 @@ def attachment_path(instance, filename: str) -> str:
 
 class Attachment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -478,11 +518,15 @@ class ScoreSheet(models.Model):
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="sheets")
     version = models.PositiveIntegerField(default=1)
-    status = models.CharField(_("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.DRAFT
+    )
     reason = models.TextField(_("reason for the correction"), blank=True)
     total = models.DecimalField(_("total points"), max_digits=8, decimal_places=2, default=Decimal("0"))
     edits = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)

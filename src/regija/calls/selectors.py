@@ -15,7 +15,20 @@ import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from regija.core.models import Organisation, OrganisationKind
@@ -92,7 +105,9 @@ def public_calls() -> QuerySet[Call]:
     return Call.objects.exclude(status=CallStatus.DRAFT)
 
 
-def call_list(*, group: str | None = None, organisation: str | None = None, now: dt.datetime | None = None) -> QuerySet[Call]:
+def call_list(
+    *, group: str | None = None, organisation: str | None = None, now: dt.datetime | None = None
+) -> QuerySet[Call]:
     """Public calls, by group (open first, then upcoming, closed, archive) and newest first within it;
     ``group_order`` is annotated in SQL so a page of the list can be grouped without another query."""
     now = now or timezone.now()
@@ -116,7 +131,9 @@ def with_budget(calls: list[Call], now: dt.datetime | None = None) -> list[Call]
     to each call of a page; one query for the page."""
     now = now or timezone.now()
     by_call: dict[int, list[CallFund]] = {}
-    for cf in CallFund.objects.filter(call__in=[c.pk for c in calls]).select_related("fund").order_by("fund__code"):
+    for cf in (
+        CallFund.objects.filter(call__in=[c.pk for c in calls]).select_related("fund").order_by("fund__code")
+    ):
         by_call.setdefault(cf.call_id, []).append(cf)
     for c in calls:
         c.budget = by_call.get(c.pk, [])
@@ -131,7 +148,8 @@ def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
     so a cached page or ETag may carry it in its key (one query)."""
     now = now or timezone.now()
     row = Call.objects.filter(status=CallStatus.PUBLISHED).aggregate(
-        opens=Min("opens_at", filter=Q(opens_at__gt=now)), closes=Min("closes_at", filter=Q(closes_at__gte=now))
+        opens=Min("opens_at", filter=Q(opens_at__gt=now)),
+        closes=Min("closes_at", filter=Q(closes_at__gte=now)),
     )
     moments = [m for m in (row["opens"], row["closes"]) if m is not None]
     return min(moments) if moments else None
@@ -158,7 +176,9 @@ def call_detail(org_slug: str, slug: str, now: dt.datetime | None = None) -> Cal
             Prefetch("documents", queryset=CallDocument.objects.order_by("order", "pk")),
             Prefetch("conditions", queryset=EligibilityCondition.objects.order_by("order", "pk")),
             Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk")),
-            Prefetch("nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")),
+            Prefetch(
+                "nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")
+            ),
             Prefetch("seats", queryset=CommitteeSeat.objects.order_by("order", "pk")),
         )
         .filter(organisation__slug=org_slug, slug=slug)
@@ -290,7 +310,9 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
     average score. None when the call is not public or has no results yet. A fixed number of queries."""
     from regija.projects.models import Fund, InstrumentKind
 
-    call = public_calls().select_related("organisation").filter(organisation__slug=org_slug, slug=slug).first()
+    call = (
+        public_calls().select_related("organisation").filter(organisation__slug=org_slug, slug=slug).first()
+    )
     if call is None or call.state_at(now or timezone.now()) not in RESULT_STATES:
         return None
     applications = list(
@@ -301,7 +323,10 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         .select_related("applicant", "project__strategy", "call")
         .prefetch_related(
             Prefetch("funds", queryset=ApplicationFund.objects.order_by("fund_id")),
-            Prefetch("partners", queryset=ApplicationPartner.objects.select_related("organisation").order_by("order", "pk")),
+            Prefetch(
+                "partners",
+                queryset=ApplicationPartner.objects.select_related("organisation").order_by("order", "pk"),
+            ),
         )
         .order_by("number", "project__order", "pk")
     )
@@ -360,8 +385,12 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         )
         (rows_approved if a.status == ApplicationStatus.APPROVED else rows_other).append(row)
     # Not selected: best score first, unscored last; the rank counts all applications with a score.
-    rows_other.sort(key=lambda r: (r.average is None, -(r.average or 0), r.application.number or 0, r.application.pk))
-    ranked = sorted((r for r in rows_approved + rows_other if r.average is not None), key=lambda r: -r.average)
+    rows_other.sort(
+        key=lambda r: (r.average is None, -(r.average or 0), r.application.number or 0, r.application.pk)
+    )
+    ranked = sorted(
+        (r for r in rows_approved + rows_other if r.average is not None), key=lambda r: -r.average
+    )
     for i, r in enumerate(ranked, start=1):
         r.rank = i
     funds = sorted(Fund.objects.filter(pk__in=fund_ids), key=lambda f: f.code)
@@ -390,4 +419,9 @@ def document(org_slug: str, slug: str, pk: int) -> CallDocument | None:
 def organisation_summary(org_id: int, limit: int = 10) -> list[Call]:
     """The latest public calls of an organisation, for its page (one query). Without their state: that
     page is cached by the data version alone, and a state moves with the clock."""
-    return list(public_calls().select_related("organisation").filter(organisation_id=org_id).order_by("-opens_at", "-published_on", "-pk")[:limit])
+    return list(
+        public_calls()
+        .select_related("organisation")
+        .filter(organisation_id=org_id)
+        .order_by("-opens_at", "-published_on", "-pk")[:limit]
+    )

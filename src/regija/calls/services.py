@@ -22,7 +22,16 @@ from django.utils.translation import gettext as _
 
 from regija.core.models import Organisation, Role
 from regija.core.permissions import can, org_ids_with
-from regija.projects.models import BudgetLine, Partner, Payment, PaymentState, Project, ProjectPhase, ProjectStatus, Secured
+from regija.projects.models import (
+    BudgetLine,
+    Partner,
+    Payment,
+    PaymentState,
+    Project,
+    ProjectPhase,
+    ProjectStatus,
+    Secured,
+)
 
 from .models import (
     Application,
@@ -111,7 +120,10 @@ def publish(call: Call, user) -> Call:
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
         if call.status != CallStatus.DRAFT:
-            raise Refused(_("Only a draft call can be published; this one is %(state)s.") % {"state": call.get_state_display()})
+            raise Refused(
+                _("Only a draft call can be published; this one is %(state)s.")
+                % {"state": call.get_state_display()}
+            )
         missing = []
         if not call.opens_at or not call.closes_at:
             missing.append(_("the opening and closing time"))
@@ -125,15 +137,22 @@ def publish(call: Call, user) -> Call:
         elif not call.seats.filter(role=SeatRole.CHAIR).exists():
             missing.append(_("the chair of the evaluation committee"))
         if missing:
-            raise Refused(_("The call cannot be published yet. It still needs: %(missing)s.") % {"missing": "; ".join(missing)})
+            raise Refused(
+                _("The call cannot be published yet. It still needs: %(missing)s.")
+                % {"missing": "; ".join(missing)}
+            )
         total = sum((c.max_points for c in criteria), Decimal("0"))
         if call.pass_threshold > total:
             raise Refused(
-                _("The pass threshold (%(threshold)s points) is above the most points the criteria give (%(total)s).")
+                _(
+                    "The pass threshold (%(threshold)s points) is above the most points the criteria give (%(total)s)."
+                )
                 % {"threshold": call.pass_threshold, "total": total}
             )
         if call.closes_at <= _now():
-            raise Refused(_("The closing time %(closes)s has already passed.") % {"closes": local(call.closes_at)})
+            raise Refused(
+                _("The closing time %(closes)s has already passed.") % {"closes": local(call.closes_at)}
+            )
         call.status = CallStatus.PUBLISHED
         if call.published_on is None:
             call.published_on = timezone.localdate()
@@ -159,10 +178,14 @@ def finish_evaluation(call: Call, user) -> Call:
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call.pk)
         if call.state_at(_now()) != CallState.CLOSED:
-            raise Refused(_("Evaluation can be finished only after the call closes and before it is finished."))
+            raise Refused(
+                _("Evaluation can be finished only after the call closes and before it is finished.")
+            )
         problems = evaluation_gaps(call)
         if problems:
-            raise Refused(_("The evaluation is not complete: %(problems)s") % {"problems": " ".join(problems)})
+            raise Refused(
+                _("The evaluation is not complete: %(problems)s") % {"problems": " ".join(problems)}
+            )
         call.status = CallStatus.EVALUATED
         call.save()
     return call
@@ -206,7 +229,11 @@ def start_application(call: Call, applicant: Organisation, user, title: str = ""
     if not call.accepts_at(_now()):
         raise Refused(_not_open_message(call))
     return Application.objects.create(
-        call=call, applicant=applicant, title=title or _("New application"), created_by=user, status=ApplicationStatus.DRAFT
+        call=call,
+        applicant=applicant,
+        title=title or _("New application"),
+        created_by=user,
+        status=ApplicationStatus.DRAFT,
     )
 
 
@@ -216,7 +243,9 @@ def _not_open_message(call: Call) -> str:
         return _("The call opens at %(opens)s.") % {"opens": local(call.opens_at)}
     if state == CallState.DRAFT:
         return _("The call is not published.")
-    return _("The call closed at %(closes)s (server time now: %(now)s); applications are no longer accepted.") % {
+    return _(
+        "The call closed at %(closes)s (server time now: %(now)s); applications are no longer accepted."
+    ) % {
         "closes": local(call.closes_at),
         "now": local(_now()),
     }
@@ -242,14 +271,18 @@ def save_draft(application: Application, user, data: DraftData, *, version: int)
             raise Refused(_not_open_message(app.call))
         if app.version != version:
             raise Refused(
-                _("Someone saved this application after you opened it (at %(when)s). Reload it, then make your changes again.")
+                _(
+                    "Someone saved this application after you opened it (at %(when)s). Reload it, then make your changes again."
+                )
                 % {"when": local(app.updated_at)}
             )
         allowed_funds = set(app.call.funds.values_list("fund_id", flat=True))
         seen = set()
         for fund_id, amount in data.funds:
             if allowed_funds and fund_id not in allowed_funds:
-                raise Refused(_("This call does not finance from the chosen fund."), field="funds", status=422)
+                raise Refused(
+                    _("This call does not finance from the chosen fund."), field="funds", status=422
+                )
             if fund_id in seen:
                 raise Refused(_("Each fund may appear once."), field="funds", status=422)
             if amount is None or amount <= 0:
@@ -269,7 +302,9 @@ def save_draft(application: Application, user, data: DraftData, *, version: int)
             ApplicationPartner(application=app, order=i, **p) for i, p in enumerate(data.partners)
         )
         app.phases.all().delete()
-        ApplicationPhase.objects.bulk_create(ApplicationPhase(application=app, order=i, **p) for i, p in enumerate(data.phases))
+        ApplicationPhase.objects.bulk_create(
+            ApplicationPhase(application=app, order=i, **p) for i, p in enumerate(data.phases)
+        )
     return app
 
 
@@ -294,14 +329,17 @@ def submit(application: Application, user) -> Application:
         call = Call.objects.select_for_update().get(pk=application.call_id)
         app = Application.objects.select_for_update().get(pk=application.pk)
         if app.status != ApplicationStatus.DRAFT:
-            raise Refused(_("The application was already submitted at %(when)s.") % {"when": local(app.submitted_at)})
+            raise Refused(
+                _("The application was already submitted at %(when)s.") % {"when": local(app.submitted_at)}
+            )
         moment = _now()
         if not call.accepts_at(moment):
             raise Refused(_not_open_message(call))
         missing = missing_for_submission(app)
         if missing:
             raise Refused(
-                _("The application is incomplete and was not submitted. Missing: %(missing)s.") % {"missing": "; ".join(missing)},
+                _("The application is incomplete and was not submitted. Missing: %(missing)s.")
+                % {"missing": "; ".join(missing)},
                 status=422,
             )
         last = Application.objects.filter(call=call).aggregate(n=Max("number"))["n"] or 0
@@ -329,13 +367,18 @@ def withdraw_application(application: Application, user, reason: str = "") -> Ap
 
 
 def _is_chair(user, call: Call) -> bool:
-    return getattr(user, "is_authenticated", False) and call.seats.filter(user=user, role=SeatRole.CHAIR).exists()
+    return (
+        getattr(user, "is_authenticated", False)
+        and call.seats.filter(user=user, role=SeatRole.CHAIR).exists()
+    )
 
 
 def _require_closed(call: Call) -> None:
     if call.state_at(_now()) != CallState.CLOSED:
         if call.state_at(_now()) in (CallState.DRAFT, CallState.PUBLISHED, CallState.OPEN):
-            raise Refused(_("Evaluation starts when the call closes (%(closes)s).") % {"closes": local(call.closes_at)})
+            raise Refused(
+                _("Evaluation starts when the call closes (%(closes)s).") % {"closes": local(call.closes_at)}
+            )
         raise Refused(_("The evaluation of this call is finished."))
 
 
@@ -356,7 +399,9 @@ def record_eligibility(application: Application, user, results: dict[int, tuple[
             if not met and not note.strip():
                 raise Refused(_("Say why a condition is not met."), field=f"conditions.{cid}", status=422)
             EligibilityCheck.objects.update_or_create(
-                application=app, condition_id=cid, defaults={"met": met, "note": note.strip(), "checked_by": user, "checked_at": _now()}
+                application=app,
+                condition_id=cid,
+                defaults={"met": met, "note": note.strip(), "checked_by": user, "checked_at": _now()},
             )
             if not met:
                 failed.append(f"{conditions[cid].text} ({note.strip()})")
@@ -387,7 +432,10 @@ def assign_committee(call: Call, user) -> int:
 
 def declare(assignment: Assignment, user, *, conflict: bool, note: str = "") -> Assignment:
     call = assignment.application.call
-    _require(assignment.seat.user_id == getattr(user, "pk", None), _("Only the committee member it is assigned to can declare."))
+    _require(
+        assignment.seat.user_id == getattr(user, "pk", None),
+        _("Only the committee member it is assigned to can declare."),
+    )
     _require_closed(call)
     with transaction.atomic():
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -406,26 +454,40 @@ def _validate_scores(call: Call, scores: dict[int, tuple[Decimal, str]]) -> list
     criteria = list(call.criteria.all())
     for c in criteria:
         if c.pk not in scores:
-            raise Refused(_("Score every criterion (“%(name)s” is missing).") % {"name": c.name}, field=f"criteria.{c.pk}", status=422)
+            raise Refused(
+                _("Score every criterion (“%(name)s” is missing).") % {"name": c.name},
+                field=f"criteria.{c.pk}",
+                status=422,
+            )
         points, justification = scores[c.pk]
         if points is None or points < 0 or points > c.max_points:
             raise Refused(
-                _("“%(name)s”: points must be between 0 and %(max)s.") % {"name": c.name, "max": c.max_points},
+                _("“%(name)s”: points must be between 0 and %(max)s.")
+                % {"name": c.name, "max": c.max_points},
                 field=f"criteria.{c.pk}.points",
                 status=422,
             )
         if not justification.strip():
-            raise Refused(_("“%(name)s”: give a justification.") % {"name": c.name}, field=f"criteria.{c.pk}.justification", status=422)
+            raise Refused(
+                _("“%(name)s”: give a justification.") % {"name": c.name},
+                field=f"criteria.{c.pk}.justification",
+                status=422,
+            )
     extra = set(scores) - {c.pk for c in criteria}
     if extra:
         raise Refused(_("Scores for criteria of another call."), field="criteria", status=422)
     return criteria
 
 
-def save_scores(assignment: Assignment, user, scores: dict[int, tuple[Decimal, str]], *, edits: int) -> ScoreSheet:
+def save_scores(
+    assignment: Assignment, user, scores: dict[int, tuple[Decimal, str]], *, edits: int
+) -> ScoreSheet:
     """Write the evaluator's current draft sheet. ``edits`` is the sheet's edit count the form was loaded with."""
     call = assignment.application.call
-    _require(assignment.seat.user_id == getattr(user, "pk", None), _("Only the committee member it is assigned to can score."))
+    _require(
+        assignment.seat.user_id == getattr(user, "pk", None),
+        _("Only the committee member it is assigned to can score."),
+    )
     _require_closed(call)
     _validate_scores(call, scores)
     with transaction.atomic():
@@ -438,7 +500,11 @@ def save_scores(assignment: Assignment, user, scores: dict[int, tuple[Decimal, s
         elif sheet.status != SheetStatus.DRAFT:
             raise Refused(_("These scores were submitted; a change is a correction with a reason."))
         if sheet.edits != edits:
-            raise Refused(_("These scores were saved elsewhere after you opened them. Reload the page and enter your changes again."))
+            raise Refused(
+                _(
+                    "These scores were saved elsewhere after you opened them. Reload the page and enter your changes again."
+                )
+            )
         _write_scores(sheet, scores)
         sheet.edits += 1
         sheet.updated_at = _now()
@@ -449,7 +515,9 @@ def save_scores(assignment: Assignment, user, scores: dict[int, tuple[Decimal, s
 def _write_scores(sheet: ScoreSheet, scores) -> None:
     sheet.scores.all().delete()
     for cid, (points, justification) in scores.items():
-        Score.objects.create(sheet=sheet, criterion_id=cid, points=points, justification=justification.strip())
+        Score.objects.create(
+            sheet=sheet, criterion_id=cid, points=points, justification=justification.strip()
+        )
     sheet.total = sum((p for p, _j in scores.values()), Decimal("0"))
 
 
@@ -457,7 +525,9 @@ def submit_scores(assignment: Assignment, user) -> ScoreSheet:
     _require(assignment.seat.user_id == getattr(user, "pk", None))
     _require_closed(assignment.application.call)
     with transaction.atomic():
-        sheet = ScoreSheet.objects.select_for_update().filter(assignment=assignment).order_by("-version").first()
+        sheet = (
+            ScoreSheet.objects.select_for_update().filter(assignment=assignment).order_by("-version").first()
+        )
         if sheet is None or sheet.status != SheetStatus.DRAFT:
             raise Refused(_("There is no draft to submit."))
         if sheet.scores.count() != assignment.application.call.criteria.count():
@@ -482,7 +552,11 @@ def correct_scores(assignment: Assignment, user, scores, *, reason: str) -> Scor
         if last is None or last.status == SheetStatus.DRAFT:
             raise Refused(_("Only submitted scores are corrected; a draft is simply saved again."))
         sheet = ScoreSheet.objects.create(
-            assignment=a, version=last.version + 1, reason=reason.strip(), created_by=user, status=SheetStatus.DRAFT
+            assignment=a,
+            version=last.version + 1,
+            reason=reason.strip(),
+            created_by=user,
+            status=SheetStatus.DRAFT,
         )
         _write_scores(sheet, scores)
         sheet.status = SheetStatus.SUBMITTED
@@ -519,7 +593,9 @@ def finalise(application: Application, user) -> int:
                 last.save()
                 n += 1
         if not any(a.declaration == Declaration.NO_CONFLICT for a in assignments):
-            raise Refused(_("No committee member without a conflict of interest has scored this application."))
+            raise Refused(
+                _("No committee member without a conflict of interest has scored this application.")
+            )
     return n
 
 
@@ -553,7 +629,8 @@ def ranking(call: Call) -> list[Ranked]:
             reasons.append(_("not scored yet"))
         elif average < call.pass_threshold:
             reasons.append(
-                _("average %(avg)s points is below the threshold of %(threshold)s") % {"avg": average, "threshold": call.pass_threshold}
+                _("average %(avg)s points is below the threshold of %(threshold)s")
+                % {"avg": average, "threshold": call.pass_threshold}
             )
         rows.append(Ranked(app, average, scored_by, passes=not reasons, reasons=reasons))
     rows.sort(key=lambda r: (not r.passes, -(r.average or Decimal("-1"))))
@@ -586,7 +663,9 @@ class Instrument:
     date: dt.date
 
 
-def approve(application: Application, user, *, approved: dict[int, Decimal], instrument: Instrument) -> Project:
+def approve(
+    application: Application, user, *, approved: dict[int, Decimal], instrument: Instrument
+) -> Project:
     """Evaluated call, passing application → approved, and its operation (project) is created."""
     call = Call.objects.get(pk=application.call_id)  # the stored status, not a copy loaded earlier
     _require(may_manage_call(user, call))
@@ -597,30 +676,42 @@ def approve(application: Application, user, *, approved: dict[int, Decimal], ins
         reason = "; ".join(row.reasons) if row else _("it was not submitted")
         raise Refused(_("This application cannot be approved: %(reason)s.") % {"reason": reason})
     if not instrument.number.strip() or instrument.date is None:
-        raise Refused(_("Give the number and date of the decision or contract."), field="instrument", status=422)
+        raise Refused(
+            _("Give the number and date of the decision or contract."), field="instrument", status=422
+        )
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
         if app.status != ApplicationStatus.SUBMITTED:
-            raise Refused(_("This application has already been decided (%(status)s).") % {"status": app.get_status_display()})
+            raise Refused(
+                _("This application has already been decided (%(status)s).")
+                % {"status": app.get_status_display()}
+            )
         requested = {f.fund_id: f for f in app.funds.all()}
         for fund_id, amount in approved.items():
             if fund_id not in requested:
                 raise Refused(_("Approve only funds the application asks for."), field="approved", status=422)
             if amount < 0 or amount > requested[fund_id].requested:
                 raise Refused(
-                    _("The approved amount may not exceed the requested %(requested)s.") % {"requested": requested[fund_id].requested},
+                    _("The approved amount may not exceed the requested %(requested)s.")
+                    % {"requested": requested[fund_id].requested},
                     field=f"approved.{fund_id}",
                     status=422,
                 )
         if not any(a > 0 for a in approved.values()):
-            raise Refused(_("Approve a positive amount from at least one fund."), field="approved", status=422)
+            raise Refused(
+                _("Approve a positive amount from at least one fund."), field="approved", status=422
+            )
         project = _create_project(app, approved, instrument)
         for fund_id, line in requested.items():
             line.approved = approved.get(fund_id, Decimal("0"))
             line.save()
         app.status = ApplicationStatus.APPROVED
         app.decided_at = _now()
-        app.instrument_kind, app.instrument_number, app.instrument_date = instrument.kind, instrument.number.strip(), instrument.date
+        app.instrument_kind, app.instrument_number, app.instrument_date = (
+            instrument.kind,
+            instrument.number.strip(),
+            instrument.date,
+        )
         app.project = project
         app.save()
     return project
@@ -656,11 +747,17 @@ def _create_project(app: Application, approved: dict[int, Decimal], instrument: 
     project.nodes.set(call.nodes.all())
     for i, (fund_id, amount) in enumerate(sorted(approved.items())):
         if amount > 0:
-            BudgetLine.objects.create(project=project, fund_id=fund_id, amount=amount, secured=Secured.YES, order=i)
+            BudgetLine.objects.create(
+                project=project, fund_id=fund_id, amount=amount, secured=Secured.YES, order=i
+            )
     for i, phase in enumerate(app.phases.all()):
-        ProjectPhase.objects.create(project=project, order=i, title=phase.title, start=phase.start, end=phase.end, amount=phase.amount)
+        ProjectPhase.objects.create(
+            project=project, order=i, title=phase.title, start=phase.start, end=phase.end, amount=phase.amount
+        )
     for i, partner in enumerate(app.partners.filter(organisation__isnull=False)):
-        Partner.objects.get_or_create(project=project, organisation_id=partner.organisation_id, defaults={"order": i, "role": "partner"})
+        Partner.objects.get_or_create(
+            project=project, organisation_id=partner.organisation_id, defaults={"order": i, "role": "partner"}
+        )
     return project
 
 
@@ -674,7 +771,10 @@ def reject(application: Application, user, *, reason: str) -> Application:
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
         if app.status != ApplicationStatus.SUBMITTED:
-            raise Refused(_("This application has already been decided (%(status)s).") % {"status": app.get_status_display()})
+            raise Refused(
+                _("This application has already been decided (%(status)s).")
+                % {"status": app.get_status_display()}
+            )
         app.status = ApplicationStatus.REJECTED
         app.decision_reason = reason.strip()
         app.decided_at = _now()
@@ -697,24 +797,37 @@ def _require_programme_staff(user, project: Project) -> None:
 
     owners = _strategy_owner_ids(project.strategy_id)
     allowed = org_ids_with(user, Role.EDITOR)
-    _require(allowed is None or bool(allowed & owners), _("Only staff of the programme check and pay claims."))
+    _require(
+        allowed is None or bool(allowed & owners), _("Only staff of the programme check and pay claims.")
+    )
 
 
-def claim_payment(project: Project, user, *, fund_id: int, amount: Decimal, label: str, phase_id: int | None = None) -> Payment:
+def claim_payment(
+    project: Project, user, *, fund_id: int, amount: Decimal, label: str, phase_id: int | None = None
+) -> Payment:
     _require_holder(user, project)
     with transaction.atomic():
         p = Project.objects.select_for_update().get(pk=project.pk)
         if p.status not in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS):
-            raise Refused(_("Claims are made for an approved operation in progress; this one is %(status)s.") % {"status": p.get_status_display()})
+            raise Refused(
+                _("Claims are made for an approved operation in progress; this one is %(status)s.")
+                % {"status": p.get_status_display()}
+            )
         if amount is None or amount <= 0:
             raise Refused(_("A claim is for more than 0 €."), field="amount", status=422)
         line = p.budget_lines.filter(fund_id=fund_id).aggregate(s=Sum("amount"))["s"]
         if line is None:
             raise Refused(_("The operation has no approved money from this fund."), field="fund", status=422)
-        used = p.payments.filter(fund_id=fund_id, state__in=[PaymentState.CLAIMED, PaymentState.PAID]).aggregate(s=Sum("amount"))["s"] or 0
+        used = (
+            p.payments.filter(fund_id=fund_id, state__in=[PaymentState.CLAIMED, PaymentState.PAID]).aggregate(
+                s=Sum("amount")
+            )["s"]
+            or 0
+        )
         if used + amount > line:
             raise Refused(
-                _("Claims would total %(total)s, more than the approved %(approved)s.") % {"total": used + amount, "approved": line},
+                _("Claims would total %(total)s, more than the approved %(approved)s.")
+                % {"total": used + amount, "approved": line},
                 field="amount",
                 status=422,
             )
@@ -757,7 +870,10 @@ def pay_claim(payment: Payment, user, *, date: dt.date | None = None) -> Payment
     with transaction.atomic():
         p = Payment.objects.select_for_update().get(pk=payment.pk)
         if p.state == PaymentState.PAID:
-            raise Refused(_("This claim was already paid on %(date)s.") % {"date": formats.date_format(p.date, "j. n. Y")})
+            raise Refused(
+                _("This claim was already paid on %(date)s.")
+                % {"date": formats.date_format(p.date, "j. n. Y")}
+            )
         if p.state != PaymentState.CLAIMED or p.checked_at is None:
             raise Refused(_("A claim is paid after it has been checked."))
         p.state = PaymentState.PAID
@@ -805,7 +921,9 @@ def withdraw_project(project: Project, user, *, reason: str, on: dt.date | None 
     with transaction.atomic():
         p = Project.objects.select_for_update().get(pk=project.pk)
         if p.status in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN):
-            raise Refused(_("A %(status)s operation cannot be withdrawn.") % {"status": p.get_status_display()})
+            raise Refused(
+                _("A %(status)s operation cannot be withdrawn.") % {"status": p.get_status_display()}
+            )
         if p.payments.filter(state=PaymentState.CLAIMED).exists():
             raise Refused(_("Open claims must be paid or rejected first."))
         p.status = ProjectStatus.WITHDRAWN

@@ -46,13 +46,18 @@ def access(user, app: Application) -> set[str]:
         found.add("applicant")
     if app.status != ApplicationStatus.DRAFT and app.call.organisation_id in viewer_orgs:
         found.add("staff")
-    if app.call.is_closed_for_submissions and Assignment.objects.filter(application=app, seat__user=user).exists():
+    if (
+        app.call.is_closed_for_submissions
+        and Assignment.objects.filter(application=app, seat__user=user).exists()
+    ):
         found.add("evaluator")
     return found
 
 
 def _application_or_404(request, pk: int) -> tuple[Application, set[str]]:
-    app = get_object_or_404(Application.objects.select_related("call__organisation", "applicant", "project__strategy"), pk=pk)
+    app = get_object_or_404(
+        Application.objects.select_related("call__organisation", "applicant", "project__strategy"), pk=pk
+    )
     seen_as = access(request.user, app)
     if not seen_as:
         raise Http404
@@ -71,7 +76,9 @@ def _editable_orgs(user):
 
 @login_required
 def application_start(request, org_slug: str, slug: str):
-    call = get_object_or_404(Call.objects.select_related("organisation"), organisation__slug=org_slug, slug=slug)
+    call = get_object_or_404(
+        Call.objects.select_related("organisation"), organisation__slug=org_slug, slug=slug
+    )
     if call.state == CallState.DRAFT:
         raise Http404
     orgs = _editable_orgs(request.user)
@@ -79,12 +86,16 @@ def application_start(request, org_slug: str, slug: str):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            app = services.start_application(call, form.cleaned_data["applicant"], request.user, form.cleaned_data["title"])
+            app = services.start_application(
+                call, form.cleaned_data["applicant"], request.user, form.cleaned_data["title"]
+            )
         except services.Refused as exc:
             _refused(request, exc)
             status = exc.status
         else:
-            messages.success(request, _("The draft is saved. Fill in the rest and submit it before the deadline."))
+            messages.success(
+                request, _("The draft is saved. Fill in the rest and submit it before the deadline.")
+            )
             return redirect("application", app.pk)
     elif request.method == "POST":
         status = 422
@@ -121,11 +132,16 @@ def _draft_forms(request, app: Application, data=None):
             initial=[{"fund": str(f.fund_id), "requested": f.requested} for f in app.funds.all()],
             form_kwargs={"funds": funds},
         ),
-        PartnerFormSet(data, prefix="partners", initial=[{"name": p.name, "role": p.role} for p in app.partners.all()]),
+        PartnerFormSet(
+            data, prefix="partners", initial=[{"name": p.name, "role": p.role} for p in app.partners.all()]
+        ),
         PhaseFormSet(
             data,
             prefix="phases",
-            initial=[{"title": p.title, "start": p.start, "end": p.end, "amount": p.amount} for p in app.phases.all()],
+            initial=[
+                {"title": p.title, "start": p.start, "end": p.end, "amount": p.amount}
+                for p in app.phases.all()
+            ],
         ),
     )
 
@@ -134,13 +150,21 @@ def application(request, pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{_login_url()}?next={request.path}")
     app, seen_as = _application_or_404(request, pk)
-    editable = app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app) and app.call.state == CallState.OPEN
-    forms = _draft_forms(request, app, request.POST if request.method == "POST" else None) if editable else None
+    editable = (
+        app.status == ApplicationStatus.DRAFT
+        and services.may_edit_application(request.user, app)
+        and app.call.state == CallState.OPEN
+    )
+    forms = (
+        _draft_forms(request, app, request.POST if request.method == "POST" else None) if editable else None
+    )
     status = 200
     if request.method == "POST":
         if not editable:
             if app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app):
-                messages.error(request, services._not_open_message(app.call))  # says when it closed, by the server's clock
+                messages.error(
+                    request, services._not_open_message(app.call)
+                )  # says when it closed, by the server's clock
             else:
                 messages.error(request, _("This application can no longer be changed."))
             return redirect("application", app.pk)
@@ -150,7 +174,9 @@ def application(request, pk: int):
                 title=form.cleaned_data["title"],
                 summary=form.cleaned_data["summary"],
                 funds=[(int(f["fund"]), f["requested"]) for f in funds.cleaned_data if f.get("fund")],
-                partners=[{"name": p["name"], "role": p["role"]} for p in partners.cleaned_data if p.get("name")],
+                partners=[
+                    {"name": p["name"], "role": p["role"]} for p in partners.cleaned_data if p.get("name")
+                ],
                 phases=[
                     {"title": p["title"], "start": p["start"], "end": p["end"], "amount": p["amount"]}
                     for p in phases.cleaned_data
@@ -169,7 +195,8 @@ def application(request, pk: int):
                 if app.status == ApplicationStatus.SUBMITTED:
                     messages.success(
                         request,
-                        _("Submitted at %(when)s as no. %(ref)s.") % {"when": services.local(app.submitted_at), "ref": app.reference},
+                        _("Submitted at %(when)s as no. %(ref)s.")
+                        % {"when": services.local(app.submitted_at), "ref": app.reference},
                     )
                 else:
                     messages.success(request, _("Draft saved."))
@@ -252,7 +279,12 @@ def attachment_upload(request, pk: int):
 def attachment_download(request, pk: int, att: int):
     app, _seen = _application_or_404(request, pk)
     attachment = get_object_or_404(Attachment, pk=att, application=app)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

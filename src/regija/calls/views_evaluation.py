@@ -27,12 +27,16 @@ def evaluation_home(request):
     calls: dict[int, dict] = {}
     for a in assignments:
         call = a.application.call
-        entry = calls.setdefault(call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR})
+        entry = calls.setdefault(
+            call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR}
+        )
         if call.is_closed_for_submissions:
             entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk)})
         else:
             entry["waiting"] += 1
-    chaired = Call.objects.filter(seats__user=request.user, seats__role=SeatRole.CHAIR).select_related("organisation")
+    chaired = Call.objects.filter(seats__user=request.user, seats__role=SeatRole.CHAIR).select_related(
+        "organisation"
+    )
     for call in chaired:
         calls.setdefault(call.pk, {"call": call, "rows": [], "waiting": 0, "chair": True})
     return render(request, "calls/evaluation/home.html", {"calls": list(calls.values()), "nav": "evaluation"})
@@ -40,7 +44,10 @@ def evaluation_home(request):
 
 def _assignment_or_404(request, pk: int) -> Assignment:
     a = get_object_or_404(
-        Assignment.objects.select_related("application__call__organisation", "application__applicant", "seat"), pk=pk
+        Assignment.objects.select_related(
+            "application__call__organisation", "application__applicant", "seat"
+        ),
+        pk=pk,
     )
     call = a.application.call
     is_own = a.seat.user_id == request.user.pk
@@ -64,7 +71,9 @@ def assignment(request, pk: int):
     status = 200
     declaration_form = DeclarationForm(request.POST if "declare" in request.POST else None)
     score_form = ScoreForm(
-        request.POST if ("save" in request.POST or "submit" in request.POST or "correct" in request.POST) else None,
+        request.POST
+        if ("save" in request.POST or "submit" in request.POST or "correct" in request.POST)
+        else None,
         criteria=criteria,
         initial_scores=initial,
         correction=correction,
@@ -74,16 +83,27 @@ def assignment(request, pk: int):
         try:
             if "declare" in request.POST:
                 if declaration_form.is_valid():
-                    services.declare(a, request.user, conflict=declaration_form.cleaned_data["conflict"], note=declaration_form.cleaned_data["note"])
+                    services.declare(
+                        a,
+                        request.user,
+                        conflict=declaration_form.cleaned_data["conflict"],
+                        note=declaration_form.cleaned_data["note"],
+                    )
                     messages.success(request, _("Your declaration is recorded."))
                     return redirect("assignment", a.pk)
                 status = 422
             elif score_form.is_valid():
                 if "correct" in request.POST:
-                    services.correct_scores(a, request.user, score_form.scores(), reason=score_form.cleaned_data["reason"])
-                    messages.success(request, _("The correction is saved as a new version and waits for the chair."))
+                    services.correct_scores(
+                        a, request.user, score_form.scores(), reason=score_form.cleaned_data["reason"]
+                    )
+                    messages.success(
+                        request, _("The correction is saved as a new version and waits for the chair.")
+                    )
                 else:
-                    services.save_scores(a, request.user, score_form.scores(), edits=score_form.cleaned_data.get("edits") or 0)
+                    services.save_scores(
+                        a, request.user, score_form.scores(), edits=score_form.cleaned_data.get("edits") or 0
+                    )
                     if "submit" in request.POST:
                         services.submit_scores(a, request.user)
                         messages.success(request, _("Your scores are submitted to the chair."))
@@ -135,7 +155,10 @@ def call_evaluation(request, pk: int):
             if "finalise" in request.POST:
                 app = get_object_or_404(Application, pk=request.POST.get("application"), call=call)
                 n = services.finalise(app, request.user)
-                messages.success(request, _("%(n)s score sheet(s) finalised for “%(title)s”.") % {"n": n, "title": app.title})
+                messages.success(
+                    request,
+                    _("%(n)s score sheet(s) finalised for “%(title)s”.") % {"n": n, "title": app.title},
+                )
             elif "assign" in request.POST:
                 n = services.assign_committee(call, request.user)
                 messages.success(request, _("%(n)s new assignment(s) made.") % {"n": n})
@@ -143,10 +166,14 @@ def call_evaluation(request, pk: int):
             messages.error(request, exc.message)
         return redirect("call_evaluation", call.pk)
     assignments = list(
-        Assignment.objects.filter(application__call=call).select_related("seat", "application").order_by("application__number", "seat__order")
+        Assignment.objects.filter(application__call=call)
+        .select_related("seat", "application")
+        .order_by("application__number", "seat__order")
     )
     last = {}
-    for sheet in ScoreSheet.objects.filter(assignment__application__call=call).order_by("assignment_id", "version"):
+    for sheet in ScoreSheet.objects.filter(assignment__application__call=call).order_by(
+        "assignment_id", "version"
+    ):
         last[sheet.assignment_id] = sheet
     by_app: dict[int, list] = {}
     for a in assignments:
@@ -157,5 +184,12 @@ def call_evaluation(request, pk: int):
     return render(
         request,
         "calls/evaluation/call.html",
-        {"call": call, "rows": rows, "chair": chair, "staff": staff, "gaps": services.evaluation_gaps(call, rows) if call.state == CallState.CLOSED else [], "nav": "evaluation"},
+        {
+            "call": call,
+            "rows": rows,
+            "chair": chair,
+            "staff": staff,
+            "gaps": services.evaluation_gaps(call, rows) if call.state == CallState.CLOSED else [],
+            "nav": "evaluation",
+        },
     )

@@ -62,7 +62,10 @@ def call_list(request):
         group = ""
     org_slug = request.GET.get("organizacija", "").strip()
     organisations = list(
-        Organisation.objects.filter(calls__in=selectors.public_calls()).distinct().order_by("name").values("slug", "name")
+        Organisation.objects.filter(calls__in=selectors.public_calls())
+        .distinct()
+        .order_by("name")
+        .values("slug", "name")
     )
     if org_slug not in {o["slug"] for o in organisations}:
         org_slug = ""
@@ -117,7 +120,9 @@ def call_results(request, org_slug: str, slug: str):
     results = selectors.call_results(org_slug, slug)
     if results is None:
         raise Http404
-    return render(request, "calls/public/results.html", {"results": results, "call": results.call, "nav": "calls"})
+    return render(
+        request, "calls/public/results.html", {"results": results, "call": results.call, "nav": "calls"}
+    )
 
 
 def call_document(request, org_slug: str, slug: str, pk: int):
@@ -134,4 +139,3 @@ def call_document(request, org_slug: str, slug: str, pk: int):
     response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-

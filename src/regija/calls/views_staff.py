@@ -27,7 +27,9 @@ TRANSITIONS = {
 
 
 def _call_for_staff(request, org_slug: str, slug: str) -> Call:
-    call = get_object_or_404(Call.objects.select_related("organisation", "strategy"), organisation__slug=org_slug, slug=slug)
+    call = get_object_or_404(
+        Call.objects.select_related("organisation", "strategy"), organisation__slug=org_slug, slug=slug
+    )
     if not services.may_see_call_staff(request.user, call):
         raise Http404
     return call
@@ -47,14 +49,22 @@ def call_manage(request, org_slug: str, slug: str):
                 messages.error(request, exc.message)
             else:
                 call.refresh_from_db()
-                messages.success(request, _("The call is now: %(state)s.") % {"state": call.get_state_display()})
+                messages.success(
+                    request, _("The call is now: %(state)s.") % {"state": call.get_state_display()}
+                )
         return redirect("call_manage", org_slug, slug)
     state = call.state
     applications = list(
-        call.applications.exclude(status=ApplicationStatus.DRAFT).select_related("applicant", "project__strategy").order_by("number")
+        call.applications.exclude(status=ApplicationStatus.DRAFT)
+        .select_related("applicant", "project__strategy")
+        .order_by("number")
     )
     drafts = call.applications.filter(status=ApplicationStatus.DRAFT).count()
-    ranking = services.ranking(call) if state in (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED) else []
+    ranking = (
+        services.ranking(call)
+        if state in (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED)
+        else []
+    )
     actions = {
         CallState.DRAFT: ["publish"],
         CallState.PUBLISHED: ["unpublish"],
@@ -103,11 +113,18 @@ def eligibility(request, pk: int):
                 messages.error(request, exc.message)
                 status = exc.status
             else:
-                messages.success(request, _("Eligibility recorded: %(status)s.") % {"status": app.get_status_display()})
+                messages.success(
+                    request, _("Eligibility recorded: %(status)s.") % {"status": app.get_status_display()}
+                )
                 return redirect("call_manage", app.call.organisation.slug, app.call.slug)
         else:
             status = 422
-    return render(request, "calls/staff/eligibility.html", {"app": app, "call": app.call, "form": form, "nav": "calls"}, status=status)
+    return render(
+        request,
+        "calls/staff/eligibility.html",
+        {"app": app, "call": app.call, "form": form, "nav": "calls"},
+        status=status,
+    )
 
 
 @login_required
@@ -125,7 +142,9 @@ def decide(request, pk: int):
                     app,
                     request.user,
                     approved=approve_form.amounts(),
-                    instrument=services.Instrument(d["instrument_kind"], d["instrument_number"], d["instrument_date"]),
+                    instrument=services.Instrument(
+                        d["instrument_kind"], d["instrument_number"], d["instrument_date"]
+                    ),
                 )
                 messages.success(request, _("Approved; operation %(code)s created.") % {"code": project.code})
                 return redirect("call_manage", app.call.organisation.slug, app.call.slug)
@@ -141,7 +160,15 @@ def decide(request, pk: int):
     return render(
         request,
         "calls/staff/decide.html",
-        {"app": app, "call": app.call, "row": row, "approve_form": approve_form, "reject_form": reject_form, "lines": lines, "nav": "calls"},
+        {
+            "app": app,
+            "call": app.call,
+            "row": row,
+            "approve_form": approve_form,
+            "reject_form": reject_form,
+            "lines": lines,
+            "nav": "calls",
+        },
         status=status,
     )
 
@@ -150,8 +177,12 @@ def decide(request, pk: int):
 
 
 def _project_or_404(request, slug: str, code: str) -> tuple[Project, bool, bool]:
-    project = get_object_or_404(Project.objects.select_related("strategy", "holder"), strategy__slug=slug, code=code)
-    holder = project.holder_id is not None and services._member_role_at_least(request.user, project.holder_id, "editor")
+    project = get_object_or_404(
+        Project.objects.select_related("strategy", "holder"), strategy__slug=slug, code=code
+    )
+    holder = project.holder_id is not None and services._member_role_at_least(
+        request.user, project.holder_id, "editor"
+    )
     staff = _is_programme_staff(request.user, project)
     if not (holder or staff or can(request.user, "view_staff", project)):
         raise Http404
@@ -180,25 +211,38 @@ def project_claims(request, slug: str, code: str):
                 if claim_form.is_valid():
                     d = claim_form.cleaned_data
                     services.claim_payment(
-                        project, request.user, fund_id=int(d["fund"]), amount=d["amount"], label=d["label"], phase_id=int(d["phase"]) if d["phase"] else None
+                        project,
+                        request.user,
+                        fund_id=int(d["fund"]),
+                        amount=d["amount"],
+                        label=d["label"],
+                        phase_id=int(d["phase"]) if d["phase"] else None,
                     )
                     messages.success(request, _("The claim is submitted."))
                     return redirect("project_claims", slug, code)
                 status = 422
             elif "withdraw" in request.POST:
                 if withdraw_form.is_valid():
-                    services.withdraw_project(project, request.user, reason=withdraw_form.cleaned_data["reason"])
+                    services.withdraw_project(
+                        project, request.user, reason=withdraw_form.cleaned_data["reason"]
+                    )
                     messages.success(request, _("The operation is withdrawn."))
                     return redirect("project_claims", slug, code)
                 status = 422
             elif "complete" in request.POST:
                 services.complete_project(project, request.user)
-                messages.success(request, _("The operation is completed; its sustainability period has started."))
+                messages.success(
+                    request, _("The operation is completed; its sustainability period has started.")
+                )
                 return redirect("project_claims", slug, code)
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
-    payments = list(project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by("order"))
+    payments = list(
+        project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by(
+            "order"
+        )
+    )
     final_payment = services.final_payment_date(payments)
     return render(
         request,
@@ -209,8 +253,12 @@ def project_claims(request, slug: str, code: str):
             "phases": phases,
             "is_holder": is_holder,
             "is_staff": is_staff,
-            "claim_form": claim_form if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS) else None,
-            "withdraw_form": withdraw_form if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN) else None,
+            "claim_form": claim_form
+            if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
+            else None,
+            "withdraw_form": withdraw_form
+            if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN)
+            else None,
             "pay_form": PayForm(),
             "reason_form": ReasonForm(),
             "final_payment": final_payment,
@@ -240,7 +288,9 @@ def claim_action(request, slug: str, code: str, payment: int):
                 messages.success(request, _("The claim is marked paid."))
         elif action == "reject":
             form = ReasonForm(request.POST)
-            services.reject_claim(claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else "")
+            services.reject_claim(
+                claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else ""
+            )
             messages.success(request, _("The claim is rejected."))
         else:
             messages.error(request, _("Unknown action."))

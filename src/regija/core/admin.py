@@ -38,7 +38,9 @@ class MembershipAdmin(admin.ModelAdmin):
         orgs = self._admin_orgs(request)
         return orgs is None or bool(orgs)
 
-    has_view_permission = has_add_permission = lambda self, request, obj=None: self.has_module_permission(request)
+    has_view_permission = has_add_permission = lambda self, request, obj=None: self.has_module_permission(
+        request
+    )
 
     def has_change_permission(self, request, obj=None):
         orgs = self._admin_orgs(request)

@@ -69,8 +69,10 @@ class OwnedInline:
         return permissions.is_staff(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and permissions.can(request.user, "change", obj) or (
-            obj is None and permissions.can_edit_anything(request.user)
+        return (
+            obj is not None
+            and permissions.can(request.user, "change", obj)
+            or (obj is None and permissions.can_edit_anything(request.user))
         )
 
     def has_change_permission(self, request, obj=None):

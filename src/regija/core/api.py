@@ -9,7 +9,17 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from regija.api_common import READ_RESPONSES, MoneyOut, MoneySummary, OrgRef, Page, PageParams, money_summary, not_found, paginate
+from regija.api_common import (
+    READ_RESPONSES,
+    MoneyOut,
+    MoneySummary,
+    OrgRef,
+    Page,
+    PageParams,
+    money_summary,
+    not_found,
+    paginate,
+)
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
 
@@ -37,11 +47,15 @@ def _partnered_count():
 
 def _organisations():
     # a natural person is never listed or shown (personal data), as on the pages: its slug is a 404
-    return Organisation.objects.exclude(kind=OrganisationKind.PERSON).annotate(
-        n_strategies=_count(Organisation.strategies.through, "organisation"),
-        n_held=_count(Project, "holder"),
-        n_partnered=_partnered_count(),
-    ).select_related("parent")
+    return (
+        Organisation.objects.exclude(kind=OrganisationKind.PERSON)
+        .annotate(
+            n_strategies=_count(Organisation.strategies.through, "organisation"),
+            n_held=_count(Project, "holder"),
+            n_partnered=_partnered_count(),
+        )
+        .select_related("parent")
+    )
 
 
 class OrganisationItem(Schema):
@@ -64,7 +78,8 @@ class OrganisationPage(Page[OrganisationItem]):
 
 class OrganisationFilters(Schema):
     kind: OrganisationKind | None = Field(
-        None, description="Only organisations of this kind (natural persons are never listed: 'person' gives none)"
+        None,
+        description="Only organisations of this kind (natural persons are never listed: 'person' gives none)",
     )
     q: str | None = Field(None, max_length=100, description="Part of the name or short name")
 
@@ -106,7 +121,9 @@ class StrategyRef(Schema):
 
 class OrganisationMoney(Schema):
     held: MoneySummary = Field(description="Budgets of the projects it holds")
-    partner_share_total: MoneyOut = Field(description="Its stated shares in projects it partners in but does not hold")
+    partner_share_total: MoneyOut = Field(
+        description="Its stated shares in projects it partners in but does not hold"
+    )
 
 
 class OrganisationDetail(OrganisationItem):
@@ -119,7 +136,9 @@ class OrganisationDetail(OrganisationItem):
     money: OrganisationMoney
 
 
-@router.get("/organisations/{slug}", response={200: OrganisationDetail, **READ_RESPONSES}, url_name="organisation")
+@router.get(
+    "/organisations/{slug}", response={200: OrganisationDetail, **READ_RESPONSES}, url_name="organisation"
+)
 def get_organisation(request, slug: str):
     """One organisation with the strategies it owns and the money of the projects it holds."""
     org = _organisations().filter(slug=slug).first()

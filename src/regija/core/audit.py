@@ -106,17 +106,22 @@ def _describe(instance, field_name: str, value):
     return value
 
 
-PARENTS = {"Observation": ("strategies.indicator", "indicator_id"), "BudgetLine": ("projects.project", "project_id"),
-           "Payment": ("projects.project", "project_id"), "Partner": ("projects.project", "project_id"),
-           "Node": ("strategies.strategy", "strategy_id"), "Indicator": ("strategies.strategy", "strategy_id"),
-           "ProjectPhase": ("projects.project", "project_id"),
-           # the parts of an application, so that its history shows checks, assignments and every score
-           "ApplicationFund": ("calls.application", "application_id"),
-           "EligibilityCheck": ("calls.application", "application_id"),
-           "Assignment": ("calls.application", "application_id"),
-           "ScoreSheet": ("calls.application", "application_id"),
-           "Score": ("calls.application", "application_id"),
-           "CommitteeSeat": ("calls.call", "call_id")}
+PARENTS = {
+    "Observation": ("strategies.indicator", "indicator_id"),
+    "BudgetLine": ("projects.project", "project_id"),
+    "Payment": ("projects.project", "project_id"),
+    "Partner": ("projects.project", "project_id"),
+    "Node": ("strategies.strategy", "strategy_id"),
+    "Indicator": ("strategies.strategy", "strategy_id"),
+    "ProjectPhase": ("projects.project", "project_id"),
+    # the parts of an application, so that its history shows checks, assignments and every score
+    "ApplicationFund": ("calls.application", "application_id"),
+    "EligibilityCheck": ("calls.application", "application_id"),
+    "Assignment": ("calls.application", "application_id"),
+    "ScoreSheet": ("calls.application", "application_id"),
+    "Score": ("calls.application", "application_id"),
+    "CommitteeSeat": ("calls.call", "call_id"),
+}
 
 
 def key(obj) -> str:
@@ -160,7 +165,9 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
     after = _snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        changes = {k: [None, _describe(instance, k, v)] for k, v in after.items() if v not in (None, "", [], {})}
+        changes = {
+            k: [None, _describe(instance, k, v)] for k, v in after.items() if v not in (None, "", [], {})
+        }
         _write(instance, AuditAction.CREATE, changes)
         return
     changes = {
@@ -174,7 +181,9 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
 
 def _post_delete(sender, instance, **kwargs):
     before = _snapshot(instance)
-    _write(instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items() if v not in (None, "", [], {})})
+    _write(
+        instance, AuditAction.DELETE, {k: [v, None] for k, v in before.items() if v not in (None, "", [], {})}
+    )
 
 
 def tracked_models():
@@ -194,8 +203,24 @@ def tracked_models():
     from regija.projects.models import ProjectPhase
 
     return [
-        Strategy, Node, Indicator, Observation, Project, Partner, BudgetLine, Payment, Allocation, ProjectPhase,
-        Call, CommitteeSeat, Application, ApplicationFund, EligibilityCheck, Assignment, ScoreSheet, Score,
+        Strategy,
+        Node,
+        Indicator,
+        Observation,
+        Project,
+        Partner,
+        BudgetLine,
+        Payment,
+        Allocation,
+        ProjectPhase,
+        Call,
+        CommitteeSeat,
+        Application,
+        ApplicationFund,
+        EligibilityCheck,
+        Assignment,
+        ScoreSheet,
+        Score,
     ]
 
 

@@ -66,12 +66,18 @@ def connect() -> None:
             continue
         for field in model._meta.many_to_many:
             through = field.remote_field.through
-            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}")
+            m2m_changed.connect(
+                _on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}"
+            )
 
 
 def etag(request, version: int | None = None) -> str:
     version = current() if version is None else version
-    auth = "a" if not getattr(request, "user", None) or not request.user.is_authenticated else f"u{request.user.pk}"
+    auth = (
+        "a"
+        if not getattr(request, "user", None) or not request.user.is_authenticated
+        else f"u{request.user.pk}"
+    )
     raw = f"{version}|{get_language()}|{auth}|{request.get_full_path()}"
     # What else the answer depends on besides the data: a page of calls changes when a call opens or
     # closes, with no write at all, so its view puts the next such moment here (calls.views_public).

@@ -32,7 +32,12 @@ def render_svg(spec: dict) -> str:
         log.exception("chart rendering failed")
         return ""
     # Keep the drawing scalable and out of the accessibility tree (the table carries the data).
-    svg = re.sub(r'<svg ', '<svg aria-hidden="true" focusable="false" preserveAspectRatio="xMinYMin meet" ', svg, count=1)
+    svg = re.sub(
+        r"<svg ",
+        '<svg aria-hidden="true" focusable="false" preserveAspectRatio="xMinYMin meet" ',
+        svg,
+        count=1,
+    )
     return mark_safe(svg)
 
 
@@ -42,7 +47,11 @@ def _base(title: str, width: int = 640, height: int = 280) -> dict:
         "width": width,
         "height": height,
         "title": title,
-        "config": {"font": "sans-serif", "axis": {"labelFontSize": 12, "titleFontSize": 12}, "view": {"stroke": None}},
+        "config": {
+            "font": "sans-serif",
+            "axis": {"labelFontSize": 12, "titleFontSize": 12},
+            "view": {"stroke": None},
+        },
     }
 
 
@@ -53,9 +62,21 @@ def indicator_spec(indicator, observations, language: str = "sl") -> dict | None
     ]
     path = []
     if indicator.baseline_value is not None and indicator.baseline_date is not None:
-        path.append({"date": indicator.baseline_date.isoformat(), "value": float(indicator.baseline_value), "series": _("planned path")})
+        path.append(
+            {
+                "date": indicator.baseline_date.isoformat(),
+                "value": float(indicator.baseline_value),
+                "series": _("planned path"),
+            }
+        )
     if indicator.target_value is not None and indicator.target_date is not None:
-        path.append({"date": indicator.target_date.isoformat(), "value": float(indicator.target_value), "series": _("planned path")})
+        path.append(
+            {
+                "date": indicator.target_date.isoformat(),
+                "value": float(indicator.target_value),
+                "series": _("planned path"),
+            }
+        )
     if not values and len(path) < 2:
         return None
     unit = indicator.unit or _("value")
@@ -100,7 +121,10 @@ def indicator_chart(indicator, observations, language: str = "sl") -> dict | Non
     if indicator.baseline_value is not None and indicator.target_value is not None:
         parts.append(
             _("Planned path from %(baseline)s to %(target)s.")
-            % {"baseline": plain_number(indicator.baseline_value), "target": plain_number(indicator.target_value)}
+            % {
+                "baseline": plain_number(indicator.baseline_value),
+                "target": plain_number(indicator.target_value),
+            }
         )
     if first is not None:
         parts.append(
@@ -156,6 +180,8 @@ def funds_chart(rows, language: str = "sl") -> dict | None:
         return None
     return {
         "svg": render_svg(spec),
-        "description": _("Bar chart of allocated, approved and paid money for %(n)s funds; the table below gives the figures.")
+        "description": _(
+            "Bar chart of allocated, approved and paid money for %(n)s funds; the table below gives the figures."
+        )
         % {"n": len(rows)},
     }

@@ -14,8 +14,12 @@ class RefuseNulMiddleware:
         # The API answers these itself with a 422 that names the parameter.
         if request.path.startswith("/api/"):
             return self.get_response(request)
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get(
-            "QUERY_STRING", ""
+        if (
+            "\x00" in request.path
+            or "%00" in request.META.get("QUERY_STRING", "")
+            or "\x00" in request.META.get("QUERY_STRING", "")
         ):
-            return HttpResponseBadRequest("The address contains a NUL character (%00), which is never valid here.")
+            return HttpResponseBadRequest(
+                "The address contains a NUL character (%00), which is never valid here."
+            )
         return self.get_response(request)

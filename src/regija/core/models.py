@@ -38,7 +38,12 @@ class Organisation(models.Model):
     registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
     website = models.CharField(_("website"), max_length=300, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -51,7 +56,8 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(lat__isnull=True, lon__isnull=True) | models.Q(lat__isnull=False, lon__isnull=False),
+                condition=models.Q(lat__isnull=True, lon__isnull=True)
+                | models.Q(lat__isnull=False, lon__isnull=False),
                 name="organisation_lat_lon_together",
             ),
         ]
@@ -72,7 +78,9 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey("auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        "auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
     )
@@ -92,7 +100,9 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 hash is kept; the token itself is shown once, when created."""
 
-    user = models.ForeignKey("auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        "auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("starts with"), max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -123,7 +133,9 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         "auth.User", verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor = models.CharField(_("who"), max_length=150, blank=True, help_text=_("Kept when the user is deleted"))
+    actor = models.CharField(
+        _("who"), max_length=150, blank=True, help_text=_("Kept when the user is deleted")
+    )
     via = models.CharField(_("through"), max_length=20, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")

@@ -79,7 +79,9 @@ def owner_ids(obj) -> set[int]:
     if isinstance(obj, (Node, Indicator, StatedFigure)):
         return _strategy_owner_ids(obj.strategy_id)
     if isinstance(obj, Observation):
-        return _strategy_owner_ids(Indicator.objects.values_list("strategy_id", flat=True).get(pk=obj.indicator_id))
+        return _strategy_owner_ids(
+            Indicator.objects.values_list("strategy_id", flat=True).get(pk=obj.indicator_id)
+        )
     if isinstance(obj, (Alignment, Allocation)):
         return _strategy_owner_ids(obj.declared_in_id)
     if isinstance(obj, Project):
@@ -138,7 +140,11 @@ def _owning_organisation_path(model) -> str | None:
 def _strategy_owner_ids(strategy_id) -> set[int]:
     from regija.strategies.models import Strategy
 
-    return set(Strategy.owners.through.objects.filter(strategy_id=strategy_id).values_list("organisation_id", flat=True))
+    return set(
+        Strategy.owners.through.objects.filter(strategy_id=strategy_id).values_list(
+            "organisation_id", flat=True
+        )
+    )
 
 
 def can(user, action: str, obj) -> bool:

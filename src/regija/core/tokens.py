@@ -19,14 +19,18 @@ def _hash(raw: str) -> str:
 def create(user, name: str) -> tuple[ApiToken, str]:
     """A new token for this user; the raw token is returned once and never stored."""
     raw = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name.strip()[:100] or "API", prefix=raw[:10], key_hash=_hash(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:100] or "API", prefix=raw[:10], key_hash=_hash(raw)
+    )
     return token, raw
 
 
 def revoke(user, token_id: int) -> bool:
     """Revoke one of the user's own tokens; False when there is no such active token."""
     return bool(
-        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
     )
 
 
@@ -34,7 +38,9 @@ def authenticate(raw: str):
     """The active user behind a raw token, or None."""
     if not raw or not raw.startswith(PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -27,7 +27,9 @@ def switch_language(request, code: str):
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
@@ -37,9 +39,13 @@ def switch_language(request, code: str):
 @cached
 def organisation_list(request):
     kind = request.GET.get("kind", "")
-    qs = Organisation.objects.annotate(
-        n_strategies=Count("strategies", distinct=True), n_held=Count("held_projects", distinct=True)
-    ).exclude(kind=OrganisationKind.PERSON).order_by("name")  # natural persons are never listed by name
+    qs = (
+        Organisation.objects.annotate(
+            n_strategies=Count("strategies", distinct=True), n_held=Count("held_projects", distinct=True)
+        )
+        .exclude(kind=OrganisationKind.PERSON)
+        .order_by("name")
+    )  # natural persons are never listed by name
     if kind in OrganisationKind.values:
         qs = qs.filter(kind=kind)
     q = request.GET.get("q", "").strip()
@@ -63,7 +69,9 @@ def organisation_detail(request, slug: str):
         # a natural person's page would publish personal data (name, what they applied for and received)
         raise Http404
     strategies = list(strategy_list().filter(owners=org))
-    held = list(project_selectors.project_queryset().filter(holder=org).order_by("strategy__title", "order")[:200])
+    held = list(
+        project_selectors.project_queryset().filter(holder=org).order_by("strategy__title", "order")[:200]
+    )
     project_selectors.with_money(held)
     n_held = Project.objects.filter(holder=org).count()
     partnered = list(

@@ -61,7 +61,9 @@ class DecisionInline(OwnedInline, admin.TabularInline):
         # the agenda item of a decision is one of its own session's
         if db_field.name == "agenda_item":
             session_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            kwargs["queryset"] = AgendaItem.objects.filter(session_id=session_id) if session_id else AgendaItem.objects.none()
+            kwargs["queryset"] = (
+                AgendaItem.objects.filter(session_id=session_id) if session_id else AgendaItem.objects.none()
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

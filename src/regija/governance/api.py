@@ -28,9 +28,13 @@ def _org(slug: str) -> Organisation:
 class MemberOut(Schema):
     name: str
     role: MemberRole
-    represents: str = Field(description="The organisation the member represents, as stated; empty when not known")
+    represents: str = Field(
+        description="The organisation the member represents, as stated; empty when not known"
+    )
     represents_slug: str | None
-    start: dt.date | None = Field(description="Joined during the term on this day; null when for the whole term")
+    start: dt.date | None = Field(
+        description="Joined during the term on this day; null when for the whole term"
+    )
     end: dt.date | None = Field(description="Left during the term on this day; null when for the whole term")
     note: str
 
@@ -90,13 +94,19 @@ def _term(t) -> dict:
         "current": t.current,
         "selection": t.selection,
         "chosen": t.chosen,
-        "appointed_by": {"number": d.number, "date": d.date, "session": selectors.session_label(d.session)} if d else None,
+        "appointed_by": {"number": d.number, "date": d.date, "session": selectors.session_label(d.session)}
+        if d
+        else None,
         "note": t.note,
         "members": [_member(m) for m in t.member_list],
     }
 
 
-@router.get("/organisations/{slug}/bodies", response={200: BodiesOut, **READ_RESPONSES}, url_name="organisation_bodies")
+@router.get(
+    "/organisations/{slug}/bodies",
+    response={200: BodiesOut, **READ_RESPONSES},
+    url_name="organisation_bodies",
+)
 def get_bodies(request, slug: str):
     """The organisation's bodies (assembly, boards, committees) with their terms and members."""
     org = _org(slug)
@@ -134,7 +144,9 @@ class SessionOut(Schema):
     body_name: str
     kind: SessionKind
     number: int | None
-    date: dt.date | None = Field(description="Day of the session, or the first day of a correspondence session")
+    date: dt.date | None = Field(
+        description="Day of the session, or the first day of a correspondence session"
+    )
     end_date: dt.date | None = Field(description="Last day of a correspondence session")
     held: bool
     place: str
@@ -148,7 +160,12 @@ class SessionPage(Page[SessionOut]):
 
 
 class SessionFilters(Schema):
-    year: int | None = Field(None, ge=1900, le=2200, description="Sessions in this year (a correspondence session in every year it runs)")
+    year: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="Sessions in this year (a correspondence session in every year it runs)",
+    )
     body: str | None = Field(None, max_length=100, description="Slug of one body")
 
 
@@ -166,13 +183,21 @@ def _session(s) -> dict:
         "note": s.note,
         "agenda": [{"order": a.order, "title": a.title} for a in s.agenda.all()],
         "decisions": [
-            {"number": d.number, "text": d.text, "agenda_item": d.agenda_item.order if d.agenda_item_id else None}
+            {
+                "number": d.number,
+                "text": d.text,
+                "agenda_item": d.agenda_item.order if d.agenda_item_id else None,
+            }
             for d in s.decisions.all()
         ],
     }
 
 
-@router.get("/organisations/{slug}/sessions", response={200: SessionPage, **READ_RESPONSES}, url_name="organisation_sessions")
+@router.get(
+    "/organisations/{slug}/sessions",
+    response={200: SessionPage, **READ_RESPONSES},
+    url_name="organisation_sessions",
+)
 def list_sessions(request, slug: str, filters: Query[SessionFilters], pages: Query[PageParams]):
     """Sessions of the organisation's bodies by date, with agenda items and numbered decisions;
     all years unless ``year`` is given."""

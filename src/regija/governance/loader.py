@@ -78,13 +78,17 @@ def is_governance_file(path: str | Path) -> bool:
 def _to_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         moment = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?", value.strip()):
+    elif isinstance(value, str) and re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?", value.strip()
+    ):
         try:
             moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a real date and time ({exc})") from None
     else:
-        raise ValueError(f"a date and time must be written YYYY-MM-DDTHH:MM (e.g. 2019-09-16T12:00), not {value!r}")
+        raise ValueError(
+            f"a date and time must be written YYYY-MM-DDTHH:MM (e.g. 2019-09-16T12:00), not {value!r}"
+        )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment
@@ -147,7 +151,9 @@ class AppointedBy(_Model):
     @model_validator(mode="after")
     def _decision_needs_session(self):
         if self.decision is not None and self.session is None:
-            raise ValueError("a decision number needs the session it was taken at (session: {body, kind, number, date})")
+            raise ValueError(
+                "a decision number needs the session it was taken at (session: {body, kind, number, date})"
+            )
         return self
 
 
@@ -223,7 +229,9 @@ class SessionIn(_Model):
             if self.date is None:
                 raise ValueError("end_date needs date, the first day of the correspondence session")
             if self.end_date < self.date:
-                raise ValueError(f"end_date {self.end_date.isoformat()} is before date {self.date.isoformat()}")
+                raise ValueError(
+                    f"end_date {self.end_date.isoformat()} is before date {self.date.isoformat()}"
+                )
         if self.date is None and self.held:
             raise ValueError("a session that was held needs its date; leave it out only with held: false")
         return self
@@ -302,7 +310,13 @@ def parse_text(text: str, filename: str) -> GovernanceFile:
     except yaml_rs.YAMLDecodeError as fast_error:
         data = _load_slowly(text, filename, fast_error)
     if not isinstance(data, dict):
-        raise InvalidFile([Problem(filename, 1, "", f"a governance file must be a YAML mapping starting with {FORMAT_KEY}: 1")])
+        raise InvalidFile(
+            [
+                Problem(
+                    filename, 1, "", f"a governance file must be a YAML mapping starting with {FORMAT_KEY}: 1"
+                )
+            ]
+        )
     try:
         return GovernanceFile.model_validate(data)
     except ValidationError as exc:
@@ -339,11 +353,17 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
                     text = _read_text(Path(path))
                     doc = parse_text(text, path)
                     if doc.organisation in seen_orgs:
-                        raise InvalidFile([Problem(
-                            path, LineFinder(text).line(("organisation",)), "organisation",
-                            f"{seen_orgs[doc.organisation]} in this run is also about {doc.organisation!r}; "
-                            "one organisation's governance is one file",
-                        )])
+                        raise InvalidFile(
+                            [
+                                Problem(
+                                    path,
+                                    LineFinder(text).line(("organisation",)),
+                                    "organisation",
+                                    f"{seen_orgs[doc.organisation]} in this run is also about {doc.organisation!r}; "
+                                    "one organisation's governance is one file",
+                                )
+                            ]
+                        )
                     seen_orgs[doc.organisation] = path
                     writer = _Writer(doc, path, text)
                     if problems:  # an earlier file failed: only check this one, for a complete report
@@ -408,21 +428,32 @@ class _Writer:
 
         self.organisation = Organisation.objects.filter(slug=doc.organisation).first()
         if self.organisation is None:
-            bad(("organisation",), f"unknown organisation {doc.organisation!r}; import the strategy file that defines it first")
-        wanted_orgs = {m.organisation for b in doc.bodies for t in b.terms for m in t.members if m.organisation}
+            bad(
+                ("organisation",),
+                f"unknown organisation {doc.organisation!r}; import the strategy file that defines it first",
+            )
+        wanted_orgs = {
+            m.organisation for b in doc.bodies for t in b.terms for m in t.members if m.organisation
+        }
         self.org_ids = dict(Organisation.objects.filter(slug__in=wanted_orgs).values_list("slug", "id"))
 
         bodies: dict[str, int] = {}
         terms: dict[tuple[str, str], TermIn] = {}
         for i, body in enumerate(doc.bodies):
             if body.slug in bodies:
-                bad(("bodies", i, "slug"), f"duplicate body slug {body.slug!r} (first used at bodies[{bodies[body.slug]}])")
+                bad(
+                    ("bodies", i, "slug"),
+                    f"duplicate body slug {body.slug!r} (first used at bodies[{bodies[body.slug]}])",
+                )
                 continue
             bodies[body.slug] = i
             labels: dict[str, int] = {}
             for j, term in enumerate(body.terms):
                 if term.label in labels:
-                    bad(("bodies", i, "terms", j, "label"), f"duplicate term label {term.label!r} in body {body.slug!r}")
+                    bad(
+                        ("bodies", i, "terms", j, "label"),
+                        f"duplicate term label {term.label!r} in body {body.slug!r}",
+                    )
                 labels[term.label] = j
                 terms[(body.slug, term.label)] = term
                 for k, m in enumerate(term.members):
@@ -438,13 +469,19 @@ class _Writer:
             if session.body not in bodies:
                 bad(("sessions", i, "body"), f"no body {session.body!r} in this file")
             if session.key() in sessions:
-                bad(("sessions", i), f"the same session as sessions[{sessions[session.key()]}] (body, kind, number and date)")
+                bad(
+                    ("sessions", i),
+                    f"the same session as sessions[{sessions[session.key()]}] (body, kind, number and date)",
+                )
             sessions.setdefault(session.key(), i)
             numbers: set = set()
             for j, decision in enumerate(session.decisions):
                 if decision.number in numbers:
                     what = f"number {decision.number!r}" if decision.number else "no number"
-                    bad(("sessions", i, "decisions", j, "number"), f"two decisions of this session with {what}")
+                    bad(
+                        ("sessions", i, "decisions", j, "number"),
+                        f"two decisions of this session with {what}",
+                    )
                 numbers.add(decision.number)
 
         for i, body in enumerate(doc.bodies):
@@ -458,8 +495,10 @@ class _Writer:
                     continue
                 session = doc.sessions[sessions[ref.session.key()]]
                 if ref.decision is not None and ref.decision not in {d.number for d in session.decisions}:
-                    bad(("bodies", i, "terms", j, "appointed_by", "decision"),
-                        f"session {self._describe(ref.session)} lists no decision {ref.decision!r}")
+                    bad(
+                        ("bodies", i, "terms", j, "appointed_by", "decision"),
+                        f"session {self._describe(ref.session)} lists no decision {ref.decision!r}",
+                    )
 
         self._check_calls(bad, bodies, terms)
         if problems:
@@ -482,24 +521,36 @@ class _Writer:
         self.fund_ids = dict(Fund.objects.filter(code__in=funds).values_list("code", "id"))
         owner: dict[int, str] = {}  # project id -> where it already is an application
         existing_calls = (
-            {c.number: c for c in Call.objects.filter(organisation=self.organisation)} if self.organisation else {}
+            {c.number: c for c in Call.objects.filter(organisation=self.organisation)}
+            if self.organisation
+            else {}
         )
         for i, call in enumerate(doc.calls):
             if call.number in numbers:
-                bad(("calls", i, "number"), f"duplicate call number {call.number!r} (first used at calls[{numbers[call.number]}])")
+                bad(
+                    ("calls", i, "number"),
+                    f"duplicate call number {call.number!r} (first used at calls[{numbers[call.number]}])",
+                )
             numbers.setdefault(call.number, i)
             if call.call_slug in slugs:
-                bad(("calls", i, "slug" if call.slug else "title"),
-                    f"two calls would have the slug {call.call_slug!r}; give each a slug")
+                bad(
+                    ("calls", i, "slug" if call.slug else "title"),
+                    f"two calls would have the slug {call.call_slug!r}; give each a slug",
+                )
             slugs.setdefault(call.call_slug, i)
             stored = existing_calls.get(call.number)
             if stored is not None and stored.status != CallStatus.ARCHIVED:
-                bad(("calls", i, "number"),
+                bad(
+                    ("calls", i, "number"),
                     f"call {call.number!r} of {doc.organisation!r} is stored as a live call ({stored.status}); "
-                    "a governance file only holds archived historic calls")
+                    "a governance file only holds archived historic calls",
+                )
             for j, f in enumerate(call.funds):
                 if f.fund not in self.fund_ids:
-                    bad(("calls", i, "funds", j, "fund"), f"unknown fund {f.fund!r}; it is defined by the strategy files")
+                    bad(
+                        ("calls", i, "funds", j, "fund"),
+                        f"unknown fund {f.fund!r}; it is defined by the strategy files",
+                    )
             if len({f.fund for f in call.funds}) != len(call.funds):
                 bad(("calls", i, "funds"), "each fund at most once per call")
             if call.committee is not None:
@@ -507,15 +558,24 @@ class _Writer:
                 if call.committee.body not in bodies:
                     bad(("calls", i, "committee", "body"), f"no body {call.committee.body!r} in this file")
                 elif term is None:
-                    bad(("calls", i, "committee", "term"), f"body {call.committee.body!r} has no term {call.committee.term!r}")
+                    bad(
+                        ("calls", i, "committee", "term"),
+                        f"body {call.committee.body!r} has no term {call.committee.term!r}",
+                    )
                 elif sum(m.role == Role.chair for m in term.members) > 1:
-                    bad(("calls", i, "committee", "term"), "a call's committee has at most one chair; this term lists several")
+                    bad(
+                        ("calls", i, "committee", "term"),
+                        "a call's committee has at most one chair; this term lists several",
+                    )
             if call.strategy is None:
                 continue
             if call.strategy not in self.strategy_ids:
                 sid = Strategy.objects.filter(slug=call.strategy).values_list("id", flat=True).first()
                 if sid is None:
-                    bad(("calls", i, "strategy"), f"strategy {call.strategy!r} is not loaded; import its file first or in the same run")
+                    bad(
+                        ("calls", i, "strategy"),
+                        f"strategy {call.strategy!r} is not loaded; import its file first or in the same run",
+                    )
                     continue
                 self.strategy_ids[call.strategy] = sid
             if call.node is None:
@@ -538,9 +598,15 @@ class _Writer:
             self.call_projects[i] = projects
             for project in projects:
                 if project.holder_id is None:
-                    bad(("calls", i, "node"), f"project {project.code!r} under {call.node!r} has no holder, so its application has no applicant")
+                    bad(
+                        ("calls", i, "node"),
+                        f"project {project.code!r} under {call.node!r} has no holder, so its application has no applicant",
+                    )
                 if project.pk in owner:
-                    bad(("calls", i, "node"), f"project {project.code!r} is under the node of {owner[project.pk]} as well; one project is one application")
+                    bad(
+                        ("calls", i, "node"),
+                        f"project {project.code!r} is under the node of {owner[project.pk]} as well; one project is one application",
+                    )
                 owner[project.pk] = f"calls[{i}]"
             foreign = (
                 Application.objects.filter(project__in=projects)
@@ -549,13 +615,23 @@ class _Writer:
                 .first()
             )
             if foreign is not None:
-                bad(("calls", i, "node"),
-                    f"project {foreign.project.code!r} is already the operation of an application to {foreign.call.title!r}")
+                bad(
+                    ("calls", i, "node"),
+                    f"project {foreign.project.code!r} is already the operation of an application to {foreign.call.title!r}",
+                )
 
     # --- generic diff ----------------------------------------------------------------------------
 
-    def _sync(self, model: type[Model], name: str, existing: dict, desired: list[tuple[Any, dict]],
-              *, on_create: Callable[[], dict] | None = None, clear_first: tuple[str, ...] = ()) -> dict:
+    def _sync(
+        self,
+        model: type[Model],
+        name: str,
+        existing: dict,
+        desired: list[tuple[Any, dict]],
+        *,
+        on_create: Callable[[], dict] | None = None,
+        clear_first: tuple[str, ...] = (),
+    ) -> dict:
         """Make the rows of ``existing`` match ``desired`` (key, {attname: value}); return them by key.
 
         ``clear_first`` names unique fields that are set to NULL on changed rows before the update,
@@ -580,10 +656,16 @@ class _Writer:
                 model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
             except ProtectedError as exc:
                 what = ", ".join(sorted({str(o)[:80] for o in exc.protected_objects})[:3])
-                raise InvalidFile([Problem(
-                    self.filename, None, "",
-                    f"cannot remove {len(existing)} {name} that the file no longer lists: other data refers to them ({what})",
-                )]) from None
+                raise InvalidFile(
+                    [
+                        Problem(
+                            self.filename,
+                            None,
+                            "",
+                            f"cannot remove {len(existing)} {name} that the file no longer lists: other data refers to them ({what})",
+                        )
+                    ]
+                ) from None
             self.result.deleted[name] += len(existing)
         cleared = [f for f in clear_first if f in changed]
         if cleared and to_update:
@@ -607,7 +689,9 @@ class _Writer:
                 terms, members = self._terms(bodies, sessions, decisions)
                 self._calls(bodies, terms, members)
         except IntegrityError as exc:
-            raise InvalidFile([Problem(self.filename, None, "", f"the database refused the data: {exc}")]) from None
+            raise InvalidFile(
+                [Problem(self.filename, None, "", f"the database refused the data: {exc}")]
+            ) from None
         if self.result.changed:
             audit.record_import(self.organisation, self.result)
             caching.bump()
@@ -663,7 +747,10 @@ class _Writer:
             "agenda items",
             {(a.session_id, a.order): a for a in AgendaItem.objects.filter(session_id__in=ids)},
             [
-                ((sessions[s.key()].pk, order), dict(session_id=sessions[s.key()].pk, order=order, title=item.title))
+                (
+                    (sessions[s.key()].pk, order),
+                    dict(session_id=sessions[s.key()].pk, order=order, title=item.title),
+                )
                 for s in self.doc.sessions
                 for order, item in enumerate(s.agenda)
             ],
@@ -715,14 +802,18 @@ class _Writer:
                         ),
                     )
                 )
-        existing = {(t.body_id, t.label): t for t in Term.objects.filter(body__organisation=self.organisation)}
+        existing = {
+            (t.body_id, t.label): t for t in Term.objects.filter(body__organisation=self.organisation)
+        }
         terms = self._sync(Term, "terms", existing, desired)
 
         desired_members = []
         for b in self.doc.bodies:
             for t in b.terms:
                 term_id = terms[(bodies[b.slug].pk, t.label)].pk
-                for order, (m, occurrence) in enumerate(zip(t.members, _occurrences(x.name for x in t.members))):
+                for order, (m, occurrence) in enumerate(
+                    zip(t.members, _occurrences(x.name for x in t.members))
+                ):
                     desired_members.append(
                         (
                             (term_id, *occurrence),
@@ -739,7 +830,9 @@ class _Writer:
                             ),
                         )
                     )
-        stored = Member.objects.filter(term__body__organisation=self.organisation).order_by("term_id", "order", "pk")
+        stored = Member.objects.filter(term__body__organisation=self.organisation).order_by(
+            "term_id", "order", "pk"
+        )
         existing_members: dict = {}
         seen: Counter = Counter()
         for m in stored:
@@ -791,7 +884,9 @@ class _Writer:
         # strategy nodes
         through = Call.nodes.through
         have = set(through.objects.filter(call_id__in=call_ids).values_list("call_id", "node_id"))
-        want = {(calls[c.number].pk, self.node_ids[i]) for i, c in enumerate(self.doc.calls) if i in self.node_ids}
+        want = {
+            (calls[c.number].pk, self.node_ids[i]) for i, c in enumerate(self.doc.calls) if i in self.node_ids
+        }
         old_links = have - want
         for call_id, node_id in old_links:
             through.objects.filter(call_id=call_id, node_id=node_id).delete()
@@ -821,7 +916,13 @@ class _Writer:
                 continue
             body_id = bodies[c.committee.body].pk
             term_id = terms[(body_id, c.committee.term)].pk
-            term_in = next(t for b in self.doc.bodies if b.slug == c.committee.body for t in b.terms if t.label == c.committee.term)
+            term_in = next(
+                t
+                for b in self.doc.bodies
+                if b.slug == c.committee.body
+                for t in b.terms
+                if t.label == c.committee.term
+            )
             call_id = calls[c.number].pk
             roles = [SeatRole.CHAIR if m.role == Role.chair else SeatRole.MEMBER for m in term_in.members]
             for order, (m, occurrence, role) in enumerate(
@@ -830,7 +931,13 @@ class _Writer:
                 desired_seats.append(
                     (
                         (call_id, m.name, role, occurrence[1]),
-                        dict(call_id=call_id, name=m.name, role=role, member_id=members[(term_id, *occurrence)].pk, order=order),
+                        dict(
+                            call_id=call_id,
+                            name=m.name,
+                            role=role,
+                            member_id=members[(term_id, *occurrence)].pk,
+                            order=order,
+                        ),
                     )
                 )
         existing_seats: dict = {}
@@ -886,7 +993,10 @@ class _Writer:
         self._sync(
             ApplicationFund,
             "application amounts",
-            {(f.application_id, f.fund_id): f for f in ApplicationFund.objects.filter(application__call_id__in=call_ids)},
+            {
+                (f.application_id, f.fund_id): f
+                for f in ApplicationFund.objects.filter(application__call_id__in=call_ids)
+            },
             [
                 (
                     key,

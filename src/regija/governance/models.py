@@ -43,7 +43,9 @@ class Body(models.Model):
         verbose_name = _("body")
         verbose_name_plural = _("bodies")
         ordering = ["organisation", "order", "name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="body_slug_unique_in_organisation")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="body_slug_unique_in_organisation")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -72,7 +74,12 @@ class Term(models.Model):
         related_name="appointed_terms",
     )
     elected_at = models.ForeignKey(
-        "Session", verbose_name=_("chosen at session"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Session",
+        verbose_name=_("chosen at session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
@@ -85,7 +92,9 @@ class Term(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["body", "label"], name="term_label_unique_in_body"),
             models.CheckConstraint(
-                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                condition=models.Q(start__isnull=True)
+                | models.Q(end__isnull=True)
+                | models.Q(end__gte=models.F("start")),
                 name="term_ends_after_start",
             ),
         ]
@@ -118,7 +127,12 @@ class Member(models.Model):
     start = models.DateField(_("from"), null=True, blank=True)
     end = models.DateField(_("until"), null=True, blank=True)
     user = models.ForeignKey(
-        "auth.User", verbose_name=_("user account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -143,7 +157,9 @@ class SessionKind(models.TextChoices):
 
 class Session(models.Model):
     body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="sessions")
-    kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.REGULAR)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.REGULAR
+    )
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
     # empty only for a session the source names without a date (e.g. a void correspondence session)
     date = models.DateField(_("date"), null=True, blank=True)
@@ -177,7 +193,9 @@ class Session(models.Model):
 
 
 class AgendaItem(models.Model):
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="agenda")
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="agenda"
+    )
     order = models.PositiveIntegerField(_("item"), default=0)
     title = models.TextField(_("title"))
 
@@ -193,22 +211,34 @@ class AgendaItem(models.Model):
 class Decision(models.Model):
     """A numbered decision (sklep) of a session."""
 
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="decisions")
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="decisions"
+    )
     number = models.CharField(_("number"), max_length=40)
     text = models.TextField(_("text"), blank=True)
     agenda_item = models.ForeignKey(
-        AgendaItem, verbose_name=_("agenda item"), null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decisions",
     )
 
     class Meta:
         verbose_name = pgettext_lazy("body decision", "decision")
         verbose_name_plural = pgettext_lazy("body decision", "decisions")
         ordering = ["session", "number"]
-        constraints = [models.UniqueConstraint(fields=["session", "number"], name="decision_number_unique_in_session")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="decision_number_unique_in_session")
+        ]
 
     @property
     def date(self):
         return self.session.end_date or self.session.date
 
     def __str__(self) -> str:
-        return _("decision no. %(number)s of the %(session)s") % {"number": self.number, "session": self.session}
+        return _("decision no. %(number)s of the %(session)s") % {
+            "number": self.number,
+            "session": self.session,
+        }

@@ -38,10 +38,14 @@ def bodies(org, today: dt.date | None = None) -> list[Body]:
     ``joined`` and ``left`` (when they sat for part of the term only). Three queries."""
     today = today or timezone.localdate()
     members = Member.objects.select_related("organisation").order_by("order", "name", "pk")
-    terms = Term.objects.select_related(
-        "appointed_by__session__body", "elected_at__body"
-    ).prefetch_related(Prefetch("members", queryset=members))
-    out = list(Body.objects.filter(organisation=org).prefetch_related(Prefetch("terms", queryset=terms)).order_by("order", "name"))
+    terms = Term.objects.select_related("appointed_by__session__body", "elected_at__body").prefetch_related(
+        Prefetch("members", queryset=members)
+    )
+    out = list(
+        Body.objects.filter(organisation=org)
+        .prefetch_related(Prefetch("terms", queryset=terms))
+        .order_by("order", "name")
+    )
     for body in out:
         term_list = list(body.terms.all())
         for t in term_list:
@@ -92,12 +96,12 @@ def sessions(org, year: int | None, *, undated: bool = False, body_slug: str | N
 
 
 def session_label(session) -> str:
-    """"session no. 19 of the Management Board" – the words a decision is cited with."""
+    """ "session no. 19 of the Management Board" – the words a decision is cited with."""
     correspondence = session.kind == SessionKind.CORRESPONDENCE
     if session.number:
-        label = (_("correspondence session no. %(number)s") if correspondence else _("session no. %(number)s")) % {
-            "number": session.number
-        }
+        label = (
+            _("correspondence session no. %(number)s") if correspondence else _("session no. %(number)s")
+        ) % {"number": session.number}
     else:
         label = _("correspondence session") if correspondence else _("session")
     return _("%(session)s of %(body)s") % {"session": label, "body": session.body.name}
@@ -110,7 +114,11 @@ def how_chosen(term) -> str:
     if term.selection == Selection.LOT:
         return _("Drawn by lot.")
     if decision is not None and term.selection in (Selection.DECISION, ""):
-        parts = {"number": decision.number, "session": session_label(decision.session), "date": day(decision.date)}
+        parts = {
+            "number": decision.number,
+            "session": session_label(decision.session),
+            "date": day(decision.date),
+        }
         if decision.number and decision.date:
             return _("Appointed by decision no. %(number)s of the %(session)s on %(date)s.") % parts
         if decision.date:
@@ -121,7 +129,10 @@ def how_chosen(term) -> str:
     if term.selection == Selection.ELECTION:
         session = term.elected_at
         if session is not None and session.date:
-            return _("Elected at the %(session)s on %(date)s.") % {"session": session_label(session), "date": day(session.date)}
+            return _("Elected at the %(session)s on %(date)s.") % {
+                "session": session_label(session),
+                "date": day(session.date),
+            }
         if session is not None:
             return _("Elected at the %(session)s.") % {"session": session_label(session)}
         return _("Elected.")

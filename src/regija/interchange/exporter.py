@@ -54,7 +54,8 @@ def strategy_document(strategy: Strategy) -> dict:
         return foreign_nodes[node_id]
 
     alignments = list(
-        Alignment.objects.filter(declared_in=strategy).select_related("source_node__strategy", "target_node__strategy")
+        Alignment.objects.filter(declared_in=strategy)
+        .select_related("source_node__strategy", "target_node__strategy")
         .order_by("pk")
     )
     projects = list(
@@ -87,7 +88,9 @@ def strategy_document(strategy: Strategy) -> dict:
         .order_by("order")
     )
     stated = list(
-        StatedFigure.objects.filter(strategy=strategy).select_related("scope_node", "scope_fund").order_by("order")
+        StatedFigure.objects.filter(strategy=strategy)
+        .select_related("scope_node", "scope_fund")
+        .order_by("order")
     )
 
     # every organisation and fund the document refers to travels with it
@@ -286,7 +289,10 @@ def _project(p: Project, ref, slug_of) -> dict:
             "location": _clean(
                 {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon}
             ),
-            "nodes": [ref(n.pk) for n in sorted(p.nodes.all(), key=lambda n: (n.strategy_id != p.strategy_id, n.path))],
+            "nodes": [
+                ref(n.pk)
+                for n in sorted(p.nodes.all(), key=lambda n: (n.strategy_id != p.strategy_id, n.path))
+            ],
             "partners": [
                 _clean(
                     {
@@ -379,14 +385,34 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
 
     def nodes_rows(nodes, parent, rows):
         for n in nodes:
-            rows.append([n["code"], parent or "", n["level"], n["title"], n.get("title_en", ""),
-                         n.get("description", ""), ", ".join(n.get("responsible", [])),
-                         n.get("planned_amount", ""), n.get("source", "")])
+            rows.append(
+                [
+                    n["code"],
+                    parent or "",
+                    n["level"],
+                    n["title"],
+                    n.get("title_en", ""),
+                    n.get("description", ""),
+                    ", ".join(n.get("responsible", [])),
+                    n.get("planned_amount", ""),
+                    n.get("source", ""),
+                ]
+            )
             nodes_rows(n.get("children", []), n["code"], rows)
         return rows
 
     out["nodes"] = (
-        ["code", "parent", "level", "title", "title_en", "description", "responsible", "planned_amount", "source"],
+        [
+            "code",
+            "parent",
+            "level",
+            "title",
+            "title_en",
+            "description",
+            "responsible",
+            "planned_amount",
+            "source",
+        ],
         nodes_rows(doc.get("nodes", []), None, []),
     )
 
@@ -395,57 +421,152 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
 
     out["alignments"] = (
         ["from", "to", "type", "note", "source"],
-        [[ref_text(a["from"]), ref_text(a["to"]), a["type"], a.get("note", ""),
-          "; ".join(a["source"]) if isinstance(a.get("source"), list) else a.get("source", "")]
-         for a in doc.get("alignments", [])],
+        [
+            [
+                ref_text(a["from"]),
+                ref_text(a["to"]),
+                a["type"],
+                a.get("note", ""),
+                "; ".join(a["source"]) if isinstance(a.get("source"), list) else a.get("source", ""),
+            ]
+            for a in doc.get("alignments", [])
+        ],
     )
     out["indicators"] = (
-        ["code", "node", "name", "effect", "unit", "direction", "data_source", "baseline", "baseline_date",
-         "target", "target_date", "source"],
-        [[i["code"], i["node"], i["name"], i.get("effect", ""), i.get("unit", ""), i["direction"],
-          i.get("data_source", ""), i.get("baseline", {}).get("value", ""), i.get("baseline", {}).get("date", ""),
-          i.get("target", {}).get("value", ""), i.get("target", {}).get("date", ""), i.get("source", "")]
-         for i in doc.get("indicators", [])],
+        [
+            "code",
+            "node",
+            "name",
+            "effect",
+            "unit",
+            "direction",
+            "data_source",
+            "baseline",
+            "baseline_date",
+            "target",
+            "target_date",
+            "source",
+        ],
+        [
+            [
+                i["code"],
+                i["node"],
+                i["name"],
+                i.get("effect", ""),
+                i.get("unit", ""),
+                i["direction"],
+                i.get("data_source", ""),
+                i.get("baseline", {}).get("value", ""),
+                i.get("baseline", {}).get("date", ""),
+                i.get("target", {}).get("value", ""),
+                i.get("target", {}).get("date", ""),
+                i.get("source", ""),
+            ]
+            for i in doc.get("indicators", [])
+        ],
     )
     out["observations"] = (
         ["indicator", "date", "value", "source", "note"],
-        [[i["code"], o["date"], o["value"], o.get("source", ""), o.get("note", "")]
-         for i in doc.get("indicators", []) for o in i.get("observations", [])],
+        [
+            [i["code"], o["date"], o["value"], o.get("source", ""), o.get("note", "")]
+            for i in doc.get("indicators", [])
+            for o in i.get("observations", [])
+        ],
     )
     projects = doc.get("projects", [])
     out["projects"] = (
-        ["code", "title", "holder", "status", "start", "end", "municipality", "lat", "lon", "nodes",
-         "total", "instrument", "instrument_number", "instrument_date", "source"],
-        [[p["code"], p["title"], p.get("holder", ""), p["status"], p.get("start", ""), p.get("end", ""),
-          p.get("location", {}).get("municipality", ""), p.get("location", {}).get("lat", ""),
-          p.get("location", {}).get("lon", ""), ", ".join(ref_text(r) for r in p.get("nodes", [])),
-          sum((Decimal(str(b["amount"])) for b in p.get("budget", [])), Decimal("0.00")),
-          p.get("instrument", {}).get("kind", ""), p.get("instrument", {}).get("number", ""),
-          p.get("instrument", {}).get("date", ""), p.get("source", "")]
-         for p in projects],
+        [
+            "code",
+            "title",
+            "holder",
+            "status",
+            "start",
+            "end",
+            "municipality",
+            "lat",
+            "lon",
+            "nodes",
+            "total",
+            "instrument",
+            "instrument_number",
+            "instrument_date",
+            "source",
+        ],
+        [
+            [
+                p["code"],
+                p["title"],
+                p.get("holder", ""),
+                p["status"],
+                p.get("start", ""),
+                p.get("end", ""),
+                p.get("location", {}).get("municipality", ""),
+                p.get("location", {}).get("lat", ""),
+                p.get("location", {}).get("lon", ""),
+                ", ".join(ref_text(r) for r in p.get("nodes", [])),
+                sum((Decimal(str(b["amount"])) for b in p.get("budget", [])), Decimal("0.00")),
+                p.get("instrument", {}).get("kind", ""),
+                p.get("instrument", {}).get("number", ""),
+                p.get("instrument", {}).get("date", ""),
+                p.get("source", ""),
+            ]
+            for p in projects
+        ],
     )
     out["partners"] = (
         ["project", "organisation", "role", "budget_share"],
-        [[p["code"], pt["organisation"], pt["role"], pt.get("budget_share", "")]
-         for p in projects for pt in p.get("partners", [])],
+        [
+            [p["code"], pt["organisation"], pt["role"], pt.get("budget_share", "")]
+            for p in projects
+            for pt in p.get("partners", [])
+        ],
     )
     out["budget_lines"] = (
         ["project", "fund", "amount", "secured", "secured_amount", "note", "source"],
-        [[p["code"], b["fund"], b["amount"], b["secured"], b.get("secured_amount", ""), b.get("note", ""),
-          b.get("source", "")]
-         for p in projects for b in p.get("budget", [])],
+        [
+            [
+                p["code"],
+                b["fund"],
+                b["amount"],
+                b["secured"],
+                b.get("secured_amount", ""),
+                b.get("note", ""),
+                b.get("source", ""),
+            ]
+            for p in projects
+            for b in p.get("budget", [])
+        ],
     )
     out["payments"] = (
         ["project", "label", "amount", "date", "state", "fund", "note"],
-        [[p["code"], pay["label"], pay["amount"], pay.get("date", ""), pay["state"],
-          pay.get("fund") or (p["budget"][0]["fund"] if p.get("budget") else ""), pay.get("note", "")]
-         for p in projects for pay in p.get("payments", [])],
+        [
+            [
+                p["code"],
+                pay["label"],
+                pay["amount"],
+                pay.get("date", ""),
+                pay["state"],
+                pay.get("fund") or (p["budget"][0]["fund"] if p.get("budget") else ""),
+                pay.get("note", ""),
+            ]
+            for p in projects
+            for pay in p.get("payments", [])
+        ],
     )
     out["stated"] = (
         ["label", "what", "scope_node", "scope_fund", "scope_level", "value", "source"],
-        [[st["label"], st["what"], st.get("scope", {}).get("node", ""), st.get("scope", {}).get("fund", ""),
-          st.get("scope", {}).get("level", ""), st["value"], st.get("source", "")]
-         for st in doc.get("stated", [])],
+        [
+            [
+                st["label"],
+                st["what"],
+                st.get("scope", {}).get("node", ""),
+                st.get("scope", {}).get("fund", ""),
+                st.get("scope", {}).get("level", ""),
+                st["value"],
+                st.get("source", ""),
+            ]
+            for st in doc.get("stated", [])
+        ],
     )
     return out
 

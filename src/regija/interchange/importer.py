@@ -70,7 +70,11 @@ class ImportResult:
         if not self.changed:
             return f"{self.slug}: unchanged ({self.file})"
         parts = []
-        for label, counter in (("created", self.created), ("updated", self.updated), ("deleted", self.deleted)):
+        for label, counter in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deleted", self.deleted),
+        ):
             items = ", ".join(f"{n} {name}" for name, n in counter.items() if n)
             if items:
                 parts.append(f"{label} {items}")
@@ -188,7 +192,9 @@ class _Writer:
         return set(strategy.nodes.values_list("code", flat=True))
 
     def _fail(self, path: tuple, message: str) -> None:
-        raise InvalidFile([Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)])
+        raise InvalidFile(
+            [Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)]
+        )
 
     def _text(self) -> str:
         if self.text is None:  # only needed to place an error on its line
@@ -314,7 +320,9 @@ class _Writer:
         self._sync(Organisation, "organisations", existing, desired, delete=False)
         ids = dict(Organisation.objects.values_list("slug", "id"))
         # a parent may be defined later in the file, so parents are set once all exist
-        stored = {o.slug: o for o in Organisation.objects.filter(slug__in=slugs).only("id", "slug", "parent_id")}
+        stored = {
+            o.slug: o for o in Organisation.objects.filter(slug__in=slugs).only("id", "slug", "parent_id")
+        }
         moved = []
         for o in self.doc.organisations:
             parent_id = ids[o.parent] if o.parent else None
@@ -362,7 +370,10 @@ class _Writer:
         owners = {self.orgs[o] for o in st.owners}
         self._sync_links(
             Strategy.owners.through.objects.filter(strategy_id=strategy.pk),
-            "owners", "strategy_id", "organisation_id", {(strategy.pk, o) for o in owners},
+            "owners",
+            "strategy_id",
+            "organisation_id",
+            {(strategy.pk, o) for o in owners},
         )
         return strategy
 
@@ -422,7 +433,10 @@ class _Writer:
         wanted = {(result[n.code].pk, self.orgs[o]) for n, _, _ in ordered for o in n.responsible}
         self._sync_links(
             Node.responsible.through.objects.filter(node__strategy=self.strategy),
-            "responsible", "node_id", "organisation_id", wanted,
+            "responsible",
+            "node_id",
+            "organisation_id",
+            wanted,
         )
         return result
 
@@ -435,7 +449,9 @@ class _Writer:
         )
         problems = [
             Problem(
-                self.filename, None, "nodes",
+                self.filename,
+                None,
+                "nodes",
                 f"node {a.target_node.code!r} is no longer in the file, but strategy "
                 f"{a.declared_in.slug!r} links to it; change that strategy first",
             )
@@ -449,7 +465,9 @@ class _Writer:
         )
         problems += [
             Problem(
-                self.filename, None, "nodes",
+                self.filename,
+                None,
+                "nodes",
                 f"node {t.node.code!r} is no longer in the file, but project {t.project.code!r} of strategy "
                 f"{t.project.strategy.slug!r} is linked to it; change that strategy first",
             )
@@ -569,7 +587,13 @@ class _Writer:
                 desired_obs.append(
                     (
                         (ind_id, o.date),
-                        dict(indicator_id=ind_id, date=o.date, value=o.value, source=_blank(o.source), note=_blank(o.note)),
+                        dict(
+                            indicator_id=ind_id,
+                            date=o.date,
+                            value=o.value,
+                            source=_blank(o.source),
+                            note=_blank(o.note),
+                        ),
                     )
                 )
         self._sync(Observation, "observations", existing_obs, desired_obs, objects=False)
@@ -613,7 +637,10 @@ class _Writer:
         wanted = {(ids[p.code], self._ref_id(ref)) for p in self.doc.projects for ref in p.nodes}
         self._sync_links(
             Project.nodes.through.objects.filter(project__strategy=self.strategy),
-            "project links", "project_id", "node_id", wanted,
+            "project links",
+            "project_id",
+            "node_id",
+            wanted,
         )
 
         scope = dict(project__strategy=self.strategy)
@@ -700,7 +727,9 @@ class _Writer:
                         scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
                         scope_level=_blank(st.scope.level),
                         scope_status=[x.value for x in st.scope.status],
-                        amount=st.value if what in ("total", "secured", "unsecured", "paid", "claimed") else None,
+                        amount=st.value
+                        if what in ("total", "secured", "unsecured", "paid", "claimed")
+                        else None,
                         count=st.value if what in ("projects", "nodes") else None,
                         date=st.value if what in ("target_date", "observation_date") else None,
                         source=_blank(st.source),
@@ -726,7 +755,10 @@ def _insert_rows(model: type[Model], rows: list[dict]) -> None:
     values = (
         [tuple(row[c] for c in columns) for row in rows]
         if plain
-        else [tuple(row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters)) for row in rows]
+        else [
+            tuple(row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters))
+            for row in rows
+        ]
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

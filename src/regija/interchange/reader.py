@@ -31,11 +31,7 @@ class _Loader(_BaseLoader):
 # text and dates to be checked by the schema, so only true/false remain implicit booleans.
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", _BOOL_TAG)
-    ]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", _BOOL_TAG)]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -46,9 +42,7 @@ def _no_duplicate_keys(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -142,7 +136,7 @@ def _message(error: dict) -> str:
         return _HINTS[kind]
     msg = error["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if kind in ("string_type",) and isinstance(error.get("input"), (int, float)):
         msg += f"; YAML read {error['input']!r} as a number, put it in quotes"
     elif kind == "enum" and "expected" in error.get("ctx", {}):
@@ -175,7 +169,9 @@ def load_yaml(text: str, filename: str) -> dict:
     except yaml_rs.YAMLDecodeError as fast_error:
         data = _load_slowly(text, filename, fast_error)
     if not isinstance(data, dict):
-        raise InvalidFile([Problem(filename, 1, "", "the file must be a YAML mapping with regija: 1 and strategy: …")])
+        raise InvalidFile(
+            [Problem(filename, 1, "", "the file must be a YAML mapping with regija: 1 and strategy: …")]
+        )
     return data
 
 
@@ -230,7 +226,9 @@ def _read_text(path: Path) -> str:
     except IsADirectoryError:
         raise InvalidFile([Problem(str(path), None, "", "this is a folder, not a file")]) from None
     except UnicodeDecodeError as exc:
-        raise InvalidFile([Problem(str(path), None, "", f"the file is not UTF-8 text ({exc.reason})")]) from None
+        raise InvalidFile(
+            [Problem(str(path), None, "", f"the file is not UTF-8 text ({exc.reason})")]
+        ) from None
 
 
 def read_file(path: str | Path) -> tuple[StrategyFile, str]:
@@ -245,9 +243,7 @@ def walk_nodes(nodes: list[Node], prefix: tuple = ("nodes",)):
     while stack:
         node, parent, path = stack.pop()
         yield node, parent, path
-        stack.extend(
-            [(c, node, path + ("children", i)) for i, c in enumerate(node.children)][::-1]
-        )
+        stack.extend([(c, node, path + ("children", i)) for i, c in enumerate(node.children)][::-1])
 
 
 @dataclasses.dataclass
@@ -273,7 +269,9 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         for i, item in enumerate(items):
             value = getattr(item, attr)
             if value in seen:
-                bad((section, i, attr), f"duplicate {what} {value!r} (first used at {section}[{seen[value]}])")
+                bad(
+                    (section, i, attr), f"duplicate {what} {value!r} (first used at {section}[{seen[value]}])"
+                )
             else:
                 seen[value] = i
         return set(seen)
@@ -286,7 +284,10 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
     nodes: dict[str, tuple] = {}
     for node, _parent, path in walk_nodes(doc.nodes):
         if node.code in nodes:
-            bad(path + ("code",), f"duplicate node code {node.code!r} (first used at {_path_text(nodes[node.code])})")
+            bad(
+                path + ("code",),
+                f"duplicate node code {node.code!r} (first used at {_path_text(nodes[node.code])})",
+            )
         else:
             nodes[node.code] = path
         for j, org in enumerate(node.responsible):
@@ -335,7 +336,10 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         node_ref(("alignments", i, "to"), a.to)
         key = (_ref_key(a.from_), _ref_key(a.to), a.type)
         if key in seen_links:
-            bad(("alignments", i), f"duplicate alignment (same as alignments[{seen_links[key]}]); list both sources on one entry")
+            bad(
+                ("alignments", i),
+                f"duplicate alignment (same as alignments[{seen_links[key]}]); list both sources on one entry",
+            )
         else:
             seen_links[key] = i
         if _ref_key(a.from_) == _ref_key(a.to) and not isinstance(a.from_, NodeRef):
@@ -347,7 +351,10 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         dates = set()
         for j, obs in enumerate(ind.observations):
             if obs.date in dates:
-                bad(("indicators", i, "observations", j, "date"), f"two observations on {obs.date.isoformat()}")
+                bad(
+                    ("indicators", i, "observations", j, "date"),
+                    f"two observations on {obs.date.isoformat()}",
+                )
             dates.add(obs.date)
 
     for i, p in enumerate(doc.projects):
@@ -359,7 +366,10 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         for j, partner in enumerate(p.partners):
             org(base + ("partners", j, "organisation"), partner.organisation)
             if partner.organisation in partner_orgs:
-                bad(base + ("partners", j, "organisation"), f"partner {partner.organisation!r} is listed twice")
+                bad(
+                    base + ("partners", j, "organisation"),
+                    f"partner {partner.organisation!r} is listed twice",
+                )
             partner_orgs.add(partner.organisation)
         budget_funds = []
         for j, line in enumerate(p.budget):
@@ -368,12 +378,19 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         for j, pay in enumerate(p.payments):
             if pay.fund is not None:
                 if pay.fund not in budget_funds:
-                    bad(base + ("payments", j, "fund"), f"fund {pay.fund!r} has no budget line in this project")
+                    bad(
+                        base + ("payments", j, "fund"),
+                        f"fund {pay.fund!r} has no budget line in this project",
+                    )
             elif len(set(budget_funds)) != 1:
                 bad(
                     base + ("payments", j),
                     "this payment must name its fund: the project has "
-                    + ("no budget line" if not budget_funds else f"several funds ({', '.join(sorted(set(budget_funds)))})"),
+                    + (
+                        "no budget line"
+                        if not budget_funds
+                        else f"several funds ({', '.join(sorted(set(budget_funds)))})"
+                    ),
                 )
 
     for i, s in enumerate(doc.stated):

@@ -147,9 +147,7 @@ def _to_partial(value: Any) -> str:
     if isinstance(value, dt.date):
         value = value.isoformat()
     if not isinstance(value, str) or not _PARTIAL_RE.match(value.strip()):
-        raise ValueError(
-            f"a date must be written YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-03), not {value!r}"
-        )
+        raise ValueError(f"a date must be written YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-03), not {value!r}")
     text = value.strip()
     y, m, d = _PARTIAL_RE.match(text).groups()
     try:
@@ -163,7 +161,11 @@ PartialDateField = Annotated[
     str,
     BeforeValidator(_to_partial),
     WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}
+        {
+            "type": "string",
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            "description": "YYYY, YYYY-MM or YYYY-MM-DD",
+        }
     ),
 ]
 
@@ -173,7 +175,7 @@ def _to_code(value: Any) -> str:
         if isinstance(value, float):
             raise ValueError(
                 f"a code must be text; YAML read {value!r} as a number, so put it in quotes "
-                f"(e.g. code: \"{value}\")"
+                f'(e.g. code: "{value}")'
             )
         raise ValueError(f"a code must be text, not {type(value).__name__}")
     text = str(value).strip()
@@ -523,7 +525,13 @@ class Stated(Model):
 
     @model_validator(mode="after")
     def _kind(self) -> "Stated":
-        money = {StatedWhat.total, StatedWhat.secured, StatedWhat.unsecured, StatedWhat.paid, StatedWhat.claimed}
+        money = {
+            StatedWhat.total,
+            StatedWhat.secured,
+            StatedWhat.unsecured,
+            StatedWhat.paid,
+            StatedWhat.claimed,
+        }
         if self.what in (StatedWhat.projects, StatedWhat.nodes):
             if isinstance(self.value, bool) or not isinstance(self.value, int):
                 raise ValueError(f"a stated count ({self.what.value}) must be a whole number")

@@ -65,8 +65,12 @@ class FundMoney(Schema):
     secured_unknown: MoneyOut = Field(description="Partly secured lines whose secured part is not known")
     paid: MoneyOut
     claimed: MoneyOut
-    allocated: MoneyOut | None = Field(description="What the fund allocates to the owners; null when not known")
-    absorption: NumberOut | None = Field(description="Paid as a share of the allocation (0–1, four decimals); null without an allocation")
+    allocated: MoneyOut | None = Field(
+        description="What the fund allocates to the owners; null when not known"
+    )
+    absorption: NumberOut | None = Field(
+        description="Paid as a share of the allocation (0–1, four decimals); null without an allocation"
+    )
 
 
 def fund_money(f) -> dict:
@@ -92,7 +96,9 @@ class FundPage(Page[FundMoney]):
 
 
 class FundFilters(Schema):
-    strategy: str | None = Field(None, max_length=100, description="Only the projects and allocations of this strategy")
+    strategy: str | None = Field(
+        None, max_length=100, description="Only the projects and allocations of this strategy"
+    )
 
 
 @fund_router.get("/funds", response={200: FundPage, **READ_RESPONSES}, url_name="funds")
@@ -132,7 +138,9 @@ class ProjectItem(Schema):
     title: str
     title_en: str
     status: ProjectStatus
-    holder: Party | None = Field(description="The organisation that holds the project; a natural person is not named")
+    holder: Party | None = Field(
+        description="The organisation that holds the project; a natural person is not named"
+    )
     start: str = Field(description="Partial ISO date or empty")
     end: str
     location: Location
@@ -163,7 +171,12 @@ def _project_item(request, p) -> dict:
         "start": p.start,
         "end": p.end,
         "location": (
-            {"name": "", "municipality": p.municipality, "lat": None, "lon": None}  # a person's place is not published
+            {
+                "name": "",
+                "municipality": p.municipality,
+                "lat": None,
+                "lon": None,
+            }  # a person's place is not published
             if p.held_by_person
             else {"name": p.location_name, "municipality": p.municipality, "lat": p.lat, "lon": p.lon}
         ),
@@ -203,7 +216,9 @@ class FeatureProperties(Schema):
     title: str
     location_name: str
     municipality: str
-    approximate: bool = Field(description="True when placed at the municipality's seat for want of an exact location")
+    approximate: bool = Field(
+        description="True when placed at the municipality's seat for want of an exact location"
+    )
     url: str
     web_url: str
 
@@ -263,7 +278,9 @@ class BudgetLineOut(Schema):
     fund: str = Field(description="Fund code")
     amount: MoneyOut
     secured: Secured
-    secured_amount: MoneyOut | None = Field(description="The secured part of a partly secured line, when known")
+    secured_amount: MoneyOut | None = Field(
+        description="The secured part of a partly secured line, when known"
+    )
     note: str
 
 
@@ -381,7 +398,9 @@ class ProjectPatch(Input):
     end: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
     municipality: str = Field(None, max_length=100)
     location_name: str = Field(None, max_length=300)
-    lat: float | None = Field(None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon")
+    lat: float | None = Field(
+        None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon"
+    )
     lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84)")
 
 
@@ -399,9 +418,14 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
         # checks across fields, on the values the project will have after the change
         if (project.lat is None) != (project.lon is None):
             missing = "lon" if project.lon is None else "lat"
-            invalid(["body", missing], "lat and lon go together: give both, or null both to remove the location")
+            invalid(
+                ["body", missing], "lat and lon go together: give both, or null both to remove the location"
+            )
         if not partial_dates_in_order(project.start, project.end):
-            invalid(["body", "end" if "end" in changes else "start"], f"the end ({project.end}) is before the start ({project.start})")
+            invalid(
+                ["body", "end" if "end" in changes else "start"],
+                f"the end ({project.end}) is before the start ({project.start})",
+            )
         if changes:
             project.save(update_fields=list(changes))
     return _project_detail(request, slug, code)
@@ -418,9 +442,7 @@ class PaymentIn(Input):
     note: str = Field("", max_length=5000)
 
 
-@router.post(
-    "/projects/{slug}/{code}/payments", auth=token_auth, response=write_responses({201: PaymentOut})
-)
+@router.post("/projects/{slug}/{code}/payments", auth=token_auth, response=write_responses({201: PaymentOut}))
 def create_payment(request, slug: str, code: str, payload: PaymentIn):
     """Add a payment (claimed or paid) from a fund to the project."""
     project = _project_or_404(slug, code)
@@ -476,9 +498,15 @@ def patch_budget_line(
             line.secured_amount = None
         if line.secured_amount is not None:
             if line.secured != Secured.PARTLY:
-                invalid(["body", "secured_amount"], "a secured part is given only for a partly secured line (secured: partly)")
+                invalid(
+                    ["body", "secured_amount"],
+                    "a secured part is given only for a partly secured line (secured: partly)",
+                )
             if line.secured_amount > line.amount:
                 where = "secured_amount" if "secured_amount" in changes else "amount"
-                invalid(["body", where], f"the secured part ({line.secured_amount}) is larger than the amount ({line.amount})")
+                invalid(
+                    ["body", where],
+                    f"the secured part ({line.secured_amount}) is larger than the amount ({line.amount})",
+                )
         line.save()
     return _budget_line_out(line)

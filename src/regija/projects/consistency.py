@@ -65,7 +65,9 @@ def report(strategy: Strategy | None = None) -> list[Finding]:
 
 
 def _stated_figures(strategy: Strategy | None) -> list[Finding]:
-    qs = StatedFigure.objects.select_related("strategy", "scope_node", "scope_fund").order_by("strategy__slug", "order")
+    qs = StatedFigure.objects.select_related("strategy", "scope_node", "scope_fund").order_by(
+        "strategy__slug", "order"
+    )
     if strategy is not None:
         qs = qs.filter(strategy=strategy)
     figures = list(qs)
@@ -101,7 +103,9 @@ class _ScopeData:
         self.status: dict[int, str] = {}  # project → status
         self.listed: dict[int, set[int]] = defaultdict(set)  # strategy → projects listed in it
         self.linked: dict[int, set[int]] = defaultdict(set)  # node → projects linked to it
-        self.money: dict[int, dict[int | None, tuple]] = defaultdict(dict)  # project → fund (None: all) → money
+        self.money: dict[int, dict[int | None, tuple]] = defaultdict(
+            dict
+        )  # project → fund (None: all) → money
         self._projects_cache: dict[tuple, frozenset[int]] = {}
 
     @classmethod
@@ -112,22 +116,29 @@ class _ScopeData:
         ids = {f.strategy_id for f in figures} | {f.scope_node.strategy_id for f in figures if f.scope_node}
         ids = sorted(ids)
         for pk, strategy_id, path, level in (
-            Node.objects.filter(strategy_id__in=ids).order_by().values_list("id", "strategy_id", "path", "level")
+            Node.objects.filter(strategy_id__in=ids)
+            .order_by()
+            .values_list("id", "strategy_id", "path", "level")
         ):
             data.nodes[strategy_id].append((pk, path, level))
         for node_id, date in (
-            Indicator.objects.filter(node__strategy_id__in=ids).exclude(target_date=None)
-            .order_by().values_list("node_id", "target_date").distinct()
+            Indicator.objects.filter(node__strategy_id__in=ids)
+            .exclude(target_date=None)
+            .order_by()
+            .values_list("node_id", "target_date")
+            .distinct()
         ):
             data.target_dates[node_id].add(date)
         for node_id, date in (
             Observation.objects.filter(indicator__node__strategy_id__in=ids)
-            .order_by().values_list("indicator__node_id", "date").distinct()
+            .order_by()
+            .values_list("indicator__node_id", "date")
+            .distinct()
         ):
             data.observation_dates[node_id].add(date)
         link = Project.nodes.through
-        for project_id, node_id in link.objects.filter(node__strategy_id__in=ids).order_by().values_list(
-            "project_id", "node_id"
+        for project_id, node_id in (
+            link.objects.filter(node__strategy_id__in=ids).order_by().values_list("project_id", "node_id")
         ):
             data.linked[node_id].add(project_id)
         marks = ", ".join(["%s"] * len(ids))
@@ -137,7 +148,9 @@ class _ScopeData:
             SELECT pn.project_id FROM projects_project_nodes pn
             JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""
         with connection.cursor() as cur:
-            cur.execute(f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})", ids * 2)
+            cur.execute(
+                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})", ids * 2
+            )
             for pk, strategy_id, status in cur.fetchall():
                 data.status[pk] = status
                 data.listed[strategy_id].add(pk)
@@ -204,7 +217,11 @@ class _ScopeData:
                 sums[i] += money[i]
         eur = selectors._eur
         rollup = selectors.Rollup(
-            len(projects), eur(sums[_TOTAL]), eur(sums[_SECURED]), eur(sums[_PAID]), eur(sums[_CLAIMED]),
+            len(projects),
+            eur(sums[_TOTAL]),
+            eur(sums[_SECURED]),
+            eur(sums[_PAID]),
+            eur(sums[_CLAIMED]),
             eur(sums[_UNKNOWN]),
         )
         return rollup, sums[_LINES]
@@ -235,7 +252,12 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
             nodes = [n for n in nodes if n[2] == figure.scope_level]
         computed = len(nodes)
         if computed != figure.count:
-            return Finding(CONTRADICTION, stated=str(figure.count), computed=_("%(n)s in the data") % {"n": computed}, **common)
+            return Finding(
+                CONTRADICTION,
+                stated=str(figure.count),
+                computed=_("%(n)s in the data") % {"n": computed},
+                **common,
+            )
         return None
     if what in (StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE):
         per_node = data.target_dates if what == StatedWhat.TARGET_DATE else data.observation_dates
@@ -245,7 +267,10 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
         if figure.date not in dates:
             shown = ", ".join(sorted(_fmt(d) for d in dates)) or _("none")
             return Finding(
-                CONTRADICTION, stated=_fmt(figure.date), computed=_("the data has %(dates)s") % {"dates": shown}, **common
+                CONTRADICTION,
+                stated=_fmt(figure.date),
+                computed=_("the data has %(dates)s") % {"dates": shown},
+                **common,
             )
         return None
 
@@ -267,14 +292,21 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
             computed = data.count_with_fund(counted, fund_id, statuses)
             if computed == 0:
                 return Finding(
-                    UNVERIFIABLE, stated=str(figure.count),
-                    computed=_("no project in scope has a budget line from %(fund)s") % {"fund": figure.scope_fund.code},
+                    UNVERIFIABLE,
+                    stated=str(figure.count),
+                    computed=_("no project in scope has a budget line from %(fund)s")
+                    % {"fund": figure.scope_fund.code},
                     **common,
                 )
         else:
             computed = rollup.projects
         if computed != figure.count:
-            return Finding(CONTRADICTION, stated=str(figure.count), computed=_("%(n)s in the data") % {"n": computed}, **common)
+            return Finding(
+                CONTRADICTION,
+                stated=str(figure.count),
+                computed=_("%(n)s in the data") % {"n": computed},
+                **common,
+            )
         return None
     computed = {
         StatedWhat.TOTAL: rollup.total,
@@ -285,8 +317,10 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
     }[what]
     if fund_id and lines == 0 and what in (StatedWhat.TOTAL, StatedWhat.SECURED, StatedWhat.UNSECURED):
         return Finding(
-            UNVERIFIABLE, stated=_fmt(figure.amount),
-            computed=_("no project in scope has a budget line from %(fund)s") % {"fund": figure.scope_fund.code},
+            UNVERIFIABLE,
+            stated=_fmt(figure.amount),
+            computed=_("no project in scope has a budget line from %(fund)s")
+            % {"fund": figure.scope_fund.code},
             **common,
         )
     if what in (StatedWhat.SECURED, StatedWhat.UNSECURED) and rollup.secured_unknown:
@@ -296,19 +330,26 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
             low, high = computed - rollup.secured_unknown, computed
         if low <= figure.amount <= high:
             return Finding(
-                UNVERIFIABLE, stated=_fmt(figure.amount),
-                computed=_("the rows allow %(low)s to %(high)s: %(unknown)s is partly secured without the part stated")
+                UNVERIFIABLE,
+                stated=_fmt(figure.amount),
+                computed=_(
+                    "the rows allow %(low)s to %(high)s: %(unknown)s is partly secured without the part stated"
+                )
                 % {"low": _fmt(low), "high": _fmt(high), "unknown": _fmt(rollup.secured_unknown)},
                 **common,
             )
         return Finding(
-            CONTRADICTION, stated=_fmt(figure.amount),
-            computed=_("%(low)s to %(high)s from the rows") % {"low": _fmt(low), "high": _fmt(high)}, **common,
+            CONTRADICTION,
+            stated=_fmt(figure.amount),
+            computed=_("%(low)s to %(high)s from the rows") % {"low": _fmt(low), "high": _fmt(high)},
+            **common,
         )
     if computed != figure.amount:
         return Finding(
-            CONTRADICTION, stated=_fmt(figure.amount),
-            computed=_("%(amount)s from the rows") % {"amount": _fmt(computed)}, **common,
+            CONTRADICTION,
+            stated=_fmt(figure.amount),
+            computed=_("%(amount)s from the rows") % {"amount": _fmt(computed)},
+            **common,
         )
     return None
 
@@ -337,11 +378,11 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
                         CONTRADICTION,
                         check="payment_above_approval",
                         strategy=slug,
-                        subject=_("%(code)s %(title)s: %(what)s above approval") % {"code": code, "title": title, "what": label},
+                        subject=_("%(code)s %(title)s: %(what)s above approval")
+                        % {"code": code, "title": title, "what": label},
                         stated=_("approved %(amount)s") % {"amount": format_eur(approved)},
-                        computed=_("%(what)s %(amount)s") % {
-                            "what": label, "amount": format_eur(paid if paid > approved else paid_or_claimed)
-                        },
+                        computed=_("%(what)s %(amount)s")
+                        % {"what": label, "amount": format_eur(paid if paid > approved else paid_or_claimed)},
                         object_type="project",
                         object_code=code,
                     )
@@ -373,7 +414,8 @@ def _partner_shares(strategy: Strategy | None) -> list[Finding]:
                         CONTRADICTION,
                         check="partner_shares",
                         strategy=slug,
-                        subject=_("%(code)s %(title)s: partners' shares above the budget") % {"code": code, "title": title},
+                        subject=_("%(code)s %(title)s: partners' shares above the budget")
+                        % {"code": code, "title": title},
                         stated=_("shares %(amount)s") % {"amount": format_eur(shares)},
                         computed=_("budget %(amount)s") % {"amount": format_eur(budget)},
                         object_type="project",
@@ -397,7 +439,9 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
         all_sources = sorted({src for a in links for src in a.sources})
         if len(all_sources) < 2:
             continue
-        per_source = {src: sorted(a.target_node.code for a in links if src in a.sources) for src in all_sources}
+        per_source = {
+            src: sorted(a.target_node.code for a in links if src in a.sources) for src in all_sources
+        }
         if len({tuple(v) for v in per_source.values()}) == 1:
             continue
         node = links[0].source_node
@@ -428,7 +472,9 @@ def locations(findings: list[Finding]) -> dict[int, str]:
     wanted_projects = {(f.strategy, f.object_code) for f in findings if f.object_type == "project"}
     known_nodes = set()
     if wanted_nodes:
-        q = Node.objects.filter(strategy__slug__in={s for s, _ in wanted_nodes}, code__in={c for _, c in wanted_nodes})
+        q = Node.objects.filter(
+            strategy__slug__in={s for s, _ in wanted_nodes}, code__in={c for _, c in wanted_nodes}
+        )
         known_nodes = set(q.values_list("strategy__slug", "code"))
     known_projects = set()
     if wanted_projects:

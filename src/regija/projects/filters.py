@@ -35,8 +35,14 @@ class ProjectFilters(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     strategy: str | None = Field(None, max_length=100, description="Strategy slug")
-    node: str | None = Field(None, max_length=64, description="Node code within the strategy (needs strategy); includes the nodes below it")
-    fund: str | None = Field(None, max_length=64, description="Fund code: projects with a budget line from this fund")
+    node: str | None = Field(
+        None,
+        max_length=64,
+        description="Node code within the strategy (needs strategy); includes the nodes below it",
+    )
+    fund: str | None = Field(
+        None, max_length=64, description="Fund code: projects with a budget line from this fund"
+    )
     status: list[ProjectStatus] = Field(default_factory=list, description="One or more statuses")
     holder: str | None = Field(
         None, max_length=100, description="Holder organisation slug (a natural person's matches nothing)"
@@ -134,7 +140,9 @@ class ProjectFilters(BaseModel):
         if self.strategy:
             qs = qs.filter(pk__in=strategy_projects(self.strategy))
             if self.node:
-                anc = Node.objects.filter(strategy__slug=self.strategy, code=self.node).values("path", "strategy_id")
+                anc = Node.objects.filter(strategy__slug=self.strategy, code=self.node).values(
+                    "path", "strategy_id"
+                )
                 anc = anc.first()
                 if anc is None:
                     return qs.none()

@@ -30,11 +30,17 @@ class Allocation(models.Model):
     """Money a fund sets aside for an owner (region, LAS, municipality) in a programme period."""
 
     declared_in = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="declared_allocations")
-    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="allocations")
-    owner = models.ForeignKey(Organisation, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="allocations")
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="allocations"
+    )
     period = models.CharField(_("programme period"), max_length=9, blank=True)
     amount = MoneyField(_("amount"))
-    used_share = models.DecimalField(_("stated share used"), max_digits=7, decimal_places=6, null=True, blank=True)
+    used_share = models.DecimalField(
+        _("stated share used"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
     used_by = models.DateField(_("used by"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
@@ -77,7 +83,12 @@ class Project(models.Model):
     title_en = models.TextField(_("title in English"), blank=True)
     description = models.TextField(_("description"), blank=True)
     holder = models.ForeignKey(
-        Organisation, verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT, related_name="held_projects"
+        Organisation,
+        verbose_name=_("holder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_projects",
     )
     status = models.CharField(_("status"), max_length=20, choices=ProjectStatus.choices)
     start = models.CharField(_("start"), max_length=10, blank=True)
@@ -86,8 +97,12 @@ class Project(models.Model):
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
-    nodes = models.ManyToManyField(Node, verbose_name=_("strategy nodes"), blank=True, related_name="projects")
-    instrument_kind = models.CharField(_("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True)
+    nodes = models.ManyToManyField(
+        Node, verbose_name=_("strategy nodes"), blank=True, related_name="projects"
+    )
+    instrument_kind = models.CharField(
+        _("instrument"), max_length=20, choices=InstrumentKind.choices, blank=True
+    )
     instrument_number = models.CharField(_("instrument number"), max_length=100, blank=True)
     instrument_date = models.DateField(_("instrument date"), null=True, blank=True)
     instrument_issuer = models.CharField(_("issued by"), max_length=300, blank=True)
@@ -143,7 +158,9 @@ class Partner(models.Model):
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
         ordering = ["project", "order"]
-        constraints = [models.UniqueConstraint(fields=["project", "organisation"], name="partner_once_per_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation"], name="partner_once_per_project")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.role})"
@@ -157,7 +174,9 @@ class Secured(models.TextChoices):
 
 class BudgetLine(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
-    fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="budget_lines")
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="budget_lines"
+    )
     amount = MoneyField(_("amount"))
     secured = models.CharField(_("secured"), max_length=10, choices=Secured.choices)
     secured_amount = MoneyField(_("secured part"), null=True, blank=True)
@@ -199,7 +218,9 @@ class ProjectPhase(models.Model):
         ordering = ["project", "order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                condition=models.Q(start__isnull=True)
+                | models.Q(end__isnull=True)
+                | models.Q(end__gte=models.F("start")),
                 name="project_phase_ends_after_start",
             ),
         ]
@@ -226,18 +247,38 @@ class Payment(models.Model):
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveIntegerField(default=0)
     phase = models.ForeignKey(
-        ProjectPhase, verbose_name=_("phase"), null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+        ProjectPhase,
+        verbose_name=_("phase"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claimed_by = models.ForeignKey(
-        "auth.User", verbose_name=_("claimed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     checked_by = models.ForeignKey(
-        "auth.User", verbose_name=_("checked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     paid_by = models.ForeignKey(
-        "auth.User", verbose_name=_("marked paid by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        verbose_name=_("marked paid by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -81,14 +81,17 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
     return sql, [fund_id] if fund_id else []  # one fund filter; the caller passes it for money and pay
 
 
-def _rollup_of(projects_cte: str, params: list, *, fund_id: int | None = None, statuses=None) -> tuple[Rollup, int]:
+def _rollup_of(
+    projects_cte: str, params: list, *, fund_id: int | None = None, statuses=None
+) -> tuple[Rollup, int]:
     """Roll up the projects that `projects_cte` selects; also return how many budget lines matched."""
     ctes, money_params = _money_ctes(projects_cte, fund_id)
     status_sql = ""
     status_params: list = []
     if statuses:
-        status_sql = " WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN (%s))" % ", ".join(
-            ["%s"] * len(statuses)
+        status_sql = (
+            " WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN (%s))"
+            % ", ".join(["%s"] * len(statuses))
         )
         status_params = list(statuses)
     sql = f"""{ctes}
@@ -268,7 +271,9 @@ class AllocationUse:
 
 def allocation_uses() -> list[AllocationUse]:
     """Each fund allocation with what is approved and paid from that fund in its owner's strategies."""
-    allocations = list(Allocation.objects.select_related("fund", "owner", "declared_in").order_by("fund__code"))
+    allocations = list(
+        Allocation.objects.select_related("fund", "owner", "declared_in").order_by("fund__code")
+    )
     sql = f"""
     WITH owned AS (
         SELECT DISTINCT so.organisation_id AS owner_id, p.id AS project_id
@@ -380,7 +385,9 @@ def project_detail(strategy_slug: str, code: str):
             Prefetch("partners", queryset=Partner.objects.select_related("organisation").order_by("order")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("fund").order_by("order")),
             Prefetch("payments", queryset=Payment.objects.select_related("fund").order_by("order")),
-            Prefetch("nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")),
+            Prefetch(
+                "nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")
+            ),
         )
         .filter(strategy__slug=strategy_slug, code=code)
         .first()
@@ -428,7 +435,16 @@ def located_projects(filters) -> list[dict]:
     qs = filters.apply(project_queryset()).filter(
         (Q(lat__isnull=False, lon__isnull=False) & ~person) | Q(municipality__in=list(seats))
     )
-    fields = ("code", "title", "lat", "lon", "strategy__slug", "location_name", "municipality", "holder__kind")
+    fields = (
+        "code",
+        "title",
+        "lat",
+        "lon",
+        "strategy__slug",
+        "location_name",
+        "municipality",
+        "holder__kind",
+    )
     rows = list(qs.values(*fields)[:MAP_LIMIT])
     for r in rows:
         if r.pop("holder__kind") == OrganisationKind.PERSON:
@@ -451,7 +467,10 @@ def export_batch(project_ids: list[int]) -> list:
     with_money(projects)
     funds: dict[int, list[str]] = {}
     for pid, code in (
-        BudgetLine.objects.filter(project_id__in=project_ids).values_list("project_id", "fund__code").distinct().order_by("fund__code")
+        BudgetLine.objects.filter(project_id__in=project_ids)
+        .values_list("project_id", "fund__code")
+        .distinct()
+        .order_by("fund__code")
     ):
         funds.setdefault(pid, []).append(code)
     nodes: dict[int, list[str]] = {}

@@ -102,11 +102,13 @@ def _choice_lists(strategy: str | None) -> dict[str, list[tuple[str, str]]]:
         ]
     return {
         "strategies": [
-            (slug, _shorten(title, 70)) for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")
+            (slug, _shorten(title, 70))
+            for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")
         ],
         "nodes": nodes,
         "funds": [
-            (code, f"{code} – {_shorten(name, 50)}") for code, name in Fund.objects.order_by("code").values_list("code", "name")
+            (code, f"{code} – {_shorten(name, 50)}")
+            for code, name in Fund.objects.order_by("code").values_list("code", "name")
         ],
         "holders": _holder_choices(strategy),
     }
@@ -256,7 +258,9 @@ def project_export(request, fmt: str):
     filters, errors = ProjectFilters.from_querydict(request.GET)
     if errors:
         return HttpResponse(
-            "\n".join(f"{k}: {v}" for k, v in errors.items()), status=422, content_type="text/plain; charset=utf-8"
+            "\n".join(f"{k}: {v}" for k, v in errors.items()),
+            status=422,
+            content_type="text/plain; charset=utf-8",
         )
     header = [label for _key, label in EXPORT_COLUMNS]
     # translated now, in the request's language: the CSV rows are written after the view returns
@@ -318,7 +322,12 @@ def funds(request):
     return render(
         request,
         "projects/funds.html",
-        {"rows": rows, "uses": uses, "chart": charts.funds_chart(rows, request.LANGUAGE_CODE), "nav": "funds"},
+        {
+            "rows": rows,
+            "uses": uses,
+            "chart": charts.funds_chart(rows, request.LANGUAGE_CODE),
+            "nav": "funds",
+        },
     )
 
 

@@ -254,7 +254,9 @@ def build(organisation: Organisation | str, year: int) -> AnnualReport:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     strategies = _strategies(org, year)
     calls = _calls(org, end)
-    notes_by_strategy = _findings({s.pk: s for s in strategies} | {c.strategy_id: c.strategy for c in calls if c.strategy_id})
+    notes_by_strategy = _findings(
+        {s.pk: s for s in strategies} | {c.strategy_id: c.strategy for c in calls if c.strategy_id}
+    )
     call_blocks, funds = _call_blocks(calls, end, notes_by_strategy)
     own_slugs = {s.slug for s in strategies}
     return AnnualReport(
@@ -331,7 +333,9 @@ def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:
                 "members",
                 queryset=Member.objects.filter(
                     Q(start__isnull=True) | Q(start__lte=end), Q(end__isnull=True) | Q(end__gte=start)
-                ).select_related("organisation").order_by("order", "pk"),
+                )
+                .select_related("organisation")
+                .order_by("order", "pk"),
             )
         )
     )
@@ -344,9 +348,13 @@ def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:
             Prefetch("decisions", queryset=Decision.objects.order_by("pk")),
         )
     )
-    bodies = Body.objects.filter(organisation=org).order_by("order", "name").prefetch_related(
-        Prefetch("terms", queryset=terms_qs, to_attr="year_terms"),
-        Prefetch("sessions", queryset=sessions_qs, to_attr="year_sessions"),
+    bodies = (
+        Body.objects.filter(organisation=org)
+        .order_by("order", "name")
+        .prefetch_related(
+            Prefetch("terms", queryset=terms_qs, to_attr="year_terms"),
+            Prefetch("sessions", queryset=sessions_qs, to_attr="year_sessions"),
+        )
     )
     out = []
     for b in bodies:
@@ -381,7 +389,9 @@ def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:
         ]
         # regular sessions first, then correspondence ones, each by date (as the activity reports list them)
         sessions.sort(key=lambda r: (r.kind != "regular", r.date or dt.date.min, r.number or 0))
-        out.append(BodyBlock(b.slug, b.name, b.kind, str(b.get_kind_display()), b.description, terms, sessions))
+        out.append(
+            BodyBlock(b.slug, b.name, b.kind, str(b.get_kind_display()), b.description, terms, sessions)
+        )
     return out
 
 
@@ -448,9 +458,7 @@ def _money(project_ids: list[int], end: dt.date) -> tuple[dict, dict]:
         cur.execute(sql, list(project_ids) * 2 + [end])
         for pid, fund_id, approved, paid, claimed, lines in cur.fetchall():
             per_fund[pid][fund_id] = [int(approved or 0), int(paid or 0), int(claimed or 0), int(lines or 0)]
-    totals = {
-        pid: [sum(v[i] for v in funds.values()) for i in range(4)] for pid, funds in per_fund.items()
-    }
+    totals = {pid: [sum(v[i] for v in funds.values()) for i in range(4)] for pid, funds in per_fund.items()}
     return per_fund, totals
 
 
@@ -516,7 +524,9 @@ def _call_blocks(calls: list, end: dt.date, notes_by_strategy: dict) -> tuple[li
             )
         )
         for fund_id in set(fund_approved) | {f for f, v in money.items() if v[1] or v[2]}:
-            s = fund_sums.setdefault(fund_id, {"approved": ZERO, "paid": ZERO, "claimed": ZERO, "ops": set(), "wd": set()})
+            s = fund_sums.setdefault(
+                fund_id, {"approved": ZERO, "paid": ZERO, "claimed": ZERO, "ops": set(), "wd": set()}
+            )
             s["approved"] += fund_approved.get(fund_id, ZERO)
             s["paid"] += _eur(money.get(fund_id, [0, 0, 0, 0])[1])
             s["claimed"] += _eur(money.get(fund_id, [0, 0, 0, 0])[2])
@@ -588,7 +598,9 @@ def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
     qs = (
         Indicator.objects.filter(strategy__in=strategies)
         .select_related("strategy")
-        .annotate(latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1]))
+        .annotate(
+            latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1])
+        )
         .order_by("strategy__period_start", "strategy__title", "order", "pk")
     )
     out = []
@@ -628,7 +640,11 @@ def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
 def _status(indicator, prog) -> str:
     """The progress status; an indicator with a target and a value that meets it is achieved even
     without a baseline (an activity report states targets and achieved values, rarely baselines)."""
-    if prog.status == progress_mod.Status.INCOMPLETE and indicator.target_value is not None and prog.latest_value is not None:
+    if (
+        prog.status == progress_mod.Status.INCOMPLETE
+        and indicator.target_value is not None
+        and prog.latest_value is not None
+    ):
         met = progress_mod._met(indicator.direction, prog.latest_value, indicator.target_value)
         if met:
             return progress_mod.Status.ACHIEVED
@@ -644,7 +660,9 @@ def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
 
     if not strategies:
         return []
-    roots = list(Node.objects.filter(strategy__in=strategies, level="cooperation").values_list("strategy_id", "path"))
+    roots = list(
+        Node.objects.filter(strategy__in=strategies, level="cooperation").values_list("strategy_id", "path")
+    )
     if not roots:
         return []
     under = Q()
@@ -662,7 +680,9 @@ def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
     _per_fund, totals = _money(ids, end)
     partners: dict[int, list[str]] = defaultdict(list)
     for pid, org in (
-        Partner.objects.filter(project_id__in=ids).select_related("organisation").order_by("project_id", "order")
+        Partner.objects.filter(project_id__in=ids)
+        .select_related("organisation")
+        .order_by("project_id", "order")
         .values_list("project_id", "organisation__name")
     ):
         partners[pid].append(org)

@@ -141,8 +141,12 @@ def _profile(report: AnnualReport) -> list:
         rows.append([_c(_("Strategy")), _c(label, s.url)])
     return [
         Heading(2, _("1. Basic information"), "profile"),
-        Table(_("Basic information about %(name)s") % {"name": p.short_name or p.name}, [_("Item"), _("Value")], rows,
-              key="profile"),
+        Table(
+            _("Basic information about %(name)s") % {"name": p.short_name or p.name},
+            [_("Item"), _("Value")],
+            rows,
+            key="profile",
+        ),
     ]
 
 
@@ -172,23 +176,38 @@ def _body(report: AnnualReport, b: BodyBlock) -> list:
         rows = []
         for m in t.members:
             if m.start or m.end:
-                when = fmt_range(m.start, m.end) if m.start and m.end else (
-                    _("from %(date)s") % {"date": fmt_date(m.start)} if m.start else _("until %(date)s") % {"date": fmt_date(m.end)}
+                when = (
+                    fmt_range(m.start, m.end)
+                    if m.start and m.end
+                    else (
+                        _("from %(date)s") % {"date": fmt_date(m.start)}
+                        if m.start
+                        else _("until %(date)s") % {"date": fmt_date(m.end)}
+                    )
                 )
             else:
                 when = ""
             rows.append([_c(m.name), _c(m.role_label), _c(m.represents), _c(when), _c(m.note)])
-        caption = _("%(body)s: composition %(label)s (%(period)s)") % {"body": b.name, "label": t.label, "period": period}
+        caption = _("%(body)s: composition %(label)s (%(period)s)") % {
+            "body": b.name,
+            "label": t.label,
+            "period": period,
+        }
         if rows:
             out.append(
-                Table(caption, [_("Member"), _("Role"), _("Represents"), _("In the body"), _("Note")], rows,
-                      key=f"members-{b.slug}-{t.label}")
+                Table(
+                    caption,
+                    [_("Member"), _("Role"), _("Represents"), _("In the body"), _("Note")],
+                    rows,
+                    key=f"members-{b.slug}-{t.label}",
+                )
             )
         else:
             out.append(Paragraph(caption + " – " + _("no members recorded."), "empty"))
     if b.sessions:
         rows = [
-            [_c(_session_label(s)), _c(fmt_range(s.date, s.end_date)), _c(_session_content(s))] for s in b.sessions
+            [_c(_session_label(s)), _c(fmt_range(s.date, s.end_date)), _c(_session_content(s))]
+            for s in b.sessions
         ]
         regular = sum(1 for s in b.sessions if s.kind == "regular" and s.held)
         corr = sum(1 for s in b.sessions if s.kind == "correspondence" and s.held)
@@ -197,27 +216,40 @@ def _body(report: AnnualReport, b: BodyBlock) -> list:
                 _("%(body)s: sessions in %(year)s") % {"body": b.name, "year": report.year},
                 [_("Session"), _("Date"), _("Agenda and decisions")],
                 rows,
-                footer=[[
-                    _c(_("Held")),
-                    _c(
-                        ngettext("%(n)d regular session", "%(n)d regular sessions", regular) % {"n": regular}
-                        + ", "
-                        + ngettext("%(n)d correspondence session", "%(n)d correspondence sessions", corr) % {"n": corr}
-                    ),
-                    _c(""),
-                ]],
+                footer=[
+                    [
+                        _c(_("Held")),
+                        _c(
+                            ngettext("%(n)d regular session", "%(n)d regular sessions", regular)
+                            % {"n": regular}
+                            + ", "
+                            + ngettext("%(n)d correspondence session", "%(n)d correspondence sessions", corr)
+                            % {"n": corr}
+                        ),
+                        _c(""),
+                    ]
+                ],
                 key=f"sessions-{b.slug}",
             )
         )
     else:
-        out.append(Paragraph(_("%(body)s held no session in %(year)s.") % {"body": b.name, "year": report.year}, "empty"))
+        out.append(
+            Paragraph(
+                _("%(body)s held no session in %(year)s.") % {"body": b.name, "year": report.year}, "empty"
+            )
+        )
     return out
 
 
 def _bodies(report: AnnualReport) -> list:
     out: list = [Heading(2, _("2. Bodies and sessions in %(year)s") % {"year": report.year}, "bodies")]
     if not report.bodies:
-        out.append(Paragraph(_("No body has a composition or a session recorded for %(year)s.") % {"year": report.year}, "empty"))
+        out.append(
+            Paragraph(
+                _("No body has a composition or a session recorded for %(year)s.") % {"year": report.year},
+                "empty",
+            )
+        )
     for b in report.bodies:
         out += _body(report, b)
     return out
@@ -240,7 +272,11 @@ def _money_cells(report: AnnualReport, approved, paid, claimed) -> list[Cell]:
 def _note(n) -> Paragraph:
     return Paragraph(
         _("Note: the source states %(subject)s %(stated)s; the data gives %(computed)s.")
-        % {"subject": f"»{n.subject}«" + (f" ({n.source})" if n.source else ""), "stated": n.stated, "computed": n.computed},
+        % {
+            "subject": f"»{n.subject}«" + (f" ({n.source})" if n.source else ""),
+            "stated": n.stated,
+            "computed": n.computed,
+        },
         "note",
     )
 
@@ -261,13 +297,32 @@ def _call(report: AnnualReport, c: CallBlock) -> list:
             + ([_m(o.claimed)] if report.has_claims else [])
             for o in c.operations
         ]
-        footer = [[_c(_("Total")), _c(ngettext("%(n)d operation", "%(n)d operations", len(c.operations)) % {"n": len(c.operations)}),
-                   _m(c.approved), _c(""), _c(ngettext("%(n)d withdrawn", "%(n)d withdrawn", c.withdrawn) % {"n": c.withdrawn})]
-                  + [_m(c.paid)] + ([_m(c.claimed)] if report.has_claims else [])]
+        footer = [
+            [
+                _c(_("Total")),
+                _c(
+                    ngettext("%(n)d operation", "%(n)d operations", len(c.operations))
+                    % {"n": len(c.operations)}
+                ),
+                _m(c.approved),
+                _c(""),
+                _c(ngettext("%(n)d withdrawn", "%(n)d withdrawn", c.withdrawn) % {"n": c.withdrawn}),
+            ]
+            + [_m(c.paid)]
+            + ([_m(c.claimed)] if report.has_claims else [])
+        ]
         columns = [_("Operation"), _("Holder"), _("Approved"), _("Instrument"), _("Status"), _("Paid")]
         if report.has_claims:
             columns.append(_("Claimed, not yet paid"))
-        out.append(Table(_("Operations of the call %(title)s") % {"title": c.title}, columns, rows, footer, key=f"call-{c.number}"))
+        out.append(
+            Table(
+                _("Operations of the call %(title)s") % {"title": c.title},
+                columns,
+                rows,
+                footer,
+                key=f"call-{c.number}",
+            )
+        )
     else:
         out.append(Paragraph(_("No operation of this call is recorded."), "empty"))
     out += [_note(n) for n in c.notes]
@@ -277,15 +332,23 @@ def _call(report: AnnualReport, c: CallBlock) -> list:
 def _calls(report: AnnualReport) -> list:
     out: list = [Heading(2, _("3. Public calls and operations"), "calls")]
     if not report.calls:
-        out.append(Paragraph(_("The organisation has no public call published by %(date)s.") % {"date": fmt_date(report.end)}, "empty"))
+        out.append(
+            Paragraph(
+                _("The organisation has no public call published by %(date)s.")
+                % {"date": fmt_date(report.end)},
+                "empty",
+            )
+        )
         return out
     rows = [
         [_c(c.title), _c(fmt_date(c.published_on)), _c(c.state_label), _n(len(c.operations)), _n(c.withdrawn)]
         + _money_cells(report, c.approved, c.paid, c.claimed)
         for c in report.calls
     ]
-    footer = [[_c(_("Total")), _c(""), _c(""), _n(report.operations), _n(report.withdrawn)]
-              + _money_cells(report, report.approved, report.paid, report.claimed)]
+    footer = [
+        [_c(_("Total")), _c(""), _c(""), _n(report.operations), _n(report.withdrawn)]
+        + _money_cells(report, report.approved, report.paid, report.claimed)
+    ]
     out.append(
         Table(
             _("Public calls and their operations"),
@@ -300,15 +363,23 @@ def _calls(report: AnnualReport) -> list:
     out.append(Heading(3, _("Approved and paid by fund"), "funds"))
     if report.funds:
         rows = [
-            [_c(f"{f.code} – {f.name}"), _n(f.operations), _n(f.withdrawn)] + _money_cells(report, f.approved, f.paid, f.claimed)
+            [_c(f"{f.code} – {f.name}"), _n(f.operations), _n(f.withdrawn)]
+            + _money_cells(report, f.approved, f.paid, f.claimed)
             for f in report.funds
         ]
         # an operation financed from two funds counts once in the total
-        footer = [[_c(_("Total")), _n(report.operations), _n(report.withdrawn)]
-                  + _money_cells(report, report.approved, report.paid, report.claimed)]
+        footer = [
+            [_c(_("Total")), _n(report.operations), _n(report.withdrawn)]
+            + _money_cells(report, report.approved, report.paid, report.claimed)
+        ]
         out.append(
-            Table(_("Operations of the calls by fund"), [_("Fund"), _("Operations"), _("Withdrawn")] + _money_columns(report),
-                  rows, footer, key="funds")
+            Table(
+                _("Operations of the calls by fund"),
+                [_("Fund"), _("Operations"), _("Withdrawn")] + _money_columns(report),
+                rows,
+                footer,
+                key="funds",
+            )
         )
     else:
         out.append(Paragraph(_("No operation has an approved amount from a fund."), "empty"))
@@ -318,7 +389,12 @@ def _calls(report: AnnualReport) -> list:
 def _indicators(report: AnnualReport) -> list:
     out: list = [Heading(2, _("4. Indicators"), "indicators")]
     if not report.indicators:
-        out.append(Paragraph(_("The organisation's strategies for %(year)s have no indicators.") % {"year": report.year}, "empty"))
+        out.append(
+            Paragraph(
+                _("The organisation's strategies for %(year)s have no indicators.") % {"year": report.year},
+                "empty",
+            )
+        )
         return out
     rows = []
     for i in report.indicators:
@@ -336,7 +412,15 @@ def _indicators(report: AnnualReport) -> list:
     out.append(
         Table(
             _("Indicators: target and value achieved by %(date)s") % {"date": fmt_date(report.end)},
-            [_("Indicator"), _("Unit"), _("Target"), _("Target date"), _("Achieved"), _("Measured on"), _("Status")],
+            [
+                _("Indicator"),
+                _("Unit"),
+                _("Target"),
+                _("Target date"),
+                _("Achieved"),
+                _("Measured on"),
+                _("Status"),
+            ],
             rows,
             key="indicators",
         )
@@ -350,8 +434,14 @@ def _cooperation(report: AnnualReport) -> list:
         out.append(Paragraph(_("No cooperation operation is recorded."), "empty"))
         return out
     rows = [
-        [_c(o.title, o.url), _c(o.holder), _c(", ".join(o.partners)), _m(o.approved) if o.approved is not None else Cell("–", numeric=True),
-         _m(o.paid), _c(o.status_label)]
+        [
+            _c(o.title, o.url),
+            _c(o.holder),
+            _c(", ".join(o.partners)),
+            _m(o.approved) if o.approved is not None else Cell("–", numeric=True),
+            _m(o.paid),
+            _c(o.status_label),
+        ]
         for o in report.cooperation
     ]
     out.append(
@@ -379,12 +469,21 @@ def _notes(report: AnnualReport) -> list:
         )
     )
     rows = [
-        [_c(n.subject), _c(n.stated), _c(n.computed), _c(n.source),
-         _c(_("contradiction") if n.kind == "contradiction" else _("cannot be verified"))]
+        [
+            _c(n.subject),
+            _c(n.stated),
+            _c(n.computed),
+            _c(n.source),
+            _c(_("contradiction") if n.kind == "contradiction" else _("cannot be verified")),
+        ]
         for n in report.notes
     ]
     out.append(
-        Table(_("Stated and computed figures"), [_("Figure"), _("Stated"), _("Computed"), _("Source"), _("Kind")], rows,
-              key="notes")
+        Table(
+            _("Stated and computed figures"),
+            [_("Figure"), _("Stated"), _("Computed"), _("Source"), _("Kind")],
+            rows,
+            key="notes",
+        )
     )
     return out

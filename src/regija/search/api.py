@@ -41,7 +41,9 @@ class SearchOut(Schema):
     groups: list[GroupOut]
 
 
-@router.get("/search", response=SearchOut, summary="Search strategies, nodes, indicators, projects and organisations")
+@router.get(
+    "/search", response=SearchOut, summary="Search strategies, nodes, indicators, projects and organisations"
+)
 def search(
     request,
     q: str = Query(..., min_length=1, max_length=200, description="words or codes; every word must occur"),

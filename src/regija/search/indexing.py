@@ -52,9 +52,13 @@ CHUNK = 2000  # rows per read
 
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_suspended", default=False)
 # Set by rebuild(), which counts all terms once at the end instead of with every batch.
-_counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_count_later", default=False)
+_counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "regija_search_count_later", default=False
+)
 # The TermCount changes of the operation under way (see _counts_once), written when it ends.
-_pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar("regija_search_counts", default=None)
+_pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar(
+    "regija_search_counts", default=None
+)
 
 
 @contextlib.contextmanager
@@ -190,8 +194,18 @@ SOURCES = {
     Kind.PROJECT: (
         Project.objects,
         (
-            "id", "strategy_id", "code", "title", "description", "holder__name", "holder__short_name",
-            "holder__kind", "municipality", "location_name", "strategy__slug", "strategy__title",
+            "id",
+            "strategy_id",
+            "code",
+            "title",
+            "description",
+            "holder__name",
+            "holder__short_name",
+            "holder__kind",
+            "municipality",
+            "location_name",
+            "strategy__slug",
+            "strategy__title",
         ),  # fmt: skip
         _project,
     ),
@@ -517,7 +531,9 @@ def _sync_organisations(analyzer: Analyzer, stats: Stats) -> None:
     """
     stored = dict(
         ((Kind.ORGANISATION.value, object_id), digest)
-        for object_id, digest in Document.objects.filter(kind=Kind.ORGANISATION).values_list("object_id", "digest")
+        for object_id, digest in Document.objects.filter(kind=Kind.ORGANISATION).values_list(
+            "object_id", "digest"
+        )
     )
     changed = _sync([(Kind.ORGANISATION, {})], stored, analyzer, stats)
     holders = [object_id for _, object_id in changed]
@@ -571,7 +587,9 @@ def strategy_saved(strategy_id: int) -> None:
     elif before["title"] != after["title"]:
         # the context is not indexed, so a plain UPDATE will do; the digests (which include the
         # strategy title) now differ, so the next reindex_strategy() rewrites these documents anyway
-        Document.objects.filter(strategy_ref=strategy_id).exclude(kind=Kind.STRATEGY).update(context=after["title"])
+        Document.objects.filter(strategy_ref=strategy_id).exclude(kind=Kind.STRATEGY).update(
+            context=after["title"]
+        )
 
 
 @_counts_once
@@ -579,7 +597,9 @@ def organisation_saved(organisation_id: int) -> None:
     """After an organisation is saved: index it (a natural person has no document), and the projects it
     holds when what they say of it changed: its name, or whether it is a natural person (then it has a
     document before or after, not both)."""
-    names = Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id).values_list("title", "context")
+    names = Document.objects.filter(kind=Kind.ORGANISATION, object_id=organisation_id).values_list(
+        "title", "context"
+    )
     before = names.first()
     reindex(Kind.ORGANISATION, [organisation_id])
     if before != names.first():

@@ -75,7 +75,8 @@ class Posting(models.Model):
             models.Index(fields=["term", "document", "weight"], name="search_posting_term"),
             # a one-term word: its matches of one kind counted, and the best ones in order, from the index
             models.Index(
-                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"], name="search_posting_rank"
+                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"],
+                name="search_posting_rank",
             ),
         ]
 

@@ -30,7 +30,9 @@ MAX_TERM = 64
 TOKEN_RE = re.compile(r"[^\W_]+(?:[.\-/][^\W_]+)*")
 _SEGMENT_RE = re.compile(r"[-/]")
 # En and em dashes and the minus sign join like a hyphen ("2021–2027" is the token "2021-2027").
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+_DASHES = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+)
 
 # Function words that carry no meaning for search, as folded lower-case forms.
 STOP_WORDS = frozenset(

@@ -92,8 +92,10 @@ class IndicatorAdmin(OwnedAdmin):
 
     def get_queryset(self, request):
         # the progress column reads every indicator's observations: one query for the page, not one per row
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("observations", queryset=Observation.objects.order_by("date"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("observations", queryset=Observation.objects.order_by("date")))
         )
 
     @admin.display(description=_("progress"))

@@ -87,7 +87,9 @@ class StrategyItem(Schema):
     levels: list[LevelCount] = Field(description="Nodes per level, in tree order")
     node_count: int
     project_count: int = Field(description="Projects listed in the strategy")
-    money: MoneySummary = Field(description="Projects listed in the strategy or linked to its nodes, each once")
+    money: MoneySummary = Field(
+        description="Projects listed in the strategy or linked to its nodes, each once"
+    )
     indicators: IndicatorCounts
     url: str
     web_url: str
@@ -169,7 +171,9 @@ def _strategy_items(request, strategies: list[Strategy]) -> list[dict]:
                 "indicators": {
                     "total": counts.get("total", 0),
                     "on_track_or_better": counts.get("on_track_or_better", 0),
-                    "by_status": {k: v for k, v in counts.items() if k not in ("total", "on_track_or_better")},
+                    "by_status": {
+                        k: v for k, v in counts.items() if k not in ("total", "on_track_or_better")
+                    },
                 },
                 "url": _abs(request, "strategy", s.slug),
                 "web_url": _web(request, s),
@@ -328,7 +332,9 @@ def get_node(request, slug: str, code: str):
         raise not_found("node", f"{slug}/{code}")
     strategy = node.strategy
     ancestors = list(
-        Node.objects.filter(strategy=strategy, path__in=_ancestor_paths(node.path)).order_by("path").values_list("code", flat=True)
+        Node.objects.filter(strategy=strategy, path__in=_ancestor_paths(node.path))
+        .order_by("path")
+        .values_list("code", flat=True)
     )
     children = list(node.children.order_by("path").values_list("code", flat=True))
     indicators = selectors.latest_progress(Indicator.objects.filter(node=node).order_by("order"))
@@ -408,7 +414,9 @@ class IndicatorDetail(IndicatorItem):
 class IndicatorFilters(Schema):
     strategy: str | None = Field(None, max_length=100, description="Strategy slug")
     node: str | None = Field(
-        None, max_length=64, description="Node code within the strategy (needs strategy); includes the nodes below it"
+        None,
+        max_length=64,
+        description="Node code within the strategy (needs strategy); includes the nodes below it",
     )
 
     @model_validator(mode="after")
@@ -441,14 +449,18 @@ def list_indicators(request, filters: Query[IndicatorFilters], pages: Query[Page
     if filters.strategy:
         qs = qs.filter(strategy__slug=filters.strategy)
         if filters.node:
-            anc = Node.objects.filter(strategy__slug=filters.strategy, code=filters.node).values("path").first()
+            anc = (
+                Node.objects.filter(strategy__slug=filters.strategy, code=filters.node).values("path").first()
+            )
             qs = qs.filter(node__path__startswith=anc["path"]) if anc else qs.none()
 
     def build(page):
         # progress needs only each indicator's latest observation: one query for the page
         ids = [i.pk for i in page]
         rows = selectors.latest_progress(
-            Indicator.objects.filter(pk__in=ids).select_related("strategy", "node").order_by("strategy__title", "order", "id")
+            Indicator.objects.filter(pk__in=ids)
+            .select_related("strategy", "node")
+            .order_by("strategy__title", "order", "id")
         )
         return [_indicator_item(request, ind, prog) for ind, prog in rows]
 
@@ -456,7 +468,9 @@ def list_indicators(request, filters: Query[IndicatorFilters], pages: Query[Page
 
 
 def _indicator_or_404(slug: str, code: str) -> Indicator:
-    indicator = Indicator.objects.select_related("strategy", "node").filter(strategy__slug=slug, code=code).first()
+    indicator = (
+        Indicator.objects.select_related("strategy", "node").filter(strategy__slug=slug, code=code).first()
+    )
     if indicator is None:
         raise not_found("indicator", f"{slug}/{code}")
     return indicator
@@ -470,7 +484,9 @@ def _indicator_detail(request, indicator: Indicator) -> dict:
         effect=indicator.effect,
         note=indicator.note,
         source=indicator.source,
-        observations=[{"date": o.date, "value": o.value, "source": o.source, "note": o.note} for o in observations],
+        observations=[
+            {"date": o.date, "value": o.value, "source": o.source, "note": o.note} for o in observations
+        ],
         web_url=_web(request, indicator),
     )
     return out
@@ -519,7 +535,9 @@ def create_observation(request, slug: str, code: str, payload: ObservationIn):
     try:
         with writing(request):
             if indicator.observations.filter(date=data["date"]).exists():
-                return Status(409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."})
+                return Status(
+                    409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."}
+                )
             # at the column's precision, so the audit log compares like with like on later changes
             data["value"] = data["value"].quantize(SIX_PLACES)
             observation = Observation.objects.create(indicator=indicator, **data)
@@ -566,4 +584,3 @@ def delete_observation(request, slug: str, code: str, date: IsoDate):
     with writing(request):
         observation.delete()
     return Status(204, None)
-

@@ -26,7 +26,9 @@ class Strategy(models.Model):
     title_en = models.CharField(_("title in English"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
     owners = models.ManyToManyField(Organisation, verbose_name=_("owners"), related_name="strategies")
-    territory = models.JSONField(_("territory"), default=list, blank=True, help_text=_("Municipalities covered"))
+    territory = models.JSONField(
+        _("territory"), default=list, blank=True, help_text=_("Municipalities covered")
+    )
     # Partial ISO dates (2022, 2022-03, 2022-03-15) sort correctly as text.
     period_start = models.CharField(_("period from"), max_length=10, blank=True)
     period_end = models.CharField(_("period to"), max_length=10, blank=True)
@@ -59,9 +61,16 @@ class Strategy(models.Model):
 
 
 class Node(models.Model):
-    strategy = models.ForeignKey(Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="nodes")
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="nodes"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
     )
     code = models.CharField(_("code"), max_length=64)
     level = models.CharField(_("level"), max_length=40)
@@ -107,8 +116,12 @@ class AlignmentType(models.TextChoices):
 class Alignment(models.Model):
     # The strategy whose file declared the link; its import owns (creates, updates, removes) it.
     declared_in = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="declared_alignments")
-    source_node = models.ForeignKey(Node, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out")
-    target_node = models.ForeignKey(Node, verbose_name=_("to"), on_delete=models.CASCADE, related_name="links_in")
+    source_node = models.ForeignKey(
+        Node, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out"
+    )
+    target_node = models.ForeignKey(
+        Node, verbose_name=_("to"), on_delete=models.CASCADE, related_name="links_in"
+    )
     type = models.CharField(_("type"), max_length=20, choices=AlignmentType.choices)
     note = models.TextField(_("note"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
@@ -135,14 +148,20 @@ class Direction(models.TextChoices):
 
 class Indicator(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="indicators")
-    node = models.ForeignKey(Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="indicators")
+    node = models.ForeignKey(
+        Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="indicators"
+    )
     code = models.CharField(_("code"), max_length=64)
     name = models.TextField(_("name"))
     effect = models.TextField(_("effect"), blank=True)
     unit = models.CharField(_("unit"), max_length=100, blank=True)
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
     data_source = models.CharField(_("data source"), max_length=300, blank=True)
-    baseline_value = models.DecimalField(_("baseline"), max_digits=24, decimal_places=6, null=True, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
     baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
     target_value = models.DecimalField(_("target"), max_digits=24, decimal_places=6, null=True, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)

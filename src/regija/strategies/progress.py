@@ -77,7 +77,9 @@ def compute(
         missing.append("observations")
     latest_date, latest_value = max(observations) if observations else (None, None)
     if missing:
-        return Progress(Status.INCOMPLETE, latest_value=latest_value, latest_date=latest_date, missing=tuple(missing))
+        return Progress(
+            Status.INCOMPLETE, latest_value=latest_value, latest_date=latest_date, missing=tuple(missing)
+        )
 
     span = target_value - baseline_value
     if direction == "increase" and span < 0 or direction == "decrease" and span > 0:
@@ -99,7 +101,9 @@ def compute(
     if met:
         return Progress(Status.ACHIEVED, expected=_expected(baseline_date, target_date, latest_date), **base)
     if baseline_date is None or target_date is None:
-        gaps = tuple(n for n, d in (("baseline_date", baseline_date), ("target_date", target_date)) if d is None)
+        gaps = tuple(
+            n for n, d in (("baseline_date", baseline_date), ("target_date", target_date)) if d is None
+        )
         return Progress(Status.NO_SCHEDULE, missing=gaps, **base)
     if target_date <= baseline_date:
         return Progress(

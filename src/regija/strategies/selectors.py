@@ -15,7 +15,11 @@ from .models import Indicator, Node, Observation, Strategy
 def _count(model, **filters):
     return Coalesce(
         Subquery(
-            model.objects.filter(**filters).order_by().values(*filters.keys()).annotate(n=Count("*")).values("n")[:1]
+            model.objects.filter(**filters)
+            .order_by()
+            .values(*filters.keys())
+            .annotate(n=Count("*"))
+            .values("n")[:1]
         ),
         0,
     )
@@ -35,7 +39,9 @@ def strategy_list() -> QuerySet[Strategy]:
     )
 
 
-def indicators_with_progress(indicators: QuerySet[Indicator] | None = None) -> list[tuple[Indicator, progress.Progress]]:
+def indicators_with_progress(
+    indicators: QuerySet[Indicator] | None = None,
+) -> list[tuple[Indicator, progress.Progress]]:
     """Indicators and their progress; observations come in one extra query however many there are."""
     qs = (indicators if indicators is not None else Indicator.objects.all()).prefetch_related(
         Prefetch("observations", queryset=Observation.objects.order_by("date"))
@@ -119,12 +125,27 @@ def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
             latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1])
         )
         .values_list(
-            "strategy_id", "direction", "baseline_value", "baseline_date", "target_value", "target_date",
-            "latest_date", "latest_value",
+            "strategy_id",
+            "direction",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "latest_date",
+            "latest_value",
         )
     )
     out: dict[int, dict[str, int]] = {}
-    for strategy_id, direction, base_value, base_date, target_value, target_date, last_date, last_value in rows:
+    for (
+        strategy_id,
+        direction,
+        base_value,
+        base_date,
+        target_value,
+        target_date,
+        last_date,
+        last_value,
+    ) in rows:
         prog = progress.compute(
             direction=direction,
             baseline_value=base_value,
@@ -150,7 +171,9 @@ class TreeNode:
     rollup: object = None
 
 
-def strategy_tree(strategy: Strategy, *, project_limit: int = 10) -> tuple[list[TreeNode], dict[int, TreeNode]]:
+def strategy_tree(
+    strategy: Strategy, *, project_limit: int = 10
+) -> tuple[list[TreeNode], dict[int, TreeNode]]:
     """The strategy's nodes as a tree, each with its indicators and progress, its directly linked
     projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number of queries."""
     from regija.projects import selectors as project_selectors
@@ -175,7 +198,9 @@ def strategy_tree(strategy: Strategy, *, project_limit: int = 10) -> tuple[list[
         link.objects.filter(node__strategy=strategy)
         .annotate(
             rank=models.Window(
-                expression=RowNumber(), partition_by=[models.F("node_id")], order_by=[models.F("project__order")]
+                expression=RowNumber(),
+                partition_by=[models.F("node_id")],
+                order_by=[models.F("project__order")],
             )
         )
         .values("node_id", "project_id", "rank")
@@ -238,7 +263,9 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
         key = (s.level, t.level, t.strategy_id)
         m = groups.get(key)
         if m is None:
-            m = groups[key] = Matrix(s.level, t.level, t.strategy, [], [], {}, {}, dict(AlignmentType.choices))
+            m = groups[key] = Matrix(
+                s.level, t.level, t.strategy, [], [], {}, {}, dict(AlignmentType.choices)
+            )
         if s not in m.rows:
             m.rows.append(s)
         if t not in m.columns:
@@ -250,7 +277,11 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target strategy.
     for m in groups.values():
         present = {c.pk for c in m.columns}
-        extra = Node.objects.select_related("strategy").filter(strategy=m.target_strategy, level=m.target_level).exclude(pk__in=present)
+        extra = (
+            Node.objects.select_related("strategy")
+            .filter(strategy=m.target_strategy, level=m.target_level)
+            .exclude(pk__in=present)
+        )
         m.columns.extend(extra)
         m.columns.sort(key=lambda n: n.path)
         m.rows.sort(key=lambda n: n.path)

@@ -115,14 +115,19 @@ def node_detail(request, slug: str, code: str):
     indicators = selectors.latest_progress(Indicator.objects.filter(node=node).order_by("order"))
     rollup = project_selectors.node_rollup(node)
     page = Paginator(
-        project_selectors.project_queryset().filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
+        project_selectors.project_queryset()
+        .filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
         .distinct()
         .order_by("strategy__title", "order", "id"),
         25,
     ).get_page(request.GET.get("page"))
     project_selectors.with_money(list(page.object_list))
-    links_out = node.links_out.select_related("target_node", "target_node__strategy").order_by("target_node__path")
-    links_in = node.links_in.select_related("source_node", "source_node__strategy").order_by("source_node__path")
+    links_out = node.links_out.select_related("target_node", "target_node__strategy").order_by(
+        "target_node__path"
+    )
+    links_in = node.links_in.select_related("source_node", "source_node__strategy").order_by(
+        "source_node__path"
+    )
     return render(
         request,
         "strategies/node.html",
@@ -193,7 +198,9 @@ def _indicator_context(request, indicator: Indicator, *, can_edit: bool, form=No
 def indicator_detail(request, slug: str, code: str):
     indicator = _indicator(slug, code)
     can_edit = request.user.is_authenticated and permissions.can_change(request.user, indicator)
-    return render(request, "strategies/indicator.html", _indicator_context(request, indicator, can_edit=can_edit))
+    return render(
+        request, "strategies/indicator.html", _indicator_context(request, indicator, can_edit=can_edit)
+    )
 
 
 @login_required
@@ -213,7 +220,9 @@ def observation_add(request, slug: str, code: str):
                     for field in ("value", "source", "note"):
                         setattr(existing, field, data[field])
                     existing.save()
-                    messages.success(request, _("The value for %(date)s was corrected.") % {"date": data["date"]})
+                    messages.success(
+                        request, _("The value for %(date)s was corrected.") % {"date": data["date"]}
+                    )
                 else:
                     Observation.objects.create(indicator=indicator, **data)
                     messages.success(request, _("The value was added."))
@@ -221,7 +230,10 @@ def observation_add(request, slug: str, code: str):
             messages.error(request, _("The value could not be saved; try again."))
         return redirect("indicator", slug=slug, code=code)
     return render(
-        request, "strategies/indicator.html", _indicator_context(request, indicator, can_edit=True, form=form), status=422
+        request,
+        "strategies/indicator.html",
+        _indicator_context(request, indicator, can_edit=True, form=form),
+        status=422,
     )
 
 
@@ -235,9 +247,27 @@ def indicator_csv(request, slug: str, code: str):
     writer.writerow(["strategy", "indicator", "name", "unit", "kind", "date", "value", "source", "note"])
     base = [slug, indicator.code, indicator.name, indicator.unit]
     if indicator.baseline_value is not None:
-        writer.writerow(base + ["baseline", indicator.baseline_date or "", plain_number(indicator.baseline_value), indicator.source, ""])
+        writer.writerow(
+            base
+            + [
+                "baseline",
+                indicator.baseline_date or "",
+                plain_number(indicator.baseline_value),
+                indicator.source,
+                "",
+            ]
+        )
     for o in indicator.observations.order_by("date"):
         writer.writerow(base + ["observation", o.date, plain_number(o.value), o.source, o.note])
     if indicator.target_value is not None:
-        writer.writerow(base + ["target", indicator.target_date or "", plain_number(indicator.target_value), indicator.source, ""])
+        writer.writerow(
+            base
+            + [
+                "target",
+                indicator.target_date or "",
+                plain_number(indicator.target_value),
+                indicator.source,
+                "",
+            ]
+        )
     return response

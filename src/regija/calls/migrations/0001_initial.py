@@ -10,372 +10,891 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_alter_organisation_kind'),
-        ('governance', '0001_initial'),
-        ('projects', '0001_initial'),
-        ('strategies', '0001_initial'),
+        ("core", "0003_alter_organisation_kind"),
+        ("governance", "0001_initial"),
+        ("projects", "0001_initial"),
+        ("strategies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='number')),
-                ('title', models.CharField(max_length=400, verbose_name='project title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted'), ('ineligible', 'not eligible'), ('rejected', 'not selected'), ('approved', 'approved'), ('withdrawn', 'withdrawn by the applicant')], default='draft', max_length=20, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last saved')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('eligibility_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='eligibility checked at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('instrument_kind', models.CharField(blank=True, choices=[('decision', 'decision'), ('contract', 'contract'), ('confirmation', 'confirmation notice'), ('other', 'other')], max_length=20, verbose_name='instrument')),
-                ('instrument_number', models.CharField(blank=True, max_length=100, verbose_name='instrument number')),
-                ('instrument_date', models.DateField(blank=True, null=True, verbose_name='instrument date')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('applicant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='core.organisation', verbose_name='applicant')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='application', to='projects.project', verbose_name='operation')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="number")),
+                ("title", models.CharField(max_length=400, verbose_name="project title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted"),
+                            ("ineligible", "not eligible"),
+                            ("rejected", "not selected"),
+                            ("approved", "approved"),
+                            ("withdrawn", "withdrawn by the applicant"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="last saved"),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
+                (
+                    "eligibility_checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="eligibility checked at"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("decision_reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "instrument_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("decision", "decision"),
+                            ("contract", "contract"),
+                            ("confirmation", "confirmation notice"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="instrument",
+                    ),
+                ),
+                (
+                    "instrument_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="instrument number"),
+                ),
+                ("instrument_date", models.DateField(blank=True, null=True, verbose_name="instrument date")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="core.organisation",
+                        verbose_name="applicant",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="application",
+                        to="projects.project",
+                        verbose_name="operation",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application',
-                'verbose_name_plural': 'applications',
-                'ordering': ['call', 'number', 'pk'],
+                "verbose_name": "application",
+                "verbose_name_plural": "applications",
+                "ordering": ["call", "number", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationPartner',
+            name="ApplicationPartner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='partner')),
-                ('role', models.CharField(blank=True, max_length=300, verbose_name='role in the project')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partners', to='calls.application')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="partner")),
+                ("role", models.CharField(blank=True, max_length=300, verbose_name="role in the project")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partners",
+                        to="calls.application",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner',
-                'verbose_name_plural': 'partners',
-                'ordering': ['application', 'order', 'pk'],
+                "verbose_name": "partner",
+                "verbose_name_plural": "partners",
+                "ordering": ["application", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('budget', 'cost estimate'), ('plan', 'project plan'), ('permit', 'permit or consent'), ('statement', 'signed statement'), ('other', 'other')], default='other', max_length=20, verbose_name='kind')),
-                ('file', models.FileField(max_length=300, upload_to=regija.calls.models.attachment_path, verbose_name='file')),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size')),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='calls.application')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("budget", "cost estimate"),
+                            ("plan", "project plan"),
+                            ("permit", "permit or consent"),
+                            ("statement", "signed statement"),
+                            ("other", "other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300, upload_to=regija.calls.models.attachment_path, verbose_name="file"
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size")),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="uploaded at"),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="calls.application",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['application', 'uploaded_at', 'pk'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["application", "uploaded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, verbose_name='slug')),
-                ('number', models.CharField(max_length=60, verbose_name='number')),
-                ('title', models.CharField(max_length=400, verbose_name='title')),
-                ('title_en', models.CharField(blank=True, max_length=400, verbose_name='title in English')),
-                ('text', models.TextField(blank=True, verbose_name='text of the call')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='published on')),
-                ('opens_at', models.DateTimeField(blank=True, null=True, verbose_name='opens at')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='closes at')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published'), ('evaluated', 'evaluated'), ('decided', 'decided'), ('archived', 'archived')], default='draft', max_length=20, verbose_name='status')),
-                ('pass_threshold', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=7, verbose_name='pass threshold (points)')),
-                ('sustainability_years', models.PositiveSmallIntegerField(default=5, verbose_name='sustainability period (years)')),
-                ('contact', models.CharField(blank=True, max_length=300, verbose_name='contact')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('committee_term', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='governance.term', verbose_name='evaluation committee')),
-                ('nodes', models.ManyToManyField(blank=True, related_name='calls', to='strategies.node', verbose_name='strategy nodes')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='calls', to='core.organisation', verbose_name='organisation')),
-                ('strategy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='strategies.strategy', verbose_name='strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, verbose_name="slug")),
+                ("number", models.CharField(max_length=60, verbose_name="number")),
+                ("title", models.CharField(max_length=400, verbose_name="title")),
+                ("title_en", models.CharField(blank=True, max_length=400, verbose_name="title in English")),
+                ("text", models.TextField(blank=True, verbose_name="text of the call")),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="published on")),
+                ("opens_at", models.DateTimeField(blank=True, null=True, verbose_name="opens at")),
+                ("closes_at", models.DateTimeField(blank=True, null=True, verbose_name="closes at")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("published", "published"),
+                            ("evaluated", "evaluated"),
+                            ("decided", "decided"),
+                            ("archived", "archived"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "pass_threshold",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=7,
+                        verbose_name="pass threshold (points)",
+                    ),
+                ),
+                (
+                    "sustainability_years",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="sustainability period (years)"),
+                ),
+                ("contact", models.CharField(blank=True, max_length=300, verbose_name="contact")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "committee_term",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="governance.term",
+                        verbose_name="evaluation committee",
+                    ),
+                ),
+                (
+                    "nodes",
+                    models.ManyToManyField(
+                        blank=True, related_name="calls", to="strategies.node", verbose_name="strategy nodes"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="calls",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="strategies.strategy",
+                        verbose_name="strategy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'public call',
-                'verbose_name_plural': 'public calls',
-                'ordering': ['-opens_at', '-published_on', 'organisation', 'number'],
+                "verbose_name": "public call",
+                "verbose_name_plural": "public calls",
+                "ordering": ["-opens_at", "-published_on", "organisation", "number"],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='call',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='calls.call', verbose_name='call'),
+            model_name="application",
+            name="call",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="calls.call",
+                verbose_name="call",
+            ),
         ),
         migrations.CreateModel(
-            name='CallDocument',
+            name="CallDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('file', models.FileField(max_length=300, upload_to=regija.calls.models.call_document_path, verbose_name='file')),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='calls.call')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300, upload_to=regija.calls.models.call_document_path, verbose_name="file"
+                    ),
+                ),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="documents", to="calls.call"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'call document',
-                'verbose_name_plural': 'call documents',
-                'ordering': ['call', 'order', 'pk'],
+                "verbose_name": "call document",
+                "verbose_name_plural": "call documents",
+                "ordering": ["call", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CallFund',
+            name="CallFund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', regija.core.money.MoneyField(verbose_name='budget')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='funds', to='calls.call')),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='call_budgets', to='projects.fund', verbose_name='fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", regija.core.money.MoneyField(verbose_name="budget")),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="funds", to="calls.call"
+                    ),
+                ),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="call_budgets",
+                        to="projects.fund",
+                        verbose_name="fund",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'call budget by fund',
-                'verbose_name_plural': 'call budget by fund',
-                'ordering': ['call', 'fund'],
+                "verbose_name": "call budget by fund",
+                "verbose_name_plural": "call budget by fund",
+                "ordering": ["call", "fund"],
             },
         ),
         migrations.CreateModel(
-            name='CommitteeSeat',
+            name="CommitteeSeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('role', models.CharField(choices=[('chair', 'chair'), ('member', 'member')], default='member', max_length=10, verbose_name='role')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seats', to='calls.call')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='seats', to='governance.member', verbose_name='body member')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='committee_seats', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("chair", "chair"), ("member", "member")],
+                        default="member",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="seats", to="calls.call"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="seats",
+                        to="governance.member",
+                        verbose_name="body member",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="committee_seats",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'committee member',
-                'verbose_name_plural': 'committee members',
-                'ordering': ['call', 'order', 'pk'],
+                "verbose_name": "committee member",
+                "verbose_name_plural": "committee members",
+                "ordering": ["call", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declaration', models.CharField(choices=[('pending', 'not declared yet'), ('no_conflict', 'no conflict of interest'), ('recused', 'recused (conflict of interest)')], default='pending', max_length=20, verbose_name='declaration')),
-                ('declared_at', models.DateTimeField(blank=True, null=True, verbose_name='declared at')),
-                ('declaration_note', models.TextField(blank=True, verbose_name='reason for recusal')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='calls.application')),
-                ('seat', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='calls.committeeseat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "declaration",
+                    models.CharField(
+                        choices=[
+                            ("pending", "not declared yet"),
+                            ("no_conflict", "no conflict of interest"),
+                            ("recused", "recused (conflict of interest)"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="declaration",
+                    ),
+                ),
+                ("declared_at", models.DateTimeField(blank=True, null=True, verbose_name="declared at")),
+                ("declaration_note", models.TextField(blank=True, verbose_name="reason for recusal")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="calls.application",
+                    ),
+                ),
+                (
+                    "seat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="calls.committeeseat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['application', 'seat__order'],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["application", "seat__order"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=300, verbose_name='criterion')),
-                ('max_points', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='maximum points')),
-                ('guide', models.TextField(blank=True, verbose_name='scoring guide')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='calls.call')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=300, verbose_name="criterion")),
+                (
+                    "max_points",
+                    models.DecimalField(decimal_places=2, max_digits=7, verbose_name="maximum points"),
+                ),
+                ("guide", models.TextField(blank=True, verbose_name="scoring guide")),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="criteria", to="calls.call"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scoring criterion',
-                'verbose_name_plural': 'scoring criteria',
-                'ordering': ['call', 'order', 'pk'],
+                "verbose_name": "scoring criterion",
+                "verbose_name_plural": "scoring criteria",
+                "ordering": ["call", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EligibilityCondition',
+            name="EligibilityCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('text', models.TextField(verbose_name='condition')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='calls.call')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("text", models.TextField(verbose_name="condition")),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="calls.call",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility condition',
-                'verbose_name_plural': 'eligibility conditions',
-                'ordering': ['call', 'order', 'pk'],
+                "verbose_name": "eligibility condition",
+                "verbose_name_plural": "eligibility conditions",
+                "ordering": ["call", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EligibilityCheck',
+            name="EligibilityCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('met', models.BooleanField(verbose_name='met')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('checked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='calls.application')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('condition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='calls.eligibilitycondition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("met", models.BooleanField(verbose_name="met")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("checked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="calls.application",
+                    ),
+                ),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="calls.eligibilitycondition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility check',
-                'verbose_name_plural': 'eligibility checks',
-                'ordering': ['application', 'condition__order'],
+                "verbose_name": "eligibility check",
+                "verbose_name_plural": "eligibility checks",
+                "ordering": ["application", "condition__order"],
             },
         ),
         migrations.CreateModel(
-            name='ScoreSheet',
+            name="ScoreSheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted to the chair'), ('final', 'finalised')], default='draft', max_length=10, verbose_name='status')),
-                ('reason', models.TextField(blank=True, verbose_name='reason for the correction')),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='total points')),
-                ('edits', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('finalised_at', models.DateTimeField(blank=True, null=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sheets', to='calls.assignment')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('finalised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted to the chair"),
+                            ("final", "finalised"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason for the correction")),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=8, verbose_name="total points"
+                    ),
+                ),
+                ("edits", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("finalised_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sheets",
+                        to="calls.assignment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "finalised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score sheet',
-                'verbose_name_plural': 'score sheets',
-                'ordering': ['assignment', 'version'],
+                "verbose_name": "score sheet",
+                "verbose_name_plural": "score sheets",
+                "ordering": ["assignment", "version"],
             },
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='points')),
-                ('justification', models.TextField(verbose_name='justification')),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='calls.criterion')),
-                ('sheet', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='calls.scoresheet')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.DecimalField(decimal_places=2, max_digits=7, verbose_name="points")),
+                ("justification", models.TextField(verbose_name="justification")),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="calls.criterion",
+                    ),
+                ),
+                (
+                    "sheet",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="calls.scoresheet",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score',
-                'verbose_name_plural': 'scores',
-                'ordering': ['sheet', 'criterion__order'],
+                "verbose_name": "score",
+                "verbose_name_plural": "scores",
+                "ordering": ["sheet", "criterion__order"],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationFund',
+            name="ApplicationFund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested', regija.core.money.MoneyField(verbose_name='requested')),
-                ('approved', regija.core.money.MoneyField(blank=True, null=True, verbose_name='approved')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='funds', to='calls.application')),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='projects.fund', verbose_name='fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested", regija.core.money.MoneyField(verbose_name="requested")),
+                ("approved", regija.core.money.MoneyField(blank=True, null=True, verbose_name="approved")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="funds",
+                        to="calls.application",
+                    ),
+                ),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="projects.fund",
+                        verbose_name="fund",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'amount by fund',
-                'verbose_name_plural': 'amounts by fund',
-                'ordering': ['application', 'fund'],
-                'constraints': [models.UniqueConstraint(fields=('application', 'fund'), name='application_fund_once'), models.CheckConstraint(condition=models.Q(('requested__gt', 0)), name='application_requested_positive'), models.CheckConstraint(condition=models.Q(('approved__isnull', True), ('approved__gte', 0), _connector='OR'), name='application_approved_not_negative')],
+                "verbose_name": "amount by fund",
+                "verbose_name_plural": "amounts by fund",
+                "ordering": ["application", "fund"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("application", "fund"), name="application_fund_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(("requested__gt", 0)), name="application_requested_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("approved__isnull", True), ("approved__gte", 0), _connector="OR"),
+                        name="application_approved_not_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationPhase',
+            name="ApplicationPhase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('title', models.CharField(max_length=300, verbose_name='phase')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('amount', regija.core.money.MoneyField(blank=True, null=True, verbose_name='amount')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='calls.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("title", models.CharField(max_length=300, verbose_name="phase")),
+                ("start", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("amount", regija.core.money.MoneyField(blank=True, null=True, verbose_name="amount")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phases",
+                        to="calls.application",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'planned phase',
-                'verbose_name_plural': 'planned phases',
-                'ordering': ['application', 'order', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('start__isnull', True), ('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='application_phase_ends_after_start')],
+                "verbose_name": "planned phase",
+                "verbose_name_plural": "planned phases",
+                "ordering": ["application", "order", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("start__isnull", True),
+                            ("end__isnull", True),
+                            ("end__gte", models.F("start")),
+                            _connector="OR",
+                        ),
+                        name="application_phase_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['status', 'closes_at'], name='calls_call_status_a07435_idx'),
+            model_name="call",
+            index=models.Index(fields=["status", "closes_at"], name="calls_call_status_a07435_idx"),
         ),
         migrations.AddConstraint(
-            model_name='call',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='call_slug_unique_in_organisation'),
+            model_name="call",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="call_slug_unique_in_organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='call',
-            constraint=models.UniqueConstraint(fields=('organisation', 'number'), name='call_number_unique_in_organisation'),
+            model_name="call",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "number"), name="call_number_unique_in_organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='call',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_at__isnull', True), ('closes_at__isnull', True), ('closes_at__gt', models.F('opens_at')), _connector='OR'), name='call_closes_after_opening'),
+            model_name="call",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens_at__isnull", True),
+                    ("closes_at__isnull", True),
+                    ("closes_at__gt", models.F("opens_at")),
+                    _connector="OR",
+                ),
+                name="call_closes_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='call',
-            constraint=models.CheckConstraint(condition=models.Q(('pass_threshold__gte', 0)), name='call_threshold_not_negative'),
+            model_name="call",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pass_threshold__gte", 0)), name="call_threshold_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['applicant', 'status'], name='calls_appli_applica_a58bac_idx'),
+            model_name="application",
+            index=models.Index(fields=["applicant", "status"], name="calls_appli_applica_a58bac_idx"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(condition=models.Q(('number__isnull', False)), fields=('call', 'number'), name='application_number_unique'),
+            model_name="application",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number__isnull", False)),
+                fields=("call", "number"),
+                name="application_number_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callfund',
-            constraint=models.UniqueConstraint(fields=('call', 'fund'), name='call_fund_once'),
+            model_name="callfund",
+            constraint=models.UniqueConstraint(fields=("call", "fund"), name="call_fund_once"),
         ),
         migrations.AddConstraint(
-            model_name='callfund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='call_fund_not_negative'),
+            model_name="callfund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="call_fund_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='committeeseat',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('call', 'user'), name='seat_user_once_per_call'),
+            model_name="committeeseat",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("call", "user"),
+                name="seat_user_once_per_call",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='committeeseat',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'chair')), fields=('call',), name='seat_one_chair_per_call'),
+            model_name="committeeseat",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "chair")), fields=("call",), name="seat_one_chair_per_call"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('application', 'seat'), name='assignment_once'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(fields=("application", "seat"), name="assignment_once"),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(('max_points__gt', 0)), name='criterion_max_positive'),
+            model_name="criterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_points__gt", 0)), name="criterion_max_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eligibilitycheck',
-            constraint=models.UniqueConstraint(fields=('application', 'condition'), name='check_once'),
+            model_name="eligibilitycheck",
+            constraint=models.UniqueConstraint(fields=("application", "condition"), name="check_once"),
         ),
         migrations.AddConstraint(
-            model_name='scoresheet',
-            constraint=models.UniqueConstraint(fields=('assignment', 'version'), name='sheet_version_once'),
+            model_name="scoresheet",
+            constraint=models.UniqueConstraint(fields=("assignment", "version"), name="sheet_version_once"),
         ),
         migrations.AddConstraint(
-            model_name='scoresheet',
-            constraint=models.CheckConstraint(condition=models.Q(('version', 1), models.Q(('reason', ''), _negated=True), _connector='OR'), name='sheet_correction_has_reason'),
+            model_name="scoresheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version", 1), models.Q(("reason", ""), _negated=True), _connector="OR"),
+                name="sheet_correction_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('sheet', 'criterion'), name='score_once_per_criterion'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("sheet", "criterion"), name="score_once_per_criterion"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='score_not_negative'),
+            model_name="score",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 0)), name="score_not_negative"
+            ),
         ),
     ]

@@ -5,35 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=100, verbose_name='short name')),
-                ('kind', models.CharField(choices=[('municipality', 'municipality'), ('regional_development_agency', 'regional development agency'), ('las', 'local action group (LAS)'), ('region', 'region'), ('public_institute', 'public institute'), ('company', 'company'), ('sole_trader', 'sole trader'), ('ngo', 'NGO or society'), ('school', 'school'), ('university', 'university'), ('research', 'research organisation'), ('chamber', 'chamber'), ('local_community', 'local community'), ('state_body', 'ministry or state body'), ('eu_body', 'EU body'), ('foreign_partner', 'foreign partner'), ('international', 'international organisation'), ('other', 'other')], max_length=40, verbose_name='kind')),
-                ('country', models.CharField(default='SI', max_length=2, verbose_name='country')),
-                ('registration_number', models.CharField(blank=True, max_length=40, verbose_name='registration number')),
-                ('website', models.CharField(blank=True, max_length=300, verbose_name='website')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='core.organisation', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("short_name", models.CharField(blank=True, max_length=100, verbose_name="short name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("municipality", "municipality"),
+                            ("regional_development_agency", "regional development agency"),
+                            ("las", "local action group (LAS)"),
+                            ("region", "region"),
+                            ("public_institute", "public institute"),
+                            ("company", "company"),
+                            ("sole_trader", "sole trader"),
+                            ("ngo", "NGO or society"),
+                            ("school", "school"),
+                            ("university", "university"),
+                            ("research", "research organisation"),
+                            ("chamber", "chamber"),
+                            ("local_community", "local community"),
+                            ("state_body", "ministry or state body"),
+                            ("eu_body", "EU body"),
+                            ("foreign_partner", "foreign partner"),
+                            ("international", "international organisation"),
+                            ("other", "other"),
+                        ],
+                        max_length=40,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("country", models.CharField(default="SI", max_length=2, verbose_name="country")),
+                (
+                    "registration_number",
+                    models.CharField(blank=True, max_length=40, verbose_name="registration number"),
+                ),
+                ("website", models.CharField(blank=True, max_length=300, verbose_name="website")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="core.organisation",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__isnull', False), ('lon__isnull', False)), _connector='OR'), name='organisation_lat_lon_together')],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("lat__isnull", True), ("lon__isnull", True)),
+                            models.Q(("lat__isnull", False), ("lon__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="organisation_lat_lon_together",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_dataversion_apitoken_auditentry_membership'),
+        ("core", "0002_dataversion_apitoken_auditentry_membership"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='organisation',
-            name='kind',
-            field=models.CharField(choices=[('municipality', 'municipality'), ('regional_development_agency', 'regional development agency'), ('las', 'local action group (LAS)'), ('region', 'region'), ('public_institute', 'public institute'), ('company', 'company'), ('sole_trader', 'sole trader'), ('ngo', 'NGO or society'), ('school', 'school'), ('university', 'university'), ('research', 'research organisation'), ('chamber', 'chamber'), ('local_community', 'local community'), ('state_body', 'ministry or state body'), ('eu_body', 'EU body'), ('foreign_partner', 'foreign partner'), ('international', 'international organisation'), ('person', 'natural person'), ('other', 'other')], max_length=40, verbose_name='kind'),
+            model_name="organisation",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("municipality", "municipality"),
+                    ("regional_development_agency", "regional development agency"),
+                    ("las", "local action group (LAS)"),
+                    ("region", "region"),
+                    ("public_institute", "public institute"),
+                    ("company", "company"),
+                    ("sole_trader", "sole trader"),
+                    ("ngo", "NGO or society"),
+                    ("school", "school"),
+                    ("university", "university"),
+                    ("research", "research organisation"),
+                    ("chamber", "chamber"),
+                    ("local_community", "local community"),
+                    ("state_body", "ministry or state body"),
+                    ("eu_body", "EU body"),
+                    ("foreign_partner", "foreign partner"),
+                    ("international", "international organisation"),
+                    ("person", "natural person"),
+                    ("other", "other"),
+                ],
+                max_length=40,
+                verbose_name="kind",
+            ),
         ),
     ]

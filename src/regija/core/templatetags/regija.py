@@ -22,7 +22,15 @@ STATUS_LABELS = {
     "incomplete": _("incomplete"),
     "inconsistent": _("inconsistent"),
 }
-STATUS_SYMBOLS = {"achieved": "✔", "on_track": "↗", "at_risk": "!", "off_track": "✖", "no_schedule": "?", "incomplete": "…", "inconsistent": "⚠"}
+STATUS_SYMBOLS = {
+    "achieved": "✔",
+    "on_track": "↗",
+    "at_risk": "!",
+    "off_track": "✖",
+    "no_schedule": "?",
+    "incomplete": "…",
+    "inconsistent": "⚠",
+}
 MISSING_LABELS = {
     "baseline": _("baseline"),
     "target": _("target"),

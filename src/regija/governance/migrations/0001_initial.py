@@ -6,151 +6,344 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_alter_organisation_kind'),
+        ("core", "0003_alter_organisation_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='item')),
-                ('title', models.TextField(verbose_name='title')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="item")),
+                ("title", models.TextField(verbose_name="title")),
             ],
             options={
-                'verbose_name': 'agenda item',
-                'verbose_name_plural': 'agenda items',
-                'ordering': ['session', 'order'],
+                "verbose_name": "agenda item",
+                "verbose_name_plural": "agenda items",
+                "ordering": ["session", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Body',
+            name="Body",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('president', 'president'), ('assembly', 'assembly'), ('management_board', 'management board'), ('supervisory_board', 'supervisory board'), ('evaluation_committee', 'evaluation committee'), ('forum', 'forum'), ('digital_coalition', 'digital coalition'), ('other', 'other body')], max_length=30, verbose_name='kind')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name in English')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bodies', to='core.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("president", "president"),
+                            ("assembly", "assembly"),
+                            ("management_board", "management board"),
+                            ("supervisory_board", "supervisory board"),
+                            ("evaluation_committee", "evaluation committee"),
+                            ("forum", "forum"),
+                            ("digital_coalition", "digital coalition"),
+                            ("other", "other body"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=300, verbose_name="name in English")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bodies",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'body',
-                'verbose_name_plural': 'bodies',
-                'ordering': ['organisation', 'order', 'name'],
+                "verbose_name": "body",
+                "verbose_name_plural": "bodies",
+                "ordering": ["organisation", "order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('regular', 'regular session'), ('correspondence', 'correspondence session')], default='regular', max_length=20, verbose_name='kind')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='number')),
-                ('date', models.DateField(verbose_name='date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='last day')),
-                ('held', models.BooleanField(default=True, verbose_name='held')),
-                ('place', models.CharField(blank=True, max_length=300, verbose_name='place')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='governance.body', verbose_name='body')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("regular", "regular session"),
+                            ("correspondence", "correspondence session"),
+                        ],
+                        default="regular",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="number")),
+                ("date", models.DateField(verbose_name="date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="last day")),
+                ("held", models.BooleanField(default=True, verbose_name="held")),
+                ("place", models.CharField(blank=True, max_length=300, verbose_name="place")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="governance.body",
+                        verbose_name="body",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session',
-                'verbose_name_plural': 'sessions',
-                'ordering': ['body', 'date', 'number'],
+                "verbose_name": "session",
+                "verbose_name_plural": "sessions",
+                "ordering": ["body", "date", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, verbose_name='number')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('agenda_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decisions', to='governance.agendaitem', verbose_name='agenda item')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='governance.session', verbose_name='session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, verbose_name="number")),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decisions",
+                        to="governance.agendaitem",
+                        verbose_name="agenda item",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="governance.session",
+                        verbose_name="session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'decision',
-                'verbose_name_plural': 'decisions',
-                'ordering': ['session', 'number'],
+                "verbose_name": "decision",
+                "verbose_name_plural": "decisions",
+                "ordering": ["session", "number"],
             },
         ),
         migrations.AddField(
-            model_name='agendaitem',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda', to='governance.session', verbose_name='session'),
+            model_name="agendaitem",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="agenda",
+                to="governance.session",
+                verbose_name="session",
+            ),
         ),
         migrations.CreateModel(
-            name='Term',
+            name="Term",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('selection', models.CharField(blank=True, choices=[('election', 'elected'), ('lot', 'drawn by lot'), ('decision', 'appointed by decision')], max_length=20, verbose_name='how chosen')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('appointed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='appointed_terms', to='governance.decision', verbose_name='appointed by decision')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='governance.body', verbose_name='body')),
-                ('elected_at', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='governance.session', verbose_name='chosen at session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("start", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "selection",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("election", "elected"),
+                            ("lot", "drawn by lot"),
+                            ("decision", "appointed by decision"),
+                        ],
+                        max_length=20,
+                        verbose_name="how chosen",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "appointed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="appointed_terms",
+                        to="governance.decision",
+                        verbose_name="appointed by decision",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terms",
+                        to="governance.body",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "elected_at",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="governance.session",
+                        verbose_name="chosen at session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'term',
-                'verbose_name_plural': 'terms',
-                'ordering': ['body', 'order', 'start'],
+                "verbose_name": "term",
+                "verbose_name_plural": "terms",
+                "ordering": ["body", "order", "start"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('role', models.CharField(choices=[('chair', 'chair'), ('deputy', 'deputy chair'), ('member', 'member')], default='member', max_length=10, verbose_name='role')),
-                ('organisation_name', models.CharField(blank=True, max_length=300, verbose_name='represents (as stated)')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='body_members', to='core.organisation', verbose_name='represents')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='governance.term', verbose_name='term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("chair", "chair"), ("deputy", "deputy chair"), ("member", "member")],
+                        default="member",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "organisation_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="represents (as stated)"),
+                ),
+                ("start", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="body_members",
+                        to="core.organisation",
+                        verbose_name="represents",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="governance.term",
+                        verbose_name="term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
-                'ordering': ['term', 'order', 'name'],
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
+                "ordering": ["term", "order", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='body',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='body_slug_unique_in_organisation'),
+            model_name="body",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="body_slug_unique_in_organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('body', 'kind', 'number', 'date'), name='session_unique'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("body", "kind", "number", "date"), name="session_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('date')), _connector='OR'), name='session_ends_after_start'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("date")), _connector="OR"
+                ),
+                name="session_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('session', 'number'), name='decision_number_unique_in_session'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(
+                fields=("session", "number"), name="decision_number_unique_in_session"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='term',
-            constraint=models.UniqueConstraint(fields=('body', 'label'), name='term_label_unique_in_body'),
+            model_name="term",
+            constraint=models.UniqueConstraint(fields=("body", "label"), name="term_label_unique_in_body"),
         ),
         migrations.AddConstraint(
-            model_name='term',
-            constraint=models.CheckConstraint(condition=models.Q(('start__isnull', True), ('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='term_ends_after_start'),
+            model_name="term",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start__isnull", True),
+                    ("end__isnull", True),
+                    ("end__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="term_ends_after_start",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0001_initial'),
+        ("governance", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='session',
-            name='date',
-            field=models.DateField(blank=True, null=True, verbose_name='date'),
+            model_name="session",
+            name="date",
+            field=models.DateField(blank=True, null=True, verbose_name="date"),
         ),
     ]

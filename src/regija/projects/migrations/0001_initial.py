@@ -6,190 +6,443 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('strategies', '0001_initial'),
+        ("core", "0001_initial"),
+        ("strategies", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Fund',
+            name="Fund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name in English')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=300, verbose_name="name in English")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
             ],
             options={
-                'verbose_name': 'fund',
-                'verbose_name_plural': 'funds',
-                'ordering': ['code'],
+                "verbose_name": "fund",
+                "verbose_name_plural": "funds",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='code')),
-                ('title', models.TextField(verbose_name='title')),
-                ('title_en', models.TextField(blank=True, verbose_name='title in English')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('status', models.CharField(choices=[('idea', 'idea'), ('applied', 'applied'), ('approved', 'approved'), ('in_progress', 'in progress'), ('completed', 'completed'), ('withdrawn', 'withdrawn')], max_length=20, verbose_name='status')),
-                ('start', models.CharField(blank=True, max_length=10, verbose_name='start')),
-                ('end', models.CharField(blank=True, max_length=10, verbose_name='end')),
-                ('location_name', models.CharField(blank=True, max_length=300, verbose_name='place')),
-                ('municipality', models.CharField(blank=True, max_length=100, verbose_name='municipality')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('instrument_kind', models.CharField(blank=True, choices=[('decision', 'decision'), ('contract', 'contract'), ('confirmation', 'confirmation notice'), ('other', 'other')], max_length=20, verbose_name='instrument')),
-                ('instrument_number', models.CharField(blank=True, max_length=100, verbose_name='instrument number')),
-                ('instrument_date', models.DateField(blank=True, null=True, verbose_name='instrument date')),
-                ('instrument_issuer', models.CharField(blank=True, max_length=300, verbose_name='issued by')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='held_projects', to='core.organisation', verbose_name='holder')),
-                ('nodes', models.ManyToManyField(blank=True, related_name='projects', to='strategies.node', verbose_name='strategy nodes')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='strategies.strategy', verbose_name='listed in')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="code")),
+                ("title", models.TextField(verbose_name="title")),
+                ("title_en", models.TextField(blank=True, verbose_name="title in English")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "idea"),
+                            ("applied", "applied"),
+                            ("approved", "approved"),
+                            ("in_progress", "in progress"),
+                            ("completed", "completed"),
+                            ("withdrawn", "withdrawn"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("start", models.CharField(blank=True, max_length=10, verbose_name="start")),
+                ("end", models.CharField(blank=True, max_length=10, verbose_name="end")),
+                ("location_name", models.CharField(blank=True, max_length=300, verbose_name="place")),
+                ("municipality", models.CharField(blank=True, max_length=100, verbose_name="municipality")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                (
+                    "instrument_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("decision", "decision"),
+                            ("contract", "contract"),
+                            ("confirmation", "confirmation notice"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="instrument",
+                    ),
+                ),
+                (
+                    "instrument_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="instrument number"),
+                ),
+                ("instrument_date", models.DateField(blank=True, null=True, verbose_name="instrument date")),
+                ("instrument_issuer", models.CharField(blank=True, max_length=300, verbose_name="issued by")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="held_projects",
+                        to="core.organisation",
+                        verbose_name="holder",
+                    ),
+                ),
+                (
+                    "nodes",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="projects",
+                        to="strategies.node",
+                        verbose_name="strategy nodes",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="strategies.strategy",
+                        verbose_name="listed in",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project',
-                'verbose_name_plural': 'projects',
-                'ordering': ['strategy', 'order'],
+                "verbose_name": "project",
+                "verbose_name_plural": "projects",
+                "ordering": ["strategy", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200, verbose_name='phase or claim')),
-                ('amount', regija.core.money.MoneyField(verbose_name='amount')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('state', models.CharField(choices=[('claimed', 'claimed'), ('paid', 'paid')], max_length=10, verbose_name='state')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='projects.fund', verbose_name='fund')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="phase or claim")),
+                ("amount", regija.core.money.MoneyField(verbose_name="amount")),
+                ("date", models.DateField(blank=True, null=True, verbose_name="date")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("claimed", "claimed"), ("paid", "paid")],
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="projects.fund",
+                        verbose_name="fund",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
-                'ordering': ['project', 'order'],
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
+                "ordering": ["project", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(default='partner', max_length=40, verbose_name='role')),
-                ('budget_share', regija.core.money.MoneyField(blank=True, null=True, verbose_name='budget share')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='core.organisation', verbose_name='organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partners', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(default="partner", max_length=40, verbose_name="role")),
+                (
+                    "budget_share",
+                    regija.core.money.MoneyField(blank=True, null=True, verbose_name="budget share"),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships",
+                        to="core.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partners",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner',
-                'verbose_name_plural': 'partners',
-                'ordering': ['project', 'order'],
+                "verbose_name": "partner",
+                "verbose_name_plural": "partners",
+                "ordering": ["project", "order"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetLine',
+            name="BudgetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', regija.core.money.MoneyField(verbose_name='amount')),
-                ('secured', models.CharField(choices=[('yes', 'secured'), ('no', 'not secured'), ('partly', 'partly secured')], max_length=10, verbose_name='secured')),
-                ('secured_amount', regija.core.money.MoneyField(blank=True, null=True, verbose_name='secured part')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budget_lines', to='projects.fund', verbose_name='fund')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_lines', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", regija.core.money.MoneyField(verbose_name="amount")),
+                (
+                    "secured",
+                    models.CharField(
+                        choices=[("yes", "secured"), ("no", "not secured"), ("partly", "partly secured")],
+                        max_length=10,
+                        verbose_name="secured",
+                    ),
+                ),
+                (
+                    "secured_amount",
+                    regija.core.money.MoneyField(blank=True, null=True, verbose_name="secured part"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="budget_lines",
+                        to="projects.fund",
+                        verbose_name="fund",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budget_lines",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'budget line',
-                'verbose_name_plural': 'budget lines',
-                'ordering': ['project', 'order'],
+                "verbose_name": "budget line",
+                "verbose_name_plural": "budget lines",
+                "ordering": ["project", "order"],
             },
         ),
         migrations.CreateModel(
-            name='StatedFigure',
+            name="StatedFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=300, verbose_name='label')),
-                ('what', models.CharField(choices=[('total', 'total amount'), ('secured', 'secured amount'), ('unsecured', 'unsecured amount'), ('paid', 'paid amount'), ('claimed', 'claimed amount'), ('projects', 'number of projects'), ('nodes', 'number of nodes'), ('target_date', 'target date'), ('observation_date', 'observation date')], max_length=20, verbose_name='what')),
-                ('scope_level', models.CharField(blank=True, max_length=40)),
-                ('scope_status', models.JSONField(blank=True, default=list)),
-                ('amount', regija.core.money.MoneyField(blank=True, null=True, verbose_name='amount')),
-                ('count', models.PositiveIntegerField(blank=True, null=True, verbose_name='count')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('scope_fund', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='projects.fund')),
-                ('scope_node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='strategies.node')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stated_figures', to='strategies.strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=300, verbose_name="label")),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[
+                            ("total", "total amount"),
+                            ("secured", "secured amount"),
+                            ("unsecured", "unsecured amount"),
+                            ("paid", "paid amount"),
+                            ("claimed", "claimed amount"),
+                            ("projects", "number of projects"),
+                            ("nodes", "number of nodes"),
+                            ("target_date", "target date"),
+                            ("observation_date", "observation date"),
+                        ],
+                        max_length=20,
+                        verbose_name="what",
+                    ),
+                ),
+                ("scope_level", models.CharField(blank=True, max_length=40)),
+                ("scope_status", models.JSONField(blank=True, default=list)),
+                ("amount", regija.core.money.MoneyField(blank=True, null=True, verbose_name="amount")),
+                ("count", models.PositiveIntegerField(blank=True, null=True, verbose_name="count")),
+                ("date", models.DateField(blank=True, null=True, verbose_name="date")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "scope_fund",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="projects.fund",
+                    ),
+                ),
+                (
+                    "scope_node",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="strategies.node",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stated_figures",
+                        to="strategies.strategy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stated figure',
-                'verbose_name_plural': 'stated figures',
-                'ordering': ['strategy', 'order'],
+                "verbose_name": "stated figure",
+                "verbose_name_plural": "stated figures",
+                "ordering": ["strategy", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(blank=True, max_length=9, verbose_name='programme period')),
-                ('amount', regija.core.money.MoneyField(verbose_name='amount')),
-                ('used_share', models.DecimalField(blank=True, decimal_places=6, max_digits=7, null=True, verbose_name='stated share used')),
-                ('used_by', models.DateField(blank=True, null=True, verbose_name='used by')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('declared_in', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declared_allocations', to='strategies.strategy')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='core.organisation', verbose_name='owner')),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='projects.fund', verbose_name='fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(blank=True, max_length=9, verbose_name="programme period")),
+                ("amount", regija.core.money.MoneyField(verbose_name="amount")),
+                (
+                    "used_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=7,
+                        null=True,
+                        verbose_name="stated share used",
+                    ),
+                ),
+                ("used_by", models.DateField(blank=True, null=True, verbose_name="used by")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "declared_in",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="declared_allocations",
+                        to="strategies.strategy",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="core.organisation",
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="projects.fund",
+                        verbose_name="fund",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fund allocation',
-                'verbose_name_plural': 'fund allocations',
-                'ordering': ['fund', 'owner', 'period'],
-                'constraints': [models.UniqueConstraint(fields=('fund', 'owner', 'period'), name='allocation_unique'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='allocation_amount_not_negative')],
+                "verbose_name": "fund allocation",
+                "verbose_name_plural": "fund allocations",
+                "ordering": ["fund", "owner", "period"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("fund", "owner", "period"), name="allocation_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="allocation_amount_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['status'], name='projects_pr_status_f023cb_idx'),
+            model_name="project",
+            index=models.Index(fields=["status"], name="projects_pr_status_f023cb_idx"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='project_code_unique_in_strategy'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                fields=("strategy", "code"), name="project_code_unique_in_strategy"
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['fund', 'state'], name='projects_pa_fund_id_33d8e8_idx'),
+            model_name="payment",
+            index=models.Index(fields=["fund", "state"], name="projects_pa_fund_id_33d8e8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='payment_not_negative'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="payment_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.UniqueConstraint(fields=('project', 'organisation'), name='partner_once_per_project'),
+            model_name="partner",
+            constraint=models.UniqueConstraint(
+                fields=("project", "organisation"), name="partner_once_per_project"
+            ),
         ),
         migrations.AddIndex(
-            model_name='budgetline',
-            index=models.Index(fields=['fund', 'project'], name='projects_bu_fund_id_20dc90_idx'),
+            model_name="budgetline",
+            index=models.Index(fields=["fund", "project"], name="projects_bu_fund_id_20dc90_idx"),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='budget_amount_not_negative'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="budget_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('secured_amount__isnull', True), models.Q(('secured', 'partly'), ('secured_amount__gte', 0), ('secured_amount__lte', models.F('amount'))), _connector='OR'), name='budget_secured_part_within_amount'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("secured_amount__isnull", True),
+                    models.Q(
+                        ("secured", "partly"),
+                        ("secured_amount__gte", 0),
+                        ("secured_amount__lte", models.F("amount")),
+                    ),
+                    _connector="OR",
+                ),
+                name="budget_secured_part_within_amount",
+            ),
         ),
     ]

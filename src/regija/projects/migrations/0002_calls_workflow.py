@@ -7,92 +7,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_alter_organisation_kind'),
-        ('projects', '0001_initial'),
-        ('strategies', '0001_initial'),
+        ("core", "0003_alter_organisation_kind"),
+        ("projects", "0001_initial"),
+        ("strategies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProjectPhase',
+            name="ProjectPhase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('title', models.CharField(max_length=300, verbose_name='phase')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('amount', regija.core.money.MoneyField(blank=True, null=True, verbose_name='amount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("title", models.CharField(max_length=300, verbose_name="phase")),
+                ("start", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("amount", regija.core.money.MoneyField(blank=True, null=True, verbose_name="amount")),
             ],
             options={
-                'verbose_name': 'phase',
-                'verbose_name_plural': 'phases',
-                'ordering': ['project', 'order', 'pk'],
+                "verbose_name": "phase",
+                "verbose_name_plural": "phases",
+                "ordering": ["project", "order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='payment',
-            name='checked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='checked at'),
+            model_name="payment",
+            name="checked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="checked at"),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='checked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='checked by'),
+            model_name="payment",
+            name="checked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="checked by",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='claimed at'),
+            model_name="payment",
+            name="claimed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="claimed at"),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='claimed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='claimed by'),
+            model_name="payment",
+            name="claimed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="claimed by",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='paid_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='marked paid by'),
+            model_name="payment",
+            name="paid_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="marked paid by",
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='sustainability_years',
-            field=models.PositiveSmallIntegerField(db_default=5, default=5, help_text='Counted from the final payment (Regulation (EU) 2021/1060, Article 65).', verbose_name='sustainability period (years)'),
+            model_name="project",
+            name="sustainability_years",
+            field=models.PositiveSmallIntegerField(
+                db_default=5,
+                default=5,
+                help_text="Counted from the final payment (Regulation (EU) 2021/1060, Article 65).",
+                verbose_name="sustainability period (years)",
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='withdrawal_reason',
-            field=models.TextField(blank=True, db_default='', default='', verbose_name='reason for withdrawal'),
+            model_name="project",
+            name="withdrawal_reason",
+            field=models.TextField(
+                blank=True, db_default="", default="", verbose_name="reason for withdrawal"
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='withdrawn_on',
-            field=models.DateField(blank=True, null=True, verbose_name='withdrawn on'),
+            model_name="project",
+            name="withdrawn_on",
+            field=models.DateField(blank=True, null=True, verbose_name="withdrawn on"),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='state',
-            field=models.CharField(choices=[('claimed', 'claimed'), ('paid', 'paid'), ('rejected', 'rejected')], max_length=10, verbose_name='state'),
+            model_name="payment",
+            name="state",
+            field=models.CharField(
+                choices=[("claimed", "claimed"), ("paid", "paid"), ("rejected", "rejected")],
+                max_length=10,
+                verbose_name="state",
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['strategy', 'order', 'id'], name='project_strategy_order'),
+            model_name="project",
+            index=models.Index(fields=["strategy", "order", "id"], name="project_strategy_order"),
         ),
         migrations.AddField(
-            model_name='projectphase',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='projects.project'),
+            model_name="projectphase",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="phases", to="projects.project"
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='phase',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='payments', to='projects.projectphase', verbose_name='phase'),
+            model_name="payment",
+            name="phase",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="payments",
+                to="projects.projectphase",
+                verbose_name="phase",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectphase',
-            constraint=models.CheckConstraint(condition=models.Q(('start__isnull', True), ('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='project_phase_ends_after_start'),
+            model_name="projectphase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start__isnull", True),
+                    ("end__isnull", True),
+                    ("end__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="project_phase_ends_after_start",
+            ),
         ),
     ]

@@ -5,58 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('strategy', 'strategies'), ('node', 'strategy nodes'), ('indicator', 'indicators'), ('project', 'projects'), ('organisation', 'organisations')], max_length=12, verbose_name='kind')),
-                ('object_id', models.BigIntegerField(verbose_name='object')),
-                ('strategy_ref', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('code', models.CharField(blank=True, max_length=64, verbose_name='code')),
-                ('title', models.TextField(verbose_name='title')),
-                ('context', models.TextField(blank=True, verbose_name='context')),
-                ('url', models.CharField(max_length=500, verbose_name='URL')),
-                ('sort_key', models.CharField(max_length=100)),
-                ('digest', models.CharField(max_length=32)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("strategy", "strategies"),
+                            ("node", "strategy nodes"),
+                            ("indicator", "indicators"),
+                            ("project", "projects"),
+                            ("organisation", "organisations"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("object_id", models.BigIntegerField(verbose_name="object")),
+                ("strategy_ref", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("code", models.CharField(blank=True, max_length=64, verbose_name="code")),
+                ("title", models.TextField(verbose_name="title")),
+                ("context", models.TextField(blank=True, verbose_name="context")),
+                ("url", models.CharField(max_length=500, verbose_name="URL")),
+                ("sort_key", models.CharField(max_length=100)),
+                ("digest", models.CharField(max_length=32)),
             ],
             options={
-                'verbose_name': 'search document',
-                'verbose_name_plural': 'search documents',
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='search_document_unique')],
+                "verbose_name": "search document",
+                "verbose_name_plural": "search documents",
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "object_id"), name="search_document_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Form',
+            name="Form",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.CharField(max_length=64)),
-                ('lemma', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("form", models.CharField(max_length=64)),
+                ("lemma", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'word form',
-                'verbose_name_plural': 'word forms',
-                'constraints': [models.UniqueConstraint(fields=('form', 'lemma'), name='search_form_unique')],
+                "verbose_name": "word form",
+                "verbose_name_plural": "word forms",
+                "constraints": [models.UniqueConstraint(fields=("form", "lemma"), name="search_form_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(max_length=64)),
-                ('weight', models.PositiveSmallIntegerField()),
-                ('document', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='postings', to='search.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("term", models.CharField(max_length=64)),
+                ("weight", models.PositiveSmallIntegerField()),
+                (
+                    "document",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="postings",
+                        to="search.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'search posting',
-                'verbose_name_plural': 'search postings',
-                'indexes': [models.Index(fields=['term', 'document', 'weight'], name='search_posting_term')],
+                "verbose_name": "search posting",
+                "verbose_name_plural": "search postings",
+                "indexes": [models.Index(fields=["term", "document", "weight"], name="search_posting_term")],
             },
         ),
     ]

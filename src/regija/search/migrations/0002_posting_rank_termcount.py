@@ -35,7 +35,9 @@ def count_terms(apps, schema_editor):
 
 def bytewise_sort_key(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('ALTER TABLE search_posting ALTER COLUMN sort_key TYPE varchar(100) COLLATE "C"')
+        schema_editor.execute(
+            'ALTER TABLE search_posting ALTER COLUMN sort_key TYPE varchar(100) COLLATE "C"'
+        )
 
 
 class Migration(migrations.Migration):
@@ -43,7 +45,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="posting", name="kind", field=models.CharField(default="", max_length=12), preserve_default=False
+            model_name="posting",
+            name="kind",
+            field=models.CharField(default="", max_length=12),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name="posting",
@@ -52,14 +57,22 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name="posting", name="object_id", field=models.BigIntegerField(default=0), preserve_default=False
+            model_name="posting",
+            name="object_id",
+            field=models.BigIntegerField(default=0),
+            preserve_default=False,
         ),
         migrations.RunPython(fill_from_documents, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(bytewise_sort_key, migrations.RunPython.noop),
         migrations.CreateModel(
             name="TermCount",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("term", models.CharField(max_length=64)),
                 ("kind", models.CharField(max_length=12)),
                 ("documents", models.IntegerField()),
@@ -67,14 +80,17 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "search term count",
                 "verbose_name_plural": "search term counts",
-                "constraints": [models.UniqueConstraint(fields=("term", "kind"), name="search_termcount_unique")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("term", "kind"), name="search_termcount_unique")
+                ],
             },
         ),
         migrations.RunPython(count_terms, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="posting",
             index=models.Index(
-                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"], name="search_posting_rank"
+                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"],
+                name="search_posting_rank",
             ),
         ),
     ]

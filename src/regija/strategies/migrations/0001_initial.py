@@ -6,140 +6,313 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Strategy',
+            name="Strategy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('title_en', models.CharField(blank=True, max_length=500, verbose_name='title in English')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('territory', models.JSONField(blank=True, default=list, help_text='Municipalities covered', verbose_name='territory')),
-                ('period_start', models.CharField(blank=True, max_length=10, verbose_name='period from')),
-                ('period_end', models.CharField(blank=True, max_length=10, verbose_name='period to')),
-                ('adopted_on', models.DateField(blank=True, null=True, verbose_name='adopted on')),
-                ('adopted_by', models.CharField(blank=True, max_length=300, verbose_name='adopted by')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('adopted', 'adopted'), ('in_implementation', 'in implementation'), ('closed', 'closed')], max_length=20, verbose_name='status')),
-                ('source_title', models.CharField(max_length=500, verbose_name='source document')),
-                ('source_reference', models.CharField(blank=True, max_length=300, verbose_name='source reference')),
-                ('source_url', models.CharField(blank=True, max_length=500, verbose_name='source URL')),
-                ('source_published', models.CharField(blank=True, max_length=10, verbose_name='source published')),
-                ('levels', models.JSONField(blank=True, default=dict, verbose_name='level labels')),
-                ('imported_at', models.DateTimeField(blank=True, null=True, verbose_name='imported at')),
-                ('owners', models.ManyToManyField(related_name='strategies', to='core.organisation', verbose_name='owners')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("title_en", models.CharField(blank=True, max_length=500, verbose_name="title in English")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "territory",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Municipalities covered", verbose_name="territory"
+                    ),
+                ),
+                ("period_start", models.CharField(blank=True, max_length=10, verbose_name="period from")),
+                ("period_end", models.CharField(blank=True, max_length=10, verbose_name="period to")),
+                ("adopted_on", models.DateField(blank=True, null=True, verbose_name="adopted on")),
+                ("adopted_by", models.CharField(blank=True, max_length=300, verbose_name="adopted by")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("adopted", "adopted"),
+                            ("in_implementation", "in implementation"),
+                            ("closed", "closed"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("source_title", models.CharField(max_length=500, verbose_name="source document")),
+                (
+                    "source_reference",
+                    models.CharField(blank=True, max_length=300, verbose_name="source reference"),
+                ),
+                ("source_url", models.CharField(blank=True, max_length=500, verbose_name="source URL")),
+                (
+                    "source_published",
+                    models.CharField(blank=True, max_length=10, verbose_name="source published"),
+                ),
+                ("levels", models.JSONField(blank=True, default=dict, verbose_name="level labels")),
+                ("imported_at", models.DateTimeField(blank=True, null=True, verbose_name="imported at")),
+                (
+                    "owners",
+                    models.ManyToManyField(
+                        related_name="strategies", to="core.organisation", verbose_name="owners"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'strategy',
-                'verbose_name_plural': 'strategies',
-                'ordering': ['title'],
+                "verbose_name": "strategy",
+                "verbose_name_plural": "strategies",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Node',
+            name="Node",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='code')),
-                ('level', models.CharField(max_length=40, verbose_name='level')),
-                ('title', models.TextField(verbose_name='title')),
-                ('title_en', models.TextField(blank=True, verbose_name='title in English')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('path', models.CharField(db_index=True, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0)),
-                ('planned_amount', regija.core.money.MoneyField(blank=True, null=True, verbose_name='planned amount')),
-                ('planned_projects', models.PositiveIntegerField(blank=True, null=True, verbose_name='planned projects')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='strategies.node', verbose_name='parent')),
-                ('responsible', models.ManyToManyField(blank=True, related_name='responsible_for', to='core.organisation', verbose_name='responsible')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nodes', to='strategies.strategy', verbose_name='strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="code")),
+                ("level", models.CharField(max_length=40, verbose_name="level")),
+                ("title", models.TextField(verbose_name="title")),
+                ("title_en", models.TextField(blank=True, verbose_name="title in English")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("path", models.CharField(db_index=True, max_length=255)),
+                ("depth", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "planned_amount",
+                    regija.core.money.MoneyField(blank=True, null=True, verbose_name="planned amount"),
+                ),
+                (
+                    "planned_projects",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="planned projects"),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="strategies.node",
+                        verbose_name="parent",
+                    ),
+                ),
+                (
+                    "responsible",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="responsible_for",
+                        to="core.organisation",
+                        verbose_name="responsible",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nodes",
+                        to="strategies.strategy",
+                        verbose_name="strategy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'strategy node',
-                'verbose_name_plural': 'strategy nodes',
-                'ordering': ['strategy', 'path'],
+                "verbose_name": "strategy node",
+                "verbose_name_plural": "strategy nodes",
+                "ordering": ["strategy", "path"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, verbose_name='code')),
-                ('name', models.TextField(verbose_name='name')),
-                ('effect', models.TextField(blank=True, verbose_name='effect')),
-                ('unit', models.CharField(blank=True, max_length=100, verbose_name='unit')),
-                ('direction', models.CharField(choices=[('increase', 'increase'), ('decrease', 'decrease'), ('reach', 'reach')], default='increase', max_length=10, verbose_name='direction')),
-                ('data_source', models.CharField(blank=True, max_length=300, verbose_name='data source')),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True, verbose_name='baseline')),
-                ('baseline_date', models.DateField(blank=True, null=True, verbose_name='baseline date')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True, verbose_name='target')),
-                ('target_date', models.DateField(blank=True, null=True, verbose_name='target date')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('node', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='strategies.node', verbose_name='node')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='strategies.strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="code")),
+                ("name", models.TextField(verbose_name="name")),
+                ("effect", models.TextField(blank=True, verbose_name="effect")),
+                ("unit", models.CharField(blank=True, max_length=100, verbose_name="unit")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("increase", "increase"), ("decrease", "decrease"), ("reach", "reach")],
+                        default="increase",
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("data_source", models.CharField(blank=True, max_length=300, verbose_name="data source")),
+                (
+                    "baseline_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=24, null=True, verbose_name="baseline"
+                    ),
+                ),
+                ("baseline_date", models.DateField(blank=True, null=True, verbose_name="baseline date")),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=24, null=True, verbose_name="target"
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, null=True, verbose_name="target date")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="strategies.node",
+                        verbose_name="node",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="strategies.strategy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator',
-                'verbose_name_plural': 'indicators',
-                'ordering': ['strategy', 'order'],
+                "verbose_name": "indicator",
+                "verbose_name_plural": "indicators",
+                "ordering": ["strategy", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Alignment',
+            name="Alignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('contributes_to', 'contributes to'), ('home_goal', 'home goal'), ('aligned_with', 'aligned with'), ('supports', 'supports'), ('implements', 'implements'), ('illustrates', 'illustrates'), ('related', 'related')], max_length=20, verbose_name='type')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('sources', models.JSONField(blank=True, default=list, verbose_name='sources')),
-                ('source_node', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='strategies.node', verbose_name='from')),
-                ('target_node', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='strategies.node', verbose_name='to')),
-                ('declared_in', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declared_alignments', to='strategies.strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("contributes_to", "contributes to"),
+                            ("home_goal", "home goal"),
+                            ("aligned_with", "aligned with"),
+                            ("supports", "supports"),
+                            ("implements", "implements"),
+                            ("illustrates", "illustrates"),
+                            ("related", "related"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("sources", models.JSONField(blank=True, default=list, verbose_name="sources")),
+                (
+                    "source_node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_out",
+                        to="strategies.node",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "target_node",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_in",
+                        to="strategies.node",
+                        verbose_name="to",
+                    ),
+                ),
+                (
+                    "declared_in",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="declared_alignments",
+                        to="strategies.strategy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alignment',
-                'verbose_name_plural': 'alignments',
+                "verbose_name": "alignment",
+                "verbose_name_plural": "alignments",
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('value', models.DecimalField(decimal_places=6, max_digits=24, verbose_name='value')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='strategies.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("value", models.DecimalField(decimal_places=6, max_digits=24, verbose_name="value")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="strategies.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation',
-                'verbose_name_plural': 'observations',
-                'ordering': ['indicator', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'date'), name='one_observation_per_day')],
+                "verbose_name": "observation",
+                "verbose_name_plural": "observations",
+                "ordering": ["indicator", "date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "date"), name="one_observation_per_day")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='node',
-            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='node_code_unique_in_strategy'),
+            model_name="node",
+            constraint=models.UniqueConstraint(
+                fields=("strategy", "code"), name="node_code_unique_in_strategy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='indicator_code_unique_in_strategy'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("strategy", "code"), name="indicator_code_unique_in_strategy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alignment',
-            constraint=models.UniqueConstraint(fields=('source_node', 'target_node', 'type'), name='alignment_unique'),
+            model_name="alignment",
+            constraint=models.UniqueConstraint(
+                fields=("source_node", "target_node", "type"), name="alignment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alignment',
-            constraint=models.CheckConstraint(condition=models.Q(('source_node', models.F('target_node')), _negated=True), name='alignment_not_to_itself'),
+            model_name="alignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source_node", models.F("target_node")), _negated=True),
+                name="alignment_not_to_itself",
+            ),
         ),
     ]

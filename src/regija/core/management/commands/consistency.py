@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", nargs="?", help="only this strategy")
-        parser.add_argument("--strict", action="store_true", help="exit with status 1 when there are contradictions")
+        parser.add_argument(
+            "--strict", action="store_true", help="exit with status 1 when there are contradictions"
+        )
 
     def handle(self, *args, slug=None, strict=False, **options):
         strategy = None
@@ -28,7 +30,9 @@ class Command(BaseCommand):
             for f in contradictions:
                 self.stdout.write(f"  - {f}")
         if unverifiable:
-            self.stdout.write(_("Stated figures that the data cannot verify (%(n)s):") % {"n": len(unverifiable)})
+            self.stdout.write(
+                _("Stated figures that the data cannot verify (%(n)s):") % {"n": len(unverifiable)}
+            )
             for f in unverifiable:
                 self.stdout.write(f"  - {f}")
         if not findings:

@@ -20,12 +20,16 @@ class _Rollback(Exception):
 
 
 class Command(BaseCommand):
-    help = "Validate strategy and governance files and load them; nothing is written if any file has a problem."
+    help = (
+        "Validate strategy and governance files and load them; nothing is written if any file has a problem."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-        parser.add_argument("--stats", action="store_true", help="print rows written per second and peak memory")
+        parser.add_argument(
+            "--stats", action="store_true", help="print rows written per second and peak memory"
+        )
         parser.add_argument("--quiet", action="store_true", help="no line per file")
 
     def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):

@@ -24,23 +24,35 @@ class Command(BaseCommand):
         parser.add_argument("organisation", help="the organisation's slug, e.g. las-zasavje")
         parser.add_argument("year", help="the calendar year, e.g. 2023")
         parser.add_argument(
-            "--output", "-o", default=None,
+            "--output",
+            "-o",
+            default=None,
             help="folder to write to (default: DATA_DIR/reports, i.e. ./var/reports unless REGIJA_DATA_DIR is set)",
         )
         parser.add_argument(
-            "--format", "-f", dest="formats", action="append", choices=FORMATS,
+            "--format",
+            "-f",
+            dest="formats",
+            action="append",
+            choices=FORMATS,
             help="html or docx; repeat for both (default: both)",
         )
-        parser.add_argument("--language", default=settings.LANGUAGE_CODE, choices=[code for code, _n in settings.LANGUAGES])
+        parser.add_argument(
+            "--language", default=settings.LANGUAGE_CODE, choices=[code for code, _n in settings.LANGUAGES]
+        )
 
     def handle(self, *args, kind, organisation, year, output, formats, language, **options):
         with translation.override(language):
             if not year.isdigit() or not 1900 <= int(year) <= 2200:
-                raise CommandError(_("The year must be a number such as 2023, not “%(year)s”.") % {"year": year})
+                raise CommandError(
+                    _("The year must be a number such as 2023, not “%(year)s”.") % {"year": year}
+                )
             try:
                 report = annual.build(organisation, int(year))
             except annual.UnknownOrganisation:
-                raise CommandError(_("There is no organisation “%(slug)s”.") % {"slug": organisation}) from None
+                raise CommandError(
+                    _("There is no organisation “%(slug)s”.") % {"slug": organisation}
+                ) from None
             folder = Path(output) if output else Path(settings.DATA_DIR) / "reports"
             folder.mkdir(parents=True, exist_ok=True)
             stem = file_stem(report)

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Build the search index again: every strategy, node, indicator, project and organisation."
 
     def add_arguments(self, parser):
-        parser.add_argument("--strategy", metavar="SLUG", help="only this strategy's documents (and organisations)")
+        parser.add_argument(
+            "--strategy", metavar="SLUG", help="only this strategy's documents (and organisations)"
+        )
 
     def handle(self, *args, strategy=None, **options):
         started = time.perf_counter()
