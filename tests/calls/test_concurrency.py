@@ -63,7 +63,7 @@ def _small_world(django_user_model):
     )
     strategy.owners.add(las)
     fund, _ = Fund.objects.get_or_create(code="CLLD", defaults={"name": "CLLD"})
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     call = Call.objects.create(
         organisation=las,
         strategy=strategy,

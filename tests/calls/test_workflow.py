@@ -111,10 +111,10 @@ def test_deadline_one_second_before_and_after_in_summer_time(published, clock):
     clock(DURING)
     early = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
     late = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
-    assert CLOSES.astimezone(dt.timezone.utc).hour == 10
-    clock(dt.datetime(2027, 3, 30, 9, 59, 59, tzinfo=dt.timezone.utc))
+    assert CLOSES.astimezone(dt.UTC).hour == 10
+    clock(dt.datetime(2027, 3, 30, 9, 59, 59, tzinfo=dt.UTC))
     assert services.submit(early, w.users["applicant"]).status == ApplicationStatus.SUBMITTED
-    clock(dt.datetime(2027, 3, 30, 10, 0, 1, tzinfo=dt.timezone.utc))
+    clock(dt.datetime(2027, 3, 30, 10, 0, 1, tzinfo=dt.UTC))
     with pytest.raises(Refused) as refused:
         services.submit(late, w.users["applicant"])
     assert "30. 3. 2027 12:00:00" in refused.value.message  # the deadline as people in Ljubljana read it
@@ -131,10 +131,10 @@ def test_deadline_in_winter_time_before_the_clock_change(world, clock):
     w.call = services.publish(w.call, w.users["staff"])
     clock(DURING)
     app = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
-    clock(dt.datetime(2027, 3, 27, 11, 0, 1, tzinfo=dt.timezone.utc))
+    clock(dt.datetime(2027, 3, 27, 11, 0, 1, tzinfo=dt.UTC))
     with pytest.raises(Refused, match="closed"):
         services.submit(app, w.users["applicant"])
-    clock(dt.datetime(2027, 3, 27, 10, 59, 59, tzinfo=dt.timezone.utc))
+    clock(dt.datetime(2027, 3, 27, 10, 59, 59, tzinfo=dt.UTC))
     assert services.submit(app, w.users["applicant"]).status == ApplicationStatus.SUBMITTED
 
 

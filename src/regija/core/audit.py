@@ -187,9 +187,6 @@ def _post_delete(sender, instance, **kwargs):
 
 
 def tracked_models():
-    from regija.projects.models import Allocation, BudgetLine, Partner, Payment, Project
-    from regija.strategies.models import Indicator, Node, Observation, Strategy
-
     from regija.calls.models import (
         Application,
         ApplicationFund,
@@ -200,7 +197,8 @@ def tracked_models():
         Score,
         ScoreSheet,
     )
-    from regija.projects.models import ProjectPhase
+    from regija.projects.models import Allocation, BudgetLine, Partner, Payment, Project, ProjectPhase
+    from regija.strategies.models import Indicator, Node, Observation, Strategy
 
     return [
         Strategy,

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from regija.core import audit, caching
 from regija.core.models import Organisation
-from regija.search import indexing as search_indexing
 from regija.core.money import MoneyField
 from regija.projects.models import (
     Allocation,
@@ -30,6 +29,7 @@ from regija.projects.models import (
     Project,
     StatedFigure,
 )
+from regija.search import indexing as search_indexing
 from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Observation, Strategy
 
 from . import schema as s

@@ -329,7 +329,7 @@ class Period(Model):
     end: PartialDateField | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
             raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
         return self
@@ -382,7 +382,7 @@ class Node(Model):
         None, description="Number of projects the document plans for this node without listing them"
     )
     source: Source | None = None
-    children: list["Node"] = []
+    children: list[Node] = []
 
 
 class Alignment(Model):
@@ -432,7 +432,7 @@ class Location(Model):
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
 
     @model_validator(mode="after")
-    def _both(self) -> "Location":
+    def _both(self) -> Location:
         if (self.lat is None) != (self.lon is None):
             raise ValueError("a location needs both lat and lon, or neither")
         return self
@@ -455,7 +455,7 @@ class BudgetLine(Model):
     source: Source | None = None
 
     @model_validator(mode="after")
-    def _partly(self) -> "BudgetLine":
+    def _partly(self) -> BudgetLine:
         if self.secured_amount is not None:
             if self.secured is not Secured.partly:
                 raise ValueError("secured_amount is only for secured: partly")
@@ -501,7 +501,7 @@ class Project(Model):
     source: Source | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Project":
+    def _ordered(self) -> Project:
         if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
             raise ValueError(f"the project ends ({self.end}) before it starts ({self.start})")
         return self
@@ -524,7 +524,7 @@ class Stated(Model):
     source: Source | None = None
 
     @model_validator(mode="after")
-    def _kind(self) -> "Stated":
+    def _kind(self) -> Stated:
         money = {
             StatedWhat.total,
             StatedWhat.secured,

@@ -11,7 +11,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.translation import get_language, gettext as _, ngettext
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from regija.core.money import format_eur
 from regija.core.templatetags.regija import num

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
-from django.utils.translation import get_language, gettext as _
 
 from .annual import AnnualReport
 from .layout import Heading, Paragraph, Table, layout
