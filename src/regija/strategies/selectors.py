@@ -25,6 +25,14 @@ def _count(model, **filters):
     )
 
 
+def owner_ids(strategy_id: int | None) -> set[int]:
+    """The organisations that own a strategy (and so its nodes, indicators and programme)."""
+    if strategy_id is None:
+        return set()
+    through = Strategy.owners.through
+    return set(through.objects.filter(strategy_id=strategy_id).values_list("organisation_id", flat=True))
+
+
 def strategy_list() -> QuerySet[Strategy]:
     """All strategies with node and project counts and their owners, in a fixed number of queries."""
     from regija.projects.models import Project
