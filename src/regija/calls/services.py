@@ -793,9 +793,9 @@ def _require_holder(user, project: Project) -> None:
 
 
 def _require_programme_staff(user, project: Project) -> None:
-    from regija.core.permissions import _strategy_owner_ids
+    from regija.strategies.selectors import owner_ids
 
-    owners = _strategy_owner_ids(project.strategy_id)
+    owners = owner_ids(project.strategy_id)
     allowed = org_ids_with(user, Role.EDITOR)
     _require(
         allowed is None or bool(allowed & owners), _("Only staff of the programme check and pay claims.")

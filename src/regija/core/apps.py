@@ -1,4 +1,4 @@
-"""App configuration for core: organisations, money and shared helpers."""
+"""App configuration for core: organisations, members, the audit log, caching and the registry apps build on."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
-        from . import audit, caching
+        from . import audit, caching, registry
+        from .models import Organisation, Role
 
         audit.connect()
         caching.connect()
+        registry.register(Organisation, owners=["pk"], delete_role=Role.ADMIN)
+        registry.register_public_app(self, private=["AuditEntry", "ApiToken", "Membership", "DataVersion"])

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from . import registry
 from .models import AuditAction, AuditEntry
 from .money import MoneyField, plain_number
 
@@ -106,34 +107,12 @@ def _describe(instance, field_name: str, value):
     return value
 
 
-PARENTS = {
-    "Observation": ("strategies.indicator", "indicator_id"),
-    "BudgetLine": ("projects.project", "project_id"),
-    "Payment": ("projects.project", "project_id"),
-    "Partner": ("projects.project", "project_id"),
-    "Node": ("strategies.strategy", "strategy_id"),
-    "Indicator": ("strategies.strategy", "strategy_id"),
-    "ProjectPhase": ("projects.project", "project_id"),
-    # the parts of an application, so that its history shows checks, assignments and every score
-    "ApplicationFund": ("calls.application", "application_id"),
-    "EligibilityCheck": ("calls.application", "application_id"),
-    "Assignment": ("calls.application", "application_id"),
-    "ScoreSheet": ("calls.application", "application_id"),
-    "Score": ("calls.application", "application_id"),
-    "CommitteeSeat": ("calls.call", "call_id"),
-}
-
-
 def key(obj) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
 def _parent_of(instance) -> str:
-    rule = PARENTS.get(type(instance).__name__)
-    if rule is None:
-        return ""
-    label, attname = rule
-    return f"{label}:{getattr(instance, attname)}"
+    return registry.audit_parent_key(instance)
 
 
 def _write(instance, action: str, changes: dict) -> None:
@@ -186,48 +165,19 @@ def _post_delete(sender, instance, **kwargs):
     )
 
 
-def tracked_models():
-    from regija.calls.models import (
-        Application,
-        ApplicationFund,
-        Assignment,
-        Call,
-        CommitteeSeat,
-        EligibilityCheck,
-        Score,
-        ScoreSheet,
-    )
-    from regija.projects.models import Allocation, BudgetLine, Partner, Payment, Project, ProjectPhase
-    from regija.strategies.models import Indicator, Node, Observation, Strategy
-
-    return [
-        Strategy,
-        Node,
-        Indicator,
-        Observation,
-        Project,
-        Partner,
-        BudgetLine,
-        Payment,
-        Allocation,
-        ProjectPhase,
-        Call,
-        CommitteeSeat,
-        Application,
-        ApplicationFund,
-        EligibilityCheck,
-        Assignment,
-        ScoreSheet,
-        Score,
-    ]
+def _connect(entry) -> None:
+    if not isinstance(entry, registry.Registration) or not entry.audit:
+        return
+    model = entry.model
+    uid = f"regija-audit-{model._meta.label}"
+    pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
+    post_save.connect(_post_save, sender=model, dispatch_uid=uid)
+    post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
 
 
 def connect() -> None:
-    for model in tracked_models():
-        uid = f"regija-audit-{model._meta.label}"
-        pre_save.connect(_pre_save, sender=model, dispatch_uid=uid)
-        post_save.connect(_post_save, sender=model, dispatch_uid=uid)
-        post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
+    """Log every model an app registers with ``audit=True`` (``core.registry``)."""
+    registry.on_register(_connect)
 
 
 def record_import(strategy, result) -> None:

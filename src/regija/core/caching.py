@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 
+from django.apps import AppConfig
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -21,11 +22,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from . import registry
 from .models import DataVersion
 
-# Apps whose rows are public data; a change there makes cached pages stale.
-PUBLIC_APPS = {"core", "strategies", "projects", "calls", "governance"}
-NOT_PUBLIC = {"AuditEntry", "ApiToken", "Membership", "DataVersion"}
 CACHE_SECONDS = 24 * 3600
 
 
@@ -49,26 +48,26 @@ def _on_change(sender, **kwargs):
     bump()
 
 
-def connect() -> None:
+def _connect(registered) -> None:
     # Connected per public model, not to every sender: a receiver on a model turns off Django's fast
     # (set-based) delete for it, which the search index and the audit log must keep.
-    from django.apps import apps
-
-    for model in apps.get_models(include_auto_created=True):
-        meta = model._meta
-        if meta.app_label not in PUBLIC_APPS or meta.object_name in NOT_PUBLIC:
+    if not isinstance(registered, AppConfig):
+        return
+    for model in registered.get_models(include_auto_created=True):
+        if not registry.is_public(model):
             continue
-        uid = f"regija-data-version-{meta.label}"
+        uid = f"regija-data-version-{model._meta.label}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid)
         post_delete.connect(_on_change, sender=model, dispatch_uid=uid)
-    for model in apps.get_models():
-        if model._meta.app_label not in PUBLIC_APPS:
-            continue
+    for model in registered.get_models():
         for field in model._meta.many_to_many:
             through = field.remote_field.through
-            m2m_changed.connect(
-                _on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}"
-            )
+            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}")
+
+
+def connect() -> None:
+    """Raise the data version on every change to the apps that register as public (``core.registry``)."""
+    registry.on_register(_connect)
 
 
 def etag(request, version: int | None = None) -> str:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from regija.projects import selectors as project_selectors
 
-from . import audit, permissions, tokens
+from . import audit, permissions, registry, tokens
 from .caching import cached
 from .models import Organisation, OrganisationKind
 
@@ -138,26 +138,13 @@ def account(request):
     )
 
 
-HISTORY_MODELS = {
-    "strategy": "strategies.Strategy",
-    "node": "strategies.Node",
-    "indicator": "strategies.Indicator",
-    "observation": "strategies.Observation",
-    "project": "projects.Project",
-    "budgetline": "projects.BudgetLine",
-    "payment": "projects.Payment",
-    "partner": "projects.Partner",
-    "allocation": "projects.Allocation",
-}
-
-
 @login_required
 def history(request, model: str, pk: int):
     """The audit log of one object, for staff of an organisation that owns it."""
-    label = HISTORY_MODELS.get(model)
-    if label is None:
+    model_class = registry.history_model(model)
+    if model_class is None:
         raise Http404
-    obj = get_object_or_404(apps.get_model(label), pk=pk)
+    obj = get_object_or_404(model_class, pk=pk)
     if not permissions.can(request.user, "view_staff", obj):
         raise PermissionDenied
     entries = audit.history(obj)

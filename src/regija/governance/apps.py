@@ -1,3 +1,5 @@
+"""App configuration for governance: bodies, their terms and members, sessions and decisions."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,17 @@ class GovernanceConfig(AppConfig):
     name = "regija.governance"
     verbose_name = _("governance")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from regija.core import registry
+
+        from .models import AgendaItem, Body, Decision, Member, Session, Term
+
+        # A body and all of its parts belong to the body's organisation.
+        registry.register(Body, owners=["organisation"])
+        registry.register(Term, owners=["body__organisation"])
+        registry.register(Member, owners=["term__body__organisation"])
+        registry.register(Session, owners=["body__organisation"])
+        registry.register(AgendaItem, owners=["session__body__organisation"])
+        registry.register(Decision, owners=["session__body__organisation"])
+        registry.register_public_app(self)

@@ -1,0 +1,206 @@
+"""What the apps tell the base about their models: who owns them, what the audit log follows, what is public.
+
+``core`` imports no other app. Each app registers its models here in its ``AppConfig.ready()``::
+
+    registry.register(Observation, owners=["indicator__strategy__owners"], audit_parent="indicator",
+                      history="observation")
+
+and the base then works for that model without knowing it:
+
+- **permissions** (``core.permissions``): an object belongs to the organisations reached by the
+  ``owners`` lookups (an organisation field, or a path of foreign keys ending in one, or ``"pk"`` for
+  an organisation itself); ``delete_role`` is the role needed to delete it;
+- **the audit log** (``core.audit``): ``audit=True`` logs every save and delete, and ``audit_parent``
+  names the foreign key of the object it is part of, so a project's history shows its payments;
+- **object history** (``core.views.history``): ``history`` is the URL name of the model in
+  ``/zgodovina/<name>/<id>/``;
+- **cached pages** (``core.caching``): ``register_public_app`` marks an app's rows as public data, so
+  any change there raises the data version that cached pages and ETags are keyed by.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from django.apps import AppConfig
+from django.db import models
+from django.db.models import Q
+
+from .models import Role
+
+
+@dataclasses.dataclass(frozen=True)
+class Registration:
+    model: type[models.Model]
+    owners: tuple[str, ...]
+    delete_role: str
+    audit: bool
+    audit_parent: str | None
+    history: str | None
+
+
+_models: dict[type[models.Model], Registration] = {}
+_history: dict[str, type[models.Model]] = {}
+_public_apps: dict[str, tuple[AppConfig, frozenset[str]]] = {}
+_listeners: list = []
+
+
+def register(
+    model: type[models.Model],
+    *,
+    owners: Iterable[str] = (),
+    delete_role: str = Role.EDITOR,
+    audit: bool = False,
+    audit_parent: str | None = None,
+    history: str | None = None,
+) -> Registration:
+    """Tell the base about one model (see the module docstring). Registering again replaces it."""
+    owners = tuple(owners)
+    for path in owners:
+        _check_path(model, path)
+    if audit_parent is not None:
+        _parent_fields(model, audit_parent)  # fails now, at start-up, for a wrong path
+    entry = Registration(model, owners, Role(delete_role), audit, audit_parent, history)
+    _models[model] = entry
+    if history:
+        _history[history] = model
+    for listener in _listeners:
+        listener(entry)
+    return entry
+
+
+def register_public_app(app_config: AppConfig, *, private: Iterable[str] = ()) -> None:
+    """Every model of this app (its many-to-many tables included) holds public data, except the
+    models named in ``private`` (bookkeeping that no public page shows)."""
+    _public_apps[app_config.label] = (app_config, frozenset(private))
+    for listener in _listeners:
+        listener(app_config)
+
+
+def on_register(listener) -> None:
+    """Call ``listener`` with every registration, those made so far and those still to come.
+
+    The audit log and the cache connect their signals this way, whatever the order apps are ready in."""
+    _listeners.append(listener)
+    for entry in list(_models.values()):
+        listener(entry)
+    for app_config, _private in list(_public_apps.values()):
+        listener(app_config)
+
+
+def get(model: type[models.Model]) -> Registration | None:
+    return _models.get(model)
+
+
+def is_public(model: type[models.Model]) -> bool:
+    meta = model._meta
+    app = _public_apps.get(meta.app_label)
+    return app is not None and meta.object_name not in app[1]
+
+
+def public_app_labels() -> frozenset[str]:
+    return frozenset(_public_apps)
+
+
+def history_model(name: str) -> type[models.Model] | None:
+    return _history.get(name)
+
+
+def history_name(model: type[models.Model]) -> str | None:
+    entry = _models.get(model)
+    return entry.history if entry else None
+
+
+def _parent_fields(model: type[models.Model], path: str) -> list:
+    """The foreign keys along ``path`` ('assignment__application'), checked."""
+    fields, current = [], model
+    for part in path.split("__"):
+        field = current._meta.get_field(part)
+        if not field.many_to_one:
+            raise ValueError(f"{model.__name__}: '{path}' is not a path of foreign keys")
+        fields.append(field)
+        current = field.related_model
+    return fields
+
+
+def audit_parent_key(obj: models.Model) -> str:
+    """'projects.project:12' for a payment: the object whose history a change of ``obj`` belongs to,
+    by the ``audit_parent`` its app registered; '' when it has none."""
+    entry = _models.get(type(obj))
+    if entry is None or entry.audit_parent is None:
+        return ""
+    *hops, last = _parent_fields(type(obj), entry.audit_parent)
+    current = obj
+    for field in hops:
+        current = getattr(current, field.name)
+        if current is None:
+            return ""
+    return f"{last.related_model._meta.label_lower}:{getattr(current, last.attname)}"
+
+
+def _check_path(model: type[models.Model], path: str) -> None:
+    if path == "pk":
+        return
+    current = model
+    for part in path.split("__"):
+        field = current._meta.get_field(part)
+        if not field.is_relation:
+            raise ValueError(f"{model.__name__}: '{path}' does not lead to an organisation")
+        current = field.related_model
+
+
+# --- ownership ---------------------------------------------------------------------------------
+
+
+def owner_ids(obj: models.Model) -> set[int]:
+    """The organisations an object belongs to, by the lookups its app registered.
+
+    Works before the object is saved too (a new node belongs to its strategy's owners): the first
+    step follows the foreign key as it is set on the object. A parent already loaded on the object is
+    used without a query."""
+    entry = _models.get(type(obj))
+    if entry is None or not entry.owners:
+        raise TypeError(f"no ownership rule for {type(obj).__name__}")
+    found: set[int] = set()
+    for path in entry.owners:
+        found |= _along(obj, path.split("__"))
+    return found
+
+
+def owner_q(model: type[models.Model], allowed: set[int]) -> Q:
+    """A filter for the rows of ``model`` that belong to any of the ``allowed`` organisations."""
+    entry = _models.get(model)
+    if entry is None or not entry.owners:
+        raise TypeError(f"no ownership rule for {model.__name__}")
+    q = Q()
+    for path in entry.owners:
+        q |= Q(**{f"{path}__in": allowed})
+    return q
+
+
+def delete_role(model: type[models.Model]) -> str:
+    entry = _models.get(model)
+    return entry.delete_role if entry else Role.EDITOR
+
+
+def _along(obj: models.Model, parts: list[str]) -> set[int]:
+    if parts == ["pk"]:
+        return {obj.pk} if obj.pk is not None else set()
+    name, rest = parts[0], parts[1:]
+    field = obj._meta.get_field(name)
+    if not field.many_to_one and not field.one_to_one:
+        # many-to-many or reverse: only a saved object has such rows
+        if obj.pk is None:
+            return set()
+        rows = type(obj)._default_manager.filter(pk=obj.pk).values_list("__".join(parts), flat=True)
+        return {pk for pk in rows if pk is not None}
+    value = getattr(obj, field.attname)
+    if value is None:
+        return set()
+    if not rest:
+        return {value}
+    if field.is_cached(obj):
+        return _along(getattr(obj, name), rest)
+    rows = field.related_model._default_manager.filter(pk=value).values_list("__".join(rest), flat=True)
+    return {pk for pk in rows if pk is not None}
