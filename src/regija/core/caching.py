@@ -62,7 +62,9 @@ def _connect(registered) -> None:
     for model in registered.get_models():
         for field in model._meta.many_to_many:
             through = field.remote_field.through
-            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}")
+            m2m_changed.connect(
+                _on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}"
+            )
 
 
 def connect() -> None:

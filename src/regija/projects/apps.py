@@ -20,13 +20,21 @@ class ProjectsConfig(AppConfig):
         # A project belongs to its holder *and* to the owners of the strategy that lists it (a LAS keeps
         # the operations of its calls current even though another organisation holds them).
         registry.register(
-            Project, owners=["holder", "strategy__owners"], delete_role=Role.ADMIN, audit=True, history="project"
+            Project,
+            owners=["holder", "strategy__owners"],
+            delete_role=Role.ADMIN,
+            audit=True,
+            history="project",
         )
         project_owners = ["project__holder", "project__strategy__owners"]
-        registry.register(Partner, owners=project_owners, audit=True, audit_parent="project", history="partner")
+        registry.register(
+            Partner, owners=project_owners, audit=True, audit_parent="project", history="partner"
+        )
         registry.register(
             BudgetLine, owners=project_owners, audit=True, audit_parent="project", history="budgetline"
         )
-        registry.register(Payment, owners=project_owners, audit=True, audit_parent="project", history="payment")
+        registry.register(
+            Payment, owners=project_owners, audit=True, audit_parent="project", history="payment"
+        )
         registry.register(ProjectPhase, owners=project_owners, audit=True, audit_parent="project")
         registry.register_public_app(self)

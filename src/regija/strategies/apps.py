@@ -17,7 +17,9 @@ class StrategiesConfig(AppConfig):
 
         # A strategy and all its parts belong to the strategy's owners.
         registry.register(Strategy, owners=["owners"], delete_role=Role.ADMIN, audit=True, history="strategy")
-        registry.register(Node, owners=["strategy__owners"], audit=True, audit_parent="strategy", history="node")
+        registry.register(
+            Node, owners=["strategy__owners"], audit=True, audit_parent="strategy", history="node"
+        )
         registry.register(
             Indicator, owners=["strategy__owners"], audit=True, audit_parent="strategy", history="indicator"
         )
