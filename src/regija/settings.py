@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "regija.governance",
     "regija.calls",
     "regija.reports",
+    "regija.portal",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from regija.api import api
 from regija.core import views as core_views
+from regija.portal.api import api
 from regija.projects import views as project_views
 from regija.search import views as search_views
 from regija.strategies import views as strategy_views

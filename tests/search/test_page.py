@@ -102,7 +102,7 @@ def test_page_query_count_is_bounded(client, django_assert_max_num_queries):
         get(client, q="industrijske dediščine na Gorenjskem")
 
 
-# --- API router (mounted in regija/api.py as api.add_router("/", "regija.search.api.router")) ----------
+# --- API router (mounted in regija/portal/api.py as api.add_router("/", "regija.search.api.router")) ----------
 
 
 def test_api_search():

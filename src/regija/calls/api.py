@@ -17,17 +17,10 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from regija.api_common import (
-    READ_RESPONSES,
-    MoneyOut,
-    NumberOut,
-    OrgRef,
-    Page,
-    PageParams,
-    Party,
-    not_found,
-    paginate,
-)
+from regija.api.errors import READ_RESPONSES, not_found
+from regija.api.pagination import Page, PageParams, paginate
+from regija.api.schemas import OrgRef, Party
+from regija.api.types import MoneyOut, NumberOut
 
 from . import selectors
 from .models import CallState

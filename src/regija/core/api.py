@@ -9,19 +9,13 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from regija.api_common import (
-    READ_RESPONSES,
-    MoneyOut,
-    MoneySummary,
-    OrgRef,
-    Page,
-    PageParams,
-    money_summary,
-    not_found,
-    paginate,
-)
+from regija.api.errors import READ_RESPONSES, not_found
+from regija.api.pagination import Page, PageParams, paginate
+from regija.api.schemas import OrgRef
+from regija.api.types import MoneyOut
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
+from regija.projects.schemas import MoneySummary, money_summary
 
 from .models import Organisation, OrganisationKind
 

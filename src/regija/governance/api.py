@@ -9,7 +9,9 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from regija.api_common import READ_RESPONSES, OrgRef, Page, PageParams, not_found, paginate
+from regija.api.errors import READ_RESPONSES, not_found
+from regija.api.pagination import Page, PageParams, paginate
+from regija.api.schemas import OrgRef
 from regija.core.models import Organisation
 
 from . import selectors

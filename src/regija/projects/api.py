@@ -14,27 +14,18 @@ from ninja import Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from regija.api_common import (
-    READ_RESPONSES,
-    Input,
+from regija.api.auth import token_auth, writing
+from regija.api.errors import READ_RESPONSES, invalid, not_found, require_change, write_responses
+from regija.api.pagination import Page, PageParams, paginate, paginate_kept
+from regija.api.schemas import Input, Party
+from regija.api.types import (
     MoneyIn,
     MoneyOut,
     NumberOut,
     OptionalIsoDate,
     OptionalMoneyIn,
-    Page,
-    PageParams,
     PartialDate,
-    Party,
-    invalid,
-    not_found,
-    paginate,
-    paginate_kept,
     partial_dates_in_order,
-    require_change,
-    token_auth,
-    write_responses,
-    writing,
 )
 from regija.core.models import OrganisationKind
 from regija.strategies.models import Strategy

@@ -1,6 +1,6 @@
 """Search in the REST API: GET …/search?q=…[&kind=…] → hits grouped by kind.
 
-Mounted in ``regija/api.py`` with ``api.add_router("/", "regija.search.api.router")`` (→ /api/v1/search).
+Mounted in ``regija/portal/api.py`` with ``api.add_router("/", "regija.search.api.router")`` (→ /api/v1/search).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Literal
 
 from ninja import Query, Router, Schema
 
-from regija.api_common import answer_kept
+from regija.api.pagination import answer_kept
 
 from . import selectors
 

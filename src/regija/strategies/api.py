@@ -2,7 +2,7 @@
 staff make through the API (a strategy's status and texts, an indicator's observations).
 
 Reads come from ``strategies.selectors`` and ``projects.selectors`` (a fixed number of queries per
-request, whatever the size of the data); shared helpers live in ``regija.api_common``.
+request, whatever the size of the data); shared helpers live in the ``regija.api`` package.
 """
 
 from __future__ import annotations
@@ -18,28 +18,15 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field, model_validator
 
-from regija.api_common import (
-    READ_RESPONSES,
-    Input,
-    IsoDate,
-    MoneyOut,
-    MoneySummary,
-    NumberOut,
-    OrgRef,
-    Page,
-    PageParams,
-    ProgressOut,
-    money_summary,
-    not_found,
-    paginate,
-    progress_out,
-    require_change,
-    token_auth,
-    write_responses,
-    writing,
-)
+from regija.api.auth import token_auth, writing
+from regija.api.errors import READ_RESPONSES, not_found, require_change, write_responses
+from regija.api.pagination import Page, PageParams, paginate
+from regija.api.schemas import Input, OrgRef
+from regija.api.types import IsoDate, MoneyOut, NumberOut
 from regija.projects import selectors as project_selectors
 from regija.projects.api import FundMoney, fund_money
+from regija.projects.schemas import MoneySummary, money_summary
+from regija.strategies.schemas import ProgressOut, progress_out
 
 from . import selectors
 from .models import Alignment, Indicator, Node, Observation, Strategy, StrategyStatus

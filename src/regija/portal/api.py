@@ -3,18 +3,14 @@
 Cross-cutting behaviour is set here once: error answers (401 with WWW-Authenticate, 404, 422 with
 field paths), ETag / If-None-Match on every GET, anonymous GETs answered from the cache per data
 version, and JSON numbers read as exact decimals.
-The pieces themselves live in ``regija.api_common``; docs/api.md describes the API for its users.
+The pieces themselves live in the ``regija.api`` package; docs/api.md describes the API for its users.
 """
 
 from ninja.openapi.docs import Swagger
 
-from regija.api_common import (
-    DecimalJSONParser,
-    RegijaAPI,
-    conditional_get,
-    install_error_handlers,
-    refuse_nul,
-)
+from regija.api.conditional import conditional_get
+from regija.api.errors import install_error_handlers, refuse_nul
+from regija.api.ninja import DecimalJSONParser, RegijaAPI
 from regija.calls.api import router as calls_router
 from regija.core.api import router as organisation_router
 from regija.governance.api import router as governance_router

@@ -1,0 +1,113 @@
+"""Error answers of the API: their schemas, the handlers that write them, and the helpers endpoints raise."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+from pydantic import Field
+
+from regija.core import permissions
+
+
+class Error(Schema):
+    detail: str = Field(examples=["Not found: strategy 'x'."])
+
+
+class ErrorItem(Schema):
+    loc: list[str | int] = Field(
+        description="Where the problem is: source (body, query, path), then the field path"
+    )
+    msg: str
+    type: str
+
+
+class ValidationErrorSchema(Schema):
+    detail: list[ErrorItem]
+
+
+# What every GET may answer besides 200; 304 has no body.
+READ_RESPONSES: dict[int, Any] = {304: None, 404: Error, 422: ValidationErrorSchema}
+
+
+def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, Any]:
+    """The responses of a write operation, for its OpenAPI description."""
+    out = {**ok, 401: Error, 403: Error, 404: Error, 422: ValidationErrorSchema}
+    if conflict:
+        out[409] = Error
+    return out
+
+
+class InvalidToken(AuthenticationError):
+    def __init__(self) -> None:
+        super().__init__(401, "The token is not valid: it is unknown, revoked, or its user is inactive.")
+
+
+def invalid(loc: list[str | int], msg: str, type: str = "value_error"):
+    """Raise a 422 for one field, shaped like the errors of request validation."""
+    raise ValidationError([{"loc": list(loc), "msg": msg, "type": type}])
+
+
+def not_found(what: str, key: str) -> Http404:
+    return Http404(f"Not found: {what} '{key}'.")
+
+
+def require_change(request, obj) -> None:
+    """403 unless the token's user may change this object (the one rule in core.permissions)."""
+    if not permissions.can_change(request.user, obj):
+        raise AuthorizationError(
+            403, "You may not change this: it belongs to organisations where you are not an editor or admin."
+        )
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def validation(request, exc: ValidationError):
+        return api.create_response(request, {"detail": exc.errors}, status=422)
+
+    def unauthenticated(request, exc: AuthenticationError):
+        message = (
+            exc.message
+            if isinstance(exc, InvalidToken)
+            else (
+                "A token is required: send the header 'Authorization: Bearer rgj_…' (create one at /racun/)."
+            )
+        )
+        response = api.create_response(request, {"detail": message}, status=401)
+        response["WWW-Authenticate"] = (
+            'Bearer realm="regija", error="invalid_token"'
+            if isinstance(exc, InvalidToken)
+            else 'Bearer realm="regija"'
+        )
+        return response
+
+    def missing(request, exc: Http404):
+        text = str(exc)
+        return api.create_response(
+            request, {"detail": text if text.startswith("Not found") else "Not found."}, status=404
+        )
+
+    api.add_exception_handler(ValidationError, validation)
+    api.add_exception_handler(AuthenticationError, unauthenticated)
+    api.add_exception_handler(Http404, missing)
+
+
+def refuse_nul(run):
+    """422 for a NUL character in the query string or the path: PostgreSQL cannot store or compare
+    text with NUL, so it would otherwise end as a server error deep in a query."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        bad = [["query", k] for k, values in request.GET.lists() if any("\x00" in v for v in values)]
+        bad += [["path", k] for k, v in kwargs.items() if isinstance(v, str) and "\x00" in v]
+        if bad:
+            errors = [
+                {"loc": loc, "msg": "text must not contain NUL characters", "type": "nul_character"}
+                for loc in bad
+            ]
+            return JsonResponse({"detail": errors}, status=422)
+        return run(request, *args, **kwargs)
+
+    return wrapper

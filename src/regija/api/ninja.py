@@ -1,0 +1,63 @@
+"""Regija's NinjaAPI: request errors that name the field the client sent, and JSON numbers read as decimals.
+
+This is the one module that relies on django-ninja's undocumented internals (the attributes it sets on
+the models it builds for an operation's parameters: ``__ninja_param_source__``,
+``__ninja_flatten_map__``, ``__ninja_flatten_map_reverse__``, ``__read_from_single_attr__``, and the
+``validation_error_from_error_contexts`` hook). tests/api/test_ninja_internals.py fails loudly when an
+upgrade of ninja changes them.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+from ninja.parser import Parser
+
+
+def _public_loc(loc: tuple, model) -> list:
+    """('payload', 'amount') → ['amount']; ('filters', 'status', 0) → ['status', 0]."""
+    single = getattr(model, "__read_from_single_attr__", None)
+    if single and loc[:1] == (single,):
+        return list(loc[1:])
+    reverse = getattr(model, "__ninja_flatten_map_reverse__", {}) or {}
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in reverse:
+            return list(reverse[loc[:cut]]) + list(loc[cut:])
+    # A whole query model failed its own check (e.g. "node needs strategy"): drop the wrapper name.
+    wrappers = {
+        path[0] for path in (getattr(model, "__ninja_flatten_map__", {}) or {}).values() if len(path) > 1
+    }
+    if loc[:1] and loc[0] in wrappers:
+        return list(loc[1:])
+    return list(loc)
+
+
+class RegijaAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
+        errors = []
+        for context in error_contexts:
+            model = context.model
+            for err in context.pydantic_validation_error.errors(include_url=False):
+                errors.append(
+                    {
+                        "loc": [model.__ninja_param_source__, *_public_loc(tuple(err["loc"]), model)],
+                        "msg": err["msg"].removeprefix("Value error, "),
+                        "type": err["type"],
+                    }
+                )
+        return ValidationError(errors)
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class DecimalJSONParser(Parser):
+    """Read JSON numbers as Decimal, so 0.1 arrives as exactly 0.1 and never as binary noise;
+    refuse NaN and Infinity, which Python's json module would otherwise let through."""
+
+    def parse_body(self, request):
+        return json.loads(request.body, parse_float=Decimal, parse_constant=_not_json)

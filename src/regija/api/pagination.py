@@ -1,0 +1,121 @@
+"""Pages of list endpoints, and answers kept as JSON until the data changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Generic, TypeVar
+
+from django.http import HttpResponse
+from ninja import Schema
+from ninja.responses import NinjaJSONEncoder
+from pydantic import Field, TypeAdapter
+
+from regija.core import caching
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, description="Page number, from 1")
+    page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}")
+
+
+class Page(Schema, Generic[T]):
+    count: int = Field(description="Items in all pages")
+    page: int
+    page_size: int
+    next: str | None = Field(description="URL of the next page, or null")
+    previous: str | None = Field(description="URL of the previous page, or null")
+    items: list[T]
+
+
+def _page_url(request, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _count_and_items(rows, params: PageParams, build) -> tuple[int, list]:
+    count = len(rows) if isinstance(rows, list) else rows.count()
+    start = (params.page - 1) * params.page_size
+    chunk = list(rows[start : start + params.page_size]) if start < count else []
+    return count, build(chunk)
+
+
+def _envelope(request, params: PageParams, count: int, items: list) -> dict:
+    last = max(1, -(-count // params.page_size))
+    return {
+        "count": count,
+        "page": params.page,
+        "page_size": params.page_size,
+        "next": _page_url(request, params.page + 1) if params.page < last else None,
+        "previous": _page_url(request, min(params.page - 1, last)) if params.page > 1 else None,
+        "items": items,
+    }
+
+
+def paginate(request, rows, params: PageParams, build=list) -> dict:
+    """One page of a queryset or list, as the envelope every list endpoint answers.
+
+    ``build`` turns the page's rows into items; it gets the whole page at once so that it can read
+    money and other extras for the page in one query instead of one per row."""
+    count, items = _count_and_items(rows, params, build)
+    return _envelope(request, params, count, items)
+
+
+def paginate_kept(request, name: str, parts, rows, params: PageParams, build, item: type[Schema]):
+    """``paginate()`` for a list many clients page through with ever new filters: the count and the
+    page's items, validated and written as JSON once, are kept until the data changes
+    (``caching.kept`` under ``name``, ``parts`` – the filters – the page, and the scheme and host,
+    since items hold absolute links). ``rows()`` gives the queryset, built only when the page is not
+    kept yet.
+
+    Any request for the page – anonymous or with a token, with a query string seen before or not –
+    then costs the data version and one cache read; the answer itself is not put in the response
+    cache (``regija_kept`` on the response), which would only store the same items again per query
+    string. The JSON is written here: the envelope is ``Page[item]``, as the operation declares for
+    its OpenAPI document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
+
+    Items must be the same for every client (no per-user fields)."""
+    adapter = _adapter(list[item])
+
+    def compute():
+        count, items = _count_and_items(rows(), params, build)
+        return count, json.dumps(adapter.dump_python(adapter.validate_python(items), mode="json"))
+
+    key = (parts, params.page, params.page_size, request.scheme, request.get_host())
+    count, items = caching.kept(request, name, key, compute)
+    # "items" is the envelope's last key: its "[]}" is replaced by the items as written
+    envelope = json.dumps(_envelope(request, params, count, []), cls=NinjaJSONEncoder)
+    return _json_response(f"{envelope[:-3]}{items}}}")
+
+
+_adapters: dict[type, TypeAdapter] = {}
+
+
+def _adapter(schema) -> TypeAdapter:
+    adapter = _adapters.get(schema)
+    if adapter is None:
+        adapter = _adapters[schema] = TypeAdapter(schema)
+    return adapter
+
+
+def _json_response(text: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    response.regija_kept = True  # conditional_get: not stored again in the response cache
+    return response
+
+
+def answer_kept(request, name: str, parts, compute, schema: type[Schema]) -> HttpResponse:
+    """The answer ``compute()`` gives, validated as ``schema`` and written as JSON once, kept until the
+    data changes under the language, ``name`` and ``parts`` (everything else it depends on: the query
+    parameters). For reads many clients make with ever new query strings (search): each costs the
+    data version and one cache read, as ``paginate_kept``. The answer must hold no absolute URLs and
+    nothing per client."""
+    adapter = _adapter(schema)
+
+    def written():
+        return json.dumps(adapter.dump_python(adapter.validate_python(compute()), mode="json"))
+
+    return _json_response(caching.kept(request, name, parts, written))

@@ -1,0 +1,140 @@
+"""Field types of API schemas: money, numbers and dates, in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from regija.core.money import CENT, plain_number, to_money
+
+# Money and numbers
+#
+# Money goes out as a JSON string with exactly two decimals ("1758500.00"): exact, and safe from the
+# rounding a JavaScript number would do on large amounts. Money comes in as a string or a number with
+# at most two decimals; to_money() decides, as it does for the importer and the forms.
+
+MAX_AMOUNT = Decimal("9999999999999.99")  # far below the 64-bit cents column's limit
+
+
+def _money_in(value, *, optional: bool):
+    if value is None and optional:
+        return None
+    if (
+        value is None
+        or value == ""
+        or isinstance(value, bool)
+        or not isinstance(value, (str, int, float, Decimal))
+    ):
+        raise PydanticCustomError("money_type", 'an amount of money is a string or number such as "1250.50"')
+    try:
+        amount = to_money(value)
+    except DjangoValidationError as exc:
+        with translation.override("en"):
+            raise PydanticCustomError("money_invalid", exc.messages[0]) from None
+    except ArithmeticError:  # InvalidOperation: rounding to cents overflows only for huge numbers
+        raise PydanticCustomError("money_too_large", "the amount is too large") from None
+    if amount < 0:
+        raise PydanticCustomError("money_negative", "an amount of money here must not be negative")
+    if amount > MAX_AMOUNT:
+        raise PydanticCustomError("money_too_large", "the amount is too large")
+    return amount
+
+
+_MONEY_IN_SCHEMA = {
+    "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
+    "description": "EUR, at most two decimals (cents), not negative",
+    "examples": ["1250.50"],
+}
+MoneyIn = Annotated[
+    Decimal, BeforeValidator(functools.partial(_money_in, optional=False)), WithJsonSchema(_MONEY_IN_SCHEMA)
+]
+OptionalMoneyIn = Annotated[
+    Decimal | None,
+    BeforeValidator(functools.partial(_money_in, optional=True)),
+    WithJsonSchema(
+        {
+            "anyOf": [*_MONEY_IN_SCHEMA["anyOf"], {"type": "null"}],
+            "description": _MONEY_IN_SCHEMA["description"],
+        }
+    ),
+]
+
+
+def _money_text(value: Decimal) -> str:
+    return format(Decimal(value).quantize(CENT), "f")
+
+
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(_money_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1758500.00"], "description": "EUR"}
+    ),
+]
+# Indicator values, shares and percentages: exact decimal text without padding zeros ("12.5").
+NumberOut = Annotated[
+    Decimal,
+    PlainSerializer(plain_number, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.5"]}),
+]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value):
+    # Only "YYYY-MM-DD" text: pydantic alone would also take numbers as Unix timestamps.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise PydanticCustomError("date_format", "a date is written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "not a real date") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+OptionalIsoDate = Annotated[
+    dt.date | None,
+    BeforeValidator(lambda v: None if v is None else _iso_date(v)),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}),
+]
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _partial_date(value):
+    """'2023', '2023-06' or '2023-06-15' (or '' for unknown), as the strategy files write them."""
+    if value == "":
+        return value
+    if not isinstance(value, str) or not _PARTIAL_DATE.match(value):
+        raise PydanticCustomError(
+            "partial_date", "write a year, year-month or date: 2023, 2023-06 or 2023-06-15"
+        )
+    parts = [int(p) for p in value.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "not a real date") from None
+    return value
+
+
+PartialDate = Annotated[
+    str, BeforeValidator(_partial_date), WithJsonSchema({"type": "string", "pattern": _PARTIAL_DATE.pattern})
+]
+
+
+def partial_dates_in_order(start: str, end: str) -> bool:
+    """Partial dates compare on their common precision: start '2023-06' may end in '2023'."""
+    if not start or not end:
+        return True
+    n = min(len(start), len(end))
+    return start[:n] <= end[:n]
