@@ -160,8 +160,8 @@ class _ScopeData:
                 SELECT x.project_id, x.fund_id, SUM(x.total), SUM(x.secured), SUM(x.unknown), SUM(x.lines),
                        SUM(x.paid), SUM(x.claimed)
                 FROM (
-                    SELECT b.project_id, b.fund_id, b.amount AS total, {selectors._SECURED_SQL} AS secured,
-                           {selectors._UNKNOWN_SQL} AS unknown, 1 AS lines, 0 AS paid, 0 AS claimed
+                    SELECT b.project_id, b.fund_id, b.amount AS total, {selectors.SECURED_SQL} AS secured,
+                           {selectors.UNKNOWN_SQL} AS unknown, 1 AS lines, 0 AS paid, 0 AS claimed
                     FROM projects_budgetline b WHERE b.project_id IN ({in_scope})
                     UNION ALL
                     SELECT p.project_id, p.fund_id, 0, 0, 0, 0,
@@ -215,7 +215,7 @@ class _ScopeData:
             money = self.money.get(p, {}).get(fund_id, _NO_MONEY)
             for i in range(6):
                 sums[i] += money[i]
-        eur = selectors._eur
+        eur = selectors.eur_from_cents
         rollup = selectors.Rollup(
             len(projects),
             eur(sums[_TOTAL]),
@@ -359,7 +359,7 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     where = "WHERE pr.strategy_id = %s" if strategy is not None else ""
     sql = f"""
     SELECT s.slug, pr.code, pr.title,
-           COALESCE((SELECT SUM({selectors._SECURED_SQL}) FROM projects_budgetline b WHERE b.project_id = pr.id), 0),
+           COALESCE((SELECT SUM({selectors.SECURED_SQL}) FROM projects_budgetline b WHERE b.project_id = pr.id), 0),
            COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id AND p.state = 'paid'), 0),
            COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id), 0)
     FROM projects_project pr JOIN strategies_strategy s ON s.id = pr.strategy_id
@@ -370,7 +370,7 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
         for slug, code, title, approved, paid, paid_or_claimed in cur.fetchall():
-            approved, paid, paid_or_claimed = (selectors._eur(x) for x in (approved, paid, paid_or_claimed))
+            approved, paid, paid_or_claimed = (selectors.eur_from_cents(x) for x in (approved, paid, paid_or_claimed))
             if paid_or_claimed > approved:
                 label = _("paid") if paid > approved else _("paid and claimed")
                 out.append(
@@ -407,7 +407,7 @@ def _partner_shares(strategy: Strategy | None) -> list[Finding]:
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
         for slug, code, title, shares, budget in cur.fetchall():
-            shares, budget = selectors._eur(shares), selectors._eur(budget)
+            shares, budget = selectors.eur_from_cents(shares), selectors.eur_from_cents(budget)
             if shares > budget:
                 out.append(
                     Finding(

@@ -45,16 +45,18 @@ class Rollup:
         return None if not self.total else (self.secured / self.total)
 
 
-def _eur(cents) -> Decimal:
+def eur_from_cents(cents) -> Decimal:
+    """A sum of cents from raw SQL (None when no row) as euros with two decimals."""
     return (Decimal(cents or 0) / 100).quantize(CENT)
 
 
 # The secured part of a budget line: all of it, the stated part, or nothing.
-_SECURED_SQL = (
+SECURED_SQL = (
     "CASE WHEN b.secured = 'yes' THEN b.amount "
     "WHEN b.secured = 'partly' THEN COALESCE(b.secured_amount, 0) ELSE 0 END"
 )
-_UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
+# The part of a partly secured line whose secured share the source does not give.
+UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
 
 
 def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
@@ -64,8 +66,8 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
     sql = f"""
     WITH ps AS ({projects_cte}),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured,
-               SUM({_UNKNOWN_SQL}) AS unknown, COUNT(*) AS lines
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured,
+               SUM({UNKNOWN_SQL}) AS unknown, COUNT(*) AS lines
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM ps){fund_b}
         GROUP BY b.project_id
@@ -104,7 +106,7 @@ def _rollup_of(
     with connection.cursor() as cur:
         cur.execute(sql, params + money_params * 2 + status_params)
         count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
-    rollup = Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+    rollup = Rollup(count, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
     return rollup, int(lines or 0)
 
 
@@ -147,7 +149,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE anc.strategy_id = %s
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, SUM({_UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM pairs)
         GROUP BY b.project_id
@@ -171,7 +173,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
     return {
-        node_id: Rollup(count, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        node_id: Rollup(count, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
         for node_id, count, total, secured, paid, claimed, unknown in rows
     }
 
@@ -217,8 +219,8 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
         params = [pk, pk]
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT b.fund_id, SUM(b.amount), SUM({_SECURED_SQL}), COUNT(DISTINCT b.project_id),
-                       SUM({_UNKNOWN_SQL})
+            f"""SELECT b.fund_id, SUM(b.amount), SUM({SECURED_SQL}), COUNT(DISTINCT b.project_id),
+                       SUM({UNKNOWN_SQL})
                 FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",
             params,
         )
@@ -246,13 +248,13 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
         out.append(
             FundRollup(
                 funds[fund_id],
-                total=_eur(total),
-                secured=_eur(secured),
-                paid=_eur(paid),
-                claimed=_eur(claimed),
+                total=eur_from_cents(total),
+                secured=eur_from_cents(secured),
+                paid=eur_from_cents(paid),
+                claimed=eur_from_cents(claimed),
                 projects=int(projects or 0),
                 allocated=allocations.get(fund_id),
-                secured_unknown=_eur(unknown),
+                secured_unknown=eur_from_cents(unknown),
             )
         )
     return out
@@ -283,7 +285,7 @@ def allocation_uses() -> list[AllocationUse]:
     SELECT owned.owner_id, x.fund_id, SUM(x.paid), SUM(x.approved) FROM owned JOIN (
         SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved FROM projects_payment p WHERE p.state = 'paid'
         UNION ALL
-        SELECT b.project_id, b.fund_id, 0, {_SECURED_SQL} FROM projects_budgetline b
+        SELECT b.project_id, b.fund_id, 0, {SECURED_SQL} FROM projects_budgetline b
     ) x ON x.project_id = owned.project_id
     GROUP BY owned.owner_id, x.fund_id
     """
@@ -293,7 +295,7 @@ def allocation_uses() -> list[AllocationUse]:
     out = []
     for a in allocations:
         paid, approved = sums.get((a.owner_id, a.fund_id), (0, 0))
-        out.append(AllocationUse(a, _eur(paid), _eur(approved)))
+        out.append(AllocationUse(a, eur_from_cents(paid), eur_from_cents(approved)))
     return out
 
 
@@ -304,8 +306,8 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
     marks = ", ".join(["%s"] * len(project_ids))
     sql = f"""
     SELECT x.project_id, SUM(x.total), SUM(x.secured), SUM(x.paid), SUM(x.claimed), SUM(x.unknown) FROM (
-        SELECT b.project_id, b.amount AS total, {_SECURED_SQL} AS secured, 0 AS paid, 0 AS claimed,
-               {_UNKNOWN_SQL} AS unknown
+        SELECT b.project_id, b.amount AS total, {SECURED_SQL} AS secured, 0 AS paid, 0 AS claimed,
+               {UNKNOWN_SQL} AS unknown
         FROM projects_budgetline b WHERE b.project_id IN ({marks})
         UNION ALL
         SELECT p.project_id, 0, 0, CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END,
@@ -316,7 +318,7 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
         cur.execute(sql, list(project_ids) * 2)
         rows = cur.fetchall()
     return {
-        pid: Rollup(1, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        pid: Rollup(1, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
         for pid, total, secured, paid, claimed, unknown in rows
     }
 
@@ -350,7 +352,7 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
         JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({_SECURED_SQL}) AS secured, SUM({_UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b WHERE b.project_id IN (SELECT project_id FROM ps) GROUP BY b.project_id
     ),
     pay AS (
@@ -367,7 +369,7 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
         cur.execute(sql, ids * 2)
         rows = cur.fetchall()
     return {
-        sid: Rollup(n, _eur(total), _eur(secured), _eur(paid), _eur(claimed), _eur(unknown))
+        sid: Rollup(n, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
         for sid, n, total, secured, paid, claimed, unknown in rows
     }
 

@@ -590,7 +590,7 @@ def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
     """Each indicator of the strategies: target against the latest observation up to the year's end; one query."""
     from regija.core.templatetags.regija import STATUS_LABELS
     from regija.strategies.models import Indicator, Observation
-    from regija.strategies.selectors import _decimal
+    from regija.strategies.selectors import exact_decimal
 
     if not strategies:
         return []
@@ -605,7 +605,7 @@ def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
     )
     out = []
     for ind in qs:
-        value = _decimal(ind.latest_value)
+        value = exact_decimal(ind.latest_value)
         observations = [(ind.latest_date, value)] if ind.latest_date is not None else []
         prog = progress_mod.compute(
             direction=ind.direction,
@@ -645,7 +645,7 @@ def _status(indicator, prog) -> str:
         and indicator.target_value is not None
         and prog.latest_value is not None
     ):
-        met = progress_mod._met(indicator.direction, prog.latest_value, indicator.target_value)
+        met = progress_mod.target_met(indicator.direction, prog.latest_value, indicator.target_value)
         if met:
             return progress_mod.Status.ACHIEVED
         if indicator.target_date and prog.latest_date and prog.latest_date >= indicator.target_date:

@@ -47,7 +47,8 @@ class Progress:
         return self.status in Status.ON_TRACK_OR_BETTER
 
 
-def _met(direction: str, value: Decimal, target: Decimal) -> bool:
+def target_met(direction: str, value: Decimal, target: Decimal) -> bool:
+    """Whether ``value`` reaches ``target`` in the indicator's direction (at most it, for a decrease)."""
     if direction == "decrease":
         return value <= target
     if direction == "reach":
@@ -90,7 +91,7 @@ def compute(
             problem=f"the target ({target_value}) lies the wrong way from the baseline ({baseline_value}) "
             f"for an indicator that should {direction}",
         )
-    met = _met(direction, latest_value, target_value)
+    met = target_met(direction, latest_value, target_value)
     if span == 0:
         # A zero-length way (keep a value at its level): all of it is done when the target holds.
         share = Decimal(1) if met else Decimal(0)

@@ -81,7 +81,7 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
     )
     out = []
     for ind in qs:
-        observations = [(ind.latest_date, _decimal(ind.latest_value))] if ind.latest_date is not None else []
+        observations = [(ind.latest_date, exact_decimal(ind.latest_value))] if ind.latest_date is not None else []
         out.append(
             (
                 ind,
@@ -98,8 +98,9 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
     return out
 
 
-def _decimal(value):
-    # SQLite hands subquery decimals back as float or str; Observation.value is exact, so go through str.
+def exact_decimal(value):
+    """A decimal from the database as exactly as stored: SQLite hands subquery decimals back as float
+    or str, and Observation.value is exact, so go through str."""
     from decimal import Decimal
 
     if value is None or isinstance(value, Decimal):
@@ -160,7 +161,7 @@ def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
             baseline_date=base_date,
             target_value=target_value,
             target_date=target_date,
-            observations=[(last_date, _decimal(last_value))] if last_date is not None else [],
+            observations=[(last_date, exact_decimal(last_value))] if last_date is not None else [],
         )
         counts = out.setdefault(strategy_id, {"total": 0})
         counts["total"] += 1

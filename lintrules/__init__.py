@@ -1,0 +1,1 @@
+"""Project-specific rules for import-linter (see [tool.importlinter] in pyproject.toml)."""
