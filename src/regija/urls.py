@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from regija.core import views as core_views
+from regija.portal import views as portal_views
 from regija.portal.api import api
 from regija.projects import views as project_views
 from regija.search import views as search_views
@@ -26,8 +27,8 @@ urlpatterns = [
     path("projekti/<slug:slug>/<str:code>/", project_views.project_detail, name="project"),
     path("skladi/", project_views.funds, name="funds"),
     path("preverjanje/", project_views.consistency, name="consistency"),
-    path("organizacije/", core_views.organisation_list, name="organisation_list"),
-    path("organizacije/<slug:slug>/", core_views.organisation_detail, name="organisation"),
+    path("organizacije/", portal_views.organisation_list, name="organisation_list"),
+    path("organizacije/<slug:slug>/", portal_views.organisation_detail, name="organisation"),
     path("iskanje/", search_views.search, name="search"),
     path("racun/", core_views.account, name="account"),
     path("zgodovina/<str:model>/<int:pk>/", core_views.history, name="history"),

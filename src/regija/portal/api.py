@@ -12,8 +12,8 @@ from regija.api.conditional import conditional_get
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
 from regija.calls.api import router as calls_router
-from regija.core.api import router as organisation_router
 from regija.governance.api import router as governance_router
+from regija.portal.organisations_api import router as organisation_router
 from regija.projects.api import fund_router
 from regija.projects.api import router as project_router
 from regija.strategies.api import indicator_router

@@ -370,7 +370,9 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
         for slug, code, title, approved, paid, paid_or_claimed in cur.fetchall():
-            approved, paid, paid_or_claimed = (selectors.eur_from_cents(x) for x in (approved, paid, paid_or_claimed))
+            approved, paid, paid_or_claimed = (
+                selectors.eur_from_cents(x) for x in (approved, paid, paid_or_claimed)
+            )
             if paid_or_claimed > approved:
                 label = _("paid") if paid > approved else _("paid and claimed")
                 out.append(

@@ -106,7 +106,14 @@ def _rollup_of(
     with connection.cursor() as cur:
         cur.execute(sql, params + money_params * 2 + status_params)
         count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
-    rollup = Rollup(count, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
+    rollup = Rollup(
+        count,
+        eur_from_cents(total),
+        eur_from_cents(secured),
+        eur_from_cents(paid),
+        eur_from_cents(claimed),
+        eur_from_cents(unknown),
+    )
     return rollup, int(lines or 0)
 
 
@@ -173,7 +180,14 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
     return {
-        node_id: Rollup(count, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
+        node_id: Rollup(
+            count,
+            eur_from_cents(total),
+            eur_from_cents(secured),
+            eur_from_cents(paid),
+            eur_from_cents(claimed),
+            eur_from_cents(unknown),
+        )
         for node_id, count, total, secured, paid, claimed, unknown in rows
     }
 
@@ -318,7 +332,14 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
         cur.execute(sql, list(project_ids) * 2)
         rows = cur.fetchall()
     return {
-        pid: Rollup(1, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
+        pid: Rollup(
+            1,
+            eur_from_cents(total),
+            eur_from_cents(secured),
+            eur_from_cents(paid),
+            eur_from_cents(claimed),
+            eur_from_cents(unknown),
+        )
         for pid, total, secured, paid, claimed, unknown in rows
     }
 
@@ -369,7 +390,14 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
         cur.execute(sql, ids * 2)
         rows = cur.fetchall()
     return {
-        sid: Rollup(n, eur_from_cents(total), eur_from_cents(secured), eur_from_cents(paid), eur_from_cents(claimed), eur_from_cents(unknown))
+        sid: Rollup(
+            n,
+            eur_from_cents(total),
+            eur_from_cents(secured),
+            eur_from_cents(paid),
+            eur_from_cents(claimed),
+            eur_from_cents(unknown),
+        )
         for sid, n, total, secured, paid, claimed, unknown in rows
     }
 

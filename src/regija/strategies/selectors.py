@@ -81,7 +81,9 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
     )
     out = []
     for ind in qs:
-        observations = [(ind.latest_date, exact_decimal(ind.latest_value))] if ind.latest_date is not None else []
+        observations = (
+            [(ind.latest_date, exact_decimal(ind.latest_value))] if ind.latest_date is not None else []
+        )
         out.append(
             (
                 ind,

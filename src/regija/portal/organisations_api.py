@@ -13,11 +13,10 @@ from regija.api.errors import READ_RESPONSES, not_found
 from regija.api.pagination import Page, PageParams, paginate
 from regija.api.schemas import OrgRef
 from regija.api.types import MoneyOut
+from regija.core.models import Organisation, OrganisationKind
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
 from regija.projects.schemas import MoneySummary, money_summary
-
-from .models import Organisation, OrganisationKind
 
 router = Router(tags=["organisations"])
 

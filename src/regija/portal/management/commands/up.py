@@ -52,9 +52,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"governance of {result.slug} ready")
         if no_serve:
             return
+        from django.core.wsgi import get_wsgi_application
         from waitress import serve
 
-        from regija.wsgi import application
+        application = get_wsgi_application()  # what regija.wsgi serves, with the settings already loaded
 
         self.stdout.write(f"Regija is running at http://{host}:{port}/  (stop with Ctrl+C)")
         self.stdout.write("Staff sign-in: create a user with `regija createsuperuser`, then open /admin/")
