@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from regija.core.release import release
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The checkout (or unpacked source) the package lives in; it holds data/strategies.
 PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "regija.core.context_processors.staff",
+                "regija.core.context_processors.data_version",
             ],
         },
     }
@@ -137,6 +140,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Cached pages, answers and fragments belong to the release that rendered them (regija.core.release):
+# an upgrade starts with an empty cache instead of serving what the old code wrote.
+REGIJA_RELEASE = release()
+CACHES["default"]["KEY_PREFIX"] = REGIJA_RELEASE
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

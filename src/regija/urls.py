@@ -12,9 +12,9 @@ from regija.search import views as search_views
 from regija.strategies import views as strategy_views
 
 urlpatterns = [
-    path("", strategy_views.home, name="home"),
-    path("strategije/<slug:slug>/", strategy_views.strategy_detail, name="strategy"),
-    path("strategije/<slug:slug>/<str:code>/", strategy_views.node_detail, name="node"),
+    path("", portal_views.home, name="home"),
+    path("strategije/<slug:slug>/", portal_views.strategy_detail, name="strategy"),
+    path("strategije/<slug:slug>/<str:code>/", portal_views.node_detail, name="node"),
     path("kazalniki/<slug:slug>/<str:code>/", strategy_views.indicator_detail, name="indicator"),
     path("kazalniki/<slug:slug>/<str:code>/podatki.csv", strategy_views.indicator_csv, name="indicator_csv"),
     path(

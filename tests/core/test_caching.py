@@ -138,3 +138,73 @@ def test_project_list_missing_the_page_cache_reads_only_the_data_version(
         shown[0].save()
     after = client.get(url + "&utm=y").content.decode()
     assert shown[0].get_absolute_url() not in after and shown[1].get_absolute_url() in after
+
+
+def _deploy(settings, release: str):
+    """What an upgrade does: a new release names the cache's key prefix and the ETags (settings.py)."""
+    settings.REGIJA_RELEASE = release
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "t",
+            "KEY_PREFIX": release,
+        }
+    }
+
+
+@pytest.mark.parametrize("url", [URL, "/", "/projekti/?strategy=las-zasavje-2023", "/api/v1/strategies"])
+def test_a_deploy_never_serves_the_old_release(client, settings, url):
+    """After an upgrade that changes a template or a schema, nothing rendered by the old code is served
+    and no browser is told its old copy is still good – though the data did not change."""
+    from django.core.cache import cache
+
+    _deploy(settings, "1.0-old")
+    cache.clear()
+    old = client.get(url)
+    assert old.status_code == 200
+    # the old release's copy is in the cache; mark it so that serving it would show
+    assert client.get(url, HTTP_IF_NONE_MATCH=old["ETag"]).status_code == 304
+    _deploy(settings, "1.1-new")
+    fresh = client.get(url, HTTP_IF_NONE_MATCH=old["ETag"])
+    assert fresh.status_code == 200, "an old ETag must not be answered 304 by a new release"
+    assert fresh["ETag"] != old["ETag"]
+
+
+def test_a_deploy_does_not_read_the_old_releases_entries(client, settings):
+    from django.core.cache import cache
+
+    _deploy(settings, "1.0-old")
+    cache.clear()
+    client.get(URL)
+    keys_before = set(cache._cache)  # LocMemCache: every key carries the release as its prefix
+    assert keys_before and all(k.startswith("1.0-old:") for k in keys_before)
+    _deploy(settings, "1.1-new")
+    client.get(URL)
+    assert any(k.startswith("1.1-new:") for k in cache._cache)
+
+
+def test_the_release_changes_with_a_template(tmp_path):
+    from regija.core.release import code_hash
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>{{ a }}</p>")
+    before = code_hash(tmp_path)
+    page.write_text("<p>{{ a }} {{ b }}</p>")
+    assert code_hash(tmp_path) != before
+
+
+@pytest.mark.parametrize("url", [URL, "/", "/projekti/", "/organizacije/las-zasavje/", "/api/v1/strategies"])
+def test_a_signed_in_page_never_reaches_an_anonymous_visitor(client, real_cache, member, url):
+    """A signed-in editor's page (with staff links, their name) is never stored for anonymous visitors,
+    and their ETag is not an anonymous visitor's."""
+    editor = member("editor", "las-zasavje", username="urednica-zasavje")
+    client.force_login(editor)
+    signed_in = client.get(url)
+    assert signed_in.status_code == 200
+    client.logout()
+    anonymous = client.get(url)
+    assert anonymous.status_code == 200
+    assert b"urednica-zasavje" not in anonymous.content
+    assert b"/zgodovina/" not in anonymous.content  # staff links (change history) are not shown
+    assert client.get(url, HTTP_IF_NONE_MATCH=signed_in["ETag"]).status_code == 200

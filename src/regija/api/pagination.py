@@ -66,29 +66,25 @@ def paginate(request, rows, params: PageParams, build=list) -> dict:
 
 def paginate_kept(request, name: str, parts, rows, params: PageParams, build, item: type[Schema]):
     """``paginate()`` for a list many clients page through with ever new filters: the count and the
-    page's items, validated and written as JSON once, are kept until the data changes
-    (``caching.kept`` under ``name``, ``parts`` – the filters – the page, and the scheme and host,
-    since items hold absolute links). ``rows()`` gives the queryset, built only when the page is not
-    kept yet.
+    page's items, validated as ``item`` once, are kept until the data changes (``caching.kept`` under
+    ``name``, ``parts`` – the filters –, the page, and the scheme and host, since items hold absolute
+    links). ``rows()`` gives the queryset, built only when the page is not kept yet.
 
     Any request for the page – anonymous or with a token, with a query string seen before or not –
-    then costs the data version and one cache read; the answer itself is not put in the response
-    cache (``regija_kept`` on the response), which would only store the same items again per query
-    string. The JSON is written here: the envelope is ``Page[item]``, as the operation declares for
-    its OpenAPI document, and in the bytes ninja's JSONRenderer writes (tests compare the two).
+    then costs the data version and one cache read. The answer is the envelope ``Page[item]`` the
+    operation declares for its OpenAPI document, written as ninja's renderer writes JSON (tests compare
+    the two), as a ``KeptResponse``: the response cache does not store it again per query string.
 
     Items must be the same for every client (no per-user fields)."""
     adapter = _adapter(list[item])
 
     def compute():
         count, items = _count_and_items(rows(), params, build)
-        return count, json.dumps(adapter.dump_python(adapter.validate_python(items), mode="json"))
+        return count, adapter.dump_python(adapter.validate_python(items), mode="json")
 
     key = (parts, params.page, params.page_size, request.scheme, request.get_host())
-    count, items = caching.kept(request, name, key, compute)
-    # "items" is the envelope's last key: its "[]}" is replaced by the items as written
-    envelope = json.dumps(_envelope(request, params, count, []), cls=NinjaJSONEncoder)
-    return _json_response(f"{envelope[:-3]}{items}}}")
+    count, items = caching.kept(name, key, compute)
+    return _json_response(_envelope(request, params, count, items))
 
 
 _adapters: dict[type, TypeAdapter] = {}
@@ -101,21 +97,20 @@ def _adapter(schema) -> TypeAdapter:
     return adapter
 
 
-def _json_response(text: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="application/json; charset=utf-8")
-    response.regija_kept = True  # conditional_get: not stored again in the response cache
-    return response
+def _json_response(data) -> HttpResponse:
+    """``data`` (JSON-ready: dicts, lists, text, numbers) written as ninja's JSONRenderer writes it."""
+    text = json.dumps(data, cls=NinjaJSONEncoder)
+    return caching.KeptResponse(text, content_type="application/json; charset=utf-8")
 
 
 def answer_kept(request, name: str, parts, compute, schema: type[Schema]) -> HttpResponse:
-    """The answer ``compute()`` gives, validated as ``schema`` and written as JSON once, kept until the
-    data changes under the language, ``name`` and ``parts`` (everything else it depends on: the query
-    parameters). For reads many clients make with ever new query strings (search): each costs the
-    data version and one cache read, as ``paginate_kept``. The answer must hold no absolute URLs and
-    nothing per client."""
+    """The answer ``compute()`` gives, validated as ``schema`` once, kept until the data changes under
+    the language, ``name`` and ``parts`` (everything else it depends on: the query parameters). For
+    reads many clients make with ever new query strings (search): each costs the data version and one
+    cache read, as ``paginate_kept``. The answer must hold no absolute URLs and nothing per client."""
     adapter = _adapter(schema)
 
-    def written():
-        return json.dumps(adapter.dump_python(adapter.validate_python(compute()), mode="json"))
+    def validated():
+        return adapter.dump_python(adapter.validate_python(compute()), mode="json")
 
-    return _json_response(caching.kept(request, name, parts, written))
+    return _json_response(caching.kept(name, parts, validated))

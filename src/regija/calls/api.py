@@ -28,23 +28,6 @@ from .models import CallState
 router = Router(tags=["calls"])
 
 
-def _clock(run):
-    """Put the next opening or closing of any call into the ETag (see core.caching.etag)."""
-
-    @functools.wraps(run)
-    def wrapper(request, *args, **kwargs):
-        if request.method in ("GET", "HEAD"):
-            moment = selectors.next_change()
-            request.etag_extra = moment.isoformat() if moment else "-"
-        return run(request, *args, **kwargs)
-
-    return wrapper
-
-
-# a router's own "view" decorators wrap those of the API, so this runs before the ETag is computed
-router.add_decorator(_clock, mode="view")
-
-
 def _abs(request, name: str, *args) -> str:
     return request.build_absolute_uri(reverse(name, args=args))
 

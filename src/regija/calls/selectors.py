@@ -155,6 +155,12 @@ def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
     return min(moments) if moments else None
 
 
+def clock_key(now: dt.datetime | None = None) -> str:
+    """The next moment any call opens or closes, as text for cache keys and ETags ('-' for none)."""
+    moment = next_change(now)
+    return moment.isoformat() if moment else "-"
+
+
 # ---------------------------------------------------------------------------------------------
 # One call
 

@@ -1,7 +1,7 @@
 """Public pages of calls: the list by state, a call, its results, and its documents.
 
 A call's state moves with the clock, not only with the data (a call closes at its deadline without
-anyone saving anything), so these pages are cached with ``clock_cached``: the cache key and ETag
+anyone saving anything), so these pages are cached with ``cache_response(moment=selectors.clock_key)``: the cache key and ETag
 also carry the next moment any call opens or closes, and a page never shows a call open after it closed.
 """
 
@@ -17,31 +17,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regija.core.caching import cached
+from regija.core.caching import cache_response
 from regija.core.models import Organisation
 
 from . import selectors
 from .models import CallState
 
 PAGE_SIZE = 25
-
-
-def clock_key(now=None) -> str:
-    moment = selectors.next_change(now)
-    return moment.isoformat() if moment else "-"
-
-
-def clock_cached(view):
-    """``core.caching.cached`` with the next opening or closing of any call in the ETag and cache key."""
-    inner = cached(view)
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method in ("GET", "HEAD"):
-            request.etag_extra = clock_key()
-        return inner(request, *args, **kwargs)
-
-    return wrapper
 
 
 def group_choices():
@@ -53,7 +35,7 @@ def group_choices():
     ]
 
 
-@clock_cached
+@cache_response(moment=selectors.clock_key)
 def call_list(request):
     now = timezone.now()
     groups = dict(group_choices())
@@ -103,7 +85,7 @@ def _apply_url(call) -> str | None:
         return None
 
 
-@clock_cached
+@cache_response(moment=selectors.clock_key)
 def call_detail(request, org_slug: str, slug: str):
     call = selectors.call_detail(org_slug, slug)
     if call is None:
@@ -115,7 +97,7 @@ def call_detail(request, org_slug: str, slug: str):
     )
 
 
-@cached  # results exist only for decided and archived calls, which the clock no longer moves
+@cache_response  # results exist only for decided and archived calls, which the clock no longer moves
 def call_results(request, org_slug: str, slug: str):
     results = selectors.call_results(org_slug, slug)
     if results is None:

@@ -1,25 +1,42 @@
-"""Cached public pages and API reads, keyed by the data version, with ETag / If-None-Match.
+"""The one caching layer of pages and API reads, keyed by the release and the data version.
 
-Every committed write to public data raises one counter (DataVersion). A page or API read is
-cached under (counter, language, URL) for anonymous visitors, and answers If-None-Match with
-304 Not Modified. One small query per request reads the counter, so several app servers share
-it through the database and never serve a page older than the last commit.
+Every committed write to public data raises one counter, the **data version** (DataVersion; the
+apps that hold public data register in ``core.registry``). One small query per request reads it, so
+several app servers share it through the database and never serve anything older than the last
+commit. It is passed as the cache *version* of every entry, so a write makes every entry stale at once.
+
+The **release** (``core.release``: the package version and a hash of its code, templates and
+translations, or ``REGIJA_RELEASE``) is the cache's ``KEY_PREFIX`` (settings.py) and part of every
+ETag, so an upgrade never serves a page or answers 304 for one rendered by the old code.
+
+Three tools, each used in one kind of place:
+
+- ``cache_response`` – the decorator of public pages and (per router, ``regija.api.conditional``) of
+  API reads: ETag / If-None-Match for everyone, and the whole response kept for anonymous visitors;
+- ``kept`` and ``per_version`` – for selectors: a value (a count, rows, money per strategy) kept
+  under a name until the data changes, the same for every visitor;
+- ``{% cache %}`` in templates – a part of a page the same for every visitor, rendered with
+  ``{% include … only %}`` so the user is never in its context, and varied on ``data_version``
+  (``core.context_processors``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
+from collections.abc import Callable
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from . import registry
@@ -28,9 +45,29 @@ from .models import DataVersion
 CACHE_SECONDS = 24 * 3600
 
 
+_version_in_use: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "regija_data_version", default=None
+)
+
+
 def current() -> int:
+    """The data version: inside a response ``cache_response`` serves, the one it read for the request;
+    else one small query."""
+    held = _version_in_use.get()
+    if held is not None:
+        return held
     row = DataVersion.objects.filter(pk=1).values_list("number", flat=True).first()
     return row or 0
+
+
+@contextlib.contextmanager
+def reading(version: int):
+    """Everything inside reads the data as of ``version`` (so ``current()`` asks the database once)."""
+    token = _version_in_use.set(version)
+    try:
+        yield
+    finally:
+        _version_in_use.reset(token)
 
 
 def bump() -> None:
@@ -72,26 +109,25 @@ def connect() -> None:
     registry.on_register(_connect)
 
 
-def etag(request, version: int | None = None) -> str:
-    version = current() if version is None else version
+def release() -> str:
+    """This release's name (settings.REGIJA_RELEASE, from ``core.release``)."""
+    return settings.REGIJA_RELEASE
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def etag(request, version: int, moment: str = "") -> str:
+    """The entity tag of a response: release, data version, language, who asks (anonymous or which
+    user), the full path, and ``moment`` – what else the answer depends on besides the data."""
     auth = (
         "a"
         if not getattr(request, "user", None) or not request.user.is_authenticated
         else f"u{request.user.pk}"
     )
-    raw = f"{version}|{get_language()}|{auth}|{request.get_full_path()}"
-    # What else the answer depends on besides the data: a page of calls changes when a call opens or
-    # closes, with no write at all, so its view puts the next such moment here (calls.views_public).
-    extra = getattr(request, "etag_extra", "")
-    if extra:
-        raw += f"|{extra}"
-    return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
-
-
-def api_key(request, tag: str) -> str:
-    """Cache key of an anonymous API answer: its tag (version, language, path and query) and the host."""
-    raw = f"{tag}|{request.scheme}://{request.get_host()}"
-    return "api:" + hashlib.sha1(raw.encode()).hexdigest()
+    raw = f"{release()}|{version}|{get_language()}|{auth}|{request.get_full_path()}|{moment}"
+    return '"' + _hash(raw)[:20] + '"'
 
 
 def matches(request, tag: str) -> bool:
@@ -99,84 +135,96 @@ def matches(request, tag: str) -> bool:
     return any(t.strip().removeprefix("W/") == tag for t in header.split(",")) or header.strip() == "*"
 
 
-def cached(view):
-    """Serve GET/HEAD from the cache for anonymous visitors; ETag and 304 for everyone."""
+class KeptResponse(HttpResponse):
+    """A response assembled from parts kept until the data changes (``kept``): building it again costs
+    as little as reading a stored copy, so ``cache_response`` does not store it a second time."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        version = current()
-        request.data_version = version  # for per_version() in the view, without reading it again
-        tag = etag(request, version)
-        if matches(request, tag):
-            response = HttpResponseNotModified()
-            response["ETag"] = tag
+
+def cache_response(view=None, *, moment: Callable[[], str] | None = None):
+    """Serve GET and HEAD with an ETag, 304 Not Modified for a matching If-None-Match, and the whole
+    response from the cache for anonymous visitors (no session user, no Authorization header).
+
+    ``moment()`` gives what else the answer depends on besides the data: a list of calls changes when
+    a call opens or closes, with no write at all, so its pages put the next such moment here.
+    Responses are stored per release (the key prefix), data version (the cache version), language,
+    full URL, scheme and host (API answers hold absolute links)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            version = current()
+            tag = etag(request, version, moment() if moment else "")
+            if matches(request, tag):
+                response = HttpResponseNotModified()
+                response["ETag"] = tag
+                return response
+            anonymous = not request.user.is_authenticated and "Authorization" not in request.headers
+            key = f"response:{_hash(f'{tag}|{request.scheme}://{request.get_host()}')}" if anonymous else None
+            response = cache.get(key, version=version) if key else None
+            if response is None:
+                with reading(version):
+                    response = view(request, *args, **kwargs)
+                if key and _storable(response):
+                    if callable(getattr(response, "render", None)):
+                        response.render()
+                    cache.set(key, response, CACHE_SECONDS, version=version)
+            if response.status_code == 200:
+                response["ETag"] = tag
+                # the tag depends on the language and the signed-in user, so caches must keep them apart
+                patch_vary_headers(response, ["Cookie", "Accept-Language"])
             return response
-        anonymous = not request.user.is_authenticated
-        key = "page:" + tag.strip('"') if anonymous else None
-        response = cache.get(key) if key else None
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if key and response.status_code == 200 and not response.streaming and not response.cookies:
-                if hasattr(response, "render") and callable(response.render):
-                    response.render()
-                cache.set(key, response, CACHE_SECONDS)
-        response["ETag"] = tag
-        patch_vary_headers(response, ["Cookie", "Accept-Language"])
-        return response
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _storable(response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not isinstance(response, KeptResponse)
+    )
 
 
 _ABSENT = ("absent",)
 
 
-def per_version(name: str, ids, compute, *, version: int | None = None) -> dict:
-    """``compute(ids) → {id: value}``, kept per id in the cache under the data version.
+def per_version(name: str, ids, compute) -> dict:
+    """``compute(ids) → {id: value}``, kept per id until the data changes.
 
     For summaries that many pages show and that are costly to compute (money and indicator status of a
-    strategy): a page that misses the page cache – another page number, language or query string –
-    reuses them until the next committed change raises the version. Ids ``compute`` leaves out stay
-    out. Shared by all workers through the cache, like the pages.
-    """
+    strategy): every page that shows them reuses them until the next committed change. Ids ``compute``
+    leaves out stay out. Shared by all workers through the cache."""
     ids = list(ids)
     if not ids:
         return {}
-    version = current() if version is None else version
-    keys = {f"v:{name}:{version}:{i}": i for i in ids}
-    found = {keys[k]: v for k, v in cache.get_many(list(keys)).items()}
+    version = current()
+    keys = {f"v:{name}:{i}": i for i in ids}
+    found = {keys[k]: v for k, v in cache.get_many(list(keys), version=version).items()}
     missing = [i for i in ids if i not in found]
     if missing:
         fresh = compute(missing)
-        cache.set_many({f"v:{name}:{version}:{i}": fresh.get(i, _ABSENT) for i in missing}, CACHE_SECONDS)
+        cache.set_many(
+            {f"v:{name}:{i}": fresh.get(i, _ABSENT) for i in missing}, CACHE_SECONDS, version=version
+        )
         found.update((i, fresh[i]) for i in missing if i in fresh)
     return {i: v for i, v in found.items() if v != _ABSENT}
 
 
-def kept(request, name: str, parts, compute):
-    """``compute()``, kept until the data changes under the language, ``name`` and ``parts``.
+def kept(name: str, parts, compute):
+    """``compute()``, kept under ``name``, ``parts`` and the language until the data changes.
 
-    ``parts`` is everything else the value depends on (e.g. the filters and the page number), and
-    the value must be the same for every visitor. Signed-in staff and URLs the page cache has not
-    seen yet then cost a cache read for the costly part of a page instead of computing it.
-    """
-    version = getattr(request, "data_version", None)
-    version = current() if version is None else version
-    raw = f"{version}|{get_language()}|{name}|{parts!r}"
-    key = f"kept:{name}:" + hashlib.sha1(raw.encode()).hexdigest()
-    value = cache.get(key, _ABSENT)
+    ``parts`` is everything else the value depends on (e.g. the filters and the page number), and the
+    value must be the same for every visitor. For selectors: a page or API answer the response cache has
+    not seen (another query string, a signed-in user) then costs a cache read for its costly part."""
+    key = f"kept:{name}:" + _hash(f"{get_language()}|{parts!r}")
+    version = current()
+    value = cache.get(key, _ABSENT, version=version)
     if value is _ABSENT:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set(key, value, CACHE_SECONDS, version=version)
     return value
-
-
-def fragment(request, name: str, parts, render) -> SafeString:
-    """A part of a page that is the same for every visitor, kept rendered until the data changes.
-
-    ``render()`` returns the HTML: our own template's output, escaped when it was rendered. Kept as
-    with ``kept()``.
-    """
-    html = kept(request, name, parts, lambda: str(render()))
-    return mark_safe(html)  # noqa: S308 – rendered by our templates, escaped then

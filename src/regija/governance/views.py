@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
 
-from regija.core.caching import cached
+from regija.core.caching import cache_response
 from regija.core.models import Organisation
 
 from . import selectors
@@ -12,7 +12,7 @@ from . import selectors
 UNDATED = "brez"  # ?leto=brez: sessions the source names without a date
 
 
-@cached
+@cache_response
 def organisation_bodies(request, slug: str):
     org = get_object_or_404(Organisation, slug=slug)
     years = selectors.session_years(org)

@@ -1,6 +1,9 @@
-"""Pages of the portal that combine several apps: organisations with all they do."""
+"""Pages of the portal that combine several apps: the start page, a strategy and a node with their
+projects and money, organisations with all they do."""
 
 from __future__ import annotations
+
+import functools
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -8,15 +11,94 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from regija.calls.selectors import organisation_summary as organisation_calls
-from regija.core.caching import cached
+from regija.core.caching import cache_response
 from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Body
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
-from regija.strategies.selectors import strategy_list
+from regija.strategies.models import PATH_STEP, Indicator, Node, Strategy
+from regija.strategies.selectors import latest_progress
+
+from . import selectors
+from .selectors import strategy_list
+
+HOME_PAGE_SIZE = 25
 
 
-@cached
+@cache_response
+def home(request):
+    page = Paginator(strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    # the table is the same for every visitor until the data changes: the template keeps it rendered
+    # per page number and language ({% cache %}), and its rows are read only when it is not kept
+    rows = functools.partial(selectors.home_rows, page, request.LANGUAGE_CODE)
+    return render(request, "portal/home.html", {"page": page, "rows": rows, "nav": "strategies"})
+
+
+@cache_response
+def strategy_detail(request, slug: str):
+    strategy = get_object_or_404(Strategy.objects.prefetch_related("owners"), slug=slug)
+    lang = request.LANGUAGE_CODE
+    open_codes = set(request.GET.getlist("open"))
+    expand_all = request.GET.get("open") == "all"
+    # Money, the tree and the matrices are the same for every visitor (signed in or not) until the data
+    # changes: the template keeps them rendered per language and open nodes ({% cache %}), so they
+    # cost a cache read when the page itself is not in the response cache (staff, another query string).
+    return render(
+        request,
+        "portal/strategy.html",
+        {
+            "strategy": strategy,
+            "lang": lang,
+            "open_key": "all" if expand_all else ",".join(sorted(open_codes)),
+            "body": functools.partial(selectors.strategy_body, strategy, lang, open_codes, expand_all),
+            "nav": "strategies",
+        },
+    )
+
+
+@cache_response
+def node_detail(request, slug: str, code: str):
+    strategy = get_object_or_404(Strategy, slug=slug)
+    node = get_object_or_404(Node.objects.select_related("parent"), strategy=strategy, code=code)
+    ancestor_paths = [node.path[:i] for i in range(PATH_STEP, len(node.path), PATH_STEP)]
+    ancestors = list(Node.objects.filter(strategy=strategy, path__in=ancestor_paths).order_by("path"))
+    children = list(node.children.order_by("path"))
+    indicators = latest_progress(Indicator.objects.filter(node=node).order_by("order"))
+    rollup = project_selectors.node_rollup(node)
+    page = Paginator(
+        project_selectors.project_queryset()
+        .filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
+        .distinct()
+        .order_by("strategy__title", "order", "id"),
+        25,
+    ).get_page(request.GET.get("page"))
+    project_selectors.with_money(list(page.object_list))
+    links_out = node.links_out.select_related("target_node", "target_node__strategy").order_by(
+        "target_node__path"
+    )
+    links_in = node.links_in.select_related("source_node", "source_node__strategy").order_by(
+        "source_node__path"
+    )
+    return render(
+        request,
+        "portal/node.html",
+        {
+            "strategy": strategy,
+            "node": node,
+            "level": strategy.level_label(node.level, request.LANGUAGE_CODE),
+            "ancestors": ancestors,
+            "children": children,
+            "indicators": indicators,
+            "rollup": rollup,
+            "page": page,
+            "links_out": list(links_out),
+            "links_in": list(links_in),
+            "nav": "strategies",
+        },
+    )
+
+
+@cache_response
 def organisation_list(request):
     kind = request.GET.get("kind", "")
     qs = (
@@ -39,7 +121,7 @@ def organisation_list(request):
     )
 
 
-@cached
+@cache_response
 def organisation_detail(request, slug: str):
     org = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
     if org.kind == OrganisationKind.PERSON:

@@ -12,13 +12,17 @@ import dataclasses
 import functools
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.db import connection
 
+from regija.core import caching
+from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
 
-from .models import Allocation, Fund
+from .filters import strategy_projects
+from .models import Allocation, Fund, Project
 
 ZERO = Decimal("0.00")
 
@@ -515,3 +519,82 @@ def export_batch(project_ids: list[int]) -> list:
         p.fund_codes = funds.get(p.pk, [])
         p.node_codes = nodes.get(p.pk, [])
     return projects
+
+
+# --- the project list's kept parts ------------------------------------------------------------------
+# A list many visitors page through with ever new filters: its costly parts are kept per filters until
+# the data changes (core.caching), the same for every visitor.
+
+
+def _listing(filters) -> str:
+    return urlencode(filters.as_query())
+
+
+def project_count(filters) -> int:
+    """How many projects match ``filters``."""
+    return caching.kept("project-count", _listing(filters), lambda: filters.apply(project_queryset()).count())
+
+
+def located_count(filters) -> int:
+    """How many projects of the filtered list the map shows (``located_projects``)."""
+    return caching.kept("project-located", _listing(filters), lambda: len(located_projects(filters)))
+
+
+def filter_choices(filters) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs of the filter form's long lists: strategies, the chosen strategy's nodes,
+    funds and holders. The lists are kept per strategy; the holder already chosen is always offered, so
+    the form shows the filter in use – unless it is a natural person, who is never offered."""
+    lists = caching.kept(
+        "project-filter-choices", filters.strategy or "", lambda: _choice_lists(filters.strategy)
+    )
+    holders = lists["holders"]
+    if filters.holder and filters.holder not in {slug for slug, _label in holders}:
+        chosen = (
+            Organisation.objects.filter(slug=filters.holder)
+            .exclude(kind=OrganisationKind.PERSON)
+            .values_list("slug", "name")
+            .first()
+        )
+        if chosen:
+            holders = sorted([*holders, (chosen[0], shorten(chosen[1], 60))], key=lambda h: h[1])
+    return {**lists, "holders": holders}
+
+
+def _choice_lists(strategy: str | None) -> dict[str, list[tuple[str, str]]]:
+    nodes = []
+    if strategy:
+        nodes = [
+            (n["code"], f"{n['code']} {shorten(n['title'], 60)}")
+            for n in Node.objects.filter(strategy__slug=strategy).order_by("path").values("code", "title")
+        ]
+    return {
+        "strategies": [
+            (slug, shorten(title, 70))
+            for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")
+        ],
+        "nodes": nodes,
+        "funds": [
+            (code, f"{code} – {shorten(name, 50)}")
+            for code, name in Fund.objects.order_by("code").values_list("code", "name")
+        ],
+        "holders": _holder_choices(strategy),
+    }
+
+
+def _holder_choices(strategy: str | None) -> list[tuple[str, str]]:
+    """Holders to choose from: of the chosen strategy's projects only (a few dozen instead of every
+    holder in the country), else every organisation holding a project. Natural persons are never
+    offered: a public list must not name them."""
+    if strategy:
+        held = Project.objects.filter(pk__in=strategy_projects(strategy)).values("holder_id")
+        holders = Organisation.objects.filter(pk__in=held)
+    else:
+        holders = Organisation.objects.filter(held_projects__isnull=False)
+    holders = holders.exclude(kind=OrganisationKind.PERSON)
+    rows = holders.distinct().order_by("name").values_list("slug", "name")
+    return [(slug, shorten(name, 60)) for slug, name in rows]
+
+
+def shorten(text: str, limit: int) -> str:
+    """What the truncatechars filter gives, without a template filter call per option."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

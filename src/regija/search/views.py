@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from regija.core.caching import cached
+from regija.core.caching import cache_response
 
 from . import selectors
 from .models import KIND_ORDER
@@ -23,7 +23,7 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
-@cached  # per data version, which every change of the data or the index raises
+@cache_response  # per data version, which every change of the data or the index raises
 def search(request):
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     kind = request.GET.get("kind") or ""

@@ -6,13 +6,14 @@ import dataclasses
 
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 
 from . import progress
 from .models import Indicator, Node, Observation, Strategy
 
 
-def _count(model, **filters):
+def count_of(model, **filters):
+    """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never multiplies rows."""
     return Coalesce(
         Subquery(
             model.objects.filter(**filters)
@@ -31,20 +32,6 @@ def owner_ids(strategy_id: int | None) -> set[int]:
         return set()
     through = Strategy.owners.through
     return set(through.objects.filter(strategy_id=strategy_id).values_list("organisation_id", flat=True))
-
-
-def strategy_list() -> QuerySet[Strategy]:
-    """All strategies with node and project counts and their owners, in a fixed number of queries."""
-    from regija.projects.models import Project
-
-    return (
-        Strategy.objects.annotate(
-            node_count=_count(Node, strategy=OuterRef("pk")),
-            project_count=_count(Project, strategy=OuterRef("pk")),
-        )
-        .prefetch_related("owners")
-        .order_by("title")
-    )
 
 
 def indicators_with_progress(
@@ -171,59 +158,6 @@ def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
         if prog.on_track:
             counts["on_track_or_better"] = counts.get("on_track_or_better", 0) + 1
     return out
-
-
-@dataclasses.dataclass
-class TreeNode:
-    node: Node
-    children: list = dataclasses.field(default_factory=list)
-    indicators: list = dataclasses.field(default_factory=list)  # [(Indicator, Progress)]
-    projects: list = dataclasses.field(default_factory=list)  # projects linked directly
-    rollup: object = None
-
-
-def strategy_tree(
-    strategy: Strategy, *, project_limit: int = 10
-) -> tuple[list[TreeNode], dict[int, TreeNode]]:
-    """The strategy's nodes as a tree, each with its indicators and progress, its directly linked
-    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number of queries."""
-    from regija.projects import selectors as project_selectors
-    from regija.projects.models import Project
-
-    nodes = list(strategy.nodes.order_by("path"))
-    by_id = {n.pk: TreeNode(n) for n in nodes}
-    roots = []
-    for n in nodes:
-        item = by_id[n.pk]
-        parent = by_id.get(n.parent_id)
-        (parent.children if parent else roots).append(item)
-    for ind, prog in latest_progress(Indicator.objects.filter(strategy=strategy).order_by("order")):
-        if ind.node_id in by_id:
-            by_id[ind.node_id].indicators.append((ind, prog))
-    rollups = project_selectors.node_rollups(strategy)
-    for node_id, item in by_id.items():
-        item.rollup = rollups.get(node_id)
-    # Directly linked projects, a few per node: numbered per node in SQL so the query stays bounded.
-    link = Project.nodes.through
-    ranked = (
-        link.objects.filter(node__strategy=strategy)
-        .annotate(
-            rank=models.Window(
-                expression=RowNumber(),
-                partition_by=[models.F("node_id")],
-                order_by=[models.F("project__order")],
-            )
-        )
-        .values("node_id", "project_id", "rank")
-    )
-    wanted = {}
-    for row in ranked:
-        if row["rank"] <= project_limit:
-            wanted.setdefault(row["node_id"], []).append(row["project_id"])
-    projects = Project.objects.select_related("strategy").in_bulk([p for ids in wanted.values() for p in ids])
-    for node_id, ids in wanted.items():
-        by_id[node_id].projects = [projects[i] for i in ids if i in projects]
-    return roots, by_id
 
 
 @dataclasses.dataclass

@@ -1,4 +1,6 @@
-"""Public pages of strategies: the start page, a strategy with its tree and matrices, a node, an indicator."""
+"""Pages of strategies' indicators: an indicator with its chart and data, and adding an observation.
+
+The start page, a strategy and a node show money and projects too: they are the portal's (regija.portal.views)."""
 
 from __future__ import annotations
 
@@ -8,149 +10,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regija.core import caching, charts, permissions
-from regija.core.caching import cached
+from regija.core import charts, permissions
+from regija.core.caching import cache_response
 from regija.core.money import plain_number
-from regija.projects import selectors as project_selectors
 
 from . import selectors
-from .models import Indicator, Node, Observation, Strategy
-
-HOME_PAGE_SIZE = 25
-
-
-@cached
-def home(request):
-    page = Paginator(selectors.strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    # the table is the same for every visitor until the data changes: kept rendered per page number
-    # and language, so a visit the page cache has not seen (staff, another query string) only counts
-    table = caching.fragment(request, "home", (page.number,), lambda: _home_table(request, page))
-    return render(request, "strategies/home.html", {"page": page, "table": table, "nav": "strategies"})
-
-
-def _home_table(request, page) -> str:
-    strategies = list(page.object_list)
-    ids = [s.pk for s in strategies]
-    levels = selectors.level_counts(ids)
-    # the two costly columns (money of ~60 projects and status of ~12 indicators per strategy), kept
-    # per strategy until the data changes: other page numbers and languages reuse them
-    version = getattr(request, "data_version", None)
-    money = caching.per_version("strategy-money", ids, project_selectors.strategy_rollups, version=version)
-    indicators = caching.per_version("strategy-indicators", ids, selectors.indicator_summary, version=version)
-    rows = [
-        {
-            "strategy": s,
-            "levels": [(s.level_label(level, request.LANGUAGE_CODE), n) for level, n in levels.get(s.pk, [])],
-            "money": money.get(s.pk) or project_selectors.Rollup(),
-            "indicators": indicators.get(s.pk, {"total": 0}),
-        }
-        for s in strategies
-    ]
-    return render_to_string("strategies/_home_table.html", {"page": page, "rows": rows}, request=request)
-
-
-@cached
-def strategy_detail(request, slug: str):
-    strategy = get_object_or_404(Strategy.objects.prefetch_related("owners"), slug=slug)
-    lang = request.LANGUAGE_CODE
-    open_codes = set(request.GET.getlist("open"))
-    expand_all = request.GET.get("open") == "all"
-    # Money, the tree and the matrices are the same for every visitor (signed in or not) until the data
-    # changes: kept rendered per data version, language and open nodes, they cost a cache read when the
-    # page itself is not in the page cache (staff, another query string).
-    body = caching.fragment(
-        request,
-        "strategy",
-        (strategy.pk, expand_all, sorted(open_codes)),
-        lambda: render_to_string(
-            "strategies/_strategy_body.html",
-            _strategy_body_context(strategy, lang, open_codes, expand_all),
-            request=request,
-        ),
-    )
-    return render(
-        request,
-        "strategies/strategy.html",
-        {"strategy": strategy, "body": body, "lang": lang, "nav": "strategies"},
-    )
-
-
-def _strategy_body_context(strategy: Strategy, lang: str, open_codes: set[str], expand_all: bool) -> dict:
-    roots, by_id = selectors.strategy_tree(strategy)
-    matrices = selectors.alignment_matrices(strategy)
-    levels = {level: strategy.level_label(level, lang) for level in {n.node.level for n in by_id.values()}}
-    for m in matrices:
-        m.target_levels_label = m.target_strategy.level_label(m.target_level, lang)
-        levels.setdefault(m.source_level, strategy.level_label(m.source_level, lang))
-    return {
-        "strategy": strategy,
-        "roots": roots,
-        "matrices": matrices,
-        "rollup": project_selectors.strategy_rollup(strategy),
-        "funds": project_selectors.fund_rollups(strategy),
-        "open_codes": open_codes,
-        "expand_all": expand_all,
-        "lang": lang,
-        "levels": levels,
-    }
-
-
-@cached
-def node_detail(request, slug: str, code: str):
-    strategy = get_object_or_404(Strategy, slug=slug)
-    node = get_object_or_404(Node.objects.select_related("parent"), strategy=strategy, code=code)
-    ancestors = list(
-        Node.objects.filter(strategy=strategy, path__in=_ancestor_paths(node.path)).order_by("path")
-    )
-    children = list(node.children.order_by("path"))
-    indicators = selectors.latest_progress(Indicator.objects.filter(node=node).order_by("order"))
-    rollup = project_selectors.node_rollup(node)
-    page = Paginator(
-        project_selectors.project_queryset()
-        .filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
-        .distinct()
-        .order_by("strategy__title", "order", "id"),
-        25,
-    ).get_page(request.GET.get("page"))
-    project_selectors.with_money(list(page.object_list))
-    links_out = node.links_out.select_related("target_node", "target_node__strategy").order_by(
-        "target_node__path"
-    )
-    links_in = node.links_in.select_related("source_node", "source_node__strategy").order_by(
-        "source_node__path"
-    )
-    return render(
-        request,
-        "strategies/node.html",
-        {
-            "strategy": strategy,
-            "node": node,
-            "level": strategy.level_label(node.level, request.LANGUAGE_CODE),
-            "ancestors": ancestors,
-            "children": children,
-            "indicators": indicators,
-            "rollup": rollup,
-            "page": page,
-            "links_out": list(links_out),
-            "links_in": list(links_in),
-            "nav": "strategies",
-        },
-    )
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    from .models import PATH_STEP
-
-    return [path[:i] for i in range(PATH_STEP, len(path), PATH_STEP)]
+from .models import Indicator, Observation
 
 
 def _indicator(slug: str, code: str) -> Indicator:
@@ -194,7 +66,7 @@ def _indicator_context(request, indicator: Indicator, *, can_edit: bool, form=No
     }
 
 
-@cached
+@cache_response
 def indicator_detail(request, slug: str, code: str):
     indicator = _indicator(slug, code)
     can_edit = request.user.is_authenticated and permissions.can_change(request.user, indicator)
@@ -237,7 +109,7 @@ def observation_add(request, slug: str, code: str):
     )
 
 
-@cached
+@cache_response
 def indicator_csv(request, slug: str, code: str):
     indicator = _indicator(slug, code)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
