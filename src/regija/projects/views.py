@@ -28,6 +28,7 @@ from . import consistency as consistency_checks
 from . import selectors
 from .filters import ProjectFilters, strategy_projects
 from .models import Fund, Project, ProjectStatus
+from .services import payments
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = [
@@ -54,11 +55,13 @@ def _filter_options(request, filters: ProjectFilters) -> dict:
     """``_filter_choices`` written as <option>s, kept per data version and the choices in use: a
     visit the page cache has not seen (another page, a signed-in user) writes none of them again."""
     chosen = (filters.strategy, filters.node, filters.fund, filters.holder)
+    version = getattr(request, "data_version", None)
     options = caching.kept(
-        request, "project-filter-options", chosen,
-        lambda: {k: str(v) for k, v in _filter_choices(filters, getattr(request, "data_version", None)).items()
-                 if k != "statuses"},
-    )  # fmt: skip
+        request,
+        "project-filter-options",
+        chosen,
+        lambda: {k: str(v) for k, v in _filter_choices(filters, version).items() if k != "statuses"},
+    )
     safe = {k: mark_safe(v) for k, v in options.items()}  # noqa: S308 (written escaped by _options)
     return {**safe, "statuses": ProjectStatus.choices}
 
@@ -67,7 +70,7 @@ def _filter_choices(filters: ProjectFilters, version: int | None = None) -> dict
     """Options for the filter form. The long lists (strategies, the chosen strategy's nodes and
     holders) are kept per data version and strategy, and their <option>s are written here: a template
     loop with truncatechars per option was most of the page's render."""
-    key = hashlib.sha1((filters.strategy or "").encode()).hexdigest()
+    key = hashlib.sha1((filters.strategy or "").encode(), usedforsecurity=False).hexdigest()
     lists = caching.per_version(
         "project-filter-choices", [key], lambda keys: {key: _choice_lists(filters.strategy)}, version=version
     )[key]
@@ -294,12 +297,10 @@ def project_export(request, fmt: str):
 
 @cached
 def project_detail(request, slug: str, code: str):
-    from regija.calls import services as call_services
-
     project = selectors.project_detail(slug, code)
     if project is None:
         raise Http404
-    final_payment = call_services.final_payment_date(project.payments.all())
+    final_payment = payments.final_payment_date(project.payments.all())
     can_edit = request.user.is_authenticated and permissions.can_change(request.user, project)
     return render(
         request,
@@ -309,7 +310,7 @@ def project_detail(request, slug: str, code: str):
             "can_edit": can_edit,
             "application": getattr(project, "application", None),
             "final_payment": final_payment,
-            "sustainability_end": call_services.sustainability_end(project, final_payment),
+            "sustainability_end": payments.sustainability_end(project, final_payment),
             "nav": "projects",
         },
     )
