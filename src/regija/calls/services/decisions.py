@@ -114,10 +114,7 @@ def _create_project(app: Application, approved: dict[int, Decimal], instrument: 
             BudgetLine.objects.create(
                 project=project, fund_id=fund_id, amount=amount, secured=Secured.YES, order=i
             )
-    for i, phase in enumerate(app.phases.all()):
-        ProjectPhase.objects.create(
-            project=project, order=i, title=phase.title, start=phase.start, end=phase.end, amount=phase.amount
-        )
+    ProjectPhase.copy_from(project, app.phases.all())
     for i, partner in enumerate(app.partners.filter(organisation__isnull=False)):
         Partner.objects.get_or_create(
             project=project, organisation_id=partner.organisation_id, defaults={"order": i, "role": "partner"}
