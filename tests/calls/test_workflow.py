@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from regija.calls import services
+from regija.calls import selectors, services
 from regija.calls.models import (
     ApplicationStatus,
     Assignment,
@@ -18,6 +18,7 @@ from regija.calls.models import (
     SheetStatus,
 )
 from regija.calls.services import Forbidden, Refused
+from regija.projects.services import payments
 
 from .conftest import AFTER, CLOSES, DURING, LJ, OPENS, fill, score_all
 
@@ -240,7 +241,7 @@ def test_eligibility_failure_shows_the_reason_and_keeps_it_out_of_the_ranking(su
     services.record_eligibility(w.apps[0], w.users["staff"], {c.pk: (True, "") for c in cond})
     services.assign_committee(w.call, w.users["staff"])
     assert Assignment.objects.filter(application=w.apps[1]).count() == 0  # not eligible: nobody scores it
-    row = next(r for r in services.ranking(w.call) if r.application.pk == w.apps[1].pk)
+    row = next(r for r in selectors.ranking(w.call) if r.application.pk == w.apps[1].pk)
     assert not row.passes and "sedež v Celju" in row.reasons[0]
 
 
@@ -275,7 +276,7 @@ def _evaluate(w):
 def test_ranking_by_average_with_the_threshold_reason(submitted):
     w = submitted
     _evaluate(w)
-    rows = services.ranking(w.call)
+    rows = selectors.ranking(w.call)
     assert [(r.application.pk, r.average, r.rank) for r in rows] == [
         (w.apps[0].pk, Decimal("81.67"), 1),
         (w.apps[1].pk, Decimal("41.67"), None),
@@ -322,7 +323,7 @@ def test_scoring_needs_a_declaration_and_a_recused_member_does_not_count(submitt
         services.save_scores(a, w.users["eval3"], scores, edits=0)
     score_all(w, w.apps[0], {"chair": (30, 30, 30), "eval2": (20, 20, 20)})
     services.finalise(w.apps[0], w.users["chair"])
-    row = next(r for r in services.ranking(w.call) if r.application.pk == w.apps[0].pk)
+    row = next(r for r in selectors.ranking(w.call) if r.application.pk == w.apps[0].pk)
     assert row.average == Decimal("75.00") and row.scored_by == 2
 
 
@@ -367,7 +368,7 @@ def test_a_finalised_score_is_never_changed_in_place_a_correction_is_a_new_versi
     services.correct_scores(
         a,
         w.users["eval2"],
-        {c.pk: (Decimal(p), "popravek") for c, p in zip(w.criteria, (40, 30, 30))},
+        {c.pk: (Decimal(p), "popravek") for c, p in zip(w.criteria, (40, 30, 30), strict=True)},
         reason="Napaka pri seštevanju",
     )
     services.finalise(w.apps[1], w.users["chair"])
@@ -377,7 +378,7 @@ def test_a_finalised_score_is_never_changed_in_place_a_correction_is_a_new_versi
         (2, Decimal("100.00"), "final"),
     ]
     assert sheets[1].reason == "Napaka pri seštevanju"
-    row = next(r for r in services.ranking(w.call) if r.application.pk == w.apps[1].pk)
+    row = next(r for r in selectors.ranking(w.call) if r.application.pk == w.apps[1].pk)
     assert row.average == Decimal("61.67")  # (40 + 100 + 45) / 3: the corrected version counts
 
 
@@ -448,38 +449,38 @@ def test_claims_checked_paid_once_and_never_above_the_approved_amount(submitted)
     project = _decided(w)
     holder, staff = w.users["applicant"], w.users["staff"]
     with pytest.raises(Forbidden):
-        services.claim_payment(project, staff, fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
+        payments.claim_payment(project, staff, fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
     with pytest.raises(Refused) as refused:
-        services.claim_payment(
+        payments.claim_payment(
             project, holder, fund_id=w.fund.pk, amount=Decimal("45000.01"), label="1. faza"
         )
     assert refused.value.field == "amount"
-    claim = services.claim_payment(
+    claim = payments.claim_payment(
         project, holder, fund_id=w.fund.pk, amount=Decimal("20000.00"), label="1. faza"
     )
     project.refresh_from_db()
     assert project.status == ProjectStatus.IN_PROGRESS
     with pytest.raises(Refused, match="after it has been checked"):
-        services.pay_claim(claim, staff)
+        payments.pay_claim(claim, staff)
     with pytest.raises(Forbidden):
-        services.check_claim(claim, holder)
-    services.check_claim(claim, staff)
-    paid = services.pay_claim(claim, staff, date=dt.date(2027, 9, 1))
+        payments.check_claim(claim, holder)
+    payments.check_claim(claim, staff)
+    paid = payments.pay_claim(claim, staff, date=dt.date(2027, 9, 1))
     assert paid.state == PaymentState.PAID and paid.paid_by == staff
     with pytest.raises(Refused, match="already paid"):
-        services.pay_claim(claim, staff)
-    second = services.claim_payment(
+        payments.pay_claim(claim, staff)
+    second = payments.claim_payment(
         project, holder, fund_id=w.fund.pk, amount=Decimal("25000.00"), label="2. faza"
     )
-    services.reject_claim(second, staff, reason="Manjkajo računi")
-    again = services.claim_payment(
+    payments.reject_claim(second, staff, reason="Manjkajo računi")
+    again = payments.claim_payment(
         project, holder, fund_id=w.fund.pk, amount=Decimal("24000.00"), label="2. faza"
     )
-    services.check_claim(again, staff)
-    services.pay_claim(again, staff, date=dt.date(2028, 2, 29))
-    done = services.complete_project(project, staff)
+    payments.check_claim(again, staff)
+    payments.pay_claim(again, staff, date=dt.date(2028, 2, 29))
+    done = payments.complete_project(project, staff)
     assert done.status == ProjectStatus.COMPLETED
-    assert services.sustainability_end(done, dt.date(2028, 2, 29)) == dt.date(2033, 2, 28)
+    assert payments.sustainability_end(done, dt.date(2028, 2, 29)) == dt.date(2033, 2, 28)
 
 
 def test_withdrawal_keeps_the_reason(submitted):
@@ -488,10 +489,10 @@ def test_withdrawal_keeps_the_reason(submitted):
     w = submitted
     project = _decided(w)
     with pytest.raises(Refused):
-        services.withdraw_project(project, w.users["applicant"], reason="")
+        payments.withdraw_project(project, w.users["applicant"], reason="")
     with pytest.raises(Forbidden):
-        services.withdraw_project(project, w.users["other"], reason="x")
-    p = services.withdraw_project(
+        payments.withdraw_project(project, w.users["other"], reason="x")
+    p = payments.withdraw_project(
         project, w.users["applicant"], reason="Investicija ni izvedljiva", on=dt.date(2027, 8, 1)
     )
     assert (p.status, p.withdrawal_reason, p.withdrawn_on) == (
@@ -500,7 +501,7 @@ def test_withdrawal_keeps_the_reason(submitted):
         dt.date(2027, 8, 1),
     )
     with pytest.raises(Refused):
-        services.claim_payment(p, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
+        payments.claim_payment(p, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("1.00"), label="x")
 
 
 def test_every_state_change_score_and_payment_is_in_the_audit_log(submitted):
@@ -524,10 +525,10 @@ def test_every_state_change_score_and_payment_is_in_the_audit_log(submitted):
         ("published", "evaluated"),
         ("evaluated", "decided"),
     }
-    claim = services.claim_payment(
+    claim = payments.claim_payment(
         project, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("100.00"), label="1. faza"
     )
-    services.check_claim(claim, w.users["staff"])
-    services.pay_claim(claim, w.users["staff"])
+    payments.check_claim(claim, w.users["staff"])
+    payments.pay_claim(claim, w.users["staff"])
     pay_history = [e for e in history(project) if e.content_type.model == "payment"]
     assert len(pay_history) == 3  # claimed, checked, paid

@@ -29,7 +29,7 @@ from django.utils.translation import pgettext_lazy
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
 from regija.governance.models import Member, Term
-from regija.projects.models import Fund, InstrumentKind, Project
+from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
 
 
@@ -138,7 +138,8 @@ class Call(models.Model):
         return CallState(self.state).label
 
     def accepts_at(self, now: dt.datetime) -> bool:
-        """Open for submissions: published, opened, and the closing time not passed (the deadline second counts)."""
+        """Open for submissions: published, opened, and the closing time not passed (the deadline second
+        counts)."""
         return self.state_at(now) == CallState.OPEN
 
     @property
@@ -340,12 +341,12 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("application", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"{self.call.number}/{self.number}" if self.number else ""
-
-    def get_absolute_url(self) -> str:
-        return reverse("application", args=[self.pk])
 
 
 class ApplicationFund(models.Model):
@@ -396,29 +397,15 @@ class ApplicationPartner(models.Model):
         return self.name
 
 
-class ApplicationPhase(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="phases")
-    order = models.PositiveIntegerField(default=0)
-    title = models.CharField(_("phase"), max_length=300)
-    start = models.DateField(_("from"), null=True, blank=True)
-    end = models.DateField(_("until"), null=True, blank=True)
-    amount = MoneyField(_("amount"), null=True, blank=True)
+class ApplicationPhase(Phase):
+    """A phase the application plans; on approval it is copied to the operation (``ProjectPhase``)."""
 
-    class Meta:
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(Phase.Meta):
         verbose_name = _("planned phase")
         verbose_name_plural = _("planned phases")
         ordering = ["application", "order", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(start__isnull=True)
-                | models.Q(end__isnull=True)
-                | models.Q(end__gte=models.F("start")),
-                name="application_phase_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class AttachmentKind(models.TextChoices):
@@ -459,7 +446,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class EligibilityCheck(models.Model):
+class EligibilityCheck(models.Model):  # noqa: DJ008 - a name would change how the audit log shows checks
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="checks")
     condition = models.ForeignKey(EligibilityCondition, on_delete=models.CASCADE, related_name="checks")
     met = models.BooleanField(_("met"))
@@ -549,10 +536,6 @@ class ScoreSheet(models.Model):
     def __str__(self) -> str:
         return f"{self.assignment} v{self.version}"
 
-    @property
-    def application_id(self) -> int:
-        return self.assignment.application_id
-
     def save(self, *args, **kwargs):
         if self.pk and ScoreSheet.objects.filter(pk=self.pk, status=SheetStatus.FINAL).exists():
             raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
@@ -562,6 +545,10 @@ class ScoreSheet(models.Model):
         if self.status == SheetStatus.FINAL:
             raise FrozenScore(_("A finalised score sheet is never deleted."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def application_id(self) -> int:
+        return self.assignment.application_id
 
 
 class FrozenScore(Exception):
@@ -586,10 +573,6 @@ class Score(models.Model):
     def __str__(self) -> str:
         return f"{self.criterion}: {self.points}"
 
-    @property
-    def application_id(self) -> int:
-        return self.sheet.assignment.application_id
-
     def save(self, *args, **kwargs):
         if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():
             raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
@@ -599,3 +582,7 @@ class Score(models.Model):
         if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():
             raise FrozenScore(_("A finalised score sheet is never changed; correct it with a new version."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def application_id(self) -> int:
+        return self.sheet.assignment.application_id

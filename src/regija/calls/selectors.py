@@ -1,4 +1,5 @@
-"""Public reads of calls: the list by state, one call with everything its page shows, the results.
+"""Reads of calls: the list by state, one call with everything its page shows, the results – and the
+staff's ranking of a call's applications (``ranking``).
 
 A call's state follows from its status and the clock (``Call.state_at``). The same rule in SQL is
 ``state_q`` – the one place that says it – so a list filtered by state never disagrees with the
@@ -30,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Member
@@ -307,6 +309,48 @@ def average_scores(application_ids: list[int]) -> dict[int, tuple[Decimal, int]]
         app_id: ((sum(totals) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), len(totals))
         for app_id, totals in sums.items()
     }
+
+
+@dataclasses.dataclass
+class Ranked:
+    """One application in the staff's ranking: its average, how many sheets it rests on, and why it is out."""
+
+    application: Application
+    average: Decimal | None
+    scored_by: int
+    passes: bool
+    reasons: list[str]
+    rank: int | None = None
+
+
+def ranking(call: Call) -> list[Ranked]:
+    """Applications by average score (of each member's latest finalised sheet), best first; the reasons for
+    those out. The staff's pages and the decisions read it; the averages are those of the public results
+    (``average_scores``). Two queries."""
+    apps = list(
+        call.applications.exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        .select_related("applicant")
+        .order_by("submitted_at", "pk")
+    )
+    averages = average_scores([a.pk for a in apps])
+    rows = []
+    for app in apps:
+        average, scored_by = averages.get(app.pk, (None, 0))
+        reasons = []
+        if app.status == ApplicationStatus.INELIGIBLE:
+            reasons.append(app.decision_reason or _("not eligible"))
+        elif average is None:
+            reasons.append(_("not scored yet"))
+        elif average < call.pass_threshold:
+            reasons.append(
+                _("average %(avg)s points is below the threshold of %(threshold)s")
+                % {"avg": average, "threshold": call.pass_threshold}
+            )
+        rows.append(Ranked(app, average, scored_by, passes=not reasons, reasons=reasons))
+    rows.sort(key=lambda r: (not r.passes, -(r.average or Decimal("-1"))))
+    for i, r in enumerate((r for r in rows if r.passes), start=1):
+        r.rank = i
+    return rows
 
 
 def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Results | None:

@@ -163,7 +163,7 @@ def application(request, pk: int):
         if not editable:
             if app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app):
                 messages.error(
-                    request, services._not_open_message(app.call)
+                    request, services.not_open_message(app.call)
                 )  # says when it closed, by the server's clock
             else:
                 messages.error(request, _("This application can no longer be changed."))
@@ -222,7 +222,7 @@ def application(request, pk: int):
             "can_withdraw": app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
             and services.may_edit_application(request.user, app),
             "reason_form": ReasonForm(),
-            "closed_draft": services._not_open_message(app.call)
+            "closed_draft": services.not_open_message(app.call)
             if app.status == ApplicationStatus.DRAFT and not editable
             else "",
             "max_upload": settings.REGIJA_MAX_UPLOAD_BYTES,
@@ -245,8 +245,8 @@ def attachment_upload(request, pk: int):
     if not (app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app)):
         messages.error(request, _("Attachments are added to a draft by its applicant."))
         return redirect("application", app.pk)
-    if not app.call.accepts_at(services._now()):
-        messages.error(request, services._not_open_message(app.call))
+    if not app.call.accepts_at(services.now()):
+        messages.error(request, services.not_open_message(app.call))
         return redirect("application", app.pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():

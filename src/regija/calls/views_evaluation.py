@@ -1,5 +1,5 @@
-"""The committee's side: a member's assignments (only after the call closes), declaration, scores, corrections;
-the chair's overview with finalisation and the ranking."""
+"""The committee's side: a member's assignments (only after the call closes), declaration, scores,
+corrections; the chair's overview with finalisation and the ranking."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from . import services
+from . import selectors, services
 from .forms import DeclarationForm, ScoreForm
 from .models import Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
 
@@ -51,7 +51,7 @@ def _assignment_or_404(request, pk: int) -> Assignment:
     )
     call = a.application.call
     is_own = a.seat.user_id == request.user.pk
-    if not (is_own or services._is_chair(request.user, call)) or not call.is_closed_for_submissions:
+    if not (is_own or services.is_chair(request.user, call)) or not call.is_closed_for_submissions:
         raise Http404  # before closing an assignment does not exist for anyone
     return a
 
@@ -144,7 +144,7 @@ def assignment(request, pk: int):
 def call_evaluation(request, pk: int):
     """The chair's and the staff's view of a closed call: who has scored what, finalisation, the ranking."""
     call = get_object_or_404(Call.objects.select_related("organisation"), pk=pk)
-    chair = services._is_chair(request.user, call)
+    chair = services.is_chair(request.user, call)
     staff = services.may_see_call_staff(request.user, call)
     if not (chair or staff) or not call.is_closed_for_submissions:
         raise Http404
@@ -178,7 +178,7 @@ def call_evaluation(request, pk: int):
     by_app: dict[int, list] = {}
     for a in assignments:
         by_app.setdefault(a.application_id, []).append({"assignment": a, "sheet": last.get(a.pk)})
-    rows = services.ranking(call)
+    rows = selectors.ranking(call)
     for r in rows:
         r.members = by_app.get(r.application.pk, [])
     return render(

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from regija.core.permissions import can
 from regija.projects.models import Payment, Project, ProjectStatus
+from regija.projects.services import payments
 
-from . import services
+from . import selectors, services
 from .forms import ApproveForm, ClaimForm, EligibilityForm, PayForm, ReasonForm
 from .models import Application, ApplicationStatus, Call, CallState
 
@@ -61,7 +62,7 @@ def call_manage(request, org_slug: str, slug: str):
     )
     drafts = call.applications.filter(status=ApplicationStatus.DRAFT).count()
     ranking = (
-        services.ranking(call)
+        selectors.ranking(call)
         if state in (CallState.CLOSED, CallState.EVALUATED, CallState.DECIDED, CallState.ARCHIVED)
         else []
     )
@@ -92,7 +93,7 @@ def call_manage(request, org_slug: str, slug: str):
 def _staff_application(request, pk: int) -> Application:
     app = get_object_or_404(Application.objects.select_related("call__organisation", "applicant"), pk=pk)
     if app.status == ApplicationStatus.DRAFT or not (
-        services.may_manage_call(request.user, app.call) or services._is_chair(request.user, app.call)
+        services.may_manage_call(request.user, app.call) or services.is_chair(request.user, app.call)
     ):
         raise Http404
     return app
@@ -156,7 +157,7 @@ def decide(request, pk: int):
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
-    row = next((r for r in services.ranking(app.call) if r.application.pk == app.pk), None)
+    row = next((r for r in selectors.ranking(app.call) if r.application.pk == app.pk), None)
     return render(
         request,
         "calls/staff/decide.html",
@@ -180,21 +181,11 @@ def _project_or_404(request, slug: str, code: str) -> tuple[Project, bool, bool]
     project = get_object_or_404(
         Project.objects.select_related("strategy", "holder"), strategy__slug=slug, code=code
     )
-    holder = project.holder_id is not None and services._member_role_at_least(
-        request.user, project.holder_id, "editor"
-    )
-    staff = _is_programme_staff(request.user, project)
+    holder = payments.is_holder(request.user, project)
+    staff = payments.is_programme_staff(request.user, project)
     if not (holder or staff or can(request.user, "view_staff", project)):
         raise Http404
     return project, holder, staff
-
-
-def _is_programme_staff(user, project) -> bool:
-    try:
-        services._require_programme_staff(user, project)
-    except services.Refused:
-        return False
-    return True
 
 
 @login_required
@@ -210,7 +201,7 @@ def project_claims(request, slug: str, code: str):
             if "claim" in request.POST:
                 if claim_form.is_valid():
                     d = claim_form.cleaned_data
-                    services.claim_payment(
+                    payments.claim_payment(
                         project,
                         request.user,
                         fund_id=int(d["fund"]),
@@ -223,14 +214,14 @@ def project_claims(request, slug: str, code: str):
                 status = 422
             elif "withdraw" in request.POST:
                 if withdraw_form.is_valid():
-                    services.withdraw_project(
+                    payments.withdraw_project(
                         project, request.user, reason=withdraw_form.cleaned_data["reason"]
                     )
                     messages.success(request, _("The operation is withdrawn."))
                     return redirect("project_claims", slug, code)
                 status = 422
             elif "complete" in request.POST:
-                services.complete_project(project, request.user)
+                payments.complete_project(project, request.user)
                 messages.success(
                     request, _("The operation is completed; its sustainability period has started.")
                 )
@@ -238,18 +229,18 @@ def project_claims(request, slug: str, code: str):
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
-    payments = list(
+    claims = list(
         project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by(
             "order"
         )
     )
-    final_payment = services.final_payment_date(payments)
+    final_payment = payments.final_payment_date(claims)
     return render(
         request,
         "calls/staff/claims.html",
         {
             "project": project,
-            "payments": payments,
+            "payments": claims,
             "phases": phases,
             "is_holder": is_holder,
             "is_staff": is_staff,
@@ -262,7 +253,7 @@ def project_claims(request, slug: str, code: str):
             "pay_form": PayForm(),
             "reason_form": ReasonForm(),
             "final_payment": final_payment,
-            "sustainability_end": services.sustainability_end(project, final_payment),
+            "sustainability_end": payments.sustainability_end(project, final_payment),
             "nav": "projects",
         },
         status=status,
@@ -277,18 +268,18 @@ def claim_action(request, slug: str, code: str, payment: int):
     action = request.POST.get("action")
     try:
         if action == "check":
-            services.check_claim(claim, request.user)
+            payments.check_claim(claim, request.user)
             messages.success(request, _("The claim is checked."))
         elif action == "pay":
             form = PayForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Give the date of the payment."))
             else:
-                services.pay_claim(claim, request.user, date=form.cleaned_data["date"])
+                payments.pay_claim(claim, request.user, date=form.cleaned_data["date"])
                 messages.success(request, _("The claim is marked paid."))
         elif action == "reject":
             form = ReasonForm(request.POST)
-            services.reject_claim(
+            payments.reject_claim(
                 claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else ""
             )
             messages.success(request, _("The claim is rejected."))

@@ -64,6 +64,12 @@ def org_ids_with(user, minimum: str) -> set[int] | None:
     return {org for org, role in roles(user).items() if RANK[Role(role)] >= need}
 
 
+def member_role_at_least(user, organisation_id: int, minimum: str) -> bool:
+    """Whether the user has at least this role in the organisation (a superuser has every role)."""
+    ids = org_ids_with(user, minimum)
+    return ids is None or organisation_id in ids
+
+
 def can_edit_anything(user) -> bool:
     ids = org_ids_with(user, Role.EDITOR)
     return ids is None or bool(ids)

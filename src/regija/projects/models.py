@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,9 @@ class Project(models.Model):
             models.Index(fields=["strategy", "order", "id"], name="project_strategy_order"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
     def get_absolute_url(self) -> str:
         return reverse("project", args=[self.strategy.slug, self.code])
 
@@ -140,9 +144,6 @@ class Project(models.Model):
         """Held by a natural person: public pages, downloads and the API then give neither the holder's
         name nor the project's exact place (its location name and coordinates), only the municipality."""
         return self.holder_id is not None and self.holder.kind == OrganisationKind.PERSON
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
 
 
 class Partner(models.Model):
@@ -202,31 +203,58 @@ class BudgetLine(models.Model):
         return f"{self.project.code} {self.fund.code} {self.amount}"
 
 
-class ProjectPhase(models.Model):
-    """A planned stage of an operation; payment claims are usually made per phase."""
+class Phase(models.Model):
+    """A planned stage of work with its dates and amount: the one definition of the phases an
+    application plans (``calls.ApplicationPhase``) and of an operation's phases (``ProjectPhase``),
+    which are copied from the application's when it is approved (``ProjectPhase.copy_from``)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
     order = models.PositiveIntegerField(default=0)
     title = models.CharField(_("phase"), max_length=300)
     start = models.DateField(_("from"), null=True, blank=True)
     end = models.DateField(_("until"), null=True, blank=True)
     amount = MoneyField(_("amount"), null=True, blank=True)
 
+    # what a copy carries over (the parent and the order are the copy's own)
+    PLAN_FIELDS = ("title", "start", "end", "amount")
+
     class Meta:
-        verbose_name = _("phase")
-        verbose_name_plural = _("phases")
-        ordering = ["project", "order", "pk"]
+        abstract = True
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start__isnull=True)
                 | models.Q(end__isnull=True)
                 | models.Q(end__gte=models.F("start")),
-                name="project_phase_ends_after_start",
+                name="%(app_label)s_%(class)s_ends_after_start",
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("A phase ends after it starts.")})
+
+
+class ProjectPhase(Phase):
+    """A planned stage of an operation; payment claims are usually made per phase."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+
+    class Meta(Phase.Meta):
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["project", "order", "pk"]
+
+    @classmethod
+    def copy_from(cls, project: Project, phases) -> list[ProjectPhase]:
+        """The operation's phases as copies of planned ones (an approved application's), numbered in
+        their order. Saved one by one, so that each is in the audit log."""
+        return [
+            cls.objects.create(project=project, order=i, **{f: getattr(p, f) for f in Phase.PLAN_FIELDS})
+            for i, p in enumerate(phases)
+        ]
 
 
 class PaymentState(models.TextChoices):

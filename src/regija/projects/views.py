@@ -25,6 +25,7 @@ from . import consistency as consistency_checks
 from . import selectors
 from .filters import ProjectFilters
 from .models import ProjectStatus
+from .services import payments
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = [
@@ -175,12 +176,10 @@ def project_export(request, fmt: str):
 
 @cache_response
 def project_detail(request, slug: str, code: str):
-    from regija.calls import services as call_services
-
     project = selectors.project_detail(slug, code)
     if project is None:
         raise Http404
-    final_payment = call_services.final_payment_date(project.payments.all())
+    final_payment = payments.final_payment_date(project.payments.all())
     can_edit = request.user.is_authenticated and permissions.can_change(request.user, project)
     return render(
         request,
@@ -190,7 +189,7 @@ def project_detail(request, slug: str, code: str):
             "can_edit": can_edit,
             "application": getattr(project, "application", None),
             "final_payment": final_payment,
-            "sustainability_end": call_services.sustainability_end(project, final_payment),
+            "sustainability_end": payments.sustainability_end(project, final_payment),
             "nav": "projects",
         },
     )

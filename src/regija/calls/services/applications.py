@@ -1,0 +1,178 @@
+"""The applicant's steps: start an application, save its draft, submit it before the deadline, withdraw it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from regija.core.models import Organisation, Role
+from regija.core.permissions import member_role_at_least
+
+from ..models import (
+    Application,
+    ApplicationFund,
+    ApplicationPartner,
+    ApplicationPhase,
+    ApplicationStatus,
+    Call,
+    CallState,
+)
+from .access import may_edit_application
+from .common import Refused, local, now, require
+
+
+def start_application(call: Call, applicant: Organisation, user, title: str = "") -> Application:
+    """A new draft for ``applicant``, by one of its editors, while the call is open."""
+    require(
+        member_role_at_least(user, applicant.pk, Role.EDITOR),
+        _("Only an editor or administrator of %(org)s can apply on its behalf.") % {"org": applicant},
+    )
+    if not call.accepts_at(now()):
+        raise Refused(not_open_message(call))
+    return Application.objects.create(
+        call=call,
+        applicant=applicant,
+        title=title or _("New application"),
+        created_by=user,
+        status=ApplicationStatus.DRAFT,
+    )
+
+
+def not_open_message(call: Call) -> str:
+    """Why the call takes no application now: not published, opens later, or closed (and the server's time).
+
+    The pages show it too, beside a draft that can no longer be changed.
+    """
+    state = call.state_at(now())
+    if state == CallState.PUBLISHED:
+        return _("The call opens at %(opens)s.") % {"opens": local(call.opens_at)}
+    if state == CallState.DRAFT:
+        return _("The call is not published.")
+    return _(
+        "The call closed at %(closes)s (server time now: %(now)s); applications are no longer accepted."
+    ) % {
+        "closes": local(call.closes_at),
+        "now": local(now()),
+    }
+
+
+@dataclass
+class DraftData:
+    """What the applicant fills in: ``save_draft`` replaces a draft's content with it."""
+
+    title: str
+    summary: str
+    funds: list[tuple[int, Decimal]] = field(default_factory=list)  # (fund id, requested)
+    partners: list[dict] = field(default_factory=list)  # {organisation, name, role}
+    phases: list[dict] = field(default_factory=list)  # {title, start, end, amount}
+
+
+def save_draft(application: Application, user, data: DraftData, *, version: int) -> Application:
+    """Replace the draft's content; ``version`` is the one the user loaded, so a stale form can't
+    overwrite a newer save."""
+    require(may_edit_application(user, application))
+    with transaction.atomic():
+        app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+        if app.status != ApplicationStatus.DRAFT:
+            raise Refused(_("The application has been submitted and can no longer be changed."))
+        if not app.call.accepts_at(now()):
+            raise Refused(not_open_message(app.call))
+        if app.version != version:
+            raise Refused(
+                _(
+                    "Someone saved this application after you opened it (at %(when)s). "
+                    "Reload it, then make your changes again."
+                )
+                % {"when": local(app.updated_at)}
+            )
+        allowed_funds = set(app.call.funds.values_list("fund_id", flat=True))
+        seen = set()
+        for fund_id, amount in data.funds:
+            if allowed_funds and fund_id not in allowed_funds:
+                raise Refused(
+                    _("This call does not finance from the chosen fund."), field="funds", status=422
+                )
+            if fund_id in seen:
+                raise Refused(_("Each fund may appear once."), field="funds", status=422)
+            if amount is None or amount <= 0:
+                raise Refused(_("A requested amount must be more than 0."), field="funds", status=422)
+            seen.add(fund_id)
+        app.title = data.title.strip() or app.title
+        app.summary = data.summary.strip()
+        app.version += 1
+        app.updated_at = now()
+        app.save()
+        app.funds.all().delete()
+        ApplicationFund.objects.bulk_create(
+            ApplicationFund(application=app, fund_id=fid, requested=amount) for fid, amount in data.funds
+        )
+        app.partners.all().delete()
+        ApplicationPartner.objects.bulk_create(
+            ApplicationPartner(application=app, order=i, **p) for i, p in enumerate(data.partners)
+        )
+        app.phases.all().delete()
+        ApplicationPhase.objects.bulk_create(
+            ApplicationPhase(application=app, order=i, **p) for i, p in enumerate(data.phases)
+        )
+    return app
+
+
+def missing_for_submission(app: Application) -> list[str]:
+    """What a submission still needs (empty when the application is complete)."""
+    missing = []
+    if not app.title.strip() or app.title == _("New application"):
+        missing.append(_("a project title"))
+    if not app.summary.strip():
+        missing.append(_("a summary"))
+    if not app.funds.exists():
+        missing.append(_("the amount requested from at least one fund"))
+    if not app.phases.exists():
+        missing.append(_("at least one planned phase"))
+    return missing
+
+
+def submit(application: Application, user) -> Application:
+    """Draft → submitted, before the deadline by the server's clock and only when complete."""
+    require(may_edit_application(user, application))
+    with transaction.atomic():
+        # the call row is locked so that numbers are handed out one at a time
+        call = Call.objects.select_for_update().get(pk=application.call_id)
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        if app.status != ApplicationStatus.DRAFT:
+            raise Refused(
+                _("The application was already submitted at %(when)s.") % {"when": local(app.submitted_at)}
+            )
+        moment = now()
+        if not call.accepts_at(moment):
+            raise Refused(not_open_message(call))
+        missing = missing_for_submission(app)
+        if missing:
+            raise Refused(
+                _("The application is incomplete and was not submitted. Missing: %(missing)s.")
+                % {"missing": "; ".join(missing)},
+                status=422,
+            )
+        last = Application.objects.filter(call=call).aggregate(n=Max("number"))["n"] or 0
+        app.number = last + 1
+        app.status = ApplicationStatus.SUBMITTED
+        app.submitted_at = moment
+        app.submitted_by = user
+        app.save()
+    return app
+
+
+def withdraw_application(application: Application, user, reason: str = "") -> Application:
+    """Draft or submitted → withdrawn by the applicant, before the decision; the reason is kept."""
+    require(may_edit_application(user, application))
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        if app.status not in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED):
+            raise Refused(_("A decided application cannot be withdrawn; withdraw the operation instead."))
+        app.status = ApplicationStatus.WITHDRAWN
+        app.decision_reason = reason.strip()
+        app.save()
+    return app
