@@ -21,7 +21,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml_rs
 from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
@@ -39,18 +38,9 @@ from regija.calls.models import (
     SeatRole,
 )
 from regija.core import audit, caching
+from regija.core.files import InvalidFile, LineFinder, Problem, load_mapping, path_text, read_text, validation_problems
 from regija.core.models import Organisation
 from regija.interchange.importer import ImportResult
-from regija.interchange.reader import (
-    InvalidFile,
-    LineFinder,
-    Problem,
-    _clean_loc,
-    _load_slowly,
-    _message,
-    _path_text,
-    _read_text,
-)
 from regija.interchange.schema import Code, Date, Money, PartialDateField, Slug
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
@@ -305,33 +295,22 @@ class GovernanceFile(_Model):
 
 def parse_text(text: str, filename: str) -> GovernanceFile:
     """Parse and validate a governance file's text; raise InvalidFile naming file, line and field."""
-    try:
-        data = yaml_rs.loads(text)
-    except yaml_rs.YAMLDecodeError as fast_error:
-        data = _load_slowly(text, filename, fast_error)
-    if not isinstance(data, dict):
-        raise InvalidFile(
-            [
-                Problem(
-                    filename, 1, "", f"a governance file must be a YAML mapping starting with {FORMAT_KEY}: 1"
-                )
-            ]
-        )
+    data = load_mapping(
+        text,
+        filename,
+        not_a_mapping=f"a governance file must be a YAML mapping starting with {FORMAT_KEY}: 1",
+    )
     try:
         return GovernanceFile.model_validate(data)
     except ValidationError as exc:
-        finder = LineFinder(text)
-        problems, seen = [], set()
-        for error in exc.errors():
-            loc = _clean_loc(error["loc"])
-            if (loc, error["type"]) in seen:
-                continue
-            seen.add((loc, error["type"]))
-            message = _message(error).replace("docs/strategy-file.md", "docs/governance.md")
-            if error["type"] == "literal_error" and loc == (FORMAT_KEY,):
-                message = f"this format version is not known; write {FORMAT_KEY}: {FORMAT_VERSION}"
-            problems.append(Problem(filename, finder.line(loc), _path_text(loc), message))
+        problems = validation_problems(exc, filename, text, format_doc="docs/governance.md", explain=_explain)
         raise InvalidFile(problems) from None
+
+
+def _explain(loc: tuple, error: dict) -> str | None:
+    if error["type"] == "literal_error" and loc == (FORMAT_KEY,):
+        return f"this format version is not known; write {FORMAT_KEY}: {FORMAT_VERSION}"
+    return None
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -350,7 +329,7 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
         with transaction.atomic():
             for path in [str(p) for p in paths]:
                 try:
-                    text = _read_text(Path(path))
+                    text = read_text(Path(path))
                     doc = parse_text(text, path)
                     if doc.organisation in seen_orgs:
                         raise InvalidFile(
@@ -424,7 +403,7 @@ class _Writer:
         problems: list[Problem] = []
 
         def bad(path: tuple, message: str) -> None:
-            problems.append(Problem(self.filename, self.finder.line(path), _path_text(path), message))
+            problems.append(Problem(self.filename, self.finder.line(path), path_text(path), message))
 
         self.organisation = Organisation.objects.filter(slug=doc.organisation).first()
         if self.organisation is None:

@@ -18,6 +18,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from regija.core import audit, caching
+from regija.core.files import InvalidFile, LineFinder, Problem, path_text
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
 from regija.projects.models import (
@@ -35,11 +36,7 @@ from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Obse
 from . import schema as s
 from .reader import (
     MISSING_STRATEGY,
-    InvalidFile,
     Known,
-    LineFinder,
-    Problem,
-    _path_text,
     check_references,
     load_file,
     parse_text,
@@ -193,7 +190,7 @@ class _Writer:
 
     def _fail(self, path: tuple, message: str) -> None:
         raise InvalidFile(
-            [Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)]
+            [Problem(self.filename, LineFinder(self._text()).line(path), path_text(path), message)]
         )
 
     def _text(self) -> str:
