@@ -38,10 +38,10 @@ from regija.calls.models import (
     SeatRole,
 )
 from regija.core import audit, caching
+from regija.core.filetypes import Code, Date, Money, PartialDateField, Slug
 from regija.core.files import InvalidFile, LineFinder, Problem, load_mapping, path_text, read_text, validation_problems
 from regija.core.models import Organisation
 from regija.interchange.importer import ImportResult
-from regija.interchange.schema import Code, Date, Money, PartialDateField, Slug
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
 
