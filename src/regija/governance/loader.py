@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -38,10 +37,18 @@ from regija.calls.models import (
     SeatRole,
 )
 from regija.core import audit, caching
+from regija.core.files import (
+    InvalidFile,
+    LineFinder,
+    Problem,
+    load_mapping,
+    path_text,
+    read_text,
+    validation_problems,
+)
 from regija.core.filetypes import Code, Date, Money, PartialDateField, Slug
-from regija.core.files import InvalidFile, LineFinder, Problem, load_mapping, path_text, read_text, validation_problems
 from regija.core.models import Organisation
-from regija.interchange.importer import ImportResult
+from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
 
@@ -366,10 +373,6 @@ def import_text(text: str, filename: str = "<text>") -> ImportResult:
         return _Writer(parse_text(text, filename), filename, text).run()
 
 
-def _blank(value) -> str:
-    return "" if value is None else value
-
-
 def _occurrences(names: Iterable[str]) -> list[tuple[str, int]]:
     """(name, n): the n-th time this name appears, so two people of one name stay apart."""
     seen: Counter = Counter()
@@ -599,64 +602,6 @@ class _Writer:
                     f"project {foreign.project.code!r} is already the operation of an application to {foreign.call.title!r}",
                 )
 
-    # --- generic diff ----------------------------------------------------------------------------
-
-    def _sync(
-        self,
-        model: type[Model],
-        name: str,
-        existing: dict,
-        desired: list[tuple[Any, dict]],
-        *,
-        on_create: Callable[[], dict] | None = None,
-        clear_first: tuple[str, ...] = (),
-    ) -> dict:
-        """Make the rows of ``existing`` match ``desired`` (key, {attname: value}); return them by key.
-
-        ``clear_first`` names unique fields that are set to NULL on changed rows before the update,
-        so that two rows may swap their values.
-        """
-        by_key, to_create, to_update, changed = {}, [], [], set()
-        for key, fields in desired:
-            obj = existing.pop(key, None)
-            if obj is None:
-                obj = model(**fields, **(on_create() if on_create else {}))
-                to_create.append(obj)
-            else:
-                diff = [f for f, v in fields.items() if getattr(obj, f) != v]
-                if diff:
-                    for f in diff:
-                        setattr(obj, f, fields[f])
-                    to_update.append(obj)
-                    changed.update(diff)
-            by_key[key] = obj
-        if existing:
-            try:
-                model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
-            except ProtectedError as exc:
-                what = ", ".join(sorted({str(o)[:80] for o in exc.protected_objects})[:3])
-                raise InvalidFile(
-                    [
-                        Problem(
-                            self.filename,
-                            None,
-                            "",
-                            f"cannot remove {len(existing)} {name} that the file no longer lists: other data refers to them ({what})",
-                        )
-                    ]
-                ) from None
-            self.result.deleted[name] += len(existing)
-        cleared = [f for f in clear_first if f in changed]
-        if cleared and to_update:
-            model.objects.filter(pk__in=[o.pk for o in to_update]).update(**{f: None for f in cleared})
-        if to_update:
-            model.objects.bulk_update(to_update, sorted(changed))
-            self.result.updated[name] += len(to_update)
-        if to_create:
-            model.objects.bulk_create(to_create)
-            self.result.created[name] += len(to_create)
-        return by_key
-
     # --- writing ---------------------------------------------------------------------------------
 
     def run(self) -> ImportResult:
@@ -686,15 +631,15 @@ class _Writer:
                     slug=b.slug,
                     kind=b.kind.value,
                     name=b.name,
-                    name_en=_blank(b.name_en),
-                    description=_blank(b.description),
-                    source=_blank(b.source),
+                    name_en=blank(b.name_en),
+                    description=blank(b.description),
+                    source=blank(b.source),
                     order=order,
                 ),
             )
             for order, b in enumerate(self.doc.bodies)
         ]
-        return self._sync(Body, "bodies", existing, desired)
+        return sync_rows(self.result, Body, "bodies", existing, desired)
 
     def _sessions(self, bodies: dict[str, Body]) -> tuple[dict, dict]:
         existing = {
@@ -711,17 +656,18 @@ class _Writer:
                     date=s.date,
                     end_date=s.end_date,
                     held=s.held,
-                    place=_blank(s.place),
-                    note=_blank(s.note),
-                    source=_blank(s.source),
+                    place=blank(s.place),
+                    note=blank(s.note),
+                    source=blank(s.source),
                 ),
             )
             for s in self.doc.sessions
         ]
-        sessions = self._sync(Session, "sessions", existing, desired)
+        sessions = sync_rows(self.result, Session, "sessions", existing, desired)
         ids = [s.pk for s in sessions.values()]
 
-        self._sync(
+        sync_rows(
+            self.result,
             AgendaItem,
             "agenda items",
             {(a.session_id, a.order): a for a in AgendaItem.objects.filter(session_id__in=ids)},
@@ -734,14 +680,15 @@ class _Writer:
                 for order, item in enumerate(s.agenda)
             ],
         )
-        decisions = self._sync(
+        decisions = sync_rows(
+            self.result,
             Decision,
             "decisions",
             {(d.session_id, d.number): d for d in Decision.objects.filter(session_id__in=ids)},
             [
                 (
-                    (sessions[s.key()].pk, _blank(d.number)),
-                    dict(session_id=sessions[s.key()].pk, number=_blank(d.number), text=_blank(d.text)),
+                    (sessions[s.key()].pk, blank(d.number)),
+                    dict(session_id=sessions[s.key()].pk, number=blank(d.number), text=blank(d.text)),
                 )
                 for s in self.doc.sessions
                 for d in s.decisions
@@ -763,7 +710,7 @@ class _Writer:
                         decision = decisions[(session.pk, ref.decision)]
                     elif ref.selection == Selection.decision and len(listed) == 1:
                         # the session's only decision, when the source gives it no number
-                        decision = decisions[(session.pk, _blank(listed[0].number))]
+                        decision = decisions[(session.pk, blank(listed[0].number))]
                 desired.append(
                     (
                         (bodies[b.slug].pk, t.label),
@@ -775,8 +722,8 @@ class _Writer:
                             selection=ref.selection.value if ref else "",
                             appointed_by_id=decision.pk if decision else None,
                             elected_at_id=session.pk if session else None,
-                            note=_blank(t.note),
-                            source=_blank(t.source),
+                            note=blank(t.note),
+                            source=blank(t.source),
                             order=order,
                         ),
                     )
@@ -784,7 +731,7 @@ class _Writer:
         existing = {
             (t.body_id, t.label): t for t in Term.objects.filter(body__organisation=self.organisation)
         }
-        terms = self._sync(Term, "terms", existing, desired)
+        terms = sync_rows(self.result, Term, "terms", existing, desired)
 
         desired_members = []
         for b in self.doc.bodies:
@@ -801,10 +748,10 @@ class _Writer:
                                 name=m.name,
                                 role=m.role.value,
                                 organisation_id=self.org_ids[m.organisation] if m.organisation else None,
-                                organisation_name=_blank(m.organisation_name),
+                                organisation_name=blank(m.organisation_name),
                                 start=m.start,
                                 end=m.end,
-                                note=_blank(m.note),
+                                note=blank(m.note),
                                 order=order,
                             ),
                         )
@@ -817,7 +764,7 @@ class _Writer:
         for m in stored:
             existing_members[(m.term_id, m.name, seen[(m.term_id, m.name)])] = m
             seen[(m.term_id, m.name)] += 1
-        members = self._sync(Member, "members", existing_members, desired_members)
+        members = sync_rows(self.result, Member, "members", existing_members, desired_members)
         return terms, members
 
     def _calls(self, bodies: dict, terms: dict, members: dict) -> None:
@@ -843,38 +790,38 @@ class _Writer:
                         slug=c.call_slug,
                         number=c.number,
                         title=c.title,
-                        title_en=_blank(c.title_en),
+                        title_en=blank(c.title_en),
                         published_on=c.published,
                         opens_at=c.opens,
                         closes_at=c.closes,
                         status=CallStatus.ARCHIVED,
                         committee_term_id=term.pk if term else None,
-                        note=_blank(c.note),
-                        source=_blank(c.source),
+                        note=blank(c.note),
+                        source=blank(c.source),
                     ),
                 )
             )
         stale = [c.pk for n, c in existing.items() if n not in listed]
         if stale:  # their applications were derived from projects: they go with the call
             Application.objects.filter(call_id__in=stale).delete()
-        calls = self._sync(Call, "calls", existing, desired)
+        calls = sync_rows(self.result, Call, "calls", existing, desired)
         call_ids = [c.pk for c in calls.values()]
 
-        # strategy nodes
-        through = Call.nodes.through
-        have = set(through.objects.filter(call_id__in=call_ids).values_list("call_id", "node_id"))
-        want = {
-            (calls[c.number].pk, self.node_ids[i]) for i, c in enumerate(self.doc.calls) if i in self.node_ids
-        }
-        old_links = have - want
-        for call_id, node_id in old_links:
-            through.objects.filter(call_id=call_id, node_id=node_id).delete()
-        if want - have:
-            through.objects.bulk_create([through(call_id=a, node_id=b) for a, b in want - have])
-        self.result.deleted["call nodes"] += len(old_links)
-        self.result.created["call nodes"] += len(want - have)
+        sync_links(
+            self.result,
+            Call.nodes.through.objects.filter(call_id__in=call_ids),
+            "call nodes",
+            "call_id",
+            "node_id",
+            {
+                (calls[c.number].pk, self.node_ids[i])
+                for i, c in enumerate(self.doc.calls)
+                if i in self.node_ids
+            },
+        )
 
-        self._sync(
+        sync_rows(
+            self.result,
             CallFund,
             "call budgets",
             {(f.call_id, f.fund_id): f for f in CallFund.objects.filter(call_id__in=call_ids)},
@@ -925,7 +872,7 @@ class _Writer:
             k = (s.call_id, s.name, s.role)
             existing_seats[(*k, seen[k])] = s
             seen[k] += 1
-        self._sync(CommitteeSeat, "committee seats", existing_seats, desired_seats)
+        sync_rows(self.result, CommitteeSeat, "committee seats", existing_seats, desired_seats)
 
         # applications: one per project under the call's node
         desired_apps = []
@@ -950,7 +897,8 @@ class _Writer:
                     )
                 )
         now = timezone.now()
-        apps = self._sync(
+        apps = sync_rows(
+            self.result,
             Application,
             "applications",
             {(a.call_id, a.project_id): a for a in Application.objects.filter(call_id__in=call_ids)},
@@ -969,7 +917,8 @@ class _Writer:
                 approved_by_app[app.pk] = application_status(p.status) != ApplicationStatus.SUBMITTED
                 for line in p.budget_lines.all():
                     budgets[(app.pk, line.fund_id)] = budgets.get((app.pk, line.fund_id), 0) + line.amount
-        self._sync(
+        sync_rows(
+            self.result,
             ApplicationFund,
             "application amounts",
             {
