@@ -12,7 +12,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+
+class Record(BaseModel):
+    """A mapping of an input file: an unknown field is an error, text is stripped, aliases are accepted."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
 
 _MONEY_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 
