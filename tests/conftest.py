@@ -16,7 +16,7 @@ EXAMPLE = ROOT / "docs" / "examples" / "example.yaml"
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the source documents once (strategies, then governance); each test then runs in a transaction
     that is rolled back."""
-    from regija.governance.loader import import_files as import_governance
+    from regija.calls.importer import import_files as import_governance
     from regija.interchange.importer import import_files
 
     with django_db_blocker.unblock():

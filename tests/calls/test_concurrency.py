@@ -32,7 +32,7 @@ def _english():
 @pytest.fixture(scope="module")
 def _source_documents_again(django_db_blocker):
     yield
-    from regija.governance.loader import import_files as import_governance
+    from regija.calls.importer import import_files as import_governance
     from regija.interchange.importer import import_files
 
     from ..conftest import GOVERNANCE_FILES, SEED_FILES
@@ -50,7 +50,8 @@ def pg(_source_documents_again, transactional_db, settings):
 
 
 def _small_world(django_user_model):
-    """A closed call with one submitted application, a committee of two, and a checked claim of an operation."""
+    """A closed call with one submitted application, a committee of two, and a checked claim of an
+    operation."""
     from regija.calls.models import Application, Assignment, Call, CallStatus, CommitteeSeat, Criterion
     from regija.core.models import Membership, Organisation
     from regija.projects.models import BudgetLine, Fund, Payment, Project

@@ -8,18 +8,18 @@ same file again changes nothing and an edited file changes only what was edited.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from regija.core import audit, caching
+from regija.core.files import InvalidFile, LineFinder, Problem, path_text
 from regija.core.models import Organisation
-from regija.core.money import MoneyField
+from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.projects.models import (
     Allocation,
     BudgetLine,
@@ -35,50 +35,13 @@ from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Obse
 from . import schema as s
 from .reader import (
     MISSING_STRATEGY,
-    InvalidFile,
     Known,
-    LineFinder,
-    Problem,
-    _path_text,
     check_references,
     load_file,
     parse_text,
     validate_data,
     walk_nodes,
 )
-
-BATCH = 2000
-
-
-@dataclasses.dataclass
-class ImportResult:
-    file: str
-    slug: str
-    created: Counter = dataclasses.field(default_factory=Counter)
-    updated: Counter = dataclasses.field(default_factory=Counter)
-    deleted: Counter = dataclasses.field(default_factory=Counter)
-
-    @property
-    def changed(self) -> bool:
-        return bool(+self.created or +self.updated or +self.deleted)
-
-    @property
-    def entities(self) -> int:
-        return sum(self.created.values()) + sum(self.updated.values())
-
-    def summary(self) -> str:
-        if not self.changed:
-            return f"{self.slug}: unchanged ({self.file})"
-        parts = []
-        for label, counter in (
-            ("created", self.created),
-            ("updated", self.updated),
-            ("deleted", self.deleted),
-        ):
-            items = ", ".join(f"{n} {name}" for name, n in counter.items() if n)
-            if items:
-                parts.append(f"{label} {items}")
-        return f"{self.slug}: " + "; ".join(parts) + f" ({self.file})"
 
 
 class _Rollback(Exception):
@@ -160,10 +123,6 @@ def _import_one(path: str, data: dict, *, write: bool) -> ImportResult:
     return writer.run()
 
 
-def _blank(value) -> str:
-    return "" if value is None else value
-
-
 class _Writer:
     """Writes one validated document, diffing against what is stored."""
 
@@ -193,83 +152,13 @@ class _Writer:
 
     def _fail(self, path: tuple, message: str) -> None:
         raise InvalidFile(
-            [Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)]
+            [Problem(self.filename, LineFinder(self._text()).line(path), path_text(path), message)]
         )
 
     def _text(self) -> str:
         if self.text is None:  # only needed to place an error on its line
             self.text = Path(self.filename).read_text(encoding="utf-8")
         return self.text
-
-    # --- generic diff ----------------------------------------------------------------------------
-
-    def _sync(
-        self,
-        model: type[Model],
-        name: str,
-        existing: dict,
-        desired: list[tuple[object, dict]],
-        *,
-        objects: bool = True,
-        delete: bool = True,
-    ) -> dict:
-        """Create, update or delete rows of ``model`` so that they match ``desired`` (key, attnames).
-
-        With ``objects=False`` new rows go in through a plain multi-row INSERT, without building model
-        instances (several times faster for the big tables); they are then not in the returned dict.
-        With ``delete=False`` rows of ``existing`` that are not desired are left alone (shared rows).
-        """
-        if not objects:
-            fresh = [fields for key, fields in desired if key not in existing]
-            desired = [(key, fields) for key, fields in desired if key in existing]
-            by_key = self._sync(model, name, existing, desired)
-            if fresh:
-                _insert_rows(model, fresh)
-                self.result.created[name] += len(fresh)
-            return by_key
-        by_key = {}
-        to_create = []
-        to_update = []
-        changed_fields: set[str] = set()
-        for key, fields in desired:
-            obj = existing.pop(key, None)
-            if obj is None:
-                obj = model(**fields)
-                to_create.append(obj)
-            else:
-                diff = [f for f, v in fields.items() if getattr(obj, f) != v]
-                if diff:
-                    for f in diff:
-                        setattr(obj, f, fields[f])
-                    to_update.append(obj)
-                    changed_fields.update(diff)
-            by_key[key] = obj
-        if existing and delete:
-            pks = [o.pk for o in existing.values()]
-            for i in range(0, len(pks), BATCH):
-                model.objects.filter(pk__in=pks[i : i + BATCH]).delete()
-            self.result.deleted[name] += len(pks)
-        if to_create:
-            model.objects.bulk_create(to_create, batch_size=BATCH)
-            self.result.created[name] += len(to_create)
-        if to_update:
-            model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=500)
-            self.result.updated[name] += len(to_update)
-        return by_key
-
-    def _sync_links(self, stored, name: str, left: str, right: str, desired: set) -> None:
-        """Make the many-to-many rows of ``stored`` (a queryset of a through table) hold exactly ``desired``."""
-        through = stored.model
-        existing = {(a, b): pk for pk, a, b in stored.values_list("id", left, right)}
-        stale = [pk for pair, pk in existing.items() if pair not in desired]
-        fresh = desired - existing.keys()
-        for i in range(0, len(stale), BATCH):
-            through.objects.filter(pk__in=stale[i : i + BATCH]).delete()
-        if stale:
-            self.result.deleted[name] += len(stale)
-        if fresh:
-            _insert_rows(through, [{left: a, right: b} for a, b in fresh])
-            self.result.created[name] += len(fresh)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -303,21 +192,21 @@ class _Writer:
                     dict(
                         slug=o.slug,
                         name=o.name,
-                        short_name=_blank(o.short_name),
+                        short_name=blank(o.short_name),
                         kind=o.kind.value,
                         country=o.country,
-                        registration_number=_blank(o.registration_number),
-                        website=_blank(o.website),
-                        address=_blank(o.address),
+                        registration_number=blank(o.registration_number),
+                        website=blank(o.website),
+                        address=blank(o.address),
                         lat=o.lat,
                         lon=o.lon,
-                        source=_blank(o.source),
+                        source=blank(o.source),
                     ),
                 )
             )
         new = set(slugs) - set(existing)
         # organisations are shared: one file never deletes another's
-        self._sync(Organisation, "organisations", existing, desired, delete=False)
+        sync_rows(self.result, Organisation, "organisations", existing, desired, delete=False)
         ids = dict(Organisation.objects.values_list("slug", "id"))
         # a parent may be defined later in the file, so parents are set once all exist
         stored = {
@@ -340,10 +229,10 @@ class _Writer:
         codes = [f.code for f in self.doc.funds]
         existing = {f.code: f for f in Fund.objects.filter(code__in=codes)}
         desired = [
-            (f.code, dict(code=f.code, name=f.name, name_en=_blank(f.name_en), source=_blank(f.source)))
+            (f.code, dict(code=f.code, name=f.name, name_en=blank(f.name_en), source=blank(f.source)))
             for f in self.doc.funds
         ]
-        self._sync(Fund, "funds", existing, desired, delete=False)
+        sync_rows(self.result, Fund, "funds", existing, desired, delete=False)
         return dict(Fund.objects.values_list("code", "id"))
 
     def _strategy(self) -> Strategy:
@@ -351,24 +240,25 @@ class _Writer:
         fields = dict(
             slug=st.slug,
             title=st.title,
-            title_en=_blank(st.title_en),
-            description=_blank(st.description),
+            title_en=blank(st.title_en),
+            description=blank(st.description),
             territory=list(st.territory),
-            period_start=_blank(st.period.start),
-            period_end=_blank(st.period.end),
+            period_start=blank(st.period.start),
+            period_end=blank(st.period.end),
             adopted_on=st.adopted.date if st.adopted else None,
-            adopted_by=_blank(st.adopted.body) if st.adopted else "",
+            adopted_by=blank(st.adopted.body) if st.adopted else "",
             status=st.status.value,
             source_title=st.source.title,
-            source_reference=_blank(st.source.reference),
-            source_url=_blank(st.source.url),
-            source_published=_blank(st.source.published),
+            source_reference=blank(st.source.reference),
+            source_url=blank(st.source.url),
+            source_published=blank(st.source.published),
             levels={k: v.model_dump(exclude_none=True) for k, v in st.levels.items()},
         )
         existing = {o.slug: o for o in Strategy.objects.filter(slug=st.slug)}
-        strategy = self._sync(Strategy, "strategies", existing, [(st.slug, fields)])[st.slug]
+        strategy = sync_rows(self.result, Strategy, "strategies", existing, [(st.slug, fields)])[st.slug]
         owners = {self.orgs[o] for o in st.owners}
-        self._sync_links(
+        sync_links(
+            self.result,
             Strategy.owners.through.objects.filter(strategy_id=strategy.pk),
             "owners",
             "strategy_id",
@@ -404,7 +294,9 @@ class _Writer:
                 .count()
             )
             self.result.deleted["indicators"] += Indicator.objects.filter(node_id__in=removed).count()
-        self._sync(Node, "nodes", {c: existing.pop(c) for c in list(existing) if c not in kept}, [])
+        sync_rows(
+            self.result, Node, "nodes", {c: existing.pop(c) for c in list(existing) if c not in kept}, []
+        )
         for depth in sorted(by_depth):
             desired = []
             for node, parent_code, order in by_depth[depth]:
@@ -417,21 +309,22 @@ class _Writer:
                             code=node.code,
                             level=node.level,
                             title=node.title,
-                            title_en=_blank(node.title_en),
-                            description=_blank(node.description),
+                            title_en=blank(node.title_en),
+                            description=blank(node.description),
                             order=order,
                             path=paths[node.code],
                             depth=depth,
                             planned_amount=node.planned_amount,
                             planned_projects=node.planned_projects,
-                            source=_blank(node.source),
+                            source=blank(node.source),
                         ),
                     )
                 )
             part = {code: existing.pop(code) for code, _ in desired if code in existing}
-            result.update(self._sync(Node, "nodes", part, desired))
+            result.update(sync_rows(self.result, Node, "nodes", part, desired))
         wanted = {(result[n.code].pk, self.orgs[o]) for n, _, _ in ordered for o in n.responsible}
-        self._sync_links(
+        sync_links(
+            self.result,
             Node.responsible.through.objects.filter(node__strategy=self.strategy),
             "responsible",
             "node_id",
@@ -502,12 +395,12 @@ class _Writer:
                         source_node_id=key[0],
                         target_node_id=key[1],
                         type=key[2],
-                        note=_blank(a.note),
+                        note=blank(a.note),
                         sources=a.sources(),
                     ),
                 )
             )
-        self._sync(Alignment, "alignments", existing, desired)
+        sync_rows(self.result, Alignment, "alignments", existing, desired)
 
     def _allocations(self) -> None:
         existing = {
@@ -516,7 +409,7 @@ class _Writer:
         desired = []
         for i, f in enumerate(self.doc.funds):
             for j, a in enumerate(f.allocations):
-                key = (self.funds[f.code], self.orgs[a.owner], _blank(a.period))
+                key = (self.funds[f.code], self.orgs[a.owner], blank(a.period))
                 other = (
                     Allocation.objects.filter(fund_id=key[0], owner_id=key[1], period=key[2])
                     .exclude(declared_in=self.strategy)
@@ -542,12 +435,12 @@ class _Writer:
                             amount=a.amount,
                             used_share=a.used_share,
                             used_by=a.used_by,
-                            note=_blank(a.note),
-                            source=_blank(a.source),
+                            note=blank(a.note),
+                            source=blank(a.source),
                         ),
                     )
                 )
-        self._sync(Allocation, "allocations", existing, desired)
+        sync_rows(self.result, Allocation, "allocations", existing, desired)
 
     def _indicators(self) -> None:
         existing = {i.code: i for i in Indicator.objects.filter(strategy=self.strategy)}
@@ -561,21 +454,21 @@ class _Writer:
                         node_id=self.nodes[ind.node].pk,
                         code=ind.code,
                         name=ind.name,
-                        effect=_blank(ind.effect),
+                        effect=blank(ind.effect),
                         unit=ind.unit,
                         direction=ind.direction.value,
-                        data_source=_blank(ind.data_source),
+                        data_source=blank(ind.data_source),
                         baseline_value=ind.baseline.value if ind.baseline else None,
                         baseline_date=ind.baseline.date if ind.baseline else None,
                         target_value=ind.target.value if ind.target else None,
                         target_date=ind.target.date if ind.target else None,
-                        note=_blank(ind.note),
-                        source=_blank(ind.source),
+                        note=blank(ind.note),
+                        source=blank(ind.source),
                         order=order,
                     ),
                 )
             )
-        self._sync(Indicator, "indicators", existing, desired, objects=False)
+        sync_rows(self.result, Indicator, "indicators", existing, desired, objects=False)
         indicator_ids = dict(Indicator.objects.filter(strategy=self.strategy).values_list("code", "id"))
         existing_obs = {
             (o.indicator_id, o.date): o for o in Observation.objects.filter(indicator__strategy=self.strategy)
@@ -591,12 +484,12 @@ class _Writer:
                             indicator_id=ind_id,
                             date=o.date,
                             value=o.value,
-                            source=_blank(o.source),
-                            note=_blank(o.note),
+                            source=blank(o.source),
+                            note=blank(o.note),
                         ),
                     )
                 )
-        self._sync(Observation, "observations", existing_obs, desired_obs, objects=False)
+        sync_rows(self.result, Observation, "observations", existing_obs, desired_obs, objects=False)
 
     def _projects(self) -> None:
         existing = {p.code: p for p in Project.objects.filter(strategy=self.strategy)}
@@ -611,31 +504,32 @@ class _Writer:
                         strategy_id=self.strategy.pk,
                         code=p.code,
                         title=p.title,
-                        title_en=_blank(p.title_en),
-                        description=_blank(p.description),
+                        title_en=blank(p.title_en),
+                        description=blank(p.description),
                         holder_id=self.orgs[p.holder] if p.holder else None,
                         status=p.status.value,
-                        start=_blank(p.start),
-                        end=_blank(p.end),
-                        location_name=_blank(loc.name),
-                        municipality=_blank(loc.municipality),
+                        start=blank(p.start),
+                        end=blank(p.end),
+                        location_name=blank(loc.name),
+                        municipality=blank(loc.municipality),
                         lat=loc.lat,
                         lon=loc.lon,
                         instrument_kind=ins.kind if ins else "",
-                        instrument_number=_blank(ins.number) if ins else "",
+                        instrument_number=blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
-                        instrument_issuer=_blank(ins.issuer) if ins else "",
-                        note=_blank(p.note),
-                        source=_blank(p.source),
+                        instrument_issuer=blank(ins.issuer) if ins else "",
+                        note=blank(p.note),
+                        source=blank(p.source),
                         order=order,
                     ),
                 )
             )
-        self._sync(Project, "projects", existing, desired, objects=False)
+        sync_rows(self.result, Project, "projects", existing, desired, objects=False)
         ids = dict(Project.objects.filter(strategy=self.strategy).values_list("code", "id"))
 
         wanted = {(ids[p.code], self._ref_id(ref)) for p in self.doc.projects for ref in p.nodes}
-        self._sync_links(
+        sync_links(
+            self.result,
             Project.nodes.through.objects.filter(project__strategy=self.strategy),
             "project links",
             "project_id",
@@ -644,7 +538,8 @@ class _Writer:
         )
 
         scope = dict(project__strategy=self.strategy)
-        self._sync(
+        sync_rows(
+            self.result,
             Partner,
             "partners",
             {(o.project_id, o.organisation_id): o for o in Partner.objects.filter(**scope)},
@@ -664,7 +559,8 @@ class _Writer:
             ],
             objects=False,
         )
-        self._sync(
+        sync_rows(
+            self.result,
             BudgetLine,
             "budget lines",
             {(o.project_id, o.order): o for o in BudgetLine.objects.filter(**scope)},
@@ -677,8 +573,8 @@ class _Writer:
                         amount=b.amount,
                         secured=b.secured.value,
                         secured_amount=b.secured_amount,
-                        note=_blank(b.note),
-                        source=_blank(b.source),
+                        note=blank(b.note),
+                        source=blank(b.source),
                         order=j,
                     ),
                 )
@@ -687,7 +583,8 @@ class _Writer:
             ],
             objects=False,
         )
-        self._sync(
+        sync_rows(
+            self.result,
             Payment,
             "payments",
             {(o.project_id, o.order): o for o in Payment.objects.filter(**scope)},
@@ -701,7 +598,7 @@ class _Writer:
                         amount=pay.amount,
                         date=pay.date,
                         state=pay.state.value,
-                        note=_blank(pay.note),
+                        note=blank(pay.note),
                         order=j,
                     ),
                 )
@@ -725,50 +622,19 @@ class _Writer:
                         what=what,
                         scope_node_id=self.nodes[st.scope.node].pk if st.scope.node else None,
                         scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
-                        scope_level=_blank(st.scope.level),
+                        scope_level=blank(st.scope.level),
                         scope_status=[x.value for x in st.scope.status],
                         amount=st.value
                         if what in ("total", "secured", "unsecured", "paid", "claimed")
                         else None,
                         count=st.value if what in ("projects", "nodes") else None,
                         date=st.value if what in ("target_date", "observation_date") else None,
-                        source=_blank(st.source),
+                        source=blank(st.source),
                         order=order,
                     ),
                 )
             )
-        self._sync(StatedFigure, "stated figures", existing, desired)
-
-
-def _insert_rows(model: type[Model], rows: list[dict]) -> None:
-    """INSERT many rows given as {attname: value}, converting only what the driver cannot take as is."""
-    columns = list(rows[0])
-    converters = []
-    for attname in columns:
-        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-        converters.append(field.get_prep_value if isinstance(field, MoneyField) else None)
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    params_sql = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({params_sql})"
-    plain = all(c is None for c in converters)
-    values = (
-        [tuple(row[c] for c in columns) for row in rows]
-        if plain
-        else [
-            tuple(row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters))
-            for row in rows
-        ]
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY streams the rows in one command; executemany would send one statement per row
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-            return
-        for i in range(0, len(values), BATCH):
-            cursor.executemany(sql, values[i : i + BATCH])
+        sync_rows(self.result, StatedFigure, "stated figures", existing, desired)
 
 
 def uses_returning() -> bool:

@@ -6,191 +6,54 @@ Nothing here touches the database; the importer passes in what is already stored
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import yaml
-import yaml_rs
 from pydantic import ValidationError
+
+from regija.core.files import (
+    InvalidFile,
+    LineFinder,
+    Problem,
+    load_mapping,
+    path_text,
+    read_text,
+    validation_problems,
+)
 
 from .schema import Node, NodeRef, StrategyFile
 
-try:  # the C parser is several times faster; fall back where libyaml is missing
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _BaseLoader = yaml.SafeLoader
+__all__ = [  # Problem, InvalidFile and LineFinder live in regija.core.files; callers may take them from here
+    "MISSING_STRATEGY",
+    "InvalidFile",
+    "Known",
+    "LineFinder",
+    "Problem",
+    "check_references",
+    "load_file",
+    "load_yaml",
+    "parse_text",
+    "read_file",
+    "validate_data",
+    "walk_nodes",
+]
 
+MISSING_STRATEGY = "missing_strategy"  # a Problem's kind: the importer retries after the other files of a run
 
-class _Loader(_BaseLoader):
-    """Safe loader that keeps dates as text, so an impossible date is reported by field, not by crash."""
-
-
-# YAML 1.1 reads yes/no/on/off as booleans and 2023-12-31 as a date; we want `secured: yes` to stay
-# text and dates to be checked by the schema, so only true/false remain implicit booleans.
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", _BOOL_TAG)]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-def _no_duplicate_keys(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
-
-
-MISSING_STRATEGY = "missing_strategy"
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, said so that a person can find and fix it."""
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-    kind: str = ""  # MISSING_STRATEGY lets the importer retry after the other files of a run
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class InvalidFile(Exception):
-    """Raised with every problem found; nothing has been written when it is raised."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def _path_text(path: Iterable[Any]) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-class LineFinder:
-    """Maps a field path to its line, composing the YAML again only when there is an error to place.
-
-    ``text`` may be a callable that returns the text, so it is read only when needed.
-    """
-
-    def __init__(self, text: str | Callable[[], str]):
-        self._text = text
-        self._root: yaml.Node | None = None
-
-    def line(self, path: Iterable[Any]) -> int | None:
-        if self._root is None:
-            try:
-                text = self._text() if callable(self._text) else self._text
-                self._root = yaml.compose(text, Loader=_Loader)
-            except yaml.YAMLError:
-                return None
-        node = self._root
-        line = node.start_mark.line + 1 if node is not None else None
-        for part in path:
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if key.value == part:
-                        line = key.start_mark.line + 1
-                        node = value
-                        break
-                else:
-                    return line
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part >= len(node.value):
-                    return line
-                node = node.value[part]
-                line = node.start_mark.line + 1
-            else:
-                return line
-        return line
-
-
-_HINTS = {
-    "extra_forbidden": "unknown field; check its spelling against docs/strategy-file.md",
-    "missing": "required field is missing",
-}
-
-
-def _message(error: dict) -> str:
-    kind = error["type"]
-    if kind in _HINTS:
-        return _HINTS[kind]
-    msg = error["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if kind in ("string_type",) and isinstance(error.get("input"), (int, float)):
-        msg += f"; YAML read {error['input']!r} as a number, put it in quotes"
-    elif kind == "enum" and "expected" in error.get("ctx", {}):
-        msg = f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
-    elif kind != "value_error" and "input" in error and not isinstance(error["input"], (dict, list)):
-        msg += f" (got {error['input']!r})"
-    return msg
-
-
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop pydantic's union-branch labels (e.g. 'str', 'NodeRef') from an error location."""
-    out = []
-    for part in loc:
-        if isinstance(part, str) and (
-            part in ("NodeRef",) or part.startswith("function-") or part in ("str", "constrained-str")
-        ):
-            continue
-        out.append(part)
-    return tuple(out)
+FORMAT_DOC = "docs/strategy-file.md"
 
 
 def load_yaml(text: str, filename: str) -> dict:
-    """Parse YAML text into plain data; raise InvalidFile with the line of a syntax error.
-
-    yaml-rs (YAML 1.2, in Rust) parses about ten times faster than PyYAML and already reads yes/no
-    as text; when it refuses a file, PyYAML parses it again to name the problem and its line.
-    """
-    try:
-        data = yaml_rs.loads(text)
-    except yaml_rs.YAMLDecodeError as fast_error:
-        data = _load_slowly(text, filename, fast_error)
-    if not isinstance(data, dict):
-        raise InvalidFile(
-            [Problem(filename, 1, "", "the file must be a YAML mapping with regija: 1 and strategy: …")]
-        )
-    return data
-
-
-def _load_slowly(text: str, filename: str, fast_error: Exception) -> Any:
-    try:
-        yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidFile([Problem(filename, line, "", f"not valid YAML: {problem}")]) from None
-    first_line = str(fast_error).strip().splitlines()[0]
-    raise InvalidFile([Problem(filename, None, "", f"not valid YAML: {first_line}")])
+    """Parse YAML text into plain data; raise InvalidFile with the line of a syntax error."""
+    return load_mapping(
+        text, filename, not_a_mapping="the file must be a YAML mapping with regija: 1 and strategy: …"
+    )
 
 
 def load_file(path: str) -> tuple[dict | None, list[Problem]]:
     """Read and parse one file; never raises: problems come back in the list."""
     try:
-        return load_yaml(_read_text(Path(path)), str(path)), []
+        return load_yaml(read_text(Path(path)), str(path)), []
     except InvalidFile as exc:
         return None, exc.problems
 
@@ -205,35 +68,14 @@ def validate_data(data: dict, filename: str, text: str | None = None) -> Strateg
     try:
         return StrategyFile.model_validate(data)
     except ValidationError as exc:
-        finder = LineFinder(text if text is not None else _read_text(Path(filename)))
-        problems = []
-        seen = set()
-        for error in exc.errors():
-            loc = _clean_loc(error["loc"])
-            key = (loc, error["type"])
-            if key in seen:
-                continue
-            seen.add(key)
-            problems.append(Problem(filename, finder.line(loc), _path_text(loc), _message(error)))
+        text = text if text is not None else read_text(Path(filename))
+        problems = validation_problems(exc, filename, text, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
         raise InvalidFile(problems) from None
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidFile([Problem(str(path), None, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise InvalidFile([Problem(str(path), None, "", "this is a folder, not a file")]) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidFile(
-            [Problem(str(path), None, "", f"the file is not UTF-8 text ({exc.reason})")]
-        ) from None
 
 
 def read_file(path: str | Path) -> tuple[StrategyFile, str]:
     """Read one file from disk; return the validated document and its text (kept for line look-ups)."""
-    text = _read_text(Path(path))
+    text = read_text(Path(path))
     return parse_text(text, str(path)), text
 
 
@@ -262,7 +104,7 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
     problems: list[Problem] = []
 
     def bad(path: tuple, message: str, kind: str = "") -> None:
-        problems.append(Problem(filename, finder.line(path), _path_text(path), message, kind))
+        problems.append(Problem(filename, finder.line(path), path_text(path), message, kind))
 
     def unique(items, attr: str, section: str, what: str) -> set[str]:
         seen: dict[str, int] = {}
@@ -286,7 +128,7 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         if node.code in nodes:
             bad(
                 path + ("code",),
-                f"duplicate node code {node.code!r} (first used at {_path_text(nodes[node.code])})",
+                f"duplicate node code {node.code!r} (first used at {path_text(nodes[node.code])})",
             )
         else:
             nodes[node.code] = path
@@ -338,7 +180,8 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         if key in seen_links:
             bad(
                 ("alignments", i),
-                f"duplicate alignment (same as alignments[{seen_links[key]}]); list both sources on one entry",
+                f"duplicate alignment (same as alignments[{seen_links[key]}]); "
+                "list both sources on one entry",
             )
         else:
             seen_links[key] = i

@@ -2,12 +2,15 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from regija.governance.loader import import_files
-from regija.interchange.reader import InvalidFile
+from regija.calls.importer import import_files
+from regija.core.files import InvalidFile
 
 
 class Command(BaseCommand):
-    help = "Validate governance files (bodies, terms, sessions, historic calls) and load them; nothing is written on error."
+    help = (
+        "Validate governance files (bodies, terms, sessions, historic calls) and load them; "
+        "nothing is written on error."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")

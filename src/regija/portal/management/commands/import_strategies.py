@@ -10,9 +10,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from regija.governance import loader as governance
+from regija.calls.importer import import_files as import_governance_files
+from regija.core.files import InvalidFile
+from regija.governance.schema import is_governance_file
 from regija.interchange.importer import import_files
-from regija.interchange.reader import InvalidFile
 
 
 class _Rollback(Exception):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):
         started = time.perf_counter()
-        governance_files = [f for f in files if governance.is_governance_file(f)]
+        governance_files = [f for f in files if is_governance_file(f)]
         strategy_files = [f for f in files if f not in governance_files]
         results = []
         try:
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 if strategy_files:
                     results += import_files(strategy_files)
                 if governance_files:
-                    results += governance.import_files(governance_files)
+                    results += import_governance_files(governance_files)
                 if dry_run:
                     raise _Rollback
         except _Rollback:

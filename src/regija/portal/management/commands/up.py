@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from regija.governance import loader as governance
+from regija.calls.importer import import_files as import_governance_files
+from regija.core.files import InvalidFile
 from regija.governance.models import Body
 from regija.interchange.importer import import_files
-from regija.interchange.reader import InvalidFile
 from regija.strategies.models import Strategy
 
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         governance_files = sorted((Path(settings.SEED_DIR).parent / "governance").glob("*.yaml"))
         if governance_files and Strategy.objects.exists() and not Body.objects.exists():
             try:
-                results = governance.import_files(governance_files)
+                results = import_governance_files(governance_files)
             except InvalidFile as exc:
                 raise CommandError(f"the demo governance data could not be loaded:\n{exc}") from None
             for result in results:

@@ -1,4 +1,5 @@
-"""The governance loader: errors name file, line and path and write nothing; a second import changes nothing."""
+"""Importing governance files: errors name file, line and path and write nothing; a second import changes
+nothing."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from regija.calls.importer import import_files
 from regija.calls.models import Application, ApplicationFund, Call, CommitteeSeat
 from regija.cli import ALIASES
+from regija.core.files import InvalidFile
 from regija.core.models import AuditEntry, Organisation
-from regija.governance.loader import import_files, is_governance_file
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
-from regija.interchange.reader import InvalidFile
+from regija.governance.schema import is_governance_file
 from regija.projects.models import BudgetLine, Payment, Project
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +89,8 @@ def test_an_edited_file_changes_only_what_was_edited_and_back(write_file):
 def test_another_organisation_is_left_alone(write_file):
     other = write_file(
         "regija-governance: 1\norganisation: rra-zasavje\nbodies:\n"
-        "  - {slug: svet, kind: other, name: Svet RRA, terms: [{label: '2024', members: [{name: Ana Novak, role: chair}]}]}\n",
+        "  - {slug: svet, kind: other, name: Svet RRA, "
+        "terms: [{label: '2024', members: [{name: Ana Novak, role: chair}]}]}\n",
         "rra.yaml",
     )
     import_files([other])
@@ -180,11 +183,13 @@ def test_problems_are_reported_by_path_and_nothing_is_written(write_file, old, n
 
 def test_an_error_in_a_later_file_rolls_back_the_earlier_one(write_file):
     good = write_file(
-        "regija-governance: 1\norganisation: rra-zasavje\nbodies: [{slug: svet, kind: other, name: Svet RRA}]\n",
+        "regija-governance: 1\norganisation: rra-zasavje\n"
+        "bodies: [{slug: svet, kind: other, name: Svet RRA}]\n",
         "a.yaml",
     )
     bad = write_file(
-        "regija-governance: 1\norganisation: obcina-trbovlje\nbodies: [{slug: svet, kind: council, name: Svet}]\n",
+        "regija-governance: 1\norganisation: obcina-trbovlje\n"
+        "bodies: [{slug: svet, kind: council, name: Svet}]\n",
         "b.yaml",
     )
     with pytest.raises(InvalidFile) as exc:

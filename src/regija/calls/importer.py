@@ -1,0 +1,446 @@
+"""Importing governance files: the historic calls they list, and each file as a whole.
+
+A governance file (docs/governance.md) holds an organisation's bodies, sessions and historic public
+calls. regija.governance.importer checks and writes the governance; this module adds the calls, with
+the committees that evaluated them and their applications, and imports whole files: every file of
+a run is checked completely, then written, in one transaction, so an error anywhere leaves the
+database as it was, and every problem names the file, its line and the path inside it.
+
+A historic call is archived. Its applications are derived from the projects under its strategy
+node, one per project; projects and their money are only read. Importing a file again makes the
+stored calls match it (matched by call number within the organisation) and changes nothing when
+the file is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from regija.core import audit, caching
+from regija.core.files import InvalidFile, LineFinder, Problem, read_text
+from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
+from regija.governance.importer import GovernanceImporter, Written, occurrences, parse_text
+from regija.governance.models import MemberRole
+from regija.projects.models import Fund, Project, ProjectStatus
+from regija.strategies.models import Node, Strategy
+
+from .models import (
+    Application,
+    ApplicationFund,
+    ApplicationStatus,
+    Call,
+    CallFund,
+    CallStatus,
+    CommitteeSeat,
+    SeatRole,
+)
+from .schema import GovernanceFileWithCalls
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[ImportResult]:
+    """Validate and load governance files in one transaction; raise InvalidFile and write nothing on error."""
+    results: list[ImportResult] = []
+    problems: list[Problem] = []
+    seen_orgs: dict[str, str] = {}
+    try:
+        with transaction.atomic():
+            for path in [str(p) for p in paths]:
+                try:
+                    text = read_text(Path(path))
+                    doc = parse_text(text, path, GovernanceFileWithCalls)
+                    if doc.organisation in seen_orgs:
+                        raise InvalidFile(
+                            [
+                                Problem(
+                                    path,
+                                    LineFinder(text).line(("organisation",)),
+                                    "organisation",
+                                    f"{seen_orgs[doc.organisation]} in this run is also about "
+                                    f"{doc.organisation!r}; one organisation's governance is one file",
+                                )
+                            ]
+                        )
+                    seen_orgs[doc.organisation] = path
+                    importer = _FileImporter(doc, path, text)
+                    if problems:  # an earlier file failed: only check this one, for a complete report
+                        importer.check()
+                    else:
+                        results.append(importer.run())
+                except InvalidFile as exc:
+                    problems.extend(exc.problems)
+            if problems:
+                raise InvalidFile(problems)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return results
+
+
+def import_text(text: str, filename: str = "<text>") -> ImportResult:
+    """Import one governance file given as text (tests, API)."""
+    with transaction.atomic():
+        return _FileImporter(parse_text(text, filename, GovernanceFileWithCalls), filename, text).run()
+
+
+class _FileImporter:
+    """One governance file: its governance, then its calls."""
+
+    def __init__(self, doc: GovernanceFileWithCalls, filename: str, text: str):
+        self.governance = GovernanceImporter(doc, filename, text)
+        self.calls = CallsImporter(self.governance)
+
+    def check(self) -> None:
+        problems = self.governance.check()
+        problems += self.calls.check()
+        if problems:
+            raise InvalidFile(problems)
+
+    def run(self) -> ImportResult:
+        self.check()
+        try:
+            with transaction.atomic():
+                self.calls.write(self.governance.write())
+        except IntegrityError as exc:
+            raise InvalidFile(
+                [Problem(self.governance.filename, None, "", f"the database refused the data: {exc}")]
+            ) from None
+        result = self.governance.result
+        if result.changed:
+            audit.record_import(self.governance.organisation, result)
+            caching.bump()
+        return result
+
+
+def application_status(project_status: str) -> str:
+    """The application behind an operation. A withdrawn operation was approved first (002 lists it with its
+    decision or contract); the withdrawal belongs to the operation, not to the application."""
+    if project_status in (ProjectStatus.IDEA, ProjectStatus.APPLIED):
+        return ApplicationStatus.SUBMITTED
+    return ApplicationStatus.APPROVED
+
+
+class CallsImporter:
+    """Checks and writes the historic calls of a governance file, next to its GovernanceImporter.
+
+    What it writes is counted in the governance importer's result: one summary and one audit entry
+    per file.
+    """
+
+    def __init__(self, governance: GovernanceImporter):
+        self.governance = governance
+        self.doc: GovernanceFileWithCalls = governance.doc
+        self.result = governance.result
+
+    def check(self) -> list[Problem]:
+        """Every reference of the calls, inside the file and to the database; return the problems.
+
+        Runs after GovernanceImporter.check(), whose bodies, terms and organisation it uses.
+        """
+        doc = self.doc
+        bodies = self.governance.body_index
+        terms = self.governance.terms_in
+        problems: list[Problem] = []
+
+        def bad(path: tuple, message: str) -> None:
+            problems.append(self.governance.problem(path, message))
+
+        numbers: dict[str, int] = {}
+        slugs: dict[str, int] = {}
+        self.call_projects: dict[int, list[Project]] = {}
+        self.strategy_ids: dict[str, int] = {}
+        self.node_ids: dict[int, int] = {}
+        funds = {f.fund for c in doc.calls for f in c.funds}
+        self.fund_ids = dict(Fund.objects.filter(code__in=funds).values_list("code", "id"))
+        owner: dict[int, str] = {}  # project id -> where it already is an application
+        existing_calls = (
+            {c.number: c for c in Call.objects.filter(organisation=self.governance.organisation)}
+            if self.governance.organisation
+            else {}
+        )
+        for i, call in enumerate(doc.calls):
+            if call.number in numbers:
+                bad(
+                    ("calls", i, "number"),
+                    f"duplicate call number {call.number!r} (first used at calls[{numbers[call.number]}])",
+                )
+            numbers.setdefault(call.number, i)
+            if call.call_slug in slugs:
+                bad(
+                    ("calls", i, "slug" if call.slug else "title"),
+                    f"two calls would have the slug {call.call_slug!r}; give each a slug",
+                )
+            slugs.setdefault(call.call_slug, i)
+            stored = existing_calls.get(call.number)
+            if stored is not None and stored.status != CallStatus.ARCHIVED:
+                bad(
+                    ("calls", i, "number"),
+                    f"call {call.number!r} of {doc.organisation!r} is stored as a live call "
+                    f"({stored.status}); a governance file only holds archived historic calls",
+                )
+            for j, f in enumerate(call.funds):
+                if f.fund not in self.fund_ids:
+                    bad(
+                        ("calls", i, "funds", j, "fund"),
+                        f"unknown fund {f.fund!r}; it is defined by the strategy files",
+                    )
+            if len({f.fund for f in call.funds}) != len(call.funds):
+                bad(("calls", i, "funds"), "each fund at most once per call")
+            if call.committee is not None:
+                term = terms.get((call.committee.body, call.committee.term))
+                if call.committee.body not in bodies:
+                    bad(("calls", i, "committee", "body"), f"no body {call.committee.body!r} in this file")
+                elif term is None:
+                    bad(
+                        ("calls", i, "committee", "term"),
+                        f"body {call.committee.body!r} has no term {call.committee.term!r}",
+                    )
+                elif sum(m.role == MemberRole.CHAIR for m in term.members) > 1:
+                    bad(
+                        ("calls", i, "committee", "term"),
+                        "a call's committee has at most one chair; this term lists several",
+                    )
+            if call.strategy is None:
+                continue
+            if call.strategy not in self.strategy_ids:
+                sid = Strategy.objects.filter(slug=call.strategy).values_list("id", flat=True).first()
+                if sid is None:
+                    bad(
+                        ("calls", i, "strategy"),
+                        f"strategy {call.strategy!r} is not loaded; import its file first or in the same run",
+                    )
+                    continue
+                self.strategy_ids[call.strategy] = sid
+            if call.node is None:
+                continue
+            node_id = (
+                Node.objects.filter(strategy_id=self.strategy_ids[call.strategy], code=call.node)
+                .values_list("id", flat=True)
+                .first()
+            )
+            if node_id is None:
+                bad(("calls", i, "node"), f"strategy {call.strategy!r} has no node {call.node!r}")
+                continue
+            self.node_ids[i] = node_id
+            projects = list(
+                Project.objects.filter(nodes__id=node_id)
+                .prefetch_related("budget_lines")
+                .order_by("order", "id")
+                .distinct()
+            )
+            self.call_projects[i] = projects
+            for project in projects:
+                if project.holder_id is None:
+                    bad(
+                        ("calls", i, "node"),
+                        f"project {project.code!r} under {call.node!r} has no holder, "
+                        "so its application has no applicant",
+                    )
+                if project.pk in owner:
+                    bad(
+                        ("calls", i, "node"),
+                        f"project {project.code!r} is under the node of {owner[project.pk]} as well; "
+                        "one project is one application",
+                    )
+                owner[project.pk] = f"calls[{i}]"
+            foreign = (
+                Application.objects.filter(project__in=projects)
+                .exclude(call__organisation=self.governance.organisation, call__number=call.number)
+                .select_related("call", "project")
+                .first()
+            )
+            if foreign is not None:
+                bad(
+                    ("calls", i, "node"),
+                    f"project {foreign.project.code!r} is already the operation of an application "
+                    f"to {foreign.call.title!r}",
+                )
+        return problems
+
+    def write(self, written: Written) -> None:
+        """Make the stored historic calls of the organisation match the file, with what hangs on them."""
+        bodies, terms, members = written.bodies, written.terms, written.members
+        org = self.governance.organisation
+        stored = {c.number: c for c in Call.objects.filter(organisation=org)}
+        listed = {c.number for c in self.doc.calls}
+        # a call the file no longer lists goes only if an import made it: archived, and every
+        # application from a project
+        existing = {
+            n: c
+            for n, c in stored.items()
+            if n in listed
+            or (c.status == CallStatus.ARCHIVED and not c.applications.filter(project__isnull=True).exists())
+        }
+        desired = []
+        for c in self.doc.calls:
+            term = terms[(bodies[c.committee.body].pk, c.committee.term)] if c.committee else None
+            desired.append(
+                (
+                    c.number,
+                    dict(
+                        organisation_id=org.pk,
+                        strategy_id=self.strategy_ids.get(c.strategy) if c.strategy else None,
+                        slug=c.call_slug,
+                        number=c.number,
+                        title=c.title,
+                        title_en=blank(c.title_en),
+                        published_on=c.published,
+                        opens_at=c.opens,
+                        closes_at=c.closes,
+                        status=CallStatus.ARCHIVED,
+                        committee_term_id=term.pk if term else None,
+                        note=blank(c.note),
+                        source=blank(c.source),
+                    ),
+                )
+            )
+        stale = [c.pk for n, c in existing.items() if n not in listed]
+        if stale:  # their applications were derived from projects: they go with the call
+            Application.objects.filter(call_id__in=stale).delete()
+        calls = sync_rows(self.result, Call, "calls", existing, desired)
+        call_ids = [c.pk for c in calls.values()]
+
+        sync_links(
+            self.result,
+            Call.nodes.through.objects.filter(call_id__in=call_ids),
+            "call nodes",
+            "call_id",
+            "node_id",
+            {
+                (calls[c.number].pk, self.node_ids[i])
+                for i, c in enumerate(self.doc.calls)
+                if i in self.node_ids
+            },
+        )
+
+        sync_rows(
+            self.result,
+            CallFund,
+            "call budgets",
+            {(f.call_id, f.fund_id): f for f in CallFund.objects.filter(call_id__in=call_ids)},
+            [
+                (
+                    (calls[c.number].pk, self.fund_ids[f.fund]),
+                    dict(call_id=calls[c.number].pk, fund_id=self.fund_ids[f.fund], amount=f.amount),
+                )
+                for c in self.doc.calls
+                for f in c.funds
+            ],
+        )
+
+        # committee seats: the members of the committee term, chair and members as the term has them
+        desired_seats = []
+        for c in self.doc.calls:
+            if c.committee is None:
+                continue
+            body_id = bodies[c.committee.body].pk
+            term_id = terms[(body_id, c.committee.term)].pk
+            term_in = next(
+                t
+                for b in self.doc.bodies
+                if b.slug == c.committee.body
+                for t in b.terms
+                if t.label == c.committee.term
+            )
+            call_id = calls[c.number].pk
+            roles = [
+                SeatRole.CHAIR if m.role == MemberRole.CHAIR else SeatRole.MEMBER for m in term_in.members
+            ]
+            for order, (m, occurrence, role) in enumerate(
+                zip(term_in.members, occurrences(x.name for x in term_in.members), roles, strict=True)
+            ):
+                desired_seats.append(
+                    (
+                        (call_id, m.name, role, occurrence[1]),
+                        dict(
+                            call_id=call_id,
+                            name=m.name,
+                            role=role,
+                            member_id=members[(term_id, *occurrence)].pk,
+                            order=order,
+                        ),
+                    )
+                )
+        existing_seats: dict = {}
+        seen: Counter = Counter()
+        for s in CommitteeSeat.objects.filter(call_id__in=call_ids).order_by("call_id", "order", "pk"):
+            k = (s.call_id, s.name, s.role)
+            existing_seats[(*k, seen[k])] = s
+            seen[k] += 1
+        sync_rows(self.result, CommitteeSeat, "committee seats", existing_seats, desired_seats)
+
+        # applications: one per project under the call's node
+        desired_apps = []
+        for i, c in enumerate(self.doc.calls):
+            call_id = calls[c.number].pk
+            for number, p in enumerate(self.call_projects.get(i, []), start=1):
+                desired_apps.append(
+                    (
+                        (call_id, p.pk),
+                        dict(
+                            call_id=call_id,
+                            applicant_id=p.holder_id,
+                            number=number,
+                            title=p.title[:400],
+                            status=application_status(p.status),
+                            instrument_kind=p.instrument_kind,
+                            instrument_number=p.instrument_number,
+                            instrument_date=p.instrument_date,
+                            project_id=p.pk,
+                            source=p.source,
+                        ),
+                    )
+                )
+        now = timezone.now()
+        apps = sync_rows(
+            self.result,
+            Application,
+            "applications",
+            {(a.call_id, a.project_id): a for a in Application.objects.filter(call_id__in=call_ids)},
+            desired_apps,
+            on_create=lambda: dict(created_at=now, updated_at=now),
+            clear_first=("number",),
+        )
+
+        budgets: dict[tuple[int, int], Any] = {}
+        approved_by_app: dict[int, bool] = {}
+        for i, c in enumerate(self.doc.calls):
+            projects = self.call_projects.get(i, [])
+            call_id = calls[c.number].pk
+            for p in projects:
+                app = apps[(call_id, p.pk)]
+                approved_by_app[app.pk] = application_status(p.status) != ApplicationStatus.SUBMITTED
+                for line in p.budget_lines.all():
+                    budgets[(app.pk, line.fund_id)] = budgets.get((app.pk, line.fund_id), 0) + line.amount
+        sync_rows(
+            self.result,
+            ApplicationFund,
+            "application amounts",
+            {
+                (f.application_id, f.fund_id): f
+                for f in ApplicationFund.objects.filter(application__call_id__in=call_ids)
+            },
+            [
+                (
+                    key,
+                    dict(
+                        application_id=key[0],
+                        fund_id=key[1],
+                        requested=amount,
+                        approved=amount if approved_by_app[key[0]] else None,
+                    ),
+                )
+                for key, amount in budgets.items()
+                if amount > 0
+            ],
+        )
