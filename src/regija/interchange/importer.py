@@ -258,7 +258,8 @@ class _Writer:
         return by_key
 
     def _sync_links(self, stored, name: str, left: str, right: str, desired: set) -> None:
-        """Make the many-to-many rows of ``stored`` (a queryset of a through table) hold exactly ``desired``."""
+        """Make the many-to-many rows of ``stored`` (a queryset of a through table) hold exactly
+        ``desired``."""
         through = stored.model
         existing = {(a, b): pk for pk, a, b in stored.values_list("id", left, right)}
         stale = [pk for pair, pk in existing.items() if pair not in desired]
@@ -621,7 +622,7 @@ class _Writer:
                         municipality=_blank(loc.municipality),
                         lat=loc.lat,
                         lon=loc.lon,
-                        instrument_kind=ins.kind if ins else "",
+                        instrument_kind=ins.kind.value if ins and ins.kind else "",
                         instrument_number=_blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
                         instrument_issuer=_blank(ins.issuer) if ins else "",
@@ -715,23 +716,21 @@ class _Writer:
         existing = {o.order: o for o in StatedFigure.objects.filter(strategy=self.strategy)}
         desired = []
         for order, st in enumerate(self.doc.stated):
-            what = st.what.value
+            what = st.what
             desired.append(
                 (
                     order,
                     dict(
                         strategy_id=self.strategy.pk,
                         label=st.label,
-                        what=what,
+                        what=what.value,
                         scope_node_id=self.nodes[st.scope.node].pk if st.scope.node else None,
                         scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
                         scope_level=_blank(st.scope.level),
                         scope_status=[x.value for x in st.scope.status],
-                        amount=st.value
-                        if what in ("total", "secured", "unsecured", "paid", "claimed")
-                        else None,
-                        count=st.value if what in ("projects", "nodes") else None,
-                        date=st.value if what in ("target_date", "observation_date") else None,
+                        amount=st.value if what in s.STATED_AMOUNTS else None,
+                        count=st.value if what in s.STATED_COUNTS else None,
+                        date=st.value if what in s.STATED_DATES else None,
                         source=_blank(st.source),
                         order=order,
                     ),
@@ -750,13 +749,16 @@ def _insert_rows(model: type[Model], rows: list[dict]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     params_sql = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({params_sql})"
+    # only quoted table and column names of our models go into the text; the values are parameters
+    sql = f"INSERT INTO {table} ({names}) VALUES ({params_sql})"  # noqa: S608
     plain = all(c is None for c in converters)
     values = (
         [tuple(row[c] for c in columns) for row in rows]
         if plain
         else [
-            tuple(row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters))
+            tuple(
+                row[c] if conv is None else conv(row[c]) for c, conv in zip(columns, converters, strict=True)
+            )
             for row in rows
         ]
     )
