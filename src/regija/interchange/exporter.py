@@ -23,6 +23,9 @@ from regija.strategies.models import Alignment, Indicator, Node, Observation, St
 
 from .schema import StrategyFile
 
+# a project whose sustainability period is the model's default leaves it out of the file
+_SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
+
 
 def _num(value: Decimal | None):
     """A Decimal as the plainest YAML/JSON number that reads back to the same value."""
@@ -324,6 +327,9 @@ def _project(p: Project, ref, slug_of) -> dict:
                     "issuer": p.instrument_issuer,
                 }
             ),
+            "sustainability_years": None
+            if p.sustainability_years == _SUSTAINABILITY_YEARS
+            else p.sustainability_years,
             "payments": [
                 _clean(
                     {
@@ -337,6 +343,7 @@ def _project(p: Project, ref, slug_of) -> dict:
                 )
                 for pay in p.payments.all()
             ],
+            "withdrawal": _clean({"date": p.withdrawn_on, "reason": p.withdrawal_reason}),
             "note": p.note,
             "source": p.source,
         }

@@ -48,6 +48,8 @@ from .reader import (
 )
 
 BATCH = 2000
+# a file that does not give a project's sustainability period gets the model's default
+_SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
 
 
 @dataclasses.dataclass
@@ -626,6 +628,11 @@ class _Writer:
                         instrument_number=_blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
                         instrument_issuer=_blank(ins.issuer) if ins else "",
+                        sustainability_years=_SUSTAINABILITY_YEARS
+                        if p.sustainability_years is None
+                        else p.sustainability_years,
+                        withdrawn_on=p.withdrawal.date if p.withdrawal else None,
+                        withdrawal_reason=_blank(p.withdrawal.reason) if p.withdrawal else "",
                         note=_blank(p.note),
                         source=_blank(p.source),
                         order=order,

@@ -419,6 +419,13 @@ class Payment(Model):
     note: str | None = Field(None, description="For a rejected claim, the reason it was rejected")
 
 
+class Withdrawal(Model):
+    """When and why the holder stepped back or the programme withdrew the operation."""
+
+    date: Date | None = None
+    reason: str | None = None
+
+
 class Project(Model):
     code: Code
     title: Text
@@ -433,7 +440,13 @@ class Project(Model):
     partners: list[Partner] = []
     budget: list[BudgetLine] = []
     instrument: Instrument | None = None
+    sustainability_years: Annotated[int, Field(ge=0, le=32767)] | None = Field(
+        None,
+        description="Years the operation must be kept up after its final payment, "
+        "when not the programme's default",
+    )
     payments: list[Payment] = []
+    withdrawal: Withdrawal | None = Field(None, description="For status: withdrawn")
     note: str | None = None
     source: Source | None = None
 
