@@ -39,10 +39,10 @@ from .reader import (
     Known,
     LineFinder,
     Problem,
-    _path_text,
     check_references,
     load_file,
     parse_text,
+    path_text,
     validate_data,
     walk_nodes,
 )
@@ -195,7 +195,7 @@ class _Writer:
 
     def _fail(self, path: tuple, message: str) -> None:
         raise InvalidFile(
-            [Problem(self.filename, LineFinder(self._text()).line(path), _path_text(path), message)]
+            [Problem(self.filename, LineFinder(self._text()).line(path), path_text(path), message)]
         )
 
     def _text(self) -> str:

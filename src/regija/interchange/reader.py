@@ -76,7 +76,8 @@ class InvalidFile(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _path_text(path: Iterable[Any]) -> str:
+def path_text(path: Iterable[Any]) -> str:
+    """A field path as a person reads it: ("projects", 0, "amount") → projects[0].amount."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -84,6 +85,9 @@ def _path_text(path: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+_path_text = path_text  # the earlier private name, still imported by governance.loader
 
 
 class LineFinder:
@@ -177,7 +181,7 @@ def load_yaml(text: str, filename: str) -> dict:
 
 def _load_slowly(text: str, filename: str, fast_error: Exception) -> Any:
     try:
-        yaml.load(text, Loader=_Loader)
+        yaml.load(text, Loader=_Loader)  # noqa: S506 – _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -206,16 +210,25 @@ def validate_data(data: dict, filename: str, text: str | None = None) -> Strateg
         return StrategyFile.model_validate(data)
     except ValidationError as exc:
         finder = LineFinder(text if text is not None else _read_text(Path(filename)))
-        problems = []
-        seen = set()
-        for error in exc.errors():
-            loc = _clean_loc(error["loc"])
-            key = (loc, error["type"])
-            if key in seen:
-                continue
-            seen.add(key)
-            problems.append(Problem(filename, finder.line(loc), _path_text(loc), _message(error)))
+        problems = [
+            Problem(filename, finder.line(loc), path_text(loc), message)
+            for loc, message in schema_errors(exc)
+        ]
         raise InvalidFile(problems) from None
+
+
+def schema_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
+    """The distinct errors of a failed schema validation, each as (field path, message for a person)."""
+    out = []
+    seen = set()
+    for error in exc.errors():
+        loc = _clean_loc(error["loc"])
+        key = (loc, error["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((loc, _message(error)))
+    return out
 
 
 def _read_text(path: Path) -> str:
@@ -262,7 +275,7 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
     problems: list[Problem] = []
 
     def bad(path: tuple, message: str, kind: str = "") -> None:
-        problems.append(Problem(filename, finder.line(path), _path_text(path), message, kind))
+        problems.append(Problem(filename, finder.line(path), path_text(path), message, kind))
 
     def unique(items, attr: str, section: str, what: str) -> set[str]:
         seen: dict[str, int] = {}
@@ -286,7 +299,7 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         if node.code in nodes:
             bad(
                 path + ("code",),
-                f"duplicate node code {node.code!r} (first used at {_path_text(nodes[node.code])})",
+                f"duplicate node code {node.code!r} (first used at {path_text(nodes[node.code])})",
             )
         else:
             nodes[node.code] = path
@@ -338,7 +351,8 @@ def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], 
         if key in seen_links:
             bad(
                 ("alignments", i),
-                f"duplicate alignment (same as alignments[{seen_links[key]}]); list both sources on one entry",
+                f"duplicate alignment (same as alignments[{seen_links[key]}]); "
+                "list both sources on one entry",
             )
         else:
             seen_links[key] = i
