@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+from pathlib import Path
 
 from grimp import ImportGraph
 from importlinter.application import output
@@ -67,6 +68,20 @@ def problems_in(module: str, source: str, is_package: bool, graph_modules: set[s
     return found
 
 
+def _source_of(module: str) -> tuple[Path | None, bool]:
+    """The file of a module, found without importing it (a package's __init__ may need Django set up)."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return None, False
+    base = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py", True
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py"), False
+    return None, False
+
+
 class PrivateNamesContract(Contract):
     """Configuration: ``packages`` – the packages whose modules are checked (and whose names count)."""
 
@@ -79,12 +94,10 @@ class PrivateNamesContract(Contract):
         modules = {m for m in graph.modules if m.startswith(prefixes)}
         problems = []
         for module in sorted(modules):
-            spec = importlib.util.find_spec(module)
-            if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            path, is_package = _source_of(module)
+            if path is None:
                 continue
-            with open(spec.origin, encoding="utf-8") as f:
-                source = f.read()
-            is_package = spec.submodule_search_locations is not None
+            source = path.read_text(encoding="utf-8")
             for line, text in problems_in(module, source, is_package, modules):
                 problems.append(f"{module}:{line} {text}")
         return ContractCheck(kept=not problems, metadata={"problems": problems})

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from regija.core.models import Organisation
 from regija.interchange import exporter
 from regija.interchange.importer import import_files
-from regija.projects.models import BudgetLine, Fund, Project
-from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
+from regija.projects.models import BudgetLine, Project
+from regija.strategies.models import Alignment, Node, Observation, Strategy
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,8 @@ def test_files_may_refer_to_each_other_in_any_order(write_file, example_text):
         .replace("code: P-1", "code: P-2")
     )
     other = other.replace(
-        '    allocations:\n      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n',
+        "    allocations:\n"
+        '      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n',
         "",
     )
     first = write_file(other, "a-druga.yaml")
@@ -128,7 +129,7 @@ def _all_documents() -> dict[str, dict]:
     return {s.slug: json.loads(exporter.to_json(s)) for s in Strategy.objects.order_by("slug")}
 
 
-def test_yaml_export_imported_into_an_empty_database_gives_the_same_data(tmp_path):
+def test_yaml_export_imported_into_an_empty_database_gives_the_same_data(tmp_path, empty_database):
     before = _all_documents()
     assert len(before) >= 5
     paths = []
@@ -136,22 +137,7 @@ def test_yaml_export_imported_into_an_empty_database_gives_the_same_data(tmp_pat
         path = tmp_path / f"{strategy.slug}.yaml"
         path.write_text(exporter.to_yaml(strategy), encoding="utf-8")
         paths.append(path)
-    # empty the database (calls, applications and bodies hold organisations and funds: they go first)
-    from regija.calls.models import Application, ApplicationFund, Call, Score, ScoreSheet
-    from regija.governance.models import Body
-
-    Score.objects.all().delete()
-    ScoreSheet.objects.all().delete()
-    ApplicationFund.objects.all().delete()
-    Application.objects.all().delete()
-    Call.objects.all().delete()
-    Body.objects.all().delete()
-    Strategy.objects.all().delete()
-    BudgetLine.objects.all().delete()
-    Project.objects.all().delete()
-    Fund.objects.all().delete()
-    Organisation.objects.all().delete()
-    assert not Node.objects.exists() and not Indicator.objects.exists()
+    empty_database()
 
     import_files(sorted(paths))
     assert _all_documents() == before

@@ -199,6 +199,30 @@ def clean_loc(loc: tuple, union_labels: Collection[str] = ()) -> tuple:
     return tuple(out)
 
 
+def schema_errors(
+    exc: ValidationError,
+    *,
+    format_doc: str,
+    union_labels: Collection[str] = (),
+    explain: Callable[[tuple, dict], str | None] | None = None,
+) -> list[tuple[tuple, str]]:
+    """The distinct errors of a failed validation, each as (field path, message for a person), one per
+    place and kind. ``explain(path, error)`` may return a message of the format's own instead of the
+    general one."""
+    out: list[tuple[tuple, str]] = []
+    seen: set = set()
+    for error in exc.errors():
+        loc = clean_loc(error["loc"], union_labels)
+        key = (loc, error["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            (loc, (explain(loc, error) if explain else None) or error_message(error, format_doc=format_doc))
+        )
+    return out
+
+
 def validation_problems(
     exc: ValidationError,
     filename: str,
@@ -208,19 +232,11 @@ def validation_problems(
     union_labels: Collection[str] = (),
     explain: Callable[[tuple, dict], str | None] | None = None,
 ) -> list[Problem]:
-    """The problems of a failed validation, each with its line and field path, one per place and kind.
-
-    ``explain(path, error)`` may return a message of the format's own instead of the general one.
-    """
+    """The problems of a failed validation (``schema_errors``), each with its line and field path."""
     finder = LineFinder(text)
-    problems: list[Problem] = []
-    seen: set = set()
-    for error in exc.errors():
-        loc = clean_loc(error["loc"], union_labels)
-        key = (loc, error["type"])
-        if key in seen:
-            continue
-        seen.add(key)
-        message = (explain(loc, error) if explain else None) or error_message(error, format_doc=format_doc)
-        problems.append(Problem(filename, finder.line(loc), path_text(loc), message))
-    return problems
+    return [
+        Problem(filename, finder.line(loc), path_text(loc), message)
+        for loc, message in schema_errors(
+            exc, format_doc=format_doc, union_labels=union_labels, explain=explain
+        )
+    ]

@@ -6,27 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
-class OrganisationKind(models.TextChoices):
-    MUNICIPALITY = "municipality", _("municipality")
-    REGIONAL_DEVELOPMENT_AGENCY = "regional_development_agency", _("regional development agency")
-    LAS = "las", _("local action group (LAS)")
-    REGION = "region", _("region")
-    PUBLIC_INSTITUTE = "public_institute", _("public institute")
-    COMPANY = "company", _("company")
-    SOLE_TRADER = "sole_trader", _("sole trader")
-    NGO = "ngo", _("NGO or society")
-    SCHOOL = "school", _("school")
-    UNIVERSITY = "university", _("university")
-    RESEARCH = "research", _("research organisation")
-    CHAMBER = "chamber", _("chamber")
-    LOCAL_COMMUNITY = "local_community", _("local community")
-    STATE_BODY = "state_body", _("ministry or state body")
-    EU_BODY = "eu_body", _("EU body")
-    FOREIGN_PARTNER = "foreign_partner", _("foreign partner")
-    INTERNATIONAL = "international", _("international organisation")
-    PERSON = "person", _("natural person")
-    OTHER = "other", _("other")
+from .choices import OrganisationKind
 
 
 class Organisation(models.Model):
@@ -62,11 +42,11 @@ class Organisation(models.Model):
             ),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("organisation", args=[self.slug])
-
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation", args=[self.slug])
 
 
 class Role(models.TextChoices):
@@ -164,3 +144,6 @@ class DataVersion(models.Model):
 
     class Meta:
         verbose_name = _("data version")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -16,12 +16,21 @@ from pathlib import Path
 
 import yaml
 from django.db.models import Prefetch
+from pydantic import ValidationError
 
 from regija.core.models import Organisation
 from regija.projects.models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
 
+from .reader import path_text, schema_errors
 from .schema import StrategyFile
+
+# a project whose sustainability period is the model's default leaves it out of the file
+_SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
+
+
+class ExportError(Exception):
+    """Stored data the strategy file format refuses: one line naming the object and the field."""
 
 
 def _num(value: Decimal | None):
@@ -324,6 +333,9 @@ def _project(p: Project, ref, slug_of) -> dict:
                     "issuer": p.instrument_issuer,
                 }
             ),
+            "sustainability_years": None
+            if p.sustainability_years == _SUSTAINABILITY_YEARS
+            else p.sustainability_years,
             "payments": [
                 _clean(
                     {
@@ -337,6 +349,7 @@ def _project(p: Project, ref, slug_of) -> dict:
                 )
                 for pay in p.payments.all()
             ],
+            "withdrawal": _clean({"date": p.withdrawn_on, "reason": p.withdrawal_reason}),
             "note": p.note,
             "source": p.source,
         }
@@ -358,15 +371,64 @@ _Dumper.add_representer(str, _str_presenter)
 
 
 def to_yaml(strategy: Strategy) -> str:
-    doc = strategy_document(strategy)
-    StrategyFile.model_validate(doc)  # an export must always be importable
+    doc = _importable(strategy_document(strategy))
     return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def to_json(strategy: Strategy) -> str:
-    doc = strategy_document(strategy)
-    StrategyFile.model_validate(doc)
+    doc = _importable(strategy_document(strategy))
     return json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def _importable(doc: dict) -> dict:
+    """An export must always be importable: raise ExportError naming the first stored value that is not."""
+    try:
+        StrategyFile.model_validate(doc)
+    except ValidationError as exc:
+        problems = schema_errors(exc)
+        loc, message = problems[0]
+        what, rest = _whose(doc, loc)
+        where = f"{what}, field {path_text(rest)}" if rest else what
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ExportError(
+            f"cannot export {doc['strategy']['slug']}: {where}: {message}{more}; "
+            "correct the stored data and export again"
+        ) from None
+    return doc
+
+
+_RECORDS = {
+    "organisations": ("organisation", "slug"),
+    "funds": ("fund", "code"),
+    "indicators": ("indicator", "code"),
+    "projects": ("project", "code"),
+    "stated": ("stated figure", "label"),
+}
+
+
+def _whose(doc: dict, loc: tuple) -> tuple[str, tuple]:
+    """The record a field path of ``doc`` points into, named as people know it, and the path within it."""
+    head, index = (loc + (None, None))[:2]
+    if head == "nodes" and isinstance(index, int):
+        node, rest, siblings = None, loc, doc["nodes"]
+        while len(rest) >= 2 and rest[0] in ("nodes", "children") and isinstance(rest[1], int):
+            node = siblings[rest[1]]
+            siblings, rest = node.get("children", []), rest[2:]
+        return f"node {node.get('code')!r}", rest
+    if head == "alignments" and isinstance(index, int):
+        a = doc["alignments"][index]
+        ends = [_ref_text(a.get(end)) for end in ("from", "to")]
+        return f"alignment {ends[0]} → {ends[1]}", loc[2:]
+    if head in _RECORDS and isinstance(index, int):
+        kind, key = _RECORDS[head]
+        return f"{kind} {doc[head][index].get(key)!r}", loc[2:]
+    if head == "strategy":
+        loc = loc[1:]
+    return f"strategy {doc['strategy']['slug']!r}", loc
+
+
+def _ref_text(ref) -> str:
+    return f"{ref['strategy']}:{ref['code']}" if isinstance(ref, dict) else str(ref)
 
 
 def _json_default(value):

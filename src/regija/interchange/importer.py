@@ -43,6 +43,9 @@ from .reader import (
     walk_nodes,
 )
 
+# a file that does not give a project's sustainability period gets the model's default
+SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
+
 
 class _Rollback(Exception):
     pass
@@ -514,10 +517,15 @@ class _Writer:
                         municipality=blank(loc.municipality),
                         lat=loc.lat,
                         lon=loc.lon,
-                        instrument_kind=ins.kind if ins else "",
+                        instrument_kind=ins.kind.value if ins and ins.kind else "",
                         instrument_number=blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
                         instrument_issuer=blank(ins.issuer) if ins else "",
+                        sustainability_years=SUSTAINABILITY_YEARS
+                        if p.sustainability_years is None
+                        else p.sustainability_years,
+                        withdrawn_on=p.withdrawal.date if p.withdrawal else None,
+                        withdrawal_reason=blank(p.withdrawal.reason) if p.withdrawal else "",
                         note=blank(p.note),
                         source=blank(p.source),
                         order=order,
@@ -612,23 +620,21 @@ class _Writer:
         existing = {o.order: o for o in StatedFigure.objects.filter(strategy=self.strategy)}
         desired = []
         for order, st in enumerate(self.doc.stated):
-            what = st.what.value
+            what = st.what
             desired.append(
                 (
                     order,
                     dict(
                         strategy_id=self.strategy.pk,
                         label=st.label,
-                        what=what,
+                        what=what.value,
                         scope_node_id=self.nodes[st.scope.node].pk if st.scope.node else None,
                         scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
                         scope_level=blank(st.scope.level),
                         scope_status=[x.value for x in st.scope.status],
-                        amount=st.value
-                        if what in ("total", "secured", "unsecured", "paid", "claimed")
-                        else None,
-                        count=st.value if what in ("projects", "nodes") else None,
-                        date=st.value if what in ("target_date", "observation_date") else None,
+                        amount=st.value if what in s.STATED_AMOUNTS else None,
+                        count=st.value if what in s.STATED_COUNTS else None,
+                        date=st.value if what in s.STATED_DATES else None,
                         source=blank(st.source),
                         order=order,
                     ),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from regija.core import files
 from regija.core.files import (
     InvalidFile,
     LineFinder,
@@ -33,7 +34,9 @@ __all__ = [  # Problem, InvalidFile and LineFinder live in regija.core.files; ca
     "load_file",
     "load_yaml",
     "parse_text",
+    "path_text",
     "read_file",
+    "schema_errors",
     "validate_data",
     "walk_nodes",
 ]
@@ -71,6 +74,11 @@ def validate_data(data: dict, filename: str, text: str | None = None) -> Strateg
         text = text if text is not None else read_text(Path(filename))
         problems = validation_problems(exc, filename, text, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
         raise InvalidFile(problems) from None
+
+
+def schema_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
+    """The distinct errors of a strategy file's failed validation, as (field path, message)."""
+    return files.schema_errors(exc, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
 
 
 def read_file(path: str | Path) -> tuple[StrategyFile, str]:

@@ -1,20 +1,20 @@
 """The strategy file format: pydantic models that validate a file and emit its JSON Schema.
 
-This module does not import Django, so a file can be checked anywhere with
+This module needs no configured Django project – of Django it uses only the models' vocabularies
+(TextChoices, from modules without models) – so a file can be checked anywhere with
 ``python -m regija.interchange.validate FILE…``.
 """
 
-# ruff: noqa: UP042 - the vocabularies below are to be derived from the models' choices, not rewritten here
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from regija.core.choices import OrganisationKind
 from regija.core.filetypes import (
     Code,
     Date,
@@ -26,6 +26,8 @@ from regija.core.filetypes import (
     parse_money,
     partial_first_day,
 )
+from regija.projects.choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
+from regija.strategies.choices import AlignmentType, Direction, StrategyStatus
 
 FORMAT_VERSION = 1
 
@@ -38,82 +40,15 @@ Source = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 # --- vocabularies ----------------------------------------------------------------------------
+# The models' own TextChoices: every value a model stores can be written to a file and read back.
+# (They come from Django-model-free modules, so this module still loads without a Django project.)
 
-
-class OrganisationKind(str, Enum):
-    municipality = "municipality"
-    regional_development_agency = "regional_development_agency"
-    las = "las"
-    region = "region"
-    public_institute = "public_institute"
-    company = "company"
-    sole_trader = "sole_trader"
-    ngo = "ngo"
-    school = "school"
-    university = "university"
-    research = "research"
-    chamber = "chamber"
-    local_community = "local_community"
-    state_body = "state_body"
-    eu_body = "eu_body"
-    foreign_partner = "foreign_partner"
-    international = "international"
-    other = "other"
-
-
-class StrategyStatus(str, Enum):
-    draft = "draft"
-    adopted = "adopted"
-    in_implementation = "in_implementation"
-    closed = "closed"
-
-
-class AlignmentType(str, Enum):
-    contributes_to = "contributes_to"
-    home_goal = "home_goal"
-    aligned_with = "aligned_with"
-    supports = "supports"
-    implements = "implements"
-    illustrates = "illustrates"
-    related = "related"
-
-
-class Direction(str, Enum):
-    increase = "increase"
-    decrease = "decrease"
-    reach = "reach"
-
-
-class ProjectStatus(str, Enum):
-    idea = "idea"
-    applied = "applied"
-    approved = "approved"
-    in_progress = "in_progress"
-    completed = "completed"
-    withdrawn = "withdrawn"
-
-
-class Secured(str, Enum):
-    yes = "yes"
-    no = "no"
-    partly = "partly"
-
-
-class PaymentState(str, Enum):
-    claimed = "claimed"
-    paid = "paid"
-
-
-class StatedWhat(str, Enum):
-    total = "total"
-    secured = "secured"
-    unsecured = "unsecured"
-    paid = "paid"
-    claimed = "claimed"
-    projects = "projects"
-    nodes = "nodes"
-    target_date = "target_date"
-    observation_date = "observation_date"
+# What the value of a stated figure is: an amount of money, a count or a date.
+STATED_AMOUNTS = frozenset(
+    {StatedWhat.TOTAL, StatedWhat.SECURED, StatedWhat.UNSECURED, StatedWhat.PAID, StatedWhat.CLAIMED}
+)
+STATED_COUNTS = frozenset({StatedWhat.PROJECTS, StatedWhat.NODES})
+STATED_DATES = frozenset({StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE})
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -260,7 +195,7 @@ class Indicator(Model):
     name: Text
     effect: str | None = None
     unit: str = ""
-    direction: Direction = Direction.increase
+    direction: Direction = Direction.INCREASE
     data_source: str | None = None
     baseline: Point | None = None
     target: Point | None = None
@@ -301,7 +236,7 @@ class BudgetLine(Model):
     @model_validator(mode="after")
     def _partly(self) -> BudgetLine:
         if self.secured_amount is not None:
-            if self.secured is not Secured.partly:
+            if self.secured is not Secured.PARTLY:
                 raise ValueError("secured_amount is only for secured: partly")
             if self.secured_amount > self.amount:
                 raise ValueError(
@@ -311,7 +246,7 @@ class BudgetLine(Model):
 
 
 class Instrument(Model):
-    kind: Literal["decision", "contract", "confirmation", "other"]
+    kind: InstrumentKind | None = None
     number: str | None = None
     date: Date | None = None
     issuer: str | None = None
@@ -323,7 +258,14 @@ class Payment(Model):
     date: Date | None = None
     state: PaymentState
     fund: Code | None = Field(None, description="Needed only when the project has several funds")
-    note: str | None = None
+    note: str | None = Field(None, description="For a rejected claim, the reason it was rejected")
+
+
+class Withdrawal(Model):
+    """When and why the holder stepped back or the programme withdrew the operation."""
+
+    date: Date | None = None
+    reason: str | None = None
 
 
 class Project(Model):
@@ -340,7 +282,13 @@ class Project(Model):
     partners: list[Partner] = []
     budget: list[BudgetLine] = []
     instrument: Instrument | None = None
+    sustainability_years: Annotated[int, Field(ge=0, le=32767)] | None = Field(
+        None,
+        description="Years the operation must be kept up after its final payment, "
+        "when not the programme's default",
+    )
     payments: list[Payment] = []
+    withdrawal: Withdrawal | None = Field(None, description="For status: withdrawn")
     note: str | None = None
     source: Source | None = None
 
@@ -369,19 +317,12 @@ class Stated(Model):
 
     @model_validator(mode="after")
     def _kind(self) -> Stated:
-        money = {
-            StatedWhat.total,
-            StatedWhat.secured,
-            StatedWhat.unsecured,
-            StatedWhat.paid,
-            StatedWhat.claimed,
-        }
-        if self.what in (StatedWhat.projects, StatedWhat.nodes):
+        if self.what in STATED_COUNTS:
             if isinstance(self.value, bool) or not isinstance(self.value, int):
                 raise ValueError(f"a stated count ({self.what.value}) must be a whole number")
-        elif self.what in money:
+        elif self.what in STATED_AMOUNTS:
             self.value = parse_money(self.value)
-        elif not isinstance(self.value, dt.date):
+        elif self.what in STATED_DATES and not isinstance(self.value, dt.date):
             self.value = parse_date(self.value)
         return self
 

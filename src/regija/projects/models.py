@@ -11,6 +11,8 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import MoneyField
 from regija.strategies.models import Node, Strategy
 
+from .choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
+
 
 class Fund(models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -57,22 +59,6 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund.code} {self.owner} {self.period}"
-
-
-class ProjectStatus(models.TextChoices):
-    IDEA = "idea", _("idea")
-    APPLIED = "applied", _("applied")
-    APPROVED = "approved", _("approved")
-    IN_PROGRESS = "in_progress", _("in progress")
-    COMPLETED = "completed", _("completed")
-    WITHDRAWN = "withdrawn", _("withdrawn")
-
-
-class InstrumentKind(models.TextChoices):
-    DECISION = "decision", _("decision")
-    CONTRACT = "contract", _("contract")
-    CONFIRMATION = "confirmation", _("confirmation notice")
-    OTHER = "other", _("other")
 
 
 class Project(models.Model):
@@ -167,12 +153,6 @@ class Partner(models.Model):
         return f"{self.organisation} ({self.role})"
 
 
-class Secured(models.TextChoices):
-    YES = "yes", _("secured")
-    NO = "no", _("not secured")
-    PARTLY = "partly", _("partly secured")
-
-
 class BudgetLine(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
     fund = models.ForeignKey(
@@ -257,14 +237,6 @@ class ProjectPhase(Phase):
         ]
 
 
-class PaymentState(models.TextChoices):
-    """A payment claim: submitted by the holder (claimed), checked by staff, then paid – or rejected."""
-
-    CLAIMED = "claimed", _("claimed")
-    PAID = "paid", _("paid")
-    REJECTED = "rejected", _("rejected")
-
-
 class Payment(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
     fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="payments")
@@ -318,18 +290,6 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.label} {self.amount}"
-
-
-class StatedWhat(models.TextChoices):
-    TOTAL = "total", _("total amount")
-    SECURED = "secured", _("secured amount")
-    UNSECURED = "unsecured", _("unsecured amount")
-    PAID = "paid", _("paid amount")
-    CLAIMED = "claimed", _("claimed amount")
-    PROJECTS = "projects", _("number of projects")
-    NODES = "nodes", _("number of nodes")
-    TARGET_DATE = "target_date", _("target date")
-    OBSERVATION_DATE = "observation_date", _("observation date")
 
 
 class StatedFigure(models.Model):

@@ -9,15 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
 
+from .choices import AlignmentType, Direction, StrategyStatus
+
 # Width of one step of a node's materialised path; 4 digits allow 10 000 siblings.
 PATH_STEP = 4
-
-
-class StrategyStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    ADOPTED = "adopted", _("adopted")
-    IN_IMPLEMENTATION = "in_implementation", _("in implementation")
-    CLOSED = "closed", _("closed")
 
 
 class Strategy(models.Model):
@@ -47,11 +42,11 @@ class Strategy(models.Model):
         verbose_name_plural = _("strategies")
         ordering = ["title"]
 
-    def get_absolute_url(self) -> str:
-        return reverse("strategy", args=[self.slug])
-
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("strategy", args=[self.slug])
 
     def level_label(self, level: str, language: str = "sl") -> str:
         label = self.levels.get(level) or {}
@@ -96,21 +91,11 @@ class Node(models.Model):
             models.UniqueConstraint(fields=["strategy", "code"], name="node_code_unique_in_strategy"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("node", args=[self.strategy.slug, self.code])
-
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-
-class AlignmentType(models.TextChoices):
-    CONTRIBUTES_TO = "contributes_to", _("contributes to")
-    HOME_GOAL = "home_goal", _("home goal")
-    ALIGNED_WITH = "aligned_with", _("aligned with")
-    SUPPORTS = "supports", _("supports")
-    IMPLEMENTS = "implements", _("implements")
-    ILLUSTRATES = "illustrates", _("illustrates")
-    RELATED = "related", _("related")
+    def get_absolute_url(self) -> str:
+        return reverse("node", args=[self.strategy.slug, self.code])
 
 
 class Alignment(models.Model):
@@ -138,12 +123,6 @@ class Alignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_node.code} → {self.target_node.code} ({self.get_type_display()})"
-
-
-class Direction(models.TextChoices):
-    INCREASE = "increase", _("increase")
-    DECREASE = "decrease", _("decrease")
-    REACH = "reach", _("reach")
 
 
 class Indicator(models.Model):
@@ -177,11 +156,11 @@ class Indicator(models.Model):
             models.UniqueConstraint(fields=["strategy", "code"], name="indicator_code_unique_in_strategy"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("indicator", args=[self.strategy.slug, self.code])
-
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicator", args=[self.strategy.slug, self.code])
 
 
 class Observation(models.Model):

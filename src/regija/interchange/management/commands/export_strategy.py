@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from regija.interchange.exporter import export
+from regija.interchange.exporter import ExportError, export
 from regija.strategies.models import Strategy
 
 
@@ -21,5 +21,8 @@ class Command(BaseCommand):
         if strategy is None:
             known = ", ".join(Strategy.objects.order_by("slug").values_list("slug", flat=True)) or "none"
             raise CommandError(f"no strategy {slug!r}; loaded strategies: {known}")
-        path = export(strategy, format, output)
+        try:
+            path = export(strategy, format, output)
+        except ExportError as exc:  # stored data the file format refuses: say which, no traceback
+            raise CommandError(str(exc)) from None
         self.stdout.write(str(path))
