@@ -1,5 +1,5 @@
 """Shared pieces of the REST API: the API class, error schemas and handlers, token auth, ETags,
-pagination, money and date types, and the frame every write runs in.
+pagination, money and date types, and how a write answers a service's refusal (``refusals``).
 
 The routers (``strategies/api.py``, ``projects/api.py``, ``core/api.py``) use only these helpers, so
 every endpoint answers errors, pages, conditional GETs and money in the same way.
@@ -22,7 +22,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResp
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
@@ -39,6 +39,7 @@ from pydantic_core import PydanticCustomError
 
 from regija.core import audit, caching, permissions, tokens
 from regija.core.money import CENT, plain_number, to_money
+from regija.core.services import Conflict, Forbidden, Refused
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -232,6 +233,23 @@ def writing(request):
     """One API write: attributed to the token's user in the audit log, all or nothing."""
     with audit.acting(request.user, via="api"), transaction.atomic():
         yield
+
+
+@contextlib.contextmanager
+def refusals():
+    """Around a service an API write calls (the service sets who acts, via "api", and the transaction):
+    its messages in English, like every API message, and its refusals answered as the API's errors –
+    ``Forbidden`` 403, ``Conflict`` 409, any other ``Refused`` 422 at ``["body", <field path>]``."""
+    try:
+        with translation.override("en"):
+            yield
+    except Forbidden as exc:
+        raise AuthorizationError(403, exc.message) from None
+    except Conflict as exc:
+        raise HttpError(409, exc.message) from None
+    except Refused as exc:
+        path = [int(p) if p.isdigit() else p for p in exc.field.split(".")] if exc.field else []
+        invalid(["body", *path], exc.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,7 +564,9 @@ class MoneySummary(Schema):
         description="Secured lines in full plus the stated part of partly secured lines"
     )
     secured_unknown: MoneyOut = Field(
-        description="Partly secured lines whose secured part the source does not give (somewhere between 0 and this)"
+        description=(
+            "Partly secured lines whose secured part the source does not give (somewhere between 0 and this)"
+        )
     )
     unsecured: MoneyOut
     paid: MoneyOut

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field, model_validator
 
@@ -33,15 +33,14 @@ from regija.api_common import (
     not_found,
     paginate,
     progress_out,
-    require_change,
+    refusals,
     token_auth,
     write_responses,
-    writing,
 )
 from regija.projects import selectors as project_selectors
 from regija.projects.api import FundMoney, fund_money
 
-from . import selectors
+from . import selectors, services
 from .models import Alignment, Indicator, Node, Observation, Strategy, StrategyStatus
 
 router = Router(tags=["strategies"])
@@ -272,14 +271,8 @@ def patch_strategy(request, slug: str, payload: StrategyPatch):
     strategy = Strategy.objects.filter(slug=slug).first()
     if strategy is None:
         raise not_found("strategy", slug)
-    require_change(request, strategy)
-    changes = payload.model_dump(exclude_unset=True)
-    with writing(request):
-        strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
-        for field, value in changes.items():
-            setattr(strategy, field, value)
-        if changes:
-            strategy.save(update_fields=list(changes))
+    with refusals():
+        services.strategy_update(request.user, strategy, payload.model_dump(exclude_unset=True), via="api")
     return _strategy_detail(request, _strategy_or_404(slug))
 
 
@@ -500,9 +493,9 @@ def get_indicator(request, slug: str, code: str):
     return _indicator_detail(request, _indicator_or_404(slug, code))
 
 
-# Indicator values are exact decimals with up to six places, and may be negative (a balance, a change).
+# Indicator values are exact decimals with up to six places, and may be negative (a balance, a change);
+# strategies.services.observation_value is the rule, this is how the API describes it.
 ObservationValue = Field(max_digits=24, decimal_places=6, description="Exact decimal, up to 6 decimals")
-SIX_PLACES = Decimal("0.000001")
 
 
 class ObservationIn(Input):
@@ -530,20 +523,13 @@ def _observation_out(o: Observation) -> dict:
 def create_observation(request, slug: str, code: str, payload: ObservationIn):
     """Add an observation; 409 when the indicator already has one on that date (use PUT to correct it)."""
     indicator = _indicator_or_404(slug, code)
-    require_change(request, indicator)
-    data = payload.model_dump()
     try:
-        with writing(request):
-            if indicator.observations.filter(date=data["date"]).exists():
-                return Status(
-                    409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."}
-                )
-            # at the column's precision, so the audit log compares like with like on later changes
-            data["value"] = data["value"].quantize(SIX_PLACES)
-            observation = Observation.objects.create(indicator=indicator, **data)
-    except IntegrityError:  # another request added the same date in between
-        return Status(409, {"detail": f"There is already an observation on {data['date']}; PUT changes it."})
-    observation.refresh_from_db()  # the stored value, with the column's precision
+        with refusals():
+            observation = services.observation_add(request.user, indicator, **payload.model_dump(), via="api")
+    except HttpError as exc:
+        if exc.status_code != 409:
+            raise
+        return Status(409, {"detail": f"There is already an observation on {payload.date}; PUT changes it."})
     return Status(201, _observation_out(observation))
 
 
@@ -562,13 +548,10 @@ def _observation_or_404(indicator: Indicator, date: dt.date) -> Observation:
 def update_observation(request, slug: str, code: str, date: IsoDate, payload: ObservationUpdate):
     """Replace the value, source and note of the observation on that date."""
     observation = _observation_or_404(_indicator_or_404(slug, code), date)
-    require_change(request, observation)
-    with writing(request):
-        observation = Observation.objects.select_for_update().get(pk=observation.pk)
-        observation.value = payload.value.quantize(SIX_PLACES)
-        observation.source, observation.note = payload.source, payload.note
-        observation.save()
-    observation.refresh_from_db()
+    with refusals():
+        observation = services.observation_update(
+            request.user, observation, **payload.model_dump(), via="api"
+        )
     return _observation_out(observation)
 
 
@@ -580,7 +563,6 @@ def update_observation(request, slug: str, code: str, date: IsoDate, payload: Ob
 def delete_observation(request, slug: str, code: str, date: IsoDate):
     """Delete the observation on that date."""
     observation = _observation_or_404(_indicator_or_404(slug, code), date)
-    require_change(request, observation)
-    with writing(request):
-        observation.delete()
+    with refusals():
+        services.observation_delete(request.user, observation, via="api")
     return Status(204, None)
