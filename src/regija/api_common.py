@@ -17,7 +17,6 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -37,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from regija.core import audit, caching, permissions, tokens
+from regija.core import caching, permissions, tokens
 from regija.core.money import CENT, plain_number, to_money
 from regija.core.services import Conflict, Forbidden, Refused
 
@@ -226,13 +225,6 @@ class TokenAuth(HttpBearer):
 
 
 token_auth = TokenAuth()
-
-
-@contextlib.contextmanager
-def writing(request):
-    """One API write: attributed to the token's user in the audit log, all or nothing."""
-    with audit.acting(request.user, via="api"), transaction.atomic():
-        yield
 
 
 @contextlib.contextmanager
@@ -526,14 +518,6 @@ def _partial_date(value):
 PartialDate = Annotated[
     str, BeforeValidator(_partial_date), WithJsonSchema({"type": "string", "pattern": _PARTIAL_DATE.pattern})
 ]
-
-
-def partial_dates_in_order(start: str, end: str) -> bool:
-    """Partial dates compare on their common precision: start '2023-06' may end in '2023'."""
-    if not start or not end:
-        return True
-    n = min(len(start), len(end))
-    return start[:n] <= end[:n]
 
 
 # ---------------------------------------------------------------------------------------------
