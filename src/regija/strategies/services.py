@@ -77,7 +77,7 @@ def observation_value(value) -> Decimal:
 
 
 def duplicate_message(date: dt.date) -> str:
-    return _("There is already an observation on %(date)s; correct that one instead of adding another.") % {
+    return _("There is already a value for %(date)s; correct that one instead of adding another.") % {
         "date": date.isoformat()
     }
 
