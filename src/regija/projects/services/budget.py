@@ -111,18 +111,24 @@ def budget_line_create(
     return line
 
 
+def apply_budget_line_changes(line: BudgetLine, changes: dict) -> None:
+    """Set ``changes`` on ``line`` (not saved) and check the result. A line that stops being partly
+    secured loses its separate secured part, unless ``changes`` gives one (which is then refused)."""
+    _only(changes, BUDGET_LINE_FIELDS)
+    for field, value in changes.items():
+        setattr(line, field, value)
+    if line.secured != Secured.PARTLY and "secured_amount" not in changes:
+        line.secured_amount = None
+    check_budget_line(line, changes)
+
+
 def budget_line_update(user, line: BudgetLine, changes: dict, *, via: str) -> BudgetLine:
-    """Change a budget line (the keys of ``changes``). A line that stops being partly secured loses its
-    separate secured part, unless ``changes`` gives one (which is then refused)."""
+    """Change a budget line: the keys of ``changes`` (see ``apply_budget_line_changes``)."""
     require_permission(user, "change", line)
     _only(changes, BUDGET_LINE_FIELDS)
     with audit.acting(user, via=via), transaction.atomic():
         line = BudgetLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
-        for field, value in changes.items():
-            setattr(line, field, value)
-        if line.secured != Secured.PARTLY and "secured_amount" not in changes:
-            line.secured_amount = None
-        check_budget_line(line, changes)
+        apply_budget_line_changes(line, changes)
         line.save()
     return line
 
