@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field, model_validator
 
@@ -37,6 +36,7 @@ from regija.api_common import (
     token_auth,
     write_responses,
 )
+from regija.core.services import Conflict
 from regija.projects import selectors as project_selectors
 from regija.projects.api import FundMoney, fund_money
 
@@ -523,13 +523,12 @@ def _observation_out(o: Observation) -> dict:
 def create_observation(request, slug: str, code: str, payload: ObservationIn):
     """Add an observation; 409 when the indicator already has one on that date (use PUT to correct it)."""
     indicator = _indicator_or_404(slug, code)
-    try:
-        with refusals():
+    with refusals():
+        try:
             observation = services.observation_add(request.user, indicator, **payload.model_dump(), via="api")
-    except HttpError as exc:
-        if exc.status_code != 409:
-            raise
-        return Status(409, {"detail": f"There is already an observation on {payload.date}; PUT changes it."})
+        except Conflict:  # the documented answer, which tells API clients how to correct it
+            detail = f"There is already an observation on {payload.date}; PUT changes it."
+            return Status(409, {"detail": detail})
     return Status(201, _observation_out(observation))
 
 
