@@ -197,6 +197,35 @@ def test_moving_a_value_in_the_back_office_onto_a_taken_date_is_refused(client, 
     assert _value_on(indicator, NEW) == Decimal("5") and _value_on(indicator, TAKEN) == Decimal("10")
 
 
+def test_two_new_rows_on_one_date_in_the_back_office_get_the_same_message(client, indicator, editor):
+    client.force_login(editor)
+    url = _admin_url(indicator)
+    data = change_form_data(client, url)
+    add_row(data, "observations", date=NEW.isoformat(), value="1")
+    add_row(data, "observations", date=NEW.isoformat(), value="2")
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "There is already a value for 2024-06-30" in response.content.decode()
+    assert _value_on(indicator, NEW) is None
+
+
+def test_a_new_indicator_with_its_values_in_the_back_office(client, indicator, editor):
+    client.force_login(editor)
+    data = change_form_data(client, _admin_url(indicator))
+    data = {k: v for k, v in data.items() if not k.startswith("observations-")}
+    data.update({"code": "K99", "observations-TOTAL_FORMS": "0", "observations-INITIAL_FORMS": "0"})
+    add_row(data, "observations", date=NEW.isoformat(), value="1.5")
+    add_row(data, "observations", date=NEW.isoformat(), value="2")
+    twice = client.post("/admin/strategies/indicator/add/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert twice.status_code == 200 and "There is already a value for 2024-06-30" in twice.content.decode()
+    assert not Indicator.objects.filter(strategy=indicator.strategy, code="K99").exists()
+    data["observations-1-date"] = TAKEN.isoformat()
+    assert client.post("/admin/strategies/indicator/add/", data).status_code == 302
+    new = Indicator.objects.get(strategy=indicator.strategy, code="K99")
+    assert _value_on(new, NEW) == Decimal("1.5") and _value_on(new, TAKEN) == Decimal("2")
+    assert {_entry(o.pk).via for o in new.observations.all()} == {"admin"}
+
+
 def test_deleting_in_the_back_office_goes_through_the_service(client, indicator, editor):
     client.force_login(editor)
     url = _admin_url(indicator)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.admin_site import CheckedInlineForm, OwnedAdmin, OwnedInline, save_inline_through
@@ -90,9 +91,27 @@ class ObservationForm(CheckedInlineForm):
         )
 
 
+class ObservationFormSet(BaseInlineFormSet):
+    """Two rows of the form on one date get the service's message too (not only a row against the
+    database): a new indicator's rows, or two new rows of an existing one."""
+
+    def clean(self):
+        taken = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or "date" not in data:
+                continue
+            date = data["date"]
+            if date in taken:
+                form.add_error("date", services.duplicate_message(date))
+            taken.add(date)
+        super().clean()
+
+
 class ObservationInline(OwnedInline, admin.TabularInline):
     model = Observation
     form = ObservationForm
+    formset = ObservationFormSet
     extra = 1
 
 
