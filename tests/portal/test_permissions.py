@@ -78,7 +78,11 @@ def test_correcting_a_value_is_logged_with_before_and_after_and_readable_per_obj
     indicator = Indicator.objects.get(strategy__slug=LAS, code="K1")
     editor = member("editor", "las-zasavje")
     client.force_login(editor)
-    response = client.post(f"/kazalniki/{LAS}/K1/nova-meritev/", {"date": "2023-12-31", "value": "11"})
+    # a correction is asked for explicitly: a second value for the date is otherwise refused
+    # (tests/strategies/test_observation_rule.py)
+    response = client.post(
+        f"/kazalniki/{LAS}/K1/nova-meritev/", {"date": "2023-12-31", "value": "11", "replace": "on"}
+    )
     assert response.status_code == 302
     assert indicator.observations.get(date=dt.date(2023, 12, 31)).value == 11
     entry = AuditEntry.objects.get(action="update", parent=f"strategies.indicator:{indicator.pk}")

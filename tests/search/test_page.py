@@ -6,9 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from ninja.testing import TestClient
 
-from regija.search.api import router
 
 pytestmark = pytest.mark.usefixtures("indexed")
 
@@ -102,11 +100,11 @@ def test_page_query_count_is_bounded(client, django_assert_max_num_queries):
         get(client, q="industrijske dediščine na Gorenjskem")
 
 
-# --- API router (mounted in regija/portal/api.py as api.add_router("/", "regija.search.api.router")) ----------
+# --- the API router (regija/search/api.py), as mounted at /api/v1/ (regija/portal/api.py) ---------------
 
 
-def test_api_search():
-    response = TestClient(router).get("/search?q=dediščina&kind=project&limit=2")
+def test_api_search(client):
+    response = client.get("/api/v1/search?q=dediščina&kind=project&limit=2")
     assert response.status_code == 200
     data = response.json()
     assert data["words"] == ["dediščina"]
@@ -118,12 +116,11 @@ def test_api_search():
     assert set(group["hits"][0]) == {"kind", "title", "code", "context", "url", "score"}
 
 
-def test_api_validates_the_query():
-    client = TestClient(router)
-    assert client.get("/search").status_code == 422
-    assert client.get("/search?q=").status_code == 422
-    assert client.get("/search?q=" + "a" * 201).status_code == 422
-    assert client.get("/search?q=x&kind=nonsense").status_code == 422
-    response = client.get("/search?q=in+na")
+def test_api_validates_the_query(client):
+    assert client.get("/api/v1/search").status_code == 422
+    assert client.get("/api/v1/search?q=").status_code == 422
+    assert client.get("/api/v1/search?q=" + "a" * 201).status_code == 422
+    assert client.get("/api/v1/search?q=x&kind=nonsense").status_code == 422
+    response = client.get("/api/v1/search?q=in+na")
     assert response.status_code == 200
     assert response.json() == {"query": "in na", "words": [], "total": 0, "groups": []}

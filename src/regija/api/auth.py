@@ -1,13 +1,10 @@
-"""Authentication of API requests with personal tokens, and the frame every API write runs in."""
+"""Authentication of API requests with personal tokens."""
 
 from __future__ import annotations
 
-import contextlib
-
-from django.db import transaction
 from ninja.security import HttpBearer
 
-from regija.core import audit, tokens
+from regija.core import tokens
 
 from .errors import InvalidToken
 
@@ -25,10 +22,3 @@ class TokenAuth(HttpBearer):
 
 
 token_auth = TokenAuth()
-
-
-@contextlib.contextmanager
-def writing(request):
-    """One API write: attributed to the token's user in the audit log, all or nothing."""
-    with audit.acting(request.user, via="api"), transaction.atomic():
-        yield

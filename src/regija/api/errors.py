@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
 from django.http import Http404, JsonResponse
+from django.utils import translation
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from pydantic import Field
 
 from regija.core import permissions
+from regija.core.services import Refused
 
 
 class Error(Schema):
@@ -111,3 +114,21 @@ def refuse_nul(run):
         return run(request, *args, **kwargs)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def refusals():
+    """Around a service an API write calls (the service sets who acts, via "api", and the transaction):
+    its messages in English, like every API message, and its refusals answered as the API's errors by
+    their status – 403 for ``Forbidden``, 409 for a conflict with the stored state, 422 at
+    ``["body", <field path>]`` for an input at fault."""
+    try:
+        with translation.override("en"):
+            yield
+    except Refused as exc:
+        if exc.status == 403:
+            raise AuthorizationError(403, exc.message) from None
+        if exc.status == 422:
+            path = [int(p) if p.isdigit() else p for p in exc.field.split(".")] if exc.field else []
+            invalid(["body", *path], exc.message)
+        raise HttpError(exc.status, exc.message) from None

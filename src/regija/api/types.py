@@ -130,11 +130,3 @@ def _partial_date(value):
 PartialDate = Annotated[
     str, BeforeValidator(_partial_date), WithJsonSchema({"type": "string", "pattern": _PARTIAL_DATE.pattern})
 ]
-
-
-def partial_dates_in_order(start: str, end: str) -> bool:
-    """Partial dates compare on their common precision: start '2023-06' may end in '2023'."""
-    if not start or not end:
-        return True
-    n = min(len(start), len(end))
-    return start[:n] <= end[:n]

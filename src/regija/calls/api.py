@@ -9,7 +9,6 @@ answers) also carries the next moment any call opens or closes.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Literal
 
 from django.urls import reverse

@@ -7,7 +7,6 @@ also carry the next moment any call opens or closes, and a page never shows a ca
 
 from __future__ import annotations
 
-import functools
 import mimetypes
 
 from django.core.paginator import Paginator

@@ -1,8 +1,10 @@
 """The back office: members of an organisation sign in here and change what their organisation owns."""
 
+from django import forms
 from django.contrib import admin
 
 from . import permissions
+from .services import Refused
 
 
 class RegijaAdminSite(admin.AdminSite):
@@ -80,3 +82,50 @@ class OwnedInline:
 
     def has_delete_permission(self, request, obj=None):
         return self.has_add_permission(request, obj)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline rows written through the services
+
+
+class CheckedInlineForm(forms.ModelForm):
+    """An inline row checked by its service's rule before the back office saves it (``check``), so the
+    back office refuses what the API and the pages refuse, with the same message, next to the field."""
+
+    def check(self, data: dict) -> None:
+        """Raise ``core.services.Refused`` when the row, with the values in ``data``, breaks a rule."""
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("DELETE"):
+            return data
+        try:
+            self.check(data)
+        except Refused as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+    def changes(self, data: dict, fields) -> dict:
+        """The values of the changed fields among ``fields``."""
+        return {f: data[f] for f in self.changed_data if f in fields and f in data}
+
+
+def unsaved_copy(obj):
+    """A copy of a model object to try changes on without touching the form's own instance."""
+    return type(obj)(**{f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields})
+
+
+def save_inline_through(formset, *, create, update, delete) -> None:
+    """Save an inline formset through services instead of ``formset.save()``: ``delete(obj)`` for each
+    deleted row, then ``update(obj, changed_fields)`` for each changed one, then ``create(obj)`` for
+    each new one (``obj`` carries the form's values, unsaved; ``create`` returns the saved object).
+    Deletes go first, so a date or an organisation freed in the same form can be used again."""
+    formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        delete(obj)
+    for obj, changed in formset.changed_objects:
+        update(obj, changed)
+    for obj in formset.new_objects:
+        obj.pk = create(obj).pk
+    formset.save_m2m()

@@ -1,26 +1,36 @@
-"""What every app's service functions share: the refusal they raise, the permission check, the clock.
+"""What every app's service functions share: the refusals they raise, the permission checks, the clock.
 
-A service function (``calls.services``, ``projects.services`` …) checks who is acting and whether the
-step is allowed now, writes in one transaction, and raises ``Refused`` with a message for the user
-when the step is not allowed. Pages show the message, the API answers with ``status``.
+A service function (``strategies.services``, ``projects.services``, ``calls.services`` …) checks who
+is acting and whether the step is allowed now, validates, writes in one transaction (the audit log
+records it, attributed to who acts) – or raises one of these refusals with a message for the user (in
+the active language) and, when one input is at fault, the path of that field (``"date"``,
+``"budget_lines.0.amount"``). Each door translates them its own way by ``status``: the API into
+403 / 409 / 422 answers (``regija.api.errors.refusals``), pages and the back office into messages
+and form errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import permissions
+
 
 class Refused(Exception):
-    """A step that is not allowed: the message says why, in the user's language."""
+    """A step that is not done: ``message`` says why; ``field`` is the path of the input at fault.
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 409):
+    ``status`` is 422 when an input is at fault (a field is named), else 409: the step is not allowed
+    in the present state; it may be given explicitly."""
+
+    def __init__(self, message: str, *, field: str | None = None, status: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.status = status  # 403 when it is about who acts, 409 when about the state, 422 about the data
+        self.status = status if status is not None else (422 if field else 409)
 
 
 class Forbidden(Refused):
@@ -30,10 +40,44 @@ class Forbidden(Refused):
         super().__init__(message or _("You may not do this."), status=403)
 
 
+class Conflict(Refused):
+    """The input is valid but clashes with what is stored, e.g. a second value on one date (409)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message, field=field, status=409)
+
+
 def require(condition: bool, message: str | None = None) -> None:
-    """Raise ``Forbidden`` (with ``message``, if given) unless ``condition`` holds – the permission check."""
+    """Raise ``Forbidden`` (with ``message``, if given) unless ``condition`` holds – a permission check."""
     if not condition:
         raise Forbidden(message)
+
+
+def require_permission(user, action: str, obj) -> None:
+    """Forbidden unless ``core.permissions.can(user, action, obj)``: the one rule of who may write what."""
+    if not permissions.can(user, action, obj):
+        if action == "delete":
+            raise Forbidden(
+                _("You may not delete this: it belongs to organisations where you do not have that right.")
+            )
+        raise Forbidden(
+            _("You may not change this: it belongs to organisations where you are not an editor or admin.")
+        )
+
+
+def validate(instance, fields=None) -> None:
+    """The model's own field rules (length, choices, required, …) for ``fields`` (all when None), refused
+    with the first problem and its field; uniqueness and constraints are the service's explicit checks."""
+    exclude = None
+    if fields is not None:
+        exclude = {f.name for f in instance._meta.get_fields()} - set(fields)
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            field, errors = next(iter(exc.message_dict.items()))
+            raise Refused(errors[0], field=None if field == NON_FIELD_ERRORS else field, status=422) from None
+        raise Refused(exc.messages[0], status=422) from None
 
 
 def now() -> dt.datetime:

@@ -5,7 +5,6 @@ This module needs no configured Django project – of Django it uses only the mo
 ``python -m regija.interchange.validate FILE…``.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt

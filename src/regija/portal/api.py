@@ -15,11 +15,11 @@ from regija.calls.api import router as calls_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
 from regija.portal.organisations_api import router as organisation_router
+from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
 from regija.projects.api import router as project_router
 from regija.search.api import router as search_router
 from regija.strategies.api import indicator_router
-from regija.strategies.api import router as strategy_router
 
 api = RegijaAPI(
     title="Regija API",

@@ -16,8 +16,8 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Body
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
-from regija.strategies.models import PATH_STEP, Indicator, Node, Strategy
-from regija.strategies.selectors import latest_progress
+from regija.strategies.models import Indicator, Node, Strategy
+from regija.strategies.selectors import ancestor_paths, latest_progress
 
 from . import selectors
 from .selectors import strategy_list
@@ -60,8 +60,9 @@ def strategy_detail(request, slug: str):
 def node_detail(request, slug: str, code: str):
     strategy = get_object_or_404(Strategy, slug=slug)
     node = get_object_or_404(Node.objects.select_related("parent"), strategy=strategy, code=code)
-    ancestor_paths = [node.path[:i] for i in range(PATH_STEP, len(node.path), PATH_STEP)]
-    ancestors = list(Node.objects.filter(strategy=strategy, path__in=ancestor_paths).order_by("path"))
+    ancestors = list(
+        Node.objects.filter(strategy=strategy, path__in=ancestor_paths(node.path)).order_by("path")
+    )
     children = list(node.children.order_by("path"))
     indicators = latest_progress(Indicator.objects.filter(node=node).order_by("order"))
     rollup = project_selectors.node_rollup(node)

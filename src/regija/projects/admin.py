@@ -2,9 +2,17 @@
 
 from django.contrib import admin
 
-from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.core.admin_site import (
+    CheckedInlineForm,
+    OwnedAdmin,
+    OwnedInline,
+    save_inline_through,
+    unsaved_copy,
+)
 
 from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
+from .services import budget
+from .services import projects as project_services
 
 
 class AllocationInline(admin.TabularInline):
@@ -20,19 +28,57 @@ class FundAdmin(admin.ModelAdmin):
     inlines = [AllocationInline]
 
 
+# Partners, budget lines and payments are checked by the rules of projects.services and written by its
+# functions (ProjectAdmin.save_formset), as the API writes them.
+
+
+def _row_as_sent(form: CheckedInlineForm, data: dict, fields):
+    """The row as the form would make it (a new one, or a copy of the stored one with the changes)."""
+    if form.instance.pk is None:
+        return type(form.instance)(project=data["project"], **{f: data[f] for f in fields if f in data})
+    row = unsaved_copy(form.instance)
+    for field, value in form.changes(data, fields).items():
+        setattr(row, field, value)
+    return row
+
+
+class PartnerForm(CheckedInlineForm):
+    def check(self, data):
+        project_services.check_partner(_row_as_sent(self, data, project_services.PARTNER_FIELDS))
+
+
+class BudgetLineForm(CheckedInlineForm):
+    def check(self, data):
+        if self.instance.pk is None:
+            row = _row_as_sent(self, data, budget.BUDGET_LINE_FIELDS)
+            budget.check_budget_line(row, budget.BUDGET_LINE_FIELDS)
+        else:  # as budget_line_update will change it
+            row = unsaved_copy(self.instance)
+            budget.apply_budget_line_changes(row, self.changes(data, budget.BUDGET_LINE_FIELDS))
+            data["secured_amount"] = row.secured_amount  # a line no longer partly secured loses its part
+
+
+class PaymentForm(CheckedInlineForm):
+    def check(self, data):
+        budget.check_payment(_row_as_sent(self, data, budget.PAYMENT_FIELDS))
+
+
 class PartnerInline(OwnedInline, admin.TabularInline):
     model = Partner
+    form = PartnerForm
     extra = 0
     autocomplete_fields = ("organisation",)
 
 
 class BudgetLineInline(OwnedInline, admin.TabularInline):
     model = BudgetLine
+    form = BudgetLineForm
     extra = 0
 
 
 class PaymentInline(OwnedInline, admin.TabularInline):
     model = Payment
+    form = PaymentForm
     extra = 0
 
 
@@ -46,6 +92,42 @@ class ProjectAdmin(OwnedAdmin):
     autocomplete_fields = ("holder",)
     raw_id_fields = ("nodes",)
     inlines = [PartnerInline, BudgetLineInline, PaymentInline]
+
+    def save_formset(self, request, form, formset, change):
+        written_by = {
+            Partner: (
+                project_services.PARTNER_FIELDS,
+                project_services.partner_create,
+                project_services.partner_update,
+                project_services.partner_delete,
+            ),
+            BudgetLine: (
+                budget.BUDGET_LINE_FIELDS,
+                budget.budget_line_create,
+                budget.budget_line_update,
+                budget.budget_line_delete,
+            ),
+            Payment: (
+                budget.PAYMENT_FIELDS,
+                budget.payment_create,
+                budget.payment_update,
+                budget.payment_delete,
+            ),
+        }.get(formset.model)
+        if written_by is None:
+            return super().save_formset(request, form, formset, change)
+        fields, create, update, delete = written_by
+        user, project = request.user, form.instance
+
+        def values(row, names):
+            return {f: getattr(row, f) for f in names if f in fields}
+
+        save_inline_through(
+            formset,
+            create=lambda row: create(user, project, **values(row, fields), via="admin"),
+            update=lambda row, changed: update(user, row, values(row, changed), via="admin"),
+            delete=lambda row: delete(user, row, via="admin"),
+        )
 
 
 @admin.register(StatedFigure)

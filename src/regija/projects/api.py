@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Max
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from regija.api.auth import token_auth, writing
-from regija.api.errors import READ_RESPONSES, invalid, not_found, require_change, write_responses
+from regija.api.auth import token_auth
+from regija.api.errors import READ_RESPONSES, invalid, not_found, refusals, require_change, write_responses
 from regija.api.pagination import Page, PageParams, paginate, paginate_kept
 from regija.api.schemas import Input, Party
 from regija.api.types import (
@@ -25,7 +24,6 @@ from regija.api.types import (
     OptionalIsoDate,
     OptionalMoneyIn,
     PartialDate,
-    partial_dates_in_order,
 )
 from regija.core.models import OrganisationKind
 from regija.strategies.models import Strategy
@@ -33,6 +31,8 @@ from regija.strategies.models import Strategy
 from . import selectors
 from .filters import ProjectFilters
 from .models import BudgetLine, Fund, Payment, PaymentState, Project, ProjectStatus, Secured
+from .services import budget
+from .services import projects as project_services
 
 router = Router(tags=["projects"])
 fund_router = Router(tags=["funds"])
@@ -400,25 +400,10 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
     """Change a project's facts (only the fields sent). Editors and admins of the holder or of an
     owner of the listing strategy may do this."""
     project = _project_or_404(slug, code)
-    require_change(request, project)
-    changes = payload.model_dump(exclude_unset=True)
-    with writing(request):
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        for field, value in changes.items():
-            setattr(project, field, value)
-        # checks across fields, on the values the project will have after the change
-        if (project.lat is None) != (project.lon is None):
-            missing = "lon" if project.lon is None else "lat"
-            invalid(
-                ["body", missing], "lat and lon go together: give both, or null both to remove the location"
-            )
-        if not partial_dates_in_order(project.start, project.end):
-            invalid(
-                ["body", "end" if "end" in changes else "start"],
-                f"the end ({project.end}) is before the start ({project.start})",
-            )
-        if changes:
-            project.save(update_fields=list(changes))
+    with refusals():
+        project_services.project_update(
+            request.user, project, payload.model_dump(exclude_unset=True), via="api"
+        )
     return _project_detail(request, slug, code)
 
 
@@ -437,21 +422,13 @@ class PaymentIn(Input):
 def create_payment(request, slug: str, code: str, payload: PaymentIn):
     """Add a payment (claimed or paid) from a fund to the project."""
     project = _project_or_404(slug, code)
-    require_change(request, project)
     fund = Fund.objects.filter(code=payload.fund).first()
     if fund is None:
+        require_change(request, project)  # who may not write hears that first
         invalid(["body", "fund"], f"there is no fund with the code '{payload.fund}'", "unknown_fund")
-    with writing(request):
-        last = Payment.objects.filter(project=project).aggregate(m=Max("order"))["m"]
-        payment = Payment.objects.create(
-            project=project,
-            fund=fund,
-            label=payload.label,
-            amount=payload.amount,
-            date=payload.date,
-            state=payload.state,
-            note=payload.note,
-            order=0 if last is None else last + 1,
+    with refusals():
+        payment = budget.payment_create(
+            request.user, project, **payload.model_dump(exclude={"fund"}), fund=fund, via="api"
         )
     return Status(201, _payment_out(payment))
 
@@ -478,26 +455,8 @@ def patch_budget_line(
     line = BudgetLine.objects.select_related("fund").filter(project=project, pk=id).first()
     if line is None:
         raise not_found("budget line", f"{slug}/{code}/{id}")
-    require_change(request, line)
-    changes = payload.model_dump(exclude_unset=True)
-    with writing(request):
-        line = BudgetLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
-        for field, value in changes.items():
-            setattr(line, field, value)
-        if line.secured != Secured.PARTLY and "secured_amount" not in changes:
-            # a line that is now wholly secured or not at all has no separate secured part
-            line.secured_amount = None
-        if line.secured_amount is not None:
-            if line.secured != Secured.PARTLY:
-                invalid(
-                    ["body", "secured_amount"],
-                    "a secured part is given only for a partly secured line (secured: partly)",
-                )
-            if line.secured_amount > line.amount:
-                where = "secured_amount" if "secured_amount" in changes else "amount"
-                invalid(
-                    ["body", where],
-                    f"the secured part ({line.secured_amount}) is larger than the amount ({line.amount})",
-                )
-        line.save()
+    with refusals():
+        line = budget.budget_line_update(
+            request.user, line, payload.model_dump(exclude_unset=True), via="api"
+        )
     return _budget_line_out(line)

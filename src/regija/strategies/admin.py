@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.core.admin_site import CheckedInlineForm, OwnedAdmin, OwnedInline, save_inline_through
 
-from . import selectors
+from . import selectors, services
 from .models import Alignment, Indicator, Node, Observation, Strategy
 from .progress import Status
 
@@ -75,8 +76,42 @@ class AlignmentAdmin(OwnedAdmin):
     raw_id_fields = ("source_node", "target_node")
 
 
+class ObservationForm(CheckedInlineForm):
+    """The rule of strategies.services: one value per date (a second is refused, not merged), at most
+    six decimals; the row is then written by observation_add / _update / _delete."""
+
+    def check(self, data):
+        services.check_observation(
+            data["indicator"],
+            date=data["date"],
+            value=data["value"],
+            source=data.get("source", ""),
+            note=data.get("note", ""),
+            correcting=self.instance if self.instance.pk else None,
+        )
+
+
+class ObservationFormSet(BaseInlineFormSet):
+    """Two rows of the form on one date get the service's message too (not only a row against the
+    database): a new indicator's rows, or two new rows of an existing one."""
+
+    def clean(self):
+        taken = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or "date" not in data:
+                continue
+            date = data["date"]
+            if date in taken:
+                form.add_error("date", services.duplicate_message(date))
+            taken.add(date)
+        super().clean()
+
+
 class ObservationInline(OwnedInline, admin.TabularInline):
     model = Observation
+    form = ObservationForm
+    formset = ObservationFormSet
     extra = 1
 
 
@@ -89,6 +124,25 @@ class IndicatorAdmin(OwnedAdmin):
     list_select_related = ("node", "strategy")
     raw_id_fields = ("node",)
     inlines = [ObservationInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Observation:
+            return super().save_formset(request, form, formset, change)
+        user = request.user
+
+        def values(o):
+            return {"value": o.value, "source": o.source, "note": o.note}
+
+        save_inline_through(
+            formset,
+            create=lambda o: services.observation_add(
+                user, form.instance, date=o.date, **values(o), via="admin"
+            ),
+            update=lambda o, _changed: services.observation_update(
+                user, o, date=o.date, **values(o), via="admin"
+            ),
+            delete=lambda o: services.observation_delete(user, o, via="admin"),
+        )
 
     def get_queryset(self, request):
         # the progress column reads every indicator's observations: one query for the page, not one per row

@@ -9,7 +9,12 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from . import progress
-from .models import Indicator, Node, Observation, Strategy
+from .models import PATH_STEP, Indicator, Node, Observation, Strategy
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The materialised paths of a node's ancestors, root first ('00010003' → ['0001'])."""
+    return [path[:i] for i in range(PATH_STEP, len(path), PATH_STEP)]
 
 
 def count_of(model, **filters):

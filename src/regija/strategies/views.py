@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,8 +19,9 @@ from django.views.decorators.http import require_POST
 from regija.core import charts, permissions
 from regija.core.caching import cache_response
 from regija.core.money import plain_number
+from regija.core.services import Conflict, Forbidden, Refused
 
-from . import selectors
+from . import selectors, services
 from .models import Indicator, Observation
 
 
@@ -44,6 +44,11 @@ class LocalDecimalField(forms.DecimalField):
 
 class ObservationForm(forms.ModelForm):
     value = LocalDecimalField(label=gettext_lazy("value"), max_digits=24, decimal_places=6)
+    replace = forms.BooleanField(
+        label=gettext_lazy("correct the value on this date"),
+        required=False,
+        help_text=gettext_lazy("Only when the date already has a value: this one replaces it."),
+    )
 
     class Meta:
         model = Observation
@@ -78,35 +83,40 @@ def indicator_detail(request, slug: str, code: str):
 @login_required
 @require_POST
 def observation_add(request, slug: str, code: str):
-    """Add (or correct) one observation of an indicator; editors of an owning organisation only."""
+    """Add one observation of an indicator – or, when the form says so, correct the one on its date –
+    through strategies.services, as the API and the back office do; editors of an owning organisation only.
+    A date that has a value already is refused unless the form asks to correct it: never replaced silently."""
     indicator = _indicator(slug, code)
     if not permissions.can_change(request.user, indicator):
         raise PermissionDenied
     form = ObservationForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                existing = indicator.observations.filter(date=data["date"]).first()
-                if existing is not None:
-                    for field in ("value", "source", "note"):
-                        setattr(existing, field, data[field])
-                    existing.save()
-                    messages.success(
-                        request, _("The value for %(date)s was corrected.") % {"date": data["date"]}
-                    )
-                else:
-                    Observation.objects.create(indicator=indicator, **data)
-                    messages.success(request, _("The value was added."))
-        except IntegrityError:
-            messages.error(request, _("The value could not be saved; try again."))
-        return redirect("indicator", slug=slug, code=code)
-    return render(
-        request,
-        "strategies/indicator.html",
-        _indicator_context(request, indicator, can_edit=True, form=form),
-        status=422,
-    )
+    if not form.is_valid():
+        return _form_again(request, indicator, form, status=422)
+    data = dict(form.cleaned_data)
+    existing = indicator.observations.filter(date=data["date"]).first() if data.pop("replace") else None
+    try:
+        if existing is not None:
+            data.pop("date")
+            services.observation_update(request.user, existing, **data, via="web")
+            messages.success(request, _("The value for %(date)s was corrected.") % {"date": existing.date})
+        else:
+            services.observation_add(request.user, indicator, **data, via="web")
+            messages.success(request, _("The value was added."))
+    except Forbidden:
+        raise PermissionDenied from None
+    except Refused as exc:
+        message = exc.message
+        if isinstance(exc, Conflict):
+            message = f"{message} {_('Tick “correct the value on this date” to replace it.')}"
+        form.add_error(exc.field if exc.field in form.fields else None, message)
+        return _form_again(request, indicator, form, status=409 if isinstance(exc, Conflict) else 422)
+    return redirect("indicator", slug=slug, code=code)
+
+
+def _form_again(request, indicator: Indicator, form: ObservationForm, *, status: int):
+    """The indicator page with the form sent back and what is wrong with it."""
+    context = _indicator_context(request, indicator, can_edit=True, form=form)
+    return render(request, "strategies/indicator.html", context, status=status)
 
 
 @cache_response

@@ -1,3 +1,6 @@
-"""The writes of projects: each function checks who acts, validates, writes in one transaction (audited
-by ``core.audit``) and raises ``core.services.Refused`` with the user's message when the step is not
-allowed. One module per concern, e.g. ``payments`` (claims, completion, withdrawal of an operation)."""
+"""Writes to projects and their parts, one module per concern: ``projects`` (a project's own fields and
+partners), ``budget`` (budget lines and payments staff record), ``payments`` (claims, checks and
+payments of an operation, its completion and withdrawal). Every create, update and delete the API, the
+staff pages and the back office make goes through a function here. Each takes the acting user (and the
+door, ``via``), checks the right, validates, writes in one transaction attributed in the audit log, and
+refuses with ``core.services.Refused`` / ``Forbidden`` / ``Conflict``."""

@@ -1,0 +1,195 @@
+"""A project's money as staff record it: budget lines by fund (how much, how far secured) and payments
+from a fund (claimed, paid or rejected). The writes of the API and the back office.
+
+The rules of a budget line: amounts are money (cents, not negative); only a partly secured line has a
+separate secured part, never larger than the line. The rules of a payment: a label, an amount of
+money, a fund and a state.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from regija.core import audit
+from regija.core.money import to_money
+from regija.core.services import Refused, require_permission, validate
+
+from ..models import BudgetLine, Payment, Project, Secured
+from .projects import next_order
+
+BUDGET_LINE_FIELDS = ("fund", "amount", "secured", "secured_amount", "note", "source", "order")
+PAYMENT_FIELDS = (
+    "fund",
+    "label",
+    "amount",
+    "date",
+    "state",
+    "note",
+    "order",
+    "phase",
+    "claimed_at",
+    "claimed_by",
+    "checked_at",
+    "checked_by",
+    "paid_by",
+)
+
+
+def _money(value, field: str):
+    """An amount of money as stored (two places), or Refused about ``field``."""
+    if value is None or value == "":
+        raise Refused(_('an amount of money is a string or number such as "1250.50"'), field=field)
+    try:
+        amount = to_money(value)
+    except ValidationError as exc:
+        raise Refused(exc.messages[0], field=field) from None
+    if amount < 0:
+        raise Refused(_("an amount of money here must not be negative"), field=field)
+    return amount
+
+
+def _only(changes: dict, allowed) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise Refused(_("This field cannot be changed here."), field=sorted(unknown)[0])
+
+
+# --------------------------------------------------------------------------------------------- budget lines
+
+
+def check_budget_line(line: BudgetLine, changed) -> None:
+    """A budget line as it would be stored (amounts normalised on ``line``); ``changed`` names the fields
+    being set, so that a refusal about two fields points at the one the user changed."""
+    line.amount = _money(line.amount, "amount")
+    if line.secured_amount is not None:
+        line.secured_amount = _money(line.secured_amount, "secured_amount")
+    validate(line, ("fund", "secured", "note", "source"))
+    if line.secured_amount is not None:
+        if line.secured != Secured.PARTLY:
+            raise Refused(
+                _("a secured part is given only for a partly secured line (secured: partly)"),
+                field="secured_amount",
+            )
+        if line.secured_amount > line.amount:
+            raise Refused(
+                _("the secured part (%(part)s) is larger than the amount (%(amount)s)")
+                % {"part": line.secured_amount, "amount": line.amount},
+                field="secured_amount" if "secured_amount" in changed else "amount",
+            )
+
+
+def budget_line_create(
+    user,
+    project: Project,
+    *,
+    fund,
+    amount,
+    secured: str,
+    secured_amount=None,
+    note: str = "",
+    source: str = "",
+    order: int | None = None,
+    via: str,
+) -> BudgetLine:
+    """Add a budget line from a fund to the project (last unless ``order`` is given)."""
+    require_permission(user, "change", project)
+    line = BudgetLine(
+        project=project,
+        fund=fund,
+        amount=amount,
+        secured=secured,
+        secured_amount=secured_amount,
+        note=note,
+        source=source,
+    )
+    with audit.acting(user, via=via), transaction.atomic():
+        check_budget_line(line, BUDGET_LINE_FIELDS)
+        line.order = next_order(BudgetLine, project) if order is None else order
+        line.save()
+    return line
+
+
+def apply_budget_line_changes(line: BudgetLine, changes: dict) -> None:
+    """Set ``changes`` on ``line`` (not saved) and check the result. A line that stops being partly
+    secured loses its separate secured part, unless ``changes`` gives one (which is then refused)."""
+    _only(changes, BUDGET_LINE_FIELDS)
+    for field, value in changes.items():
+        setattr(line, field, value)
+    if line.secured != Secured.PARTLY and "secured_amount" not in changes:
+        line.secured_amount = None
+    check_budget_line(line, changes)
+
+
+def budget_line_update(user, line: BudgetLine, changes: dict, *, via: str) -> BudgetLine:
+    """Change a budget line: the keys of ``changes`` (see ``apply_budget_line_changes``)."""
+    require_permission(user, "change", line)
+    _only(changes, BUDGET_LINE_FIELDS)
+    with audit.acting(user, via=via), transaction.atomic():
+        line = BudgetLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
+        apply_budget_line_changes(line, changes)
+        line.save()
+    return line
+
+
+def budget_line_delete(user, line: BudgetLine, *, via: str) -> None:
+    require_permission(user, "delete", line)
+    with audit.acting(user, via=via), transaction.atomic():
+        line.delete()
+
+
+# --------------------------------------------------------------------------------------------- payments
+
+
+def check_payment(payment: Payment) -> None:
+    """A payment as it would be stored (its amount normalised on ``payment``)."""
+    payment.amount = _money(payment.amount, "amount")
+    validate(payment, [f for f in PAYMENT_FIELDS if f not in ("amount", "order")])
+
+
+def payment_create(
+    user,
+    project: Project,
+    *,
+    fund,
+    label: str,
+    amount,
+    state: str,
+    date=None,
+    note: str = "",
+    order: int | None = None,
+    via: str,
+    **details,
+) -> Payment:
+    """Record a payment (claimed, paid or rejected) from a fund to the project, last unless ``order`` is
+    given. ``details`` are the other fields the back office sets (phase, who claimed and checked it)."""
+    require_permission(user, "change", project)
+    _only(details, PAYMENT_FIELDS)
+    payment = Payment(
+        project=project, fund=fund, label=label, amount=amount, date=date, state=state, note=note, **details
+    )
+    with audit.acting(user, via=via), transaction.atomic():
+        check_payment(payment)
+        payment.order = next_order(Payment, project) if order is None else order
+        payment.save()
+    return payment
+
+
+def payment_update(user, payment: Payment, changes: dict, *, via: str) -> Payment:
+    """Change a payment (the keys of ``changes``)."""
+    require_permission(user, "change", payment)
+    _only(changes, PAYMENT_FIELDS)
+    with audit.acting(user, via=via), transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        for field, value in changes.items():
+            setattr(payment, field, value)
+        check_payment(payment)
+        payment.save()
+    return payment
+
+
+def payment_delete(user, payment: Payment, *, via: str) -> None:
+    require_permission(user, "delete", payment)
+    with audit.acting(user, via=via), transaction.atomic():
+        payment.delete()

@@ -1,0 +1,155 @@
+"""A project's facts and its partners: the writes of the API and the back office."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from regija.core import audit
+from regija.core.money import to_money
+from regija.core.services import Conflict, Refused, require_permission, validate
+
+from ..models import Partner, Project
+
+# What staff change on a project through the API (its place in a strategy and its holder are the import's).
+PROJECT_FIELDS = (
+    "status",
+    "title",
+    "description",
+    "start",
+    "end",
+    "municipality",
+    "location_name",
+    "lat",
+    "lon",
+)
+
+
+def next_order(model, project: Project) -> int:
+    """The place after the last of the project's partners, budget lines or payments."""
+    last = model.objects.filter(project=project).aggregate(m=Max("order"))["m"]
+    return 0 if last is None else last + 1
+
+
+def dates_in_order(start: str, end: str) -> bool:
+    """Partial dates ('2023', '2023-06', '2023-06-15') compare on their common precision: a start in
+    '2023-06' may end in '2023'. An unknown (empty) date is in order with anything."""
+    if not start or not end:
+        return True
+    n = min(len(start), len(end))
+    return start[:n] <= end[:n]
+
+
+def check_project(project: Project, changed) -> None:
+    """The rules across a project's fields, on the values it will have; ``changed`` names the fields
+    being changed, so that a refusal points at one of them."""
+    if (project.lat is None) != (project.lon is None):
+        raise Refused(
+            _("lat and lon go together: give both, or null both to remove the location"),
+            field="lon" if project.lon is None else "lat",
+        )
+    if not dates_in_order(project.start, project.end):
+        raise Refused(
+            _("the end (%(end)s) is before the start (%(start)s)")
+            % {"end": project.end, "start": project.start},
+            field="end" if "end" in changed else "start",
+        )
+
+
+def project_update(user, project: Project, changes: dict, *, via: str) -> Project:
+    """Change a project's facts: the keys of ``changes``, among ``PROJECT_FIELDS``."""
+    require_permission(user, "change", project)
+    unknown = set(changes) - set(PROJECT_FIELDS)
+    if unknown:
+        raise Refused(_("This field cannot be changed here."), field=sorted(unknown)[0])
+    with audit.acting(user, via=via), transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        for field, value in changes.items():
+            setattr(project, field, value)
+        validate(project, changes)
+        check_project(project, changes)
+        if changes:
+            project.save(update_fields=list(changes))
+    return project
+
+
+# --------------------------------------------------------------------------------------------- partners
+
+
+def _duplicate_partner(partner: Partner) -> str:
+    return _("%(organisation)s is already a partner in this project.") % {
+        "organisation": partner.organisation
+    }
+
+
+def check_partner(partner: Partner) -> None:
+    """A partner as it would be stored: its budget share is money (cents, not negative), and an
+    organisation is a partner of a project once (Conflict)."""
+    if partner.budget_share is not None:
+        try:
+            partner.budget_share = to_money(partner.budget_share)
+        except ValidationError as exc:
+            raise Refused(exc.messages[0], field="budget_share") from None
+        if partner.budget_share < 0:
+            raise Refused(_("an amount of money here must not be negative"), field="budget_share")
+    validate(partner, ("organisation", "role", "budget_share"))
+    if partner.project_id is not None and partner.organisation_id is not None:
+        others = Partner.objects.filter(
+            project_id=partner.project_id, organisation_id=partner.organisation_id
+        )
+        if partner.pk is not None:
+            others = others.exclude(pk=partner.pk)
+        if others.exists():
+            raise Conflict(_duplicate_partner(partner), field="organisation")
+
+
+def partner_create(
+    user,
+    project: Project,
+    *,
+    organisation,
+    role: str = "partner",
+    budget_share=None,
+    order: int | None = None,
+    via: str,
+) -> Partner:
+    """Add an organisation as a partner of the project (last in the list unless ``order`` is given)."""
+    require_permission(user, "change", project)
+    partner = Partner(project=project, organisation=organisation, role=role, budget_share=budget_share)
+    try:
+        with audit.acting(user, via=via), transaction.atomic():
+            check_partner(partner)
+            partner.order = next_order(Partner, project) if order is None else order
+            partner.save()
+    except IntegrityError:
+        raise Conflict(_duplicate_partner(partner), field="organisation") from None
+    return partner
+
+
+PARTNER_FIELDS = ("organisation", "role", "budget_share", "order")
+
+
+def partner_update(user, partner: Partner, changes: dict, *, via: str) -> Partner:
+    """Change a partner: the keys of ``changes`` among organisation, role, budget_share and order."""
+    require_permission(user, "change", partner)
+    unknown = set(changes) - set(PARTNER_FIELDS)
+    if unknown:
+        raise Refused(_("This field cannot be changed here."), field=sorted(unknown)[0])
+    try:
+        with audit.acting(user, via=via), transaction.atomic():
+            partner = Partner.objects.select_for_update().get(pk=partner.pk)
+            for field, value in changes.items():
+                setattr(partner, field, value)
+            check_partner(partner)
+            partner.save()
+    except IntegrityError:
+        raise Conflict(_duplicate_partner(partner), field="organisation") from None
+    return partner
+
+
+def partner_delete(user, partner: Partner, *, via: str) -> None:
+    require_permission(user, "delete", partner)
+    with audit.acting(user, via=via), transaction.atomic():
+        partner.delete()
