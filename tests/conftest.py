@@ -52,10 +52,30 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _no_page_cache(settings):
+def _page_cache(request, settings):
     """Tests roll back their transactions, so the data version never moves: cached pages would go stale
-    between tests. Caching itself is tested with a real cache in tests/core/test_caching.py."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    between tests, and within a test after a write made outside ``django_capture_on_commit_callbacks``.
+    So most tests run without a cache. Tests marked ``real_cache`` (whole read-only modules, and
+    tests/core/test_caching.py) run with a real one, emptied before and after each test, under this
+    release's key prefix – as served; ``real_cache(False)`` takes one test of such a module out (one
+    that counts the queries of rendering a page, say)."""
+    marker = request.node.get_closest_marker("real_cache")
+    if marker is not None and marker.args != (False,):
+        from django.core.cache import cache
+
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "tests",
+                "KEY_PREFIX": settings.REGIJA_RELEASE,
+            }
+        }
+        cache.clear()
+        yield
+        cache.clear()
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        yield
 
 
 @pytest.fixture(autouse=True)

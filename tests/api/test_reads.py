@@ -11,7 +11,7 @@ from regija.projects.filters import ProjectFilters
 from regija.projects.models import BudgetLine, Project
 from regija.strategies.models import Alignment, Indicator, Node, Strategy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.real_cache]
 
 VELENJE = "velenje-pametno-mesto-2022-2030"
 GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"

@@ -9,7 +9,7 @@ from regija.calls.models import CallDocument
 
 from .conftest import DAY, NOW
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.real_cache]
 
 
 def test_list_shows_public_calls_by_state(client, calls):
@@ -171,6 +171,7 @@ def test_nav_item(client, calls):
     assert 'href="/razpisi/" aria-current="page"' in html
 
 
+@pytest.mark.real_cache(False)  # counts the queries of rendering the page
 def test_organisation_page_links_calls_and_bodies_with_bounded_queries(client, calls, org):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

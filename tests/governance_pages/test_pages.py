@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from regija.core.models import Organisation
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.real_cache]
 
 
 @pytest.fixture
@@ -102,6 +102,7 @@ def test_unknown_organisation_is_404(client, db):
     assert client.get("/organizacije/ni-je/organi/").status_code == 404
 
 
+@pytest.mark.real_cache(False)  # counts the queries of rendering the page
 def test_queries_do_not_grow(client, body):
     def count():
         with CaptureQueriesContext(connection) as ctx:
