@@ -161,7 +161,7 @@ USE_TZ = True
 TIME_ZONE = "Europe/Ljubljana"
 
 # Uploaded call documents and application attachments. Never served as static files: the views
-# regija.calls.views.call_document / attachment check who may read them.
+# regija.calls.views_public.call_document and views_applicant.attachment_download check who may read them.
 MEDIA_ROOT = Path(os.environ.get("REGIJA_MEDIA_DIR", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"  # not routed; files go through the views above
 REGIJA_MAX_UPLOAD_BYTES = int(os.environ.get("REGIJA_MAX_UPLOAD_MB", "10")) * 1024 * 1024
