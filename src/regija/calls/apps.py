@@ -21,11 +21,11 @@ class CallsConfig(AppConfig):
         registry.register(m.CommitteeSeat, owners=["call__organisation"], audit=True, audit_parent="call")
         registry.register(m.Application, owners=["call__organisation"], audit=True)
         # Parts of an application: its history shows checks, assignments and every score.
-        for model in (m.ApplicationFund, m.EligibilityCheck, m.Assignment):
+        for model in (m.ApplicationFund, m.EligibilityCheck, m.Assignment, m.Attachment):
             registry.register(
                 model, owners=["application__call__organisation"], audit=True, audit_parent="application"
             )
-        for model in (m.ApplicationPartner, m.ApplicationPhase, m.Attachment):
+        for model in (m.ApplicationPartner, m.ApplicationPhase):
             registry.register(model, owners=["application__call__organisation"])
         registry.register(
             m.ScoreSheet,

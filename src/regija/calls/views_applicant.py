@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +30,6 @@ from .forms import (
     StartForm,
 )
 from .models import Application, ApplicationStatus, Assignment, Attachment, Call, CallState
-from .storage import check_upload
 
 
 def access(user, app: Application) -> set[str]:
@@ -242,12 +240,6 @@ def _login_url():
 @require_POST
 def attachment_upload(request, pk: int):
     app, _seen = _application_or_404(request, pk)
-    if not (app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app)):
-        messages.error(request, _("Attachments are added to a draft by its applicant."))
-        return redirect("application", app.pk)
-    if not app.call.accepts_at(services.now()):
-        messages.error(request, services.not_open_message(app.call))
-        return redirect("application", app.pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -256,22 +248,11 @@ def attachment_upload(request, pk: int):
         return redirect("application", app.pk)
     upload = form.cleaned_data["file"]
     try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("application", app.pk)
-    Attachment.objects.create(
-        application=app,
-        kind=form.cleaned_data["kind"],
-        file=upload,
-        original_name=upload.name[:255],
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=request.user,
-    )
-    messages.success(request, _("“%(name)s” is attached.") % {"name": upload.name})
+        services.attachment_add(app, request.user, kind=form.cleaned_data["kind"], upload=upload)
+    except services.Refused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("“%(name)s” is attached.") % {"name": upload.name})
     return redirect("application", app.pk)
 
 
@@ -295,13 +276,13 @@ def attachment_download(request, pk: int, att: int):
 def attachment_delete(request, pk: int, att: int):
     app, _seen = _application_or_404(request, pk)
     attachment = get_object_or_404(Attachment, pk=att, application=app)
-    if not (app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app)):
-        messages.error(request, _("Only a draft's attachments can be removed."))
-        return redirect("application", app.pk)
     name = attachment.original_name
-    attachment.file.delete(save=False)
-    attachment.delete()
-    messages.success(request, _("“%(name)s” is removed.") % {"name": name})
+    try:
+        services.attachment_delete(attachment, request.user)
+    except services.Refused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("“%(name)s” is removed.") % {"name": name})
     return redirect("application", app.pk)
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from . import registry
@@ -81,6 +82,8 @@ def _plain(value, field=None):
         return plain_number(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, FieldFile):  # a stored file is logged by its name
+        return value.name or None
     if isinstance(value, models.Model):
         return str(value)
     return value

@@ -15,7 +15,8 @@ package reach them:
 
 - ``access``: who may manage a call, see its staff pages, edit an application; the chair; one's seat;
 - ``lifecycle``: publish, unpublish, finish the evaluation, mark decided, archive;
-- ``applications``: start, save a draft, submit, withdraw; what a submission still misses;
+- ``applications``: start, save a draft, attach and remove files, submit, withdraw; what a submission
+  still misses;
 - ``evaluation``: eligibility, assignments, declarations, scores, finalisation, what the evaluation lacks;
 - ``decisions``: approve (creating the operation) and reject;
 - ``common``: ``Refused``, ``Forbidden``, ``require`` and ``now`` (from ``core.services``), ``local``.
@@ -27,6 +28,8 @@ operation belong to the project: ``projects.services.payments``.
 from .access import is_chair, may_edit_application, may_manage_call, may_see_call_staff, seat_of
 from .applications import (
     DraftData,
+    attachment_add,
+    attachment_delete,
     missing_for_submission,
     not_open_message,
     save_draft,
@@ -49,6 +52,8 @@ from .evaluation import (
 from .lifecycle import archive, finish_evaluation, mark_decided, publish, unpublish
 
 __all__ = [
+    "attachment_add",
+    "attachment_delete",
     "DraftData",
     "Forbidden",
     "Instrument",

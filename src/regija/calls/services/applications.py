@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -18,9 +19,11 @@ from ..models import (
     ApplicationPartner,
     ApplicationPhase,
     ApplicationStatus,
+    Attachment,
     Call,
     CallState,
 )
+from ..storage import check_upload
 from .access import may_edit_application
 from .common import Refused, local, now, require
 
@@ -176,3 +179,45 @@ def withdraw_application(application: Application, user, reason: str = "") -> Ap
         app.decision_reason = reason.strip()
         app.save()
     return app
+
+
+def attachment_add(application: Application, user, *, kind: str, upload) -> Attachment:
+    """Attach an uploaded file to a draft, by an editor of the applicant, while the call is open.
+
+    The file's type is read from its content and its size capped (``calls.storage.check_upload``);
+    it is stored under a safe name. A refused upload leaves nothing behind."""
+    require(
+        application.status == ApplicationStatus.DRAFT and may_edit_application(user, application),
+        _("Attachments are added to a draft by its applicant."),
+    )
+    if not application.call.accepts_at(now()):
+        raise Refused(not_open_message(application.call))
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise Refused(" ".join(exc.messages), field="file", status=422) from None
+    with transaction.atomic():
+        attachment = Attachment.objects.create(
+            application=application,
+            kind=kind,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=user,
+        )
+    return attachment
+
+
+def attachment_delete(attachment: Attachment, user) -> None:
+    """Remove an attachment of a draft, by an editor of the applicant; the file goes once the row has."""
+    application = attachment.application
+    require(
+        application.status == ApplicationStatus.DRAFT and may_edit_application(user, application),
+        _("Only a draft's attachments can be removed."),
+    )
+    storage, name = attachment.file.storage, attachment.file.name
+    with transaction.atomic():
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name))
