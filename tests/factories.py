@@ -52,9 +52,9 @@ from regija.calls.models import (
 )
 from regija.core.models import Membership, Organisation
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
-from regija.projects.models import BudgetLine, Fund, Partner, Payment, Project, ProjectPhase
+from regija.projects.models import BudgetLine, Fund, Partner, Payment, Project, ProjectPhase, StatedFigure
 from regija.projects.services import payments
-from regija.strategies.models import Indicator, Node, Observation, Strategy
+from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
 
 PASSWORD = "pw-Regija-2026"
 
@@ -127,6 +127,16 @@ class NodeFactory(_Factory):
     order = 1
     path = factory.LazyAttribute(lambda o: (o.parent.path if o.parent else "") + f"{o.order:04d}")
     depth = factory.LazyAttribute(lambda o: o.parent.depth + 1 if o.parent else 0)
+
+
+class AlignmentFactory(_Factory):
+    class Meta:
+        model = Alignment
+
+    source_node = factory.SubFactory(NodeFactory)
+    target_node = factory.SubFactory(NodeFactory, strategy=factory.SelfAttribute("..source_node.strategy"))
+    declared_in = factory.SelfAttribute("source_node.strategy")
+    type = "supports"
 
 
 class IndicatorFactory(_Factory):
@@ -203,6 +213,15 @@ class PaymentFactory(_Factory):
     label = "1. zahtevek"
     amount = Decimal("100.00")
     state = "paid"
+
+
+class StatedFigureFactory(_Factory):
+    class Meta:
+        model = StatedFigure
+
+    strategy = factory.SubFactory(StrategyFactory)
+    label = factory.Sequence(lambda n: f"Navedba {n}")
+    what = "total"
 
 
 class ProjectPhaseFactory(_Factory):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from regija.calls import services
 from regija.calls.models import Application, ApplicationStatus, Assignment, Attachment
-from tests.factories import AFTER, CLOSES, DURING, decide, evaluate, fill, scored_call
+from tests.factories import AFTER, CLOSES, DURING, AssignmentFactory, decide, evaluate, fill, scored_call
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_an_evaluator_sees_assignments_only_after_closing(client, published, clo
     app = services.submit(
         fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
     )
-    a = Assignment.objects.create(application=app, seat=w.seats[1])
+    a = AssignmentFactory(application=app, seat=w.seats[1])  # as if assigned before the call closed
     c = _client(client, w.users["eval2"])
     assert c.get(reverse("assignment", args=[a.pk])).status_code == 404
     assert c.get(reverse("application", args=[app.pk])).status_code == 404

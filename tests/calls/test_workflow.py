@@ -19,7 +19,18 @@ from regija.calls.models import (
 )
 from regija.calls.services import Forbidden, Refused
 from regija.projects.services import payments
-from tests.factories import AFTER, CLOSES, DURING, LJ, OPENS, decide, evaluate, fill, score_all
+from tests.factories import (
+    AFTER,
+    CLOSES,
+    DURING,
+    LJ,
+    OPENS,
+    AssignmentFactory,
+    decide,
+    evaluate,
+    fill,
+    score_all,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +237,7 @@ def test_no_assignment_or_scoring_before_the_call_closes(published, clock):
     )
     with pytest.raises(Refused, match="when the call closes"):
         services.assign_committee(w.call, w.users["staff"])
-    a = Assignment.objects.create(application=app, seat=w.seats[1])
+    a = AssignmentFactory(application=app, seat=w.seats[1])  # as if assigned before the call closed
     with pytest.raises(Refused, match="when the call closes"):
         services.declare(a, w.users["eval2"], conflict=False)
 

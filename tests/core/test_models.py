@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from regija.core.money import format_eur, to_money
-from regija.strategies.models import Alignment
 from tests.factories import (
+    AlignmentFactory,
     BudgetLineFactory,
     FundFactory,
     NodeFactory,
@@ -38,15 +38,15 @@ def test_node_codes_are_unique_within_a_strategy_only(strategy):
 def test_a_node_cannot_be_aligned_with_itself(strategy):
     n = NodeFactory(strategy=strategy, code="1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alignment.objects.create(declared_in=strategy, source_node=n, target_node=n, type="supports")
+        AlignmentFactory(declared_in=strategy, source_node=n, target_node=n, type="supports")
 
 
 def test_the_same_alignment_is_stored_once(strategy):
     a = NodeFactory(strategy=strategy, code="1")
     b = NodeFactory(strategy=strategy, code="2")
-    Alignment.objects.create(declared_in=strategy, source_node=a, target_node=b, type="supports")
+    AlignmentFactory(declared_in=strategy, source_node=a, target_node=b, type="supports")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alignment.objects.create(declared_in=strategy, source_node=a, target_node=b, type="supports")
+        AlignmentFactory(declared_in=strategy, source_node=a, target_node=b, type="supports")
 
 
 def test_secured_part_cannot_exceed_the_amount(strategy):

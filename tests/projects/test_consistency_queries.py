@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from regija.interchange.importer import import_text
 from regija.projects import consistency
-from regija.projects.models import Fund, StatedFigure, StatedWhat
+from regija.projects.models import Fund, StatedWhat
 from regija.strategies.models import Node, Strategy
 from tests.factories import (
     IndicatorFactory,
     NodeFactory,
     ObservationFactory,
+    StatedFigureFactory,
     StrategyFactory,
     project_with_money,
 )
@@ -142,7 +143,7 @@ def _grow(strategy: Strategy) -> None:
     kinds = list(StatedWhat.values)
     for i in range(30):
         what = kinds[i % len(kinds)]
-        StatedFigure.objects.create(
+        StatedFigureFactory(
             strategy=strategy if i % 5 else other,
             label=f"extra {i}",
             what=what,

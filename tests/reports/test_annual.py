@@ -9,10 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from regija.projects.models import StatedFigure
 from regija.reports import annual
 from regija.strategies.models import Node
-from tests.factories import AgendaItemFactory, SessionFactory, body_with_terms
+from tests.factories import AgendaItemFactory, SessionFactory, StatedFigureFactory, body_with_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def test_the_year_of_a_small_organisation(world, add_call):
     add_call(world, 2, 1)
     add_call(world, 3, 1, status="draft")  # drafts are never reported
     add_call(world, 4, 1, published=dt.date(2024, 3, 1))  # published after the year
-    StatedFigure.objects.create(
+    StatedFigureFactory(
         strategy=world["strategy"],
         label="1. poziv – izplačano",
         what="paid",
