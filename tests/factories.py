@@ -4,7 +4,8 @@ Factories (factory_boy) make one row each, with defaults that satisfy the model'
 ``OrganisationFactory(kind="person")``, ``ProjectFactory(strategy=s, code="P1")``. A test names the
 values it depends on (slugs, codes, names, amounts); the defaults are only there to make a valid row.
 Rows are saved one by one with ``Model.objects.create``, so signal handlers (the search index, the
-audit log) see them as they see any other save.
+audit log) see them as they see any other save; a fund is looked up by its code first, so
+``FundFactory(code="CLLD")`` is the source documents' CLLD where it is stored.
 
 Builders make the shapes tests keep needing:
 
@@ -392,8 +393,9 @@ class ScoreSheetFactory(_Factory):
 # ---------------------------------------------------------------------------------- people, strategies
 
 
-def organisation(slug: str | Organisation) -> Organisation:
-    return slug if isinstance(slug, Organisation) else Organisation.objects.get(slug=slug)
+def _org(org: str | Organisation) -> Organisation:
+    """An organisation, or the stored one with this slug."""
+    return org if isinstance(org, Organisation) else Organisation.objects.get(slug=org)
 
 
 def member(
@@ -411,7 +413,7 @@ def member(
         return UserFactory(username=name, superuser=True)
     user = UserFactory(username=name)
     if role and org:
-        MembershipFactory(user=user, organisation=organisation(org), role=role)
+        MembershipFactory(user=user, organisation=_org(org), role=role)
     return user
 
 
@@ -586,11 +588,7 @@ def call_world(
 
     By default the 6th call of LAS Zasavje (the source documents' organisation, strategy and CLLD fund).
     """
-    las = (
-        organisation
-        if isinstance(organisation, Organisation)
-        else Organisation.objects.get(slug=organisation)
-    )
+    las = _org(organisation)
     strategy = strategy if isinstance(strategy, Strategy) else Strategy.objects.get(slug=strategy)
     fund = fund if isinstance(fund, Fund) else Fund.objects.get(code=fund)
     applicant = OrganisationFactory(slug="drustvo-sonce", name="Društvo Sonce", kind="ngo")
