@@ -85,21 +85,20 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def member(django_user_model):
-    """Make a user with a role in an organisation: member("editor", "mov") → a logged-in-able user."""
-    from regija.core.models import Membership, Organisation
+def member():
+    """Make a user with a role in an organisation: member("editor", "mov") → a logged-in-able user
+    (tests.factories.member)."""
+    from tests.factories import member
 
-    def make(
-        role: str | None, org_slug: str | None = None, *, username: str | None = None, superuser: bool = False
-    ):
-        name = username or f"{role or 'none'}-{org_slug or 'x'}"
-        if superuser:
-            return django_user_model.objects.create_superuser(name, f"{name}@example.org", "pw-Regija-2026")
-        user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw-Regija-2026")
-        if role and org_slug:
-            Membership.objects.create(
-                user=user, organisation=Organisation.objects.get(slug=org_slug), role=role
-            )
-        return user
+    return member
 
-    return make
+
+@pytest.fixture
+def clock():
+    """Move the server clock: clock(moment) – every timezone.now() after it returns that moment
+    (tests.factories.Clock); back to the real time after the test."""
+    from tests.factories import Clock
+
+    moving = Clock()
+    yield moving
+    moving.stop()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from regija.core.models import Organisation
-from regija.projects.models import Partner, Project
+from regija.projects.models import Project
+from tests.factories import OrganisationFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,12 +14,12 @@ LAS = "las-zasavje-2023"
 
 @pytest.fixture
 def person_project():
-    person = Organisation.objects.create(slug="janez-zasebnik", name="Janez Zasebnik", kind="person")
-    partner = Organisation.objects.create(slug="mojca-partnerka", name="Mojca Partnerka", kind="person")
+    person = OrganisationFactory(slug="janez-zasebnik", name="Janez Zasebnik", kind="person")
+    partner = OrganisationFactory(slug="mojca-partnerka", name="Mojca Partnerka", kind="person")
     project = Project.objects.get(strategy__slug=LAS, code="JP1-01")
     project.holder = person
     project.save()
-    Partner.objects.create(project=project, organisation=partner, role="partner", order=99)
+    PartnerFactory(project=project, organisation=partner, role="partner", order=99)
     return project
 
 

@@ -17,7 +17,17 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-LJ = dt.timezone(dt.timedelta(hours=1))
+from tests.factories import (
+    FundFactory,
+    OrganisationFactory,
+    StrategyFactory,
+    call_world,
+    decide,
+    member,
+    publish_call,
+    scored_call,
+    submit_applications,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,64 +59,57 @@ def pg(_source_documents_again, transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _small_world(django_user_model):
-    """A closed call with one submitted application, a committee of two, and a checked claim of an
-    operation."""
-    from regija.calls.models import Application, Assignment, Call, CallStatus, CommitteeSeat, Criterion
-    from regija.core.models import Membership, Organisation
-    from regija.projects.models import BudgetLine, Fund, Payment, Project
-    from regija.strategies.models import Strategy
-
-    las = Organisation.objects.create(slug="las", name="LAS", kind="las")
-    holder = Organisation.objects.create(slug="drustvo", name="Društvo", kind="ngo")
-    strategy = Strategy.objects.create(
-        slug="slr", title="SLR", status="in_implementation", source_title="SLR"
-    )
-    strategy.owners.add(las)
-    fund, _ = Fund.objects.get_or_create(code="CLLD", defaults={"name": "CLLD"})
-    now = dt.datetime.now(dt.UTC)
-    call = Call.objects.create(
+def _small_call(clock, *, amount="1000.00", scores=None):
+    """A call of a LAS of its own (the source documents may be gone: see above) with a committee of
+    two and two criteria of 50 points, published and closed, with one application submitted; scored
+    and finalised when ``scores`` are given."""
+    las = OrganisationFactory(slug="las", name="LAS", kind="las")
+    strategy = StrategyFactory(slug="slr", title="SLR", source_title="SLR", owners=[las])
+    world = dict(
         organisation=las,
         strategy=strategy,
-        slug="jp",
-        number="JP",
-        title="Poziv",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=now - dt.timedelta(days=1),
-        status=CallStatus.PUBLISHED,
+        fund=FundFactory(code="CLLD"),
+        nodes=(),
+        committee=(("Predsednik", "chair", "chair"), ("Član", "member", "member")),
+        criteria=(("K1", "50"), ("K2", "50")),
     )
-    criteria = [
-        Criterion.objects.create(call=call, order=i, name=f"K{i}", max_points=Decimal("50")) for i in (1, 2)
-    ]
-    app = Application.objects.create(
-        call=call,
-        applicant=holder,
-        title="Operacija",
-        status="submitted",
-        number=1,
-        submitted_at=now - dt.timedelta(days=2),
+    if scores:
+        return scored_call(clock, amounts=(amount,), scores=[scores], **world)
+    w = publish_call(call_world(**world), clock)
+    return submit_applications(w, clock, amounts=(amount,))
+
+
+def _assigned(clock):
+    """The closed call's application assigned to both committee members, who declared no conflict:
+    (users, criteria, the chair's and the member's assignment)."""
+    from regija.calls import services
+    from regija.calls.models import Assignment
+
+    w = _small_call(clock)
+    services.assign_committee(w.call, w.users["staff"])
+    assignments = []
+    for seat in w.seats:
+        a = Assignment.objects.get(application=w.apps[0], seat=seat)
+        assignments.append(services.declare(a, seat.user, conflict=False))
+    return w.users, w.criteria, assignments
+
+
+def _checked_claim(clock):
+    """The application approved, and a checked claim of its operation: (users, the operation, the claim);
+    two members of staff, staff and staff2."""
+    from regija.calls import services
+    from regija.projects.services import payments
+
+    w = _small_call(clock, scores={"chair": (40, 40), "member": (30, 30)})
+    (project,) = decide(
+        w, approve={0: (Decimal("1000.00"), services.Instrument("decision", "1/2027", dt.date(2027, 5, 1)))}
     )
-    users = {}
-    for name in ("chair", "member", "staff1", "staff2"):
-        users[name] = django_user_model.objects.create_user(name, password="pw-Regija-2026")
-    for name in ("staff1", "staff2"):
-        Membership.objects.create(user=users[name], organisation=las, role="editor")
-    seats = [
-        CommitteeSeat.objects.create(call=call, name="Predsednik", role="chair", user=users["chair"]),
-        CommitteeSeat.objects.create(call=call, name="Član", role="member", user=users["member"]),
-    ]
-    assignments = [
-        Assignment.objects.create(application=app, seat=s, declaration="no_conflict", declared_at=now)
-        for s in seats
-    ]
-    project = Project.objects.create(
-        strategy=strategy, code="P1", title="Operacija", holder=holder, status="in_progress"
+    claim = payments.claim_payment(
+        project, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("400.00"), label="1. faza"
     )
-    BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("1000.00"), secured="yes")
-    claim = Payment.objects.create(
-        project=project, fund=fund, label="1. faza", amount=Decimal("400.00"), state="claimed", checked_at=now
-    )
-    return users, criteria, assignments, project, claim
+    payments.check_claim(claim, w.users["staff"])
+    w.users["staff2"] = member("editor", w.las, username="staff2")
+    return w.users, project, claim
 
 
 def _at_once(*jobs):
@@ -134,11 +137,11 @@ def _at_once(*jobs):
     return results
 
 
-def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, django_user_model):
+def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, clock):
     from regija.calls import services
     from regija.calls.models import Score, ScoreSheet
 
-    users, criteria, assignments, _project, _claim = _small_world(django_user_model)
+    users, criteria, assignments = _assigned(clock)
 
     def save(user, assignment, points):
         return lambda: services.save_scores(
@@ -156,11 +159,11 @@ def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, dja
         assert totals == {"Predsednik": Decimal("80.00"), "Član": Decimal("60.00")}
 
 
-def test_the_same_evaluator_saving_twice_at_once_loses_nothing_silently(pg, django_user_model):
+def test_the_same_evaluator_saving_twice_at_once_loses_nothing_silently(pg, clock):
     from regija.calls import services
     from regija.calls.models import ScoreSheet
 
-    users, criteria, assignments, _project, _claim = _small_world(django_user_model)
+    users, criteria, assignments = _assigned(clock)
     services.save_scores(
         assignments[1], users["member"], {c.pk: (Decimal(10), "prvič") for c in criteria}, edits=0
     )
@@ -180,11 +183,11 @@ def test_the_same_evaluator_saving_twice_at_once_loses_nothing_silently(pg, djan
     assert sheet.edits == 2 and sheet.total in (Decimal("40.00"), Decimal("60.00"))
 
 
-def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, django_user_model):
+def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, clock):
     from regija.core.models import AuditEntry
     from regija.projects.models import Payment
 
-    users, _criteria, _assignments, project, claim = _small_world(django_user_model)
+    users, project, claim = _checked_claim(clock)
     url = reverse("claim_action", args=[project.strategy.slug, project.code, claim.pk])
 
     def pay(user):
@@ -195,7 +198,7 @@ def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, django_user_
 
         return job
 
-    pages = _at_once(pay(users["staff1"]), pay(users["staff2"]))
+    pages = _at_once(pay(users["staff"]), pay(users["staff2"]))
     assert not any(isinstance(p, Exception) for p in pages), pages
     claim.refresh_from_db()
     assert claim.state == "paid"

@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from regija.calls import services
 from regija.calls.models import Application, ApplicationStatus, Assignment, Attachment
-
-from .conftest import AFTER, CLOSES, DURING, fill, score_all
+from tests.factories import AFTER, CLOSES, DURING, AssignmentFactory, decide, evaluate, fill, scored_call
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +104,8 @@ def test_late_submission_is_refused_with_the_deadline_in_the_message(client, pub
 
 
 def test_who_sees_an_application(client, submitted, clock, django_user_model):
-    """applicant's members: always; call staff: once submitted; an assigned evaluator: after closing; others: 404."""
+    """applicant's members: always; call staff: once submitted; an assigned evaluator: after closing;
+    others: 404."""
     w = submitted
     app = w.apps[0]
     url = reverse("application", args=[app.pk])
@@ -139,7 +139,7 @@ def test_an_evaluator_sees_assignments_only_after_closing(client, published, clo
     app = services.submit(
         fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
     )
-    a = Assignment.objects.create(application=app, seat=w.seats[1])
+    a = AssignmentFactory(application=app, seat=w.seats[1])  # as if assigned before the call closed
     c = _client(client, w.users["eval2"])
     assert c.get(reverse("assignment", args=[a.pk])).status_code == 404
     assert c.get(reverse("application", args=[app.pk])).status_code == 404
@@ -161,7 +161,7 @@ def test_scoring_through_the_page(client, submitted):
     url = reverse("assignment", args=[a.pk])
     c.post(url, {"declare": "1", "conflict": "no"})
     data = {"save": "1", "edits": "0"}
-    for crit, p in zip(w.criteria, ("30", "20,5", "25")):
+    for crit, p in zip(w.criteria, ("30", "20,5", "25"), strict=True):
         data[f"points_{crit.pk}"] = p
         data[f"justification_{crit.pk}"] = "Dobro utemeljeno"
     assert c.post(url, data).status_code == 302
@@ -216,13 +216,14 @@ def test_attachments_are_checked_by_content_size_and_name(client, published, clo
 def test_staff_pages_and_claims_through_the_pages(client, submitted):
     from regija.projects.models import PaymentState
 
-    w = submitted
-    cond = list(w.call.conditions.all())
-    for app in w.apps:
-        services.record_eligibility(app, w.users["staff"], {c.pk: (True, "") for c in cond})
-    services.assign_committee(w.call, w.users["staff"])
-    score_all(w, w.apps[0], {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})
-    score_all(w, w.apps[1], {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)})
+    w = evaluate(
+        submitted,
+        [
+            {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)},
+            {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)},
+        ],
+        finalise=False,  # the chair finalises through the page
+    )
     c = _client(client, w.users["chair"])
     for app in w.apps:
         c.post(reverse("call_evaluation", args=[w.call.pk]), {"finalise": "1", "application": app.pk})
@@ -235,7 +236,7 @@ def test_staff_pages_and_claims_through_the_pages(client, submitted):
         reverse("decide", args=[w.apps[0].pk]),
         {
             "approve": "1",
-            "approved_%d" % w.fund.pk: "45.000,00",
+            f"approved_{w.fund.pk}": "45.000,00",
             "instrument_kind": "contract",
             "instrument_number": "7/2027",
             "instrument_date": "2027-05-10",
@@ -292,26 +293,17 @@ def test_staff_pages_run_a_bounded_number_of_queries(client, submitted, clock):
     assert count(reverse("my_applications")) == count(reverse("my_applications"))
 
 
-def test_a_natural_person_who_received_money_is_not_named_publicly(client, submitted):
+def test_a_natural_person_who_received_money_is_not_named_publicly(client, clock):
     from regija.calls.services import Instrument
 
-    w = submitted
+    w = scored_call(clock)
     w.applicant.kind = "person"
     w.applicant.name = "Janez Novak"
     w.applicant.save()
-    cond = list(w.call.conditions.all())
-    for app in w.apps:
-        services.record_eligibility(app, w.users["staff"], {c.pk: (True, "") for c in cond})
-    services.assign_committee(w.call, w.users["staff"])
-    for app in w.apps:
-        score_all(w, app, {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})
-        services.finalise(app, w.users["chair"])
-    services.finish_evaluation(w.call, w.users["staff"])
-    project = services.approve(
-        w.apps[0],
-        w.users["staff"],
-        approved={w.fund.pk: Decimal("1000.00")},
-        instrument=Instrument("decision", "1/2027", dt.date(2027, 5, 1)),
+    (project,) = decide(
+        w,
+        approve={0: (Decimal("1000.00"), Instrument("decision", "1/2027", dt.date(2027, 5, 1)))},
+        mark_decided=False,
     )
     page = client.get(project.get_absolute_url()).content.decode()
     assert "Janez Novak" not in page and "fizična oseba" in page

@@ -19,8 +19,18 @@ from regija.calls.models import (
 )
 from regija.calls.services import Forbidden, Refused
 from regija.projects.services import payments
-
-from .conftest import AFTER, CLOSES, DURING, LJ, OPENS, fill, score_all
+from tests.factories import (
+    AFTER,
+    CLOSES,
+    DURING,
+    LJ,
+    OPENS,
+    AssignmentFactory,
+    decide,
+    evaluate,
+    fill,
+    score_all,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +237,7 @@ def test_no_assignment_or_scoring_before_the_call_closes(published, clock):
     )
     with pytest.raises(Refused, match="when the call closes"):
         services.assign_committee(w.call, w.users["staff"])
-    a = Assignment.objects.create(application=app, seat=w.seats[1])
+    a = AssignmentFactory(application=app, seat=w.seats[1])  # as if assigned before the call closed
     with pytest.raises(Refused, match="when the call closes"):
         services.declare(a, w.users["eval2"], conflict=False)
 
@@ -258,24 +268,16 @@ def test_unmet_condition_needs_a_note_and_every_condition_an_answer(submitted):
         services.record_eligibility(w.apps[0], w.users["applicant"], {c.pk: (True, "") for c in cond})
 
 
-def _evaluate(w):
-    cond = list(w.call.conditions.all())
-    for app in w.apps:
-        services.record_eligibility(app, w.users["staff"], {c.pk: (True, "") for c in cond})
-    services.assign_committee(w.call, w.users["staff"])
-    score_all(
-        w, w.apps[0], {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)}
-    )  # 80, 70, 95
-    score_all(
-        w, w.apps[1], {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)}
-    )  # 40, 40, 45
-    for app in w.apps:
-        services.finalise(app, w.users["chair"])
+# points by evaluator: 80, 70 and 95 for the first application, 40, 40 and 45 for the second
+SCORES = [
+    {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)},
+    {"chair": (20, 10, 10), "eval2": (15, 15, 10), "eval3": (20, 10, 15)},
+]
 
 
 def test_ranking_by_average_with_the_threshold_reason(submitted):
     w = submitted
-    _evaluate(w)
+    evaluate(w, SCORES)
     rows = selectors.ranking(w.call)
     assert [(r.application.pk, r.average, r.rank) for r in rows] == [
         (w.apps[0].pk, Decimal("81.67"), 1),
@@ -348,7 +350,7 @@ def test_only_the_chair_finalises_and_only_when_everyone_submitted(submitted):
 
 def test_a_finalised_score_is_never_changed_in_place_a_correction_is_a_new_version(submitted):
     w = submitted
-    _evaluate(w)
+    evaluate(w, SCORES)
     a = Assignment.objects.get(application=w.apps[1], seat__user=w.users["eval2"])
     first = a.sheets.get()
     assert first.status == SheetStatus.FINAL and first.total == Decimal("40")
@@ -386,16 +388,14 @@ def test_a_finalised_score_is_never_changed_in_place_a_correction_is_a_new_versi
 
 
 def _decided(w):
-    _evaluate(w)
-    services.finish_evaluation(w.call, w.users["staff"])
-    project = services.approve(
-        w.apps[0],
-        w.users["staff"],
-        approved={w.fund.pk: Decimal("45000.00")},
-        instrument=services.Instrument("decision", "33110-12/2027", dt.date(2027, 5, 10)),
+    evaluate(w, SCORES)
+    (project,) = decide(
+        w,
+        approve={
+            0: (Decimal("45000.00"), services.Instrument("decision", "33110-12/2027", dt.date(2027, 5, 10)))
+        },
+        reject={1: "Pod pragom točk"},
     )
-    services.reject(w.apps[1], w.users["staff"], reason="Pod pragom točk")
-    services.mark_decided(w.call, w.users["staff"])
     return project
 
 
@@ -424,7 +424,7 @@ def test_approval_creates_the_operation_with_amount_instrument_phases_and_nodes(
 
 def test_no_approval_below_the_threshold_above_the_request_or_before_evaluation(submitted):
     w = submitted
-    _evaluate(w)
+    evaluate(w, SCORES)
     inst = services.Instrument("contract", "1/2027", dt.date(2027, 5, 1))
     with pytest.raises(Refused, match="after the evaluation"):
         services.approve(w.apps[0], w.users["staff"], approved={w.fund.pk: Decimal("1.00")}, instrument=inst)

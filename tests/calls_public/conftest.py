@@ -1,4 +1,5 @@
-"""Calls in every state, built with the ORM around a fixed moment (NOW); the clock is frozen there."""
+"""Calls in every state as their records stand (tests.factories.recorded_call), around a fixed moment
+(NOW); the clock is frozen there."""
 
 from __future__ import annotations
 
@@ -8,6 +9,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+
+from tests.factories import (
+    ApplicationPartnerFactory,
+    AssignmentFactory,
+    CommitteeSeatFactory,
+    CriterionFactory,
+    EligibilityConditionFactory,
+    FundFactory,
+    OrganisationFactory,
+    ScoreSheetFactory,
+    project_with_money,
+    recorded_application,
+    recorded_call,
+)
 
 LJ = ZoneInfo("Europe/Ljubljana")
 NOW = dt.datetime(2030, 6, 15, 12, 0, tzinfo=LJ)
@@ -21,11 +36,10 @@ def frozen():
 
 
 def make_call(org, slug, status, *, opens=None, closes=None, number=None, **extra):
-    from regija.calls.models import Call, CallFund
-    from regija.projects.models import Fund
-
-    call = Call.objects.create(
-        organisation=org,
+    """A call of ``org`` in ``status`` as its record stands, published on its opening day (NOW's when it has
+    none) unless a draft, with a budget of 100 000 € from CLLD."""
+    return recorded_call(
+        org,
         slug=slug,
         number=number or slug,
         title=f"Javni poziv {slug}",
@@ -33,34 +47,24 @@ def make_call(org, slug, status, *, opens=None, closes=None, number=None, **extr
         opens_at=opens,
         closes_at=closes,
         published_on=(opens or NOW).date() if status != "draft" else None,
+        budget=[(FundFactory(code="CLLD"), Decimal("100000.00"))],
         **extra,
     )
-    CallFund.objects.create(call=call, fund=Fund.objects.get(code="CLLD"), amount=Decimal("100000.00"))
-    return call
 
 
 @pytest.fixture
 def org(db):
-    from regija.core.models import Organisation
-
-    return Organisation.objects.create(slug="las-preizkus", name="LAS Preizkus", kind="las")
+    return OrganisationFactory(slug="las-preizkus", name="LAS Preizkus", kind="las")
 
 
 @pytest.fixture
 def calls(org, frozen):
-    """draft, upcoming, open, closed, evaluated, decided (with results) and archived calls of one LAS."""
-    from regija.calls.models import (
-        Application,
-        ApplicationFund,
-        ApplicationPartner,
-        Assignment,
-        CommitteeSeat,
-        Criterion,
-        EligibilityCondition,
-        ScoreSheet,
-    )
-    from regija.core.models import Organisation
-    from regija.projects.models import BudgetLine, Fund, Payment, Project
+    """draft, upcoming, open, closed, evaluated, decided (with results) and archived calls of one LAS.
+
+    The decided call's results are recorded rows, and hold what the workflow would never write: two
+    operations approved without scores (as imported records of past calls have them), a recused
+    member's sheet and a correction left in draft – the public results must leave both out."""
+    from regija.calls.models import Assignment
     from regija.strategies.models import Strategy
 
     out = {
@@ -82,26 +86,22 @@ def calls(org, frozen):
         "archived": make_call(org, "arhiviran", "archived", opens=NOW - 900 * DAY, closes=NOW - 870 * DAY),
     }
     decided = out["decided"]
-    EligibilityCondition.objects.create(
-        call=out["open"], order=1, text="Prijavitelj ima sedež na območju LAS."
-    )
-    Criterion.objects.create(
+    EligibilityConditionFactory(call=out["open"], order=1, text="Prijavitelj ima sedež na območju LAS.")
+    CriterionFactory(
         call=out["open"], order=1, name="Inovativnost", max_points=Decimal("40"), guide="0–40 točk"
     )
-    Criterion.objects.create(call=out["open"], order=2, name="Trajnost", max_points=Decimal("60"))
+    CriterionFactory(call=out["open"], order=2, name="Trajnost", max_points=Decimal("60"))
 
-    company = Organisation.objects.create(slug="podjetje-ena", name="Podjetje Ena d.o.o.", kind="company")
-    person = Organisation.objects.create(
+    company = OrganisationFactory(slug="podjetje-ena", name="Podjetje Ena d.o.o.", kind="company")
+    person = OrganisationFactory(
         slug="janez-zasebnik", name="Janez Zasebnik", kind="person", address="Zasebna ulica 7, Trbovlje"
     )
-    partner_person = Organisation.objects.create(
-        slug="mojca-partnerka", name="Mojca Partnerka", kind="person"
-    )
+    partner_person = OrganisationFactory(slug="mojca-partnerka", name="Mojca Partnerka", kind="person")
     strategy = Strategy.objects.get(slug="las-zasavje-2023")
-    clld = Fund.objects.get(code="CLLD")
+    clld = FundFactory(code="CLLD")
 
     def approved(number, applicant, amount, paid, *, withdrawn=False):
-        project = Project.objects.create(
+        project = project_with_money(
             strategy=strategy,
             code=f"TST-{number}",
             title=f"Operacija {number}",
@@ -109,18 +109,17 @@ def calls(org, frozen):
             status="withdrawn" if withdrawn else "in_progress",
             order=9000 + number,
             withdrawal_reason="Prijavitelj je odstopil od izvedbe." if withdrawn else "",
+            budget=[dict(fund=clld, amount=Decimal(amount), secured="yes")],
+            payments=[
+                dict(fund=clld, label="1. zahtevek", amount=Decimal(paid), state="paid"),
+                dict(fund=clld, label="2. zahtevek", amount=Decimal("1.00"), state="claimed"),
+            ]
+            if paid
+            else [],
         )
-        BudgetLine.objects.create(project=project, fund=clld, amount=Decimal(amount), secured="yes")
-        if paid:
-            Payment.objects.create(
-                project=project, fund=clld, label="1. zahtevek", amount=Decimal(paid), state="paid"
-            )
-            Payment.objects.create(
-                project=project, fund=clld, label="2. zahtevek", amount=Decimal("1.00"), state="claimed"
-            )
-        app = Application.objects.create(
-            call=decided,
-            applicant=applicant,
+        return recorded_application(
+            decided,
+            applicant,
             number=number,
             title=f"Operacija {number}",
             status="approved",
@@ -128,42 +127,39 @@ def calls(org, frozen):
             instrument_number=f"330-{number}/2030",
             instrument_date=dt.date(2030, 1, 10),
             project=project,
+            funds=[(clld, Decimal(amount), Decimal(amount))],
         )
-        ApplicationFund.objects.create(
-            application=app, fund=clld, requested=Decimal(amount), approved=Decimal(amount)
-        )
-        return app
 
     a1 = approved(1, company, "40000.00", "15000.00")
     a2 = approved(2, person, "20000.00", "5000.00")
     a3 = approved(3, company, "10000.00", None, withdrawn=True)
-    ApplicationPartner.objects.create(
+    ApplicationPartnerFactory(
         application=a1, organisation=partner_person, name="Mojca Partnerka", role="partner"
     )
-    r1 = Application.objects.create(
-        call=decided,
-        applicant=person,
+    r1 = recorded_application(
+        decided,
+        person,
         number=4,
         title="Zavrnjena vloga osebe",
         status="rejected",
         decision_reason="Ni doseglo praga točk.",
     )
-    r2 = Application.objects.create(
-        call=decided,
-        applicant=company,
+    r2 = recorded_application(
+        decided,
+        company,
         number=5,
         title="Neupravičena vloga",
         status="ineligible",
         decision_reason="Prijavitelj nima sedeža na območju.",
     )
-    chair = CommitteeSeat.objects.create(call=decided, name="Ana Predsednica", role="chair", order=1)
-    member = CommitteeSeat.objects.create(call=decided, name="Bojan Član", role="member", order=2)
+    chair = CommitteeSeatFactory(call=decided, name="Ana Predsednica", role="chair", order=1)
+    member = CommitteeSeatFactory(call=decided, name="Bojan Član", role="member", order=2)
 
     def sheet(app, seat, total, *, version=1, recused=False, status="final"):
-        assignment, _ = Assignment.objects.get_or_create(
-            application=app, seat=seat, defaults={"declaration": "recused" if recused else "no_conflict"}
+        assignment = Assignment.objects.filter(application=app, seat=seat).first() or AssignmentFactory(
+            application=app, seat=seat, declaration="recused" if recused else "no_conflict"
         )
-        ScoreSheet.objects.create(
+        ScoreSheetFactory(
             assignment=assignment,
             version=version,
             status=status,

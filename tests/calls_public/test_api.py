@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import FundFactory, OrganisationFactory, recorded_application
+
 from .conftest import DAY, NOW, make_call
 
 pytestmark = pytest.mark.django_db
@@ -126,12 +128,8 @@ def _queries(client, path) -> int:
 
 
 def _more_calls(org, n=8):
-    from regija.calls.models import Application, ApplicationFund
-    from regija.core.models import Organisation
-    from regija.projects.models import Fund
-
-    applicant = Organisation.objects.create(slug="prijavitelj-vec", name="Prijavitelj", kind="ngo")
-    clld = Fund.objects.get(code="CLLD")
+    applicant = OrganisationFactory(slug="prijavitelj-vec", name="Prijavitelj", kind="ngo")
+    clld = FundFactory(code="CLLD")
     for i in range(n):
         call = make_call(
             org,
@@ -141,15 +139,13 @@ def _more_calls(org, n=8):
             closes=NOW + (i - 3) * DAY,
         )
         for j in range(3):
-            a = Application.objects.create(
-                call=call,
-                applicant=applicant,
+            recorded_application(
+                call,
+                applicant,
                 number=j + 1,
                 title=f"V{i}-{j}",
                 status="approved" if j else "rejected",
-            )
-            ApplicationFund.objects.create(
-                application=a, fund=clld, requested=100, approved=100 if j else None
+                funds=[(clld, 100, 100 if j else None)],
             )
 
 
@@ -164,16 +160,14 @@ def test_list_queries_do_not_grow(client, calls, org, path):
 
 
 def test_results_queries_do_not_grow(client, calls, org):
-    from regija.calls.models import Application
-
     path = "/calls/las-preizkus/odlocen/results"
     before = _queries(client, path)
     page_before = len_page_queries(client, "/razpisi/las-preizkus/odlocen/rezultati/")
     call = calls["decided"]
     for i in range(10):
-        Application.objects.create(
-            call=call,
-            applicant=calls["company"],
+        recorded_application(
+            call,
+            calls["company"],
             number=100 + i,
             title=f"Dodatna {i}",
             status="rejected",

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from regija.calls.models import CallDocument
+from tests.factories import BodyFactory
 
 from .conftest import DAY, NOW
 
@@ -176,8 +177,6 @@ def test_organisation_page_links_calls_and_bodies_with_bounded_queries(client, c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from regija.governance.models import Body
-
     from .test_api import _more_calls
 
     def count(url):
@@ -191,7 +190,7 @@ def test_organisation_page_links_calls_and_bodies_with_bounded_queries(client, c
     assert "/razpisi/?organizacija=las-preizkus" in html
     _more_calls(org)
     for i in range(4):
-        Body.objects.create(organisation=org, slug=f"organ-{i}", kind="other", name=f"Organ {i}")
+        BodyFactory(organisation=org, slug=f"organ-{i}", kind="other", name=f"Organ {i}")
     after, html = count("/organizacije/las-preizkus/")
     assert after == before
     assert "/organizacije/las-preizkus/organi/#body-organ-0" in html

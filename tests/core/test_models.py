@@ -8,46 +8,52 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from regija.core.models import Organisation
 from regija.core.money import format_eur, to_money
-from regija.projects.models import BudgetLine, Fund, Project
-from regija.strategies.models import Alignment, Node, Strategy
+from tests.factories import (
+    AlignmentFactory,
+    BudgetLineFactory,
+    FundFactory,
+    NodeFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    StrategyFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def strategy():
-    return Strategy.objects.create(slug="rules", title="Rules", status="draft", source_title="x")
+    return StrategyFactory(slug="rules", title="Rules", status="draft")
 
 
 def test_node_codes_are_unique_within_a_strategy_only(strategy):
-    Node.objects.create(strategy=strategy, code="1", level="goal", title="a", path="0000")
-    other = Strategy.objects.create(slug="rules-2", title="Rules 2", status="draft", source_title="x")
-    Node.objects.create(strategy=other, code="1", level="goal", title="a", path="0000")
+    NodeFactory(strategy=strategy, code="1")
+    other = StrategyFactory(slug="rules-2", title="Rules 2", status="draft")
+    NodeFactory(strategy=other, code="1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Node.objects.create(strategy=strategy, code="1", level="goal", title="b", path="0001")
+        NodeFactory(strategy=strategy, code="1")
 
 
 def test_a_node_cannot_be_aligned_with_itself(strategy):
-    n = Node.objects.create(strategy=strategy, code="1", level="goal", title="a", path="0000")
+    n = NodeFactory(strategy=strategy, code="1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alignment.objects.create(declared_in=strategy, source_node=n, target_node=n, type="supports")
+        AlignmentFactory(declared_in=strategy, source_node=n, target_node=n, type="supports")
 
 
 def test_the_same_alignment_is_stored_once(strategy):
-    a = Node.objects.create(strategy=strategy, code="1", level="goal", title="a", path="0000")
-    b = Node.objects.create(strategy=strategy, code="2", level="goal", title="b", path="0001")
-    Alignment.objects.create(declared_in=strategy, source_node=a, target_node=b, type="supports")
+    a = NodeFactory(strategy=strategy, code="1")
+    b = NodeFactory(strategy=strategy, code="2")
+    AlignmentFactory(declared_in=strategy, source_node=a, target_node=b, type="supports")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alignment.objects.create(declared_in=strategy, source_node=a, target_node=b, type="supports")
+        AlignmentFactory(declared_in=strategy, source_node=a, target_node=b, type="supports")
 
 
 def test_secured_part_cannot_exceed_the_amount(strategy):
-    fund = Fund.objects.create(code="R", name="R")
-    project = Project.objects.create(strategy=strategy, code="P", title="P", status="idea")
+    fund = FundFactory(code="R")
+    project = ProjectFactory(strategy=strategy, code="P", status="idea")
     with pytest.raises(IntegrityError), transaction.atomic():
-        BudgetLine.objects.create(
+        BudgetLineFactory(
             project=project,
             fund=fund,
             amount=Decimal("10.00"),
@@ -55,13 +61,13 @@ def test_secured_part_cannot_exceed_the_amount(strategy):
             secured_amount=Decimal("11.00"),
         )
     with pytest.raises(IntegrityError), transaction.atomic():
-        BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("-1.00"), secured="no")
+        BudgetLineFactory(project=project, fund=fund, amount=Decimal("-1.00"), secured="no")
 
 
 def test_money_is_stored_exactly(strategy):
-    fund = Fund.objects.create(code="R", name="R")
-    project = Project.objects.create(strategy=strategy, code="P", title="P", status="idea")
-    line = BudgetLine.objects.create(project=project, fund=fund, amount=Decimal("1758500.07"), secured="yes")
+    fund = FundFactory(code="R")
+    project = ProjectFactory(strategy=strategy, code="P", status="idea")
+    line = BudgetLineFactory(project=project, fund=fund, amount=Decimal("1758500.07"), secured="yes")
     line.refresh_from_db()
     assert line.amount == Decimal("1758500.07")
     assert str(line.amount) == "1758500.07"
@@ -91,4 +97,4 @@ def test_money_in_slovenian_and_english(amount, sl, en):
 
 def test_organisation_coordinates_come_in_pairs():
     with pytest.raises(IntegrityError), transaction.atomic():
-        Organisation.objects.create(slug="half", name="Half", kind="ngo", lat=46.0)
+        OrganisationFactory(slug="half", lat=46.0)

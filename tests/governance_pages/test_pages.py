@@ -8,62 +8,76 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from regija.core.models import Organisation
-from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
+from regija.governance.models import Body
+from tests.factories import (
+    AgendaItemFactory,
+    BodyFactory,
+    DecisionFactory,
+    MemberFactory,
+    OrganisationFactory,
+    SessionFactory,
+    TermFactory,
+    body_with_terms,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_cache]
 
 
 @pytest.fixture
 def body(db):
-    org = Organisation.objects.create(slug="las-organi", name="LAS Organi", kind="las")
-    person = Organisation.objects.create(slug="oseba-x", name="Oseba Iks", kind="person")
-    commune = Organisation.objects.create(slug="obcina-organi", name="Občina Organi", kind="municipality")
-    board = Body.objects.create(
-        organisation=org, slug="upravni-odbor", kind="management_board", name="Upravni odbor"
+    org = OrganisationFactory(slug="las-organi", name="LAS Organi", kind="las")
+    person = OrganisationFactory(slug="oseba-x", name="Oseba Iks", kind="person")
+    commune = OrganisationFactory(slug="obcina-organi", name="Občina Organi", kind="municipality")
+    board, _terms = body_with_terms(
+        organisation=org,
+        slug="upravni-odbor",
+        kind="management_board",
+        name="Upravni odbor",
+        terms=[
+            dict(
+                label="2015–2019",
+                start=dt.date(2015, 1, 1),
+                end=dt.date(2019, 1, 1),
+                selection="election",
+                order=1,
+                members=[dict(name="Stari Predsednik", role="chair")],
+            ),
+            dict(
+                label="2019–2099",
+                start=dt.date(2019, 1, 1),
+                selection="election",
+                order=2,
+                members=[
+                    dict(name="Nova Predsednica", role="chair", organisation=commune),
+                    dict(name="Namestnik Miha", role="deputy", organisation_name="Društvo Miha"),
+                    dict(
+                        name="Pozni Član",
+                        role="member",
+                        start=dt.date(2021, 3, 1),
+                        end=dt.date(2022, 5, 31),
+                        organisation=person,
+                    ),
+                ],
+            ),
+        ],
     )
-    old = Term.objects.create(
-        body=board,
-        label="2015–2019",
-        start=dt.date(2015, 1, 1),
-        end=dt.date(2019, 1, 1),
-        selection="election",
-        order=1,
-    )
-    current = Term.objects.create(
-        body=board, label="2019–2099", start=dt.date(2019, 1, 1), selection="election", order=2
-    )
-    Member.objects.create(term=old, name="Stari Predsednik", role="chair")
-    Member.objects.create(term=current, name="Nova Predsednica", role="chair", organisation=commune)
-    Member.objects.create(
-        term=current, name="Namestnik Miha", role="deputy", organisation_name="Društvo Miha"
-    )
-    Member.objects.create(
-        term=current,
-        name="Pozni Član",
-        role="member",
-        start=dt.date(2021, 3, 1),
-        end=dt.date(2022, 5, 31),
-        organisation=person,
-    )
-    s = Session.objects.create(
-        body=board, kind="regular", number=7, date=dt.date(2023, 3, 1), place="Hrastnik"
-    )
-    item = AgendaItem.objects.create(session=s, order=1, title="Potrditev letnega poročila")
-    Decision.objects.create(session=s, number="3", text="Letno poročilo se potrdi.", agenda_item=item)
-    c = Session.objects.create(
+    s = SessionFactory(body=board, kind="regular", number=7, date=dt.date(2023, 3, 1), place="Hrastnik")
+    item = AgendaItemFactory(session=s, order=1, title="Potrditev letnega poročila")
+    DecisionFactory(session=s, number="3", text="Letno poročilo se potrdi.", agenda_item=item)
+    c = SessionFactory(
         body=board,
         kind="correspondence",
         number=2,
         date=dt.date(2022, 11, 14),
         end_date=dt.date(2022, 11, 18),
     )
-    Decision.objects.create(session=c, number="1", text="Imenuje se ocenjevalna komisija.")
-    committee = Body.objects.create(
-        organisation=org, slug="komisija", kind="evaluation_committee", name="Komisija"
-    )
-    Term.objects.create(
-        body=committee, label="1. poziv", selection="decision", appointed_by=Decision.objects.get(session=c)
+    appointing = DecisionFactory(session=c, number="1", text="Imenuje se ocenjevalna komisija.")
+    body_with_terms(
+        organisation=org,
+        slug="komisija",
+        kind="evaluation_committee",
+        name="Komisija",
+        terms=[dict(label="1. poziv", selection="decision", appointed_by=appointing)],
     )
     return org
 
@@ -112,12 +126,12 @@ def test_queries_do_not_grow(client, body):
     before = count()
     board = Body.objects.get(slug="upravni-odbor", organisation__slug="las-organi")
     for i in range(5):
-        t = Term.objects.create(body=board, label=f"x{i}", order=10 + i)
+        t = TermFactory(body=board, label=f"x{i}", order=10 + i)
         for j in range(3):
-            Member.objects.create(term=t, name=f"Član {i}-{j}")
-        s = Session.objects.create(body=board, number=100 + i, date=dt.date(2023, 5, 1 + i))
-        AgendaItem.objects.create(session=s, order=1, title="Točka")
-        Decision.objects.create(session=s, number="1", text="Sklep")
-    Body.objects.create(organisation=board.organisation, slug="nadzorni", kind="supervisory_board", name="NO")
+            MemberFactory(term=t, name=f"Član {i}-{j}")
+        s = SessionFactory(body=board, number=100 + i, date=dt.date(2023, 5, 1 + i))
+        AgendaItemFactory(session=s, order=1, title="Točka")
+        DecisionFactory(session=s, number="1", text="Sklep")
+    BodyFactory(organisation=board.organisation, slug="nadzorni", kind="supervisory_board", name="NO")
     assert count() == before
     assert before <= 15

@@ -1,12 +1,9 @@
-"""Fixtures of the interchange tests: an empty database to import exports into, and the call of
-tests/calls (a LAS Zasavje call with its committee, applicant and staff) to build data with the
-calls workflow."""
+"""Fixtures of the interchange tests: an empty database to import exports into. Data made with the
+calls workflow comes from the builders of tests/factories.py."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.calls.conftest import clock, published, world  # noqa: F401 – fixtures used here too
 
 
 @pytest.fixture

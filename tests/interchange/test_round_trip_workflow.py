@@ -1,6 +1,6 @@
 """What the calls workflow stores survives an export and an import into an empty database.
 
-A call of LAS Zasavje (tests/calls/conftest.py) is decided with two operations: one held by a
+A call of LAS Zasavje (tests.factories.scored_call) is decided with two operations: one held by a
 society, with a claim paid and a claim rejected; one held by a natural person, withdrawn. The
 strategy is exported as YAML and as JSON and each file is imported into an empty database.
 """
@@ -13,14 +13,13 @@ from decimal import Decimal
 import pytest
 
 from regija.calls import services
-from regija.calls.models import Call
-from regija.core.models import Membership, Organisation, OrganisationKind, Role
+from regija.core.models import Organisation, OrganisationKind
 from regija.interchange import exporter
 from regija.interchange.importer import import_files
-from regija.projects.services import payments
 from regija.projects.models import PaymentState, Project, ProjectStatus, Secured
+from regija.projects.services import payments
 from regija.strategies.models import Strategy
-from tests.calls.conftest import AFTER, DURING, LJ, fill, score_all
+from tests.factories import LJ, OrganisationFactory, decide, paid_claim, scored_call
 
 pytestmark = pytest.mark.django_db
 
@@ -39,48 +38,29 @@ WITHDRAWN_ON = dt.date(2027, 8, 1)
 
 
 @pytest.fixture
-def operations(published, clock):
-    """The decided call's two operations, built only with the workflow's services: (society's, person's)."""
-    w = published
-    staff, holder = w.users["staff"], w.users["applicant"]
-    Call.objects.filter(pk=w.call.pk).update(sustainability_years=SUSTAINABILITY_YEARS)
-    person = Organisation.objects.create(slug="janez-novak", name="Janez Novak", kind=OrganisationKind.PERSON)
-    # the applicant's user also files for Janez Novak, so the call's builder `fill` serves both
-    Membership.objects.create(user=holder, organisation=person, role=Role.EDITOR)
-
-    clock(DURING)
-    apps = []
-    for org, requested in ((w.applicant, REQUESTED["society"]), (person, REQUESTED["person"])):
-        app = services.start_application(w.call, org, holder)
-        apps.append(services.submit(fill(app, w, amount=str(requested)), holder))
-
-    clock(AFTER)
-    conditions = {c.pk: (True, "") for c in w.call.conditions.all()}
-    for app in apps:
-        services.record_eligibility(app, staff, conditions)
-    services.assign_committee(w.call, staff)
-    for app in apps:
-        score_all(w, app, {"chair": (35, 25, 20), "eval2": (30, 20, 20), "eval3": (40, 30, 25)})
-        services.finalise(app, w.users["chair"])
-    services.finish_evaluation(w.call, staff)
-    society_op = services.approve(
-        apps[0], staff, approved={w.fund.pk: APPROVED["society"]}, instrument=DECISION
+def operations(clock):
+    """The decided call's two operations, built only with the workflow's services: the call's world and
+    (society's, person's)."""
+    person = OrganisationFactory(slug="janez-novak", name="Janez Novak", kind=OrganisationKind.PERSON)
+    # the applicant's user also files for Janez Novak
+    w = scored_call(
+        clock,
+        amounts=[str(REQUESTED["society"]), str(REQUESTED["person"])],
+        applicants=[None, person],
+        sustainability_years=SUSTAINABILITY_YEARS,
     )
-    person_op = services.approve(
-        apps[1], staff, approved={w.fund.pk: APPROVED["person"]}, instrument=CONTRACT
+    society_op, person_op = decide(
+        w, approve={0: (APPROVED["society"], DECISION), 1: (APPROVED["person"], CONTRACT)}
     )
-    services.mark_decided(w.call, staff)
 
     clock(CLAIMED_ON)
-    paid = payments.claim_payment(society_op, holder, fund_id=w.fund.pk, amount=PAID[1], label=PAID[0])
-    payments.check_claim(paid, staff)
-    payments.pay_claim(paid, staff, date=PAID_ON)
+    paid_claim(w, society_op, PAID[1], PAID[0], on=PAID_ON)
     rejected = payments.claim_payment(
-        society_op, holder, fund_id=w.fund.pk, amount=REJECTED[1], label=REJECTED[0]
+        society_op, w.users["applicant"], fund_id=w.fund.pk, amount=REJECTED[1], label=REJECTED[0]
     )
-    payments.reject_claim(rejected, staff, reason=REJECTED_BECAUSE)
-    payments.withdraw_project(person_op, holder, reason=WITHDRAWN_BECAUSE, on=WITHDRAWN_ON)
-    return society_op, person_op
+    payments.reject_claim(rejected, w.users["staff"], reason=REJECTED_BECAUSE)
+    payments.withdraw_project(person_op, w.users["applicant"], reason=WITHDRAWN_BECAUSE, on=WITHDRAWN_ON)
+    return w, society_op, person_op
 
 
 def noticeable(slug: str) -> dict[str, dict]:
@@ -110,10 +90,9 @@ def noticeable(slug: str) -> dict[str, dict]:
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_the_workflows_results_survive_export_and_import_into_an_empty_database(
-    operations, published, empty_database, tmp_path, fmt
+    operations, empty_database, tmp_path, fmt
 ):
-    w = published
-    society_op, person_op = operations
+    w, society_op, person_op = operations
     slug = w.call.strategy.slug
     fund = w.fund.code
     partner = (w.other.slug, w.other.kind, "partner")  # the partner `fill` names; approval makes it one

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from regija.core.models import Organisation
-from regija.projects.models import BudgetLine, Fund, Partner, Payment, Project
-from regija.strategies.models import Indicator, Node, Observation, Strategy
+from regija.projects.models import Fund
+from regija.strategies.models import Node, Strategy
+from tests.factories import IndicatorFactory, NodeFactory, ObservationFactory, project_with_money
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +46,8 @@ def _grow() -> None:
     partner = Organisation.objects.get(slug="las-zasavje")
     jp1 = Node.objects.get(strategy=strategy, code="JP1")
     for i in range(12):
-        node = Node.objects.create(
-            strategy=strategy,
-            parent=jp1,
-            code=f"X{i}",
-            level=jp1.level,
-            title=f"Nova {i}",
-            path=jp1.path + f"{900 + i:04d}",
-            depth=jp1.depth + 1,
-            order=900 + i,
-        )
-        indicator = Indicator.objects.create(
-            strategy=strategy,
+        node = NodeFactory(parent=jp1, code=f"X{i}", level=jp1.level, title=f"Nova {i}", order=900 + i)
+        indicator = IndicatorFactory(
             node=node,
             code=f"KX{i}",
             name=f"Kazalnik {i}",
@@ -67,9 +58,9 @@ def _grow() -> None:
             target_date=dt.date(2030, 1, 1),
         )
         for year in (2021, 2022, 2023):
-            Observation.objects.create(indicator=indicator, date=dt.date(year, 12, 31), value=year - 2020)
+            ObservationFactory(indicator=indicator, date=dt.date(year, 12, 31), value=year - 2020)
         for j in range(3):
-            p = Project.objects.create(
+            project_with_money(
                 strategy=strategy,
                 code=f"JP1-X{i}-{j}",
                 title=f"Dodatni projekt {i}-{j}",
@@ -77,14 +68,14 @@ def _grow() -> None:
                 status="completed",
                 municipality="Hrastnik",
                 order=900 + i,
+                nodes=[node, jp1],
+                budget=[
+                    dict(fund=fund, amount=Decimal("1500.00"), secured="yes"),
+                    dict(fund=fund, amount=Decimal("500.00"), secured="partly"),
+                ],
+                payments=[dict(fund=fund, label="1. zahtevek", amount=Decimal("700.00"), state="paid")],
+                partners=[dict(organisation=partner, budget_share=Decimal("100.00"))],
             )
-            p.nodes.add(node, jp1)
-            BudgetLine.objects.create(project=p, fund=fund, amount=Decimal("1500.00"), secured="yes")
-            BudgetLine.objects.create(project=p, fund=fund, amount=Decimal("500.00"), secured="partly")
-            Payment.objects.create(
-                project=p, fund=fund, label="1. zahtevek", amount=Decimal("700.00"), state="paid"
-            )
-            Partner.objects.create(project=p, organisation=partner, budget_share=Decimal("100.00"))
 
 
 def _counts(client) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""The consistency report runs a fixed number of queries, whatever the number of strategies, figures and projects."""
+"""The consistency report runs a fixed number of queries, whatever the number of strategies, figures and
+projects."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from django.test.utils import CaptureQueriesContext
 
 from regija.interchange.importer import import_text
 from regija.projects import consistency
-from regija.projects.models import BudgetLine, Fund, Payment, Project, StatedFigure, StatedWhat
-from regija.strategies.models import Indicator, Node, Observation, Strategy
+from regija.projects.models import Fund, StatedWhat
+from regija.strategies.models import Node, Strategy
+from tests.factories import (
+    IndicatorFactory,
+    NodeFactory,
+    ObservationFactory,
+    StatedFigureFactory,
+    StrategyFactory,
+    project_with_money,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,45 +113,37 @@ def _grow(strategy: Strategy) -> None:
     nodes = list(Node.objects.filter(strategy=strategy))
     for i in range(5):
         nodes.append(
-            Node.objects.create(
-                strategy=strategy,
-                parent=goal,
-                code=f"X{i}",
-                level="measure",
-                title="Extra",
-                path=f"{goal.path}{i + 10:04d}",
-                depth=goal.depth + 1,
+            NodeFactory(
+                strategy=strategy, parent=goal, code=f"X{i}", level="measure", title="Extra", order=i + 10
             )
         )
     for i, node in enumerate(nodes):
-        indicator = Indicator.objects.create(
-            strategy=strategy,
-            node=node,
-            code=f"I{i}",
-            name="Indicator",
-            target_date=datetime.date(2030, 12, 31),
+        indicator = IndicatorFactory(
+            node=node, code=f"I{i}", name="Indicator", target_date=datetime.date(2030, 12, 31)
         )
-        Observation.objects.create(indicator=indicator, date=datetime.date(2023, 12, 31), value=i)
+        ObservationFactory(indicator=indicator, date=datetime.date(2023, 12, 31), value=i)
     for i in range(20):
-        project = Project.objects.create(
+        project_with_money(
             strategy=strategy,
             code=f"E{i}",
             title="Extra",
             status=["idea", "approved", "completed"][i % 3],
             order=10 + i,
+            nodes=nodes[i % len(nodes) : i % len(nodes) + 2],
+            budget=[
+                dict(fund=eu, amount=Decimal("10.00"), secured="yes"),
+                dict(fund=obc, amount=Decimal("5.00"), secured="partly"),
+            ],
+            payments=[
+                dict(fund=eu, label="1.", amount=Decimal("20.00"), state="paid"),
+                dict(fund=obc, label="2.", amount=Decimal("1.00"), state="claimed"),
+            ],
         )
-        project.nodes.set(nodes[i % len(nodes) : i % len(nodes) + 2])
-        BudgetLine.objects.create(project=project, fund=eu, amount=Decimal("10.00"), secured="yes")
-        BudgetLine.objects.create(project=project, fund=obc, amount=Decimal("5.00"), secured="partly")
-        Payment.objects.create(project=project, fund=eu, label="1.", amount=Decimal("20.00"), state="paid")
-        Payment.objects.create(project=project, fund=obc, label="2.", amount=Decimal("1.00"), state="claimed")
-    other = Strategy.objects.create(
-        slug="test-queries-other", title="Other", status="adopted", source_title="Other"
-    )
+    other = StrategyFactory(slug="test-queries-other", title="Other", status="adopted", source_title="Other")
     kinds = list(StatedWhat.values)
     for i in range(30):
         what = kinds[i % len(kinds)]
-        StatedFigure.objects.create(
+        StatedFigureFactory(
             strategy=strategy if i % 5 else other,
             label=f"extra {i}",
             what=what,

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from regija.projects.filters import ProjectFilters
 from regija.projects.models import Project
+from tests.factories import FundFactory, OrganisationFactory, project_with_money
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,16 @@ LIST = f"?strategy={LAS}&municipality=Testna+vas"  # the two projects of the fix
 def persons():
     """Two projects of the LAS strategy: one held by a natural person with a person and a company as
     partners, one held by the company."""
-    from regija.core.models import Organisation
-    from regija.projects.models import BudgetLine, Fund, Partner
     from regija.strategies.models import Strategy
 
-    company = Organisation.objects.create(slug="podjetje-ena", name="Podjetje Ena d.o.o.", kind="company")
-    person = Organisation.objects.create(
+    company = OrganisationFactory(slug="podjetje-ena", name="Podjetje Ena d.o.o.", kind="company")
+    person = OrganisationFactory(
         slug="janez-zasebnik", name=NAME, kind="person", address="Zasebna ulica 7, Trbovlje"
     )
-    partner = Organisation.objects.create(slug="mojca-partnerka", name=PARTNER, kind="person")
+    partner = OrganisationFactory(slug="mojca-partnerka", name=PARTNER, kind="person")
     strategy = Strategy.objects.get(slug=LAS)
-    clld = Fund.objects.get(code="CLLD")
-    held = Project.objects.create(
+    budget = [dict(fund=FundFactory(code="CLLD"), amount=Decimal("20000.00"), secured="yes")]
+    held = project_with_money(
         strategy=strategy,
         code="TST-1",
         title="Čebelarski učni poligon",
@@ -45,8 +44,13 @@ def persons():
         status="in_progress",
         order=9001,
         municipality="Testna vas",
+        budget=budget,
+        partners=[
+            dict(organisation=partner, role="partner", budget_share=Decimal("5000.00"), order=1),
+            dict(organisation=company, role="partner", budget_share=Decimal("3000.00"), order=2),
+        ],
     )
-    other = Project.objects.create(
+    other = project_with_money(
         strategy=strategy,
         code="TST-2",
         title="Predelava sadja",
@@ -54,14 +58,7 @@ def persons():
         status="in_progress",
         order=9002,
         municipality="Testna vas",
-    )
-    for project in (held, other):
-        BudgetLine.objects.create(project=project, fund=clld, amount=Decimal("20000.00"), secured="yes")
-    Partner.objects.create(
-        project=held, organisation=partner, role="partner", budget_share=Decimal("5000.00"), order=1
-    )
-    Partner.objects.create(
-        project=held, organisation=company, role="partner", budget_share=Decimal("3000.00"), order=2
+        budget=budget,
     )
     return {"person": person, "partner": partner, "company": company, "held": held, "other": other}
 

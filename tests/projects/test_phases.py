@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from regija.calls.models import ApplicationPhase
 from regija.projects.models import Phase, Project, ProjectPhase
+from tests.factories import ProjectPhaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +36,7 @@ def test_a_phase_ends_after_it_starts():
     ProjectPhase(title="1. faza", end=dt.date(2027, 6, 1)).clean()
     project = Project.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        ProjectPhase.objects.create(
-            project=project, title="x", start=dt.date(2027, 6, 1), end=dt.date(2027, 1, 1)
-        )
+        ProjectPhaseFactory(project=project, title="x", start=dt.date(2027, 6, 1), end=dt.date(2027, 1, 1))
 
 
 def test_the_copy_keeps_title_dates_and_amount_in_order():

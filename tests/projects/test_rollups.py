@@ -8,8 +8,8 @@ import pytest
 
 from regija.interchange.importer import import_text
 from regija.projects import consistency, selectors
-from regija.projects.models import Fund
 from regija.strategies.models import Node, Strategy
+from tests.factories import FundFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -200,7 +200,7 @@ def test_alignment_sources_that_disagree_are_reported():
 
 
 def test_fund_scope_without_lines_of_that_fund_cannot_be_verified():
-    Fund.objects.create(code="T-X", name="Unused")
+    FundFactory(code="T-X", name="Unused")
     text = SMALL.replace(
         "  - {code: T-OBC, name: Test občina}",
         "  - {code: T-OBC, name: Test občina}\n  - {code: T-X, name: Unused}",

@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from regija.reports import annual, word
 
 from .tables import by_key, docx_tables, html_tables
-from .test_annual import add_call, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,7 @@ def _compare(html: str, docx_bytes: bytes):
     h = html_tables(html)
     d = docx_tables(docx_bytes)
     assert len(h) == len(d) > 0
-    for ht, dt_ in zip(h, d):
+    for ht, dt_ in zip(h, d, strict=True):
         assert ht["caption"] == dt_["caption"]
         assert ht["head"] == dt_["head"]
         assert ht["rows"] + ht["foot"] == dt_["body"]
@@ -97,7 +96,7 @@ def _compare(html: str, docx_bytes: bytes):
     return h, d
 
 
-def test_html_and_docx_hold_the_same_tables(client, member, world):
+def test_html_and_docx_hold_the_same_tables(client, member, world, add_call):
     add_call(world, 1, 2)
     add_call(world, 2, 1)
     client.force_login(member("viewer", "test-las"))
@@ -119,7 +118,7 @@ def test_html_and_docx_hold_the_same_tables(client, member, world):
     assert document.core_properties.language == "sl-SI"
 
 
-def test_english_report_uses_english_amounts(client, member, world):
+def test_english_report_uses_english_amounts(client, member, world, add_call):
     add_call(world, 1, 2)
     from django.utils import translation
 
@@ -130,7 +129,7 @@ def test_english_report_uses_english_amounts(client, member, world):
     assert any("€2,400.00" in row for t in tables for row in t["body"])
 
 
-def test_command_writes_both_files_and_prints_their_paths(world, tmp_path, capsys):
+def test_command_writes_both_files_and_prints_their_paths(world, tmp_path, capsys, add_call):
     add_call(world, 1, 2)
     call_command("report", "annual", "test-las", "2023", "--output", str(tmp_path))
     printed = capsys.readouterr().out.split()

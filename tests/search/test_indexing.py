@@ -15,7 +15,8 @@ from regija.projects.models import Project, ProjectStatus
 from regija.search import indexing
 from regija.search.models import Document, Form, Kind, Posting, TermCount
 from regija.search.selectors import search
-from regija.strategies.models import Indicator, Node, Strategy
+from regija.strategies.models import Strategy
+from tests.factories import IndicatorFactory, NodeFactory, OrganisationFactory, ProjectFactory
 
 pytestmark = pytest.mark.usefixtures("indexed")
 
@@ -67,10 +68,10 @@ def test_deleting_removes_from_the_index():
 
 def test_new_node_is_found_and_its_indicators_go_with_it():
     strategy = Strategy.objects.get(slug=VELENJE)
-    node = Node.objects.create(
+    node = NodeFactory(
         strategy=strategy, code="9.9", level="measure", title="Sankališče na Golteh", path="99999999", depth=1
     )
-    indicator = Indicator.objects.create(strategy=strategy, node=node, code="K9.9", name="Število sankačev")
+    indicator = IndicatorFactory(node=node, code="K9.9", name="Število sankačev")
     url = reverse("node", args=[VELENJE, "9.9"])
     assert urls("sankališča golte") == [url]
     assert urls("9.9") == [url]
@@ -157,7 +158,7 @@ def test_an_import_indexes_the_new_file(example_text):
 
 def test_organisation_changes_by_the_importer_are_caught_by_reindex_strategy():
     Organisation.objects.filter(slug="obcina-bled").update(name="Občina Blejsko jezero")
-    Organisation.objects.create(slug="nova-zadruga", name="Zadruga Čebelica", kind=OrganisationKind.OTHER)
+    OrganisationFactory(slug="nova-zadruga", name="Zadruga Čebelica", kind=OrganisationKind.OTHER)
     # the create above was indexed by its signal; the bulk update was not
     assert reverse("organisation", args=["obcina-bled"]) not in urls("blejskega jezera")
     indexing.reindex_strategy(Strategy.objects.get(slug=GORENJSKA).pk)
@@ -203,14 +204,15 @@ def test_management_command_prints_counts():
 
 def test_a_project_without_holder_or_strategy_url_parts_still_indexes():
     strategy = Strategy.objects.get(slug=LAS)
-    Project.objects.create(strategy=strategy, code="X/1", title="Poševnica v kodi", status=ProjectStatus.IDEA)
+    ProjectFactory(strategy=strategy, code="X/1", title="Poševnica v kodi", status=ProjectStatus.IDEA)
     hits = search("posevnica").group("project").hits
     assert [h.code for h in hits] == ["X/1"]
     assert hits[0].url == ""  # no URL can hold a code with a slash; the hit is still listed
 
 
 def test_rebuild_and_reindex_raise_the_data_version(indexed, django_capture_on_commit_callbacks):
-    """Search pages and API answers are cached per data version: a rebuilt index must not be hidden by them."""
+    """Search pages and API answers are cached per data version: a rebuilt index must not be hidden by
+    them."""
     from regija.core import caching
 
     before = caching.current()

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 
 from regija.core.models import Organisation, OrganisationKind
-from regija.projects.models import Partner, Project
+from regija.projects.models import Project
 from regija.search import indexing
 from regija.search.models import Document, Kind, Posting
 from regija.search.selectors import search
 from regija.strategies.models import Strategy
+from tests.factories import OrganisationFactory, project_with_money
 
 from .test_indexing import term_counts_follow_the_postings  # noqa: F401  (autouse: term counts stay true)
 
@@ -35,21 +36,21 @@ def held_url() -> str:
 def make(*, kind=OrganisationKind.PERSON) -> Organisation:
     """A holder named "Janez Zasebnik" of the LAS project "Čebelarski učni poligon", with a natural person
     as partner; saved one by one, so the signal handlers index them."""
-    holder = Organisation.objects.create(
+    holder = OrganisationFactory(
         slug="janez-zasebnik", name="Janez Zasebnik", short_name="Zasebnik", kind=kind
     )
-    partner = Organisation.objects.create(
+    partner = OrganisationFactory(
         slug="mojca-partnerka", name="Mojca Partnerka", kind=OrganisationKind.PERSON
     )
-    project = Project.objects.create(
+    project_with_money(
         strategy=Strategy.objects.get(slug=LAS),
         code="TST-1",
         title="Čebelarski učni poligon",
         holder=holder,
         status="in_progress",
         order=9001,
+        partners=[dict(organisation=partner, budget_share=Decimal("100.00"))],
     )
-    Partner.objects.create(project=project, organisation=partner, budget_share=Decimal("100.00"))
     return holder
 
 
