@@ -10,7 +10,7 @@ from regija.calls import services
 from regija.calls.models import Attachment
 from regija.core import audit
 
-from .conftest import DURING
+from tests.factories import DURING
 from .test_views import PDF
 
 pytestmark = pytest.mark.django_db
