@@ -138,7 +138,8 @@ SAVINJSKA = "savinjska-integralna-zelena-regija"
 
 
 def test_savinjska_eu_projects_total_and_rasr_share():
-    # CLEAN 1.598.948,00; InnovaSPA 1.346.163,00; ActiveHome 49.597,57; 2SoKroG 488.705,06; LIVING CASTLES 1.236.470,80
+    # CLEAN 1.598.948,00; InnovaSPA 1.346.163,00; ActiveHome 49.597,57; 2SoKroG 488.705,06;
+    # LIVING CASTLES 1.236.470,80
     assert selectors.strategy_rollup(strategy(SAVINJSKA)).total == D("4719884.43")
     shares = Partner.objects.filter(
         project__strategy__slug=SAVINJSKA, organisation__slug="rasr", budget_share__isnull=False

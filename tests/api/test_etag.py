@@ -1,4 +1,5 @@
-"""ETag / If-None-Match on every GET: 304 without a body while the data is unchanged, a new tag after a write."""
+"""ETag / If-None-Match on every GET: 304 without a body while the data is unchanged, a new tag after
+a write."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from regija.calls import services
 from regija.calls.models import Attachment
 from regija.core import audit
-
 from tests.factories import DURING
+
 from .test_views import PDF
 
 pytestmark = pytest.mark.django_db

@@ -91,7 +91,8 @@ def test_pages_missing_the_page_cache_reuse_summaries_until_a_change(
 
     first_home = client.get("/")
     first_strategy = client.get(URL)
-    # a page-cache miss (another query string) reads the data version, the page's own rows and the stored summaries
+    # a page-cache miss (another query string) reads the data version, the page's own rows and the
+    # stored summaries
     with django_assert_max_num_queries(8):
         assert client.get("/", {"utm": "x"}).status_code == 200
     editor = member("editor", "las-zasavje")

@@ -73,8 +73,7 @@ def test_indicator_admin_shows_progress_or_what_is_missing(admin_client):
     from django.test.utils import CaptureQueriesContext
 
     url = (
-        "/admin/strategies/indicator/?strategy__id__exact=%d"
-        % Strategy.objects.get(slug="zasavje-po-2027").pk
+        f"/admin/strategies/indicator/?strategy__id__exact={Strategy.objects.get(slug='zasavje-po-2027').pk}"
     )
     with CaptureQueriesContext(connection) as queries:
         html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -84,5 +83,5 @@ def test_indicator_admin_shows_progress_or_what_is_missing(admin_client):
     assert "missing: baseline, target" in html
     other = Strategy.objects.get(slug="velenje-pametno-mesto-2022-2030").pk
     with CaptureQueriesContext(connection) as more:
-        admin_client.get("/admin/strategies/indicator/?strategy__id__exact=%d" % other)
+        admin_client.get(f"/admin/strategies/indicator/?strategy__id__exact={other}")
     assert len(more) == len(queries)  # 40 indicators cost the same queries as 11

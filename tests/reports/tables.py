@@ -64,7 +64,8 @@ def html_tables(html: str) -> list[dict]:
 
 
 def docx_tables(data: bytes) -> list[dict]:
-    """The DOCX's tables as [{caption, head, rows+foot, header_flag}] (the caption is the paragraph before)."""
+    """The DOCX's tables as [{caption, head, rows+foot, header_flag}] (the caption is the paragraph
+    before)."""
     import docx
     from docx.oxml.ns import qn
 

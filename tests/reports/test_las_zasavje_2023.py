@@ -27,7 +27,8 @@ def amounts(*texts: str) -> Decimal:
     return sum((eur(t) for t in texts), Decimal("0"))
 
 
-# 002, chapter 4.1 a)–e): "Odobrena vrednost" of each operation, the SKUPAJ row, each "Izplačilo" and SKUPAJ IZPLAČANO.
+# 002, chapter 4.1 a)–e): "Odobrena vrednost" of each operation, the SKUPAJ row, each "Izplačilo" and
+# SKUPAJ IZPLAČANO.
 CALLS = {
     "1": dict(
         approved=["57.799,62", "17.705,50", "56.091,61", "34.055,28", "63.118,80"],

@@ -7,7 +7,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def search_index(django_db_setup, django_db_blocker):
-    """Build the index over the five seed strategies (committed once; each test then rolls back its changes)."""
+    """Build the index over the five seed strategies (committed once; each test then rolls back its
+    changes)."""
     from regija.search.indexing import rebuild
 
     with django_db_blocker.unblock():

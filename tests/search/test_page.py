@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-
 pytestmark = [pytest.mark.usefixtures("indexed"), pytest.mark.real_cache]
 
 GORENJSKA = "gorenjska-industrijska-kultura-2019-2023"

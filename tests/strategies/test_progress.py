@@ -17,8 +17,11 @@ TARGET = dt.date(2030, 1, 1)
 HALF = dt.date(2025, 1, 1)
 
 
+ZERO, HUNDRED = D(0), D(100)
+
+
 def progress(
-    observations, *, direction="increase", baseline=D(0), target=D(100), bdate=BASE, tdate=TARGET, **kw
+    observations, *, direction="increase", baseline=ZERO, target=HUNDRED, bdate=BASE, tdate=TARGET, **kw
 ):
     return compute(
         direction=direction,
