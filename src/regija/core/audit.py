@@ -202,7 +202,8 @@ def record_import(strategy, result) -> None:
 
 
 def history(obj, limit: int = 200):
-    """The entries of one object and of its parts (a project's payments, an indicator's values), newest first."""
+    """The entries of one object and of its parts (a project's payments, an indicator's values),
+    newest first."""
     from django.db.models import Q
 
     own = Q(content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk))

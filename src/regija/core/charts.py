@@ -23,7 +23,8 @@ BLUE, ORANGE, GREY, GREEN = "#0b4f9c", "#b35900", "#595959", "#1f6b35"
 
 
 def render_svg(spec: dict) -> str:
-    """SVG markup of a Vega-Lite spec; empty string if rendering fails (the table beside still has the data)."""
+    """SVG markup of a Vega-Lite spec; empty string if rendering fails (the table beside still has
+    the data)."""
     try:
         import vl_convert
 
@@ -181,7 +182,8 @@ def funds_chart(rows, language: str = "sl") -> dict | None:
     return {
         "svg": render_svg(spec),
         "description": _(
-            "Bar chart of allocated, approved and paid money for %(n)s funds; the table below gives the figures."
+            "Bar chart of allocated, approved and paid money for %(n)s funds; "
+            "the table below gives the figures."
         )
         % {"n": len(rows)},
     }

@@ -1,4 +1,5 @@
-"""The bodies that decide: assembly, boards, committees – their terms and members, sessions and numbered decisions.
+"""The bodies that decide: assembly, boards, committees – their terms and members, sessions and
+numbered decisions.
 
 A body belongs to one organisation (a LAS, a municipality). Its composition changes by term; a
 member sits for the whole term unless ``start``/``end`` say otherwise. A session is regular or by

@@ -108,8 +108,8 @@ def session_label(session) -> str:
 
 
 def how_chosen(term) -> str:
-    """How a term (an evaluation committee, a board) was chosen, in a sentence: drawn by lot, appointed by a decision (its
-    number, session and date), or elected."""
+    """How a term (an evaluation committee, a board) was chosen, in a sentence: drawn by lot,
+    appointed by a decision (its number, session and date), or elected."""
     decision = term.appointed_by
     if term.selection == Selection.LOT:
         return _("Drawn by lot.")

@@ -41,7 +41,8 @@ def strategy_tree(
     strategy: Strategy, *, project_limit: int = 10
 ) -> tuple[list[TreeNode], dict[int, TreeNode]]:
     """The strategy's nodes as a tree, each with its indicators and progress, its directly linked
-    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number of queries."""
+    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number
+    of queries."""
     nodes = list(strategy.nodes.order_by("path"))
     by_id = {n.pk: TreeNode(n) for n in nodes}
     roots = []

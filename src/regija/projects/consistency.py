@@ -88,7 +88,8 @@ _NO_MONEY = (0, 0, 0, 0, 0, 0)
 
 
 class _ScopeData:
-    """Everything the stated figures of some strategies are checked against, read in a fixed number of queries.
+    """Everything the stated figures of some strategies are checked against, read in a fixed number
+    of queries.
 
     The strategies are those of the figures and of their scope nodes. Their nodes (with path and level),
     indicator target and observation dates per node, the projects listed in them or linked to their nodes
@@ -187,7 +188,8 @@ class _ScopeData:
         return [n for n in nodes if n[1].startswith(node.path)]
 
     def strategy_projects(self, strategy_id: int) -> frozenset[int]:
-        """Projects listed in the strategy or linked to any of its nodes (as `selectors._STRATEGY_PROJECTS`)."""
+        """Projects listed in the strategy or linked to any of its nodes
+        (as `selectors._STRATEGY_PROJECTS`)."""
         key = ("strategy", strategy_id)
         if key not in self._projects_cache:
             projects = set(self.listed.get(strategy_id, ()))
@@ -197,7 +199,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def subtree_projects(self, strategy_id: int, node: Node) -> frozenset[int]:
-        """Projects linked to nodes of the strategy at or below the node (as `selectors._SUBTREE_PROJECTS`)."""
+        """Projects linked to nodes of the strategy at or below the node
+        (as `selectors._SUBTREE_PROJECTS`)."""
         key = ("node", strategy_id, node.pk)
         if key not in self._projects_cache:
             projects: set[int] = set()
@@ -207,7 +210,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def rollup(self, projects, *, fund_id: int | None = None, statuses=None) -> tuple[selectors.Rollup, int]:
-        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget lines."""
+        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget
+        lines."""
         if statuses:
             projects = [p for p in projects if self.status.get(p) in statuses]
         sums = [0] * 6
@@ -333,7 +337,8 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
                 UNVERIFIABLE,
                 stated=_fmt(figure.amount),
                 computed=_(
-                    "the rows allow %(low)s to %(high)s: %(unknown)s is partly secured without the part stated"
+                    "the rows allow %(low)s to %(high)s: "
+                    "%(unknown)s is partly secured without the part stated"
                 )
                 % {"low": _fmt(low), "high": _fmt(high), "unknown": _fmt(rollup.secured_unknown)},
                 **common,
@@ -359,8 +364,10 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     where = "WHERE pr.strategy_id = %s" if strategy is not None else ""
     sql = f"""
     SELECT s.slug, pr.code, pr.title,
-           COALESCE((SELECT SUM({selectors.SECURED_SQL}) FROM projects_budgetline b WHERE b.project_id = pr.id), 0),
-           COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id AND p.state = 'paid'), 0),
+           COALESCE((SELECT SUM({selectors.SECURED_SQL}) FROM projects_budgetline b
+                     WHERE b.project_id = pr.id), 0),
+           COALESCE((SELECT SUM(p.amount) FROM projects_payment p
+                     WHERE p.project_id = pr.id AND p.state = 'paid'), 0),
            COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id), 0)
     FROM projects_project pr JOIN strategies_strategy s ON s.id = pr.strategy_id
     {where}

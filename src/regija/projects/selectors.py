@@ -149,7 +149,8 @@ def node_rollup(node: Node | int, *, fund_id: int | None = None, statuses=None) 
 
 
 def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
-    """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects are absent."""
+    """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects
+    are absent."""
     pk = getattr(strategy, "pk", strategy)
     sql = f"""
     WITH pairs AS (
@@ -160,7 +161,8 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE anc.strategy_id = %s
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured,
+               SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM pairs)
         GROUP BY b.project_id
@@ -301,7 +303,8 @@ def allocation_uses() -> list[AllocationUse]:
         JOIN projects_project p ON p.strategy_id = so.strategy_id
     )
     SELECT owned.owner_id, x.fund_id, SUM(x.paid), SUM(x.approved) FROM owned JOIN (
-        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved FROM projects_payment p WHERE p.state = 'paid'
+        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved
+        FROM projects_payment p WHERE p.state = 'paid'
         UNION ALL
         SELECT b.project_id, b.fund_id, 0, {SECURED_SQL} FROM projects_budgetline b
     ) x ON x.project_id = owned.project_id
@@ -377,7 +380,8 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
         JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured,
+               SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b WHERE b.project_id IN (SELECT project_id FROM ps) GROUP BY b.project_id
     ),
     pay AS (
@@ -388,7 +392,9 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
     )
     SELECT ps.strategy_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
            SUM(money.unknown)
-    FROM ps LEFT JOIN money ON money.project_id = ps.project_id LEFT JOIN pay ON pay.project_id = ps.project_id
+    FROM ps
+    LEFT JOIN money ON money.project_id = ps.project_id
+    LEFT JOIN pay ON pay.project_id = ps.project_id
     GROUP BY ps.strategy_id"""
     with connection.cursor() as cur:
         cur.execute(sql, ids * 2)
@@ -432,7 +438,8 @@ def project_detail(strategy_slug: str, code: str):
 
 
 def organisation_money(org_id: int) -> dict:
-    """What an organisation holds and partners in: counts and money (held projects' budgets, partner shares)."""
+    """What an organisation holds and partners in: counts and money (held projects' budgets,
+    partner shares)."""
     from .models import Partner
 
     held = _rollup_of("SELECT id AS project_id FROM projects_project WHERE holder_id = %s", [org_id])[0]

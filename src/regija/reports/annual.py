@@ -587,7 +587,8 @@ def _state_label(state: str) -> str:
 
 
 def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
-    """Each indicator of the strategies: target against the latest observation up to the year's end; one query."""
+    """Each indicator of the strategies: target against the latest observation up to the year's end;
+    one query."""
     from regija.core.templatetags.regija import STATUS_LABELS
     from regija.strategies.models import Indicator, Observation
     from regija.strategies.selectors import exact_decimal

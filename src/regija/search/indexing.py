@@ -7,9 +7,9 @@
 * ``reindex(kind, ids)``, ``remove(kind, ids)``, ``strategy_saved`` and ``organisation_saved`` serve
   the signal handlers (``signals.py``).
 
-Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no document,
-and a project it holds is indexed without its holder's name or its place; ``SOURCES`` says so once, so the digest,
-``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
+Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no
+document, and a project it holds is indexed without its holder's name or its place; ``SOURCES``
+says so once, so the digest, ``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
 
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
 (``text.Analyzer`` per run, on top of a per-process lemma cache), documents go in with ``bulk_create``
@@ -63,7 +63,8 @@ _pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar
 
 @contextlib.contextmanager
 def suspended():
-    """Do not index on save or delete inside the block (call ``rebuild()`` or ``reindex_strategy()`` after)."""
+    """Do not index on save or delete inside the block (call ``rebuild()`` or ``reindex_strategy()``
+    after)."""
     token = _suspended.set(True)
     try:
         yield

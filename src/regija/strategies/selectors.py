@@ -18,7 +18,8 @@ def ancestor_paths(path: str) -> list[str]:
 
 
 def count_of(model, **filters):
-    """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never multiplies rows."""
+    """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never
+    multiplies rows."""
     return Coalesce(
         Subquery(
             model.objects.filter(**filters)
@@ -224,7 +225,8 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
             if (s.pk, t.pk) not in m.cells:
                 m.column_counts[t.pk] = m.column_counts.get(t.pk, 0) + 1
             m.cells[(s.pk, t.pk)] = a.type
-    # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target strategy.
+    # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target
+    # strategy.
     for m in groups.values():
         present = {c.pk for c in m.columns}
         extra = (
