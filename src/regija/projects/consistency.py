@@ -177,7 +177,9 @@ class _ScopeData:
                 sums = tuple(int(v or 0) for v in sums)
                 per_fund = data.money[project_id]
                 per_fund[fund_id] = sums
-                per_fund[None] = tuple(a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums))
+                per_fund[None] = tuple(
+                    a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums, strict=True)
+                )
         return data
 
     def subtree(self, strategy_id: int, node: Node | None) -> list[tuple[int, str, str]]:

@@ -289,7 +289,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
     # sorted by term: neighbouring rows land in neighbouring index pages
     rows = sorted(
         (term, doc.pk, weight, doc.kind, doc.sort_key, doc.object_id)
-        for doc, e in zip(docs, batch)
+        for doc, e in zip(docs, batch, strict=True)
         for term, weight in e.terms.items()
     )
     _insert_postings(rows)

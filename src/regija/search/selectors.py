@@ -135,7 +135,9 @@ def expand(q: str) -> Expansion:
                 existing.add(term)
             else:
                 lemmas.setdefault(form, set()).add(term)
-    words_terms = [(terms & existing) | lemmas.get(f, set()) for terms, f in zip(expansions, folded)]
+    words_terms = [
+        (terms & existing) | lemmas.get(f, set()) for terms, f in zip(expansions, folded, strict=True)
+    ]
     return Expansion(words_terms, documents)
 
 
