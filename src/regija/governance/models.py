@@ -182,15 +182,15 @@ class Session(models.Model):
             ),
         ]
 
-    def clean(self):
-        if self.end_date and self.kind != SessionKind.CORRESPONDENCE:
-            raise ValidationError({"end_date": _("Only a correspondence session runs over several days.")})
-
     def __str__(self) -> str:
         number = f"{self.number}. " if self.number else ""
         kind = _("correspondence session") if self.kind == SessionKind.CORRESPONDENCE else _("session")
         when = f" ({self.date:%d. %m. %Y})" if self.date else ""
         return f"{number}{kind} – {self.body}{when}"
+
+    def clean(self):
+        if self.end_date and self.kind != SessionKind.CORRESPONDENCE:
+            raise ValidationError({"end_date": _("Only a correspondence session runs over several days.")})
 
 
 class AgendaItem(models.Model):
@@ -234,12 +234,12 @@ class Decision(models.Model):
             models.UniqueConstraint(fields=["session", "number"], name="decision_number_unique_in_session")
         ]
 
-    @property
-    def date(self):
-        return self.session.end_date or self.session.date
-
     def __str__(self) -> str:
         return _("decision no. %(number)s of the %(session)s") % {
             "number": self.number,
             "session": self.session,
         }
+
+    @property
+    def date(self):
+        return self.session.end_date or self.session.date

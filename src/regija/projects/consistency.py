@@ -446,7 +446,7 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
         if a.sources:
             groups[(a.declared_in.slug, a.source_node_id, a.type)].append(a)
     out = []
-    for (slug, _node, type_), links in groups.items():
+    for (slug, _node, _type), links in groups.items():
         all_sources = sorted({src for a in links for src in a.sources})
         if len(all_sources) < 2:
             continue

@@ -95,10 +95,8 @@ def _rollup_of(
     status_sql = ""
     status_params: list = []
     if statuses:
-        status_sql = (
-            " WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN (%s))"
-            % ", ".join(["%s"] * len(statuses))
-        )
+        marks = ", ".join(["%s"] * len(statuses))
+        status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"
         status_params = list(statuses)
     sql = f"""{ctes}
     SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
