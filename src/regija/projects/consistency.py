@@ -147,10 +147,11 @@ class _ScopeData:
             SELECT id FROM projects_project WHERE strategy_id IN ({marks})
             UNION
             SELECT pn.project_id FROM projects_project_nodes pn
-            JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""
+            JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""  # noqa: S608 - only %s placeholders go in; the strategy ids are parameters
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})", ids * 2
+                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})",  # noqa: S608 - in_scope is our SQL above; the ids are parameters
+                ids * 2,
             )
             for pk, strategy_id, status in cur.fetchall():
                 data.status[pk] = status
@@ -170,7 +171,7 @@ class _ScopeData:
                            CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END
                     FROM projects_payment p WHERE p.project_id IN ({in_scope})
                 ) x
-                GROUP BY x.project_id, x.fund_id""",
+                GROUP BY x.project_id, x.fund_id""",  # noqa: S608 - our SQL (SECURED_SQL, UNKNOWN_SQL, in_scope); ids are parameters
                 ids * 4,
             )
             for project_id, fund_id, *sums in cur.fetchall():
@@ -374,7 +375,7 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     FROM projects_project pr JOIN strategies_strategy s ON s.id = pr.strategy_id
     {where}
     ORDER BY s.slug, pr."order"
-    """
+    """  # noqa: S608 - our SQL constants and a fixed WHERE; the strategy id is a parameter
     out = []
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
@@ -413,7 +414,7 @@ def _partner_shares(strategy: Strategy | None) -> list[Finding]:
           WHERE budget_share IS NOT NULL GROUP BY project_id) shares ON shares.project_id = pr.id
     WHERE EXISTS (SELECT 1 FROM projects_budgetline b WHERE b.project_id = pr.id) {where}
     ORDER BY s.slug, pr."order"
-    """
+    """  # noqa: S608 - a fixed AND clause only; the strategy id is a parameter
     out = []
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])

@@ -83,7 +83,7 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
         FROM projects_payment p
         WHERE p.project_id IN (SELECT project_id FROM ps){fund_p}
         GROUP BY p.project_id
-    )"""
+    )"""  # noqa: S608 - callers pass our own CTE constants; the fund id is a parameter
     return sql, [fund_id] if fund_id else []  # one fund filter; the caller passes it for money and pay
 
 
@@ -96,14 +96,14 @@ def _rollup_of(
     status_params: list = []
     if statuses:
         marks = ", ".join(["%s"] * len(statuses))
-        status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"
+        status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"  # noqa: S608 - %s placeholders only; the statuses are parameters
         status_params = list(statuses)
     sql = f"""{ctes}
     SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
            SUM(money.unknown), SUM(money.lines)
     FROM ps
     LEFT JOIN money ON money.project_id = ps.project_id
-    LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""
+    LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""  # noqa: S608 - our CTEs and status filter; all values are parameters
     # parameters in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
         cur.execute(sql, params + money_params * 2 + status_params)
@@ -179,7 +179,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
     LEFT JOIN money ON money.project_id = pairs.project_id
     LEFT JOIN pay ON pay.project_id = pairs.project_id
     GROUP BY pairs.node_id
-    """
+    """  # noqa: S608 - SECURED_SQL/UNKNOWN_SQL constants; the strategy id is a parameter
     with connection.cursor() as cur:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
@@ -239,7 +239,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
         cur.execute(
             f"""SELECT b.fund_id, SUM(b.amount), SUM({SECURED_SQL}), COUNT(DISTINCT b.project_id),
                        SUM({UNKNOWN_SQL})
-                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",
+                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
             params,
         )
         budget = {row[0]: row[1:] for row in cur.fetchall()}
@@ -247,7 +247,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
             f"""SELECT p.fund_id,
                        SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END),
                        SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END)
-                FROM projects_payment p{where_p} GROUP BY p.fund_id""",
+                FROM projects_payment p{where_p} GROUP BY p.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
             params,
         )
         payments = {row[0]: row[1:] for row in cur.fetchall()}
@@ -307,7 +307,7 @@ def allocation_uses() -> list[AllocationUse]:
         SELECT b.project_id, b.fund_id, 0, {SECURED_SQL} FROM projects_budgetline b
     ) x ON x.project_id = owned.project_id
     GROUP BY owned.owner_id, x.fund_id
-    """
+    """  # noqa: S608 - the SECURED_SQL constant only; no values
     with connection.cursor() as cur:
         cur.execute(sql)
         sums = {(owner, fund): (paid, approved) for owner, fund, paid, approved in cur.fetchall()}
@@ -332,7 +332,7 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
         SELECT p.project_id, 0, 0, CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END,
                CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END, 0
         FROM projects_payment p WHERE p.project_id IN ({marks})
-    ) x GROUP BY x.project_id"""
+    ) x GROUP BY x.project_id"""  # noqa: S608 - our constants and %s placeholders; the project ids are parameters
     with connection.cursor() as cur:
         cur.execute(sql, list(project_ids) * 2)
         rows = cur.fetchall()
@@ -393,7 +393,7 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
     FROM ps
     LEFT JOIN money ON money.project_id = ps.project_id
     LEFT JOIN pay ON pay.project_id = ps.project_id
-    GROUP BY ps.strategy_id"""
+    GROUP BY ps.strategy_id"""  # noqa: S608 - our constants and %s placeholders; the strategy ids are parameters
     with connection.cursor() as cur:
         cur.execute(sql, ids * 2)
         rows = cur.fetchall()

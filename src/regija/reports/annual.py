@@ -452,7 +452,7 @@ def _money(project_ids: list[int], end: dt.date) -> tuple[dict, dict]:
                CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END, 0
         FROM projects_payment p
         WHERE p.project_id IN ({marks}) AND (p.date IS NULL OR p.date <= %s)
-    ) x GROUP BY x.project_id, x.fund_id"""
+    ) x GROUP BY x.project_id, x.fund_id"""  # noqa: S608 - %s placeholders only; the project ids and the date are parameters
     per_fund: dict[int, dict[int, list[int]]] = defaultdict(dict)
     with connection.cursor() as cur:
         cur.execute(sql, list(project_ids) * 2 + [end])

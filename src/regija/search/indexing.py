@@ -315,7 +315,7 @@ def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"  # noqa: S608 - quoted table and column names, %s placeholders; rows are parameters
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i : i + 5000])
 
@@ -368,7 +368,7 @@ def _add_counts(counts: Counter) -> None:
     qn = connection.ops.quote_name
     table = qn(TermCount._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "
+        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "  # noqa: S608 - a quoted table name; the counts are parameters
         f"ON CONFLICT (term, kind) DO UPDATE SET documents = {table}.documents + excluded.documents"
     )
     rows = [(term, kind, n) for (term, kind), n in sorted(counts.items()) if n]
@@ -383,7 +383,7 @@ def _recount() -> None:
     TermCount.objects.all()._raw_delete(TermCount.objects.db)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "
+            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names only; no values
             f"SELECT term, kind, COUNT(*) FROM {qn(Posting._meta.db_table)} GROUP BY term, kind"
         )
 

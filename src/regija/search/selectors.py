@@ -113,14 +113,14 @@ def expand(q: str) -> Expansion:
     counts, forms = qn(TermCount._meta.db_table), qn(Form._meta.db_table)
     placeholders, params = _in(set().union(*expansions))
     sql = (
-        f"SELECT NULL AS form, c.term, c.kind, c.documents FROM {counts} c "
+        f"SELECT NULL AS form, c.term, c.kind, c.documents FROM {counts} c "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
         f"WHERE c.term IN {placeholders} AND c.documents > 0"
     )
     if bare:
         # the lemmas the forms table knows for a word typed without č, š, ž, with their counts
         form_in, values = _in(bare)
         sql += (
-            f" UNION ALL SELECT f.form, c.term, c.kind, c.documents FROM {forms} f "
+            f" UNION ALL SELECT f.form, c.term, c.kind, c.documents FROM {forms} f "  # noqa: S608 - quoted table names, %s placeholders; the forms are parameters
             f"JOIN {counts} c ON c.term = f.lemma WHERE f.form IN {form_in} AND c.documents > 0"
         )
         params += values
@@ -217,12 +217,12 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
         placeholders, values = _in(terms)
         if len(values) == 1:
             parts.append(
-                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "
+                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
                 f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
             )
         else:
             parts.append(
-                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "
+                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
                 f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
                 f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
             )
@@ -234,7 +234,7 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
         f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
     )
     return (
-        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "
+        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
         f"w0.object_id AS object_id FROM ({parts[0]}) w0 {joins}",
         params,
     )
@@ -248,7 +248,7 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     parts, params = [], []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT p.document_id AS document_id, p.weight AS score, p.sort_key AS sort_key, "
             f"p.object_id AS object_id FROM {posting} p WHERE p.term = %s AND p.kind = %s "
@@ -275,14 +275,14 @@ def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) 
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
     counts = (
-        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "
+        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
         f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
     params = match_params + kind_params
     parts = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, our subquery, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
             "m.object_id AS object_id "
