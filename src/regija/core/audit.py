@@ -132,10 +132,10 @@ def _write(instance, action: str, changes: dict) -> None:
 
 def _pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
-        instance._audit_before = None
+        instance._audit_before = None  # noqa: SLF001 - this module's own note on the instance, read in _post_save
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
-    instance._audit_before = _snapshot(old) if old is not None else None
+    instance._audit_before = _snapshot(old) if old is not None else None  # noqa: SLF001 - as above
 
 
 def _post_save(sender, instance, created, raw=False, **kwargs):

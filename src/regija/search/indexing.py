@@ -380,7 +380,7 @@ def _add_counts(counts: Counter) -> None:
 def _recount() -> None:
     """TermCount again from all postings (after a rebuild): one grouped read of the rank index."""
     qn = connection.ops.quote_name
-    TermCount.objects.all()._raw_delete(TermCount.objects.db)
+    _raw_delete(TermCount.objects.all())
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names only; no values
@@ -396,6 +396,16 @@ def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
         stats.forms += len(forms)
 
 
+def _raw_delete(queryset, using: str | None = None) -> int:
+    """Delete the rows of a queryset with one DELETE statement: no objects loaded, no signals sent.
+
+    Django's ``QuerySet._raw_delete`` is what its own deletion collector runs for a "fast delete";
+    there is no public spelling of it. ``QuerySet.delete()`` falls back to loading every row and
+    sending a signal for each as soon as any post_delete receiver exists (core.caching has one).
+    """
+    return queryset._raw_delete(using or queryset.db) or 0  # noqa: SLF001 - Django's fast delete, see above
+
+
 def _delete(documents) -> int:
     """Delete the documents of a queryset and their postings: two set-based DELETE statements.
 
@@ -407,8 +417,8 @@ def _delete(documents) -> int:
     if not _counting_later.get():
         gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
         _change_counts(Counter({(term, kind): -n for term, kind, n in gone}))
-    postings._raw_delete(using)
-    return documents._raw_delete(using) or 0
+    _raw_delete(postings, using)
+    return _raw_delete(documents, using)
 
 
 def _delete_keys(keys: list[tuple[str, int]]) -> int:
@@ -459,7 +469,7 @@ def rebuild() -> Stats:
             with _posting_indexes_deferred():
                 # the postings first: deleting documents then checks nothing against them
                 for model in (Posting, Document, Form):
-                    model.objects.all()._raw_delete(model.objects.db)
+                    _raw_delete(model.objects.all())
                 for kind in Kind:
                     _write(_entries(kind, analyzer), analyzer, stats)
         finally:
