@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import overload
 
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
@@ -17,12 +21,12 @@ def ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(PATH_STEP, len(path), PATH_STEP)]
 
 
-def count_of(model, **filters):
+def count_of(model: type[models.Model], **filters: object) -> Coalesce:
     """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never
     multiplies rows."""
     return Coalesce(
         Subquery(
-            model.objects.filter(**filters)
+            model._default_manager.filter(**filters)
             .order_by()
             .values(*filters.keys())
             .annotate(n=Count("*"))
@@ -50,7 +54,7 @@ def indicators_with_progress(
     return [(ind, indicator_progress(ind)) for ind in qs]
 
 
-def indicator_progress(indicator: Indicator, as_of=None) -> progress.Progress:
+def indicator_progress(indicator: Indicator, as_of: dt.date | None = None) -> progress.Progress:
     return progress.compute(
         direction=indicator.direction,
         baseline_value=indicator.baseline_value,
@@ -72,7 +76,7 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
         latest_date=Subquery(latest.values("date")[:1]),
         latest_value=Subquery(latest.values("value")[:1]),
     )
-    out = []
+    out: list[tuple[Indicator, progress.Progress]] = []
     for ind in qs:
         observations = (
             [(ind.latest_date, exact_decimal(ind.latest_value))] if ind.latest_date is not None else []
@@ -93,17 +97,19 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
     return out
 
 
-def exact_decimal(value):
+@overload
+def exact_decimal(value: Decimal | float | str) -> Decimal: ...
+@overload
+def exact_decimal(value: None) -> None: ...
+def exact_decimal(value: Decimal | float | str | None) -> Decimal | None:
     """A decimal from the database as exactly as stored: SQLite hands subquery decimals back as float
     or str, and Observation.value is exact, so go through str."""
-    from decimal import Decimal
-
     if value is None or isinstance(value, Decimal):
         return value
     return Decimal(str(value))
 
 
-def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
+def level_counts(strategy_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     """Strategy id → [(level, number of nodes)] in tree order of first appearance; one query."""
     rows = (
         Node.objects.filter(strategy_id__in=strategy_ids)
@@ -117,7 +123,7 @@ def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
     return out
 
 
-def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
+def indicator_summary(strategy_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Strategy id → counts of indicators by progress status (plus 'total'); one query.
 
     Reads only the columns progress needs (not whole indicators): the start page counts thousands."""
@@ -240,7 +246,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     return list(groups.values())
 
 
-def indicator_progress_from(indicator: Indicator, observations) -> progress.Progress:
+def indicator_progress_from(indicator: Indicator, observations: Iterable[Observation]) -> progress.Progress:
     """Progress of one indicator from observations already read (the indicator page shows them anyway)."""
     return progress.compute(
         direction=indicator.direction,
