@@ -9,6 +9,8 @@ report cites them ("sklep št. 2 z 19. seje UO, z dne 28.5.2018").
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +41,9 @@ class Body(models.Model):
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    term_list: list[Term]
 
     class Meta:
         verbose_name = _("body")
@@ -85,6 +90,11 @@ class Term(models.Model):
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    current: bool
+    chosen: str
+    member_list: list[Member]
 
     class Meta:
         verbose_name = _("term")
@@ -137,6 +147,11 @@ class Member(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    represents_public: str
+    joined: dt.date | None
+    left: dt.date | None
 
     class Meta:
         verbose_name = _("member")
