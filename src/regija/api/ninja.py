@@ -40,7 +40,7 @@ def _public_loc(loc: Loc, model: type) -> list[str | int]:
 
 class RegijaAPI(NinjaAPI):
     def validation_error_from_error_contexts(
-        self, error_contexts: list[ValidationErrorContext]
+        self, error_contexts: list[ValidationErrorContext[Any]]
     ) -> ValidationError:
         errors: list[dict[str, Any]] = []
         for context in error_contexts:

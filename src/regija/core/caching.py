@@ -245,7 +245,7 @@ def kept(name: str, parts: object, compute: Callable[[], T]) -> T:
     not seen (another query string, a signed-in user) then costs a cache read for its costly part."""
     key = f"kept:{name}:" + _hash(f"{get_language()}|{parts!r}")
     version = current()
-    value = cache.get(key, _ABSENT, version=version)
+    value: T = cache.get(key, _ABSENT, version=version)
     if value is _ABSENT:
         value = compute()
         cache.set(key, value, CACHE_SECONDS, version=version)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
@@ -114,9 +115,9 @@ def history_name(model: type[models.Model]) -> str | None:
     return entry.history if entry else None
 
 
-def _parent_fields(model: type[models.Model], path: str) -> list[models.ForeignObject]:
+def _parent_fields(model: type[models.Model], path: str) -> list[models.ForeignObject[Any, Any]]:
     """The foreign keys along ``path`` ('assignment__application'), checked."""
-    fields: list[models.ForeignObject] = []
+    fields: list[models.ForeignObject[Any, Any]] = []
     current = model
     for part in path.split("__"):
         field = current._meta.get_field(part)

@@ -10,18 +10,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import QuerySet
 
 from regija.core import caching
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
 
-from .filters import strategy_projects
+from .filters import ProjectFilters, strategy_projects
 from .models import Allocation, Fund, Project
 
 ZERO = Decimal("0.00")
@@ -49,7 +52,12 @@ class Rollup:
         return None if not self.total else (self.secured / self.total)
 
 
-def eur_from_cents(cents) -> Decimal:
+def _pk(obj: models.Model | int) -> int:
+    """The primary key of a model instance, or the number given instead of one."""
+    return obj if isinstance(obj, int) else obj.pk
+
+
+def eur_from_cents(cents: int | str | Decimal | None) -> Decimal:
     """A sum of cents from raw SQL (None when no row) as euros with two decimals."""
     return (Decimal(cents or 0) / 100).quantize(CENT)
 
@@ -63,7 +71,7 @@ SECURED_SQL = (
 UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
 
 
-def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
+def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list[int]]:
     """SQL CTEs `money` and `pay` per project of the CTE `ps(project_id)`, optionally for one fund."""
     fund_b = " AND b.fund_id = %s" if fund_id else ""
     fund_p = " AND p.fund_id = %s" if fund_id else ""
@@ -88,12 +96,16 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
 
 
 def _rollup_of(
-    projects_cte: str, params: list, *, fund_id: int | None = None, statuses=None
+    projects_cte: str,
+    params: list[int],
+    *,
+    fund_id: int | None = None,
+    statuses: Collection[str] | None = None,
 ) -> tuple[Rollup, int]:
     """Roll up the projects that `projects_cte` selects; also return how many budget lines matched."""
     ctes, money_params = _money_ctes(projects_cte, fund_id)
     status_sql = ""
-    status_params: list = []
+    status_params: list[str] = []
     if statuses:
         marks = ", ".join(["%s"] * len(statuses))
         status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"  # noqa: S608 - %s placeholders only; the statuses are parameters
@@ -106,7 +118,7 @@ def _rollup_of(
     LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""  # noqa: S608 - our CTEs and status filter; all values are parameters
     # parameters in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
-        cur.execute(sql, params + money_params * 2 + status_params)
+        cur.execute(sql, [*params, *money_params, *money_params, *status_params])
         count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
     rollup = Rollup(
         count,
@@ -134,22 +146,26 @@ _SUBTREE_PROJECTS = """
 """
 
 
-def strategy_rollup(strategy: Strategy | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+def strategy_rollup(
+    strategy: Strategy | int, *, fund_id: int | None = None, statuses: Collection[str] | None = None
+) -> Rollup:
     """Projects listed in the strategy or linked to any of its nodes, each counted once."""
-    pk = getattr(strategy, "pk", strategy)
+    pk = _pk(strategy)
     return _rollup_of(_STRATEGY_PROJECTS, [pk, pk], fund_id=fund_id, statuses=statuses)[0]
 
 
-def node_rollup(node: Node | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+def node_rollup(
+    node: Node | int, *, fund_id: int | None = None, statuses: Collection[str] | None = None
+) -> Rollup:
     """Projects linked to the node or to any node below it, each counted once."""
-    pk = getattr(node, "pk", node)
+    pk = _pk(node)
     return _rollup_of(_SUBTREE_PROJECTS, [pk], fund_id=fund_id, statuses=statuses)[0]
 
 
 def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
     """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects
     are absent."""
-    pk = getattr(strategy, "pk", strategy)
+    pk = _pk(strategy)
     sql = f"""
     WITH pairs AS (
         SELECT DISTINCT anc.id AS node_id, pn.project_id AS project_id
@@ -228,9 +244,9 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
     """Money per fund – total, secured (approved), paid, claimed, allocated – for one strategy or all."""
     if strategy is None:
         where_b = where_p = ""
-        params: list = []
+        params: list[int] = []
     else:
-        pk = getattr(strategy, "pk", strategy)
+        pk = _pk(strategy)
         scope = f"IN ({_STRATEGY_PROJECTS})"
         where_b = f" WHERE b.project_id {scope}"
         where_p = f" WHERE p.project_id {scope}"
@@ -349,7 +365,7 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
     }
 
 
-def with_money(projects: list) -> list:
+def with_money(projects: list[Project]) -> list[Project]:
     """Attach ``.money`` (a Rollup) to each project of a page; one query for the page."""
     money = _per_project([p.pk for p in projects])
     for p in projects:
@@ -357,14 +373,14 @@ def with_money(projects: list) -> list:
     return projects
 
 
-def project_queryset():
+def project_queryset() -> QuerySet[Project]:
     """Projects as lists show them: with strategy and holder joined in."""
     from .models import Project
 
     return Project.objects.select_related("strategy", "holder")
 
 
-def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
+def strategy_rollups(strategy_ids: Iterable[int]) -> dict[int, Rollup]:
     """Roll-up of several strategies at once (strategy id → Rollup); one query."""
     ids = list(strategy_ids)
     if not ids:
@@ -410,7 +426,7 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
     }
 
 
-def project_detail(strategy_slug: str, code: str):
+def project_detail(strategy_slug: str, code: str) -> Project | None:
     """One project with everything its page shows, in a fixed number of queries; None if absent."""
     from django.db.models import Prefetch
 
@@ -435,7 +451,7 @@ def project_detail(strategy_slug: str, code: str):
     return project
 
 
-def organisation_money(org_id: int) -> dict:
+def organisation_money(org_id: int) -> dict[str, Any]:
     """What an organisation holds and partners in: counts and money (held projects' budgets,
     partner shares)."""
     from .models import Partner
@@ -458,7 +474,7 @@ def municipality_seats() -> dict[str, tuple[float, float]]:
         return {row["municipality"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(fh)}
 
 
-def located_projects(filters) -> list[dict]:
+def located_projects(filters: ProjectFilters) -> list[dict[str, Any]]:
     """Projects of the filtered list with a place on the map, as plain dicts (one query, capped).
 
     An exact location wins; otherwise the municipality's seat, flagged ``approximate``. A project held
@@ -496,7 +512,7 @@ def located_projects(filters) -> list[dict]:
     return rows
 
 
-def export_batch(project_ids: list[int]) -> list:
+def export_batch(project_ids: list[int]) -> list[Project]:
     """A batch of projects for downloads: money, fund codes and node codes attached; four queries."""
     from .models import BudgetLine, Project
 
@@ -531,21 +547,21 @@ def export_batch(project_ids: list[int]) -> list:
 # the data changes (core.caching), the same for every visitor.
 
 
-def _listing(filters) -> str:
+def _listing(filters: ProjectFilters) -> str:
     return urlencode(filters.as_query())
 
 
-def project_count(filters) -> int:
+def project_count(filters: ProjectFilters) -> int:
     """How many projects match ``filters``."""
     return caching.kept("project-count", _listing(filters), lambda: filters.apply(project_queryset()).count())
 
 
-def located_count(filters) -> int:
+def located_count(filters: ProjectFilters) -> int:
     """How many projects of the filtered list the map shows (``located_projects``)."""
     return caching.kept("project-located", _listing(filters), lambda: len(located_projects(filters)))
 
 
-def filter_choices(filters) -> dict[str, list[tuple[str, str]]]:
+def filter_choices(filters: ProjectFilters) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs of the filter form's long lists: strategies, the chosen strategy's nodes,
     funds and holders. The lists are kept per strategy; the holder already chosen is always offered, so
     the form shows the filter in use – unless it is a natural person, who is never offered."""

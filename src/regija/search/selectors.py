@@ -18,12 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.urls import get_script_prefix
 
 from .models import KIND_ORDER, Document, Form, Kind, Posting, TermCount
 from .text import fold, query_terms, query_words
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_WORDS = 12
 DEFAULT_LIMIT = 20
@@ -53,7 +57,7 @@ class Group:
     offset: int = 0
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return Kind(self.kind).label
 
     @property
@@ -125,7 +129,7 @@ def expand(q: str) -> Expansion:
         )
         params += values
     existing: set[str] = set()
-    lemmas: dict[str, set[str]] = {}
+    lemmas: dict[str | None, set[str]] = {}  # folded form → lemmas (looked up with None for a code)
     documents: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -163,7 +167,7 @@ def search(
     if not all(expansion.words):  # a word no document has: nothing matches every word
         return SearchResults(q, words, [])
     groups: dict[str, Group] = {}
-    rows: dict[str, list] = {}
+    rows: dict[str, list[tuple[int, str, int, str, str, str, str]]] = {}
     if len(expansion.words) == 1 and len(expansion.words[0]) == 1:
         # one word of one term: its totals per kind are known, its hits come in order from the rank index
         (term,) = expansion.words[0]
@@ -202,7 +206,7 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
     return "(" + ", ".join(["%s"] * len(terms)) + ")", terms
 
 
-def _matches(expansions: list[set[str]]) -> tuple[str, list]:
+def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
     Per word, a document's best weight among the word's terms (a term occurs once per document, so a
@@ -212,7 +216,8 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     index, already in the order of the results.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     for terms in expansions:
         placeholders, values = _in(terms)
         if len(values) == 1:
@@ -240,12 +245,13 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     )
 
 
-def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str, list[str | int]]:
     """Each kind's hits of one term from ``offset`` on: a range of the rank index per kind, in order."""
     qn = connection.ops.quote_name
     posting, document = qn(Posting._meta.db_table), qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     for i, kind in enumerate(kinds):
         parts.append(
             f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
@@ -259,7 +265,9 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     return " UNION ALL ".join(parts), params
 
 
-def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+def _sql(
+    expansions: list[set[str]], kinds: list[str], limit: int, offset: int
+) -> tuple[str, list[str | int]]:
     """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
 
     The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
@@ -278,8 +286,8 @@ def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) 
         f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
         f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
-    params = match_params + kind_params
-    parts = []
+    params: list[str | int] = [*match_params, *kind_params]
+    parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
             f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, our subquery, a fixed collation; values are parameters

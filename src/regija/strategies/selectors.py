@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce
 
 from . import progress
 from .models import PATH_STEP, Indicator, Node, Observation, Strategy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -179,11 +182,13 @@ class Matrix:
     source_level: str
     target_level: str
     target_strategy: Strategy
-    rows: list  # [Node]
-    columns: list  # [Node]
-    cells: dict  # (row id, column id) → alignment type
-    column_counts: dict  # column id → rows linked
-    labels: dict = dataclasses.field(default_factory=dict)  # alignment type → its name
+    rows: list[Node]
+    columns: list[Node]
+    cells: dict[tuple[int, int], str]  # (row id, column id) → alignment type
+    column_counts: dict[int, int]  # column id → rows linked
+    labels: dict[str, StrOrPromise] = dataclasses.field(default_factory=dict)  # alignment type → its name
+    # set by portal.selectors.strategy_body() for the strategy page
+    target_levels_label: str = dataclasses.field(default="", init=False, repr=False, compare=False)
 
     @property
     def coverage(self) -> list[tuple[Node, int, bool]]:
@@ -214,7 +219,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
         .select_related("source_node", "source_node__strategy", "target_node", "target_node__strategy")
         .order_by("source_node__path", "target_node__path")
     )
-    groups: dict[tuple, Matrix] = {}
+    groups: dict[tuple[str, str, int], Matrix] = {}
     for a in links:
         s, t = a.source_node, a.target_node
         key = (s.level, t.level, t.strategy_id)
