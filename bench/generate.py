@@ -135,7 +135,7 @@ def strategy_doc(i: int, c: dict, rng: random.Random) -> dict:
                 ],
                 "budget": [
                     {"fund": f, "amount": a, "secured": ("yes", "no", "partly")[k % 3]}
-                    for k, (f, a) in enumerate(zip(funds, amounts))
+                    for k, (f, a) in enumerate(zip(funds, amounts, strict=True))
                 ],
                 "payments": [
                     {

@@ -140,7 +140,7 @@ def free_port() -> int:
 
 def get(url: str, timeout: float = 60) -> tuple[int, int]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - only Server.base (http://127.0.0.1) URLs
             return r.status, len(r.read())
     except urllib.error.HTTPError as e:
         return e.code, 0
@@ -346,8 +346,10 @@ def main() -> None:
                 results.append(row)
                 print(
                     f"{name:26} {mode:4}: p50 {row['p50_ms']:8.1f}  p95 {row['p95_ms']:8.1f}  "
-                    f"p99 {row['p99_ms']:8.1f} ms  {row['rps']:7.1f} req/s  CPU {row['cpu_ms_per_request']:6.1f} ms/req  "
-                    f"load {statistics.median(r['loadavg_1m_before'] for r in runs):.1f}  errors {row['errors']}",
+                    f"p99 {row['p99_ms']:8.1f} ms  {row['rps']:7.1f} req/s  "
+                    f"CPU {row['cpu_ms_per_request']:6.1f} ms/req  "
+                    f"load {statistics.median(r['loadavg_1m_before'] for r in runs):.1f}  "
+                    f"errors {row['errors']}",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -371,7 +373,8 @@ def main() -> None:
             ok = "(1 client)"
         print(
             f"| `{r['path']}` | {r['kind']} | {r['mode']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
-            f"{r['rps']} | {r['cpu_ms_per_request']} | {r['p95_vs_target']} of {r['target_ms']} {ok} | {r['errors']} |"
+            f"{r['rps']} | {r['cpu_ms_per_request']} | {r['p95_vs_target']} of {r['target_ms']} {ok} | "
+            f"{r['errors']} |"
         )
     print(f"\nwritten: {path}")
 

@@ -104,8 +104,9 @@ def main() -> None:
                 counts.append(len(ctx.captured_queries))
             print(f"\n## {name}  {path}  → {response.status_code}, {len(response.content)} bytes")
             print(
-                f"   request {statistics.median(times):.1f} ms (median of {args.repeat}; target p95 {target} ms "
-                f"under load), SQL {statistics.median(sql_times):.1f} ms in {counts[-1]} queries"
+                f"   request {statistics.median(times):.1f} ms (median of {args.repeat}; "
+                f"target p95 {target} ms under load), "
+                f"SQL {statistics.median(sql_times):.1f} ms in {counts[-1]} queries"
             )
             grouped: dict[str, list[float]] = defaultdict(list)
             for q in ctx.captured_queries:

@@ -36,12 +36,18 @@ for pk in sample[:3]:  # warm the caches as a running server would have them
     selectors.node_rollups(pk); selectors.strategy_rollup(pk)
 strategy_ms, tree_ms = [], []
 for pk in sample:
-    t = time.perf_counter(); selectors.strategy_rollup(pk); strategy_ms.append((time.perf_counter() - t) * 1000)
-    t = time.perf_counter(); selectors.node_rollups(pk); tree_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    selectors.strategy_rollup(pk)
+    strategy_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    selectors.node_rollups(pk)
+    tree_ms.append((time.perf_counter() - t) * 1000)
 selectors.fund_rollups()
 country_ms = []
 for _ in range(7):
-    t = time.perf_counter(); funds = selectors.fund_rollups(); country_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    funds = selectors.fund_rollups()
+    country_ms.append((time.perf_counter() - t) * 1000)
 print(json.dumps({
     "strategy_rollup_ms_median": round(statistics.median(strategy_ms), 2),
     "strategy_rollup_ms_max": round(max(strategy_ms), 2),
@@ -122,14 +128,16 @@ def main() -> None:
         rows.append(result)
     print()
     print(
-        "| backend | rows | import s | rows/s | peak RSS MiB | strategy roll-up ms (median / max) | whole tree ms | country by fund ms |"
+        "| backend | rows | import s | rows/s | peak RSS MiB | strategy roll-up ms (median / max) "
+        "| whole tree ms | country by fund ms |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['backend']} | {r['rows']:,} | {r['import_seconds']:.1f} | {r['rows_per_second']:,} | "
             f"{r['import_peak_rss_mib']} | {r['strategy_rollup_ms_median']} / "
-            f"{r['strategy_rollup_ms_max']} | {r['strategy_tree_rollup_ms_median']} | {r['country_by_fund_ms_median']} |"
+            f"{r['strategy_rollup_ms_max']} | {r['strategy_tree_rollup_ms_median']} | "
+            f"{r['country_by_fund_ms_median']} |"
         )
 
 

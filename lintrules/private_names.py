@@ -64,7 +64,9 @@ def problems_in(module: str, source: str, is_package: bool, graph_modules: set[s
             and node.value.id in module_aliases
             and module_aliases[node.value.id] != module
         ):
-            found.append((node.lineno, f"uses the private name {node.attr} of {module_aliases[node.value.id]}"))
+            found.append(
+                (node.lineno, f"uses the private name {node.attr} of {module_aliases[node.value.id]}")
+            )
     return found
 
 

@@ -1,4 +1,7 @@
-"""URL configuration: public pages (Slovenian paths), staff pages, the API, the admin and the language switch."""
+"""URL configuration.
+
+Public pages (Slovenian paths), staff pages, the API, the admin and the language switch.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, NoReturn, ParamSpec
 
-from django.http import Http404, JsonResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -14,6 +17,8 @@ from pydantic import Field
 
 from regija.core import permissions
 from regija.core.services import Refused
+
+P = ParamSpec("P")
 
 
 class Error(Schema):
@@ -49,7 +54,7 @@ class InvalidToken(AuthenticationError):
         super().__init__(401, "The token is not valid: it is unknown, revoked, or its user is inactive.")
 
 
-def invalid(loc: list[str | int], msg: str, type: str = "value_error"):
+def invalid(loc: list[str | int], msg: str, type: str = "value_error") -> NoReturn:
     """Raise a 422 for one field, shaped like the errors of request validation."""
     raise ValidationError([{"loc": list(loc), "msg": msg, "type": type}])
 
@@ -58,7 +63,7 @@ def not_found(what: str, key: str) -> Http404:
     return Http404(f"Not found: {what} '{key}'.")
 
 
-def require_change(request, obj) -> None:
+def require_change(request: HttpRequest, obj: Model) -> None:
     """403 unless the token's user may change this object (the one rule in core.permissions)."""
     if not permissions.can_change(request.user, obj):
         raise AuthorizationError(
@@ -67,10 +72,12 @@ def require_change(request, obj) -> None:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def validation(request, exc: ValidationError):
+    @api.exception_handler(ValidationError)
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return api.create_response(request, {"detail": exc.errors}, status=422)
 
-    def unauthenticated(request, exc: AuthenticationError):
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         message = (
             exc.message
             if isinstance(exc, InvalidToken)
@@ -86,24 +93,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
         return response
 
-    def missing(request, exc: Http404):
+    @api.exception_handler(Http404)
+    def missing(request: HttpRequest, exc: Http404) -> HttpResponse:
         text = str(exc)
         return api.create_response(
             request, {"detail": text if text.startswith("Not found") else "Not found."}, status=404
         )
 
-    api.add_exception_handler(ValidationError, validation)
-    api.add_exception_handler(AuthenticationError, unauthenticated)
-    api.add_exception_handler(Http404, missing)
 
-
-def refuse_nul(run):
+def refuse_nul(
+    run: Callable[Concatenate[HttpRequest, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     """422 for a NUL character in the query string or the path: PostgreSQL cannot store or compare
     text with NUL, so it would otherwise end as a server error deep in a query."""
 
     @functools.wraps(run)
-    def wrapper(request, *args, **kwargs):
-        bad = [["query", k] for k, values in request.GET.lists() if any("\x00" in v for v in values)]
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+        bad: list[list[str]] = [
+            ["query", k] for k, values in request.GET.lists() if any("\x00" in v for v in values)
+        ]
         bad += [["path", k] for k, v in kwargs.items() if isinstance(v, str) and "\x00" in v]
         if bad:
             errors = [
@@ -117,7 +125,7 @@ def refuse_nul(run):
 
 
 @contextlib.contextmanager
-def refusals():
+def refusals() -> Iterator[None]:
     """Around a service an API write calls (the service sets who acts, via "api", and the transaction):
     its messages in English, like every API message, and its refusals answered as the API's errors by
     their status – 403 for ``Forbidden``, 409 for a conflict with the stored state, 422 at

@@ -11,33 +11,38 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any, NoReturn
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.parser import Parser
 
+Loc = tuple[str | int, ...]
 
-def _public_loc(loc: tuple, model) -> list:
+
+def _public_loc(loc: Loc, model: type) -> list[str | int]:
     """('payload', 'amount') → ['amount']; ('filters', 'status', 0) → ['status', 0]."""
     single = getattr(model, "__read_from_single_attr__", None)
     if single and loc[:1] == (single,):
         return list(loc[1:])
-    reverse = getattr(model, "__ninja_flatten_map_reverse__", {}) or {}
+    reverse: dict[Loc, Loc] = getattr(model, "__ninja_flatten_map_reverse__", {}) or {}
     for cut in range(len(loc), 0, -1):
         if loc[:cut] in reverse:
             return list(reverse[loc[:cut]]) + list(loc[cut:])
     # A whole query model failed its own check (e.g. "node needs strategy"): drop the wrapper name.
-    wrappers = {
-        path[0] for path in (getattr(model, "__ninja_flatten_map__", {}) or {}).values() if len(path) > 1
-    }
+    flatten: dict[str, Loc] = getattr(model, "__ninja_flatten_map__", {}) or {}
+    wrappers = {path[0] for path in flatten.values() if len(path) > 1}
     if loc[:1] and loc[0] in wrappers:
         return list(loc[1:])
     return list(loc)
 
 
 class RegijaAPI(NinjaAPI):
-    def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
-        errors = []
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> ValidationError:
+        errors: list[dict[str, Any]] = []
         for context in error_contexts:
             model = context.model
             for err in context.pydantic_validation_error.errors(include_url=False):
@@ -51,7 +56,7 @@ class RegijaAPI(NinjaAPI):
         return ValidationError(errors)
 
 
-def _not_json(name: str):
+def _not_json(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
@@ -59,5 +64,5 @@ class DecimalJSONParser(Parser):
     """Read JSON numbers as Decimal, so 0.1 arrives as exactly 0.1 and never as binary noise;
     refuse NaN and Infinity, which Python's json module would otherwise let through."""
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest) -> Any:
         return json.loads(request.body, parse_float=Decimal, parse_constant=_not_json)

@@ -15,7 +15,7 @@ class Input(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value):
+    def _no_nul(cls, value: object) -> object:
         if isinstance(value, str) and "\x00" in value:
             raise PydanticCustomError("nul_character", "text must not contain NUL characters")
         return value

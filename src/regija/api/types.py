@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
@@ -24,7 +24,7 @@ from regija.core.money import CENT, plain_number, to_money
 MAX_AMOUNT = Decimal("9999999999999.99")  # far below the 64-bit cents column's limit
 
 
-def _money_in(value, *, optional: bool):
+def _money_in(value: object, *, optional: bool) -> Decimal | None:
     if value is None and optional:
         return None
     if (
@@ -35,7 +35,7 @@ def _money_in(value, *, optional: bool):
     ):
         raise PydanticCustomError("money_type", 'an amount of money is a string or number such as "1250.50"')
     try:
-        amount = to_money(value)
+        amount = cast(Decimal, to_money(value))  # not None: to_money gives None for None and "" only
     except DjangoValidationError as exc:
         with translation.override("en"):
             raise PydanticCustomError("money_invalid", exc.messages[0]) from None
@@ -89,7 +89,7 @@ NumberOut = Annotated[
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _iso_date(value):
+def _iso_date(value: object) -> dt.date:
     # Only "YYYY-MM-DD" text: pydantic alone would also take numbers as Unix timestamps.
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -111,7 +111,7 @@ OptionalIsoDate = Annotated[
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
-def _partial_date(value):
+def _partial_date(value: object) -> str:
     """'2023', '2023-06' or '2023-06-15' (or '' for unknown), as the strategy files write them."""
     if value == "":
         return value

@@ -1,4 +1,7 @@
-"""Forms of the applicant, the committee and the programme staff. Amounts accept the Slovenian decimal comma."""
+"""Forms of the applicant, the committee and the programme staff.
+
+Amounts accept the Slovenian decimal comma.
+"""
 
 from __future__ import annotations
 

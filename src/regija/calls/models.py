@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +32,9 @@ from regija.core.money import MoneyField
 from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
+
+if TYPE_CHECKING:
+    from .selectors import CommitteeMember
 
 
 class CallStatus(models.TextChoices):
@@ -93,6 +97,18 @@ class Call(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Not stored: set on the calls a page or an API answer shows, by selectors.with_budget() and
+    # selectors.call_detail() (budget, its total, state and group) and by call_detail() (the rest).
+    budget: list[CallFund]
+    budget_total: Decimal
+    public_state: str
+    group: str
+    criteria_list: list[Criterion]
+    points_total: Decimal
+    committee: list[CommitteeMember]
+    committee_choice: str
+    has_results: bool
 
     class Meta:
         verbose_name = _("public call")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -36,7 +37,7 @@ from django.utils.translation import gettext as _
 from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Member
 from regija.governance.selectors import how_chosen
-from regija.projects.models import BudgetLine, Payment, ProjectStatus, Secured
+from regija.projects.models import BudgetLine, Fund, Payment, ProjectStatus, Secured
 from regija.strategies.models import Node
 
 from .models import (
@@ -201,7 +202,7 @@ def call_detail(org_slug: str, slug: str, now: dt.datetime | None = None) -> Cal
     call.criteria_list = list(call.criteria.all())
     call.points_total = sum((c.max_points for c in call.criteria_list), Decimal("0"))
     call.committee = committee(call)
-    call.committee_choice = how_chosen(call.committee_term) if call.committee_term_id else ""
+    call.committee_choice = how_chosen(call.committee_term) if call.committee_term is not None else ""
     call.has_results = call.public_state in RESULT_STATES
     return call
 
@@ -236,7 +237,7 @@ def is_person(org: Organisation | None) -> bool:
     return org is not None and org.kind == OrganisationKind.PERSON
 
 
-def party(org: Organisation | None, stated_name: str = "") -> dict:
+def party(org: Organisation | None, stated_name: str = "") -> dict[str, Any]:
     """What a public page or API answer may say about an applicant or partner: a natural person is
     never named, linked or located – only that it is a natural person."""
     if is_person(org):
@@ -253,9 +254,9 @@ def party(org: Organisation | None, stated_name: str = "") -> dict:
 @dataclasses.dataclass
 class ResultRow:
     application: Application
-    applicant: dict
-    partners: list[dict]
-    approved: dict[int, Decimal | None]  # fund id → approved amount
+    applicant: dict[str, Any]
+    partners: list[dict[str, Any]]
+    approved: dict[int, Decimal]  # fund id → approved amount
     approved_total: Decimal | None
     paid: Decimal
     average: Decimal | None
@@ -275,7 +276,7 @@ class ResultRow:
 @dataclasses.dataclass
 class Results:
     call: Call
-    funds: list  # Fund objects, the columns of the table
+    funds: list[Fund]  # the columns of the table
     approved: list[ResultRow]
     not_selected: list[ResultRow]
     totals: dict[int, Decimal]
@@ -306,7 +307,10 @@ def average_scores(application_ids: list[int]) -> dict[int, tuple[Decimal, int]]
     for app_id, total in rows:
         sums.setdefault(app_id, []).append(total)
     return {
-        app_id: ((sum(totals) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), len(totals))
+        app_id: (
+            (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            len(totals),
+        )
         for app_id, totals in sums.items()
     }
 
@@ -333,10 +337,10 @@ def ranking(call: Call) -> list[Ranked]:
         .order_by("submitted_at", "pk")
     )
     averages = average_scores([a.pk for a in apps])
-    rows = []
+    rows: list[Ranked] = []
     for app in apps:
         average, scored_by = averages.get(app.pk, (None, 0))
-        reasons = []
+        reasons: list[str] = []
         if app.status == ApplicationStatus.INELIGIBLE:
             reasons.append(app.decision_reason or _("not eligible"))
         elif average is None:
@@ -358,7 +362,7 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
     operations with approved amounts per fund, instrument, status and what is paid, withdrawn ones
     with their reason and totals; and the applications not selected or not eligible, ranked by their
     average score. None when the call is not public or has no results yet. A fixed number of queries."""
-    from regija.projects.models import Fund, InstrumentKind
+    from regija.projects.models import InstrumentKind
 
     call = (
         public_calls().select_related("organisation").filter(organisation__slug=org_slug, slug=slug).first()
@@ -381,7 +385,7 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         .order_by("number", "project__order", "pk")
     )
     project_ids = [a.project_id for a in applications if a.project_id]
-    paid = dict(
+    paid: dict[int | None, Decimal | None] = dict(
         Payment.objects.filter(project_id__in=project_ids, state="paid")
         .order_by()
         .values("project_id")
@@ -394,15 +398,17 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         "project_id", "fund_id", "amount", "secured", "secured_amount"
     )
     for project_id, fund_id, amount, is_secured, secured_amount in lines:
-        part = {Secured.YES: amount, Secured.PARTLY: secured_amount or ZERO}.get(is_secured, ZERO)
+        by_secured: dict[str, Decimal] = {Secured.YES: amount, Secured.PARTLY: secured_amount or ZERO}
+        part = by_secured.get(is_secured, ZERO)
         by_fund = secured.setdefault(project_id, {})
         by_fund[fund_id] = by_fund.get(fund_id, ZERO) + part
     scores = average_scores([a.pk for a in applications])
 
     fund_ids: set[int] = set(CallFund.objects.filter(call=call).values_list("fund_id", flat=True))
-    rows_approved, rows_other = [], []
+    rows_approved: list[ResultRow] = []
+    rows_other: list[ResultRow] = []
     for a in applications:
-        approved: dict[int, Decimal | None] = {}
+        approved: dict[int, Decimal] = {}
         if a.status == ApplicationStatus.APPROVED:
             stated = {f.fund_id: f.approved for f in a.funds.all() if f.approved is not None}
             if stated:
@@ -439,7 +445,7 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         key=lambda r: (r.average is None, -(r.average or 0), r.application.number or 0, r.application.pk)
     )
     ranked = sorted(
-        (r for r in rows_approved + rows_other if r.average is not None), key=lambda r: -r.average
+        (r for r in rows_approved + rows_other if r.average is not None), key=lambda r: -(r.average or 0)
     )
     for i, r in enumerate(ranked, start=1):
         r.rank = i

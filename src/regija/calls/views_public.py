@@ -1,8 +1,9 @@
 """Public pages of calls: the list by state, a call, its results, and its documents.
 
 A call's state moves with the clock, not only with the data (a call closes at its deadline without
-anyone saving anything), so these pages are cached with ``cache_response(moment=selectors.clock_key)``: the cache key and ETag
-also carry the next moment any call opens or closes, and a page never shows a call open after it closed.
+anyone saving anything), so these pages are cached with
+``cache_response(moment=selectors.clock_key)``: the cache key and ETag also carry the next moment
+any call opens or closes, and a page never shows a call open after it closed.
 """
 
 from __future__ import annotations

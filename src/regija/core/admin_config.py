@@ -1,4 +1,7 @@
-"""The admin app wired to Regija's own admin site (kept apart: INSTALLED_APPS imports it before models load)."""
+"""The admin app wired to Regija's own admin site.
+
+Kept apart: INSTALLED_APPS imports it before models load.
+"""
 
 from django.contrib.admin.apps import AdminConfig
 

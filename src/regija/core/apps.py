@@ -1,4 +1,7 @@
-"""App configuration for core: organisations, members, the audit log, caching and the registry apps build on."""
+"""App configuration for core.
+
+Organisations, members, the audit log, caching and the registry apps build on.
+"""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

@@ -135,10 +135,10 @@ def _write(instance, action: str, changes: dict) -> None:
 
 def _pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
-        instance._audit_before = None
+        instance._audit_before = None  # noqa: SLF001 - this module's own note on the instance, read in _post_save
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
-    instance._audit_before = _snapshot(old) if old is not None else None
+    instance._audit_before = _snapshot(old) if old is not None else None  # noqa: SLF001 - as above
 
 
 def _post_save(sender, instance, created, raw=False, **kwargs):
@@ -205,7 +205,8 @@ def record_import(strategy, result) -> None:
 
 
 def history(obj, limit: int = 200):
-    """The entries of one object and of its parts (a project's payments, an indicator's values), newest first."""
+    """The entries of one object and of its parts (a project's payments, an indicator's values),
+    newest first."""
     from django.db.models import Q
 
     own = Q(content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk))

@@ -26,7 +26,8 @@ import contextlib
 import contextvars
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, overload
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -42,7 +43,17 @@ from django.utils.translation import get_language
 from . import registry
 from .models import DataVersion
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+
 CACHE_SECONDS = 24 * 3600
+
+P = ParamSpec("P")
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+# A view: the request first, then whatever the URL (or ninja) passes.
+View = Callable[Concatenate["HttpRequest", P], "HttpResponseBase"]
 
 
 _version_in_use: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -61,7 +72,7 @@ def current() -> int:
 
 
 @contextlib.contextmanager
-def reading(version: int):
+def reading(version: int) -> Iterator[None]:
     """Everything inside reads the data as of ``version`` (so ``current()`` asks the database once)."""
     token = _version_in_use.set(version)
     try:
@@ -81,11 +92,11 @@ def _bump_now() -> None:
         DataVersion.objects.get_or_create(pk=1, defaults={"number": 1, "changed_at": timezone.now()})
 
 
-def _on_change(sender, **kwargs):
+def _on_change(sender: object, **kwargs: object) -> None:
     bump()
 
 
-def _connect(registered) -> None:
+def _connect(registered: registry.Registration | AppConfig) -> None:
     # Connected per public model, not to every sender: a receiver on a model turns off Django's fast
     # (set-based) delete for it, which the search index and the audit log must keep.
     if not isinstance(registered, AppConfig):
@@ -99,6 +110,8 @@ def _connect(registered) -> None:
     for model in registered.get_models():
         for field in model._meta.many_to_many:
             through = field.remote_field.through
+            if through is None:  # set for every many-to-many field once the apps are loaded
+                continue
             m2m_changed.connect(
                 _on_change, sender=through, dispatch_uid=f"regija-dv-m2m-{through._meta.label}"
             )
@@ -118,7 +131,7 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def etag(request, version: int, moment: str = "") -> str:
+def etag(request: HttpRequest, version: int, moment: str = "") -> str:
     """The entity tag of a response: release, data version, language, who asks (anonymous or which
     user), the full path, and ``moment`` – what else the answer depends on besides the data."""
     auth = (
@@ -130,7 +143,7 @@ def etag(request, version: int, moment: str = "") -> str:
     return '"' + _hash(raw)[:20] + '"'
 
 
-def matches(request, tag: str) -> bool:
+def matches(request: HttpRequest, tag: str) -> bool:
     header = request.headers.get("If-None-Match", "")
     return any(t.strip().removeprefix("W/") == tag for t in header.split(",")) or header.strip() == "*"
 
@@ -140,7 +153,15 @@ class KeptResponse(HttpResponse):
     as little as reading a stored copy, so ``cache_response`` does not store it a second time."""
 
 
-def cache_response(view=None, *, moment: Callable[[], str] | None = None):
+@overload
+def cache_response(view: View[P], *, moment: Callable[[], str] | None = None) -> View[P]: ...
+@overload
+def cache_response(
+    view: None = None, *, moment: Callable[[], str] | None = None
+) -> Callable[[View[P]], View[P]]: ...
+def cache_response(
+    view: View[P] | None = None, *, moment: Callable[[], str] | None = None
+) -> View[P] | Callable[[View[P]], View[P]]:
     """Serve GET and HEAD with an ETag, 304 Not Modified for a matching If-None-Match, and the whole
     response from the cache for anonymous visitors (no session user, no Authorization header).
 
@@ -149,26 +170,27 @@ def cache_response(view=None, *, moment: Callable[[], str] | None = None):
     Responses are stored per release (the key prefix), data version (the cache version), language,
     full URL, scheme and host (API answers hold absolute links)."""
 
-    def decorate(view):
+    def decorate(view: View[P]) -> View[P]:
         @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             version = current()
             tag = etag(request, version, moment() if moment else "")
             if matches(request, tag):
-                response = HttpResponseNotModified()
-                response["ETag"] = tag
-                return response
+                not_modified = HttpResponseNotModified()
+                not_modified["ETag"] = tag
+                return not_modified
             anonymous = not request.user.is_authenticated and "Authorization" not in request.headers
             key = f"response:{_hash(f'{tag}|{request.scheme}://{request.get_host()}')}" if anonymous else None
-            response = cache.get(key, version=version) if key else None
+            response: HttpResponseBase | None = cache.get(key, version=version) if key else None
             if response is None:
                 with reading(version):
                     response = view(request, *args, **kwargs)
                 if key and _storable(response):
-                    if callable(getattr(response, "render", None)):
-                        response.render()
+                    render = getattr(response, "render", None)
+                    if callable(render):  # a TemplateResponse
+                        render()
                     cache.set(key, response, CACHE_SECONDS, version=version)
             if response.status_code == 200:
                 response["ETag"] = tag
@@ -181,7 +203,7 @@ def cache_response(view=None, *, moment: Callable[[], str] | None = None):
     return decorate(view) if view is not None else decorate
 
 
-def _storable(response) -> bool:
+def _storable(response: HttpResponseBase) -> bool:
     return (
         response.status_code == 200
         and not response.streaming
@@ -193,7 +215,7 @@ def _storable(response) -> bool:
 _ABSENT = ("absent",)
 
 
-def per_version(name: str, ids, compute) -> dict:
+def per_version(name: str, ids: Iterable[K], compute: Callable[[list[K]], dict[K, T]]) -> dict[K, T]:
     """``compute(ids) → {id: value}``, kept per id until the data changes.
 
     For summaries that many pages show and that are costly to compute (money and indicator status of a
@@ -215,7 +237,7 @@ def per_version(name: str, ids, compute) -> dict:
     return {i: v for i, v in found.items() if v != _ABSENT}
 
 
-def kept(name: str, parts, compute):
+def kept(name: str, parts: object, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``name``, ``parts`` and the language until the data changes.
 
     ``parts`` is everything else the value depends on (e.g. the filters and the page number), and the
@@ -223,7 +245,7 @@ def kept(name: str, parts, compute):
     not seen (another query string, a signed-in user) then costs a cache read for its costly part."""
     key = f"kept:{name}:" + _hash(f"{get_language()}|{parts!r}")
     version = current()
-    value = cache.get(key, _ABSENT, version=version)
+    value: T = cache.get(key, _ABSENT, version=version)
     if value is _ABSENT:
         value = compute()
         cache.set(key, value, CACHE_SECONDS, version=version)

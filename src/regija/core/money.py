@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -47,6 +51,11 @@ def format_eur(amount: Decimal | None, language: str = "sl") -> str:
 
 class MoneyField(models.BigIntegerField):
     """An EUR amount kept as integer cents, so sums are exact on SQLite and PostgreSQL alike."""
+
+    # For django-stubs: what the field takes and gives (a Decimal in euros, not the integer it stores).
+    _pyi_private_set_type: Decimal | int | str | float | Combinable
+    _pyi_private_get_type: Decimal
+    _pyi_lookup_exact_type: Decimal | int | str
 
     description = _("Amount in EUR")
 

@@ -21,42 +21,52 @@ projects or organisations needs the admin role. A superuser may do everything. V
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+from django.db.models import Model, QuerySet
 
 from . import registry
 from .models import Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # Who acts: request.user, signed in or not (services, permissions and the API take it as it is).
+    Actor: TypeAlias = User | AnonymousUser
+
+M = TypeVar("M", bound=Model)
 
 RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
 _CACHE_ATTR = "_regija_roles"
 
 
-def roles(user) -> dict[int, str]:
+def roles(user: Actor | None) -> dict[int, str]:
     """Organisation id → role for this user; read once per request (cached on the user object)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return {}
-    cached = getattr(user, _CACHE_ATTR, None)
+    cached: dict[int, str] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def forget(user) -> None:
+def forget(user: Actor) -> None:
     """Drop the cached roles (after memberships change)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
 
-def is_staff(user) -> bool:
-    """May see staff pages: superusers, Django staff and members of any organisation."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def is_staff(user: Actor | None) -> bool:
+    """May see staff pages: superusers, Django staff and members of any organisation (None: no user)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.is_staff or bool(roles(user))
 
 
-def org_ids_with(user, minimum: str) -> set[int] | None:
+def org_ids_with(user: Actor | None, minimum: str) -> set[int] | None:
     """Organisations where the user has at least this role; None means every organisation (superuser)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return set()
     if user.is_superuser:
         return None
@@ -64,23 +74,23 @@ def org_ids_with(user, minimum: str) -> set[int] | None:
     return {org for org, role in roles(user).items() if RANK[Role(role)] >= need}
 
 
-def member_role_at_least(user, organisation_id: int, minimum: str) -> bool:
+def member_role_at_least(user: Actor, organisation_id: int, minimum: str) -> bool:
     """Whether the user has at least this role in the organisation (a superuser has every role)."""
     ids = org_ids_with(user, minimum)
     return ids is None or organisation_id in ids
 
 
-def can_edit_anything(user) -> bool:
+def can_edit_anything(user: Actor) -> bool:
     ids = org_ids_with(user, Role.EDITOR)
     return ids is None or bool(ids)
 
 
-def owner_ids(obj) -> set[int]:
+def owner_ids(obj: Model) -> set[int]:
     """The organisations an object belongs to, as its app registered them (``core.registry``)."""
     return registry.owner_ids(obj)
 
 
-def can(user, action: str, obj) -> bool:
+def can(user: Actor, action: str, obj: Model) -> bool:
     """action is 'view_staff', 'change' or 'delete'."""
     if action == "view_staff":
         need = Role.VIEWER
@@ -96,11 +106,11 @@ def can(user, action: str, obj) -> bool:
     return bool(allowed & owner_ids(obj))
 
 
-def can_change(user, obj) -> bool:
+def can_change(user: Actor, obj: Model) -> bool:
     return can(user, "change", obj)
 
 
-def editable(user, qs: QuerySet) -> QuerySet:
+def editable(user: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     """The part of a queryset this user may change, as one filter (no query per row)."""
     allowed = org_ids_with(user, Role.EDITOR)
     if allowed is None:

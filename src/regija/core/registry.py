@@ -21,7 +21,8 @@ and the base then works for that model without knowing it:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
@@ -43,7 +44,9 @@ class Registration:
 _models: dict[type[models.Model], Registration] = {}
 _history: dict[str, type[models.Model]] = {}
 _public_apps: dict[str, tuple[AppConfig, frozenset[str]]] = {}
-_listeners: list = []
+# Called with each Registration and each public app's AppConfig (core.audit, core.caching).
+Listener = Callable[[Registration | AppConfig], None]
+_listeners: list[Listener] = []
 
 
 def register(
@@ -78,7 +81,7 @@ def register_public_app(app_config: AppConfig, *, private: Iterable[str] = ()) -
         listener(app_config)
 
 
-def on_register(listener) -> None:
+def on_register(listener: Listener) -> None:
     """Call ``listener`` with every registration, those made so far and those still to come.
 
     The audit log and the cache connect their signals this way, whatever the order apps are ready in."""
@@ -112,12 +115,13 @@ def history_name(model: type[models.Model]) -> str | None:
     return entry.history if entry else None
 
 
-def _parent_fields(model: type[models.Model], path: str) -> list:
+def _parent_fields(model: type[models.Model], path: str) -> list[models.ForeignObject[Any, Any]]:
     """The foreign keys along ``path`` ('assignment__application'), checked."""
-    fields, current = [], model
+    fields: list[models.ForeignObject[Any, Any]] = []
+    current = model
     for part in path.split("__"):
         field = current._meta.get_field(part)
-        if not field.many_to_one:
+        if not field.many_to_one or not isinstance(field, models.ForeignObject):
             raise ValueError(f"{model.__name__}: '{path}' is not a path of foreign keys")
         fields.append(field)
         current = field.related_model
@@ -131,7 +135,7 @@ def audit_parent_key(obj: models.Model) -> str:
     if entry is None or entry.audit_parent is None:
         return ""
     *hops, last = _parent_fields(type(obj), entry.audit_parent)
-    current = obj
+    current: models.Model | None = obj
     for field in hops:
         current = getattr(current, field.name)
         if current is None:
@@ -145,9 +149,10 @@ def _check_path(model: type[models.Model], path: str) -> None:
     current = model
     for part in path.split("__"):
         field = current._meta.get_field(part)
-        if not field.is_relation:
+        related = field.related_model
+        if not field.is_relation or related is None:
             raise ValueError(f"{model.__name__}: '{path}' does not lead to an organisation")
-        current = field.related_model
+        current = related
 
 
 # --- ownership ---------------------------------------------------------------------------------
@@ -189,7 +194,7 @@ def _along(obj: models.Model, parts: list[str]) -> set[int]:
         return {obj.pk} if obj.pk is not None else set()
     name, rest = parts[0], parts[1:]
     field = obj._meta.get_field(name)
-    if not field.many_to_one and not field.one_to_one:
+    if not isinstance(field, models.ForeignObject):
         # many-to-many or reverse: only a saved object has such rows
         if obj.pk is None:
             return set()

@@ -12,12 +12,18 @@ and form errors.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions
+
+if TYPE_CHECKING:
+    from .permissions import Actor
 
 
 class Refused(Exception):
@@ -53,7 +59,7 @@ def require(condition: bool, message: str | None = None) -> None:
         raise Forbidden(message)
 
 
-def require_permission(user, action: str, obj) -> None:
+def require_permission(user: Actor, action: str, obj: Model) -> None:
     """Forbidden unless ``core.permissions.can(user, action, obj)``: the one rule of who may write what."""
     if not permissions.can(user, action, obj):
         if action == "delete":
@@ -65,7 +71,7 @@ def require_permission(user, action: str, obj) -> None:
         )
 
 
-def validate(instance, fields=None) -> None:
+def validate(instance: Model, fields: Iterable[str] | None = None) -> None:
     """The model's own field rules (length, choices, required, …) for ``fields`` (all when None), refused
     with the first problem and its field; uniqueness and constraints are the service's explicit checks."""
     exclude = None

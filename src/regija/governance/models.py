@@ -1,4 +1,5 @@
-"""The bodies that decide: assembly, boards, committees – their terms and members, sessions and numbered decisions.
+"""The bodies that decide: assembly, boards, committees – their terms and members, sessions and
+numbered decisions.
 
 A body belongs to one organisation (a LAS, a municipality). Its composition changes by term; a
 member sits for the whole term unless ``start``/``end`` say otherwise. A session is regular or by
@@ -7,6 +8,8 @@ report cites them ("sklep št. 2 z 19. seje UO, z dne 28.5.2018").
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,6 +41,9 @@ class Body(models.Model):
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    term_list: list[Term]
 
     class Meta:
         verbose_name = _("body")
@@ -84,6 +90,11 @@ class Term(models.Model):
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    current: bool
+    chosen: str
+    member_list: list[Member]
 
     class Meta:
         verbose_name = _("term")
@@ -137,6 +148,11 @@ class Member(models.Model):
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveIntegerField(default=0)
 
+    # Not stored: set by selectors.bodies() for the public pages and the API.
+    represents_public: str
+    joined: dt.date | None
+    left: dt.date | None
+
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
@@ -181,15 +197,15 @@ class Session(models.Model):
             ),
         ]
 
-    def clean(self):
-        if self.end_date and self.kind != SessionKind.CORRESPONDENCE:
-            raise ValidationError({"end_date": _("Only a correspondence session runs over several days.")})
-
     def __str__(self) -> str:
         number = f"{self.number}. " if self.number else ""
         kind = _("correspondence session") if self.kind == SessionKind.CORRESPONDENCE else _("session")
         when = f" ({self.date:%d. %m. %Y})" if self.date else ""
         return f"{number}{kind} – {self.body}{when}"
+
+    def clean(self):
+        if self.end_date and self.kind != SessionKind.CORRESPONDENCE:
+            raise ValidationError({"end_date": _("Only a correspondence session runs over several days.")})
 
 
 class AgendaItem(models.Model):
@@ -233,12 +249,12 @@ class Decision(models.Model):
             models.UniqueConstraint(fields=["session", "number"], name="decision_number_unique_in_session")
         ]
 
-    @property
-    def date(self):
-        return self.session.end_date or self.session.date
-
     def __str__(self) -> str:
         return _("decision no. %(number)s of the %(session)s") % {
             "number": self.number,
             "session": self.session,
         }
+
+    @property
+    def date(self):
+        return self.session.end_date or self.session.date

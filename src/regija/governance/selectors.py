@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regija.core.models import OrganisationKind
+from regija.core.models import Organisation, OrganisationKind
 
 from .models import AgendaItem, Body, Decision, Member, Selection, Session, SessionKind, Term
 from .templatetags.moments import day
@@ -27,12 +27,12 @@ def is_current(term: Term, today: dt.date) -> bool:
 
 
 def member_represents(m: Member) -> str:
-    if m.organisation_id and m.organisation.kind == OrganisationKind.PERSON:
+    if m.organisation is not None and m.organisation.kind == OrganisationKind.PERSON:
         return ""
     return m.represents
 
 
-def bodies(org, today: dt.date | None = None) -> list[Body]:
+def bodies(org: Organisation, today: dt.date | None = None) -> list[Body]:
     """The organisation's bodies, each with ``term_list`` (current terms first, then newest first);
     each term with ``member_list`` and ``current``, each member with ``represents_public``,
     ``joined`` and ``left`` (when they sat for part of the term only). Three queries."""
@@ -62,7 +62,7 @@ def bodies(org, today: dt.date | None = None) -> list[Body]:
     return out
 
 
-def session_years(org) -> list[int]:
+def session_years(org: Organisation) -> list[int]:
     """Years in which the organisation's bodies held sessions, newest first (one query)."""
     years = (
         Session.objects.filter(body__organisation=org, date__isnull=False)
@@ -74,11 +74,13 @@ def session_years(org) -> list[int]:
     return list(years)
 
 
-def has_undated_sessions(org) -> bool:
+def has_undated_sessions(org: Organisation) -> bool:
     return Session.objects.filter(body__organisation=org, date__isnull=True).exists()
 
 
-def sessions(org, year: int | None, *, undated: bool = False, body_slug: str | None = None):
+def sessions(
+    org: Organisation, year: int | None, *, undated: bool = False, body_slug: str | None = None
+) -> QuerySet[Session]:
     """Sessions of the organisation's bodies in a year (or those without a date), by date, with agenda
     items and decisions prefetched (three queries when evaluated)."""
     qs = Session.objects.filter(body__organisation=org).select_related("body")
@@ -95,7 +97,7 @@ def sessions(org, year: int | None, *, undated: bool = False, body_slug: str | N
     ).order_by("date", "body__order", "number", "pk")
 
 
-def session_label(session) -> str:
+def session_label(session: Session) -> str:
     """ "session no. 19 of the Management Board" – the words a decision is cited with."""
     correspondence = session.kind == SessionKind.CORRESPONDENCE
     if session.number:
@@ -107,9 +109,9 @@ def session_label(session) -> str:
     return _("%(session)s of %(body)s") % {"session": label, "body": session.body.name}
 
 
-def how_chosen(term) -> str:
-    """How a term (an evaluation committee, a board) was chosen, in a sentence: drawn by lot, appointed by a decision (its
-    number, session and date), or elected."""
+def how_chosen(term: Term) -> str:
+    """How a term (an evaluation committee, a board) was chosen, in a sentence: drawn by lot,
+    appointed by a decision (its number, session and date), or elected."""
     decision = term.appointed_by
     if term.selection == Selection.LOT:
         return _("Drawn by lot.")

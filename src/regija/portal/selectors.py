@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
+from django.core.paginator import Page
 from django.db import models
 from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import RowNumber
@@ -13,6 +15,7 @@ from regija.projects import selectors as project_selectors
 from regija.projects.models import Project
 from regija.strategies import selectors as strategy_selectors
 from regija.strategies.models import Indicator, Node, Strategy
+from regija.strategies.progress import Progress
 from regija.strategies.selectors import count_of
 
 
@@ -31,23 +34,24 @@ def strategy_list() -> QuerySet[Strategy]:
 @dataclasses.dataclass
 class TreeNode:
     node: Node
-    children: list = dataclasses.field(default_factory=list)
-    indicators: list = dataclasses.field(default_factory=list)  # [(Indicator, Progress)]
-    projects: list = dataclasses.field(default_factory=list)  # projects linked directly
-    rollup: object = None
+    children: list[TreeNode] = dataclasses.field(default_factory=list)
+    indicators: list[tuple[Indicator, Progress]] = dataclasses.field(default_factory=list)
+    projects: list[Project] = dataclasses.field(default_factory=list)  # projects linked directly
+    rollup: project_selectors.Rollup | None = None
 
 
 def strategy_tree(
     strategy: Strategy, *, project_limit: int = 10
 ) -> tuple[list[TreeNode], dict[int, TreeNode]]:
     """The strategy's nodes as a tree, each with its indicators and progress, its directly linked
-    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number of queries."""
+    projects (up to ``project_limit`` each, plus the count) and its money roll-up. A fixed number
+    of queries."""
     nodes = list(strategy.nodes.order_by("path"))
     by_id = {n.pk: TreeNode(n) for n in nodes}
-    roots = []
+    roots: list[TreeNode] = []
     for n in nodes:
         item = by_id[n.pk]
-        parent = by_id.get(n.parent_id)
+        parent = by_id.get(n.parent_id) if n.parent_id is not None else None
         (parent.children if parent else roots).append(item)
     for ind, prog in strategy_selectors.latest_progress(
         Indicator.objects.filter(strategy=strategy).order_by("order")
@@ -60,7 +64,9 @@ def strategy_tree(
     # Directly linked projects, a few per node: numbered per node in SQL so the query stays bounded.
     link = Project.nodes.through
     ranked = (
-        link.objects.filter(node__strategy=strategy)
+        # django-stubs' plugin does not track annotations on an auto-created through model, so it
+        # reports the annotated "rank" in .values() below as an unknown field
+        link.objects.filter(node__strategy=strategy)  # type: ignore[misc]
         .annotate(
             rank=models.Window(
                 expression=RowNumber(),
@@ -70,7 +76,7 @@ def strategy_tree(
         )
         .values("node_id", "project_id", "rank")
     )
-    wanted = {}
+    wanted: dict[int, list[int]] = {}
     for row in ranked:
         if row["rank"] <= project_limit:
             wanted.setdefault(row["node_id"], []).append(row["project_id"])
@@ -80,7 +86,7 @@ def strategy_tree(
     return roots, by_id
 
 
-def home_rows(page, lang: str) -> list[dict]:
+def home_rows(page: Page[Strategy], lang: str) -> list[dict[str, Any]]:
     """Rows of the start page's table: each strategy of the page with its levels, money and indicator
     status. The two costly columns (money of ~60 projects and status of ~12 indicators per strategy)
     are kept per strategy until the data changes, so other page numbers and languages reuse them."""
@@ -100,7 +106,7 @@ def home_rows(page, lang: str) -> list[dict]:
     ]
 
 
-def strategy_body(strategy: Strategy, lang: str, open_codes: set[str], expand_all: bool) -> dict:
+def strategy_body(strategy: Strategy, lang: str, open_codes: set[str], expand_all: bool) -> dict[str, Any]:
     """What the strategy page shows below its facts: the tree with money and indicators, the
     alignment matrices and the money by fund."""
     roots, by_id = strategy_tree(strategy)

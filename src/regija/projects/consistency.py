@@ -88,7 +88,8 @@ _NO_MONEY = (0, 0, 0, 0, 0, 0)
 
 
 class _ScopeData:
-    """Everything the stated figures of some strategies are checked against, read in a fixed number of queries.
+    """Everything the stated figures of some strategies are checked against, read in a fixed number
+    of queries.
 
     The strategies are those of the figures and of their scope nodes. Their nodes (with path and level),
     indicator target and observation dates per node, the projects listed in them or linked to their nodes
@@ -146,10 +147,11 @@ class _ScopeData:
             SELECT id FROM projects_project WHERE strategy_id IN ({marks})
             UNION
             SELECT pn.project_id FROM projects_project_nodes pn
-            JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""
+            JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""  # noqa: S608 - only %s placeholders go in; the strategy ids are parameters
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})", ids * 2
+                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})",  # noqa: S608 - in_scope is our SQL above; the ids are parameters
+                ids * 2,
             )
             for pk, strategy_id, status in cur.fetchall():
                 data.status[pk] = status
@@ -169,14 +171,16 @@ class _ScopeData:
                            CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END
                     FROM projects_payment p WHERE p.project_id IN ({in_scope})
                 ) x
-                GROUP BY x.project_id, x.fund_id""",
+                GROUP BY x.project_id, x.fund_id""",  # noqa: S608 - our SQL (SECURED_SQL, UNKNOWN_SQL, in_scope); ids are parameters
                 ids * 4,
             )
             for project_id, fund_id, *sums in cur.fetchall():
                 sums = tuple(int(v or 0) for v in sums)
                 per_fund = data.money[project_id]
                 per_fund[fund_id] = sums
-                per_fund[None] = tuple(a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums))
+                per_fund[None] = tuple(
+                    a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums, strict=True)
+                )
         return data
 
     def subtree(self, strategy_id: int, node: Node | None) -> list[tuple[int, str, str]]:
@@ -187,7 +191,8 @@ class _ScopeData:
         return [n for n in nodes if n[1].startswith(node.path)]
 
     def strategy_projects(self, strategy_id: int) -> frozenset[int]:
-        """Projects listed in the strategy or linked to any of its nodes (as `selectors._STRATEGY_PROJECTS`)."""
+        """Projects listed in the strategy or linked to any of its nodes
+        (as `selectors._STRATEGY_PROJECTS`)."""
         key = ("strategy", strategy_id)
         if key not in self._projects_cache:
             projects = set(self.listed.get(strategy_id, ()))
@@ -197,7 +202,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def subtree_projects(self, strategy_id: int, node: Node) -> frozenset[int]:
-        """Projects linked to nodes of the strategy at or below the node (as `selectors._SUBTREE_PROJECTS`)."""
+        """Projects linked to nodes of the strategy at or below the node
+        (as `selectors._SUBTREE_PROJECTS`)."""
         key = ("node", strategy_id, node.pk)
         if key not in self._projects_cache:
             projects: set[int] = set()
@@ -207,7 +213,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def rollup(self, projects, *, fund_id: int | None = None, statuses=None) -> tuple[selectors.Rollup, int]:
-        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget lines."""
+        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget
+        lines."""
         if statuses:
             projects = [p for p in projects if self.status.get(p) in statuses]
         sums = [0] * 6
@@ -333,7 +340,8 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
                 UNVERIFIABLE,
                 stated=_fmt(figure.amount),
                 computed=_(
-                    "the rows allow %(low)s to %(high)s: %(unknown)s is partly secured without the part stated"
+                    "the rows allow %(low)s to %(high)s: "
+                    "%(unknown)s is partly secured without the part stated"
                 )
                 % {"low": _fmt(low), "high": _fmt(high), "unknown": _fmt(rollup.secured_unknown)},
                 **common,
@@ -359,13 +367,15 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
     where = "WHERE pr.strategy_id = %s" if strategy is not None else ""
     sql = f"""
     SELECT s.slug, pr.code, pr.title,
-           COALESCE((SELECT SUM({selectors.SECURED_SQL}) FROM projects_budgetline b WHERE b.project_id = pr.id), 0),
-           COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id AND p.state = 'paid'), 0),
+           COALESCE((SELECT SUM({selectors.SECURED_SQL}) FROM projects_budgetline b
+                     WHERE b.project_id = pr.id), 0),
+           COALESCE((SELECT SUM(p.amount) FROM projects_payment p
+                     WHERE p.project_id = pr.id AND p.state = 'paid'), 0),
            COALESCE((SELECT SUM(p.amount) FROM projects_payment p WHERE p.project_id = pr.id), 0)
     FROM projects_project pr JOIN strategies_strategy s ON s.id = pr.strategy_id
     {where}
     ORDER BY s.slug, pr."order"
-    """
+    """  # noqa: S608 - our SQL constants and a fixed WHERE; the strategy id is a parameter
     out = []
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
@@ -404,7 +414,7 @@ def _partner_shares(strategy: Strategy | None) -> list[Finding]:
           WHERE budget_share IS NOT NULL GROUP BY project_id) shares ON shares.project_id = pr.id
     WHERE EXISTS (SELECT 1 FROM projects_budgetline b WHERE b.project_id = pr.id) {where}
     ORDER BY s.slug, pr."order"
-    """
+    """  # noqa: S608 - a fixed AND clause only; the strategy id is a parameter
     out = []
     with connection.cursor() as cur:
         cur.execute(sql, [strategy.pk] if strategy is not None else [])
@@ -437,7 +447,7 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
         if a.sources:
             groups[(a.declared_in.slug, a.source_node_id, a.type)].append(a)
     out = []
-    for (slug, _node, type_), links in groups.items():
+    for (slug, _node, _type), links in groups.items():
         all_sources = sorted({src for a in links for src in a.sources})
         if len(all_sources) < 2:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -12,6 +14,9 @@ from regija.core.money import MoneyField
 from regija.strategies.models import Node, Strategy
 
 from .choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
+
+if TYPE_CHECKING:
+    from .selectors import Rollup
 
 
 class Fund(models.Model):
@@ -105,6 +110,12 @@ class Project(models.Model):
         db_default=5,
         help_text=_("Counted from the final payment (Regulation (EU) 2021/1060, Article 65)."),
     )
+
+    # Not stored: set by selectors.with_money() (money) and selectors.export_batch() (the codes) on
+    # the projects a page, an answer or a download shows.
+    money: Rollup
+    fund_codes: list[str]
+    node_codes: list[str]
 
     class Meta:
         verbose_name = _("project")

@@ -17,7 +17,8 @@ class MoneySummary(Schema):
         description="Secured lines in full plus the stated part of partly secured lines"
     )
     secured_unknown: MoneyOut = Field(
-        description="Partly secured lines whose secured part the source does not give (somewhere between 0 and this)"
+        description="Partly secured lines whose secured part the source does not give "
+        "(somewhere between 0 and this)"
     )
     unsecured: MoneyOut
     paid: MoneyOut

@@ -10,18 +10,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import QuerySet
 
 from regija.core import caching
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
 
-from .filters import strategy_projects
+from .filters import ProjectFilters, strategy_projects
 from .models import Allocation, Fund, Project
 
 ZERO = Decimal("0.00")
@@ -49,7 +52,12 @@ class Rollup:
         return None if not self.total else (self.secured / self.total)
 
 
-def eur_from_cents(cents) -> Decimal:
+def _pk(obj: models.Model | int) -> int:
+    """The primary key of a model instance, or the number given instead of one."""
+    return obj if isinstance(obj, int) else obj.pk
+
+
+def eur_from_cents(cents: int | str | Decimal | None) -> Decimal:
     """A sum of cents from raw SQL (None when no row) as euros with two decimals."""
     return (Decimal(cents or 0) / 100).quantize(CENT)
 
@@ -63,7 +71,7 @@ SECURED_SQL = (
 UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
 
 
-def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
+def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list[int]]:
     """SQL CTEs `money` and `pay` per project of the CTE `ps(project_id)`, optionally for one fund."""
     fund_b = " AND b.fund_id = %s" if fund_id else ""
     fund_p = " AND p.fund_id = %s" if fund_id else ""
@@ -83,32 +91,34 @@ def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list]:
         FROM projects_payment p
         WHERE p.project_id IN (SELECT project_id FROM ps){fund_p}
         GROUP BY p.project_id
-    )"""
+    )"""  # noqa: S608 - callers pass our own CTE constants; the fund id is a parameter
     return sql, [fund_id] if fund_id else []  # one fund filter; the caller passes it for money and pay
 
 
 def _rollup_of(
-    projects_cte: str, params: list, *, fund_id: int | None = None, statuses=None
+    projects_cte: str,
+    params: list[int],
+    *,
+    fund_id: int | None = None,
+    statuses: Collection[str] | None = None,
 ) -> tuple[Rollup, int]:
     """Roll up the projects that `projects_cte` selects; also return how many budget lines matched."""
     ctes, money_params = _money_ctes(projects_cte, fund_id)
     status_sql = ""
-    status_params: list = []
+    status_params: list[str] = []
     if statuses:
-        status_sql = (
-            " WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN (%s))"
-            % ", ".join(["%s"] * len(statuses))
-        )
+        marks = ", ".join(["%s"] * len(statuses))
+        status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"  # noqa: S608 - %s placeholders only; the statuses are parameters
         status_params = list(statuses)
     sql = f"""{ctes}
     SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
            SUM(money.unknown), SUM(money.lines)
     FROM ps
     LEFT JOIN money ON money.project_id = ps.project_id
-    LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""
+    LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""  # noqa: S608 - our CTEs and status filter; all values are parameters
     # parameters in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
-        cur.execute(sql, params + money_params * 2 + status_params)
+        cur.execute(sql, [*params, *money_params, *money_params, *status_params])
         count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
     rollup = Rollup(
         count,
@@ -136,21 +146,26 @@ _SUBTREE_PROJECTS = """
 """
 
 
-def strategy_rollup(strategy: Strategy | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+def strategy_rollup(
+    strategy: Strategy | int, *, fund_id: int | None = None, statuses: Collection[str] | None = None
+) -> Rollup:
     """Projects listed in the strategy or linked to any of its nodes, each counted once."""
-    pk = getattr(strategy, "pk", strategy)
+    pk = _pk(strategy)
     return _rollup_of(_STRATEGY_PROJECTS, [pk, pk], fund_id=fund_id, statuses=statuses)[0]
 
 
-def node_rollup(node: Node | int, *, fund_id: int | None = None, statuses=None) -> Rollup:
+def node_rollup(
+    node: Node | int, *, fund_id: int | None = None, statuses: Collection[str] | None = None
+) -> Rollup:
     """Projects linked to the node or to any node below it, each counted once."""
-    pk = getattr(node, "pk", node)
+    pk = _pk(node)
     return _rollup_of(_SUBTREE_PROJECTS, [pk], fund_id=fund_id, statuses=statuses)[0]
 
 
 def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
-    """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects are absent."""
-    pk = getattr(strategy, "pk", strategy)
+    """Roll-up of every node of a strategy (node id → Rollup) in one query; nodes without projects
+    are absent."""
+    pk = _pk(strategy)
     sql = f"""
     WITH pairs AS (
         SELECT DISTINCT anc.id AS node_id, pn.project_id AS project_id
@@ -160,7 +175,8 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE anc.strategy_id = %s
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured,
+               SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b
         WHERE b.project_id IN (SELECT project_id FROM pairs)
         GROUP BY b.project_id
@@ -179,7 +195,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
     LEFT JOIN money ON money.project_id = pairs.project_id
     LEFT JOIN pay ON pay.project_id = pairs.project_id
     GROUP BY pairs.node_id
-    """
+    """  # noqa: S608 - SECURED_SQL/UNKNOWN_SQL constants; the strategy id is a parameter
     with connection.cursor() as cur:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
@@ -228,9 +244,9 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
     """Money per fund – total, secured (approved), paid, claimed, allocated – for one strategy or all."""
     if strategy is None:
         where_b = where_p = ""
-        params: list = []
+        params: list[int] = []
     else:
-        pk = getattr(strategy, "pk", strategy)
+        pk = _pk(strategy)
         scope = f"IN ({_STRATEGY_PROJECTS})"
         where_b = f" WHERE b.project_id {scope}"
         where_p = f" WHERE p.project_id {scope}"
@@ -239,7 +255,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
         cur.execute(
             f"""SELECT b.fund_id, SUM(b.amount), SUM({SECURED_SQL}), COUNT(DISTINCT b.project_id),
                        SUM({UNKNOWN_SQL})
-                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",
+                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
             params,
         )
         budget = {row[0]: row[1:] for row in cur.fetchall()}
@@ -247,7 +263,7 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
             f"""SELECT p.fund_id,
                        SUM(CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END),
                        SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END)
-                FROM projects_payment p{where_p} GROUP BY p.fund_id""",
+                FROM projects_payment p{where_p} GROUP BY p.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
             params,
         )
         payments = {row[0]: row[1:] for row in cur.fetchall()}
@@ -301,12 +317,13 @@ def allocation_uses() -> list[AllocationUse]:
         JOIN projects_project p ON p.strategy_id = so.strategy_id
     )
     SELECT owned.owner_id, x.fund_id, SUM(x.paid), SUM(x.approved) FROM owned JOIN (
-        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved FROM projects_payment p WHERE p.state = 'paid'
+        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved
+        FROM projects_payment p WHERE p.state = 'paid'
         UNION ALL
         SELECT b.project_id, b.fund_id, 0, {SECURED_SQL} FROM projects_budgetline b
     ) x ON x.project_id = owned.project_id
     GROUP BY owned.owner_id, x.fund_id
-    """
+    """  # noqa: S608 - the SECURED_SQL constant only; no values
     with connection.cursor() as cur:
         cur.execute(sql)
         sums = {(owner, fund): (paid, approved) for owner, fund, paid, approved in cur.fetchall()}
@@ -331,7 +348,7 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
         SELECT p.project_id, 0, 0, CASE WHEN p.state = 'paid' THEN p.amount ELSE 0 END,
                CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END, 0
         FROM projects_payment p WHERE p.project_id IN ({marks})
-    ) x GROUP BY x.project_id"""
+    ) x GROUP BY x.project_id"""  # noqa: S608 - our constants and %s placeholders; the project ids are parameters
     with connection.cursor() as cur:
         cur.execute(sql, list(project_ids) * 2)
         rows = cur.fetchall()
@@ -348,7 +365,7 @@ def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
     }
 
 
-def with_money(projects: list) -> list:
+def with_money(projects: list[Project]) -> list[Project]:
     """Attach ``.money`` (a Rollup) to each project of a page; one query for the page."""
     money = _per_project([p.pk for p in projects])
     for p in projects:
@@ -356,14 +373,14 @@ def with_money(projects: list) -> list:
     return projects
 
 
-def project_queryset():
+def project_queryset() -> QuerySet[Project]:
     """Projects as lists show them: with strategy and holder joined in."""
     from .models import Project
 
     return Project.objects.select_related("strategy", "holder")
 
 
-def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
+def strategy_rollups(strategy_ids: Iterable[int]) -> dict[int, Rollup]:
     """Roll-up of several strategies at once (strategy id → Rollup); one query."""
     ids = list(strategy_ids)
     if not ids:
@@ -377,7 +394,8 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
         JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})
     ),
     money AS (
-        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured, SUM({UNKNOWN_SQL}) AS unknown
+        SELECT b.project_id, SUM(b.amount) AS total, SUM({SECURED_SQL}) AS secured,
+               SUM({UNKNOWN_SQL}) AS unknown
         FROM projects_budgetline b WHERE b.project_id IN (SELECT project_id FROM ps) GROUP BY b.project_id
     ),
     pay AS (
@@ -388,8 +406,10 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
     )
     SELECT ps.strategy_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
            SUM(money.unknown)
-    FROM ps LEFT JOIN money ON money.project_id = ps.project_id LEFT JOIN pay ON pay.project_id = ps.project_id
-    GROUP BY ps.strategy_id"""
+    FROM ps
+    LEFT JOIN money ON money.project_id = ps.project_id
+    LEFT JOIN pay ON pay.project_id = ps.project_id
+    GROUP BY ps.strategy_id"""  # noqa: S608 - our constants and %s placeholders; the strategy ids are parameters
     with connection.cursor() as cur:
         cur.execute(sql, ids * 2)
         rows = cur.fetchall()
@@ -406,7 +426,7 @@ def strategy_rollups(strategy_ids) -> dict[int, Rollup]:
     }
 
 
-def project_detail(strategy_slug: str, code: str):
+def project_detail(strategy_slug: str, code: str) -> Project | None:
     """One project with everything its page shows, in a fixed number of queries; None if absent."""
     from django.db.models import Prefetch
 
@@ -431,8 +451,9 @@ def project_detail(strategy_slug: str, code: str):
     return project
 
 
-def organisation_money(org_id: int) -> dict:
-    """What an organisation holds and partners in: counts and money (held projects' budgets, partner shares)."""
+def organisation_money(org_id: int) -> dict[str, Any]:
+    """What an organisation holds and partners in: counts and money (held projects' budgets,
+    partner shares)."""
     from .models import Partner
 
     held = _rollup_of("SELECT id AS project_id FROM projects_project WHERE holder_id = %s", [org_id])[0]
@@ -453,7 +474,7 @@ def municipality_seats() -> dict[str, tuple[float, float]]:
         return {row["municipality"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(fh)}
 
 
-def located_projects(filters) -> list[dict]:
+def located_projects(filters: ProjectFilters) -> list[dict[str, Any]]:
     """Projects of the filtered list with a place on the map, as plain dicts (one query, capped).
 
     An exact location wins; otherwise the municipality's seat, flagged ``approximate``. A project held
@@ -491,7 +512,7 @@ def located_projects(filters) -> list[dict]:
     return rows
 
 
-def export_batch(project_ids: list[int]) -> list:
+def export_batch(project_ids: list[int]) -> list[Project]:
     """A batch of projects for downloads: money, fund codes and node codes attached; four queries."""
     from .models import BudgetLine, Project
 
@@ -526,21 +547,21 @@ def export_batch(project_ids: list[int]) -> list:
 # the data changes (core.caching), the same for every visitor.
 
 
-def _listing(filters) -> str:
+def _listing(filters: ProjectFilters) -> str:
     return urlencode(filters.as_query())
 
 
-def project_count(filters) -> int:
+def project_count(filters: ProjectFilters) -> int:
     """How many projects match ``filters``."""
     return caching.kept("project-count", _listing(filters), lambda: filters.apply(project_queryset()).count())
 
 
-def located_count(filters) -> int:
+def located_count(filters: ProjectFilters) -> int:
     """How many projects of the filtered list the map shows (``located_projects``)."""
     return caching.kept("project-located", _listing(filters), lambda: len(located_projects(filters)))
 
 
-def filter_choices(filters) -> dict[str, list[tuple[str, str]]]:
+def filter_choices(filters: ProjectFilters) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs of the filter form's long lists: strategies, the chosen strategy's nodes,
     funds and holders. The lists are kept per strategy; the holder already chosen is always offered, so
     the form shows the filter in use – unless it is a natural person, who is never offered."""

@@ -452,7 +452,7 @@ def _money(project_ids: list[int], end: dt.date) -> tuple[dict, dict]:
                CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END, 0
         FROM projects_payment p
         WHERE p.project_id IN ({marks}) AND (p.date IS NULL OR p.date <= %s)
-    ) x GROUP BY x.project_id, x.fund_id"""
+    ) x GROUP BY x.project_id, x.fund_id"""  # noqa: S608 - %s placeholders only; the project ids and the date are parameters
     per_fund: dict[int, dict[int, list[int]]] = defaultdict(dict)
     with connection.cursor() as cur:
         cur.execute(sql, list(project_ids) * 2 + [end])
@@ -587,7 +587,8 @@ def _state_label(state: str) -> str:
 
 
 def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
-    """Each indicator of the strategies: target against the latest observation up to the year's end; one query."""
+    """Each indicator of the strategies: target against the latest observation up to the year's end;
+    one query."""
     from regija.core.templatetags.regija import STATUS_LABELS
     from regija.strategies.models import Indicator, Observation
     from regija.strategies.selectors import exact_decimal

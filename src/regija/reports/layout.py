@@ -112,8 +112,9 @@ def layout(report: AnnualReport) -> list:
     blocks.append(
         Paragraph(
             _(
-                "Every table is computed from the data of Regija on %(date)s; amounts approved are the secured "
-                "parts of the operations' budgets, amounts paid count payments made by %(end)s."
+                "Every table is computed from the data of Regija on %(date)s; "
+                "amounts approved are the secured parts of the operations' budgets, "
+                "amounts paid count payments made by %(end)s."
             )
             % {"date": fmt_date(report.generated_at.date()), "end": fmt_date(report.end)},
             "lead",

@@ -35,7 +35,8 @@ def _set_language(style, tag: str) -> None:
 
 def _repeat_header(row) -> None:
     """Mark a table row as a header row: Word repeats it on every page and screen readers announce it."""
-    tr_pr = row._tr.get_or_add_trPr()
+    # python-docx has no public way to a row's XML element, nor a header-row setting
+    tr_pr = row._tr.get_or_add_trPr()  # noqa: SLF001 - see above
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     tr_pr.append(el)

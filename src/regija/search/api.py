@@ -1,6 +1,7 @@
 """Search in the REST API: GET …/search?q=…[&kind=…] → hits grouped by kind.
 
-Mounted in ``regija/portal/api.py`` with ``api.add_router("/", "regija.search.api.router")`` (→ /api/v1/search).
+Mounted in ``regija/portal/api.py`` with ``api.add_router("/", "regija.search.api.router")``
+(→ /api/v1/search).
 """
 
 from __future__ import annotations

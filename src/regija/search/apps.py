@@ -1,4 +1,7 @@
-"""App configuration for search: one Slovenian full-text index over strategies, nodes, projects, organisations and indicators."""
+"""App configuration for search.
+
+One Slovenian full-text index over strategies, nodes, projects, organisations and indicators.
+"""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

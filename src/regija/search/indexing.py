@@ -7,9 +7,9 @@
 * ``reindex(kind, ids)``, ``remove(kind, ids)``, ``strategy_saved`` and ``organisation_saved`` serve
   the signal handlers (``signals.py``).
 
-Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no document,
-and a project it holds is indexed without its holder's name or its place; ``SOURCES`` says so once, so the digest,
-``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
+Personal data: an organisation that is a natural person (``OrganisationKind.PERSON``) has no
+document, and a project it holds is indexed without its holder's name or its place; ``SOURCES``
+says so once, so the digest, ``rebuild``, ``reindex_strategy`` and the signal handlers all follow it.
 
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
 (``text.Analyzer`` per run, on top of a per-process lemma cache), documents go in with ``bulk_create``
@@ -63,7 +63,8 @@ _pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar
 
 @contextlib.contextmanager
 def suspended():
-    """Do not index on save or delete inside the block (call ``rebuild()`` or ``reindex_strategy()`` after)."""
+    """Do not index on save or delete inside the block (call ``rebuild()`` or ``reindex_strategy()``
+    after)."""
     token = _suspended.set(True)
     try:
         yield
@@ -288,7 +289,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
     # sorted by term: neighbouring rows land in neighbouring index pages
     rows = sorted(
         (term, doc.pk, weight, doc.kind, doc.sort_key, doc.object_id)
-        for doc, e in zip(docs, batch)
+        for doc, e in zip(docs, batch, strict=True)
         for term, weight in e.terms.items()
     )
     _insert_postings(rows)
@@ -314,7 +315,7 @@ def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"  # noqa: S608 - quoted table and column names, %s placeholders; rows are parameters
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i : i + 5000])
 
@@ -367,7 +368,7 @@ def _add_counts(counts: Counter) -> None:
     qn = connection.ops.quote_name
     table = qn(TermCount._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "
+        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "  # noqa: S608 - a quoted table name; the counts are parameters
         f"ON CONFLICT (term, kind) DO UPDATE SET documents = {table}.documents + excluded.documents"
     )
     rows = [(term, kind, n) for (term, kind), n in sorted(counts.items()) if n]
@@ -379,10 +380,10 @@ def _add_counts(counts: Counter) -> None:
 def _recount() -> None:
     """TermCount again from all postings (after a rebuild): one grouped read of the rank index."""
     qn = connection.ops.quote_name
-    TermCount.objects.all()._raw_delete(TermCount.objects.db)
+    _raw_delete(TermCount.objects.all())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "
+            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names only; no values
             f"SELECT term, kind, COUNT(*) FROM {qn(Posting._meta.db_table)} GROUP BY term, kind"
         )
 
@@ -393,6 +394,16 @@ def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
             [Form(form=f, lemma=lemma) for f, lemma in sorted(forms)], batch_size=BATCH, ignore_conflicts=True
         )
         stats.forms += len(forms)
+
+
+def _raw_delete(queryset, using: str | None = None) -> int:
+    """Delete the rows of a queryset with one DELETE statement: no objects loaded, no signals sent.
+
+    Django's ``QuerySet._raw_delete`` is what its own deletion collector runs for a "fast delete";
+    there is no public spelling of it. ``QuerySet.delete()`` falls back to loading every row and
+    sending a signal for each as soon as any post_delete receiver exists (core.caching has one).
+    """
+    return queryset._raw_delete(using or queryset.db) or 0  # noqa: SLF001 - Django's fast delete, see above
 
 
 def _delete(documents) -> int:
@@ -406,8 +417,8 @@ def _delete(documents) -> int:
     if not _counting_later.get():
         gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
         _change_counts(Counter({(term, kind): -n for term, kind, n in gone}))
-    postings._raw_delete(using)
-    return documents._raw_delete(using) or 0
+    _raw_delete(postings, using)
+    return _raw_delete(documents, using)
 
 
 def _delete_keys(keys: list[tuple[str, int]]) -> int:
@@ -458,7 +469,7 @@ def rebuild() -> Stats:
             with _posting_indexes_deferred():
                 # the postings first: deleting documents then checks nothing against them
                 for model in (Posting, Document, Form):
-                    model.objects.all()._raw_delete(model.objects.db)
+                    _raw_delete(model.objects.all())
                 for kind in Kind:
                     _write(_entries(kind, analyzer), analyzer, stats)
         finally:

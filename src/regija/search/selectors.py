@@ -18,12 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.urls import get_script_prefix
 
 from .models import KIND_ORDER, Document, Form, Kind, Posting, TermCount
 from .text import fold, query_terms, query_words
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_WORDS = 12
 DEFAULT_LIMIT = 20
@@ -53,7 +57,7 @@ class Group:
     offset: int = 0
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return Kind(self.kind).label
 
     @property
@@ -113,19 +117,19 @@ def expand(q: str) -> Expansion:
     counts, forms = qn(TermCount._meta.db_table), qn(Form._meta.db_table)
     placeholders, params = _in(set().union(*expansions))
     sql = (
-        f"SELECT NULL AS form, c.term, c.kind, c.documents FROM {counts} c "
+        f"SELECT NULL AS form, c.term, c.kind, c.documents FROM {counts} c "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
         f"WHERE c.term IN {placeholders} AND c.documents > 0"
     )
     if bare:
         # the lemmas the forms table knows for a word typed without č, š, ž, with their counts
         form_in, values = _in(bare)
         sql += (
-            f" UNION ALL SELECT f.form, c.term, c.kind, c.documents FROM {forms} f "
+            f" UNION ALL SELECT f.form, c.term, c.kind, c.documents FROM {forms} f "  # noqa: S608 - quoted table names, %s placeholders; the forms are parameters
             f"JOIN {counts} c ON c.term = f.lemma WHERE f.form IN {form_in} AND c.documents > 0"
         )
         params += values
     existing: set[str] = set()
-    lemmas: dict[str, set[str]] = {}
+    lemmas: dict[str | None, set[str]] = {}  # folded form → lemmas (looked up with None for a code)
     documents: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -135,7 +139,9 @@ def expand(q: str) -> Expansion:
                 existing.add(term)
             else:
                 lemmas.setdefault(form, set()).add(term)
-    words_terms = [(terms & existing) | lemmas.get(f, set()) for terms, f in zip(expansions, folded)]
+    words_terms = [
+        (terms & existing) | lemmas.get(f, set()) for terms, f in zip(expansions, folded, strict=True)
+    ]
     return Expansion(words_terms, documents)
 
 
@@ -161,7 +167,7 @@ def search(
     if not all(expansion.words):  # a word no document has: nothing matches every word
         return SearchResults(q, words, [])
     groups: dict[str, Group] = {}
-    rows: dict[str, list] = {}
+    rows: dict[str, list[tuple[int, str, int, str, str, str, str]]] = {}
     if len(expansion.words) == 1 and len(expansion.words[0]) == 1:
         # one word of one term: its totals per kind are known, its hits come in order from the rank index
         (term,) = expansion.words[0]
@@ -200,7 +206,7 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
     return "(" + ", ".join(["%s"] * len(terms)) + ")", terms
 
 
-def _matches(expansions: list[set[str]]) -> tuple[str, list]:
+def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
     Per word, a document's best weight among the word's terms (a term occurs once per document, so a
@@ -210,17 +216,18 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
     index, already in the order of the results.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     for terms in expansions:
         placeholders, values = _in(terms)
         if len(values) == 1:
             parts.append(
-                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "
+                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
                 f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
             )
         else:
             parts.append(
-                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "
+                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
                 f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
                 f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
             )
@@ -232,21 +239,22 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list]:
         f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
     )
     return (
-        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "
+        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
         f"w0.object_id AS object_id FROM ({parts[0]}) w0 {joins}",
         params,
     )
 
 
-def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str, list[str | int]]:
     """Each kind's hits of one term from ``offset`` on: a range of the rank index per kind, in order."""
     qn = connection.ops.quote_name
     posting, document = qn(Posting._meta.db_table), qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT p.document_id AS document_id, p.weight AS score, p.sort_key AS sort_key, "
             f"p.object_id AS object_id FROM {posting} p WHERE p.term = %s AND p.kind = %s "
@@ -257,7 +265,9 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     return " UNION ALL ".join(parts), params
 
 
-def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) -> tuple[str, list]:
+def _sql(
+    expansions: list[set[str]], kinds: list[str], limit: int, offset: int
+) -> tuple[str, list[str | int]]:
     """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
 
     The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
@@ -273,14 +283,14 @@ def _sql(expansions: list[set[str]], kinds: list[str], limit: int, offset: int) 
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
     counts = (
-        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "
+        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
         f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
-    params = match_params + kind_params
-    parts = []
+    params: list[str | int] = [*match_params, *kind_params]
+    parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, our subquery, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
             "m.object_id AS object_id "

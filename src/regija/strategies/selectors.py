@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, overload
 
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
@@ -11,17 +15,21 @@ from django.db.models.functions import Coalesce
 from . import progress
 from .models import PATH_STEP, Indicator, Node, Observation, Strategy
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def ancestor_paths(path: str) -> list[str]:
     """The materialised paths of a node's ancestors, root first ('00010003' → ['0001'])."""
     return [path[:i] for i in range(PATH_STEP, len(path), PATH_STEP)]
 
 
-def count_of(model, **filters):
-    """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never multiplies rows."""
+def count_of(model: type[models.Model], **filters: object) -> Coalesce:
+    """How many rows of ``model`` match ``filters`` (with OuterRef), as a subquery that never
+    multiplies rows."""
     return Coalesce(
         Subquery(
-            model.objects.filter(**filters)
+            model._default_manager.filter(**filters)
             .order_by()
             .values(*filters.keys())
             .annotate(n=Count("*"))
@@ -49,7 +57,7 @@ def indicators_with_progress(
     return [(ind, indicator_progress(ind)) for ind in qs]
 
 
-def indicator_progress(indicator: Indicator, as_of=None) -> progress.Progress:
+def indicator_progress(indicator: Indicator, as_of: dt.date | None = None) -> progress.Progress:
     return progress.compute(
         direction=indicator.direction,
         baseline_value=indicator.baseline_value,
@@ -71,7 +79,7 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
         latest_date=Subquery(latest.values("date")[:1]),
         latest_value=Subquery(latest.values("value")[:1]),
     )
-    out = []
+    out: list[tuple[Indicator, progress.Progress]] = []
     for ind in qs:
         observations = (
             [(ind.latest_date, exact_decimal(ind.latest_value))] if ind.latest_date is not None else []
@@ -92,17 +100,19 @@ def latest_progress(indicators: QuerySet[Indicator]) -> list[tuple[Indicator, pr
     return out
 
 
-def exact_decimal(value):
+@overload
+def exact_decimal(value: Decimal | float | str) -> Decimal: ...
+@overload
+def exact_decimal(value: None) -> None: ...
+def exact_decimal(value: Decimal | float | str | None) -> Decimal | None:
     """A decimal from the database as exactly as stored: SQLite hands subquery decimals back as float
     or str, and Observation.value is exact, so go through str."""
-    from decimal import Decimal
-
     if value is None or isinstance(value, Decimal):
         return value
     return Decimal(str(value))
 
 
-def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
+def level_counts(strategy_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     """Strategy id → [(level, number of nodes)] in tree order of first appearance; one query."""
     rows = (
         Node.objects.filter(strategy_id__in=strategy_ids)
@@ -116,7 +126,7 @@ def level_counts(strategy_ids) -> dict[int, list[tuple[str, int]]]:
     return out
 
 
-def indicator_summary(strategy_ids) -> dict[int, dict[str, int]]:
+def indicator_summary(strategy_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Strategy id → counts of indicators by progress status (plus 'total'); one query.
 
     Reads only the columns progress needs (not whole indicators): the start page counts thousands."""
@@ -172,11 +182,13 @@ class Matrix:
     source_level: str
     target_level: str
     target_strategy: Strategy
-    rows: list  # [Node]
-    columns: list  # [Node]
-    cells: dict  # (row id, column id) → alignment type
-    column_counts: dict  # column id → rows linked
-    labels: dict = dataclasses.field(default_factory=dict)  # alignment type → its name
+    rows: list[Node]
+    columns: list[Node]
+    cells: dict[tuple[int, int], str]  # (row id, column id) → alignment type
+    column_counts: dict[int, int]  # column id → rows linked
+    labels: dict[str, StrOrPromise] = dataclasses.field(default_factory=dict)  # alignment type → its name
+    # set by portal.selectors.strategy_body() for the strategy page
+    target_levels_label: str = dataclasses.field(default="", init=False, repr=False, compare=False)
 
     @property
     def coverage(self) -> list[tuple[Node, int, bool]]:
@@ -207,7 +219,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
         .select_related("source_node", "source_node__strategy", "target_node", "target_node__strategy")
         .order_by("source_node__path", "target_node__path")
     )
-    groups: dict[tuple, Matrix] = {}
+    groups: dict[tuple[str, str, int], Matrix] = {}
     for a in links:
         s, t = a.source_node, a.target_node
         key = (s.level, t.level, t.strategy_id)
@@ -224,7 +236,8 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
             if (s.pk, t.pk) not in m.cells:
                 m.column_counts[t.pk] = m.column_counts.get(t.pk, 0) + 1
             m.cells[(s.pk, t.pk)] = a.type
-    # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target strategy.
+    # Columns with no link at all are the thinnest coverage: add the level's other nodes of the target
+    # strategy.
     for m in groups.values():
         present = {c.pk for c in m.columns}
         extra = (
@@ -238,7 +251,7 @@ def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     return list(groups.values())
 
 
-def indicator_progress_from(indicator: Indicator, observations) -> progress.Progress:
+def indicator_progress_from(indicator: Indicator, observations: Iterable[Observation]) -> progress.Progress:
     """Progress of one indicator from observations already read (the indicator page shows them anyway)."""
     return progress.compute(
         direction=indicator.direction,

@@ -16,7 +16,9 @@ like with like on later changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Context, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -25,6 +27,9 @@ from regija.core import audit
 from regija.core.services import Conflict, Refused, require_permission, validate
 
 from .models import Indicator, Observation, Strategy
+
+if TYPE_CHECKING:
+    from regija.core.permissions import Actor
 
 # Observation.value: max_digits=24, decimal_places=6
 VALUE_PLACES = 6
@@ -39,7 +44,7 @@ STRATEGY_FIELDS = ("status", "title", "description")
 # --------------------------------------------------------------------------------------------- strategies
 
 
-def strategy_update(user, strategy: Strategy, changes: dict, *, via: str) -> Strategy:
+def strategy_update(user: Actor, strategy: Strategy, changes: Mapping[str, object], *, via: str) -> Strategy:
     """Change a strategy's status, title or description (the keys of ``changes``)."""
     require_permission(user, "change", strategy)
     unknown = set(changes) - set(STRATEGY_FIELDS)
@@ -58,7 +63,7 @@ def strategy_update(user, strategy: Strategy, changes: dict, *, via: str) -> Str
 # --------------------------------------------------------------------------------------------- observations
 
 
-def observation_value(value) -> Decimal:
+def observation_value(value: object) -> Decimal:
     """An indicator value as it is stored, or Refused (field ``value``): never rounded silently."""
     if isinstance(value, float):
         value = repr(value)
@@ -86,7 +91,7 @@ def check_observation(
     indicator: Indicator,
     *,
     date: dt.date,
-    value,
+    value: object,
     source: str = "",
     note: str = "",
     correcting: Observation | None = None,
@@ -117,7 +122,14 @@ def check_observation(
 
 
 def observation_add(
-    user, indicator: Indicator, *, date: dt.date, value, source: str = "", note: str = "", via: str
+    user: Actor,
+    indicator: Indicator,
+    *,
+    date: dt.date,
+    value: object,
+    source: str = "",
+    note: str = "",
+    via: str,
 ) -> Observation:
     """Add the indicator's value on a date; Conflict when that date has one already (correct it instead)."""
     require_permission(user, "change", indicator)
@@ -131,7 +143,14 @@ def observation_add(
 
 
 def observation_update(
-    user, observation: Observation, *, value, source: str = "", note: str = "", date=None, via: str
+    user: Actor,
+    observation: Observation,
+    *,
+    value: object,
+    source: str = "",
+    note: str = "",
+    date: dt.date | None = None,
+    via: str,
 ) -> Observation:
     """Correct an observation: replace its value, source and note (and its date, when one is given)."""
     require_permission(user, "change", observation)
@@ -157,7 +176,7 @@ def observation_update(
     return observation
 
 
-def observation_delete(user, observation: Observation, *, via: str) -> None:
+def observation_delete(user: Actor, observation: Observation, *, via: str) -> None:
     require_permission(user, "delete", observation)
     with audit.acting(user, via=via), transaction.atomic():
         observation.delete()

@@ -1,6 +1,8 @@
 """Pages of strategies' indicators: an indicator with its chart and data, and adding an observation.
 
-The start page, a strategy and a node show money and projects too: they are the portal's (regija.portal.views)."""
+The start page, a strategy and a node show money and projects too: they are the portal's
+(regija.portal.views).
+"""
 
 from __future__ import annotations
 

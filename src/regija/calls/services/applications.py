@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,8 +28,11 @@ from ..storage import check_upload
 from .access import may_edit_application
 from .common import Refused, local, now, require
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def start_application(call: Call, applicant: Organisation, user, title: str = "") -> Application:
+
+def start_application(call: Call, applicant: Organisation, user: User, title: str = "") -> Application:
     """A new draft for ``applicant``, by one of its editors, while the call is open."""
     require(
         member_role_at_least(user, applicant.pk, Role.EDITOR),
@@ -70,11 +74,11 @@ class DraftData:
     title: str
     summary: str
     funds: list[tuple[int, Decimal]] = field(default_factory=list)  # (fund id, requested)
-    partners: list[dict] = field(default_factory=list)  # {organisation, name, role}
-    phases: list[dict] = field(default_factory=list)  # {title, start, end, amount}
+    partners: list[dict[str, Any]] = field(default_factory=list)  # {organisation, name, role}
+    phases: list[dict[str, Any]] = field(default_factory=list)  # {title, start, end, amount}
 
 
-def save_draft(application: Application, user, data: DraftData, *, version: int) -> Application:
+def save_draft(application: Application, user: User, data: DraftData, *, version: int) -> Application:
     """Replace the draft's content; ``version`` is the one the user loaded, so a stale form can't
     overwrite a newer save."""
     require(may_edit_application(user, application))
@@ -93,7 +97,7 @@ def save_draft(application: Application, user, data: DraftData, *, version: int)
                 % {"when": local(app.updated_at)}
             )
         allowed_funds = set(app.call.funds.values_list("fund_id", flat=True))
-        seen = set()
+        seen: set[int] = set()
         for fund_id, amount in data.funds:
             if allowed_funds and fund_id not in allowed_funds:
                 raise Refused(
@@ -126,7 +130,7 @@ def save_draft(application: Application, user, data: DraftData, *, version: int)
 
 def missing_for_submission(app: Application) -> list[str]:
     """What a submission still needs (empty when the application is complete)."""
-    missing = []
+    missing: list[str] = []
     if not app.title.strip() or app.title == _("New application"):
         missing.append(_("a project title"))
     if not app.summary.strip():
@@ -138,7 +142,7 @@ def missing_for_submission(app: Application) -> list[str]:
     return missing
 
 
-def submit(application: Application, user) -> Application:
+def submit(application: Application, user: User) -> Application:
     """Draft → submitted, before the deadline by the server's clock and only when complete."""
     require(may_edit_application(user, application))
     with transaction.atomic():
@@ -168,7 +172,7 @@ def submit(application: Application, user) -> Application:
     return app
 
 
-def withdraw_application(application: Application, user, reason: str = "") -> Application:
+def withdraw_application(application: Application, user: User, reason: str = "") -> Application:
     """Draft or submitted → withdrawn by the applicant, before the decision; the reason is kept."""
     require(may_edit_application(user, application))
     with transaction.atomic():

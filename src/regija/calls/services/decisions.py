@@ -5,17 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from regija.projects.models import BudgetLine, Partner, Project, ProjectPhase, ProjectStatus, Secured
+from regija.strategies.models import Strategy
 
 from ..models import Application, ApplicationStatus, Call, CallStatus
 from ..selectors import ranking
 from .access import may_manage_call
 from .common import Refused, now, require
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass
@@ -28,7 +33,7 @@ class Instrument:
 
 
 def approve(
-    application: Application, user, *, approved: dict[int, Decimal], instrument: Instrument
+    application: Application, user: User, *, approved: dict[int, Decimal], instrument: Instrument
 ) -> Project:
     """Evaluated call, passing application → approved, and its operation (project) is created."""
     call = Call.objects.get(pk=application.call_id)  # the stored status, not a copy loaded earlier
@@ -83,7 +88,7 @@ def approve(
 
 def _create_project(app: Application, approved: dict[int, Decimal], instrument: Instrument) -> Project:
     call = app.call
-    strategy = call.strategy
+    strategy = cast(Strategy, call.strategy)  # set: publish() refuses a call without a strategy
     base = f"{call.number}-{app.number:02d}" if app.number else f"{call.number}-{app.pk}"
     code, n = base, 1
     while Project.objects.filter(strategy=strategy, code=code).exists():
@@ -117,12 +122,14 @@ def _create_project(app: Application, approved: dict[int, Decimal], instrument: 
     ProjectPhase.copy_from(project, app.phases.all())
     for i, partner in enumerate(app.partners.filter(organisation__isnull=False)):
         Partner.objects.get_or_create(
-            project=project, organisation_id=partner.organisation_id, defaults={"order": i, "role": "partner"}
+            project=project,
+            organisation_id=cast(int, partner.organisation_id),  # not None: filtered above
+            defaults={"order": i, "role": "partner"},
         )
     return project
 
 
-def reject(application: Application, user, *, reason: str) -> Application:
+def reject(application: Application, user: User, *, reason: str) -> Application:
     """Evaluated call, submitted application → rejected, with the reason."""
     call = Call.objects.get(pk=application.call_id)  # the stored status, not a copy loaded earlier
     require(may_manage_call(user, call))

@@ -7,6 +7,7 @@ The ranking these scores give is a read: ``calls.selectors.ranking``.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +29,9 @@ from ..selectors import Ranked, ranking
 from .access import is_chair, may_manage_call
 from .common import Refused, local, now, require
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _require_closed(call: Call) -> None:
     """Refuse unless the call is closed and its evaluation not finished."""
@@ -39,7 +43,9 @@ def _require_closed(call: Call) -> None:
         raise Refused(_("The evaluation of this call is finished."))
 
 
-def record_eligibility(application: Application, user, results: dict[int, tuple[bool, str]]) -> Application:
+def record_eligibility(
+    application: Application, user: User, results: dict[int, tuple[bool, str]]
+) -> Application:
     """The administrative check: each condition met or not (with a note). Any unmet condition makes the
     application ineligible."""
     call = application.call
@@ -74,7 +80,7 @@ def record_eligibility(application: Application, user, results: dict[int, tuple[
     return app
 
 
-def assign_committee(call: Call, user) -> int:
+def assign_committee(call: Call, user: User) -> int:
     """Give every eligible application to every committee member (as LAS committees score). Idempotent."""
     require(may_manage_call(user, call) or is_chair(user, call))
     _require_closed(call)
@@ -88,7 +94,7 @@ def assign_committee(call: Call, user) -> int:
     return len(new)
 
 
-def declare(assignment: Assignment, user, *, conflict: bool, note: str = "") -> Assignment:
+def declare(assignment: Assignment, user: User, *, conflict: bool, note: str = "") -> Assignment:
     call = assignment.application.call
     require(
         assignment.seat.user_id == getattr(user, "pk", None),
@@ -138,7 +144,7 @@ def _validate_scores(call: Call, scores: dict[int, tuple[Decimal, str]]) -> list
 
 
 def save_scores(
-    assignment: Assignment, user, scores: dict[int, tuple[Decimal, str]], *, edits: int
+    assignment: Assignment, user: User, scores: dict[int, tuple[Decimal, str]], *, edits: int
 ) -> ScoreSheet:
     """Write the evaluator's current draft sheet. ``edits`` is the sheet's edit count the form was
     loaded with."""
@@ -172,7 +178,7 @@ def save_scores(
     return sheet
 
 
-def _write_scores(sheet: ScoreSheet, scores) -> None:
+def _write_scores(sheet: ScoreSheet, scores: dict[int, tuple[Decimal, str]]) -> None:
     sheet.scores.all().delete()
     for cid, (points, justification) in scores.items():
         Score.objects.create(
@@ -181,7 +187,7 @@ def _write_scores(sheet: ScoreSheet, scores) -> None:
     sheet.total = sum((p for p, _j in scores.values()), Decimal("0"))
 
 
-def submit_scores(assignment: Assignment, user) -> ScoreSheet:
+def submit_scores(assignment: Assignment, user: User) -> ScoreSheet:
     """The evaluator's draft sheet → submitted to the chair, once every criterion is scored."""
     require(assignment.seat.user_id == getattr(user, "pk", None))
     _require_closed(assignment.application.call)
@@ -199,7 +205,9 @@ def submit_scores(assignment: Assignment, user) -> ScoreSheet:
     return sheet
 
 
-def correct_scores(assignment: Assignment, user, scores, *, reason: str) -> ScoreSheet:
+def correct_scores(
+    assignment: Assignment, user: User, scores: dict[int, tuple[Decimal, str]], *, reason: str
+) -> ScoreSheet:
     """A new version of submitted or finalised scores, with its reason; the previous version stays as
     it was."""
     call = assignment.application.call
@@ -227,7 +235,7 @@ def correct_scores(assignment: Assignment, user, scores, *, reason: str) -> Scor
     return sheet
 
 
-def finalise(application: Application, user) -> int:
+def finalise(application: Application, user: User) -> int:
     """The chair freezes every submitted sheet of the application. Returns how many were finalised."""
     call = application.call
     require(is_chair(user, call), _("Only the chair of the committee finalises scores."))

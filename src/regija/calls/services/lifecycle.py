@@ -6,6 +6,7 @@ Open and closed are not steps: they follow from the call's times and the server 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +17,11 @@ from .access import is_chair, may_manage_call
 from .common import Refused, local, now, require
 from .evaluation import evaluation_gaps
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def publish(call: Call, user) -> Call:
+
+def publish(call: Call, user: User) -> Call:
     """Draft → published. A call needs its dates, criteria, threshold and committee before anyone can
     apply."""
     require(may_manage_call(user, call))
@@ -28,7 +32,7 @@ def publish(call: Call, user) -> Call:
                 _("Only a draft call can be published; this one is %(state)s.")
                 % {"state": call.get_state_display()}
             )
-        missing = []
+        missing: list[str] = []
         if not call.opens_at or not call.closes_at:
             missing.append(_("the opening and closing time"))
         if call.strategy_id is None:
@@ -54,7 +58,7 @@ def publish(call: Call, user) -> Call:
                 )
                 % {"threshold": call.pass_threshold, "total": total}
             )
-        if call.closes_at <= now():
+        if call.closes_at is not None and call.closes_at <= now():  # (None is refused above)
             raise Refused(
                 _("The closing time %(closes)s has already passed.") % {"closes": local(call.closes_at)}
             )
@@ -65,7 +69,7 @@ def publish(call: Call, user) -> Call:
     return call
 
 
-def unpublish(call: Call, user) -> Call:
+def unpublish(call: Call, user: User) -> Call:
     """Published → draft, only before the call opens (nobody can have applied yet)."""
     require(may_manage_call(user, call))
     with transaction.atomic():
@@ -77,7 +81,7 @@ def unpublish(call: Call, user) -> Call:
     return call
 
 
-def finish_evaluation(call: Call, user) -> Call:
+def finish_evaluation(call: Call, user: User) -> Call:
     """Closed → evaluated: every submitted application checked for eligibility and fully scored."""
     require(may_manage_call(user, call) or is_chair(user, call))
     with transaction.atomic():
@@ -96,7 +100,7 @@ def finish_evaluation(call: Call, user) -> Call:
     return call
 
 
-def mark_decided(call: Call, user) -> Call:
+def mark_decided(call: Call, user: User) -> Call:
     """Evaluated → decided, once every submitted application is approved or rejected."""
     require(may_manage_call(user, call))
     with transaction.atomic():
@@ -113,7 +117,7 @@ def mark_decided(call: Call, user) -> Call:
     return call
 
 
-def archive(call: Call, user) -> Call:
+def archive(call: Call, user: User) -> Call:
     """Decided → archived."""
     require(may_manage_call(user, call))
     with transaction.atomic():

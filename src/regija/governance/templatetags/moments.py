@@ -41,7 +41,8 @@ def moment(value) -> str:
 
 @register.filter
 def day_range(start, end) -> str:
-    """A span of days, such as a correspondence session's: 'start – end', or one day when they are the same."""
+    """A span of days, such as a correspondence session's: 'start – end', or one day when they are
+    the same."""
     if not end or end == start:
         return day(start)
     return f"{day(start)} – {day(end)}"

@@ -8,6 +8,11 @@ money, a fund and a state.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,8 +21,11 @@ from regija.core import audit
 from regija.core.money import to_money
 from regija.core.services import Refused, require_permission, validate
 
-from ..models import BudgetLine, Payment, Project, Secured
+from ..models import BudgetLine, Fund, Payment, Project, Secured
 from .projects import next_order
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 BUDGET_LINE_FIELDS = ("fund", "amount", "secured", "secured_amount", "note", "source", "order")
 PAYMENT_FIELDS = (
@@ -37,12 +45,12 @@ PAYMENT_FIELDS = (
 )
 
 
-def _money(value, field: str):
+def _money(value: object, field: str) -> Decimal:
     """An amount of money as stored (two places), or Refused about ``field``."""
     if value is None or value == "":
         raise Refused(_('an amount of money is a string or number such as "1250.50"'), field=field)
     try:
-        amount = to_money(value)
+        amount = cast(Decimal, to_money(value))  # not None: to_money gives None for None and "" only
     except ValidationError as exc:
         raise Refused(exc.messages[0], field=field) from None
     if amount < 0:
@@ -50,7 +58,7 @@ def _money(value, field: str):
     return amount
 
 
-def _only(changes: dict, allowed) -> None:
+def _only(changes: Mapping[str, object], allowed: Iterable[str]) -> None:
     unknown = set(changes) - set(allowed)
     if unknown:
         raise Refused(_("This field cannot be changed here."), field=sorted(unknown)[0])
@@ -59,7 +67,7 @@ def _only(changes: dict, allowed) -> None:
 # --------------------------------------------------------------------------------------------- budget lines
 
 
-def check_budget_line(line: BudgetLine, changed) -> None:
+def check_budget_line(line: BudgetLine, changed: Collection[str]) -> None:
     """A budget line as it would be stored (amounts normalised on ``line``); ``changed`` names the fields
     being set, so that a refusal about two fields points at the one the user changed."""
     line.amount = _money(line.amount, "amount")
@@ -81,13 +89,13 @@ def check_budget_line(line: BudgetLine, changed) -> None:
 
 
 def budget_line_create(
-    user,
+    user: User,
     project: Project,
     *,
-    fund,
-    amount,
+    fund: Fund,
+    amount: Decimal,
     secured: str,
-    secured_amount=None,
+    secured_amount: Decimal | None = None,
     note: str = "",
     source: str = "",
     order: int | None = None,
@@ -111,7 +119,7 @@ def budget_line_create(
     return line
 
 
-def apply_budget_line_changes(line: BudgetLine, changes: dict) -> None:
+def apply_budget_line_changes(line: BudgetLine, changes: Mapping[str, Any]) -> None:
     """Set ``changes`` on ``line`` (not saved) and check the result. A line that stops being partly
     secured loses its separate secured part, unless ``changes`` gives one (which is then refused)."""
     _only(changes, BUDGET_LINE_FIELDS)
@@ -122,7 +130,7 @@ def apply_budget_line_changes(line: BudgetLine, changes: dict) -> None:
     check_budget_line(line, changes)
 
 
-def budget_line_update(user, line: BudgetLine, changes: dict, *, via: str) -> BudgetLine:
+def budget_line_update(user: User, line: BudgetLine, changes: Mapping[str, Any], *, via: str) -> BudgetLine:
     """Change a budget line: the keys of ``changes`` (see ``apply_budget_line_changes``)."""
     require_permission(user, "change", line)
     _only(changes, BUDGET_LINE_FIELDS)
@@ -133,7 +141,7 @@ def budget_line_update(user, line: BudgetLine, changes: dict, *, via: str) -> Bu
     return line
 
 
-def budget_line_delete(user, line: BudgetLine, *, via: str) -> None:
+def budget_line_delete(user: User, line: BudgetLine, *, via: str) -> None:
     require_permission(user, "delete", line)
     with audit.acting(user, via=via), transaction.atomic():
         line.delete()
@@ -149,18 +157,18 @@ def check_payment(payment: Payment) -> None:
 
 
 def payment_create(
-    user,
+    user: User,
     project: Project,
     *,
-    fund,
+    fund: Fund,
     label: str,
-    amount,
+    amount: Decimal,
     state: str,
-    date=None,
+    date: dt.date | None = None,
     note: str = "",
     order: int | None = None,
     via: str,
-    **details,
+    **details: Any,
 ) -> Payment:
     """Record a payment (claimed, paid or rejected) from a fund to the project, last unless ``order`` is
     given. ``details`` are the other fields the back office sets (phase, who claimed and checked it)."""
@@ -176,7 +184,7 @@ def payment_create(
     return payment
 
 
-def payment_update(user, payment: Payment, changes: dict, *, via: str) -> Payment:
+def payment_update(user: User, payment: Payment, changes: Mapping[str, Any], *, via: str) -> Payment:
     """Change a payment (the keys of ``changes``)."""
     require_permission(user, "change", payment)
     _only(changes, PAYMENT_FIELDS)
@@ -189,7 +197,7 @@ def payment_update(user, payment: Payment, changes: dict, *, via: str) -> Paymen
     return payment
 
 
-def payment_delete(user, payment: Payment, *, via: str) -> None:
+def payment_delete(user: User, payment: Payment, *, via: str) -> None:
     require_permission(user, "delete", payment)
     with audit.acting(user, via=via), transaction.atomic():
         payment.delete()

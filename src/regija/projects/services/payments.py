@@ -10,7 +10,9 @@ row is locked and read again inside the transaction, so a second, concurrent "pa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -24,31 +26,36 @@ from regija.strategies.selectors import owner_ids
 
 from ..models import Payment, PaymentState, Project, ProjectStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def is_holder(user, project: Project) -> bool:
+    from regija.core.permissions import Actor
+
+
+def is_holder(user: Actor, project: Project) -> bool:
     """An editor (or admin) of the organisation holding the operation: claims its money, may withdraw it."""
     return project.holder_id is not None and member_role_at_least(user, project.holder_id, Role.EDITOR)
 
 
-def is_programme_staff(user, project: Project) -> bool:
+def is_programme_staff(user: Actor, project: Project) -> bool:
     """An editor (or admin) of an organisation owning the operation's strategy, or a superuser: checks and
     pays claims and completes the operation."""
     allowed = org_ids_with(user, Role.EDITOR)
     return allowed is None or bool(allowed & owner_ids(project.strategy_id))
 
 
-def _require_holder(user, project: Project) -> None:
+def _require_holder(user: Actor, project: Project) -> None:
     require(
         is_holder(user, project), _("Only an editor of the operation's holder can submit payment claims.")
     )
 
 
-def _require_programme_staff(user, project: Project) -> None:
+def _require_programme_staff(user: Actor, project: Project) -> None:
     require(is_programme_staff(user, project), _("Only staff of the programme check and pay claims."))
 
 
 def claim_payment(
-    project: Project, user, *, fund_id: int, amount: Decimal, label: str, phase_id: int | None = None
+    project: Project, user: User, *, fund_id: int, amount: Decimal, label: str, phase_id: int | None = None
 ) -> Payment:
     """The holder claims money from one of the operation's funds (optionally for a phase); claims together
     never exceed the approved amount. The first claim puts an approved operation in progress."""
@@ -99,7 +106,7 @@ def claim_payment(
     return payment
 
 
-def check_claim(payment: Payment, user) -> Payment:
+def check_claim(payment: Payment, user: User) -> Payment:
     """The programme's staff mark a waiting claim checked; only a checked claim is paid."""
     _require_programme_staff(user, payment.project)
     with transaction.atomic():
@@ -112,7 +119,7 @@ def check_claim(payment: Payment, user) -> Payment:
     return p
 
 
-def pay_claim(payment: Payment, user, *, date: dt.date | None = None) -> Payment:
+def pay_claim(payment: Payment, user: User, *, date: dt.date | None = None) -> Payment:
     """Checked claim → paid. Locked and re-read inside the transaction: a second, concurrent 'paid' is
     refused."""
     _require_programme_staff(user, payment.project)
@@ -121,7 +128,7 @@ def pay_claim(payment: Payment, user, *, date: dt.date | None = None) -> Payment
         if p.state == PaymentState.PAID:
             raise Refused(
                 _("This claim was already paid on %(date)s.")
-                % {"date": formats.date_format(p.date, "j. n. Y")}
+                % {"date": formats.date_format(p.date, "j. n. Y") if p.date else "–"}
             )
         if p.state != PaymentState.CLAIMED or p.checked_at is None:
             raise Refused(_("A claim is paid after it has been checked."))
@@ -132,7 +139,7 @@ def pay_claim(payment: Payment, user, *, date: dt.date | None = None) -> Payment
     return p
 
 
-def reject_claim(payment: Payment, user, *, reason: str) -> Payment:
+def reject_claim(payment: Payment, user: User, *, reason: str) -> Payment:
     """An unpaid claim → rejected, with the reason (kept as its note)."""
     _require_programme_staff(user, payment.project)
     if not reason.strip():
@@ -147,7 +154,7 @@ def reject_claim(payment: Payment, user, *, reason: str) -> Payment:
     return p
 
 
-def complete_project(project: Project, user) -> Project:
+def complete_project(project: Project, user: User) -> Project:
     """In progress → completed, after the final payment and with no claim still open."""
     _require_programme_staff(user, project)
     with transaction.atomic():
@@ -163,7 +170,7 @@ def complete_project(project: Project, user) -> Project:
     return p
 
 
-def withdraw_project(project: Project, user, *, reason: str, on: dt.date | None = None) -> Project:
+def withdraw_project(project: Project, user: User, *, reason: str, on: dt.date | None = None) -> Project:
     """The holder steps back (odstop) or the programme withdraws the operation; the reason is kept and
     shown."""
     require(is_holder(user, project) or can(user, "change", project))
@@ -184,7 +191,7 @@ def withdraw_project(project: Project, user, *, reason: str, on: dt.date | None 
     return p
 
 
-def final_payment_date(payments) -> dt.date | None:
+def final_payment_date(payments: Iterable[Payment]) -> dt.date | None:
     """The date of the last paid claim among ``payments`` (already loaded), or None."""
     return max((p.date for p in payments if p.state == PaymentState.PAID and p.date), default=None)
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from regija.core import audit
+from regija.core.models import Organisation
 from regija.core.money import to_money
 from regija.core.services import Conflict, Refused, require_permission, validate
 
-from ..models import Partner, Project
+from ..models import BudgetLine, Partner, Payment, Project
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # What staff change on a project through the API (its place in a strategy and its holder are the import's).
 PROJECT_FIELDS = (
@@ -27,7 +35,7 @@ PROJECT_FIELDS = (
 )
 
 
-def next_order(model, project: Project) -> int:
+def next_order(model: type[Partner | BudgetLine | Payment], project: Project) -> int:
     """The place after the last of the project's partners, budget lines or payments."""
     last = model.objects.filter(project=project).aggregate(m=Max("order"))["m"]
     return 0 if last is None else last + 1
@@ -42,7 +50,7 @@ def dates_in_order(start: str, end: str) -> bool:
     return start[:n] <= end[:n]
 
 
-def check_project(project: Project, changed) -> None:
+def check_project(project: Project, changed: Collection[str]) -> None:
     """The rules across a project's fields, on the values it will have; ``changed`` names the fields
     being changed, so that a refusal points at one of them."""
     if (project.lat is None) != (project.lon is None):
@@ -58,7 +66,7 @@ def check_project(project: Project, changed) -> None:
         )
 
 
-def project_update(user, project: Project, changes: dict, *, via: str) -> Project:
+def project_update(user: User, project: Project, changes: Mapping[str, Any], *, via: str) -> Project:
     """Change a project's facts: the keys of ``changes``, among ``PROJECT_FIELDS``."""
     require_permission(user, "change", project)
     unknown = set(changes) - set(PROJECT_FIELDS)
@@ -89,10 +97,11 @@ def check_partner(partner: Partner) -> None:
     organisation is a partner of a project once (Conflict)."""
     if partner.budget_share is not None:
         try:
-            partner.budget_share = to_money(partner.budget_share)
+            share = to_money(partner.budget_share)
         except ValidationError as exc:
             raise Refused(exc.messages[0], field="budget_share") from None
-        if partner.budget_share < 0:
+        partner.budget_share = share
+        if share is not None and share < 0:
             raise Refused(_("an amount of money here must not be negative"), field="budget_share")
     validate(partner, ("organisation", "role", "budget_share"))
     if partner.project_id is not None and partner.organisation_id is not None:
@@ -106,12 +115,12 @@ def check_partner(partner: Partner) -> None:
 
 
 def partner_create(
-    user,
+    user: User,
     project: Project,
     *,
-    organisation,
+    organisation: Organisation,
     role: str = "partner",
-    budget_share=None,
+    budget_share: Decimal | None = None,
     order: int | None = None,
     via: str,
 ) -> Partner:
@@ -131,7 +140,7 @@ def partner_create(
 PARTNER_FIELDS = ("organisation", "role", "budget_share", "order")
 
 
-def partner_update(user, partner: Partner, changes: dict, *, via: str) -> Partner:
+def partner_update(user: User, partner: Partner, changes: Mapping[str, Any], *, via: str) -> Partner:
     """Change a partner: the keys of ``changes`` among organisation, role, budget_share and order."""
     require_permission(user, "change", partner)
     unknown = set(changes) - set(PARTNER_FIELDS)
@@ -149,7 +158,7 @@ def partner_update(user, partner: Partner, changes: dict, *, via: str) -> Partne
     return partner
 
 
-def partner_delete(user, partner: Partner, *, via: str) -> None:
+def partner_delete(user: User, partner: Partner, *, via: str) -> None:
     require_permission(user, "delete", partner)
     with audit.acting(user, via=via), transaction.atomic():
         partner.delete()

@@ -1,4 +1,7 @@
-"""regija report annual ORGANISATION YEAR [--output DIR] [--format html|docx …]: write the annual activity report."""
+"""regija report annual ORGANISATION YEAR [--output DIR] [--format html|docx …]
+
+Write the annual activity report.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,10 @@ class Command(BaseCommand):
             "--output",
             "-o",
             default=None,
-            help="folder to write to (default: DATA_DIR/reports, i.e. ./var/reports unless REGIJA_DATA_DIR is set)",
+            help=(
+                "folder to write to "
+                "(default: DATA_DIR/reports, i.e. ./var/reports unless REGIJA_DATA_DIR is set)"
+            ),
         )
         parser.add_argument(
             "--format",
