@@ -30,6 +30,7 @@ from .common import Refused, local, now, require
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
 
 
 def start_application(call: Call, applicant: Organisation, user: User, title: str = "") -> Application:
@@ -185,7 +186,9 @@ def withdraw_application(application: Application, user: User, reason: str = "")
     return app
 
 
-def attachment_add(application: Application, user, *, kind: str, upload) -> Attachment:
+def attachment_add(
+    application: Application, user: User, *, kind: str, upload: UploadedFile[bytes]
+) -> Attachment:
     """Attach an uploaded file to a draft, by an editor of the applicant, while the call is open.
 
     The file's type is read from its content and its size capped (``calls.storage.check_upload``);
@@ -205,7 +208,7 @@ def attachment_add(application: Application, user, *, kind: str, upload) -> Atta
             application=application,
             kind=kind,
             file=upload,
-            original_name=upload.name[:255],
+            original_name=(upload.name or "")[:255],
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
@@ -214,7 +217,7 @@ def attachment_add(application: Application, user, *, kind: str, upload) -> Atta
     return attachment
 
 
-def attachment_delete(attachment: Attachment, user) -> None:
+def attachment_delete(attachment: Attachment, user: User) -> None:
     """Remove an attachment of a draft, by an editor of the applicant; the file goes once the row has."""
     application = attachment.application
     require(
@@ -224,4 +227,5 @@ def attachment_delete(attachment: Attachment, user) -> None:
     storage, name = attachment.file.storage, attachment.file.name
     with transaction.atomic():
         attachment.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
