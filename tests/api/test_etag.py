@@ -156,7 +156,7 @@ def test_project_list_pages_are_kept_until_a_write(
 
 
 def test_kept_project_list_answers_as_the_declared_schema(api, real_cache):
-    from regija.projects.api import ProjectPage
+    from regija.projects.schemas import ProjectPage
 
     plain = api.get("/strategies")
     for _ in range(2):  # computed, then from the kept copy
@@ -172,7 +172,7 @@ def test_search_answers_are_kept_until_the_index_changes(
     api, real_cache, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     from regija.search import indexing
-    from regija.search.api import SearchOut
+    from regija.search.schemas import SearchOut
     from regija.strategies.models import Strategy
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,8 +13,8 @@ from regija.calls.models import Application, ApplicationFund, Call, CommitteeSea
 from regija.cli import ALIASES
 from regija.core.files import InvalidFile
 from regija.core.models import AuditEntry, Organisation
+from regija.governance.fileformat import is_governance_file
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
-from regija.governance.schema import is_governance_file
 from regija.projects.models import BudgetLine, Payment, Project
 
 pytestmark = pytest.mark.django_db

@@ -30,6 +30,7 @@ from regija.governance.models import MemberRole
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
 
+from .fileformat import GovernanceFileWithCalls
 from .models import (
     Application,
     ApplicationFund,
@@ -40,7 +41,6 @@ from .models import (
     CommitteeSeat,
     SeatRole,
 )
-from .schema import GovernanceFileWithCalls
 
 
 class _Rollback(Exception):

@@ -25,8 +25,8 @@ from regija.core.files import InvalidFile, LineFinder, Problem, load_mapping, pa
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_rows
 
+from .fileformat import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile, SessionRef, TermIn
 from .models import AgendaItem, Body, Decision, Member, Selection, Session, Term
-from .schema import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile, SessionRef, TermIn
 
 F = TypeVar("F", bound=GovernanceFile)
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from regija.api.errors import READ_RESPONSES, not_found
-from regija.api.pagination import Page, PageParams, paginate
-from regija.api.schemas import OrgRef
-from regija.api.types import MoneyOut
+from regija.api.pagination import PageParams, paginate
 from regija.core.models import Organisation, OrganisationKind
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
-from regija.projects.schemas import MoneySummary, money_summary
+from regija.projects.schemas import money_summary
+
+from .schemas import (
+    OrganisationDetail,
+    OrganisationFilters,
+    OrganisationPage,
+)
 
 router = Router(tags=["organisations"])
 
@@ -51,32 +54,6 @@ def _organisations():
     )
 
 
-class OrganisationItem(Schema):
-    slug: str
-    name: str
-    short_name: str
-    kind: OrganisationKind
-    country: str
-    parent: OrgRef | None
-    strategies: int = Field(description="Strategies it owns")
-    held_projects: int
-    partnered_projects: int = Field(description="Projects it is a partner in but does not hold")
-    url: str
-    web_url: str
-
-
-class OrganisationPage(Page[OrganisationItem]):
-    pass
-
-
-class OrganisationFilters(Schema):
-    kind: OrganisationKind | None = Field(
-        None,
-        description="Only organisations of this kind (natural persons are never listed: 'person' gives none)",
-    )
-    q: str | None = Field(None, max_length=100, description="Part of the name or short name")
-
-
 def _item(request, o: Organisation) -> dict:
     return {
         "slug": o.slug,
@@ -104,29 +81,6 @@ def list_organisations(request, filters: Query[OrganisationFilters], pages: Quer
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
     return paginate(request, qs, pages, lambda page: [_item(request, o) for o in page])
-
-
-class StrategyRef(Schema):
-    slug: str
-    title: str
-    status: str
-
-
-class OrganisationMoney(Schema):
-    held: MoneySummary = Field(description="Budgets of the projects it holds")
-    partner_share_total: MoneyOut = Field(
-        description="Its stated shares in projects it partners in but does not hold"
-    )
-
-
-class OrganisationDetail(OrganisationItem):
-    registration_number: str
-    website: str
-    address: str
-    lat: float | None
-    lon: float | None
-    owned_strategies: list[StrategyRef]
-    money: OrganisationMoney
 
 
 @router.get(

@@ -9,26 +9,27 @@ number of queries per request, whatever the size of the data); shared helpers li
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
-from regija.api.pagination import Page, PageParams, paginate
-from regija.api.schemas import Input, OrgRef
-from regija.api.types import MoneyOut
+from regija.api.pagination import PageParams, paginate
 from regija.projects import selectors as project_selectors
-from regija.projects.api import FundMoney, fund_money
-from regija.projects.schemas import MoneySummary, money_summary
+from regija.projects.api import fund_money
+from regija.projects.schemas import money_summary
 from regija.strategies import selectors, services
-from regija.strategies.models import Alignment, Indicator, Node, Strategy, StrategyStatus
-from regija.strategies.schemas import ProgressOut, progress_out
+from regija.strategies.models import Alignment, Indicator, Node, Strategy
+from regija.strategies.schemas import progress_out
 
+from .schemas import (
+    NodeDetail,
+    StrategyDetail,
+    StrategyPage,
+    StrategyPatch,
+)
 from .selectors import strategy_list
 
 router = Router(tags=["strategies"])
@@ -44,89 +45,6 @@ def _web(request, obj) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Strategies
-
-
-class LevelCount(Schema):
-    level: str
-    label: str = Field(description="The level's name in the request's language (Accept-Language: sl or en)")
-    count: int
-
-
-class IndicatorCounts(Schema):
-    total: int
-    on_track_or_better: int = Field(description="Achieved or on track")
-    by_status: dict[str, int]
-
-
-class Period(Schema):
-    start: str = Field(description="Partial ISO date (2022, 2022-03 or 2022-03-15) or empty")
-    end: str
-
-
-class StrategyItem(Schema):
-    slug: str
-    title: str
-    title_en: str
-    status: StrategyStatus
-    period: Period
-    owners: list[OrgRef]
-    levels: list[LevelCount] = Field(description="Nodes per level, in tree order")
-    node_count: int
-    project_count: int = Field(description="Projects listed in the strategy")
-    money: MoneySummary = Field(
-        description="Projects listed in the strategy or linked to its nodes, each once"
-    )
-    indicators: IndicatorCounts
-    url: str
-    web_url: str
-
-
-class StrategyPage(Page[StrategyItem]):
-    pass
-
-
-class NodeItem(Schema):
-    code: str
-    parent: str | None = Field(description="Code of the parent node")
-    level: str
-    title: str
-    title_en: str
-    depth: int
-    planned_amount: MoneyOut | None
-    planned_projects: int | None
-    money: MoneySummary = Field(description="Projects linked to this node or any node below it, each once")
-
-
-class NodeRef(Schema):
-    strategy: str
-    code: str
-    title: str
-
-
-class AlignmentItem(Schema):
-    source: NodeRef
-    target: NodeRef
-    type: str
-    declared_in: str = Field(description="Slug of the strategy whose file declares the link")
-    note: str
-
-
-class SourceDocument(Schema):
-    title: str
-    reference: str
-    url: str
-    published: str
-
-
-class StrategyDetail(StrategyItem):
-    description: str
-    territory: list[str]
-    adopted_on: dt.date | None
-    adopted_by: str
-    source: SourceDocument
-    nodes: list[NodeItem] = Field(description="All nodes as a flat list in tree order")
-    alignments: list[AlignmentItem] = Field(description="Links from or to this strategy's nodes")
-    funds: list[FundMoney] = Field(description="Money of the strategy's projects per fund")
 
 
 def _strategy_items(request, strategies: list[Strategy]) -> list[dict]:
@@ -241,12 +159,6 @@ def get_strategy(request, slug: str):
     return _strategy_detail(request, _strategy_or_404(slug))
 
 
-class StrategyPatch(Input):
-    status: StrategyStatus = Field(None)
-    title: str = Field(None, min_length=1, max_length=500)
-    description: str = Field(None, max_length=50_000)
-
-
 @router.patch(
     "/strategies/{slug}",
     auth=token_auth,
@@ -265,35 +177,6 @@ def patch_strategy(request, slug: str, payload: StrategyPatch):
 
 # ---------------------------------------------------------------------------------------------
 # Nodes
-
-
-class IndicatorBrief(Schema):
-    code: str
-    name: str
-    unit: str
-    progress: ProgressOut
-    url: str
-
-
-class NodeDetail(Schema):
-    strategy: str
-    code: str
-    parent: str | None
-    ancestors: list[str] = Field(description="Codes from the root down to the parent")
-    children: list[str]
-    level: str
-    level_label: str
-    title: str
-    title_en: str
-    description: str
-    planned_amount: MoneyOut | None
-    planned_projects: int | None
-    source: str
-    responsible: list[OrgRef]
-    indicators: list[IndicatorBrief]
-    money: MoneySummary = Field(description="Projects linked to this node or any node below it, each once")
-    url: str
-    web_url: str
 
 
 @router.get(

@@ -5,32 +5,34 @@ writes staff make through the API (a project's facts, a new payment, a budget li
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.urls import reverse
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router
 from ninja.responses import Status
-from pydantic import ConfigDict, Field
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, invalid, not_found, refusals, require_change, write_responses
-from regija.api.pagination import Page, PageParams, paginate, paginate_kept
-from regija.api.schemas import Input, Party
-from regija.api.types import (
-    MoneyIn,
-    MoneyOut,
-    NumberOut,
-    OptionalIsoDate,
-    OptionalMoneyIn,
-    PartialDate,
-)
+from regija.api.pagination import PageParams, paginate, paginate_kept
 from regija.core.models import OrganisationKind
 from regija.strategies.models import Strategy
 
 from . import selectors
 from .filters import ProjectFilters
-from .models import BudgetLine, Fund, Payment, PaymentState, Project, ProjectStatus, Secured
+from .models import BudgetLine, Fund, Payment, Project
+from .schemas import (
+    BudgetLineOut,
+    BudgetLinePatch,
+    FeatureCollection,
+    FundFilters,
+    FundPage,
+    PaymentIn,
+    PaymentOut,
+    ProjectDetail,
+    ProjectItem,
+    ProjectPage,
+    ProjectPatch,
+)
 from .services import budget
 from .services import projects as project_services
 
@@ -44,24 +46,6 @@ def _abs(request, name: str, *args) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Funds
-
-
-class FundMoney(Schema):
-    code: str
-    name: str
-    name_en: str
-    projects: int = Field(description="Projects with a budget line from this fund")
-    total: MoneyOut = Field(description="Budget lines from this fund")
-    approved: MoneyOut = Field(description="Secured (approved) part of those lines")
-    secured_unknown: MoneyOut = Field(description="Partly secured lines whose secured part is not known")
-    paid: MoneyOut
-    claimed: MoneyOut
-    allocated: MoneyOut | None = Field(
-        description="What the fund allocates to the owners; null when not known"
-    )
-    absorption: NumberOut | None = Field(
-        description="Paid as a share of the allocation (0–1, four decimals); null without an allocation"
-    )
 
 
 def fund_money(f) -> dict:
@@ -82,16 +66,6 @@ def fund_money(f) -> dict:
     }
 
 
-class FundPage(Page[FundMoney]):
-    pass
-
-
-class FundFilters(Schema):
-    strategy: str | None = Field(
-        None, max_length=100, description="Only the projects and allocations of this strategy"
-    )
-
-
 @fund_router.get("/funds", response={200: FundPage, **READ_RESPONSES}, url_name="funds")
 def list_funds(request, filters: Query[FundFilters], pages: Query[PageParams]):
     """Money per fund: allocated, approved, paid, claimed and absorption (paid / allocated)."""
@@ -106,42 +80,6 @@ def list_funds(request, filters: Query[FundFilters], pages: Query[PageParams]):
 
 # ---------------------------------------------------------------------------------------------
 # Project list and map
-
-
-class ProjectMoney(Schema):
-    total: MoneyOut
-    secured: MoneyOut
-    secured_unknown: MoneyOut
-    paid: MoneyOut
-    claimed: MoneyOut
-
-
-class Location(Schema):
-    name: str
-    municipality: str
-    lat: float | None
-    lon: float | None
-
-
-class ProjectItem(Schema):
-    strategy: str = Field(description="Slug of the strategy that lists the project")
-    code: str
-    title: str
-    title_en: str
-    status: ProjectStatus
-    holder: Party | None = Field(
-        description="The organisation that holds the project; a natural person is not named"
-    )
-    start: str = Field(description="Partial ISO date or empty")
-    end: str
-    location: Location
-    money: ProjectMoney
-    url: str
-    web_url: str
-
-
-class ProjectPage(Page[ProjectItem]):
-    pass
 
 
 def _party(org) -> dict:
@@ -196,36 +134,6 @@ def list_projects(request, filters: Query[ProjectFilters], pages: Query[PagePara
     return paginate_kept(request, "api-projects", filters.as_query(), rows, pages, build, ProjectItem)
 
 
-class Point(Schema):
-    type: str = Field("Point", pattern="^Point$")
-    coordinates: list[float] = Field(description="[longitude, latitude]", min_length=2, max_length=2)
-
-
-class FeatureProperties(Schema):
-    strategy: str
-    code: str
-    title: str
-    location_name: str
-    municipality: str
-    approximate: bool = Field(
-        description="True when placed at the municipality's seat for want of an exact location"
-    )
-    url: str
-    web_url: str
-
-
-class Feature(Schema):
-    type: str = Field("Feature", pattern="^Feature$")
-    geometry: Point
-    properties: FeatureProperties
-
-
-class FeatureCollection(Schema):
-    type: str = Field("FeatureCollection", pattern="^FeatureCollection$")
-    features: list[Feature]
-    truncated: bool = Field(description=f"True when more than {selectors.MAP_LIMIT} projects matched")
-
-
 @router.get("/projects/geo", response={200: FeatureCollection, **READ_RESPONSES}, url_name="projects_geo")
 def projects_geo(request, filters: Query[ProjectFilters]):
     """The filtered projects with a place on the map, as a GeoJSON FeatureCollection: an exact location,
@@ -256,57 +164,6 @@ def projects_geo(request, filters: Query[ProjectFilters]):
 
 # ---------------------------------------------------------------------------------------------
 # One project
-
-
-class PartnerOut(Schema):
-    organisation: Party
-    role: str
-    budget_share: MoneyOut | None
-
-
-class BudgetLineOut(Schema):
-    id: int
-    fund: str = Field(description="Fund code")
-    amount: MoneyOut
-    secured: Secured
-    secured_amount: MoneyOut | None = Field(
-        description="The secured part of a partly secured line, when known"
-    )
-    note: str
-
-
-class PaymentOut(Schema):
-    id: int
-    fund: str = Field(description="Fund code")
-    label: str
-    amount: MoneyOut
-    date: dt.date | None
-    state: PaymentState
-    note: str
-
-
-class NodeLink(Schema):
-    strategy: str
-    code: str
-    title: str
-
-
-class Instrument(Schema):
-    kind: str
-    number: str
-    date: dt.date | None
-    issuer: str
-
-
-class ProjectDetail(ProjectItem):
-    description: str
-    note: str
-    source: str
-    instrument: Instrument
-    partners: list[PartnerOut]
-    budget_lines: list[BudgetLineOut]
-    payments: list[PaymentOut]
-    nodes: list[NodeLink] = Field(description="Strategy nodes the project serves, in any strategy")
 
 
 def _budget_line_out(b: BudgetLine) -> dict:
@@ -379,22 +236,6 @@ def _project_or_404(slug: str, code: str) -> Project:
     return project
 
 
-class ProjectPatch(Input):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    status: ProjectStatus = Field(None)
-    title: str = Field(None, min_length=1, max_length=2000)
-    description: str = Field(None, max_length=50_000)
-    start: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
-    end: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
-    municipality: str = Field(None, max_length=100)
-    location_name: str = Field(None, max_length=300)
-    lat: float | None = Field(
-        None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon"
-    )
-    lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84)")
-
-
 @router.patch("/projects/{slug}/{code}", auth=token_auth, response=write_responses({200: ProjectDetail}))
 def patch_project(request, slug: str, code: str, payload: ProjectPatch):
     """Change a project's facts (only the fields sent). Editors and admins of the holder or of an
@@ -405,17 +246,6 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
             request.user, project, payload.model_dump(exclude_unset=True), via="api"
         )
     return _project_detail(request, slug, code)
-
-
-class PaymentIn(Input):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    fund: str = Field(min_length=1, max_length=64, description="Fund code, e.g. CLLD")
-    label: str = Field(min_length=1, max_length=200, description="Phase or claim, e.g. '2. zahtevek'")
-    amount: MoneyIn
-    date: OptionalIsoDate = None
-    state: PaymentState
-    note: str = Field("", max_length=5000)
 
 
 @router.post("/projects/{slug}/{code}/payments", auth=token_auth, response=write_responses({201: PaymentOut}))
@@ -431,15 +261,6 @@ def create_payment(request, slug: str, code: str, payload: PaymentIn):
             request.user, project, **payload.model_dump(exclude={"fund"}), fund=fund, via="api"
         )
     return Status(201, _payment_out(payment))
-
-
-class BudgetLinePatch(Input):
-    amount: MoneyIn = Field(None)
-    secured: Secured = Field(None)
-    secured_amount: OptionalMoneyIn = Field(
-        None, description="Only for secured: partly; null when the source does not say how much"
-    )
-    note: str = Field(None, max_length=5000)
 
 
 @router.patch(

@@ -1,11 +1,25 @@
-"""API schemas of projects and money that other apps' routers answer with too."""
+"""The API's schemas of projects, their money, the map and funds, and of the writes staff make."""
 
 from __future__ import annotations
 
-from ninja import Schema
-from pydantic import Field
+import datetime as dt
 
-from regija.api.types import MoneyOut
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from regija.api.pagination import Page
+from regija.api.schemas import Input, Party
+from regija.api.types import (
+    MoneyIn,
+    MoneyOut,
+    NumberOut,
+    OptionalIsoDate,
+    OptionalMoneyIn,
+    PartialDate,
+)
+
+from . import selectors
+from .models import PaymentState, ProjectStatus, Secured
 
 
 class MoneySummary(Schema):
@@ -35,3 +49,184 @@ def money_summary(rollup) -> dict:
         "paid": rollup.paid,
         "claimed": rollup.claimed,
     }
+
+
+class FundMoney(Schema):
+    code: str
+    name: str
+    name_en: str
+    projects: int = Field(description="Projects with a budget line from this fund")
+    total: MoneyOut = Field(description="Budget lines from this fund")
+    approved: MoneyOut = Field(description="Secured (approved) part of those lines")
+    secured_unknown: MoneyOut = Field(description="Partly secured lines whose secured part is not known")
+    paid: MoneyOut
+    claimed: MoneyOut
+    allocated: MoneyOut | None = Field(
+        description="What the fund allocates to the owners; null when not known"
+    )
+    absorption: NumberOut | None = Field(
+        description="Paid as a share of the allocation (0–1, four decimals); null without an allocation"
+    )
+
+
+class FundPage(Page[FundMoney]):
+    pass
+
+
+class FundFilters(Schema):
+    strategy: str | None = Field(
+        None, max_length=100, description="Only the projects and allocations of this strategy"
+    )
+
+
+class ProjectMoney(Schema):
+    total: MoneyOut
+    secured: MoneyOut
+    secured_unknown: MoneyOut
+    paid: MoneyOut
+    claimed: MoneyOut
+
+
+class Location(Schema):
+    name: str
+    municipality: str
+    lat: float | None
+    lon: float | None
+
+
+class ProjectItem(Schema):
+    strategy: str = Field(description="Slug of the strategy that lists the project")
+    code: str
+    title: str
+    title_en: str
+    status: ProjectStatus
+    holder: Party | None = Field(
+        description="The organisation that holds the project; a natural person is not named"
+    )
+    start: str = Field(description="Partial ISO date or empty")
+    end: str
+    location: Location
+    money: ProjectMoney
+    url: str
+    web_url: str
+
+
+class ProjectPage(Page[ProjectItem]):
+    pass
+
+
+class Point(Schema):
+    type: str = Field("Point", pattern="^Point$")
+    coordinates: list[float] = Field(description="[longitude, latitude]", min_length=2, max_length=2)
+
+
+class FeatureProperties(Schema):
+    strategy: str
+    code: str
+    title: str
+    location_name: str
+    municipality: str
+    approximate: bool = Field(
+        description="True when placed at the municipality's seat for want of an exact location"
+    )
+    url: str
+    web_url: str
+
+
+class Feature(Schema):
+    type: str = Field("Feature", pattern="^Feature$")
+    geometry: Point
+    properties: FeatureProperties
+
+
+class FeatureCollection(Schema):
+    type: str = Field("FeatureCollection", pattern="^FeatureCollection$")
+    features: list[Feature]
+    truncated: bool = Field(description=f"True when more than {selectors.MAP_LIMIT} projects matched")
+
+
+class PartnerOut(Schema):
+    organisation: Party
+    role: str
+    budget_share: MoneyOut | None
+
+
+class BudgetLineOut(Schema):
+    id: int
+    fund: str = Field(description="Fund code")
+    amount: MoneyOut
+    secured: Secured
+    secured_amount: MoneyOut | None = Field(
+        description="The secured part of a partly secured line, when known"
+    )
+    note: str
+
+
+class PaymentOut(Schema):
+    id: int
+    fund: str = Field(description="Fund code")
+    label: str
+    amount: MoneyOut
+    date: dt.date | None
+    state: PaymentState
+    note: str
+
+
+class NodeLink(Schema):
+    strategy: str
+    code: str
+    title: str
+
+
+class Instrument(Schema):
+    kind: str
+    number: str
+    date: dt.date | None
+    issuer: str
+
+
+class ProjectDetail(ProjectItem):
+    description: str
+    note: str
+    source: str
+    instrument: Instrument
+    partners: list[PartnerOut]
+    budget_lines: list[BudgetLineOut]
+    payments: list[PaymentOut]
+    nodes: list[NodeLink] = Field(description="Strategy nodes the project serves, in any strategy")
+
+
+class ProjectPatch(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    status: ProjectStatus = Field(None)
+    title: str = Field(None, min_length=1, max_length=2000)
+    description: str = Field(None, max_length=50_000)
+    start: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
+    end: PartialDate = Field(None, description="2023, 2023-06 or 2023-06-15; empty when unknown")
+    municipality: str = Field(None, max_length=100)
+    location_name: str = Field(None, max_length=300)
+    lat: float | None = Field(
+        None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon"
+    )
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84)")
+
+
+class PaymentIn(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    fund: str = Field(min_length=1, max_length=64, description="Fund code, e.g. CLLD")
+    label: str = Field(min_length=1, max_length=200, description="Phase or claim, e.g. '2. zahtevek'")
+    amount: MoneyIn
+    date: OptionalIsoDate = None
+    state: PaymentState
+    note: str = Field("", max_length=5000)
+
+
+class BudgetLinePatch(Input):
+    amount: MoneyIn = Field(None)
+    secured: Secured = Field(None)
+    secured_amount: OptionalMoneyIn = Field(
+        None, description="Only for secured: partly; null when the source does not say how much"
+    )
+    note: str = Field(None, max_length=5000)

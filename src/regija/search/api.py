@@ -6,40 +6,14 @@ Mounted in ``regija/portal/api.py`` with ``api.add_router("/", "regija.search.ap
 
 from __future__ import annotations
 
-from typing import Literal
-
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from regija.api.pagination import answer_kept
 
 from . import selectors
+from .schemas import KindName, SearchOut
 
 router = Router(tags=["search"])
-
-KindName = Literal["strategy", "node", "indicator", "project", "organisation"]
-
-
-class HitOut(Schema):
-    kind: KindName
-    title: str
-    code: str
-    context: str
-    url: str
-    score: int
-
-
-class GroupOut(Schema):
-    kind: KindName
-    label: str
-    total: int
-    hits: list[HitOut]
-
-
-class SearchOut(Schema):
-    query: str
-    words: list[str]
-    total: int
-    groups: list[GroupOut]
 
 
 @router.get(

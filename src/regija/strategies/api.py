@@ -9,23 +9,28 @@ helpers live in the ``regija.api`` package.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
-from pydantic import Field, model_validator
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
-from regija.api.pagination import Page, PageParams, paginate
-from regija.api.schemas import Input
-from regija.api.types import IsoDate, NumberOut
+from regija.api.pagination import PageParams, paginate
+from regija.api.types import IsoDate
 from regija.core.services import Conflict
-from regija.strategies.schemas import ProgressOut, progress_out
+from regija.strategies.schemas import progress_out
 
 from . import selectors, services
 from .models import Indicator, Node, Observation
+from .schemas import (
+    IndicatorDetail,
+    IndicatorFilters,
+    IndicatorPage,
+    ObservationIn,
+    ObservationOut,
+    ObservationUpdate,
+)
 
 indicator_router = Router(tags=["indicators"])
 
@@ -40,59 +45,6 @@ def _web(request, obj) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Indicators
-
-
-class ValueAt(Schema):
-    value: NumberOut | None
-    date: dt.date | None
-
-
-class IndicatorItem(Schema):
-    strategy: str
-    code: str
-    node: str
-    name: str
-    unit: str
-    direction: str = Field(description="increase, decrease or reach")
-    data_source: str
-    baseline: ValueAt
-    target: ValueAt
-    progress: ProgressOut
-    url: str
-
-
-class IndicatorPage(Page[IndicatorItem]):
-    pass
-
-
-class ObservationOut(Schema):
-    date: dt.date
-    value: NumberOut
-    source: str
-    note: str
-
-
-class IndicatorDetail(IndicatorItem):
-    effect: str
-    note: str
-    source: str
-    observations: list[ObservationOut] = Field(description="Oldest first")
-    web_url: str
-
-
-class IndicatorFilters(Schema):
-    strategy: str | None = Field(None, max_length=100, description="Strategy slug")
-    node: str | None = Field(
-        None,
-        max_length=64,
-        description="Node code within the strategy (needs strategy); includes the nodes below it",
-    )
-
-    @model_validator(mode="after")
-    def _node_needs_strategy(self):
-        if self.node and not self.strategy:
-            raise ValueError("node needs strategy: a node code is unique only within its strategy")
-        return self
 
 
 def _indicator_item(request, ind: Indicator, prog) -> dict:
@@ -167,24 +119,6 @@ def _indicator_detail(request, indicator: Indicator) -> dict:
 def get_indicator(request, slug: str, code: str):
     """One indicator with all its observations and its progress (status, percent, what is missing)."""
     return _indicator_detail(request, _indicator_or_404(slug, code))
-
-
-# Indicator values are exact decimals with up to six places, and may be negative (a balance, a change);
-# strategies.services.observation_value is the rule, this is how the API describes it.
-ObservationValue = Field(max_digits=24, decimal_places=6, description="Exact decimal, up to 6 decimals")
-
-
-class ObservationIn(Input):
-    date: IsoDate
-    value: Decimal = ObservationValue
-    source: str = Field("", max_length=300)
-    note: str = Field("", max_length=5000)
-
-
-class ObservationUpdate(Input):
-    value: Decimal = ObservationValue
-    source: str = Field("", max_length=300)
-    note: str = Field("", max_length=5000)
 
 
 def _observation_out(o: Observation) -> dict:

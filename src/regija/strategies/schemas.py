@@ -1,4 +1,5 @@
-"""API schemas of strategies that other apps' routers answer with too."""
+"""The API's schemas of indicators and observations, and indicator progress (which the portal's
+strategy and node answers show too)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from regija.api.types import NumberOut
+from regija.api.pagination import Page
+from regija.api.schemas import Input
+from regija.api.types import IsoDate, NumberOut
 
 
 class ProgressOut(Schema):
@@ -37,3 +40,74 @@ def progress_out(prog) -> dict:
         "missing": list(prog.missing),
         "problem": prog.problem,
     }
+
+
+class ValueAt(Schema):
+    value: NumberOut | None
+    date: dt.date | None
+
+
+class IndicatorItem(Schema):
+    strategy: str
+    code: str
+    node: str
+    name: str
+    unit: str
+    direction: str = Field(description="increase, decrease or reach")
+    data_source: str
+    baseline: ValueAt
+    target: ValueAt
+    progress: ProgressOut
+    url: str
+
+
+class IndicatorPage(Page[IndicatorItem]):
+    pass
+
+
+class ObservationOut(Schema):
+    date: dt.date
+    value: NumberOut
+    source: str
+    note: str
+
+
+class IndicatorDetail(IndicatorItem):
+    effect: str
+    note: str
+    source: str
+    observations: list[ObservationOut] = Field(description="Oldest first")
+    web_url: str
+
+
+class IndicatorFilters(Schema):
+    strategy: str | None = Field(None, max_length=100, description="Strategy slug")
+    node: str | None = Field(
+        None,
+        max_length=64,
+        description="Node code within the strategy (needs strategy); includes the nodes below it",
+    )
+
+    @model_validator(mode="after")
+    def _node_needs_strategy(self):
+        if self.node and not self.strategy:
+            raise ValueError("node needs strategy: a node code is unique only within its strategy")
+        return self
+
+
+# Indicator values are exact decimals with up to six places, and may be negative (a balance, a change);
+# strategies.services.observation_value is the rule, this is how the API describes it.
+ObservationValue = Field(max_digits=24, decimal_places=6, description="Exact decimal, up to 6 decimals")
+
+
+class ObservationIn(Input):
+    date: IsoDate
+    value: Decimal = ObservationValue
+    source: str = Field("", max_length=300)
+    note: str = Field("", max_length=5000)
+
+
+class ObservationUpdate(Input):
+    value: Decimal = ObservationValue
+    source: str = Field("", max_length=300)
+    note: str = Field("", max_length=5000)

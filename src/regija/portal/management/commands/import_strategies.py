@@ -12,7 +12,7 @@ from django.db import transaction
 
 from regija.calls.importer import import_files as import_governance_files
 from regija.core.files import InvalidFile
-from regija.governance.schema import is_governance_file
+from regija.governance.fileformat import is_governance_file
 from regija.interchange.importer import import_files
 
 

@@ -3,7 +3,7 @@
 docs/governance.md describes the format; these pydantic models are its exact form. The values a
 field may take (a body's kind, how a term was chosen, a member's role, a session's kind) are the
 models' choices. A governance file also holds an organisation's historic calls: that part of the
-format belongs to the calls app (regija.calls.schema), which extends GovernanceFile with it.
+format belongs to the calls app (regija.calls.fileformat), which extends GovernanceFile with it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 docs/governance.md describes it. A historic call names the strategy node whose projects were its
 operations, its budget by fund, and the committee (a body's term) that evaluated it.
-GovernanceFileWithCalls is the whole governance file: regija.governance.schema's part and this one.
+GovernanceFileWithCalls is the whole governance file: regija.governance.fileformat's part and this one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from pydantic import BeforeValidator, Field, model_validator
 
 from regija.core.filetypes import Code, Date, Money, Record, Slug
-from regija.governance.schema import GovernanceFile, Label, Text, Text300
+from regija.governance.fileformat import GovernanceFile, Label, Text, Text300
 
 
 def _to_datetime(value: Any) -> dt.datetime:
