@@ -33,6 +33,8 @@ from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
 
+from .storage import safe_name
+
 if TYPE_CHECKING:
     from .selectors import CommitteeMember
 
@@ -188,7 +190,6 @@ class CallFund(models.Model):
 
 
 def call_document_path(instance, filename: str) -> str:
-    from .storage import safe_name
 
     return f"calls/{instance.call_id}/{safe_name(filename)}"
 
@@ -433,7 +434,6 @@ class AttachmentKind(models.TextChoices):
 
 
 def attachment_path(instance, filename: str) -> str:
-    from .storage import safe_name
 
     return f"applications/{instance.application_id}/{safe_name(filename)}"
 

@@ -35,9 +35,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regija.core.models import Organisation, OrganisationKind
-from regija.governance.models import Member
+from regija.governance.models import Member, MemberRole
 from regija.governance.selectors import how_chosen
-from regija.projects.models import BudgetLine, Fund, Payment, ProjectStatus, Secured
+from regija.projects.models import BudgetLine, Fund, InstrumentKind, Payment, ProjectStatus, Secured
 from regija.strategies.models import Node
 
 from .models import (
@@ -55,6 +55,7 @@ from .models import (
     Declaration,
     EligibilityCondition,
     ScoreSheet,
+    SeatRole,
     SheetStatus,
 )
 
@@ -216,9 +217,6 @@ class CommitteeMember:
 
 def committee(call: Call) -> list[CommitteeMember]:
     """The evaluation committee: the call's seats, or else the members of its committee term."""
-    from regija.governance.models import MemberRole
-
-    from .models import SeatRole
 
     seats = list(call.seats.all())
     if seats:
@@ -362,7 +360,6 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
     operations with approved amounts per fund, instrument, status and what is paid, withdrawn ones
     with their reason and totals; and the applications not selected or not eligible, ranked by their
     average score. None when the call is not public or has no results yet. A fixed number of queries."""
-    from regija.projects.models import InstrumentKind
 
     call = (
         public_calls().select_related("organisation").filter(organisation__slug=org_slug, slug=slug).first()

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from regija.core.models import Organisation, Role
 from regija.core.permissions import org_ids_with
+from regija.projects.models import Fund
 
 from . import services
 from .forms import (
@@ -118,8 +119,6 @@ def my_applications(request):
 def _draft_forms(request, app: Application, data=None):
     funds = [cf.fund for cf in app.call.funds.select_related("fund")]
     if not funds:
-        from regija.projects.models import Fund
-
         funds = list(Fund.objects.all())
     initial = {"version": app.version, "title": app.title, "summary": app.summary}
     return (

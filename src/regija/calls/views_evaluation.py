@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors, services
 from .forms import DeclarationForm, ScoreForm
-from .models import Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
+from .models import Application, Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
 
 
 @login_required
@@ -149,8 +149,6 @@ def call_evaluation(request, pk: int):
     if not (chair or staff) or not call.is_closed_for_submissions:
         raise Http404
     if request.method == "POST":
-        from .models import Application
-
         try:
             if "finalise" in request.POST:
                 app = get_object_or_404(Application, pk=request.POST.get("application"), call=call)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import audit, permissions, registry, tokens
+from .models import Membership
 
 
 def switch_language(request, code: str):
@@ -50,7 +51,6 @@ def account(request):
             messages.error(request, _("Give the token a name, so you can tell your tokens apart."))
         else:
             _token, new_token = tokens.create(request.user, name)
-    from .models import Membership
 
     return render(
         request,

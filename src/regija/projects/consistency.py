@@ -17,7 +17,7 @@ from regija.core.money import format_eur
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
 
 from . import selectors
-from .models import StatedFigure, StatedWhat
+from .models import Project, StatedFigure, StatedWhat
 
 CONTRADICTION = "contradiction"
 UNVERIFIABLE = "unverifiable"
@@ -111,7 +111,6 @@ class _ScopeData:
 
     @classmethod
     def load(cls, figures: list[StatedFigure]) -> _ScopeData:
-        from .models import Project
 
         data = cls()
         ids = {f.strategy_id for f in figures} | {f.scope_node.strategy_id for f in figures if f.scope_node}
@@ -477,8 +476,6 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
 def locations(findings: list[Finding]) -> dict[int, str]:
     """Finding index → URL of the page where the figure lives (strategy, node or project); two queries."""
     from django.urls import reverse
-
-    from .models import Project
 
     wanted_nodes = {(f.strategy, f.object_code) for f in findings if f.object_type == "node"}
     wanted_projects = {(f.strategy, f.object_code) for f in findings if f.object_type == "project"}

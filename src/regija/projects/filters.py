@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from regija.core.models import OrganisationKind
 from regija.core.money import to_money
+from regija.strategies.models import Node
 
 from .models import BudgetLine, Project, ProjectStatus
 
@@ -135,7 +136,6 @@ class ProjectFilters(BaseModel):
     def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
         """Filter a project queryset; unknown strategy/node/fund/holder codes simply match nothing, and
         so does the slug of a holder who is a natural person."""
-        from regija.strategies.models import Node
 
         if self.strategy:
             qs = qs.filter(pk__in=strategy_projects(self.strategy))

@@ -25,7 +25,7 @@ from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
 
 from .filters import ProjectFilters, strategy_projects
-from .models import Allocation, Fund, Project
+from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project
 
 ZERO = Decimal("0.00")
 
@@ -375,7 +375,6 @@ def with_money(projects: list[Project]) -> list[Project]:
 
 def project_queryset() -> QuerySet[Project]:
     """Projects as lists show them: with strategy and holder joined in."""
-    from .models import Project
 
     return Project.objects.select_related("strategy", "holder")
 
@@ -430,8 +429,6 @@ def project_detail(strategy_slug: str, code: str) -> Project | None:
     """One project with everything its page shows, in a fixed number of queries; None if absent."""
     from django.db.models import Prefetch
 
-    from .models import BudgetLine, Partner, Payment, Project
-
     project = (
         Project.objects.select_related("strategy", "holder", "application__call__organisation")
         .prefetch_related(
@@ -454,7 +451,6 @@ def project_detail(strategy_slug: str, code: str) -> Project | None:
 def organisation_money(org_id: int) -> dict[str, Any]:
     """What an organisation holds and partners in: counts and money (held projects' budgets,
     partner shares)."""
-    from .models import Partner
 
     held = _rollup_of("SELECT id AS project_id FROM projects_project WHERE holder_id = %s", [org_id])[0]
     shares = Partner.objects.filter(organisation_id=org_id).exclude(project__holder_id=org_id)
@@ -482,8 +478,6 @@ def located_projects(filters: ProjectFilters) -> list[dict[str, Any]]:
     location name, or is left off the map."""
     from django.db.models import Q
     from django.urls import reverse
-
-    from regija.core.models import OrganisationKind
 
     seats = municipality_seats()
     person = Q(holder__kind=OrganisationKind.PERSON)
@@ -514,7 +508,6 @@ def located_projects(filters: ProjectFilters) -> list[dict[str, Any]]:
 
 def export_batch(project_ids: list[int]) -> list[Project]:
     """A batch of projects for downloads: money, fund codes and node codes attached; four queries."""
-    from .models import BudgetLine, Project
 
     projects = list(project_queryset().filter(pk__in=project_ids))
     order = {pk: i for i, pk in enumerate(project_ids)}

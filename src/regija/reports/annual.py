@@ -22,9 +22,18 @@ from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
+from regija.calls.models import Application, ApplicationFund, Call, CallState, CallStatus
 from regija.core.models import Organisation
 from regija.core.money import CENT
+from regija.core.templatetags.regija import STATUS_LABELS
+from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
+from regija.projects import consistency
+from regija.projects.models import Fund, Partner, Project
 from regija.strategies import progress as progress_mod
+from regija.strategies.models import Indicator, Node, Observation, Strategy
+from regija.strategies.selectors import exact_decimal
+
+from .layout import fmt_date
 
 ZERO = Decimal("0.00")
 
@@ -284,7 +293,6 @@ def _year_of(partial: str) -> int | None:
 
 def _strategies(org: Organisation, year: int) -> list:
     """The organisation's strategies whose period includes the year (an open or unknown end counts)."""
-    from regija.strategies.models import Strategy
 
     out = []
     for s in Strategy.objects.filter(owners=org).order_by("period_start", "title"):
@@ -321,7 +329,6 @@ def _profile(org: Organisation, strategies: list) -> Profile:
 
 def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:
     """Bodies with a dated composition or a session in the year: six queries however many there are."""
-    from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
 
     # A term without any date cannot be placed in a year; an open end means it still runs.
     terms_qs = (
@@ -397,7 +404,6 @@ def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:
 
 def _calls(org: Organisation, end: dt.date) -> list:
     """Calls of the organisation published by the end of the year (drafts never)."""
-    from regija.calls.models import Call, CallStatus
 
     return list(
         Call.objects.filter(organisation=org)
@@ -411,7 +417,6 @@ def _calls(org: Organisation, end: dt.date) -> list:
 
 def _findings(strategies: dict) -> dict[str, list]:
     """Strategy slug → [(Note, (object_type, object_code))] from the consistency report of each strategy."""
-    from regija.projects import consistency
 
     out: dict[str, list] = {}
     for s in sorted(strategies.values(), key=lambda s: s.slug):
@@ -463,15 +468,12 @@ def _money(project_ids: list[int], end: dt.date) -> tuple[dict, dict]:
 
 
 def _instrument(kind_label: str, number: str, date: dt.date | None) -> str:
-    from .layout import fmt_date
 
     parts = [p for p in (kind_label, number, fmt_date(date) if date else "") if p]
     return " ".join(parts)
 
 
 def _call_blocks(calls: list, end: dt.date, notes_by_strategy: dict) -> tuple[list[CallBlock], list[FundRow]]:
-    from regija.calls.models import Application, ApplicationFund
-    from regija.projects.models import Fund
 
     if not calls:
         return [], []
@@ -578,7 +580,6 @@ def _call_blocks(calls: list, end: dt.date, notes_by_strategy: dict) -> tuple[li
 
 
 def _state_label(state: str) -> str:
-    from regija.calls.models import CallState
 
     try:
         return str(CallState(state).label)
@@ -589,9 +590,6 @@ def _state_label(state: str) -> str:
 def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
     """Each indicator of the strategies: target against the latest observation up to the year's end;
     one query."""
-    from regija.core.templatetags.regija import STATUS_LABELS
-    from regija.strategies.models import Indicator, Observation
-    from regija.strategies.selectors import exact_decimal
 
     if not strategies:
         return []
@@ -656,8 +654,6 @@ def _status(indicator, prog) -> str:
 
 def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
     """Projects under nodes of level ``cooperation`` (or below them) in the strategies; three queries."""
-    from regija.projects.models import Partner, Project
-    from regija.strategies.models import Node
 
     if not strategies:
         return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 from regija.core.money import format_eur
 from regija.core.templatetags.regija import num
 
-from .annual import AnnualReport, BodyBlock, CallBlock, SessionRow
+if TYPE_CHECKING:  # annual builds the report, layout draws it; annual uses layout's date format
+    from .annual import AnnualReport, BodyBlock, CallBlock, SessionRow
+
 
 EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

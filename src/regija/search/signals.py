@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
+from regija.core.models import Organisation
+from regija.projects.models import Project
+from regija.strategies.models import Indicator, Node, Strategy
+
 from . import indexing
 from .models import Kind
 
 
 def _models():
-    from regija.core.models import Organisation
-    from regija.projects.models import Project
-    from regija.strategies.models import Indicator, Node, Strategy
 
     return {
         Strategy: Kind.STRATEGY,

@@ -13,7 +13,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from . import progress
-from .models import PATH_STEP, Indicator, Node, Observation, Strategy
+from .models import PATH_STEP, Alignment, AlignmentType, Indicator, Node, Observation, Strategy
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -212,7 +212,6 @@ def _thin_threshold(counts: list[int]) -> int:
 def alignment_matrices(strategy: Strategy) -> list[Matrix]:
     """Every alignment declared in the strategy, grouped into one matrix per (source level, target level,
     target strategy), like the measures × goals table of a strategy document. Two queries."""
-    from .models import Alignment, AlignmentType
 
     links = list(
         Alignment.objects.filter(declared_in=strategy)
