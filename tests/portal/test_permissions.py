@@ -186,3 +186,34 @@ def test_audit_entries_record_money_and_status_changes(member):
     before, after = money.changes["amount"]
     assert Decimal(after) - Decimal(before) == Decimal("100.00")
     assert money.parent == f"projects.project:{project.pk}"
+
+
+def test_the_delete_action_deletes_only_what_the_user_may_delete(client, member):
+    """The back office's "delete selected" action goes through the same rule as one object's delete:
+    an admin of RASR who selects one of LAS Zasavje's operations among their own deletes nothing."""
+    las_project = Project.objects.get(strategy__slug=LAS, code="JP1-01")
+    own = Project.objects.filter(strategy__slug="savinjska-integralna-zelena-regija").first()
+    client.force_login(member("admin", "rasr"))
+    response = client.post(
+        "/admin/projects/project/",
+        {"action": "delete_selected", "_selected_action": [own.pk, las_project.pk], "post": "yes"},
+    )
+    assert response.status_code == 403
+    assert Project.objects.filter(pk__in=[own.pk, las_project.pk]).count() == 2  # all or none
+    response = client.post(
+        "/admin/projects/project/",
+        {"action": "delete_selected", "_selected_action": [own.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not Project.objects.filter(pk=own.pk).exists()
+
+
+def test_a_back_office_save_is_logged_as_made_there(client, member):
+    from regija.core import audit
+
+    project = Project.objects.get(strategy__slug=LAS, code="JP1-01")
+    client.force_login(member("admin", "las-zasavje"))
+    client.get(f"/admin/projects/project/{project.pk}/delete/")
+    response = client.post(f"/admin/projects/project/{project.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Project.objects.filter(pk=project.pk).exists()
+    entry = audit.history(project).first()
+    assert entry.action == "delete" and entry.via == "admin" and entry.actor == "admin-las-zasavje"

@@ -2,9 +2,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from . import permissions
-from .services import Refused
+from .services import Forbidden, Refused, record_delete, record_save
 
 
 class RegijaAdminSite(admin.AdminSite):
@@ -48,20 +49,25 @@ class OwnedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        # Checked on the new values too: an editor cannot move an object to another organisation.
-        from django.core.exceptions import PermissionDenied
+        # Through the service: the rule is checked on the new values too (an editor cannot move an
+        # object to another organisation), in one transaction, attributed to the user.
+        try:
+            record_save(request.user, obj, via="admin")
+        except Forbidden:
+            raise PermissionDenied from None
 
-        if obj.pk is None or change:
-            if not request.user.is_superuser and not _can_change_new_state(request.user, obj):
-                raise PermissionDenied
-        super().save_model(request, obj, form, change)
+    def delete_model(self, request, obj):
+        try:
+            record_delete(request.user, [obj], via="admin")
+        except Forbidden:
+            raise PermissionDenied from None
 
-
-def _can_change_new_state(user, obj) -> bool:
-    try:
-        return permissions.can(user, "change", obj)
-    except Exception:
-        return False
+    def delete_queryset(self, request, queryset):
+        """The "delete selected" action: all or none, each object one the user may delete."""
+        try:
+            record_delete(request.user, queryset, via="admin")
+        except Forbidden:
+            raise PermissionDenied from None
 
 
 class OwnedInline:

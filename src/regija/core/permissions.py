@@ -103,6 +103,9 @@ def can(user: Actor, action: str, obj: Model) -> bool:
     allowed = org_ids_with(user, need)
     if allowed is None:
         return True
+    entry = registry.get(type(obj))
+    if entry is None or not entry.owners:
+        return False  # a record no organisation owns (a fund): superusers only
     return bool(allowed & owner_ids(obj))
 
 

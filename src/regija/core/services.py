@@ -16,13 +16,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import audit, permissions
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from .permissions import Actor
 
 
@@ -89,3 +92,24 @@ def validate(instance: Model, fields: Iterable[str] | None = None) -> None:
 def now() -> dt.datetime:
     """The server's clock: the moment the request is handled, compared with deadlines and stored as such."""
     return timezone.now()
+
+
+def record_save(user: User, obj: Model, *, via: str = "admin") -> None:
+    """Save a record as a back-office form changed it: the one rule of who may change what is checked on
+    the *new* values too (an editor cannot move a project to another organisation's strategy), in one
+    transaction, attributed in the audit log. The form has validated the fields."""
+    require_permission(user, "change", obj)
+    with transaction.atomic(), audit.acting(user, via=via):
+        obj.save()
+
+
+def record_delete(user: User, objects: Iterable[Model], *, via: str = "admin") -> int:
+    """Delete records – one, or those a back-office action selected – all or none: each must be one the
+    user may delete (``delete_role`` of its app's registration). Returns how many."""
+    objects = list(objects)
+    for obj in objects:
+        require_permission(user, "delete", obj)
+    with transaction.atomic(), audit.acting(user, via=via):
+        for obj in objects:
+            obj.delete()
+    return len(objects)
