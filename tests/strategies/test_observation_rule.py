@@ -261,3 +261,24 @@ def test_negative_values_with_six_decimals_are_kept_exactly(indicator, editor):
     kept = services.observation_add(editor, indicator, date=NEW, value="-1234.567891", via="test")
     kept.refresh_from_db()
     assert kept.value == Decimal("-1234.567891")
+
+
+@pytest.mark.parametrize("value", ["999999999999999.999999", "-999999999999999.5"])
+def test_the_largest_values_are_stored_and_read_back_on_every_database(client, editor, indicator, value):
+    """The largest value the rule admits comes back from SQLite's floating-point column without breaking
+    the indicator's page or the API (a value near 10**18 used to make every later read fail)."""
+    status, _text = _api(client, editor, NEW, value)
+    assert status == 201
+    assert client.get(f"/kazalniki/{LAS}/K1/").status_code == 200
+    response = client.get(f"/api/v1/indicators/{LAS}/K1")
+    assert response.status_code == 200
+    stored = Decimal(
+        next(o["value"] for o in response.json()["observations"] if o["date"] == NEW.isoformat())
+    )
+    assert abs(stored - Decimal(value)) < 1  # SQLite keeps about 15 significant digits, PostgreSQL all
+
+
+def test_a_value_beyond_fifteen_digits_is_refused(client, editor, indicator):
+    status, text = _api(client, editor, NEW, "-999999999999999999.999999")
+    assert status == 422 and "at most 15 digits" in text
+    assert not indicator.observations.filter(date=NEW).exists()

@@ -8,9 +8,11 @@ audit log (the log itself is written by the model signals of ``core.audit``). It
 
 **Observations.** An indicator has at most one observation per date. Adding one on a date that has
 one is refused (``Conflict``): a value is never replaced by an addition, only by a correction
-(``observation_update``). A value is an exact decimal with at most six decimals and eighteen digits
+(``observation_update``). A value is an exact decimal with at most six decimals and fifteen digits
 before the point (negative allowed), stored at the column's six places, so the audit log compares
-like with like on later changes.
+like with like on later changes. Fifteen, not the column's eighteen: SQLite keeps a decimal column
+as a floating-point number, and a value near 10**18 came back from it as one with 25 digits, which
+the column cannot hold – every later read of it failed.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 # Observation.value: max_digits=24, decimal_places=6
 VALUE_PLACES = 6
-VALUE_WHOLE_DIGITS = 18
+VALUE_WHOLE_DIGITS = 15
 SIX_PLACES = Decimal(1).scaleb(-VALUE_PLACES)
 # wide enough for any value below 10**18 at six places, also when the rounding of a longer one carries
 _EXACT = Context(prec=VALUE_WHOLE_DIGITS + VALUE_PLACES + 8)
@@ -74,7 +76,7 @@ def observation_value(value: object) -> Decimal:
     if not number.is_finite():
         raise Refused(_("The value is not a number."), field="value")
     if abs(number) >= Decimal(10) ** VALUE_WHOLE_DIGITS:
-        raise Refused(_("The value is too large: at most 18 digits before the decimal point."), field="value")
+        raise Refused(_("The value is too large: at most 15 digits before the decimal point."), field="value")
     stored = number.quantize(SIX_PLACES, context=_EXACT)
     if stored != number:
         raise Refused(_("A value has at most six decimals."), field="value")
