@@ -282,3 +282,15 @@ def test_a_value_beyond_fifteen_digits_is_refused(client, editor, indicator):
     status, text = _api(client, editor, NEW, "-999999999999999999.999999")
     assert status == 422 and "at most 15 digits" in text
     assert not indicator.observations.filter(date=NEW).exists()
+
+
+def test_a_field_error_on_the_page_is_tied_to_its_field(client, editor, indicator):
+    """A screen reader reads the error with the field: aria-describedby names the error's id."""
+    import re
+
+    client.force_login(editor)
+    html = client.post(
+        f"/kazalniki/{LAS}/K1/nova-meritev/", {"date": "x", "value": "1"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    described = re.search(r'<input[^>]*name="date"[^>]*aria-describedby="([^"]+)"', html).group(1)
+    assert f'id="{described}"' in html
