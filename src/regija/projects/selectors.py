@@ -549,9 +549,16 @@ def project_count(filters: ProjectFilters) -> int:
     return caching.kept("project-count", _listing(filters), lambda: filters.apply(project_queryset()).count())
 
 
+def located_kept(filters: ProjectFilters) -> list[dict[str, Any]]:
+    """``located_projects``, kept until the data changes: read only when the map is rendered."""
+    return caching.kept("project-located", _listing(filters), lambda: located_projects(filters))
+
+
 def located_count(filters: ProjectFilters) -> int:
-    """How many projects of the filtered list the map shows (``located_projects``)."""
-    return caching.kept("project-located", _listing(filters), lambda: len(located_projects(filters)))
+    """How many projects of the filtered list the map shows. Kept apart from the points, so a page
+    whose map is kept rendered reads a number, not every point; the first read of a version computes
+    the points once for both."""
+    return caching.kept("project-located-count", _listing(filters), lambda: len(located_kept(filters)))
 
 
 def filter_choices(filters: ProjectFilters) -> dict[str, list[tuple[str, str]]]:

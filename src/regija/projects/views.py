@@ -88,7 +88,7 @@ def project_list(request):
             "statuses": ProjectStatus.choices,
             "sorts": SORTS,
             "map_count": located,
-            "located": functools.partial(selectors.located_projects, filters),
+            "located": functools.partial(selectors.located_kept, filters),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
             "nav": "projects",
