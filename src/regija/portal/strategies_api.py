@@ -10,12 +10,12 @@ number of queries per request, whatever the size of the data); shared helpers li
 from __future__ import annotations
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Query, Router
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
+from regija.api.links import api_url, web_url
 from regija.api.pagination import PageParams, paginate
 from regija.projects import selectors as project_selectors
 from regija.projects.api import fund_money
@@ -33,14 +33,6 @@ from .schemas import (
 from .selectors import strategy_list
 
 router = Router(tags=["strategies"])
-
-
-def _abs(request, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(f"api:{name}", args=args))
-
-
-def _web(request, obj) -> str:
-    return request.build_absolute_uri(obj.get_absolute_url())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,8 +71,8 @@ def _strategy_items(request, strategies: list[Strategy]) -> list[dict]:
                         k: v for k, v in counts.items() if k not in ("total", "on_track_or_better")
                     },
                 },
-                "url": _abs(request, "strategy", s.slug),
-                "web_url": _web(request, s),
+                "url": api_url(request, "strategy", s.slug),
+                "web_url": web_url(request, s),
             }
         )
     return out
@@ -216,11 +208,11 @@ def get_node(request, slug: str, code: str):
                 "name": ind.name,
                 "unit": ind.unit,
                 "progress": progress_out(prog),
-                "url": _abs(request, "indicator", slug, ind.code),
+                "url": api_url(request, "indicator", slug, ind.code),
             }
             for ind, prog in indicators
         ],
         "money": money_summary(project_selectors.node_rollup(node)),
-        "url": _abs(request, "strategy_node", slug, node.code),
-        "web_url": _web(request, node),
+        "url": api_url(request, "strategy_node", slug, node.code),
+        "web_url": web_url(request, node),
     }

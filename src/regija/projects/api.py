@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.urls import reverse
 from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, invalid, not_found, refusals, require_change, write_responses
+from regija.api.links import api_url
 from regija.api.pagination import PageParams, paginate, paginate_kept
 from regija.core.models import OrganisationKind
 from regija.strategies.models import Strategy
@@ -38,10 +38,6 @@ from .services import projects as project_services
 
 router = Router(tags=["projects"])
 fund_router = Router(tags=["funds"])
-
-
-def _abs(request, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(f"api:{name}", args=args))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,7 +112,7 @@ def _project_item(request, p) -> dict:
             "paid": m.paid,
             "claimed": m.claimed,
         },
-        "url": _abs(request, "project", p.strategy.slug, p.code),
+        "url": api_url(request, "project", p.strategy.slug, p.code),
         "web_url": request.build_absolute_uri(p.get_absolute_url()),
     }
 
@@ -152,7 +148,7 @@ def projects_geo(request, filters: Query[ProjectFilters]):
                     "location_name": r["location_name"],
                     "municipality": r.get("municipality", ""),
                     "approximate": bool(r.get("approximate", False)),
-                    "url": _abs(request, "project", r["strategy__slug"], r["code"]),
+                    "url": api_url(request, "project", r["strategy__slug"], r["code"]),
                     "web_url": request.build_absolute_uri(r["url"]),
                 },
             }

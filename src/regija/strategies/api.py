@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
 from ninja import Query, Router
 from ninja.responses import Status
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
+from regija.api.links import api_url, web_url
 from regija.api.pagination import PageParams, paginate
 from regija.api.types import IsoDate
 from regija.core.services import Conflict
@@ -35,14 +35,6 @@ from .schemas import (
 indicator_router = Router(tags=["indicators"])
 
 
-def _abs(request, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(f"api:{name}", args=args))
-
-
-def _web(request, obj) -> str:
-    return request.build_absolute_uri(obj.get_absolute_url())
-
-
 # ---------------------------------------------------------------------------------------------
 # Indicators
 
@@ -59,7 +51,7 @@ def _indicator_item(request, ind: Indicator, prog) -> dict:
         "baseline": {"value": ind.baseline_value, "date": ind.baseline_date},
         "target": {"value": ind.target_value, "date": ind.target_date},
         "progress": progress_out(prog),
-        "url": _abs(request, "indicator", ind.strategy.slug, ind.code),
+        "url": api_url(request, "indicator", ind.strategy.slug, ind.code),
     }
 
 
@@ -108,7 +100,7 @@ def _indicator_detail(request, indicator: Indicator) -> dict:
         observations=[
             {"date": o.date, "value": o.value, "source": o.source, "note": o.note} for o in observations
         ],
-        web_url=_web(request, indicator),
+        web_url=web_url(request, indicator),
     )
     return out
 
