@@ -72,7 +72,7 @@ def check_programme_changes(user: User, before: Project, changes: Mapping[str, A
                     "Only programme staff – editors of the organisations that own the strategy listing "
                     "the project – change its %(field)s."
                 )
-                % {"field": Project._meta.get_field(field).verbose_name}
+                % {"field": getattr(Project._meta.get_field(field), "verbose_name", field)}
             )
     if "status" in changes and changes["status"] != before.status:
         if changes["status"] in OUTCOME_STATUSES or before.status in OUTCOME_STATUSES:
@@ -135,7 +135,8 @@ def project_record_save(user: User, project: Project, changed: Collection[str], 
     owner rule on the new values (``core.services.record_save``), and the programme's fields and
     outcome statuses for programme staff only – a new project too, since it places it in a strategy."""
     require_permission(user, "change", project)
-    if project.pk is None:
+    before = Project.objects.filter(pk=project.pk).first() if project.pk is not None else None
+    if before is None:
         if not can(user, "manage", project):
             raise Forbidden(
                 _(
@@ -144,7 +145,6 @@ def project_record_save(user: User, project: Project, changed: Collection[str], 
                 )
             )
     else:
-        before = Project.objects.get(pk=project.pk)
         values = {f: getattr(project, f) for f in changed if f in PROGRAMME_FIELDS or f == "status"}
         check_programme_changes(user, before, values)
     with audit.acting(user, via=via), transaction.atomic():
