@@ -116,8 +116,12 @@ def test_return_for_correction_end_to_end_through_the_pages(client, submitted):
     with pytest.raises(Refused, match="Mojca Metličar"):
         services.finalise(w.apps[0], w.users["chair"])
 
-    # the member sees the reason and writes the corrected version
+    # the member sees it on their evaluation page, and the reason on the sheet's page
     client.force_login(w.users["eval2"])
+    assert (
+        "returned for correction"
+        in client.get(reverse("evaluation"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
     page = client.get(url).content.decode()
     assert "Točke pri merilu 1 niso utemeljene" in page and 'name="correct"' in page
     r = client.post(url, _scores_post(w, CORRECTED, correct="1", reason="Popravek po vrnitvi"))

@@ -35,6 +35,11 @@ def evaluation_home(request):
     sheets = {}
     for sheet in ScoreSheet.objects.filter(assignment__in=assignments).order_by("assignment_id", "version"):
         sheets[sheet.assignment_id] = sheet
+    returned = set(
+        SheetReturn.objects.filter(sheet__assignment__in=assignments, correction__isnull=True).values_list(
+            "sheet__assignment_id", flat=True
+        )
+    )
     calls: dict[int, dict] = {}
     for a in assignments:
         call = a.application.call
@@ -42,7 +47,7 @@ def evaluation_home(request):
             call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR}
         )
         if call.is_closed_for_submissions:
-            entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk)})
+            entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk), "returned": a.pk in returned})
         else:
             entry["waiting"] += 1
     chaired = Call.objects.filter(seats__user=request.user, seats__role=SeatRole.CHAIR).select_related(
