@@ -95,3 +95,42 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(page.locator("#login-form")).to_be_visible()
 
     assert csp_violations == [], "the browser reported violations of the Content-Security-Policy"
+
+
+@pytest.fixture
+def superuser(member):
+    """Made before the live server starts (a SQLite write while it runs finds the table locked)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("needs the server thread to share the test's connection (SQLite)")
+    return member(None, username="root", superuser=True)
+
+
+def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_violations):
+    """Django's admin scripts – the slug filled in from the name, the organisation autocomplete (select2),
+    the calendar – under the policy: no violation when a superuser adds an organisation and a call.
+
+    SQLite only: there the server thread shares the test's connection and sees the user it made; on
+    PostgreSQL it has its own connection, and this test's user is never committed (see conftest.py)."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    page = browser_page
+    page.goto("/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto("/admin/core/organisation/add/")
+    page.locator("#id_name").press_sequentially("Zavod za preskus")  # keyup events, as typed
+    expect(page.locator("#id_slug")).to_have_value("zavod-za-preskus")  # prepopulate.js ran
+    page.locator(".field-parent .select2-selection").click()  # the autocomplete opens and asks the server
+    page.locator(".select2-search__field").fill("Velenje")
+    expect(page.locator(".select2-results__option").first).to_contain_text("Velenje")
+
+    page.goto("/admin/calls/call/add/")
+    expect(page.locator(".datetimeshortcuts").first).to_be_visible()  # DateTimeShortcuts.js ran
+    assert csp_violations == [], "the back office broke the Content-Security-Policy"
