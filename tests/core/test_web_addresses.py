@@ -67,6 +67,16 @@ def test_other_addresses_are_refused_with_the_reason(address, says):
     assert says in url_problem(address)
 
 
+def test_an_address_field_may_also_take_mailto():
+    """No field holds an e-mail address today; one that does would accept mailto: and still nothing else."""
+    from regija.core.validators import ADDRESS_SCHEMES, url_problem
+
+    assert url_problem("mailto:info@velenje.si", ADDRESS_SCHEMES) is None
+    assert url_problem("https://www.velenje.si/", ADDRESS_SCHEMES) is None
+    assert "not a valid address" in url_problem("mailto:javascript:alert(1)", ADDRESS_SCHEMES)
+    assert "not javascript:" in url_problem(ATTACK, ADDRESS_SCHEMES)
+
+
 # --------------------------------------------------------------------------------------------- file formats
 
 
