@@ -278,3 +278,23 @@ def test_the_migration_chains_the_entries_written_before_it():
     result = audit.verify()
     assert result.ok and result.checked == AuditEntry.objects.count()
     assert AuditHead.objects.get().entry_id == AuditEntry.objects.order_by("id").last().pk
+
+
+def test_the_amounts_an_applicant_requests_are_in_the_log(clock):
+    """A draft's requested amounts were written in bulk, past the audit log; each is an entry of the
+    application's history now, and the chain still verifies."""
+    from regija.calls import services as call_services
+    from tests.factories import DURING, call_world, fill, publish_call
+
+    w = publish_call(call_world(), clock)
+    clock(DURING)
+    app = call_services.start_application(w.call, w.applicant, w.users["applicant"])
+    with audit.acting(w.users["applicant"], via="web"):
+        fill(app, w, amount="42000.00")
+    requested = [
+        e.changes["requested"]
+        for e in audit.history(app)
+        if e.content_type.model == "applicationfund" and e.action == "create"
+    ]
+    assert requested == [[None, "42000.00"]]
+    assert audit.verify().ok
