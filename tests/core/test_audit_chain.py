@@ -228,11 +228,13 @@ def _source_documents_again(django_db_blocker):
         import_governance(GOVERNANCE_FILES)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers are tested on PostgreSQL (SQLite lets one writer at a time)",
+)
 def test_two_transactions_never_chain_to_the_same_entry(_source_documents_again, transactional_db):
     """Writers in their own transactions, released together, each holding its transaction open a
     moment after writing its entry: each entry follows a different one, and the chain verifies."""
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers are tested on PostgreSQL (SQLite lets one writer at a time)")
     users = [member(username=f"writer-{i}") for i in range(4)]
     barrier = threading.Barrier(len(users))
     errors: list[Exception] = []
