@@ -130,6 +130,25 @@ def test_deleting_the_last_entries_is_caught_and_a_kept_head_catches_a_tidied_en
     assert regija("audit", "verify", "--head", middle.hash)[0] == 0
 
 
+def test_entries_written_while_verifying_are_not_taken_for_a_broken_end(monkeypatch):
+    """``regija audit verify`` runs beside a live site: an entry committed after the walk began, and
+    before the end of the chain is read, is walked too instead of being reported as a broken end."""
+    user = member(username="busy-user")
+    real_head = audit.head
+    written = []
+
+    def head_after_a_write():
+        if not written:
+            with audit.acting(user, via="web"):
+                written.append(tokens.create(user, "meanwhile")[0])
+        return real_head()
+
+    monkeypatch.setattr(audit, "head", head_after_a_write)
+    result = audit.verify()
+    assert written and result.ok, result.broken
+    assert result.checked == AuditEntry.objects.count()
+
+
 def test_an_empty_log_verifies():
     AuditEntry.objects.all().delete()
     AuditHead.objects.all().delete()

@@ -278,25 +278,28 @@ class Verification:
         return self.broken is None
 
 
-def _entries() -> Iterator[AuditEntry]:
+def _entries(after_id: int | None) -> Iterator[AuditEntry]:
     fields = ("at", "actor", "via", "action", "content_type", "object_id", "object_repr", "changes")
-    return AuditEntry.objects.order_by("id").only(*fields, "parent", "prev_hash", "hash").iterator(2000)
+    entries = AuditEntry.objects.order_by("id").only(*fields, "parent", "prev_hash", "hash")
+    if after_id is not None:
+        entries = entries.filter(id__gt=after_id)
+    return entries.iterator(2000)
 
 
-def verify(kept_head: str = "") -> Verification:
-    """Walk the whole chain in id order and stop at the first break: an entry whose facts no longer
-    give its hash (changed in the database), or whose ``prev_hash`` is not the hash of the entry
-    before it (that one, or several, deleted), or an end that is not the head's (the last entries
-    deleted). ``kept_head`` – a hash printed earlier by ``regija audit head`` and kept elsewhere – must
-    still be in the chain; that catches a log rewritten or cut short from that entry on."""
-    checked = 0
+@dataclasses.dataclass
+class _Walk:
+    """How far ``verify`` got: entries checked, the last one, whether the kept head was among them."""
+
+    kept_head: str
+    checked: int = 0
     prev: AuditEntry | None = None
-    seen_kept = not kept_head
-    for entry in _entries():
-        expected_prev = prev.hash if prev is not None else ""
+    seen_kept: bool = False
+
+    def step(self, entry: AuditEntry) -> Break | None:
+        prev = self.prev
         if entry_digest(entry) != entry.hash:
-            return Verification(checked, None, "", Break(entry.pk, entry.at, "content altered"))
-        if entry.prev_hash != expected_prev:
+            return Break(entry.pk, entry.at, "content altered")
+        if entry.prev_hash != (prev.hash if prev is not None else ""):
             problem = (
                 f"predecessor missing: the entry it follows is not entry {prev.pk}, the one before it "
                 f"now (entries between them were deleted, or entry {prev.pk} was rewritten)"
@@ -304,29 +307,56 @@ def verify(kept_head: str = "") -> Verification:
                 else "predecessor missing: it follows an entry that is not there (entries before it were "
                 "deleted)"
             )
-            return Verification(checked, None, "", Break(entry.pk, entry.at, problem))
-        checked += 1
-        seen_kept = seen_kept or entry.hash == kept_head
-        prev = entry
-    last_id, last_hash = (prev.pk, prev.hash) if prev is not None else (None, "")
-    stored = head()
-    if stored is None and prev is not None:
+            return Break(entry.pk, entry.at, problem)
+        self.checked += 1
+        self.seen_kept = self.seen_kept or entry.hash == self.kept_head
+        self.prev = entry
+        return None
+
+    def end(self) -> tuple[int | None, str]:
+        return (self.prev.pk, self.prev.hash) if self.prev is not None else (None, "")
+
+
+def verify(kept_head: str = "") -> Verification:
+    """Walk the whole chain in id order and stop at the first break: an entry whose facts no longer
+    give its hash (changed in the database), or whose ``prev_hash`` is not the hash of the entry
+    before it (that one, or several, deleted), or an end that is not the head's (the last entries
+    deleted). ``kept_head`` – a hash printed earlier by ``regija audit head`` and kept elsewhere – must
+    still be in the chain; that catches a log rewritten or cut short from that entry on.
+
+    The site may write while this runs: entries committed after the walk began are walked too, until
+    the walk ends where the head (read after it) says the chain ends."""
+    walk = _Walk(kept_head, seen_kept=not kept_head)
+    stored: AuditHead | None = None
+    for _round in range(10):  # each round follows what was committed during the one before
+        walked = 0
+        for entry in _entries(walk.end()[0]):
+            broken = walk.step(entry)
+            if broken is not None:
+                return Verification(walk.checked, None, "", broken)
+            walked += 1
+        stored = head()
+        ahead = stored is not None and stored.entry_id is not None and stored.entry_id > (walk.end()[0] or 0)
+        if not (ahead and walked):
+            break
+    last_id, last_hash = walk.end()
+    if stored is None and last_id is not None:
         problem = "the record of the chain's end (the AuditHead row) was deleted"
-        return Verification(checked, None, "", Break(None, None, problem))
+        return Verification(walk.checked, None, "", Break(None, None, problem))
     if stored is not None and (stored.entry_id, stored.hash) != (last_id, last_hash):
         ends = f"the log ends at entry {last_id}" if last_id is not None else "the log is empty"
         problem = (
             f"the last entry written was {stored.entry_id}, but {ends}: entries at the end were "
             "deleted, or the record of the end was changed"
         )
-        return Verification(checked, None, "", Break(stored.entry_id, None, problem))
-    if not seen_kept:
+        return Verification(walk.checked, None, "", Break(stored.entry_id, None, problem))
+    if not walk.seen_kept:
         problem = (
             f"the head you kept ({kept_head}) is not in the chain: the log was rewritten or cut "
             "short from that entry on"
         )
-        return Verification(checked, last_id, last_hash, Break(None, None, problem))
-    return Verification(checked, last_id, last_hash, None)
+        return Verification(walk.checked, last_id, last_hash, Break(None, None, problem))
+    return Verification(walk.checked, last_id, last_hash, None)
 
 
 # --- writing entries -------------------------------------------------------------------------------
