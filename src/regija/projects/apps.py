@@ -10,13 +10,36 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects and funds")
 
     def ready(self):
+        from django.db.models import Q
+
         from regija.core import registry
-        from regija.core.models import Role
+        from regija.core.models import Organisation, Role
+        from regija.strategies.choices import StrategyStatus
 
-        from .models import Allocation, BudgetLine, Partner, Payment, Project, ProjectPhase, StatedFigure
+        from .models import (
+            Allocation,
+            BudgetLine,
+            Fund,
+            Partner,
+            Payment,
+            Project,
+            ProjectPhase,
+            StatedFigure,
+        )
 
-        registry.register(StatedFigure, owners=["strategy__owners"])
-        registry.register(Allocation, owners=["declared_in__owners"], audit=True, history="allocation")
+        def adopted(path: str) -> Q:
+            """Public: what a strategy that is no longer a draft lists."""
+            return ~Q(**{path: StrategyStatus.DRAFT})
+
+        registry.register(Fund, public=Q())  # funds are public; only superusers change them
+        registry.register(StatedFigure, owners=["strategy__owners"], public=adopted("strategy__status"))
+        registry.register(
+            Allocation,
+            owners=["declared_in__owners"],
+            audit=True,
+            history="allocation",
+            public=adopted("declared_in__status"),
+        )
         # A project belongs to its holder *and* to the owners of the strategy that lists it (a LAS keeps
         # the operations of its calls current even though another organisation holds them).
         registry.register(
@@ -25,16 +48,40 @@ class ProjectsConfig(AppConfig):
             delete_role=Role.ADMIN,
             audit=True,
             history="project",
+            public=adopted("strategy__status"),
         )
         project_owners = ["project__holder", "project__strategy__owners"]
+        in_project = adopted("project__strategy__status")
         registry.register(
-            Partner, owners=project_owners, audit=True, audit_parent="project", history="partner"
+            Partner,
+            owners=project_owners,
+            audit=True,
+            audit_parent="project",
+            history="partner",
+            public=in_project,
         )
         registry.register(
-            BudgetLine, owners=project_owners, audit=True, audit_parent="project", history="budgetline"
+            BudgetLine,
+            owners=project_owners,
+            audit=True,
+            audit_parent="project",
+            history="budgetline",
+            public=in_project,
         )
         registry.register(
-            Payment, owners=project_owners, audit=True, audit_parent="project", history="payment"
+            Payment,
+            owners=project_owners,
+            audit=True,
+            audit_parent="project",
+            history="payment",
+            public=in_project,
         )
-        registry.register(ProjectPhase, owners=project_owners, audit=True, audit_parent="project")
+        registry.register(
+            ProjectPhase, owners=project_owners, audit=True, audit_parent="project", public=in_project
+        )
+        # A natural person that holds a project, or is a partner in one, is read by the owners of the
+        # strategy that lists it (their staff see the name on the project's page).
+        registry.add_readers(
+            Organisation, ["held_projects__strategy__owners", "partnerships__project__strategy__owners"]
+        )
         registry.register_public_app(self)
