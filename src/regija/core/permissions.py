@@ -221,8 +221,8 @@ def _audit_q(user: Actor | None) -> Q | None:
         ids = model._default_manager.annotate(audit_key=Cast("pk", CharField()))
         readable = ids.filter(own) if own is not None else ids
         q |= Q(content_type=ct, object_id__in=readable.values("audit_key"))
-        if entry.audit_parent:
-            parent_model = registry.audit_parent_model(model)
+        parent_model = registry.audit_parent_model(model)
+        if parent_model is not None:
             parent_q = reader_q(user, parent_model)
             parents = parent_model._default_manager.annotate(
                 audit_key=Concat(
