@@ -331,3 +331,17 @@ def test_a_user_without_membership_has_no_back_office(client, world):
     response = client.get(reverse("admin:calls_application_changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert Application.objects.exists() and Call.objects.exists()
+
+
+def test_deleting_a_call_names_only_the_applications_its_staff_may_read(client, world):
+    """Django lists the rows that keep a call from being deleted; a competitor's draft is counted only."""
+    _login(client, world["users"]["staff"])
+    page = client.get(
+        reverse("admin:calls_call_delete", args=[world["w"].call.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 200
+    protected = [str(p) for p in page.context["protected"]]
+    assert any("Zeleni Zasavje" in p for p in protected)
+    assert not any("Lunina skrivna vloga" in p for p in protected)
+    assert "Applications you may not see: 1" in protected
+    assert "Lunina skrivna vloga" not in page.content.decode()

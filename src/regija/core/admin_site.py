@@ -9,11 +9,17 @@ autocomplete and the raw-id pop-up (a changelist) – hold only rows the user ma
 another organisation's drafts or a natural person's name.
 """
 
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from . import permissions, registry
 from .models import AuditEntry
@@ -178,15 +184,25 @@ class OwnedAdmin(VisibleRows, admin.ModelAdmin):
                 return False
         return True
 
+    # The object of a change or delete page, or of the "delete selected" action, is one of the list's
+    # (``get_queryset``/``get_object``): readable already, so only the right to change is asked here.
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return permissions.can_edit_anything(request.user)
-        return _seen(request, obj) and permissions.can(request.user, "change", obj)
+        return permissions.can(request.user, "change", obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is None:
             return permissions.can_edit_anything(request.user)
-        return _seen(request, obj) and permissions.can(request.user, "delete", obj)
+        return permissions.can(request.user, "delete", obj)
+
+    def get_deleted_objects(self, objs, request):
+        """Django names the rows that keep an object from being deleted (a call's applications); a row
+        the user may not read is counted, not named."""
+        to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and not request.user.is_superuser:
+            protected = _protected_names(objs, request)
+        return to_delete, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         # Through the service: the rule is checked on the new values too (an editor cannot move an
@@ -208,6 +224,26 @@ class OwnedAdmin(VisibleRows, admin.ModelAdmin):
             record_delete(request.user, queryset, via="admin")
         except Forbidden:
             raise PermissionDenied from None
+
+
+def _protected_names(objs, request) -> list[str]:
+    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector.collect(objs)
+    by_model = defaultdict(list)
+    for obj in collector.protected:
+        by_model[type(obj)].append(obj)
+    names = []
+    for model, rows in by_model.items():
+        shown = model._default_manager.filter(pk__in=[r.pk for r in rows])
+        readable = set(permissions.visible(request.user, shown).values_list("pk", flat=True))
+        names += [f"{capfirst(model._meta.verbose_name)}: {r}" for r in rows if r.pk in readable]
+        hidden = sum(1 for r in rows if r.pk not in readable)
+        if hidden:
+            names.append(
+                _("%(kind)s you may not see: %(count)d")
+                % {"kind": capfirst(model._meta.verbose_name_plural), "count": hidden}
+            )
+    return names
 
 
 class OwnedInline(VisibleRows):
