@@ -345,3 +345,27 @@ def test_deleting_a_call_names_only_the_applications_its_staff_may_read(client, 
     assert not any("Lunina skrivna vloga" in p for p in protected)
     assert "Applications you may not see: 1" in protected
     assert "Lunina skrivna vloga" not in page.content.decode()
+
+
+def test_the_application_pages_and_the_rule_agree_on_who_sees_an_application(world):
+    """The applicant's pages decide with calls.views_applicant.access, the back office with the registry's
+    rule: for every person and application the answer is the same (docs/calls.md "Who sees")."""
+    from regija.calls.views_applicant import access
+
+    for app in Application.objects.filter(call=world["w"].call).select_related("call"):
+        for name, user in world["users"].items():
+            assert bool(access(user, app)) == permissions.can(user, "view", app), (name, app.title)
+
+
+def test_anonymous_visitors_read_what_the_public_pages_and_api_show(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from regija.calls.selectors import public_calls
+
+    anonymous = AnonymousUser()
+    assert set(permissions.visible(anonymous, Call.objects.all())) == set(public_calls())
+    assert not permissions.visible(anonymous, Application.objects.all()).exists()
+    assert not permissions.visible(anonymous, Organisation.objects.filter(kind="person")).exists()
+    assert not permissions.visible(anonymous, AuditEntry.objects.all()).exists()
+    assert permissions.can(anonymous, "view", world["w"].call)
+    assert not permissions.can(anonymous, "view", world["draft_call"])
