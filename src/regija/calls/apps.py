@@ -102,6 +102,12 @@ class CallsConfig(AppConfig):
             readers=sheet_readers("assignment__"),
         )
         registry.register(
+            m.SheetReturn,
+            owners=["sheet__assignment__application__call__organisation"],
+            audit=True,
+            audit_parent="sheet__assignment__application",
+        )
+        registry.register(
             m.Score,
             owners=["sheet__assignment__application__call__organisation"],
             audit=True,

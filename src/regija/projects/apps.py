@@ -41,20 +41,25 @@ class ProjectsConfig(AppConfig):
             public=adopted("declared_in__status"),
         )
         # A project belongs to its holder *and* to the owners of the strategy that lists it (a LAS keeps
-        # the operations of its calls current even though another organisation holds them).
+        # the operations of its calls current even though another organisation holds them). Its money
+        # and outcomes are managed by the programme only – the strategy's owners, not the holder
+        # (separation of duties: projects.services).
         registry.register(
             Project,
             owners=["holder", "strategy__owners"],
+            programme=["strategy__owners"],
             delete_role=Role.ADMIN,
             audit=True,
             history="project",
             public=adopted("strategy__status"),
         )
         project_owners = ["project__holder", "project__strategy__owners"]
+        programme = ["project__strategy__owners"]
         in_project = adopted("project__strategy__status")
         registry.register(
             Partner,
             owners=project_owners,
+            programme=programme,
             audit=True,
             audit_parent="project",
             history="partner",
@@ -63,6 +68,7 @@ class ProjectsConfig(AppConfig):
         registry.register(
             BudgetLine,
             owners=project_owners,
+            programme=programme,
             audit=True,
             audit_parent="project",
             history="budgetline",
@@ -71,13 +77,19 @@ class ProjectsConfig(AppConfig):
         registry.register(
             Payment,
             owners=project_owners,
+            programme=programme,
             audit=True,
             audit_parent="project",
             history="payment",
             public=in_project,
         )
         registry.register(
-            ProjectPhase, owners=project_owners, audit=True, audit_parent="project", public=in_project
+            ProjectPhase,
+            owners=project_owners,
+            programme=programme,
+            audit=True,
+            audit_parent="project",
+            public=in_project,
         )
         # A natural person that holds a project, or is a partner in one, is read by the owners of the
         # strategy that lists it (their staff see the name on the project's page).

@@ -9,7 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regija.core.models import OrganisationKind
@@ -25,7 +26,7 @@ SORTS = {
     "status": ("status", "title", "id"),
     "start": ("start", "id"),
     "-start": ("-start", "-id"),
-    "holder": ("holder__name", "title", "id"),
+    "holder": ("holder_sort", "title", "id"),  # holder_sort: see ProjectFilters.apply
     "amount": ("total_cents", "id"),
     "-amount": ("-total_cents", "-id"),
 }
@@ -175,6 +176,16 @@ class ProjectFilters(BaseModel):
                 qs = qs.filter(total_cents__gte=int(self.amount_min * 100))
             if self.amount_max is not None:
                 qs = qs.filter(total_cents__lte=int(self.amount_max * 100))
+        if self.sort == "holder":
+            # A natural person sorts as what the list shows for it, "natural person" (in the language of
+            # the request), never by name: the order must not tell one person from another.
+            qs = qs.annotate(
+                holder_sort=Case(
+                    When(holder__kind=OrganisationKind.PERSON, then=Value(gettext("natural person"))),
+                    default=F("holder__name"),
+                    output_field=CharField(),
+                )
+            )
         return qs.order_by(*SORTS[self.sort])
 
 
