@@ -6,6 +6,7 @@ regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
 regija check                  consistency report of the loaded data
 regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
 regija schema                 print the JSON Schema of the strategy file format
+regija django-check [--deploy]   Django's system checks (manage.py check); --deploy for production
 regija createsuperuser …      and every other Django management command
 """
 

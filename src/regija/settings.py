@@ -194,6 +194,64 @@ if _env_bool("HTTPS", False):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- HTTPS, HSTS and the Content-Security-Policy (docs/deployment.md, "HTTPS and security headers") ---
+# `regija django-check --deploy` is clean with HTTPS=true and a SECRET_KEY; a setting turned off below
+# by its environment variable silences its own warning, as that is the deployer's stated choice.
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if _env_bool("HTTPS", False):
+    # plain HTTP is redirected to HTTPS, unless the proxy does it (SECURE_SSL_REDIRECT=false)
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    # browsers keep to HTTPS for a year; 0 leaves HSTS to the proxy
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Off by default: both reach beyond this instance (every subdomain; browsers' built-in list) and
+    # cannot be undone quickly, so only whoever runs the whole domain should turn them on.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS += [
+        check
+        for check, on in (
+            ("security.W008", SECURE_SSL_REDIRECT),
+            ("security.W004", SECURE_HSTS_SECONDS),
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        )
+        if not on
+    ]
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere – every script and style
+# sheet is a static file (data for scripts is in <script type="application/json"> blocks, which do not
+# run). Images may also come from the map's tile server (MAP_TILE_URL) and data: URLs (Leaflet's).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+# the API documentation (/api/v1/docs) from django-ninja's own static Swagger UI, not from a CDN
+INSTALLED_APPS.append("ninja")
+
+
+def _tile_origin(template: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template)
+    if not parts.scheme or not parts.netloc:
+        return None  # tiles from this site
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *filter(None, [_tile_origin(MAP_TILE_URL)])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OrganisationKind
+from .validators import WebAddressField
 
 
 class Organisation(models.Model):
@@ -16,7 +17,7 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
     country = models.CharField(_("country"), max_length=2, default="SI")
     registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
-    website = models.CharField(_("website"), max_length=300, blank=True)
+    website = WebAddressField(_("website"), max_length=300, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
