@@ -131,6 +131,8 @@ def can(user: Actor, action: str, obj: Model) -> bool:
     entry = registry.get(type(obj))
     if entry is None or not entry.owners:
         return False  # a record no organisation owns (a fund): superusers only
+    if action == "delete" and entry.programme_deletes:
+        return bool(allowed & registry.programme_ids(obj))
     return bool(allowed & owner_ids(obj))
 
 

@@ -12,7 +12,8 @@ and the base then works for that model without knowing it:
   an organisation itself); ``delete_role`` is the role needed to delete it; ``programme`` names the
   lookups to the owners who alone *manage* it – money and outcomes, kept from the other owners (a
   project's holder) by separation of duties (``core.permissions.can(user, "manage", obj)``); without
-  it, every owner manages;
+  it, every owner manages; with ``programme_deletes=True`` only the programme's organisations delete
+  it (a project: its holder may not delete it and its money with it);
 - **who may read** (``core.permissions.visible`` and ``can(user, "view", obj)``): ``public`` is a filter
   (``Q``, or a function returning one when it depends on the clock) of the rows everyone may read,
   anonymous visitors included – ``Q()`` for all, ``None`` (the default) for none; the other rows are
@@ -66,6 +67,7 @@ class Registration:
     programme: tuple[str, ...] = ()
     public: RowFilter | None = None
     readers: tuple[Reader, ...] | None = None  # None: the members of the owners
+    programme_deletes: bool = False  # deleting needs delete_role at a programme organisation
 
 
 _models: dict[type[models.Model], Registration] = {}
@@ -88,6 +90,7 @@ def register(
     programme: Iterable[str] = (),
     public: RowFilter | None = None,
     readers: Iterable[Reader | str] | None = None,
+    programme_deletes: bool = False,
 ) -> Registration:
     """Tell the base about one model (see the module docstring). Registering again replaces it."""
     owners = tuple(owners)
@@ -98,7 +101,16 @@ def register(
         _parent_fields(model, audit_parent)  # fails now, at start-up, for a wrong path
     read_by = None if readers is None else _readers(model, readers)
     entry = Registration(
-        model, owners, Role(delete_role), audit, audit_parent, history, programme, public, read_by
+        model,
+        owners,
+        Role(delete_role),
+        audit,
+        audit_parent,
+        history,
+        programme,
+        public,
+        read_by,
+        programme_deletes,
     )
     _models[model] = entry
     if history:

@@ -45,6 +45,7 @@ class ProjectsConfig(AppConfig):
             owners=["holder", "strategy__owners"],
             programme=["strategy__owners"],
             delete_role=Role.ADMIN,
+            programme_deletes=True,
             audit=True,
             history="project",
             public=Q(),
