@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "regija.core.uploads.UploadLimitMiddleware",
     "regija.core.audit.AuditMiddleware",
     "regija.core.busy.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,6 +189,16 @@ TIME_ZONE = "Europe/Ljubljana"
 MEDIA_ROOT = Path(os.environ.get("REGIJA_MEDIA_DIR", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"  # not routed; files go through the views above
 REGIJA_MAX_UPLOAD_BYTES = int(os.environ.get("REGIJA_MAX_UPLOAD_MB", "10")) * 1024 * 1024
+# An upload stops at the first chunk past REGIJA_MAX_UPLOAD_BYTES, and a request larger than
+# REGIJA_MAX_REQUEST_BYTES in all is not read at all (regija.core.uploads).
+REGIJA_MAX_REQUEST_BYTES = (
+    int(os.environ.get("REGIJA_MAX_REQUEST_MB", 3 * REGIJA_MAX_UPLOAD_BYTES // (1024 * 1024))) * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "regija.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
