@@ -47,6 +47,7 @@ def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, 
     out = {**ok, 401: Error, 403: Error, 404: Error, 422: ValidationErrorSchema}
     if conflict:
         out[409] = Error
+    out[503] = Error  # a lock waited for in vain, e.g. during an import (regija.core.busy)
     return out
 
 
