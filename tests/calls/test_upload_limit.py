@@ -159,15 +159,32 @@ def test_a_back_office_form_cut_short_by_a_large_file_is_never_saved(small_limit
     assert not CallDocument.objects.filter(call=call).exists()
 
 
-def test_the_api_answers_413_with_a_message(small_limit, db):
+def test_the_api_answers_413_to_a_body_over_the_request_limit_unread(small_limit, counted, db):
     from django.test import Client
 
     response = Client().post(
         "/api/v1/indicators/las-zasavje-2023/K1/observations",
-        {"file": SimpleUploadedFile("big.csv", b"x" * (LIMIT + 1))},
+        {"file": SimpleUploadedFile("big.csv", b"x" * (3 * LIMIT + 1))},
     )
     assert response.status_code == 413
     assert response.json() == {
-        "detail": "The file “big.csv” is larger than 200.0\xa0KB, the most we accept for one file. "
-        "Nothing was saved; choose a smaller file."
+        "detail": "What you sent is larger than 600.0\xa0KB, the most we accept at once. "
+        "Nothing was saved; send fewer or smaller files."
     }
+    assert counted.read_bytes == 0
+
+
+def test_the_api_still_reads_a_small_multipart_body_itself(small_limit, db, member):
+    """No endpoint takes files: a form body where JSON is expected stays the documented 400."""
+    from django.test import Client
+
+    from regija.core import tokens
+
+    _token, raw = tokens.create(member("editor", "las-zasavje"), "test")
+    response = Client().post(
+        "/api/v1/indicators/las-zasavje-2023/K1/observations",
+        {"date": "2024-06-30", "value": "1"},
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Cannot parse request body"}

@@ -13,9 +13,10 @@ already received is thrown away. What was refused is noted on the request (`refu
 A form cut short must never reach a view as if it were whole (a checkbox after the file would read as
 unticked), so `UploadLimitMiddleware` reads every multipart POST before any view or check does, and a
 refused one is answered at once: a page request goes back to the form it came from with the message
-("“plan.pdf” is larger than 10 MB …"), or gets a page with it; the API answers 413 with
-``{"detail": …}``. The checks of the forms and services (``calls.storage.check_upload``) stay as a second
-line.
+("“plan.pdf” is larger than 10 MB …"), or gets a page with it. The API, which takes no files and reads
+its JSON bodies itself, is left to do so; a multipart body over the request limit gets 413 with
+``{"detail": …}``, unread. The checks of the forms and services (``calls.storage.check_upload``) stay
+as a second line.
 """
 
 from __future__ import annotations
@@ -104,17 +105,23 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.content_type == "multipart/form-data":
-            request.POST  # noqa: B018 – parse now, through the upload handlers
-            stopped = refused(request)
-            if stopped is not None:
-                return self.answer(request, stopped)
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            # The API reads its bodies itself (JSON; no endpoint takes files), so its body is left
+            # unread here; only one over the request limit is refused, from its Content-Length.
+            if int(request.META.get("CONTENT_LENGTH") or 0) > settings.REGIJA_MAX_REQUEST_BYTES:
+                with translation.override("en"):  # the API speaks English (regija.api.errors)
+                    message = Refused("", settings.REGIJA_MAX_REQUEST_BYTES).message()
+                return JsonResponse({"detail": message}, status=413)
+            return self.get_response(request)
+        request.POST  # noqa: B018 – parse now, through the upload handlers
+        stopped = refused(request)
+        if stopped is not None:
+            return self.answer(request, stopped)
         return self.get_response(request)
 
     def answer(self, request: HttpRequest, stopped: Refused) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            with translation.override("en"):  # the API speaks English (regija.api.errors)
-                return JsonResponse({"detail": stopped.message()}, status=413)
         message = stopped.message()
         referer = request.headers.get("referer", "")
         if url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
