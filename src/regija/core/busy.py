@@ -94,7 +94,11 @@ def announce_import(using: str = "default", on_wait: Callable[[], None] | None =
     if marker is None or fcntl is None:
         yield
         return
-    fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a folder we cannot write to: the import runs unannounced
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
