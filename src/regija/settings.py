@@ -93,7 +93,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "regija.core.uploads.UploadLimitMiddleware",
     "regija.core.audit.AuditMiddleware",
+    "regija.core.busy.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -129,7 +131,6 @@ else:
                 # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades failing.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
             },
             # a worker keeps its connection between requests (as with DATABASE_URL): opening one and
             # running the PRAGMAs above cost about 1 ms per request, a tenth of a rendered page
@@ -137,6 +138,16 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+# A write that meets a lock (an import holds SQLite's write lock, PostgreSQL's row locks) waits at most
+# REGIJA_DB_LOCK_WAIT seconds, then answers 503 with Retry-After (regija.core.busy), never a 500.
+REGIJA_DB_LOCK_WAIT = float(os.environ.get("REGIJA_DB_LOCK_WAIT", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = REGIJA_DB_LOCK_WAIT
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} -c lock_timeout={REGIJA_DB_LOCK_WAIT * 1000:.0f}".strip()
+    )
 # Cached pages live in Redis when REDIS_URL is set, else in files shared by the local workers.
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -178,6 +189,16 @@ TIME_ZONE = "Europe/Ljubljana"
 MEDIA_ROOT = Path(os.environ.get("REGIJA_MEDIA_DIR", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"  # not routed; files go through the views above
 REGIJA_MAX_UPLOAD_BYTES = int(os.environ.get("REGIJA_MAX_UPLOAD_MB", "10")) * 1024 * 1024
+# An upload stops at the first chunk past REGIJA_MAX_UPLOAD_BYTES, and a request larger than
+# REGIJA_MAX_REQUEST_BYTES in all is not read at all (regija.core.uploads).
+REGIJA_MAX_REQUEST_BYTES = (
+    int(os.environ.get("REGIJA_MAX_REQUEST_MB", 3 * REGIJA_MAX_UPLOAD_BYTES // (1024 * 1024))) * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "regija.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -67,5 +67,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A write that met a lock outside a view still answers 503 (regija.core.busy), anything else Django's 500.
+handler500 = "regija.core.busy.server_error"
+
 admin.site.site_header = "Regija"
 admin.site.site_title = "Regija"

@@ -47,7 +47,7 @@ def test_writes_document_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
     assert len(writes) == 7
     for path, method, op in writes:
-        assert {"401", "403", "404", "422"} <= set(op["responses"]), (method, path)
+        assert {"401", "403", "404", "422", "503"} <= set(op["responses"]), (method, path)
         assert op["security"] == [{"TokenAuth": []}], (method, path)
         ref = op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ValidationErrorSchema")

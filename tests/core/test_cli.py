@@ -95,6 +95,15 @@ def test_up_loads_the_five_documents_into_an_empty_database(capsys):
     assert "loaded" not in capsys.readouterr().out
 
 
+def test_up_serves_with_the_request_size_limit(monkeypatch, settings, capsys):
+    """waitress buffers a whole request before the application sees it, so it gets the limit too."""
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(options))
+    call_command("up", "--port", "8123")
+    assert served["max_request_body_size"] == settings.REGIJA_MAX_REQUEST_BYTES == 30 * 1024 * 1024
+    assert served["port"] == 8123
+
+
 def test_console_script_help():
     result = subprocess.run([sys.executable, "-m", "regija.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0

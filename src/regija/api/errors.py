@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any, Concatenate, NoReturn, ParamSpec
 
+from django.db import OperationalError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -15,7 +16,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from pydantic import Field
 
-from regija.core import permissions
+from regija.core import busy, permissions
 from regija.core.services import Refused
 
 P = ParamSpec("P")
@@ -46,6 +47,7 @@ def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, 
     out = {**ok, 401: Error, 403: Error, 404: Error, 422: ValidationErrorSchema}
     if conflict:
         out[409] = Error
+    out[503] = Error  # a lock waited for in vain, e.g. during an import (regija.core.busy)
     return out
 
 
@@ -92,6 +94,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             else 'Bearer realm="regija"'
         )
         return response
+
+    @api.exception_handler(OperationalError)
+    def locked(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        # a write that waited for an import's lock in vain: 503 with Retry-After (regija.core.busy)
+        if busy.is_lock_timeout(exc):
+            return busy.busy_response(request)
+        raise exc
 
     @api.exception_handler(Http404)
     def missing(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from regija.calls.importer import import_files
+from regija.core import busy
 from regija.core.files import InvalidFile
 
 
@@ -17,9 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         parser.add_argument("--quiet", action="store_true", help="no line per file")
 
+    def _waiting(self):
+        self.stderr.write("another import is running; this one starts when it has finished")
+
     def handle(self, *args, files, dry_run, quiet=False, **options):
         try:
-            results = import_files(files, dry_run=dry_run)
+            # announced, so that a write refused meanwhile says an import is running (regija.core.busy)
+            with busy.announce_import(on_wait=self._waiting):
+                results = import_files(files, dry_run=dry_run)
         except InvalidFile as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))

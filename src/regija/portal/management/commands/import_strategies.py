@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from regija.calls.importer import import_files as import_governance_files
+from regija.core import busy
 from regija.core.files import InvalidFile
 from regija.governance.fileformat import is_governance_file
 from regija.interchange.importer import import_files
@@ -33,13 +34,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--quiet", action="store_true", help="no line per file")
 
+    def _waiting(self):
+        self.stderr.write("another import is running; this one starts when it has finished")
+
     def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):
         started = time.perf_counter()
         governance_files = [f for f in files if is_governance_file(f)]
         strategy_files = [f for f in files if f not in governance_files]
         results = []
         try:
-            with transaction.atomic():
+            # announced, so that a write refused meanwhile says an import is running (regija.core.busy)
+            with busy.announce_import(on_wait=self._waiting), transaction.atomic():
                 if strategy_files:
                     results += import_files(strategy_files)
                 if governance_files:

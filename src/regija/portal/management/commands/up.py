@@ -59,4 +59,13 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Regija is running at http://{host}:{port}/  (stop with Ctrl+C)")
         self.stdout.write("Staff sign-in: create a user with `regija createsuperuser`, then open /admin/")
-        serve(application, host=host, port=port, threads=threads, ident="regija")
+        # waitress receives a whole request before the application sees it: a request larger than
+        # REGIJA_MAX_REQUEST_MB is refused (413) as soon as its Content-Length says so, unread
+        serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="regija",
+            max_request_body_size=settings.REGIJA_MAX_REQUEST_BYTES,
+        )
