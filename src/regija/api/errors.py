@@ -37,13 +37,27 @@ class ValidationErrorSchema(Schema):
     detail: list[ErrorItem]
 
 
-# What every GET may answer besides 200; 304 has no body.
-READ_RESPONSES: dict[int, Any] = {304: None, 404: Error, 422: ValidationErrorSchema}
+# What every operation, read or write, may answer besides its own answers: the one place to declare an
+# answer the whole API can give (such as a 503 while the database is busy).
+COMMON_RESPONSES: dict[int, Any] = {}
+
+# What every GET may answer besides 200; 304 has no body. A bad query parameter or path part, also an
+# empty or "null" one where a number or a choice is expected, is a 422.
+READ_RESPONSES: dict[int, Any] = {304: None, 404: Error, 422: ValidationErrorSchema, **COMMON_RESPONSES}
 
 
 def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, Any]:
-    """The responses of a write operation, for its OpenAPI description."""
-    out = {**ok, 401: Error, 403: Error, 404: Error, 422: ValidationErrorSchema}
+    """The responses of a write operation, for its OpenAPI description: 400 for a body that is not JSON,
+    401 without a valid token, 403, 404, 422 and, with ``conflict``, 409."""
+    out = {
+        **ok,
+        400: Error,
+        401: Error,
+        403: Error,
+        404: Error,
+        422: ValidationErrorSchema,
+        **COMMON_RESPONSES,
+    }
     if conflict:
         out[409] = Error
     return out

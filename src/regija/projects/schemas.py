@@ -145,7 +145,7 @@ class FeatureCollection(Schema):
     truncated: bool = Field(description=f"True when more than {selectors.MAP_LIMIT} projects matched")
 
 
-class PartnerOut(Schema):
+class ProjectPartnerOut(Schema):
     organisation: Party
     role: str
     budget_share: MoneyOut | None
@@ -178,7 +178,7 @@ class NodeLink(Schema):
     title: str
 
 
-class Instrument(Schema):
+class ProjectInstrument(Schema):
     kind: str
     number: str
     date: dt.date | None
@@ -189,8 +189,8 @@ class ProjectDetail(ProjectItem):
     description: str
     note: str
     source: str
-    instrument: Instrument
-    partners: list[PartnerOut]
+    instrument: ProjectInstrument
+    partners: list[ProjectPartnerOut]
     budget_lines: list[BudgetLineOut]
     payments: list[PaymentOut]
     nodes: list[NodeLink] = Field(description="Strategy nodes the project serves, in any strategy")
