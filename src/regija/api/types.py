@@ -95,7 +95,10 @@ NumberOut = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.5"]}),
 ]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Year 0 is no year (Python's dates start at 1), though RFC 3339 would write it: the schemas say so.
+_NOT_YEAR_0 = "^(?!0000)"
+_ISO_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": _NOT_YEAR_0 + _ISO_DATE.pattern[1:]}
 
 
 def _iso_date(value: object) -> dt.date:
@@ -110,14 +113,14 @@ def _iso_date(value: object) -> dt.date:
         raise PydanticCustomError("date_invalid", "not a real date") from None
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema(_ISO_DATE_SCHEMA)]
 OptionalIsoDate = Annotated[
     dt.date | None,
     BeforeValidator(lambda v: None if v is None else _iso_date(v)),
-    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}),
+    WithJsonSchema({"anyOf": [_ISO_DATE_SCHEMA, {"type": "null"}]}),
 ]
 
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PARTIAL_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
 
 def _partial_date(value: object) -> str:
@@ -137,5 +140,15 @@ def _partial_date(value: object) -> str:
 
 
 PartialDate = Annotated[
-    str, BeforeValidator(_partial_date), WithJsonSchema({"type": "string", "pattern": _PARTIAL_DATE.pattern})
+    str,
+    BeforeValidator(_partial_date),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": 0},
+                {"type": "string", "pattern": _NOT_YEAR_0 + "[0-9]{4}(-(0[1-9]|1[0-2]))?$"},
+                _ISO_DATE_SCHEMA,
+            ]
+        }
+    ),
 ]

@@ -6,11 +6,20 @@ parameters, so the same names mean the same thing everywhere and both refuse the
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from regija.core.models import OrganisationKind
 from regija.core.money import to_money
@@ -32,6 +41,28 @@ SORTS = {
 SortKey = Literal["title", "-title", "code", "status", "start", "-start", "holder", "amount", "-amount"]
 
 
+# What the list page's form and the API take for an amount: "1200.50", "1200,50" or "1.200,50" (at most
+# 13 digits before the decimal sign, core.money.MAX_AMOUNT), or nothing; the schema says exactly that.
+AMOUNT_TEXT = re.compile(r"^([0-9]{1,13}([.,][0-9]{1,2})?|[0-9]{1,3}(\.[0-9]{3}){1,4}(,[0-9]{1,2})?)?$")
+Amount = Annotated[
+    Decimal | None,
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": AMOUNT_TEXT.pattern}, {"type": "null"}]}),
+]
+# A year, or nothing (an empty field of the page's form).
+Year = Annotated[
+    int | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1900, "maximum": 2200},
+                {"type": "string", "maxLength": 0},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+
+
 class ProjectFilters(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -49,10 +80,10 @@ class ProjectFilters(BaseModel):
         None, max_length=100, description="Holder organisation slug (a natural person's matches nothing)"
     )
     municipality: str | None = Field(None, max_length=100)
-    year_from: int | None = Field(None, ge=1900, le=2200, description="Running in or after this year")
-    year_to: int | None = Field(None, ge=1900, le=2200, description="Running in or before this year")
-    amount_min: Decimal | None = Field(None, ge=0, description="Total budget at least (EUR)")
-    amount_max: Decimal | None = Field(None, ge=0, description="Total budget at most (EUR)")
+    year_from: Year = Field(None, ge=1900, le=2200, description="Running in or after this year")
+    year_to: Year = Field(None, ge=1900, le=2200, description="Running in or before this year")
+    amount_min: Amount = Field(None, description="Total budget at least (EUR): 1200.50 or 1.200,50")
+    amount_max: Amount = Field(None, description="Total budget at most (EUR): 1200.50 or 1.200,50")
     sort: SortKey = "code"
 
     @field_validator("strategy", "node", "fund", "holder", "municipality", mode="before")
@@ -71,11 +102,11 @@ class ProjectFilters(BaseModel):
         if value is None or value == "":
             return None
         if isinstance(value, str):
+            if not AMOUNT_TEXT.fullmatch(value):
+                raise ValueError("not an amount of money")
             # Slovenian input "1.200,50" as well as "1200.50"
-            text = value.replace(" ", "").replace("€", "")
-            if "," in text:
-                text = text.replace(".", "").replace(",", ".")
-            value = text
+            if "," in value:
+                value = value.replace(".", "").replace(",", ".")
         try:
             return to_money(value)
         except Exception:
