@@ -63,6 +63,11 @@ def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, 
     return out
 
 
+# The type of a 422 from a rule against what is stored (the end before the project's start, a secured
+# part of a line that is not partly secured …): the body has the documented shape, the data refuse it.
+REFUSED = "refused"
+
+
 class InvalidToken(AuthenticationError):
     def __init__(self) -> None:
         super().__init__(401, "The token is not valid: it is unknown, revoked, or its user is inactive.")
@@ -143,7 +148,7 @@ def refusals() -> Iterator[None]:
     """Around a service an API write calls (the service sets who acts, via "api", and the transaction):
     its messages in English, like every API message, and its refusals answered as the API's errors by
     their status – 403 for ``Forbidden``, 409 for a conflict with the stored state, 422 at
-    ``["body", <field path>]`` for an input at fault."""
+    ``["body", <field path>]`` (type ``refused``) for an input at fault."""
     try:
         with translation.override("en"):
             yield
@@ -152,5 +157,5 @@ def refusals() -> Iterator[None]:
             raise AuthorizationError(403, exc.message) from None
         if exc.status == 422:
             path = [int(p) if p.isdigit() else p for p in exc.field.split(".")] if exc.field else []
-            invalid(["body", *path], exc.message)
+            invalid(["body", *path], exc.message, REFUSED)
         raise HttpError(exc.status, exc.message) from None

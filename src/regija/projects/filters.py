@@ -41,9 +41,15 @@ SORTS = {
 SortKey = Literal["title", "-title", "code", "status", "start", "-start", "holder", "amount", "-amount"]
 
 
-# What the list page's form and the API take for an amount: "1200.50", "1200,50" or "1.200,50" (at most
-# 13 digits before the decimal sign, core.money.MAX_AMOUNT), or nothing; the schema says exactly that.
-AMOUNT_TEXT = re.compile(r"^([0-9]{1,13}([.,][0-9]{1,2})?|[0-9]{1,3}(\.[0-9]{3}){1,4}(,[0-9]{1,2})?)?$")
+# What the list page's form and the API take for an amount: "1200.50", "1200,50", "1.200,50" or
+# "1.200.000" (points group thousands only with a decimal comma or two points or more: "1.005" is not
+# read as 1005), at most 13 digits before the decimal sign (core.money.MAX_AMOUNT), or nothing; the
+# schema says exactly that.
+AMOUNT_TEXT = re.compile(
+    r"^(?:([0-9]{1,13}(?:[.,][0-9]{1,2})?)"
+    r"|((?:[0-9]{1,3}(?:\.[0-9]{3}){1,3}|[0-9](?:\.[0-9]{3}){4}),[0-9]{1,2}"
+    r"|(?:[0-9]{1,3}(?:\.[0-9]{3}){2,3}|[0-9](?:\.[0-9]{3}){4})))?$"
+)
 Amount = Annotated[
     Decimal | None,
     WithJsonSchema({"anyOf": [{"type": "string", "pattern": AMOUNT_TEXT.pattern}, {"type": "null"}]}),
@@ -102,10 +108,12 @@ class ProjectFilters(BaseModel):
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            if not AMOUNT_TEXT.fullmatch(value):
+            match = AMOUNT_TEXT.fullmatch(value)
+            if not match:
                 raise ValueError("not an amount of money")
-            # Slovenian input "1.200,50" as well as "1200.50"
-            if "," in value:
+            if match.group(1) is not None:  # "1200.50" or "1200,50": one decimal sign
+                value = value.replace(",", ".")
+            else:  # Slovenian "1.200,50" or "1.200.000": points group the thousands
                 value = value.replace(".", "").replace(",", ".")
         try:
             return to_money(value)
