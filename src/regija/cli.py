@@ -6,6 +6,9 @@ regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
 regija check                  consistency report of the loaded data
 regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
 regija schema                 print the JSON Schema of the strategy file format
+regija django-check [--deploy]   Django's system checks (manage.py check); --deploy for production
+regija audit verify [--head HASH]   check the audit log's hash chain; name the first broken entry
+regija audit head             print the hash of the audit log's last entry, to keep elsewhere
 regija createsuperuser …      and every other Django management command
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -26,21 +27,33 @@ DATA_DIR = Path(os.environ.get("REGIJA_DATA_DIR", Path.cwd() / "var")).resolve()
 SEED_DIR = Path(os.environ.get("REGIJA_SEED_DIR", PROJECT_DIR / "data" / "strategies"))
 
 
+def _private_file(path: Path, content: str = "") -> bool:
+    """Create ``path`` readable and writable by this user only (0600, whatever the umask) – never
+    readable by others, not even for a moment – in a data folder of the same kind (0700). False when it
+    exists already."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as file:
+        file.write(content)
+    return True
+
+
 def _secret_key() -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     # A local instance keeps a generated key in its data folder, so sessions survive restarts.
     key_file = DATA_DIR / "secret_key"
+    key = secrets.token_urlsafe(50)
     try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        try:
-            DATA_DIR.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(key)
+        if _private_file(key_file, key):
+            return key
+        if key_file.stat().st_mode & 0o077:  # written by an older version, readable by others
             key_file.chmod(0o600)
-        except OSError:  # read-only location: fall back to a per-process key
-            pass
+        return key_file.read_text().strip() or key
+    except OSError:  # read-only location: fall back to a per-process key
         return key
 
 
@@ -194,9 +207,112 @@ if _env_bool("HTTPS", False):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- HTTPS, HSTS and the Content-Security-Policy (docs/deployment.md, "HTTPS and security headers") ---
+# `regija django-check --deploy` is clean with HTTPS=true and a SECRET_KEY; a setting turned off below
+# by its environment variable silences its own warning, as that is the deployer's stated choice.
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if _env_bool("HTTPS", False):
+    # plain HTTP is redirected to HTTPS, unless the proxy does it (SECURE_SSL_REDIRECT=false)
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    # browsers keep to HTTPS for a year; 0 leaves HSTS to the proxy
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Off by default: both reach beyond this instance (every subdomain; browsers' built-in list) and
+    # cannot be undone quickly, so only whoever runs the whole domain should turn them on.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS += [
+        check
+        for check, on in (
+            ("security.W008", SECURE_SSL_REDIRECT),
+            ("security.W004", SECURE_HSTS_SECONDS),
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        )
+        if not on
+    ]
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere – every script and style
+# sheet is a static file (data for scripts is in <script type="application/json"> blocks, which do not
+# run). Images may also come from the map's tile server (MAP_TILE_URL) and data: URLs (Leaflet's).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+# the API documentation (/api/v1/docs) from django-ninja's own static Swagger UI, not from a CDN
+INSTALLED_APPS.append("ninja")
+
+
+def _tile_origin(template: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template)
+    if not parts.scheme or not parts.netloc:
+        return None  # tiles from this site
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *filter(None, [_tile_origin(MAP_TILE_URL)])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Accounts: sign-in throttling, password reset by e-mail, private data files ----------------------
+# (docs/architecture.md, "Dependencies and why"; the variables in docs/deployment.md)
+
+# Failed sign-ins are counted per account and per address by django-axes, on every login that calls
+# django.contrib.auth.authenticate with the request (the site's /prijava/ and /admin/login/); after
+# REGIJA_LOGIN_FAILURES of them that account, and that address, wait REGIJA_LOGIN_COOLOFF_MINUTES.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("REGIJA_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("REGIJA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: the account, the address
+AXES_LOCKOUT_CALLABLE = "regija.core.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "regija.core.accounts.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept (personal data we do not need)
+AXES_ENABLE_ADMIN = False  # the records are lifted with `regija axes_reset_username NAME`
+# Reverse proxies in front of the app that append to X-Forwarded-For (HTTPS=true means one, nginx or
+# Caddy, unless set); 0 trusts only the connection's address.
+REGIJA_PROXIES = int(os.environ.get("REGIJA_PROXIES", "1" if _env_bool("HTTPS", False) else "0"))
+
+# Mail (the password reset link): printed to the console unless EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}.get(os.environ.get("EMAIL_BACKEND", "console"), os.environ.get("EMAIL_BACKEND", ""))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "regija@localhost")
+
+# The SQLite database is created readable by this user only (SQLite gives its -wal and -shm files the
+# database file's mode); folders of uploaded files are not listable by others.
+if "sqlite" in DATABASES["default"]["ENGINE"] and str(DATABASES["default"]["NAME"]) != ":memory:":
+    try:
+        _private_file(Path(DATABASES["default"]["NAME"]))
+    except OSError:  # a read-only location: SQLite reports it when it opens the file
+        pass
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from regija.core import accounts
 from regija.core import views as core_views
 from regija.portal import views as portal_views
 from regija.portal.api import api
@@ -37,6 +38,25 @@ urlpatterns = [
     path("zgodovina/<str:model>/<int:pk>/", core_views.history, name="history"),
     path("prijava/", auth_views.LoginView.as_view(), name="login"),
     path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
+    # password reset by e-mail: Django's views, the site's templates (registration/)
+    path("prijava/pozabljeno-geslo/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "prijava/pozabljeno-geslo/poslano/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "prijava/novo-geslo/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "prijava/novo-geslo/nastavljeno/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # the back office's sign-in page links here ("Forgotten your password?") when the name exists
+    path("admin/password_reset/", auth_views.PasswordResetView.as_view(), name="admin_password_reset"),
     path("", include("regija.calls.urls_public")),  # public calls and results
     path("", include("regija.calls.urls")),  # applications, evaluation, call management, payment claims
     path("", include("regija.governance.urls")),  # bodies and sessions

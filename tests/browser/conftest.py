@@ -100,3 +100,28 @@ def browser_page(live_url, monkeypatch, tmp_path):
             context.close()
         finally:
             browser.close()
+
+
+# Every violation of the Content-Security-Policy the browser sees: the page's own
+# `securitypolicyviolation` events (reported to the test through a binding, on every page the context
+# opens, before any of the page's scripts run) and Chromium's console messages about the policy.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = document.location.pathname;
+  window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${where}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(browser_page):
+    """A list that fills with each CSP violation the browser reports while the test runs."""
+    seen: list[str] = []
+    context = browser_page.context
+    context.expose_function("reportCspViolation", lambda text: seen.append(text))
+    context.add_init_script(_REPORT_VIOLATIONS)
+    browser_page.on(
+        "console",
+        lambda msg: seen.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None,
+    )
+    return seen

@@ -1,4 +1,5 @@
-"""A visitor's journey in headless Chromium: home page → strategy 004 → measure 5.1 → project list → CSV.
+"""A visitor's journey in headless Chromium: home page → strategy 004 → measure 5.1 → project list with
+its map → CSV → the API documentation, with no violation of the Content-Security-Policy on the way.
 
 Needs Debian's Chromium (/usr/bin/chromium) and Playwright (the ``test`` extra). Without Chromium the
 test is skipped, or fails when CI is set. See conftest.py for why it does not use ``live_server``.
@@ -26,7 +27,7 @@ def _count_on_page(text: str) -> int:
     return int(re.sub(r"\D", "", match.group(1)))
 
 
-def test_home_to_measure_to_project_list_csv(browser_page):
+def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     from playwright.sync_api import expect
 
     from regija.projects.views import EXPORT_COLUMNS
@@ -60,6 +61,10 @@ def test_home_to_measure_to_project_list_csv(browser_page):
     shown = _count_on_page(status.inner_text())
     assert shown > 0, "the five seed strategies have projects; the list shows none"
 
+    # The map (Leaflet, from static files under the CSP) is drawn with a marker per located project
+    expect(page.locator("#map.leaflet-container")).to_be_visible()
+    assert page.locator("#map .leaflet-marker-icon").count() > 0, "the map shows no project"
+
     # Download exactly this list as CSV
     with page.expect_download() as download_info:
         status.get_by_role("link", name="CSV", exact=True).click()
@@ -79,3 +84,53 @@ def test_home_to_measure_to_project_list_csv(browser_page):
     keys = [(row[0], row[1]) for row in data]
     assert len(set(keys)) == len(keys), "a project appears twice in the CSV"
     assert all(row[-1].startswith(page.url.split("/projekti/")[0] + "/projekti/") for row in data)
+
+    # The API documentation: Swagger UI from static files, no inline script
+    page.goto("/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Regija")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+
+    # The back office's sign-in page (Django's admin scripts under the same policy)
+    page.goto("/admin/login/")
+    expect(page.locator("#login-form")).to_be_visible()
+
+    assert csp_violations == [], "the browser reported violations of the Content-Security-Policy"
+
+
+@pytest.fixture
+def superuser(member):
+    """Made before the live server starts (a SQLite write while it runs finds the table locked)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("needs the server thread to share the test's connection (SQLite)")
+    return member(None, username="root", superuser=True)
+
+
+def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_violations):
+    """Django's admin scripts – the slug filled in from the name, the organisation autocomplete (select2),
+    the calendar – under the policy: no violation when a superuser adds an organisation and a call.
+
+    SQLite only: there the server thread shares the test's connection and sees the user it made; on
+    PostgreSQL it has its own connection, and this test's user is never committed (see conftest.py)."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    page = browser_page
+    page.goto("/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto("/admin/core/organisation/add/")
+    page.locator("#id_name").press_sequentially("Zavod za preskus")  # keyup events, as typed
+    expect(page.locator("#id_slug")).to_have_value("zavod-za-preskus")  # prepopulate.js ran
+    page.locator(".field-parent .select2-selection").click()  # the autocomplete opens and asks the server
+    page.locator(".select2-search__field").fill("Velenje")
+    expect(page.locator(".select2-results__option").first).to_contain_text("Velenje")
+
+    page.goto("/admin/calls/call/add/")
+    expect(page.locator(".datetimeshortcuts").first).to_be_visible()  # DateTimeShortcuts.js ran
+    assert csp_violations == [], "the back office broke the Content-Security-Policy"

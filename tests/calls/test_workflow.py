@@ -488,12 +488,16 @@ def test_withdrawal_keeps_the_reason(submitted):
 
     w = submitted
     project = _decided(w)
-    with pytest.raises(Refused):
-        payments.withdraw_project(project, w.users["applicant"], reason="")
+    with pytest.raises(Refused, match="reason") as refused:
+        payments.withdraw_project(project, w.users["staff"], reason="")
+    assert refused.value.field == "reason"
     with pytest.raises(Forbidden):
         payments.withdraw_project(project, w.users["other"], reason="x")
+    # the holder steps back by asking the programme: withdrawing is an outcome, programme staff only
+    with pytest.raises(Forbidden, match="Only staff of the programme withdraw"):
+        payments.withdraw_project(project, w.users["applicant"], reason="Investicija ni izvedljiva")
     p = payments.withdraw_project(
-        project, w.users["applicant"], reason="Investicija ni izvedljiva", on=dt.date(2027, 8, 1)
+        project, w.users["staff"], reason="Investicija ni izvedljiva", on=dt.date(2027, 8, 1)
     )
     assert (p.status, p.withdrawal_reason, p.withdrawn_on) == (
         ProjectStatus.WITHDRAWN,

@@ -51,6 +51,28 @@ def test_the_same_rule_as_one_queryset_filter(world):
     assert not permissions.editable(editor, Node.objects.all()).exists()
 
 
+def test_money_and_outcomes_are_managed_by_the_programme_the_app_registered(world):
+    """Separation of duties: the holder owns its project (changes it) but only the strategy's owners
+    manage its money and outcome (``programme=``), object by object and as one filter alike."""
+    holder = member("editor", "drustvo-c")
+    staff = member("editor", "las-a", username="editor-las-a")
+    viewer = member("viewer", "las-a", username="viewer-las-a")
+    root = User.objects.create_superuser("root", password="x")
+    project = world["project"]
+    line = BudgetLine(project=project)
+    for obj in (project, line, Payment(project=project)):
+        assert permissions.can(holder, "change", obj) and not permissions.can(holder, "manage", obj)
+        assert permissions.can(staff, "manage", obj)
+        assert not permissions.can(viewer, "manage", obj)
+        assert permissions.can(root, "manage", obj)
+    assert not permissions.manageable(holder, Project.objects.all()).exists()
+    assert list(permissions.manageable(staff, Project.objects.all())) == [project]
+    assert permissions.manageable(root, Project.objects.all()).filter(pk=project.pk).exists()
+    # a model registered without programme= is managed by all its owners
+    assert permissions.can(staff, "manage", world["strategy"])
+    assert not permissions.can(holder, "manage", world["strategy"])
+
+
 def test_deleting_needs_the_role_the_app_registered(world):
     editor = member("editor", "las-a")
     admin = member("admin", "las-a", username="admin-las-a")

@@ -59,7 +59,7 @@ def operations(clock):
         society_op, w.users["applicant"], fund_id=w.fund.pk, amount=REJECTED[1], label=REJECTED[0]
     )
     payments.reject_claim(rejected, w.users["staff"], reason=REJECTED_BECAUSE)
-    payments.withdraw_project(person_op, w.users["applicant"], reason=WITHDRAWN_BECAUSE, on=WITHDRAWN_ON)
+    payments.withdraw_project(person_op, w.users["staff"], reason=WITHDRAWN_BECAUSE, on=WITHDRAWN_ON)
     return w, society_op, person_op
 
 

@@ -32,5 +32,10 @@ class Party(Schema):
     person: bool = Field(
         description="True for a natural person, who is never named: name and slug are then null"
     )
-    name: str | None
+    name: str | None = Field(
+        description=(
+            "Null for a natural person, and for an application's partner that is not a linked organisation "
+            "(a name typed as free text is not published)"
+        )
+    )
     slug: str | None

@@ -27,6 +27,7 @@ from .models import (
     EligibilityCondition,
     Score,
     ScoreSheet,
+    SheetReturn,
 )
 from .storage import check_upload
 
@@ -196,12 +197,21 @@ class ScoreInline(ReadOnlyInline, admin.TabularInline):
     fields = ("criterion", "points", "justification")
 
 
+class SheetReturnInline(ReadOnlyInline, admin.TabularInline):
+    """The chair's returns of this version for correction (made on the evaluation pages)."""
+
+    model = SheetReturn
+    fk_name = "sheet"
+    extra = 0
+    fields = ("reason", "returned_by", "returned_at", "correction")
+
+
 @admin.register(ScoreSheet)
 class ScoreSheetAdmin(OwnedAdmin):
     list_display = ("__str__", "version", "status", "total", "finalised_at")
     list_filter = ("status", "assignment__application__call")
     list_select_related = ("assignment__seat", "assignment__application")
-    inlines = [ScoreInline]
+    inlines = [ScoreInline, SheetReturnInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ScoreSheet._meta.fields]

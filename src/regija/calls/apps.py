@@ -34,6 +34,12 @@ class CallsConfig(AppConfig):
             audit_parent="assignment__application",
         )
         registry.register(
+            m.SheetReturn,
+            owners=["sheet__assignment__application__call__organisation"],
+            audit=True,
+            audit_parent="sheet__assignment__application",
+        )
+        registry.register(
             m.Score,
             owners=["sheet__assignment__application__call__organisation"],
             audit=True,

@@ -515,8 +515,9 @@ class SheetStatus(models.TextChoices):
 class ScoreSheet(models.Model):
     """One evaluator's scores of one application, in one version.
 
-    Version 1 is written by the evaluator; once the chair finalises it, it is frozen. A correction
-    is version 2, 3 … with its reason, and is finalised again; the highest finalised version counts.
+    Every version is written by the evaluator; once the chair finalises it, it is frozen. A correction
+    is version 2, 3 … with its reason – the evaluator's own, or after the chair returned the sheet
+    (``SheetReturn``) – and is finalised again; the highest finalised version counts.
     """
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="sheets")
@@ -569,6 +570,41 @@ class ScoreSheet(models.Model):
 
 class FrozenScore(Exception):
     """An attempt to change a finalised score in place."""
+
+
+class SheetReturn(models.Model):
+    """The chair returns an evaluator's submitted or finalised score sheet for correction, with the
+    reason. The returned version stays as it was; the evaluator answers with a corrected version
+    (``correction``), which the chair finalises again. Until then the return is open and the
+    application's scores are not finalised."""
+
+    sheet = models.ForeignKey(
+        ScoreSheet, verbose_name=_("returned version"), on_delete=models.PROTECT, related_name="returns"
+    )
+    reason = models.TextField(_("reason for the return"))
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned at"), default=timezone.now)
+    correction = models.ForeignKey(
+        ScoreSheet,
+        verbose_name=_("corrected version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="answered_returns",
+    )
+
+    class Meta:
+        verbose_name = _("return for correction")
+        verbose_name_plural = _("returns for correction")
+        ordering = ["sheet", "returned_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="sheet_return_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} ↩"
 
 
 class Score(models.Model):

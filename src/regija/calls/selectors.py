@@ -235,13 +235,16 @@ def is_person(org: Organisation | None) -> bool:
     return org is not None and org.kind == OrganisationKind.PERSON
 
 
-def party(org: Organisation | None, stated_name: str = "") -> dict[str, Any]:
+def party(org: Organisation | None) -> dict[str, Any]:
     """What a public page or API answer may say about an applicant or partner: a natural person is
-    never named, linked or located – only that it is a natural person."""
+    never named, linked or located – only that it is a natural person. A partner the applicant typed
+    as free text (no linked organisation) is not named either – it may well be a person ("Petra Kos"),
+    and nobody has checked it is not – so only that there is a partner; staff and the applicant see the
+    typed name on their own pages."""
     if is_person(org):
         return {"person": True, "name": None, "slug": None, "url": None}
     if org is None:
-        return {"person": False, "name": stated_name, "slug": None, "url": None}
+        return {"person": False, "name": None, "slug": None, "url": None}
     return {"person": False, "name": org.name, "slug": org.slug, "url": org.get_absolute_url()}
 
 
@@ -420,7 +423,7 @@ def call_results(org_slug: str, slug: str, now: dt.datetime | None = None) -> Re
         row = ResultRow(
             application=a,
             applicant=party(a.applicant),
-            partners=[party(p.organisation, p.name) | {"role": p.role} for p in a.partners.all()],
+            partners=[party(p.organisation) | {"role": p.role} for p in a.partners.all()],
             approved=approved,
             approved_total=sum(approved.values(), ZERO) if approved else None,
             paid=paid.get(a.project_id, ZERO) or ZERO,

@@ -1,5 +1,6 @@
 """The committee's side: a member's assignments (only after the call closes), declaration, scores,
-corrections; the chair's overview with finalisation and the ranking."""
+corrections; the chair's return of a member's scores for correction; the chair's overview with
+finalisation and the ranking."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from . import selectors, services
-from .forms import DeclarationForm, FinaliseForm, ScoreForm
-from .models import Assignment, Call, CallState, Declaration, ScoreSheet, SeatRole, SheetStatus
+from .forms import DeclarationForm, FinaliseForm, ReasonForm, ScoreForm
+from .models import (
+    Assignment,
+    Call,
+    CallState,
+    Declaration,
+    ScoreSheet,
+    SeatRole,
+    SheetReturn,
+    SheetStatus,
+)
 
 
 @login_required
@@ -24,6 +34,11 @@ def evaluation_home(request):
     sheets = {}
     for sheet in ScoreSheet.objects.filter(assignment__in=assignments).order_by("assignment_id", "version"):
         sheets[sheet.assignment_id] = sheet
+    returned = set(
+        SheetReturn.objects.filter(sheet__assignment__in=assignments, correction__isnull=True).values_list(
+            "sheet__assignment_id", flat=True
+        )
+    )
     calls: dict[int, dict] = {}
     for a in assignments:
         call = a.application.call
@@ -31,7 +46,7 @@ def evaluation_home(request):
             call.pk, {"call": call, "rows": [], "waiting": 0, "chair": a.seat.role == SeatRole.CHAIR}
         )
         if call.is_closed_for_submissions:
-            entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk)})
+            entry["rows"].append({"assignment": a, "sheet": sheets.get(a.pk), "returned": a.pk in returned})
         else:
             entry["waiting"] += 1
     chaired = Call.objects.filter(seats__user=request.user, seats__role=SeatRole.CHAIR).select_related(
@@ -68,8 +83,21 @@ def assignment(request, pk: int):
     own = a.seat.user_id == request.user.pk
     can_edit = own and call.state == CallState.CLOSED and a.declaration == Declaration.NO_CONFLICT
     correction = current is not None and current.status != SheetStatus.DRAFT
+    returns = list(
+        SheetReturn.objects.filter(sheet__assignment=a).select_related("sheet", "correction", "returned_by")
+    )
+    returned = next((r for r in returns if r.correction_id is None), None)
+    # the chair (on another member's page) returns submitted or finalised scores for correction
+    can_return = (
+        not own
+        and correction
+        and returned is None
+        and call.state == CallState.CLOSED
+        and services.is_chair(request.user, call)
+    )
     status = 200
     declaration_form = DeclarationForm(request.POST if "declare" in request.POST else None)
+    return_form = ReasonForm(request.POST if "return" in request.POST else None)
     score_form = ScoreForm(
         request.POST
         if ("save" in request.POST or "submit" in request.POST or "correct" in request.POST)
@@ -90,6 +118,15 @@ def assignment(request, pk: int):
                         note=declaration_form.cleaned_data["note"],
                     )
                     messages.success(request, _("Your declaration is recorded."))
+                    return redirect("assignment", a.pk)
+                status = 422
+            elif "return" in request.POST:
+                if return_form.is_valid():
+                    services.return_scores(a, request.user, reason=return_form.cleaned_data["reason"])
+                    messages.success(
+                        request,
+                        _("The scores are returned to %(name)s for correction.") % {"name": a.seat.name},
+                    )
                     return redirect("assignment", a.pk)
                 status = 422
             elif score_form.is_valid():
@@ -126,6 +163,10 @@ def assignment(request, pk: int):
             "own": own,
             "can_edit": can_edit,
             "correction": correction,
+            "returns": returns,
+            "returned": returned,
+            "can_return": can_return,
+            "return_form": return_form,
             "sheets": sheets,
             "current": current,
             "declaration_form": declaration_form,
@@ -177,9 +218,16 @@ def call_evaluation(request, pk: int):
         "assignment_id", "version"
     ):
         last[sheet.assignment_id] = sheet
+    returned = set(
+        SheetReturn.objects.filter(
+            sheet__assignment__application__call=call, correction__isnull=True
+        ).values_list("sheet__assignment_id", flat=True)
+    )
     by_app: dict[int, list] = {}
     for a in assignments:
-        by_app.setdefault(a.application_id, []).append({"assignment": a, "sheet": last.get(a.pk)})
+        by_app.setdefault(a.application_id, []).append(
+            {"assignment": a, "sheet": last.get(a.pk), "returned": a.pk in returned}
+        )
     rows = selectors.ranking(call)
     for r in rows:
         r.members = by_app.get(r.application.pk, [])

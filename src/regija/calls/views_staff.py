@@ -247,6 +247,7 @@ def project_claims(request, slug: str, code: str):
             "claim_form": claim_form
             if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
             else None,
+            # programme staff withdraw; the holder is told to ask them (separation of duties)
             "withdraw_form": withdraw_form
             if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN)
             else None,

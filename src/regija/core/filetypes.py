@@ -1,8 +1,8 @@
 """Field types of the input file formats (strategy files, governance files), for their pydantic models.
 
 Each type accepts what a person writes in YAML and says precisely what is wrong otherwise; the
-JSON Schema they give is part of the published strategy-file schema. This module does not import
-Django, so a file can be checked without a database.
+JSON Schema they give is part of the published strategy-file schema. This module needs no configured
+Django project, so a file can be checked without a database.
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from regija.core.validators import url_problem
 
 
 class Record(BaseModel):
@@ -194,3 +204,22 @@ def _to_code(value: Any) -> str:
 Code = Annotated[str, BeforeValidator(_to_code), WithJsonSchema({"type": "string", "maxLength": 64})]
 # a URL-safe name: lowercase letters and digits joined by single hyphens
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+
+
+def _web_url(value: str) -> str:
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# a web address Regija may publish as a link: http:// or https:// only (regija.core.validators);
+# a field gives its length as its column has it: Annotated[WebURL, Field(max_length=300)]
+WebURL = Annotated[
+    str,
+    Field(
+        description="A web address starting with http:// or https://",
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s]+$"},
+    ),
+    AfterValidator(_web_url),
+]

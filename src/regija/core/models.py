@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OrganisationKind
+from .validators import WebAddressField
 
 
 class Organisation(models.Model):
@@ -16,7 +18,7 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
     country = models.CharField(_("country"), max_length=2, default="SI")
     registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
-    website = models.CharField(_("website"), max_length=300, blank=True)
+    website = WebAddressField(_("website"), max_length=300, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
@@ -107,9 +109,14 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """One change to a tracked object: who, when, through what, and each changed field before and after."""
+    """One change to a tracked object: who, when, through what, and each changed field before and after.
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    Entries form one hash chain in the order they were written (by id): ``hash`` is the SHA-256 of the
+    entry's facts and of ``prev_hash``, the hash of the entry before it (``core.audit.digest``), so an
+    entry edited or deleted in the database breaks the chain (``regija audit verify``)."""
+
+    # Set by core.audit before the hash is computed, so the hash covers the stored moment.
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         "auth.User", verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -125,6 +132,8 @@ class AuditEntry(models.Model):
     # The object this one is part of ("projects.project:12" for a payment), so a project's history
     # shows its budget lines and payments and an indicator's shows its observations.
     parent = models.CharField(max_length=80, blank=True, db_index=True)
+    prev_hash = models.CharField(_("hash of the previous entry"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -134,6 +143,22 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+
+
+class AuditHead(models.Model):
+    """The end of the audit log's chain: the last entry written and its hash, in one row (pk 1).
+
+    Appending an entry locks this row first (``select_for_update`` on PostgreSQL; SQLite lets one
+    writer at a time anyway), so two transactions never chain to the same predecessor."""
+
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("end of the audit log")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.hash}"
 
 
 class DataVersion(models.Model):

@@ -15,8 +15,12 @@ organisations that own it:
 
 Each app registers these rules for its models in ``core.registry``, so this module knows no app.
 An editor or admin of an owning organisation may change the object; deleting whole strategies,
-projects or organisations needs the admin role. A superuser may do everything. Viewers see staff pages
-(consistency report, audit log) but change nothing.
+projects or organisations needs the admin role. Money and outcomes are separated from the other
+owners' rights: ``can(user, "manage", obj)`` holds only for editors and admins of the organisations
+registered as the object's ``programme`` (a project's: the owners of the strategy that lists it –
+programme staff), not for its holder (the beneficiary); ``manageable()`` is the same as a filter.
+A superuser may do everything. Viewers see staff pages (consistency report, audit log) but change
+nothing.
 """
 
 from __future__ import annotations
@@ -91,7 +95,13 @@ def owner_ids(obj: Model) -> set[int]:
 
 
 def can(user: Actor, action: str, obj: Model) -> bool:
-    """action is 'view_staff', 'change' or 'delete'."""
+    """action is 'view_staff', 'change', 'delete' or 'manage' (money and outcomes: programme staff)."""
+    if action == "manage":
+        allowed = org_ids_with(user, Role.EDITOR)
+        if allowed is None:
+            return True
+        entry = registry.get(type(obj))
+        return entry is not None and bool(entry.owners) and bool(allowed & registry.programme_ids(obj))
     if action == "view_staff":
         need = Role.VIEWER
     elif action == "change":
@@ -121,3 +131,13 @@ def editable(user: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     if not allowed:
         return qs.none()
     return qs.filter(registry.owner_q(qs.model, allowed)).distinct()
+
+
+def manageable(user: Actor, qs: QuerySet[M]) -> QuerySet[M]:
+    """The part of a queryset whose money and outcomes this user manages (``can(user, "manage", …)``)."""
+    allowed = org_ids_with(user, Role.EDITOR)
+    if allowed is None:
+        return qs
+    if not allowed:
+        return qs.none()
+    return qs.filter(registry.programme_q(qs.model, allowed)).distinct()

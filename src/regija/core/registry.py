@@ -9,7 +9,10 @@ and the base then works for that model without knowing it:
 
 - **permissions** (``core.permissions``): an object belongs to the organisations reached by the
   ``owners`` lookups (an organisation field, or a path of foreign keys ending in one, or ``"pk"`` for
-  an organisation itself); ``delete_role`` is the role needed to delete it;
+  an organisation itself); ``delete_role`` is the role needed to delete it; ``programme`` names the
+  lookups to the owners who alone *manage* it – money and outcomes, kept from the other owners (a
+  project's holder) by separation of duties (``core.permissions.can(user, "manage", obj)``); without
+  it, every owner manages;
 - **the audit log** (``core.audit``): ``audit=True`` logs every save and delete, and ``audit_parent``
   names the foreign key of the object it is part of, so a project's history shows its payments;
 - **object history** (``core.views.history``): ``history`` is the URL name of the model in
@@ -39,6 +42,8 @@ class Registration:
     audit: bool
     audit_parent: str | None
     history: str | None
+    # Lookups to the organisations whose editors manage the object (money, outcomes); () = the owners.
+    programme: tuple[str, ...] = ()
 
 
 _models: dict[type[models.Model], Registration] = {}
@@ -57,14 +62,16 @@ def register(
     audit: bool = False,
     audit_parent: str | None = None,
     history: str | None = None,
+    programme: Iterable[str] = (),
 ) -> Registration:
     """Tell the base about one model (see the module docstring). Registering again replaces it."""
     owners = tuple(owners)
-    for path in owners:
+    programme = tuple(programme)
+    for path in (*owners, *programme):
         _check_path(model, path)
     if audit_parent is not None:
         _parent_fields(model, audit_parent)  # fails now, at start-up, for a wrong path
-    entry = Registration(model, owners, Role(delete_role), audit, audit_parent, history)
+    entry = Registration(model, owners, Role(delete_role), audit, audit_parent, history, programme)
     _models[model] = entry
     if history:
         _history[history] = model
@@ -180,6 +187,29 @@ def owner_q(model: type[models.Model], allowed: set[int]) -> Q:
         raise TypeError(f"no ownership rule for {model.__name__}")
     q = Q()
     for path in entry.owners:
+        q |= Q(**{f"{path}__in": allowed})
+    return q
+
+
+def programme_ids(obj: models.Model) -> set[int]:
+    """The organisations whose editors manage an object's money and outcomes (its ``programme``
+    lookups, or its owners when it registered none)."""
+    entry = _models.get(type(obj))
+    if entry is None or not entry.programme:
+        return owner_ids(obj)
+    found: set[int] = set()
+    for path in entry.programme:
+        found |= _along(obj, path.split("__"))
+    return found
+
+
+def programme_q(model: type[models.Model], allowed: set[int]) -> Q:
+    """A filter for the rows of ``model`` that the ``allowed`` organisations manage (``programme_ids``)."""
+    entry = _models.get(model)
+    if entry is None or not entry.programme:
+        return owner_q(model, allowed)
+    q = Q()
+    for path in entry.programme:
         q |= Q(**{f"{path}__in": allowed})
     return q
 

@@ -26,12 +26,14 @@ def create(user, name: str) -> tuple[ApiToken, str]:
 
 
 def revoke(user, token_id: int) -> bool:
-    """Revoke one of the user's own tokens; False when there is no such active token."""
-    return bool(
-        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    )
+    """Revoke one of the user's own tokens; False when there is no such active token. Saved as an
+    object, so the audit log records it."""
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        return False
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return True
 
 
 def authenticate(raw: str):

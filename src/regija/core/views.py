@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import audit, permissions, registry, tokens
@@ -30,6 +31,7 @@ def switch_language(request, code: str):
     return response
 
 
+@never_cache  # the page shows a new token once: no browser or proxy may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
 def account(request):

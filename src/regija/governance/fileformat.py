@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from regija.core.filetypes import Code, Date, PartialDateField, Record, Slug
+from regija.core.filetypes import Code, Date, PartialDateField, Record, Slug, WebURL
 
 from .models import BodyKind, MemberRole, Selection, SessionKind
 
@@ -158,7 +158,7 @@ class SessionIn(Record):
 class SourceIn(Record):
     title: Text300
     published: PartialDateField | None = None
-    url: Text300 | None = None
+    url: Annotated[WebURL, Field(max_length=300)] | None = None
 
 
 class GovernanceFile(Record):

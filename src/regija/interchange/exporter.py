@@ -6,7 +6,6 @@ the same data back.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -18,6 +17,7 @@ import yaml
 from django.db.models import Prefetch
 from pydantic import ValidationError
 
+from regija.core import spreadsheet
 from regija.core.models import Organisation
 from regija.projects.models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
@@ -640,12 +640,13 @@ def _cell(value):
 
 
 def to_csv_zip(strategy: Strategy) -> bytes:
-    """One CSV file per table, zipped; UTF-8 with BOM so spreadsheet programs read č, š, ž right."""
+    """One CSV file per table, zipped; UTF-8 with BOM so spreadsheet programs read č, š, ž right. Cells go
+    through ``core.spreadsheet`` (a title beginning with ``=`` never becomes a formula)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, (header, rows) in tables(strategy).items():
             text = io.StringIO()
-            writer = csv.writer(text)
+            writer = spreadsheet.csv_writer(text)
             writer.writerow(header)
             writer.writerows([[_cell(c) for c in row] for row in rows])
             zf.writestr(f"{strategy.slug}/{name}.csv", "\ufeff" + text.getvalue())
@@ -653,30 +654,8 @@ def to_csv_zip(strategy: Strategy) -> bytes:
 
 
 def to_xlsx(strategy: Strategy) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, (header, rows) in tables(strategy).items():
-        ws = wb.create_sheet(name[:31])
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([_xlsx_cell(c) for c in row])
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value  # openpyxl would store text starting with = as a formula
-    return value
+    """One sheet per table, amounts as numbers, cells through ``core.spreadsheet``."""
+    return spreadsheet.xlsx((name, header, rows) for name, (header, rows) in tables(strategy).items())
 
 
 def export(strategy: Strategy, fmt: str, output: Path | None) -> Path:

@@ -21,6 +21,7 @@ from regija.core.filetypes import (
     Number,
     PartialDateField,
     Slug,
+    WebURL,
     parse_date,
     parse_money,
     partial_first_day,
@@ -74,7 +75,7 @@ class Organisation(Model):
     kind: OrganisationKind
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "SI"
     registration_number: str | None = None
-    website: str | None = None
+    website: Annotated[WebURL, Field(max_length=300)] | None = None
     parent: Slug | None = None
     address: str | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
@@ -121,7 +122,7 @@ class Adoption(Model):
 class SourceDocument(Model):
     title: Text
     reference: str | None = None
-    url: str | None = None
+    url: Annotated[WebURL, Field(max_length=500)] | None = None
     published: PartialDateField | None = None
 
 

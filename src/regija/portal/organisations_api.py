@@ -11,6 +11,7 @@ from ninja import Query, Router
 from regija.api.errors import READ_RESPONSES, not_found
 from regija.api.pagination import PageParams, paginate
 from regija.core.models import Organisation, OrganisationKind
+from regija.core.validators import link_target
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
 from regija.projects.schemas import money_summary
@@ -95,7 +96,7 @@ def get_organisation(request, slug: str):
     out = _item(request, org)
     out.update(
         registration_number=org.registration_number,
-        website=org.website,
+        website=link_target(org.website),
         address=org.address,
         lat=org.lat,
         lon=org.lon,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from regija.api.pagination import Page
 from regija.api.schemas import Input, OrgRef
 from regija.api.types import MoneyOut
 from regija.core.models import OrganisationKind
+from regija.core.validators import url_problem
 from regija.projects.schemas import FundMoney, MoneySummary
 from regija.strategies.models import StrategyStatus
 from regija.strategies.schemas import ProgressOut
@@ -81,10 +83,16 @@ class AlignmentItem(Schema):
     note: str
 
 
+PUBLISHED_URL = (
+    "An http:// or https:// address, or empty; an address stored in another scheme (before the rule "
+    "of regija.core.validators) is never given"
+)
+
+
 class SourceDocument(Schema):
     title: str
     reference: str
-    url: str
+    url: str = Field(description=PUBLISHED_URL)
     published: str
 
 
@@ -103,6 +111,19 @@ class StrategyPatch(Input):
     status: StrategyStatus = Field(None)
     title: str = Field(None, min_length=1, max_length=500)
     description: str = Field(None, max_length=50_000)
+    source_url: str = Field(
+        None,
+        max_length=500,
+        description="Address of the source document: http:// or https://, or empty to remove it",
+    )
+
+    @field_validator("source_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem:
+            raise PydanticCustomError("unsafe_url", problem)
+        return value.strip()
 
 
 class IndicatorBrief(Schema):
@@ -175,7 +196,7 @@ class OrganisationMoney(Schema):
 
 class OrganisationDetail(OrganisationItem):
     registration_number: str
-    website: str
+    website: str = Field(description=PUBLISHED_URL)
     address: str
     lat: float | None
     lon: float | None

@@ -17,6 +17,7 @@ from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
 from regija.api.links import api_url, web_url
 from regija.api.pagination import PageParams, paginate
+from regija.core.validators import link_target
 from regija.projects import selectors as project_selectors
 from regija.projects.api import fund_money
 from regija.projects.schemas import money_summary
@@ -113,7 +114,7 @@ def _strategy_detail(request, strategy: Strategy) -> dict:
         source={
             "title": strategy.source_title,
             "reference": strategy.source_reference,
-            "url": strategy.source_url,
+            "url": link_target(strategy.source_url),
             "published": strategy.source_published,
         },
         nodes=[

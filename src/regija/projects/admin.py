@@ -1,7 +1,9 @@
 """Back office for funds, allocations, projects with partners, budget lines and payments."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
+from regija.core import permissions
 from regija.core.admin_site import (
     CheckedInlineForm,
     OwnedAdmin,
@@ -9,6 +11,7 @@ from regija.core.admin_site import (
     save_inline_through,
     unsaved_copy,
 )
+from regija.core.services import Forbidden
 
 from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
 from .services import budget
@@ -70,13 +73,30 @@ class PartnerInline(OwnedInline, admin.TabularInline):
     autocomplete_fields = ("organisation",)
 
 
-class BudgetLineInline(OwnedInline, admin.TabularInline):
+class ProgrammeInline(OwnedInline):
+    """Rows of a project's money: only its programme staff add, change or delete them (separation of
+    duties, ``core.permissions.can(user, "manage", project)``); the holder sees them read-only, and the
+    services refuse its writes anyway."""
+
+    def has_add_permission(self, request, obj=None):
+        if obj is None:
+            return permissions.can_edit_anything(request.user)
+        return permissions.can(request.user, "manage", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
+class BudgetLineInline(ProgrammeInline, admin.TabularInline):
     model = BudgetLine
     form = BudgetLineForm
     extra = 0
 
 
-class PaymentInline(OwnedInline, admin.TabularInline):
+class PaymentInline(ProgrammeInline, admin.TabularInline):
     model = Payment
     form = PaymentForm
     extra = 0
@@ -92,6 +112,32 @@ class ProjectAdmin(OwnedAdmin):
     autocomplete_fields = ("holder",)
     raw_id_fields = ("nodes",)
     inlines = [PartnerInline, BudgetLineInline, PaymentInline]
+
+    def _holder_only(self, request, obj) -> bool:
+        """The user may change the project (as its holder) but not manage it (not programme staff)."""
+        return obj is not None and not permissions.can(request.user, "manage", obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._holder_only(request, obj):
+            fields += project_services.PROGRAMME_FIELDS
+            if obj.status in project_services.OUTCOME_STATUSES:
+                fields.append("status")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        status = form.base_fields.get("status")
+        if status is not None and self._holder_only(request, obj):
+            # the holder never picks an outcome (a new class per call: nothing shared is changed)
+            status.choices = [c for c in status.choices if c[0] not in project_services.OUTCOME_STATUSES]
+        return form
+
+    def save_model(self, request, obj, form, change):
+        try:
+            project_services.project_record_save(request.user, obj, form.changed_data, via="admin")
+        except Forbidden:
+            raise PermissionDenied from None
 
     def save_formset(self, request, form, formset, change):
         written_by = {

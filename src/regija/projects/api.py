@@ -1,6 +1,7 @@
 """API of projects and funds: the filtered project list (the same ``ProjectFilters`` as the list page),
 its GeoJSON for maps, a project with partners, budget lines and payments, money per fund; and the
-writes staff make through the API (a project's facts, a new payment, a budget line's amount and security).
+writes through the API (a project's facts, a new payment or claim, a budget line's amount and security),
+with the separation of duties of ``projects.services`` (the holder claims, programme staff manage money).
 """
 
 from __future__ import annotations
@@ -235,7 +236,8 @@ def _project_or_404(slug: str, code: str) -> Project:
 @router.patch("/projects/{slug}/{code}", auth=token_auth, response=write_responses({200: ProjectDetail}))
 def patch_project(request, slug: str, code: str, payload: ProjectPatch):
     """Change a project's facts (only the fields sent). Editors and admins of the holder or of an
-    owner of the listing strategy may do this."""
+    owner of the listing strategy may do this; a status change to or from completed or withdrawn only
+    the latter (programme staff)."""
     apart = payload.lat_lon_apart()
     if apart:  # the shape of the body, checked before the object (docs/api.md, the order of checks)
         invalid(
@@ -253,7 +255,8 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
 
 @router.post("/projects/{slug}/{code}/payments", auth=token_auth, response=write_responses({201: PaymentOut}))
 def create_payment(request, slug: str, code: str, payload: PaymentIn):
-    """Add a payment (claimed or paid) from a fund to the project."""
+    """Add a payment from a fund to the project: programme staff record any state; the holder only
+    claims (state claimed, within the approved amount). More than 0 €; a rejected one with its note."""
     project = _project_or_404(slug, code)
     fund = Fund.objects.filter(code=payload.fund).first()
     if fund is None:
@@ -274,7 +277,8 @@ def create_payment(request, slug: str, code: str, payload: PaymentIn):
 def patch_budget_line(
     request, slug: str, code: str, payload: BudgetLinePatch, id: int = Path(..., ge=1, le=2**63 - 1)
 ):
-    """Change a budget line's amount, whether it is secured, and the secured part of a partly secured line."""
+    """Change a budget line's amount, whether it is secured, and the secured part of a partly secured line;
+    programme staff only (editors and admins of an owner of the listing strategy)."""
     project = _project_or_404(slug, code)
     line = BudgetLine.objects.select_related("fund").filter(project=project, pk=id).first()
     if line is None:

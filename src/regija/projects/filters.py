@@ -10,7 +10,8 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,7 +35,7 @@ SORTS = {
     "status": ("status", "title", "id"),
     "start": ("start", "id"),
     "-start": ("-start", "-id"),
-    "holder": ("holder__name", "title", "id"),
+    "holder": ("holder_sort", "title", "id"),  # holder_sort: see ProjectFilters.apply
     "amount": ("total_cents", "id"),
     "-amount": ("-total_cents", "-id"),
 }
@@ -214,6 +215,16 @@ class ProjectFilters(BaseModel):
                 qs = qs.filter(total_cents__gte=int(self.amount_min * 100))
             if self.amount_max is not None:
                 qs = qs.filter(total_cents__lte=int(self.amount_max * 100))
+        if self.sort == "holder":
+            # A natural person sorts as what the list shows for it, "natural person" (in the language of
+            # the request), never by name: the order must not tell one person from another.
+            qs = qs.annotate(
+                holder_sort=Case(
+                    When(holder__kind=OrganisationKind.PERSON, then=Value(gettext("natural person"))),
+                    default=F("holder__name"),
+                    output_field=CharField(),
+                )
+            )
         return qs.order_by(*SORTS[self.sort])
 
 

@@ -3,9 +3,7 @@ and the staff consistency report."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from regija.core import charts, permissions
+from regija.core import charts, permissions, spreadsheet
 from regija.core.caching import cache_response
 from regija.strategies.models import Strategy
 
@@ -134,7 +132,8 @@ class _Echo:
 
 
 def project_export(request, fmt: str):
-    """The filtered list as CSV or XLSX: the same filters, every matching row (not just one page)."""
+    """The filtered list as CSV or XLSX: the same filters, every matching row (not just one page). Every
+    cell goes through ``core.spreadsheet``, so a title beginning with ``=`` never runs as a formula."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     filters, errors = ProjectFilters.from_querydict(request.GET)
@@ -148,7 +147,7 @@ def project_export(request, fmt: str):
     # translated now, in the request's language: the CSV rows are written after the view returns
     person = _("natural person")
     if fmt == "csv":
-        writer = csv.writer(_Echo())
+        writer = spreadsheet.csv_writer(_Echo())
 
         def stream():
             yield "\ufeff" + writer.writerow(header)
@@ -158,17 +157,9 @@ def project_export(request, fmt: str):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="projekti.csv"'
         return response
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("projekti")
-    ws.append(header)
-    for row in _export_rows(filters, request, person):
-        ws.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        spreadsheet.xlsx([("projekti", header, _export_rows(filters, request, person))]),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="projekti.xlsx"'
     return response

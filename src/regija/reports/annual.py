@@ -6,6 +6,10 @@ stated figures that differ from the data – into one tree of dataclasses. The H
 file and the DOCX file are all rendered from that tree (through ``layout.layout``), so they always
 agree. Nothing is copied from a source document: every table is computed from the database.
 
+The report comes in two forms (``build(…, published=…)``): the **staff form** names every holder and
+partner and marks those who are natural persons; the **published form** – the one an organisation puts
+on its website – names no natural person: the tree holds no such name at all, only that there is one.
+
 The number of queries is fixed: it does not grow with the number of bodies, sessions, calls,
 applications or projects (only with the organisation's strategies, through the consistency report,
 which runs a fixed number of queries per strategy).
@@ -23,7 +27,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from regija.calls.models import Application, ApplicationFund, Call, CallState, CallStatus
-from regija.core.models import Organisation
+from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.core.templatetags.regija import STATUS_LABELS
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
@@ -118,11 +122,27 @@ class Note:
     strategy: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Party:
+    """A holder or partner as the report names it: ``name`` is empty for a natural person in the
+    published form (``person`` says it is one, and the layout writes "natural person")."""
+
+    name: str
+    person: bool = False
+
+
+def party(org: Organisation | None, published: bool) -> Party:
+    if org is None:
+        return Party("")
+    person = org.kind == OrganisationKind.PERSON
+    return Party("" if person and published else org.name, person)
+
+
 @dataclasses.dataclass
 class OperationRow:
     code: str
     title: str
-    holder: str
+    holder: Party
     approved: Decimal
     instrument: str  # the instrument's kind, number and date as one label
     status: str
@@ -196,8 +216,8 @@ class IndicatorRow:
 class CooperationRow:
     code: str
     title: str
-    holder: str
-    partners: list[str]
+    holder: Party
+    partners: list[Party]
     approved: Decimal | None  # None: the data has no budget for it
     paid: Decimal
     status: str
@@ -219,6 +239,7 @@ class AnnualReport:
     indicators: list[IndicatorRow]
     cooperation: list[CooperationRow]
     notes: list[Note]  # every stated figure of the organisation's strategies that differs from the data
+    published: bool = False  # the published form: natural persons are not named
 
     @property
     def operations(self) -> int:
@@ -244,6 +265,12 @@ class AnnualReport:
     def has_claims(self) -> bool:
         return any(c.claimed for c in self.calls)
 
+    @property
+    def has_persons(self) -> bool:
+        """Whether a natural person holds or partners in an operation of the report."""
+        holders = [o.holder for c in self.calls for o in c.operations] + [o.holder for o in self.cooperation]
+        return any(h.person for h in holders) or any(x.person for o in self.cooperation for x in o.partners)
+
 
 # --------------------------------------------------------------------------------------- building
 
@@ -252,8 +279,9 @@ class UnknownOrganisation(LookupError):
     pass
 
 
-def build(organisation: Organisation | str, year: int) -> AnnualReport:
-    """The report of the organisation (an instance or its slug) for the calendar year."""
+def build(organisation: Organisation | str, year: int, *, published: bool = False) -> AnnualReport:
+    """The report of the organisation (an instance or its slug) for the calendar year: the staff form, or
+    with ``published`` the published form, which holds no natural person's name."""
     if not isinstance(organisation, Organisation):
         org = Organisation.objects.filter(slug=organisation).first()
         if org is None:
@@ -267,7 +295,7 @@ def build(organisation: Organisation | str, year: int) -> AnnualReport:
     notes_by_strategy = _findings(
         {s.pk: s for s in strategies} | {c.strategy_id: c.strategy for c in calls if c.strategy_id}
     )
-    call_blocks, funds = _call_blocks(calls, end, notes_by_strategy)
+    call_blocks, funds = _call_blocks(calls, end, notes_by_strategy, published)
     own_slugs = {s.slug for s in strategies}
     return AnnualReport(
         organisation_slug=org.slug,
@@ -280,8 +308,9 @@ def build(organisation: Organisation | str, year: int) -> AnnualReport:
         calls=call_blocks,
         funds=funds,
         indicators=_indicators(strategies, end),
-        cooperation=_cooperation(strategies, end),
+        cooperation=_cooperation(strategies, end, published),
         notes=[n for slug, notes in notes_by_strategy.items() if slug in own_slugs for n, _obj in notes],
+        published=published,
     )
 
 
@@ -474,7 +503,9 @@ def _instrument(kind_label: str, number: str, date: dt.date | None) -> str:
     return " ".join(parts)
 
 
-def _call_blocks(calls: list, end: dt.date, notes_by_strategy: dict) -> tuple[list[CallBlock], list[FundRow]]:
+def _call_blocks(
+    calls: list, end: dt.date, notes_by_strategy: dict, published: bool
+) -> tuple[list[CallBlock], list[FundRow]]:
 
     if not calls:
         return [], []
@@ -515,7 +546,7 @@ def _call_blocks(calls: list, end: dt.date, notes_by_strategy: dict) -> tuple[li
             OperationRow(
                 code=p.code,
                 title=p.title,
-                holder=str(p.holder) if p.holder_id else str(a.applicant),
+                holder=party(p.holder if p.holder_id else a.applicant, published),
                 approved=approved,
                 instrument=_instrument(str(kind_label), number, date),
                 status=p.status,
@@ -653,7 +684,7 @@ def _status(indicator, prog) -> str:
     return prog.status
 
 
-def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
+def _cooperation(strategies: list, end: dt.date, published: bool) -> list[CooperationRow]:
     """Projects under nodes of level ``cooperation`` (or below them) in the strategies; three queries."""
 
     if not strategies:
@@ -676,14 +707,13 @@ def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
         return []
     ids = [p.pk for p in projects]
     _per_fund, totals = _money(ids, end)
-    partners: dict[int, list[str]] = defaultdict(list)
-    for pid, org in (
+    partners: dict[int, list[Party]] = defaultdict(list)
+    for partner in (
         Partner.objects.filter(project_id__in=ids)
         .select_related("organisation")
         .order_by("project_id", "order")
-        .values_list("project_id", "organisation__name")
     ):
-        partners[pid].append(org)
+        partners[partner.project_id].append(party(partner.organisation, published))
     out = []
     for p in projects:
         money = totals.get(p.pk, [0, 0, 0, 0])
@@ -691,7 +721,7 @@ def _cooperation(strategies: list, end: dt.date) -> list[CooperationRow]:
             CooperationRow(
                 code=p.code,
                 title=p.title,
-                holder=str(p.holder) if p.holder_id else "",
+                holder=party(p.holder if p.holder_id else None, published),
                 partners=partners.get(p.pk, []),
                 approved=_eur(money[0]) if money[3] else None,
                 paid=_eur(money[1]),

@@ -19,7 +19,7 @@ from regija.core.money import format_eur
 from regija.core.templatetags.regija import num
 
 if TYPE_CHECKING:  # annual builds the report, layout draws it; annual uses layout's date format
-    from .annual import AnnualReport, BodyBlock, CallBlock, SessionRow
+    from .annual import AnnualReport, BodyBlock, CallBlock, Party, SessionRow
 
 
 EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -99,6 +99,16 @@ def _n(value) -> Cell:
     return Cell("–" if value is None else num(value), numeric=True)
 
 
+def party(report: AnnualReport, who: Party) -> str:
+    """A holder's or partner's name as the form of the report writes it: a natural person is "natural
+    person" in the published form and marked so in the staff form."""
+    if not who.person:
+        return who.name
+    if report.published or not who.name:
+        return _("natural person")
+    return _("%(name)s (natural person)") % {"name": who.name}
+
+
 def layout(report: AnnualReport) -> list:
     """The blocks of the report, in reading order."""
     p = report.profile
@@ -106,6 +116,18 @@ def layout(report: AnnualReport) -> list:
         Heading(1, _("Annual activity report %(year)s") % {"year": report.year}, "title"),
         Paragraph(p.name, "lead"),
     ]
+    if report.has_persons:
+        blocks.append(
+            Paragraph(
+                _("Natural persons who hold or partner in an operation are not named.")
+                if report.published
+                else _(
+                    "Staff form: natural persons who hold or partner in an operation are named and marked "
+                    "“natural person”. Publish the published form, which leaves their names out."
+                ),
+                "lead",
+            )
+        )
     blocks += _profile(report)
     blocks += _bodies(report)
     blocks += _calls(report)
@@ -297,7 +319,13 @@ def _call(report: AnnualReport, c: CallBlock) -> list:
     out.append(Paragraph("; ".join(facts) + "."))
     if c.operations:
         rows = [
-            [_c(o.title, o.url), _c(o.holder), _m(o.approved), _c(o.instrument), _c(o.status_label)]
+            [
+                _c(o.title, o.url),
+                _c(party(report, o.holder)),
+                _m(o.approved),
+                _c(o.instrument),
+                _c(o.status_label),
+            ]
             + [_m(o.paid)]
             + ([_m(o.claimed)] if report.has_claims else [])
             for o in c.operations
@@ -441,8 +469,8 @@ def _cooperation(report: AnnualReport) -> list:
     rows = [
         [
             _c(o.title, o.url),
-            _c(o.holder),
-            _c(", ".join(o.partners)),
+            _c(party(report, o.holder)),
+            _c(", ".join(party(report, x) for x in o.partners)),
             _m(o.approved) if o.approved is not None else Cell("–", numeric=True),
             _m(o.paid),
             _c(o.status_label),

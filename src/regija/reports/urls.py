@@ -1,4 +1,5 @@
-"""Staff pages of reports: the annual activity report of an organisation."""
+"""Staff pages of reports: the annual activity report of an organisation, in its staff form and in its
+published form (``javno/``: no natural person named)."""
 
 from django.urls import path
 
@@ -10,5 +11,17 @@ urlpatterns = [
         "porocila/<slug:org_slug>/<int:year>/porocilo.docx",
         views.annual_report_docx,
         name="annual_report_docx",
+    ),
+    path(
+        "porocila/<slug:org_slug>/<int:year>/javno/",
+        views.annual_report,
+        {"published": True},
+        name="annual_report_published",
+    ),
+    path(
+        "porocila/<slug:org_slug>/<int:year>/javno/porocilo.docx",
+        views.annual_report_docx,
+        {"published": True},
+        name="annual_report_published_docx",
     ),
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
+from regija.core.validators import WebAddressField
 
 from .choices import AlignmentType, Direction, StrategyStatus
 
@@ -32,7 +33,7 @@ class Strategy(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=StrategyStatus.choices)
     source_title = models.CharField(_("source document"), max_length=500)
     source_reference = models.CharField(_("source reference"), max_length=300, blank=True)
-    source_url = models.CharField(_("source URL"), max_length=500, blank=True)
+    source_url = WebAddressField(_("source URL"), max_length=500, blank=True)
     source_published = models.CharField(_("source published"), max_length=10, blank=True)
     levels = models.JSONField(_("level labels"), default=dict, blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)

@@ -40,14 +40,15 @@ SIX_PLACES = Decimal(1).scaleb(-VALUE_PLACES)
 # wide enough for any value below 10**18 at six places, also when the rounding of a longer one carries
 _EXACT = Context(prec=VALUE_WHOLE_DIGITS + VALUE_PLACES + 8)
 
-STRATEGY_FIELDS = ("status", "title", "description")
+STRATEGY_FIELDS = ("status", "title", "description", "source_url")
 
 
 # --------------------------------------------------------------------------------------------- strategies
 
 
 def strategy_update(user: Actor, strategy: Strategy, changes: Mapping[str, object], *, via: str) -> Strategy:
-    """Change a strategy's status, title or description (the keys of ``changes``)."""
+    """Change a strategy's status, title, description or source document's address (the keys of
+    ``changes``); the address must be http(s) (``core.validators.safe_url``, the model field's rule)."""
     require_permission(user, "change", strategy)
     unknown = set(changes) - set(STRATEGY_FIELDS)
     if unknown:

@@ -6,8 +6,6 @@ The start page, a strategy and a node show money and projects too: they are the 
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regija.core import charts, permissions
+from regija.core import charts, permissions, spreadsheet
 from regija.core.caching import cache_response
 from regija.core.money import plain_number
 from regija.core.services import Conflict, Forbidden, Refused
@@ -127,7 +125,7 @@ def indicator_csv(request, slug: str, code: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{code}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 (č, š, ž) only with a BOM
-    writer = csv.writer(response)
+    writer = spreadsheet.csv_writer(response)  # every cell escaped: a note beginning with = never runs
     writer.writerow(["strategy", "indicator", "name", "unit", "kind", "date", "value", "source", "note"])
     base = [slug, indicator.code, indicator.name, indicator.unit]
     if indicator.baseline_value is not None:

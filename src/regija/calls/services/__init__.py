@@ -17,7 +17,8 @@ package reach them:
 - ``lifecycle``: publish, unpublish, finish the evaluation, mark decided, archive;
 - ``applications``: start, save a draft, attach and remove files, submit, withdraw; what a submission
   still misses;
-- ``evaluation``: eligibility, assignments, declarations, scores, finalisation, what the evaluation lacks;
+- ``evaluation``: eligibility, assignments, declarations, scores (written by their evaluator only),
+  the chair's return for correction, finalisation, what the evaluation lacks;
 - ``decisions``: approve (creating the operation) and reject;
 - ``common``: ``Refused``, ``Forbidden``, ``require`` and ``now`` (from ``core.services``), ``local``.
 
@@ -45,7 +46,9 @@ from .evaluation import (
     declare,
     evaluation_gaps,
     finalise,
+    open_return,
     record_eligibility,
+    return_scores,
     save_scores,
     submit_scores,
 )
@@ -75,10 +78,12 @@ __all__ = [
     "missing_for_submission",
     "not_open_message",
     "now",
+    "open_return",
     "publish",
     "record_eligibility",
     "reject",
     "require",
+    "return_scores",
     "save_draft",
     "save_scores",
     "seat_of",

@@ -115,9 +115,8 @@ def save_draft(application: Application, user: User, data: DraftData, *, version
         app.updated_at = now()
         app.save()
         app.funds.all().delete()
-        ApplicationFund.objects.bulk_create(
-            ApplicationFund(application=app, fund_id=fid, requested=amount) for fid, amount in data.funds
-        )
+        for fid, amount in data.funds:  # one by one: the audit log records each amount requested
+            ApplicationFund.objects.create(application=app, fund_id=fid, requested=amount)
         app.partners.all().delete()
         ApplicationPartner.objects.bulk_create(
             ApplicationPartner(application=app, order=i, **p) for i, p in enumerate(data.partners)

@@ -1,6 +1,10 @@
 """The evaluation after a call closes: eligibility checks, the committee's assignments and declarations,
 scores saved, submitted, corrected and finalised by the chair, and what still stands in the way.
 
+A score sheet is written only by its own evaluator – never by the chair, nor by the call's staff. The
+chair finalises submitted sheets, or returns one for correction with a reason (``return_scores``); the
+evaluator then writes the corrected version (``correct_scores``), which the chair finalises again.
+
 The ranking these scores give is a read: ``calls.selectors.ranking``.
 """
 
@@ -23,6 +27,7 @@ from ..models import (
     EligibilityCheck,
     Score,
     ScoreSheet,
+    SheetReturn,
     SheetStatus,
 )
 from ..selectors import Ranked, ranking
@@ -205,13 +210,54 @@ def submit_scores(assignment: Assignment, user: User) -> ScoreSheet:
     return sheet
 
 
+def open_return(assignment: Assignment) -> SheetReturn | None:
+    """The chair's return of this assignment's scores still waiting for the evaluator's correction."""
+    return (
+        SheetReturn.objects.filter(sheet__assignment=assignment, correction__isnull=True)
+        .order_by("-returned_at")
+        .first()
+    )
+
+
+def return_scores(assignment: Assignment, user: User, *, reason: str) -> SheetReturn:
+    """The chair returns a member's submitted or finalised scores for correction, with the reason; the
+    returned version stays as it was, and the application is not finalised until the member has
+    submitted the corrected version."""
+    call = assignment.application.call
+    require(is_chair(user, call), _("Only the chair of the committee returns scores for correction."))
+    _require_closed(call)
+    if assignment.seat.user_id == getattr(user, "pk", None):
+        raise Refused(_("Your own scores you correct yourself, with the reason."))
+    if not reason.strip():
+        raise Refused(_("Say why the scores are returned for correction."), field="reason", status=422)
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        last = a.sheets.order_by("-version").first()
+        if last is None or last.status == SheetStatus.DRAFT:
+            raise Refused(_("Only submitted or finalised scores are returned for correction."))
+        if open_return(a) is not None:
+            raise Refused(
+                _("These scores are already returned for correction; the member has not answered yet.")
+            )
+        return SheetReturn.objects.create(
+            sheet=last, reason=reason.strip(), returned_by=user, returned_at=now()
+        )
+
+
 def correct_scores(
     assignment: Assignment, user: User, scores: dict[int, tuple[Decimal, str]], *, reason: str
 ) -> ScoreSheet:
-    """A new version of submitted or finalised scores, with its reason; the previous version stays as
-    it was."""
+    """The evaluator's new version of their submitted or finalised scores, with its reason, submitted to
+    the chair; the previous version stays as it was. It answers the chair's open return, if any. Only
+    the evaluator writes it: the chair returns scores for correction (``return_scores``) instead."""
     call = assignment.application.call
-    require(assignment.seat.user_id == getattr(user, "pk", None) or is_chair(user, call))
+    require(
+        assignment.seat.user_id == getattr(user, "pk", None),
+        _(
+            "Only the committee member it is assigned to corrects their scores; "
+            "the chair returns them for correction with a reason."
+        ),
+    )
     _require_closed(call)
     if not reason.strip():
         raise Refused(_("A correction needs its reason."), field="reason", status=422)
@@ -232,6 +278,10 @@ def correct_scores(
         sheet.status = SheetStatus.SUBMITTED
         sheet.submitted_at = now()
         sheet.save()
+        returned = open_return(a)
+        if returned is not None:
+            returned.correction = sheet
+            returned.save()
     return sheet
 
 
@@ -247,6 +297,16 @@ def finalise(application: Application, user: User) -> int:
             raise Refused(
                 _("Not every member has declared on conflicts of interest: %(names)s.")
                 % {"names": ", ".join(a.seat.name for a in pending)}
+            )
+        waiting = list(
+            SheetReturn.objects.filter(
+                sheet__assignment__in=assignments, correction__isnull=True
+            ).select_related("sheet__assignment__seat")
+        )
+        if waiting:
+            raise Refused(
+                _("Scores returned for correction wait for the corrected version: %(names)s.")
+                % {"names": ", ".join(r.sheet.assignment.seat.name for r in waiting)}
             )
         n = 0
         for a in assignments:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from pathlib import Path
 
 from django import template
+from django.contrib.staticfiles import finders
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.money import format_eur, plain_number
+from regija.core.validators import link_target
 
 register = template.Library()
 
@@ -129,3 +132,28 @@ def options(pairs, selected=None):
             for value, label in pairs
         )
     )
+
+
+@register.simple_tag
+def web_link(address, text=None):
+    """A stored web address as a link – only when it is http(s) (``core.validators.link_target``);
+    any other value (``javascript:…`` stored before the rule) is shown as text, never as a link.
+
+    ``{% web_link org.website %}`` shows the address; ``{% web_link s.source_url s.source_title %}``
+    shows the title."""
+    shown = address if text in (None, "") else text
+    target = link_target(address)
+    if not target:
+        return format_html("{}", shown)
+    return format_html('<a href="{}">{}</a>', target, shown)
+
+
+@register.simple_tag
+def static_text(path):
+    """The text of one of our static files, for a document that must stand alone (the annual report's
+    HTML file carries its style sheet inline); pages link the file instead, as the CSP allows no
+    inline style there."""
+    found = finders.find(path)
+    if not found:
+        raise template.TemplateSyntaxError(f"no static file {path!r}")
+    return mark_safe(Path(found).read_text(encoding="utf-8"))  # noqa: S308 - our own file, see above

@@ -1,9 +1,16 @@
 """A project's money as staff record it: budget lines by fund (how much, how far secured) and payments
 from a fund (claimed, paid or rejected). The writes of the API and the back office.
 
-The rules of a budget line: amounts are money (cents, not negative); only a partly secured line has a
-separate secured part, never larger than the line. The rules of a payment: a label, an amount of
-money, a fund and a state.
+Separation of duties: budget lines (the approved and secured amounts) and payments in any state are
+written only by programme staff – editors of the organisations owning the strategy that lists the
+project (``core.permissions.can(user, "manage", …)``). The holder (the beneficiary) may only submit a
+claim: a new payment in state ``claimed``, by the rules of ``payments.check_new_claim`` (more than
+0 €, within the approved amount); any other state, or any change to a budget line or a recorded
+payment, is ``Forbidden`` for it.
+
+The rules of a budget line: amounts are money (cents, not negative – nor ``-0``); only a partly
+secured line has a separate secured part, never larger than the line. The rules of a payment: a
+label, an amount of money above 0 €, a fund and a state; a rejected payment has its reason (the note).
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from django.utils.translation import gettext as _
 
 from regija.core import audit
 from regija.core.money import to_money
-from regija.core.services import Refused, require_permission, validate
+from regija.core.permissions import can
+from regija.core.services import Forbidden, Refused, require, require_permission, validate
 
-from ..models import BudgetLine, Fund, Payment, Project, Secured
+from ..models import BudgetLine, Fund, Payment, PaymentState, Project, Secured
+from . import payments as claims
 from .projects import next_order
 
 if TYPE_CHECKING:
@@ -53,9 +62,30 @@ def _money(value: object, field: str) -> Decimal:
         amount = cast(Decimal, to_money(value))  # not None: to_money gives None for None and "" only
     except ValidationError as exc:
         raise Refused(exc.messages[0], field=field) from None
-    if amount < 0:
+    if amount < 0 or amount.is_signed():  # "-0" too: a sign is not an amount
         raise Refused(_("an amount of money here must not be negative"), field=field)
     return amount
+
+
+def require_programme(user: User, obj: BudgetLine | Payment | Project, message: str) -> None:
+    """Forbidden with ``message`` unless the user is programme staff of the project (``manage``) – the
+    owner check (``change``) first, so an outsider hears the general refusal."""
+    require_permission(user, "change", obj)
+    require(can(user, "manage", obj), message)
+
+
+def _budget_forbidden() -> str:
+    return _(
+        "Only programme staff – editors of the organisations that own the strategy listing the project – "
+        "change its budget lines and approved amounts."
+    )
+
+
+def _payments_forbidden() -> str:
+    return _(
+        "Only programme staff record payments and check, pay or reject claims; "
+        "the holder submits claims (state: claimed)."
+    )
 
 
 def _only(changes: Mapping[str, object], allowed: Iterable[str]) -> None:
@@ -101,8 +131,8 @@ def budget_line_create(
     order: int | None = None,
     via: str,
 ) -> BudgetLine:
-    """Add a budget line from a fund to the project (last unless ``order`` is given)."""
-    require_permission(user, "change", project)
+    """Add a budget line from a fund to the project (last unless ``order`` is given); programme staff only."""
+    require_programme(user, project, _budget_forbidden())
     line = BudgetLine(
         project=project,
         fund=fund,
@@ -131,8 +161,9 @@ def apply_budget_line_changes(line: BudgetLine, changes: Mapping[str, Any]) -> N
 
 
 def budget_line_update(user: User, line: BudgetLine, changes: Mapping[str, Any], *, via: str) -> BudgetLine:
-    """Change a budget line: the keys of ``changes`` (see ``apply_budget_line_changes``)."""
-    require_permission(user, "change", line)
+    """Change a budget line: the keys of ``changes`` (see ``apply_budget_line_changes``); programme staff
+    only."""
+    require_programme(user, line, _budget_forbidden())
     _only(changes, BUDGET_LINE_FIELDS)
     with audit.acting(user, via=via), transaction.atomic():
         line = BudgetLine.objects.select_for_update().select_related("fund").get(pk=line.pk)
@@ -142,6 +173,7 @@ def budget_line_update(user: User, line: BudgetLine, changes: Mapping[str, Any],
 
 
 def budget_line_delete(user: User, line: BudgetLine, *, via: str) -> None:
+    require_programme(user, line, _budget_forbidden())
     require_permission(user, "delete", line)
     with audit.acting(user, via=via), transaction.atomic():
         line.delete()
@@ -151,9 +183,14 @@ def budget_line_delete(user: User, line: BudgetLine, *, via: str) -> None:
 
 
 def check_payment(payment: Payment) -> None:
-    """A payment as it would be stored (its amount normalised on ``payment``)."""
+    """A payment as it would be stored (its amount normalised on ``payment``): more than 0 €, and a
+    rejected one with its reason in the note."""
     payment.amount = _money(payment.amount, "amount")
+    if payment.amount == 0:
+        raise Refused(_("A payment or claim is for more than 0 €."), field="amount")
     validate(payment, [f for f in PAYMENT_FIELDS if f not in ("amount", "order")])
+    if payment.state == PaymentState.REJECTED and not (payment.note or "").strip():
+        raise Refused(_("Give the reason for the rejection in the note."), field="note")
 
 
 def payment_create(
@@ -171,9 +208,23 @@ def payment_create(
     **details: Any,
 ) -> Payment:
     """Record a payment (claimed, paid or rejected) from a fund to the project, last unless ``order`` is
-    given. ``details`` are the other fields the back office sets (phase, who claimed and checked it)."""
+    given. ``details`` are the other fields the back office sets (phase, who claimed and checked it).
+
+    Programme staff record any state. The holder (not programme staff) only submits a claim: state
+    ``claimed``, dated the day it is made, by the rules of the claims page (``payments.claim_payment``)."""
     require_permission(user, "change", project)
     _only(details, PAYMENT_FIELDS)
+    if not can(user, "manage", project):
+        if state != PaymentState.CLAIMED or details or order is not None:
+            raise Forbidden(_payments_forbidden())
+        if date is not None:
+            raise Refused(_("A claim is dated the day it is submitted; leave the date out."), field="date")
+        # money first, so that "-0" and "0" are refused as such wherever they come from
+        amount = _money(amount, "amount")
+        if amount == 0:
+            raise Refused(_("A claim is for more than 0 €."), field="amount")
+        with audit.acting(user, via=via):
+            return claims.claim_payment(project, user, fund_id=fund.pk, amount=amount, label=label, note=note)
     payment = Payment(
         project=project, fund=fund, label=label, amount=amount, date=date, state=state, note=note, **details
     )
@@ -185,8 +236,8 @@ def payment_create(
 
 
 def payment_update(user: User, payment: Payment, changes: Mapping[str, Any], *, via: str) -> Payment:
-    """Change a payment (the keys of ``changes``)."""
-    require_permission(user, "change", payment)
+    """Change a payment (the keys of ``changes``); programme staff only."""
+    require_programme(user, payment, _payments_forbidden())
     _only(changes, PAYMENT_FIELDS)
     with audit.acting(user, via=via), transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -198,6 +249,7 @@ def payment_update(user: User, payment: Payment, changes: Mapping[str, Any], *, 
 
 
 def payment_delete(user: User, payment: Payment, *, via: str) -> None:
+    require_programme(user, payment, _payments_forbidden())
     require_permission(user, "delete", payment)
     with audit.acting(user, via=via), transaction.atomic():
         payment.delete()

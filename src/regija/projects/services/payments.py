@@ -1,10 +1,11 @@
 """The money of an operation after its approval: payment claims checked, paid or rejected; the
 operation completed after its final payment or withdrawn; the end of its sustainability period.
 
-Two parties act here: the holder (editors of the organisation holding the operation) claims money
-and may step back; the programme's staff (editors of an organisation owning the strategy that lists
-the operation) check, pay and reject claims and complete the operation. A claim is paid once: its
-row is locked and read again inside the transaction, so a second, concurrent "paid" is refused.
+Two parties act here, with separate duties: the holder – the beneficiary, editors of the
+organisation holding the operation – claims money; the programme's staff (editors of an organisation
+owning the strategy that lists the operation: ``core.permissions.can(user, "manage", project)``)
+check, pay and reject claims, and complete or withdraw the operation. A claim is paid once: its row
+is locked and read again inside the transaction, so a second, concurrent "paid" is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from regija.core.models import Role
-from regija.core.permissions import can, member_role_at_least, org_ids_with
+from regija.core.permissions import can, member_role_at_least
 from regija.core.services import Refused, now, require
-from regija.strategies.selectors import owner_ids
 
 from ..models import Payment, PaymentState, Project, ProjectStatus
 
@@ -33,15 +33,14 @@ if TYPE_CHECKING:
 
 
 def is_holder(user: Actor, project: Project) -> bool:
-    """An editor (or admin) of the organisation holding the operation: claims its money, may withdraw it."""
+    """An editor (or admin) of the organisation holding the operation: claims its money."""
     return project.holder_id is not None and member_role_at_least(user, project.holder_id, Role.EDITOR)
 
 
 def is_programme_staff(user: Actor, project: Project) -> bool:
-    """An editor (or admin) of an organisation owning the operation's strategy, or a superuser: checks and
-    pays claims and completes the operation."""
-    allowed = org_ids_with(user, Role.EDITOR)
-    return allowed is None or bool(allowed & owner_ids(project.strategy_id))
+    """An editor (or admin) of an organisation owning the operation's strategy, or a superuser: checks,
+    pays and rejects claims, completes and withdraws the operation (``can(user, "manage", project)``)."""
+    return can(user, "manage", project)
 
 
 def _require_holder(user: Actor, project: Project) -> None:
@@ -54,37 +53,51 @@ def _require_programme_staff(user: Actor, project: Project) -> None:
     require(is_programme_staff(user, project), _("Only staff of the programme check and pay claims."))
 
 
+def check_new_claim(project: Project, *, fund_id: int, amount: Decimal | None) -> None:
+    """The rules of a new claim on ``project`` (read inside the caller's transaction, the project row
+    locked): the operation is approved or in progress, the amount is more than 0 €, the fund is one of
+    its budget lines, and claims together (waiting and paid) stay within the approved amount."""
+    if project.status not in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS):
+        raise Refused(
+            _("Claims are made for an approved operation in progress; this one is %(status)s.")
+            % {"status": project.get_status_display()}
+        )
+    if amount is None or amount <= 0:
+        raise Refused(_("A claim is for more than 0 €."), field="amount", status=422)
+    line = project.budget_lines.filter(fund_id=fund_id).aggregate(s=Sum("amount"))["s"]
+    if line is None:
+        raise Refused(_("The operation has no approved money from this fund."), field="fund", status=422)
+    used = (
+        project.payments.filter(
+            fund_id=fund_id, state__in=[PaymentState.CLAIMED, PaymentState.PAID]
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    if used + amount > line:
+        raise Refused(
+            _("Claims would total %(total)s, more than the approved %(approved)s.")
+            % {"total": used + amount, "approved": line},
+            field="amount",
+            status=422,
+        )
+
+
 def claim_payment(
-    project: Project, user: User, *, fund_id: int, amount: Decimal, label: str, phase_id: int | None = None
+    project: Project,
+    user: User,
+    *,
+    fund_id: int,
+    amount: Decimal,
+    label: str,
+    phase_id: int | None = None,
+    note: str = "",
 ) -> Payment:
     """The holder claims money from one of the operation's funds (optionally for a phase); claims together
     never exceed the approved amount. The first claim puts an approved operation in progress."""
     _require_holder(user, project)
     with transaction.atomic():
         p = Project.objects.select_for_update().get(pk=project.pk)
-        if p.status not in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS):
-            raise Refused(
-                _("Claims are made for an approved operation in progress; this one is %(status)s.")
-                % {"status": p.get_status_display()}
-            )
-        if amount is None or amount <= 0:
-            raise Refused(_("A claim is for more than 0 €."), field="amount", status=422)
-        line = p.budget_lines.filter(fund_id=fund_id).aggregate(s=Sum("amount"))["s"]
-        if line is None:
-            raise Refused(_("The operation has no approved money from this fund."), field="fund", status=422)
-        used = (
-            p.payments.filter(fund_id=fund_id, state__in=[PaymentState.CLAIMED, PaymentState.PAID]).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
-        if used + amount > line:
-            raise Refused(
-                _("Claims would total %(total)s, more than the approved %(approved)s.")
-                % {"total": used + amount, "approved": line},
-                field="amount",
-                status=422,
-            )
+        check_new_claim(p, fund_id=fund_id, amount=amount)
         if phase_id is not None and not p.phases.filter(pk=phase_id).exists():
             raise Refused(_("No such phase in this operation."), field="phase", status=422)
         order = (p.payments.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -99,6 +112,7 @@ def claim_payment(
             claimed_by=user,
             phase_id=phase_id,
             order=order,
+            note=note.strip(),
         )
         if p.status == ProjectStatus.APPROVED:
             p.status = ProjectStatus.IN_PROGRESS
@@ -171,9 +185,12 @@ def complete_project(project: Project, user: User) -> Project:
 
 
 def withdraw_project(project: Project, user: User, *, reason: str, on: dt.date | None = None) -> Project:
-    """The holder steps back (odstop) or the programme withdraws the operation; the reason is kept and
-    shown."""
-    require(is_holder(user, project) or can(user, "change", project))
+    """The programme withdraws the operation – also when the holder steps back (odstop), which the
+    holder asks of the programme; the reason is kept and shown. An outcome, so programme staff only."""
+    require(
+        is_programme_staff(user, project),
+        _("Only staff of the programme withdraw an operation; the holder asks them to, with the reason."),
+    )
     if not reason.strip():
         raise Refused(_("Give the reason for the withdrawal."), field="reason", status=422)
     with transaction.atomic():

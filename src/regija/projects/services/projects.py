@@ -1,4 +1,10 @@
-"""A project's facts and its partners: the writes of the API and the back office."""
+"""A project's facts and its partners: the writes of the API and the back office.
+
+Separation of duties: the holder (the beneficiary) and programme staff both edit a project's
+description (title, summary, dates, place, partners, …); only programme staff – editors of the
+organisations owning the strategy that lists it (``core.permissions.can(user, "manage", project)``) –
+change its outcome: the status to or from completed or withdrawn, and its place in the programme
+(strategy, holder, code, instrument, withdrawal, sustainability period: ``PROGRAMME_FIELDS``)."""
 
 from __future__ import annotations
 
@@ -14,9 +20,10 @@ from django.utils.translation import gettext as _
 from regija.core import audit
 from regija.core.models import Organisation
 from regija.core.money import to_money
-from regija.core.services import Conflict, Refused, require_permission, validate
+from regija.core.permissions import can
+from regija.core.services import Conflict, Forbidden, Refused, require_permission, validate
 
-from ..models import BudgetLine, Partner, Payment, Project
+from ..models import BudgetLine, Partner, Payment, Project, ProjectStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,6 +40,45 @@ PROJECT_FIELDS = (
     "lat",
     "lon",
 )
+
+
+# A project's place in the programme and its outcome: only programme staff change these.
+PROGRAMME_FIELDS = (
+    "strategy",
+    "holder",
+    "code",
+    "instrument_kind",
+    "instrument_number",
+    "instrument_date",
+    "instrument_issuer",
+    "withdrawn_on",
+    "withdrawal_reason",
+    "sustainability_years",
+)
+# The statuses that are outcomes: only programme staff set them, or change them back.
+OUTCOME_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN)
+
+
+def check_programme_changes(user: User, before: Project, changes: Mapping[str, Any]) -> None:
+    """Forbidden unless the user may make these changes to the stored project ``before``: programme
+    staff make any; others (the holder) none of ``PROGRAMME_FIELDS`` and no status change to or from
+    completed or withdrawn. A field sent with its stored value is no change."""
+    if can(user, "manage", before):
+        return
+    for field in PROGRAMME_FIELDS:
+        if field in changes and changes[field] != getattr(before, field):
+            raise Forbidden(
+                _(
+                    "Only programme staff – editors of the organisations that own the strategy listing "
+                    "the project – change its %(field)s."
+                )
+                % {"field": getattr(Project._meta.get_field(field), "verbose_name", field)}
+            )
+    if "status" in changes and changes["status"] != before.status:
+        if changes["status"] in OUTCOME_STATUSES or before.status in OUTCOME_STATUSES:
+            raise Forbidden(
+                _("Only programme staff set a project's status to completed or withdrawn, or change it back.")
+            )
 
 
 def next_order(model: type[Partner | BudgetLine | Payment], project: Project) -> int:
@@ -74,12 +120,35 @@ def project_update(user: User, project: Project, changes: Mapping[str, Any], *, 
         raise Refused(_("This field cannot be changed here."), field=sorted(unknown)[0])
     with audit.acting(user, via=via), transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        check_programme_changes(user, project, changes)
         for field, value in changes.items():
             setattr(project, field, value)
         validate(project, changes)
         check_project(project, changes)
         if changes:
             project.save(update_fields=list(changes))
+    return project
+
+
+def project_record_save(user: User, project: Project, changed: Collection[str], *, via: str) -> Project:
+    """Save a project as a back-office form set it (``changed`` names the fields the form changed): the
+    owner rule on the new values (``core.services.record_save``), and the programme's fields and
+    outcome statuses for programme staff only – a new project too, since it places it in a strategy."""
+    require_permission(user, "change", project)
+    before = Project.objects.filter(pk=project.pk).first() if project.pk is not None else None
+    if before is None:
+        if not can(user, "manage", project):
+            raise Forbidden(
+                _(
+                    "Only programme staff – editors of the organisations that own the strategy – "
+                    "add its projects."
+                )
+            )
+    else:
+        values = {f: getattr(project, f) for f in changed if f in PROGRAMME_FIELDS or f == "status"}
+        check_programme_changes(user, before, values)
+    with audit.acting(user, via=via), transaction.atomic():
+        project.save()
     return project
 
 

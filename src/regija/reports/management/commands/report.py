@@ -1,6 +1,7 @@
-"""regija report annual ORGANISATION YEAR [--output DIR] [--format html|docx …]
+"""regija report annual ORGANISATION YEAR [--published] [--output DIR] [--format html|docx …]
 
-Write the annual activity report.
+Write the annual activity report: the staff form, or with ``--published`` the published form (the one
+to put on a website), which names no natural person.
 """
 
 from __future__ import annotations
@@ -44,17 +45,25 @@ class Command(BaseCommand):
             help="html or docx; repeat for both (default: both)",
         )
         parser.add_argument(
+            "--published",
+            action="store_true",
+            help=(
+                "the published form, for the organisation's website: natural persons who hold or partner in "
+                "an operation are not named (files end in -javno); default: the staff form, which names them"
+            ),
+        )
+        parser.add_argument(
             "--language", default=settings.LANGUAGE_CODE, choices=[code for code, _n in settings.LANGUAGES]
         )
 
-    def handle(self, *args, kind, organisation, year, output, formats, language, **options):
+    def handle(self, *args, kind, organisation, year, output, formats, language, published, **options):
         with translation.override(language):
             if not year.isdigit() or int(year) not in annual.YEARS:
                 raise CommandError(
                     _("The year must be a number such as 2023, not “%(year)s”.") % {"year": year}
                 )
             try:
-                report = annual.build(organisation, int(year))
+                report = annual.build(organisation, int(year), published=published)
             except annual.UnknownOrganisation:
                 raise CommandError(
                     _("There is no organisation “%(slug)s”.") % {"slug": organisation}
