@@ -43,7 +43,7 @@ def _money_in(value: object, *, optional: bool) -> Decimal | None:
             raise PydanticCustomError("money_invalid", exc.messages[0]) from None
     except ArithmeticError:  # InvalidOperation: rounding to cents overflows only for huge numbers
         raise PydanticCustomError("money_too_large", f"an amount of money is at most {MAX_AMOUNT}") from None
-    if amount < 0:
+    if amount < 0 or (isinstance(value, str) and value.lstrip().startswith("-")):  # "-0" too
         raise PydanticCustomError("money_negative", "an amount of money here must not be negative")
     if amount > MAX_AMOUNT:
         raise PydanticCustomError("money_too_large", f"an amount of money is at most {MAX_AMOUNT}")

@@ -103,9 +103,13 @@ class IndicatorFilters(Schema):
 VALUE_TEXT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$")
 
 
+_DECIMAL_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
 def _value_text(value: object) -> object:
-    """Text must be written as the schema says: digits, a point and at most six decimals."""
-    if isinstance(value, str) and not VALUE_TEXT.fullmatch(value):
+    """Text is digits with an optional sign and point (no spaces, exponent or "+"), as the schema says;
+    how many digits, the service's rule says, with its own message."""
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
         raise PydanticCustomError(
             "value_format", 'write the value as digits with at most six decimals, such as "-12.5"'
         )
