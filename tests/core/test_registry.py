@@ -97,11 +97,14 @@ def test_history_and_audit_parent_come_from_the_registration(world):
 
 
 def test_a_wrong_registration_fails_at_start_up():
+    as_core_registers_it = registry.get(Organisation)
     with pytest.raises(Exception, match="title"):
         registry.register(Organisation, owners=["title"])
     with pytest.raises(ValueError, match="path of foreign keys"):
         registry.register(Organisation, owners=["pk"], audit_parent="name")
-    registry.register(Organisation, owners=["pk"], delete_role="admin")  # as core registers it
+    with pytest.raises(ValueError, match="organisation or a user"):
+        registry.register(Organisation, owners=["pk"], readers=["parent__kind"])
+    assert registry.get(Organisation) is as_core_registers_it
 
 
 def test_core_knows_the_apps_only_through_the_registry():

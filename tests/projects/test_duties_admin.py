@@ -122,3 +122,19 @@ def test_programme_staff_change_the_approved_amount_in_the_back_office(client, p
     assert line.amount == Decimal("58000.00")
     entry = _entries(line)[-1]
     assert (entry.via, entry.user) == ("admin", user)
+
+
+def test_only_the_programme_deletes_an_operation_and_its_money(client, project, member):
+    """Deleting a project deletes its budget lines and payments: an administrator of the holder may not,
+    an administrator of the programme may (and it is logged)."""
+    delete = f"/admin/projects/project/{project.pk}/delete/"
+    client.force_login(member("admin", "krc-hrastnik"))
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Project.objects.filter(pk=project.pk).exists()
+    assert BudgetLine.objects.filter(project=project).exists()
+
+    client.force_login(member("admin", "las-zasavje"))
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert AuditEntry.objects.filter(action="delete", object_id=str(project.pk)).exists()

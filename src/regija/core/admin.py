@@ -1,24 +1,36 @@
-"""Back office for organisations, memberships (roles), API tokens and the audit log."""
+"""Back office for organisations, memberships (roles), API tokens and the audit log.
+
+Each shows only the rows the user may read (``core.permissions.visible``): organisations that are not
+natural persons and the user's own; the memberships of the user's organisations; the user's own API
+tokens; the audit entries of the objects the user reads as staff."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from . import permissions
+from .admin_site import OwnedAdmin, VisibleRows
 from .models import ApiToken, AuditEntry, Membership, Organisation, Role
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(OwnedAdmin):
+    """Every member may look up organisations (the autocomplete of a call's, a membership's or a project
+    holder's organisation); editors of an organisation change it, its administrators delete it."""
+
     list_display = ("name", "short_name", "kind", "country", "parent")
     list_filter = ("kind", "country")
     search_fields = ("name", "short_name", "slug", "registration_number")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
 
+    def has_add_permission(self, request):
+        # A new organisation has no members yet, so nobody but a superuser could ever edit it.
+        return request.user.is_superuser
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    """Administrators of an organisation add its members and set their roles."""
+class MembershipAdmin(VisibleRows, admin.ModelAdmin):
+    """Administrators of an organisation add its members and set their roles; its other members see them."""
 
     list_display = ("user", "organisation", "role", "created_at")
     list_filter = ("role",)
@@ -30,17 +42,14 @@ class MembershipAdmin(admin.ModelAdmin):
         return permissions.org_ids_with(request.user, Role.ADMIN)
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user", "organisation")
-        orgs = self._admin_orgs(request)
-        return qs if orgs is None else qs.filter(organisation__in=orgs)
+        return super().get_queryset(request).select_related("user", "organisation")
 
     def has_module_permission(self, request):
+        return permissions.is_staff(request.user)
+
+    def has_add_permission(self, request):
         orgs = self._admin_orgs(request)
         return orgs is None or bool(orgs)
-
-    has_view_permission = has_add_permission = lambda self, request, obj=None: self.has_module_permission(
-        request
-    )
 
     def has_change_permission(self, request, obj=None):
         orgs = self._admin_orgs(request)
@@ -65,8 +74,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit log, read only: nobody edits history."""
+class AuditEntryAdmin(VisibleRows, admin.ModelAdmin):
+    """The audit log, read only: nobody edits history. A member sees the entries of the objects they read
+    as staff (core.permissions), never those of another organisation's drafts or applications."""
 
     list_display = ("at", "actor", "via", "action", "content_type", "object_repr")
     list_filter = ("action", "via", "content_type")
@@ -75,10 +85,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("content_type",)
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return permissions.is_staff(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -91,10 +98,21 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(VisibleRows, admin.ModelAdmin):
+    """A member sees their own tokens (revoked at /racun/); a superuser sees and revokes all."""
+
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
     exclude = ("key_hash",)
 
+    def has_module_permission(self, request):
+        return permissions.is_staff(request.user)
+
     def has_add_permission(self, request):
         return False  # tokens are created by their owner at /racun/, where the secret is shown once
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

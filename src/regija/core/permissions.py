@@ -1,4 +1,4 @@
-"""Who may change what: one rule, used by the back office, the staff pages and the API alike.
+"""Who may read and change what: one rule, used by the back office, the staff pages and the API alike.
 
 A user belongs to organisations with a role (viewer, editor, admin). An object belongs to the
 organisations that own it:
@@ -21,16 +21,28 @@ registered as the object's ``programme`` (a project's: the owners of the strateg
 programme staff), not for its holder (the beneficiary); ``manageable()`` is the same as a filter.
 A superuser may do everything. Viewers see staff pages (consistency report, audit log) but change
 nothing.
+
+**Reading.** ``visible(user, qs)`` is the part of a queryset a user may read, as one filter (no query
+per row), and ``can(user, "view", obj)`` the same for one object. A row is read by everyone when it
+matches its model's ``public`` filter (a strategy that is not a draft and all of its content, a
+published call, an organisation that is not a natural person, …), and otherwise only by its
+``readers`` (by default the members, any role, of its owning organisations; an application also by
+its applicant and, after the call closes, the evaluators it is assigned to; a score sheet by its
+evaluator and the committee's chair; see each app's ``apps.py``). A model nobody registered is read by
+superusers only. An audit entry is read by whoever reads the audited object as one of its readers –
+not merely because it is public – and, once that object is deleted, by the readers of the object it
+was part of (a deleted payment's project); entries of objects gone without a trace only by superusers.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from . import registry
-from .models import Membership, Role
+from .models import AuditEntry, Membership, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -95,7 +107,10 @@ def owner_ids(obj: Model) -> set[int]:
 
 
 def can(user: Actor, action: str, obj: Model) -> bool:
-    """action is 'view_staff', 'change', 'delete' or 'manage' (money and outcomes: programme staff)."""
+    """action is 'view' (may read it: ``visible``), 'view_staff' (a member of an owning organisation),
+    'change', 'delete' or 'manage' (money and outcomes: programme staff)."""
+    if action == "view":
+        return _can_view(user, obj)
     if action == "manage":
         allowed = org_ids_with(user, Role.EDITOR)
         if allowed is None:
@@ -116,6 +131,8 @@ def can(user: Actor, action: str, obj: Model) -> bool:
     entry = registry.get(type(obj))
     if entry is None or not entry.owners:
         return False  # a record no organisation owns (a fund): superusers only
+    if action == "delete" and entry.programme_deletes:
+        return bool(allowed & registry.programme_ids(obj))
     return bool(allowed & owner_ids(obj))
 
 
@@ -141,3 +158,103 @@ def manageable(user: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     if not allowed:
         return qs.none()
     return qs.filter(registry.programme_q(qs.model, allowed)).distinct()
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _active(user: Actor | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def reader_q(user: Actor | None, model: type[Model]) -> Q | None:
+    """The rows of ``model`` this user reads as one of its readers (not because they are public), as a
+    filter; None means every row (a superuser)."""
+    if _active(user) and user.is_superuser:  # type: ignore[union-attr]
+        return None
+    nothing = Q(pk__in=[])
+    if not _active(user):
+        return nothing
+    from django.contrib.auth import get_user_model
+
+    member_of = org_ids_with(user, Role.VIEWER) or set()
+    q = nothing
+    for reader in registry.readers_of(model):
+        if registry.reader_target(model, reader.path) is get_user_model():
+            found = Q(**{reader.path: user.pk})  # type: ignore[union-attr]
+        elif member_of:
+            found = Q(**{f"{reader.path}__in": member_of})
+        else:
+            continue
+        if reader.when is not None:
+            found &= reader.when() if callable(reader.when) else reader.when
+        q |= found
+    return q
+
+
+def visible_q(user: Actor | None, model: type[Model]) -> Q | None:
+    """The rows of ``model`` this user may read, as a filter; None means every row."""
+    if model is AuditEntry:
+        return _audit_q(user)
+    own = reader_q(user, model)
+    if own is None:
+        return None
+    public = registry.public_filter(model)
+    if public is None:
+        return own
+    if not public:  # Q(): every row is public
+        return None
+    return public | own
+
+
+def visible(user: Actor | None, qs: QuerySet[M]) -> QuerySet[M]:
+    """The part of a queryset this user may read, as one filter (no query per row). Lookups through
+    many rows (an application's assignments) are taken in a subquery, so no row comes twice."""
+    q = visible_q(user, qs.model)
+    if q is None:
+        return qs
+    return qs.filter(pk__in=qs.model._default_manager.filter(q).values("pk"))
+
+
+def _can_view(user: Actor, obj: Model) -> bool:
+    """One query (none for a superuser); an unsaved object is nobody's to read yet."""
+    if _active(user) and user.is_superuser:
+        return True
+    if obj.pk is None:
+        return False
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def _audit_q(user: Actor | None) -> Q | None:
+    """Audit entries of the objects this user reads as a reader (see the module docstring)."""
+    if _active(user) and user.is_superuser:  # type: ignore[union-attr]
+        return None
+    q = Q(pk__in=[])
+    if not _active(user):
+        return q
+    from django.contrib.contenttypes.models import ContentType
+
+    for entry in registry.registrations():
+        if not entry.audit:
+            continue
+        model = entry.model
+        ct = ContentType.objects.get_for_model(model)
+        own = reader_q(user, model)
+        ids = model._default_manager.annotate(audit_key=Cast("pk", CharField()))
+        readable = ids.filter(own) if own is not None else ids
+        q |= Q(content_type=ct, object_id__in=readable.values("audit_key"))
+        parent_model = registry.audit_parent_model(model)
+        if parent_model is not None:
+            parent_q = reader_q(user, parent_model)
+            parents = parent_model._default_manager.annotate(
+                audit_key=Concat(
+                    Value(f"{parent_model._meta.label_lower}:"),
+                    Cast("pk", CharField()),
+                    output_field=CharField(),
+                )
+            )
+            if parent_q is not None:
+                parents = parents.filter(parent_q)
+            gone = ~Q(object_id__in=ids.values("audit_key"))
+            q |= Q(content_type=ct, parent__in=parents.values("audit_key")) & gone
+    return q

@@ -12,7 +12,16 @@ and the base then works for that model without knowing it:
   an organisation itself); ``delete_role`` is the role needed to delete it; ``programme`` names the
   lookups to the owners who alone *manage* it – money and outcomes, kept from the other owners (a
   project's holder) by separation of duties (``core.permissions.can(user, "manage", obj)``); without
-  it, every owner manages;
+  it, every owner manages; with ``programme_deletes=True`` only the programme's organisations delete
+  it (a project: its holder may not delete it and its money with it);
+- **who may read** (``core.permissions.visible`` and ``can(user, "view", obj)``): ``public`` is a filter
+  (``Q``, or a function returning one when it depends on the clock) of the rows everyone may read,
+  anonymous visitors included – ``Q()`` for all, ``None`` (the default) for none; the other rows are
+  read by their ``readers``: each a ``Reader(path, when=…)`` (or just the path) – a lookup to an
+  organisation, whose members of any role read the row, or to a user, who reads it – optionally only
+  for the rows matching ``when``. Without ``readers`` the members of the owning organisations read
+  (the ``owners`` paths); ``add_readers`` lets another app add readers to a model it does not own
+  (projects: the owners of a strategy read the natural person that holds one of its projects);
 - **the audit log** (``core.audit``): ``audit=True`` logs every save and delete, and ``audit_parent``
   names the foreign key of the object it is part of, so a project's history shows its payments;
 - **object history** (``core.views.history``): ``history`` is the URL name of the model in
@@ -33,6 +42,18 @@ from django.db.models import Q
 
 from .models import Role
 
+# Rows as a filter: a Q, or a function returning one (read when the filter is built: "closed by now").
+RowFilter = Q | Callable[[], Q]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reader:
+    """Who may read a row that is not public: ``path`` leads to an organisation (its members, any role,
+    read the row) or to a user (that user reads it); ``when`` limits it to the rows matching a filter."""
+
+    path: str
+    when: RowFilter | None = None
+
 
 @dataclasses.dataclass(frozen=True)
 class Registration:
@@ -44,10 +65,14 @@ class Registration:
     history: str | None
     # Lookups to the organisations whose editors manage the object (money, outcomes); () = the owners.
     programme: tuple[str, ...] = ()
+    public: RowFilter | None = None
+    readers: tuple[Reader, ...] | None = None  # None: the members of the owners
+    programme_deletes: bool = False  # deleting needs delete_role at a programme organisation
 
 
 _models: dict[type[models.Model], Registration] = {}
 _history: dict[str, type[models.Model]] = {}
+_extra_readers: dict[type[models.Model], tuple[Reader, ...]] = {}
 _public_apps: dict[str, tuple[AppConfig, frozenset[str]]] = {}
 # Called with each Registration and each public app's AppConfig (core.audit, core.caching).
 Listener = Callable[[Registration | AppConfig], None]
@@ -63,6 +88,9 @@ def register(
     audit_parent: str | None = None,
     history: str | None = None,
     programme: Iterable[str] = (),
+    public: RowFilter | None = None,
+    readers: Iterable[Reader | str] | None = None,
+    programme_deletes: bool = False,
 ) -> Registration:
     """Tell the base about one model (see the module docstring). Registering again replaces it."""
     owners = tuple(owners)
@@ -71,13 +99,78 @@ def register(
         _check_path(model, path)
     if audit_parent is not None:
         _parent_fields(model, audit_parent)  # fails now, at start-up, for a wrong path
-    entry = Registration(model, owners, Role(delete_role), audit, audit_parent, history, programme)
+    read_by = None if readers is None else _readers(model, readers)
+    entry = Registration(
+        model,
+        owners,
+        Role(delete_role),
+        audit,
+        audit_parent,
+        history,
+        programme,
+        public,
+        read_by,
+        programme_deletes,
+    )
     _models[model] = entry
     if history:
         _history[history] = model
     for listener in _listeners:
         listener(entry)
     return entry
+
+
+def add_readers(model: type[models.Model], readers: Iterable[Reader | str]) -> None:
+    """More readers of a model another app registered: an app that links to it names who reads it
+    through the link (``Reader`` paths from ``model``), in its ``AppConfig.ready()``, before or after
+    the model's own registration."""
+    _extra_readers[model] = _extra_readers.get(model, ()) + _readers(model, readers)
+
+
+def readers_of(model: type[models.Model]) -> tuple[Reader, ...]:
+    """Who reads the rows of ``model`` that are not public: its readers (by default the members of its
+    owners) and the readers other apps added."""
+    entry = _models.get(model)
+    if entry is None:
+        own: tuple[Reader, ...] = ()
+    elif entry.readers is None:
+        own = tuple(Reader(path) for path in entry.owners)
+    else:
+        own = entry.readers
+    return own + _extra_readers.get(model, ())
+
+
+def public_filter(model: type[models.Model]) -> Q | None:
+    """The rows of ``model`` everyone may read, as a filter (``Q()`` for all), or None for none."""
+    entry = _models.get(model)
+    if entry is None or entry.public is None:
+        return None
+    return entry.public() if callable(entry.public) else entry.public
+
+
+def reader_target(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model a reader's path leads to: an organisation or a user."""
+    if path == "pk":
+        return model
+    current = model
+    for part in path.split("__"):
+        related = current._meta.get_field(part).related_model
+        if related is None:
+            raise ValueError(f"{model.__name__}: '{path}' does not lead to an organisation or a user")
+        current = related
+    return current
+
+
+def _readers(model: type[models.Model], readers: Iterable[Reader | str]) -> tuple[Reader, ...]:
+    from django.contrib.auth import get_user_model
+
+    from .models import Organisation
+
+    out = tuple(r if isinstance(r, Reader) else Reader(r) for r in readers)
+    for reader in out:
+        if reader_target(model, reader.path) not in (Organisation, get_user_model()):
+            raise ValueError(f"{model.__name__}: '{reader.path}' does not lead to an organisation or a user")
+    return out
 
 
 def register_public_app(app_config: AppConfig, *, private: Iterable[str] = ()) -> None:
@@ -135,6 +228,14 @@ def _parent_fields(model: type[models.Model], path: str) -> list[models.ForeignO
     return fields
 
 
+def audit_parent_model(model: type[models.Model]) -> type[models.Model] | None:
+    """The model of the object a change of ``model`` also belongs to (its ``audit_parent``), or None."""
+    entry = _models.get(model)
+    if entry is None or entry.audit_parent is None:
+        return None
+    return _parent_fields(model, entry.audit_parent)[-1].related_model
+
+
 def audit_parent_key(obj: models.Model) -> str:
     """'projects.project:12' for a payment: the object whose history a change of ``obj`` belongs to,
     by the ``audit_parent`` its app registered; '' when it has none."""
@@ -148,6 +249,11 @@ def audit_parent_key(obj: models.Model) -> str:
         if current is None:
             return ""
     return f"{last.related_model._meta.label_lower}:{getattr(current, last.attname)}"
+
+
+def registrations() -> list[Registration]:
+    """Every registration so far."""
+    return list(_models.values())
 
 
 def _check_path(model: type[models.Model], path: str) -> None:

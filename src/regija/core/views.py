@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import audit, permissions, registry, tokens
-from .models import Membership
+from .models import AuditEntry, Membership
 
 
 def switch_language(request, code: str):
@@ -67,12 +67,16 @@ def account(request):
 
 @login_required
 def history(request, model: str, pk: int):
-    """The audit log of one object, for staff of an organisation that owns it."""
+    """The audit log of one object, for staff of an organisation that owns it: the entries of its parts
+    too, each only if the user may read it (``core.permissions``: one query for all of them)."""
     model_class = registry.history_model(model)
     if model_class is None:
         raise Http404
     obj = get_object_or_404(model_class, pk=pk)
-    if not permissions.can(request.user, "view_staff", obj):
+    if not (permissions.can(request.user, "view_staff", obj) and permissions.can(request.user, "view", obj)):
         raise PermissionDenied
-    entries = audit.history(obj)
+    entries = list(audit.history(obj))
+    shown = AuditEntry.objects.filter(pk__in=[e.pk for e in entries])
+    readable = set(permissions.visible(request.user, shown).values_list("pk", flat=True))
+    entries = [e for e in entries if e.pk in readable]
     return render(request, "core/history.html", {"obj": obj, "entries": entries, "model": model})

@@ -10,15 +10,17 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models import Q
+
         from regija.core import registry
 
         from .models import AgendaItem, Body, Decision, Member, Session, Term
 
-        # A body and all of its parts belong to the body's organisation.
-        registry.register(Body, owners=["organisation"])
-        registry.register(Term, owners=["body__organisation"])
-        registry.register(Member, owners=["term__body__organisation"])
-        registry.register(Session, owners=["body__organisation"])
-        registry.register(AgendaItem, owners=["session__body__organisation"])
-        registry.register(Decision, owners=["session__body__organisation"])
+        # A body and all of its parts belong to the body's organisation, and are public.
+        registry.register(Body, owners=["organisation"], public=Q())
+        registry.register(Term, owners=["body__organisation"], public=Q())
+        registry.register(Member, owners=["term__body__organisation"], public=Q())
+        registry.register(Session, owners=["body__organisation"], public=Q())
+        registry.register(AgendaItem, owners=["session__body__organisation"], public=Q())
+        registry.register(Decision, owners=["session__body__organisation"], public=Q())
         registry.register_public_app(self)

@@ -18,14 +18,16 @@ from .services import budget
 from .services import projects as project_services
 
 
-class AllocationInline(admin.TabularInline):
+class AllocationInline(OwnedInline, admin.TabularInline):
     model = Allocation
     extra = 0
     raw_id_fields = ("owner", "declared_in")
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(OwnedAdmin):
+    """Funds are public and shared; no organisation owns them, so only superusers change them."""
+
     list_display = ("code", "name", "name_en")
     search_fields = ("code", "name", "name_en")
     inlines = [AllocationInline]

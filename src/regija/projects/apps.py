@@ -10,13 +10,32 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects and funds")
 
     def ready(self):
+        from django.db.models import Q
+
         from regija.core import registry
-        from regija.core.models import Role
+        from regija.core.models import Organisation, Role
 
-        from .models import Allocation, BudgetLine, Partner, Payment, Project, ProjectPhase, StatedFigure
+        from .models import (
+            Allocation,
+            BudgetLine,
+            Fund,
+            Partner,
+            Payment,
+            Project,
+            ProjectPhase,
+            StatedFigure,
+        )
 
-        registry.register(StatedFigure, owners=["strategy__owners"])
-        registry.register(Allocation, owners=["declared_in__owners"], audit=True, history="allocation")
+        # What a strategy lists is public as the strategy is, in every status (strategies/apps.py).
+        registry.register(Fund, public=Q())  # funds are public; only superusers change them
+        registry.register(StatedFigure, owners=["strategy__owners"], public=Q())
+        registry.register(
+            Allocation,
+            owners=["declared_in__owners"],
+            audit=True,
+            history="allocation",
+            public=Q(),
+        )
         # A project belongs to its holder *and* to the owners of the strategy that lists it (a LAS keeps
         # the operations of its calls current even though another organisation holds them). Its money
         # and outcomes are managed by the programme only – the strategy's owners, not the holder
@@ -26,8 +45,10 @@ class ProjectsConfig(AppConfig):
             owners=["holder", "strategy__owners"],
             programme=["strategy__owners"],
             delete_role=Role.ADMIN,
+            programme_deletes=True,
             audit=True,
             history="project",
+            public=Q(),
         )
         project_owners = ["project__holder", "project__strategy__owners"]
         programme = ["project__strategy__owners"]
@@ -38,6 +59,7 @@ class ProjectsConfig(AppConfig):
             audit=True,
             audit_parent="project",
             history="partner",
+            public=Q(),
         )
         registry.register(
             BudgetLine,
@@ -46,6 +68,7 @@ class ProjectsConfig(AppConfig):
             audit=True,
             audit_parent="project",
             history="budgetline",
+            public=Q(),
         )
         registry.register(
             Payment,
@@ -54,8 +77,19 @@ class ProjectsConfig(AppConfig):
             audit=True,
             audit_parent="project",
             history="payment",
+            public=Q(),
         )
         registry.register(
-            ProjectPhase, owners=project_owners, programme=programme, audit=True, audit_parent="project"
+            ProjectPhase,
+            owners=project_owners,
+            programme=programme,
+            audit=True,
+            audit_parent="project",
+            public=Q(),
+        )
+        # A natural person that holds a project, or is a partner in one, is read by the owners of the
+        # strategy that lists it (their staff see the name on the project's page).
+        registry.add_readers(
+            Organisation, ["held_projects__strategy__owners", "partnerships__project__strategy__owners"]
         )
         registry.register_public_app(self)

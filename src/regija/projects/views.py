@@ -206,9 +206,16 @@ def funds(request):
 def consistency(request):
     if not permissions.is_staff(request.user):
         raise PermissionDenied
+    # Only the strategies the user may read (a draft is its owners' alone), and only their findings.
+    readable = permissions.visible(request.user, Strategy.objects.all())
     slug = request.GET.get("strategy") or None
-    strategy = Strategy.objects.filter(slug=slug).first() if slug else None
+    strategy = readable.filter(slug=slug).first() if slug else None
+    if slug and strategy is None:
+        raise Http404
     findings = consistency_checks.report(strategy)
+    if strategy is None and not request.user.is_superuser:
+        slugs = set(readable.values_list("slug", flat=True))
+        findings = [f for f in findings if f.strategy in slugs]
     links = consistency_checks.locations(findings)
     items = [(f, links.get(i)) for i, f in enumerate(findings)]
     return render(
@@ -217,7 +224,7 @@ def consistency(request):
         {
             "items": items,
             "strategy": strategy,
-            "strategies": Strategy.objects.order_by("title").values("slug", "title"),
+            "strategies": readable.order_by("title").values("slug", "title"),
             "contradictions": sum(1 for f in findings if f.kind == consistency_checks.CONTRADICTION),
             "unverifiable": sum(1 for f in findings if f.kind == consistency_checks.UNVERIFIABLE),
             "nav": "consistency",
