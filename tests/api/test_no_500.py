@@ -4,6 +4,7 @@ simply matches nothing."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from .conftest import loc_of
 
@@ -23,6 +24,13 @@ PROJECT = f"/projects/{LAS}/JP1-01"
         ("/strategies/a%00b", {}, ["path", "slug"]),
         ("/projects", {"amount_max": "1e30"}, ["query", "amount_max"]),
         ("/projects", {"year_from": "99999999999999999999"}, ["query", "year_from"]),
+        # above the money maximum of the OpenAPI document (9999999999999.99, docs/api.md)
+        ("/projects", {"amount_min": "99999999999999999"}, ["query", "amount_min"]),
+        ("/projects/geo", {"amount_min": "99999999999999999"}, ["query", "amount_min"]),
+        # null or empty where a number is expected: a 422 the document declares
+        ("/search", {"q": "kultura", "offset": "null"}, ["query", "offset"]),
+        ("/search", {"q": "kultura", "limit": ""}, ["query", "limit"]),
+        ("/projects", {"page": "null"}, ["query", "page"]),
     ],
 )
 def test_refused_reads_are_422(api, path, params, loc):
@@ -32,8 +40,8 @@ def test_refused_reads_are_422(api, path, params, loc):
 @pytest.mark.parametrize(
     "path, params",
     [
-        ("/projects", {"amount_min": "99999999999999999"}),
-        ("/projects/geo", {"amount_min": "99999999999999999"}),
+        ("/projects", {"amount_min": "9999999999999.99"}),
+        ("/projects/geo", {"amount_min": "9.999.999.999.999,99"}),
         ("/projects", {"page": str(10**30)}),
         ("/organisations", {"q": "%_'\"; drop table"}),
     ],
@@ -88,3 +96,60 @@ def test_odd_budget_line_ids(api, token_for, line):
 def test_odd_observations(api, token_for, body, status):
     _u, raw = token_for("editor", "las-zasavje")
     assert api.post(f"/indicators/{LAS}/K1/observations", body, token=raw).status_code == status
+
+
+def test_a_body_that_is_not_json_is_a_400_the_document_declares(api, token_for, client):
+    _u, raw = token_for("editor", "las-zasavje")
+    r = api.patch(PROJECT, raw_body="{not json", token=raw)
+    assert r.status_code == 400 and r.json() == {"detail": "Cannot parse request body"}
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "400" in spec["paths"]["/api/v1/projects/{slug}/{code}"]["patch"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "raw_body, valid",
+    [
+        ('{"amount": "9999999999999.99"}', True),
+        ('{"amount": 9999999999999.99}', True),
+        ('{"amount": "10000000000000.00"}', False),
+        ('{"amount": 1.8e308}', False),
+    ],
+)
+def test_money_above_the_documented_maximum_is_refused_as_the_schema_says(
+    api, token_for, client, raw_body, valid
+):
+    """The schema's maximum is what is taken: 9999999999999.99 passes validation (and goes on to the
+    next check, finding the budget line: 404), more is refused at validation with the maximum named."""
+    spec = client.get("/api/v1/openapi.json").json()
+    number = spec["components"]["schemas"]["PaymentIn"]["properties"]["amount"]["anyOf"][1]
+    assert number["maximum"] == 9999999999999.99
+    _u, raw = token_for("editor", "las-zasavje")
+    with translation.override("en"):
+        r = api.patch(f"{PROJECT}/budget-lines/999999", raw_body=raw_body, token=raw)
+    if valid:
+        assert r.status_code == 404
+    else:
+        assert loc_of(r) == [["body", "amount"]]
+        assert "at most 9999999999999.99" in r.json()["detail"][0]["msg"]
+
+
+def test_a_rule_against_the_stored_data_is_a_422_of_type_refused(api, token_for):
+    """The body has the documented shape; the project's stored start refuses the end (docs/api.md)."""
+    _u, raw = token_for("editor", "las-zasavje")
+    assert api.patch(PROJECT, {"start": "2023", "end": "2023"}, token=raw).status_code == 200
+    r = api.patch(PROJECT, {"end": "2019"}, token=raw)
+    assert r.status_code == 422
+    assert [(e["loc"], e["type"]) for e in r.json()["detail"]] == [(["body", "end"], "refused")]
+
+
+@pytest.mark.parametrize(
+    "body, loc",
+    [
+        ({"lat": 46.1}, ["body", "lon"]),
+        ({"lon": 15.0}, ["body", "lat"]),
+        ({"lat": None, "lon": 15.0}, ["body", "lat"]),
+    ],
+)
+def test_lat_and_lon_come_together(api, token_for, body, loc):
+    _u, raw = token_for("editor", "las-zasavje")
+    assert loc_of(api.patch(PROJECT, body, token=raw)) == [loc]

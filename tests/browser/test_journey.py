@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.external, pytest.mark.django_db]
 
 VELENJE_SLUG = "velenje-pametno-mesto-2022-2030"
 VELENJE_TITLE = "Strategija digitalnega razvoja pametnega mesta in skupnosti Mestne občine Velenje"

@@ -38,17 +38,36 @@ class ValidationErrorSchema(Schema):
     detail: list[ErrorItem]
 
 
-# What every GET may answer besides 200; 304 has no body.
-READ_RESPONSES: dict[int, Any] = {304: None, 404: Error, 422: ValidationErrorSchema}
+# What every operation, read or write, may answer besides its own answers: the one place to declare an
+# answer the whole API can give (such as a 503 while the database is busy).
+COMMON_RESPONSES: dict[int, Any] = {}
+
+# What every GET may answer besides 200; 304 has no body. A bad query parameter or path part, also an
+# empty or "null" one where a number or a choice is expected, is a 422.
+READ_RESPONSES: dict[int, Any] = {304: None, 404: Error, 422: ValidationErrorSchema, **COMMON_RESPONSES}
 
 
 def write_responses(ok: dict[int, Any], *, conflict: bool = False) -> dict[int, Any]:
-    """The responses of a write operation, for its OpenAPI description."""
-    out = {**ok, 401: Error, 403: Error, 404: Error, 422: ValidationErrorSchema}
+    """The responses of a write operation, for its OpenAPI description: 400 for a body that is not JSON,
+    401 without a valid token, 403, 404, 422 and, with ``conflict``, 409."""
+    out = {
+        **ok,
+        400: Error,
+        401: Error,
+        403: Error,
+        404: Error,
+        422: ValidationErrorSchema,
+        **COMMON_RESPONSES,
+    }
     if conflict:
         out[409] = Error
     out[503] = Error  # a lock waited for in vain, e.g. during an import (regija.core.busy)
     return out
+
+
+# The type of a 422 from a rule against what is stored (the end before the project's start, a secured
+# part of a line that is not partly secured …): the body has the documented shape, the data refuse it.
+REFUSED = "refused"
 
 
 class InvalidToken(AuthenticationError):
@@ -138,7 +157,7 @@ def refusals() -> Iterator[None]:
     """Around a service an API write calls (the service sets who acts, via "api", and the transaction):
     its messages in English, like every API message, and its refusals answered as the API's errors by
     their status – 403 for ``Forbidden``, 409 for a conflict with the stored state, 422 at
-    ``["body", <field path>]`` for an input at fault."""
+    ``["body", <field path>]`` (type ``refused``) for an input at fault."""
     try:
         with translation.override("en"):
             yield
@@ -147,5 +166,5 @@ def refusals() -> Iterator[None]:
             raise AuthorizationError(403, exc.message) from None
         if exc.status == 422:
             path = [int(p) if p.isdigit() else p for p in exc.field.split(".")] if exc.field else []
-            invalid(["body", *path], exc.message)
+            invalid(["body", *path], exc.message, REFUSED)
         raise HttpError(exc.status, exc.message) from None

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 Loc = tuple[str | int, ...]
@@ -38,7 +39,34 @@ def _public_loc(loc: Loc, model: type) -> list[str | int]:
     return list(loc)
 
 
+# Text never holds NUL (PostgreSQL cannot store or compare it): request bodies, query parameters and path
+# parts with one are refused with a 422 (api.schemas.Input, api.errors.refuse_nul), so the document
+# says so on every string it describes.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul_strings(node: Any) -> None:
+    """Give every free-text string schema of the document the pattern that refuses NUL characters."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not ({"pattern", "format", "enum", "const"} & set(node)):
+            if node.get("maxLength") != 0:
+                node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul_strings(value)
+
+
 class RegijaAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _no_nul_strings(schema.get("paths"))
+        _no_nul_strings(schema.get("components", {}).get("schemas"))
+        return schema
+
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext[Any]]
     ) -> ValidationError:

@@ -13,7 +13,7 @@ from django.utils import translation
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from regija.core.money import CENT, plain_number, to_money
+from regija.core.money import CENT, MAX_AMOUNT, plain_number, to_money
 
 # Money and numbers
 #
@@ -21,7 +21,9 @@ from regija.core.money import CENT, plain_number, to_money
 # rounding a JavaScript number would do on large amounts. Money comes in as a string or a number with
 # at most two decimals; to_money() decides, as it does for the importer and the forms.
 
-MAX_AMOUNT = Decimal("9999999999999.99")  # far below the 64-bit cents column's limit
+# Money as text: digits, then at most two decimals after a point; at most 13 digits before it, so the
+# schema's pattern and maximum say exactly what is taken (core.money.MAX_AMOUNT).
+_MONEY_TEXT = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
 
 
 def _money_in(value: object, *, optional: bool) -> Decimal | None:
@@ -40,17 +42,24 @@ def _money_in(value: object, *, optional: bool) -> Decimal | None:
         with translation.override("en"):
             raise PydanticCustomError("money_invalid", exc.messages[0]) from None
     except ArithmeticError:  # InvalidOperation: rounding to cents overflows only for huge numbers
-        raise PydanticCustomError("money_too_large", "the amount is too large") from None
-    if amount < 0:
+        raise PydanticCustomError("money_too_large", f"an amount of money is at most {MAX_AMOUNT}") from None
+    if amount < 0 or (isinstance(value, str) and value.lstrip().startswith("-")):  # "-0" too
         raise PydanticCustomError("money_negative", "an amount of money here must not be negative")
     if amount > MAX_AMOUNT:
-        raise PydanticCustomError("money_too_large", "the amount is too large")
+        raise PydanticCustomError("money_too_large", f"an amount of money is at most {MAX_AMOUNT}")
+    if isinstance(value, str) and not _MONEY_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "money_format", 'write an amount of money as digits with at most two decimals, such as "1250.50"'
+        )
     return amount
 
 
 _MONEY_IN_SCHEMA = {
-    "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
-    "description": "EUR, at most two decimals (cents), not negative",
+    "anyOf": [
+        {"type": "string", "pattern": _MONEY_TEXT.pattern},
+        {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01},
+    ],
+    "description": f"EUR, at most two decimals (cents), not negative, at most {MAX_AMOUNT}",
     "examples": ["1250.50"],
 }
 MoneyIn = Annotated[
@@ -86,7 +95,10 @@ NumberOut = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.5"]}),
 ]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Year 0 is no year (Python's dates start at 1), though RFC 3339 would write it: the schemas say so.
+_NOT_YEAR_0 = "^(?!0000)"
+_ISO_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": _NOT_YEAR_0 + _ISO_DATE.pattern[1:]}
 
 
 def _iso_date(value: object) -> dt.date:
@@ -101,14 +113,14 @@ def _iso_date(value: object) -> dt.date:
         raise PydanticCustomError("date_invalid", "not a real date") from None
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema(_ISO_DATE_SCHEMA)]
 OptionalIsoDate = Annotated[
     dt.date | None,
     BeforeValidator(lambda v: None if v is None else _iso_date(v)),
-    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}),
+    WithJsonSchema({"anyOf": [_ISO_DATE_SCHEMA, {"type": "null"}]}),
 ]
 
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PARTIAL_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
 
 def _partial_date(value: object) -> str:
@@ -128,5 +140,15 @@ def _partial_date(value: object) -> str:
 
 
 PartialDate = Annotated[
-    str, BeforeValidator(_partial_date), WithJsonSchema({"type": "string", "pattern": _PARTIAL_DATE.pattern})
+    str,
+    BeforeValidator(_partial_date),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": 0},
+                {"type": "string", "pattern": _NOT_YEAR_0 + "[0-9]{4}(-(0[1-9]|1[0-2]))?$"},
+                _ISO_DATE_SCHEMA,
+            ]
+        }
+    ),
 ]

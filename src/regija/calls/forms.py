@@ -86,6 +86,23 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class FinaliseForm(forms.Form):
+    """The chair's choice of an application of the call whose score sheets to finalise: an id that is not
+    a number, or not of this call, is a form error rather than a server error."""
+
+    application = forms.ModelChoiceField(
+        queryset=None,
+        error_messages={
+            "required": _("Choose an application of this call to finalise."),
+            "invalid_choice": _("Choose an application of this call to finalise."),
+        },
+    )
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = call.applications.all()
+
+
 class DeclarationForm(forms.Form):
     conflict = forms.TypedChoiceField(
         label=_("Conflict of interest"),

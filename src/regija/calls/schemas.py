@@ -11,6 +11,7 @@ from pydantic import Field
 from regija.api.pagination import Page
 from regija.api.schemas import OrgRef, Party
 from regija.api.types import MoneyOut, NumberOut
+from regija.projects.schemas import NodeLink
 
 from .models import CallState
 
@@ -72,12 +73,6 @@ class CriterionOut(Schema):
     name: str
     max_points: NumberOut
     guide: str
-
-
-class NodeLink(Schema):
-    strategy: str
-    code: str
-    title: str
 
 
 class CommitteeMemberOut(Schema):

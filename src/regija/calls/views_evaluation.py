@@ -11,9 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from . import selectors, services
-from .forms import DeclarationForm, ReasonForm, ScoreForm
+from .forms import DeclarationForm, FinaliseForm, ReasonForm, ScoreForm
 from .models import (
-    Application,
     Assignment,
     Call,
     CallState,
@@ -193,7 +192,11 @@ def call_evaluation(request, pk: int):
     if request.method == "POST":
         try:
             if "finalise" in request.POST:
-                app = get_object_or_404(Application, pk=request.POST.get("application"), call=call)
+                form = FinaliseForm(request.POST, call=call)
+                if not form.is_valid():
+                    messages.error(request, " ".join(form.errors["application"]))
+                    return redirect("call_evaluation", call.pk)
+                app = form.cleaned_data["application"]
                 n = services.finalise(app, request.user)
                 messages.success(
                     request,

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
+# The largest amount taken anywhere – forms (15 digits, two of them cents), strategy files and the API:
+# 13 digits before the point. The cents column (a 64-bit integer) would hold about 92 quadrillion €.
+MAX_AMOUNT = Decimal("9999999999999.99")
 
 
 def to_money(value) -> Decimal | None:

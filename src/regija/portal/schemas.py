@@ -107,6 +107,20 @@ class StrategyDetail(StrategyItem):
     funds: list[FundMoney] = Field(description="Money of the strategy's projects per fund")
 
 
+# What the API's web address fields take, as a pattern of the document (the rule is
+# core.validators.url_problem): an http(s) address with a host name – or nothing – with space around it
+# allowed (it is stripped). The pattern is a little stricter than the rule (no IP addresses or localhost,
+# ASCII only), so every address it allows is taken.
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?"
+_SPACE = (  # what str.strip() takes away
+    "[\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*"
+)
+WEB_ADDRESS_PATTERN = (
+    f"^{_SPACE}(?:https?://{_LABEL}(?:\\.{_LABEL}){{0,3}}\\.[A-Za-z]{{2,63}}"
+    f"(?::[0-9]{{1,5}})?(?:[/?#][!-~]*)?)?{_SPACE}$"
+)
+
+
 class StrategyPatch(Input):
     status: StrategyStatus = Field(None)
     title: str = Field(None, min_length=1, max_length=500)
@@ -115,6 +129,7 @@ class StrategyPatch(Input):
         None,
         max_length=500,
         description="Address of the source document: http:// or https://, or empty to remove it",
+        json_schema_extra={"pattern": WEB_ADDRESS_PATTERN},
     )
 
     @field_validator("source_url")

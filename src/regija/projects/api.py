@@ -238,6 +238,13 @@ def patch_project(request, slug: str, code: str, payload: ProjectPatch):
     """Change a project's facts (only the fields sent). Editors and admins of the holder or of an
     owner of the listing strategy may do this; a status change to or from completed or withdrawn only
     the latter (programme staff)."""
+    apart = payload.lat_lon_apart()
+    if apart:  # the shape of the body, checked before the object (docs/api.md, the order of checks)
+        invalid(
+            ["body", apart],
+            "lat and lon go together: give both, or null both to remove the location",
+            "lat_lon_together",
+        )
     project = _project_or_404(slug, code)
     with refusals():
         project_services.project_update(

@@ -6,12 +6,21 @@ parameters, so the same names mean the same thing everywhere and both refuse the
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from regija.core.models import OrganisationKind
 from regija.core.money import to_money
@@ -33,6 +42,34 @@ SORTS = {
 SortKey = Literal["title", "-title", "code", "status", "start", "-start", "holder", "amount", "-amount"]
 
 
+# What the list page's form and the API take for an amount: "1200.50", "1200,50", "1.200,50" or
+# "1.200.000" (points group thousands only with a decimal comma or two points or more: "1.005" is not
+# read as 1005), at most 13 digits before the decimal sign (core.money.MAX_AMOUNT), or nothing; the
+# schema says exactly that.
+AMOUNT_TEXT = re.compile(
+    r"^(?:([0-9]{1,13}(?:[.,][0-9]{1,2})?)"
+    r"|((?:[0-9]{1,3}(?:\.[0-9]{3}){1,3}|[0-9](?:\.[0-9]{3}){4}),[0-9]{1,2}"
+    r"|(?:[0-9]{1,3}(?:\.[0-9]{3}){2,3}|[0-9](?:\.[0-9]{3}){4})))?$"
+)
+Amount = Annotated[
+    Decimal | None,
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": AMOUNT_TEXT.pattern}, {"type": "null"}]}),
+]
+# A year, or nothing (an empty field of the page's form).
+Year = Annotated[
+    int | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1900, "maximum": 2200},
+                {"type": "string", "maxLength": 0},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+
+
 class ProjectFilters(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -50,10 +87,10 @@ class ProjectFilters(BaseModel):
         None, max_length=100, description="Holder organisation slug (a natural person's matches nothing)"
     )
     municipality: str | None = Field(None, max_length=100)
-    year_from: int | None = Field(None, ge=1900, le=2200, description="Running in or after this year")
-    year_to: int | None = Field(None, ge=1900, le=2200, description="Running in or before this year")
-    amount_min: Decimal | None = Field(None, ge=0, description="Total budget at least (EUR)")
-    amount_max: Decimal | None = Field(None, ge=0, description="Total budget at most (EUR)")
+    year_from: Year = Field(None, ge=1900, le=2200, description="Running in or after this year")
+    year_to: Year = Field(None, ge=1900, le=2200, description="Running in or before this year")
+    amount_min: Amount = Field(None, description="Total budget at least (EUR): 1200.50 or 1.200,50")
+    amount_max: Amount = Field(None, description="Total budget at most (EUR): 1200.50 or 1.200,50")
     sort: SortKey = "code"
 
     @field_validator("strategy", "node", "fund", "holder", "municipality", mode="before")
@@ -72,11 +109,13 @@ class ProjectFilters(BaseModel):
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            # Slovenian input "1.200,50" as well as "1200.50"
-            text = value.replace(" ", "").replace("€", "")
-            if "," in text:
-                text = text.replace(".", "").replace(",", ".")
-            value = text
+            match = AMOUNT_TEXT.fullmatch(value)
+            if not match:
+                raise ValueError("not an amount of money")
+            if match.group(1) is not None:  # "1200.50" or "1200,50": one decimal sign
+                value = value.replace(",", ".")
+            else:  # Slovenian "1.200,50" or "1.200.000": points group the thousands
+                value = value.replace(".", "").replace(",", ".")
         try:
             return to_money(value)
         except Exception:

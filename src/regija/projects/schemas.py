@@ -145,7 +145,7 @@ class FeatureCollection(Schema):
     truncated: bool = Field(description=f"True when more than {selectors.MAP_LIMIT} projects matched")
 
 
-class PartnerOut(Schema):
+class ProjectPartnerOut(Schema):
     organisation: Party
     role: str
     budget_share: MoneyOut | None
@@ -178,7 +178,7 @@ class NodeLink(Schema):
     title: str
 
 
-class Instrument(Schema):
+class ProjectInstrument(Schema):
     kind: str
     number: str
     date: dt.date | None
@@ -189,15 +189,29 @@ class ProjectDetail(ProjectItem):
     description: str
     note: str
     source: str
-    instrument: Instrument
-    partners: list[PartnerOut]
+    instrument: ProjectInstrument
+    partners: list[ProjectPartnerOut]
     budget_lines: list[BudgetLineOut]
     payments: list[PaymentOut]
     nodes: list[NodeLink] = Field(description="Strategy nodes the project serves, in any strategy")
 
 
+# lat and lon come together: both numbers, or both null (docs/api.md)
+_LAT_LON_TOGETHER = {
+    "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
+    "allOf": [
+        {
+            "if": {"required": [a], "properties": {a: {"type": "null"}}},
+            "then": {"properties": {b: {"type": "null"}}},
+            "else": {"properties": {b: {"type": "number"}}},
+        }
+        for a, b in (("lat", "lon"), ("lon", "lat"))
+    ],
+}
+
+
 class ProjectPatch(Input):
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, json_schema_extra=_LAT_LON_TOGETHER)
 
     status: ProjectStatus = Field(None)
     title: str = Field(None, min_length=1, max_length=2000)
@@ -210,6 +224,18 @@ class ProjectPatch(Input):
         None, ge=-90, le=90, description="Latitude (WGS 84); null clears it, together with lon"
     )
     lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS 84)")
+
+    def lat_lon_apart(self) -> str | None:
+        """The one of lat and lon missing or null while the other is sent, or None when they come
+        together (both numbers, both null, or neither sent)."""
+        sent = self.model_fields_set & {"lat", "lon"}
+        if not sent:
+            return None
+        if sent == {"lat"} or (sent == {"lat", "lon"} and self.lon is None and self.lat is not None):
+            return "lon"
+        if sent == {"lon"} or (self.lat is None and self.lon is not None):
+            return "lat"
+        return None
 
 
 class PaymentIn(Input):

@@ -40,6 +40,7 @@ from regija.strategies.selectors import exact_decimal
 from .layout import fmt_date
 
 ZERO = Decimal("0.00")
+YEARS = range(1900, 2201)  # the years a report may be asked for (the page answers 404 outside them)
 
 
 # --------------------------------------------------------------------------------------- the tree

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from regija.core import permissions
@@ -16,6 +16,8 @@ from . import annual, layout, word
 
 
 def _report(request, org_slug: str, year: int, published: bool):
+    if year not in annual.YEARS:  # a year the calendar cannot hold (0, 10000, …) is no report, not an error
+        raise Http404
     organisation = get_object_or_404(Organisation, slug=org_slug)
     if not permissions.can(request.user, "view_staff", organisation):
         raise PermissionDenied

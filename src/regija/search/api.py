@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
+from regija.api.errors import READ_RESPONSES
 from regija.api.pagination import answer_kept
 
 from . import selectors
@@ -17,7 +18,9 @@ router = Router(tags=["search"])
 
 
 @router.get(
-    "/search", response=SearchOut, summary="Search strategies, nodes, indicators, projects and organisations"
+    "/search",
+    response={200: SearchOut, **READ_RESPONSES},
+    summary="Search strategies, nodes, indicators, projects and organisations",
 )
 def search(
     request,

@@ -4,10 +4,13 @@ strategy and node answers show too)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from regija.api.pagination import Page
 from regija.api.schemas import Input
@@ -97,17 +100,43 @@ class IndicatorFilters(Schema):
 
 # Indicator values are exact decimals with up to six places, and may be negative (a balance, a change);
 # strategies.services.observation_value is the rule, this is how the API describes it.
-ObservationValue = Field(max_digits=24, decimal_places=6, description="Exact decimal, up to 6 decimals")
+VALUE_TEXT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$")
+
+
+_DECIMAL_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+def _value_text(value: object) -> object:
+    """Text is digits with an optional sign and point (no spaces, exponent or "+"), as the schema says;
+    how many digits, the service's rule says, with its own message."""
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "value_format", 'write the value as digits with at most six decimals, such as "-12.5"'
+        )
+    return value
+
+
+ObservationValue = Field(
+    max_digits=24,
+    decimal_places=6,
+    description="Exact decimal, up to 6 decimals and 15 digits before the point",
+    json_schema_extra={
+        "anyOf": [
+            {"type": "string", "pattern": VALUE_TEXT.pattern},
+            {"type": "number", "exclusiveMinimum": -1e15, "exclusiveMaximum": 1e15, "multipleOf": 0.000001},
+        ]
+    },
+)
 
 
 class ObservationIn(Input):
     date: IsoDate
-    value: Decimal = ObservationValue
+    value: Annotated[Decimal, BeforeValidator(_value_text)] = ObservationValue
     source: str = Field("", max_length=300)
     note: str = Field("", max_length=5000)
 
 
 class ObservationUpdate(Input):
-    value: Decimal = ObservationValue
+    value: Annotated[Decimal, BeforeValidator(_value_text)] = ObservationValue
     source: str = Field("", max_length=300)
     note: str = Field("", max_length=5000)

@@ -58,7 +58,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, organisation, year, output, formats, language, published, **options):
         with translation.override(language):
-            if not year.isdigit() or not 1900 <= int(year) <= 2200:
+            if not year.isdigit() or int(year) not in annual.YEARS:
                 raise CommandError(
                     _("The year must be a number such as 2023, not “%(year)s”.") % {"year": year}
                 )
