@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils.translation import override
 
 from regija.calls import selectors, services
 from regija.calls.models import Assignment, ScoreSheet, SheetReturn
@@ -63,7 +64,7 @@ def test_the_chair_cannot_write_another_members_sheet_by_posting_to_its_page(cli
         r = client.post(url, _scores_post(w, CORRECTED, reason="Napaka pri seštevanju", **{button: "1"}))
         assert r.status_code == 403, button
     assert list(ScoreSheet.objects.values_list("pk", "version", "total", "status")) == sheets
-    with pytest.raises(Forbidden, match="the chair returns them for correction"):
+    with override("en"), pytest.raises(Forbidden, match="the chair returns them for correction"):
         services.correct_scores(
             a,
             w.users["chair"],
@@ -108,7 +109,7 @@ def test_return_for_correction_end_to_end_through_the_pages(client, submitted):
     assert entry.changes["reason"][1] == "Točke pri merilu 1 niso utemeljene"
     assert any(e.content_type == ct for e in history(w.apps[0]))
     # a second return while the first waits is refused
-    with pytest.raises(Refused, match="already returned"):
+    with override("en"), pytest.raises(Refused, match="already returned"):
         services.return_scores(a, w.users["chair"], reason="še enkrat")
     # the finalised version is unchanged and the application cannot be finalised while it waits
     first.refresh_from_db()
@@ -187,7 +188,7 @@ def test_the_holder_cannot_withdraw_the_operation_through_the_claims_page(client
     project = _operation(w)
     url = reverse("project_claims", args=[project.strategy.slug, project.code])
     client.force_login(w.users["applicant"])
-    page = client.get(url).content.decode()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'name="withdraw"' not in page and "ask the programme" in page
     r = client.post(url, {"withdraw": "1", "reason": "Investicija ni izvedljiva"})
     assert r.status_code == 403
