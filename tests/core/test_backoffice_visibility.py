@@ -372,3 +372,37 @@ def test_anonymous_visitors_read_what_the_public_pages_and_api_show(world):
     assert not permissions.visible(anonymous, AuditEntry.objects.all()).exists()
     assert permissions.can(anonymous, "view", world["w"].call)
     assert not permissions.can(anonymous, "view", world["draft_call"])
+
+
+# --- fields that name a user account: offered to those who may write the row -------------------------
+# Users are in the registry only to audit them (core/apps.py); they are not the back office's rows, so a
+# form's user field must accept every account, not only those a member may "read" (none).
+
+
+def test_an_administrator_adds_a_member_to_their_organisation(client, world):
+    admin_user = member("admin", world["w"].other, username="luna-admin")
+    newcomer = member(username="novinka")
+    _login(client, admin_user)
+    response = client.post(
+        reverse("admin:core_membership_add"),
+        {"user": newcomer.pk, "organisation": world["w"].other.pk, "role": "viewer"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Membership.objects.filter(user=newcomer, organisation=world["w"].other, role="viewer").exists()
+
+
+def test_the_calls_editor_saves_a_call_with_its_committee(client, world):
+    from tests.admin_forms import change_form_data
+    from tests.factories import CommitteeSeatFactory
+
+    _login(client, world["users"]["staff"])
+    call = world["draft_call"]
+    seat_user = member(username="clanica-komisije")
+    CommitteeSeatFactory(call=call, name="Članica", role="member", user=seat_user, order=1)
+    url = reverse("admin:calls_call_change", args=[call.pk])
+    data = change_form_data(client, url)
+    data["title"] = "Preimenovan osnutek"
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Call.objects.get(pk=call.pk).title == "Preimenovan osnutek"

@@ -14,12 +14,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from regija.calls.models import Application, Assignment, Call, ScoreSheet
+from regija.calls.models import Application, Assignment, Call, ScoreSheet, SheetReturn
 from regija.core.models import ApiToken, AuditEntry, Membership
 from regija.projects.models import BudgetLine, Payment, Project
 from regija.strategies.models import Observation, Strategy
@@ -329,6 +334,66 @@ page("GET", "language", "-", "/jezik/en/?next=/")
 page("POST", "set_language", "-", "/i18n/setlang/", data={"language": "en", "next": "/"})
 page("GET", "annual_report", "A, 2025", _r("annual_report", "matrika-a", 2025))
 page("GET", "annual_report_docx", "A, 2025", _r("annual_report_docx", "matrika-a", 2025))
+page("GET", "annual_report_published", "A, 2025", _r("annual_report_published", "matrika-a", 2025))
+page("GET", "annual_report_published_docx", "A, 2025", _r("annual_report_published_docx", "matrika-a", 2025))
+
+# password reset by e-mail (Django's views): the e-mailed link is what lets one set a new password
+page("GET", "password_reset", "-", _r("password_reset"))
+
+
+def reset_request(w):
+    return {"email": w.users["holder"].email}
+
+
+page(
+    "POST",
+    "password_reset",
+    "the holder's account (a reset link by e-mail)",
+    _r("password_reset"),
+    data=reset_request,
+    probe=lambda w: [m.to for m in mail.outbox],
+)
+page("GET", "password_reset_done", "-", _r("password_reset_done"))
+
+
+def _reset_link(w, valid: bool) -> str:
+    user = w.users["holder"]
+    token = default_token_generator.make_token(user) if valid else "0-wrongtoken"
+    return reverse("password_reset_confirm", args=[urlsafe_base64_encode(force_bytes(user.pk)), token])
+
+
+def _holder_password(w):
+    return get_user_model().objects.get(pk=w.users["holder"].pk).password
+
+
+page("GET", "password_reset_confirm", "the holder's e-mailed link", lambda w: _reset_link(w, True))
+
+
+def _set_password(valid: bool):
+    def do(client, w, role):
+        link = client.get(_reset_link(w, valid))  # Django moves the token into the session, then redirects
+        url = link["Location"] if link.status_code == 302 else _reset_link(w, valid)
+        new = "Novo-geslo-Matrika-2025"
+        return client.post(url, {"new_password1": new, "new_password2": new})
+
+    return do
+
+
+action(
+    "POST password_reset_confirm",
+    "the holder's e-mailed link (a new password)",
+    _set_password(True),
+    probe=_holder_password,
+    key="password_reset_confirm",
+)
+action(
+    "POST password_reset_confirm",
+    "a link with a wrong token (a new password)",
+    _set_password(False),
+    probe=_holder_password,
+    key="password_reset_confirm",
+)
+page("GET", "password_reset_complete", "-", _r("password_reset_complete"))
 
 # public calls
 OPEN_OBJ, DRAFT_CALL = "C_OPEN: open call of A", "C_DRAFT: draft call of A"
@@ -575,6 +640,20 @@ page(
     _r("assignment", lambda w: w.ASSIGN1.pk),
     data=correct,
     probe=_sheets("ASSIGN1"),
+)
+
+
+def return_sheet(w):
+    return {"return": "1", "reason": "Utemeljitev manjka."}
+
+
+page(
+    "POST",
+    "assignment",
+    ASG1,
+    _r("assignment", lambda w: w.ASSIGN1.pk),
+    data=return_sheet,
+    probe=lambda w: SheetReturn.objects.filter(sheet__assignment=w.ASSIGN1).count(),
 )
 page("GET", "call_evaluation", "C_CLOSED: closed call of A", _r("call_evaluation", lambda w: w.C_CLOSED.pk))
 

@@ -10,6 +10,7 @@ of each kind in each state an action needs, built once through the workflow's se
   (evaluated: B's APP_E with finalised scores), C_EVALD0 (evaluated, nothing to decide), C_DEC (decided).
 - B (``matrika-b``): the applicant and holder. Holds the operation P of S (a budget line of 15 000 €,
   one open claim, one checked claim) and P_DONE (finally paid, nothing open).
+- A also has a governance body (its management board), so its editors may add terms and sessions.
 - C (``matrika-c``): unrelated.
 - N (``matrika-oseba``): a natural person holding the project P_N of S.
 
@@ -32,6 +33,7 @@ from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
 from regija.projects.services import payments
 from tests.factories import (
+    BodyFactory,
     BudgetLineFactory,
     CallFactory,
     CallFundFactory,
@@ -143,6 +145,8 @@ def build() -> World:
     }
     staff, holder = users["editor"], users["holder"]
     F = w["F"] = FundFactory(code="MATRIKA", name="Sklad Matrika")
+    # A's management board: a term or a session is added to a body the user may edit
+    w["BODY"] = BodyFactory(organisation=A, slug="matrika-organ", name="Matrika upravni odbor")
 
     S = w["S"] = StrategyFactory(slug="matrika-s", title="Matrika strategija", owners=[A])
     w["S_NODE"] = NodeFactory(strategy=S, code="M1", title="Matrika cilj")

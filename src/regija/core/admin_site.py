@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.utils.text import capfirst
@@ -135,8 +136,9 @@ class VisibleRows:
             return base
         if db_field.name in self.owned_choices:
             return permissions.editable(request.user, base)
-        if registry.get(remote) is None:
-            return base  # users, content types: not the back office's rows
+        if registry.get(remote) is None or remote is get_user_model():
+            # users (in the registry only to audit them), content types: not the back office's rows
+            return base
         return permissions.visible(request.user, base)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
@@ -378,6 +379,11 @@ def _write(instance, action: str, changes: dict) -> None:
 
 
 def _pre_save(sender, instance, raw=False, **kwargs):
+    if sender is get_user_model() and (actor := current()) is not None:
+        # The signed-in user is read now, while the stored password still matches the session: read
+        # after a new password is saved, Django would end the session (a password reset by a signed-in
+        # user lost its token and answered 500).
+        _ = actor.user
     if raw or instance.pk is None:
         instance._audit_before = None  # noqa: SLF001 - this module's own note on the instance, read in _post_save
         return

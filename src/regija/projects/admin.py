@@ -102,6 +102,7 @@ class PaymentInline(ProgrammeInline, admin.TabularInline):
     model = Payment
     form = PaymentForm
     extra = 0
+    raw_id_fields = ("claimed_by", "checked_by")  # the accounts by id, not a list of every user's name
 
 
 @admin.register(Project)
