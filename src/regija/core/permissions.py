@@ -24,7 +24,7 @@ nothing.
 
 **Reading.** ``visible(user, qs)`` is the part of a queryset a user may read, as one filter (no query
 per row), and ``can(user, "view", obj)`` the same for one object. A row is read by everyone when it
-matches its model's ``public`` filter (a strategy that is not a draft and all of its content, a
+matches its model's ``public`` filter (a strategy in any status and all of its content, a
 published call, an organisation that is not a natural person, …), and otherwise only by its
 ``readers`` (by default the members, any role, of its owning organisations; an application also by
 its applicant and, after the call closes, the evaluators it is assigned to; a score sheet by its
