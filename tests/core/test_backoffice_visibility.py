@@ -406,3 +406,20 @@ def test_the_calls_editor_saves_a_call_with_its_committee(client, world):
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Call.objects.get(pk=call.pk).title == "Preimenovan osnutek"
+
+
+def test_view_on_site_names_a_draft_calls_address_only_to_those_who_read_it(client, world):
+    """Django's /admin/r/TYPE/ID/ redirects to the object's page: for another organisation's draft call
+    it would give away its address (slug)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    draft = world["draft_call"]
+    url = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Call).pk, draft.pk])
+    _login(client, world["users"]["other"])
+    answer = client.get(url)
+    assert answer.status_code == 404
+    assert draft.slug not in answer.get("Location", "")
+    assert client.get(reverse("admin:view_on_site", args=["x", draft.pk])).status_code == 404
+    _login(client, world["users"]["staff"])  # an editor of the call's organisation
+    answer = client.get(url)
+    assert answer.status_code == 302 and draft.slug in answer["Location"]

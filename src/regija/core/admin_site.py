@@ -17,8 +17,12 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import router
+from django.http import Http404
+from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -58,6 +62,26 @@ class RegijaAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request):
         return VisibleAutocompleteJsonView.as_view(admin_site=self)(request)
+
+    def get_urls(self):
+        # Django's "view on site" redirect (/admin/r/TYPE/ID/) names the object's public address – a
+        # draft call's slug – to any back-office user: here it answers only for a row the user may read.
+        urls = [u for u in super().get_urls() if getattr(u, "name", None) != "view_on_site"]
+        view_on_site = path(
+            "r/<path:content_type_id>/<path:object_id>/",
+            self.admin_view(self.view_on_site),
+            name="view_on_site",
+        )
+        return [view_on_site, *urls]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        try:
+            obj = ContentType.objects.get_for_id(int(content_type_id)).get_object_for_this_type(pk=object_id)
+        except (ObjectDoesNotExist, ValueError, ValidationError):
+            raise Http404 from None
+        if not permissions.can(request.user, "view", obj):
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)
 
     def source_admin(self, model, request):
         """The admin (a registered one, or an inline of one) whose form has fields of ``model``."""
