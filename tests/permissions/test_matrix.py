@@ -14,8 +14,8 @@ conf, attachment downloads – on objects of the owners of ``world.py``. Columns
 - ``refused``: the page answered (a redirect with a message, or a 200/403/409/422 page) and nothing changed.
 
 A new API operation, registered model or URL without rows, or a row naming an action that no longer
-exists, fails ``test_the_table_*``. Cells that fail on main until the fixes of issue 12 are merged are
-listed in ``known_failures.txt`` and run as strict xfails (so a fixed cell fails until it is removed).
+exists, fails ``test_the_table_*``. There is no list of tolerated failures: a failing cell is a
+regression in the code, or a table that was wrong – then the table changes, saying why in its note.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from .world import ROLES
 
 HERE = Path(__file__).parent
 MATRIX = HERE / "matrix.csv"
-KNOWN = HERE / "known_failures.txt"
 OUTCOMES = {"allow", "listed", "unlisted", "login", "401", "403", "404", "denied", "refused"}
 
 
@@ -42,13 +41,7 @@ def _table() -> dict[str, dict[str, str]]:
         return {f"{row['route']} | {row['object']}": {r: row[r] for r in ROLES} for row in csv.DictReader(f)}
 
 
-def _known() -> set[str]:
-    lines = KNOWN.read_text(encoding="utf-8").splitlines() if KNOWN.exists() else []
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-
-
 TABLE = _table()
-KNOWN_FAILURES = _known()
 BY_ID = {a.id: a for a in ACTIONS}
 
 
@@ -57,13 +50,7 @@ def _cells():
         if a.id not in TABLE:
             continue
         for role in ROLES:
-            cell = f"{a.id} | {role}"
-            marks = (
-                [pytest.mark.xfail(strict=True, reason="known_failures.txt")]
-                if cell in KNOWN_FAILURES
-                else []
-            )
-            yield pytest.param(a.id, role, id=cell, marks=marks)
+            yield pytest.param(a.id, role, id=f"{a.id} | {role}")
 
 
 # ------------------------------------------------------------------------------------ the table is complete
@@ -119,11 +106,6 @@ def test_the_table_walks_every_back_office_model():
     walked = {a.key for a in ACTIONS if a.surface == "admin"} - {"autocomplete"}
     assert registered == walked
     assert set(ADMIN_OBJECTS) <= registered, "objects named for models no longer in the back office"
-
-
-def test_known_failures_name_cells_of_the_table():
-    cells = {f"{k} | {r}" for k in TABLE for r in ROLES}
-    assert KNOWN_FAILURES - cells == set()
 
 
 # ------------------------------------------------------------------------------------------------ the cells
