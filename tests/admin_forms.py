@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.admin.widgets import ManyToManyRawIdWidget
 from django.forms import MultiWidget
+
+from regija.core.money import show_amount
 
 
 def _fields(form, data: dict) -> None:
@@ -45,10 +49,17 @@ def add_row(data: dict, prefix: str, **values) -> None:
         data[f"{prefix}-{row}-{name}"] = value
 
 
+def _spellings(value) -> set[str]:
+    """How a form may show ``value``: as given, or an amount as the back office shows it back."""
+    if isinstance(value, Decimal):
+        return {str(value), show_amount(value, "sl"), show_amount(value, "en")}
+    return {str(value)}
+
+
 def row_of(data: dict, prefix: str, field: str, value) -> int:
     """The index of the existing row of ``prefix`` whose ``field`` is ``value``."""
     for key, sent in data.items():
         parts = key.split("-")
-        if len(parts) == 3 and parts[0] == prefix and parts[2] == field and str(sent) == str(value):
+        if len(parts) == 3 and parts[0] == prefix and parts[2] == field and str(sent) in _spellings(value):
             return int(parts[1])
     raise LookupError(f"no {prefix} row with {field}={value}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.money import AmountField
 from regija.projects.models import InstrumentKind
 from regija.strategies.views import LocalDecimalField
 
@@ -17,7 +18,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def money_field(label, required=True):
-    return LocalDecimalField(label=label, max_digits=14, decimal_places=2, min_value=0, required=required)
+    return AmountField(label=label, required=required, min_value=0)
 
 
 class StartForm(forms.Form):

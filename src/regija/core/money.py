@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from django.db import models
 
 if TYPE_CHECKING:
     from django.db.models.expressions import Combinable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -52,6 +54,95 @@ def format_eur(amount: Decimal | None, language: str = "sl") -> str:
     return f"{sign}{'.'.join(groups)},{cents} €"
 
 
+# How people type amounts (docs/calls.md, "Amounts as people type them"): the cents after a comma
+# ("12345,67") or a point ("12345.67"); thousands grouped by points when a comma gives the cents or
+# there are two groups or more ("12.345,67", "1.234.567"), by spaces ("12 345,67"), or by commas when
+# a point gives the cents or there are two groups or more ("12,345.67", "1,234,567"). One group with
+# three digits after a single point or comma ("12.345", "12,345") is refused: the Slovenian and the
+# English reading differ by a factor of a thousand.
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_AMOUNT_FORMS = (
+    (re.compile(r"[0-9]+(?:[.,][0-9]{1,2})?"), None, None),
+    (re.compile(r"[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]{1,2})?"), " ", None),
+    (re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{1,2}"), ".", ","),
+    (re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){2,}"), ".", None),
+    (re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{1,2}"), ",", "."),
+    (re.compile(r"[0-9]{1,3}(?:,[0-9]{3}){2,}"), ",", None),
+)
+
+
+def read_amount(text: str) -> Decimal | None:
+    """An amount typed by a person (see the forms above, with an optional minus), or None for an empty
+    field; anything else – an ambiguous "12.345", letters, more than two decimals – is a
+    ValidationError that says how to write it."""
+    value = _SPACES.sub(" ", text.strip())
+    if not value:
+        return None
+    # a minus is read (a correction may be negative); whether it is allowed is the field's or the
+    # service's to say, with their own message
+    sign, value = ("-", value[1:].lstrip()) if value.startswith(("-", "\u2212")) else ("", value)
+    for pattern, group, decimal_sign in _AMOUNT_FORMS:
+        if pattern.fullmatch(value):
+            if group:
+                value = value.replace(group, "")
+            value = value.replace(decimal_sign or ",", ".")
+            amount = to_money(sign + value)
+            if amount is not None and abs(amount) > MAX_AMOUNT:
+                raise ValidationError(
+                    _("An amount is at most %(max)s."),
+                    params={"max": format_eur(MAX_AMOUNT)},
+                    code="max_value",
+                )
+            return amount
+    raise ValidationError(
+        _(
+            "“%(value)s” is not an amount we can read for certain. "
+            "Write it as 12.345,67 or 12345,67 (a comma before the cents)."
+        ),
+        params={"value": text.strip()},
+        code="invalid",
+    )
+
+
+def show_amount(amount: Decimal | None, language: str | None = None) -> str:
+    """An amount as a form shows it back: "12.345,67" in Slovenian, "12,345.67" in English."""
+    if amount is None:
+        return ""
+    english = f"{to_money(amount):,.2f}"
+    if (language or get_language() or "sl").startswith("en"):
+        return english
+    return english.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+class AmountField(forms.DecimalField):
+    """A form's amount of money: typed as text (``inputmode="decimal"`` brings up a phone's number pad,
+    but no browser rewrites what was typed, as a number input does with "12345,67"), read by
+    ``read_amount`` and shown back as it was understood (``show_amount``)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 15)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            return read_amount(value)
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return show_amount(Decimal(str(value)))
+        return value
+
+    def widget_attrs(self, widget):
+        # no min/max/step: those belong to number inputs and would ask the browser to check the text
+        return {}
+
+
 class MoneyField(models.BigIntegerField):
     """An EUR amount kept as integer cents, so sums are exact on SQLite and PostgreSQL alike."""
 
@@ -77,9 +168,12 @@ class MoneyField(models.BigIntegerField):
         return int(amount * 100)
 
     def formfield(self, **kwargs):
-        return forms.DecimalField(
-            max_digits=15, decimal_places=2, required=not self.blank, label=self.verbose_name, **kwargs
-        )
+        # the back office gives a BigIntegerField its number input; an amount is typed as text
+        widget = kwargs.get("widget")
+        widget_class = widget if isinstance(widget, type) else type(widget)
+        if widget is not None and issubclass(widget_class, forms.NumberInput):
+            del kwargs["widget"]
+        return AmountField(required=not self.blank, label=self.verbose_name, **kwargs)
 
 
 def plain_number(value) -> str:
