@@ -52,41 +52,22 @@ class ProjectsConfig(AppConfig):
         )
         project_owners = ["project__holder", "project__strategy__owners"]
         programme = ["project__strategy__owners"]
-        registry.register(
-            Partner,
-            owners=project_owners,
-            programme=programme,
-            audit=True,
-            audit_parent="project",
-            history="partner",
-            public=Q(),
-        )
-        registry.register(
-            BudgetLine,
-            owners=project_owners,
-            programme=programme,
-            audit=True,
-            audit_parent="project",
-            history="budgetline",
-            public=Q(),
-        )
-        registry.register(
-            Payment,
-            owners=project_owners,
-            programme=programme,
-            audit=True,
-            audit_parent="project",
-            history="payment",
-            public=Q(),
-        )
-        registry.register(
-            ProjectPhase,
-            owners=project_owners,
-            programme=programme,
-            audit=True,
-            audit_parent="project",
-            public=Q(),
-        )
+        # Its parts follow it; their history is the project's.
+        for model, history in (
+            (Partner, "partner"),
+            (BudgetLine, "budgetline"),
+            (Payment, "payment"),
+            (ProjectPhase, None),
+        ):
+            registry.register(
+                model,
+                owners=project_owners,
+                programme=programme,
+                audit=True,
+                audit_parent="project",
+                history=history,
+                public=Q(),
+            )
         # A natural person that holds a project, or is a partner in one, is read by the owners of the
         # strategy that lists it (their staff see the name on the project's page).
         registry.add_readers(

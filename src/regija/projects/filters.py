@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from regija.core.models import OrganisationKind
-from regija.core.money import to_money
+from regija.core.money import read_amount, to_money
 from regija.strategies.models import Node
 
 from .models import BudgetLine, Project, ProjectStatus
@@ -109,15 +109,11 @@ class ProjectFilters(BaseModel):
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            match = AMOUNT_TEXT.fullmatch(value)
-            if not match:
+            if not AMOUNT_TEXT.fullmatch(value):  # exactly what the schema says
                 raise ValueError("not an amount of money")
-            if match.group(1) is not None:  # "1200.50" or "1200,50": one decimal sign
-                value = value.replace(",", ".")
-            else:  # Slovenian "1.200,50" or "1.200.000": points group the thousands
-                value = value.replace(".", "").replace(",", ".")
         try:
-            return to_money(value)
+            # read as every form reads an amount ("1.200,50": points group the thousands)
+            return read_amount(value) if isinstance(value, str) else to_money(value)
         except Exception:
             raise ValueError("not an amount of money") from None
 
