@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CallsConfig(AppConfig):
     name = "regija.calls"
-    verbose_name = _("public calls")
+    verbose_name = _("Public calls")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class GovernanceConfig(AppConfig):
     name = "regija.governance"
-    verbose_name = _("governance")
+    verbose_name = _("Governance")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ReportsConfig(AppConfig):
     name = "regija.reports"
-    verbose_name = _("reports")
+    verbose_name = _("Reports")
