@@ -183,6 +183,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Ljubljana"
+# One date format per language (regija/formats/sl, en): "1. 10. 2021" and "1 October 2021" everywhere.
+FORMAT_MODULE_PATH = ["regija.formats"]
 
 # Uploaded call documents and application attachments. Never served as static files: the views
 # regija.calls.views_public.call_document and views_applicant.attachment_download check who may read them.

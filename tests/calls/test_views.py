@@ -99,7 +99,7 @@ def test_late_submission_is_refused_with_the_deadline_in_the_message(client, pub
     clock(CLOSES + dt.timedelta(seconds=1))
     c = _client(client, w.users["applicant"])
     r = c.post(reverse("application", args=[app.pk]), _draft_post(app, submit="1"), follow=True)
-    assert "30. 3. 2027 12:00" in r.content.decode()
+    assert "30. 3. 2027 ob 12:00:00" in r.content.decode()  # the deadline to the second, in Slovenian
     app.refresh_from_db()
     assert app.status == ApplicationStatus.DRAFT
 

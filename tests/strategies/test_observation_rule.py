@@ -130,7 +130,9 @@ def test_the_staff_page_shows_the_refusal_at_the_date_and_how_to_correct(client,
     status, text = _page(client, editor, TAKEN, "11")
     assert status == 409
     assert 'id="id_date_error"' in text
-    assert "There is already a value for 2023-12-31" in text and "correct the value on this date" in text
+    assert (
+        "There is already a value for 31 December 2023" in text and "correct the value on this date" in text
+    )
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -194,7 +196,8 @@ def test_moving_a_value_in_the_back_office_onto_a_taken_date_is_refused(client, 
     data[f"observations-{row_of(data, 'observations', 'date', NEW)}-date"] = TAKEN.isoformat()
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert (
-        response.status_code == 200 and "There is already a value for 2023-12-31" in response.content.decode()
+        response.status_code == 200
+        and "There is already a value for 31 December 2023" in response.content.decode()
     )
     assert _value_on(indicator, NEW) == Decimal("5") and _value_on(indicator, TAKEN) == Decimal("10")
 
@@ -207,7 +210,7 @@ def test_two_new_rows_on_one_date_in_the_back_office_get_the_same_message(client
     add_row(data, "observations", date=NEW.isoformat(), value="2")
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "There is already a value for 2024-06-30" in response.content.decode()
+    assert "There is already a value for 30 June 2024" in response.content.decode()
     assert _value_on(indicator, NEW) is None
 
 
@@ -219,7 +222,7 @@ def test_a_new_indicator_with_its_values_in_the_back_office(client, indicator, e
     add_row(data, "observations", date=NEW.isoformat(), value="1.5")
     add_row(data, "observations", date=NEW.isoformat(), value="2")
     twice = client.post("/admin/strategies/indicator/add/", data, HTTP_ACCEPT_LANGUAGE="en")
-    assert twice.status_code == 200 and "There is already a value for 2024-06-30" in twice.content.decode()
+    assert twice.status_code == 200 and "There is already a value for 30 June 2024" in twice.content.decode()
     assert not Indicator.objects.filter(strategy=indicator.strategy, code="K99").exists()
     data["observations-1-date"] = TAKEN.isoformat()
     assert client.post("/admin/strategies/indicator/add/", data).status_code == 302
@@ -246,7 +249,7 @@ def test_deleting_in_the_back_office_goes_through_the_service(client, indicator,
 def test_the_service_refuses_and_names_the_field(indicator, editor, member):
     with pytest.raises(Conflict) as conflict:
         services.observation_add(editor, indicator, date=TAKEN, value="11", via="test")
-    assert conflict.value.field == "date" and "2023-12-31" in conflict.value.message
+    assert conflict.value.field == "date" and "31. 12. 2023" in conflict.value.message
     with pytest.raises(Forbidden):
         services.observation_add(member("editor", "mov"), indicator, date=NEW, value="1", via="test")
     for value in ("abc", "NaN", "1e18", "0.0000001", None):

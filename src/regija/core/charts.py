@@ -3,6 +3,10 @@
 One definition serves the page (inline SVG, no JavaScript needed) and printed reports. Every
 chart is shown next to a table with the same numbers, so the SVG itself is hidden from screen
 readers and described by a short text alternative instead.
+
+Dates on the axes and in the marks' labels are written as the pages write them ("31. 12. 2023",
+"31 December 2023": ``regija.formats``) and read as calendar days (UTC), never shifted by the server's
+time zone; numbers with the language's decimal sign.
 """
 
 from __future__ import annotations
@@ -12,23 +16,36 @@ import re
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
-from .money import plain_number
+from . import dates
+from .templatetags.regija import num
 
 log = logging.getLogger(__name__)
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # Colours with at least 3:1 contrast on white (WCAG 1.4.11 non-text contrast); never the only cue.
 BLUE, ORANGE, GREY, GREEN = "#0b4f9c", "#b35900", "#595959", "#1f6b35"
+# A day as d3 writes it, the same as the language's DATE_FORMAT (regija/formats): "31. 12. 2023",
+# "31 December 2023".
+DAY_FORMAT = {"sl": "%-d. %-m. %Y", "en": "%-d %B %Y"}
+# d3-format's locale: the decimal sign and the thousands separator of the language.
+NUMBER_LOCALE = {
+    "sl": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " €"]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+}
 
 
-def render_svg(spec: dict) -> str:
-    """SVG markup of a Vega-Lite spec; empty string if rendering fails (the table beside still has
-    the data)."""
+def _lang(language: str) -> str:
+    return "en" if (language or "sl").startswith("en") else "sl"
+
+
+def render_svg(spec: dict, language: str = "sl") -> str:
+    """SVG markup of a Vega-Lite spec, numbers written the language's way; empty string if rendering
+    fails (the table beside still has the data)."""
     try:
         import vl_convert
 
-        svg = vl_convert.vegalite_to_svg(spec)
+        svg = vl_convert.vegalite_to_svg(spec, format_locale=NUMBER_LOCALE[_lang(language)])
     except Exception:  # a chart must never take the page down
         log.exception("chart rendering failed")
         return ""
@@ -44,7 +61,7 @@ def render_svg(spec: dict) -> str:
     return mark_safe(svg)  # noqa: S308 - vl-convert's escaped SVG, see above
 
 
-def _base(title: str, width: int = 640, height: int = 280) -> dict:
+def _base(title: str, width: int = 640, height: int = 280, language: str = "sl") -> dict:
     return {
         "$schema": SCHEMA,
         "width": width,
@@ -52,6 +69,7 @@ def _base(title: str, width: int = 640, height: int = 280) -> dict:
         "title": title,
         "config": {
             "font": "sans-serif",
+            "timeFormat": DAY_FORMAT[_lang(language)],
             "axis": {"labelFontSize": 12, "titleFontSize": 12},
             "view": {"stroke": None},
         },
@@ -83,8 +101,15 @@ def indicator_spec(indicator, observations, language: str = "sl") -> dict | None
     if not values and len(path) < 2:
         return None
     unit = indicator.unit or _("value")
-    spec = _base(indicator.name[:80])
-    x = {"field": "date", "type": "temporal", "title": _("date")}
+    spec = _base(indicator.name[:80], language=language)
+    # the dates are calendar days: read and shown as UTC, so no time zone moves them to "1 AM"
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "title": _("date"),
+        "scale": {"type": "utc"},
+        "axis": {"format": DAY_FORMAT[_lang(language)], "labelOverlap": True},
+    }
     y = {"field": "value", "type": "quantitative", "title": unit, "scale": {"zero": False}}
     color = {
         "field": "series",
@@ -125,22 +150,31 @@ def indicator_chart(indicator, observations, language: str = "sl") -> dict | Non
         parts.append(
             _("Planned path from %(baseline)s to %(target)s.")
             % {
-                "baseline": plain_number(indicator.baseline_value),
-                "target": plain_number(indicator.target_value),
+                "baseline": num(indicator.baseline_value),
+                "target": num(indicator.target_value),
             }
         )
-    if first is not None:
+    if first is not None and len(observations) == 1:
         parts.append(
-            _("%(n)s observations from %(first)s (%(fv)s) to %(last)s (%(lv)s).")
+            _("One observation, on %(date)s (%(value)s).")
+            % {"date": dates.day(first.date), "value": num(first.value)}
+        )
+    elif first is not None:
+        parts.append(
+            ngettext(
+                "%(n)s observation from %(first)s (%(fv)s) to %(last)s (%(lv)s).",
+                "%(n)s observations from %(first)s (%(fv)s) to %(last)s (%(lv)s).",
+                len(observations),
+            )
             % {
                 "n": len(observations),
-                "first": first.date,
-                "fv": plain_number(first.value),
-                "last": last.date,
-                "lv": plain_number(last.value),
+                "first": dates.day(first.date),
+                "fv": num(first.value),
+                "last": dates.day(last.date),
+                "lv": num(last.value),
             }
         )
-    return {"svg": render_svg(spec), "description": " ".join(parts)}
+    return {"svg": render_svg(spec, language), "description": " ".join(parts)}
 
 
 def funds_spec(rows, language: str = "sl") -> dict | None:
@@ -159,7 +193,7 @@ def funds_spec(rows, language: str = "sl") -> dict | None:
                 values.append({"fund": r.fund.code, "what": labels[key], "eur": float(amount)})
     if not values:
         return None
-    spec = _base(_("Money by fund (EUR)"), width=640, height=300)
+    spec = _base(_("Money by fund (EUR)"), width=640, height=300, language=language)
     spec["data"] = {"values": values}
     spec["mark"] = {"type": "bar"}
     spec["encoding"] = {
@@ -182,7 +216,7 @@ def funds_chart(rows, language: str = "sl") -> dict | None:
     if spec is None:
         return None
     return {
-        "svg": render_svg(spec),
+        "svg": render_svg(spec, language),
         "description": _(
             "Bar chart of allocated, approved and paid money for %(n)s funds; "
             "the table below gives the figures."

@@ -11,8 +11,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from regija.core import dates
 from regija.core.money import format_eur
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
 
@@ -38,15 +40,16 @@ class Finding:
     def __str__(self) -> str:
         where = f" [{self.source}]" if self.source else ""
         if self.kind == UNVERIFIABLE:
-            return f"{self.strategy}: {self.subject}{where}: {_('stated')} {self.stated}; {self.computed}"
+            stated = _("stated")  # outside the f-string: xgettext does not read inside one
+            return f"{self.strategy}: {self.subject}{where}: {stated} {self.stated}; {self.computed}"
         return f"{self.strategy}: {self.subject}{where}: {self.stated} ≠ {self.computed}"
 
 
 def _fmt(value) -> str:
     if isinstance(value, Decimal):
-        return format_eur(value)
+        return format_eur(value, get_language() or "sl")
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return dates.day(value)
     return str(value)
 
 
@@ -391,9 +394,9 @@ def _payments_above_approval(strategy: Strategy | None) -> list[Finding]:
                         strategy=slug,
                         subject=_("%(code)s %(title)s: %(what)s above approval")
                         % {"code": code, "title": title, "what": label},
-                        stated=_("approved %(amount)s") % {"amount": format_eur(approved)},
+                        stated=_("approved %(amount)s") % {"amount": _fmt(approved)},
                         computed=_("%(what)s %(amount)s")
-                        % {"what": label, "amount": format_eur(paid if paid > approved else paid_or_claimed)},
+                        % {"what": label, "amount": _fmt(paid if paid > approved else paid_or_claimed)},
                         object_type="project",
                         object_code=code,
                     )
@@ -427,8 +430,8 @@ def _partner_shares(strategy: Strategy | None) -> list[Finding]:
                         strategy=slug,
                         subject=_("%(code)s %(title)s: partners' shares above the budget")
                         % {"code": code, "title": title},
-                        stated=_("shares %(amount)s") % {"amount": format_eur(shares)},
-                        computed=_("budget %(amount)s") % {"amount": format_eur(budget)},
+                        stated=_("shares %(amount)s") % {"amount": _fmt(shares)},
+                        computed=_("budget %(amount)s") % {"amount": _fmt(budget)},
                         object_type="project",
                         object_code=code,
                     )

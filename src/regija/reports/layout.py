@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from regija.core import dates
 from regija.core.money import format_eur
 from regija.core.templatetags.regija import num
 
@@ -22,20 +23,14 @@ if TYPE_CHECKING:  # annual builds the report, layout draws it; annual uses layo
     from .annual import AnnualReport, BodyBlock, CallBlock, Party, SessionRow
 
 
-EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
 def _lang() -> str:
     return get_language() or "sl"
 
 
 def fmt_date(d: dt.date | None) -> str:
-    """22. 2. 2023 in Slovenian, 22 Feb 2023 in English; empty for no date."""
-    if d is None:
-        return ""
-    if _lang().startswith("en"):
-        return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
-    return f"{d.day}. {d.month}. {d.year}"
+    """22. 2. 2023 in Slovenian, 22 February 2023 in English (the language's date format, as on the
+    site's pages); empty for no date."""
+    return dates.day(d)
 
 
 def fmt_range(a: dt.date | None, b: dt.date | None) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from regija.core import audit
+from regija.core import audit, dates
 from regija.core.services import Conflict, Refused, require_permission, validate
 
 from .models import Indicator, Observation, Strategy
@@ -86,7 +86,7 @@ def observation_value(value: object) -> Decimal:
 
 def duplicate_message(date: dt.date) -> str:
     return _("There is already a value for %(date)s; correct that one instead of adding another.") % {
-        "date": date.isoformat()
+        "date": dates.day(date)
     }
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
+from regija.core import dates
 from regija.core.services import Forbidden, Refused, now, require
 
 __all__ = ["Forbidden", "Refused", "local", "now", "require"]
 
 
 def local(moment: dt.datetime | None) -> str:
-    """A moment as people in Slovenia read it: 15. 3. 2027 12:00:00 (Europe/Ljubljana)."""
+    """A moment to the second in Ljubljana time, in the language of the message: "15. 3. 2027 ob
+    12:00:00", "15 March 2027 at 12:00:00" (``core.dates.exact_moment``)."""
     if moment is None:
         return "–"
-    return timezone.localtime(moment).strftime("%-d. %-m. %Y %H:%M:%S")
+    return dates.exact_moment(moment)

@@ -1,4 +1,5 @@
-"""Template filters: money in the visitor's language, plain numbers, progress labels and percentages."""
+"""Template filters: money in the visitor's language, plain numbers, progress labels and percentages,
+periods and moments (``regija.core.dates``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from regija.core import dates
 from regija.core.money import format_eur, plain_number
 from regija.core.validators import link_target
 
@@ -56,6 +58,8 @@ def eur(value):
 def num(value):
     """A decimal without padding zeros, with the decimal comma in Slovenian."""
     text = plain_number(value)
+    if text.startswith("-") and not text.strip("-0."):  # negative zero is zero
+        text = text[1:]
     if text and (get_language() or "sl").startswith("sl"):
         whole, _sep, frac = text.partition(".")
         sign = "-" if whole.startswith("-") else ""
@@ -74,10 +78,41 @@ def percent(share):
     if share is None:
         return "–"
     value = (Decimal(share) * 100).quantize(Decimal("0.1"))
+    if value == 0:  # -0.0004 rounds to -0.0: shown as 0,0 %, not "-0,0 %"
+        value = abs(value)
     text = format(value, "f")
     if (get_language() or "sl").startswith("sl"):
         text = text.replace(".", ",")
     return f"{text} %"
+
+
+@register.filter
+def with_unit(value, unit=""):
+    """A number and its unit ("26,5 %", "5 število"), or "–" when there is no number – never the unit
+    alone."""
+    if value is None or value == "":
+        return "–"
+    text = num(value)
+    return f"{text} {unit}" if unit else text
+
+
+@register.filter
+def period(start, end):
+    """A period from two (partial) dates: "2021–2027", "from 2021", "until 2027" or "period not
+    stated"."""
+    return dates.period(start, end)
+
+
+@register.filter
+def partial_date(value):
+    """A partial ISO date ("2021", "2021-10", "2021-10-01") in the page's language."""
+    return dates.partial_date(value)
+
+
+@register.filter
+def exact_moment(value):
+    """A moment to the second in local time ("1. 10. 2021 ob 14:30:05")."""
+    return dates.exact_moment(value)
 
 
 @register.filter

@@ -142,7 +142,7 @@ def pay_claim(payment: Payment, user: User, *, date: dt.date | None = None) -> P
         if p.state == PaymentState.PAID:
             raise Refused(
                 _("This claim was already paid on %(date)s.")
-                % {"date": formats.date_format(p.date, "j. n. Y") if p.date else "–"}
+                % {"date": formats.date_format(p.date) if p.date else "–"}
             )
         if p.state != PaymentState.CLAIMED or p.checked_at is None:
             raise Refused(_("A claim is paid after it has been checked."))
