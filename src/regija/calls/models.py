@@ -170,7 +170,7 @@ class Call(models.Model):
 
 
 class CallFund(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="funds")
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="funds")
     fund = models.ForeignKey(
         Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="call_budgets"
     )
@@ -195,12 +195,12 @@ def call_document_path(instance, filename: str) -> str:
 
 
 class CallDocument(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=300)
     file = models.FileField(_("file"), upload_to=call_document_path, max_length=300)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    order = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("call document")
@@ -212,8 +212,10 @@ class CallDocument(models.Model):
 
 
 class EligibilityCondition(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="conditions")
-    order = models.PositiveIntegerField(default=0)
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="conditions"
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
     text = models.TextField(_("condition"))
 
     class Meta:
@@ -226,8 +228,8 @@ class EligibilityCondition(models.Model):
 
 
 class Criterion(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
-    order = models.PositiveIntegerField(default=0)
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveIntegerField(_("order"), default=0)
     name = models.CharField(_("criterion"), max_length=300)
     max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
     guide = models.TextField(_("scoring guide"), blank=True)
@@ -252,7 +254,7 @@ class SeatRole(models.TextChoices):
 class CommitteeSeat(models.Model):
     """A member of the call's evaluation committee; ``user`` is the account they evaluate with."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="seats")
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="seats")
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=10, choices=SeatRole.choices, default=SeatRole.MEMBER)
     member = models.ForeignKey(
@@ -271,7 +273,7 @@ class CommitteeSeat(models.Model):
         on_delete=models.PROTECT,
         related_name="committee_seats",
     )
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("committee member")
@@ -314,15 +316,25 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     eligibility_checked_at = models.DateTimeField(_("eligibility checked at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -367,7 +379,9 @@ class Application(models.Model):
 
 
 class ApplicationFund(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="funds")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="funds"
+    )
     fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="+")
     requested = MoneyField(_("requested"))
     approved = MoneyField(_("approved"), null=True, blank=True)
@@ -392,7 +406,9 @@ class ApplicationFund(models.Model):
 
 
 class ApplicationPartner(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="partners"
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -403,7 +419,7 @@ class ApplicationPartner(models.Model):
     )
     name = models.CharField(_("partner"), max_length=300)
     role = models.CharField(_("role in the project"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("partner")
@@ -417,7 +433,9 @@ class ApplicationPartner(models.Model):
 class ApplicationPhase(Phase):
     """A phase the application plans; on approval it is copied to the operation (``ProjectPhase``)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="phases")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="phases"
+    )
 
     class Meta(Phase.Meta):
         verbose_name = _("planned phase")
@@ -439,7 +457,9 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="attachments"
+    )
     kind = models.CharField(
         _("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
     )
@@ -447,9 +467,14 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
@@ -463,14 +488,23 @@ class Attachment(models.Model):
 
 
 class EligibilityCheck(models.Model):  # noqa: DJ008 - a name would change how the audit log shows checks
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="checks")
-    condition = models.ForeignKey(EligibilityCondition, on_delete=models.CASCADE, related_name="checks")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="checks"
+    )
+    condition = models.ForeignKey(
+        EligibilityCondition, verbose_name=_("condition"), on_delete=models.CASCADE, related_name="checks"
+    )
     met = models.BooleanField(_("met"))
     note = models.TextField(_("note"), blank=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
     )
-    checked_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("eligibility check")
@@ -488,8 +522,15 @@ class Declaration(models.TextChoices):
 class Assignment(models.Model):
     """An application given to one committee member to score."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
-    seat = models.ForeignKey(CommitteeSeat, on_delete=models.PROTECT, related_name="assignments")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    seat = models.ForeignKey(
+        CommitteeSeat,
+        verbose_name=_("committee member"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
     declaration = models.CharField(
         _("declaration"), max_length=20, choices=Declaration.choices, default=Declaration.PENDING
     )
@@ -520,23 +561,34 @@ class ScoreSheet(models.Model):
     (``SheetReturn``) – and is finalised again; the highest finalised version counts.
     """
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="sheets")
-    version = models.PositiveIntegerField(default=1)
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.PROTECT, related_name="sheets"
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
     status = models.CharField(
         _("status"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.DRAFT
     )
     reason = models.TextField(_("reason for the correction"), blank=True)
     total = models.DecimalField(_("total points"), max_digits=8, decimal_places=2, default=Decimal("0"))
-    edits = models.PositiveIntegerField(default=0)
+    edits = models.PositiveIntegerField(_("number of edits"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    finalised_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("finalised by"),
     )
 
     class Meta:
@@ -583,7 +635,11 @@ class SheetReturn(models.Model):
     )
     reason = models.TextField(_("reason for the return"))
     returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("returned by"),
     )
     returned_at = models.DateTimeField(_("returned at"), default=timezone.now)
     correction = models.ForeignKey(
@@ -608,8 +664,12 @@ class SheetReturn(models.Model):
 
 
 class Score(models.Model):
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.PROTECT, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    sheet = models.ForeignKey(
+        ScoreSheet, verbose_name=_("score sheet"), on_delete=models.PROTECT, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
     justification = models.TextField(_("justification"))
 

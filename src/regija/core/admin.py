@@ -6,6 +6,8 @@ tokens; the audit entries of the objects the user reads as staff."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .admin_site import OwnedAdmin, VisibleRows
@@ -78,11 +80,52 @@ class AuditEntryAdmin(VisibleRows, admin.ModelAdmin):
     """The audit log, read only: nobody edits history. A member sees the entries of the objects they read
     as staff (core.permissions), never those of another organisation's drafts or applications."""
 
-    list_display = ("at", "actor", "via", "action", "content_type", "object_repr")
+    list_display = ("at", "who", "via", "action", "content_type", "object_repr")
     list_filter = ("action", "via", "content_type")
     search_fields = ("object_repr", "actor")
     date_hierarchy = "at"
     list_select_related = ("content_type",)
+    # One "who" (the name kept with the entry, not also the account it was made with), and the changes
+    # as a table of the fields' labels in the page's language instead of the stored JSON.
+    fields = (
+        "at",
+        "who",
+        "via",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "change_table",
+        "parent",
+        "prev_hash",
+        "hash",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("who"), ordering="actor")
+    def who(self, obj):
+        return obj.who
+
+    @admin.display(description=_("changes"))
+    def change_table(self, obj):
+        rows = obj.change_rows
+        if not rows:
+            return "–"
+        head = format_html(
+            '<thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>',
+            _("Field"),
+            _("Before"),
+            _("After"),
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (label, "–" if before is None else before, "–" if after is None else after)
+                for label, before, after in rows
+            ),
+        )
+        return format_html("<table>{}<tbody>{}</tbody></table>", head, body)
 
     def has_module_permission(self, request):
         return permissions.is_staff(request.user)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from decimal import Decimal
+
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OrganisationKind
@@ -87,7 +94,7 @@ class ApiToken(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("starts with"), max_length=12)
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -108,6 +115,52 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("imported")
 
 
+class AuditVia(models.TextChoices):
+    """Through which door a change came."""
+
+    WEB = "web", _("the site's pages")
+    ADMIN = "admin", _("back office")
+    API = "api", _("API")
+    IMPORT = "import", _("import")
+
+
+# What the importers count in an import entry's changes ("created projects": 12), by the name they use.
+IMPORTED_KINDS = {
+    "agenda items": _("agenda items"),
+    "alignments": _("alignments"),
+    "allocations": _("fund allocations"),
+    "application amounts": _("amounts by fund"),
+    "applications": _("applications"),
+    "bodies": _("bodies"),
+    "budget lines": _("budget lines"),
+    "call nodes": _("links of calls to strategy parts"),
+    "calls": _("public calls"),
+    "committee seats": _("committee members"),
+    "decisions": pgettext_lazy("body decision", "decisions"),
+    "funds": _("funds"),
+    "indicators": _("indicators"),
+    "members": _("members"),
+    "nodes": _("strategy nodes"),
+    "observations": _("observations"),
+    "organisations": _("organisations"),
+    "owners": _("owners"),
+    "partners": _("partners"),
+    "payments": _("payments"),
+    "project links": _("links of projects to strategy parts"),
+    "projects": _("projects"),
+    "responsible": _("responsible organisations"),
+    "sessions": _("sessions"),
+    "stated figures": _("stated figures"),
+    "strategies": _("strategies"),
+    "terms": _("terms"),
+}
+IMPORTED_COUNTS = {
+    "created": _("added: %(what)s"),
+    "updated": _("changed: %(what)s"),
+    "deleted": _("removed: %(what)s"),
+}
+
+
 class AuditEntry(models.Model):
     """One change to a tracked object: who, when, through what, and each changed field before and after.
 
@@ -118,20 +171,30 @@ class AuditEntry(models.Model):
     # Set by core.audit before the hash is computed, so the hash covers the stored moment.
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        "auth.User", verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor = models.CharField(
         _("who"), max_length=150, blank=True, help_text=_("Kept when the user is deleted")
     )
-    via = models.CharField(_("through"), max_length=20, blank=True)
+    via = models.CharField(_("through"), max_length=20, blank=True, choices=AuditVia.choices)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("kind of object"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    object_id = models.CharField(_("object ID"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=300)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     # The object this one is part of ("projects.project:12" for a payment), so a project's history
     # shows its budget lines and payments and an indicator's shows its observations.
-    parent = models.CharField(max_length=80, blank=True, db_index=True)
+    parent = models.CharField(_("part of"), max_length=80, blank=True, db_index=True)
     prev_hash = models.CharField(_("hash of the previous entry"), max_length=64, blank=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
@@ -142,7 +205,89 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+        # in Ljubljana time and the language's format, as the audit list shows the moment
+        from .dates import moment
+
+        return f"{moment(self.at)} {self.who} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def who(self) -> str:
+        """Who made the change: the user's name as kept, or – for a change no user made – "system" or
+        "import" in the reader's language."""
+        if self.user_id is None and self.actor in ("system", "import", ""):
+            return str({"import": _("import")}.get(self.actor, _("system")))
+        return self.actor
+
+    @functools.cached_property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """The changes as a person reads them: (what, before, after) with each field named by its label
+        in the reader's language ("Naziv", not ``title``), a choice by its label ("v izvajanju", not
+        ``in_progress``), dates, moments and amounts as the language writes them; None where there was
+        no value. An import entry's counts are named by what was added, changed or removed."""
+        model = self.content_type.model_class() if self.content_type_id else None
+        rows = []
+        for name, pair in (self.changes or {}).items():
+            before, after = (
+                (list(pair) + [None, None])[:2] if isinstance(pair, (list, tuple)) else (None, pair)
+            )
+            field = _model_field(model, name)
+            if field is not None:
+                label = capfirst(field.verbose_name)
+                rows.append((label, _shown(field, before), _shown(field, after)))
+            else:
+                rows.append((_change_label(name), before, after))
+        return rows
+
+
+def _model_field(model, name: str):
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if getattr(field, "concrete", False) or getattr(field, "many_to_many", False) else None
+
+
+def _change_label(name: str) -> str:
+    """The label of a change that is not a field: an import entry's file and counts."""
+    if name == "file":
+        return capfirst(_("file"))
+    verb, _space, what = name.partition(" ")
+    if verb in IMPORTED_COUNTS and what:
+        return capfirst(IMPORTED_COUNTS[verb] % {"what": IMPORTED_KINDS.get(what, what)})
+    return name
+
+
+def _shown(field, value):
+    """A logged value (as ``core.audit`` stores it: text for dates and amounts, the code of a choice)
+    as the reader's language writes it."""
+    from .dates import day, moment
+    from .money import MoneyField, format_eur
+    from .templatetags.regija import num
+
+    if value is None or value == "":
+        return None
+    if value == "***":  # a secret: only that it changed
+        return value
+    try:
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.BooleanField):
+            return str(_("yes") if value else _("no"))
+        if isinstance(field, models.DateTimeField):
+            return moment(dt.datetime.fromisoformat(value))
+        if isinstance(field, models.DateField):
+            return day(dt.date.fromisoformat(value))
+        if isinstance(field, MoneyField):
+            return format_eur(Decimal(str(value)), get_language() or "sl")
+        if isinstance(field, (models.DecimalField, models.FloatField)):
+            return num(Decimal(str(value)))
+    except (TypeError, ValueError, ArithmeticError):  # logged before a field changed its kind
+        return value
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 class AuditHead(models.Model):
@@ -151,11 +296,12 @@ class AuditHead(models.Model):
     Appending an entry locks this row first (``select_for_update`` on PostgreSQL; SQLite lets one
     writer at a time anyway), so two transactions never chain to the same predecessor."""
 
-    entry_id = models.BigIntegerField(null=True, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    entry_id = models.BigIntegerField(_("last entry"), null=True, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("end of the audit log")
+        verbose_name_plural = _("end of the audit log")
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.hash}"
@@ -164,11 +310,12 @@ class AuditHead(models.Model):
 class DataVersion(models.Model):
     """A counter raised after every committed change to public data: the key of cached pages and ETags."""
 
-    number = models.BigIntegerField(default=0)
-    changed_at = models.DateTimeField(null=True, blank=True)
+    number = models.BigIntegerField(_("number"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
 
     def __str__(self) -> str:
         return str(self.number)

@@ -40,7 +40,7 @@ class Body(models.Model):
     name_en = models.CharField(_("name in English"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     # Not stored: set by selectors.bodies() for the public pages and the API.
     term_list: list[Term]
@@ -89,7 +89,7 @@ class Term(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     # Not stored: set by selectors.bodies() for the public pages and the API.
     current: bool
@@ -146,7 +146,7 @@ class Member(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     # Not stored: set by selectors.bodies() for the public pages and the API.
     represents_public: str

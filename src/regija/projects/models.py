@@ -37,7 +37,9 @@ class Fund(models.Model):
 class Allocation(models.Model):
     """Money a fund sets aside for an owner (region, LAS, municipality) in a programme period."""
 
-    declared_in = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="declared_allocations")
+    declared_in = models.ForeignKey(
+        Strategy, verbose_name=_("declared in"), on_delete=models.CASCADE, related_name="declared_allocations"
+    )
     fund = models.ForeignKey(
         Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="allocations"
     )
@@ -64,6 +66,18 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund.code} {self.owner} {self.period}"
+
+
+def place_name(location_name: str, municipality: str) -> str:
+    """A place as a person writes it: the place and the municipality, the municipality left out when
+    the place names it already ("Hrastnik", not "Hrastnik, Hrastnik"; "Šuštarska nedelja, Tržič", not
+    "…, Tržič, Tržič")."""
+    name = (location_name or "").strip()
+    municipality = (municipality or "").strip()
+    named = {part.strip().casefold() for part in name.split(",")}
+    if not municipality or municipality.casefold() in named:
+        return name
+    return f"{name}, {municipality}" if name else municipality
 
 
 class Project(models.Model):
@@ -100,7 +114,7 @@ class Project(models.Model):
     instrument_issuer = models.CharField(_("issued by"), max_length=300, blank=True)
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     # db_default: the importer writes big tables with plain INSERTs that name only the columns it knows
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, default="", db_default="")
@@ -137,20 +151,35 @@ class Project(models.Model):
         return reverse("project", args=[self.strategy.slug, self.code])
 
     @property
+    def place(self) -> str:
+        """Where the project is: its place and municipality (``place_name``)."""
+        return place_name(self.location_name, self.municipality)
+
+    @property
     def held_by_person(self) -> bool:
         """Held by a natural person: public pages, downloads and the API then give neither the holder's
         name nor the project's exact place (its location name and coordinates), only the municipality."""
         return self.holder_id is not None and self.holder.kind == OrganisationKind.PERSON
 
 
+PARTNER_ROLES = {
+    "partner": _("partner"),
+    "lead_partner": _("lead partner"),
+    "lead": _("lead partner"),
+    "associated_partner": _("associated partner"),
+}
+
+
 class Partner(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="partners"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="partnerships"
     )
     role = models.CharField(_("role"), max_length=40, default="partner")
     budget_share = MoneyField(_("budget share"), null=True, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("partner")
@@ -161,11 +190,19 @@ class Partner(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} ({self.role})"
+        return f"{self.organisation} ({self.role_label})"
+
+    @property
+    def role_label(self) -> str:
+        """The role in the reader's language: the strategy file gives it as a code ("partner",
+        "lead_partner"); a code this list does not know is shown as words."""
+        return str(PARTNER_ROLES.get(self.role, self.role.replace("_", " ")))
 
 
 class BudgetLine(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="budget_lines"
+    )
     fund = models.ForeignKey(
         Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="budget_lines"
     )
@@ -174,7 +211,7 @@ class BudgetLine(models.Model):
     secured_amount = MoneyField(_("secured part"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("budget line")
@@ -199,7 +236,7 @@ class Phase(models.Model):
     application plans (``calls.ApplicationPhase``) and of an operation's phases (``ProjectPhase``),
     which are copied from the application's when it is approved (``ProjectPhase.copy_from``)."""
 
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
     title = models.CharField(_("phase"), max_length=300)
     start = models.DateField(_("from"), null=True, blank=True)
     end = models.DateField(_("until"), null=True, blank=True)
@@ -231,7 +268,9 @@ class Phase(models.Model):
 class ProjectPhase(Phase):
     """A planned stage of an operation; payment claims are usually made per phase."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="phases"
+    )
 
     class Meta(Phase.Meta):
         verbose_name = _("phase")
@@ -249,14 +288,16 @@ class ProjectPhase(Phase):
 
 
 class Payment(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="payments"
+    )
     fund = models.ForeignKey(Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="payments")
     label = models.CharField(_("phase or claim"), max_length=200)
     amount = MoneyField(_("amount"))
     date = models.DateField(_("date"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=PaymentState.choices)
     note = models.TextField(_("note"), blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
     phase = models.ForeignKey(
         ProjectPhase,
         verbose_name=_("phase"),
@@ -306,18 +347,29 @@ class Payment(models.Model):
 class StatedFigure(models.Model):
     """A total or count a document states, kept so that it can be checked against its parts."""
 
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="stated_figures")
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="stated_figures"
+    )
     label = models.CharField(_("label"), max_length=300)
     what = models.CharField(_("what"), max_length=20, choices=StatedWhat.choices)
-    scope_node = models.ForeignKey(Node, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    scope_fund = models.ForeignKey(Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    scope_level = models.CharField(max_length=40, blank=True)
-    scope_status = models.JSONField(default=list, blank=True)
+    scope_node = models.ForeignKey(
+        Node,
+        verbose_name=_("scope: part of the strategy"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    scope_fund = models.ForeignKey(
+        Fund, verbose_name=_("scope: fund"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scope_level = models.CharField(_("scope: level"), max_length=40, blank=True)
+    scope_status = models.JSONField(_("scope: project statuses"), default=list, blank=True)
     amount = MoneyField(_("amount"), null=True, blank=True)
     count = models.PositiveIntegerField(_("count"), null=True, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("stated figure")

@@ -28,16 +28,16 @@ class Document(models.Model):
     object_id = models.BigIntegerField(_("object"))
     # The strategy the object belongs to (none for organisations), so that one strategy's documents
     # can be replaced at once. A plain number, not a foreign key: the index never blocks a delete.
-    strategy_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
+    strategy_ref = models.BigIntegerField(_("strategy"), null=True, blank=True, db_index=True)
     code = models.CharField(_("code"), max_length=64, blank=True)
     title = models.TextField(_("title"))
     context = models.TextField(_("context"), blank=True)
     # Path without the script prefix, e.g. "/strategije/velenje/5.1/".
     url = models.CharField(_("URL"), max_length=500)
     # Folded lower-case title: a tie-break that sorts the same on every database (compared bytewise).
-    sort_key = models.CharField(max_length=100)
+    sort_key = models.CharField(_("sort key"), max_length=100)
     # Hash of the source row the document was built from: re-indexing a strategy skips unchanged rows.
-    digest = models.CharField(max_length=32)
+    digest = models.CharField(_("content hash"), max_length=32)
 
     class Meta:
         verbose_name = _("search document")
@@ -51,21 +51,25 @@ class Document(models.Model):
 class Posting(models.Model):
     """One term of one document. ``weight`` is the highest weight of a field the term occurs in."""
 
-    term = models.CharField(max_length=64)
+    term = models.CharField(_("search term"), max_length=64)
     # No database constraint and DO_NOTHING: postings are always deleted explicitly before their
     # documents (see indexing.py), so every delete is one set-based statement, and a rebuild does not
     # queue millions of deferred foreign-key checks. Searches join postings to documents, so a stray
     # posting could never show up anyway.
     document = models.ForeignKey(
-        Document, on_delete=models.DO_NOTHING, db_constraint=False, related_name="postings"
+        Document,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="postings",
+        verbose_name=_("document"),
     )
-    weight = models.PositiveSmallIntegerField()
+    weight = models.PositiveSmallIntegerField(_("weight"))
     # Copies of the document's kind, sort key and object: a search counts and ranks the matches of a
     # word from this table alone and reads only the documents it shows (search/selectors.py). On
     # PostgreSQL sort_key has the "C" collation (migration 0002), so that it sorts bytewise there too.
-    kind = models.CharField(max_length=12)
-    sort_key = models.CharField(max_length=100)
-    object_id = models.BigIntegerField()
+    kind = models.CharField(_("kind"), max_length=12)
+    sort_key = models.CharField(_("sort key"), max_length=100)
+    object_id = models.BigIntegerField(_("object"))
 
     class Meta:
         verbose_name = _("search posting")
@@ -91,9 +95,9 @@ class TermCount(models.Model):
     them for "projekt" in a large country), and join a query's words starting from the rarest.
     """
 
-    term = models.CharField(max_length=64)
-    kind = models.CharField(max_length=12)
-    documents = models.IntegerField()
+    term = models.CharField(_("search term"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=12)
+    documents = models.IntegerField(_("documents"))
 
     class Meta:
         verbose_name = _("search term count")
@@ -110,8 +114,8 @@ class Form(models.Model):
     Lets a query typed without č, š, ž be lemmatised through the words actually in the data.
     """
 
-    form = models.CharField(max_length=64)
-    lemma = models.CharField(max_length=64)
+    form = models.CharField(_("word form"), max_length=64)
+    lemma = models.CharField(_("lemma"), max_length=64)
 
     class Meta:
         verbose_name = _("word form")

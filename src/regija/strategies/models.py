@@ -75,8 +75,8 @@ class Node(models.Model):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     # Materialised path ("0001" + "0003" …): a subtree is one prefix match, whatever its depth.
-    path = models.CharField(max_length=255, db_index=True)
-    depth = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(_("path in the tree"), max_length=255, db_index=True)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     responsible = models.ManyToManyField(
         Organisation, verbose_name=_("responsible"), blank=True, related_name="responsible_for"
     )
@@ -101,7 +101,9 @@ class Node(models.Model):
 
 class Alignment(models.Model):
     # The strategy whose file declared the link; its import owns (creates, updates, removes) it.
-    declared_in = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="declared_alignments")
+    declared_in = models.ForeignKey(
+        Strategy, verbose_name=_("declared in"), on_delete=models.CASCADE, related_name="declared_alignments"
+    )
     source_node = models.ForeignKey(
         Node, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out"
     )
@@ -127,7 +129,9 @@ class Alignment(models.Model):
 
 
 class Indicator(models.Model):
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="indicators")
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="indicators"
+    )
     node = models.ForeignKey(
         Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="indicators"
     )
@@ -147,7 +151,7 @@ class Indicator(models.Model):
     target_date = models.DateField(_("target date"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("indicator")
@@ -165,7 +169,9 @@ class Indicator(models.Model):
 
 
 class Observation(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations"
+    )
     date = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=6)
     source = models.CharField(_("source"), max_length=300, blank=True)
