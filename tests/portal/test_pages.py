@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -98,12 +99,12 @@ def test_indicator_page_chart_table_and_csv(client):
     html = response.content.decode()
     assert 'role="img"' in html and "<svg" in html  # the chart, with its text alternative
     assert "The table below gives every value." in html
-    csv_response = client.get(indicator.get_absolute_url() + "podatki.csv")
-    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["strategy", "indicator", "name"]
+    csv_response = client.get(indicator.get_absolute_url() + "podatki.csv")  # Slovenian: Excel's dialect
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0][:3] == ["Strategija", "Kazalnik", "Ime"]
     kinds = [r[4] for r in rows[1:]]
-    assert kinds.count("observation") == indicator.observations.count()
-    assert "baseline" in kinds
+    assert kinds.count("izmerjena vrednost") == indicator.observations.count()
+    assert "izhodiščna vrednost" in kinds
 
 
 def _count_on_page(response) -> int:
@@ -116,17 +117,12 @@ def test_project_list_filters_sort_and_downloads_match(client):
     assert response.status_code == 200
     expected = ProjectFilters(strategy=LAS, status=["completed"]).apply(Project.objects.all()).count()
     assert expected > 0 and _count_on_page(response) == expected
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                b"".join(client.get("/projekti/izvoz.csv" + query).streaming_content).decode("utf-8-sig")
-            )
-        )
-    )
+    raw = b"".join(client.get("/projekti/izvoz.csv" + query).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=";"))  # Slovenian Excel's dialect
     assert len(rows) - 1 == expected
-    totals = [float(r[8]) for r in rows[1:]]
+    totals = [Decimal(r[8].replace(".", "").replace(",", ".")) for r in rows[1:]]  # "12.345,67"
     assert totals == sorted(totals, reverse=True)
-    assert {r[3] for r in rows[1:]} == {"completed"}
+    assert {r[3] for r in rows[1:]} == {"zaključen"}  # the status's label, in the page's language
     sheet = load_workbook(io.BytesIO(client.get("/projekti/izvoz.xlsx" + query).content)).active
     assert sheet.max_row - 1 == expected
 
@@ -141,7 +137,10 @@ def test_project_list_amount_range_and_bad_input(client):
     bad = client.get("/projekti/?amount_min=veliko&year_from=dvatisoč", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 422
     text = _text(bad)
-    assert "amount_min" in text and "year_from" in text
+    # each field named by its label, what to do in words – not pydantic's "Input should be …"
+    assert "Amount from (EUR): enter an amount in euros, such as 1.200,50" in text
+    assert "Running from year: enter a whole number, such as 2021" in text
+    assert "Input should be" not in text and "year_from" not in text
     assert client.get("/projekti/izvoz.csv?amount_min=veliko").status_code == 422
 
 

@@ -41,30 +41,39 @@ def risky_projects():
     return strategy
 
 
-def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+def _csv(response, delimiter=",") -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
-def test_project_list_csv_escapes_every_risky_title(client, risky_projects):
-    response = client.get(f"/projekti/izvoz.csv?strategy={LAS}&municipality={PLACE}&sort=code")
-    rows = _csv(response)
-    titles = {r[rows[0].index("title")] for r in rows[1:]}
+@pytest.mark.parametrize(
+    "language, delimiter, title, amount",
+    [("en", ",", "Title", b",1000.00,"), ("sl", ";", "Naziv", b";1.000,00;")],
+)
+def test_project_list_csv_escapes_every_risky_title(
+    client, risky_projects, language, delimiter, title, amount
+):
+    url = f"/projekti/izvoz.csv?strategy={LAS}&municipality={PLACE}&sort=code"
+    rows = _csv(client.get(url, HTTP_ACCEPT_LANGUAGE=language), delimiter)
+    titles = {r[rows[0].index(title)] for r in rows[1:]}
     assert titles == {"'" + t for t in RISKY}
-    # the amounts are plain numbers, not quoted text
-    raw = b"".join(client.get(f"/projekti/izvoz.csv?strategy={LAS}&municipality={PLACE}").streaming_content)
-    assert b",1000.00," in raw
+    # the amounts are numbers in the language's dialect, not quoted text
+    raw = b"".join(client.get(url, HTTP_ACCEPT_LANGUAGE=language).streaming_content)
+    assert amount in raw
 
 
 def test_project_list_xlsx_has_no_formula_and_shows_the_titles(client, risky_projects):
-    content = client.get(f"/projekti/izvoz.xlsx?strategy={LAS}&municipality={PLACE}").content
+    content = client.get(
+        f"/projekti/izvoz.xlsx?strategy={LAS}&municipality={PLACE}", HTTP_ACCEPT_LANGUAGE="en"
+    ).content
     sheet = load_workbook(io.BytesIO(content)).active
     cells = [c for row in sheet.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     header = [c.value for c in next(sheet.iter_rows())]
-    titles = [row[header.index("title")] for row in sheet.iter_rows(min_row=2)]
+    titles = [row[header.index("Title")] for row in sheet.iter_rows(min_row=2)]
     assert {c.value for c in titles} == set(RISKY)
     assert all(c.data_type == "s" for c in titles)
-    totals = [row[header.index("total (EUR)")].value for row in sheet.iter_rows(min_row=2)]
+    totals = [row[header.index("Total (EUR)")].value for row in sheet.iter_rows(min_row=2)]
     assert totals == [1000] * len(RISKY)
 
 
@@ -84,13 +93,16 @@ def test_interchange_exports_escape_titles(risky_projects):
 def test_indicator_csv_escapes_a_note_and_keeps_a_negative_value_a_number(client):
     indicator = IndicatorFactory(code="KF1", name='=HYPERLINK("http://x")')
     ObservationFactory(indicator=indicator, value=Decimal("-2.5"), note="@SUM(1)", source="+x")
-    response = client.get(indicator.get_absolute_url() + "podatki.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    response = client.get(indicator.get_absolute_url() + "podatki.csv", HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     header, observation = rows[0], rows[-1]
-    assert observation[header.index("name")] == '\'=HYPERLINK("http://x")'
-    assert observation[header.index("note")] == "'@SUM(1)"
-    assert observation[header.index("source")] == "'+x"
-    assert observation[header.index("value")] == "-2.5"
+    assert observation[header.index("Name")] == '\'=HYPERLINK("http://x")'
+    assert observation[header.index("Note")] == "'@SUM(1)"
+    assert observation[header.index("Source")] == "'+x"
+    assert observation[header.index("Value")] == "-2.5"
+    # in Slovenian Excel's dialect the negative value is a number with a decimal comma, not a formula
+    sl = client.get(indicator.get_absolute_url() + "podatki.csv?dialect=excel-sl").content.decode("utf-8-sig")
+    assert ";-2,5;" in sl
 
 
 @pytest.mark.parametrize("text", RISKY + ["\uff1d1+1"])

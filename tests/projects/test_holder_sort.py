@@ -52,7 +52,7 @@ def test_page_sorts_natural_persons_as_natural_person(client, held, language):
 
 def test_downloads_sort_natural_persons_as_natural_person(client, held):
     raw = b"".join(client.get(f"/projekti/izvoz.csv?{QUERY}").streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(raw)))
+    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=";"))  # Slovenian Excel's dialect
     assert [r[1] for r in rows[1:]] == EXPECTED
 
     from openpyxl import load_workbook

@@ -16,11 +16,24 @@ this module, so one rule (``cell``) decides for every cell:
 Numbers (``int``, ``float``, ``Decimal``) are never changed – a negative amount stays a number – and
 neither is text that is just a number (``-2.5``): a spreadsheet reads it as that number, not as a
 formula.
+
+A CSV is written in one of two **dialects** (``Dialect``), as the program that opens it reads numbers:
+
+- ``excel-sl`` – what Excel (and LibreOffice) with Slovenian settings opens with a double click:
+  cells separated by ``;``, a decimal comma and points between the thousands (``12.345,67``);
+- ``csv`` – the comma-separated file of English-language spreadsheets and of programs: ``,`` and a
+  decimal point, no thousands separator (``12345.67``).
+
+Both are UTF-8 with a byte order mark, without which Excel reads č, š and ž wrongly. Only numbers are
+written per dialect (the cell rule above decides on the number itself, before it is written, so a
+negative amount is never mistaken for a formula); dates are ISO 8601 (``2021-10-01``), which both read
+as dates.
 """
 
 from __future__ import annotations
 
-import csv
+import dataclasses
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -43,26 +56,98 @@ def cell(value: Any) -> Any:
     return "'" + value if is_risky(value) else value
 
 
-class CsvWriter:
-    """``csv.writer`` whose every cell goes through ``cell`` and whose text cells are quoted.
+@dataclasses.dataclass(frozen=True)
+class Dialect:
+    """How a CSV separates its cells and writes its numbers."""
 
-    ``writerow`` returns what the underlying writer returns, so it also serves a streaming response
+    name: str
+    delimiter: str
+    decimal_sign: str
+    thousands: str = ""
+    bom: str = "\ufeff"
+
+    def number(self, value: int | float | Decimal) -> str:
+        """``Decimal("12345.67")`` → ``12.345,67`` (excel-sl) or ``12345.67`` (csv); the places a
+        Decimal has are kept (money keeps its cents), and there is no negative zero."""
+        if isinstance(value, float):
+            value = Decimal(repr(value))
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        sign = "-" if text.startswith("-") and text.strip("-0.") else ""
+        whole, _point, fraction = text.lstrip("-").partition(".")
+        if self.thousands:
+            groups = []
+            while len(whole) > 3:
+                groups.insert(0, whole[-3:])
+                whole = whole[:-3]
+            whole = self.thousands.join([whole, *groups])
+        return sign + whole + (self.decimal_sign + fraction if fraction else "")
+
+
+EXCEL_SL = Dialect("excel-sl", delimiter=";", decimal_sign=",", thousands=".")
+PLAIN_CSV = Dialect("csv", delimiter=",", decimal_sign=".")
+DIALECTS = {d.name: d for d in (EXCEL_SL, PLAIN_CSV)}
+
+
+def dialect_for(language: str, asked: str | None = None) -> Dialect:
+    """The dialect asked for by name (``?dialect=excel-sl|csv``), else the one of the page's language:
+    Slovenian Excel's for Slovenian, the plain CSV for English."""
+    if asked in DIALECTS:
+        return DIALECTS[asked]
+    return EXCEL_SL if (language or "sl").startswith("sl") else PLAIN_CSV
+
+
+def other_dialect(dialect: Dialect) -> Dialect:
+    """The dialect a page offers next to its default."""
+    return PLAIN_CSV if dialect is EXCEL_SL else EXCEL_SL
+
+
+def other_offered(language: str) -> dict[str, str]:
+    """The dialect a page offers next to the default download of its language, by name and by what
+    its link says (in the page's language)."""
+    from django.utils.translation import gettext as _
+
+    other = other_dialect(dialect_for(language))
+    label = (
+        _("CSV for Excel in Slovenian (semicolons, decimal comma)")
+        if other is EXCEL_SL
+        else _("CSV with commas and decimal points (English Excel, programs)")
+    )
+    return {"name": other.name, "label": label}
+
+
+class CsvWriter:
+    """A CSV writer in a ``Dialect`` whose every cell goes through ``cell``: text cells (and dates)
+    are quoted, so a program that splits on another separator cannot start a new cell – and a
+    formula – inside one; numbers are unquoted, written as the dialect writes them; ``None`` is an
+    empty cell. Lines end with CRLF, as RFC 4180 says.
+
+    ``writerow`` returns what the stream's ``write`` returns, so it also serves a streaming response
     (a file object whose ``write`` returns the line)."""
 
-    def __init__(self, stream: Any) -> None:
-        self._writer = csv.writer(stream, quoting=csv.QUOTE_NONNUMERIC)
+    def __init__(self, stream: Any, dialect: Dialect = PLAIN_CSV) -> None:
+        self._stream = stream
+        self.dialect = dialect
+
+    def _field(self, value: Any) -> str:
+        value = cell(value)
+        if value is None:
+            return ""
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return self.dialect.number(value)
+        text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+        return '"' + text.replace('"', '""') + '"'
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([cell(v) for v in row])
+        return self._stream.write(self.dialect.delimiter.join(self._field(v) for v in row) + "\r\n")
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def csv_writer(stream: Any) -> CsvWriter:
+def csv_writer(stream: Any, dialect: Dialect = PLAIN_CSV) -> CsvWriter:
     """A CSV writer for a download: see ``CsvWriter``."""
-    return CsvWriter(stream)
+    return CsvWriter(stream, dialect)
 
 
 def xlsx_cell(sheet: Any, value: Any) -> Any:

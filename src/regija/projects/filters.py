@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from regija.core.models import OrganisationKind
 from regija.core.money import read_amount, to_money
@@ -110,12 +111,12 @@ class ProjectFilters(BaseModel):
             return None
         if isinstance(value, str):
             if not AMOUNT_TEXT.fullmatch(value):  # exactly what the schema says
-                raise ValueError("not an amount of money")
+                raise PydanticCustomError("value_error", "not an amount of money", {"check": "amount"})
         try:
             # read as every form reads an amount ("1.200,50": points group the thousands)
             return read_amount(value) if isinstance(value, str) else to_money(value)
         except Exception:
-            raise ValueError("not an amount of money") from None
+            raise PydanticCustomError("value_error", "not an amount of money", {"check": "amount"}) from None
 
     @field_validator("status", mode="before")
     @classmethod
@@ -128,17 +129,26 @@ class ProjectFilters(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self):
+        # The API answers with these texts (type "value_error"); the page tells a person what to do, by
+        # the "check" (``_for_a_person``), naming the fields by their labels (``page_errors``).
         if self.node and not self.strategy:
-            raise ValueError("node needs strategy: a node code is unique only within its strategy")
+            raise PydanticCustomError(
+                "value_error",
+                "node needs strategy: a node code is unique only within its strategy",
+                {"check": "node_needs_strategy"},
+            )
         if self.year_from and self.year_to and self.year_from > self.year_to:
-            raise ValueError("year_from is after year_to")
+            raise PydanticCustomError("value_error", "year_from is after year_to", {"check": "year_order"})
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
-            raise ValueError("amount_min is above amount_max")
+            raise PydanticCustomError(
+                "value_error", "amount_min is above amount_max", {"check": "amount_order"}
+            )
         return self
 
     @classmethod
     def from_querydict(cls, query) -> tuple[ProjectFilters, dict[str, str]]:
-        """Parse a request's GET; on bad input return the defaults and the errors by field."""
+        """Parse a request's GET; on bad input return the defaults and the errors by field: what is
+        wrong, in the request's language, for a person (``page_errors`` adds the field's label)."""
         data = {k: query.get(k) for k in cls.model_fields if k != "status" and query.get(k) not in (None,)}
         data["status"] = query.getlist("status")
         try:
@@ -146,8 +156,8 @@ class ProjectFilters(BaseModel):
         except ValidationError as exc:
             errors = {}
             for err in exc.errors():
-                field = str(err["loc"][0]) if err["loc"] else "__all__"
-                errors[field] = err["msg"].removeprefix("Value error, ")
+                field, message = _for_a_person(err)
+                errors.setdefault(field, message)
             # keep whatever was valid so the form keeps the visitor's other choices
             good = {k: v for k, v in data.items() if k not in errors}
             try:
@@ -222,6 +232,58 @@ class ProjectFilters(BaseModel):
                 )
             )
         return qs.order_by(*SORTS[self.sort])
+
+
+# The labels of the list page's filter form, so that an error names the field as the form does.
+LABELS = {
+    "strategy": gettext_lazy("Strategy"),
+    "node": gettext_lazy("Goal or measure"),
+    "fund": gettext_lazy("Fund"),
+    "status": gettext_lazy("Status"),
+    "holder": gettext_lazy("Holder"),
+    "municipality": gettext_lazy("Municipality"),
+    "year_from": gettext_lazy("Running from year"),
+    "year_to": gettext_lazy("Running to year"),
+    "amount_min": gettext_lazy("Amount from (EUR)"),
+    "amount_max": gettext_lazy("Amount to (EUR)"),
+    "sort": gettext_lazy("Sort by"),
+}
+# A check across two fields is reported at the field a person would change.
+_ACROSS = {"node_needs_strategy": "node", "year_order": "year_to", "amount_order": "amount_max"}
+
+
+def _for_a_person(err) -> tuple[str, str]:
+    """The field a pydantic error belongs to and what to do about it, in the active language – never
+    pydantic's own English ("Input should be a valid integer, unable to parse string as an integer")."""
+    ctx = err.get("ctx") or {}
+    kind = ctx.get("check") or err["type"]
+    field = _ACROSS.get(kind) or (str(err["loc"][0]) if err["loc"] else "")
+    if kind == "node_needs_strategy":
+        message = gettext("choose the strategy too: a goal or measure is looked up within its strategy")
+    elif kind == "year_order":
+        message = gettext("the year is before “%(other)s”") % {"other": LABELS["year_from"]}
+    elif kind == "amount_order":
+        message = gettext("the amount is below “%(other)s”") % {"other": LABELS["amount_min"]}
+    elif kind == "amount":
+        message = gettext("enter an amount in euros, such as 1.200,50")
+    elif field in ("year_from", "year_to"):
+        if kind in ("greater_than_equal", "less_than_equal"):
+            message = gettext("enter a year between 1900 and 2200")
+        else:
+            message = gettext("enter a whole number, such as 2021")
+    elif kind == "string_too_long":
+        message = gettext("enter at most %(max)s characters") % {"max": ctx.get("max_length", "")}
+    elif kind in ("enum", "literal_error"):
+        message = gettext("choose one of the values offered")
+    else:
+        message = gettext("this value cannot be used")
+    return field, message
+
+
+def page_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The errors of ``from_querydict`` keyed by the labels of the fields they belong to ("Running from
+    year": "enter a whole number, such as 2021"), as the page and its downloads show them."""
+    return {str(LABELS.get(field, field)): message for field, message in errors.items()}
 
 
 def strategy_projects(slug: str) -> QuerySet:

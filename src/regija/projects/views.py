@@ -21,28 +21,30 @@ from regija.strategies.models import Strategy
 
 from . import consistency as consistency_checks
 from . import selectors
-from .filters import ProjectFilters
+from .filters import ProjectFilters, page_errors
 from .models import ProjectStatus
 from .services import payments
 
 PAGE_SIZE = 25
+# The columns of the list's downloads, headed in the page's language (the API gives the same data with
+# stable field names, for programs).
 EXPORT_COLUMNS = [
-    ("strategy", "strategy"),
-    ("code", "code"),
-    ("title", "title"),
-    ("status", "status"),
-    ("holder", "holder"),
-    ("municipality", "municipality"),
-    ("start", "start"),
-    ("end", "end"),
-    ("total_eur", "total (EUR)"),
-    ("secured_eur", "secured (EUR)"),
-    ("paid_eur", "paid (EUR)"),
-    ("funds", "funds"),
-    ("nodes", "strategy nodes"),
-    ("lat", "latitude"),
-    ("lon", "longitude"),
-    ("url", "url"),
+    ("strategy", gettext_lazy("Strategy")),
+    ("code", gettext_lazy("Code")),
+    ("title", gettext_lazy("Title")),
+    ("status", gettext_lazy("Status")),
+    ("holder", gettext_lazy("Holder")),
+    ("municipality", gettext_lazy("Municipality")),
+    ("start", gettext_lazy("Start")),
+    ("end", gettext_lazy("End")),
+    ("total_eur", gettext_lazy("Total (EUR)")),
+    ("secured_eur", gettext_lazy("Secured (EUR)")),
+    ("paid_eur", gettext_lazy("Paid (EUR)")),
+    ("funds", gettext_lazy("Funds")),
+    ("nodes", gettext_lazy("Strategy parts")),
+    ("lat", gettext_lazy("Latitude")),
+    ("lon", gettext_lazy("Longitude")),
+    ("url", gettext_lazy("Web address")),
 ]
 
 
@@ -76,7 +78,7 @@ def project_list(request):
         "projects/list.html",
         {
             "filters": filters,
-            "errors": errors,
+            "errors": page_errors(errors),
             "page": page,
             "listing": urlencode(query),
             "query": urlencode(query),
@@ -89,17 +91,19 @@ def project_list(request):
             "located": functools.partial(selectors.located_kept, filters),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
+            "csv_other": spreadsheet.other_offered(request.LANGUAGE_CODE),
             "nav": "projects",
         },
         status=422 if errors else 200,
     )
 
 
-def _export_rows(filters: ProjectFilters, request, person: str):
+def _export_rows(filters: ProjectFilters, request, person: str, statuses: dict[str, str]):
     """Rows of exactly the filtered list, read in batches so a large export stays small in memory.
 
     A holder that is a natural person is written as ``person`` (the translated "natural person"), never
-    by name, and the project's coordinates are left out (the municipality stays)."""
+    by name, and the project's coordinates are left out (the municipality stays). A status is written
+    as its label in the request's language (``statuses``)."""
     qs = filters.apply(selectors.project_queryset())
     ids = list(qs.values_list("pk", flat=True))
     for start in range(0, len(ids), 1000):
@@ -110,7 +114,7 @@ def _export_rows(filters: ProjectFilters, request, person: str):
                 p.strategy.slug,
                 p.code,
                 p.title,
-                p.status,
+                statuses.get(p.status, p.status),
                 person if p.held_by_person else (p.holder.name if p.holder else ""),
                 p.municipality,
                 p.start,
@@ -132,36 +136,41 @@ class _Echo:
 
 
 def project_export(request, fmt: str):
-    """The filtered list as CSV or XLSX: the same filters, every matching row (not just one page). Every
-    cell goes through ``core.spreadsheet``, so a title beginning with ``=`` never runs as a formula."""
+    """The filtered list as CSV or XLSX: the same filters, every matching row (not just one page), with
+    the headers and the statuses in the request's language. A CSV is in the dialect of the language
+    (Slovenian Excel's for Slovenian: ``;`` and a decimal comma) unless ``?dialect=excel-sl|csv`` asks
+    for the other (``core.spreadsheet``). Every cell goes through ``core.spreadsheet``, so a title
+    beginning with ``=`` never runs as a formula."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     filters, errors = ProjectFilters.from_querydict(request.GET)
     if errors:
         return HttpResponse(
-            "\n".join(f"{k}: {v}" for k, v in errors.items()),
+            "\n".join(f"{label}: {message}" for label, message in page_errors(errors).items()),
             status=422,
             content_type="text/plain; charset=utf-8",
         )
-    header = [label for _key, label in EXPORT_COLUMNS]
     # translated now, in the request's language: the CSV rows are written after the view returns
+    header = [str(label) for _key, label in EXPORT_COLUMNS]
     person = _("natural person")
+    statuses = {value: str(label) for value, label in ProjectStatus.choices}
     if fmt == "csv":
-        writer = spreadsheet.csv_writer(_Echo())
+        dialect = spreadsheet.dialect_for(request.LANGUAGE_CODE, request.GET.get("dialect"))
+        writer = spreadsheet.csv_writer(_Echo(), dialect)
 
         def stream():
-            yield "\ufeff" + writer.writerow(header)
-            for row in _export_rows(filters, request, person):
+            yield dialect.bom + writer.writerow(header)
+            for row in _export_rows(filters, request, person, statuses):
                 yield writer.writerow(row)
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="projekti.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{_("projects")}.csv"'
         return response
     response = HttpResponse(
-        spreadsheet.xlsx([("projekti", header, _export_rows(filters, request, person))]),
+        spreadsheet.xlsx([(_("projects"), header, _export_rows(filters, request, person, statuses))]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = 'attachment; filename="projekti.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{_("projects")}.xlsx"'
     return response
 
 

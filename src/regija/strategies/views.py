@@ -6,6 +6,8 @@ The start page, a strategy and a node show money and projects too: they are the 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regija.core import charts, permissions, spreadsheet
+from regija.core import charts, dates, permissions, spreadsheet
 from regija.core.caching import cache_response
 from regija.core.money import plain_number
 from regija.core.services import Conflict, Forbidden, Refused
@@ -67,6 +69,7 @@ def _indicator_context(request, indicator: Indicator, *, can_edit: bool, form=No
         "chart": charts.indicator_chart(indicator, observations, request.LANGUAGE_CODE),
         "can_edit": can_edit,
         "form": form if form is not None else (ObservationForm() if can_edit else None),
+        "csv_other": spreadsheet.other_offered(request.LANGUAGE_CODE),
         "nav": "strategies",
     }
 
@@ -98,7 +101,9 @@ def observation_add(request, slug: str, code: str):
         if existing is not None:
             data.pop("date")
             services.observation_update(request.user, existing, **data, via="web")
-            messages.success(request, _("The value for %(date)s was corrected.") % {"date": existing.date})
+            messages.success(
+                request, _("The value for %(date)s was corrected.") % {"date": dates.day(existing.date)}
+            )
         else:
             services.observation_add(request.user, indicator, **data, via="web")
             messages.success(request, _("The value was added."))
@@ -107,7 +112,9 @@ def observation_add(request, slug: str, code: str):
     except Refused as exc:
         message = exc.message
         if isinstance(exc, Conflict):
-            message = f"{message} {_('Tick “correct the value on this date” to replace it.')}"
+            # gettext outside the f-string: xgettext does not read inside one
+            hint = _("Tick “correct the value on this date” to replace it.")
+            message = f"{message} {hint}"
         form.add_error(exc.field if exc.field in form.fields else None, message)
         return _form_again(request, indicator, form, status=409 if isinstance(exc, Conflict) else 422)
     return redirect("indicator", slug=slug, code=code)
@@ -121,35 +128,56 @@ def _form_again(request, indicator: Indicator, form: ObservationForm, *, status:
 
 @cache_response
 def indicator_csv(request, slug: str, code: str):
+    """An indicator's values as CSV: headed and labelled in the request's language, in its CSV dialect
+    (``?dialect=excel-sl|csv`` for the other; ``core.spreadsheet``), every cell escaped – a note
+    beginning with = never runs."""
     indicator = _indicator(slug, code)
+    dialect = spreadsheet.dialect_for(request.LANGUAGE_CODE, request.GET.get("dialect"))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{code}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 (č, š, ž) only with a BOM
-    writer = spreadsheet.csv_writer(response)  # every cell escaped: a note beginning with = never runs
-    writer.writerow(["strategy", "indicator", "name", "unit", "kind", "date", "value", "source", "note"])
+    response.write(dialect.bom)  # Excel reads UTF-8 (č, š, ž) only with a BOM
+    writer = spreadsheet.csv_writer(response, dialect)
+    writer.writerow(
+        [
+            _("Strategy"),
+            _("Indicator"),
+            _("Name"),
+            _("Unit"),
+            _("Kind"),
+            _("Date"),
+            _("Value"),
+            _("Source"),
+            _("Note"),
+        ]
+    )
     base = [slug, indicator.code, indicator.name, indicator.unit]
     if indicator.baseline_value is not None:
         writer.writerow(
             base
             + [
-                "baseline",
-                indicator.baseline_date or "",
-                plain_number(indicator.baseline_value),
+                _("baseline"),
+                indicator.baseline_date,
+                _number(indicator.baseline_value),
                 indicator.source,
                 "",
             ]
         )
     for o in indicator.observations.order_by("date"):
-        writer.writerow(base + ["observation", o.date, plain_number(o.value), o.source, o.note])
+        writer.writerow(base + [_("observed"), o.date, _number(o.value), o.source, o.note])
     if indicator.target_value is not None:
         writer.writerow(
             base
             + [
-                "target",
-                indicator.target_date or "",
-                plain_number(indicator.target_value),
+                _("target"),
+                indicator.target_date,
+                _number(indicator.target_value),
                 indicator.source,
                 "",
             ]
         )
     return response
+
+
+def _number(value):
+    """A stored value without its padding zeros (12.500000 → 12.5), still a number for the CSV."""
+    return Decimal(plain_number(value))
