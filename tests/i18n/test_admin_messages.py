@@ -109,3 +109,19 @@ def test_the_slovenian_delete_confirmation(db, client, member):
     done = client.post(url, {"post": "yes"}, HTTP_ACCEPT_LANGUAGE="sl", follow=True).content.decode()
     done = re.sub(r"<[^>]+>", "", done)
     assert f"Uspešno izbrisano: projekt “{project}”." in done
+
+
+@pytest.mark.parametrize(
+    "language, shown, stored",
+    [
+        ("sl", "Projekti in skladi | projekt | Lahko spremeni: projekt", "Can change project"),
+        ("en", "Projects and funds | project | Can change project", None),
+    ],
+)
+def test_permissions_are_named_in_the_page_language(db, client, member, language, shown, stored):
+    """Django stores "Can change project" in English; a group's page names it in the page's language."""
+    client.force_login(member(username="root", superuser=True))
+    page = client.get("/admin/auth/group/add/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f">{shown}</option>" in page
+    if stored:
+        assert stored not in page

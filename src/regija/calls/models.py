@@ -29,6 +29,7 @@ from django.utils.translation import pgettext_lazy
 
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
+from regija.core.templatetags.regija import eur, num
 from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
@@ -186,7 +187,7 @@ class CallFund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund.code} {self.amount}"
+        return f"{self.fund.code} {eur(self.amount)}"
 
 
 def call_document_path(instance, filename: str) -> str:
@@ -402,7 +403,7 @@ class ApplicationFund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fund.code} {self.requested}"
+        return f"{self.fund.code} {eur(self.requested)}"
 
 
 class ApplicationPartner(models.Model):
@@ -683,7 +684,7 @@ class Score(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.criterion}: {self.points}"
+        return f"{self.criterion}: {num(self.points)}"
 
     def save(self, *args, **kwargs):
         if ScoreSheet.objects.filter(pk=self.sheet_id, status=SheetStatus.FINAL).exists():

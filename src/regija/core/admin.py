@@ -5,8 +5,11 @@ natural persons and the user's own; the memberships of the user's organisations;
 tokens; the audit entries of the objects the user reads as staff."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
@@ -159,3 +162,48 @@ class ApiTokenAdmin(VisibleRows, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# --- Django's users and groups: their permissions named in the page's language ------------------
+
+# Django stores a permission's name ("Can add project") in English when it creates it; the default ones
+# are named here from their codename and the model's label in the reader's language.
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """'Projekti in skladi | projekt | Lahko spremeni: projekt' for a Slovenian page; a permission an app
+    defines itself keeps its own name."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    name = permission.name
+    if model is not None and action in _PERMISSION_ACTIONS and model_name == model._meta.model_name:
+        name = _PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    app = (
+        capfirst(model._meta.app_config.verbose_name)
+        if model is not None
+        else permission.content_type.app_label
+    )
+    kind = model._meta.verbose_name if model is not None else permission.content_type.model
+    return f"{app} | {kind} | {name}"
+
+
+class TranslatedPermissions:
+    """The permissions field of a user or a group, each permission named in the page's language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+for _model, _admin_class in ((User, UserAdmin), (Group, GroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(_admin_class.__name__, (TranslatedPermissions, _admin_class), {}))

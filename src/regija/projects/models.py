@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import MoneyField
+from regija.core.templatetags.regija import eur
 from regija.strategies.models import Node, Strategy
 
 from .choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
@@ -228,7 +229,7 @@ class BudgetLine(models.Model):
         indexes = [models.Index(fields=["fund", "project"])]
 
     def __str__(self) -> str:
-        return f"{self.project.code} {self.fund.code} {self.amount}"
+        return f"{self.project.code} {self.fund.code} {eur(self.amount)}"
 
 
 class Phase(models.Model):
@@ -341,7 +342,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["fund", "state"])]
 
     def __str__(self) -> str:
-        return f"{self.project.code} {self.label} {self.amount}"
+        return f"{self.project.code} {self.label} {eur(self.amount)}"
 
 
 class StatedFigure(models.Model):

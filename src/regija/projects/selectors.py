@@ -25,7 +25,7 @@ from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
 
 from .filters import ProjectFilters, strategy_projects
-from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project
+from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project, place_name
 
 ZERO = Decimal("0.00")
 
@@ -499,6 +499,7 @@ def located_projects(filters: ProjectFilters) -> list[dict[str, Any]]:
         if r.pop("holder__kind") == OrganisationKind.PERSON:
             r["lat"] = r["lon"] = None
             r["location_name"] = ""
+        r["place"] = place_name(r["location_name"], r["municipality"])
         r["url"] = reverse("project", args=[r["strategy__slug"], r["code"]])
         r["approximate"] = r["lat"] is None
         if r["approximate"]:

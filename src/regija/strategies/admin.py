@@ -6,6 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.admin_site import CheckedInlineForm, OwnedAdmin, OwnedInline, save_inline_through
+from regija.core.templatetags.regija import percent
 
 from . import selectors, services
 from .models import Alignment, Indicator, Node, Observation, Strategy
@@ -159,6 +160,6 @@ class IndicatorAdmin(OwnedAdmin):
         if p.missing:
             missing = ", ".join(str(MISSING_LABELS[m]) for m in p.missing)
             return _("%(status)s (missing: %(missing)s)") % {"status": label, "missing": missing}
-        if p.percent is not None:
-            return f"{label}: {p.percent} %"
+        if p.share is not None:
+            return f"{label}: {percent(p.share)}"  # "26,5 %" in Slovenian
         return label

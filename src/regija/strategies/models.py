@@ -6,8 +6,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.dates import day
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
+from regija.core.templatetags.regija import num
 from regija.core.validators import WebAddressField
 
 from .choices import AlignmentType, Direction, StrategyStatus
@@ -186,4 +188,5 @@ class Observation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date}: {self.value}"
+        # as the pages write a date and a value ("31. 12. 2023: 10"): the back office names it so
+        return f"{day(self.date)}: {num(self.value)}"

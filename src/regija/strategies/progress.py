@@ -97,6 +97,8 @@ def compute(
         share = Decimal(1) if met else Decimal(0)
     else:
         share = (latest_value - baseline_value) / span
+        if share == 0:  # 0 / a negative span (a decrease not yet begun) is Decimal("-0"): shown "-0,0 %"
+            share = Decimal(0)
     base = dict(share=share, latest_value=latest_value, latest_date=latest_date)
 
     if met:
