@@ -125,3 +125,14 @@ def test_permissions_are_named_in_the_page_language(db, client, member, language
     assert f">{shown}</option>" in page
     if stored:
         assert stored not in page
+
+
+def test_the_back_offices_history_names_the_changed_field_in_the_page_language(client, editor):
+    project = Project.objects.get(strategy__slug=LAS, code="JP1-01")
+    url = f"/admin/projects/project/{project.pk}/change/"
+    data = change_form_data(client, url)
+    data["note"] = "Popravljena opomba"
+    client.post(url, data, HTTP_ACCEPT_LANGUAGE="sl")
+    history = f"/admin/projects/project/{project.pk}/history/"
+    assert "Spremenjena polja Opomba." in client.get(history, HTTP_ACCEPT_LANGUAGE="sl").content.decode()
+    assert "Changed Note." in client.get(history, HTTP_ACCEPT_LANGUAGE="en").content.decode()
