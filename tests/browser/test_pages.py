@@ -1,7 +1,8 @@
 """Every main page, at 1280 and at 390 px wide, in headless Chromium: nothing wider than the window, and
 no WCAG 2.1 A/AA violation that axe-core finds.
 
-For each page × width (its own test, e.g. ``test_page[call-390]``):
+For each page × width (its own test, e.g. ``test_page[call-390]``; plain windows of 1280×900 and 390×844,
+without a phone's emulation, so that ``innerWidth`` is the width the page was laid out for):
 
 * the page answers as expected (200; 404 for the missing page) – an error page would pass the rest;
 * ``document.documentElement.scrollWidth <= window.innerWidth``: no sideways scrolling. A failure names
