@@ -317,7 +317,7 @@ _OVERFLOW = """
 }
 """
 
-_AXE_RUN = """
+_AXE_RUN = r"""
 async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
   return result.violations.map((v) => ({
@@ -326,6 +326,7 @@ async (tags) => {
     help: v.help,
     count: v.nodes.length,
     targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    why: (v.nodes[0].failureSummary || "").replace(/\s+/g, " ").slice(0, 240),
   }));
 }
 """
@@ -348,6 +349,7 @@ def _problems(spec: Page, width: int, status: int, overflow: dict, violations: l
         lines.append(f"axe-core: {len(violations)} rule(s) violated:")
         lines += [
             f"  {v['id']} ({v['impact']}) ×{v['count']}: {' | '.join(v['targets'])} – {v['help']}"
+            + (f"\n    first: {v['why']}" if v.get("why") else "")
             for v in violations
         ]
     return lines
