@@ -1,9 +1,13 @@
 // Regija's page script (an ES module, so it runs after the page is parsed). Everything here only
-// improves a page that works without it.
-import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
-
-document.body.classList.add("govuk-frontend-supported");
-initAll();
+// improves a page that works without it. GOV.UK Frontend is imported from the address the page gives
+// (data-govuk-frontend on this script's tag: the collected file's hashed name).
+const own = document.querySelector("script[data-govuk-frontend]");
+if (own) {
+  import(own.dataset.govukFrontend).then(({ initAll }) => {
+    document.body.classList.add("govuk-frontend-supported");
+    initAll();
+  });
+}
 
 // Wide tables scroll inside their own box: make that box reachable and named for keyboard users.
 for (const box of document.querySelectorAll(".table-wrap, .regija-scroll")) {
