@@ -12,6 +12,9 @@ on phases, payment claims and withdrawal live on the project.
 Scores are kept per evaluator (an ``Assignment``) in versioned score sheets: a sheet can be edited
 until the committee chair finalises it; a finalised sheet is never changed, a correction is a new
 version with its reason.
+
+An organisation without an account registers itself to apply (``ApplicantRegistration``): the person's
+e-mail address is confirmed by a link, then the call's staff approve or reject the registration.
 """
 
 from __future__ import annotations
