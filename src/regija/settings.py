@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML, JSON and CSV answers gzip-compressed (Django's, with its BREACH mitigation); static files
+    # are compressed once by WhiteNoise instead
+    "django.middleware.gzip.GZipMiddleware",
     "regija.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -208,7 +211,12 @@ try:  # WhiteNoise expects the folder even when it serves from the app folders
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 except OSError:
     pass
-# Serve app static files straight from the packages: a local instance needs no collectstatic step.
+# `regija up` and deployments collect the files with hashed names and a gzip of each
+# (core/staticstorage.py); a checkout that never collected is served straight from the app folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "regija.core.staticstorage.StaticStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
