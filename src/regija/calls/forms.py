@@ -288,10 +288,10 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
     )
     consent = forms.BooleanField(
-        label=_(
-            "I agree that the organisation running the call and the operator of Regija process the personal "
-            "data I give here (my name and e-mail address) to manage my account and the applications made "
-            "with it."
+        label=_("I agree to the processing of my personal data"),
+        help_text=_(
+            "The organisation running the call and the operator of Regija process the personal data you give "
+            "here (your name and e-mail address) to manage your account and the applications made with it."
         ),
         error_messages={
             "required": _("Agree to the processing of your personal data, or you cannot register.")
