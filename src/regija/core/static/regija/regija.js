@@ -10,10 +10,10 @@ if (own) {
 }
 
 // Wide tables scroll inside their own box: make that box reachable and named for keyboard users.
-for (const box of document.querySelectorAll(".table-wrap, .regija-scroll")) {
+for (const box of document.querySelectorAll(".table-wrap, .regija-scroll, .chart")) {
   if (box.scrollWidth > box.clientWidth + 1) {
     box.tabIndex = 0;
-    box.setAttribute("role", "region");
+    if (!box.hasAttribute("role")) box.setAttribute("role", "region");
     const caption = box.querySelector("caption");
     const name = box.dataset.label || (caption && caption.textContent.trim());
     if (name) box.setAttribute("aria-label", name);
