@@ -23,8 +23,9 @@ DevTools protocol, which the policy does not govern (the page itself stays under
 The data: the seed documents (tests/conftest.py) and, once for the module, calls of LAS Zasavje built
 through their workflow (tests.factories): the 6th call with two applications submitted and scored, one
 approved (its operation has a paid and an open payment claim), the other awaiting its decision; and a
-7th call open for applications, with the applicant's filled-in draft. The server clock stands at
-2 April 2027, after the 6th call's deadline and while the 7th is open. It is all rolled back at the end.
+7th call open for applications, with the applicant's filled-in draft and a new organisation's
+registration waiting for the staff. The server clock stands at 2 April 2027, after the 6th call's
+deadline and while the 7th is open. It is all rolled back at the end.
 Signed-in pages get the session of their user as a cookie. SQLite only, as the back-office journey
 (the server thread shares the test's connection; see conftest.py).
 """
@@ -83,6 +84,7 @@ PAGES = [
     Page("bodies", f"/organizacije/{LAS}/organi/"),
     Page("sign-in", "/prijava/"),
     Page("password-reset", "/prijava/pozabljeno-geslo/"),
+    Page("registration", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
@@ -91,6 +93,7 @@ PAGES = [
     Page("application", "/prijave/{approved}/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
+    Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
     Page("eligibility", "/prijave/{undecided}/upravicenost/", user="staff"),
     Page("decide", "/prijave/{undecided}/odlocitev/", user="staff"),
     Page("claims", "/projekti/{project}/zahtevki/", user="staff"),
@@ -115,6 +118,7 @@ class Site:
 def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     """The two calls (see the module's docstring); the clock is left at AFTER. (ids, users by key)"""
     from regija.calls import services
+    from regija.calls.services.registration import confirmation_token
     from regija.projects.services import payments
     from tests import factories as f
 
@@ -155,6 +159,23 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     clock(f.AFTER)
     draft = services.start_application(opened, w.applicant, w.users["applicant"])
     f.fill(draft, w)
+    # an organisation new to Regija registers for the open call and confirms its address: staff decide
+    registered = services.register_applicant(
+        opened,
+        services.RegistrationData(
+            first_name="Ana",
+            last_name="Novak",
+            email="ana.novak@zelena-dolina.si",
+            password="Zelena-dolina-2027",
+            organisation_name="Društvo Zelena dolina",
+            organisation_kind="ngo",
+            registration_number="6543219",
+            tax_number="SI 5022 3054",
+            address="Trg svobode 1, 1420 Trbovlje",
+        ),
+    )
+    assert registered.registration is not None
+    services.confirm_email(opened, confirmation_token(registered.registration))
 
     chair_seat = next(s for s in w.seats if s.role == "chair")
     ids = {
@@ -164,6 +185,7 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
         "call": w.call.pk,
         "project": f"{project.strategy.slug}/{project.code}",
         "assignment": w.apps[0].assignments.get(seat=chair_seat).pk,
+        "registration": registered.registration.pk,
     }
     users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
     users["root"] = f.member(None, username="root", superuser=True)
