@@ -282,7 +282,15 @@ class OwnedInline(VisibleRows):
         for field in formset.form.base_fields.values():
             if field.label and not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs.setdefault("aria-label", str(field.label))
-        return formset
+
+        class LabelledFormSet(formset):  # type: ignore[valid-type,misc]
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault("aria-label", _("Delete"))
+
+        LabelledFormSet.__name__ = formset.__name__
+        return LabelledFormSet
 
     def has_view_permission(self, request, obj=None):
         return permissions.is_staff(request.user) and (obj is None or _seen(request, obj))
