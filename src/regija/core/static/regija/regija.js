@@ -5,9 +5,10 @@ import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
 document.body.classList.add("govuk-frontend-supported");
 initAll();
 
-// Wide tables scroll inside their own box: make that box reachable and named for keyboard users.
-for (const box of document.querySelectorAll(".table-wrap, .regija-scroll")) {
-  if (box.scrollWidth > box.clientWidth + 1) {
+// Wide tables scroll inside their own box (long lists too, .regija-scroll-y): make that box reachable
+// and named for keyboard users.
+for (const box of document.querySelectorAll(".table-wrap, .regija-scroll, .regija-scroll-y")) {
+  if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
     box.tabIndex = 0;
     box.setAttribute("role", "region");
     const caption = box.querySelector("caption");
