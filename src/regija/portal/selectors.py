@@ -202,10 +202,10 @@ def _tracked(item: TreeNode) -> bool:
 def leading_goals(roots: list[TreeNode], levels: dict[str, str]) -> list[Goal]:
     """The parts a strategy page leads with: the top parts that have indicators or projects (a vision
     or a list of reference documents without either is left to the tree below). When only one top part
-    has them, its parts are shown instead – one card for the whole strategy would say nothing."""
+    has them, its parts that have them follow it – one card for the whole strategy would say little."""
     items = [r for r in roots if _tracked(r)]
-    while len(items) == 1 and any(_tracked(c) for c in items[0].children):
-        items = [c for c in items[0].children if _tracked(c)]
+    if len(items) == 1:
+        items = items + [c for c in items[0].children if _tracked(c)]
     goals = []
     for item in items:
         progress = _subtree_progress(item)
