@@ -48,7 +48,9 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(VELENJE_TITLE)))
     expect(page.locator("#goals ~ .regija-goals .regija-goal")).to_have_count(7)
     assert page.locator("ul.tree summary a").count() == 0
-    measure = page.locator("ul.tree .regija-tree__row").get_by_role("link", name=re.compile(r"^\s*5\.1(?!\d)"))
+    measure = page.locator("ul.tree .regija-tree__row").get_by_role(
+        "link", name=re.compile(r"^\s*5\.1(?!\d)")
+    )
     expect(measure).to_have_count(1)
     expect(measure).to_be_visible()  # its goal (5) is open by default
     measure.click()

@@ -48,11 +48,15 @@ def _pins_inside_the_map(page) -> int:
         pin = markers.nth(i).bounding_box()
         tip_x, tip_y = pin["x"] + pin["width"] / 2, pin["y"] + pin["height"]  # a pin points with its tip
         assert box["x"] <= tip_x <= box["x"] + box["width"], f"pin {i} left or right of the map: {pin} {box}"
-        assert box["y"] <= pin["y"] and tip_y <= box["y"] + box["height"], f"pin {i} above or below: {pin} {box}"
+        assert box["y"] <= pin["y"] and tip_y <= box["y"] + box["height"], (
+            f"pin {i} above or below: {pin} {box}"
+        )
     return n
 
 
-def test_home_map_pins_are_in_view_and_a_note_says_the_base_map_is_missing(browser_page, live_url, csp_violations):
+def test_home_map_pins_are_in_view_and_a_note_says_the_base_map_is_missing(
+    browser_page, live_url, csp_violations
+):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -75,7 +79,9 @@ def test_home_map_pins_are_in_view_and_a_note_says_the_base_map_is_missing(brows
     assert csp_violations == []
 
 
-def test_project_list_first_visit_is_light_and_leaflet_comes_when_asked(browser_page, live_url, csp_violations):
+def test_project_list_first_visit_is_light_and_leaflet_comes_when_asked(
+    browser_page, live_url, csp_violations
+):
     from playwright.sync_api import expect
 
     page = browser_page

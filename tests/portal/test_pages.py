@@ -30,7 +30,11 @@ def _text(response) -> str:
 def _cards(html: str) -> dict[str, str]:
     """The start page's strategy cards as text, by the strategy's title."""
     out = {}
-    for card in re.findall(r'<li class="regija-card regija-strategy-card">(.*?)</li>\s*(?=<li class="regija-card|</ul>)', html, re.S):
+    for card in re.findall(
+        r'<li class="regija-card regija-strategy-card">(.*?)</li>\s*(?=<li class="regija-card|</ul>)',
+        html,
+        re.S,
+    ):
         title = re.search(r"<h3><a [^>]*>(.*?)</a></h3>", card).group(1)
         out[title] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
     return out
@@ -111,9 +115,16 @@ def test_home_lists_the_latest_calls_and_decisions(client):
     assert "No call is open at the moment." in calls
     assert calls.index("5. javni poziv") < calls.index("1. javni poziv")
     decisions = html[html.index('id="decisions-title"') : html.index('id="strategies"')]
-    latest = Decision.objects.order_by("-session__date", "-pk").select_related("session__body__organisation").first()
+    latest = (
+        Decision.objects.order_by("-session__date", "-pk")
+        .select_related("session__body__organisation")
+        .first()
+    )
     org = latest.session.body.organisation
-    assert f'href="/organizacije/{org.slug}/organi/?leto={latest.session.date.year}#decision-{latest.pk}"' in decisions
+    assert (
+        f'href="/organizacije/{org.slug}/organi/?leto={latest.session.date.year}#decision-{latest.pk}"'
+        in decisions
+    )
 
 
 def test_english_switch_keeps_the_page(client):
@@ -181,7 +192,9 @@ def test_strategy_page_leads_with_its_goals_and_their_progress(client):
     calls = next(c for c in cards if c.startswith("Public calls JP "))
     money = node_rollup(Node.objects.get(strategy__slug=LAS, code="JP"))
     share = (money.paid / money.total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    assert f"Paid: {format_eur(money.paid, 'en')} of {format_eur(money.total, 'en')} planned {share}%" in calls
+    assert (
+        f"Paid: {format_eur(money.paid, 'en')} of {format_eur(money.total, 'en')} planned {share}%" in calls
+    )
     assert f"{money.projects} projects" in calls and 0 < money.paid < money.total
 
 
@@ -334,7 +347,9 @@ def test_holder_choices_follow_the_chosen_strategy(client):
 
     def offered(query):
         html = client.get("/projekti/" + query).content.decode()
-        select = re.search(r'<select class="govuk-select" id="f-holder" name="holder">(.*?)</select>', html, re.S).group(1)
+        select = re.search(
+            r'<select class="govuk-select" id="f-holder" name="holder">(.*?)</select>', html, re.S
+        ).group(1)
         return set(re.findall(r'<option value="([^"]+)"', select))
 
     every = set(Organisation.objects.filter(held_projects__isnull=False).values_list("slug", flat=True))

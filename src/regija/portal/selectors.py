@@ -126,7 +126,7 @@ def _home_figures() -> Figures:
 def home_map() -> list[dict[str, Any]]:
     """Every project with a place on the map (exact or its municipality's seat), as the project list's
     map shows them; kept until the data changes."""
-    return project_selectors.located_kept(ProjectFilters())
+    return project_selectors.located_kept(ProjectFilters.model_validate({}))
 
 
 def home_calls(now: dt.datetime, limit: int = HOME_CALLS) -> list[Call]:
@@ -134,7 +134,11 @@ def home_calls(now: dt.datetime, limit: int = HOME_CALLS) -> list[Call]:
     announced, then the most recently closed – each with its state at ``now``. Two queries."""
     calls = list(
         call_selectors.call_list(now=now).order_by(
-            "group_order", F("closes_at").asc(nulls_last=True), "-opens_at", "-published_on", "pk"
+            F("group_order").asc(),  # annotated by call_list: open, upcoming, closed, archive
+            F("closes_at").asc(nulls_last=True),
+            F("opens_at").desc(nulls_last=True),
+            F("published_on").desc(nulls_last=True),
+            "pk",
         )[:limit]
     )
     return call_selectors.with_budget(calls, now)
