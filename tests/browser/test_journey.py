@@ -1,5 +1,6 @@
 """A visitor's journey in headless Chromium: home page → strategy 004 → measure 5.1 → project list with
-its map → CSV → the API documentation, with no violation of the Content-Security-Policy on the way.
+its map (drawn when asked for) → CSV → the API documentation, with no violation of the
+Content-Security-Policy on the way.
 
 Needs Debian's Chromium (/usr/bin/chromium) and Playwright (the ``test`` extra). Without Chromium the
 test is skipped, or fails when CI is set. See conftest.py for why it does not use ``live_server``.
@@ -41,10 +42,15 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(strategy_link).to_have_count(1)
     strategy_link.click()
 
-    # Strategy page: the goals are open <details>, measures are links in their <summary>
+    # Strategy page: the goals lead; in the tree below, the goals are open <details> and each part is a
+    # link beside them (never inside a <summary>)
     page.wait_for_url(f"**/strategije/{VELENJE_SLUG}/")
     expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(VELENJE_TITLE)))
-    measure = page.locator("ul.tree summary").get_by_role("link", name=re.compile(r"^\s*5\.1(?!\d)"))
+    expect(page.locator("#goals ~ .regija-goals .regija-goal")).to_have_count(7)
+    assert page.locator("ul.tree summary a").count() == 0
+    measure = page.locator("ul.tree .regija-tree__row").get_by_role(
+        "link", name=re.compile(r"^\s*5\.1(?!\d)")
+    )
     expect(measure).to_have_count(1)
     expect(measure).to_be_visible()  # its goal (5) is open by default
     measure.click()
@@ -62,7 +68,9 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     shown = _count_on_page(status.inner_text())
     assert shown > 0, "the five seed strategies have projects; the list shows none"
 
-    # The map (Leaflet, from static files under the CSP) is drawn with a marker per located project
+    # The map (Leaflet, from static files under the CSP) is drawn when asked for, with a marker per
+    # located project
+    page.locator("button.regija-map__show").click()
     expect(page.locator("#map.leaflet-container")).to_be_visible()
     assert page.locator("#map .leaflet-marker-icon").count() > 0, "the map shows no project"
 

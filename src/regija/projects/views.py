@@ -59,9 +59,27 @@ SORTS = [
 ]
 
 
+# The form's field for each filter: its id (the error summary links to it) and its label.
+FILTER_FIELDS = {
+    "strategy": ("f-strategy", gettext_lazy("Strategy")),
+    "node": ("f-node", gettext_lazy("Goal or measure")),
+    "fund": ("f-fund", gettext_lazy("Fund")),
+    "holder": ("f-holder", gettext_lazy("Holder")),
+    "status": ("f-status", gettext_lazy("Status")),
+    "municipality": ("f-municipality", gettext_lazy("Municipality")),
+    "year_from": ("f-year-from", gettext_lazy("Running from year")),
+    "year_to": ("f-year-to", gettext_lazy("Running to year")),
+    "amount_min": ("f-min", gettext_lazy("Amount from (EUR)")),
+    "amount_max": ("f-max", gettext_lazy("Amount to (EUR)")),
+    "sort": ("f-sort", gettext_lazy("Sort by")),
+}
+MAP_VIEW = "zemljevid"  # /projekti/?pogled=zemljevid: the map is drawn at once, not when asked for
+
+
 @cache_response
 def project_list(request):
     filters, errors = ProjectFilters.from_querydict(request.GET)
+    map_view = request.GET.get("pogled") == MAP_VIEW
     query = filters.as_query()
     paginator = Paginator(filters.apply(selectors.project_queryset()), PAGE_SIZE)
     paginator.count = selectors.project_count(filters)  # kept until the data changes, like the rows
@@ -77,6 +95,10 @@ def project_list(request):
         {
             "filters": filters,
             "errors": errors,
+            "error_items": [
+                (*FILTER_FIELDS.get(field, ("project-filters", field)), msg) for field, msg in errors.items()
+            ],
+            "raw": request.GET,
             "page": page,
             "listing": urlencode(query),
             "query": urlencode(query),
@@ -86,6 +108,9 @@ def project_list(request):
             "statuses": ProjectStatus.choices,
             "sorts": SORTS,
             "map_count": located,
+            # Leaflet (~160 KB) is loaded only when the visitor asks for the map, or on the map view
+            "map_load": "now" if map_view else "ask",
+            "map_view": MAP_VIEW if map_view else "",
             "located": functools.partial(selectors.located_kept, filters),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,

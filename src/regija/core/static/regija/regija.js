@@ -9,9 +9,10 @@ if (own) {
   });
 }
 
-// Wide tables scroll inside their own box: make that box reachable and named for keyboard users.
-for (const box of document.querySelectorAll(".table-wrap, .regija-scroll, .chart")) {
-  if (box.scrollWidth > box.clientWidth + 1) {
+// Wide tables scroll inside their own box (long lists too, .regija-scroll-y): make that box reachable
+// and named for keyboard users.
+for (const box of document.querySelectorAll(".table-wrap, .regija-scroll, .regija-scroll-y, .chart")) {
+  if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
     box.tabIndex = 0;
     if (!box.hasAttribute("role")) box.setAttribute("role", "region");
     const caption = box.querySelector("caption");
