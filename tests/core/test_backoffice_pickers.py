@@ -429,3 +429,22 @@ def test_an_autocomplete_runs_a_bounded_number_of_queries(
     _autocomplete(client, source, field, term, page=page)  # sessions and content types warmed
     with django_assert_max_num_queries(10):
         assert len(_texts(_autocomplete(client, source, field, term, page=page))) >= 3
+
+
+def test_members_are_listed_to_be_picked_without_their_accounts_or_a_persons_name(client, w):
+    """Body members and decisions are listed read-only (changed on their term's and session's pages); a
+    member's page names whom they represent by the public pages' rule and not their user account."""
+    person = OrganisationFactory(slug="janez-zasebnik", name="Janez Zasebnik", kind="person")
+    greta = Member.objects.filter(name="Greta Černilogar").first()
+    greta.organisation, greta.user = person, member(username="greta-racun")
+    greta.save()
+    client.force_login(w.users["viewer"])
+    page = client.get(reverse("admin:governance_member_change", args=[greta.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Greta Černilogar" in html
+    assert "greta-racun" not in html and "Janez Zasebnik" not in html
+    assert 'name="name"' not in html  # read-only
+    listing = client.get(reverse("admin:governance_member_changelist"), {"q": "greta"}).content.decode()
+    assert "Greta Černilogar" in listing and "Janez Zasebnik" not in listing
+    assert client.get(reverse("admin:governance_member_add")).status_code == 403
+    assert client.get(reverse("admin:governance_decision_changelist")).status_code == 200

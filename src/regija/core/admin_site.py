@@ -36,8 +36,8 @@ from django.db import router
 from django.http import Http404
 from django.urls import path
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import permissions, registry, selectors
 from .models import AuditEntry
@@ -55,6 +55,9 @@ def page_object(request):
     return request.__dict__.get("_regija_page_object")
 
 
+SELECT2_MORE = {"sl": "sl"}
+
+
 class PageAutocomplete:
     """Django's autocomplete widget whose requests also name the page it is on – the model of the page
     and, on a change page, its object – so that the answer offers what the form accepts for that object."""
@@ -63,6 +66,15 @@ class PageAutocomplete:
         super().__init__(field, admin_site, **kwargs)
         self.page_model = page_model
         self.page_pk = page_pk
+        # select2 ships its Slovenian messages ("Ni zadetkov", "Iskanje …"), but Django's list of its
+        # translations leaves them out: without this the box speaks English on a Slovenian page
+        self.i18n_name = self.i18n_name or SELECT2_MORE.get(get_language() or "")
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        # wide enough for a node's or an account's name, never wider than the screen (select2 sets it)
+        attrs.setdefault("data-width", "min(100%, 36em)")
+        return attrs
 
     def get_url(self):
         # not "page": select2 asks for the next page of results with it

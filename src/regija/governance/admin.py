@@ -11,6 +11,7 @@ from regija.core import permissions
 from regija.core.admin_site import OwnedAdmin, OwnedInline
 
 from .models import AgendaItem, Body, Decision, Member, Session, Term
+from .selectors import member_represents
 
 
 class TermInline(OwnedInline, admin.TabularInline):
@@ -118,9 +119,13 @@ class ReadOnlyAdmin(OwnedAdmin):
 class MemberAdmin(ReadOnlyAdmin):
     """Members of bodies, changed on their term's page; picked by name for a call's committee seat."""
 
+    # as the public pages show a member: whom they represent by the rule of governance.selectors (never a
+    # natural person), and not the user account a member may have
+    fields = ("term", "name", "role", "represents", "start", "end", "note", "order")
+    readonly_fields = ("represents",)
     list_display = ("name", "role", "term", "represents")
     list_filter = ("role", "term__body__organisation")
-    search_fields = ("name", "organisation_name", "organisation__name", "term__label", "term__body__name")
+    search_fields = ("name", "term__label", "term__body__name", "term__body__organisation__name")
     list_select_related = ("term__body", "organisation")
     picker_related = ("term__body",)
 
@@ -129,7 +134,7 @@ class MemberAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("represents"))
     def represents(self, obj):
-        return obj.represents
+        return member_represents(obj)
 
 
 @admin.register(Decision)
