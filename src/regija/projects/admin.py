@@ -108,6 +108,10 @@ class PaymentInline(ProgrammeInline, admin.TabularInline):
     # user at that moment – never chosen by hand, so shown, not offered as a list of accounts.
     readonly_fields = ("claimed_at", "claimed_by", "checked_at", "checked_by", "paid_by")
 
+    def get_queryset(self, request):
+        # the accounts shown on each row: read with the rows, not one query per row
+        return super().get_queryset(request).select_related("claimed_by", "checked_by", "paid_by")
+
 
 @admin.register(Project)
 class ProjectAdmin(OwnedAdmin):
