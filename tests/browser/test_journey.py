@@ -117,8 +117,9 @@ def superuser(member):
 
 
 def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_violations):
-    """Django's admin scripts – the slug filled in from the name, the organisation autocomplete (select2),
-    the calendar – under the policy: no violation when a superuser adds an organisation and a call.
+    """Django's admin scripts – the slug filled in from the name, the organisation and node autocompletes
+    (select2), the calendar – under the policy: no violation when a superuser adds an organisation and a
+    call.
 
     SQLite only: there the server thread shares the test's connection and sees the user it made; on
     PostgreSQL it has its own connection, and this test's user is never committed (see conftest.py)."""
@@ -142,4 +143,15 @@ def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_vio
 
     page.goto("/admin/calls/call/add/")
     expect(page.locator(".datetimeshortcuts").first).to_be_visible()  # DateTimeShortcuts.js ran
+    # a node is picked by its code and named with its strategy (the page's own autocomplete)
+    page.locator(".field-nodes .select2-selection").click()
+    page.locator(".select2-search__field").last.fill("JP1")
+    expect(page.locator(".select2-results__option").first).to_contain_text(
+        "JP1 1. javni poziv Partnerstva LAS Zasavje"
+    )
+    expect(page.locator(".select2-results__option").first).to_contain_text(
+        "(Partnerstvo LAS Zasavje – poročilo"
+    )
+    page.locator(".select2-results__option").first.click()
+    expect(page.locator(".field-nodes .select2-selection__choice")).to_contain_text("JP1")
     assert csp_violations == [], "the back office broke the Content-Security-Policy"

@@ -1094,5 +1094,45 @@ def extra_admin_actions():
     )
 
 
+def picker_actions():
+    """User accounts are found, not listed (core.selectors.find_users): by the full e-mail address, only
+    by those who may set the field – an administrator adding a member, a call's editor its committee."""
+
+    def membership_user(client, w, role):
+        term = w.users["holder"].email
+        return client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "core", "model_name": "membership", "field_name": "user", "term": term},
+        )
+
+    def seat_user(client, w, role):
+        return client.get(
+            reverse("admin:autocomplete"),
+            {
+                "app_label": "calls",
+                "model_name": "committeeseat",
+                "field_name": "user",
+                "term": w.users["holder"].email,
+                "page_model": "calls.call",
+                "page_object": w.C_DRAFT.pk,
+            },
+        )
+
+    marker = lambda w: f'"id": "{w.users["holder"].pk}"'  # noqa: E731
+    for route, do in (
+        ("admin autocomplete (core.Membership user)", membership_user),
+        ("admin autocomplete (calls.CommitteeSeat user on C_DRAFT)", seat_user),
+    ):
+        action(
+            route,
+            "the holder's account by its e-mail address",
+            do,
+            marker=marker,
+            surface="admin",
+            key="autocomplete",
+        )
+
+
 admin_actions()
 extra_admin_actions()
+picker_actions()

@@ -9,11 +9,14 @@ Editors change only the calls of their own organisations (core.permissions)."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from regija.core import permissions
 from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.strategies.admin import nodes_of
 
 from .models import (
     ApplicantRegistration,
@@ -71,7 +74,19 @@ class CriterionInline(DraftOnlyInline, admin.TabularInline):
 class CommitteeSeatInline(OwnedInline, admin.TabularInline):
     model = CommitteeSeat
     extra = 0
-    raw_id_fields = ("member", "user")
+    # the user account: found by e-mail address or name (core.selectors.find_users), not listed
+    autocomplete_fields = ("member", "user")
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        """A seat's body member is one of the call's evaluation committee (its term), or, before the call
+        names one, of a body of the call's organisation; on a new call, of a body the user may edit."""
+        if db_field.name != "member":
+            return qs
+        if obj is None:
+            return permissions.editable(request.user, qs)
+        if obj.committee_term_id is not None:
+            return qs.filter(term_id=obj.committee_term_id)
+        return qs.filter(term__body__organisation_id=obj.organisation_id)
 
 
 class CallDocumentForm(forms.ModelForm):
@@ -106,8 +121,7 @@ class CallAdmin(OwnedAdmin):
     search_fields = ("number", "title", "text", "organisation__name")
     list_select_related = ("organisation",)
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("organisation",)
-    raw_id_fields = ("strategy", "nodes", "committee_term")
+    autocomplete_fields = ("organisation", "strategy", "nodes", "committee_term")
     inlines = [
         CallFundInline,
         EligibilityConditionInline,
@@ -127,6 +141,11 @@ class CallAdmin(OwnedAdmin):
         "strategy",
         "nodes",
     )
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "nodes":  # the nodes of the call's strategy
+            return nodes_of(request, qs, obj.strategy_id if obj else None)
+        return qs
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["status", "created_at"]
@@ -180,13 +199,22 @@ class ApplicationAdmin(OwnedAdmin):
     list_filter = ("status", "call__organisation", "call")
     search_fields = ("title", "applicant__name", "call__number", "call__title")
     list_select_related = ("call", "applicant")
-    raw_id_fields = ("project",)
+    autocomplete_fields = ("project",)
     # what staff may record after the decision; everything else comes from the applicant or the workflow
     EDITABLE = ("instrument_kind", "instrument_number", "instrument_date", "project", "source")
     inlines = [ApplicationFundInline, ApplicationPartnerInline, ApplicationPhaseInline, AttachmentInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Application._meta.fields if f.name not in self.EDITABLE and f.name != "id"]
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        """The operation an application became: a project of the call's strategy that no other
+        application became."""
+        if db_field.name != "project" or obj is None:
+            return qs
+        if obj.call.strategy_id is not None:
+            qs = qs.filter(strategy_id=obj.call.strategy_id)
+        return qs.filter(Q(application__isnull=True) | Q(application=obj))
 
     def has_add_permission(self, request):
         return False  # applications are made by applicants, through the application pages
