@@ -503,6 +503,8 @@ page(
     _r("attachment_delete", lambda w: w.APP_DRAFT.pk, lambda w: w.ATT_DRAFT.pk),
     probe=lambda w: w.APP_DRAFT.attachments.count(),
 )
+
+
 def submission(w):
     app = Application.objects.get(pk=w.APP_DRAFT.pk)
     return {"version": app.version, "declarations": list(ApplicantDeclaration.values)}

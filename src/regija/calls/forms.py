@@ -45,6 +45,8 @@ class FundForm(forms.Form):
     def __init__(self, *args, funds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fund"].choices = [("", "—")] + [(str(f.pk), f"{f.code} – {f.name}") for f in funds]
+        if len(funds) == 1:  # a call with one fund: it is chosen already (an empty row still is no row)
+            self.fields["fund"].initial = str(funds[0].pk)
 
     def clean(self):
         data = super().clean()

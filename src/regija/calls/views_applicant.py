@@ -87,7 +87,7 @@ def application_start(request, org_slug: str, slug: str):
     if call.state == CallState.DRAFT:
         raise Http404
     orgs = _editable_orgs(request.user)
-    form = StartForm(request.POST or None, organisations=orgs)
+    form = StartForm(request.POST if request.method == "POST" else None, organisations=orgs)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,7 +127,7 @@ def _draft_forms(request, app: Application, data=None):
     if not funds:
         funds = list(Fund.objects.all())
     initial = {"version": app.version, "title": app.title, "summary": app.summary}
-    return (
+    forms = (
         ApplicationForm(data, initial=initial),
         fund_formset(funds)(
             data,
@@ -147,6 +147,9 @@ def _draft_forms(request, app: Application, data=None):
             ],
         ),
     )
+    for formset, anchor in zip(forms[1:], ("#zneski", "#partnerji", "#faze"), strict=True):
+        formset.error_anchor = anchor  # type: ignore[attr-defined]
+    return forms
 
 
 def _editable(user, app: Application) -> bool:

@@ -104,7 +104,9 @@ def eligibility(request, pk: int):
     app = _staff_application(request, pk)
     conditions = list(app.call.conditions.all())
     checks = {c.condition_id: c for c in app.checks.all()}
-    form = EligibilityForm(request.POST or None, conditions=conditions, checks=checks)
+    form = EligibilityForm(
+        request.POST if request.method == "POST" else None, conditions=conditions, checks=checks
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -89,10 +89,9 @@ def understood_amount(bound) -> str:
 def field(bound, width=None, hint=None, label_size=None, understood=False, **_kw):
     """One form group for a bound field: label, hint, error message, widget."""
     hint_text = hint if hint is not None else bound.help_text
-    if understood:
-        hint_text = " ".join(filter(None, [str(hint_text or ""), understood_amount(bound)]))
+    understood_text = understood_amount(bound) if understood else ""
     ids = []
-    if hint_text:
+    if hint_text or understood_text:
         ids.append(f"{bound.auto_id}-hint")
     if bound.errors:
         ids.append(f"{bound.auto_id}-error")
@@ -103,6 +102,7 @@ def field(bound, width=None, hint=None, label_size=None, understood=False, **_kw
             "f": bound,
             "kind": kind,
             "hint": hint_text,
+            "understood": understood_text,
             "label_size": label_size,
             "widget": widget_html(bound, width=width, described_by=" ".join(ids)),
         },
@@ -125,7 +125,8 @@ def summary_items(*forms_or_sets):
             continue
         if isinstance(thing, forms.BaseFormSet):
             for message in thing.non_form_errors():
-                items.append(("", message))
+                # a form set may name where its own errors are shown ("#amounts")
+                items.append((getattr(thing, "error_anchor", ""), message))
             for form in thing.forms:
                 items.extend(summary_items(form))
             continue
