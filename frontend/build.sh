@@ -10,7 +10,8 @@ node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modul
     --quiet-deps --silence-deprecation=import,global-builtin,color-functions,slash-div \
     scss/regija.scss "$STATIC/regija/regija.css"
 GOVUK=node_modules/govuk-frontend
-cp "$GOVUK/dist/govuk/govuk-frontend.min.js" "$STATIC/vendor/govuk-frontend/govuk-frontend.min.js"
+# without its sourceMappingURL line: the map is not shipped, and Django's manifest storage would look for it
+sed 's|//# sourceMappingURL=.*$||' "$GOVUK/dist/govuk/govuk-frontend.min.js" >"$STATIC/vendor/govuk-frontend/govuk-frontend.min.js"
 cat >"$STATIC/vendor/govuk-frontend/LICENSE.txt" <<LICENCE
 GOV.UK Frontend $(node -p "require('./$GOVUK/package.json').version") (npm package govuk-frontend), MIT licence.
 Regija uses its code restyled as its own: no crown, no GDS Transport typeface, no GOV.UK brand.

@@ -54,15 +54,19 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+def _as_is(application):
+    return application
+
+
 @pytest.fixture
 def live_url(db):
     """Serve the app on a free port of 127.0.0.1 for one test; yields the base URL."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.db import connections
     from django.test.testcases import LiveServerThread
 
     shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared, port=0)
+    # static files through the app's own WhiteNoise middleware, as `regija up` serves them
+    thread = LiveServerThread("127.0.0.1", _as_is, connections_override=shared, port=0)
     thread.daemon = True
     for conn in shared.values():
         conn.inc_thread_sharing()

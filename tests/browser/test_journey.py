@@ -54,7 +54,8 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(page.locator("h1")).to_have_text(re.compile(r"^5\.1\s"))
 
     # Project list through the header's main navigation
-    page.locator("header.site nav").get_by_role("link", name="Projekti", exact=True).click()
+    menu = page.get_by_role("navigation", name="Glavna navigacija")
+    menu.get_by_role("link", name="Projekti", exact=True).click()
     page.wait_for_url("**/projekti/")
     status = page.get_by_role("status").filter(has=page.get_by_role("link", name="CSV", exact=True))
     expect(status).to_have_count(1)

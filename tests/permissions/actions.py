@@ -24,7 +24,16 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from regija.calls.models import ApplicantDeclaration, Application, Assignment, Call, ScoreSheet, SheetReturn
+from regija.calls.models import (
+    ApplicantDeclaration,
+    ApplicantRegistration,
+    Application,
+    Assignment,
+    Call,
+    ScoreSheet,
+    SheetReturn,
+)
+from regija.calls.services.registration import confirmation_token
 from regija.core.models import ApiToken, AuditEntry, Membership
 from regija.projects.models import BudgetLine, Payment, Project
 from regija.strategies.models import Observation, Strategy
@@ -538,6 +547,94 @@ page(
     probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
 )
 
+# an applicant organisation registers itself; the call's staff approve or reject it
+REG_OBJ = "REG: a registration for C_OPEN waiting for approval"
+REG_NEW_OBJ = "REG_NEW: a registration for C_OPEN, e-mail address not confirmed"
+page("GET", "registration", OPEN_OBJ, _r("registration", "matrika-a", "matrika-c-open"))
+
+
+def register_organisation(w):
+    password = "Matrika-novo-geslo-2025"
+    return {
+        "first_name": "Matrika",
+        "last_name": "Novakova",
+        "email": "matrika-novakova@primer.si",
+        "password1": password,
+        "password2": password,
+        "organisation_name": "Matrika Zavod Novi",
+        "organisation_kind": "public_institute",
+        "registration_number": "5000017",
+        "tax_number": "12345679",
+        "address": "Cesta 2, Zagorje",
+        "website": "",
+        "consent": "on",
+    }
+
+
+page(
+    "POST",
+    "registration",
+    OPEN_OBJ + " (register an organisation)",
+    _r("registration", "matrika-a", "matrika-c-open"),
+    data=register_organisation,
+    probe=lambda w: sorted(ApplicantRegistration.objects.values_list("email", flat=True)),
+)
+page("GET", "registration_sent", OPEN_OBJ, _r("registration_sent", "matrika-a", "matrika-c-open"))
+page(
+    "POST",
+    "registration_sent",
+    OPEN_OBJ + " (the e-mail again, with no registration of this browser)",
+    _r("registration_sent", "matrika-a", "matrika-c-open"),
+    probe=lambda w: [m.to for m in mail.outbox],
+)
+
+
+def _confirm_link(valid: bool):
+    def url(w):
+        token = confirmation_token(w.REG_NEW) if valid else "0-wrongtoken"
+        return reverse("registration_confirm", args=["matrika-a", "matrika-c-open", token])
+
+    return url
+
+
+page("GET", "registration_confirm", REG_NEW_OBJ + " (its e-mailed link)", _confirm_link(True))
+page(
+    "POST",
+    "registration_confirm",
+    REG_NEW_OBJ + " (confirmed by its e-mailed link)",
+    _confirm_link(True),
+    probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG_NEW.pk).status,
+)
+page("GET", "registration_confirm", "a link with a wrong token", _confirm_link(False))
+page(
+    "POST",
+    "registration_confirm",
+    REG_NEW_OBJ + " (a link with a wrong token)",
+    _confirm_link(False),
+    probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG_NEW.pk).status,
+)
+_decide_url = _r("registration_decide", "matrika-a", "matrika-c-open", lambda w: w.REG.pk)
+page("GET", "registration_decide", REG_OBJ, _decide_url)
+
+
+def approve_registration(w):
+    return {"approve": "1", "match": ""}
+
+
+def reject_registration(w):
+    return {"reject": "1", "reason": "Ni sedeža na območju."}
+
+
+for form in (approve_registration, reject_registration):
+    page(
+        "POST",
+        "registration_decide",
+        REG_OBJ,
+        _decide_url,
+        data=form,
+        probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG.pk).status,
+    )
+
 # programme staff: a call's life, eligibility, decisions
 
 
@@ -876,6 +973,7 @@ ADMIN_OBJECTS: dict[str, list[AdminObject]] = {
         AdminObject(APP1, lambda w: w.APP1, "instrument_number", "99/2025"),
     ],
     "calls.ScoreSheet": [AdminObject("the evaluator's score sheet of APP1 (submitted)", lambda w: w.SHEET1)],
+    "calls.ApplicantRegistration": [AdminObject(REG_OBJ, lambda w: w.REG)],
 }
 
 

@@ -13,6 +13,8 @@ of each kind in each state an action needs, built once through the workflow's se
 - A also has a governance body (its management board), so its editors may add terms and sessions.
 - C (``matrika-c``): unrelated.
 - N (``matrika-oseba``): a natural person holding the project P_N of S.
+- REG and REG_NEW: applicants' self-registrations for C_OPEN – REG confirmed and waiting for the
+  approval of A's staff, REG_NEW with its e-mail address not confirmed yet.
 
 People (``ROLES``): anonymous, signed_in (no membership), viewer / editor / admin of A, other_editor
 (editor of C), holder (editor of B), evaluator (member of every call's committee), chair (its chair),
@@ -121,6 +123,21 @@ def _score(app, user, points="60"):
     crit = app.call.criteria.get()
     services.save_scores(a, user, {crit.pk: (Decimal(points), "Utemeljitev.")}, edits=0)
     services.submit_scores(a, user)
+
+
+def _registration(w: dict, email: str, name: str):
+    data = services.RegistrationData(
+        first_name="Matrika",
+        last_name="Prijaviteljica",
+        email=email,
+        password="Matrika-geslo-2025",
+        organisation_name=name,
+        organisation_kind="ngo",
+        registration_number="6543219",
+        tax_number="50223054",
+        address="Cesta 1, Trbovlje",
+    )
+    return services.register_applicant(w["C_OPEN"], data).registration
 
 
 def build() -> World:
@@ -264,6 +281,12 @@ def build() -> World:
             file=SimpleUploadedFile("poziv.pdf", PDF),
             content_type="application/pdf",
         )
+    # applicants' self-registrations for the open call: one confirmed, waiting for approval; one whose
+    # e-mail address is not confirmed yet
+    w["REG"] = _registration(w, "matrika-prijava@primer.si", "Matrika Društvo Prijavitelj")
+    services.confirm_email(w["C_OPEN"], services.registration.confirmation_token(w["REG"]))
+    w["REG"].refresh_from_db()
+    w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

@@ -11,12 +11,13 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from regija.core.admin_site import OwnedAdmin, OwnedInline
 
 from . import services
 from .models import (
+    ApplicantRegistration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -258,3 +259,52 @@ class ScoreSheetAdmin(OwnedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApplicantRegistration)
+class ApplicantRegistrationAdmin(OwnedAdmin):
+    """Applicants' self-registrations, read-only: the person's data stays as they gave it, and a
+    registration is approved or rejected on the call's management page (the link on each), where the
+    organisation already on Regija under its number is shown first (``calls.services.registration``)."""
+
+    list_display = (
+        "organisation_name",
+        "registration_number",
+        "person_name",
+        "email",
+        "call",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "call")
+    search_fields = ("organisation_name", "registration_number", "tax_number", "email", "last_name")
+    list_select_related = ("call",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("decide",)
+
+    @admin.display(description=_("person"))
+    def person_name(self, obj):
+        return obj.person
+
+    @admin.display(description=_("decide"))
+    def decide(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        call = obj.call
+        url = reverse("registration_decide", args=[call.organisation.slug, call.slug, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open on the call's management page"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["decide", *(f.name for f in ApplicantRegistration._meta.fields if f.name != "id")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("call__organisation")
+
+    def has_add_permission(self, request):
+        return False  # people register themselves, on a call's page
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided on the call's management page; the data is the person's
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # unconfirmed ones expire (regija clean_registrations); decided ones are kept

@@ -9,14 +9,17 @@ saved row can be removed with its "Remove" box.
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.forms import DayMonthYearField
+from regija.core.identifiers import read_registration_number, read_tax_number
 from regija.core.money import AmountField
+from regija.core.validators import safe_url
 from regija.projects.models import InstrumentKind
 from regija.strategies.views import LocalDecimalField
 
-from .models import ApplicantDeclaration, AttachmentKind
+from .models import APPLICANT_KINDS, ApplicantDeclaration, AttachmentKind
 
 
 def money_field(label, required=True):
@@ -24,7 +27,7 @@ def money_field(label, required=True):
 
 
 class StartForm(forms.Form):
-    applicant = forms.ModelChoiceField(queryset=None, label=_("Apply on behalf of"), empty_label=None)
+    applicant = forms.ModelChoiceField(queryset=None, label=_("Applicant"), empty_label=None)
     title = forms.CharField(label=_("Project title"), max_length=400)
 
     def __init__(self, *args, organisations=None, **kwargs):
@@ -294,3 +297,125 @@ class ClaimForm(forms.Form):
 
 class PayForm(forms.Form):
     date = DayMonthYearField(label=_("Paid on"))
+
+
+# ------------------------------------------------------------------------------ self-registration
+
+
+class RegistrationForm(forms.Form):
+    """A person registers their organisation to apply to a call. The fields' rules are the service's
+    (``calls.services.registration.check_data``); here they give their message beside each field."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We send a link to it to confirm it. It is also your user name when you sign in."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Confirm the password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    organisation_name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=300,
+        help_text=_("As in the Business Register, e.g. Društvo Sonce Zasavje."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    organisation_kind = forms.ChoiceField(label=_("Kind of organisation"))
+    registration_number = forms.CharField(
+        label=_("Registration number (matična številka)"),
+        max_length=20,
+        help_text=_("7 or 10 digits, as in the Business Register (AJPES)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    tax_number = forms.CharField(
+        label=_("Tax number (davčna številka)"),
+        max_length=20,
+        help_text=_("8 digits; with or without SI in front."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    address = forms.CharField(
+        label=_("Address of the organisation"),
+        max_length=300,
+        help_text=_("Street and number, postcode and town."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    website = forms.CharField(
+        label=_("Web address (optional)"),
+        max_length=300,
+        required=False,
+        validators=[safe_url],
+        widget=forms.TextInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree to the processing of my personal data"),
+        help_text=_(
+            "The organisation running the call and the operator of Regija process the personal data you give "
+            "here (your name and e-mail address) to manage your account and the applications made with it."
+        ),
+        error_messages={
+            "required": _("Agree to the processing of your personal data, or you cannot register.")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation_kind"].choices = [("", _("Choose…"))] + [
+            (kind.value, kind.label) for kind in APPLICANT_KINDS
+        ]
+        self.fields["password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_registration_number(self):
+        return read_registration_number(self.cleaned_data["registration_number"])
+
+    def clean_tax_number(self):
+        return read_tax_number(self.cleaned_data["tax_number"])
+
+    def clean(self):
+        data = super().clean()
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", _("The two passwords differ. Type the same password twice."))
+        elif one:
+            person = get_user_model()(
+                username=data.get("email", ""),
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(one, person)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class RegistrationApproveForm(forms.Form):
+    """Approve: ``match`` is the organisation the page showed as already having the registration number
+    (empty: none), so an approval never adds the person to an organisation staff did not see."""
+
+    match = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RegistrationRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        help_text=_("The person receives it by e-mail."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -12,6 +12,9 @@ on phases, payment claims and withdrawal live on the project.
 Scores are kept per evaluator (an ``Assignment``) in versioned score sheets: a sheet can be edited
 until the committee chair finalises it; a finalised sheet is never changed, a correction is a new
 version with its reason.
+
+An organisation without an account registers itself to apply (``ApplicantRegistration``): the person's
+e-mail address is confirmed by a link, then the call's staff approve or reject the registration.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from regija.core.choices import OrganisationKind
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
+from regija.core.validators import WebAddressField
 from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
@@ -686,3 +691,120 @@ class Score(models.Model):
     @property
     def application_id(self) -> int:
         return self.sheet.assignment.application_id
+
+
+class RegistrationStatus(models.TextChoices):
+    """A self-registration's way: the e-mail address confirmed by its link, then staff decide.
+
+    "Expired" is not stored: an unconfirmed registration whose last link is older than
+    ``REGIJA_REGISTRATION_LINK_DAYS`` (``ApplicantRegistration.expired_at``)."""
+
+    UNCONFIRMED = "unconfirmed", _("e-mail address not confirmed yet")
+    CONFIRMED = "confirmed", _("waiting for approval")
+    APPROVED = "approved", pgettext_lazy("registration", "approved")
+    REJECTED = "rejected", pgettext_lazy("registration", "rejected")
+
+
+# The kinds an applicant may say its organisation is (the rest – a region, a ministry, an EU body, a
+# natural person … – are not organisations that register themselves to apply).
+APPLICANT_KINDS = (
+    OrganisationKind.COMPANY,
+    OrganisationKind.SOLE_TRADER,
+    OrganisationKind.NGO,
+    OrganisationKind.PUBLIC_INSTITUTE,
+    OrganisationKind.SCHOOL,
+    OrganisationKind.UNIVERSITY,
+    OrganisationKind.RESEARCH,
+    OrganisationKind.CHAMBER,
+    OrganisationKind.LOCAL_COMMUNITY,
+    OrganisationKind.MUNICIPALITY,
+    OrganisationKind.OTHER,
+)
+
+
+class ApplicantRegistration(models.Model):
+    """A person's request for an account to apply to a call on behalf of their organisation.
+
+    Made by the person (``calls.services.registration``): an inactive user and this record, then an
+    e-mail with a link that confirms the address. The staff of the call's organisation approve it –
+    the organisation is made (or an existing one with the same registration number is used), the
+    person becomes its editor and the user is switched on – or reject it with a reason. The person's
+    data stays here as they gave it, read-only for staff."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicant_registrations",
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    organisation_name = models.CharField(_("name of the organisation"), max_length=300)
+    organisation_kind = models.CharField(
+        _("kind of organisation"), max_length=40, choices=OrganisationKind.choices
+    )
+    registration_number = models.CharField(_("registration number (matična številka)"), max_length=10)
+    tax_number = models.CharField(_("tax number (davčna številka)"), max_length=8)
+    address = models.CharField(_("address"), max_length=300)
+    website = WebAddressField(_("web address"), max_length=300, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="sl")
+    consent_at = models.DateTimeField(_("agreed to the processing of personal data at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.UNCONFIRMED
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    link_sent_at = models.DateTimeField(_("last confirmation link sent at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("e-mail address confirmed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason for the rejection"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Made or found when the registration was approved."),
+    )
+
+    class Meta:
+        verbose_name = _("applicant registration")
+        verbose_name_plural = _("applicant registrations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(reason=""),
+                name="registration_rejection_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "status"]), models.Index(fields=["status", "link_sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_name} – {self.first_name} {self.last_name}"
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        """When the last confirmation link stops working."""
+        return self.link_sent_at + dt.timedelta(days=settings.REGIJA_REGISTRATION_LINK_DAYS)
+
+    def expired_at(self, now: dt.datetime) -> bool:
+        """Unconfirmed, and its last link no longer works."""
+        return self.status == RegistrationStatus.UNCONFIRMED and now > self.expires_at
+
+    @property
+    def person(self) -> str:
+        return f"{self.first_name} {self.last_name}"

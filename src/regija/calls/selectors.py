@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     Max,
     Min,
@@ -36,7 +39,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from regija.core.models import Organisation, OrganisationKind
+from regija.core.identifiers import same_organisation_numbers
+from regija.core.models import Organisation, OrganisationKind, Role
 from regija.core.money import format_eur
 from regija.governance.models import Member, MemberRole
 from regija.governance.selectors import how_chosen
@@ -44,6 +48,7 @@ from regija.projects.models import BudgetLine, Fund, InstrumentKind, Payment, Pr
 from regija.strategies.models import Node
 
 from .models import (
+    ApplicantRegistration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -57,6 +62,7 @@ from .models import (
     Criterion,
     Declaration,
     EligibilityCondition,
+    RegistrationStatus,
     ScoreSheet,
     SeatRole,
     SheetStatus,
@@ -551,4 +557,109 @@ def organisation_summary(org_id: int, limit: int = 10) -> list[Call]:
         .select_related("organisation")
         .filter(organisation_id=org_id)
         .order_by("-opens_at", "-published_on", "-pk")[:limit]
+    )
+
+
+# ------------------------------------------------------------------------------ self-registrations
+
+# The staff list shows at most this many registrations waiting for a decision (oldest first; the rest are
+# counted) and this many of the latest decisions.
+WAITING_SHOWN = 50
+DECIDED_SHOWN = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class OrganisationMatch:
+    """An organisation already on Regija under a registration's registration number, and how many
+    administrators it has there: while it has any, only they may add a person to it."""
+
+    organisation: Organisation
+    admins: int
+
+
+def organisation_matches(numbers: Iterable[str]) -> dict[str, OrganisationMatch]:
+    """For each registration number, the organisation stored under it (the main unit with 7 digits or
+    with ``000`` after them; the first made when there are several), in one query."""
+    wanted = {n: same_organisation_numbers(n) for n in set(numbers) if n}
+    forms = {form for group in wanted.values() for form in group}
+    if not forms:
+        return {}
+    found = list(
+        Organisation.objects.filter(registration_number__in=forms)
+        .annotate(admin_count=Count("memberships", filter=Q(memberships__role=Role.ADMIN)))
+        .order_by("pk")
+    )
+    out: dict[str, OrganisationMatch] = {}
+    for number, group in wanted.items():
+        org = next((o for o in found if o.registration_number in group), None)
+        if org is not None:
+            out[number] = OrganisationMatch(org, int(getattr(org, "admin_count", 0)))
+    return out
+
+
+def organisation_match(registration: ApplicantRegistration) -> OrganisationMatch | None:
+    """The organisation a registration would be added to on approval, or None (a new one is made)."""
+    return organisation_matches([registration.registration_number]).get(registration.registration_number)
+
+
+@dataclasses.dataclass(frozen=True)
+class Waiting:
+    """A registration waiting for the staff's decision, and the organisation already on Regija under its
+    registration number (None: approving makes a new one)."""
+
+    registration: ApplicantRegistration
+    match: OrganisationMatch | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffRegistrations:
+    """What the call's management page shows of its self-registrations."""
+
+    waiting: list[Waiting]  # e-mail confirmed, waiting for a decision, oldest first
+    more_waiting: int  # waiting beyond those shown
+    unconfirmed: int  # e-mail not confirmed yet, the link still works
+    expired: int  # e-mail never confirmed and the link no longer works
+    decided: list[ApplicantRegistration]  # the latest decisions, newest first
+
+    @property
+    def any(self) -> bool:
+        return bool(self.waiting or self.unconfirmed or self.expired or self.decided)
+
+
+def staff_registrations(call: Call, now: dt.datetime | None = None) -> StaffRegistrations:
+    """The call's registrations for its staff: four queries, however many there are."""
+    now = now or timezone.now()
+    link_ok_since = now - dt.timedelta(days=settings.REGIJA_REGISTRATION_LINK_DAYS)
+    mine = ApplicantRegistration.objects.filter(call=call)
+    counts = mine.aggregate(
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
+        unconfirmed=Count(
+            "pk", filter=Q(status=RegistrationStatus.UNCONFIRMED, link_sent_at__gte=link_ok_since)
+        ),
+        expired=Count("pk", filter=Q(status=RegistrationStatus.UNCONFIRMED, link_sent_at__lt=link_ok_since)),
+    )
+    waiting = list(
+        mine.filter(status=RegistrationStatus.CONFIRMED).order_by("confirmed_at", "pk")[:WAITING_SHOWN]
+    )
+    decided = list(
+        mine.filter(status__in=[RegistrationStatus.APPROVED, RegistrationStatus.REJECTED])
+        .select_related("organisation", "decided_by")
+        .order_by("-decided_at", "-pk")[:DECIDED_SHOWN]
+    )
+    matches = organisation_matches(r.registration_number for r in waiting)
+    return StaffRegistrations(
+        waiting=[Waiting(r, matches.get(r.registration_number)) for r in waiting],
+        more_waiting=max(0, counts["waiting"] - len(waiting)),
+        unconfirmed=counts["unconfirmed"],
+        expired=counts["expired"],
+        decided=decided,
+    )
+
+
+def staff_registration(call: Call, pk: int) -> ApplicantRegistration | None:
+    """One registration of the call, with who decided it and the organisation it gave."""
+    return (
+        ApplicantRegistration.objects.select_related("organisation", "decided_by", "user")
+        .filter(call=call, pk=pk)
+        .first()
     )

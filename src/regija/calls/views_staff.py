@@ -8,15 +8,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from regija.core.permissions import can
 from regija.projects.models import Payment, PaymentState, Project, ProjectStatus
 from regija.projects.services import payments
 
 from . import selectors, services
-from .forms import ApproveForm, ClaimForm, EligibilityForm, PayForm, ReasonForm
-from .models import Application, ApplicationStatus, Call, CallState
+from .forms import (
+    ApproveForm,
+    ClaimForm,
+    EligibilityForm,
+    PayForm,
+    ReasonForm,
+    RegistrationApproveForm,
+    RegistrationRejectForm,
+)
+from .models import Application, ApplicationStatus, Call, CallState, RegistrationStatus
 
 TRANSITIONS = {
     "publish": services.publish,
@@ -85,9 +94,91 @@ def call_manage(request, org_slug: str, slug: str):
             "actions": actions,
             "can_act": services.may_manage_call(request.user, call),
             "gaps": services.evaluation_gaps(call, ranking) if state == CallState.CLOSED else [],
+            "registrations": selectors.staff_registrations(call),
             "nav": "calls",
         },
     )
+
+
+@never_cache  # a person's data
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_decide(request, org_slug: str, slug: str, pk: int):
+    """One applicant's registration for the call's staff: all they gave, the organisation already on
+    Regija under its registration number (if any), and approve / reject with a reason. Members of any
+    role see it; editors and admins decide (``services.approve_registration``)."""
+    call = _call_for_staff(request, org_slug, slug)
+    registration = selectors.staff_registration(call, pk)
+    if registration is None:
+        raise Http404
+    approve_form = RegistrationApproveForm(request.POST if "approve" in request.POST else None)
+    reject_form = RegistrationRejectForm(request.POST if "reject" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        site = request.build_absolute_uri("/").rstrip("/")
+        try:
+            if "approve" in request.POST and approve_form.is_valid():
+                decided = services.approve_registration(
+                    registration, request.user, expected_match=approve_form.cleaned_data["match"], site=site
+                )
+                messages.success(
+                    request,
+                    _("Approved: %(person)s is now an editor of %(org)s and can sign in.")
+                    % {"person": decided.registration.person, "org": decided.registration.organisation},
+                )
+                _mail_failed(request, decided)
+                return redirect("call_manage", org_slug, slug)
+            if "reject" in request.POST and reject_form.is_valid():
+                decided = services.reject_registration(
+                    registration, request.user, reason=reject_form.cleaned_data["reason"], site=site
+                )
+                messages.success(
+                    request,
+                    _("The registration of %(org)s is rejected.")
+                    % {"org": decided.registration.organisation_name},
+                )
+                _mail_failed(request, decided)
+                return redirect("call_manage", org_slug, slug)
+            status = 422
+        except services.Refused as exc:
+            if exc.field == "reason":
+                reject_form.add_error("reason", exc.message)
+            else:
+                messages.error(request, exc.message)
+            status = exc.status
+        registration = selectors.staff_registration(call, pk) or registration
+    match = (
+        selectors.organisation_match(registration)
+        if registration.status == RegistrationStatus.CONFIRMED
+        else None
+    )
+    can_act = services.may_manage_call(request.user, call)
+    return render(
+        request,
+        "calls/staff/registration.html",
+        {
+            "call": call,
+            "registration": registration,
+            "match": match,
+            "may_join": match is None
+            or services.registration.may_join(request.user, match.organisation, match.admins),
+            "can_act": can_act,
+            "approve_form": approve_form,
+            "reject_form": reject_form,
+            "now": services.now(),
+            "nav": "calls",
+        },
+        status=status,
+    )
+
+
+def _mail_failed(request, decided: services.Decided) -> None:
+    if not decided.mailed:
+        messages.warning(
+            request,
+            _("The e-mail to %(email)s could not be sent; let the person know yourself.")
+            % {"email": decided.registration.email},
+        )
 
 
 def _staff_application(request, pk: int) -> Application:

@@ -275,6 +275,15 @@ def _protected_names(objs, request) -> list[str]:
 class OwnedInline(VisibleRows):
     """Inline rows follow the rights on their parent object (``obj`` here is the parent)."""
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # A tabular inline shows each field's label once, in the column head; the inputs in the rows
+        # get it as their accessible name, so a screen reader says which cell it is in.
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            if field.label and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+        return formset
+
     def has_view_permission(self, request, obj=None):
         return permissions.is_staff(request.user) and (obj is None or _seen(request, obj))
 

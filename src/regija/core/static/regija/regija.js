@@ -1,15 +1,19 @@
 // Regija's page script (an ES module, so it runs after the page is parsed). Everything here only
-// improves a page that works without it.
-import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
-
-document.body.classList.add("govuk-frontend-supported");
-initAll();
+// improves a page that works without it. GOV.UK Frontend is imported from the address the page gives
+// (data-govuk-frontend on this script's tag: the collected file's hashed name).
+const own = document.querySelector("script[data-govuk-frontend]");
+if (own) {
+  import(own.dataset.govukFrontend).then(({ initAll }) => {
+    document.body.classList.add("govuk-frontend-supported");
+    initAll();
+  });
+}
 
 // Wide tables scroll inside their own box: make that box reachable and named for keyboard users.
-for (const box of document.querySelectorAll(".table-wrap, .regija-scroll")) {
+for (const box of document.querySelectorAll(".table-wrap, .regija-scroll, .chart")) {
   if (box.scrollWidth > box.clientWidth + 1) {
     box.tabIndex = 0;
-    box.setAttribute("role", "region");
+    if (!box.hasAttribute("role")) box.setAttribute("role", "region");
     const caption = box.querySelector("caption");
     const name = box.dataset.label || (caption && caption.textContent.trim());
     if (name) box.setAttribute("aria-label", name);

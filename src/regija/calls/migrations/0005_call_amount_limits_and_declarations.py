@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0003_sheet_return'),
+        ('calls', '0004_applicant_registration'),
     ]
 
     operations = [
