@@ -24,7 +24,15 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from regija.calls.models import ApplicantRegistration, Application, Assignment, Call, ScoreSheet, SheetReturn
+from regija.calls.models import (
+    ApplicantDeclaration,
+    ApplicantRegistration,
+    Application,
+    Assignment,
+    Call,
+    ScoreSheet,
+    SheetReturn,
+)
 from regija.calls.services.registration import confirmation_token
 from regija.core.models import ApiToken, AuditEntry, Membership
 from regija.projects.models import BudgetLine, Payment, Project
@@ -504,10 +512,36 @@ page(
     _r("attachment_delete", lambda w: w.APP_DRAFT.pk, lambda w: w.ATT_DRAFT.pk),
     probe=lambda w: w.APP_DRAFT.attachments.count(),
 )
+
+
+def submission(w):
+    app = Application.objects.get(pk=w.APP_DRAFT.pk)
+    return {"version": app.version, "declarations": list(ApplicantDeclaration.values)}
+
+
+page("GET", "application_check", APPD, _r("application_check", lambda w: w.APP_DRAFT.pk))
+page(
+    "POST",
+    "application_check",
+    APPD + " (submit with the declarations)",
+    _r("application_check", lambda w: w.APP_DRAFT.pk),
+    data=submission,
+    probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
+)
+page("GET", "application_submitted", APP1, _r("application_submitted", lambda w: w.APP1.pk))
+page("GET", "application_withdraw", APPD, _r("application_withdraw", lambda w: w.APP_DRAFT.pk))
 page(
     "POST",
     "application_withdraw",
     APPD,
+    _r("application_withdraw", lambda w: w.APP_DRAFT.pk),
+    data={"confirm": "yes", "reason": "Umik."},
+    probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
+)
+page(
+    "POST",
+    "application_withdraw",
+    APPD + " (not confirmed)",
     _r("application_withdraw", lambda w: w.APP_DRAFT.pk),
     data={"reason": "Umik."},
     probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
@@ -656,7 +690,9 @@ def approve(w):
         "approve": "1",
         "instrument_kind": "decision",
         "instrument_number": "1/2025",
-        "instrument_date": "2025-06-01",
+        "instrument_date_day": "1",
+        "instrument_date_month": "6",
+        "instrument_date_year": "2025",
         f"approved_{w.F.pk}": "10000,00",
     }
 
@@ -815,7 +851,7 @@ def check(w):
 
 
 def pay(w):
-    return {"action": "pay", "date": "2025-06-01"}
+    return {"action": "pay", "date_day": "1", "date_month": "6", "date_year": "2025"}
 
 
 def reject_claim(w):

@@ -35,6 +35,7 @@ from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
 from regija.projects.services import payments
 from tests.factories import (
+    DECLARED,
     BodyFactory,
     BudgetLineFactory,
     CallFactory,
@@ -222,14 +223,14 @@ def build() -> World:
                     kind="budget",
                     upload=SimpleUploadedFile("predracun.pdf", PDF, "application/pdf"),
                 )
-            apps.append(services.submit(app, holder))
+            apps.append(services.submit(app, holder, declarations=DECLARED))
         app_e = _fill(
             services.start_application(w["C_EVAL"], B, holder, "Matrika vloga E"),
             holder,
             F,
             "Matrika vloga E",
         )
-        w["APP_E"] = services.submit(app_e, holder)
+        w["APP_E"] = services.submit(app_e, holder, declarations=DECLARED)
     finally:
         clock.stop()
     w["C_PUB"] = services.publish(w["C_PUB"], staff)

@@ -18,6 +18,7 @@ from regija.core import permissions
 from regija.core.admin_site import OwnedAdmin, OwnedInline
 from regija.strategies.admin import nodes_of
 
+from . import services
 from .models import (
     ApplicantRegistration,
     Application,
@@ -138,6 +139,8 @@ class CallAdmin(OwnedAdmin):
         "closes_at",
         "pass_threshold",
         "sustainability_years",
+        "min_per_application",
+        "max_per_application",
         "strategy",
         "nodes",
     )
@@ -155,6 +158,34 @@ class CallAdmin(OwnedAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if _is_draft(obj) else {}
+
+    # The back office links each call to its management page (publishing, applications, decisions).
+
+    @staticmethod
+    def management_url(call: Call) -> str:
+        return reverse("call_manage", args=[call.organisation.slug, call.slug])
+
+    def get_list_display(self, request):
+        def management(call):
+            if not services.may_see_call_staff(request.user, call):
+                return "–"
+            return format_html('<a href="{}">{}</a>', self.management_url(call), _("Manage"))
+
+        management.short_description = _("Management page")  # type: ignore[attr-defined]
+        return (*self.list_display, management)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        call = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if call is not None and services.may_see_call_staff(request.user, call):
+            extra_context["management_url"] = self.management_url(call)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def view_on_site(self, obj):
+        """A draft call has no public page yet: "view on site" opens its management page."""
+        if obj.status == CallStatus.DRAFT:
+            return self.management_url(obj)
+        return obj.get_absolute_url()
 
 
 class ReadOnlyInline(OwnedInline):

@@ -1,6 +1,9 @@
 """Forms of the applicant, the committee and the programme staff.
 
-Amounts accept the Slovenian decimal comma.
+Amounts are typed as text and read the Slovenian way (``core.money.AmountField``); dates as day, month
+and year in three boxes (``core.forms.DayMonthYearField``). The application's rows – funds, partners,
+phases – come with spare empty rows that the page script shows one by one ("Add another row"), and a
+saved row can be removed with its "Remove" box.
 """
 
 from __future__ import annotations
@@ -9,15 +12,14 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.forms import DayMonthYearField
 from regija.core.identifiers import read_registration_number, read_tax_number
 from regija.core.money import AmountField
 from regija.core.validators import safe_url
 from regija.projects.models import InstrumentKind
 from regija.strategies.views import LocalDecimalField
 
-from .models import APPLICANT_KINDS, AttachmentKind
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import APPLICANT_KINDS, ApplicantDeclaration, AttachmentKind
 
 
 def money_field(label, required=True):
@@ -46,6 +48,8 @@ class FundForm(forms.Form):
     def __init__(self, *args, funds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fund"].choices = [("", "—")] + [(str(f.pk), f"{f.code} – {f.name}") for f in funds]
+        if len(funds) == 1:  # a call with one fund: it is chosen already (an empty row still is no row)
+            self.fields["fund"].initial = str(funds[0].pk)
 
     def clean(self):
         data = super().clean()
@@ -63,8 +67,8 @@ class PartnerForm(forms.Form):
 
 class PhaseForm(forms.Form):
     title = forms.CharField(label=_("Phase"), max_length=300, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    start = DayMonthYearField(label=_("From"), required=False)
+    end = DayMonthYearField(label=_("Until"), required=False)
     amount = money_field(_("Amount (€)"), required=False)
 
     def clean(self):
@@ -76,9 +80,78 @@ class PhaseForm(forms.Form):
         return data
 
 
-FundFormSet = forms.formset_factory(FundForm, extra=2, max_num=10)
-PartnerFormSet = forms.formset_factory(PartnerForm, extra=2, max_num=30)
-PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, max_num=20)
+class RowsFormSet(forms.BaseFormSet):
+    """A form set whose empty rows after the first are spare: the page marks them ``data-spare`` and
+    the page script shows them one at a time; without the script they are simply there. A row the
+    applicant has typed into is never spare. The saved rows carry a "Remove" box (``DELETE``)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def rows(self):
+        """(form, spare) for each row, in order."""
+        empty_seen = False
+        for i, form in enumerate(self.forms):
+            empty = i >= self.initial_form_count() and not (form.is_bound and form.has_changed())
+            yield form, empty and empty_seen
+            empty_seen = empty_seen or empty
+
+    def kept(self) -> list[dict]:
+        """The cleaned rows, without those marked for removal."""
+        deleted = set(map(id, self.deleted_forms)) if self.can_delete else set()
+        return [f.cleaned_data for f in self.forms if id(f) not in deleted and f.cleaned_data]
+
+    def refuse(self, message: str) -> None:
+        """Show a refusal of the service (``Refused``) as the form set's own error."""
+        self.non_form_errors().append(message)
+
+
+def rows_formset(form, *, extra: int, max_num: int):
+    return forms.formset_factory(
+        form, formset=RowsFormSet, extra=extra, max_num=max_num, can_delete=True, can_delete_extra=False
+    )
+
+
+PartnerFormSet = rows_formset(PartnerForm, extra=5, max_num=30)
+PhaseFormSet = rows_formset(PhaseForm, extra=5, max_num=20)
+
+
+def fund_formset(funds):
+    """Rows for amounts by fund: as many as the call has funds (each fund appears once)."""
+    return rows_formset(FundForm, extra=len(funds), max_num=max(len(funds), 1))
+
+
+class SubmitForm(forms.Form):
+    """The declarations on "check your answers", and the version checked (``services.submit``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    declarations = forms.MultipleChoiceField(
+        label=_("Declarations"),
+        help_text=_("Tick each one: the application is submitted with these declarations."),
+        choices=ApplicantDeclaration.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick every declaration to submit the application.")},
+    )
+
+    def clean_declarations(self):
+        ticked = self.cleaned_data["declarations"]
+        if set(ApplicantDeclaration.values) - set(ticked):
+            raise forms.ValidationError(_("Tick every declaration to submit the application."))
+        return ticked
+
+
+class WithdrawForm(forms.Form):
+    """The applicant's confirmation that the application is to be withdrawn, with an optional reason."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The call's staff see it with the application."),
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -195,7 +268,7 @@ class EligibilityForm(forms.Form):
 class ApproveForm(forms.Form):
     instrument_kind = forms.ChoiceField(label=_("Instrument"), choices=InstrumentKind.choices)
     instrument_number = forms.CharField(label=_("Number"), max_length=100)
-    instrument_date = forms.DateField(label=_("Date"), widget=DATE)
+    instrument_date = DayMonthYearField(label=_("Date"))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,7 +296,7 @@ class ClaimForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    date = forms.DateField(label=_("Paid on"), widget=DATE)
+    date = DayMonthYearField(label=_("Paid on"))
 
 
 # ------------------------------------------------------------------------------ self-registration

@@ -92,6 +92,20 @@ class Call(models.Model):
         _("pass threshold (points)"), max_digits=7, decimal_places=2, default=Decimal("0")
     )
     sustainability_years = models.PositiveSmallIntegerField(_("sustainability period (years)"), default=5)
+    # What one application may request in total (all funds together); empty: no limit. An application
+    # above the maximum is refused when it is saved; one below the minimum cannot be submitted.
+    min_per_application = MoneyField(
+        _("least per application"),
+        null=True,
+        blank=True,
+        help_text=_("The smallest total one application may request; empty for no minimum."),
+    )
+    max_per_application = MoneyField(
+        _("most per application"),
+        null=True,
+        blank=True,
+        help_text=_("The largest total one application may request; empty for no maximum."),
+    )
     committee_term = models.ForeignKey(
         Term,
         verbose_name=_("evaluation committee"),
@@ -134,6 +148,17 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(pass_threshold__gte=0), name="call_threshold_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_per_application__isnull=True)
+                | models.Q(max_per_application__isnull=True)
+                | models.Q(max_per_application__gte=models.F("min_per_application")),
+                name="call_min_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(min_per_application__isnull=True) | models.Q(min_per_application__gte=0))
+                & (models.Q(max_per_application__isnull=True) | models.Q(max_per_application__gt=0)),
+                name="call_limits_positive",
             ),
         ]
         indexes = [models.Index(fields=["status", "closes_at"])]
@@ -306,6 +331,27 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn by the applicant")
 
 
+class ApplicantDeclaration(models.TextChoices):
+    """What the applicant declares when submitting; every one must be ticked (``services.submit``)."""
+
+    TRUE = "true", _("The information in this application and its attachments is true and complete.")
+    TERMS = "terms", _("The applicant meets the call's eligibility conditions and accepts its terms.")
+    NO_DOUBLE_FUNDING = (
+        "no_double_funding",
+        _(
+            "The costs in this application are not financed, and will not be financed, "
+            "from other public funds."
+        ),
+    )
+    PUBLICATION = (
+        "publication",
+        _(
+            "If the application is approved, its title, the applicant and the approved amounts "
+            "may be published."
+        ),
+    )
+
+
 class Application(models.Model):
     call = models.ForeignKey(
         Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
@@ -329,6 +375,8 @@ class Application(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the ApplicantDeclaration values the applicant ticked when submitting
+    declarations = models.JSONField(_("declarations"), default=list, blank=True)
     eligibility_checked_at = models.DateTimeField(_("eligibility checked at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)

@@ -34,11 +34,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from regija.core.identifiers import same_organisation_numbers
 from regija.core.models import Organisation, OrganisationKind, Role
+from regija.core.money import format_eur
 from regija.governance.models import Member, MemberRole
 from regija.governance.selectors import how_chosen
 from regija.projects.models import BudgetLine, Fund, InstrumentKind, Payment, ProjectStatus, Secured
@@ -66,6 +69,12 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
+
+
+def _eur(amount: Decimal | None) -> str:
+    """An amount in a message, as the reader's language writes it."""
+    return format_eur(amount, get_language() or "sl")
+
 
 # The groups a visitor chooses between, in the order the list shows them, and the states in each.
 OPEN, UPCOMING, CLOSED, ARCHIVE = "open", "upcoming", "closed", "archive"
@@ -151,6 +160,68 @@ def with_budget(calls: list[Call], now: dt.datetime | None = None) -> list[Call]
         c.public_state = c.state_at(now)
         c.group = group_of(c.public_state)
     return calls
+
+
+@dataclasses.dataclass
+class FundMoney:
+    """One fund of a call: its budget, what approved applications already hold from it, and the rest."""
+
+    fund: Fund
+    budget: Decimal
+    committed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.committed
+
+
+def call_money(call: Call) -> dict[int, FundMoney]:
+    """Fund id → the call's money in that fund (``FundMoney``): the budget (``with_budget``) less what
+    approved applications of the call were granted from it – the approved amount, or the request where
+    none is stated. Two queries, however many applications."""
+    with_budget([call])
+    committed = dict(
+        ApplicationFund.objects.filter(application__call=call, application__status=ApplicationStatus.APPROVED)
+        .order_by()
+        .values("fund_id")
+        .annotate(s=Sum(Coalesce("approved", "requested")))
+        .values_list("fund_id", "s")
+    )
+    return {
+        cf.fund_id: FundMoney(cf.fund, cf.amount, committed.get(cf.fund_id) or ZERO) for cf in call.budget
+    }
+
+
+def budget_warnings(requests: list[tuple[int, Decimal]], money: dict[int, FundMoney]) -> list[str]:
+    """A warning for each request (fund id, amount) above what the call has left in that fund. Not a
+    refusal: the application may still be submitted, and may be granted less."""
+    warnings = []
+    for fund_id, amount in requests:
+        line = money.get(fund_id)
+        if line is None or amount is None or amount <= line.remaining:
+            continue
+        if line.committed:
+            text = _(
+                "You ask for %(amount)s from %(fund)s, more than the call has left in it: %(remaining)s "
+                "(a budget of %(budget)s, of which %(committed)s is already granted). You can still "
+                "submit the application, but it may be granted less."
+            )
+        else:
+            text = _(
+                "You ask for %(amount)s from %(fund)s, more than the call's whole budget in it: "
+                "%(remaining)s. You can still submit the application, but it may be granted less."
+            )
+        warnings.append(
+            text
+            % {
+                "amount": _eur(amount),
+                "fund": line.fund.code,
+                "remaining": _eur(max(line.remaining, ZERO)),
+                "budget": _eur(line.budget),
+                "committed": _eur(line.committed),
+            }
+        )
+    return warnings
 
 
 def next_change(now: dt.datetime | None = None) -> dt.datetime | None:

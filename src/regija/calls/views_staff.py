@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from regija.core.permissions import can
-from regija.projects.models import Payment, Project, ProjectStatus
+from regija.projects.models import Payment, PaymentState, Project, ProjectStatus
 from regija.projects.services import payments
 
 from . import selectors, services
@@ -195,7 +195,9 @@ def eligibility(request, pk: int):
     app = _staff_application(request, pk)
     conditions = list(app.call.conditions.all())
     checks = {c.condition_id: c for c in app.checks.all()}
-    form = EligibilityForm(request.POST or None, conditions=conditions, checks=checks)
+    form = EligibilityForm(
+        request.POST if request.method == "POST" else None, conditions=conditions, checks=checks
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -320,11 +322,51 @@ def project_claims(request, slug: str, code: str):
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
+    return _claims_page(
+        request,
+        project,
+        is_holder,
+        is_staff,
+        funds=funds,
+        phases=phases,
+        claim_form=claim_form,
+        withdraw_form=withdraw_form,
+        status=status,
+    )
+
+
+def _claims_page(
+    request,
+    project: Project,
+    is_holder: bool,
+    is_staff: bool,
+    *,
+    funds=None,
+    phases=None,
+    claim_form=None,
+    withdraw_form=None,
+    failed: tuple[int, str, PayForm | ReasonForm] | None = None,
+    status: int = 200,
+):
+    """The claims page; ``failed`` is a staff action on one claim whose form had errors: (claim id, "pay"
+    or "reject", the bound form), shown again with its messages."""
+    if funds is None:
+        funds = [line.fund for line in project.budget_lines.select_related("fund")]
+    if phases is None:
+        phases = list(project.phases.all())
     claims = list(
         project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by(
             "order"
         )
     )
+    failed_form = None
+    for p in claims:
+        # each open claim's own forms, with ids of their own (the page has one per claim)
+        p.pay_form = PayForm(auto_id=f"pay{p.pk}_%s")
+        p.reject_form = ReasonForm(auto_id=f"reject{p.pk}_%s")
+        if failed and failed[0] == p.pk:
+            failed_form = failed[2]
+            setattr(p, f"{failed[1]}_form", failed_form)
     final_payment = payments.final_payment_date(claims)
     return render(
         request,
@@ -332,18 +374,18 @@ def project_claims(request, slug: str, code: str):
         {
             "project": project,
             "payments": claims,
+            "open_claims": [p for p in claims if p.state == PaymentState.CLAIMED],
             "phases": phases,
             "is_holder": is_holder,
             "is_staff": is_staff,
-            "claim_form": claim_form
+            "claim_form": (claim_form or ClaimForm(funds=funds, phases=phases))
             if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
             else None,
             # programme staff withdraw; the holder is told to ask them (separation of duties)
-            "withdraw_form": withdraw_form
+            "withdraw_form": (withdraw_form or ReasonForm())
             if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN)
             else None,
-            "pay_form": PayForm(),
-            "reason_form": ReasonForm(),
+            "failed_form": failed_form,
             "final_payment": final_payment,
             "sustainability_end": payments.sustainability_end(project, final_payment),
             "nav": "projects",
@@ -355,26 +397,32 @@ def project_claims(request, slug: str, code: str):
 @login_required
 @require_POST
 def claim_action(request, slug: str, code: str, payment: int):
-    project, _holder, is_staff = _project_or_404(request, slug, code)
+    project, is_holder, is_staff = _project_or_404(request, slug, code)
     claim = get_object_or_404(Payment, pk=payment, project=project)
     action = request.POST.get("action")
     try:
         if action == "check":
             payments.check_claim(claim, request.user)
             messages.success(request, _("The claim is checked."))
-        elif action == "pay":
-            form = PayForm(request.POST)
+        elif action in ("pay", "reject"):
+            form: PayForm | ReasonForm = (
+                PayForm(request.POST, auto_id=f"pay{claim.pk}_%s")
+                if action == "pay"
+                else ReasonForm(request.POST, auto_id=f"reject{claim.pk}_%s")
+            )
             if not form.is_valid():
-                messages.error(request, _("Give the date of the payment."))
-            else:
+                if not is_staff:
+                    messages.error(request, _("Only staff of the programme check and pay claims."))
+                    return redirect("project_claims", slug, code)
+                return _claims_page(
+                    request, project, is_holder, is_staff, failed=(claim.pk, action, form), status=422
+                )
+            if action == "pay":
                 payments.pay_claim(claim, request.user, date=form.cleaned_data["date"])
                 messages.success(request, _("The claim is marked paid."))
-        elif action == "reject":
-            form = ReasonForm(request.POST)
-            payments.reject_claim(
-                claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else ""
-            )
-            messages.success(request, _("The claim is rejected."))
+            else:
+                payments.reject_claim(claim, request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("The claim is rejected."))
         else:
             messages.error(request, _("Unknown action."))
     except services.Refused as exc:

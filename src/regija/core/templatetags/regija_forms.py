@@ -5,13 +5,19 @@ summary at the top that links to each field, widgets with the component classes 
     {% error_summary form formset %}          – nothing when all are valid
     {% field form.title %}                    – label, hint (help_text), error message, widget
     {% field form.amount width=10 hint=… %}   – a narrower input, a hint other than help_text
+    {% field form.amount understood=True %}   – an amount field's hint also says how the amount was
+                                                read ("Understood as: 12.345,67 €")
+    {% field form.start %}                    – a DayMonthYearField: a fieldset with three boxes
 """
 
 from __future__ import annotations
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from regija.core.money import AmountField, format_eur
 
 register = template.Library()
 
@@ -62,12 +68,30 @@ def widget_html(bound, *, width=None, described_by=""):
     return bound.as_widget(attrs=attrs)
 
 
+def understood_amount(bound) -> str:
+    """How an amount field's value was read ("Understood as: 12.345,67 €"): the value the form cleaned,
+    or the saved amount an unbound form starts from; "" when there is none or it could not be read."""
+    if not isinstance(bound.field, AmountField):
+        return ""
+    form = bound.form
+    if form.is_bound:
+        if bound.errors:
+            return ""
+        value = getattr(form, "cleaned_data", {}).get(bound.name)
+    else:
+        value = form.get_initial_for_field(bound.field, bound.name)
+    if value is None or value == "":
+        return ""
+    return _("Understood as: %(amount)s") % {"amount": format_eur(value, get_language() or "sl")}
+
+
 @register.simple_tag
-def field(bound, width=None, hint=None, label_size=None, **_kw):
+def field(bound, width=None, hint=None, label_size=None, understood=False, **_kw):
     """One form group for a bound field: label, hint, error message, widget."""
     hint_text = hint if hint is not None else bound.help_text
+    understood_text = understood_amount(bound) if understood else ""
     ids = []
-    if hint_text:
+    if hint_text or understood_text:
         ids.append(f"{bound.auto_id}-hint")
     if bound.errors:
         ids.append(f"{bound.auto_id}-error")
@@ -78,6 +102,7 @@ def field(bound, width=None, hint=None, label_size=None, **_kw):
             "f": bound,
             "kind": kind,
             "hint": hint_text,
+            "understood": understood_text,
             "label_size": label_size,
             "widget": widget_html(bound, width=width, described_by=" ".join(ids)),
         },
@@ -100,7 +125,8 @@ def summary_items(*forms_or_sets):
             continue
         if isinstance(thing, forms.BaseFormSet):
             for message in thing.non_form_errors():
-                items.append(("", message))
+                # a form set may name where its own errors are shown ("#amounts")
+                items.append((getattr(thing, "error_anchor", ""), message))
             for form in thing.forms:
                 items.extend(summary_items(form))
             continue
