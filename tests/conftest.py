@@ -78,6 +78,18 @@ def _page_cache(request, settings):
         yield
 
 
+@pytest.fixture(scope="session")
+def _collected_static(tmp_path_factory):
+    return tmp_path_factory.mktemp("static")
+
+
+@pytest.fixture(autouse=True)
+def _static_root(settings, _collected_static):
+    """Tests never read the checkout's var/static (which `regija up` fills with hashed names): pages
+    link the plain names. A test that collects (`regija up`) sets its own STATIC_ROOT."""
+    settings.STATIC_ROOT = _collected_static
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Hashing a password the production way takes ~1 s per user; tests make many users."""

@@ -40,6 +40,7 @@ from factory.django import DjangoModelFactory, Password
 
 from regija.calls import services
 from regija.calls.models import (
+    ApplicantDeclaration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -519,6 +520,8 @@ PUBLISHED_AT = dt.datetime(2027, 2, 1, 10, 0, tzinfo=LJ)
 OPENS = dt.datetime(2027, 3, 1, 8, 0, tzinfo=LJ)
 CLOSES = dt.datetime(2027, 3, 30, 12, 0, tzinfo=LJ)
 DURING = dt.datetime(2027, 3, 15, 9, 0, tzinfo=LJ)
+# every declaration an applicant makes when submitting (services.submit requires them all)
+DECLARED = tuple(ApplicantDeclaration.values)
 AFTER = dt.datetime(2027, 4, 2, 9, 0, tzinfo=LJ)
 
 # (name, seat role, username) of the committee
@@ -686,7 +689,7 @@ def submit_applications(
     clock(DURING)
     for org, amount in zip(applicants, amounts, strict=True):
         app = services.start_application(w.call, org or w.applicant, user)
-        w.apps.append(services.submit(fill(app, w, amount=amount), user))
+        w.apps.append(services.submit(fill(app, w, amount=amount), user, declarations=DECLARED))
     clock(AFTER)
     return w
 

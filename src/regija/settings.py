@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML, JSON and CSV answers gzip-compressed (Django's, with its BREACH mitigation); static files
+    # are compressed once by WhiteNoise instead
+    "django.middleware.gzip.GZipMiddleware",
     "regija.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,7 +175,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "regija.core.passwords.MinimumLengthValidator"},  # Django's, its message in Slovenian too
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -210,7 +213,12 @@ try:  # WhiteNoise expects the folder even when it serves from the app folders
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 except OSError:
     pass
-# Serve app static files straight from the packages: a local instance needs no collectstatic step.
+# `regija up` and deployments collect the files with hashed names and a gzip of each
+# (core/staticstorage.py); a checkout that never collected is served straight from the app folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "regija.core.staticstorage.StaticStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -318,7 +326,13 @@ AXES_ENABLE_ADMIN = False  # the records are lifted with `regija axes_reset_user
 # Caddy, unless set); 0 trusts only the connection's address.
 REGIJA_PROXIES = int(os.environ.get("REGIJA_PROXIES", "1" if _env_bool("HTTPS", False) else "0"))
 
-# Mail (the password reset link): printed to the console unless EMAIL_BACKEND says otherwise.
+# Self-registration of applicant organisations (docs/calls.md, "How an applicant gets an account"): the
+# e-mailed confirmation link works for REGIJA_REGISTRATION_LINK_DAYS; one address may send at most
+# REGIJA_REGISTRATION_LIMIT registrations (and re-sent e-mails) an hour, counted in the cache.
+REGIJA_REGISTRATION_LINK_DAYS = int(os.environ.get("REGIJA_REGISTRATION_LINK_DAYS", "3"))
+REGIJA_REGISTRATION_LIMIT = int(os.environ.get("REGIJA_REGISTRATION_LIMIT", "10"))
+
+# Mail (password reset links, registrations): printed to the console unless EMAIL_BACKEND says otherwise.
 EMAIL_BACKEND = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("regija.governance.urls")),  # bodies and sessions
     path("", include("regija.reports.urls")),  # annual report
     path("api/v1/", api.urls),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("jezik/<str:code>/", core_views.switch_language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ The browser journeys only read, so nothing has to be committed and nothing is fl
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -49,20 +50,26 @@ def _unavailable(reason: str):
     """In CI a missing browser is a broken setup (fail); on a developer's machine it is a skip."""
     if _in_ci():
         pytest.fail(
-            f"{reason} (CI is set, so the browser test must run: .ci/run installs Chromium)", pytrace=False
+            f"{reason} (CI is set, so the browser tests must run: .ci/run installs what they need)",
+            pytrace=False,
         )
     pytest.skip(reason)
 
 
-@pytest.fixture
-def live_url(db):
-    """Serve the app on a free port of 127.0.0.1 for one test; yields the base URL."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
+def _as_is(application):
+    return application
+
+
+@contextlib.contextmanager
+def serving():
+    """Serve the app on a free port of 127.0.0.1 while the block runs; gives the base URL. On SQLite the
+    server thread uses this thread's connection (see above), so it sees what this thread has written."""
     from django.db import connections
     from django.test.testcases import LiveServerThread
 
     shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared, port=0)
+    # static files through the app's own WhiteNoise middleware, as `regija up` serves them
+    thread = LiveServerThread("127.0.0.1", _as_is, connections_override=shared, port=0)
     thread.daemon = True
     for conn in shared.values():
         conn.inc_thread_sharing()
@@ -79,19 +86,38 @@ def live_url(db):
 
 
 @pytest.fixture
-def browser_page(live_url, monkeypatch, tmp_path):
-    """A fresh Chromium page (Slovenian visitor) whose relative URLs resolve against the live server."""
+def live_url(db):
+    """Serve the app on a free port of 127.0.0.1 for one test; yields the base URL."""
+    with serving() as url:
+        yield url
+
+
+def launch(pw):
+    """Headless Chromium (Debian's) from a started Playwright; fails in CI and skips elsewhere when absent."""
+    return pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+
+
+def require_browser() -> None:
+    """Chromium and Playwright are there, or the test fails (CI) or is skipped (elsewhere)."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable('Playwright is not installed: pip install -e ".[test]"')
+
+
+@pytest.fixture
+def browser_page(live_url, monkeypatch, tmp_path):
+    """A fresh Chromium page (Slovenian visitor) whose relative URLs resolve against the live server."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     # Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls
     # made by the test (SynchronousOnlyOperation). Only for this test, not the whole session.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        browser = launch(pw)
         try:
             context = browser.new_context(base_url=live_url, locale="sl-SI", accept_downloads=True)
             context.set_default_timeout(15_000)

@@ -1,5 +1,6 @@
 """A visitor's journey in headless Chromium: home page → strategy 004 → measure 5.1 → project list with
-its map → CSV → the API documentation, with no violation of the Content-Security-Policy on the way.
+its map (drawn when asked for) → CSV → the API documentation, with no violation of the
+Content-Security-Policy on the way.
 
 Needs Debian's Chromium (/usr/bin/chromium) and Playwright (the ``test`` extra). Without Chromium the
 test is skipped, or fails when CI is set. See conftest.py for why it does not use ``live_server``.
@@ -41,10 +42,15 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(strategy_link).to_have_count(1)
     strategy_link.click()
 
-    # Strategy page: the goals are open <details>, measures are links in their <summary>
+    # Strategy page: the goals lead; in the tree below, the goals are open <details> and each part is a
+    # link beside them (never inside a <summary>)
     page.wait_for_url(f"**/strategije/{VELENJE_SLUG}/")
     expect(page.locator("h1")).to_have_text(re.compile("^" + re.escape(VELENJE_TITLE)))
-    measure = page.locator("ul.tree summary").get_by_role("link", name=re.compile(r"^\s*5\.1(?!\d)"))
+    expect(page.locator("#goals ~ .regija-goals .regija-goal")).to_have_count(7)
+    assert page.locator("ul.tree summary a").count() == 0
+    measure = page.locator("ul.tree .regija-tree__row").get_by_role(
+        "link", name=re.compile(r"^\s*5\.1(?!\d)")
+    )
     expect(measure).to_have_count(1)
     expect(measure).to_be_visible()  # its goal (5) is open by default
     measure.click()
@@ -54,14 +60,17 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     expect(page.locator("h1")).to_have_text(re.compile(r"^5\.1\s"))
 
     # Project list through the header's main navigation
-    page.locator("header.site nav").get_by_role("link", name="Projekti", exact=True).click()
+    menu = page.get_by_role("navigation", name="Glavna navigacija")
+    menu.get_by_role("link", name="Projekti", exact=True).click()
     page.wait_for_url("**/projekti/")
     status = page.get_by_role("status").filter(has=page.get_by_role("link", name="CSV", exact=True))
     expect(status).to_have_count(1)
     shown = _count_on_page(status.inner_text())
     assert shown > 0, "the five seed strategies have projects; the list shows none"
 
-    # The map (Leaflet, from static files under the CSP) is drawn with a marker per located project
+    # The map (Leaflet, from static files under the CSP) is drawn when asked for, with a marker per
+    # located project
+    page.locator("button.regija-map__show").click()
     expect(page.locator("#map.leaflet-container")).to_be_visible()
     assert page.locator("#map .leaflet-marker-icon").count() > 0, "the map shows no project"
 
@@ -108,8 +117,9 @@ def superuser(member):
 
 
 def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_violations):
-    """Django's admin scripts – the slug filled in from the name, the organisation autocomplete (select2),
-    the calendar – under the policy: no violation when a superuser adds an organisation and a call.
+    """Django's admin scripts – the slug filled in from the name, the organisation and node autocompletes
+    (select2), the calendar – under the policy: no violation when a superuser adds an organisation and a
+    call.
 
     SQLite only: there the server thread shares the test's connection and sees the user it made; on
     PostgreSQL it has its own connection, and this test's user is never committed (see conftest.py)."""
@@ -133,4 +143,15 @@ def test_back_office_scripts_keep_to_the_policy(superuser, browser_page, csp_vio
 
     page.goto("/admin/calls/call/add/")
     expect(page.locator(".datetimeshortcuts").first).to_be_visible()  # DateTimeShortcuts.js ran
+    # a node is picked by its code and named with its strategy (the page's own autocomplete)
+    page.locator(".field-nodes .select2-selection").click()
+    page.locator(".select2-search__field").last.fill("JP1")
+    expect(page.locator(".select2-results__option").first).to_contain_text(
+        "JP1 1. javni poziv Partnerstva LAS Zasavje"
+    )
+    expect(page.locator(".select2-results__option").first).to_contain_text(
+        "(Partnerstvo LAS Zasavje – poročilo"
+    )
+    page.locator(".select2-results__option").first.click()
+    expect(page.locator(".field-nodes .select2-selection__choice")).to_contain_text("JP1")
     assert csp_violations == [], "the back office broke the Content-Security-Policy"

@@ -194,7 +194,9 @@ def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, clock):
         def job():
             c = Client()
             c.force_login(user)
-            return c.post(url, {"action": "pay", "date": "2027-09-01"}, follow=True).content.decode()
+            return c.post(
+                url, {"action": "pay", "date_day": "1", "date_month": "9", "date_year": "2027"}, follow=True
+            ).content.decode()
 
         return job
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from regija.calls import services
 from tests.factories import (
     AFTER,
+    DECLARED,
     DURING,
     OrganisationFactory,
     call_world,
@@ -48,7 +49,7 @@ def approved(clock):
         phases=[{"title": "1. faza", "start": dt.date(2027, 6, 1), "end": dt.date(2027, 12, 31)}],
     )
     app = services.save_draft(app, user, data, version=app.version)
-    w.apps.append(services.submit(app, user))
+    w.apps.append(services.submit(app, user, declarations=DECLARED))
     clock(AFTER)
     evaluate(w)
     instrument = services.Instrument("decision", "33110-12/2027", dt.date(2027, 5, 10))

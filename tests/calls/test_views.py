@@ -13,7 +13,17 @@ from django.urls import reverse
 
 from regija.calls import services
 from regija.calls.models import Application, ApplicationStatus, Assignment, Attachment
-from tests.factories import AFTER, CLOSES, DURING, AssignmentFactory, decide, evaluate, fill, scored_call
+from tests.factories import (
+    AFTER,
+    CLOSES,
+    DECLARED,
+    DURING,
+    AssignmentFactory,
+    decide,
+    evaluate,
+    fill,
+    scored_call,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +57,13 @@ def _draft_post(app, **extra):
         "phases-MIN_NUM_FORMS": "0",
         "phases-MAX_NUM_FORMS": "20",
         "phases-0-title": "1. faza",
-        "phases-0-start": "2027-06-01",
-        "phases-0-end": "2027-12-31",
+        # dates as day, month and year (core.forms.DayMonthYearField)
+        "phases-0-start_day": "1",
+        "phases-0-start_month": "6",
+        "phases-0-start_year": "2027",
+        "phases-0-end_day": "31",
+        "phases-0-end_month": "12",
+        "phases-0-end_year": "2027",
         "phases-0-amount": "30000,50",
     }
     data.update(extra)
@@ -64,14 +79,23 @@ def test_applicant_fills_in_and_submits_through_the_form(client, published, cloc
     r = c.post(start, {"applicant": w.applicant.pk, "title": "Učne poti"})
     app = Application.objects.get(call=w.call)
     assert r.status_code == 302 and r["Location"] == reverse("application", args=[app.pk])
+    # "Save and continue" saves the draft and leads to "check your answers"
     r = c.post(
         reverse("application", args=[app.pk]),
-        _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "submit": "1"}),
+        _draft_post(app, **{"funds-0-fund": str(w.fund.pk), "check": "1"}),
     )
-    assert r.status_code == 302
+    check = reverse("application_check", args=[app.pk])
+    assert r.status_code == 302 and r["Location"] == check
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.DRAFT
+    assert app.funds.get().requested == Decimal("30000.50")  # "30.000,50" read as a Slovenian amount
+    page = c.get(check).content.decode()
+    assert "30.000,50 €" in page and "Zavod Luna" in page and "1. 6. 2027 – 31. 12. 2027" in page
+    r = c.post(check, {"version": app.version, "declarations": list(DECLARED)})
+    assert r.status_code == 302 and r["Location"] == reverse("application_submitted", args=[app.pk])
     app.refresh_from_db()
     assert app.status == ApplicationStatus.SUBMITTED and app.number == 1
-    assert app.funds.get().requested == Decimal("30000.50")  # "30.000,50" read as a Slovenian amount
+    assert "JP6/1" in c.get(r["Location"]).content.decode()
     page = c.get(reverse("application", args=[app.pk])).content.decode()
     assert "JP6/1" in page and "Zavod Luna" in page
 
@@ -138,7 +162,9 @@ def test_an_evaluator_sees_assignments_only_after_closing(client, published, clo
     w = published
     clock(DURING)
     app = services.submit(
-        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
+        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w),
+        w.users["applicant"],
+        declarations=DECLARED,
     )
     a = AssignmentFactory(application=app, seat=w.seats[1])  # as if assigned before the call closed
     c = _client(client, w.users["eval2"])
@@ -240,7 +266,9 @@ def test_staff_pages_and_claims_through_the_pages(client, submitted):
             f"approved_{w.fund.pk}": "45.000,00",
             "instrument_kind": "contract",
             "instrument_number": "7/2027",
-            "instrument_date": "2027-05-10",
+            "instrument_date_day": "10",
+            "instrument_date_month": "5",
+            "instrument_date_year": "2027",
         },
     )
     assert r.status_code == 302
@@ -260,7 +288,7 @@ def test_staff_pages_and_claims_through_the_pages(client, submitted):
     s = client
     s.force_login(w.users["staff"])
     s.post(action, {"action": "check"})
-    s.post(action, {"action": "pay", "date": "2027-09-01"})
+    s.post(action, {"action": "pay", "date_day": "1", "date_month": "9", "date_year": "2027"})
     payment.refresh_from_db()
     assert payment.state == PaymentState.PAID and payment.date == dt.date(2027, 9, 1)
     page = s.get(claims).content.decode()
@@ -285,6 +313,7 @@ def test_staff_pages_run_a_bounded_number_of_queries(client, submitted, clock):
         services.submit(
             fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w),
             w.users["applicant"],
+            declarations=DECLARED,
         )
     clock(AFTER)
     services.assign_committee(w.call, w.users["staff"])

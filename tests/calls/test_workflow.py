@@ -22,6 +22,7 @@ from regija.projects.services import payments
 from tests.factories import (
     AFTER,
     CLOSES,
+    DECLARED,
     DURING,
     LJ,
     OPENS,
@@ -124,10 +125,13 @@ def test_deadline_one_second_before_and_after_in_summer_time(published, clock):
     late = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
     assert CLOSES.astimezone(dt.UTC).hour == 10
     clock(dt.datetime(2027, 3, 30, 9, 59, 59, tzinfo=dt.UTC))
-    assert services.submit(early, w.users["applicant"]).status == ApplicationStatus.SUBMITTED
+    assert (
+        services.submit(early, w.users["applicant"], declarations=DECLARED).status
+        == ApplicationStatus.SUBMITTED
+    )
     clock(dt.datetime(2027, 3, 30, 10, 0, 1, tzinfo=dt.UTC))
     with pytest.raises(Refused) as refused:
-        services.submit(late, w.users["applicant"])
+        services.submit(late, w.users["applicant"], declarations=DECLARED)
     # the deadline as people in Ljubljana read it, to the second, in the language of the message
     assert "30 March 2027 at 12:00:00" in refused.value.message
     late.refresh_from_db()
@@ -145,9 +149,12 @@ def test_deadline_in_winter_time_before_the_clock_change(world, clock):
     app = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
     clock(dt.datetime(2027, 3, 27, 11, 0, 1, tzinfo=dt.UTC))
     with pytest.raises(Refused, match="closed"):
-        services.submit(app, w.users["applicant"])
+        services.submit(app, w.users["applicant"], declarations=DECLARED)
     clock(dt.datetime(2027, 3, 27, 10, 59, 59, tzinfo=dt.UTC))
-    assert services.submit(app, w.users["applicant"]).status == ApplicationStatus.SUBMITTED
+    assert (
+        services.submit(app, w.users["applicant"], declarations=DECLARED).status
+        == ApplicationStatus.SUBMITTED
+    )
 
 
 def test_no_application_before_opening_or_after_closing(published, clock):
@@ -165,7 +172,7 @@ def test_incomplete_submission_says_what_is_missing(published, clock):
     clock(DURING)
     app = services.start_application(w.call, w.applicant, w.users["applicant"])
     with pytest.raises(Refused) as refused:
-        services.submit(app, w.users["applicant"])
+        services.submit(app, w.users["applicant"], declarations=DECLARED)
     for missing in ("title", "summary", "fund", "phase"):
         assert missing in refused.value.message
     app.refresh_from_db()
@@ -181,7 +188,7 @@ def test_only_editors_of_the_applicant_apply_and_submit(published, clock):
     app = fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w)
     for who in ("applicant_viewer", "other", "staff", "chair"):
         with pytest.raises(Forbidden):
-            services.submit(app, w.users[who])
+            services.submit(app, w.users[who], declarations=DECLARED)
 
 
 def test_a_stale_draft_form_does_not_overwrite_a_newer_save(published, clock):
@@ -216,7 +223,7 @@ def test_submission_numbers_follow_the_order_and_submit_is_once(submitted, clock
     assert w.apps[0].reference == "JP6/1"
     clock(DURING)
     with pytest.raises(Refused, match="already submitted"):
-        services.submit(w.apps[0], w.users["applicant"])
+        services.submit(w.apps[0], w.users["applicant"], declarations=DECLARED)
 
 
 def test_withdrawal_before_the_decision_only(submitted):
@@ -234,7 +241,9 @@ def test_no_assignment_or_scoring_before_the_call_closes(published, clock):
     w = published
     clock(DURING)
     app = services.submit(
-        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w), w.users["applicant"]
+        fill(services.start_application(w.call, w.applicant, w.users["applicant"]), w),
+        w.users["applicant"],
+        declarations=DECLARED,
     )
     with pytest.raises(Refused, match="when the call closes"):
         services.assign_committee(w.call, w.users["staff"])

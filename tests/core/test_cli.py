@@ -85,7 +85,8 @@ def test_docs_schema_is_current():
     )
 
 
-def test_up_loads_the_five_documents_into_an_empty_database(capsys):
+def test_up_loads_the_five_documents_into_an_empty_database(capsys, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path  # `up` collects the static files
     Strategy.objects.all().delete()
     call_command("up", "--no-serve")
     out = capsys.readouterr().out
@@ -95,8 +96,9 @@ def test_up_loads_the_five_documents_into_an_empty_database(capsys):
     assert "loaded" not in capsys.readouterr().out
 
 
-def test_up_serves_with_the_request_size_limit(monkeypatch, settings, capsys):
+def test_up_serves_with_the_request_size_limit(monkeypatch, settings, capsys, tmp_path):
     """waitress buffers a whole request before the application sees it, so it gets the limit too."""
+    settings.STATIC_ROOT = tmp_path
     served = {}
     monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(options))
     call_command("up", "--port", "8123")

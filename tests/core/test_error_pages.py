@@ -44,4 +44,4 @@ def test_the_server_error_page_needs_nothing_but_a_template(rf):
     except RuntimeError:
         answer = server_error(rf.get("/"))
     assert answer.status_code == 500
-    assert b"site.css" in answer.content and b"Not Found" not in answer.content
+    assert b"regija.css" in answer.content and b"Not Found" not in answer.content

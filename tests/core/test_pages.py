@@ -19,12 +19,12 @@ def test_home_lists_every_strategy_with_a_link_to_its_page(client):
     for strategy in Strategy.objects.all():
         assert strategy.title in html
         assert f'href="/strategije/{strategy.slug}/"' in html
-    assert '<html lang="sl">' in html
+    assert '<html lang="sl"' in html
 
 
 def test_home_in_english(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    assert '<html lang="en">' in response.content.decode()
+    assert '<html lang="en"' in response.content.decode()
 
 
 def _extra_strategy(i: int) -> str:
@@ -44,7 +44,11 @@ def test_home_queries_do_not_grow_with_the_data(client):
     with CaptureQueriesContext(connection) as after:
         response = client.get("/")
     assert "Extra 4" in response.content.decode()
-    assert len(after) == len(before) <= 8
+    # without a cache every part is read: the data version and the next moment a call opens or closes;
+    # the headline figures (strategies, indicators, projects, money: 4); the map's points; the latest
+    # calls with their budgets (2) and decisions; the page of strategies with owners, money and
+    # indicators (5)
+    assert len(after) == len(before) <= 15
 
 
 def test_admin_pages_open_for_staff(admin_client):

@@ -237,7 +237,8 @@ def test_import_governance_command(capsys):
     assert "las-zasavje: unchanged" in out and "dry run" in out
 
 
-def test_up_loads_governance_after_the_strategies(capsys):
+def test_up_loads_governance_after_the_strategies(capsys, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path  # `up` collects the static files
     Application.objects.filter(call__organisation__slug="las-zasavje").delete()
     Call.objects.filter(organisation__slug="las-zasavje").delete()
     Body.objects.all().delete()

@@ -24,7 +24,16 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from regija.calls.models import Application, Assignment, Call, ScoreSheet, SheetReturn
+from regija.calls.models import (
+    ApplicantDeclaration,
+    ApplicantRegistration,
+    Application,
+    Assignment,
+    Call,
+    ScoreSheet,
+    SheetReturn,
+)
+from regija.calls.services.registration import confirmation_token
 from regija.core.models import ApiToken, AuditEntry, Membership
 from regija.projects.models import BudgetLine, Payment, Project
 from regija.strategies.models import Observation, Strategy
@@ -331,6 +340,7 @@ page("GET", "history", D_OBJ, _r("history", "strategy", lambda w: w.D.pk))
 page("GET", "login", "-", "/prijava/")
 page("POST", "logout", "-", "/odjava/")
 page("GET", "language", "-", "/jezik/en/?next=/")
+page("GET", "favicon", "-", "/favicon.ico")
 page("POST", "set_language", "-", "/i18n/setlang/", data={"language": "en", "next": "/"})
 page("GET", "annual_report", "A, 2025", _r("annual_report", "matrika-a", 2025))
 page("GET", "annual_report_docx", "A, 2025", _r("annual_report_docx", "matrika-a", 2025))
@@ -502,14 +512,128 @@ page(
     _r("attachment_delete", lambda w: w.APP_DRAFT.pk, lambda w: w.ATT_DRAFT.pk),
     probe=lambda w: w.APP_DRAFT.attachments.count(),
 )
+
+
+def submission(w):
+    app = Application.objects.get(pk=w.APP_DRAFT.pk)
+    return {"version": app.version, "declarations": list(ApplicantDeclaration.values)}
+
+
+page("GET", "application_check", APPD, _r("application_check", lambda w: w.APP_DRAFT.pk))
+page(
+    "POST",
+    "application_check",
+    APPD + " (submit with the declarations)",
+    _r("application_check", lambda w: w.APP_DRAFT.pk),
+    data=submission,
+    probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
+)
+page("GET", "application_submitted", APP1, _r("application_submitted", lambda w: w.APP1.pk))
+page("GET", "application_withdraw", APPD, _r("application_withdraw", lambda w: w.APP_DRAFT.pk))
 page(
     "POST",
     "application_withdraw",
     APPD,
     _r("application_withdraw", lambda w: w.APP_DRAFT.pk),
+    data={"confirm": "yes", "reason": "Umik."},
+    probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
+)
+page(
+    "POST",
+    "application_withdraw",
+    APPD + " (not confirmed)",
+    _r("application_withdraw", lambda w: w.APP_DRAFT.pk),
     data={"reason": "Umik."},
     probe=lambda w: Application.objects.get(pk=w.APP_DRAFT.pk).status,
 )
+
+# an applicant organisation registers itself; the call's staff approve or reject it
+REG_OBJ = "REG: a registration for C_OPEN waiting for approval"
+REG_NEW_OBJ = "REG_NEW: a registration for C_OPEN, e-mail address not confirmed"
+page("GET", "registration", OPEN_OBJ, _r("registration", "matrika-a", "matrika-c-open"))
+
+
+def register_organisation(w):
+    password = "Matrika-novo-geslo-2025"
+    return {
+        "first_name": "Matrika",
+        "last_name": "Novakova",
+        "email": "matrika-novakova@primer.si",
+        "password1": password,
+        "password2": password,
+        "organisation_name": "Matrika Zavod Novi",
+        "organisation_kind": "public_institute",
+        "registration_number": "5000017",
+        "tax_number": "12345679",
+        "address": "Cesta 2, Zagorje",
+        "website": "",
+        "consent": "on",
+    }
+
+
+page(
+    "POST",
+    "registration",
+    OPEN_OBJ + " (register an organisation)",
+    _r("registration", "matrika-a", "matrika-c-open"),
+    data=register_organisation,
+    probe=lambda w: sorted(ApplicantRegistration.objects.values_list("email", flat=True)),
+)
+page("GET", "registration_sent", OPEN_OBJ, _r("registration_sent", "matrika-a", "matrika-c-open"))
+page(
+    "POST",
+    "registration_sent",
+    OPEN_OBJ + " (the e-mail again, with no registration of this browser)",
+    _r("registration_sent", "matrika-a", "matrika-c-open"),
+    probe=lambda w: [m.to for m in mail.outbox],
+)
+
+
+def _confirm_link(valid: bool):
+    def url(w):
+        token = confirmation_token(w.REG_NEW) if valid else "0-wrongtoken"
+        return reverse("registration_confirm", args=["matrika-a", "matrika-c-open", token])
+
+    return url
+
+
+page("GET", "registration_confirm", REG_NEW_OBJ + " (its e-mailed link)", _confirm_link(True))
+page(
+    "POST",
+    "registration_confirm",
+    REG_NEW_OBJ + " (confirmed by its e-mailed link)",
+    _confirm_link(True),
+    probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG_NEW.pk).status,
+)
+page("GET", "registration_confirm", "a link with a wrong token", _confirm_link(False))
+page(
+    "POST",
+    "registration_confirm",
+    REG_NEW_OBJ + " (a link with a wrong token)",
+    _confirm_link(False),
+    probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG_NEW.pk).status,
+)
+_decide_url = _r("registration_decide", "matrika-a", "matrika-c-open", lambda w: w.REG.pk)
+page("GET", "registration_decide", REG_OBJ, _decide_url)
+
+
+def approve_registration(w):
+    return {"approve": "1", "match": ""}
+
+
+def reject_registration(w):
+    return {"reject": "1", "reason": "Ni sedeža na območju."}
+
+
+for form in (approve_registration, reject_registration):
+    page(
+        "POST",
+        "registration_decide",
+        REG_OBJ,
+        _decide_url,
+        data=form,
+        probe=lambda w: ApplicantRegistration.objects.get(pk=w.REG.pk).status,
+    )
 
 # programme staff: a call's life, eligibility, decisions
 
@@ -566,7 +690,9 @@ def approve(w):
         "approve": "1",
         "instrument_kind": "decision",
         "instrument_number": "1/2025",
-        "instrument_date": "2025-06-01",
+        "instrument_date_day": "1",
+        "instrument_date_month": "6",
+        "instrument_date_year": "2025",
         f"approved_{w.F.pk}": "10000,00",
     }
 
@@ -725,7 +851,7 @@ def check(w):
 
 
 def pay(w):
-    return {"action": "pay", "date": "2025-06-01"}
+    return {"action": "pay", "date_day": "1", "date_month": "6", "date_year": "2025"}
 
 
 def reject_claim(w):
@@ -847,6 +973,7 @@ ADMIN_OBJECTS: dict[str, list[AdminObject]] = {
         AdminObject(APP1, lambda w: w.APP1, "instrument_number", "99/2025"),
     ],
     "calls.ScoreSheet": [AdminObject("the evaluator's score sheet of APP1 (submitted)", lambda w: w.SHEET1)],
+    "calls.ApplicantRegistration": [AdminObject(REG_OBJ, lambda w: w.REG)],
 }
 
 
@@ -1003,5 +1130,45 @@ def extra_admin_actions():
     )
 
 
+def picker_actions():
+    """User accounts are found, not listed (core.selectors.find_users): by the full e-mail address, only
+    by those who may set the field – an administrator adding a member, a call's editor its committee."""
+
+    def membership_user(client, w, role):
+        term = w.users["holder"].email
+        return client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "core", "model_name": "membership", "field_name": "user", "term": term},
+        )
+
+    def seat_user(client, w, role):
+        return client.get(
+            reverse("admin:autocomplete"),
+            {
+                "app_label": "calls",
+                "model_name": "committeeseat",
+                "field_name": "user",
+                "term": w.users["holder"].email,
+                "page_model": "calls.call",
+                "page_object": w.C_DRAFT.pk,
+            },
+        )
+
+    marker = lambda w: f'"id": "{w.users["holder"].pk}"'  # noqa: E731
+    for route, do in (
+        ("admin autocomplete (core.Membership user)", membership_user),
+        ("admin autocomplete (calls.CommitteeSeat user on C_DRAFT)", seat_user),
+    ):
+        action(
+            route,
+            "the holder's account by its e-mail address",
+            do,
+            marker=marker,
+            surface="admin",
+            key="autocomplete",
+        )
+
+
 admin_actions()
 extra_admin_actions()
+picker_actions()

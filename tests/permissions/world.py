@@ -13,6 +13,8 @@ of each kind in each state an action needs, built once through the workflow's se
 - A also has a governance body (its management board), so its editors may add terms and sessions.
 - C (``matrika-c``): unrelated.
 - N (``matrika-oseba``): a natural person holding the project P_N of S.
+- REG and REG_NEW: applicants' self-registrations for C_OPEN – REG confirmed and waiting for the
+  approval of A's staff, REG_NEW with its e-mail address not confirmed yet.
 
 People (``ROLES``): anonymous, signed_in (no membership), viewer / editor / admin of A, other_editor
 (editor of C), holder (editor of B), evaluator (member of every call's committee), chair (its chair),
@@ -33,6 +35,7 @@ from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
 from regija.projects.services import payments
 from tests.factories import (
+    DECLARED,
     BodyFactory,
     BudgetLineFactory,
     CallFactory,
@@ -122,6 +125,21 @@ def _score(app, user, points="60"):
     services.submit_scores(a, user)
 
 
+def _registration(w: dict, email: str, name: str):
+    data = services.RegistrationData(
+        first_name="Matrika",
+        last_name="Prijaviteljica",
+        email=email,
+        password="Matrika-geslo-2025",
+        organisation_name=name,
+        organisation_kind="ngo",
+        registration_number="6543219",
+        tax_number="50223054",
+        address="Cesta 1, Trbovlje",
+    )
+    return services.register_applicant(w["C_OPEN"], data).registration
+
+
 def build() -> World:
     now = timezone.now()
     day = dt.timedelta(days=1)
@@ -205,14 +223,14 @@ def build() -> World:
                     kind="budget",
                     upload=SimpleUploadedFile("predracun.pdf", PDF, "application/pdf"),
                 )
-            apps.append(services.submit(app, holder))
+            apps.append(services.submit(app, holder, declarations=DECLARED))
         app_e = _fill(
             services.start_application(w["C_EVAL"], B, holder, "Matrika vloga E"),
             holder,
             F,
             "Matrika vloga E",
         )
-        w["APP_E"] = services.submit(app_e, holder)
+        w["APP_E"] = services.submit(app_e, holder, declarations=DECLARED)
     finally:
         clock.stop()
     w["C_PUB"] = services.publish(w["C_PUB"], staff)
@@ -263,6 +281,12 @@ def build() -> World:
             file=SimpleUploadedFile("poziv.pdf", PDF),
             content_type="application/pdf",
         )
+    # applicants' self-registrations for the open call: one confirmed, waiting for approval; one whose
+    # e-mail address is not confirmed yet
+    w["REG"] = _registration(w, "matrika-prijava@primer.si", "Matrika Društvo Prijavitelj")
+    services.confirm_email(w["C_OPEN"], services.registration.confirmation_token(w["REG"]))
+    w["REG"].refresh_from_db()
+    w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

@@ -28,26 +28,111 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_home_shows_each_strategy_with_owner_money_and_indicators(client):
-    response = client.get("/")
+def _cards(html: str) -> dict[str, str]:
+    """The start page's strategy cards as text, by the strategy's title."""
+    out = {}
+    for card in re.findall(
+        r'<li class="regija-card regija-strategy-card">(.*?)</li>\s*(?=<li class="regija-card|</ul>)',
+        html,
+        re.S,
+    ):
+        title = re.search(r"<h3><a [^>]*>(.*?)</a></h3>", card).group(1)
+        out[title] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
+    return out
+
+
+def _figures(html: str) -> list[str]:
+    """The start page's headline figures as text: value and label of each."""
+    block = re.search(r'<ul class="regija-figures">(.*?)</ul>', html, re.S).group(1)
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip()
+        for item in re.findall(r'<li class="regija-figure">(.*?)</li>', block, re.S)
+    ]
+
+
+def test_home_figures_are_the_sums_of_the_source_data(client):
+    from regija.core.money import format_eur
+    from regija.projects.models import BudgetLine, Payment
+    from regija.strategies.selectors import indicator_progress
+
+    lines = list(BudgetLine.objects.values_list("amount", "secured", "secured_amount"))
+    planned = sum(amount for amount, _s, _a in lines)
+    secured = sum(
+        amount if state == "yes" else (part or 0) if state == "partly" else 0 for amount, state, part in lines
+    )
+    paid = sum(Payment.objects.filter(state="paid").values_list("amount", flat=True))
+    indicators = list(Indicator.objects.all())
+    on_track = sum(1 for i in indicators if indicator_progress(i).on_track)
+
+    figures = _figures(client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert figures[0] == "5 strategies"  # the five source documents
+    assert figures[1] == f"{Project.objects.count()} projects"
+    assert figures[2].endswith(f"planned in projects {format_eur(planned, 'en')}")
+    assert figures[3].endswith(f"secured {format_eur(secured, 'en')}")
+    assert figures[4].endswith(f"paid {format_eur(paid, 'en')}")
+    assert figures[5] == f"{on_track} of {len(indicators)} indicators on track"
+    assert planned > secured > paid > 0 and len(indicators) > 40
+    # the short form of the headline: millions with one decimal
+    assert figures[2].startswith(f"€{round(planned / 1_000_000, 1)} million ")
+
+
+def test_home_shows_each_strategy_as_a_card_with_owner_status_and_progress(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    cards = _cards(html)
+    assert len(cards) == 5
+    # 003: the document's total of the action plan (Tabela 2.2) is 1.758.500 EUR; nothing paid yet
+    card = cards["Strategija razvoja nove industrijske kulture na Gorenjskem"]
+    assert "BSC Kranj" in card and "2019–2023" in card and "closed" in card
+    assert "Paid: €0.00 of €1,758,500.00 planned 0%" in card
+    # 004: 40 indicators, none with values yet
+    card = cards["Strategija digitalnega razvoja pametnega mesta in skupnosti Mestne občine Velenje"]
+    assert "Indicators on track: 0 of 40 (40 without enough data) 0%" in card
+    assert '<strong class="govuk-tag status-adopted">adopted</strong>' in html
+    # the structure of each strategy is the table view's, not the cards'
+    assert "× Strategic goal" not in html and "× Strateški cilj" not in html
+    assert 'href="?pogled=tabela#strategies"' in html
+
+
+def test_home_table_view_keeps_the_dense_table(client):
+    response = client.get("/?pogled=tabela", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     text = _text(response)
-    # 003: the document's total of the action plan (Tabela 2.2) is 1.758.500 EUR
-    row = text[text.index("Strategija razvoja nove industrijske kulture na Gorenjskem") :][:400]
-    assert "BSC Kranj" in row and "1.758.500,00 €" in row
+    row = text[text.index("Strategija digitalnega razvoja pametnega mesta") :]
+    row = row[: row.index("Strategija razvoja nove industrijske kulture")]
     # 004: 7 strategic goals and 20 measures, 40 indicators, none with values yet
-    row = text[text.index("Strategija digitalnega razvoja pametnega mesta") :][:400]
-    assert "7 × Strateški cilj" in row and "20 × Ukrep" in row
-    text = _text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
-    row = text[text.index("Strategija digitalnega razvoja pametnega mesta") :][:400]
-    assert "0 of 40" in row
+    assert "7 × Strategic goal" in row and "20 × Measure" in row and "0 of 40" in row
+    row = text[text.index("Strategija razvoja nove industrijske kulture na Gorenjskem") :][:700]
+    assert "BSC Kranj" in row and "1,758,500.00" in row
+    # each cell says what it is, for the stacked rows of a phone
+    assert 'data-label="Indicators on track"' in response.content.decode()
+
+
+def test_home_lists_the_latest_calls_and_decisions(client):
+    from regija.governance.models import Decision
+
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    calls = html[html.index('id="calls-title"') : html.index('id="decisions-title"')]
+    # 002's five calls of LAS Zasavje, all in the archive: none open, the latest first
+    assert "No call is open at the moment." in calls
+    assert calls.index("5. javni poziv") < calls.index("1. javni poziv")
+    decisions = html[html.index('id="decisions-title"') : html.index('id="strategies"')]
+    latest = (
+        Decision.objects.order_by("-session__date", "-pk")
+        .select_related("session__body__organisation")
+        .first()
+    )
+    org = latest.session.body.organisation
+    assert (
+        f'href="/organizacije/{org.slug}/organi/?leto={latest.session.date.year}#decision-{latest.pk}"'
+        in decisions
+    )
 
 
 def test_english_switch_keeps_the_page(client):
     response = client.get(f"/jezik/en/?next=/strategije/{VELENJE}/")
     assert response.status_code == 302 and response["Location"] == f"/strategije/{VELENJE}/"
     html = client.get(response["Location"]).content.decode()
-    assert '<html lang="en">' in html and "Goals, measures and other parts" in html
+    assert '<html lang="en"' in html and "Goals, measures and other parts" in html
     # an outside address is never a redirect target
     assert client.get("/jezik/en/?next=https://evil.example/")["Location"] == "/"
 
@@ -56,15 +141,62 @@ def test_strategy_page_tree_matrix_and_home_goal(client):
     response = client.get(f"/strategije/{VELENJE}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
-    # the tree works without JavaScript: details/summary, goals open, every measure linked
-    assert html.count("<details") == 7 + 20 + 12 + 8 + 1
-    assert f'href="/strategije/{VELENJE}/5.1/"' in html
+    # the tree works without JavaScript: every part linked, the parts with something in them open
+    # and close (details/summary), and no link inside a summary (axe: nested-interactive)
+    tree = html[html.index('<ul class="tree">') : html.index('id="alignment"')]
+    assert tree.count('<li id="n-') == 1 + 7 + 20 + 12 + 8
+    assert f'href="/strategije/{VELENJE}/5.1/"' in tree
+    summaries = re.findall(r"<summary>(.*?)</summary>", tree, re.S)
+    assert summaries and not any("<a " in s for s in summaries)
+    # a part opens to what is in it: the 7 goals (measures, indicators), measure 5.1 (its 12 key
+    # functions) and the list of local strategies; the top ones are open by default
+    assert tree.count("<details") == tree.count("<summary>") == 7 + 1 + 1
+    assert tree.count('<details class="regija-tree__details" open>') == 7 + 1
     # Tabela 9: 20 measures × 7 goals; each measure has exactly one home goal, told apart by a symbol and text
     start = html.index('class="matrix"', html.index("<h3>Measure × Strategic goal</h3>"))
     matrix = html[start : html.index("</table>", start)]
     assert matrix.count('<tr><th scope="row">') == 20
     assert matrix.count('class="home"') == 20
     assert matrix.count('<span class="visually-hidden">home goal</span>') == 20
+
+
+def _goal_cards(html: str) -> list[str]:
+    goals = html[html.index('id="goals"') : html.index('id="tree"')]
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)).strip()
+        for card in re.findall(r'<li class="regija-card regija-goal">(.*?)</li>', goals, re.S)
+    ]
+
+
+def test_strategy_page_leads_with_its_goals_and_their_progress(client):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from regija.core.money import format_eur
+    from regija.projects.selectors import node_rollup
+    from regija.strategies.models import Node
+
+    html = client.get(f"/strategije/{VELENJE}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # the goals come first, then the money, the tree and the alignment matrices
+    order = [html.index(f'id="{part}"') for part in ("goals", "money", "tree", "alignment")]
+    assert order == sorted(order)
+    cards = _goal_cards(html)
+    # 004: 7 strategic goals, each with its measures and its indicators (none with values yet)
+    assert [c.split(" ", 3)[:3] for c in cards] == [["Strategic", "goal", str(i)] for i in range(1, 8)]
+    goal = Node.objects.get(strategy__slug=VELENJE, code="1")
+    n = Indicator.objects.filter(node=goal).count()
+    assert f"Indicators on track: 0 of {n} ({n} without enough data) 0%" in cards[0]
+    assert f"{goal.children.count()} × Measure" in cards[0] and "No projects yet." in cards[0]
+
+    # 002: the local development strategy, then its public calls and cooperation operations with money
+    cards = _goal_cards(client.get(f"/strategije/{LAS}/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert len(cards) == 3 and cards[0].startswith("Local development strategy SLR ")
+    calls = next(c for c in cards if c.startswith("Public calls JP "))
+    money = node_rollup(Node.objects.get(strategy__slug=LAS, code="JP"))
+    share = (money.paid / money.total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert (
+        f"Paid: {format_eur(money.paid, 'en')} of {format_eur(money.total, 'en')} planned {share}%" in calls
+    )
+    assert f"{money.projects} projects" in calls and 0 < money.paid < money.total
 
 
 def test_coverage_names_the_thinly_served_policy_pointers_of_000(client):
@@ -137,10 +269,14 @@ def test_project_list_amount_range_and_bad_input(client):
     bad = client.get("/projekti/?amount_min=veliko&year_from=dvatisoč", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 422
     text = _text(bad)
-    # each field named by its label, what to do in words – not pydantic's "Input should be …"
+    # the error summary names each refused filter by its label, says what to do in words – not
+    # pydantic's "Input should be …" – and links to its field
     assert "Amount from (EUR): enter an amount in euros, such as 1.200,50" in text
     assert "Running from year: enter a whole number, such as 2021" in text
     assert "Input should be" not in text and "year_from" not in text
+    html = bad.content.decode()
+    assert 'href="#f-min"' in html and 'href="#f-year-from"' in html
+    assert 'value="veliko"' in html  # what the visitor typed stays in the field to correct
     assert client.get("/projekti/izvoz.csv?amount_min=veliko").status_code == 422
 
 
@@ -210,7 +346,9 @@ def test_holder_choices_follow_the_chosen_strategy(client):
 
     def offered(query):
         html = client.get("/projekti/" + query).content.decode()
-        select = re.search(r'<select id="f-holder" name="holder">(.*?)</select>', html, re.S).group(1)
+        select = re.search(
+            r'<select class="govuk-select" id="f-holder" name="holder">(.*?)</select>', html, re.S
+        ).group(1)
         return set(re.findall(r'<option value="([^"]+)"', select))
 
     every = set(Organisation.objects.filter(held_projects__isnull=False).values_list("slug", flat=True))
@@ -226,4 +364,4 @@ def test_holder_choices_follow_the_chosen_strategy(client):
     other = sorted(every - of_las)[0]
     html = client.get(f"/projekti/?strategy={LAS}&holder={other}").content.decode()
     assert f'<option value="{other}" selected>' in html
-    assert '<label for="f-holder">' in html
+    assert '<label class="govuk-label" for="f-holder">' in html

@@ -106,7 +106,7 @@ def test_bad_value_is_refused_with_the_field_named_and_nothing_saved(client, mem
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_value_error"' in html and 'id="id_date_error"' in html
+    assert 'id="id_value-error"' in html and 'id="id_date-error"' in html
     assert Observation.objects.count() == before
 
 

@@ -91,7 +91,7 @@ def test_query_is_escaped(client):
 def test_page_in_slovenian_by_default(client):
     response = client.get(reverse("search"), {"q": "občina"})
     assert response.status_code == 200
-    assert '<html lang="sl">' in response.content.decode()
+    assert '<html lang="sl"' in response.content.decode()
 
 
 def test_page_query_count_is_bounded(client, django_assert_max_num_queries):

@@ -129,7 +129,7 @@ def test_the_api_keeps_its_documented_409(client, editor):
 def test_the_staff_page_shows_the_refusal_at_the_date_and_how_to_correct(client, editor):
     status, text = _page(client, editor, TAKEN, "11")
     assert status == 409
-    assert 'id="id_date_error"' in text
+    assert 'id="id_date-error"' in text
     assert (
         "There is already a value for 31 December 2023" in text and "correct the value on this date" in text
     )

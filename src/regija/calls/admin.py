@@ -9,10 +9,18 @@ Editors change only the calls of their own organisations (core.permissions)."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from regija.core import permissions
 from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.strategies.admin import nodes_of
 
+from . import services
 from .models import (
+    ApplicantRegistration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -67,7 +75,19 @@ class CriterionInline(DraftOnlyInline, admin.TabularInline):
 class CommitteeSeatInline(OwnedInline, admin.TabularInline):
     model = CommitteeSeat
     extra = 0
-    raw_id_fields = ("member", "user")
+    # the user account: found by e-mail address or name (core.selectors.find_users), not listed
+    autocomplete_fields = ("member", "user")
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        """A seat's body member is one of the call's evaluation committee (its term), or, before the call
+        names one, of a body of the call's organisation; on a new call, of a body the user may edit."""
+        if db_field.name != "member":
+            return qs
+        if obj is None:
+            return permissions.editable(request.user, qs)
+        if obj.committee_term_id is not None:
+            return qs.filter(term_id=obj.committee_term_id)
+        return qs.filter(term__body__organisation_id=obj.organisation_id)
 
 
 class CallDocumentForm(forms.ModelForm):
@@ -102,8 +122,7 @@ class CallAdmin(OwnedAdmin):
     search_fields = ("number", "title", "text", "organisation__name")
     list_select_related = ("organisation",)
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("organisation",)
-    raw_id_fields = ("strategy", "nodes", "committee_term")
+    autocomplete_fields = ("organisation", "strategy", "nodes", "committee_term")
     inlines = [
         CallFundInline,
         EligibilityConditionInline,
@@ -120,9 +139,16 @@ class CallAdmin(OwnedAdmin):
         "closes_at",
         "pass_threshold",
         "sustainability_years",
+        "min_per_application",
+        "max_per_application",
         "strategy",
         "nodes",
     )
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "nodes":  # the nodes of the call's strategy
+            return nodes_of(request, qs, obj.strategy_id if obj else None)
+        return qs
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["status", "created_at"]
@@ -132,6 +158,34 @@ class CallAdmin(OwnedAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if _is_draft(obj) else {}
+
+    # The back office links each call to its management page (publishing, applications, decisions).
+
+    @staticmethod
+    def management_url(call: Call) -> str:
+        return reverse("call_manage", args=[call.organisation.slug, call.slug])
+
+    def get_list_display(self, request):
+        def management(call):
+            if not services.may_see_call_staff(request.user, call):
+                return "–"
+            return format_html('<a href="{}">{}</a>', self.management_url(call), _("Manage"))
+
+        management.short_description = _("Management page")  # type: ignore[attr-defined]
+        return (*self.list_display, management)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        call = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if call is not None and services.may_see_call_staff(request.user, call):
+            extra_context["management_url"] = self.management_url(call)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def view_on_site(self, obj):
+        """A draft call has no public page yet: "view on site" opens its management page."""
+        if obj.status == CallStatus.DRAFT:
+            return self.management_url(obj)
+        return obj.get_absolute_url()
 
 
 class ReadOnlyInline(OwnedInline):
@@ -176,13 +230,22 @@ class ApplicationAdmin(OwnedAdmin):
     list_filter = ("status", "call__organisation", "call")
     search_fields = ("title", "applicant__name", "call__number", "call__title")
     list_select_related = ("call", "applicant")
-    raw_id_fields = ("project",)
+    autocomplete_fields = ("project",)
     # what staff may record after the decision; everything else comes from the applicant or the workflow
     EDITABLE = ("instrument_kind", "instrument_number", "instrument_date", "project", "source")
     inlines = [ApplicationFundInline, ApplicationPartnerInline, ApplicationPhaseInline, AttachmentInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Application._meta.fields if f.name not in self.EDITABLE and f.name != "id"]
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        """The operation an application became: a project of the call's strategy that no other
+        application became."""
+        if db_field.name != "project" or obj is None:
+            return qs
+        if obj.call.strategy_id is not None:
+            qs = qs.filter(strategy_id=obj.call.strategy_id)
+        return qs.filter(Q(application__isnull=True) | Q(application=obj))
 
     def has_add_permission(self, request):
         return False  # applications are made by applicants, through the application pages
@@ -224,3 +287,52 @@ class ScoreSheetAdmin(OwnedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApplicantRegistration)
+class ApplicantRegistrationAdmin(OwnedAdmin):
+    """Applicants' self-registrations, read-only: the person's data stays as they gave it, and a
+    registration is approved or rejected on the call's management page (the link on each), where the
+    organisation already on Regija under its number is shown first (``calls.services.registration``)."""
+
+    list_display = (
+        "organisation_name",
+        "registration_number",
+        "person_name",
+        "email",
+        "call",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "call")
+    search_fields = ("organisation_name", "registration_number", "tax_number", "email", "last_name")
+    list_select_related = ("call",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("decide",)
+
+    @admin.display(description=_("person"))
+    def person_name(self, obj):
+        return obj.person
+
+    @admin.display(description=_("decide"))
+    def decide(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        call = obj.call
+        url = reverse("registration_decide", args=[call.organisation.slug, call.slug, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open on the call's management page"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["decide", *(f.name for f in ApplicantRegistration._meta.fields if f.name != "id")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("call__organisation")
+
+    def has_add_permission(self, request):
+        return False  # people register themselves, on a call's page
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided on the call's management page; the data is the person's
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # unconfirmed ones expire (regija clean_registrations); decided ones are kept

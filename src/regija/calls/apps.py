@@ -124,4 +124,9 @@ class CallsConfig(AppConfig):
                 )
             ],
         )
-        registry.register_public_app(self)
+        # A self-registration (person, organisation, e-mail) is read by the staff of the call's organisation,
+        # who approve it; it is personal data, never public, and no public page depends on it.
+        registry.register(
+            m.ApplicantRegistration, owners=["call__organisation"], audit=True, history="registration"
+        )
+        registry.register_public_app(self, private=["ApplicantRegistration"])

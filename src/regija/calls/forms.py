@@ -1,20 +1,25 @@
 """Forms of the applicant, the committee and the programme staff.
 
-Amounts accept the Slovenian decimal comma.
+Amounts are typed as text and read the Slovenian way (``core.money.AmountField``); dates as day, month
+and year in three boxes (``core.forms.DayMonthYearField``). The application's rows – funds, partners,
+phases – come with spare empty rows that the page script shows one by one ("Add another row"), and a
+saved row can be removed with its "Remove" box.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.forms import DayMonthYearField
+from regija.core.identifiers import read_registration_number, read_tax_number
 from regija.core.money import AmountField
+from regija.core.validators import safe_url
 from regija.projects.models import InstrumentKind
 from regija.strategies.views import LocalDecimalField
 
-from .models import AttachmentKind
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import APPLICANT_KINDS, ApplicantDeclaration, AttachmentKind
 
 
 def money_field(label, required=True):
@@ -22,7 +27,7 @@ def money_field(label, required=True):
 
 
 class StartForm(forms.Form):
-    applicant = forms.ModelChoiceField(queryset=None, label=_("Apply on behalf of"), empty_label=None)
+    applicant = forms.ModelChoiceField(queryset=None, label=_("Applicant"), empty_label=None)
     title = forms.CharField(label=_("Project title"), max_length=400)
 
     def __init__(self, *args, organisations=None, **kwargs):
@@ -43,6 +48,8 @@ class FundForm(forms.Form):
     def __init__(self, *args, funds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fund"].choices = [("", "—")] + [(str(f.pk), f"{f.code} – {f.name}") for f in funds]
+        if len(funds) == 1:  # a call with one fund: it is chosen already (an empty row still is no row)
+            self.fields["fund"].initial = str(funds[0].pk)
 
     def clean(self):
         data = super().clean()
@@ -60,8 +67,8 @@ class PartnerForm(forms.Form):
 
 class PhaseForm(forms.Form):
     title = forms.CharField(label=_("Phase"), max_length=300, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    start = DayMonthYearField(label=_("From"), required=False)
+    end = DayMonthYearField(label=_("Until"), required=False)
     amount = money_field(_("Amount (€)"), required=False)
 
     def clean(self):
@@ -73,9 +80,78 @@ class PhaseForm(forms.Form):
         return data
 
 
-FundFormSet = forms.formset_factory(FundForm, extra=2, max_num=10)
-PartnerFormSet = forms.formset_factory(PartnerForm, extra=2, max_num=30)
-PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, max_num=20)
+class RowsFormSet(forms.BaseFormSet):
+    """A form set whose empty rows after the first are spare: the page marks them ``data-spare`` and
+    the page script shows them one at a time; without the script they are simply there. A row the
+    applicant has typed into is never spare. The saved rows carry a "Remove" box (``DELETE``)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def rows(self):
+        """(form, spare) for each row, in order."""
+        empty_seen = False
+        for i, form in enumerate(self.forms):
+            empty = i >= self.initial_form_count() and not (form.is_bound and form.has_changed())
+            yield form, empty and empty_seen
+            empty_seen = empty_seen or empty
+
+    def kept(self) -> list[dict]:
+        """The cleaned rows, without those marked for removal."""
+        deleted = set(map(id, self.deleted_forms)) if self.can_delete else set()
+        return [f.cleaned_data for f in self.forms if id(f) not in deleted and f.cleaned_data]
+
+    def refuse(self, message: str) -> None:
+        """Show a refusal of the service (``Refused``) as the form set's own error."""
+        self.non_form_errors().append(message)
+
+
+def rows_formset(form, *, extra: int, max_num: int):
+    return forms.formset_factory(
+        form, formset=RowsFormSet, extra=extra, max_num=max_num, can_delete=True, can_delete_extra=False
+    )
+
+
+PartnerFormSet = rows_formset(PartnerForm, extra=5, max_num=30)
+PhaseFormSet = rows_formset(PhaseForm, extra=5, max_num=20)
+
+
+def fund_formset(funds):
+    """Rows for amounts by fund: as many as the call has funds (each fund appears once)."""
+    return rows_formset(FundForm, extra=len(funds), max_num=max(len(funds), 1))
+
+
+class SubmitForm(forms.Form):
+    """The declarations on "check your answers", and the version checked (``services.submit``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    declarations = forms.MultipleChoiceField(
+        label=_("Declarations"),
+        help_text=_("Tick each one: the application is submitted with these declarations."),
+        choices=ApplicantDeclaration.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick every declaration to submit the application.")},
+    )
+
+    def clean_declarations(self):
+        ticked = self.cleaned_data["declarations"]
+        if set(ApplicantDeclaration.values) - set(ticked):
+            raise forms.ValidationError(_("Tick every declaration to submit the application."))
+        return ticked
+
+
+class WithdrawForm(forms.Form):
+    """The applicant's confirmation that the application is to be withdrawn, with an optional reason."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The call's staff see it with the application."),
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -192,7 +268,7 @@ class EligibilityForm(forms.Form):
 class ApproveForm(forms.Form):
     instrument_kind = forms.ChoiceField(label=_("Instrument"), choices=InstrumentKind.choices)
     instrument_number = forms.CharField(label=_("Number"), max_length=100)
-    instrument_date = forms.DateField(label=_("Date"), widget=DATE)
+    instrument_date = DayMonthYearField(label=_("Date"))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,4 +296,126 @@ class ClaimForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    date = forms.DateField(label=_("Paid on"), widget=DATE)
+    date = DayMonthYearField(label=_("Paid on"))
+
+
+# ------------------------------------------------------------------------------ self-registration
+
+
+class RegistrationForm(forms.Form):
+    """A person registers their organisation to apply to a call. The fields' rules are the service's
+    (``calls.services.registration.check_data``); here they give their message beside each field."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We send a link to it to confirm it. It is also your user name when you sign in."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Confirm the password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    organisation_name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=300,
+        help_text=_("As in the Business Register, e.g. Društvo Sonce Zasavje."),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    organisation_kind = forms.ChoiceField(label=_("Kind of organisation"))
+    registration_number = forms.CharField(
+        label=_("Registration number (matična številka)"),
+        max_length=20,
+        help_text=_("7 or 10 digits, as in the Business Register (AJPES)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    tax_number = forms.CharField(
+        label=_("Tax number (davčna številka)"),
+        max_length=20,
+        help_text=_("8 digits; with or without SI in front."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    address = forms.CharField(
+        label=_("Address of the organisation"),
+        max_length=300,
+        help_text=_("Street and number, postcode and town."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    website = forms.CharField(
+        label=_("Web address (optional)"),
+        max_length=300,
+        required=False,
+        validators=[safe_url],
+        widget=forms.TextInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree to the processing of my personal data"),
+        help_text=_(
+            "The organisation running the call and the operator of Regija process the personal data you give "
+            "here (your name and e-mail address) to manage your account and the applications made with it."
+        ),
+        error_messages={
+            "required": _("Agree to the processing of your personal data, or you cannot register.")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation_kind"].choices = [("", _("Choose…"))] + [
+            (kind.value, kind.label) for kind in APPLICANT_KINDS
+        ]
+        self.fields["password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_registration_number(self):
+        return read_registration_number(self.cleaned_data["registration_number"])
+
+    def clean_tax_number(self):
+        return read_tax_number(self.cleaned_data["tax_number"])
+
+    def clean(self):
+        data = super().clean()
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", _("The two passwords differ. Type the same password twice."))
+        elif one:
+            person = get_user_model()(
+                username=data.get("email", ""),
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(one, person)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class RegistrationApproveForm(forms.Form):
+    """Approve: ``match`` is the organisation the page showed as already having the registration number
+    (empty: none), so an approval never adds the person to an organisation staff did not see."""
+
+    match = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RegistrationRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        help_text=_("The person receives it by e-mail."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -12,6 +12,9 @@ on phases, payment claims and withdrawal live on the project.
 Scores are kept per evaluator (an ``Assignment``) in versioned score sheets: a sheet can be edited
 until the committee chair finalises it; a finalised sheet is never changed, a correction is a new
 version with its reason.
+
+An organisation without an account registers itself to apply (``ApplicantRegistration``): the person's
+e-mail address is confirmed by a link, then the call's staff approve or reject the registration.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from regija.core.choices import OrganisationKind
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
 from regija.core.templatetags.regija import eur, num
+from regija.core.validators import WebAddressField
 from regija.governance.models import Member, Term
 from regija.projects.models import Fund, InstrumentKind, Phase, Project
 from regija.strategies.models import Node, Strategy
@@ -88,6 +93,20 @@ class Call(models.Model):
         _("pass threshold (points)"), max_digits=7, decimal_places=2, default=Decimal("0")
     )
     sustainability_years = models.PositiveSmallIntegerField(_("sustainability period (years)"), default=5)
+    # What one application may request in total (all funds together); empty: no limit. An application
+    # above the maximum is refused when it is saved; one below the minimum cannot be submitted.
+    min_per_application = MoneyField(
+        _("least per application"),
+        null=True,
+        blank=True,
+        help_text=_("The smallest total one application may request; empty for no minimum."),
+    )
+    max_per_application = MoneyField(
+        _("most per application"),
+        null=True,
+        blank=True,
+        help_text=_("The largest total one application may request; empty for no maximum."),
+    )
     committee_term = models.ForeignKey(
         Term,
         verbose_name=_("evaluation committee"),
@@ -130,6 +149,17 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(pass_threshold__gte=0), name="call_threshold_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_per_application__isnull=True)
+                | models.Q(max_per_application__isnull=True)
+                | models.Q(max_per_application__gte=models.F("min_per_application")),
+                name="call_min_not_above_max",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(min_per_application__isnull=True) | models.Q(min_per_application__gte=0))
+                & (models.Q(max_per_application__isnull=True) | models.Q(max_per_application__gt=0)),
+                name="call_limits_positive",
             ),
         ]
         indexes = [models.Index(fields=["status", "closes_at"])]
@@ -304,6 +334,27 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn by the applicant")
 
 
+class ApplicantDeclaration(models.TextChoices):
+    """What the applicant declares when submitting; every one must be ticked (``services.submit``)."""
+
+    TRUE = "true", _("The information in this application and its attachments is true and complete.")
+    TERMS = "terms", _("The applicant meets the call's eligibility conditions and accepts its terms.")
+    NO_DOUBLE_FUNDING = (
+        "no_double_funding",
+        _(
+            "The costs in this application are not financed, and will not be financed, "
+            "from other public funds."
+        ),
+    )
+    PUBLICATION = (
+        "publication",
+        _(
+            "If the application is approved, its title, the applicant and the approved amounts "
+            "may be published."
+        ),
+    )
+
+
 class Application(models.Model):
     call = models.ForeignKey(
         Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
@@ -337,6 +388,8 @@ class Application(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    # the ApplicantDeclaration values the applicant ticked when submitting
+    declarations = models.JSONField(_("declarations"), default=list, blank=True)
     eligibility_checked_at = models.DateTimeField(_("eligibility checked at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
@@ -699,3 +752,120 @@ class Score(models.Model):
     @property
     def application_id(self) -> int:
         return self.sheet.assignment.application_id
+
+
+class RegistrationStatus(models.TextChoices):
+    """A self-registration's way: the e-mail address confirmed by its link, then staff decide.
+
+    "Expired" is not stored: an unconfirmed registration whose last link is older than
+    ``REGIJA_REGISTRATION_LINK_DAYS`` (``ApplicantRegistration.expired_at``)."""
+
+    UNCONFIRMED = "unconfirmed", _("e-mail address not confirmed yet")
+    CONFIRMED = "confirmed", _("waiting for approval")
+    APPROVED = "approved", pgettext_lazy("registration", "approved")
+    REJECTED = "rejected", pgettext_lazy("registration", "rejected")
+
+
+# The kinds an applicant may say its organisation is (the rest – a region, a ministry, an EU body, a
+# natural person … – are not organisations that register themselves to apply).
+APPLICANT_KINDS = (
+    OrganisationKind.COMPANY,
+    OrganisationKind.SOLE_TRADER,
+    OrganisationKind.NGO,
+    OrganisationKind.PUBLIC_INSTITUTE,
+    OrganisationKind.SCHOOL,
+    OrganisationKind.UNIVERSITY,
+    OrganisationKind.RESEARCH,
+    OrganisationKind.CHAMBER,
+    OrganisationKind.LOCAL_COMMUNITY,
+    OrganisationKind.MUNICIPALITY,
+    OrganisationKind.OTHER,
+)
+
+
+class ApplicantRegistration(models.Model):
+    """A person's request for an account to apply to a call on behalf of their organisation.
+
+    Made by the person (``calls.services.registration``): an inactive user and this record, then an
+    e-mail with a link that confirms the address. The staff of the call's organisation approve it –
+    the organisation is made (or an existing one with the same registration number is used), the
+    person becomes its editor and the user is switched on – or reject it with a reason. The person's
+    data stays here as they gave it, read-only for staff."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicant_registrations",
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    organisation_name = models.CharField(_("name of the organisation"), max_length=300)
+    organisation_kind = models.CharField(
+        _("kind of organisation"), max_length=40, choices=OrganisationKind.choices
+    )
+    registration_number = models.CharField(_("registration number (matična številka)"), max_length=10)
+    tax_number = models.CharField(_("tax number (davčna številka)"), max_length=8)
+    address = models.CharField(_("address"), max_length=300)
+    website = WebAddressField(_("web address"), max_length=300, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="sl")
+    consent_at = models.DateTimeField(_("agreed to the processing of personal data at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.UNCONFIRMED
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    link_sent_at = models.DateTimeField(_("last confirmation link sent at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("e-mail address confirmed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason for the rejection"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Made or found when the registration was approved."),
+    )
+
+    class Meta:
+        verbose_name = _("applicant registration")
+        verbose_name_plural = _("applicant registrations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(reason=""),
+                name="registration_rejection_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "status"]), models.Index(fields=["status", "link_sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_name} – {self.first_name} {self.last_name}"
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        """When the last confirmation link stops working."""
+        return self.link_sent_at + dt.timedelta(days=settings.REGIJA_REGISTRATION_LINK_DAYS)
+
+    def expired_at(self, now: dt.datetime) -> bool:
+        """Unconfirmed, and its last link no longer works."""
+        return self.status == RegistrationStatus.UNCONFIRMED and now > self.expires_at
+
+    @property
+    def person(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
+    Count,
     IntegerField,
     Max,
     Min,
@@ -31,16 +34,21 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from regija.core.models import Organisation, OrganisationKind
+from regija.core.identifiers import same_organisation_numbers
+from regija.core.models import Organisation, OrganisationKind, Role
+from regija.core.money import format_eur
 from regija.governance.models import Member, MemberRole
 from regija.governance.selectors import how_chosen
 from regija.projects.models import BudgetLine, Fund, InstrumentKind, Payment, ProjectStatus, Secured
 from regija.strategies.models import Node
 
 from .models import (
+    ApplicantRegistration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -54,12 +62,19 @@ from .models import (
     Criterion,
     Declaration,
     EligibilityCondition,
+    RegistrationStatus,
     ScoreSheet,
     SeatRole,
     SheetStatus,
 )
 
 ZERO = Decimal("0.00")
+
+
+def _eur(amount: Decimal | None) -> str:
+    """An amount in a message, as the reader's language writes it."""
+    return format_eur(amount, get_language() or "sl")
+
 
 # The groups a visitor chooses between, in the order the list shows them, and the states in each.
 OPEN, UPCOMING, CLOSED, ARCHIVE = "open", "upcoming", "closed", "archive"
@@ -145,6 +160,68 @@ def with_budget(calls: list[Call], now: dt.datetime | None = None) -> list[Call]
         c.public_state = c.state_at(now)
         c.group = group_of(c.public_state)
     return calls
+
+
+@dataclasses.dataclass
+class FundMoney:
+    """One fund of a call: its budget, what approved applications already hold from it, and the rest."""
+
+    fund: Fund
+    budget: Decimal
+    committed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.committed
+
+
+def call_money(call: Call) -> dict[int, FundMoney]:
+    """Fund id → the call's money in that fund (``FundMoney``): the budget (``with_budget``) less what
+    approved applications of the call were granted from it – the approved amount, or the request where
+    none is stated. Two queries, however many applications."""
+    with_budget([call])
+    committed = dict(
+        ApplicationFund.objects.filter(application__call=call, application__status=ApplicationStatus.APPROVED)
+        .order_by()
+        .values("fund_id")
+        .annotate(s=Sum(Coalesce("approved", "requested")))
+        .values_list("fund_id", "s")
+    )
+    return {
+        cf.fund_id: FundMoney(cf.fund, cf.amount, committed.get(cf.fund_id) or ZERO) for cf in call.budget
+    }
+
+
+def budget_warnings(requests: list[tuple[int, Decimal]], money: dict[int, FundMoney]) -> list[str]:
+    """A warning for each request (fund id, amount) above what the call has left in that fund. Not a
+    refusal: the application may still be submitted, and may be granted less."""
+    warnings = []
+    for fund_id, amount in requests:
+        line = money.get(fund_id)
+        if line is None or amount is None or amount <= line.remaining:
+            continue
+        if line.committed:
+            text = _(
+                "You ask for %(amount)s from %(fund)s, more than the call has left in it: %(remaining)s "
+                "(a budget of %(budget)s, of which %(committed)s is already granted). You can still "
+                "submit the application, but it may be granted less."
+            )
+        else:
+            text = _(
+                "You ask for %(amount)s from %(fund)s, more than the call's whole budget in it: "
+                "%(remaining)s. You can still submit the application, but it may be granted less."
+            )
+        warnings.append(
+            text
+            % {
+                "amount": _eur(amount),
+                "fund": line.fund.code,
+                "remaining": _eur(max(line.remaining, ZERO)),
+                "budget": _eur(line.budget),
+                "committed": _eur(line.committed),
+            }
+        )
+    return warnings
 
 
 def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
@@ -480,4 +557,109 @@ def organisation_summary(org_id: int, limit: int = 10) -> list[Call]:
         .select_related("organisation")
         .filter(organisation_id=org_id)
         .order_by("-opens_at", "-published_on", "-pk")[:limit]
+    )
+
+
+# ------------------------------------------------------------------------------ self-registrations
+
+# The staff list shows at most this many registrations waiting for a decision (oldest first; the rest are
+# counted) and this many of the latest decisions.
+WAITING_SHOWN = 50
+DECIDED_SHOWN = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class OrganisationMatch:
+    """An organisation already on Regija under a registration's registration number, and how many
+    administrators it has there: while it has any, only they may add a person to it."""
+
+    organisation: Organisation
+    admins: int
+
+
+def organisation_matches(numbers: Iterable[str]) -> dict[str, OrganisationMatch]:
+    """For each registration number, the organisation stored under it (the main unit with 7 digits or
+    with ``000`` after them; the first made when there are several), in one query."""
+    wanted = {n: same_organisation_numbers(n) for n in set(numbers) if n}
+    forms = {form for group in wanted.values() for form in group}
+    if not forms:
+        return {}
+    found = list(
+        Organisation.objects.filter(registration_number__in=forms)
+        .annotate(admin_count=Count("memberships", filter=Q(memberships__role=Role.ADMIN)))
+        .order_by("pk")
+    )
+    out: dict[str, OrganisationMatch] = {}
+    for number, group in wanted.items():
+        org = next((o for o in found if o.registration_number in group), None)
+        if org is not None:
+            out[number] = OrganisationMatch(org, int(getattr(org, "admin_count", 0)))
+    return out
+
+
+def organisation_match(registration: ApplicantRegistration) -> OrganisationMatch | None:
+    """The organisation a registration would be added to on approval, or None (a new one is made)."""
+    return organisation_matches([registration.registration_number]).get(registration.registration_number)
+
+
+@dataclasses.dataclass(frozen=True)
+class Waiting:
+    """A registration waiting for the staff's decision, and the organisation already on Regija under its
+    registration number (None: approving makes a new one)."""
+
+    registration: ApplicantRegistration
+    match: OrganisationMatch | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffRegistrations:
+    """What the call's management page shows of its self-registrations."""
+
+    waiting: list[Waiting]  # e-mail confirmed, waiting for a decision, oldest first
+    more_waiting: int  # waiting beyond those shown
+    unconfirmed: int  # e-mail not confirmed yet, the link still works
+    expired: int  # e-mail never confirmed and the link no longer works
+    decided: list[ApplicantRegistration]  # the latest decisions, newest first
+
+    @property
+    def any(self) -> bool:
+        return bool(self.waiting or self.unconfirmed or self.expired or self.decided)
+
+
+def staff_registrations(call: Call, now: dt.datetime | None = None) -> StaffRegistrations:
+    """The call's registrations for its staff: four queries, however many there are."""
+    now = now or timezone.now()
+    link_ok_since = now - dt.timedelta(days=settings.REGIJA_REGISTRATION_LINK_DAYS)
+    mine = ApplicantRegistration.objects.filter(call=call)
+    counts = mine.aggregate(
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
+        unconfirmed=Count(
+            "pk", filter=Q(status=RegistrationStatus.UNCONFIRMED, link_sent_at__gte=link_ok_since)
+        ),
+        expired=Count("pk", filter=Q(status=RegistrationStatus.UNCONFIRMED, link_sent_at__lt=link_ok_since)),
+    )
+    waiting = list(
+        mine.filter(status=RegistrationStatus.CONFIRMED).order_by("confirmed_at", "pk")[:WAITING_SHOWN]
+    )
+    decided = list(
+        mine.filter(status__in=[RegistrationStatus.APPROVED, RegistrationStatus.REJECTED])
+        .select_related("organisation", "decided_by")
+        .order_by("-decided_at", "-pk")[:DECIDED_SHOWN]
+    )
+    matches = organisation_matches(r.registration_number for r in waiting)
+    return StaffRegistrations(
+        waiting=[Waiting(r, matches.get(r.registration_number)) for r in waiting],
+        more_waiting=max(0, counts["waiting"] - len(waiting)),
+        unconfirmed=counts["unconfirmed"],
+        expired=counts["expired"],
+        decided=decided,
+    )
+
+
+def staff_registration(call: Call, pk: int) -> ApplicantRegistration | None:
+    """One registration of the call, with who decided it and the organisation it gave."""
+    return (
+        ApplicantRegistration.objects.select_related("organisation", "decided_by", "user")
+        .filter(call=call, pk=pk)
+        .first()
     )

@@ -11,8 +11,15 @@ urlpatterns = [
         name="application_start",
     ),
     path("razpisi/<slug:org_slug>/<slug:slug>/upravljanje/", views_staff.call_manage, name="call_manage"),
+    path(
+        "razpisi/<slug:org_slug>/<slug:slug>/registracije/<int:pk>/",
+        views_staff.registration_decide,
+        name="registration_decide",
+    ),
     path("prijave/", views_applicant.my_applications, name="my_applications"),
     path("prijave/<int:pk>/", views_applicant.application, name="application"),
+    path("prijave/<int:pk>/pregled/", views_applicant.application_check, name="application_check"),
+    path("prijave/<int:pk>/oddana/", views_applicant.application_submitted, name="application_submitted"),
     path("prijave/<int:pk>/priloge/", views_applicant.attachment_upload, name="attachment_upload"),
     path("prijave/<int:pk>/priloge/<int:att>/", views_applicant.attachment_download, name="attachment"),
     path(

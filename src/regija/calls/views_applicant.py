@@ -1,5 +1,9 @@
 """The applicant's side: start an application, fill it in, attach documents, submit, follow it, withdraw.
 
+The path to submission: the form (saved as a draft any time) → "check your answers" (everything that
+will be submitted, the budget warnings, the declarations) → the confirmation with the reference and
+what happens next. Withdrawing asks for confirmation on a page of its own.
+
 Who sees an application (``access``): members of the applicant organisation (any role; editors
 change it); staff of the organisation running the call once it is submitted; a committee member
 it is assigned to, only after the call closes. Everyone else gets 404 – not even its existence leaks.
@@ -7,10 +11,11 @@ it is assigned to, only after the call closes. Everyone else gets 404 – not ev
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,15 +25,16 @@ from regija.core.models import Organisation, Role
 from regija.core.permissions import org_ids_with
 from regija.projects.models import Fund
 
-from . import services
+from . import selectors, services
 from .forms import (
     ApplicationForm,
     AttachmentForm,
-    FundFormSet,
     PartnerFormSet,
     PhaseFormSet,
-    ReasonForm,
     StartForm,
+    SubmitForm,
+    WithdrawForm,
+    fund_formset,
 )
 from .models import Application, ApplicationStatus, Assignment, Attachment, Call, CallState
 
@@ -81,7 +87,7 @@ def application_start(request, org_slug: str, slug: str):
     if call.state == CallState.DRAFT:
         raise Http404
     orgs = _editable_orgs(request.user)
-    form = StartForm(request.POST or None, organisations=orgs)
+    form = StartForm(request.POST if request.method == "POST" else None, organisations=orgs)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,9 +127,9 @@ def _draft_forms(request, app: Application, data=None):
     if not funds:
         funds = list(Fund.objects.all())
     initial = {"version": app.version, "title": app.title, "summary": app.summary}
-    return (
+    forms = (
         ApplicationForm(data, initial=initial),
-        FundFormSet(
+        fund_formset(funds)(
             data,
             prefix="funds",
             initial=[{"fund": str(f.fund_id), "requested": f.requested} for f in app.funds.all()],
@@ -141,66 +147,100 @@ def _draft_forms(request, app: Application, data=None):
             ],
         ),
     )
+    for formset, anchor in zip(forms[1:], ("#zneski", "#partnerji", "#faze"), strict=True):
+        formset.error_anchor = anchor  # type: ignore[attr-defined]
+    return forms
+
+
+def _editable(user, app: Application) -> bool:
+    return (
+        app.status == ApplicationStatus.DRAFT
+        and services.may_edit_application(user, app)
+        and app.call.state == CallState.OPEN
+    )
+
+
+def _may_withdraw(user, app: Application) -> bool:
+    return app.status in (
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+    ) and services.may_edit_application(user, app)
+
+
+def _not_editable(request, app: Application):
+    """Why a draft cannot be changed or submitted now (the call closed, or it is not a draft any more)."""
+    if app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app):
+        messages.error(
+            request, services.not_open_message(app.call)
+        )  # says when it closed, by the server's clock
+    else:
+        messages.error(request, _("This application can no longer be changed."))
+    return redirect("application", app.pk)
+
+
+def _contents(app: Application) -> dict:
+    """What the application holds, for the pages that show it (a fixed number of queries)."""
+    funds = list(app.funds.select_related("fund"))
+    return {
+        "funds": funds,
+        "funds_total": sum((f.requested for f in funds), Decimal("0")),
+        "partners": list(app.partners.all()),
+        "phases": list(app.phases.all()),
+        "attachments": list(app.attachments.all()),
+    }
+
+
+def _budget(app: Application, funds) -> dict:
+    """The call's money and the warnings for requests above what is left of it."""
+    money = selectors.call_money(app.call)
+    return {
+        "money": list(money.values()),
+        "warnings": selectors.budget_warnings([(f.fund_id, f.requested) for f in funds], money),
+    }
 
 
 def application(request, pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{_login_url()}?next={request.path}")
     app, seen_as = _application_or_404(request, pk)
-    editable = (
-        app.status == ApplicationStatus.DRAFT
-        and services.may_edit_application(request.user, app)
-        and app.call.state == CallState.OPEN
-    )
+    editable = _editable(request.user, app)
     forms = (
         _draft_forms(request, app, request.POST if request.method == "POST" else None) if editable else None
     )
     status = 200
     if request.method == "POST":
-        if not editable:
-            if app.status == ApplicationStatus.DRAFT and services.may_edit_application(request.user, app):
-                messages.error(
-                    request, services.not_open_message(app.call)
-                )  # says when it closed, by the server's clock
-            else:
-                messages.error(request, _("This application can no longer be changed."))
-            return redirect("application", app.pk)
+        if not editable or forms is None:
+            return _not_editable(request, app)
         form, funds, partners, phases = forms
-        if all(f.is_valid() for f in forms):
+        valid = [f.is_valid() for f in forms]  # every one, so each shows its errors
+        if all(valid):
             data = services.DraftData(
                 title=form.cleaned_data["title"],
                 summary=form.cleaned_data["summary"],
-                funds=[(int(f["fund"]), f["requested"]) for f in funds.cleaned_data if f.get("fund")],
-                partners=[
-                    {"name": p["name"], "role": p["role"]} for p in partners.cleaned_data if p.get("name")
-                ],
+                funds=[(int(f["fund"]), f["requested"]) for f in funds.kept() if f.get("fund")],
+                partners=[{"name": p["name"], "role": p["role"]} for p in partners.kept() if p.get("name")],
                 phases=[
                     {"title": p["title"], "start": p["start"], "end": p["end"], "amount": p["amount"]}
-                    for p in phases.cleaned_data
+                    for p in phases.kept()
                     if p.get("title")
                 ],
             )
             try:
-                with transaction.atomic():
-                    app = services.save_draft(app, request.user, data, version=form.cleaned_data["version"])
-                    if "submit" in request.POST:
-                        app = services.submit(app, request.user)
+                app = services.save_draft(app, request.user, data, version=form.cleaned_data["version"])
             except services.Refused as exc:
-                _refused(request, exc)
                 status = exc.status
-            else:
-                if app.status == ApplicationStatus.SUBMITTED:
-                    messages.success(
-                        request,
-                        _("Submitted at %(when)s as no. %(ref)s.")
-                        % {"when": services.local(app.submitted_at), "ref": app.reference},
-                    )
+                if exc.field == "funds":
+                    funds.refuse(exc.message)
                 else:
+                    _refused(request, exc)
+            else:
+                if "save" in request.POST:
                     messages.success(request, _("Draft saved."))
-                return redirect("application", app.pk)
+                    return redirect("application", app.pk)
+                return redirect("application_check", app.pk)  # "Save and continue": check the answers
         else:
             status = 422
-            messages.error(request, _("Some fields need attention; see the messages beside them."))
+    contents = _contents(app)
     return render(
         request,
         "calls/applicant/detail.html",
@@ -212,13 +252,9 @@ def application(request, pk: int):
             "forms": forms,
             "missing": services.missing_for_submission(app) if editable else [],
             "attachment_form": AttachmentForm() if editable else None,
-            "attachments": app.attachments.all(),
-            "funds": app.funds.select_related("fund"),
-            "partners": app.partners.all(),
-            "phases": app.phases.all(),
-            "can_withdraw": app.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-            and services.may_edit_application(request.user, app),
-            "reason_form": ReasonForm(),
+            **contents,
+            **(_budget(app, contents["funds"]) if editable else {}),
+            "can_withdraw": _may_withdraw(request.user, app),
             "closed_draft": services.not_open_message(app.call)
             if app.status == ApplicationStatus.DRAFT and not editable
             else "",
@@ -226,6 +262,64 @@ def application(request, pk: int):
             "nav": "applications",
         },
         status=status,
+    )
+
+
+@login_required
+def application_check(request, pk: int):
+    """Check your answers: everything that will be submitted, the budget warnings and the declarations;
+    submitting goes through ``services.submit`` with the version shown here."""
+    app, _seen = _application_or_404(request, pk)
+    if not _editable(request.user, app):
+        return _not_editable(request, app)
+    form = SubmitForm(request.POST if request.method == "POST" else None, initial={"version": app.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                app = services.submit(
+                    app,
+                    request.user,
+                    declarations=form.cleaned_data["declarations"],
+                    version=form.cleaned_data["version"],
+                )
+            except services.Refused as exc:
+                _refused(request, exc)
+                status = exc.status
+                app.refresh_from_db()
+                # what is shown now is the application as it is; the declarations are ticked again
+                form = SubmitForm(initial={"version": app.version})
+            else:
+                return redirect("application_submitted", app.pk)
+        else:
+            status = 422
+    contents = _contents(app)
+    return render(
+        request,
+        "calls/applicant/check.html",
+        {
+            "app": app,
+            "call": app.call,
+            "form": form,
+            "missing": services.missing_for_submission(app),
+            **contents,
+            **_budget(app, contents["funds"]),
+            "nav": "applications",
+        },
+        status=status,
+    )
+
+
+@login_required
+def application_submitted(request, pk: int):
+    """The confirmation after submitting: the reference and what happens next."""
+    app, seen_as = _application_or_404(request, pk)
+    if app.status != ApplicationStatus.SUBMITTED or "applicant" not in seen_as:
+        return redirect("application", app.pk)
+    return render(
+        request,
+        "calls/applicant/submitted.html",
+        {"app": app, "call": app.call, "nav": "applications"},
     )
 
 
@@ -286,15 +380,28 @@ def attachment_delete(request, pk: int, att: int):
 
 
 @login_required
-@require_POST
 def application_withdraw(request, pk: int):
+    """Withdrawing asks first: the page says what it means, and only its confirmation withdraws."""
     app, _seen = _application_or_404(request, pk)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.withdraw_application(app, request.user, reason)
-    except services.Refused as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("The application is withdrawn."))
-    return redirect("application", app.pk)
+    if not _may_withdraw(request.user, app):
+        messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("application", app.pk)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("confirm") == "yes" and form.is_valid():
+        try:
+            services.withdraw_application(app, request.user, form.cleaned_data["reason"])
+        except services.Refused as exc:
+            _refused(request, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("The application is withdrawn."))
+            return redirect("application", app.pk)
+    elif request.method == "POST":
+        form = WithdrawForm(initial={"reason": request.POST.get("reason", "")})  # not confirmed: ask
+    return render(
+        request,
+        "calls/applicant/withdraw.html",
+        {"app": app, "call": app.call, "form": form, "nav": "applications"},
+        status=status,
+    )

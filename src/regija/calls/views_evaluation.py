@@ -4,6 +4,8 @@ finalisation and the ranking."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -96,6 +98,7 @@ def assignment(request, pk: int):
         and services.is_chair(request.user, call)
     )
     status = 200
+    funds = list(app.funds.select_related("fund"))
     declaration_form = DeclarationForm(request.POST if "declare" in request.POST else None)
     return_form = ReasonForm(request.POST if "return" in request.POST else None)
     score_form = ScoreForm(
@@ -148,8 +151,7 @@ def assignment(request, pk: int):
                         messages.success(request, _("Your scores are saved as a draft."))
                 return redirect("assignment", a.pk)
             else:
-                status = 422
-                messages.error(request, _("Some fields need attention; see the messages beside them."))
+                status = 422  # the error summary at the top of the page lists what to correct
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
@@ -172,7 +174,8 @@ def assignment(request, pk: int):
             "declaration_form": declaration_form,
             "score_form": score_form,
             "attachments": app.attachments.all(),
-            "funds": app.funds.select_related("fund"),
+            "funds": funds,
+            "funds_total": sum((f.requested for f in funds), Decimal("0")),
             "phases": app.phases.all(),
             "partners": app.partners.all(),
             "nav": "evaluation",

@@ -85,6 +85,14 @@ def _apply_url(call) -> str | None:
         return None
 
 
+def _register_url(call) -> str | None:
+    """Where a visitor without an account registers their organisation: from publication until the call
+    closes (``services.takes_registrations``)."""
+    if call.public_state not in (CallState.PUBLISHED, CallState.OPEN):
+        return None
+    return reverse("registration", args=[call.organisation.slug, call.slug])
+
+
 @cache_response(moment=selectors.clock_key)
 def call_detail(request, org_slug: str, slug: str):
     call = selectors.call_detail(org_slug, slug)
@@ -93,7 +101,12 @@ def call_detail(request, org_slug: str, slug: str):
     return render(
         request,
         "calls/public/detail.html",
-        {"call": call, "apply_url": _apply_url(call), "nav": "calls"},
+        {
+            "call": call,
+            "apply_url": _apply_url(call),
+            "register_url": None if request.user.is_authenticated else _register_url(call),
+            "nav": "calls",
+        },
     )
 
 

@@ -8,15 +8,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from regija.core.permissions import can
-from regija.projects.models import Payment, Project, ProjectStatus
+from regija.projects.models import Payment, PaymentState, Project, ProjectStatus
 from regija.projects.services import payments
 
 from . import selectors, services
-from .forms import ApproveForm, ClaimForm, EligibilityForm, PayForm, ReasonForm
-from .models import Application, ApplicationStatus, Call, CallState
+from .forms import (
+    ApproveForm,
+    ClaimForm,
+    EligibilityForm,
+    PayForm,
+    ReasonForm,
+    RegistrationApproveForm,
+    RegistrationRejectForm,
+)
+from .models import Application, ApplicationStatus, Call, CallState, RegistrationStatus
 
 TRANSITIONS = {
     "publish": services.publish,
@@ -85,9 +94,91 @@ def call_manage(request, org_slug: str, slug: str):
             "actions": actions,
             "can_act": services.may_manage_call(request.user, call),
             "gaps": services.evaluation_gaps(call, ranking) if state == CallState.CLOSED else [],
+            "registrations": selectors.staff_registrations(call),
             "nav": "calls",
         },
     )
+
+
+@never_cache  # a person's data
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_decide(request, org_slug: str, slug: str, pk: int):
+    """One applicant's registration for the call's staff: all they gave, the organisation already on
+    Regija under its registration number (if any), and approve / reject with a reason. Members of any
+    role see it; editors and admins decide (``services.approve_registration``)."""
+    call = _call_for_staff(request, org_slug, slug)
+    registration = selectors.staff_registration(call, pk)
+    if registration is None:
+        raise Http404
+    approve_form = RegistrationApproveForm(request.POST if "approve" in request.POST else None)
+    reject_form = RegistrationRejectForm(request.POST if "reject" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        site = request.build_absolute_uri("/").rstrip("/")
+        try:
+            if "approve" in request.POST and approve_form.is_valid():
+                decided = services.approve_registration(
+                    registration, request.user, expected_match=approve_form.cleaned_data["match"], site=site
+                )
+                messages.success(
+                    request,
+                    _("Approved: %(person)s is now an editor of %(org)s and can sign in.")
+                    % {"person": decided.registration.person, "org": decided.registration.organisation},
+                )
+                _mail_failed(request, decided)
+                return redirect("call_manage", org_slug, slug)
+            if "reject" in request.POST and reject_form.is_valid():
+                decided = services.reject_registration(
+                    registration, request.user, reason=reject_form.cleaned_data["reason"], site=site
+                )
+                messages.success(
+                    request,
+                    _("The registration of %(org)s is rejected.")
+                    % {"org": decided.registration.organisation_name},
+                )
+                _mail_failed(request, decided)
+                return redirect("call_manage", org_slug, slug)
+            status = 422
+        except services.Refused as exc:
+            if exc.field == "reason":
+                reject_form.add_error("reason", exc.message)
+            else:
+                messages.error(request, exc.message)
+            status = exc.status
+        registration = selectors.staff_registration(call, pk) or registration
+    match = (
+        selectors.organisation_match(registration)
+        if registration.status == RegistrationStatus.CONFIRMED
+        else None
+    )
+    can_act = services.may_manage_call(request.user, call)
+    return render(
+        request,
+        "calls/staff/registration.html",
+        {
+            "call": call,
+            "registration": registration,
+            "match": match,
+            "may_join": match is None
+            or services.registration.may_join(request.user, match.organisation, match.admins),
+            "can_act": can_act,
+            "approve_form": approve_form,
+            "reject_form": reject_form,
+            "now": services.now(),
+            "nav": "calls",
+        },
+        status=status,
+    )
+
+
+def _mail_failed(request, decided: services.Decided) -> None:
+    if not decided.mailed:
+        messages.warning(
+            request,
+            _("The e-mail to %(email)s could not be sent; let the person know yourself.")
+            % {"email": decided.registration.email},
+        )
 
 
 def _staff_application(request, pk: int) -> Application:
@@ -104,7 +195,9 @@ def eligibility(request, pk: int):
     app = _staff_application(request, pk)
     conditions = list(app.call.conditions.all())
     checks = {c.condition_id: c for c in app.checks.all()}
-    form = EligibilityForm(request.POST or None, conditions=conditions, checks=checks)
+    form = EligibilityForm(
+        request.POST if request.method == "POST" else None, conditions=conditions, checks=checks
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -229,11 +322,51 @@ def project_claims(request, slug: str, code: str):
         except services.Refused as exc:
             messages.error(request, exc.message)
             status = exc.status
+    return _claims_page(
+        request,
+        project,
+        is_holder,
+        is_staff,
+        funds=funds,
+        phases=phases,
+        claim_form=claim_form,
+        withdraw_form=withdraw_form,
+        status=status,
+    )
+
+
+def _claims_page(
+    request,
+    project: Project,
+    is_holder: bool,
+    is_staff: bool,
+    *,
+    funds=None,
+    phases=None,
+    claim_form=None,
+    withdraw_form=None,
+    failed: tuple[int, str, PayForm | ReasonForm] | None = None,
+    status: int = 200,
+):
+    """The claims page; ``failed`` is a staff action on one claim whose form had errors: (claim id, "pay"
+    or "reject", the bound form), shown again with its messages."""
+    if funds is None:
+        funds = [line.fund for line in project.budget_lines.select_related("fund")]
+    if phases is None:
+        phases = list(project.phases.all())
     claims = list(
         project.payments.select_related("fund", "phase", "claimed_by", "checked_by", "paid_by").order_by(
             "order"
         )
     )
+    failed_form = None
+    for p in claims:
+        # each open claim's own forms, with ids of their own (the page has one per claim)
+        p.pay_form = PayForm(auto_id=f"pay{p.pk}_%s")
+        p.reject_form = ReasonForm(auto_id=f"reject{p.pk}_%s")
+        if failed and failed[0] == p.pk:
+            failed_form = failed[2]
+            setattr(p, f"{failed[1]}_form", failed_form)
     final_payment = payments.final_payment_date(claims)
     return render(
         request,
@@ -241,18 +374,18 @@ def project_claims(request, slug: str, code: str):
         {
             "project": project,
             "payments": claims,
+            "open_claims": [p for p in claims if p.state == PaymentState.CLAIMED],
             "phases": phases,
             "is_holder": is_holder,
             "is_staff": is_staff,
-            "claim_form": claim_form
+            "claim_form": (claim_form or ClaimForm(funds=funds, phases=phases))
             if is_holder and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
             else None,
             # programme staff withdraw; the holder is told to ask them (separation of duties)
-            "withdraw_form": withdraw_form
+            "withdraw_form": (withdraw_form or ReasonForm())
             if project.status not in (ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN)
             else None,
-            "pay_form": PayForm(),
-            "reason_form": ReasonForm(),
+            "failed_form": failed_form,
             "final_payment": final_payment,
             "sustainability_end": payments.sustainability_end(project, final_payment),
             "nav": "projects",
@@ -264,26 +397,32 @@ def project_claims(request, slug: str, code: str):
 @login_required
 @require_POST
 def claim_action(request, slug: str, code: str, payment: int):
-    project, _holder, is_staff = _project_or_404(request, slug, code)
+    project, is_holder, is_staff = _project_or_404(request, slug, code)
     claim = get_object_or_404(Payment, pk=payment, project=project)
     action = request.POST.get("action")
     try:
         if action == "check":
             payments.check_claim(claim, request.user)
             messages.success(request, _("The claim is checked."))
-        elif action == "pay":
-            form = PayForm(request.POST)
+        elif action in ("pay", "reject"):
+            form: PayForm | ReasonForm = (
+                PayForm(request.POST, auto_id=f"pay{claim.pk}_%s")
+                if action == "pay"
+                else ReasonForm(request.POST, auto_id=f"reject{claim.pk}_%s")
+            )
             if not form.is_valid():
-                messages.error(request, _("Give the date of the payment."))
-            else:
+                if not is_staff:
+                    messages.error(request, _("Only staff of the programme check and pay claims."))
+                    return redirect("project_claims", slug, code)
+                return _claims_page(
+                    request, project, is_holder, is_staff, failed=(claim.pk, action, form), status=422
+                )
+            if action == "pay":
                 payments.pay_claim(claim, request.user, date=form.cleaned_data["date"])
                 messages.success(request, _("The claim is marked paid."))
-        elif action == "reject":
-            form = ReasonForm(request.POST)
-            payments.reject_claim(
-                claim, request.user, reason=form.cleaned_data["reason"] if form.is_valid() else ""
-            )
-            messages.success(request, _("The claim is rejected."))
+            else:
+                payments.reject_claim(claim, request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("The claim is rejected."))
         else:
             messages.error(request, _("Unknown action."))
     except services.Refused as exc:

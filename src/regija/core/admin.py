@@ -40,8 +40,8 @@ class MembershipAdmin(VisibleRows, admin.ModelAdmin):
     list_display = ("user", "organisation", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__username", "user__email", "organisation__name")
-    autocomplete_fields = ("organisation",)
-    raw_id_fields = ("user",)
+    # the person: found by e-mail address or name (core.selectors.find_users), never a list of accounts
+    autocomplete_fields = ("organisation", "user")
 
     def _admin_orgs(self, request):
         return permissions.org_ids_with(request.user, Role.ADMIN)

@@ -4,18 +4,30 @@ What a member sees is the one rule of ``core.permissions``: every list holds onl
 read (``visible``: the public ones and those their organisations read), every change page is opened only
 for such a row (another's answers as one that does not exist), changing and deleting need the rights
 of ``can``, adding needs an organisation the user may edit for the new row (``owned_choices``), and
-inline rows follow their parent. Choices offered for a related row – select lists, filters, the
-autocomplete and the raw-id pop-up (a changelist) – hold only rows the user may read, so no list leaks
-another organisation's drafts or a natural person's name.
+inline rows follow their parent. Choices offered for a related row – select lists, filters and the
+autocomplete – hold only rows the user may read, so no list leaks another organisation's drafts or a
+natural person's name.
+
+Related rows are picked by name: every such field is an autocomplete (``autocomplete_fields``, select2
+asking ``VisibleAutocompleteJsonView``), which searches the related admin's ``search_fields`` and names
+each row by its admin's ``picker_label`` ("2.1 Title (Strategy)"). Its requests name the page they are
+made from (``PageAutocompleteSelect``), so an admin may narrow a field's choices to what fits the
+object being edited (``narrow_choices``: a project's nodes from its strategy) – the same choices the
+form then accepts. User accounts are searched by the rule of ``core.selectors.find_users`` (a full
+e-mail address or the beginning of a name, a few at a time), and only by those who may set such a field.
 """
 
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
@@ -24,32 +36,139 @@ from django.db import router
 from django.http import Http404
 from django.urls import path
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from . import permissions, registry
+from . import permissions, registry, selectors
 from .models import AuditEntry
 from .services import Forbidden, Refused, record_delete, record_save
+
+
+def remember_page_object(request, obj) -> None:
+    """Keep the object of the page being built or answered for on the request, for the choices of its
+    related fields (``VisibleRows.narrow_choices``): None on an add page, whose inlines Django builds for
+    an unsaved object (the autocomplete of an add page knows no object either)."""
+    request.__dict__["_regija_page_object"] = obj if getattr(obj, "pk", None) is not None else None
+
+
+def page_object(request):
+    return request.__dict__.get("_regija_page_object")
+
+
+SELECT2_MORE = {"sl": "sl"}
+
+
+class PageAutocomplete:
+    """Django's autocomplete widget whose requests also name the page it is on – the model of the page
+    and, on a change page, its object – so that the answer offers what the form accepts for that object."""
+
+    def __init__(self, field, admin_site, *, page_model, page_pk=None, **kwargs):
+        super().__init__(field, admin_site, **kwargs)
+        self.page_model = page_model
+        self.page_pk = page_pk
+        # select2 ships its Slovenian messages ("Ni zadetkov", "Iskanje …"), but Django's list of its
+        # translations leaves them out: without this the box speaks English on a Slovenian page
+        self.i18n_name = self.i18n_name or SELECT2_MORE.get(get_language() or "")
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        # wide enough for a node's or an account's name, never wider than the screen (select2 sets it)
+        attrs.setdefault("data-width", "min(100%, 36em)")
+        return attrs
+
+    def get_url(self):
+        # not "page": select2 asks for the next page of results with it
+        query = {"page_model": self.page_model._meta.label_lower}
+        if self.page_pk is not None:
+            query["page_object"] = self.page_pk
+        return f"{super().get_url()}?{urlencode(query)}"
+
+
+class PageAutocompleteSelect(PageAutocomplete, AutocompleteSelect):
+    pass
+
+
+class PageAutocompleteSelectMultiple(PageAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+def may_set(source, request, obj) -> bool:
+    """Whether the user may write rows of ``source`` (an admin, or an inline of the page's ``obj``)."""
+    if isinstance(source, InlineModelAdmin):
+        return source.has_add_permission(request, obj) or source.has_change_permission(request, obj)
+    return source.has_add_permission(request) or source.has_change_permission(request, obj)
 
 
 class VisibleAutocompleteJsonView(AutocompleteJsonView):
     """Django's autocomplete, answering with the rows the source field would accept: the remote model's
     back-office list (already only the visible rows) narrowed to the field's choices (an editor adding a
-    call is offered the organisations they may edit)."""
+    call is offered the organisations they may edit; a project's nodes are its strategy's), each named by
+    its admin's ``picker_label``. User accounts: ``core.selectors.find_users``, for those who may set the
+    field only."""
+
+    masked = False
+
+    def is_user_field(self) -> bool:
+        return self.source_field.remote_field.model is get_user_model()
+
+    def has_perm(self, request, obj=None):
+        if self.is_user_field():
+            # not Django's view permission on accounts: whether the user may set the field (get_queryset)
+            return permissions.is_staff(request.user)
+        return super().has_perm(request, obj)
+
+    def source_and_page(self, request):
+        """The admin (or inline) whose form has the source field, and the object of the page it is on."""
+        label = request.GET.get("page_model")
+        if not label:
+            return self.admin_site.source_admin(self.source_field.model, request), None
+        try:
+            page_model = apps.get_model(label)
+        except (LookupError, ValueError):
+            raise PermissionDenied from None
+        if not self.admin_site.is_registered(page_model):
+            raise PermissionDenied
+        page_admin = self.admin_site.get_model_admin(page_model)
+        object_id = request.GET.get("page_object")
+        obj = page_admin.get_object(request, object_id) if object_id else None  # 403 for an unreadable one
+        if obj is not None and not page_admin.has_view_permission(request, obj):
+            raise PermissionDenied
+        if self.source_field.model is page_model:
+            return page_admin, obj
+        for inline in page_admin.get_inline_instances(request, obj):
+            if inline.model is self.source_field.model:
+                return inline, obj
+        return None, obj
 
     def get_queryset(self):
-        qs = super().get_queryset()
-        source = self.admin_site.source_admin(self.source_field.model, self.request)
-        if source is None or not source.has_view_permission(self.request):
+        request = self.request
+        source, obj = self.source_and_page(request)
+        if source is None or not source.has_view_permission(request):
             raise PermissionDenied
+        remember_page_object(request, obj)
         field = self.source_field
         if field.many_to_many:
-            formfield = source.formfield_for_manytomany(field, self.request)
+            formfield = source.formfield_for_manytomany(field, request)
         else:
-            formfield = source.formfield_for_foreignkey(field, self.request)
+            formfield = source.formfield_for_foreignkey(field, request)
         choices = getattr(formfield, "queryset", None)
+        if self.is_user_field():
+            if not may_set(source, request, obj):
+                raise PermissionDenied
+            found, self.masked = selectors.find_users(request.user, self.term, among=choices)
+            return found
+        qs = super().get_queryset()
         if choices is not None:
             qs = qs.filter(pk__in=choices.values("pk"))
-        return qs
+        related = self.admin_site.picker_related(qs.model)
+        return qs.select_related(*related) if related else qs
+
+    def serialize_result(self, obj, to_field_name):
+        if self.is_user_field():
+            text = selectors.masked_user_label(obj) if self.masked else selectors.user_label(obj)
+        else:
+            text = self.admin_site.picker_label(type(obj))(obj)
+        return {"id": str(getattr(obj, to_field_name)), "text": text}
 
 
 class RegijaAdminSite(admin.AdminSite):
@@ -82,6 +201,21 @@ class RegijaAdminSite(admin.AdminSite):
         if not permissions.can(request.user, "view", obj):
             raise Http404
         return contenttype_views.shortcut(request, content_type_id, object_id)
+
+    def picker_label(self, model):
+        """How a row of ``model`` is named in a picker: its admin's ``picker_label``, an account's name and
+        e-mail address (``core.selectors.user_label``), or the row's own name."""
+        if model is get_user_model():
+            return selectors.user_label
+        if self.is_registered(model):
+            return getattr(self.get_model_admin(model), "picker_label", str)
+        return str
+
+    def picker_related(self, model) -> tuple[str, ...]:
+        """What the picker label of a row of ``model`` reads from other rows (for ``select_related``)."""
+        if self.is_registered(model):
+            return getattr(self.get_model_admin(model), "picker_related", ())
+        return ()
 
     def source_admin(self, model, request):
         """The admin (a registered one, or an inline of one) whose form has fields of ``model``."""
@@ -149,31 +283,90 @@ class VisibleRows:
             out.append(item)
         return out
 
+    # How a row of this admin's model is named where another row picks it (an autocomplete's results and
+    # the chosen option), and what that name reads from other rows (``select_related``).
+    picker_related: tuple[str, ...] = ()
+
+    def picker_label(self, obj) -> str:
+        return str(obj)
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        """The choices of ``db_field`` that fit ``obj``, the object of the page (None on an add page) –
+        e.g. a project's nodes from its strategy. The form accepts only these, and the autocomplete offers
+        only these. By default all of ``qs``."""
+        return qs
+
+    def page_model(self):
+        """The model of the page this admin's forms are on (an inline's: its parent's)."""
+        return getattr(self, "parent_model", None) or self.model
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        remember_page_object(request, obj)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        remember_page_object(request, obj)
+        return super().get_formset(request, obj, **kwargs)
+
     def choices(self, db_field, request):
         """The rows a related field may be set to: those the user may read; for ``owned_choices``, those
-        the user may edit."""
+        the user may edit; narrowed to what fits the page's object (``narrow_choices``)."""
         base = self.get_field_queryset(None, db_field, request)
         remote = db_field.remote_field.model
         if base is None:
             base = remote._default_manager.all()
         if request.user.is_superuser:
-            return base
-        if db_field.name in self.owned_choices:
-            return permissions.editable(request.user, base)
-        if registry.get(remote) is None or remote is get_user_model():
-            # users (in the registry only to audit them), content types: not the back office's rows
-            return base
-        return permissions.visible(request.user, base)
+            qs = base
+        elif db_field.name in self.owned_choices:
+            qs = permissions.editable(request.user, base)
+        elif registry.get(remote) is None or remote is get_user_model():
+            # users (in the registry only to audit them; found by core.selectors.find_users), content
+            # types: not the back office's rows
+            qs = base
+        else:
+            qs = permissions.visible(request.user, base)
+        qs = self.narrow_choices(db_field, request, qs, page_object(request))
+        related = self.admin_site.picker_related(remote)
+        return qs.select_related(*related) if related else qs
+
+    def autocomplete_widget(self, db_field, request, kwargs, widget_class):
+        """``kwargs`` with the autocomplete widget that names the page, for a field of
+        ``autocomplete_fields``; a user account's with how to find one."""
+        if "widget" in kwargs or db_field.name not in self.get_autocomplete_fields(request):
+            return kwargs
+        obj = page_object(request)
+        kwargs["widget"] = widget_class(
+            db_field,
+            self.admin_site,
+            using=kwargs.get("using"),
+            page_model=self.page_model(),
+            page_pk=getattr(obj, "pk", None),
+        )
+        if db_field.remote_field.model is get_user_model() and not request.user.is_superuser:
+            kwargs.setdefault("help_text", USER_SEARCH_HELP)
+        return kwargs
+
+    def named(self, formfield, db_field):
+        if formfield is not None and hasattr(formfield, "label_from_instance"):
+            formfield.label_from_instance = self.admin_site.picker_label(db_field.remote_field.model)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = self.choices(db_field, request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs = self.autocomplete_widget(db_field, request, kwargs, PageAutocompleteSelect)
+        return self.named(super().formfield_for_foreignkey(db_field, request, **kwargs), db_field)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = self.choices(db_field, request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        kwargs = self.autocomplete_widget(db_field, request, kwargs, PageAutocompleteSelectMultiple)
+        return self.named(super().formfield_for_manytomany(db_field, request, **kwargs), db_field)
+
+
+USER_SEARCH_HELP = gettext_lazy(
+    "Type the person's full e-mail address, or at least the first three letters of their name."
+)
 
 
 def _is_relation(model, path: str) -> bool:
@@ -274,6 +467,23 @@ def _protected_names(objs, request) -> list[str]:
 
 class OwnedInline(VisibleRows):
     """Inline rows follow the rights on their parent object (``obj`` here is the parent)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # A tabular inline shows each field's label once, in the column head; the inputs in the rows
+        # get it as their accessible name, so a screen reader says which cell it is in.
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            if field.label and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+        class LabelledFormSet(formset):  # type: ignore[valid-type,misc]
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault("aria-label", _("Delete"))
+
+        LabelledFormSet.__name__ = formset.__name__
+        return LabelledFormSet
 
     def has_view_permission(self, request, obj=None):
         return permissions.is_staff(request.user) and (obj is None or _seen(request, obj))

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -80,3 +81,8 @@ def history(request, model: str, pk: int):
     readable = set(permissions.visible(request.user, shown).values_list("pk", flat=True))
     entries = [e for e in entries if e.pk in readable]
     return render(request, "core/history.html", {"obj": obj, "entries": entries, "model": model})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico before reading a page's <link rel="icon">: send them to the icon."""
+    return HttpResponsePermanentRedirect(static("regija/favicon.svg"))

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django.core.paginator import Page
 from django.db import models
-from django.db.models import OuterRef, QuerySet
+from django.db.models import F, OuterRef, QuerySet
 from django.db.models.functions import RowNumber
 
+from regija.calls import selectors as call_selectors
+from regija.calls.models import Call
 from regija.core import caching
+from regija.governance.models import Decision
 from regija.projects import selectors as project_selectors
+from regija.projects.filters import ProjectFilters
 from regija.projects.models import Project
 from regija.strategies import selectors as strategy_selectors
 from regija.strategies.models import Indicator, Node, Strategy
-from regija.strategies.progress import Progress
+from regija.strategies.progress import Progress, Status
 from regija.strategies.selectors import count_of
+
+HOME_CALLS = 5
+HOME_DECISIONS = 5
 
 
 def strategy_list() -> QuerySet[Strategy]:
@@ -86,19 +95,79 @@ def strategy_tree(
     return roots, by_id
 
 
-def home_rows(page: Page[Strategy], lang: str) -> list[dict[str, Any]]:
-    """Rows of the start page's table: each strategy of the page with its levels, money and indicator
-    status. The two costly columns (money of ~60 projects and status of ~12 indicators per strategy)
-    are kept per strategy until the data changes, so other page numbers and languages reuse them."""
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    """The start page's headline figures, over every strategy."""
+
+    strategies: int
+    projects: int
+    money: project_selectors.Rollup  # every project once: planned (total), secured, paid
+    indicators: int
+    on_track: int  # indicators whose latest value meets the target or keeps to the plan
+
+
+def home_figures() -> Figures:
+    """The headline figures, kept until the data changes (four queries when they are not kept)."""
+    return caching.kept("home-figures", "", _home_figures)
+
+
+def _home_figures() -> Figures:
+    ids = list(Strategy.objects.order_by().values_list("pk", flat=True))
+    indicators = caching.per_version("strategy-indicators", ids, strategy_selectors.indicator_summary)
+    return Figures(
+        strategies=len(ids),
+        projects=Project.objects.count(),
+        money=project_selectors.overall_rollup(),
+        indicators=sum(c.get("total", 0) for c in indicators.values()),
+        on_track=sum(c.get("on_track_or_better", 0) for c in indicators.values()),
+    )
+
+
+def home_map() -> list[dict[str, Any]]:
+    """Every project with a place on the map (exact or its municipality's seat), as the project list's
+    map shows them; kept until the data changes."""
+    return project_selectors.located_kept(ProjectFilters.model_validate({}))
+
+
+def home_calls(now: dt.datetime, limit: int = HOME_CALLS) -> list[Call]:
+    """The latest public calls for the start page: open ones first (soonest deadline first), then those
+    announced, then the most recently closed – each with its state at ``now``. Two queries."""
+    calls = list(
+        call_selectors.call_list(now=now).order_by(
+            F("group_order").asc(),  # annotated by call_list: open, upcoming, closed, archive
+            F("closes_at").asc(nulls_last=True),
+            F("opens_at").desc(nulls_last=True),
+            F("published_on").desc(nulls_last=True),
+            "pk",
+        )[:limit]
+    )
+    return call_selectors.with_budget(calls, now)
+
+
+def home_decisions(limit: int = HOME_DECISIONS) -> list[Decision]:
+    """The latest decisions of governance bodies (newest session first), with their session, body and
+    organisation; one query."""
+    return list(
+        Decision.objects.filter(session__date__isnull=False)
+        .select_related("session__body__organisation")
+        .order_by("-session__date", "-session__number", "-pk")[:limit]
+    )
+
+
+def home_rows(page: Page[Strategy], lang: str, *, levels: bool = True) -> list[dict[str, Any]]:
+    """Rows of the start page's strategies (cards, or the table view): each strategy of the page with
+    its money and indicator status, and – for the table – its levels. The two costly parts (money of
+    ~60 projects and status of ~12 indicators per strategy) are kept per strategy until the data
+    changes, so other page numbers, views and languages reuse them."""
     strategies = list(page.object_list)
     ids = [s.pk for s in strategies]
-    levels = strategy_selectors.level_counts(ids)
+    level_counts = strategy_selectors.level_counts(ids) if levels else {}
     money = caching.per_version("strategy-money", ids, project_selectors.strategy_rollups)
     indicators = caching.per_version("strategy-indicators", ids, strategy_selectors.indicator_summary)
     return [
         {
             "strategy": s,
-            "levels": [(s.level_label(level, lang), n) for level, n in levels.get(s.pk, [])],
+            "levels": [(s.level_label(level, lang), n) for level, n in level_counts.get(s.pk, [])],
             "money": money.get(s.pk) or project_selectors.Rollup(),
             "indicators": indicators.get(s.pk, {"total": 0}),
         }
@@ -106,9 +175,60 @@ def home_rows(page: Page[Strategy], lang: str) -> list[dict[str, Any]]:
     ]
 
 
+@dataclasses.dataclass
+class Goal:
+    """A part of the strategy the page leads with, and how it is doing: its indicators (and those of
+    every part below it) on track, its projects' money, and what it is made of."""
+
+    item: TreeNode
+    indicators: int
+    on_track: int
+    without_values: int  # indicators that lack a baseline, a target or any value: no progress figure
+    parts: list[tuple[str, int]]  # (level label, how many) of the parts right below it
+
+    @property
+    def rollup(self) -> project_selectors.Rollup:
+        return self.item.rollup or project_selectors.Rollup()
+
+
+def _subtree_progress(item: TreeNode) -> list[Progress]:
+    out = [prog for _ind, prog in item.indicators]
+    for child in item.children:
+        out.extend(_subtree_progress(child))
+    return out
+
+
+def _tracked(item: TreeNode) -> bool:
+    """A part with something to follow: an indicator or a project in it or below it."""
+    return bool(item.rollup and item.rollup.projects) or bool(_subtree_progress(item))
+
+
+def leading_goals(roots: list[TreeNode], levels: dict[str, str]) -> list[Goal]:
+    """The parts a strategy page leads with: the top parts that have indicators or projects (a vision
+    or a list of reference documents without either is left to the tree below). When only one top part
+    has them, its parts that have them follow it – one card for the whole strategy would say little."""
+    items = [r for r in roots if _tracked(r)]
+    if len(items) == 1:
+        items = items + [c for c in items[0].children if _tracked(c)]
+    goals = []
+    for item in items:
+        progress = _subtree_progress(item)
+        kinds = Counter(c.node.level for c in item.children)
+        goals.append(
+            Goal(
+                item=item,
+                indicators=len(progress),
+                on_track=sum(1 for p in progress if p.on_track),
+                without_values=sum(1 for p in progress if p.status == Status.INCOMPLETE),
+                parts=[(levels.get(level, level), n) for level, n in kinds.items()],
+            )
+        )
+    return goals
+
+
 def strategy_body(strategy: Strategy, lang: str, open_codes: set[str], expand_all: bool) -> dict[str, Any]:
-    """What the strategy page shows below its facts: the tree with money and indicators, the
-    alignment matrices and the money by fund."""
+    """What the strategy page shows below its facts: the goals with their progress, the tree with
+    money and indicators, the alignment matrices and the money by fund."""
     roots, by_id = strategy_tree(strategy)
     matrices = strategy_selectors.alignment_matrices(strategy)
     levels = {level: strategy.level_label(level, lang) for level in {n.node.level for n in by_id.values()}}
@@ -117,6 +237,7 @@ def strategy_body(strategy: Strategy, lang: str, open_codes: set[str], expand_al
         levels.setdefault(m.source_level, strategy.level_label(m.source_level, lang))
     return {
         "strategy": strategy,
+        "goals": leading_goals(roots, levels),
         "roots": roots,
         "matrices": matrices,
         "rollup": project_selectors.strategy_rollup(strategy),

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
+from regija.calls.selectors import clock_key
 from regija.calls.selectors import organisation_summary as organisation_calls
 from regija.core.caching import cache_response
 from regija.core.models import Organisation, OrganisationKind
@@ -23,15 +26,35 @@ from . import selectors
 from .selectors import strategy_list
 
 HOME_PAGE_SIZE = 25
+TABLE_VIEW = "tabela"  # /?pogled=tabela: the strategies as one dense table instead of cards
 
 
-@cache_response
+# The start page lists the latest calls with their state, which moves with the clock (a call closes at
+# its deadline without a write): like the call pages, it is cached until the next such moment too.
+@cache_response(moment=clock_key)
 def home(request):
+    table = request.GET.get("pogled") == TABLE_VIEW
     page = Paginator(strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    # the table is the same for every visitor until the data changes: the template keeps it rendered
-    # per page number and language ({% cache %}), and its rows are read only when it is not kept
-    rows = functools.partial(selectors.home_rows, page, request.LANGUAGE_CODE)
-    return render(request, "portal/home.html", {"page": page, "rows": rows, "nav": "strategies"})
+    # The figures, the map and the strategies are the same for every visitor until the data changes:
+    # the template keeps them rendered per language (and page number and view: {% cache %}), and these
+    # callables are read only when they are not kept.
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "page": page,
+            "table": table,
+            "view": TABLE_VIEW if table else "cards",
+            "rows": functools.partial(selectors.home_rows, page, request.LANGUAGE_CODE, levels=table),
+            "figures": selectors.home_figures,
+            "located": selectors.home_map,
+            "calls": selectors.home_calls(timezone.now()),
+            "decisions": selectors.home_decisions,
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
+            "nav": "strategies",
+        },
+    )
 
 
 @cache_response

@@ -12,6 +12,7 @@ from regija.core.admin_site import (
     unsaved_copy,
 )
 from regija.core.services import Forbidden
+from regija.strategies.admin import nodes_of
 
 from .models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
 from .services import budget
@@ -21,7 +22,7 @@ from .services import projects as project_services
 class AllocationInline(OwnedInline, admin.TabularInline):
     model = Allocation
     extra = 0
-    raw_id_fields = ("owner", "declared_in")
+    autocomplete_fields = ("owner", "declared_in")
 
 
 @admin.register(Fund)
@@ -102,7 +103,14 @@ class PaymentInline(ProgrammeInline, admin.TabularInline):
     model = Payment
     form = PaymentForm
     extra = 0
-    raw_id_fields = ("claimed_by", "checked_by")  # the accounts by id, not a list of every user's name
+    # Who claimed, checked and paid a claim, and when, are recorded by the claim's steps
+    # (projects.services.payments: the holder's claim, the staff's check and payment), each the signed-in
+    # user at that moment – never chosen by hand, so shown, not offered as a list of accounts.
+    readonly_fields = ("claimed_at", "claimed_by", "checked_at", "checked_by", "paid_by")
+
+    def get_queryset(self, request):
+        # the accounts shown on each row: read with the rows, not one query per row
+        return super().get_queryset(request).select_related("claimed_by", "checked_by", "paid_by")
 
 
 @admin.register(Project)
@@ -110,11 +118,20 @@ class ProjectAdmin(OwnedAdmin):
     owned_choices = ("strategy",)
     list_display = ("code", "title", "holder", "status", "start", "end", "strategy")
     list_filter = ("strategy", "status")
-    search_fields = ("code", "title", "description", "holder__name")
+    search_fields = ("code", "title", "description", "holder__name", "strategy__title")
     list_select_related = ("holder", "strategy")
-    autocomplete_fields = ("holder",)
-    raw_id_fields = ("nodes",)
+    autocomplete_fields = ("holder", "nodes")
     inlines = [PartnerInline, BudgetLineInline, PaymentInline]
+    picker_related = ("strategy",)
+
+    def picker_label(self, obj):
+        # codes repeat across strategies: the strategy tells them apart
+        return f"{obj.code} {obj.title} ({obj.strategy.title})"
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "nodes":  # the nodes of the strategy that lists the project
+            return nodes_of(request, qs, obj.strategy_id if obj else None)
+        return qs
 
     def _holder_only(self, request, obj) -> bool:
         """The user may change the project (as its holder) but not manage it (not programme staff)."""
@@ -185,4 +202,9 @@ class StatedFigureAdmin(OwnedAdmin):
     list_display = ("label", "what", "amount", "count", "date", "source", "strategy")
     list_filter = ("strategy", "what")
     list_select_related = ("strategy",)
-    raw_id_fields = ("scope_node",)
+    autocomplete_fields = ("scope_node",)
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "scope_node":
+            return nodes_of(request, qs, obj.strategy_id if obj else None)
+        return qs

@@ -154,6 +154,11 @@ def strategy_rollup(
     return _rollup_of(_STRATEGY_PROJECTS, [pk, pk], fund_id=fund_id, statuses=statuses)[0]
 
 
+def overall_rollup() -> Rollup:
+    """Every project of every strategy, each counted once: the start page's headline money."""
+    return _rollup_of("SELECT id AS project_id FROM projects_project", [])[0]
+
+
 def node_rollup(
     node: Node | int, *, fund_id: int | None = None, statuses: Collection[str] | None = None
 ) -> Rollup:

@@ -21,7 +21,7 @@ from regija.strategies.models import Strategy
 
 from . import consistency as consistency_checks
 from . import selectors
-from .filters import ProjectFilters, page_errors
+from .filters import LABELS, ProjectFilters, page_errors
 from .models import ProjectStatus
 from .services import payments
 
@@ -61,9 +61,29 @@ SORTS = [
 ]
 
 
+# The form's field for each filter: its id (the error summary links to it) and its label (the same
+# labels the downloads' error text uses, ``filters.LABELS``).
+_FIELD_IDS = {
+    "strategy": "f-strategy",
+    "node": "f-node",
+    "fund": "f-fund",
+    "holder": "f-holder",
+    "status": "f-status",
+    "municipality": "f-municipality",
+    "year_from": "f-year-from",
+    "year_to": "f-year-to",
+    "amount_min": "f-min",
+    "amount_max": "f-max",
+    "sort": "f-sort",
+}
+FILTER_FIELDS = {name: (field_id, LABELS[name]) for name, field_id in _FIELD_IDS.items()}
+MAP_VIEW = "zemljevid"  # /projekti/?pogled=zemljevid: the map is drawn at once, not when asked for
+
+
 @cache_response
 def project_list(request):
     filters, errors = ProjectFilters.from_querydict(request.GET)
+    map_view = request.GET.get("pogled") == MAP_VIEW
     query = filters.as_query()
     paginator = Paginator(filters.apply(selectors.project_queryset()), PAGE_SIZE)
     paginator.count = selectors.project_count(filters)  # kept until the data changes, like the rows
@@ -78,7 +98,11 @@ def project_list(request):
         "projects/list.html",
         {
             "filters": filters,
-            "errors": page_errors(errors),
+            "errors": errors,
+            "error_items": [
+                (*FILTER_FIELDS.get(field, ("project-filters", field)), msg) for field, msg in errors.items()
+            ],
+            "raw": request.GET,
             "page": page,
             "listing": urlencode(query),
             "query": urlencode(query),
@@ -88,6 +112,9 @@ def project_list(request):
             "statuses": ProjectStatus.choices,
             "sorts": SORTS,
             "map_count": located,
+            # Leaflet (~160 KB) is loaded only when the visitor asks for the map, or on the map view
+            "map_load": "now" if map_view else "ask",
+            "map_view": MAP_VIEW if map_view else "",
             "located": functools.partial(selectors.located_kept, filters),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,

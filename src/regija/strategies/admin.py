@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from regija.core import permissions
 from regija.core.admin_site import CheckedInlineForm, OwnedAdmin, OwnedInline, save_inline_through
 from regija.core.templatetags.regija import percent
 
@@ -30,6 +32,14 @@ MISSING_LABELS = {
 }
 
 
+def nodes_of(request, nodes, strategy_id):
+    """The nodes offered for a row of a strategy: that strategy's; for a row without one yet (a new
+    project, indicator or call), those of the strategies the user may edit."""
+    if strategy_id is not None:
+        return nodes.filter(strategy_id=strategy_id)
+    return nodes.filter(strategy__in=permissions.editable(request.user, Strategy.objects.all()))
+
+
 @admin.register(Strategy)
 class StrategyAdmin(OwnedAdmin):
     list_display = ("title", "status", "period_start", "period_end", "imported_at")
@@ -52,7 +62,7 @@ class AlignmentInline(OwnedInline, admin.TabularInline):
     model = Alignment
     fk_name = "source_node"
     extra = 0
-    raw_id_fields = ("target_node", "declared_in")
+    autocomplete_fields = ("target_node", "declared_in")  # a node of any strategy: alignments cross them
 
 
 @admin.register(Node)
@@ -60,12 +70,23 @@ class NodeAdmin(OwnedAdmin):
     owned_choices = ("strategy",)
     list_display = ("code", "title", "level", "strategy")
     list_filter = ("strategy", "level")
-    search_fields = ("code", "title", "description")
+    # "2.1" finds the nodes whose code begins so; words of a title or of the strategy's title find it too
+    search_fields = ("^code", "title", "strategy__title", "description")
     list_select_related = ("strategy",)
-    raw_id_fields = ("parent",)
-    autocomplete_fields = ("responsible",)
+    autocomplete_fields = ("parent", "responsible")
     readonly_fields = ("path", "depth")
     inlines = [AlignmentInline]
+    picker_related = ("strategy",)
+
+    def picker_label(self, obj):
+        # codes repeat across strategies ("2.1"): the strategy tells them apart
+        return f"{obj.code} {Truncator(obj.title).chars(90)} ({obj.strategy.title})"
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "parent":  # a node of the same strategy, not the node itself nor one below it
+            qs = nodes_of(request, qs, obj.strategy_id if obj else None)
+            return qs.exclude(path__startswith=obj.path) if obj else qs
+        return qs
 
 
 @admin.register(Alignment)
@@ -74,7 +95,7 @@ class AlignmentAdmin(OwnedAdmin):
     list_display = ("source_node", "type", "target_node", "declared_in")
     list_filter = ("type", "declared_in")
     list_select_related = ("source_node", "target_node", "declared_in")
-    raw_id_fields = ("source_node", "target_node")
+    autocomplete_fields = ("source_node", "target_node")
 
 
 class ObservationForm(CheckedInlineForm):
@@ -123,8 +144,13 @@ class IndicatorAdmin(OwnedAdmin):
     list_filter = ("strategy", "direction")
     search_fields = ("code", "name", "effect", "data_source")
     list_select_related = ("node", "strategy")
-    raw_id_fields = ("node",)
+    autocomplete_fields = ("node",)
     inlines = [ObservationInline]
+
+    def narrow_choices(self, db_field, request, qs, obj):
+        if db_field.name == "node":
+            return nodes_of(request, qs, obj.strategy_id if obj else None)
+        return qs
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Observation:

@@ -20,6 +20,8 @@ package reach them:
 - ``evaluation``: eligibility, assignments, declarations, scores (written by their evaluator only),
   the chair's return for correction, finalisation, what the evaluation lacks;
 - ``decisions``: approve (creating the operation) and reject;
+- ``registration``: an applicant organisation registers itself, confirms its e-mail address, and the
+  call's staff approve or reject the registration;
 - ``common``: ``Refused``, ``Forbidden``, ``require`` and ``now`` (from ``core.services``), ``local``.
 
 The ranking is a read (``calls.selectors.ranking``). Payment claims, completion and withdrawal of an
@@ -53,8 +55,40 @@ from .evaluation import (
     submit_scores,
 )
 from .lifecycle import archive, finish_evaluation, mark_decided, publish, unpublish
+from .registration import (
+    Confirmed,
+    Decided,
+    Link,
+    Registered,
+    RegistrationData,
+    approve_registration,
+    clean_expired_registrations,
+    confirm_email,
+    notify_staff,
+    read_link,
+    register_applicant,
+    reject_registration,
+    resend_registration_mail,
+    send_registration_mail,
+    takes_registrations,
+)
 
 __all__ = [
+    "Confirmed",
+    "Decided",
+    "Link",
+    "Registered",
+    "RegistrationData",
+    "approve_registration",
+    "clean_expired_registrations",
+    "confirm_email",
+    "notify_staff",
+    "read_link",
+    "register_applicant",
+    "reject_registration",
+    "resend_registration_mail",
+    "send_registration_mail",
+    "takes_registrations",
     "attachment_add",
     "attachment_delete",
     "DraftData",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -9,12 +10,15 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from regija.core.models import Organisation, Role
+from regija.core.money import format_eur
 from regija.core.permissions import member_role_at_least
 
 from ..models import (
+    ApplicantDeclaration,
     Application,
     ApplicationFund,
     ApplicationPartner,
@@ -31,6 +35,11 @@ from .common import Refused, local, now, require
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import UploadedFile
+
+
+def _eur(amount: Decimal | None) -> str:
+    """An amount in a message, as the reader's language writes it."""
+    return format_eur(amount, get_language() or "sl")
 
 
 def start_application(call: Call, applicant: Organisation, user: User, title: str = "") -> Application:
@@ -79,9 +88,20 @@ class DraftData:
     phases: list[dict[str, Any]] = field(default_factory=list)  # {title, start, end, amount}
 
 
+def over_maximum(call: Call, total: Decimal) -> str:
+    """Why a request of ``total`` (all funds together) is more than the call gives one application, or ""."""
+    if call.max_per_application is not None and total > call.max_per_application:
+        return _(
+            "The call gives at most %(max)s per application; the amounts requested add up to %(total)s."
+        ) % {"max": _eur(call.max_per_application), "total": _eur(total)}
+    return ""
+
+
 def save_draft(application: Application, user: User, data: DraftData, *, version: int) -> Application:
     """Replace the draft's content; ``version`` is the one the user loaded, so a stale form can't
-    overwrite a newer save."""
+    overwrite a newer save. A request above the call's maximum per application is refused (field
+    ``funds``); one above what the call's fund has left is not – the pages warn about it
+    (``calls.selectors.budget_warnings``)."""
     require(may_edit_application(user, application))
     with transaction.atomic():
         app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
@@ -109,6 +129,9 @@ def save_draft(application: Application, user: User, data: DraftData, *, version
             if amount is None or amount <= 0:
                 raise Refused(_("A requested amount must be more than 0."), field="funds", status=422)
             seen.add(fund_id)
+        too_much = over_maximum(app.call, sum((amount for _fund, amount in data.funds), Decimal("0")))
+        if too_much:
+            raise Refused(too_much, field="funds", status=422)
         app.title = data.title.strip() or app.title
         app.summary = data.summary.strip()
         app.version += 1
@@ -139,11 +162,39 @@ def missing_for_submission(app: Application) -> list[str]:
         missing.append(_("the amount requested from at least one fund"))
     if not app.phases.exists():
         missing.append(_("at least one planned phase"))
+    least = app.call.min_per_application
+    if least is not None and app.funds.exists():
+        total = sum((f.requested for f in app.funds.all()), Decimal("0"))
+        if total < least:
+            missing.append(
+                _("at least %(min)s requested in total (the call's minimum; now %(total)s)")
+                % {"min": _eur(least), "total": _eur(total)}
+            )
     return missing
 
 
-def submit(application: Application, user: User) -> Application:
-    """Draft → submitted, before the deadline by the server's clock and only when complete."""
+def _touch(application: Application) -> None:
+    """A draft's content changed (an attachment came or went): a new version, so a form or a check of
+    the answers opened before it is stale."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    app.version += 1
+    app.updated_at = now()
+    app.save(update_fields=["version", "updated_at"])
+    application.version, application.updated_at = app.version, app.updated_at
+
+
+def submit(
+    application: Application,
+    user: User,
+    *,
+    declarations: Collection[str],
+    version: int | None = None,
+) -> Application:
+    """Draft → submitted, before the deadline by the server's clock, only when complete, within the
+    call's maximum and with every declaration (``ApplicantDeclaration``) made; they are kept with it.
+
+    ``version`` is the one the applicant checked: if the application changed since (another tab, a
+    colleague), the submission is refused, so what is submitted is what was checked."""
     require(may_edit_application(user, application))
     with transaction.atomic():
         # the call row is locked so that numbers are handed out one at a time
@@ -156,6 +207,15 @@ def submit(application: Application, user: User) -> Application:
         moment = now()
         if not call.accepts_at(moment):
             raise Refused(not_open_message(call))
+        if version is not None and app.version != version:
+            raise Refused(
+                _(
+                    "The application changed after you opened this page (saved at %(when)s). "
+                    "Check the answers below again, then submit."
+                )
+                % {"when": local(app.updated_at)},
+                status=409,
+            )
         missing = missing_for_submission(app)
         if missing:
             raise Refused(
@@ -163,11 +223,19 @@ def submit(application: Application, user: User) -> Application:
                 % {"missing": "; ".join(missing)},
                 status=422,
             )
+        too_much = over_maximum(call, sum((f.requested for f in app.funds.all()), Decimal("0")))
+        if too_much:
+            raise Refused(too_much, field="funds", status=422)
+        if set(ApplicantDeclaration.values) - set(declarations):
+            raise Refused(
+                _("Tick every declaration to submit the application."), field="declarations", status=422
+            )
         last = Application.objects.filter(call=call).aggregate(n=Max("number"))["n"] or 0
         app.number = last + 1
         app.status = ApplicationStatus.SUBMITTED
         app.submitted_at = moment
         app.submitted_by = user
+        app.declarations = [d for d in ApplicantDeclaration.values if d in set(declarations)]
         app.save()
     return app
 
@@ -203,6 +271,7 @@ def attachment_add(
     except ValidationError as exc:
         raise Refused(" ".join(exc.messages), field="file", status=422) from None
     with transaction.atomic():
+        _touch(application)
         attachment = Attachment.objects.create(
             application=application,
             kind=kind,
@@ -225,6 +294,7 @@ def attachment_delete(attachment: Attachment, user: User) -> None:
     )
     storage, name = attachment.file.storage, attachment.file.name
     with transaction.atomic():
+        _touch(application)
         attachment.delete()
         if name:
             transaction.on_commit(lambda: storage.delete(name))

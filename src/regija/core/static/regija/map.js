@@ -1,28 +1,103 @@
-// Draws the projects that have a location on a Leaflet map; the page lists them in a table as well.
+// Draws the projects that have a location on a Leaflet map. The page lists the same places beside the
+// map, so nothing depends on this script; it only adds the map.
+//
+// Leaflet (about 160 KB) is loaded by this script, only when the map is drawn: at once where the page
+// leads with the map (data-load="now": the start page, the project list's map view), or when the
+// visitor presses "Show the map" (data-load="ask": the project list). The map is unhidden before
+// Leaflet measures it, so the points are fitted into the box the visitor sees. When the base map's
+// tiles cannot be loaded, a note in the page says so and the points are shown without it.
 (function () {
+  "use strict";
   var holder = document.getElementById("map");
   var data = document.getElementById("map-data");
-  if (!holder || !data || typeof L === "undefined") return;
+  if (!holder || !data) return;
+  var note = document.getElementById("map-note");
   var points = JSON.parse(data.textContent);
-  var map = L.map(holder, { scrollWheelZoom: false });
-  L.tileLayer(holder.dataset.tiles, { maxZoom: 18, attribution: holder.dataset.attribution }).addTo(map);
-  var bounds = [];
-  points.forEach(function (p) {
-    var marker = L.marker([p.lat, p.lon], { title: p.title, alt: p.title }).addTo(map);
-    var link = document.createElement("a");
-    link.href = p.url;
-    link.textContent = p.code + " " + p.title;
-    var box = document.createElement("div");
-    box.appendChild(link);
-    if (p.approximate) {
-      var note = document.createElement("p");
-      note.textContent = holder.dataset.approximate + ": " + p.municipality;
-      box.appendChild(note);
-    }
-    marker.bindPopup(box);
-    bounds.push([p.lat, p.lon]);
-  });
-  if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });
-  else map.setView([46.12, 14.82], 8);
-  holder.hidden = false;
+
+  var leaflet = null;
+  function loadLeaflet() {
+    if (leaflet) return leaflet;
+    leaflet = new Promise(function (resolve, reject) {
+      if (typeof window.L !== "undefined") return resolve();
+      var pending = 2;
+      function done() { if (--pending === 0) resolve(); }
+      var css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = holder.dataset.leafletCss;
+      css.onload = done;
+      css.onerror = reject;
+      document.head.appendChild(css);
+      var script = document.createElement("script");
+      script.src = holder.dataset.leafletJs;
+      script.onload = done;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+    return leaflet;
+  }
+
+  function showNote(text) {
+    if (!note) return;
+    if (text) note.textContent = text;
+    note.hidden = false;
+  }
+
+  function draw() {
+    holder.hidden = false; // before Leaflet measures the box: a hidden box is 0 × 0
+    var frame = holder.closest(".regija-map");
+    if (frame) frame.classList.add("regija-map--drawn");
+    var map = L.map(holder, { scrollWheelZoom: false });
+    var tiles = L.tileLayer(holder.dataset.tiles, { maxZoom: 18, attribution: holder.dataset.attribution });
+    tiles.on("tileerror", function () { showNote(); });
+    tiles.addTo(map);
+    var bounds = [];
+    points.forEach(function (p) {
+      var marker = L.marker([p.lat, p.lon], { title: p.title, alt: p.code + " " + p.title }).addTo(map);
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.code + " " + p.title;
+      var box = document.createElement("div");
+      box.appendChild(link);
+      if (p.approximate) {
+        var place = document.createElement("p");
+        place.textContent = holder.dataset.approximate + ": " + p.municipality;
+        box.appendChild(place);
+      }
+      marker.bindPopup(box);
+      bounds.push([p.lat, p.lon]);
+    });
+    map.invalidateSize();
+    // room above each point for its pin (41 px tall) and for the zoom buttons at the top left
+    if (bounds.length) map.fitBounds(bounds, { paddingTopLeft: [50, 50], paddingBottomRight: [20, 20], maxZoom: 13 });
+    else map.setView([46.12, 14.82], 8);
+    holder.dataset.drawn = "true";
+    return map;
+  }
+
+  function failed() {
+    holder.hidden = true;
+    showNote(holder.dataset.failed);
+  }
+
+  if (holder.dataset.load === "ask") {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "govuk-button govuk-button--secondary regija-map__show";
+    button.textContent = holder.dataset.showLabel;
+    button.setAttribute("aria-controls", "map");
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      loadLeaflet().then(function () {
+        button.remove();
+        draw();
+        holder.focus();
+      }, function () {
+        button.remove();
+        failed();
+      });
+    });
+    holder.parentNode.insertBefore(button, holder);
+  } else {
+    loadLeaflet().then(draw, failed);
+  }
 })();

@@ -50,6 +50,9 @@ class Command(BaseCommand):
                 raise CommandError(f"the demo governance data could not be loaded:\n{exc}") from None
             for result in results:
                 self.stdout.write(f"governance of {result.slug} ready")
+        # static files with hashed names and a gzip of each (core/staticstorage.py); unchanged files are
+        # skipped, so a restart takes a moment
+        call_command("collectstatic", interactive=False, verbosity=0)
         if no_serve:
             return
         from django.core.wsgi import get_wsgi_application

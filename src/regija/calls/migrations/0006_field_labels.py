@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0003_sheet_return'),
+        ('calls', '0005_call_amount_limits_and_declarations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

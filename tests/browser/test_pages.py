@@ -1,0 +1,426 @@
+"""Every main page, at 1280 and at 390 px wide, in headless Chromium: nothing wider than the window, and
+no WCAG 2.1 A/AA violation that axe-core finds.
+
+For each page × width (its own test, e.g. ``test_page[call-390]``; plain windows of 1280×900 and 390×844,
+without a phone's emulation, so that ``innerWidth`` is the width the page was laid out for):
+
+* the page answers as expected (200; 404 for the missing page) – an error page would pass the rest;
+* ``document.documentElement.scrollWidth <= window.innerWidth``: no sideways scrolling. A failure names
+  the elements that stick out past the window's right edge (the outermost ones; those inside a
+  container that scrolls or clips are not counted);
+* axe-core (tags wcag2a, wcag2aa, wcag21a, wcag21aa) finds 0 violations. A failure lists each rule,
+  its impact, how many elements and the first three of them.
+
+A screenshot of the window and the findings as JSON go to ``REGIJA_ARTEFACTS`` (default
+``var/artefacts/browser/``) as ``NAME-WIDTH.png`` and ``NAME-WIDTH.json``, for CI to keep.
+
+axe-core is the npm package of ``frontend/package.json`` (``npm ci --prefix frontend``); its file is read
+from ``REGIJA_AXE`` (default ``frontend/node_modules/axe-core/axe.min.js``). Without it – or without
+Chromium – the tests fail when CI is set and are skipped otherwise. The site's Content-Security-Policy
+forbids inline scripts, so axe is not added as a <script>: Playwright evaluates its source through the
+DevTools protocol, which the policy does not govern (the page itself stays under the policy).
+
+The data: the seed documents (tests/conftest.py) and, once for the module, calls of LAS Zasavje built
+through their workflow (tests.factories): the 6th call with two applications submitted and scored, one
+approved (its operation has a paid and an open payment claim), the other awaiting its decision; and a
+7th call open for applications, with the applicant's filled-in draft and a new organisation's
+registration waiting for the staff. The server clock stands at 2 April 2027, after the 6th call's
+deadline and while the 7th is open. It is all rolled back at the end.
+Signed-in pages get the session of their user as a cookie. SQLite only, as the back-office journey
+(the server thread shares the test's connection; see conftest.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from .conftest import _unavailable, launch, require_browser, serving
+
+pytestmark = [pytest.mark.browser, pytest.mark.external, pytest.mark.django_db]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(os.environ.get("REGIJA_AXE", ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"))
+ARTEFACTS = Path(os.environ.get("REGIJA_ARTEFACTS", ROOT / "var" / "artefacts" / "browser"))
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = {1280: 900, 390: 844}
+
+LAS = "las-zasavje"
+VELENJE = "velenje-pametno-mesto-2022-2030"
+OPEN_CALL = "7-javni-poziv"
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    name: str
+    path: str  # with {placeholders} from Site.ids
+    user: str | None = None  # whose session: a key of Site.sessions
+    status: int = 200
+
+
+PAGES = [
+    # public
+    Page("home", "/"),
+    Page("strategy", f"/strategije/{VELENJE}/"),
+    Page("node", f"/strategije/{VELENJE}/5.1/"),
+    Page("indicator", "/kazalniki/las-zasavje-2023/K1/"),
+    Page("projects", "/projekti/"),
+    Page("projects-filtered", "/projekti/?strategy=las-zasavje-2023&status=completed"),
+    Page("project", "/projekti/las-zasavje-2023/SOD-01/"),
+    Page("funds", "/skladi/"),
+    Page("organisations", "/organizacije/"),
+    Page("organisation", f"/organizacije/{LAS}/"),
+    Page("calls", "/razpisi/"),
+    Page("call", f"/razpisi/{LAS}/{OPEN_CALL}/"),
+    Page("call-results", f"/razpisi/{LAS}/5-javni-poziv-partnerstva-las-zasavje/rezultati/"),
+    Page("search", "/iskanje/?q=zasavje"),
+    Page("bodies", f"/organizacije/{LAS}/organi/"),
+    Page("sign-in", "/prijava/"),
+    Page("password-reset", "/prijava/pozabljeno-geslo/"),
+    Page("registration", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/"),
+    Page("not-found", "/ni-take-strani/", status=404),
+    # the applicant
+    Page("my-applications", "/prijave/", user="applicant"),
+    Page("application-start", f"/razpisi/{LAS}/{OPEN_CALL}/prijava/", user="applicant"),
+    Page("application-form", "/prijave/{draft}/", user="applicant"),
+    Page("application", "/prijave/{approved}/", user="applicant"),
+    # staff of the calling organisation, and the committee's chair
+    Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
+    Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
+    Page("eligibility", "/prijave/{undecided}/upravicenost/", user="staff"),
+    Page("decide", "/prijave/{undecided}/odlocitev/", user="staff"),
+    Page("claims", "/projekti/{project}/zahtevki/", user="staff"),
+    Page("call-evaluation", "/ocenjevanje/razpis/{call}/", user="staff"),
+    Page("evaluation", "/ocenjevanje/", user="chair"),
+    Page("assignment", "/ocenjevanje/{assignment}/", user="chair"),
+    Page("annual-report", f"/porocila/{LAS}/2023/", user="staff"),
+    # the back office
+    Page("admin", "/admin/", user="root"),
+    Page("admin-list", "/admin/calls/call/", user="root"),
+    Page("admin-change", "/admin/calls/call/{call}/change/", user="root"),
+]
+
+
+@dataclasses.dataclass
+class Site:
+    base_url: str
+    ids: dict[str, object]
+    sessions: dict[str, str]  # user key → session cookie value
+
+
+def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
+    """The two calls (see the module's docstring); the clock is left at AFTER. (ids, users by key)"""
+    from regija.calls import services
+    from regija.calls.services.registration import confirmation_token
+    from regija.projects.services import payments
+    from tests import factories as f
+
+    w = f.publish_call(f.call_world(), clock)
+    f.submit_applications(w, clock, amounts=("50000.00", "80000.00"))
+    f.evaluate(w)
+    staff = w.users["staff"]
+    services.finish_evaluation(w.call, staff)
+    instrument = services.Instrument("decision", "33110-12/2027", dt.date(2027, 4, 1))
+    project = services.approve(
+        w.apps[0], staff, approved={w.fund.pk: Decimal("50000.00")}, instrument=instrument
+    )
+    f.paid_claim(w, project, Decimal("10000.00"), "1. zahtevek", on=dt.date(2027, 4, 1))
+    payments.claim_payment(
+        project, w.users["applicant"], fund_id=w.fund.pk, amount=Decimal("15000.00"), label="2. zahtevek"
+    )
+
+    opened = f.CallFactory(
+        organisation=w.las,
+        strategy=w.call.strategy,
+        slug=OPEN_CALL,
+        number="JP7",
+        title="7. javni poziv Partnerstva LAS Zasavje",
+        text="Poziv za izbor operacij, ki prispevajo k ciljem Strategije lokalnega razvoja.",
+        opens_at=dt.datetime(2027, 3, 31, 8, 0, tzinfo=f.LJ),
+        closes_at=dt.datetime(2027, 5, 31, 12, 0, tzinfo=f.LJ),
+        pass_threshold=Decimal("50"),
+        nodes=list(w.call.nodes.all()),
+    )
+    f.CallFundFactory(call=opened, fund=w.fund, amount=Decimal("150000.00"))
+    for order, text in enumerate(f.CONDITIONS, start=1):
+        f.EligibilityConditionFactory(call=opened, order=order, text=text)
+    for order, (name, points) in enumerate(f.CRITERIA, start=1):
+        f.CriterionFactory(call=opened, order=order, name=name, max_points=Decimal(points))
+    f.CommitteeSeatFactory(call=opened, name="Roman Medved", role="chair", user=w.users["chair"], order=1)
+    clock(dt.datetime(2027, 3, 20, 10, 0, tzinfo=f.LJ))
+    opened = services.publish(opened, staff)
+    clock(f.AFTER)
+    draft = services.start_application(opened, w.applicant, w.users["applicant"])
+    f.fill(draft, w)
+    # an organisation new to Regija registers for the open call and confirms its address: staff decide
+    registered = services.register_applicant(
+        opened,
+        services.RegistrationData(
+            first_name="Ana",
+            last_name="Novak",
+            email="ana.novak@zelena-dolina.si",
+            password="Zelena-dolina-2027",
+            organisation_name="Društvo Zelena dolina",
+            organisation_kind="ngo",
+            registration_number="6543219",
+            tax_number="SI 5022 3054",
+            address="Trg svobode 1, 1420 Trbovlje",
+        ),
+    )
+    assert registered.registration is not None
+    services.confirm_email(opened, confirmation_token(registered.registration))
+
+    chair_seat = next(s for s in w.seats if s.role == "chair")
+    ids = {
+        "draft": draft.pk,
+        "approved": w.apps[0].pk,
+        "undecided": w.apps[1].pk,
+        "call": w.call.pk,
+        "project": f"{project.strategy.slug}/{project.code}",
+        "assignment": w.apps[0].assignments.get(seat=chair_seat).pk,
+        "registration": registered.registration.pk,
+    }
+    users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
+    users["root"] = f.member(None, username="root", superuser=True)
+    return ids, users
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup, django_db_blocker):
+    """The calls, a session per user and the live server, for the whole module; rolled back after it."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from tests.factories import Clock
+
+    if connection.vendor != "sqlite":
+        pytest.skip("needs the server thread to share the test's connection (SQLite)")
+    require_browser()  # before building anything
+    clock = Clock()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}},
+            ):
+                ids, users = _build_calls(clock)
+                sessions = {}
+                for key, user in users.items():
+                    client = Client()
+                    client.force_login(user)
+                    sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            with serving() as base_url:
+                yield Site(base_url, ids, sessions)
+        finally:
+            clock.stop()
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        _unavailable(
+            f"axe-core not found at {AXE}: run `npm ci --prefix frontend`, or point REGIJA_AXE at axe.min.js"
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+class Windows:
+    """One Chromium for the module and a browser context (with one tab) per width, driven from a thread
+    of their own: Playwright's sync API runs an event loop in the thread that uses it, and in a thread
+    with a running loop Django hands out another database connection (asgiref keeps one per async
+    context) – the tests' own database fixtures would then wait on the module's transaction."""
+
+    def __init__(self, base_url: str):
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playwright")
+        self.tabs = self.run(self._start, base_url)
+
+    def run(self, fn, *args):
+        """``fn(*args)`` in the Playwright thread; its result here."""
+        return self._thread.submit(fn, *args).result()
+
+    def _start(self, base_url: str):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = launch(self._playwright)
+        tabs = {}
+        for width, height in WIDTHS.items():
+            context = self._browser.new_context(
+                base_url=base_url, locale="sl-SI", viewport={"width": width, "height": height}
+            )
+            context.set_default_timeout(30_000)
+            tabs[width] = context.new_page()
+        return tabs
+
+    def _stop(self) -> None:
+        self._browser.close()
+        self._playwright.stop()
+
+    def close(self) -> None:
+        try:
+            self.run(self._stop)
+        finally:
+            self._thread.shutdown()
+
+
+@pytest.fixture(scope="module")
+def windows(site):
+    windows = Windows(site.base_url)
+    try:
+        yield windows
+    finally:
+        windows.close()
+
+
+# The elements that stick out past the window's right edge: the outermost ones (an element whose parent
+# sticks out too is left to its parent), not those held by a container that scrolls or clips sideways.
+_OVERFLOW = """
+() => {
+  const limit = window.innerWidth;
+  const width = document.documentElement.scrollWidth;
+  if (width <= limit) return {width, limit, offenders: [], total: 0};
+  const sticksOut = (el) => el.getBoundingClientRect().right > limit + 0.5;
+  // clipped: a box between the element and the page that scrolls or clips sideways holds it – following
+  // containing blocks, so an absolutely positioned element escapes a scroller that is not positioned
+  const clipped = (el) => {
+    let position = getComputedStyle(el).position;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (position === "fixed") return false;
+      const style = getComputedStyle(a);
+      if (position === "absolute" && style.position === "static" && style.transform === "none") continue;
+      if (style.overflowX !== "visible") return true;
+      position = style.position;
+    }
+    return false;
+  };
+  const offends = (el) => sticksOut(el) && !clipped(el);
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "");
+    for (const c of el.classList) name += "." + c;
+    const box = el.getBoundingClientRect();
+    const text = (el.innerText || el.value || "").trim().replace(/\\s+/g, " ").slice(0, 50);
+    return {element: name, right: Math.round(box.right), width: Math.round(box.width), text};
+  };
+  const offenders = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!offends(el)) continue;
+    const parent = el.parentElement;
+    if (parent && parent !== document.body && offends(parent)) continue;
+    offenders.push(describe(el));
+  }
+  if (!offenders.length) {
+    // no box sticks out: then text does (a long word, a number that does not wrap) – named by its element
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim() || clipped(node.parentElement)) continue;
+      range.selectNodeContents(node);
+      const right = range.getBoundingClientRect().right;
+      if (right > limit + 0.5) {
+        const found = describe(node.parentElement);
+        offenders.push({...found, right: Math.round(right), text: node.textContent.trim().slice(0, 50)});
+      }
+    }
+  }
+  return {width, limit, offenders: offenders.slice(0, 10), total: offenders.length};
+}
+"""
+
+_AXE_RUN = r"""
+async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    count: v.nodes.length,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    why: (v.nodes[0].failureSummary || "").replace(/\s+/g, " ").slice(0, 240),
+  }));
+}
+"""
+
+
+def _problems(spec: Page, width: int, status: int, overflow: dict, violations: list[dict]) -> list[str]:
+    lines = []
+    if status != spec.status:
+        lines.append(f"answered {status}, expected {spec.status}")
+    if overflow["width"] > overflow["limit"]:
+        lines.append(
+            f"wider than the window: scrollWidth {overflow['width']} > innerWidth {overflow['limit']}; "
+            f"sticking out ({overflow['total']}):"
+        )
+        lines += [
+            f"  {o['element']} (right edge {o['right']} px, {o['width']} px wide) {o['text']!r}"
+            for o in overflow["offenders"]
+        ]
+    if violations:
+        lines.append(f"axe-core: {len(violations)} rule(s) violated:")
+        lines += [
+            f"  {v['id']} ({v['impact']}) ×{v['count']}: {' | '.join(v['targets'])} – {v['help']}"
+            + (f"\n    first: {v['why']}" if v.get("why") else "")
+            for v in violations
+        ]
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("spec", "width"),
+    [pytest.param(p, w, id=f"{p.name}-{w}") for p in PAGES for w in WIDTHS],
+)
+def _visit(tab, spec: Page, width: int, path: str, cookies: list[dict], axe_source: str) -> dict:
+    """In the Playwright thread: open the page, measure, run axe, save the screenshot and the findings."""
+    tab.context.clear_cookies()
+    if cookies:
+        tab.context.add_cookies(cookies)
+    response = tab.goto(path, wait_until="load")
+    found = {
+        "page": spec.name,
+        "width": width,
+        "path": path,
+        "user": spec.user,
+        "status": response.status if response else None,
+        "overflow": tab.evaluate(_OVERFLOW),
+    }
+    tab.evaluate(axe_source)
+    found["axe"] = tab.evaluate(_AXE_RUN, AXE_TAGS)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTEFACTS / f"{spec.name}-{width}.png"))
+    (ARTEFACTS / f"{spec.name}-{width}.json").write_text(
+        json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("spec", "width"),
+    [pytest.param(p, w, id=f"{p.name}-{w}") for p in PAGES for w in WIDTHS],
+)
+def test_page(spec: Page, width: int, axe_source: str, site: Site, windows: Windows):
+    from django.conf import settings
+
+    cookies = []
+    if spec.user:
+        cookie = {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": site.sessions[spec.user],
+            "url": site.base_url,
+        }
+        cookies.append(cookie)
+    path = spec.path.format(**site.ids)
+    found = windows.run(_visit, windows.tabs[width], spec, width, path, cookies, axe_source)
+    problems = _problems(spec, width, found["status"], found["overflow"], found["axe"])
+    assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
