@@ -35,21 +35,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from .conftest import _unavailable, launch, require_browser, serving
+from .conftest import _AXE_RUN, ARTEFACTS, AXE_TAGS, launch, require_browser, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.external, pytest.mark.django_db]
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("REGIJA_AXE", ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"))
-ARTEFACTS = Path(os.environ.get("REGIJA_ARTEFACTS", ROOT / "var" / "artefacts" / "browser"))
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = {1280: 900, 390: 844}
 
 LAS = "las-zasavje"
@@ -228,15 +222,6 @@ def site(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        _unavailable(
-            f"axe-core not found at {AXE}: run `npm ci --prefix frontend`, or point REGIJA_AXE at axe.min.js"
-        )
-    return AXE.read_text(encoding="utf-8")
-
-
 class Windows:
     """One Chromium for the module and a browser context (with one tab) per width, driven from a thread
     of their own: Playwright's sync API runs an event loop in the thread that uses it, and in a thread
@@ -338,21 +323,6 @@ _OVERFLOW = """
   return {width, limit, offenders: offenders.slice(0, 10), total: offenders.length};
 }
 """
-
-_AXE_RUN = r"""
-async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    count: v.nodes.length,
-    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-    why: (v.nodes[0].failureSummary || "").replace(/\s+/g, " ").slice(0, 240),
-  }));
-}
-"""
-
 
 def _problems(spec: Page, width: int, status: int, overflow: dict, violations: list[dict]) -> list[str]:
     lines = []
