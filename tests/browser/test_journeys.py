@@ -200,7 +200,7 @@ def test_a_citizen_finds_a_project_by_the_map_and_by_search(db, journey):
         form = page.get_by_role("search")
         form.locator("input[name=q]").fill(SEARCH_WORD)
         form.locator("button[type=submit]").click()
-        page.wait_for_url("**/iskanje/?q=*")
+        page.wait_for_url(re.compile(r".*/iskanje/\?q=.*"))
         expect(page.locator("#site-q")).to_have_value(SEARCH_WORD)
         hit = page.locator("main").get_by_role("link", name=SEARCH_TITLE)
         expect(hit.first).to_be_visible()
@@ -213,3 +213,139 @@ def test_a_citizen_finds_a_project_by_the_map_and_by_search(db, journey):
     j = journey("citizen")
     j.do(home_map)
     j.do(search)
+
+
+# ---------------------------------------------------------------------------------------- 2. an applicant
+
+PERSON = {"first_name": "Maja", "last_name": "Kovač", "email": "maja.kovac@zavod-iskra.si"}
+PASSWORD = "Iskra-Trbovlje-2027"
+ORGANISATION = "Zavod Iskra"
+# typed as people copy them from AJPES and FURS: a 10-digit registration number (the main unit, 000)
+# and a VAT number; both with valid check digits (regija.core.identifiers)
+REGISTRATION_NUMBER = "4128737000"
+TAX_NUMBER = "SI 7215 9308"
+
+
+@pytest.fixture
+def open_call(db, clock):
+    """The 6th call of LAS Zasavje, published and open (the clock held in its submission period), with no
+    application yet; and a session of its staff (made before the server starts)."""
+    from tests.factories import DURING, call_world, publish_call
+
+    w = publish_call(call_world(), clock)
+    clock(DURING)
+    return w, _session(w.users["staff"])
+
+
+def test_an_applicant_registers_applies_with_a_slovenian_amount_checks_and_submits(open_call, journey):
+    from django.core import mail
+    from playwright.sync_api import expect
+
+    w, staff_session = open_call
+    call_url = w.call.get_absolute_url()
+    manage_url = f"/razpisi/{w.las.slug}/{w.call.slug}/upravljanje/"
+
+    def register(page):
+        page.goto(call_url)
+        expect(page.locator("h1")).to_have_text(w.call.title)
+        j.seen("call")
+        page.get_by_role("button", name=_sl("Register your organisation to apply")).click()
+        page.wait_for_url("**/registracija/")
+        expect(page.locator("h1")).to_have_text(_sl("Register your organisation to apply"))
+        j.seen("registration-form")
+        for field, value in PERSON.items():
+            page.fill(f"#id_{field}", value)
+        page.fill("#id_password1", PASSWORD)
+        page.fill("#id_password2", PASSWORD)
+        page.fill("#id_organisation_name", ORGANISATION)
+        page.select_option("#id_organisation_kind", "ngo")
+        page.fill("#id_registration_number", REGISTRATION_NUMBER)
+        page.fill("#id_tax_number", TAX_NUMBER)
+        page.fill("#id_address", "Trg revolucije 12, 1420 Trbovlje")
+        page.locator("#id_consent").check()
+        page.get_by_role("button", name=_sl("Register"), exact=True).click()
+        page.wait_for_url("**/registracija/poslano/")
+        expect(page.locator(".govuk-panel")).to_contain_text(PERSON["email"])
+        j.seen("registration-sent")
+
+    def confirm(page, link):
+        page.goto(link)
+        expect(page.locator("h1")).to_have_text(_sl("Confirm your e-mail address"))
+        expect(page.locator("main")).to_contain_text(ORGANISATION)
+        j.seen("confirm-link")
+        page.get_by_role("button", name=_sl("Confirm my e-mail address")).click()
+        expect(page.locator(".govuk-panel__title")).to_have_text(_sl("E-mail address confirmed"))
+        j.seen("email-confirmed")
+
+    def staff_approve(page):
+        page.goto(manage_url)
+        waiting = page.locator("#registrations ~ table").filter(has_text=ORGANISATION)
+        expect(waiting).to_contain_text(PERSON["email"])
+        j.seen("staff-call-management")
+        waiting.get_by_role("link", name=ORGANISATION).click()
+        expect(page.locator("main")).to_contain_text("4128737")
+        j.seen("staff-registration")
+        page.get_by_role("button", name=_sl("Approve"), exact=True).click()
+        page.wait_for_url(f"**{manage_url}")
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(ORGANISATION)
+        j.seen("staff-approved")
+
+    def sign_in_and_start(page, link):
+        page.goto(link)  # the same link now says where the registration stands
+        page.get_by_role("button", name=_sl("Sign in")).click()
+        page.wait_for_url(re.compile(r".*/prijava/\?next=.*"))
+        j.seen("sign-in")
+        page.fill("#id_username", PERSON["email"])
+        page.fill("#id_password", PASSWORD)
+        page.locator("main form [type=submit]").click()
+        page.wait_for_url(f"**{call_url}")
+        page.get_by_role("button", name=_sl("Apply for funding")).click()
+        page.wait_for_url("**/prijava/")
+        expect(page.locator("h1")).to_have_text(_sl("Apply for funding"))
+        j.seen("application-start")
+        page.fill("#id_title", "Učilnica v naravi")
+        page.get_by_role("button", name=_sl("Start the application")).click()
+        page.wait_for_url(re.compile(r".*/prijave/\d+/$"))
+        expect(page.locator("h1")).to_have_text("Učilnica v naravi")
+
+    def fill_and_save(page):
+        page.fill("#id_summary", "Ureditev učilnice v naravi ob Zasavski poti.")
+        page.fill("input[name=funds-0-requested]", "12.345,67")
+        page.fill("input[name=phases-0-title]", "Izvedba")
+        for part, value in (("day", "1"), ("month", "6"), ("year", "2027")):
+            page.fill(f"input[name=phases-0-start_{part}]", value)
+        for part, value in (("day", "30"), ("month", "11"), ("year", "2027")):
+            page.fill(f"input[name=phases-0-end_{part}]", value)
+        page.fill("input[name=phases-0-amount]", "12.345,67")
+        page.get_by_role("button", name=_sl("Save draft")).click()
+        expect(page.locator(".govuk-notification-banner")).to_be_visible()
+        # the amount as typed, and beside it as understood
+        expect(page.locator("input[name=funds-0-requested]")).to_have_value(re.compile(r"^12\.?345,67$"))
+        understood = page.locator("#zneski ~ div").locator(".regija-understood").first
+        expect(understood).to_contain_text(f"12.345,67{NBSP}€")
+        j.seen("application-saved")
+        page.get_by_role("button", name=_sl("Save and continue")).click()
+        page.wait_for_url("**/pregled/")
+        main = page.locator("main")
+        expect(main).to_contain_text(f"12.345,67{NBSP}€")
+        expect(main).to_contain_text("1. 6. 2027")
+        j.seen("check-your-answers")
+        for box in page.locator("input[name=declarations]").all():
+            box.check()
+        page.get_by_role("button", name=_sl("Submit the application")).click()
+        page.wait_for_url("**/oddana/")
+        expect(page.locator(".govuk-panel__title")).to_have_text(_sl("Application submitted"))
+        expect(page.locator(".govuk-panel__body")).to_contain_text(f"{w.call.number}/1")
+        j.seen("submitted")
+
+    j = journey("applicant")
+    j.do(register)
+    (message,) = mail.outbox
+    assert message.to == [PERSON["email"]]
+    link = re.search(r"https?://\S+/registracija/potrditev/\S+/", message.body).group(0)
+    j.do(confirm, link)
+    j.be(staff_session)
+    j.do(staff_approve)
+    j.be(None)
+    j.do(sign_in_and_start, link)
+    j.do(fill_and_save)
