@@ -37,11 +37,12 @@ SHOTS = ARTEFACTS / "journeys"
 NBSP = "\u00a0"
 
 
-def _sl(msgid: str) -> str:
+def _sl(text) -> str:
+    """A msgid, or a lazy label (a choice's), as a Slovenian visitor reads it."""
     from django.utils import translation
 
     with translation.override("sl"):
-        return translation.gettext(msgid)
+        return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
 class Journey:
@@ -349,3 +350,113 @@ def test_an_applicant_registers_applies_with_a_slovenian_amount_checks_and_submi
     j.be(None)
     j.do(sign_in_and_start, link)
     j.do(fill_and_save)
+
+
+# ------------------------------------------------------------------------------------------- 3. the staff
+
+
+@pytest.fixture
+def submitted_call(db, clock):
+    """The 6th call after its deadline with one application submitted (50.000,00 € asked), and sessions
+    of the call's staff and of the applicant (made before the server starts)."""
+    from tests.factories import call_world, publish_call, submit_applications
+
+    w = submit_applications(publish_call(call_world(), clock), clock, amounts=("50000.00",))
+    return w, _session(w.users["staff"]), _session(w.users["applicant"])
+
+
+def test_staff_check_eligibility_decide_and_pay_a_claim(submitted_call, journey):
+    from playwright.sync_api import expect
+
+    from regija.calls import services
+    from regija.calls.models import ApplicationStatus
+    from regija.projects.models import PaymentState
+    from tests.factories import PASSING, score_all
+
+    w, staff_session, holder_session = submitted_call
+    (app,) = w.apps
+    manage_url = f"/razpisi/{w.las.slug}/{w.call.slug}/upravljanje/"
+    tag = "strong.govuk-tag"
+
+    def eligibility(page):
+        page.goto(manage_url)
+        row = page.locator("main table tbody tr").filter(has_text=app.title)
+        expect(row).to_contain_text(app.reference)
+        expect(row.locator(tag)).to_have_text(_sl(ApplicationStatus.SUBMITTED.label))
+        j.seen("call-management")
+        row.get_by_role("link", name=_sl("Eligibility")).click()
+        page.wait_for_url("**/upravicenost/")
+        expect(page.locator("h1")).to_have_text(app.title)
+        j.seen("eligibility")
+        for radio in page.locator("input[type=radio][value=yes]").all():
+            radio.check()
+        page.get_by_role("button", name=_sl("Record the check")).click()
+        page.wait_for_url(f"**{manage_url}")
+        expect(page.locator(".govuk-notification-banner")).to_be_visible()
+        j.seen("eligibility-recorded")
+
+    def decide(page):
+        page.goto(manage_url)
+        page.get_by_role("button", name=_sl("Finish the evaluation")).click()
+        page.wait_for_url(f"**{manage_url}")
+        row = page.locator("main table tbody tr").filter(has_text=app.title)
+        j.seen("evaluation-finished")
+        row.get_by_role("link", name=_sl("Decide")).click()
+        page.wait_for_url("**/odlocitev/")
+        expect(page.locator("h1")).to_contain_text(app.title)
+        j.seen("decision")
+        page.fill(f"input[name=approved_{w.fund.pk}]", "45.000,00")
+        page.fill("input[name=instrument_number]", "33110-12/2027")
+        for part, value in (("day", "1"), ("month", "4"), ("year", "2027")):
+            page.fill(f"input[name=instrument_date_{part}]", value)
+        page.get_by_role("button", name=_sl("Approve and create the operation")).click()
+        page.wait_for_url(f"**{manage_url}")
+        row = page.locator("main table tbody tr").filter(has_text=app.title)
+        expect(row.locator(tag)).to_have_text(_sl(ApplicationStatus.APPROVED.label))
+        j.seen("approved")
+
+    def claim(page, claims_url):
+        page.goto(claims_url)
+        page.fill("#id_label", "1. zahtevek")
+        page.fill("#id_amount", "10.000,00")
+        page.get_by_role("button", name=_sl("Submit the claim")).click()
+        page.wait_for_url(f"**{claims_url}")
+        claims = page.locator("main table").filter(has_text="1. zahtevek")
+        expect(claims).to_contain_text(f"10.000,00{NBSP}€")
+        j.seen("holder-claim")
+
+    def pay(page, claims_url):
+        page.goto(claims_url)
+        waiting = page.locator("section.regija-row").filter(has_text="1. zahtevek")
+        expect(waiting.locator("h3")).to_contain_text(f"10.000,00{NBSP}€")
+        j.seen("claim-waiting")
+        waiting.get_by_role("button", name=_sl("Mark checked")).click()
+        page.wait_for_url(f"**{claims_url}")
+        waiting = page.locator("section.regija-row").filter(has_text="1. zahtevek")
+        for part, value in (("day", "2"), ("month", "4"), ("year", "2027")):
+            waiting.locator(f"input[name=date_{part}]").fill(value)
+        j.seen("claim-checked")
+        waiting.get_by_role("button", name=_sl("Mark paid")).click()
+        page.wait_for_url(f"**{claims_url}")
+        row = page.locator("main table tbody tr").filter(has_text="1. zahtevek")
+        expect(row.locator(tag)).to_have_text(_sl(PaymentState.PAID.label))
+        expect(row).to_contain_text(f"10.000,00{NBSP}€")
+        expect(row).to_contain_text("2. 4. 2027")
+        expect(page.locator("section.regija-row")).to_have_count(0)  # nothing left waiting
+        j.seen("claim-paid")
+
+    j = journey("staff")
+    j.be(staff_session)
+    j.do(eligibility)
+    # the committee's part, through the services (its pages are tested on their own)
+    staff = w.users["staff"]
+    services.assign_committee(w.call, staff)
+    score_all(w, app, PASSING)
+    services.finalise(app, next(s.user for s in w.seats if s.role == "chair"))
+    j.do(decide)
+    app.refresh_from_db()
+    claims_url = f"/projekti/{app.project.strategy.slug}/{app.project.code}/zahtevki/"
+    j.be(holder_session)
+    j.do(claim, claims_url)
+    j.be(staff_session)
+    j.do(pay, claims_url)
