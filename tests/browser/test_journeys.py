@@ -22,14 +22,12 @@ e-mails the server sends land in ``django.core.mail.outbox`` (the test's locmem 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import re
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
 import pytest
 
-from .conftest import _AXE_RUN, ARTEFACTS, AXE_TAGS, _REPORT_VIOLATIONS, launch, require_browser, serving
+from .conftest import _AXE_RUN, _REPORT_VIOLATIONS, ARTEFACTS, AXE_TAGS, launch, require_browser, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.external, pytest.mark.django_db]
 
@@ -80,9 +78,9 @@ class Journey:
         page = context.new_page()
         page.on(
             "console",
-            lambda msg: self.csp.append(f"console: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                self.csp.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None
+            ),
         )
         return page
 
