@@ -25,7 +25,8 @@ through their workflow (tests.factories): the 6th call with two applications sub
 approved (its operation has a paid and an open payment claim), the other awaiting its decision; and a
 7th call open for applications, with the applicant's filled-in draft, a new organisation's
 registration waiting for the staff and another's whose e-mail link is not opened yet. The server
-clock stands at 2 April 2027, after the 6th call's deadline and while the 7th is open. It is all rolled back at the end.
+clock stands at 2 April 2027, after the 6th call's deadline and while the 7th is open. It is all rolled
+back at the end.
 Signed-in pages get the session of their user as a cookie; requests to other hosts (the map's tiles) are
 refused. The journeys through these pages are test_journeys.py. SQLite only, as the back-office journey
 (the server thread shares the test's connection; see conftest.py).
