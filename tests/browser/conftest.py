@@ -151,3 +151,36 @@ def csp_violations(browser_page):
         lambda msg: seen.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None,
     )
     return seen
+
+
+# axe-core in the page: the npm package of frontend/package.json (``npm ci --prefix frontend``), read from
+# REGIJA_AXE. The pages' screenshots and findings go to REGIJA_ARTEFACTS, for CI to keep.
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(os.environ.get("REGIJA_AXE", ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"))
+ARTEFACTS = Path(os.environ.get("REGIJA_ARTEFACTS", ROOT / "var" / "artefacts" / "browser"))
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_AXE_RUN = r"""
+async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    count: v.nodes.length,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    why: (v.nodes[0].failureSummary || "").replace(/\s+/g, " ").slice(0, 240),
+  }));
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's source, to evaluate in a page (through the DevTools protocol: the page's CSP forbids an
+    inline <script>, and does not govern what the protocol evaluates)."""
+    if not AXE.exists():
+        _unavailable(
+            f"axe-core not found at {AXE}: run `npm ci --prefix frontend`, or point REGIJA_AXE at axe.min.js"
+        )
+    return AXE.read_text(encoding="utf-8")

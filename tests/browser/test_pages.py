@@ -23,10 +23,12 @@ DevTools protocol, which the policy does not govern (the page itself stays under
 The data: the seed documents (tests/conftest.py) and, once for the module, calls of LAS Zasavje built
 through their workflow (tests.factories): the 6th call with two applications submitted and scored, one
 approved (its operation has a paid and an open payment claim), the other awaiting its decision; and a
-7th call open for applications, with the applicant's filled-in draft and a new organisation's
-registration waiting for the staff. The server clock stands at 2 April 2027, after the 6th call's
-deadline and while the 7th is open. It is all rolled back at the end.
-Signed-in pages get the session of their user as a cookie. SQLite only, as the back-office journey
+7th call open for applications, with the applicant's filled-in draft, a new organisation's
+registration waiting for the staff and another's whose e-mail link is not opened yet. The server
+clock stands at 2 April 2027, after the 6th call's deadline and while the 7th is open. It is all rolled
+back at the end.
+Signed-in pages get the session of their user as a cookie; requests to other hosts (the map's tiles) are
+refused. The journeys through these pages are test_journeys.py. SQLite only, as the back-office journey
 (the server thread shares the test's connection; see conftest.py).
 """
 
@@ -35,21 +37,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from .conftest import _unavailable, launch, require_browser, serving
+from .conftest import _AXE_RUN, ARTEFACTS, AXE_TAGS, launch, require_browser, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.external, pytest.mark.django_db]
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("REGIJA_AXE", ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"))
-ARTEFACTS = Path(os.environ.get("REGIJA_ARTEFACTS", ROOT / "var" / "artefacts" / "browser"))
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = {1280: 900, 390: 844}
 
 LAS = "las-zasavje"
@@ -68,10 +64,12 @@ class Page:
 PAGES = [
     # public
     Page("home", "/"),
+    Page("home-table", "/?pogled=tabela"),
     Page("strategy", f"/strategije/{VELENJE}/"),
     Page("node", f"/strategije/{VELENJE}/5.1/"),
     Page("indicator", "/kazalniki/las-zasavje-2023/K1/"),
     Page("projects", "/projekti/"),
+    Page("projects-map", "/projekti/?pogled=zemljevid"),
     Page("projects-filtered", "/projekti/?strategy=las-zasavje-2023&status=completed"),
     Page("project", "/projekti/las-zasavje-2023/SOD-01/"),
     Page("funds", "/skladi/"),
@@ -85,11 +83,17 @@ PAGES = [
     Page("sign-in", "/prijava/"),
     Page("password-reset", "/prijava/pozabljeno-geslo/"),
     Page("registration", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/"),
+    Page("registration-sent", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/poslano/"),
+    Page("registration-confirm", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{unconfirmed_token}}/"),
+    Page("registration-confirmed", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{confirmed_token}}/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
     Page("application-start", f"/razpisi/{LAS}/{OPEN_CALL}/prijava/", user="applicant"),
     Page("application-form", "/prijave/{draft}/", user="applicant"),
+    Page("application-check", "/prijave/{draft}/pregled/", user="applicant"),
+    Page("application-withdraw", "/prijave/{draft}/umik/", user="applicant"),
+    Page("application-submitted", "/prijave/{undecided}/oddana/", user="applicant"),
     Page("application", "/prijave/{approved}/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
@@ -175,7 +179,24 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
         ),
     )
     assert registered.registration is not None
-    services.confirm_email(opened, confirmation_token(registered.registration))
+    confirmed_token = confirmation_token(registered.registration)
+    services.confirm_email(opened, confirmed_token)
+    # another one has not opened its link yet
+    unconfirmed = services.register_applicant(
+        opened,
+        services.RegistrationData(
+            first_name="Maja",
+            last_name="Kovač",
+            email="maja.kovac@zavod-iskra.si",
+            password="Iskra-Trbovlje-2027",
+            organisation_name="Zavod Iskra",
+            organisation_kind="ngo",
+            registration_number="3985121000",
+            tax_number="84201533",
+            address="Trg revolucije 12, 1420 Trbovlje",
+        ),
+    )
+    assert unconfirmed.registration is not None
 
     chair_seat = next(s for s in w.seats if s.role == "chair")
     ids = {
@@ -186,6 +207,8 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
         "project": f"{project.strategy.slug}/{project.code}",
         "assignment": w.apps[0].assignments.get(seat=chair_seat).pk,
         "registration": registered.registration.pk,
+        "confirmed_token": confirmed_token,
+        "unconfirmed_token": confirmation_token(unconfirmed.registration),
     }
     users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
     users["root"] = f.member(None, username="root", superuser=True)
@@ -228,15 +251,6 @@ def site(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        _unavailable(
-            f"axe-core not found at {AXE}: run `npm ci --prefix frontend`, or point REGIJA_AXE at axe.min.js"
-        )
-    return AXE.read_text(encoding="utf-8")
-
-
 class Windows:
     """One Chromium for the module and a browser context (with one tab) per width, driven from a thread
     of their own: Playwright's sync API runs an event loop in the thread that uses it, and in a thread
@@ -262,6 +276,11 @@ class Windows:
                 base_url=base_url, locale="sl-SI", viewport={"width": width, "height": height}
             )
             context.set_default_timeout(30_000)
+            # the map's tiles come from a server outside: refused at once, as on a machine offline
+            context.route(
+                "**/*",
+                lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort(),
+            )
             tabs[width] = context.new_page()
         return tabs
 
@@ -336,20 +355,6 @@ _OVERFLOW = """
     }
   }
   return {width, limit, offenders: offenders.slice(0, 10), total: offenders.length};
-}
-"""
-
-_AXE_RUN = r"""
-async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    count: v.nodes.length,
-    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-    why: (v.nodes[0].failureSummary || "").replace(/\s+/g, " ").slice(0, 240),
-  }));
 }
 """
 

@@ -1,29 +1,36 @@
-// Back office: Django's autocomplete pickers (select2) draw a combobox whose name comes only from the
-// chosen value, so an empty picker has no name for a screen reader. Name each one after its field's
-// label (or the aria-label the inline cells carry), also for pickers of inline rows added later.
+// The back office's autocompletes (Django's select2 boxes) are named by the text of their choice, which is
+// empty until something is picked: a screen reader then announces a nameless combobox (axe-core's
+// aria-input-field-name). Each box – and the text inside it – is named by its field's label as well; in a
+// tabular inline, which has no labels, by its column's heading.
+"use strict";
 (function () {
-  function name(selection) {
-    if (selection.dataset.regijaNamed) return;
-    var container = selection.closest(".select2-container");
-    var select = container && container.previousElementSibling;
-    if (!select || select.tagName !== "SELECT") return;
-    var label = select.id && document.querySelector('label[for="' + select.id + '"]');
-    // the chosen value's box (role textbox) is named too
-    var rendered = selection.querySelector(".select2-selection__rendered");
-    if (label) {
+  var headings = 0;
+
+  function heading(select) {
+    var cell = select.closest("td");
+    var table = cell && cell.closest("table");
+    if (!table) return null;
+    var th = table.querySelectorAll("thead th")[Array.prototype.indexOf.call(cell.parentElement.children, cell)];
+    if (th && !th.id) th.id = "regija-heading-" + ++headings;
+    return th || null;
+  }
+
+  function name(root) {
+    root.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
+      var next = select.nextElementSibling;
+      if (!next || !next.classList.contains("select2")) return;
+      var label = (select.id && document.querySelector('label[for="' + select.id + '"]')) || heading(select);
+      if (!label) return;
       if (!label.id) label.id = select.id + "-label";
-      var own = selection.getAttribute("aria-labelledby");
-      selection.setAttribute("aria-labelledby", label.id + (own ? " " + own : ""));
-      if (rendered) rendered.setAttribute("aria-labelledby", label.id);
-    } else if (select.getAttribute("aria-label")) {
-      selection.setAttribute("aria-label", select.getAttribute("aria-label"));
-      if (rendered) rendered.setAttribute("aria-label", select.getAttribute("aria-label"));
-    }
-    selection.dataset.regijaNamed = "1";
+      next.querySelectorAll('[role="combobox"], [role="textbox"]').forEach(function (el) {
+        var named = (el.getAttribute("aria-labelledby") || "").split(" ").filter(Boolean);
+        if (named.indexOf(label.id) === -1) el.setAttribute("aria-labelledby", [label.id].concat(named).join(" "));
+      });
+    });
   }
-  function all(root) {
-    root.querySelectorAll(".select2-selection[role=combobox]").forEach(name);
-  }
-  new MutationObserver(function () { all(document); }).observe(document.documentElement, { childList: true, subtree: true });
-  document.addEventListener("DOMContentLoaded", function () { all(document); });
+  // after Django's autocomplete.js has drawn the boxes (on jQuery's ready), and for each inline row added
+  window.addEventListener("load", function () { name(document); });
+  document.addEventListener("formset:added", function (event) {
+    setTimeout(function () { name(event.target); }, 0);
+  });
 })();
