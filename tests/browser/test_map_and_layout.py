@@ -10,6 +10,7 @@ the test server, so the base map always fails to load here – as it does on a m
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 
@@ -191,3 +192,29 @@ def test_strategy_tree_has_no_link_inside_a_summary(browser_page):
         page.goto(f"/strategije/{slug}/?open=all")
         assert page.locator("summary a, summary button, summary input").count() == 0, slug
         assert page.locator("ul.tree .regija-tree__row a").count() > 0
+
+
+@pytest.fixture
+def collected(settings, tmp_path):
+    """Static files collected as `regija up` and deployments do: hashed names (before the server starts)."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def test_marker_images_load_when_static_files_have_hashed_names(collected, browser_page, live_url):
+    """Leaflet guesses its marker images' folder from its stylesheet, which fails on hashed names: the
+    pins were broken images on an instance started with `regija up`."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _stay_local(page, live_url)
+    page.goto("/")
+    expect(page.locator("#map .leaflet-marker-icon").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    icons = page.locator("#map img.leaflet-marker-icon").evaluate_all(
+        "imgs => imgs.map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}))"
+    )
+    assert icons and all(i["ok"] for i in icons), icons[:3]
+    assert re.search(r"/marker-icon\.[0-9a-f]{12}\.png$", icons[0]["src"]), icons[0]["src"]

@@ -46,6 +46,16 @@
     holder.hidden = false; // before Leaflet measures the box: a hidden box is 0 × 0
     var frame = holder.closest(".regija-map");
     if (frame) frame.classList.add("regija-map--drawn");
+    // The marker images by the addresses the page gives: collected static files have hashed names,
+    // which Leaflet's own guess (from its stylesheet) does not find.
+    if (holder.dataset.markerIcon) {
+      L.Icon.Default.imagePath = "";
+      L.Icon.Default.mergeOptions({
+        iconUrl: holder.dataset.markerIcon,
+        iconRetinaUrl: holder.dataset.markerIcon2x,
+        shadowUrl: holder.dataset.markerShadow,
+      });
+    }
     var map = L.map(holder, { scrollWheelZoom: false });
     var tiles = L.tileLayer(holder.dataset.tiles, { maxZoom: 18, attribution: holder.dataset.attribution });
     tiles.on("tileerror", function () { showNote(); });
