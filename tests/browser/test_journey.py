@@ -29,6 +29,7 @@ def _count_on_page(text: str) -> int:
 
 
 def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
+    from django.utils import translation
     from playwright.sync_api import expect
 
     from regija.projects.views import EXPORT_COLUMNS
@@ -80,14 +81,14 @@ def test_home_to_measure_to_project_list_csv(browser_page, csp_violations):
     download = download_info.value
     assert download.failure() is None, download.failure()
     assert download.suggested_filename == "projekti.csv"
-    with open(
-        download.path(), encoding="utf-8-sig", newline=""
-    ) as fh:  # the file starts with a BOM for Excel
-        rows = list(csv.reader(io.StringIO(fh.read())))
+    # a Slovenian page gives the CSV in Slovenian Excel's dialect: BOM, semicolons, headers in Slovenian
+    with open(download.path(), encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(io.StringIO(fh.read()), delimiter=";"))
 
     header, data = rows[0], rows[1:]
-    assert header == [label for _key, label in EXPORT_COLUMNS]
-    assert header[:3] == ["strategy", "code", "title"] and "total (EUR)" in header and header[-1] == "url"
+    with translation.override("sl"):
+        assert header == [str(label) for _key, label in EXPORT_COLUMNS]
+    assert header[:3] == ["Strategija", "Šifra", "Naziv"] and "Skupaj (EUR)" in header
     assert all(len(row) == len(header) for row in data), "a row with a different number of fields"
     assert len(data) == shown, f"the page says {shown} projects, the CSV has {len(data)} rows"
     keys = [(row[0], row[1]) for row in data]
