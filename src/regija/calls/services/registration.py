@@ -398,7 +398,9 @@ def _acting(user: User) -> Any:
 def _locked_for_decision(registration: ApplicantRegistration, user: User) -> ApplicantRegistration:
     require(may_manage_call(user, registration.call))
     locked = (
-        ApplicantRegistration.objects.select_for_update()
+        # only the registration's row is locked: PostgreSQL cannot lock the nullable side of the join to
+        # its user (an account removed by a rejection)
+        ApplicantRegistration.objects.select_for_update(of=("self",))
         .select_related("call__organisation", "user")
         .get(pk=registration.pk)
     )
@@ -542,7 +544,7 @@ def clean_expired_registrations(moment: dt.datetime | None = None) -> int:
     ).select_related("user")
     count = 0
     with transaction.atomic(), audit.acting(None, via="command", label="clean_registrations"):
-        for registration in expired.select_for_update():
+        for registration in expired.select_for_update(of=("self",)):
             account = registration.user
             registration.delete()
             if account is not None:
