@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from regija.core import permissions
-from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.core.admin_site import OwnedAdmin, OwnedInline, ReadOnlyRows
 from regija.strategies.admin import nodes_of
 
 from . import services
@@ -270,7 +270,7 @@ class SheetReturnInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(ScoreSheet)
-class ScoreSheetAdmin(OwnedAdmin):
+class ScoreSheetAdmin(ReadOnlyRows, OwnedAdmin):
     list_display = ("__str__", "version", "status", "total", "finalised_at")
     list_filter = ("status", "assignment__application__call")
     list_select_related = ("assignment__seat", "assignment__application")
@@ -279,21 +279,14 @@ class ScoreSheetAdmin(OwnedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ScoreSheet._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ApplicantRegistration)
-class ApplicantRegistrationAdmin(OwnedAdmin):
+class ApplicantRegistrationAdmin(ReadOnlyRows, OwnedAdmin):
     """Applicants' self-registrations, read-only: the person's data stays as they gave it, and a
     registration is approved or rejected on the call's management page (the link on each), where the
-    organisation already on Regija under its number is shown first (``calls.services.registration``)."""
+    organisation already on Regija under its number is shown first (``calls.services.registration``).
+    People register themselves on a call's page; unconfirmed registrations expire (``regija
+    clean_registrations``), decided ones are kept."""
 
     list_display = (
         "organisation_name",
@@ -327,12 +320,3 @@ class ApplicantRegistrationAdmin(OwnedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("call__organisation")
-
-    def has_add_permission(self, request):
-        return False  # people register themselves, on a call's page
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decided on the call's management page; the data is the person's
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # unconfirmed ones expire (regija clean_registrations); decided ones are kept

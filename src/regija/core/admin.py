@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .admin_site import OwnedAdmin, VisibleRows
+from .admin_site import OwnedAdmin, ReadOnlyRows, VisibleRows
 from .models import ApiToken, AuditEntry, Membership, Organisation, Role
 
 
@@ -79,7 +79,7 @@ class MembershipAdmin(VisibleRows, admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(VisibleRows, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyRows, VisibleRows, admin.ModelAdmin):
     """The audit log, read only: nobody edits history. A member sees the entries of the objects they read
     as staff (core.permissions), never those of another organisation's drafts or applications."""
 
@@ -132,15 +132,6 @@ class AuditEntryAdmin(VisibleRows, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return permissions.is_staff(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

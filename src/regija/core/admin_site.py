@@ -381,6 +381,20 @@ def _is_relation(model, path: str) -> bool:
     return True
 
 
+class ReadOnlyRows:
+    """A back-office page that only shows rows: they are written elsewhere (by their own pages or
+    services) or never (history). Put it before the admin class it reads through."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OwnedAdmin(VisibleRows, admin.ModelAdmin):
     """Rights from the organisation rule (core.permissions): members see the rows they may read, editors
     of an owning organisation change them, admins of it delete strategies and projects."""

@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from regija.core import permissions
-from regija.core.admin_site import OwnedAdmin, OwnedInline
+from regija.core.admin_site import OwnedAdmin, OwnedInline, ReadOnlyRows
 
 from .models import AgendaItem, Body, Decision, Member, Session, Term
 from .selectors import member_represents
@@ -101,18 +101,9 @@ class SessionAdmin(OwnedAdmin):
         return f"{obj}, {obj.body.organisation}"
 
 
-class ReadOnlyAdmin(OwnedAdmin):
+class ReadOnlyAdmin(ReadOnlyRows, OwnedAdmin):
     """Rows kept on another's page (a term's members, a session's decisions), listed here to be looked up
     and picked by name elsewhere; changed only where they are kept."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Member)
