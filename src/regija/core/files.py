@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 import yaml_rs
@@ -55,13 +55,16 @@ class Problem:
     """One thing wrong with an input file, said so that a person can find and fix it."""
 
     file: str
-    line: int | None
+    line: int | str | None  # a line of a text file, or a place such as "Projekti!F14" in a workbook
     field: str
     message: str
     kind: str = ""  # lets an importer treat some problems apart (e.g. retry after the other files of a run)
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
+        if isinstance(self.line, str):
+            where = f"{self.file} {self.line}"
+        else:
+            where = self.file + (f":{self.line}" if self.line else "")
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
@@ -82,6 +85,19 @@ def path_text(path: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class Locator(Protocol):
+    """Places a field path in its file: a line number (``LineFinder``) or a cell (a workbook's locator)."""
+
+    def line(self, path: Iterable[Any]) -> int | str | None: ...
+
+
+def as_locator(where: str | Callable[[], str] | Locator) -> Locator:
+    """A locator for ``where``: the file's text (or a callable returning it), or a locator already."""
+    if hasattr(where, "line"):
+        return where  # type: ignore[return-value]
+    return LineFinder(where)  # type: ignore[arg-type]
 
 
 class LineFinder:
@@ -226,14 +242,15 @@ def schema_errors(
 def validation_problems(
     exc: ValidationError,
     filename: str,
-    text: str | Callable[[], str],
+    text: str | Callable[[], str] | Locator,
     *,
     format_doc: str,
     union_labels: Collection[str] = (),
     explain: Callable[[tuple, dict], str | None] | None = None,
 ) -> list[Problem]:
-    """The problems of a failed validation (``schema_errors``), each with its line and field path."""
-    finder = LineFinder(text)
+    """The problems of a failed validation (``schema_errors``), each with its line and field path;
+    ``text`` is the file's text or a locator (see ``as_locator``)."""
+    finder = as_locator(text)
     return [
         Problem(filename, finder.line(loc), path_text(loc), message)
         for loc, message in schema_errors(

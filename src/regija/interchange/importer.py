@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from regija.core import audit, caching
-from regija.core.files import InvalidFile, LineFinder, Problem, path_text
+from regija.core.files import InvalidFile, LineFinder, Locator, Problem, path_text
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.projects.models import (
@@ -63,11 +63,11 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
             while pending:
                 deferred: list[tuple[str, list[Problem]]] = []
                 for path in pending:
-                    data, load_problems = load_file(path)
+                    data, where, load_problems = load_file(path)
                     try:
                         if load_problems:
                             raise InvalidFile(load_problems)
-                        results.append(_import_one(path, data, write=not problems))
+                        results.append(_import_one(path, data, where, write=not problems))
                     except InvalidFile as exc:
                         if all(_is_missing_strategy(p) for p in exc.problems):
                             deferred.append((path, exc.problems))
@@ -110,16 +110,16 @@ def import_text(text: str, filename: str = "<text>") -> ImportResult:
     """Import one document given as text (used by tests and the API)."""
     with transaction.atomic():
         doc = parse_text(text, filename)
-        return _Writer(doc, filename, text).run()
+        return _Writer(doc, filename, LineFinder(text)).run()
 
 
 def _is_missing_strategy(problem: Problem) -> bool:
     return problem.kind == MISSING_STRATEGY
 
 
-def _import_one(path: str, data: dict, *, write: bool) -> ImportResult:
-    doc = validate_data(data, path)
-    writer = _Writer(doc, path, None)
+def _import_one(path: str, data: dict, where: Locator, *, write: bool) -> ImportResult:
+    doc = validate_data(data, path, where)
+    writer = _Writer(doc, path, where)
     if not write:
         writer.check()
         return ImportResult(path, doc.strategy.slug)
@@ -129,10 +129,10 @@ def _import_one(path: str, data: dict, *, write: bool) -> ImportResult:
 class _Writer:
     """Writes one validated document, diffing against what is stored."""
 
-    def __init__(self, doc: s.StrategyFile, filename: str, text: str | None):
+    def __init__(self, doc: s.StrategyFile, filename: str, where: Locator):
         self.doc = doc
         self.filename = filename
-        self.text = text
+        self.where = where  # places a field path in the file, for error messages
         self.result = ImportResult(filename, doc.strategy.slug)
         self._foreign: dict[str, dict[str, int]] = {}
 
@@ -144,7 +144,7 @@ class _Writer:
             funds=set(Fund.objects.values_list("code", flat=True)),
             strategy_nodes=self._stored_codes,
         )
-        check_references(self.doc, self.filename, self._text, known)
+        check_references(self.doc, self.filename, self.where, known)
 
     @staticmethod
     def _stored_codes(slug: str) -> set[str] | None:
@@ -154,14 +154,7 @@ class _Writer:
         return set(strategy.nodes.values_list("code", flat=True))
 
     def _fail(self, path: tuple, message: str) -> None:
-        raise InvalidFile(
-            [Problem(self.filename, LineFinder(self._text()).line(path), path_text(path), message)]
-        )
-
-    def _text(self) -> str:
-        if self.text is None:  # only needed to place an error on its line
-            self.text = Path(self.filename).read_text(encoding="utf-8")
-        return self.text
+        raise InvalidFile([Problem(self.filename, self.where.line(path), path_text(path), message)])
 
     # --- writing ---------------------------------------------------------------------------------
 

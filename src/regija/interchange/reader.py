@@ -15,7 +15,9 @@ from regija.core import files
 from regija.core.files import (
     InvalidFile,
     LineFinder,
+    Locator,
     Problem,
+    as_locator,
     load_mapping,
     path_text,
     read_text,
@@ -53,12 +55,16 @@ def load_yaml(text: str, filename: str) -> dict:
     )
 
 
-def load_file(path: str) -> tuple[dict | None, list[Problem]]:
-    """Read and parse one file; never raises: problems come back in the list."""
+def load_file(path: str) -> tuple[dict | None, Locator, list[Problem]]:
+    """Read and parse one file; never raises: problems come back in the list.
+
+    Returns the parsed data, a locator that places a field path in the file (its line), and the
+    problems."""
     try:
-        return load_yaml(read_text(Path(path)), str(path)), []
+        text = read_text(Path(path))
+        return load_yaml(text, str(path)), LineFinder(text), []
     except InvalidFile as exc:
-        return None, exc.problems
+        return None, LineFinder(""), exc.problems
 
 
 def parse_text(text: str, filename: str) -> StrategyFile:
@@ -66,8 +72,9 @@ def parse_text(text: str, filename: str) -> StrategyFile:
     return validate_data(load_yaml(text, filename), filename, text)
 
 
-def validate_data(data: dict, filename: str, text: str | None = None) -> StrategyFile:
-    """Validate parsed data against the schema; the text (read again if not given) places errors by line."""
+def validate_data(data: dict, filename: str, text: str | Locator | None = None) -> StrategyFile:
+    """Validate parsed data against the schema; the text (read again if not given) or a locator places
+    errors by line or cell."""
     try:
         return StrategyFile.model_validate(data)
     except ValidationError as exc:
@@ -106,9 +113,12 @@ class Known:
     strategy_nodes: Callable[[str], set[str] | None] = lambda slug: None
 
 
-def check_references(doc: StrategyFile, filename: str, text: str | Callable[[], str], known: Known) -> None:
-    """Raise InvalidFile for duplicate codes and references to things that do not exist."""
-    finder = LineFinder(text)
+def check_references(
+    doc: StrategyFile, filename: str, text: str | Callable[[], str] | Locator, known: Known
+) -> None:
+    """Raise InvalidFile for duplicate codes and references to things that do not exist; ``text`` is the
+    file's text or a locator that places a field path (see ``regija.core.files.as_locator``)."""
+    finder = as_locator(text)
     problems: list[Problem] = []
 
     def bad(path: tuple, message: str, kind: str = "") -> None:
