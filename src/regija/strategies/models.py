@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.collation import slovenian
 from regija.core.dates import day
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
@@ -43,7 +44,7 @@ class Strategy(models.Model):
     class Meta:
         verbose_name = _("strategy")
         verbose_name_plural = _("strategies")
-        ordering = ["title"]
+        ordering = [slovenian("title").asc()]
 
     def __str__(self) -> str:
         return self.title
