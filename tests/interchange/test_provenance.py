@@ -16,6 +16,7 @@ import yaml
 from regija.core.models import Organisation
 from regija.interchange import exporter
 from regija.interchange.importer import import_files, import_text
+from regija.projects import consistency
 from regija.projects.models import Fund, FundStatement
 from regija.strategies.models import OrganisationStatement, Strategy
 
@@ -92,6 +93,25 @@ def test_the_organisation_shows_the_earliest_documents_facts_and_each_document_k
     )
     zasavje = organisation(exported("zasavje-po-2027"), "rra-zasavje")
     assert (zasavje["name"], zasavje.get("website")) == ("Regionalna razvojna agencija Zasavje", None)
+    # the two names are a disagreement between the documents, which the check shows against 002
+    found = [f for f in consistency.report() if f.check == "shared_facts"]
+    assert [(f.strategy, f.object_code, f.stated, f.computed) for f in found] == [
+        (
+            "las-zasavje-2023",
+            "rra-zasavje",
+            "RRA Zasavje, d.o.o.",
+            "Regionalna razvojna agencija Zasavje (zasavje-po-2027)",
+        )
+    ]
+    assert [
+        f for f in consistency.report(Strategy.objects.get(slug="las-zasavje-2023")) if f in found
+    ] == found
+    assert not [f for f in consistency.report(Strategy.objects.get(slug="zasavje-po-2027")) if f in found]
+
+
+def test_the_bundled_documents_agree_on_what_they_share():
+    # 000 and 002 give rra-zasavje the same name, short name and kind; 002 and 003 give CLLD the same names
+    assert [f for f in consistency.report() if f.check == "shared_facts"] == []
 
 
 def test_reimporting_an_unchanged_document_keeps_a_change_made_in_the_back_office():
