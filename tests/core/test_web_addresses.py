@@ -242,7 +242,6 @@ def test_the_api_never_hands_out_a_stored_javascript_address(client):
 def test_export_names_a_stored_javascript_website():
     """`regija export` writes only what the file format accepts: it names the record and field instead."""
     from regija.interchange import exporter
-
     from regija.strategies.models import OrganisationStatement
 
     # the export writes the organisation as the strategy states it: the stored statement is spoilt too
