@@ -443,7 +443,10 @@ def project_detail(strategy_slug: str, code: str) -> Project | None:
             Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("fund").order_by("order")),
             Prefetch("payments", queryset=Payment.objects.select_related("fund").order_by("order")),
             Prefetch(
-                "nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")
+                "nodes",
+                queryset=Node.objects.select_related("strategy").order_by(
+                    slovenian("strategy__title"), "strategy_id", "path"
+                ),
             ),
         )
         .filter(strategy__slug=strategy_slug, code=code)
