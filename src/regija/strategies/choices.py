@@ -31,3 +31,5 @@ class Direction(models.TextChoices):
     INCREASE = "increase", _("increase")
     DECREASE = "decrease", _("decrease")
     REACH = "reach", _("reach")
+    # keep a level: the target (usually the baseline itself) is the least value to hold
+    MAINTAIN = "maintain", _("maintain")
