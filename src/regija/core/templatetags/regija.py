@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from regija.core import dates
+from regija.core import countries, dates
 from regija.core.money import format_eur, plain_number
 from regija.core.validators import link_target
 
@@ -217,3 +217,18 @@ def static_text(path):
     if not found:
         raise template.TemplateSyntaxError(f"no static file {path!r}")
     return mark_safe(Path(found).read_text(encoding="utf-8"))  # noqa: S308 - our own file, see above
+
+
+@register.simple_tag
+def country(code):
+    """A foreign organisation's country: its flag (decoration, hidden from screen readers), its name in
+    the page's language and the ISO code ("🇦🇹 Avstrija (AT)"); nothing for a domestic one (Slovenia)."""
+    if not countries.is_foreign(code):
+        return ""
+    code = code.strip().upper()
+    return format_html(
+        '<span class="regija-country"><span aria-hidden="true">{}</span> {} ({})</span>',
+        countries.flag(code),
+        countries.country_name(code),
+        code,
+    )
