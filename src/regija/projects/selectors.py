@@ -299,7 +299,7 @@ def _attributed(scope_sql: str | None, params: list[int]) -> list[tuple[int | No
     of the payment's date, or of a budget line's project start. One query; the projects those of
     ``scope_sql`` (selecting ``project_id``), or all."""
     overridden = (
-        " UNION ".join(_PROGRAMME_OWNERS) or "SELECT NULL AS project_id, NULL AS owner_id WHERE 1 = 0"
+        " UNION ".join(_PROGRAMME_OWNERS) or "SELECT CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) WHERE 1 = 0"
     )
     scope_p = f" AND pay.project_id IN ({scope_sql})" if scope_sql else ""
     scope_b = f" AND b.project_id IN ({scope_sql})" if scope_sql else ""
