@@ -354,7 +354,9 @@ def nested_lists(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterat
 
 def columns(model: type[BaseModel], *, skip: Iterable[str] = ()) -> tuple[Column, ...]:
     """The columns of a sheet holding ``model``'s records, in the model's field order."""
-    names = HEADERS.get(model.__name__, {})
+    # a record's own names, else those of the record it extends
+    named = next((m.__name__ for m in model.__mro__ if m.__name__ in HEADERS), model.__name__)
+    names = HEADERS.get(named, {})
     out = []
     for path, info in fields(model):
         key = ".".join(path)
@@ -362,7 +364,7 @@ def columns(model: type[BaseModel], *, skip: Iterable[str] = ()) -> tuple[Column
             continue
         header, meaning = names.get(key, (key, f"{key}: {info.description or ''}".rstrip(": ")))
         kind, choices = _kind(info.annotation, list(info.metadata))
-        kind = _SPECIAL_KINDS.get((model.__name__, key), kind)
+        kind = _SPECIAL_KINDS.get((named, key), kind)
         required = info.is_required() and all(
             model_info.is_required() for model_info in _parents(model, path)
         )
@@ -1347,9 +1349,7 @@ class _Assembler:
                 self.r.bad(cell, "", str(exc))
                 continue
             if code not in index:
-                self.r.bad(
-                    cell, "", f"no {sheet.parent_header.lower()} with code {code!r} on sheet {owner_name}"
-                )
+                self.r.bad(cell, "", f"no {sheet.parent_key} with code {code!r} on sheet {owner_name}")
                 continue
             i = index[code]
             items = owners[i].setdefault(sheet.section, [])
