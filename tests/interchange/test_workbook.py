@@ -550,3 +550,16 @@ def test_a_workbook_is_checked_without_a_django_project(tmp_path):
     refused = run(bad)
     assert refused.returncode == 1, refused.stderr
     assert "Proračun!C2" in refused.stdout and "12.345,67" in refused.stdout
+
+
+def test_the_format_guide_lists_every_sheet_and_column():
+    """docs/strategy-file.md ("The workbook") names every sheet and column header the workbook has."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "strategy-file.md").read_text(encoding="utf-8")
+    section = text.split("## The workbook (XLSX)")[1].split("\n## ")[0]
+    for sheet in workbook.SHEETS:
+        row = next((line for line in section.splitlines() if line.startswith(f"| **{sheet.name}** ")), "")
+        assert row, f"sheet {sheet.name} is not in the guide's table"
+        for col in sheet.columns:
+            assert f"{col.header}{' *' if col.required else ''} (`{col.key}`)" in row, (
+                f"{sheet.name}: column {col.key} is not in the guide's table (docs/strategy-file.md)"
+            )

@@ -822,6 +822,9 @@ class WorkbookLocator:
     def __init__(self) -> None:
         self.cells: dict[tuple, str] = {}
         self.sheets: dict[str, str] = {}  # a section of the file → its sheet's name, for the rest
+        # the field paths of cells that were refused (left out of the data): a caller that validates
+        # the data anyway need not report them again as missing
+        self.refused: set[tuple] = set()
 
     def line(self, path: Iterable[Any]) -> str | None:
         path = tuple(path)
@@ -849,6 +852,8 @@ class _Reader:
         from regija.core.files import path_text
 
         text = field if isinstance(field, str) else path_text(field)
+        if isinstance(field, tuple):
+            self.where.refused.add(field)
         self.problems.append(Problem(self.filename, cell, text, message))
 
     # --- one sheet as a table ---
