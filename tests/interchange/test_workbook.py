@@ -414,6 +414,28 @@ def test_a_workbook_a_person_filled_in_reads_as_they_meant_it(tmp_path):
     assert schema.StrategyFile.model_validate(data) == meant
 
 
+def test_a_code_merged_down_over_rows_and_a_title_above_the_strategy_fields_read_as_meant(tmp_path):
+    def change(book):
+        budget = book["Proračun"]
+        budget["A3"] = None
+        budget.merge_cells("A2:A3")  # P-1 once, beside both of its budget lines
+        strategy = book["Strategija"]
+        strategy.insert_rows(1)
+        spreadsheet.set_xlsx_cell(strategy["A1"], "Strategija Zelena dolina – podatki")
+        strategy.merge_cells("A1:B1")
+
+    data, _where, problems = load_file(str(_person_workbook(tmp_path / "merged.xlsx", change)))
+    assert problems == []
+    meant = schema.StrategyFile.model_validate(yaml.safe_load(MEANT))
+    assert schema.StrategyFile.model_validate(data) == meant
+
+
+def test_a_strategy_value_without_its_field_name_is_refused(tmp_path):
+    problems = _problems(tmp_path, _set("Strategija", "B13", "Razvojni svet"))
+    assert list(problems) == ["Strategija!B13"]
+    assert "without a field name" in problems["Strategija!B13"]
+
+
 def test_a_person_filled_workbook_imports(tmp_path):
     # the project names a node of a strategy that is not loaded: here it serves its own node only
     import_files([_person_workbook(tmp_path / "dolina.xlsx", _set("Projekti", "H2", "1.1"))])

@@ -910,8 +910,16 @@ class _Reader:
             cols[c] = col
         rows = []
         merged = _merged_inner(ws)
+        # a value merged down over several rows (a project's code beside its budget lines) is in each
+        filled: set[tuple[int, int]] = set()
+        for rng in ws.merged_cells.ranges:
+            top = grid.get(rng.min_row, {}).get(rng.min_col)
+            if rng.min_row > header_row and rng.min_col == rng.max_col and top is not None:
+                for r in range(rng.min_row + 1, rng.max_row + 1):
+                    grid.setdefault(r, {})[rng.min_col] = top
+                    filled.add((r, rng.min_col))
         for r in sorted(grid):
-            if r <= header_row or not grid[r]:
+            if r <= header_row or all((r, c) in filled for c in grid[r]):
                 continue
             values = {}
             for c, value in grid[r].items():
@@ -1209,6 +1217,7 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
     """The data of a workbook as a strategy file gives it, the locator of its cells, and the cells that
     could not be read. Never raises."""
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     filename = str(path)
     reader = _Reader(filename)
@@ -1217,7 +1226,7 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
         values = load_workbook(filename, data_only=True)
     except FileNotFoundError:
         return None, reader.where, [Problem(filename, None, "", "file not found")]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         return (
             None,
             reader.where,
@@ -1376,14 +1385,26 @@ class _Assembler:
             known[_norm(col.key)] = col
         strategy: dict[str, Any] = {}
         seen: dict[str, int] = {}
+        # rows above the "Polje | Vrednost" header (a title) are not read
+        header_at = next((r for r in sorted(grid) if _norm(grid[r].get(1)) in ("polje", "field")), None)
         value_col = 2
+        if header_at is not None:
+            value_col = next(
+                (c for c, v in grid[header_at].items() if _norm(v) in ("vrednost", "value")), value_col
+            )
         for r in sorted(grid):
             row = grid[r]
+            if (header_at is not None and r <= header_at) or not row:
+                continue
             label = row.get(1)
-            if label is None or _norm(label) in ("polje", "field"):
-                for c, v in row.items():
-                    if _norm(v) in ("vrednost", "value"):
-                        value_col = c
+            if label is None:
+                for c in row:
+                    self.r.bad(
+                        f"{ws.title}!{get_column_letter(c)}{r}",
+                        "",
+                        "a value without a field name in column A is not read; name the field "
+                        f"({sheet.columns[0].header}, {sheet.columns[1].header} …) in column A",
+                    )
                 continue
             col = known.get(_norm(label))
             if col is None:
