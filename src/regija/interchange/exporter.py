@@ -442,7 +442,8 @@ def _json_default(value):
 
 
 def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
-    """The strategy as flat tables (name → header, rows) for CSV and spreadsheets."""
+    """The strategy as flat tables (name → header, rows) for the CSV export (lossy: for reading, not for
+    importing; the XLSX export is the workbook ``workbook`` writes)."""
     doc = strategy_document(strategy)
     out: dict[str, tuple[list[str], list[list]]] = {}
 
