@@ -83,23 +83,35 @@ def test_wrong_choice(write_file, example_text):
 
 def test_money_that_is_not_a_number(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", 'amount: "60.000,00 EUR",')
-    refused(write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="money must be a number")
+    refused(
+        write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="money must be a number"
+    )
 
 
 def test_money_with_thousands_separators(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", 'amount: "1.758.500,00",')
-    refused(write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="no thousands separators")
+    refused(
+        write_file(text),
+        line=70,
+        field="projects › P-1 › budget › 1 › amount",
+        says="no thousands separators",
+    )
 
 
 def test_money_with_more_than_two_decimals(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", "amount: 60000.001,")
-    refused(write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="more than two decimals")
+    refused(
+        write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="more than two decimals"
+    )
 
 
 def test_negative_money(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", "amount: -5.00,")
     refused(
-        write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="greater than or equal to 0"
+        write_file(text),
+        line=70,
+        field="projects › P-1 › budget › 1 › amount",
+        says="greater than or equal to 0",
     )
 
 
@@ -150,7 +162,9 @@ def test_unknown_fund(write_file, example_text):
 
 def test_unknown_organisation(write_file, example_text):
     text = replace_once(example_text, "    holder: zavod-primer\n", "    holder: zavod-drugje\n")
-    refused(write_file(text), line=61, field="projects › P-1 › holder", says="unknown organisation 'zavod-drugje'")
+    refused(
+        write_file(text), line=61, field="projects › P-1 › holder", says="unknown organisation 'zavod-drugje'"
+    )
 
 
 def test_reference_to_strategy_not_loaded(write_file, example_text):
@@ -174,7 +188,9 @@ def test_reference_to_missing_node_of_loaded_strategy(write_file, example_text):
 
 def test_payment_without_fund_when_project_has_several(write_file, example_text):
     text = replace_once(example_text, "state: paid, fund: ESRR}", "state: paid}")
-    refused(write_file(text), line=74, field="projects › P-1 › payments › 1. zahtevek", says="must name its fund")
+    refused(
+        write_file(text), line=74, field="projects › P-1 › payments › 1. zahtevek", says="must name its fund"
+    )
 
 
 def test_every_problem_of_every_file_is_reported(write_file, example_text):
