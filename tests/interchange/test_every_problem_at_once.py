@@ -259,3 +259,19 @@ def test_the_validator_with_the_database_checks_them(write_file, capsys):
     wrong = write_file(REUSING.replace("holder: rra-zasavje", "holder: rra-drugje"), "wrong.yaml")
     assert main([str(wrong), "--database"]) == 1
     assert "unknown organisation 'rra-drugje'" in capsys.readouterr().out
+
+
+def test_regija_import_reports_strategy_and_governance_files_together(write_file, example_text):
+    strategy = write_file(replace_once(example_text, "amount: 60000.00,", "amount: abc,"), "strategy.yaml")
+    governance = write_file(
+        "regija-governance: 1\norganisation: rra-zasavje\nbodies: [{slug: svet, kind: svetovalni, name: Svet}]\n",
+        "governance.yaml",
+    )
+    before = snapshot()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command(ALIASES["import"], str(strategy), str(governance), stderr=err)
+    printed = err.getvalue()
+    assert f"{strategy}:" in printed and "projects › P-1 › budget › 1 › amount" in printed
+    assert f"{governance}:3: bodies › svet › kind: 'svetovalni' is not allowed" in printed
+    assert snapshot() == before
