@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from regija.cli import ALIASES
 from regija.interchange.importer import import_files
@@ -167,7 +168,7 @@ def test_every_allocation_another_strategy_declares_is_reported(write_file, exam
         "    allocations:\n      - {owner: las-zasavje, period: 2021-2027, amount: 1.00}\n",
     )
     before = snapshot()
-    with pytest.raises(InvalidFile) as info:
+    with translation.override("en"), pytest.raises(InvalidFile) as info:
         import_files([write_file(text)])
     assert snapshot() == before
     fields = {
@@ -264,7 +265,8 @@ def test_the_validator_with_the_database_checks_them(write_file, capsys):
 def test_regija_import_reports_strategy_and_governance_files_together(write_file, example_text):
     strategy = write_file(replace_once(example_text, "amount: 60000.00,", "amount: abc,"), "strategy.yaml")
     governance = write_file(
-        "regija-governance: 1\norganisation: rra-zasavje\nbodies: [{slug: svet, kind: svetovalni, name: Svet}]\n",
+        "regija-governance: 1\norganisation: rra-zasavje\n"
+        "bodies: [{slug: svet, kind: svetovalni, name: Svet}]\n",
         "governance.yaml",
     )
     before = snapshot()
