@@ -277,3 +277,23 @@ def test_regija_import_reports_strategy_and_governance_files_together(write_file
     assert f"{strategy}:" in printed and "projects › P-1 › budget › 1 › amount" in printed
     assert f"{governance}:3: bodies › svet › kind: 'svetovalni' is not allowed" in printed
     assert snapshot() == before
+
+
+def test_two_files_that_align_to_each_other_are_told_why(write_file, example_text):
+    """A strategy's nodes must exist before another links to them, so two files linking to each other
+    cannot be imported in one go; the message says so rather than "not loaded"."""
+    one = replace_once(example_text, 'to: "2", type', 'to: {strategy: druga-strategija, code: "2"}, type')
+    two = replace_once(example_text, "  slug: primer-strategija\n", "  slug: druga-strategija\n")
+    two = replace_once(two, 'to: "2", type', 'to: {strategy: primer-strategija, code: "2"}, type')
+    two = replace_once(two, "    allocations:\n", "    allocations: []\n")
+    two = replace_once(
+        two,
+        '      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n',
+        "",
+    )
+    first, second = write_file(one, "one.yaml"), write_file(two, "two.yaml")
+    with pytest.raises(InvalidFile) as info:
+        import_files([first, second])
+    [problem] = info.value.problems
+    assert problem.file == str(first) and problem.field == "alignments › 1 › to › strategy"
+    assert f"defined by {second}, which refers to this file's strategy too" in problem.message

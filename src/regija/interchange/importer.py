@@ -104,6 +104,11 @@ def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
             organisations=_Union(stored.organisations, orgs),
             funds=_Union(stored.funds, funds),
             strategy_nodes=lambda slug: nodes[slug] if slug in nodes else stored.nodes(slug),
+            written_later={
+                later.outline.slug: later.path
+                for later in files[i + 1 :]
+                if later.outline.slug in f.outline.uses_strategies and later.outline.slug not in nodes
+            },
         )
         f.doc, file_problems = check_file(f.data, f.path, f.where, known)
         if file_problems or f.doc is None:
@@ -124,6 +129,10 @@ def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
         except InvalidFile as exc:
             problems += exc.problems
             failed.add(i)
+    # reported in the order the files were named (each file's problems in file order)
+    given = {path: n for n, path in enumerate(paths)}
+    problems.sort(key=lambda p: given.get(p.file, len(given)))
+    results.sort(key=lambda r: given.get(r.file, len(given)))
     return results, problems
 
 

@@ -127,6 +127,9 @@ class Known:
     # strategy slug -> its node codes; a callable lets the importer ask the database lazily
     strategy_nodes: Callable[[str], Collection[str] | None] = lambda slug: None
     complete: bool = True
+    # strategy slug -> the file of the same run that defines it but can only be written after this
+    # one (the two refer to each other), to say so instead of "not loaded"
+    written_later: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -339,7 +342,14 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         else:
             codes = known.strategy_nodes(slug)
             if codes is None:
-                if known.complete:
+                if slug in known.written_later:
+                    bad(
+                        path + ("strategy",),
+                        f"strategy {slug!r} is defined by {known.written_later[slug]}, which refers to "
+                        "this file's strategy too; one of the two must be imported first without the "
+                        "link to the other, and the link added after",
+                    )
+                elif known.complete:
                     bad(
                         path + ("strategy",),
                         f"strategy {slug!r} is not loaded; import its file first or in the same run",
