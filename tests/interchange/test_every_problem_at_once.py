@@ -297,3 +297,34 @@ def test_two_files_that_align_to_each_other_are_told_why(write_file, example_tex
     [problem] = info.value.problems
     assert problem.file == str(first) and problem.field == "alignments › 1 › to › strategy"
     assert f"defined by {second}, which refers to this file's strategy too" in problem.message
+
+
+def test_two_files_of_one_strategy_in_one_run_are_refused(write_file, example_text):
+    first, second = write_file(example_text, "one.yaml"), write_file(example_text, "two.yaml")
+    with pytest.raises(InvalidFile) as info:
+        import_files([first, second])
+    [problem] = info.value.problems
+    assert problem.file == str(second) and problem.field == "strategy › slug"
+    assert problem.line == line_of(example_text, "slug: primer-strategija")
+    assert f"{first} in this run is also strategy 'primer-strategija'" in problem.message
+
+
+def test_a_run_larger_than_what_is_kept_parsed_reads_files_again(write_file, example_text, monkeypatch):
+    """Beyond KEEP_PARSED_BYTES each file is parsed again when its turn comes: same problems, same data."""
+    from regija.interchange import importer
+
+    monkeypatch.setattr(importer, "KEEP_PARSED_BYTES", 0)
+    text = five_mistakes(example_text)
+    with pytest.raises(InvalidFile) as info:
+        import_files([write_file(text, "bad.yaml")])
+    assert {p.field for p in info.value.problems} == set(expected_five(text))
+    other = replace_once(example_text, "  slug: primer-strategija\n", "  slug: druga-strategija\n")
+    other = replace_once(other, 'to: "2", type', 'to: {strategy: primer-strategija, code: "2"}, type')
+    other = replace_once(other, "    allocations:\n", "    allocations: []\n")
+    other = replace_once(
+        other,
+        '      - {owner: obcina-primer, period: 2021-2027, amount: 100000.00, source: "Poglavje 4"}\n',
+        "",
+    )
+    results = import_files([write_file(other, "druga.yaml"), write_file(example_text, "primer.yaml")])
+    assert [r.slug for r in results] == ["primer-strategija", "druga-strategija"]

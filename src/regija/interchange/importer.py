@@ -1,8 +1,10 @@
 """Loading strategy files into the database: validate everything, write in one transaction, update by codes.
 
-Each file is read, validated and written in turn inside a single transaction, so memory holds one
-file at a time however many are imported; if any file has a problem the whole run is rolled back
-and every problem of every file is reported. Rows are matched by their codes, so importing the
+A run reads what each file defines and refers to, then checks and writes the files one at a time,
+each after the files it needs, inside a single transaction (parsed files are kept between the two
+steps only up to KEEP_PARSED_BYTES, so memory does not grow with the run). Every file is checked
+whatever else fails – format, codes and references at once – and if any file has a problem the
+whole run is rolled back and every problem of every file is reported. Rows are matched by their codes, so importing the
 same file again changes nothing and an edited file changes only what was edited.
 """
 
@@ -64,38 +66,66 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
     return results
 
 
+# Parsed files kept between reading a run's outline and checking each file; a larger run reads the
+# rest again, so that memory does not grow with the number of files.
+KEEP_PARSED_BYTES = 32 * 2**20
+
+
 @dataclasses.dataclass
 class _File:
     path: str
-    data: dict
-    where: Locator
     outline: Defined
-    doc: s.StrategyFile | None = None
+    parsed: tuple[dict, Locator] | None  # the parsed data and its locator, when kept
     needs: set[int] = dataclasses.field(default_factory=set)  # files of the run written before it
+
+    def read(self) -> tuple[dict, Locator]:
+        if self.parsed is not None:
+            parsed, self.parsed = self.parsed, None
+            return parsed
+        data, where, problems = load_file(self.path)
+        if data is None:  # changed on disk since it was read a moment ago
+            raise InvalidFile(problems)
+        return data, where
 
 
 def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
     """Check and write the files inside the caller's transaction; return what was written and every
     problem of every file. The caller rolls back when there are problems.
 
-    First every file is checked – format, codes, and references against the database and the other
-    files of the run – so that all problems are found in one run. Then the files are written, each
-    after the files whose strategies, organisations or funds it uses: a file that failed is not
-    written, nor a file that needs it, but every other file is, so that the problems only writing
-    finds (a node another strategy still links to, an allocation another strategy declares) are
-    found too."""
+    Each file is checked completely – format, codes, and references against the database and the
+    other files of the run, whatever their order – and written after the files whose strategies,
+    organisations or funds it uses. A file with a problem is not written, nor a file that needs it,
+    but every other file is (the caller rolls it all back), so that what only writing finds – a node
+    another strategy still links to, an allocation another strategy declares – is reported in the
+    same run. Only one file's parsed data is held at a time beyond ``KEEP_PARSED_BYTES``."""
     problems: list[Problem] = []
     loaded: list[_File] = []
+    kept = 0
     for path in paths:
         data, where, load_problems = load_file(path)
         problems += load_problems
         if data is not None:
-            loaded.append(_File(path, data, where, defined(data)))
+            slug = defined(data).slug
+            other = next((f.path for f in loaded if slug and f.outline.slug == slug), None)
+            if other is not None:
+                problems.append(
+                    Problem(
+                        path,
+                        where.line(("strategy", "slug")),
+                        path_text(("strategy", "slug"), data),
+                        f"{other} in this run is also strategy {slug!r}; one strategy is one file",
+                    )
+                )
+            size = _size(path)
+            keep = kept + size <= KEEP_PARSED_BYTES
+            kept += size if keep else 0
+            loaded.append(_File(path, defined(data), (data, where) if keep else None))
+        del data, where
     stored = _Stored()
-    files, order_problems = _write_order(loaded, stored)
-    problems += order_problems
+    files = _write_order(loaded, stored)
     failed: set[int] = set()
-    # what the files written before a file define: a file of the run replaces its strategy's nodes
+    results = []
+    # what the files before a file define: a file of the run replaces its strategy's nodes
     orgs: set[str] = set()
     funds: set[str] = set()
     nodes: dict[str, set[str]] = {}
@@ -110,30 +140,34 @@ def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
                 if later.outline.slug in f.outline.uses_strategies and later.outline.slug not in nodes
             },
         )
-        f.doc, file_problems = check_file(f.data, f.path, f.where, known)
-        if file_problems or f.doc is None:
-            problems += file_problems
-            failed.add(i)
         orgs |= f.outline.organisations
         funds |= f.outline.funds
         if f.outline.slug:
             nodes[f.outline.slug] = f.outline.nodes
-    results = []
-    for i, f in enumerate(files):
-        if i in failed or f.needs & failed:
-            failed.add(i)
-            continue
         try:
+            data, where = f.read()
+            doc, file_problems = check_file(data, f.path, where, known)
+            if file_problems or doc is None:
+                raise InvalidFile(file_problems)
+            if f.needs & failed:
+                failed.add(i)  # checked, but it cannot be written without a file that failed
+                continue
             with transaction.atomic():  # a savepoint: a file refused while writing leaves no trace
-                results.append(_Writer(f.doc, f.path, f.where, f.data).run())
+                results.append(_Writer(doc, f.path, where, data).run())
         except InvalidFile as exc:
             problems += exc.problems
             failed.add(i)
     # reported in the order the files were named (each file's problems in file order)
     given = {path: n for n, path in enumerate(paths)}
     problems.sort(key=lambda p: given.get(p.file, len(given)))
-    results.sort(key=lambda r: given.get(r.file, len(given)))
     return results, problems
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 class _Union:
@@ -170,25 +204,13 @@ class _Stored:
         return self._nodes[slug]
 
 
-def _write_order(files: list[_File], stored: _Stored) -> tuple[list[_File], list[Problem]]:
+def _write_order(files: list[_File], stored: _Stored) -> list[_File]:
     """The files in the order they can be written: each after the files of the run that define the
     other strategies it refers to, and the organisations and funds it uses that are not stored yet;
-    otherwise in the order given. Also the problem of two files of one strategy."""
-    problems: list[Problem] = []
+    otherwise in the order given."""
     definer: dict[tuple[str, str], int] = {}
     for i, f in enumerate(files):
         o = f.outline
-        if o.slug and ("strategy", o.slug) in definer:
-            path = ("strategy", "slug")
-            other = files[definer[("strategy", o.slug)]].path
-            problems.append(
-                Problem(
-                    f.path,
-                    f.where.line(path),
-                    path_text(path, f.data),
-                    f"{other} in this run is also strategy {o.slug!r}; one strategy is one file",
-                )
-            )
         for key in [("strategy", o.slug), *[("org", x) for x in o.organisations]]:
             if key[1]:
                 definer.setdefault(key, i)
@@ -201,16 +223,18 @@ def _write_order(files: list[_File], stored: _Stored) -> tuple[list[_File], list
         wanted += [("fund", x) for x in o.uses_funds - o.funds - stored.funds]
         f.needs = {definer[k] for k in wanted if k in definer} - {i}
     placed: list[int] = []
+    done: set[int] = set()
     left = list(range(len(files)))
     while left:
-        ready = next((i for i in left if files[i].needs <= set(placed)), left[0])  # left[0]: a cycle
+        ready = next((i for i in left if files[i].needs <= done), left[0])  # left[0]: a cycle
         placed.append(ready)
+        done.add(ready)
         left.remove(ready)
     position = {old: new for new, old in enumerate(placed)}
     ordered = [files[i] for i in placed]
     for f in ordered:
         f.needs = {position[i] for i in f.needs}
-    return ordered, problems
+    return ordered
 
 
 def refresh_planner_statistics() -> None:

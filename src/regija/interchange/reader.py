@@ -250,10 +250,11 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     A field that is not of the right type is not checked here (the schema reports it), nor is a field
     at or under one of the ``failed`` paths."""
     problems: list[Problem] = []
-    failed = [tuple(f) for f in failed]
+    # a path is not checked when it, or a field under it, failed validation
+    failed_at = {tuple(f)[:n] for f in failed for n in range(1, len(f) + 1)}
 
     def is_failed(path: tuple) -> bool:
-        return any(f[: len(path)] == path for f in failed)
+        return path in failed_at
 
     def bad(path: tuple, message: str, kind: str = "") -> None:
         if not is_failed(path):
