@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Collection
 
-from .reader import UNRESOLVED, Known, check_file, defined, load_file
+from .reader import UNRESOLVED, Known, Problem, check_file, defined, load_file, path_text
 
 
 @dataclasses.dataclass
@@ -42,12 +42,35 @@ def check(paths: list[str], *, with_files: Collection[str] = (), stored: Stored 
     (then every reference can be resolved, and one that is not found is an error)."""
     errors: list[str] = []
     loaded = []
+    outlines = []
     for path in paths:
         data, where, problems = load_file(path)
         errors.extend(str(p) for p in problems)
-        if data is not None:
-            loaded.append((path, data, where))
-    outlines = [defined(data) for _, data, _ in loaded]
+        if data is None:
+            continue
+        outline = defined(data)
+        other = next(
+            (
+                p
+                for (p, _, _), o in zip(loaded, outlines, strict=True)
+                if outline.slug and o.slug == outline.slug
+            ),
+            None,
+        )
+        if other is not None:
+            path_of = ("strategy", "slug")
+            errors.append(
+                str(
+                    Problem(
+                        path,
+                        where.line(path_of),
+                        path_text(path_of, data),
+                        f"{other} is also strategy {outline.slug!r}; one strategy is one file",
+                    )
+                )
+            )
+        loaded.append((path, data, where))
+        outlines.append(outline)
     for path in with_files:
         data, _, problems = load_file(path)
         if data is None:  # a file that cannot be read defines nothing; say so, it is not checked else
