@@ -328,3 +328,54 @@ def test_a_run_larger_than_what_is_kept_parsed_reads_files_again(write_file, exa
     )
     results = import_files([write_file(other, "druga.yaml"), write_file(example_text, "primer.yaml")])
     assert [r.slug for r in results] == ["primer-strategija", "druga-strategija"]
+
+
+# --- paths and places, without a database ----------------------------------------------------------
+
+
+def test_a_path_names_items_by_the_codes_written_even_where_the_item_is_not_valid():
+    from regija.core.files import path_text
+
+    data = {
+        "nodes": [
+            {"code": "1", "children": []},
+            {"code": "2"},
+            {"code": "3", "children": [{"code": "3.2"}, {"code": "3.1"}, {"code": 3.5}]},
+        ],
+        "projects": [{"code": "P-07", "budget": [{"fund": "ESRR"}, {"amount": "x"}]}],
+        "stated": [{"what": "total"}, {"label": "Skupaj", "value": "x"}],
+    }
+    assert path_text(("nodes", 2, "children", 1, "code"), data) == "nodes › 3 › 3.1 › code"
+    # a code the format refuses (a number) does not name its node: its place does
+    assert path_text(("nodes", 2, "children", 2, "code"), data) == "nodes › 3 › 3 › code"
+    assert path_text(("projects", 0, "budget", 1, "amount"), data) == "projects › P-07 › budget › 2 › amount"
+    assert path_text(("stated", 1, "value"), data) == "stated › Skupaj › value"
+    assert path_text(("stated", 0, "value"), data) == "stated › 1 › value"
+    assert path_text(("nodes", 7, "code"), data) == "nodes › 8 › code"  # beyond the data: by place
+
+
+def test_a_duplicate_in_a_workbook_names_both_cells():
+    """A locator that places fields in cells (a workbook's) gives the other use's cell."""
+    from regija.interchange.reader import Known, check_file
+
+    class Cells:
+        def line(self, path):
+            return f"Vozlišča!A{path[1] + 2}" if path[:1] == ("nodes",) and len(path) > 1 else None
+
+    data = {
+        "regija": 1,
+        "strategy": {
+            "slug": "s",
+            "title": "S",
+            "owners": ["o"],
+            "status": "adopted",
+            "source": {"title": "T"},
+        },
+        "organisations": [{"slug": "o", "name": "O", "kind": "municipality"}],
+        "nodes": [{"code": "1", "level": "goal", "title": "A"}, {"code": "1", "level": "goal", "title": "B"}],
+    }
+    _, [problem] = check_file(data, "book.xlsx", Cells(), Known())
+    assert (
+        str(problem)
+        == "book.xlsx Vozlišča!A3: nodes › 1 › code: duplicate node code '1' (also at Vozlišča!A2)"
+    )
