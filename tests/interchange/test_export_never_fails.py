@@ -183,7 +183,7 @@ def _level():
 @pytest.mark.parametrize(
     "spoil,names",
     [
-        (_partner_role, "project 'P-1', field partners[0].role: "),
+        (_partner_role, "project 'P-1', field partners › 1 › role: "),
         (_country, "organisation 'zavod-primer', field country: "),
         (_level, "node '1.1', field level: "),  # a child node, found through its parent
     ],

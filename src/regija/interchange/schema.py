@@ -11,7 +11,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from regija.core.choices import OrganisationKind
 from regija.core.filetypes import (
@@ -107,11 +115,13 @@ class Period(Model):
     start: PartialDateField | None = None
     end: PartialDateField | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get("start")
+        if start and end and partial_first_day(end) < partial_first_day(start):
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        return end
 
 
 class Adoption(Model):
@@ -233,16 +243,17 @@ class BudgetLine(Model):
     note: str | None = None
     source: Source | None = None
 
-    @model_validator(mode="after")
-    def _partly(self) -> BudgetLine:
-        if self.secured_amount is not None:
-            if self.secured is not Secured.PARTLY:
+    @field_validator("secured_amount")
+    @classmethod
+    def _partly(cls, secured_amount: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # checked on the field itself, so that the problem is placed on its line
+        if secured_amount is not None:
+            secured, amount = info.data.get("secured"), info.data.get("amount")
+            if secured is not None and secured is not Secured.PARTLY:
                 raise ValueError("secured_amount is only for secured: partly")
-            if self.secured_amount > self.amount:
-                raise ValueError(
-                    f"secured_amount {self.secured_amount} is more than the amount {self.amount}"
-                )
-        return self
+            if amount is not None and secured_amount > amount:
+                raise ValueError(f"secured_amount {secured_amount} is more than the amount {amount}")
+        return secured_amount
 
 
 class Instrument(Model):
@@ -292,11 +303,13 @@ class Project(Model):
     note: str | None = None
     source: Source | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Project:
-        if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
-            raise ValueError(f"the project ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get("start")
+        if start and end and partial_first_day(end) < partial_first_day(start):
+            raise ValueError(f"the project ends ({end}) before it starts ({start})")
+        return end
 
 
 class StatedScope(Model):
@@ -315,16 +328,19 @@ class Stated(Model):
     value: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})]
     source: Source | None = None
 
-    @model_validator(mode="after")
-    def _kind(self) -> Stated:
-        if self.what in STATED_COUNTS:
-            if isinstance(self.value, bool) or not isinstance(self.value, int):
-                raise ValueError(f"a stated count ({self.what.value}) must be a whole number")
-        elif self.what in STATED_AMOUNTS:
-            self.value = parse_money(self.value)
-        elif self.what in STATED_DATES and not isinstance(self.value, dt.date):
-            self.value = parse_date(self.value)
-        return self
+    @field_validator("value")
+    @classmethod
+    def _kind(cls, value: Any, info: ValidationInfo) -> Any:
+        # checked on the field itself, so that a bad value is placed at stated › … › value
+        what = info.data.get("what")
+        if what in STATED_COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"a stated count ({what.value}) must be a whole number")
+        elif what in STATED_AMOUNTS:
+            return parse_money(value)
+        elif what in STATED_DATES and not isinstance(value, dt.date):
+            return parse_date(value)
+        return value
 
 
 class StrategyFile(Model):
