@@ -163,8 +163,8 @@ def test_template_command_writes_the_empty_workbook(tmp_path):
     with pytest.raises(InvalidFile) as info:
         import_files([out], dry_run=True)
     where = {p.field: p.line for p in info.value.problems}
-    assert where["strategy.slug"] == "Strategija!B2"
-    assert where["strategy.title"] == "Strategija!B3"
+    assert where["strategy › slug"] == "Strategija!B2"
+    assert where["strategy › title"] == "Strategija!B3"
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -520,7 +520,7 @@ def test_unknown_and_doubled_headers_are_refused(tmp_path):
     assert problems["Skladi!D1"] == "column 'Naziv' appears twice (also at Skladi!B1)"
 
 
-def test_schema_and_reference_errors_name_the_cell(tmp_path):
+def test_schema_and_reference_errors_name_the_cell_all_in_one_run(tmp_path):
     def change(book):
         spreadsheet.set_xlsx_cell(book["Projekti"]["E2"], "odobren")  # not a status
         spreadsheet.set_xlsx_cell(book["Proračun"]["B3"], "KS")  # a fund not defined
@@ -530,14 +530,22 @@ def test_schema_and_reference_errors_name_the_cell(tmp_path):
         import_files([_person_workbook(tmp_path / "bad.xlsx", change)])
     where = {p.line: p.message for p in info.value.problems}
     assert "'odobren' is not allowed" in where["Projekti!E2"]
-    assert not Strategy.objects.filter(slug="zelena-dolina").exists()
-    # fixed, the reference error shows – at its cell
-    change2 = lambda book: (change(book), spreadsheet.set_xlsx_cell(book["Projekti"]["E2"], "approved"))  # noqa: E731
-    with pytest.raises(InvalidFile) as info:
-        import_files([_person_workbook(tmp_path / "bad2.xlsx", change2)])
-    where = {p.line: p.message for p in info.value.problems}
     assert "unknown fund 'KS'" in where["Proračun!B3"]
     assert "Proračun!B3" in str(info.value)
+    assert not Strategy.objects.filter(slug="zelena-dolina").exists()
+
+
+def test_a_cell_that_cannot_be_read_is_reported_once_with_the_other_problems(tmp_path):
+    def change(book):
+        spreadsheet.set_xlsx_cell(book["Proračun"]["C2"], "12.345")  # refused by the reader
+        spreadsheet.set_xlsx_cell(book["Proračun"]["B3"], "KS")  # a fund not defined
+
+    with pytest.raises(InvalidFile) as info:
+        import_files([_person_workbook(tmp_path / "bad.xlsx", change)])
+    cells = [p.line for p in info.value.problems]
+    # the unreadable amount is not reported a second time as a missing one
+    assert cells.count("Proračun!C2") == 1, [str(p) for p in info.value.problems]
+    assert "Proračun!B3" in cells
 
 
 def test_a_file_that_is_not_a_workbook_is_one_problem(tmp_path):

@@ -206,14 +206,17 @@ def check_file(
     Returns the validated document (None when the format is not valid) and the problems, in file
     order."""
     doc = None
-    failed: list[tuple] = []
+    # cells of a workbook that could not be read were left out of the data and are reported already
+    refused: set[tuple] = getattr(where, "refused", set())
+    failed: list[tuple] = list(refused)
     problems: list[Problem] = []
     try:
         doc = StrategyFile.model_validate(data)
     except ValidationError as exc:
         for loc, message in schema_errors(exc):
             failed.append(loc)
-            problems.append(Problem(filename, where.line(loc), path_text(loc, data), message))
+            if loc not in refused:
+                problems.append(Problem(filename, where.line(loc), path_text(loc, data), message))
     problems += reference_problems(data, filename, where, known, failed)
     return doc, in_file_order(problems)
 

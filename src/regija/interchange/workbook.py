@@ -847,6 +847,7 @@ class _Reader:
         self.filename = filename
         self.problems: list[Problem] = []
         self.where = WorkbookLocator()
+        self._paths: dict[int, tuple] = {}  # a problem's index → the field path it is about
 
     def bad(self, cell: str, field: tuple | str, message: str) -> None:
         from regija.core.files import path_text
@@ -854,7 +855,18 @@ class _Reader:
         text = field if isinstance(field, str) else path_text(field)
         if isinstance(field, tuple):
             self.where.refused.add(field)
+            self._paths[len(self.problems)] = field
         self.problems.append(Problem(self.filename, cell, text, message))
+
+    def placed(self, problem: Problem, data: dict | None) -> Problem:
+        """The problem with its field path written with the codes of the assembled data (a project's
+        code rather than its position), as the schema's and the references' problems are."""
+        from regija.core.files import path_text
+
+        path = self._paths.get(self.problems.index(problem))
+        if path is None or data is None:
+            return problem
+        return dataclasses.replace(problem, field=path_text(path, data))
 
     # --- one sheet as a table ---
 
@@ -1253,7 +1265,7 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
             continue
         found[sheet.key] = (ws, values[ws.title])
     data = _Assembler(reader, found).data()
-    return data, reader.where, reader.problems
+    return data, reader.where, [reader.placed(p, data) for p in reader.problems]
 
 
 class _Assembler:
