@@ -139,7 +139,7 @@ def check_references(
     orgs = unique(doc.organisations, "slug", "organisations", "organisation slug") | known.organisations
     funds = unique(doc.funds, "code", "funds", "fund code") | known.funds
     unique(doc.indicators, "code", "indicators", "indicator code")
-    unique(doc.projects, "code", "projects", "project code")
+    project_codes = unique(doc.projects, "code", "projects", "project code")
 
     nodes: dict[str, tuple] = {}
     for node, _parent, path in walk_nodes(doc.nodes):
@@ -258,6 +258,9 @@ def check_references(
         if s.scope.node is not None and s.scope.node not in nodes:
             bad(("stated", i, "scope", "node"), f"no node with code {s.scope.node!r} in this strategy")
         fund(("stated", i, "scope", "fund"), s.scope.fund)
+        for j, code in enumerate(s.scope.projects):
+            if code not in project_codes:
+                bad(("stated", i, "scope", "projects", j), f"no project with code {code!r} in this strategy")
 
     if problems:
         raise InvalidFile(problems)
