@@ -56,7 +56,7 @@ def _fmt(value) -> str:
 def report(strategy: Strategy | None = None) -> list[Finding]:
     """All findings, for one strategy or for every strategy.
 
-    Runs a fixed number of queries (at most ten), however many strategies, figures, nodes and projects
+    Runs a fixed number of queries (at most twelve), however many strategies, figures, nodes and projects
     there are.
     """
     findings: list[Finding] = []
@@ -167,21 +167,21 @@ class _ScopeData:
                 data.project_ids[(strategy_id, code)] = pk
                 data.project_label[pk] = f"{code} {title}"
                 data.project_dates[pk] = (start or "", end or "")
-            if any(f.what == StatedWhat.COUNTRIES for f in figures):
-                # the countries of each project's holder and partners
-                cur.execute(
-                    f"""
-                    SELECT pr.id, o.country FROM projects_project pr
-                    JOIN core_organisation o ON o.id = pr.holder_id WHERE pr.id IN ({in_scope})
-                    UNION
-                    SELECT pa.project_id, o.country FROM projects_partner pa
-                    JOIN core_organisation o ON o.id = pa.organisation_id
-                    WHERE pa.project_id IN ({in_scope})""",  # noqa: S608 - our SQL; ids are parameters
-                    ids * 4,
-                )
-                for project_id, country in cur.fetchall():
-                    if country:
-                        data.countries[project_id].add(country)
+            # the countries of each project's holder and partners (read always: the number of queries
+            # does not depend on which figures there are)
+            cur.execute(
+                f"""
+                SELECT pr.id, o.country FROM projects_project pr
+                JOIN core_organisation o ON o.id = pr.holder_id WHERE pr.id IN ({in_scope})
+                UNION
+                SELECT pa.project_id, o.country FROM projects_partner pa
+                JOIN core_organisation o ON o.id = pa.organisation_id
+                WHERE pa.project_id IN ({in_scope})""",  # noqa: S608 - our SQL; ids are parameters
+                ids * 4,
+            )
+            for project_id, country in cur.fetchall():
+                if country:
+                    data.countries[project_id].add(country)
             # one row per project and fund: its budget lines and payments from that fund
             cur.execute(
                 f"""
@@ -207,13 +207,8 @@ class _ScopeData:
                 per_fund[None] = tuple(
                     a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums, strict=True)
                 )
-        territory_of = {
-            f.scope_strategy or f.strategy.slug for f in figures if f.what == StatedWhat.TERRITORY
-        }
-        if territory_of:
-            data.territory = dict(
-                Strategy.objects.filter(slug__in=territory_of).values_list("slug", "territory")
-            )
+        # every strategy's territory (a short list each): a `territory` figure may count another strategy's
+        data.territory = dict(Strategy.objects.order_by().values_list("slug", "territory"))
         return data
 
     def subtree(self, strategy_id: int, node: Node | None) -> list[tuple[int, str, str]]:
@@ -286,6 +281,8 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
         object_type="node" if figure.scope_node else "strategy",
         object_code=figure.scope_node.code if figure.scope_node else figure.strategy.slug,
     )
+    if figure.value is None:  # entered without its value (the back office allows it while editing)
+        return Finding(UNVERIFIABLE, stated="–", computed=_("the figure has no value"), **common)
     if what == StatedWhat.NODES:
         nodes = data.subtree(figure.strategy_id, figure.scope_node)
         if figure.scope_level:
@@ -486,6 +483,8 @@ def _check_paid_in_full(
 def _check_year(figure: StatedFigure, data: _ScopeData, projects: list[int], common: dict) -> Finding | None:
     """Whether the projects in scope took place in the stated year, as their start and end dates say."""
     year = figure.count
+    if not projects:
+        return Finding(UNVERIFIABLE, stated=str(year), computed=_("no project in scope"), **common)
     elsewhere, undated = [], []
     for p in projects:
         start, end = data.project_dates.get(p, ("", ""))
