@@ -681,3 +681,27 @@ def test_check_reports_exactly_the_contradictions_docs_data_lists(findings):
     listed = " ".join(listed.split("Stated figures the data cannot verify")[0].split())  # lines rewrapped
     for _slug, label in sorted(EXPECTED_CONTRADICTIONS):
         assert label in listed, label
+
+
+@pytest.mark.parametrize(
+    "language,mark",
+    [
+        ("sl", "sklepano: dokument tega ne navaja izrecno"),
+        ("en", "inferred: the document does not state it outright"),
+    ],
+)
+def test_velenje_indicator_page_says_what_is_inferred(client, language, mark):
+    from django.urls import reverse
+
+    # K1.1 "delež ročnih vnosov …": effect, unit and direction all inferred; K1.2 has no unit
+    html = client.get(
+        reverse("indicator", args=[VELENJE, "K1.1"]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert html.count(mark) == 3
+    html = client.get(
+        reverse("indicator", args=[VELENJE, "K1.2"]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert html.count(mark) == 2
+    # an indicator of another document, whose values are stated, carries no such mark
+    response = client.get(reverse("indicator", args=[LAS, "K1"]), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200 and mark not in response.content.decode()

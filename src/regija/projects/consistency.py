@@ -448,14 +448,15 @@ def _check_paid_in_full(
     full, short, unknown = [], [], []
     for p in projects:
         money = data.money.get(p, {}).get(None, _NO_MONEY)
-        if not money[_LINES]:
-            unknown.append(p)  # no approved amount to compare the payments with
+        if not money[_LINES] or not money[_SECURED]:
+            unknown.append(p)  # no approved (secured) amount to compare the payments with
         elif money[_PAID] >= money[_SECURED]:
             full.append(p)
         else:
             short.append(p)
     eur = selectors.eur_from_cents
-    if short or len(full) > figure.count or len(full) + len(unknown) < figure.count:
+    # the stated number must lie between the projects shown paid in full and those that may be
+    if len(full) > figure.count or len(full) + len(unknown) < figure.count:
         described = "; ".join(
             _("%(project)s: paid %(paid)s of %(approved)s")
             % {
