@@ -58,8 +58,12 @@ def load_yaml(text: str, filename: str) -> dict:
 def load_file(path: str) -> tuple[dict | None, Locator, list[Problem]]:
     """Read and parse one file; never raises: problems come back in the list.
 
-    Returns the parsed data, a locator that places a field path in the file (its line), and the
-    problems."""
+    Returns the parsed data, a locator that places a field path in the file (its line, or its cell in
+    a workbook), and the problems. An ``.xlsx`` workbook is read by ``workbook.read``."""
+    from . import workbook
+
+    if workbook.is_workbook(path):
+        return workbook.read(path)
     try:
         text = read_text(Path(path))
         return load_yaml(text, str(path)), LineFinder(text), []
@@ -88,8 +92,16 @@ def schema_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
     return files.schema_errors(exc, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
 
 
-def read_file(path: str | Path) -> tuple[StrategyFile, str]:
-    """Read one file from disk; return the validated document and its text (kept for line look-ups)."""
+def read_file(path: str | Path) -> tuple[StrategyFile, str | Locator]:
+    """Read one file from disk; return the validated document and its text (kept for line look-ups), or
+    for a workbook the locator of its cells."""
+    from . import workbook
+
+    if workbook.is_workbook(path):
+        data, where, problems = workbook.read(path)
+        if problems or data is None:
+            raise InvalidFile(problems)
+        return validate_data(data, str(path), where), where
     text = read_text(Path(path))
     return parse_text(text, str(path)), text
 
