@@ -253,6 +253,7 @@ def strategy_document(strategy: Strategy) -> dict:
                         _clean({"date": o.date, "value": _num(o.value), "source": o.source, "note": o.note})
                         for o in i.observations.all()
                     ],
+                    "inferred": list(i.inferred),
                     "note": i.note,
                     "source": i.source,
                 }
@@ -271,6 +272,8 @@ def strategy_document(strategy: Strategy) -> dict:
                             "fund": st.scope_fund.code if st.scope_fund else None,
                             "level": st.scope_level,
                             "status": st.scope_status,
+                            "projects": list(st.scope_projects),
+                            "strategy": st.scope_strategy,
                         }
                     ),
                     "value": _num(st.value) if isinstance(st.value, Decimal) else st.value,

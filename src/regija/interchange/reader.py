@@ -295,7 +295,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     own_orgs = unique("organisations", "slug", "organisation slug", _text)
     own_funds = unique("funds", "code", "fund code")
     unique("indicators", "code", "indicator code")
-    unique("projects", "code", "project code")
+    project_codes = unique("projects", "code", "project code")
 
     def unresolved(path: tuple, message: str) -> None:
         bad(path, f"could not check: {message}", UNRESOLVED)
@@ -464,6 +464,13 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         if isinstance(scope, dict):
             own_node(("stated", i, "scope", "node"), scope.get("node"))
             fund(("stated", i, "scope", "fund"), scope.get("fund"))
+            for j, value in enumerate(_list(scope.get("projects"))):
+                code = _code(value)
+                if code is not None and code not in project_codes:
+                    bad(
+                        ("stated", i, "scope", "projects", j),
+                        f"no project with code {code!r} in this strategy",
+                    )
     return problems
 
 

@@ -35,7 +35,7 @@ from regija.core.filetypes import (
     partial_first_day,
 )
 from regija.projects.choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
-from regija.strategies.choices import AlignmentType, Direction, StrategyStatus
+from regija.strategies.choices import AlignmentType, Direction, IndicatorInferred, StrategyStatus
 
 FORMAT_VERSION = 1
 
@@ -55,8 +55,19 @@ Source = Annotated[str, Field(min_length=1, max_length=300)]
 STATED_AMOUNTS = frozenset(
     {StatedWhat.TOTAL, StatedWhat.SECURED, StatedWhat.UNSECURED, StatedWhat.PAID, StatedWhat.CLAIMED}
 )
-STATED_COUNTS = frozenset({StatedWhat.PROJECTS, StatedWhat.NODES})
+STATED_COUNTS = frozenset(
+    {
+        StatedWhat.PROJECTS,
+        StatedWhat.NODES,
+        StatedWhat.COUNTRIES,
+        StatedWhat.PAID_IN_FULL,
+        StatedWhat.TERRITORY,
+    }
+)
+STATED_YEARS = frozenset({StatedWhat.YEAR})
 STATED_DATES = frozenset({StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE})
+# whole-number values (counts and years) are stored in the figure's count
+STATED_WHOLE = STATED_COUNTS | STATED_YEARS
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -210,8 +221,22 @@ class Indicator(Model):
     baseline: Point | None = None
     target: Point | None = None
     observations: list[Observation] = []
+    inferred: list[IndicatorInferred] = Field(
+        [],
+        description="Which of effect, unit and direction the document does not state outright: the file's "
+        "author inferred them (paired by a table's row order, read from the name); the portal marks them",
+    )
     note: str | None = None
     source: Source | None = None
+
+    @model_validator(mode="after")
+    def _inferred(self) -> Indicator:
+        if len(set(self.inferred)) != len(self.inferred):
+            raise ValueError("inferred lists a value twice")
+        for name in (IndicatorInferred.EFFECT, IndicatorInferred.UNIT):
+            if name in self.inferred and not getattr(self, name.value):
+                raise ValueError(f"inferred names {name.value}, but the indicator has no {name.value}")
+        return self
 
 
 class Location(Model):
@@ -317,6 +342,14 @@ class StatedScope(Model):
     fund: Code | None = None
     level: str | None = None
     status: list[ProjectStatus] = []
+    projects: list[Code] = Field(
+        [], description="Codes of this file's projects the figure is about (instead of or within node)"
+    )
+    strategy: Slug | None = Field(
+        None,
+        description="For territory: another strategy whose territory the figure counts "
+        "(loaded before or after this file; checked when `regija check` runs)",
+    )
 
 
 class Stated(Model):
@@ -336,11 +369,20 @@ class Stated(Model):
         if what in STATED_COUNTS:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"a stated count ({what.value}) must be a whole number")
+        elif what in STATED_YEARS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+                raise ValueError(f"a stated year ({what.value}) must be a year such as 2018")
         elif what in STATED_AMOUNTS:
             return parse_money(value)
         elif what in STATED_DATES and not isinstance(value, dt.date):
             return parse_date(value)
         return value
+
+    @model_validator(mode="after")
+    def _scope(self) -> Stated:
+        if self.scope.strategy is not None and self.what is not StatedWhat.TERRITORY:
+            raise ValueError("scope.strategy is only for what: territory")
+        return self
 
 
 class StrategyFile(Model):

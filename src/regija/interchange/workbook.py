@@ -180,6 +180,10 @@ HEADERS: dict[str, dict[str, tuple[str, str]]] = {
         "baseline.date": ("Izhodišče na dan", "baseline.date: the day of the starting value"),
         "target.value": ("Ciljna vrednost", "target.value: the value to reach"),
         "target.date": ("Cilj do", "target.date: the day by which to reach it"),
+        "inferred": (
+            "Sklepano",
+            "inferred: which of effect, unit, direction the document does not state, comma-separated",
+        ),
         "note": ("Opomba", "note"),
         "source": ("Vir", "source: where in the document this is stated"),
     },
@@ -239,11 +243,16 @@ HEADERS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Stated": {
         "label": ("Navedba", "label: the figure as the document words it"),
-        "what": ("Kaj", "what: which figure (total, secured, projects, nodes, target_date, …)"),
+        "what": (
+            "Kaj",
+            "what: which figure (total, secured, projects, nodes, target_date, countries, year, …)",
+        ),
         "scope.node": ("Obseg: vozlišče", "scope.node: the node the figure is about"),
         "scope.fund": ("Obseg: sklad", "scope.fund: the fund the figure is about"),
         "scope.level": ("Obseg: raven", "scope.level: the level the figure counts"),
         "scope.status": ("Obseg: stanja", "scope.status: project statuses counted, comma-separated"),
+        "scope.projects": ("Obseg: projekti", "scope.projects: codes of the projects meant, comma-separated"),
+        "scope.strategy": ("Obseg: strategija", "scope.strategy: for territory, another strategy's slug"),
         "value": ("Vrednost", "value: an amount, a count or a date, as 'what' says"),
         "source": ("Vir", "source: where in the document this is stated"),
     },
@@ -616,7 +625,7 @@ def _format(kind: str) -> str:
 def _stated_kind(what: Any) -> str:
     """How a stated figure's value is written, by what it is (an amount, a count or a date)."""
     what = str(what).strip() if what is not None else None
-    for whats, kind in ((s.STATED_AMOUNTS, MONEY), (s.STATED_COUNTS, INT), (s.STATED_DATES, DATE)):
+    for whats, kind in ((s.STATED_AMOUNTS, MONEY), (s.STATED_WHOLE, INT), (s.STATED_DATES, DATE)):
         if what in {str(w.value) for w in whats}:
             return kind
     return TEXT
