@@ -350,6 +350,19 @@ class Payment(models.Model):
         return f"{self.project.code} {self.label} {eur(self.amount)}"
 
 
+# stated figures whose value is a whole number (a count or a year), kept in StatedFigure.count
+WHOLE_NUMBER_FIGURES = frozenset(
+    {
+        StatedWhat.PROJECTS,
+        StatedWhat.NODES,
+        StatedWhat.COUNTRIES,
+        StatedWhat.PAID_IN_FULL,
+        StatedWhat.TERRITORY,
+        StatedWhat.YEAR,
+    }
+)
+
+
 class StatedFigure(models.Model):
     """A total or count a document states, kept so that it can be checked against its parts."""
 
@@ -371,6 +384,11 @@ class StatedFigure(models.Model):
     )
     scope_level = models.CharField(_("scope: level"), max_length=40, blank=True)
     scope_status = models.JSONField(_("scope: project statuses"), default=list, blank=True)
+    # codes of the strategy's projects the figure is about; resolved when the figure is checked
+    scope_projects = models.JSONField(_("scope: projects"), default=list, blank=True)
+    # another strategy whose territory a `territory` figure counts; a slug, resolved when checked, so
+    # that the two documents may be loaded in either order
+    scope_strategy = models.CharField(_("scope: strategy"), max_length=100, blank=True)
     amount = MoneyField(_("amount"), null=True, blank=True)
     count = models.PositiveIntegerField(_("count"), null=True, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
@@ -387,7 +405,7 @@ class StatedFigure(models.Model):
 
     @property
     def value(self):
-        if self.what in (StatedWhat.PROJECTS, StatedWhat.NODES):
+        if self.what in WHOLE_NUMBER_FIGURES:
             return self.count
         if self.what in (StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE):
             return self.date

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from regija.api.pagination import Page
 from regija.api.schemas import Input
 from regija.api.types import IsoDate, NumberOut
+from regija.strategies.choices import IndicatorInferred
 
 
 class ProgressOut(Schema):
@@ -85,6 +86,10 @@ class ObservationOut(Schema):
 
 class IndicatorDetail(IndicatorItem):
     effect: str
+    inferred: list[IndicatorInferred] = Field(
+        description="Which of effect, unit and direction the data's author inferred: the source document "
+        "does not state them outright"
+    )
     note: str
     source: str
     observations: list[ObservationOut] = Field(description="Oldest first")

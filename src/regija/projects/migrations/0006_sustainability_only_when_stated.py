@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_field_labels'),
+        ('projects', '0005_stated_scope_projects_strategy'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('strategies', '0002_field_labels'),
+        ('strategies', '0003_indicator_inferred'),
     ]
 
     operations = [
