@@ -1,8 +1,9 @@
 """The `regija` command: Django management commands under short names.
 
 regija up [--port N]          create and fill the database if needed, then serve
-regija import FILE…           validate and load strategy files, then governance files
+regija import FILE…           validate and load strategy files (YAML, JSON or XLSX), then governance files
 regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
+regija template [--output PATH]   the empty strategy workbook (XLSX) to fill in and import
 regija check                  consistency report of the loaded data
 regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
 regija schema                 print the JSON Schema of the strategy file format
@@ -22,6 +23,7 @@ ALIASES = {
     "export": "export_strategy",
     "check": "consistency",
     "schema": "strategy_schema",
+    "template": "strategy_template",
     "django-check": "check",
 }
 

@@ -17,6 +17,7 @@ from regija.strategies import views as strategy_views
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
+    path("strategije/predloga-za-uvoz.xlsx", portal_views.strategy_template, name="strategy_template"),
     path("strategije/<slug:slug>/", portal_views.strategy_detail, name="strategy"),
     path("strategije/<slug:slug>/<str:code>/", portal_views.node_detail, name="node"),
     path("kazalniki/<slug:slug>/<str:code>/", strategy_views.indicator_detail, name="indicator"),

@@ -26,10 +26,11 @@ def test_strategy_list_has_every_strategy_with_money_and_counts(api):
     assert body["page"] == 1 and body["previous"] is None and body["next"] is None
     by_slug = {s["slug"]: s for s in body["items"]}
     g = by_slug[GORENJSKA]
-    # Tabela 1 of the Gorenjska document: 1.758.500 EUR in all; secured lines add up to 523.000 EUR, and
-    # 60.000 EUR are partly secured without a stated part (the document's 535.000 lies inside that range).
+    # Tabela 1 of the Gorenjska document: 1.758.500 EUR in all. The measure tables mark as secured ("DA")
+    # 288.000 EUR in measure 2.1 and 95.000 + 15.000 + 25.000 EUR in 2.3 (Tabela 1 says 235.000 there), and
+    # 25.000 + 35.000 EUR of 2.2 as "DELNO" (partly, without the part).
     assert g["money"]["total"] == "1758500.00"
-    assert g["money"]["secured"] == "523000.00"
+    assert Decimal(g["money"]["secured"]) == sum(Decimal(a) for a in ("288000", "95000", "15000", "25000"))
     assert g["money"]["secured_unknown"] == "60000.00"
     assert g["status"] == "closed"
     assert g["period"] == {"start": "2019", "end": "2023"}
@@ -235,9 +236,10 @@ def test_funds(api):
         if f["allocated"] is None:
             assert f["absorption"] is None
         else:
-            assert Decimal(f["absorption"]) == (rollups[code].paid / rollups[code].allocated).quantize(
-                Decimal("0.0001")
-            )
+            # what is paid against the allocations (docs/strategy-file.md "Money roll-ups")
+            assert Decimal(f["absorption"]) == (
+                rollups[code].allocated_paid / rollups[code].allocated
+            ).quantize(Decimal("0.0001"))
     only_las = api.get("/funds", {"strategy": LAS}).json()["items"]
     assert "CLLD" in [f["code"] for f in only_las]
     assert api.get("/funds", {"strategy": "nope"}).json()["count"] == 0
@@ -247,3 +249,11 @@ def test_interactive_docs_page(client):
     r = client.get("/api/v1/docs")
     assert r.status_code == 200
     assert b"openapi.json" in r.content
+
+
+def test_indicator_detail_names_inferred_values(api):
+    # 004, Tabela 10 ("UČINKI KAZALNIKI Podatkovni vir") gives no unit or direction and lists the effects
+    # beside the indicators: K1.1's effect, unit (%) and direction are inferred; 002's K1 states its own
+    velenje = api.get("/indicators/velenje-pametno-mesto-2022-2030/K1.1").json()
+    assert sorted(velenje["inferred"]) == ["direction", "effect", "unit"]
+    assert api.get(f"/indicators/{LAS}/K1").json()["inferred"] == []

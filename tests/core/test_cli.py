@@ -28,7 +28,7 @@ def test_import_of_a_bad_file_fails_and_names_the_problem(write_file, example_te
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command(ALIASES["import"], str(path))
     assert (
-        f"{path}:70: projects[0].budget[0].amount: money has more than two decimals"
+        f"{path}:70: projects › P-1 › budget › 1 › amount: money has more than two decimals"
         in capsys.readouterr().err
     )
     assert not Strategy.objects.filter(slug="primer-strategija").exists()

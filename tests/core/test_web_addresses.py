@@ -91,7 +91,7 @@ def test_strategy_file_refuses_a_javascript_website_on_its_line(write_file, exam
     refused(
         write_file(text),
         line=_line_of(text, "website:"),
-        field="organisations[0].website",
+        field="organisations › obcina-primer › website",
         says="only addresses starting with http:// or https:// are accepted, not javascript:",
     )
 
@@ -101,7 +101,7 @@ def test_strategy_file_refuses_a_javascript_source_url_on_its_line(write_file, e
         example_text, 'reference: "sklep št. 7"}', f'reference: "sklep št. 7", url: "{ATTACK}"}}'
     )
     refused(
-        write_file(text), line=_line_of(text, "url:"), field="strategy.source.url", says="not javascript:"
+        write_file(text), line=_line_of(text, "url:"), field="strategy › source › url", says="not javascript:"
     )
 
 
@@ -127,7 +127,7 @@ def test_governance_file_refuses_a_javascript_source_url_on_its_line(write_file)
     with pytest.raises(InvalidFile) as info:
         import_files([path])
     [problem] = info.value.problems
-    assert (problem.file, problem.line, problem.field) == (str(path), _line_of(text, "url:"), "source.url")
+    assert (problem.file, problem.line, problem.field) == (str(path), _line_of(text, "url:"), "source › url")
     assert "not javascript:" in problem.message
 
 

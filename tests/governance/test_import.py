@@ -114,7 +114,10 @@ def test_a_wrong_value_names_file_line_and_path(write_file):
     before = snapshot()
     [problem] = problems_of(path)
     line = BAD_ROLE.splitlines().index("            role: boss") + 1
-    assert problem.startswith(f"{path}:{line}: bodies[3].terms[0].members[4].role: 'boss' is not allowed")
+    assert problem.startswith(
+        f"{path}:{line}: bodies › upravni-odbor › terms › 2015–2018 › members › 5 › role: "
+        "'boss' is not allowed"
+    )
     assert problem.endswith("use one of 'chair', 'deputy' or 'member'")
     assert snapshot() == before
 
@@ -127,47 +130,47 @@ def test_a_wrong_value_names_file_line_and_path(write_file):
         (
             "            organisation: chipolo\n",
             "            organisation: chipolo-doo\n",
-            "bodies[2].terms[0].members[2].organisation",
+            "bodies › nadzorni-odbor › terms › 2015–2018 › members › 3 › organisation",
             "unknown organisation 'chipolo-doo'",
         ),
         (
             "session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-28}",
             "session: {body: upravni-odbor, kind: regular, number: 19, date: 2018-05-29}",
-            "bodies[4].terms[1].appointed_by.session",
+            "bodies › odbor-za-ocenjevanje › terms › 3. javni poziv › appointed_by › session",
             "no such session under sessions",
         ),
         (
             '          decision: "2"',
             '          decision: "3"',
-            "bodies[4].terms[1].appointed_by.decision",
+            "bodies › odbor-za-ocenjevanje › terms › 3. javni poziv › appointed_by › decision",
             "lists no decision '3'",
         ),
-        ("    node: JP5\n", "    node: JP9\n", "calls[4].node", "has no node 'JP9'"),
+        ("    node: JP5\n", "    node: JP9\n", "calls › 5 › node", "has no node 'JP9'"),
         (
             'committee: {body: odbor-za-ocenjevanje, term: "3. javni poziv"}',
             'committee: {body: odbor-za-ocenjevanje, term: "3. poziv"}',
-            "calls[2].committee.term",
+            "calls › 3 › committee › term",
             "has no term '3. poziv'",
         ),
-        ("    date: 2023-12-14\n", "    date: 2023-12-32\n", "sessions[8].date", "not a real date"),
-        ("    end_date: 2023-06-02\n", "    end_date: 2023-05-02\n", "sessions[9]", "is before date"),
+        ("    date: 2023-12-14\n", "    date: 2023-12-32\n", "sessions › 9 › date", "not a real date"),
+        ("    end_date: 2023-06-02\n", "    end_date: 2023-05-02\n", "sessions › 10", "is before date"),
         (
             "  - body: nadzorni-odbor\n    kind: regular\n",
             "  - body: nadzorni-odbor\n    kind: regular\n    end_date: 2023-04-05\n",
-            "sessions[16]",
+            "sessions › 17",
             "only a correspondence session has an end_date",
         ),
         (
             "    number: 13\n    held: false\n",
             "    number: 13\n    held: true\n",
-            "sessions[10]",
+            "sessions › 11",
             "needs its date",
         ),
-        ('  - number: "5"\n', '  - number: "4"\n', "calls[4].number", "duplicate call number '4'"),
+        ('  - number: "5"\n', '  - number: "4"\n', "calls › 5 › number", "duplicate call number '4'"),
         (
             "    published: 2021-10-01\n",
             "    published: 2021-10-01\n    deadline: 2021-11-01\n",
-            "calls[4].deadline",
+            "calls › 5 › deadline",
             "unknown field",
         ),
     ],
@@ -194,7 +197,7 @@ def test_an_error_in_a_later_file_rolls_back_the_earlier_one(write_file):
     )
     with pytest.raises(InvalidFile) as exc:
         import_files([good, bad])
-    assert "bodies[0].kind" in str(exc.value)
+    assert "bodies › svet › kind" in str(exc.value)
     assert not Body.objects.filter(organisation__slug__in=["rra-zasavje", "obcina-trbovlje"]).exists()
 
 
@@ -228,7 +231,7 @@ def test_regija_import_of_a_bad_governance_file_fails_and_names_the_problem(writ
     path = write_file(BAD_ROLE, "las.yaml")
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command(ALIASES["import"], str(path))
-    assert "members[4].role" in capsys.readouterr().err
+    assert "members › 5 › role" in capsys.readouterr().err
 
 
 def test_import_governance_command(capsys):

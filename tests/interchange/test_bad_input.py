@@ -61,71 +61,83 @@ def test_unknown_field(write_file, example_text):
     text = replace_once(
         example_text, "    direction: increase\n", "    direction: increase\n    colour: red\n"
     )
-    refused(write_file(text), line=53, field="indicators[0].colour", says="unknown field")
+    refused(write_file(text), line=53, field="indicators › K1 › colour", says="unknown field")
 
 
 def test_missing_field(write_file, example_text):
     text = replace_once(
         example_text, "    holder: zavod-primer\n    status: in_progress\n", "    holder: zavod-primer\n"
     )
-    refused(write_file(text), line=59, field="projects[0].status", says="required field is missing")
+    refused(write_file(text), line=59, field="projects › P-1 › status", says="required field is missing")
 
 
 def test_wrong_type(write_file, example_text):
     text = replace_once(example_text, "  owners: [obcina-primer]", "  owners: obcina-primer")
-    refused(write_file(text), line=6, field="strategy.owners", says="valid list")
+    refused(write_file(text), line=6, field="strategy › owners", says="valid list")
 
 
 def test_wrong_choice(write_file, example_text):
     text = replace_once(example_text, "    status: in_progress\n", "    status: finished\n")
-    refused(write_file(text), line=62, field="projects[0].status", says="'finished' is not allowed")
+    refused(write_file(text), line=62, field="projects › P-1 › status", says="'finished' is not allowed")
 
 
 def test_money_that_is_not_a_number(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", 'amount: "60.000,00 EUR",')
-    refused(write_file(text), line=70, field="projects[0].budget[0].amount", says="money must be a number")
+    refused(
+        write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="money must be a number"
+    )
 
 
 def test_money_with_thousands_separators(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", 'amount: "1.758.500,00",')
-    refused(write_file(text), line=70, field="projects[0].budget[0].amount", says="no thousands separators")
+    refused(
+        write_file(text),
+        line=70,
+        field="projects › P-1 › budget › 1 › amount",
+        says="no thousands separators",
+    )
 
 
 def test_money_with_more_than_two_decimals(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", "amount: 60000.001,")
-    refused(write_file(text), line=70, field="projects[0].budget[0].amount", says="more than two decimals")
+    refused(
+        write_file(text), line=70, field="projects › P-1 › budget › 1 › amount", says="more than two decimals"
+    )
 
 
 def test_negative_money(write_file, example_text):
     text = replace_once(example_text, "amount: 60000.00,", "amount: -5.00,")
     refused(
-        write_file(text), line=70, field="projects[0].budget[0].amount", says="greater than or equal to 0"
+        write_file(text),
+        line=70,
+        field="projects › P-1 › budget › 1 › amount",
+        says="greater than or equal to 0",
     )
 
 
 def test_impossible_date(write_file, example_text):
     text = replace_once(example_text, "date: 2024-02-20", "date: 2024-02-30")
-    refused(write_file(text), line=72, field="projects[0].instrument.date", says="not a real date")
+    refused(write_file(text), line=72, field="projects › P-1 › instrument › date", says="not a real date")
 
 
 def test_impossible_month(write_file, example_text):
     text = replace_once(example_text, "    end: 2025-12\n", "    end: 2025-13\n")
-    refused(write_file(text), line=64, field="projects[0].end", says="not a real date")
+    refused(write_file(text), line=64, field="projects › P-1 › end", says="not a real date")
 
 
 def test_end_before_start(write_file, example_text):
     text = replace_once(example_text, "    end: 2025-12\n", "    end: 2023-12\n")
-    refused(write_file(text), line=59, field="projects[0]", says="ends (2023-12) before it starts")
+    refused(write_file(text), line=64, field="projects › P-1 › end", says="ends (2023-12) before it starts")
 
 
 def test_code_read_as_number(write_file, example_text):
     text = replace_once(example_text, '      - code: "1.1"', "      - code: 1.1")
-    refused(write_file(text), line=37, field="nodes[0].children[0].code", says="put it in quotes")
+    refused(write_file(text), line=37, field="nodes › 1 › 1 › code", says="put it in quotes")
 
 
 def test_duplicate_code(write_file, example_text):
     text = replace_once(example_text, '  - code: "2"\n', '  - code: "1.1"\n')
-    refused(write_file(text), line=42, field="nodes[1].code", says="duplicate node code '1.1'")
+    refused(write_file(text), line=42, field="nodes › 1.1 › code", says="duplicate node code '1.1'")
 
 
 def test_duplicate_key(write_file, example_text):
@@ -135,22 +147,24 @@ def test_duplicate_key(write_file, example_text):
 
 def test_alignment_to_missing_code(write_file, example_text):
     text = replace_once(example_text, 'to: "2", type', 'to: "9", type')
-    refused(write_file(text), line=46, field="alignments[0].to", says="no node with code '9'")
+    refused(write_file(text), line=46, field="alignments › 1 › to", says="no node with code '9'")
 
 
 def test_project_link_to_missing_code(write_file, example_text):
     text = replace_once(example_text, 'nodes: ["1.1"]', 'nodes: ["1.7"]')
-    refused(write_file(text), line=66, field="projects[0].nodes[0]", says="no node with code '1.7'")
+    refused(write_file(text), line=66, field="projects › P-1 › nodes › 1", says="no node with code '1.7'")
 
 
 def test_unknown_fund(write_file, example_text):
     text = replace_once(example_text, "{fund: OBC, amount: 20000.00", "{fund: XYZ, amount: 20000.00")
-    refused(write_file(text), line=71, field="projects[0].budget[1].fund", says="unknown fund 'XYZ'")
+    refused(write_file(text), line=71, field="projects › P-1 › budget › 2 › fund", says="unknown fund 'XYZ'")
 
 
 def test_unknown_organisation(write_file, example_text):
     text = replace_once(example_text, "    holder: zavod-primer\n", "    holder: zavod-drugje\n")
-    refused(write_file(text), line=61, field="projects[0].holder", says="unknown organisation 'zavod-drugje'")
+    refused(
+        write_file(text), line=61, field="projects › P-1 › holder", says="unknown organisation 'zavod-drugje'"
+    )
 
 
 def test_reference_to_strategy_not_loaded(write_file, example_text):
@@ -158,7 +172,7 @@ def test_reference_to_strategy_not_loaded(write_file, example_text):
     refused(
         write_file(text),
         line=66,
-        field="projects[0].nodes[1].strategy",
+        field="projects › P-1 › nodes › C1 › strategy",
         says="strategy 'ni-nalozena' is not loaded",
     )
 
@@ -169,12 +183,14 @@ def test_reference_to_missing_node_of_loaded_strategy(write_file, example_text):
         'nodes: ["1.1"]',
         'nodes: ["1.1", {strategy: velenje-pametno-mesto-2022-2030, code: "9.9"}]',
     )
-    refused(write_file(text), line=66, field="projects[0].nodes[1].code", says="has no node '9.9'")
+    refused(write_file(text), line=66, field="projects › P-1 › nodes › 9.9 › code", says="has no node '9.9'")
 
 
 def test_payment_without_fund_when_project_has_several(write_file, example_text):
     text = replace_once(example_text, "state: paid, fund: ESRR}", "state: paid}")
-    refused(write_file(text), line=74, field="projects[0].payments[0]", says="must name its fund")
+    refused(
+        write_file(text), line=74, field="projects › P-1 › payments › 1. zahtevek", says="must name its fund"
+    )
 
 
 def test_every_problem_of_every_file_is_reported(write_file, example_text):

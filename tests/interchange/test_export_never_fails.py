@@ -30,6 +30,7 @@ from regija.projects.models import (
     StatedFigure,
     StatedWhat,
 )
+from regija.strategies.choices import IndicatorInferred
 from regija.strategies.models import (
     Alignment,
     AlignmentType,
@@ -66,6 +67,8 @@ def _what(value):
         figure["amount"] = Decimal("80000.00")
     elif value in schema.STATED_COUNTS:
         figure["count"] = 2
+    elif value in schema.STATED_YEARS:
+        figure["count"] = 2030
     else:
         figure["date"] = dt.date(2030, 12, 31)
     StatedFigure.objects.filter(strategy__slug=SLUG, order=0).update(what=value, **figure)
@@ -121,6 +124,10 @@ STORED = {
     ),
     PaymentState: (_state, lambda doc: [doc["projects"][0]["payments"][0]["state"]]),
     StatedWhat: (_what, lambda doc: [doc["stated"][0]["what"]]),
+    IndicatorInferred: (
+        lambda v: Indicator.objects.filter(strategy__slug=SLUG).update(inferred=[v], effect="Več podatkov"),
+        lambda doc: doc["indicators"][0]["inferred"],
+    ),
 }
 
 
@@ -192,7 +199,7 @@ def _level():
 @pytest.mark.parametrize(
     "spoil,names",
     [
-        (_partner_role, "project 'P-1', field partners[0].role: "),
+        (_partner_role, "project 'P-1', field partners › 1 › role: "),
         (_country, "organisation 'zavod-primer', field country: "),
         (_level, "node '1.1', field level: "),  # a child node, found through its parent
     ],

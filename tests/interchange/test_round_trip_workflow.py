@@ -88,7 +88,7 @@ def noticeable(slug: str) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("fmt", ["yaml", "json", "xlsx"])
 def test_the_workflows_results_survive_export_and_import_into_an_empty_database(
     operations, empty_database, tmp_path, fmt
 ):
@@ -130,9 +130,12 @@ def test_the_workflows_results_survive_export_and_import_into_an_empty_database(
 
     path = tmp_path / f"{slug}.{fmt}"
     strategy = Strategy.objects.get(slug=slug)
-    path.write_text(
-        exporter.to_yaml(strategy) if fmt == "yaml" else exporter.to_json(strategy), encoding="utf-8"
-    )
+    if fmt == "xlsx":
+        path.write_bytes(exporter.to_xlsx(strategy))
+    else:
+        path.write_text(
+            exporter.to_yaml(strategy) if fmt == "yaml" else exporter.to_json(strategy), encoding="utf-8"
+        )
     empty_database()
     assert not Project.objects.exists() and not Organisation.objects.exists()
 

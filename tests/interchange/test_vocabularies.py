@@ -15,6 +15,7 @@ import regija
 from regija.core.models import OrganisationKind
 from regija.interchange import schema
 from regija.projects.models import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
+from regija.strategies.choices import IndicatorInferred
 from regija.strategies.models import AlignmentType, Direction, StrategyStatus
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "strategy-file.md").read_text(encoding="utf-8")
@@ -30,6 +31,7 @@ LISTED = {
     PaymentState: ("- payment `state`:", "\n- "),
     InstrumentKind: ("- instrument `kind`:", "\n\n"),
     StatedWhat: ("| `what` | compared with |", "\n\n"),
+    IndicatorInferred: ("- indicator `inferred`:", "\n- "),
 }
 
 
@@ -44,8 +46,8 @@ def test_the_docs_list_every_value(vocabulary):
     )
 
 
-def test_a_stated_figure_is_an_amount_a_count_or_a_date():
-    parts = [schema.STATED_AMOUNTS, schema.STATED_COUNTS, schema.STATED_DATES]
+def test_a_stated_figure_is_an_amount_a_count_a_year_or_a_date():
+    parts = [schema.STATED_AMOUNTS, schema.STATED_COUNTS, schema.STATED_YEARS, schema.STATED_DATES]
     assert set().union(*parts) == set(StatedWhat)
     assert sum(len(p) for p in parts) == len(StatedWhat)
 

@@ -302,6 +302,7 @@ page("GET", "project_export", "projects of S (CSV)", "/projekti/izvoz.csv?strate
 page("GET", "project", P_OBJ, _r("project", "matrika-s", "M-1"))
 page("GET", "funds", "-", "/skladi/")
 page("GET", "consistency", "-", "/preverjanje/?strategy=matrika-s")
+page("GET", "strategy_template", "-", "/strategije/predloga-za-uvoz.xlsx")
 page(
     "GET",
     "organisation_list",

@@ -321,3 +321,56 @@ def test_page_and_docx_show_the_documents_figures(client, member, report):
     assert jobs[2] == "5" and jobs[4] == "10"
     assert len(by_key(h, "cooperation")["rows"]) == 4
     assert "Nasmeh za vse" in html and "22. 2. 2023" in html
+
+
+# 002, chapter 3 "FINANČNA SREDSTVA ZA IZVAJANJE OPERACIJ V PROGRAMSKEM OBDOBJU DO LETA 2027": "… za
+# programsko obdobje 2021-2027 je za Podporo za izvajanje operacij … skupaj namenjenih 1.073.779,32 €, in
+# sicer: · 380.302,68 € iz Evropskega kmetijskega sklada za razvoj podeželja, · 693.476,64 € iz
+# Evropskega sklada za regionalni razvoj."
+ALLOCATION = {"EKSRP": "380.302,68", "ESRR": "693.476,64"}
+ALLOCATION_TOTAL = "1.073.779,32"
+
+
+def test_the_2021_2027_allocation_and_its_total(report):
+    assert amounts(*ALLOCATION.values()) == eur(ALLOCATION_TOTAL)  # the document adds up here
+    assert {(a.fund_code, a.period, a.amount) for a in report.allocations} == {
+        (code, "2021–2027", eur(amount)) for code, amount in ALLOCATION.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "language,heading,total,eksrp,money",
+    [
+        (
+            "sl",
+            "Sredstva skladov za izvajanje operacij",
+            "Skupaj 2021–2027",
+            "380.302,68 €",
+            "1.073.779,32 €",
+        ),
+        ("en", "Funds allocated for operations", "Total 2021–2027", "€380,302.68", "€1,073,779.32"),
+    ],
+)
+def test_html_and_docx_show_the_allocation_in_both_languages(language, heading, total, eksrp, money):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from regija.reports import layout, word
+
+    with translation.override(language):
+        report = annual.build("las-zasavje", 2023)
+        html = render_to_string(
+            "reports/annual_document.html", {"report": report, "blocks": layout.layout(report)}
+        )
+        docx_bytes = word.render(report)
+    assert heading in html
+    table = by_key(html_tables(html), "allocations")
+    rows = table["rows"] + table["foot"]
+    assert [row[0] for row in table["rows"]] == [
+        "EKSRP – Evropski kmetijski sklad za razvoj podeželja",
+        "ESRR – Evropski sklad za regionalni razvoj",
+    ]
+    assert any(eksrp in row for row in rows)
+    assert [row[0] for row in table["foot"]] == [total] and money in table["foot"][0]
+    # the DOCX holds the same table
+    assert any(t["body"] == rows for t in docx_tables(docx_bytes))

@@ -172,7 +172,8 @@ class CallsImporter:
             if call.number in numbers:
                 bad(
                     ("calls", i, "number"),
-                    f"duplicate call number {call.number!r} (first used at calls[{numbers[call.number]}])",
+                    f"duplicate call number {call.number!r} "
+                    f"(also at {self.governance.place(('calls', numbers[call.number], 'number'))})",
                 )
             numbers.setdefault(call.number, i)
             if call.call_slug in slugs:
@@ -249,10 +250,11 @@ class CallsImporter:
                 if project.pk in owner:
                     bad(
                         ("calls", i, "node"),
-                        f"project {project.code!r} is under the node of {owner[project.pk]} as well; "
+                        f"project {project.code!r} is under the node of the call at "
+                        f"{owner[project.pk]} as well; "
                         "one project is one application",
                     )
-                owner[project.pk] = f"calls[{i}]"
+                owner[project.pk] = self.governance.place(("calls", i))
             foreign = (
                 Application.objects.filter(project__in=projects)
                 .exclude(call__organisation=self.governance.organisation, call__number=call.number)

@@ -1,8 +1,9 @@
 """Reading input files (strategy files, governance files): text, YAML, and problems placed by line and field.
 
-Every problem names the file, its line and the path of the field inside it
-(``bodies[2].terms[0].members[3].role``), so that a person can find and fix it. This module does not
-import Django, so a file can be checked without a database.
+Every problem names the file, its line and the path of the field inside it, written with the codes
+the file itself uses (``nodes › 3 › 3.1 › code``, ``projects › P-07 › budget › 2 › amount``), so that a
+person can find and fix it. This module does not import Django, so a file can be checked without a
+database.
 """
 
 from __future__ import annotations
@@ -76,15 +77,54 @@ class InvalidFile(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def path_text(path: Iterable[Any]) -> str:
-    """A field path as a person reads it: ``("bodies", 2, "terms", 0)`` is ``bodies[2].terms[0]``."""
-    out = ""
-    for part in path:
+PATH_SEPARATOR = " › "
+# keys by which a list item names itself in a path, in order of preference
+ID_KEYS = ("code", "slug", "label")
+# keys left out of a path before an item: a node's children read as the tree (nodes › 3 › 3.1)
+TRANSPARENT_KEYS = frozenset({"children"})
+
+
+def item_name(item: Any, index: int, keys: Collection[str] = ID_KEYS) -> str:
+    """How a person names the list item at ``index``: its code, slug or label, else its 1-based place."""
+    if isinstance(item, dict):
+        for key in keys:
+            value = item.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, int) and not isinstance(value, bool):
+                return str(value)
+    return str(index + 1)
+
+
+def path_text(path: Iterable[Any], data: Any = None, keys: Collection[str] = ID_KEYS) -> str:
+    """A field path as a person reads it, computed from the file's parsed data (``data``), so it works
+    also for an item that failed validation: ``("nodes", 0, "children", 2, "code")`` is
+    ``nodes › 3 › 3.1 › code`` when those are the codes written there; a list item without a code,
+    slug or label (``keys``) is named by its place counted from 1 (``budget › 2 › amount``)."""
+    parts: list[str] = []
+    node = data
+    path = list(path)
+    for i, part in enumerate(path):
         if isinstance(part, int):
-            out += f"[{part}]"
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            parts.append(item_name(item, part, keys))
+            node = item
         else:
-            out += ("." if out else "") + str(part)
-    return out
+            transparent = part in TRANSPARENT_KEYS and i + 1 < len(path) and isinstance(path[i + 1], int)
+            if not (transparent and parts):
+                parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return PATH_SEPARATOR.join(parts)
+
+
+def place_text(line: int | str | None, path: Iterable[Any], data: Any = None) -> str:
+    """Where a thing is, to name it in another problem's message: ``line 12``, a cell (``Projekti!B5``)
+    or, when neither is known, its path."""
+    if isinstance(line, str):
+        return line
+    if line:
+        return f"line {line}"
+    return path_text(path, data)
 
 
 class Locator(Protocol):
@@ -247,12 +287,15 @@ def validation_problems(
     format_doc: str,
     union_labels: Collection[str] = (),
     explain: Callable[[tuple, dict], str | None] | None = None,
+    data: Any = None,
+    keys: Collection[str] = ID_KEYS,
 ) -> list[Problem]:
     """The problems of a failed validation (``schema_errors``), each with its line and field path;
-    ``text`` is the file's text or a locator (see ``as_locator``)."""
+    ``text`` is the file's text or a locator (see ``as_locator``); ``data``, the parsed file, lets the
+    path name items by their codes (see ``path_text``)."""
     finder = as_locator(text)
     return [
-        Problem(filename, finder.line(loc), path_text(loc), message)
+        Problem(filename, finder.line(loc), path_text(loc, data, keys), message)
         for loc, message in schema_errors(
             exc, format_doc=format_doc, union_labels=union_labels, explain=explain
         )

@@ -9,12 +9,13 @@ an ImportResult, which says it in the command's summary and in the audit log.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, ProtectedError, QuerySet
+from django.db.models import JSONField, Model, ProtectedError, QuerySet
 
 from .files import InvalidFile, Problem
 from .money import MoneyField
@@ -158,13 +159,24 @@ def sync_links(
         result.created[name] += len(fresh)
 
 
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def insert_rows(model: type[Model], rows: list[dict]) -> None:
     """INSERT many rows given as {attname: value}, converting only what the driver cannot take as is."""
     columns = list(rows[0])
     converters = []
     for attname in columns:
         field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-        converters.append(field.get_prep_value if isinstance(field, MoneyField) else None)
+        if isinstance(field, MoneyField):
+            converters.append(field.get_prep_value)
+        elif isinstance(field, JSONField):
+            converters.append(
+                _json_text
+            )  # a list or dict goes in as JSON text (SQLite, and COPY on PostgreSQL)
+        else:
+            converters.append(None)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     params_sql = ", ".join(["%s"] * len(columns))

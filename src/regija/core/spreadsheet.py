@@ -155,17 +155,25 @@ def xlsx_cell(sheet: Any, value: Any) -> Any:
     is a text cell with Excel's quote-prefix mark (never a formula); ``Decimal`` is written as a number;
     characters XML cannot hold (control characters other than tab, line feed and carriage return) are
     left out instead of failing the whole download."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+    from openpyxl.cell.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(sheet)
+    set_xlsx_cell(c, value)
+    return c
+
+
+def set_xlsx_cell(c: Any, value: Any) -> None:
+    """Put ``value`` into the openpyxl cell ``c`` (of any sheet) by the rule of ``xlsx_cell``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, Decimal):
         value = float(value)
     elif isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    c = WriteOnlyCell(sheet, value=value)
+    c.value = value
     if is_risky(value):
         c.data_type = "s"  # openpyxl made a formula of text beginning with "="
         c.quotePrefix = True
-    return c
 
 
 def xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Iterable[Any]]]]) -> bytes:

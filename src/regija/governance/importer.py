@@ -1,10 +1,11 @@
 """Importing a governance file's bodies, terms, members, sessions, agenda items and decisions.
 
 A file is validated completely (pydantic, then references against itself and the database) before
-anything is written; every problem names the file, its line and the path inside it
-(``bodies[2].terms[0].members[3].role``). Importing a file again makes the stored data match it:
-rows are matched by their natural keys (body slug, term label, member name within its term, session
-body+kind+number+date, decision number within its session), changed in place, created or removed.
+anything is written; every problem names the file, its line and the path inside it, with the slugs
+and labels the file uses (``bodies › nadzorni-odbor › terms › 2023–2027 › members › 4 › role``).
+Importing a file again makes the stored data match it: rows are matched by their natural keys (body
+slug, term label, member name within its term, session body+kind+number+date, decision number within
+its session), changed in place, created or removed.
 Nothing outside the file's organisation is touched.
 
 A governance file also lists the organisation's historic calls, which this app does not know:
@@ -21,7 +22,15 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from regija.core.files import InvalidFile, LineFinder, Problem, load_mapping, path_text, validation_problems
+from regija.core.files import (
+    InvalidFile,
+    LineFinder,
+    Problem,
+    load_mapping,
+    path_text,
+    place_text,
+    validation_problems,
+)
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_rows
 
@@ -44,7 +53,9 @@ def parse_text(text: str, filename: str, schema: type[F] = GovernanceFile) -> F:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        problems = validation_problems(exc, filename, text, format_doc=FORMAT_DOC, explain=_explain)
+        problems = validation_problems(
+            exc, filename, text, format_doc=FORMAT_DOC, explain=_explain, data=data
+        )
         raise InvalidFile(problems) from None
 
 
@@ -88,12 +99,25 @@ class GovernanceImporter:
     def __init__(self, doc: GovernanceFile, filename: str, text: str):
         self.doc = doc
         self.filename = filename
+        self.text = text
         self.finder = LineFinder(text)
         self.result = ImportResult(filename, doc.organisation)
+        self._data: dict | None = None
+
+    @property
+    def data(self) -> dict:
+        """The parsed file, read again only when a problem is to be placed (paths name items by slug)."""
+        if self._data is None:
+            self._data = load_mapping(self.text, self.filename, not_a_mapping="")
+        return self._data
 
     def problem(self, path: tuple, message: str) -> Problem:
         """A problem at ``path`` of this file, with its line."""
-        return Problem(self.filename, self.finder.line(path), path_text(path), message)
+        return Problem(self.filename, self.finder.line(path), path_text(path, self.data), message)
+
+    def place(self, path: tuple) -> str:
+        """Where ``path`` is, to name it in another problem's message (``line 12``)."""
+        return place_text(self.finder.line(path), path, self.data)
 
     # --- references ------------------------------------------------------------------------------
 
@@ -122,7 +146,8 @@ class GovernanceImporter:
             if body.slug in bodies:
                 bad(
                     ("bodies", i, "slug"),
-                    f"duplicate body slug {body.slug!r} (first used at bodies[{bodies[body.slug]}])",
+                    f"duplicate body slug {body.slug!r} "
+                    f"(also at {self.place(('bodies', bodies[body.slug], 'slug'))})",
                 )
                 continue
             bodies[body.slug] = i
@@ -131,7 +156,8 @@ class GovernanceImporter:
                 if term.label in labels:
                     bad(
                         ("bodies", i, "terms", j, "label"),
-                        f"duplicate term label {term.label!r} in body {body.slug!r}",
+                        f"duplicate term label {term.label!r} in body {body.slug!r} "
+                        f"(also at {self.place(('bodies', i, 'terms', labels[term.label], 'label'))})",
                     )
                 labels[term.label] = j
                 terms[(body.slug, term.label)] = term
@@ -152,7 +178,8 @@ class GovernanceImporter:
             if session.key() in sessions:
                 bad(
                     ("sessions", i),
-                    f"the same session as sessions[{sessions[session.key()]}] (body, kind, number and date)",
+                    f"the same session (body, kind, number and date) as at "
+                    f"{self.place(('sessions', sessions[session.key()]))}",
                 )
             sessions.setdefault(session.key(), i)
             numbers: set = set()

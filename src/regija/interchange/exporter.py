@@ -1,7 +1,7 @@
-"""Writing a stored strategy back out: the strategy file (YAML, JSON) and flat tables (CSV, XLSX).
+"""Writing a stored strategy back out: the strategy file (YAML, JSON, an XLSX workbook) and flat tables (CSV).
 
-The YAML and JSON exports are valid strategy files: importing one into an empty database gives
-the same data back.
+The YAML, JSON and XLSX exports are valid strategy files: importing one into an empty database gives
+the same data back. The CSV tables are a flat, lossy view for spreadsheets and scripts.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from regija.projects.models import (
 )
 from regija.strategies.models import Alignment, Indicator, Node, Observation, OrganisationStatement, Strategy
 
+from . import workbook
 from .reader import path_text, schema_errors
 from .schema import Fund as FundEntry
 from .schema import Organisation as OrganisationEntry
@@ -39,8 +40,6 @@ from .schema import StrategyFile
 # the facts of an organisation and a fund, in the order a file writes them
 _ORGANISATION_FACTS = [f for f in OrganisationEntry.model_fields if f != "slug"]
 _FUND_FACTS = [f for f in FundEntry.model_fields if f not in ("code", "allocations")]
-# a project whose sustainability period is the model's default leaves it out of the file
-_SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
 
 
 class ExportError(Exception):
@@ -273,6 +272,7 @@ def strategy_document(strategy: Strategy) -> dict:
                         _clean({"date": o.date, "value": _num(o.value), "source": o.source, "note": o.note})
                         for o in i.observations.all()
                     ],
+                    "inferred": list(i.inferred),
                     "note": i.note,
                     "source": i.source,
                 }
@@ -291,6 +291,8 @@ def strategy_document(strategy: Strategy) -> dict:
                             "fund": st.scope_fund.code if st.scope_fund else None,
                             "level": st.scope_level,
                             "status": st.scope_status,
+                            "projects": list(st.scope_projects),
+                            "strategy": st.scope_strategy,
                         }
                     ),
                     "value": _num(st.value) if isinstance(st.value, Decimal) else st.value,
@@ -354,9 +356,7 @@ def _project(p: Project, ref, slug_of) -> dict:
                     "issuer": p.instrument_issuer,
                 }
             ),
-            "sustainability_years": None
-            if p.sustainability_years == _SUSTAINABILITY_YEARS
-            else p.sustainability_years,
+            "sustainability_years": p.sustainability_years,
             "payments": [
                 _clean(
                     {
@@ -462,7 +462,8 @@ def _json_default(value):
 
 
 def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
-    """The strategy as flat tables (name → header, rows) for CSV and spreadsheets."""
+    """The strategy as flat tables (name → header, rows) for the CSV export (lossy: for reading, not for
+    importing; the XLSX export is the workbook ``workbook`` writes)."""
     doc = strategy_document(strategy)
     out: dict[str, tuple[list[str], list[list]]] = {}
 
@@ -675,8 +676,9 @@ def to_csv_zip(strategy: Strategy) -> bytes:
 
 
 def to_xlsx(strategy: Strategy) -> bytes:
-    """One sheet per table, amounts as numbers, cells through ``core.spreadsheet``."""
-    return spreadsheet.xlsx((name, header, rows) for name, (header, rows) in tables(strategy).items())
+    """The strategy as the workbook ``regija import`` reads back (``workbook``): every field of the file,
+    amounts as numbers, dates as dates, cells through ``core.spreadsheet``."""
+    return workbook.write(_importable(strategy_document(strategy)))
 
 
 def export(strategy: Strategy, fmt: str, output: Path | None) -> Path:

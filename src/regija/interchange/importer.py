@@ -1,13 +1,17 @@
 """Loading strategy files into the database: validate everything, write in one transaction, update by codes.
 
-Each file is read, validated and written in turn inside a single transaction, so memory holds one
-file at a time however many are imported; if any file has a problem the whole run is rolled back
-and every problem of every file is reported. Rows are matched by their codes, so importing the
-same file again changes nothing and an edited file changes only what was edited.
+A run reads what each file defines and refers to, then checks and writes the files one at a time,
+each after the files it needs, inside a single transaction (parsed files are kept between the two
+steps only up to KEEP_PARSED_BYTES, so memory does not grow with the run). Every file is checked
+whatever else fails – format, codes and references at once – and if any file has a problem the
+whole run is rolled back and every problem of every file is reported. Rows are matched by their
+codes, so importing the same file again changes nothing and an edited file changes only what was
+edited.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +19,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regija.core import audit, caching
 from regija.core.files import InvalidFile, LineFinder, Locator, Problem, path_text
@@ -42,18 +47,9 @@ from regija.strategies.models import (
 )
 
 from . import schema as s
-from .reader import (
-    MISSING_STRATEGY,
-    Known,
-    check_references,
-    load_file,
-    parse_text,
-    validate_data,
-    walk_nodes,
-)
+from .reader import Defined, Known, check_file, defined, load_file, load_yaml, walk_nodes
 
-# a file that does not give a project's sustainability period gets the model's default
-SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
+LISTED = 10  # at most so many rows named per kind of problem, for a node still in use elsewhere
 
 
 _COUNTRY = Organisation._meta.get_field("country").default
@@ -117,31 +113,10 @@ class _Rollback(Exception):
 
 def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[ImportResult]:
     """Validate and load the files; raise InvalidFile (with every problem) and write nothing on error."""
-    pending = [str(p) for p in paths]
     results: list[ImportResult] = []
-    problems: list[Problem] = []
     try:
         with transaction.atomic():
-            # A file may point at a strategy that a later file in the same run defines: such a file
-            # is retried after the others until a round makes no progress.
-            while pending:
-                deferred: list[tuple[str, list[Problem]]] = []
-                for path in pending:
-                    data, where, load_problems = load_file(path)
-                    try:
-                        if load_problems:
-                            raise InvalidFile(load_problems)
-                        results.append(_import_one(path, data, where, write=not problems))
-                    except InvalidFile as exc:
-                        if all(_is_missing_strategy(p) for p in exc.problems):
-                            deferred.append((path, exc.problems))
-                        else:
-                            problems.extend(exc.problems)
-                if len(deferred) == len(pending):
-                    for _, file_problems in deferred:
-                        problems.extend(file_problems)
-                    break
-                pending = [path for path, _ in deferred]
+            results, problems = import_run([str(p) for p in paths])
             if problems:
                 raise InvalidFile(problems)
             if dry_run:
@@ -151,6 +126,178 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
     if not dry_run and any(r.changed for r in results):
         refresh_planner_statistics()
     return results
+
+
+# Files (by size on disk) kept parsed between reading a run's outline and checking each file; parsed
+# data takes about ten times the file's size, so a larger run reads the rest again (at about 45 MB/s)
+# and memory does not grow with the number of files.
+KEEP_PARSED_BYTES = 2 * 2**20
+
+
+@dataclasses.dataclass
+class _File:
+    path: str
+    outline: Defined
+    parsed: tuple[dict, Locator] | None  # the parsed data and its locator, when kept
+    needs: set[int] = dataclasses.field(default_factory=set)  # files of the run written before it
+
+    def read(self) -> tuple[dict, Locator]:
+        if self.parsed is not None:
+            parsed, self.parsed = self.parsed, None
+            return parsed
+        data, where, problems = load_file(self.path)
+        if data is None:  # changed on disk since it was read a moment ago
+            raise InvalidFile(problems)
+        return data, where
+
+
+def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
+    """Check and write the files inside the caller's transaction; return what was written and every
+    problem of every file. The caller rolls back when there are problems.
+
+    Each file is checked completely – format, codes, and references against the database and the
+    other files of the run, whatever their order – and written after the files whose strategies,
+    organisations or funds it uses. A file with a problem is not written, nor a file that needs it,
+    but every other file is (the caller rolls it all back), so that what only writing finds – a node
+    another strategy still links to, an allocation another strategy declares – is reported in the
+    same run. Only one file's parsed data is held at a time beyond ``KEEP_PARSED_BYTES``."""
+    problems: list[Problem] = []
+    loaded: list[_File] = []
+    kept = 0
+    for path in paths:
+        data, where, load_problems = load_file(path)
+        problems += load_problems
+        if data is not None:
+            slug = defined(data).slug
+            other = next((f.path for f in loaded if slug and f.outline.slug == slug), None)
+            if other is not None:
+                problems.append(
+                    Problem(
+                        path,
+                        where.line(("strategy", "slug")),
+                        path_text(("strategy", "slug"), data),
+                        f"{other} in this run is also strategy {slug!r}; one strategy is one file",
+                    )
+                )
+            size = _size(path)
+            keep = kept + size <= KEEP_PARSED_BYTES
+            kept += size if keep else 0
+            loaded.append(_File(path, defined(data), (data, where) if keep else None))
+        del data, where
+    stored = _Stored()
+    files = _write_order(loaded, stored)
+    failed: set[int] = set()
+    results = []
+    # what the files before a file define: a file of the run replaces its strategy's nodes
+    orgs: set[str] = set()
+    funds: set[str] = set()
+    nodes: dict[str, set[str]] = {}
+    for i, f in enumerate(files):
+        known = Known(
+            organisations=_Union(stored.organisations, orgs),
+            funds=_Union(stored.funds, funds),
+            strategy_nodes=lambda slug: nodes[slug] if slug in nodes else stored.nodes(slug),
+            written_later={
+                later.outline.slug: later.path
+                for later in files[i + 1 :]
+                if later.outline.slug in f.outline.uses_strategies and later.outline.slug not in nodes
+            },
+        )
+        orgs |= f.outline.organisations
+        funds |= f.outline.funds
+        if f.outline.slug:
+            nodes[f.outline.slug] = f.outline.nodes
+        try:
+            data, where = f.read()
+            doc, file_problems = check_file(data, f.path, where, known)
+            if file_problems or doc is None:
+                raise InvalidFile(file_problems)
+            if f.needs & failed:
+                failed.add(i)  # checked, but it cannot be written without a file that failed
+                continue
+            with transaction.atomic():  # a savepoint: a file refused while writing leaves no trace
+                results.append(_Writer(doc, f.path, where, data).run())
+        except InvalidFile as exc:
+            problems += exc.problems
+            failed.add(i)
+    # reported in the order the files were named (each file's problems in file order)
+    given = {path: n for n, path in enumerate(paths)}
+    problems.sort(key=lambda p: given.get(p.file, len(given)))
+    return results, problems
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+class _Union:
+    """Two sets seen as one, without copying the larger (every organisation stored)."""
+
+    def __init__(self, *sets: set[str]):
+        self.sets = sets
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in x for x in self.sets)
+
+    def __iter__(self):
+        return iter(set().union(*self.sets))
+
+    def __len__(self) -> int:
+        return len(set().union(*self.sets))
+
+
+class _Stored:
+    """What the database holds that a file may refer to, asked once per run."""
+
+    def __init__(self) -> None:
+        self.organisations = set(Organisation.objects.values_list("slug", flat=True))
+        self.funds = set(Fund.objects.values_list("code", flat=True))
+        self._nodes: dict[str, set[str] | None] = {}
+
+    def nodes(self, slug: str) -> set[str] | None:
+        """The node codes of a stored strategy, None if it is not stored; one query per strategy."""
+        if slug not in self._nodes:
+            strategy = Strategy.objects.filter(slug=slug).first()
+            self._nodes[slug] = (
+                None if strategy is None else set(strategy.nodes.values_list("code", flat=True))
+            )
+        return self._nodes[slug]
+
+
+def _write_order(files: list[_File], stored: _Stored) -> list[_File]:
+    """The files in the order they can be written: each after the files of the run that define the
+    other strategies it refers to, and the organisations and funds it uses that are not stored yet;
+    otherwise in the order given."""
+    definer: dict[tuple[str, str], int] = {}
+    for i, f in enumerate(files):
+        o = f.outline
+        for key in [("strategy", o.slug), *[("org", x) for x in o.organisations]]:
+            if key[1]:
+                definer.setdefault(key, i)
+        for code in o.funds:
+            definer.setdefault(("fund", code), i)
+    for i, f in enumerate(files):
+        o = f.outline
+        wanted = [("strategy", x) for x in o.uses_strategies]
+        wanted += [("org", x) for x in o.uses_organisations - o.organisations - stored.organisations]
+        wanted += [("fund", x) for x in o.uses_funds - o.funds - stored.funds]
+        f.needs = {definer[k] for k in wanted if k in definer} - {i}
+    placed: list[int] = []
+    done: set[int] = set()
+    left = list(range(len(files)))
+    while left:
+        ready = next((i for i in left if files[i].needs <= done), left[0])  # left[0]: a cycle
+        placed.append(ready)
+        done.add(ready)
+        left.remove(ready)
+    position = {old: new for new, old in enumerate(placed)}
+    ordered = [files[i] for i in placed]
+    for f in ordered:
+        f.needs = {position[i] for i in f.needs}
+    return ordered
 
 
 def refresh_planner_statistics() -> None:
@@ -173,57 +320,43 @@ def refresh_planner_statistics() -> None:
 def import_text(text: str, filename: str = "<text>") -> ImportResult:
     """Import one document given as text (used by tests and the API)."""
     with transaction.atomic():
-        doc = parse_text(text, filename)
-        return _Writer(doc, filename, LineFinder(text)).run()
-
-
-def _is_missing_strategy(problem: Problem) -> bool:
-    return problem.kind == MISSING_STRATEGY
-
-
-def _import_one(path: str, data: dict, where: Locator, *, write: bool) -> ImportResult:
-    doc = validate_data(data, path, where)
-    writer = _Writer(doc, path, where)
-    if not write:
-        writer.check()
-        return ImportResult(path, doc.strategy.slug)
-    return writer.run()
+        data = load_yaml(text, filename)
+        where = LineFinder(text)
+        stored = _Stored()
+        known = Known(organisations=stored.organisations, funds=stored.funds, strategy_nodes=stored.nodes)
+        doc, problems = check_file(data, filename, where, known)
+        if problems or doc is None:
+            raise InvalidFile(problems)
+        return _Writer(doc, filename, where, data).run()
 
 
 class _Writer:
-    """Writes one validated document, diffing against what is stored."""
+    """Writes one checked document, diffing against what is stored."""
 
-    def __init__(self, doc: s.StrategyFile, filename: str, where: Locator):
+    def __init__(self, doc: s.StrategyFile, filename: str, where: Locator, data: dict | None = None):
         self.doc = doc
         self.filename = filename
         self.where = where  # places a field path in the file, for error messages
+        self.data = data  # the parsed file, to name places by their codes
         self.result = ImportResult(filename, doc.strategy.slug)
         self._foreign: dict[str, dict[str, int]] = {}
 
-    # --- validation against the database ---------------------------------------------------------
+    # --- consistency with the database -----------------------------------------------------------
 
-    def check(self) -> None:
-        known = Known(
-            organisations=set(Organisation.objects.values_list("slug", flat=True)),
-            funds=set(Fund.objects.values_list("code", flat=True)),
-            strategy_nodes=self._stored_codes,
-        )
-        check_references(self.doc, self.filename, self.where, known)
+    def problem(self, path: tuple, message: str) -> Problem:
+        return Problem(self.filename, self.where.line(path), path_text(path, self.data), message)
 
-    @staticmethod
-    def _stored_codes(slug: str) -> set[str] | None:
-        strategy = Strategy.objects.filter(slug=slug).first()
-        if strategy is None:
-            return None
-        return set(strategy.nodes.values_list("code", flat=True))
-
-    def _fail(self, path: tuple, message: str) -> None:
-        raise InvalidFile([Problem(self.filename, self.where.line(path), path_text(path), message)])
+    def consistency_problems(self) -> list[Problem]:
+        """What the file cannot change in the database as it stands: every such problem, before any
+        row is written."""
+        return self._removed_nodes_in_use() + self._allocations_of_others()
 
     # --- writing ---------------------------------------------------------------------------------
 
     def run(self) -> ImportResult:
-        self.check()
+        problems = self.consistency_problems()
+        if problems:
+            raise InvalidFile(problems)
         self.orgs = self._organisations()
         self.funds = self._funds()
         self.strategy = self._strategy()
@@ -384,13 +517,11 @@ class _Writer:
         ordered = list(walk_nodes(self.doc.nodes))
         kept = {node.code for node, _, _ in ordered}
         removed = [n.pk for code, n in existing.items() if code not in kept]
-        if removed:
-            self._refuse_if_referenced(removed)
         # Walk depth by depth so that every parent has an id before its children are written.
         paths: dict[str, str] = {}
         sibling_index: Counter = Counter()
         by_depth: dict[int, list] = {}
-        for node, parent, _ in ordered:
+        for node, parent, _path in ordered:
             parent_code = parent.code if parent else None
             order = sibling_index[parent_code]
             sibling_index[parent_code] += 1
@@ -445,41 +576,80 @@ class _Writer:
         )
         return result
 
-    def _refuse_if_referenced(self, node_ids: list[int]) -> None:
+    def _removed_nodes_in_use(self) -> list[Problem]:
         """A node another strategy links to cannot silently disappear with its links."""
+        slug = self.doc.strategy.slug
+        kept = [node.code for node, _, _ in walk_nodes(self.doc.nodes)]
+        removed = Node.objects.filter(strategy__slug=slug).exclude(code__in=kept)
         outside_links = (
-            Alignment.objects.filter(target_node_id__in=node_ids)
-            .exclude(declared_in=self.strategy)
-            .select_related("declared_in", "target_node")[:5]
+            Alignment.objects.filter(target_node__in=removed)
+            .exclude(declared_in__slug=slug)
+            .select_related("declared_in", "target_node")
+            .order_by("declared_in__slug", "target_node__path")[:LISTED]
         )
         problems = [
             Problem(
                 self.filename,
-                None,
+                self.where.line(("nodes",)),
                 "nodes",
-                f"node {a.target_node.code!r} is no longer in the file, but strategy "
-                f"{a.declared_in.slug!r} links to it; change that strategy first",
+                _(
+                    "node %(code)r is no longer in the file, but strategy %(strategy)r links to it; "
+                    "change that strategy first"
+                )
+                % {"code": a.target_node.code, "strategy": a.declared_in.slug},
             )
             for a in outside_links
         ]
-        through = Project.nodes.through
         outside_projects = (
-            through.objects.filter(node_id__in=node_ids)
-            .exclude(project__strategy=self.strategy)
-            .select_related("node", "project__strategy")[:5]
+            Project.nodes.through.objects.filter(node__in=removed)
+            .exclude(project__strategy__slug=slug)
+            .select_related("node", "project__strategy")
+            .order_by("project__strategy__slug", "project__code")[:LISTED]
         )
         problems += [
             Problem(
                 self.filename,
-                None,
+                self.where.line(("nodes",)),
                 "nodes",
-                f"node {t.node.code!r} is no longer in the file, but project {t.project.code!r} of strategy "
-                f"{t.project.strategy.slug!r} is linked to it; change that strategy first",
+                _(
+                    "node %(code)r is no longer in the file, but project %(project)r of strategy "
+                    "%(strategy)r is linked to it; change that strategy first"
+                )
+                % {"code": t.node.code, "project": t.project.code, "strategy": t.project.strategy.slug},
             )
             for t in outside_projects
         ]
-        if problems:
-            raise InvalidFile(problems)
+        return problems
+
+    def _allocations_of_others(self) -> list[Problem]:
+        """An allocation (fund, owner, period) is declared by one strategy only."""
+        slug = self.doc.strategy.slug
+        problems = []
+        for i, f in enumerate(self.doc.funds):
+            for j, a in enumerate(f.allocations):
+                other = (
+                    Allocation.objects.filter(fund__code=f.code, owner__slug=a.owner, period=blank(a.period))
+                    .exclude(declared_in__slug=slug)
+                    .select_related("declared_in")
+                    .first()
+                )
+                if other is not None:
+                    problems.append(
+                        self.problem(
+                            ("funds", i, "allocations", j),
+                            _(
+                                "this allocation (%(fund)s, %(owner)s, %(period)s) is already declared by "
+                                "strategy %(strategy)r"
+                            )
+                            % {
+                                "fund": f.code,
+                                "owner": a.owner,
+                                "period": a.period or _("no period"),
+                                "strategy": other.declared_in.slug,
+                            },
+                        )
+                    )
+        return problems
 
     def _ref_id(self, ref) -> int:
         if isinstance(ref, s.NodeRef) and ref.strategy != self.strategy.slug:
@@ -519,23 +689,9 @@ class _Writer:
             (a.fund_id, a.owner_id, a.period): a for a in Allocation.objects.filter(declared_in=self.strategy)
         }
         desired = []
-        for i, f in enumerate(self.doc.funds):
-            for j, a in enumerate(f.allocations):
+        for f in self.doc.funds:
+            for a in f.allocations:
                 key = (self.funds[f.code], self.orgs[a.owner], blank(a.period))
-                other = (
-                    Allocation.objects.filter(fund_id=key[0], owner_id=key[1], period=key[2])
-                    .exclude(declared_in=self.strategy)
-                    .select_related("declared_in")
-                    .first()
-                    if key not in existing
-                    else None
-                )
-                if other is not None:
-                    self._fail(
-                        ("funds", i, "allocations", j),
-                        f"this allocation ({f.code}, {a.owner}, {a.period or 'no period'}) is already "
-                        f"declared by strategy {other.declared_in.slug!r}",
-                    )
                 desired.append(
                     (
                         key,
@@ -574,6 +730,7 @@ class _Writer:
                         baseline_date=ind.baseline.date if ind.baseline else None,
                         target_value=ind.target.value if ind.target else None,
                         target_date=ind.target.date if ind.target else None,
+                        inferred=[x.value for x in ind.inferred],
                         note=blank(ind.note),
                         source=blank(ind.source),
                         order=order,
@@ -630,9 +787,8 @@ class _Writer:
                         instrument_number=blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
                         instrument_issuer=blank(ins.issuer) if ins else "",
-                        sustainability_years=SUSTAINABILITY_YEARS
-                        if p.sustainability_years is None
-                        else p.sustainability_years,
+                        # none when the file gives none: the period is never assumed
+                        sustainability_years=p.sustainability_years,
                         withdrawn_on=p.withdrawal.date if p.withdrawal else None,
                         withdrawal_reason=blank(p.withdrawal.reason) if p.withdrawal else "",
                         note=blank(p.note),
@@ -741,8 +897,10 @@ class _Writer:
                         scope_fund_id=self.funds[st.scope.fund] if st.scope.fund else None,
                         scope_level=blank(st.scope.level),
                         scope_status=[x.value for x in st.scope.status],
+                        scope_projects=list(st.scope.projects),
+                        scope_strategy=blank(st.scope.strategy),
                         amount=st.value if what in s.STATED_AMOUNTS else None,
-                        count=st.value if what in s.STATED_COUNTS else None,
+                        count=st.value if what in s.STATED_WHOLE else None,
                         date=st.value if what in s.STATED_DATES else None,
                         source=blank(st.source),
                         order=order,

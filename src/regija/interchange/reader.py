@@ -1,13 +1,15 @@
 """Reading a strategy file: YAML parsing, schema validation and reference checks, with line numbers.
 
-Nothing here touches the database; the importer passes in what is already stored.
+Format and references are checked in one pass (``check_file``), so that every problem of a file is
+reported at once. Nothing here touches the database; the importer passes in what is already stored.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -17,33 +19,39 @@ from regija.core.files import (
     LineFinder,
     Locator,
     Problem,
-    as_locator,
     load_mapping,
     path_text,
+    place_text,
     read_text,
     validation_problems,
 )
+from regija.core.filetypes import parse_date
 
-from .schema import Node, NodeRef, StrategyFile
+from .schema import Node, StrategyFile
 
 __all__ = [  # Problem, InvalidFile and LineFinder live in regija.core.files; callers may take them from here
-    "MISSING_STRATEGY",
+    "UNRESOLVED",
+    "Defined",
     "InvalidFile",
     "Known",
     "LineFinder",
     "Problem",
-    "check_references",
+    "check_file",
+    "defined",
     "load_file",
     "load_yaml",
     "parse_text",
     "path_text",
+    "reference_problems",
     "read_file",
     "schema_errors",
     "validate_data",
     "walk_nodes",
+    "walk_raw_nodes",
 ]
 
-MISSING_STRATEGY = "missing_strategy"  # a Problem's kind: the importer retries after the other files of a run
+# a Problem's kind: a reference the checker could not resolve (it is not an error; see Known.complete)
+UNRESOLVED = "unresolved"
 
 FORMAT_DOC = "docs/strategy-file.md"
 
@@ -58,8 +66,12 @@ def load_yaml(text: str, filename: str) -> dict:
 def load_file(path: str) -> tuple[dict | None, Locator, list[Problem]]:
     """Read and parse one file; never raises: problems come back in the list.
 
-    Returns the parsed data, a locator that places a field path in the file (its line), and the
-    problems."""
+    Returns the parsed data, a locator that places a field path in the file (its line, or its cell in
+    a workbook), and the problems. An ``.xlsx`` workbook is read by ``workbook.read``."""
+    from . import workbook
+
+    if workbook.is_workbook(path):
+        return workbook.read(path)
     try:
         text = read_text(Path(path))
         return load_yaml(text, str(path)), LineFinder(text), []
@@ -79,7 +91,9 @@ def validate_data(data: dict, filename: str, text: str | Locator | None = None) 
         return StrategyFile.model_validate(data)
     except ValidationError as exc:
         text = text if text is not None else read_text(Path(filename))
-        problems = validation_problems(exc, filename, text, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
+        problems = validation_problems(
+            exc, filename, text, format_doc=FORMAT_DOC, union_labels=("NodeRef",), data=data
+        )
         raise InvalidFile(problems) from None
 
 
@@ -88,8 +102,16 @@ def schema_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
     return files.schema_errors(exc, format_doc=FORMAT_DOC, union_labels=("NodeRef",))
 
 
-def read_file(path: str | Path) -> tuple[StrategyFile, str]:
-    """Read one file from disk; return the validated document and its text (kept for line look-ups)."""
+def read_file(path: str | Path) -> tuple[StrategyFile, str | Locator]:
+    """Read one file from disk; return the validated document and its text (kept for line look-ups), or
+    for a workbook the locator of its cells."""
+    from . import workbook
+
+    if workbook.is_workbook(path):
+        data, where, problems = workbook.read(path)
+        if problems or data is None:
+            raise InvalidFile(problems)
+        return validate_data(data, str(path), where), where
     text = read_text(Path(path))
     return parse_text(text, str(path)), text
 
@@ -105,163 +127,364 @@ def walk_nodes(nodes: list[Node], prefix: tuple = ("nodes",)):
 
 @dataclasses.dataclass
 class Known:
-    """What the references of a file may point at besides the file itself."""
+    """What the references of a file may point at besides the file itself.
 
-    organisations: set[str] = dataclasses.field(default_factory=set)
-    funds: set[str] = dataclasses.field(default_factory=set)
+    ``complete`` says that these are all that exist (the importer, which asks the database). When it
+    is false (a file checked without the database), a reference to something not known here is not an
+    error but a reference that could not be checked: a problem of kind UNRESOLVED.
+    """
+
+    organisations: Collection[str] = dataclasses.field(default_factory=set)
+    funds: Collection[str] = dataclasses.field(default_factory=set)
     # strategy slug -> its node codes; a callable lets the importer ask the database lazily
-    strategy_nodes: Callable[[str], set[str] | None] = lambda slug: None
+    strategy_nodes: Callable[[str], Collection[str] | None] = lambda slug: None
+    complete: bool = True
+    # strategy slug -> the file of the same run that defines it but can only be written after this
+    # one (the two refer to each other), to say so instead of "not loaded"
+    written_later: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def check_references(
-    doc: StrategyFile, filename: str, text: str | Callable[[], str] | Locator, known: Known
-) -> None:
-    """Raise InvalidFile for duplicate codes and references to things that do not exist; ``text`` is the
-    file's text or a locator that places a field path (see ``regija.core.files.as_locator``)."""
-    finder = as_locator(text)
+@dataclasses.dataclass
+class Defined:
+    """What one file defines and what it refers to, read from its parsed data even when parts of it
+    are not valid."""
+
+    slug: str | None
+    organisations: set[str]
+    funds: set[str]
+    nodes: set[str]
+    uses_organisations: set[str]
+    uses_funds: set[str]
+    uses_strategies: set[str]  # other strategies whose nodes it refers to
+
+
+def defined(data: Any) -> Defined:
+    """The strategy slug, organisation slugs, fund codes and node codes a parsed file defines, and the
+    organisations, funds and other strategies it refers to."""
+    data = data if isinstance(data, dict) else {}
+    strategy = data.get("strategy") if isinstance(data.get("strategy"), dict) else {}
+    slug = _text(strategy.get("slug"))
+    nodes = list(walk_raw_nodes(data.get("nodes")))
+    projects = _items(data, "projects")
+    orgs = [*_list(strategy.get("owners"))]
+    orgs += [o.get("parent") for _, o in _items(data, "organisations")]
+    orgs += [a.get("owner") for _, f in _items(data, "funds") for _, a in _items(f, "allocations")]
+    orgs += [slug for node, _ in nodes for slug in _list(node.get("responsible"))]
+    orgs += [p.get("holder") for _, p in projects]
+    orgs += [pt.get("organisation") for _, p in projects for _, pt in _items(p, "partners")]
+    funds = [b.get("fund") for _, p in projects for _, b in _items(p, "budget")]
+    funds += [pay.get("fund") for _, p in projects for _, pay in _items(p, "payments")]
+    funds += [
+        st["scope"].get("fund") for _, st in _items(data, "stated") if isinstance(st.get("scope"), dict)
+    ]
+    refs = [ref for _, a in _items(data, "alignments") for ref in (a.get("from"), a.get("to"))]
+    refs += [ref for _, p in projects for ref in _list(p.get("nodes"))]
+    return Defined(
+        slug=slug,
+        organisations={x for _, o in _items(data, "organisations") if (x := _text(o.get("slug")))},
+        funds={x for _, f in _items(data, "funds") if (x := _code(f.get("code")))},
+        nodes={x for node, _ in nodes if (x := _code(node.get("code")))},
+        uses_organisations={x for x in map(_text, orgs) if x},
+        uses_funds={x for x in map(_code, funds) if x},
+        uses_strategies={
+            x for ref in refs if isinstance(ref, dict) and (x := _text(ref.get("strategy"))) and x != slug
+        },
+    )
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def check_file(
+    data: dict, filename: str, where: Locator, known: Known
+) -> tuple[StrategyFile | None, list[Problem]]:
+    """Every problem of one parsed file at once: its format (the schema), its references and codes.
+
+    References are checked on the parsed data, so that they are checked even when other fields are
+    not valid; a reference whose own field is not valid is reported once, as a format problem.
+    Returns the validated document (None when the format is not valid) and the problems, in file
+    order."""
+    doc = None
+    # cells of a workbook that could not be read were left out of the data and are reported already
+    refused: set[tuple] = getattr(where, "refused", set())
+    failed: list[tuple] = list(refused)
     problems: list[Problem] = []
+    try:
+        doc = StrategyFile.model_validate(data)
+    except ValidationError as exc:
+        for loc, message in schema_errors(exc):
+            failed.append(loc)
+            if loc not in refused:
+                problems.append(Problem(filename, where.line(loc), path_text(loc, data), message))
+    problems += reference_problems(data, filename, where, known, failed)
+    return doc, in_file_order(problems)
+
+
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted by their line, when every one is placed by a line (or not at all)."""
+    if all(p.line is None or isinstance(p.line, int) for p in problems):
+        return sorted(problems, key=lambda p: p.line or 0)
+    return problems
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _code(value: Any) -> str | None:
+    """A code as the schema reads it (text, or a whole number taken as text); None if it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(value)
+
+
+def _items(data: Any, key: str) -> list[tuple[int, dict]]:
+    """The mappings listed under ``key`` of ``data``, with their places; nothing if it is not a list."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def walk_raw_nodes(nodes: Any, prefix: tuple = ("nodes",)):
+    """Yield (node mapping, field path) for every node of a parsed tree, depth first, in file order."""
+    if not isinstance(nodes, list):
+        return
+    for i, node in enumerate(nodes):
+        if isinstance(node, dict):
+            yield node, prefix + (i,)
+            yield from walk_raw_nodes(node.get("children"), prefix + (i, "children"))
+
+
+def reference_problems(  # noqa: C901 - one pass over the file's references, section by section
+    data: dict, filename: str, where: Locator, known: Known, failed: Collection[tuple] = ()
+) -> list[Problem]:
+    """Duplicate codes and references to things that do not exist, checked on the parsed data.
+
+    A field that is not of the right type is not checked here (the schema reports it), nor is a field
+    at or under one of the ``failed`` paths."""
+    problems: list[Problem] = []
+    # a path is not checked when it, or a field under it, failed validation
+    failed_at = {tuple(f)[:n] for f in failed for n in range(1, len(f) + 1)}
+
+    def is_failed(path: tuple) -> bool:
+        return path in failed_at
 
     def bad(path: tuple, message: str, kind: str = "") -> None:
-        problems.append(Problem(filename, finder.line(path), path_text(path), message, kind))
+        if not is_failed(path):
+            problems.append(Problem(filename, where.line(path), path_text(path, data), message, kind))
 
-    def unique(items, attr: str, section: str, what: str) -> set[str]:
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items):
-            value = getattr(item, attr)
+    def also_at(path: tuple) -> str:
+        return place_text(where.line(path), path, data)
+
+    def unique(section: str, key: str, what: str, read=_code) -> set[str]:
+        seen: dict[str, tuple] = {}
+        for i, item in _items(data, section):
+            value = read(item.get(key))
+            if value is None:
+                continue
+            path = (section, i, key)
             if value in seen:
-                bad(
-                    (section, i, attr), f"duplicate {what} {value!r} (first used at {section}[{seen[value]}])"
-                )
+                bad(path, f"duplicate {what} {value!r} (also at {also_at(seen[value])})")
             else:
-                seen[value] = i
+                seen[value] = path
         return set(seen)
 
-    orgs = unique(doc.organisations, "slug", "organisations", "organisation slug") | known.organisations
-    funds = unique(doc.funds, "code", "funds", "fund code") | known.funds
-    unique(doc.indicators, "code", "indicators", "indicator code")
-    unique(doc.projects, "code", "projects", "project code")
+    own = defined(data)
+    own_orgs = unique("organisations", "slug", "organisation slug", _text)
+    own_funds = unique("funds", "code", "fund code")
+    unique("indicators", "code", "indicator code")
+    project_codes = unique("projects", "code", "project code")
+
+    def unresolved(path: tuple, message: str) -> None:
+        bad(path, f"could not check: {message}", UNRESOLVED)
+
+    def org(path: tuple, value: Any) -> None:
+        slug = _text(value)
+        if slug is None or slug in own_orgs or slug in known.organisations:
+            return
+        if known.complete:
+            bad(path, f"unknown organisation {slug!r}; define it under organisations")
+        else:
+            unresolved(path, f"organisation {slug!r} is not defined in the files checked")
+
+    def fund(path: tuple, value: Any) -> None:
+        code = _code(value)
+        if code is None or code in own_funds or code in known.funds:
+            return
+        if known.complete:
+            bad(path, f"unknown fund {code!r}; define it under funds")
+        else:
+            unresolved(path, f"fund {code!r} is not defined in the files checked")
 
     nodes: dict[str, tuple] = {}
-    for node, _parent, path in walk_nodes(doc.nodes):
-        if node.code in nodes:
-            bad(
-                path + ("code",),
-                f"duplicate node code {node.code!r} (first used at {path_text(nodes[node.code])})",
-            )
-        else:
-            nodes[node.code] = path
-        for j, org in enumerate(node.responsible):
-            if org not in orgs:
-                bad(path + ("responsible", j), f"unknown organisation {org!r}; define it under organisations")
-
-    def org(path: tuple, slug: str | None) -> None:
-        if slug is not None and slug not in orgs:
-            bad(path, f"unknown organisation {slug!r}; define it under organisations")
-
-    def fund(path: tuple, code: str | None) -> None:
-        if code is not None and code not in funds:
-            bad(path, f"unknown fund {code!r}; define it under funds")
-
-    def node_ref(path: tuple, ref) -> None:
-        if isinstance(ref, NodeRef):
-            if ref.strategy == doc.strategy.slug:
-                codes = set(nodes)
+    # a code the format refuses (1.1 that YAML read as a number) still names its node for the
+    # references to it, so that they are not reported too; a node without a readable code at all
+    # could be the one a reference means, so then no reference to a missing node is reported
+    all_codes_read = True
+    for node, path in walk_raw_nodes(data.get("nodes")):
+        code = _code(node.get("code"))
+        if code is None and isinstance(node.get("code"), float):
+            nodes.setdefault(str(node["code"]), path)
+        elif code is None:
+            all_codes_read = False
+        if code is not None:
+            if code in nodes:
+                bad(
+                    path + ("code",),
+                    f"duplicate node code {code!r} (also at {also_at(nodes[code] + ('code',))})",
+                )
             else:
-                codes = known.strategy_nodes(ref.strategy)
-                if codes is None:
+                nodes[code] = path
+        responsible = node.get("responsible")
+        for j, slug in enumerate(responsible if isinstance(responsible, list) else []):
+            org(path + ("responsible", j), slug)
+
+    def own_node(path: tuple, value: Any) -> None:
+        code = _code(value)
+        if code is not None and code not in nodes and all_codes_read:
+            bad(path, f"no node with code {code!r} in this strategy")
+
+    def node_ref(path: tuple, ref: Any) -> None:
+        if not isinstance(ref, dict):
+            own_node(path, ref)
+            return
+        slug, code = _text(ref.get("strategy")), _code(ref.get("code"))
+        if slug is None or code is None:
+            return
+        if slug == own.slug:
+            codes: Collection[str] | None = nodes
+        else:
+            codes = known.strategy_nodes(slug)
+            if codes is None:
+                if slug in known.written_later:
                     bad(
                         path + ("strategy",),
-                        f"strategy {ref.strategy!r} is not loaded; import its file first or in the same run",
-                        MISSING_STRATEGY,
+                        f"strategy {slug!r} is defined by {known.written_later[slug]}, which refers to "
+                        "this file's strategy too; one of the two must be imported first without the "
+                        "link to the other, and the link added after",
                     )
-                    return
-            if ref.code not in codes:
-                bad(path + ("code",), f"strategy {ref.strategy!r} has no node {ref.code!r}")
-        elif ref not in nodes:
-            bad(path, f"no node with code {ref!r} in this strategy")
+                elif known.complete:
+                    bad(
+                        path + ("strategy",),
+                        f"strategy {slug!r} is not loaded; import its file first or in the same run",
+                    )
+                else:
+                    unresolved(path + ("strategy",), f"strategy {slug!r} is not among the files checked")
+                return
+        if code not in codes and (codes is not nodes or all_codes_read):
+            bad(path + ("code",), f"strategy {slug!r} has no node {code!r}")
 
-    for i, owner in enumerate(doc.strategy.owners):
+    strategy = data.get("strategy") if isinstance(data.get("strategy"), dict) else {}
+    owners = strategy.get("owners")
+    for i, owner in enumerate(owners if isinstance(owners, list) else []):
         org(("strategy", "owners", i), owner)
-    for i, o in enumerate(doc.organisations):
-        org(("organisations", i, "parent"), o.parent)
-        if o.parent == o.slug:
+    for i, o in _items(data, "organisations"):
+        org(("organisations", i, "parent"), o.get("parent"))
+        if _text(o.get("parent")) is not None and _text(o.get("parent")) == _text(o.get("slug")):
             bad(("organisations", i, "parent"), "an organisation cannot be its own parent")
-    for i, f in enumerate(doc.funds):
-        for j, a in enumerate(f.allocations):
-            org(("funds", i, "allocations", j, "owner"), a.owner)
+    for i, f in _items(data, "funds"):
+        for j, a in _items(f, "allocations"):
+            org(("funds", i, "allocations", j, "owner"), a.get("owner"))
 
-    seen_links: dict[tuple, int] = {}
-    for i, a in enumerate(doc.alignments):
-        node_ref(("alignments", i, "from"), a.from_)
-        node_ref(("alignments", i, "to"), a.to)
-        key = (_ref_key(a.from_), _ref_key(a.to), a.type)
+    seen_links: dict[tuple, tuple] = {}
+    for i, a in _items(data, "alignments"):
+        source, target = a.get("from", a.get("from_")), a.get("to")
+        node_ref(("alignments", i, "from"), source)
+        node_ref(("alignments", i, "to"), target)
+        key = (_ref_key(source, own.slug), _ref_key(target, own.slug), _text(a.get("type")))
+        if None in key[0] or None in key[1] or is_failed(("alignments", i)):
+            continue
         if key in seen_links:
             bad(
                 ("alignments", i),
-                f"duplicate alignment (same as alignments[{seen_links[key]}]); "
+                f"duplicate alignment (the same as at {also_at(seen_links[key])}); "
                 "list both sources on one entry",
             )
         else:
-            seen_links[key] = i
-        if _ref_key(a.from_) == _ref_key(a.to) and not isinstance(a.from_, NodeRef):
+            seen_links[key] = ("alignments", i)
+        if key[0] == key[1]:
             bad(("alignments", i, "to"), "a node cannot be aligned with itself")
 
-    for i, ind in enumerate(doc.indicators):
-        if ind.node not in nodes:
-            bad(("indicators", i, "node"), f"no node with code {ind.node!r} in this strategy")
-        dates = set()
-        for j, obs in enumerate(ind.observations):
-            if obs.date in dates:
-                bad(
-                    ("indicators", i, "observations", j, "date"),
-                    f"two observations on {obs.date.isoformat()}",
-                )
-            dates.add(obs.date)
+    for i, ind in _items(data, "indicators"):
+        own_node(("indicators", i, "node"), ind.get("node"))
+        dates: dict[str, tuple] = {}
+        for j, obs in _items(ind, "observations"):
+            path = ("indicators", i, "observations", j, "date")
+            date = _date_key(obs.get("date"))
+            if date is None or is_failed(path):
+                continue
+            if date in dates:
+                bad(path, f"two observations on {date} (also at {also_at(dates[date])})")
+            else:
+                dates[date] = path
 
-    for i, p in enumerate(doc.projects):
+    for i, p in _items(data, "projects"):
         base = ("projects", i)
-        org(base + ("holder",), p.holder)
-        for j, ref in enumerate(p.nodes):
+        org(base + ("holder",), p.get("holder"))
+        refs = p.get("nodes")
+        for j, ref in enumerate(refs if isinstance(refs, list) else []):
             node_ref(base + ("nodes", j), ref)
-        partner_orgs = set()
-        for j, partner in enumerate(p.partners):
-            org(base + ("partners", j, "organisation"), partner.organisation)
-            if partner.organisation in partner_orgs:
-                bad(
-                    base + ("partners", j, "organisation"),
-                    f"partner {partner.organisation!r} is listed twice",
-                )
-            partner_orgs.add(partner.organisation)
-        budget_funds = []
-        for j, line in enumerate(p.budget):
-            fund(base + ("budget", j, "fund"), line.fund)
-            budget_funds.append(line.fund)
-        for j, pay in enumerate(p.payments):
-            if pay.fund is not None:
-                if pay.fund not in budget_funds:
+        partner_orgs: dict[str, tuple] = {}
+        for j, partner in _items(p, "partners"):
+            path = base + ("partners", j, "organisation")
+            org(path, partner.get("organisation"))
+            slug = _text(partner.get("organisation"))
+            if slug is None:
+                continue
+            if slug in partner_orgs:
+                bad(path, f"partner {slug!r} is listed twice (also at {also_at(partner_orgs[slug])})")
+            else:
+                partner_orgs[slug] = path
+        for j, line in _items(p, "budget"):
+            fund(base + ("budget", j, "fund"), line.get("fund"))
+        budget = p.get("budget", [])
+        budget_funds = (
+            [_code(line.get("fund")) if isinstance(line, dict) else None for line in budget]
+            if isinstance(budget, list)
+            else [None]
+        )
+        if None in budget_funds:
+            continue  # the funds of the budget are not all readable: payments cannot be matched with them
+        named = set(budget_funds)
+        for j, pay in _items(p, "payments"):
+            if pay.get("fund") is None:
+                if len(named) != 1:
                     bad(
-                        base + ("payments", j, "fund"),
-                        f"fund {pay.fund!r} has no budget line in this project",
+                        base + ("payments", j),
+                        "this payment must name its fund: the project has "
+                        + ("no budget line" if not named else f"several funds ({', '.join(sorted(named))})"),
                     )
-            elif len(set(budget_funds)) != 1:
-                bad(
-                    base + ("payments", j),
-                    "this payment must name its fund: the project has "
-                    + (
-                        "no budget line"
-                        if not budget_funds
-                        else f"several funds ({', '.join(sorted(set(budget_funds)))})"
-                    ),
-                )
+            elif (code := _code(pay.get("fund"))) is not None and code not in named:
+                bad(base + ("payments", j, "fund"), f"fund {code!r} has no budget line in this project")
 
-    for i, s in enumerate(doc.stated):
-        if s.scope.node is not None and s.scope.node not in nodes:
-            bad(("stated", i, "scope", "node"), f"no node with code {s.scope.node!r} in this strategy")
-        fund(("stated", i, "scope", "fund"), s.scope.fund)
-
-    if problems:
-        raise InvalidFile(problems)
+    for i, st in _items(data, "stated"):
+        scope = st.get("scope")
+        if isinstance(scope, dict):
+            own_node(("stated", i, "scope", "node"), scope.get("node"))
+            fund(("stated", i, "scope", "fund"), scope.get("fund"))
+            for j, value in enumerate(_list(scope.get("projects"))):
+                code = _code(value)
+                if code is not None and code not in project_codes:
+                    bad(
+                        ("stated", i, "scope", "projects", j),
+                        f"no project with code {code!r} in this strategy",
+                    )
+    return problems
 
 
-def _ref_key(ref) -> tuple:
-    return (ref.strategy, ref.code) if isinstance(ref, NodeRef) else (None, ref)
+def _date_key(value: Any) -> str | None:
+    """A day as the schema reads it, for comparing two observations; None if it is not one."""
+    try:
+        return parse_date(value).isoformat()
+    except (ValueError, TypeError):
+        return None
+
+
+def _ref_key(ref: Any, own_slug: str | None) -> tuple:
+    """A node reference as (strategy slug, code); "" for this file's own strategy, None where unreadable."""
+    if isinstance(ref, dict):
+        slug = _text(ref.get("strategy"))
+        return ("" if slug == own_slug else slug, _code(ref.get("code")))
+    return ("", _code(ref))

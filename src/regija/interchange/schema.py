@@ -11,7 +11,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from regija.core.choices import OrganisationKind
 from regija.core.filetypes import (
@@ -27,7 +35,7 @@ from regija.core.filetypes import (
     partial_first_day,
 )
 from regija.projects.choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
-from regija.strategies.choices import AlignmentType, Direction, StrategyStatus
+from regija.strategies.choices import AlignmentType, Direction, IndicatorInferred, StrategyStatus
 
 FORMAT_VERSION = 1
 
@@ -47,8 +55,19 @@ Source = Annotated[str, Field(min_length=1, max_length=300)]
 STATED_AMOUNTS = frozenset(
     {StatedWhat.TOTAL, StatedWhat.SECURED, StatedWhat.UNSECURED, StatedWhat.PAID, StatedWhat.CLAIMED}
 )
-STATED_COUNTS = frozenset({StatedWhat.PROJECTS, StatedWhat.NODES})
+STATED_COUNTS = frozenset(
+    {
+        StatedWhat.PROJECTS,
+        StatedWhat.NODES,
+        StatedWhat.COUNTRIES,
+        StatedWhat.PAID_IN_FULL,
+        StatedWhat.TERRITORY,
+    }
+)
+STATED_YEARS = frozenset({StatedWhat.YEAR})
 STATED_DATES = frozenset({StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE})
+# whole-number values (counts and years) are stored in the figure's count
+STATED_WHOLE = STATED_COUNTS | STATED_YEARS
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -107,11 +126,13 @@ class Period(Model):
     start: PartialDateField | None = None
     end: PartialDateField | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get("start")
+        if start and end and partial_first_day(end) < partial_first_day(start):
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        return end
 
 
 class Adoption(Model):
@@ -200,8 +221,22 @@ class Indicator(Model):
     baseline: Point | None = None
     target: Point | None = None
     observations: list[Observation] = []
+    inferred: list[IndicatorInferred] = Field(
+        [],
+        description="Which of effect, unit and direction the document does not state outright: the file's "
+        "author inferred them (paired by a table's row order, read from the name); the portal marks them",
+    )
     note: str | None = None
     source: Source | None = None
+
+    @model_validator(mode="after")
+    def _inferred(self) -> Indicator:
+        if len(set(self.inferred)) != len(self.inferred):
+            raise ValueError("inferred lists a value twice")
+        for name in (IndicatorInferred.EFFECT, IndicatorInferred.UNIT):
+            if name in self.inferred and not getattr(self, name.value):
+                raise ValueError(f"inferred names {name.value}, but the indicator has no {name.value}")
+        return self
 
 
 class Location(Model):
@@ -233,16 +268,17 @@ class BudgetLine(Model):
     note: str | None = None
     source: Source | None = None
 
-    @model_validator(mode="after")
-    def _partly(self) -> BudgetLine:
-        if self.secured_amount is not None:
-            if self.secured is not Secured.PARTLY:
+    @field_validator("secured_amount")
+    @classmethod
+    def _partly(cls, secured_amount: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # checked on the field itself, so that the problem is placed on its line
+        if secured_amount is not None:
+            secured, amount = info.data.get("secured"), info.data.get("amount")
+            if secured is not None and secured is not Secured.PARTLY:
                 raise ValueError("secured_amount is only for secured: partly")
-            if self.secured_amount > self.amount:
-                raise ValueError(
-                    f"secured_amount {self.secured_amount} is more than the amount {self.amount}"
-                )
-        return self
+            if amount is not None and secured_amount > amount:
+                raise ValueError(f"secured_amount {secured_amount} is more than the amount {amount}")
+        return secured_amount
 
 
 class Instrument(Model):
@@ -292,11 +328,13 @@ class Project(Model):
     note: str | None = None
     source: Source | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Project:
-        if self.start and self.end and partial_first_day(self.end) < partial_first_day(self.start):
-            raise ValueError(f"the project ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get("start")
+        if start and end and partial_first_day(end) < partial_first_day(start):
+            raise ValueError(f"the project ends ({end}) before it starts ({start})")
+        return end
 
 
 class StatedScope(Model):
@@ -304,6 +342,14 @@ class StatedScope(Model):
     fund: Code | None = None
     level: str | None = None
     status: list[ProjectStatus] = []
+    projects: list[Code] = Field(
+        [], description="Codes of this file's projects the figure is about (instead of or within node)"
+    )
+    strategy: Slug | None = Field(
+        None,
+        description="For territory: another strategy whose territory the figure counts "
+        "(loaded before or after this file; checked when `regija check` runs)",
+    )
 
 
 class Stated(Model):
@@ -315,15 +361,27 @@ class Stated(Model):
     value: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})]
     source: Source | None = None
 
+    @field_validator("value")
+    @classmethod
+    def _kind(cls, value: Any, info: ValidationInfo) -> Any:
+        # checked on the field itself, so that a bad value is placed at stated › … › value
+        what = info.data.get("what")
+        if what in STATED_COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"a stated count ({what.value}) must be a whole number")
+        elif what in STATED_YEARS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+                raise ValueError(f"a stated year ({what.value}) must be a year such as 2018")
+        elif what in STATED_AMOUNTS:
+            return parse_money(value)
+        elif what in STATED_DATES and not isinstance(value, dt.date):
+            return parse_date(value)
+        return value
+
     @model_validator(mode="after")
-    def _kind(self) -> Stated:
-        if self.what in STATED_COUNTS:
-            if isinstance(self.value, bool) or not isinstance(self.value, int):
-                raise ValueError(f"a stated count ({self.what.value}) must be a whole number")
-        elif self.what in STATED_AMOUNTS:
-            self.value = parse_money(self.value)
-        elif self.what in STATED_DATES and not isinstance(self.value, dt.date):
-            self.value = parse_date(self.value)
+    def _scope(self) -> Stated:
+        if self.scope.strategy is not None and self.what is not StatedWhat.TERRITORY:
+            raise ValueError("scope.strategy is only for what: territory")
         return self
 
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from regija.calls.selectors import clock_key
 from regija.calls.selectors import organisation_summary as organisation_calls
+from regija.core import permissions
 from regija.core.caching import cache_response
 from regija.core.collation import slovenian
 from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Body
+from regija.interchange import workbook
 from regija.projects import selectors as project_selectors
 from regija.projects.models import Partner, Project
 from regija.strategies.models import Indicator, Node, Strategy
@@ -56,6 +61,21 @@ def home(request):
             "nav": "strategies",
         },
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "regija-predloga-strategije.xlsx"
+
+
+@login_required
+def strategy_template(request):
+    """The empty strategy workbook (``regija template``), for staff who prepare a strategy to import."""
+    if not permissions.is_staff(request.user):
+        raise PermissionDenied
+    response = HttpResponse(workbook.template(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_NAME}"'
+    patch_cache_control(response, private=True)
+    return response
 
 
 @cache_response

@@ -50,3 +50,7 @@ class StatedWhat(models.TextChoices):
     NODES = "nodes", _("number of nodes")
     TARGET_DATE = "target_date", _("target date")
     OBSERVATION_DATE = "observation_date", _("observation date")
+    COUNTRIES = "countries", _("number of countries")
+    PAID_IN_FULL = "paid_in_full", _("number of projects paid in full")
+    YEAR = "year", _("year the projects took place")
+    TERRITORY = "territory", _("number of places in the territory")

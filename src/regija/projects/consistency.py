@@ -57,7 +57,7 @@ def _fmt(value) -> str:
 def report(strategy: Strategy | None = None) -> list[Finding]:
     """All findings, for one strategy or for every strategy.
 
-    Runs a fixed number of queries (at most twelve), however many strategies, figures, nodes and projects
+    Runs a fixed number of queries (at most fourteen), however many strategies, figures, nodes and projects
     there are.
     """
     findings: list[Finding] = []
@@ -99,7 +99,9 @@ class _ScopeData:
     The strategies are those of the figures and of their scope nodes. Their nodes (with path and level),
     indicator target and observation dates per node, the projects listed in them or linked to their nodes
     (with status) and those projects' money per fund are read as whole sets; the roll-up of any scope is
-    then added up here, with the same rules as `selectors._rollup_of`.
+    then added up here, with the same rules as `selectors._rollup_of` – except that a withdrawn project
+    counts in total and secured like any other: a document's total counts an operation approved and then
+    withdrawn, and ``scope.status`` states a figure without it (docs/strategy-file.md).
     """
 
     def __init__(self):
@@ -112,6 +114,11 @@ class _ScopeData:
         self.money: dict[int, dict[int | None, tuple]] = defaultdict(
             dict
         )  # project → fund (None: all) → money
+        self.project_ids: dict[tuple[int, str], int] = {}  # (strategy, code) → project
+        self.project_label: dict[int, str] = {}  # project → "code title"
+        self.project_dates: dict[int, tuple[str, str]] = {}  # project → (start, end), partial dates
+        self.countries: dict[int, set[str]] = defaultdict(set)  # project → countries of holder and partners
+        self.territory: dict[str, list[str]] = {}  # strategy slug → its territory
         self._projects_cache: dict[tuple, frozenset[int]] = {}
 
     @classmethod
@@ -154,12 +161,31 @@ class _ScopeData:
             JOIN strategies_node n ON n.id = pn.node_id WHERE n.strategy_id IN ({marks})"""  # noqa: S608 - only %s placeholders go in; the strategy ids are parameters
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, strategy_id, status FROM projects_project WHERE id IN ({in_scope})",  # noqa: S608 - in_scope is our SQL above; the ids are parameters
+                'SELECT id, strategy_id, status, code, title, start, "end" FROM projects_project '  # noqa: S608 - in_scope is our SQL above; the ids are parameters
+                f"WHERE id IN ({in_scope})",
                 ids * 2,
             )
-            for pk, strategy_id, status in cur.fetchall():
+            for pk, strategy_id, status, code, title, start, end in cur.fetchall():
                 data.status[pk] = status
                 data.listed[strategy_id].add(pk)
+                data.project_ids[(strategy_id, code)] = pk
+                data.project_label[pk] = f"{code} {title}"
+                data.project_dates[pk] = (start or "", end or "")
+            # the countries of each project's holder and partners (read always: the number of queries
+            # does not depend on which figures there are)
+            cur.execute(
+                f"""
+                SELECT pr.id, o.country FROM projects_project pr
+                JOIN core_organisation o ON o.id = pr.holder_id WHERE pr.id IN ({in_scope})
+                UNION
+                SELECT pa.project_id, o.country FROM projects_partner pa
+                JOIN core_organisation o ON o.id = pa.organisation_id
+                WHERE pa.project_id IN ({in_scope})""",  # noqa: S608 - our SQL; ids are parameters
+                ids * 4,
+            )
+            for project_id, country in cur.fetchall():
+                if country:
+                    data.countries[project_id].add(country)
             # one row per project and fund: its budget lines and payments from that fund
             cur.execute(
                 f"""
@@ -185,6 +211,8 @@ class _ScopeData:
                 per_fund[None] = tuple(
                     a + b for a, b in zip(per_fund.get(None, _NO_MONEY), sums, strict=True)
                 )
+        # every strategy's territory (a short list each): a `territory` figure may count another strategy's
+        data.territory = dict(Strategy.objects.order_by().values_list("slug", "territory"))
         return data
 
     def subtree(self, strategy_id: int, node: Node | None) -> list[tuple[int, str, str]]:
@@ -217,8 +245,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def rollup(self, projects, *, fund_id: int | None = None, statuses=None) -> tuple[selectors.Rollup, int]:
-        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget
-        lines."""
+        """What `selectors._rollup_of` gives for these projects, withdrawn ones counted in total and
+        secured (see the class): the roll-up and the number of budget lines."""
         if statuses:
             projects = [p for p in projects if self.status.get(p) in statuses]
         sums = [0] * 6
@@ -257,6 +285,8 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
         object_type="node" if figure.scope_node else "strategy",
         object_code=figure.scope_node.code if figure.scope_node else figure.strategy.slug,
     )
+    if figure.value is None:  # entered without its value (the back office allows it while editing)
+        return Finding(UNVERIFIABLE, stated="–", computed=_("the figure has no value"), **common)
     if what == StatedWhat.NODES:
         nodes = data.subtree(figure.strategy_id, figure.scope_node)
         if figure.scope_level:
@@ -285,12 +315,41 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
             )
         return None
 
+    if what == StatedWhat.TERRITORY:
+        return _check_territory(figure, data, common)
+
     fund_id = figure.scope_fund_id
     statuses = figure.scope_status or None
     if figure.scope_node is not None:
         projects = data.subtree_projects(figure.scope_node.strategy_id, figure.scope_node)
     else:
         projects = data.strategy_projects(figure.strategy_id)
+    if figure.scope_projects:
+        named = [data.project_ids.get((figure.strategy_id, code)) for code in figure.scope_projects]
+        missing = [code for code, pk in zip(figure.scope_projects, named, strict=True) if pk is None]
+        if missing:
+            return Finding(
+                UNVERIFIABLE,
+                stated=_fmt_value(figure),
+                computed=_("the data has no project %(codes)s") % {"codes": ", ".join(missing)},
+                **common,
+            )
+        # the named projects, within the node when one is given too
+        projects = frozenset(
+            pk for pk in named if pk is not None and (figure.scope_node is None or pk in projects)
+        )
+    if what in (StatedWhat.COUNTRIES, StatedWhat.PAID_IN_FULL, StatedWhat.YEAR):
+        chosen = sorted(projects)
+        if fund_id:
+            chosen = [p for p in chosen if data.money.get(p, {}).get(fund_id, _NO_MONEY)[_LINES]]
+        if statuses:
+            chosen = [p for p in chosen if data.status.get(p) in statuses]
+        check = {
+            StatedWhat.COUNTRIES: _check_countries,
+            StatedWhat.PAID_IN_FULL: _check_paid_in_full,
+            StatedWhat.YEAR: _check_year,
+        }[what]
+        return check(figure, data, chosen, common)
     rollup, lines = data.rollup(projects, fund_id=fund_id, statuses=statuses)
     if what == StatedWhat.PROJECTS:
         if fund_id:
@@ -361,6 +420,120 @@ def _check_figure(figure: StatedFigure, data: _ScopeData) -> Finding | None:
             CONTRADICTION,
             stated=_fmt(figure.amount),
             computed=_("%(amount)s from the rows") % {"amount": _fmt(computed)},
+            **common,
+        )
+    return None
+
+
+def _fmt_value(figure: StatedFigure) -> str:
+    return _fmt(figure.value)
+
+
+def _check_countries(
+    figure: StatedFigure, data: _ScopeData, projects: list[int], common: dict
+) -> Finding | None:
+    """How many countries the holders and partners of the projects in scope come from."""
+    countries = sorted({c for p in projects for c in data.countries.get(p, ())})
+    if len(countries) != figure.count:
+        return Finding(
+            CONTRADICTION,
+            stated=str(figure.count),
+            computed=_("%(n)s in the data: %(countries)s")
+            % {"n": len(countries), "countries": ", ".join(countries)},
+            **common,
+        )
+    return None
+
+
+def _check_paid_in_full(
+    figure: StatedFigure, data: _ScopeData, projects: list[int], common: dict
+) -> Finding | None:
+    """How many of the projects in scope were paid their whole approved (secured) amount."""
+    full, short, unknown = [], [], []
+    for p in projects:
+        money = data.money.get(p, {}).get(None, _NO_MONEY)
+        if not money[_LINES] or not money[_SECURED]:
+            unknown.append(p)  # no approved (secured) amount to compare the payments with
+        elif money[_PAID] >= money[_SECURED]:
+            full.append(p)
+        else:
+            short.append(p)
+    eur = selectors.eur_from_cents
+    # the stated number must lie between the projects shown paid in full and those that may be
+    if len(full) > figure.count or len(full) + len(unknown) < figure.count:
+        described = "; ".join(
+            _("%(project)s: paid %(paid)s of %(approved)s")
+            % {
+                "project": data.project_label[p],
+                "paid": _fmt(eur(data.money[p][None][_PAID])),
+                "approved": _fmt(eur(data.money[p][None][_SECURED])),
+            }
+            for p in short
+        )
+        computed = _("%(n)s in the data") % {"n": len(full)}
+        if described:
+            computed = f"{computed} ({described})"
+        return Finding(CONTRADICTION, stated=str(figure.count), computed=computed, **common)
+    if len(full) != figure.count:
+        return Finding(
+            UNVERIFIABLE,
+            stated=str(figure.count),
+            computed=_("%(n)s in the data; without an approved amount: %(projects)s")
+            % {"n": len(full), "projects": ", ".join(data.project_label[p] for p in unknown)},
+            **common,
+        )
+    return None
+
+
+def _check_year(figure: StatedFigure, data: _ScopeData, projects: list[int], common: dict) -> Finding | None:
+    """Whether the projects in scope took place in the stated year, as their start and end dates say."""
+    year = figure.count
+    if not projects:
+        return Finding(UNVERIFIABLE, stated=str(year), computed=_("no project in scope"), **common)
+    elsewhere, undated = [], []
+    for p in projects:
+        start, end = data.project_dates.get(p, ("", ""))
+        if not start and not end:
+            undated.append(p)
+            continue
+        first, last = int((start or end)[:4]), int((end or start)[:4])
+        if not first <= year <= last:
+            elsewhere.append(f"{data.project_label[p]}: {dates.period(start or None, end or None)}")
+    if elsewhere:
+        return Finding(
+            CONTRADICTION,
+            stated=str(year),
+            computed=_("the data dates %(projects)s") % {"projects": "; ".join(elsewhere)},
+            **common,
+        )
+    if undated:
+        return Finding(
+            UNVERIFIABLE,
+            stated=str(year),
+            computed=_("no dates in the data for %(projects)s")
+            % {"projects": ", ".join(data.project_label[p] for p in undated)},
+            **common,
+        )
+    return None
+
+
+def _check_territory(figure: StatedFigure, data: _ScopeData, common: dict) -> Finding | None:
+    """How many places (municipalities) the territory of a strategy – this one or another – lists."""
+    slug = figure.scope_strategy or figure.strategy.slug
+    territory = data.territory.get(slug)
+    if territory is None:
+        return Finding(
+            UNVERIFIABLE,
+            stated=str(figure.count),
+            computed=_("strategy %(slug)s is not loaded") % {"slug": slug},
+            **common,
+        )
+    if len(territory) != figure.count:
+        return Finding(
+            CONTRADICTION,
+            stated=str(figure.count),
+            computed=_("%(n)s in the territory of %(slug)s: %(places)s")
+            % {"n": len(territory), "slug": slug, "places": ", ".join(territory)},
             **common,
         )
     return None

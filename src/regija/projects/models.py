@@ -144,11 +144,16 @@ class Project(models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     # db_default: the importer writes big tables with plain INSERTs that name only the columns it knows
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, default="", db_default="")
+    # Only what the source or the call gives: a project of a municipal budget or a national fund may have
+    # no such duty at all, so an unknown period is left empty rather than assumed.
     sustainability_years = models.PositiveSmallIntegerField(
         _("sustainability period (years)"),
-        default=5,
-        db_default=5,
-        help_text=_("Counted from the final payment (Regulation (EU) 2021/1060, Article 65)."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Counted from the final payment (Regulation (EU) 2021/1060, Article 65); empty when the "
+            "source states none."
+        ),
     )
 
     # Not stored: set by selectors.with_money() (money) and selectors.export_batch() (the codes) on
@@ -370,6 +375,19 @@ class Payment(models.Model):
         return f"{self.project.code} {self.label} {eur(self.amount)}"
 
 
+# stated figures whose value is a whole number (a count or a year), kept in StatedFigure.count
+WHOLE_NUMBER_FIGURES = frozenset(
+    {
+        StatedWhat.PROJECTS,
+        StatedWhat.NODES,
+        StatedWhat.COUNTRIES,
+        StatedWhat.PAID_IN_FULL,
+        StatedWhat.TERRITORY,
+        StatedWhat.YEAR,
+    }
+)
+
+
 class StatedFigure(models.Model):
     """A total or count a document states, kept so that it can be checked against its parts."""
 
@@ -391,6 +409,11 @@ class StatedFigure(models.Model):
     )
     scope_level = models.CharField(_("scope: level"), max_length=40, blank=True)
     scope_status = models.JSONField(_("scope: project statuses"), default=list, blank=True)
+    # codes of the strategy's projects the figure is about; resolved when the figure is checked
+    scope_projects = models.JSONField(_("scope: projects"), default=list, blank=True)
+    # another strategy whose territory a `territory` figure counts; a slug, resolved when checked, so
+    # that the two documents may be loaded in either order
+    scope_strategy = models.CharField(_("scope: strategy"), max_length=100, blank=True)
     amount = MoneyField(_("amount"), null=True, blank=True)
     count = models.PositiveIntegerField(_("count"), null=True, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
@@ -407,7 +430,7 @@ class StatedFigure(models.Model):
 
     @property
     def value(self):
-        if self.what in (StatedWhat.PROJECTS, StatedWhat.NODES):
+        if self.what in WHOLE_NUMBER_FIGURES:
             return self.count
         if self.what in (StatedWhat.TARGET_DATE, StatedWhat.OBSERVATION_DATE):
             return self.date

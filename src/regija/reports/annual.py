@@ -33,7 +33,7 @@ from regija.core.money import CENT
 from regija.core.templatetags.regija import STATUS_LABELS
 from regija.governance.models import AgendaItem, Body, Decision, Member, Session, Term
 from regija.projects import consistency
-from regija.projects.models import Fund, Partner, Project
+from regija.projects.models import Allocation, Fund, Partner, Project
 from regija.strategies import progress as progress_mod
 from regija.strategies.models import Indicator, Node, Observation, Strategy
 from regija.strategies.selectors import exact_decimal
@@ -198,6 +198,17 @@ class FundRow:
 
 
 @dataclasses.dataclass
+class AllocationRow:
+    """Money a fund sets aside for the organisation in a programme period, as a strategy states it."""
+
+    fund_code: str
+    fund_name: str
+    period: str  # "2021–2027", or "" when the source gives none
+    amount: Decimal
+    source: str  # the strategy that states it, and where
+
+
+@dataclasses.dataclass
 class IndicatorRow:
     strategy: str
     code: str
@@ -237,6 +248,7 @@ class AnnualReport:
     bodies: list[BodyBlock]
     calls: list[CallBlock]
     funds: list[FundRow]
+    allocations: list[AllocationRow]  # the organisation's fund allocations for periods that include the year
     indicators: list[IndicatorRow]
     cooperation: list[CooperationRow]
     notes: list[Note]  # every stated figure of the organisation's strategies that differs from the data
@@ -308,6 +320,7 @@ def build(organisation: Organisation | str, year: int, *, published: bool = Fals
         bodies=_bodies(org, start, end),
         calls=call_blocks,
         funds=funds,
+        allocations=_allocations(org, year),
         indicators=_indicators(strategies, end),
         cooperation=_cooperation(strategies, end, published),
         notes=[n for slug, notes in notes_by_strategy.items() if slug in own_slugs for n, _obj in notes],
@@ -356,6 +369,23 @@ def _profile(org: Organisation, strategies: list) -> Profile:
         territory=territory,
         strategies=[StrategyRef(s.slug, s.title, _period(s), s.get_absolute_url()) for s in strategies],
     )
+
+
+def _allocations(org: Organisation, year: int) -> list[AllocationRow]:
+    """The organisation's fund allocations whose programme period includes the year (one without a
+    period counts): one query, ordered by period and fund."""
+    rows = []
+    for a in (
+        Allocation.objects.filter(owner=org)
+        .select_related("fund", "declared_in")
+        .order_by("period", "fund__code", "pk")
+    ):
+        first, _sep, last = a.period.partition("-")
+        if a.period and not int(first) <= year <= int(last or first):
+            continue
+        source = a.declared_in.title + (f", {a.source}" if a.source else "")
+        rows.append(AllocationRow(a.fund.code, a.fund.name, a.period.replace("-", "–"), a.amount, source))
+    return rows
 
 
 def _bodies(org: Organisation, start: dt.date, end: dt.date) -> list[BodyBlock]:

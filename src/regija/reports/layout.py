@@ -169,7 +169,49 @@ def _profile(report: AnnualReport) -> list:
             rows,
             key="profile",
         ),
+        *_allocations(report),
     ]
+
+
+def _allocations(report: AnnualReport) -> list:
+    """The money the funds set aside for the organisation in the programme periods that include the year,
+    with a total per period."""
+    out: list = [Heading(3, _("Funds allocated for operations"), "allocations")]
+    if not report.allocations:
+        out.append(
+            Paragraph(
+                _("No fund allocation to the organisation is recorded for %(year)s.") % {"year": report.year},
+                "empty",
+            )
+        )
+        return out
+    rows = [
+        [_c(f"{a.fund_code} – {a.fund_name}"), _c(a.period or "–"), _m(a.amount), _c(a.source)]
+        for a in report.allocations
+    ]
+    totals: dict[str, Decimal] = {}
+    for a in report.allocations:
+        totals[a.period] = totals.get(a.period, Decimal("0")) + a.amount
+    footer = [
+        [
+            _c(_("Total %(period)s") % {"period": period} if period else _("Total")),
+            _c(""),
+            _m(total),
+            _c(""),
+        ]
+        for period, total in totals.items()
+    ]
+    out.append(
+        Table(
+            _("Funds allocated to %(name)s for operations")
+            % {"name": report.profile.short_name or report.profile.name},
+            [_("Fund"), _("Programme period"), _("Amount"), _("Stated in")],
+            rows,
+            footer,
+            key="allocations",
+        )
+    )
+    return out
 
 
 def _session_label(s: SessionRow) -> str:

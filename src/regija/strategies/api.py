@@ -98,6 +98,7 @@ def _indicator_detail(request, indicator: Indicator) -> dict:
     out = _indicator_item(request, indicator, prog)
     out.update(
         effect=indicator.effect,
+        inferred=list(indicator.inferred),
         note=indicator.note,
         source=indicator.source,
         observations=[

@@ -31,3 +31,15 @@ class Direction(models.TextChoices):
     INCREASE = "increase", _("increase")
     DECREASE = "decrease", _("decrease")
     REACH = "reach", _("reach")
+    # keep a level: the target (usually the baseline itself) is the least value to hold
+    MAINTAIN = "maintain", _("maintain")
+
+
+class IndicatorInferred(models.TextChoices):
+    """Values of an indicator that the data's author inferred: the document does not state them outright
+    (an effect paired with its indicator by the order of a table's rows, a unit or direction read from the
+    indicator's name)."""
+
+    EFFECT = "effect", _("effect")
+    UNIT = "unit", _("unit")
+    DIRECTION = "direction", _("direction")

@@ -152,6 +152,8 @@ class Indicator(models.Model):
     baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
     target_value = models.DecimalField(_("target"), max_digits=24, decimal_places=6, null=True, blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # which of effect, unit and direction the data's author inferred (IndicatorInferred values)
+    inferred = models.JSONField(_("inferred values"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)

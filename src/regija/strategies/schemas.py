@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from regija.api.pagination import Page
 from regija.api.schemas import Input
 from regija.api.types import IsoDate, NumberOut
+from regija.strategies.choices import IndicatorInferred
 
 
 class ProgressOut(Schema):
@@ -31,6 +32,10 @@ class ProgressOut(Schema):
         description="What is missing to compute progress (baseline, target, observations, dates)"
     )
     problem: str
+    held: int | None = Field(
+        None, description="Direction maintain: how many observations held the level (percent: of measured)"
+    )
+    measured: int | None = Field(None, description="Direction maintain: how many observations there are")
 
 
 def progress_out(prog) -> dict:
@@ -42,6 +47,8 @@ def progress_out(prog) -> dict:
         "latest_date": prog.latest_date,
         "missing": list(prog.missing),
         "problem": prog.problem,
+        "held": prog.held,
+        "measured": prog.measured,
     }
 
 
@@ -56,7 +63,9 @@ class IndicatorItem(Schema):
     node: str
     name: str
     unit: str
-    direction: str = Field(description="increase, decrease or reach")
+    direction: str = Field(
+        description="increase, decrease, reach or maintain (keep at least the target level)"
+    )
     data_source: str
     baseline: ValueAt
     target: ValueAt
@@ -77,6 +86,10 @@ class ObservationOut(Schema):
 
 class IndicatorDetail(IndicatorItem):
     effect: str
+    inferred: list[IndicatorInferred] = Field(
+        description="Which of effect, unit and direction the data's author inferred: the source document "
+        "does not state them outright"
+    )
     note: str
     source: str
     observations: list[ObservationOut] = Field(description="Oldest first")

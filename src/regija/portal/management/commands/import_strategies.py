@@ -14,7 +14,7 @@ from regija.calls.importer import import_files as import_governance_files
 from regija.core import busy
 from regija.core.files import InvalidFile
 from regija.governance.fileformat import is_governance_file
-from regija.interchange.importer import import_files
+from regija.interchange.importer import import_run
 
 
 class _Rollback(Exception):
@@ -45,10 +45,19 @@ class Command(BaseCommand):
         try:
             # announced, so that a write refused meanwhile says an import is running (regija.core.busy)
             with busy.announce_import(on_wait=self._waiting), transaction.atomic():
+                # every problem of every file in one run: the governance files are checked even when
+                # a strategy file has problems (the transaction is rolled back then)
+                problems = []
                 if strategy_files:
-                    results += import_files(strategy_files)
+                    written, problems = import_run(strategy_files)
+                    results += written
                 if governance_files:
-                    results += import_governance_files(governance_files)
+                    try:
+                        results += import_governance_files(governance_files)
+                    except InvalidFile as exc:
+                        problems += exc.problems
+                if problems:
+                    raise InvalidFile(problems)
                 if dry_run:
                     raise _Rollback
         except _Rollback:

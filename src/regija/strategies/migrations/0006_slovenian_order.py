@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('strategies', '0003_organisation_statements'),
+        ('strategies', '0005_organisation_statements'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_field_labels'),
-        ('strategies', '0002_field_labels'),
+        ('strategies', '0004_maintain_direction'),
     ]
 
     operations = [

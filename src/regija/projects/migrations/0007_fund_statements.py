@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_field_labels'),
+        ('projects', '0006_sustainability_only_when_stated'),
         ('strategies', '0002_field_labels'),
     ]
 
