@@ -127,6 +127,7 @@ def place_text(line: int | str | None, path: Iterable[Any], data: Any = None) ->
     if isinstance(line, str):
         return line
     if line:
+        # Translators: a place named inside another message ("also at line 12"), as the locative "vrstici 12"
         return gettext("line %(line)s") % {"line": line}
     return path_text(path, data)
 
