@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import JSONField, Model, ProtectedError, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_noop
 
 from .files import InvalidFile, Problem
 from .money import MoneyField
@@ -42,18 +44,63 @@ class ImportResult:
         return sum(self.created.values()) + sum(self.updated.values())
 
     def summary(self) -> str:
+        """What was written, said in the active language: ``slug: created 3 nodes, 1 project (file)``."""
         if not self.changed:
-            return f"{self.slug}: unchanged ({self.file})"
+            return _("%(slug)s: unchanged (%(file)s)") % {"slug": self.slug, "file": self.file}
         parts = []
         for label, counter in (
-            ("created", self.created),
-            ("updated", self.updated),
-            ("deleted", self.deleted),
+            (_("created %(items)s"), self.created),
+            (_("updated %(items)s"), self.updated),
+            (_("deleted %(items)s"), self.deleted),
         ):
-            items = ", ".join(f"{n} {name}" for name, n in counter.items() if n)
+            items = ", ".join(
+                _("%(n)s %(name)s") % {"n": n, "name": pgettext("import summary", _ROW_NAMES.get(name, name))}
+                for name, n in counter.items()
+                if n
+            )
             if items:
-                parts.append(f"{label} {items}")
-        return f"{self.slug}: " + "; ".join(parts) + f" ({self.file})"
+                parts.append(label % {"items": items})
+        return _("%(slug)s: %(changes)s (%(file)s)") % {
+            "slug": self.slug,
+            "changes": "; ".join(parts),
+            "file": self.file,
+        }
+
+
+# what the importers count rows as (``sync_rows``'s name), to translate in a summary
+_ROW_NAMES = {
+    name: name
+    for name in (
+        pgettext_noop("import summary", "agenda items"),
+        pgettext_noop("import summary", "alignments"),
+        pgettext_noop("import summary", "allocations"),
+        pgettext_noop("import summary", "application amounts"),
+        pgettext_noop("import summary", "applications"),
+        pgettext_noop("import summary", "bodies"),
+        pgettext_noop("import summary", "budget lines"),
+        pgettext_noop("import summary", "call budgets"),
+        pgettext_noop("import summary", "call nodes"),
+        pgettext_noop("import summary", "calls"),
+        pgettext_noop("import summary", "committee seats"),
+        pgettext_noop("import summary", "decisions"),
+        pgettext_noop("import summary", "funds"),
+        pgettext_noop("import summary", "indicators"),
+        pgettext_noop("import summary", "members"),
+        pgettext_noop("import summary", "nodes"),
+        pgettext_noop("import summary", "observations"),
+        pgettext_noop("import summary", "organisations"),
+        pgettext_noop("import summary", "owners"),
+        pgettext_noop("import summary", "partners"),
+        pgettext_noop("import summary", "payments"),
+        pgettext_noop("import summary", "project links"),
+        pgettext_noop("import summary", "projects"),
+        pgettext_noop("import summary", "responsible"),
+        pgettext_noop("import summary", "sessions"),
+        pgettext_noop("import summary", "stated figures"),
+        pgettext_noop("import summary", "strategies"),
+        pgettext_noop("import summary", "terms"),
+    )
+}
 
 
 def blank(value: str | None) -> str:
