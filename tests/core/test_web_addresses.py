@@ -124,7 +124,7 @@ def test_governance_file_refuses_a_javascript_source_url_on_its_line(write_file)
     text = LAS_FILE.read_text(encoding="utf-8")
     text = replace_once(text, 'published: "2024-03"}', f'published: "2024-03", url: "{ATTACK}"}}')
     path = write_file(text, "las-zasavje.yaml")
-    with pytest.raises(InvalidFile) as info:
+    with translation.override("en"), pytest.raises(InvalidFile) as info:
         import_files([path])
     [problem] = info.value.problems
     assert (problem.file, problem.line, problem.field) == (str(path), _line_of(text, "url:"), "source › url")

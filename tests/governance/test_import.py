@@ -118,7 +118,7 @@ def test_a_wrong_value_names_file_line_and_path(write_file):
         f"{path}:{line}: bodies › upravni-odbor › terms › 2015–2018 › members › 5 › role: "
         "'boss' is not allowed"
     )
-    assert problem.endswith("use one of 'chair', 'deputy' or 'member'")
+    assert problem.endswith("use one of: 'chair', 'deputy', 'member'")
     assert snapshot() == before
 
 

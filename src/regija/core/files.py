@@ -46,7 +46,7 @@ def _no_duplicate_keys(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            message = gettext("the key %(key)s is written twice in one mapping") % {"key": repr(key)}
+            message = gettext("duplicate key %(key)s") % {"key": repr(key)}
             raise yaml.constructor.ConstructorError(None, None, message, key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)

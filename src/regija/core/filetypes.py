@@ -42,12 +42,12 @@ def parse_money(value: Any) -> Decimal:
     Raises ValueError, which pydantic reports on the field, with what to write instead.
     """
     if isinstance(value, bool):
-        raise ValueError(gettext("an amount must be a number such as 1758500.00, not true/false"))
+        raise ValueError(gettext("money must be a number such as 1758500.00, not true/false"))
     if isinstance(value, int):
         return Decimal(value).quantize(Decimal("0.01"))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(gettext("an amount must be a finite number"))
+            raise ValueError(gettext("money must be a finite number"))
         text = repr(value)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
@@ -58,27 +58,27 @@ def parse_money(value: Any) -> Decimal:
         if not _MONEY_RE.match(text):
             raise ValueError(
                 gettext(
-                    "an amount must be a number with at most two decimals, written with a decimal point "
+                    "money must be a number with at most two decimals, written with a decimal point "
                     "and no thousands separators (e.g. 1758500.00), not %(value)s"
                 )
                 % {"value": repr(value)}
             )
     else:
-        raise ValueError(gettext("an amount must be a number such as 1758500.00") + _not_kind(value))
+        raise ValueError(gettext("money must be a number such as 1758500.00") + _not_kind(value))
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex and repr() rule this out
         raise ValueError(
-            gettext("an amount must be a number, not %(value)s") % {"value": repr(value)}
+            gettext("money must be a number, not %(value)s") % {"value": repr(value)}
         ) from exc
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(
-            gettext("the amount %(amount)s has more than two decimals (cents are the smallest unit)")
+            gettext("money has more than two decimals: %(amount)s (cents are the smallest unit)")
             % {"amount": text}
         )
     if amount.copy_abs() >= Decimal("1e13"):
         raise ValueError(
-            gettext("the amount %(amount)s is too large (at most 9999999999999.99)") % {"amount": text}
+            gettext("money amount %(amount)s is too large (at most 9999999999999.99)") % {"amount": text}
         )
     return amount.quantize(Decimal("0.01"))
 

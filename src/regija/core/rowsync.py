@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import JSONField, Model, ProtectedError, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_noop
+from django.utils.translation import pgettext_lazy
 
 from .files import InvalidFile, Problem
 from .money import MoneyField
@@ -54,7 +54,7 @@ class ImportResult:
             (_("deleted %(items)s"), self.deleted),
         ):
             items = ", ".join(
-                _("%(n)s %(name)s") % {"n": n, "name": pgettext("import summary", _ROW_NAMES.get(name, name))}
+                _("%(n)s %(name)s") % {"n": n, "name": _ROW_NAMES.get(name, name)}
                 for name, n in counter.items()
                 if n
             )
@@ -69,37 +69,34 @@ class ImportResult:
 
 # what the importers count rows as (``sync_rows``'s name), to translate in a summary
 _ROW_NAMES = {
-    name: name
-    for name in (
-        pgettext_noop("import summary", "agenda items"),
-        pgettext_noop("import summary", "alignments"),
-        pgettext_noop("import summary", "allocations"),
-        pgettext_noop("import summary", "application amounts"),
-        pgettext_noop("import summary", "applications"),
-        pgettext_noop("import summary", "bodies"),
-        pgettext_noop("import summary", "budget lines"),
-        pgettext_noop("import summary", "call budgets"),
-        pgettext_noop("import summary", "call nodes"),
-        pgettext_noop("import summary", "calls"),
-        pgettext_noop("import summary", "committee seats"),
-        pgettext_noop("import summary", "decisions"),
-        pgettext_noop("import summary", "funds"),
-        pgettext_noop("import summary", "indicators"),
-        pgettext_noop("import summary", "members"),
-        pgettext_noop("import summary", "nodes"),
-        pgettext_noop("import summary", "observations"),
-        pgettext_noop("import summary", "organisations"),
-        pgettext_noop("import summary", "owners"),
-        pgettext_noop("import summary", "partners"),
-        pgettext_noop("import summary", "payments"),
-        pgettext_noop("import summary", "project links"),
-        pgettext_noop("import summary", "projects"),
-        pgettext_noop("import summary", "responsible"),
-        pgettext_noop("import summary", "sessions"),
-        pgettext_noop("import summary", "stated figures"),
-        pgettext_noop("import summary", "strategies"),
-        pgettext_noop("import summary", "terms"),
-    )
+    "agenda items": pgettext_lazy("import summary", "agenda items"),
+    "alignments": pgettext_lazy("import summary", "alignments"),
+    "allocations": pgettext_lazy("import summary", "allocations"),
+    "application amounts": pgettext_lazy("import summary", "application amounts"),
+    "applications": pgettext_lazy("import summary", "applications"),
+    "bodies": pgettext_lazy("import summary", "bodies"),
+    "budget lines": pgettext_lazy("import summary", "budget lines"),
+    "call budgets": pgettext_lazy("import summary", "call budgets"),
+    "call nodes": pgettext_lazy("import summary", "call nodes"),
+    "calls": pgettext_lazy("import summary", "calls"),
+    "committee seats": pgettext_lazy("import summary", "committee seats"),
+    "decisions": pgettext_lazy("import summary", "decisions"),
+    "funds": pgettext_lazy("import summary", "funds"),
+    "indicators": pgettext_lazy("import summary", "indicators"),
+    "members": pgettext_lazy("import summary", "members"),
+    "nodes": pgettext_lazy("import summary", "nodes"),
+    "observations": pgettext_lazy("import summary", "observations"),
+    "organisations": pgettext_lazy("import summary", "organisations"),
+    "owners": pgettext_lazy("import summary", "owners"),
+    "partners": pgettext_lazy("import summary", "partners"),
+    "payments": pgettext_lazy("import summary", "payments"),
+    "project links": pgettext_lazy("import summary", "project links"),
+    "projects": pgettext_lazy("import summary", "projects"),
+    "responsible": pgettext_lazy("import summary", "responsible"),
+    "sessions": pgettext_lazy("import summary", "sessions"),
+    "stated figures": pgettext_lazy("import summary", "stated figures"),
+    "strategies": pgettext_lazy("import summary", "strategies"),
+    "terms": pgettext_lazy("import summary", "terms"),
 }
 
 
