@@ -5,8 +5,8 @@ refused with a message when wrong, and exported back unchanged."""
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 import yaml
+from django.utils import translation
 
 from regija.interchange import exporter
 from regija.interchange.importer import import_files, import_text

@@ -35,7 +35,11 @@ def test_validate_runs_without_a_django_project():
         *map(str, sorted(ROOT.glob("data/strategies/*.yaml"))),
     ]
     result = subprocess.run(  # noqa: S603 - our own interpreter and files
-        [sys.executable, "-c", SCRIPT, "--language", "en", *files], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-c", SCRIPT, "--language", "en", *files],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert f"{len(files)} files valid" in result.stdout

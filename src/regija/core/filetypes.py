@@ -68,9 +68,7 @@ def parse_money(value: Any) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex and repr() rule this out
-        raise ValueError(
-            gettext("money must be a number, not %(value)s") % {"value": repr(value)}
-        ) from exc
+        raise ValueError(gettext("money must be a number, not %(value)s") % {"value": repr(value)}) from exc
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(
             gettext("money has more than two decimals: %(amount)s (cents are the smallest unit)")
