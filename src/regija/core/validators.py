@@ -47,6 +47,9 @@ def _schemes_text(schemes: Iterable[str]) -> str:
     return ", ".join(f"{s}://" if s in WEB_SCHEMES else f"{s}:" for s in sorted(schemes))
 
 
+_WEB_SCHEMES_TEXT = gettext_noop("http:// or https://")
+
+
 def url_problem(value: str, schemes: Iterable[str] = WEB_SCHEMES, *, translated: bool = False) -> str | None:
     """Why ``value`` is not an address Regija may publish as a link, in English (in the active language
     when ``translated``), or None if it may.
@@ -60,6 +63,8 @@ def url_problem(value: str, schemes: Iterable[str] = WEB_SCHEMES, *, translated:
         from regija.core.translate import gettext
 
         message = gettext(message)
+        if params.get("allowed") == _WEB_SCHEMES_TEXT:
+            params["allowed"] = gettext(_WEB_SCHEMES_TEXT)
     return message % params
 
 
@@ -71,7 +76,7 @@ def _url_problem(value: str, schemes: frozenset[str]) -> tuple[str, dict[str, st
         return gettext_noop("a web address must not contain spaces, tabs or line breaks"), {}
     scheme = urlsplit(text).scheme.lower() if ":" in text else ""
     if scheme not in schemes:
-        allowed = "http:// or https://" if schemes == WEB_SCHEMES else _schemes_text(schemes)
+        allowed = _WEB_SCHEMES_TEXT if schemes == WEB_SCHEMES else _schemes_text(schemes)
         if not scheme:
             return gettext_noop(
                 "write the whole address, starting with %(allowed)s (e.g. https://www.example.si/)"
