@@ -88,21 +88,26 @@ def test_strategy_file_refuses_a_javascript_website_on_its_line(write_file, exam
     text = replace_once(
         example_text, "    kind: municipality\n", f"    kind: municipality\n    website: {ATTACK}\n"
     )
-    refused(
-        write_file(text),
-        line=_line_of(text, "website:"),
-        field="organisations › obcina-primer › website",
-        says="only addresses starting with http:// or https:// are accepted, not javascript:",
-    )
+    with translation.override("en"):  # the English wording (tests/i18n/test_file_problems.py: Slovenian)
+        refused(
+            write_file(text),
+            line=_line_of(text, "website:"),
+            field="organisations › obcina-primer › website",
+            says="only addresses starting with http:// or https:// are accepted, not javascript:",
+        )
 
 
 def test_strategy_file_refuses_a_javascript_source_url_on_its_line(write_file, example_text):
     text = replace_once(
         example_text, 'reference: "sklep št. 7"}', f'reference: "sklep št. 7", url: "{ATTACK}"}}'
     )
-    refused(
-        write_file(text), line=_line_of(text, "url:"), field="strategy › source › url", says="not javascript:"
-    )
+    with translation.override("en"):
+        refused(
+            write_file(text),
+            line=_line_of(text, "url:"),
+            field="strategy › source › url",
+            says="not javascript:",
+        )
 
 
 def test_strategy_file_accepts_web_addresses(write_file, example_text):

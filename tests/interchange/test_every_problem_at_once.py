@@ -78,7 +78,7 @@ def test_regija_import_prints_all_five_and_writes_nothing(write_file, example_te
     before = snapshot()
     err = StringIO()
     with pytest.raises(CommandError) as info:
-        call_command(ALIASES["import"], str(path), stderr=err)
+        call_command(ALIASES["import"], str(path), "--language", "en", stderr=err)
     assert "5 problems found; nothing was imported" in str(info.value)
     printed = err.getvalue()
     for field, (line, says) in expected_five(text).items():
@@ -205,7 +205,7 @@ def test_dry_run_validates_against_what_is_loaded(write_file):
     path = write_file(REUSING)
     before = snapshot()
     out = StringIO()
-    call_command(ALIASES["import"], str(path), "--dry-run", stdout=out)
+    call_command(ALIASES["import"], str(path), "--dry-run", "--language", "en", stdout=out)
     assert "dry run: nothing was written" in out.getvalue()
     assert snapshot() == before
 
@@ -216,7 +216,7 @@ def test_dry_run_reports_every_reference_the_database_cannot_resolve(write_file)
     path = write_file(text)
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command(ALIASES["import"], str(path), "--dry-run", stderr=err)
+        call_command(ALIASES["import"], str(path), "--dry-run", "--language", "en", stderr=err)
     printed = err.getvalue()
     assert (
         f"{path}:{line_of(text, 'M9')}: alignments › 1 › to › code: "
@@ -272,7 +272,7 @@ def test_regija_import_reports_strategy_and_governance_files_together(write_file
     before = snapshot()
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command(ALIASES["import"], str(strategy), str(governance), stderr=err)
+        call_command(ALIASES["import"], str(strategy), str(governance), "--language", "en", stderr=err)
     printed = err.getvalue()
     assert f"{strategy}:" in printed and "projects › P-1 › budget › 1 › amount" in printed
     assert f"{governance}:3: bodies › svet › kind: 'svetovalni' is not allowed" in printed

@@ -32,3 +32,9 @@ def ngettext(singular: str, plural: str, number: int) -> str:
     from django.utils import translation
 
     return translation.ngettext(singular, plural, number)
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for translation (``makemessages`` collects it) and returns it as written; unlike
+    Django's, it needs no settings, so it can be used at import time of a module that works without them."""
+    return message

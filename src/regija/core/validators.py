@@ -30,7 +30,8 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+
+from regija.core.translate import gettext_noop
 
 WEB_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 # for a field that holds an address a visitor writes to (none does yet)
