@@ -43,3 +43,29 @@ def test_validate_runs_without_a_django_project():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert f"{len(files)} files valid" in result.stdout
+
+
+FORMAT_ONLY = """
+from pydantic import ValidationError
+from regija.interchange import reader, schema
+try:
+    schema.StrategyFile.model_validate({"regija": 1, "strategy": {"slug": "a", "status": "odobren"}})
+except ValidationError as exc:
+    for path, message in reader.schema_errors(exc):
+        print(path, message)
+import sys
+assert "django.conf" not in sys.modules or not sys.modules["django.conf"].settings.configured
+"""
+
+
+def test_the_format_alone_says_its_problems_in_english_without_a_django_project():
+    """Without a Django project (a script that only checks the format) the messages are the English ones:
+    the translation needs Django's apps, and the format does not."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(SRC)
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", FORMAT_ONLY], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "('strategy', 'title') required field is missing" in result.stdout
+    assert "'odobren' is not allowed; use one of: 'draft', 'adopted'" in result.stdout
