@@ -175,6 +175,14 @@ def test_a_summary_says_what_was_written_in_slovenian(write_file, example_text):
     assert out.getvalue().startswith("primer-strategija: brez sprememb (")
 
 
+def test_a_yaml_syntax_error_is_explained_in_slovenian(write_file, example_text):
+    text = replace_once(example_text, "  owners: [obcina-primer]", "  owners: [obcina-primer\n  x: 1")
+    [problem] = problems_of(write_file(text))
+    assert problem.endswith(
+        ": neveljaven zapis YAML: seznam v oglatih oklepajih [ … ] ni zaprt z ] (ali pa manjka vejica)"
+    )
+
+
 def test_a_governance_file_problem_is_in_slovenian(write_file):
     text = LAS_GOVERNANCE.read_text(encoding="utf-8").replace(
         "          - name: Matija Brodar\n            role: member",

@@ -228,19 +228,37 @@ def _load_slowly(text: str, filename: str, fast_error: Exception) -> Any:
 
 
 def _yaml_problem(problem: str) -> str:
-    """PyYAML's account of a syntax error said for a person, for the common ones; others as PyYAML says."""
-    if problem == "mapping values are not allowed here":
+    """PyYAML's account of a syntax error (its C parser's or its own) said for a person, for the common
+    ones; others as PyYAML says them."""
+    if problem.startswith("mapping values are not allowed"):
         return gettext("a colon cannot stand here (is a space missing after it, or quotes around the text?)")
     if problem == "could not find expected ':'":
         return gettext("a colon is missing after a key")
     if problem.startswith("found character '\\t'"):
         return gettext("a tab cannot start a value; indent with spaces")
+    if problem == "found character that cannot start any token":
+        return gettext(
+            "a value cannot start with this character (a tab, @ or `); indent with spaces and put such a "
+            "value in quotes"
+        )
+    if m := re.match(r"found character '(.+)' that cannot start any token", problem):
+        return gettext("a value cannot start with %(char)s; put the value in quotes") % {"char": m[1]}
     if problem == "found unexpected end of stream":
         return gettext("the file ends in the middle of a value (is a closing quote missing?)")
     if problem.startswith("expected <block end>"):
         return gettext("this line is not indented like the lines above it")
     if problem.startswith("found undefined alias"):
         return gettext("an alias (*name) refers to an anchor (&name) that is not defined")
+    if problem.startswith(("expected ',' or ']'", "did not find expected ',' or ']'")):
+        return gettext("a list in brackets [ … ] is not closed with ] (or a comma is missing)")
+    if problem.startswith(("expected ',' or '}'", "did not find expected ',' or '}'")):
+        return gettext("a group of fields in braces { … } is not closed with } (or a comma is missing)")
+    if problem.startswith("found unknown escape character"):
+        return gettext(
+            "a backslash in double quotes starts an unknown escape; use single quotes or write \\\\"
+        )
+    if problem.startswith(("did not find expected key", "did not find expected '-' indicator")):
+        return gettext("a key or a list item was expected here (is the line indented wrongly?)")
     return problem
 
 
