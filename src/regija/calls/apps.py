@@ -130,3 +130,14 @@ class CallsConfig(AppConfig):
             m.ApplicantRegistration, owners=["call__organisation"], audit=True, history="registration"
         )
         registry.register_public_app(self, private=["ApplicantRegistration"])
+
+        # An operation selected in a call belongs to the call's programme: its payments count against the
+        # allocation of the call's organisation (projects.selectors, "whose allocation a payment counts
+        # against").
+        from regija.projects import selectors as project_selectors
+
+        operations = (
+            "SELECT a.project_id, c.organisation_id FROM calls_application a "
+            "JOIN calls_call c ON c.id = a.call_id WHERE a.project_id IS NOT NULL"
+        )
+        project_selectors.register_programme_owners(operations)

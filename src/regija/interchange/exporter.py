@@ -26,9 +26,6 @@ from . import workbook
 from .reader import path_text, schema_errors
 from .schema import StrategyFile
 
-# a project whose sustainability period is the model's default leaves it out of the file
-_SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
-
 
 class ExportError(Exception):
     """Stored data the strategy file format refuses: one line naming the object and the field."""
@@ -337,9 +334,7 @@ def _project(p: Project, ref, slug_of) -> dict:
                     "issuer": p.instrument_issuer,
                 }
             ),
-            "sustainability_years": None
-            if p.sustainability_years == _SUSTAINABILITY_YEARS
-            else p.sustainability_years,
+            "sustainability_years": p.sustainability_years,
             "payments": [
                 _clean(
                     {

@@ -42,9 +42,6 @@ from .reader import Defined, Known, check_file, defined, load_file, load_yaml, w
 
 LISTED = 10  # at most so many rows named per kind of problem, for a node still in use elsewhere
 
-# a file that does not give a project's sustainability period gets the model's default
-SUSTAINABILITY_YEARS = Project._meta.get_field("sustainability_years").default
-
 
 class _Rollback(Exception):
     pass
@@ -675,9 +672,8 @@ class _Writer:
                         instrument_number=blank(ins.number) if ins else "",
                         instrument_date=ins.date if ins else None,
                         instrument_issuer=blank(ins.issuer) if ins else "",
-                        sustainability_years=SUSTAINABILITY_YEARS
-                        if p.sustainability_years is None
-                        else p.sustainability_years,
+                        # none when the file gives none: the period is never assumed
+                        sustainability_years=p.sustainability_years,
                         withdrawn_on=p.withdrawal.date if p.withdrawal else None,
                         withdrawal_reason=blank(p.withdrawal.reason) if p.withdrawal else "",
                         note=blank(p.note),

@@ -59,13 +59,17 @@ def fund_money(f) -> dict:
         "paid": f.paid,
         "claimed": f.claimed,
         "allocated": f.allocated,
+        "allocated_paid": f.allocated_paid,
+        "unallocated_paid": f.unallocated_paid,
+        "withdrawn_total": f.withdrawn_total,
         "absorption": None if absorption is None else absorption.quantize(Decimal("0.0001")),
     }
 
 
 @fund_router.get("/funds", response={200: FundPage, **READ_RESPONSES}, url_name="funds")
 def list_funds(request, filters: Query[FundFilters], pages: Query[PageParams]):
-    """Money per fund: allocated, approved, paid, claimed and absorption (paid / allocated)."""
+    """Money per fund: allocated, approved, paid, claimed and absorption (paid against the allocations /
+    allocated)."""
     if filters.strategy:
         strategy = Strategy.objects.filter(slug=filters.strategy).first()
         # an unknown slug matches nothing, as the project filters do

@@ -97,7 +97,9 @@ class _ScopeData:
     The strategies are those of the figures and of their scope nodes. Their nodes (with path and level),
     indicator target and observation dates per node, the projects listed in them or linked to their nodes
     (with status) and those projects' money per fund are read as whole sets; the roll-up of any scope is
-    then added up here, with the same rules as `selectors._rollup_of`.
+    then added up here, with the same rules as `selectors._rollup_of` – except that a withdrawn project
+    counts in total and secured like any other: a document's total counts an operation approved and then
+    withdrawn, and ``scope.status`` states a figure without it (docs/strategy-file.md).
     """
 
     def __init__(self):
@@ -241,8 +243,8 @@ class _ScopeData:
         return self._projects_cache[key]
 
     def rollup(self, projects, *, fund_id: int | None = None, statuses=None) -> tuple[selectors.Rollup, int]:
-        """What `selectors._rollup_of` gives for these projects: the roll-up and the number of budget
-        lines."""
+        """What `selectors._rollup_of` gives for these projects, withdrawn ones counted in total and
+        secured (see the class): the roll-up and the number of budget lines."""
         if statuses:
             projects = [p for p in projects if self.status.get(p) in statuses]
         sums = [0] * 6

@@ -119,11 +119,16 @@ class Project(models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     # db_default: the importer writes big tables with plain INSERTs that name only the columns it knows
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, default="", db_default="")
+    # Only what the source or the call gives: a project of a municipal budget or a national fund may have
+    # no such duty at all, so an unknown period is left empty rather than assumed.
     sustainability_years = models.PositiveSmallIntegerField(
         _("sustainability period (years)"),
-        default=5,
-        db_default=5,
-        help_text=_("Counted from the final payment (Regulation (EU) 2021/1060, Article 65)."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Counted from the final payment (Regulation (EU) 2021/1060, Article 65); empty when the "
+            "source states none."
+        ),
     )
 
     # Not stored: set by selectors.with_money() (money) and selectors.export_batch() (the codes) on

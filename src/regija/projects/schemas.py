@@ -23,10 +23,11 @@ from .models import PaymentState, ProjectStatus, Secured
 
 
 class MoneySummary(Schema):
-    """Money of a set of projects, each project counted once."""
+    """Money of a set of projects, each project counted once; a withdrawn project's planned money is
+    not in total, secured or unsecured but in withdrawn_total."""
 
-    projects: int
-    total: MoneyOut
+    projects: int = Field(description="Projects, the withdrawn included")
+    total: MoneyOut = Field(description="Budget lines of the projects not withdrawn")
     secured: MoneyOut = Field(
         description="Secured lines in full plus the stated part of partly secured lines"
     )
@@ -37,6 +38,8 @@ class MoneySummary(Schema):
     unsecured: MoneyOut
     paid: MoneyOut
     claimed: MoneyOut
+    withdrawn: int = Field(description="Of the projects, how many are withdrawn")
+    withdrawn_total: MoneyOut = Field(description="Budget lines of the withdrawn projects")
 
 
 def money_summary(rollup) -> dict:
@@ -48,6 +51,8 @@ def money_summary(rollup) -> dict:
         "unsecured": rollup.unsecured,
         "paid": rollup.paid,
         "claimed": rollup.claimed,
+        "withdrawn": rollup.withdrawn,
+        "withdrawn_total": rollup.withdrawn_total,
     }
 
 
@@ -56,16 +61,26 @@ class FundMoney(Schema):
     name: str
     name_en: str
     projects: int = Field(description="Projects with a budget line from this fund")
-    total: MoneyOut = Field(description="Budget lines from this fund")
+    total: MoneyOut = Field(description="Budget lines from this fund, of projects not withdrawn")
     approved: MoneyOut = Field(description="Secured (approved) part of those lines")
+    withdrawn_total: MoneyOut = Field(
+        description="Budget lines from this fund of withdrawn projects (not in total or approved)"
+    )
     secured_unknown: MoneyOut = Field(description="Partly secured lines whose secured part is not known")
     paid: MoneyOut
     claimed: MoneyOut
     allocated: MoneyOut | None = Field(
         description="What the fund allocates to the owners; null when not known"
     )
+    allocated_paid: MoneyOut = Field(
+        description="Of paid, what counts against those allocations: payments of projects of the "
+        "allocation's owner (the owner of the project's strategy, or the organisation of its call)"
+    )
+    unallocated_paid: MoneyOut = Field(
+        description="Of paid, what counts against no allocation: projects whose owners hold none of this fund"
+    )
     absorption: NumberOut | None = Field(
-        description="Paid as a share of the allocation (0–1, four decimals); null without an allocation"
+        description="allocated_paid as a share of allocated (0–1, four decimals); null without an allocation"
     )
 
 

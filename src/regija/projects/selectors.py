@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import re
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,10 @@ class Rollup:
     claimed: Decimal = ZERO
     # partly secured lines whose secured part the source does not give: somewhere between 0 and this
     secured_unknown: Decimal = ZERO
+    # withdrawn projects: counted in ``projects`` but not in total, secured or secured_unknown; their
+    # planned money is this figure instead (what was paid to them stays in ``paid``)
+    withdrawn: int = 0
+    withdrawn_total: Decimal = ZERO
 
     @property
     def unsecured(self) -> Decimal:
@@ -69,6 +74,33 @@ SECURED_SQL = (
 )
 # The part of a partly secured line whose secured share the source does not give.
 UNKNOWN_SQL = "CASE WHEN b.secured = 'partly' AND b.secured_amount IS NULL THEN b.amount ELSE 0 END"
+
+# The columns of a Rollup over per-project `money` and `pay` rows joined with the project as `pr`: a
+# withdrawn project's money is planned no more, so it is left out of the planned and secured sums and
+# summed apart (its count and planned total); what was paid or claimed is counted whatever the status.
+_LIVE = "pr.status <> 'withdrawn'"
+ROLLUP_SQL = f"""COUNT(*),
+    SUM(CASE WHEN {_LIVE} THEN money.total ELSE 0 END),
+    SUM(CASE WHEN {_LIVE} THEN money.secured ELSE 0 END),
+    SUM(pay.paid), SUM(pay.claimed),
+    SUM(CASE WHEN {_LIVE} THEN money.unknown ELSE 0 END),
+    SUM(CASE WHEN {_LIVE} THEN 0 ELSE 1 END),
+    SUM(CASE WHEN {_LIVE} THEN 0 ELSE money.total END)"""
+
+
+def _rollup(row: Iterable[Any]) -> Rollup:
+    """A Rollup from the eight ROLLUP_SQL columns."""
+    count, total, secured, paid, claimed, unknown, withdrawn, withdrawn_total = row
+    return Rollup(
+        int(count or 0),
+        eur_from_cents(total),
+        eur_from_cents(secured),
+        eur_from_cents(paid),
+        eur_from_cents(claimed),
+        eur_from_cents(unknown),
+        int(withdrawn or 0),
+        eur_from_cents(withdrawn_total),
+    )
 
 
 def _money_ctes(projects_cte: str, fund_id: int | None) -> tuple[str, list[int]]:
@@ -111,24 +143,16 @@ def _rollup_of(
         status_sql = f" WHERE ps.project_id IN (SELECT id FROM projects_project WHERE status IN ({marks}))"  # noqa: S608 - %s placeholders only; the statuses are parameters
         status_params = list(statuses)
     sql = f"""{ctes}
-    SELECT COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
-           SUM(money.unknown), SUM(money.lines)
+    SELECT {ROLLUP_SQL}, SUM(money.lines)
     FROM ps
+    JOIN projects_project pr ON pr.id = ps.project_id
     LEFT JOIN money ON money.project_id = ps.project_id
     LEFT JOIN pay ON pay.project_id = ps.project_id{status_sql}"""  # noqa: S608 - our CTEs and status filter; all values are parameters
     # parameters in order: those of ps, the fund filter of money, of pay, then the statuses
     with connection.cursor() as cur:
         cur.execute(sql, [*params, *money_params, *money_params, *status_params])
-        count, total, secured, paid, claimed, unknown, lines = cur.fetchone()
-    rollup = Rollup(
-        count,
-        eur_from_cents(total),
-        eur_from_cents(secured),
-        eur_from_cents(paid),
-        eur_from_cents(claimed),
-        eur_from_cents(unknown),
-    )
-    return rollup, int(lines or 0)
+        *row, lines = cur.fetchone()
+    return _rollup(row), int(lines or 0)
 
 
 _STRATEGY_PROJECTS = """
@@ -194,9 +218,9 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
         WHERE p.project_id IN (SELECT project_id FROM pairs)
         GROUP BY p.project_id
     )
-    SELECT pairs.node_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
-           SUM(money.unknown)
+    SELECT pairs.node_id, {ROLLUP_SQL}
     FROM pairs
+    JOIN projects_project pr ON pr.id = pairs.project_id
     LEFT JOIN money ON money.project_id = pairs.project_id
     LEFT JOIN pay ON pay.project_id = pairs.project_id
     GROUP BY pairs.node_id
@@ -204,17 +228,7 @@ def node_rollups(strategy: Strategy | int) -> dict[int, Rollup]:
     with connection.cursor() as cur:
         cur.execute(sql, [pk])
         rows = cur.fetchall()
-    return {
-        node_id: Rollup(
-            count,
-            eur_from_cents(total),
-            eur_from_cents(secured),
-            eur_from_cents(paid),
-            eur_from_cents(claimed),
-            eur_from_cents(unknown),
-        )
-        for node_id, count, total, secured, paid, claimed, unknown in rows
-    }
+    return {node_id: _rollup(rest) for node_id, *rest in rows}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,6 +241,12 @@ class FundRollup:
     projects: int = 0
     allocated: Decimal | None = None
     secured_unknown: Decimal = ZERO
+    # planned money of withdrawn projects, left out of total and secured
+    withdrawn_total: Decimal = ZERO
+    # of ``paid``: what counts against the allocations shown (``allocated``), and what counts against
+    # no allocation at all (paid to projects of owners without one: "brez dodelitve")
+    allocated_paid: Decimal = ZERO
+    unallocated_paid: Decimal = ZERO
 
     @property
     def unsecured(self) -> Decimal:
@@ -239,28 +259,142 @@ class FundRollup:
 
     @property
     def absorption(self) -> Decimal | None:
-        """Paid as a share of the allocation; unknown when nothing is allocated."""
+        """Paid against the allocations as a share of them (``absorbed``); unknown when nothing is
+        allocated."""
         if not self.allocated:
             return None
-        return self.paid / self.allocated
+        return self.allocated_paid / self.allocated
+
+
+# --- absorption: whose allocation a payment counts against --------------------------------------------
+# docs/strategy-file.md "Money roll-ups". A project's money belongs to the programme that funds it: the
+# owners of the strategy that lists it (``Project.strategy``; a link to another strategy's node does not
+# move money), or – for an operation selected in a call – the call's organisation, which apps above this
+# one name with ``register_programme_owners``. A payment from fund F counts against an allocation of F
+# held by that owner: the owner's only allocation of F, or, when it has several (programme periods), the
+# one whose period holds the payment's year (a budget line: the project's start year). A payment that
+# finds no such allocation – its owners hold none of F, or more than one of them does, or no period
+# matches – counts against none: it is paid, but "brez dodelitve" (unallocated).
+
+_PROGRAMME_OWNERS: list[str] = []
+
+
+def register_programme_owners(sql: str) -> None:
+    """Name, in SQL selecting ``(project_id, owner_id)``, the organisation whose programme a project
+    belongs to instead of its strategy's owners (calls: the call's organisation for its operations)."""
+    if sql not in _PROGRAMME_OWNERS:
+        _PROGRAMME_OWNERS.append(sql)
+
+
+def _year_sql(column: str) -> str:
+    """The year of a date column as text ("2023"), NULL for no date."""
+    if connection.vendor == "postgresql":
+        return f"TO_CHAR({column}, 'YYYY')"
+    return f"strftime('%%Y', {column})"
+
+
+def _attributed(scope_sql: str | None, params: list[int]) -> list[tuple[int | None, int, Any, int, int]]:
+    """Paid and approved (secured, of projects not withdrawn) cents per (owner, fund, year): the owner
+    whose allocation of the fund they count against, None when no single owner holds one; the year (text)
+    of the payment's date, or of a budget line's project start. One query; the projects those of
+    ``scope_sql`` (selecting ``project_id``), or all."""
+    overridden = (
+        " UNION ".join(_PROGRAMME_OWNERS) or "SELECT CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) WHERE 1 = 0"
+    )
+    scope_p = f" AND pay.project_id IN ({scope_sql})" if scope_sql else ""
+    scope_b = f" AND b.project_id IN ({scope_sql})" if scope_sql else ""
+    sql = f"""
+    WITH overridden (project_id, owner_id) AS ({overridden}),
+    claimants AS (
+        SELECT project_id, owner_id FROM overridden
+        UNION
+        SELECT p.id, so.organisation_id FROM projects_project p
+        JOIN strategies_strategy_owners so ON so.strategy_id = p.strategy_id
+        WHERE p.id NOT IN (SELECT project_id FROM overridden)
+    ),
+    holders AS (SELECT DISTINCT fund_id, owner_id FROM projects_allocation),
+    holder_of AS (
+        SELECT c.project_id, h.fund_id, MIN(c.owner_id) AS owner_id, COUNT(*) AS n
+        FROM claimants c JOIN holders h ON h.owner_id = c.owner_id
+        GROUP BY c.project_id, h.fund_id
+    )
+    SELECT CASE WHEN ho.n = 1 THEN ho.owner_id END, x.fund_id, x.year, SUM(x.paid), SUM(x.approved)
+    FROM (
+        SELECT pay.project_id, pay.fund_id, {_year_sql("pay.date")} AS year, pay.amount AS paid,
+               0 AS approved
+        FROM projects_payment pay WHERE pay.state = 'paid'{scope_p}
+        UNION ALL
+        SELECT b.project_id, b.fund_id, SUBSTR(pr.start, 1, 4), 0, {SECURED_SQL}
+        FROM projects_budgetline b JOIN projects_project pr ON pr.id = b.project_id
+        WHERE {_LIVE}{scope_b}
+    ) x
+    LEFT JOIN holder_of ho ON ho.project_id = x.project_id AND ho.fund_id = x.fund_id
+    GROUP BY CASE WHEN ho.n = 1 THEN ho.owner_id END, x.fund_id, x.year"""  # noqa: S608 - our SQL constants and registered SQL; ids are parameters
+    with connection.cursor() as cur:
+        cur.execute(sql, params * 2 if scope_sql else [])
+        return [tuple(row) for row in cur.fetchall()]
+
+
+_PERIOD = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
+
+
+def _in_period(period: str, year: str | None) -> bool:
+    """Whether a programme period ("2021-2027") holds the year ("2023"; None or other text: no)."""
+    m = _PERIOD.match(period or "")
+    if not m or not year or not year.isdigit():
+        return False
+    return int(m.group(1)) <= int(year) <= int(m.group(2))
+
+
+def _absorbed(
+    allocations: Iterable[Allocation], rows: Iterable[tuple[int | None, int, Any, int, int]]
+) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """Per allocation id, the (paid, approved) cents counting against it; per fund id, the paid cents
+    counting against no allocation."""
+    held: dict[tuple[int, int], list[Allocation]] = {}
+    for a in allocations:
+        held.setdefault((a.owner_id, a.fund_id), []).append(a)
+    uses: dict[int, tuple[int, int]] = {}
+    unallocated: dict[int, int] = {}
+    for owner_id, fund_id, year, paid, approved in rows:
+        candidates = held.get((owner_id, fund_id), []) if owner_id is not None else []
+        if len(candidates) == 1:
+            target: Allocation | None = candidates[0]
+        else:
+            target = next((a for a in candidates if _in_period(a.period, year)), None)
+        if target is None:
+            unallocated[fund_id] = unallocated.get(fund_id, 0) + int(paid or 0)
+            continue
+        was_paid, was_approved = uses.get(target.pk, (0, 0))
+        uses[target.pk] = (was_paid + int(paid or 0), was_approved + int(approved or 0))
+    return uses, unallocated
 
 
 def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
-    """Money per fund – total, secured (approved), paid, claimed, allocated – for one strategy or all."""
+    """Money per fund – total, secured (approved), paid, claimed, allocated, absorption – for one strategy
+    or all. For a strategy: its projects, its owners' allocations, and of its projects' payments those
+    that count against those allocations. Four queries."""
     if strategy is None:
         where_b = where_p = ""
         params: list[int] = []
+        scope_sql = None
     else:
         pk = _pk(strategy)
         scope = f"IN ({_STRATEGY_PROJECTS})"
-        where_b = f" WHERE b.project_id {scope}"
+        where_b = f" AND b.project_id {scope}"
         where_p = f" WHERE p.project_id {scope}"
         params = [pk, pk]
+        scope_sql = _STRATEGY_PROJECTS
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT b.fund_id, SUM(b.amount), SUM({SECURED_SQL}), COUNT(DISTINCT b.project_id),
-                       SUM({UNKNOWN_SQL})
-                FROM projects_budgetline b{where_b} GROUP BY b.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
+            f"""SELECT b.fund_id,
+                       SUM(CASE WHEN {_LIVE} THEN b.amount ELSE 0 END),
+                       SUM(CASE WHEN {_LIVE} THEN {SECURED_SQL} ELSE 0 END),
+                       COUNT(DISTINCT b.project_id),
+                       SUM(CASE WHEN {_LIVE} THEN {UNKNOWN_SQL} ELSE 0 END),
+                       SUM(CASE WHEN {_LIVE} THEN 0 ELSE b.amount END)
+                FROM projects_budgetline b JOIN projects_project pr ON pr.id = b.project_id
+                WHERE 1 = 1{where_b} GROUP BY b.fund_id""",  # noqa: S608 - our SQL constants; the strategy id is a parameter
             params,
         )
         budget = {row[0]: row[1:] for row in cur.fetchall()}
@@ -272,17 +406,25 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
             params,
         )
         payments = {row[0]: row[1:] for row in cur.fetchall()}
+    alloc_qs = Allocation.objects.only("pk", "fund_id", "owner_id", "period", "amount")
+    if strategy is not None:  # the strategy's owners' allocations are shown; every one is matched to
+        owned = Strategy.owners.through.objects.filter(
+            strategy_id=_pk(strategy), organisation_id=models.OuterRef("owner_id")
+        )
+        alloc_qs = alloc_qs.annotate(shown=models.Exists(owned))
+    every_allocation = list(alloc_qs)
+    shown = [a for a in every_allocation if strategy is None or getattr(a, "shown", False)]
+    uses, unallocated = _absorbed(every_allocation, _attributed(scope_sql, params))
     allocations: dict[int, Decimal] = {}
-    alloc_qs = Allocation.objects.all()
-    if strategy is not None:
-        alloc_qs = alloc_qs.filter(owner__strategies=strategy).distinct()
-    for fund_id, amount in alloc_qs.values_list("fund_id", "amount"):
-        allocations[fund_id] = allocations.get(fund_id, ZERO) + amount
+    allocated_paid: dict[int, int] = {}
+    for a in shown:
+        allocations[a.fund_id] = allocations.get(a.fund_id, ZERO) + a.amount
+        allocated_paid[a.fund_id] = allocated_paid.get(a.fund_id, 0) + uses.get(a.pk, (0, 0))[0]
     fund_ids = set(budget) | set(payments) | set(allocations)
     funds = Fund.objects.in_bulk(fund_ids)
     out = []
     for fund_id in sorted(fund_ids, key=lambda i: funds[i].code):
-        total, secured, projects, unknown = budget.get(fund_id, (0, 0, 0, 0))
+        total, secured, projects, unknown, withdrawn = budget.get(fund_id, (0, 0, 0, 0, 0))
         paid, claimed = payments.get(fund_id, (0, 0))
         out.append(
             FundRollup(
@@ -294,6 +436,9 @@ def fund_rollups(strategy: Strategy | int | None = None) -> list[FundRollup]:
                 projects=int(projects or 0),
                 allocated=allocations.get(fund_id),
                 secured_unknown=eur_from_cents(unknown),
+                withdrawn_total=eur_from_cents(withdrawn),
+                allocated_paid=eur_from_cents(allocated_paid.get(fund_id, 0)),
+                unallocated_paid=eur_from_cents(unallocated.get(fund_id, 0)),
             )
         )
     return out
@@ -310,33 +455,34 @@ class AllocationUse:
         return None if not self.allocation.amount else self.paid / self.allocation.amount
 
 
-def allocation_uses() -> list[AllocationUse]:
-    """Each fund allocation with what is approved and paid from that fund in its owner's strategies."""
+@dataclasses.dataclass(frozen=True)
+class UnallocatedUse:
+    """What is paid from a fund to projects whose owners hold no allocation of it ("brez dodelitve")."""
+
+    fund: Fund
+    paid: Decimal
+
+
+def allocation_uses() -> tuple[list[AllocationUse], list[UnallocatedUse]]:
+    """Each fund allocation with what is approved and paid against it (the rule above), and per fund
+    what is paid against no allocation. Three queries."""
     allocations = list(
         Allocation.objects.select_related("fund", "owner", "declared_in").order_by("fund__code")
     )
-    sql = f"""
-    WITH owned AS (
-        SELECT DISTINCT so.organisation_id AS owner_id, p.id AS project_id
-        FROM strategies_strategy_owners so
-        JOIN projects_project p ON p.strategy_id = so.strategy_id
-    )
-    SELECT owned.owner_id, x.fund_id, SUM(x.paid), SUM(x.approved) FROM owned JOIN (
-        SELECT p.project_id, p.fund_id, p.amount AS paid, 0 AS approved
-        FROM projects_payment p WHERE p.state = 'paid'
-        UNION ALL
-        SELECT b.project_id, b.fund_id, 0, {SECURED_SQL} FROM projects_budgetline b
-    ) x ON x.project_id = owned.project_id
-    GROUP BY owned.owner_id, x.fund_id
-    """  # noqa: S608 - the SECURED_SQL constant only; no values
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        sums = {(owner, fund): (paid, approved) for owner, fund, paid, approved in cur.fetchall()}
+    uses, unallocated = _absorbed(allocations, _attributed(None, []))
     out = []
     for a in allocations:
-        paid, approved = sums.get((a.owner_id, a.fund_id), (0, 0))
+        paid, approved = uses.get(a.pk, (0, 0))
         out.append(AllocationUse(a, eur_from_cents(paid), eur_from_cents(approved)))
-    return out
+    funds = Fund.objects.in_bulk([f for f, cents in unallocated.items() if cents])
+    rest = [
+        UnallocatedUse(funds[f], eur_from_cents(cents))
+        for f, cents in sorted(
+            unallocated.items(), key=lambda item: funds[item[0]].code if item[0] in funds else ""
+        )
+        if cents
+    ]
+    return out, rest
 
 
 def _per_project(project_ids: list[int]) -> dict[int, Rollup]:
@@ -408,26 +554,16 @@ def strategy_rollups(strategy_ids: Iterable[int]) -> dict[int, Rollup]:
                SUM(CASE WHEN p.state = 'claimed' THEN p.amount ELSE 0 END) AS claimed
         FROM projects_payment p WHERE p.project_id IN (SELECT project_id FROM ps) GROUP BY p.project_id
     )
-    SELECT ps.strategy_id, COUNT(*), SUM(money.total), SUM(money.secured), SUM(pay.paid), SUM(pay.claimed),
-           SUM(money.unknown)
+    SELECT ps.strategy_id, {ROLLUP_SQL}
     FROM ps
+    JOIN projects_project pr ON pr.id = ps.project_id
     LEFT JOIN money ON money.project_id = ps.project_id
     LEFT JOIN pay ON pay.project_id = ps.project_id
     GROUP BY ps.strategy_id"""  # noqa: S608 - our constants and %s placeholders; the strategy ids are parameters
     with connection.cursor() as cur:
         cur.execute(sql, ids * 2)
         rows = cur.fetchall()
-    return {
-        sid: Rollup(
-            n,
-            eur_from_cents(total),
-            eur_from_cents(secured),
-            eur_from_cents(paid),
-            eur_from_cents(claimed),
-            eur_from_cents(unknown),
-        )
-        for sid, n, total, secured, paid, claimed, unknown in rows
-    }
+    return {sid: _rollup(rest) for sid, *rest in rows}
 
 
 def project_detail(strategy_slug: str, code: str) -> Project | None:

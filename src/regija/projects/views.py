@@ -225,13 +225,14 @@ def project_detail(request, slug: str, code: str):
 @cache_response
 def funds(request):
     rows = selectors.fund_rollups()
-    uses = selectors.allocation_uses()
+    uses, unallocated = selectors.allocation_uses()
     return render(
         request,
         "projects/funds.html",
         {
             "rows": rows,
             "uses": uses,
+            "unallocated": unallocated,
             "chart": charts.funds_chart(rows, request.LANGUAGE_CODE),
             "nav": "funds",
         },

@@ -31,6 +31,8 @@ class Direction(models.TextChoices):
     INCREASE = "increase", _("increase")
     DECREASE = "decrease", _("decrease")
     REACH = "reach", _("reach")
+    # keep a level: the target (usually the baseline itself) is the least value to hold
+    MAINTAIN = "maintain", _("maintain")
 
 
 class IndicatorInferred(models.TextChoices):

@@ -37,6 +37,9 @@ class Progress:
     latest_date: dt.date | None = None
     missing: tuple[str, ...] = ()
     problem: str = ""
+    # direction "maintain": of the observations, how many held the level (``held``) of how many
+    held: int | None = None
+    measured: int | None = None
 
     @property
     def percent(self) -> Decimal | None:
@@ -48,7 +51,8 @@ class Progress:
 
 
 def target_met(direction: str, value: Decimal, target: Decimal) -> bool:
-    """Whether ``value`` reaches ``target`` in the indicator's direction (at most it, for a decrease)."""
+    """Whether ``value`` reaches ``target`` in the indicator's direction (at most it, for a decrease; at
+    least it, for a level to maintain)."""
     if direction == "decrease":
         return value <= target
     if direction == "reach":
@@ -81,6 +85,9 @@ def compute(
         return Progress(
             Status.INCOMPLETE, latest_value=latest_value, latest_date=latest_date, missing=tuple(missing)
         )
+
+    if direction == "maintain":
+        return _maintained(baseline_value, target_value, target_date, observations, latest_date, latest_value)
 
     span = target_value - baseline_value
     if direction == "increase" and span < 0 or direction == "decrease" and span > 0:
@@ -131,3 +138,38 @@ def _expected(start: dt.date | None, end: dt.date | None, when: dt.date) -> Deci
         return None
     fraction = Decimal((when - start).days) / Decimal((end - start).days)
     return min(max(fraction, Decimal(0)), Decimal(1))
+
+
+def _maintained(
+    baseline_value: Decimal,
+    target_value: Decimal,
+    target_date: dt.date | None,
+    observations: list[tuple[dt.date, Decimal]],
+    latest_date: dt.date,
+    latest_value: Decimal,
+) -> Progress:
+    """A level to keep (direction "maintain"; docs/strategy-file.md "Indicator progress"): the target is
+    the least value to hold, usually the baseline itself. The latest value decides – it holds the level:
+    on track (achieved once the target date is reached); below it: off track – and ``share`` is the
+    share of the observations that held it (``held`` of ``measured``): how steadily it was kept."""
+    if target_value > baseline_value:
+        return Progress(
+            Status.INCONSISTENT,
+            latest_value=latest_value,
+            latest_date=latest_date,
+            problem=f"the level to maintain ({target_value}) lies above the baseline ({baseline_value}): "
+            "that is an increase",
+        )
+    held = sum(1 for _date, value in observations if value >= target_value)
+    base = dict(
+        share=Decimal(held) / Decimal(len(observations)),
+        latest_value=latest_value,
+        latest_date=latest_date,
+        held=held,
+        measured=len(observations),
+    )
+    if latest_value < target_value:
+        return Progress(Status.OFF_TRACK, **base)
+    if target_date is not None and latest_date >= target_date:
+        return Progress(Status.ACHIEVED, **base)
+    return Progress(Status.ON_TRACK, **base)

@@ -32,6 +32,10 @@ class ProgressOut(Schema):
         description="What is missing to compute progress (baseline, target, observations, dates)"
     )
     problem: str
+    held: int | None = Field(
+        None, description="Direction maintain: how many observations held the level (percent: of measured)"
+    )
+    measured: int | None = Field(None, description="Direction maintain: how many observations there are")
 
 
 def progress_out(prog) -> dict:
@@ -43,6 +47,8 @@ def progress_out(prog) -> dict:
         "latest_date": prog.latest_date,
         "missing": list(prog.missing),
         "problem": prog.problem,
+        "held": prog.held,
+        "measured": prog.measured,
     }
 
 
@@ -57,7 +63,9 @@ class IndicatorItem(Schema):
     node: str
     name: str
     unit: str
-    direction: str = Field(description="increase, decrease or reach")
+    direction: str = Field(
+        description="increase, decrease, reach or maintain (keep at least the target level)"
+    )
     data_source: str
     baseline: ValueAt
     target: ValueAt

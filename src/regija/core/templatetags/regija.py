@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from regija.core import dates
+from regija.core import countries, dates
 from regija.core.money import format_eur, plain_number
 from regija.core.validators import link_target
 
@@ -86,14 +86,39 @@ def percent(share):
     return f"{text} %"
 
 
+# Units that say only "a count of": the number alone says that ("20", not "20 število"). A unit that
+# names what is counted ("število operacij") keeps the thing ("20 operacij").
+COUNT_UNITS = frozenset({"število", "stevilo", "št.", "št", "count", "number"})
+COUNT_PREFIXES = ("število ", "stevilo ", "št. ", "number of ")
+EURO_UNITS = frozenset({"eur", "€", "evro", "evrov", "euro", "euros"})
+
+
+@register.filter
+def unit_label(unit) -> str:
+    """The unit as shown after a number: "" for a bare count, the thing counted for "število X"."""
+    text = (unit or "").strip()
+    low = text.casefold()
+    if low in COUNT_UNITS:
+        return ""
+    for prefix in COUNT_PREFIXES:
+        if low.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
 @register.filter
 def with_unit(value, unit=""):
-    """A number and its unit ("26,5 %", "5 število"), or "–" when there is no number – never the unit
-    alone."""
+    """A number and its unit ("26,5 %", "20 operacij", "1.200 €"; a bare count "20"), or "–" when there
+    is no number – never the unit alone. The one place indicator values meet their unit."""
     if value is None or value == "":
         return "–"
     text = num(value)
-    return f"{text} {unit}" if unit else text
+    label = unit_label(unit)
+    if not label:
+        return text
+    if label.casefold() in EURO_UNITS:
+        return f"{text} €" if (get_language() or "sl").startswith("sl") else f"€{text}"
+    return f"{text} {label}"
 
 
 @register.filter
@@ -192,3 +217,18 @@ def static_text(path):
     if not found:
         raise template.TemplateSyntaxError(f"no static file {path!r}")
     return mark_safe(Path(found).read_text(encoding="utf-8"))  # noqa: S308 - our own file, see above
+
+
+@register.simple_tag
+def country(code):
+    """A foreign organisation's country: its flag (decoration, hidden from screen readers), its name in
+    the page's language and the ISO code ("🇦🇹 Avstrija (AT)"); nothing for a domestic one (Slovenia)."""
+    if not countries.is_foreign(code):
+        return ""
+    code = code.strip().upper()
+    return format_html(
+        '<span class="regija-country"><span aria-hidden="true">{}</span> {} ({})</span>',
+        countries.flag(code),
+        countries.country_name(code),
+        code,
+    )

@@ -214,10 +214,11 @@ def final_payment_date(payments: Iterable[Payment]) -> dt.date | None:
 
 
 def sustainability_end(project: Project, final_payment: dt.date | None) -> dt.date | None:
-    """The end of the sustainability period: N years after the final payment (the last paid claim)."""
-    if final_payment is None or project.status != ProjectStatus.COMPLETED:
-        return None
+    """The end of the sustainability period: N years after the final payment (the last paid claim);
+    None when the period is not known (the source gives none) or has not started."""
     years = project.sustainability_years
+    if final_payment is None or years is None or project.status != ProjectStatus.COMPLETED:
+        return None
     try:
         return final_payment.replace(year=final_payment.year + years)
     except ValueError:  # 29 February
