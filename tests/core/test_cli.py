@@ -17,16 +17,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_import_reports_what_it_did(write_file, example_text, capsys):
-    call_command(ALIASES["import"], str(write_file(example_text)))
+    call_command(ALIASES["import"], str(write_file(example_text)), "--language", "en")
     assert "primer-strategija: created" in capsys.readouterr().out
-    call_command(ALIASES["import"], str(write_file(example_text)))
+    call_command(ALIASES["import"], str(write_file(example_text)), "--language", "en")
     assert "primer-strategija: unchanged" in capsys.readouterr().out
 
 
 def test_import_of_a_bad_file_fails_and_names_the_problem(write_file, example_text, capsys):
     path = write_file(example_text.replace("amount: 60000.00,", "amount: 60000.005,"))
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command(ALIASES["import"], str(path))
+        call_command(ALIASES["import"], str(path), "--language", "en")
     assert (
         f"{path}:70: projects › P-1 › budget › 1 › amount: money has more than two decimals"
         in capsys.readouterr().err
@@ -35,7 +35,7 @@ def test_import_of_a_bad_file_fails_and_names_the_problem(write_file, example_te
 
 
 def test_dry_run_writes_nothing(write_file, example_text, capsys):
-    call_command(ALIASES["import"], str(write_file(example_text)), "--dry-run")
+    call_command(ALIASES["import"], str(write_file(example_text)), "--dry-run", "--language", "en")
     assert "nothing was written" in capsys.readouterr().out
     assert not Strategy.objects.filter(slug="primer-strategija").exists()
 

@@ -88,21 +88,26 @@ def test_strategy_file_refuses_a_javascript_website_on_its_line(write_file, exam
     text = replace_once(
         example_text, "    kind: municipality\n", f"    kind: municipality\n    website: {ATTACK}\n"
     )
-    refused(
-        write_file(text),
-        line=_line_of(text, "website:"),
-        field="organisations › obcina-primer › website",
-        says="only addresses starting with http:// or https:// are accepted, not javascript:",
-    )
+    with translation.override("en"):  # the English wording (tests/i18n/test_file_problems.py: Slovenian)
+        refused(
+            write_file(text),
+            line=_line_of(text, "website:"),
+            field="organisations › obcina-primer › website",
+            says="only addresses starting with http:// or https:// are accepted, not javascript:",
+        )
 
 
 def test_strategy_file_refuses_a_javascript_source_url_on_its_line(write_file, example_text):
     text = replace_once(
         example_text, 'reference: "sklep št. 7"}', f'reference: "sklep št. 7", url: "{ATTACK}"}}'
     )
-    refused(
-        write_file(text), line=_line_of(text, "url:"), field="strategy › source › url", says="not javascript:"
-    )
+    with translation.override("en"):
+        refused(
+            write_file(text),
+            line=_line_of(text, "url:"),
+            field="strategy › source › url",
+            says="not javascript:",
+        )
 
 
 def test_strategy_file_accepts_web_addresses(write_file, example_text):
@@ -124,7 +129,7 @@ def test_governance_file_refuses_a_javascript_source_url_on_its_line(write_file)
     text = LAS_FILE.read_text(encoding="utf-8")
     text = replace_once(text, 'published: "2024-03"}', f'published: "2024-03", url: "{ATTACK}"}}')
     path = write_file(text, "las-zasavje.yaml")
-    with pytest.raises(InvalidFile) as info:
+    with translation.override("en"), pytest.raises(InvalidFile) as info:
         import_files([path])
     [problem] = info.value.problems
     assert (problem.file, problem.line, problem.field) == (str(path), _line_of(text, "url:"), "source › url")

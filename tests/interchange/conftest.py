@@ -32,3 +32,13 @@ def empty_database():
         assert not Node.objects.exists() and not Indicator.objects.exists()
 
     return empty
+
+
+@pytest.fixture(autouse=True)
+def _english(_default_language):
+    """These tests assert the English wording of the problems (the default language is Slovenian; the
+    Slovenian wording is asserted in tests/i18n/test_file_problems.py)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

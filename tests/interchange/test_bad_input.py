@@ -73,7 +73,7 @@ def test_missing_field(write_file, example_text):
 
 def test_wrong_type(write_file, example_text):
     text = replace_once(example_text, "  owners: [obcina-primer]", "  owners: obcina-primer")
-    refused(write_file(text), line=6, field="strategy › owners", says="valid list")
+    refused(write_file(text), line=6, field="strategy › owners", says="a list is needed")
 
 
 def test_wrong_choice(write_file, example_text):
@@ -111,7 +111,7 @@ def test_negative_money(write_file, example_text):
         write_file(text),
         line=70,
         field="projects › P-1 › budget › 1 › amount",
-        says="greater than or equal to 0",
+        says="must be at least 0",
     )
 
 

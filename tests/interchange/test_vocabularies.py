@@ -53,7 +53,7 @@ def test_a_stated_figure_is_an_amount_a_count_a_year_or_a_date():
 
 
 def test_files_are_checked_without_a_django_project(tmp_path, example_text):
-    """python -m regija.interchange.validate needs no settings: the vocabularies load without the models."""
+    """python -m regija.interchange.validate needs no database: the vocabularies load without the models."""
     good = tmp_path / "good.yaml"
     good.write_text(
         example_text.replace("state: paid", "state: rejected").replace(
@@ -65,10 +65,11 @@ def test_files_are_checked_without_a_django_project(tmp_path, example_text):
     bad.write_text(example_text.replace("state: paid", "state: refunded"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(Path(regija.__file__).resolve().parents[1])  # this tree, not an installed one
+    env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:9/none"  # the validator opens no database
 
     def validate(path: Path) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603 – this interpreter, our module, a file the test wrote
-            [sys.executable, "-m", "regija.interchange.validate", str(path)],
+            [sys.executable, "-m", "regija.interchange.validate", "--language", "en", str(path)],
             env=env,
             capture_output=True,
             text=True,
@@ -76,7 +77,7 @@ def test_files_are_checked_without_a_django_project(tmp_path, example_text):
         )
 
     accepted = validate(good)
-    assert (accepted.returncode, accepted.stdout.strip()) == (0, "1 file(s) valid"), accepted.stderr
+    assert (accepted.returncode, accepted.stdout.strip()) == (0, "1 file valid"), accepted.stderr
     refused = validate(bad)
     assert refused.returncode == 1, refused.stderr
-    assert "'refunded' is not allowed; use one of 'claimed', 'paid' or 'rejected'" in refused.stdout
+    assert "'refunded' is not allowed; use one of: 'claimed', 'paid', 'rejected'" in refused.stdout

@@ -571,12 +571,16 @@ def test_a_workbook_is_checked_without_a_django_project(tmp_path):
 
     def run(path):
         return subprocess.run(  # noqa: S603 - our own interpreter and files
-            [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, env=env, check=False
+            [sys.executable, "-c", SCRIPT, "--language", "en", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
         )
 
     ok = run(good)
     assert ok.returncode == 0, ok.stderr + ok.stdout
-    assert "1 file(s) valid" in ok.stdout
+    assert "1 file valid" in ok.stdout
     refused = run(bad)
     assert refused.returncode == 1, refused.stderr
     assert "Proračun!C2" in refused.stdout and "12.345,67" in refused.stdout

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import BeforeValidator, Field, model_validator
 
-from regija.core.filetypes import Code, Date, Money, Record, Slug
+from regija.core.filetypes import Code, Date, Money, Record, Slug, not_a_real_date
+from regija.core.translate import gettext
 from regija.governance.fileformat import GovernanceFile, Label, Text, Text300
 
 
@@ -28,10 +29,11 @@ def _to_datetime(value: Any) -> dt.datetime:
         try:
             moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a real date and time ({exc})") from None
+            raise ValueError(not_a_real_date(value, exc)) from None
     else:
         raise ValueError(
-            f"a date and time must be written YYYY-MM-DDTHH:MM (e.g. 2019-09-16T12:00), not {value!r}"
+            gettext("a date and time must be written YYYY-MM-DDTHH:MM (e.g. 2019-09-16T12:00), not %(value)s")
+            % {"value": repr(value)}
         )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
@@ -56,7 +58,7 @@ class CallFundIn(Record):
     @model_validator(mode="after")
     def _not_negative(self):
         if self.amount < 0:
-            raise ValueError("a call's budget cannot be negative")
+            raise ValueError(gettext("a call's budget cannot be negative"))
         return self
 
 
@@ -78,9 +80,9 @@ class CallIn(Record):
     @model_validator(mode="after")
     def _checks(self):
         if self.node is not None and self.strategy is None:
-            raise ValueError("node needs strategy: the slug of the strategy the node belongs to")
+            raise ValueError(gettext("node needs strategy: the slug of the strategy the node belongs to"))
         if self.opens and self.closes and self.closes <= self.opens:
-            raise ValueError("closes must be after opens")
+            raise ValueError(gettext("closes must be after opens"))
         return self
 
     @property

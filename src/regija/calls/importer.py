@@ -25,6 +25,7 @@ from django.utils import timezone
 from regija.core import audit, caching
 from regija.core.files import InvalidFile, LineFinder, Problem, read_text
 from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
+from regija.core.translate import gettext
 from regija.governance.importer import GovernanceImporter, Written, occurrences, parse_text
 from regija.governance.models import MemberRole
 from regija.projects.models import Fund, Project, ProjectStatus
@@ -65,8 +66,11 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
                                     path,
                                     LineFinder(text).line(("organisation",)),
                                     "organisation",
-                                    f"{seen_orgs[doc.organisation]} in this run is also about "
-                                    f"{doc.organisation!r}; one organisation's governance is one file",
+                                    gettext(
+                                        "%(file)s in this run is also about %(slug)s; one organisation's "
+                                        "governance is one file"
+                                    )
+                                    % {"file": seen_orgs[doc.organisation], "slug": repr(doc.organisation)},
                                 )
                             ]
                         )
@@ -113,7 +117,14 @@ class _FileImporter:
                 self.calls.write(self.governance.write())
         except IntegrityError as exc:
             raise InvalidFile(
-                [Problem(self.governance.filename, None, "", f"the database refused the data: {exc}")]
+                [
+                    Problem(
+                        self.governance.filename,
+                        None,
+                        "",
+                        gettext("the database refused the data: %(error)s") % {"error": exc},
+                    )
+                ]
             ) from None
         result = self.governance.result
         if result.changed:
@@ -172,44 +183,60 @@ class CallsImporter:
             if call.number in numbers:
                 bad(
                     ("calls", i, "number"),
-                    f"duplicate call number {call.number!r} "
-                    f"(also at {self.governance.place(('calls', numbers[call.number], 'number'))})",
+                    gettext("duplicate call number %(number)s (also at %(place)s)")
+                    % {
+                        "number": repr(call.number),
+                        "place": self.governance.place(("calls", numbers[call.number], "number")),
+                    },
                 )
             numbers.setdefault(call.number, i)
             if call.call_slug in slugs:
                 bad(
                     ("calls", i, "slug" if call.slug else "title"),
-                    f"two calls would have the slug {call.call_slug!r}; give each a slug",
+                    gettext("two calls would have the slug %(slug)s; give each a slug")
+                    % {"slug": repr(call.call_slug)},
                 )
             slugs.setdefault(call.call_slug, i)
             stored = existing_calls.get(call.number)
             if stored is not None and stored.status != CallStatus.ARCHIVED:
                 bad(
                     ("calls", i, "number"),
-                    f"call {call.number!r} of {doc.organisation!r} is stored as a live call "
-                    f"({stored.status}); a governance file only holds archived historic calls",
+                    gettext(
+                        "call %(number)s of %(organisation)s is stored as a live call (%(status)s); a "
+                        "governance file only holds archived historic calls"
+                    )
+                    % {
+                        "number": repr(call.number),
+                        "organisation": repr(doc.organisation),
+                        "status": stored.get_status_display(),
+                    },
                 )
             for j, f in enumerate(call.funds):
                 if f.fund not in self.fund_ids:
                     bad(
                         ("calls", i, "funds", j, "fund"),
-                        f"unknown fund {f.fund!r}; it is defined by the strategy files",
+                        gettext("unknown fund %(code)s; it is defined by the strategy files")
+                        % {"code": repr(f.fund)},
                     )
             if len({f.fund for f in call.funds}) != len(call.funds):
-                bad(("calls", i, "funds"), "each fund at most once per call")
+                bad(("calls", i, "funds"), gettext("each fund at most once per call"))
             if call.committee is not None:
                 term = terms.get((call.committee.body, call.committee.term))
                 if call.committee.body not in bodies:
-                    bad(("calls", i, "committee", "body"), f"no body {call.committee.body!r} in this file")
+                    bad(
+                        ("calls", i, "committee", "body"),
+                        gettext("no body %(body)s in this file") % {"body": repr(call.committee.body)},
+                    )
                 elif term is None:
                     bad(
                         ("calls", i, "committee", "term"),
-                        f"body {call.committee.body!r} has no term {call.committee.term!r}",
+                        gettext("body %(body)s has no term %(term)s")
+                        % {"body": repr(call.committee.body), "term": repr(call.committee.term)},
                     )
                 elif sum(m.role == MemberRole.CHAIR for m in term.members) > 1:
                     bad(
                         ("calls", i, "committee", "term"),
-                        "a call's committee has at most one chair; this term lists several",
+                        gettext("a call's committee has at most one chair; this term lists several"),
                     )
             if call.strategy is None:
                 continue
@@ -218,7 +245,8 @@ class CallsImporter:
                 if sid is None:
                     bad(
                         ("calls", i, "strategy"),
-                        f"strategy {call.strategy!r} is not loaded; import its file first or in the same run",
+                        gettext("strategy %(slug)s is not loaded; import its file first or in the same run")
+                        % {"slug": repr(call.strategy)},
                     )
                     continue
                 self.strategy_ids[call.strategy] = sid
@@ -230,7 +258,11 @@ class CallsImporter:
                 .first()
             )
             if node_id is None:
-                bad(("calls", i, "node"), f"strategy {call.strategy!r} has no node {call.node!r}")
+                bad(
+                    ("calls", i, "node"),
+                    gettext("strategy %(slug)s has no node %(code)s")
+                    % {"slug": repr(call.strategy), "code": repr(call.node)},
+                )
                 continue
             self.node_ids[i] = node_id
             projects = list(
@@ -244,15 +276,20 @@ class CallsImporter:
                 if project.holder_id is None:
                     bad(
                         ("calls", i, "node"),
-                        f"project {project.code!r} under {call.node!r} has no holder, "
-                        "so its application has no applicant",
+                        gettext(
+                            "project %(project)s under %(node)s has no holder, so its application has no "
+                            "applicant"
+                        )
+                        % {"project": repr(project.code), "node": repr(call.node)},
                     )
                 if project.pk in owner:
                     bad(
                         ("calls", i, "node"),
-                        f"project {project.code!r} is under the node of the call at "
-                        f"{owner[project.pk]} as well; "
-                        "one project is one application",
+                        gettext(
+                            "project %(project)s is under the node of the call at %(place)s as well; one "
+                            "project is one application"
+                        )
+                        % {"project": repr(project.code), "place": owner[project.pk]},
                     )
                 owner[project.pk] = self.governance.place(("calls", i))
             foreign = (
@@ -264,8 +301,8 @@ class CallsImporter:
             if foreign is not None:
                 bad(
                     ("calls", i, "node"),
-                    f"project {foreign.project.code!r} is already the operation of an application "
-                    f"to {foreign.call.title!r}",
+                    gettext("project %(project)s is already the operation of an application to %(call)s")
+                    % {"project": repr(foreign.project.code), "call": repr(foreign.call.title)},
                 )
         return problems
 

@@ -2,8 +2,9 @@
 
 Every problem names the file, its line and the path of the field inside it, written with the codes
 the file itself uses (``nodes › 3 › 3.1 › code``, ``projects › P-07 › budget › 2 › amount``), so that a
-person can find and fix it. This module does not import Django, so a file can be checked without a
-database.
+person can find and fix it. The messages are said in the active language (``regija.core.translate``:
+Slovenian by default, English under ``en``); the path keeps the file's own keys. This module needs no
+configured Django project, so a file can be checked without a database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, Protocol
 import yaml
 import yaml_rs
 from pydantic import ValidationError
+
+from regija.core.translate import gettext, ngettext
 
 try:  # the C parser is several times faster; fall back where libyaml is missing
     _BaseLoader = yaml.CSafeLoader
@@ -43,7 +46,8 @@ def _no_duplicate_keys(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            message = gettext("duplicate key %(key)s") % {"key": repr(key)}
+            raise yaml.constructor.ConstructorError(None, None, message, key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -123,7 +127,8 @@ def place_text(line: int | str | None, path: Iterable[Any], data: Any = None) ->
     if isinstance(line, str):
         return line
     if line:
-        return f"line {line}"
+        # Translators: a place named inside another message ("also at line 12"), as the locative "vrstici 12"
+        return gettext("line %(line)s") % {"line": line}
     return path_text(path, data)
 
 
@@ -183,13 +188,12 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidFile([Problem(str(path), None, "", "file not found")]) from None
+        raise InvalidFile([Problem(str(path), None, "", gettext("file not found"))]) from None
     except IsADirectoryError:
-        raise InvalidFile([Problem(str(path), None, "", "this is a folder, not a file")]) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidFile(
-            [Problem(str(path), None, "", f"the file is not UTF-8 text ({exc.reason})")]
-        ) from None
+        raise InvalidFile([Problem(str(path), None, "", gettext("this is a folder, not a file"))]) from None
+    except UnicodeDecodeError:
+        message = gettext("the file is not UTF-8 text; save it again as UTF-8")
+        raise InvalidFile([Problem(str(path), None, "", message)]) from None
 
 
 def load_mapping(text: str, filename: str, *, not_a_mapping: str) -> dict:
@@ -214,29 +218,175 @@ def _load_slowly(text: str, filename: str, fast_error: Exception) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidFile([Problem(filename, line, "", f"not valid YAML: {problem}")]) from None
+        problem = _yaml_problem(getattr(exc, "problem", None) or str(exc))
+        message = gettext("not valid YAML: %(problem)s") % {"problem": problem}
+        raise InvalidFile([Problem(filename, line, "", message)]) from None
     first_line = str(fast_error).strip().splitlines()[0]
-    raise InvalidFile([Problem(filename, None, "", f"not valid YAML: {first_line}")])
+    raise InvalidFile(
+        [Problem(filename, None, "", gettext("not valid YAML: %(problem)s") % {"problem": first_line})]
+    )
 
 
-def error_message(error: dict, *, format_doc: str) -> str:
-    """A pydantic error said for the person who wrote the file; ``format_doc`` is the page describing it."""
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's account of a syntax error (its C parser's or its own) said for a person, for the common
+    ones; others as PyYAML says them."""
+    if problem.startswith("mapping values are not allowed"):
+        return gettext("a colon cannot stand here (is a space missing after it, or quotes around the text?)")
+    if problem == "could not find expected ':'":
+        return gettext("a colon is missing after a key")
+    if problem.startswith("found character '\\t'"):
+        return gettext("a tab cannot start a value; indent with spaces")
+    if problem == "found character that cannot start any token":
+        return gettext(
+            "a value cannot start with this character (a tab, @ or `); indent with spaces and put such a "
+            "value in quotes"
+        )
+    if m := re.match(r"found character '(.+)' that cannot start any token", problem):
+        return gettext("a value cannot start with %(char)s; put the value in quotes") % {"char": m[1]}
+    if problem == "found unexpected end of stream":
+        return gettext("the file ends in the middle of a value (is a closing quote missing?)")
+    if problem.startswith("expected <block end>"):
+        return gettext("this line is not indented like the lines above it")
+    if problem.startswith("found undefined alias"):
+        return gettext("an alias (*name) refers to an anchor (&name) that is not defined")
+    if problem.startswith(("expected ',' or ']'", "did not find expected ',' or ']'")):
+        return gettext("a list in brackets [ … ] is not closed with ] (or a comma is missing)")
+    if problem.startswith(("expected ',' or '}'", "did not find expected ',' or '}'")):
+        return gettext("a group of fields in braces { … } is not closed with } (or a comma is missing)")
+    if problem.startswith("found unknown escape character"):
+        return gettext(
+            "a backslash in double quotes starts an unknown escape; use single quotes or write \\\\"
+        )
+    if problem.startswith(("did not find expected key", "did not find expected '-' indicator")):
+        return gettext("a key or a list item was expected here (is the line indented wrongly?)")
+    return problem
+
+
+def _shown(value: Any) -> str:
+    """A value of the file as a message quotes it: text in quotes, a number as written."""
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _allowed(expected: str) -> str:
+    """The allowed values pydantic lists ("'yes', 'no' or 'partly'") as a list without an English "or"."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    return ", ".join(repr(v) for v in values) if values else expected
+
+
+# patterns of the formats' fields and what a person should write instead
+_PATTERNS: dict[str, Callable[[], str]] = {
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$": lambda: gettext(
+        "a slug is written in lowercase letters without diacritics and digits, joined by single hyphens "
+        "(e.g. obcina-primer)"
+    ),
+    r"^[A-Z]{2}$": lambda: gettext(
+        "a country is written as its two-letter ISO code in capitals (e.g. SI, AT)"
+    ),
+    r"^[a-z][a-z0-9_]*$": lambda: gettext(
+        "write lowercase letters without diacritics, digits and underscores, starting with a letter "
+        "(e.g. goal)"
+    ),
+    r"^[a-z][a-z_]*$": lambda: gettext(
+        "write lowercase letters without diacritics and underscores (e.g. lead_partner)"
+    ),
+    r"^\d{4}(-\d{4})?$": lambda: gettext("a period is written as a year or two years (e.g. 2021-2027)"),
+}
+
+
+def error_message(error: dict, *, format_doc: str) -> str:  # noqa: C901 - one case per kind of error
+    """A pydantic error said for the person who wrote the file, in the active language; ``format_doc``
+    is the page describing the format."""
     kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    plain = not isinstance(value, (dict, list))
+    got = {"value": _shown(value)}
     if kind == "extra_forbidden":
-        return f"unknown field; check its spelling against {format_doc}"
+        return gettext("unknown field; check its spelling against %(doc)s") % {"doc": format_doc}
     if kind == "missing":
-        return "required field is missing"
-    msg = error["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if kind in ("string_type",) and isinstance(error.get("input"), (int, float)):
-        msg += f"; YAML read {error['input']!r} as a number, put it in quotes"
-    elif kind == "enum" and "expected" in error.get("ctx", {}):
-        msg = f"{error['input']!r} is not allowed; use one of {error['ctx']['expected']}"
-    elif kind != "value_error" and "input" in error and not isinstance(error["input"], (dict, list)):
-        msg += f" (got {error['input']!r})"
-    return msg
+        return gettext("required field is missing")
+    if kind in ("value_error", "assertion_error"):
+        # our validators raise their messages in the active language already
+        msg = str(ctx["error"]) if "error" in ctx else error["msg"]
+        return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in ("enum", "literal_error") and "expected" in ctx:
+        return gettext("%(value)s is not allowed; use one of: %(allowed)s") % {
+            **got,
+            "allowed": _allowed(str(ctx["expected"])),
+        }
+    if kind == "string_type":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return gettext("text is needed; YAML read %(value)s as a number, put it in quotes") % got
+        if plain:
+            return gettext("text is needed, not %(value)s") % got
+        return gettext("text is needed here, not a list or a mapping")
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return gettext("a whole number is needed, not %(value)s") % got
+    if kind in ("decimal_type", "decimal_parsing", "float_type", "float_parsing", "finite_number"):
+        return gettext("a number is needed, not %(value)s") % got
+    if kind in ("bool_type", "bool_parsing"):
+        return gettext("true or false is needed, not %(value)s") % got
+    if kind.startswith("date") and not kind.startswith("datetime"):
+        return gettext("a date is needed, written YYYY-MM-DD (e.g. 2023-12-31), not %(value)s") % got
+    if kind.startswith("datetime"):
+        return gettext("a date and time is needed, written YYYY-MM-DDTHH:MM, not %(value)s") % got
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        limit = _shown(
+            ctx.get(
+                {"greater_than_equal": "ge", "greater_than": "gt"}.get(
+                    kind, "le" if kind == "less_than_equal" else "lt"
+                )
+            )
+        )
+        messages = {
+            "greater_than_equal": gettext("must be at least %(limit)s, not %(value)s"),
+            "greater_than": gettext("must be more than %(limit)s, not %(value)s"),
+            "less_than_equal": gettext("must be at most %(limit)s, not %(value)s"),
+            "less_than": gettext("must be less than %(limit)s, not %(value)s"),
+        }
+        return messages[kind] % {**got, "limit": limit}
+    if kind == "too_short":
+        n = int(ctx.get("min_length", 1))
+        return ngettext("at least %(n)s item is needed", "at least %(n)s items are needed", n) % {"n": n}
+    if kind == "too_long":
+        n = int(ctx.get("max_length", 0))
+        return ngettext("at most %(n)s item is allowed", "at most %(n)s items are allowed", n) % {"n": n}
+    if kind == "string_too_short":
+        n = int(ctx.get("min_length", 1))
+        if n <= 1:
+            return gettext("must not be empty")
+        return ngettext("at least %(n)s character is needed", "at least %(n)s characters are needed", n) % {
+            "n": n
+        }
+    if kind == "string_too_long":
+        n = int(ctx.get("max_length", 0))
+        length = len(value) if isinstance(value, str) else 0
+        return ngettext(
+            "at most %(n)s character is allowed (this text has %(length)s)",
+            "at most %(n)s characters are allowed (this text has %(length)s)",
+            n,
+        ) % {"n": n, "length": length}
+    if kind == "string_pattern_mismatch":
+        explain = _PATTERNS.get(str(ctx.get("pattern", "")))
+        if explain is not None:
+            return gettext("%(value)s is not written as required: %(how)s") % {**got, "how": explain()}
+        return gettext("%(value)s is not written as required (pattern %(pattern)s)") % {
+            **got,
+            "pattern": ctx.get("pattern", ""),
+        }
+    if kind.startswith("url"):
+        return gettext("%(value)s is not a valid web address") % got
+    if kind in ("list_type", "tuple_type", "set_type", "iterable_type"):
+        return gettext("a list is needed here (items each on a line starting with -)")
+    if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
+        return gettext("fields with their values are needed here (a mapping), not %(value)s") % got
+    if kind == "none_required":
+        return gettext("no value is allowed here")
+    # a kind the formats do not produce today: pydantic's own words, with the value
+    detail = error["msg"] + (f" ({got['value']})" if plain and "input" in error else "")
+    return gettext("the value is not valid: %(detail)s") % {"detail": detail}
 
 
 def clean_loc(loc: tuple, union_labels: Collection[str] = ()) -> tuple:

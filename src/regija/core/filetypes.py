@@ -1,8 +1,9 @@
 """Field types of the input file formats (strategy files, governance files), for their pydantic models.
 
-Each type accepts what a person writes in YAML and says precisely what is wrong otherwise; the
-JSON Schema they give is part of the published strategy-file schema. This module needs no configured
-Django project, so a file can be checked without a database.
+Each type accepts what a person writes in YAML and says precisely what is wrong otherwise, in the
+active language (``regija.core.translate``); the JSON Schema they give is part of the published
+strategy-file schema. This module needs no configured Django project, so a file can be checked
+without a database.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from regija.core.translate import gettext
 from regija.core.validators import url_problem
 
 
@@ -40,12 +42,12 @@ def parse_money(value: Any) -> Decimal:
     Raises ValueError, which pydantic reports on the field, with what to write instead.
     """
     if isinstance(value, bool):
-        raise ValueError("money must be a number such as 1758500.00, not true/false")
+        raise ValueError(gettext("money must be a number such as 1758500.00, not true/false"))
     if isinstance(value, int):
         return Decimal(value).quantize(Decimal("0.01"))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("money must be a finite number")
+            raise ValueError(gettext("money must be a finite number"))
         text = repr(value)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
@@ -55,19 +57,27 @@ def parse_money(value: Any) -> Decimal:
         text = value.strip()
         if not _MONEY_RE.match(text):
             raise ValueError(
-                f"money must be a number with at most two decimals, written with a "
-                f"decimal point and no thousands separators (e.g. 1758500.00), not {value!r}"
+                gettext(
+                    "money must be a number with at most two decimals, written with a decimal point "
+                    "and no thousands separators (e.g. 1758500.00), not %(value)s"
+                )
+                % {"value": repr(value)}
             )
     else:
-        raise ValueError(f"money must be a number such as 1758500.00, not {type(value).__name__}")
+        raise ValueError(gettext("money must be a number such as 1758500.00") + _not_kind(value))
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex and repr() rule this out
-        raise ValueError(f"money must be a number, not {value!r}") from exc
+        raise ValueError(gettext("money must be a number, not %(value)s") % {"value": repr(value)}) from exc
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"money has more than two decimals: {text} (cents are the smallest unit)")
+        raise ValueError(
+            gettext("money has more than two decimals: %(amount)s (cents are the smallest unit)")
+            % {"amount": text}
+        )
     if amount.copy_abs() >= Decimal("1e13"):
-        raise ValueError(f"money amount {text} is too large (at most 9999999999999.99)")
+        raise ValueError(
+            gettext("money amount %(amount)s is too large (at most 9999999999999.99)") % {"amount": text}
+        )
     return amount.quantize(Decimal("0.01"))
 
 
@@ -94,7 +104,7 @@ Money = Annotated[
 
 def _to_number(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("a value must be a number, not true/false")
+        raise ValueError(gettext("a value must be a number, not true/false"))
     if isinstance(value, (int, float)):
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if isinstance(value, str):
@@ -102,9 +112,10 @@ def _to_number(value: Any) -> Decimal:
             return Decimal(value.strip())
         except InvalidOperation:
             raise ValueError(
-                f"a value must be a number with a decimal point (e.g. 4.5), not {value!r}"
+                gettext("a value must be a number with a decimal point (e.g. 4.5), not %(value)s")
+                % {"value": repr(value)}
             ) from None
-    raise ValueError(f"a value must be a number, not {type(value).__name__}")
+    raise ValueError(gettext("a value must be a number") + _not_kind(value))
 
 
 # a measured value (an indicator's), exact as written
@@ -114,6 +125,31 @@ Number = Annotated[
     PlainSerializer(_money_json, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
+
+
+def _not_kind(value: Any) -> str:
+    """The end of a message about a value of the wrong kind: what it is instead (a list, a mapping …)."""
+    if isinstance(value, (list, tuple)):
+        return gettext(", not a list")
+    if isinstance(value, dict):
+        return gettext(", not a mapping")
+    if value is None:
+        return gettext(", not an empty value")
+    return gettext(", not %(value)s") % {"value": repr(value)}
+
+
+def not_a_real_date(value: Any, exc: ValueError) -> str:
+    """Why a date written in the right form is not a real one (2023-02-30), said for a person."""
+    reason = str(exc)
+    if "day is out of range" in reason:
+        why = gettext("that month has no such day")
+    elif "month must be" in reason:
+        why = gettext("a month is from 1 to 12")
+    elif "hour must be" in reason or "minute must be" in reason or "second must be" in reason:
+        why = gettext("there is no such time of day")
+    else:
+        why = gettext("no such day exists")
+    return gettext("%(value)s is not a real date (%(why)s)") % {"value": repr(value), "why": why}
 
 
 def parse_date(value: Any) -> dt.date:
@@ -126,8 +162,10 @@ def parse_date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a real date ({exc})") from None
-    raise ValueError(f"a date must be written YYYY-MM-DD (e.g. 2023-12-31), not {value!r}")
+            raise ValueError(not_a_real_date(value, exc)) from None
+    raise ValueError(
+        gettext("a date must be written YYYY-MM-DD (e.g. 2023-12-31), not %(value)s") % {"value": repr(value)}
+    )
 
 
 # a day, YYYY-MM-DD
@@ -153,19 +191,22 @@ def partial_first_day(text: str) -> dt.date:
 
 def _to_partial(value: Any) -> str:
     if isinstance(value, bool):
-        raise ValueError("a date must be written YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(gettext("a date must be written YYYY, YYYY-MM or YYYY-MM-DD"))
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, dt.date):
         value = value.isoformat()
     if not isinstance(value, str) or not _PARTIAL_RE.match(value.strip()):
-        raise ValueError(f"a date must be written YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-03), not {value!r}")
+        raise ValueError(
+            gettext("a date must be written YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-03), not %(value)s")
+            % {"value": repr(value)}
+        )
     text = value.strip()
     y, m, d = _PARTIAL_RE.match(text).groups()
     try:
         dt.date(int(y), int(m or 1), int(d or 1))
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a real date ({exc})") from None
+        raise ValueError(not_a_real_date(value, exc)) from None
     return text
 
 
@@ -187,15 +228,18 @@ def _to_code(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         if isinstance(value, float):
             raise ValueError(
-                f"a code must be text; YAML read {value!r} as a number, so put it in quotes "
-                f'(e.g. code: "{value}")'
+                gettext(
+                    "a code must be text; YAML read %(value)s as a number, so put it in quotes "
+                    '(e.g. "%(value)s")'
+                )
+                % {"value": repr(value)}
             )
-        raise ValueError(f"a code must be text, not {type(value).__name__}")
+        raise ValueError(gettext("a code must be text") + _not_kind(value))
     text = str(value).strip()
     if not text:
-        raise ValueError("a code must not be empty")
+        raise ValueError(gettext("a code must not be empty"))
     if len(text) > 64:
-        raise ValueError("a code must be at most 64 characters")
+        raise ValueError(gettext("a code must be at most 64 characters"))
     return text
 
 
@@ -207,7 +251,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=10
 
 
 def _web_url(value: str) -> str:
-    problem = url_problem(value)
+    problem = url_problem(value, translated=True)
     if problem:
         raise ValueError(problem)
     return value

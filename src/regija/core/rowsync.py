@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import JSONField, Model, ProtectedError, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .files import InvalidFile, Problem
 from .money import MoneyField
@@ -42,18 +44,60 @@ class ImportResult:
         return sum(self.created.values()) + sum(self.updated.values())
 
     def summary(self) -> str:
+        """What was written, said in the active language: ``slug: created 3 nodes, 1 project (file)``."""
         if not self.changed:
-            return f"{self.slug}: unchanged ({self.file})"
+            return _("%(slug)s: unchanged (%(file)s)") % {"slug": self.slug, "file": self.file}
         parts = []
         for label, counter in (
-            ("created", self.created),
-            ("updated", self.updated),
-            ("deleted", self.deleted),
+            (_("created %(items)s"), self.created),
+            (_("updated %(items)s"), self.updated),
+            (_("deleted %(items)s"), self.deleted),
         ):
-            items = ", ".join(f"{n} {name}" for name, n in counter.items() if n)
+            items = ", ".join(
+                _("%(n)s %(name)s") % {"n": n, "name": _ROW_NAMES.get(name, name)}
+                for name, n in counter.items()
+                if n
+            )
             if items:
-                parts.append(f"{label} {items}")
-        return f"{self.slug}: " + "; ".join(parts) + f" ({self.file})"
+                parts.append(label % {"items": items})
+        return _("%(slug)s: %(changes)s (%(file)s)") % {
+            "slug": self.slug,
+            "changes": "; ".join(parts),
+            "file": self.file,
+        }
+
+
+# what the importers count rows as (``sync_rows``'s name), to translate in a summary
+_ROW_NAMES = {
+    "agenda items": pgettext_lazy("import summary", "agenda items"),
+    "alignments": pgettext_lazy("import summary", "alignments"),
+    "allocations": pgettext_lazy("import summary", "allocations"),
+    "application amounts": pgettext_lazy("import summary", "application amounts"),
+    "applications": pgettext_lazy("import summary", "applications"),
+    "bodies": pgettext_lazy("import summary", "bodies"),
+    "budget lines": pgettext_lazy("import summary", "budget lines"),
+    "call budgets": pgettext_lazy("import summary", "call budgets"),
+    "call nodes": pgettext_lazy("import summary", "call nodes"),
+    "calls": pgettext_lazy("import summary", "calls"),
+    "committee seats": pgettext_lazy("import summary", "committee seats"),
+    "decisions": pgettext_lazy("import summary", "decisions"),
+    "funds": pgettext_lazy("import summary", "funds"),
+    "indicators": pgettext_lazy("import summary", "indicators"),
+    "members": pgettext_lazy("import summary", "members"),
+    "nodes": pgettext_lazy("import summary", "nodes"),
+    "observations": pgettext_lazy("import summary", "observations"),
+    "organisations": pgettext_lazy("import summary", "organisations"),
+    "owners": pgettext_lazy("import summary", "owners"),
+    "partners": pgettext_lazy("import summary", "partners"),
+    "payments": pgettext_lazy("import summary", "payments"),
+    "project links": pgettext_lazy("import summary", "project links"),
+    "projects": pgettext_lazy("import summary", "projects"),
+    "responsible": pgettext_lazy("import summary", "responsible"),
+    "sessions": pgettext_lazy("import summary", "sessions"),
+    "stated figures": pgettext_lazy("import summary", "stated figures"),
+    "strategies": pgettext_lazy("import summary", "strategies"),
+    "terms": pgettext_lazy("import summary", "terms"),
+}
 
 
 def blank(value: str | None) -> str:

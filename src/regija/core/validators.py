@@ -7,7 +7,8 @@ is one today) – and the same check decides, when a page is rendered, whether a
 at all (``{% web_link %}`` in ``core/templatetags/regija.py``): a value stored before this rule, or
 written to the database directly, is shown as text, never as a link.
 
-- ``url_problem(value)`` – the check, with an English reason; the file formats (``core/filetypes.py``
+- ``url_problem(value)`` – the check, with a reason in English (in the active language with
+  ``translated=True``, as the file formats give it); the file formats (``core/filetypes.py``
   ``WebURL``) and the API's input schemas use it;
 - ``link_target(value)`` – a stored value as pages and the API publish it: the address, or the empty
   text when it is not a safe one (the database, the back office and ``regija export`` keep the value);
@@ -30,6 +31,8 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.translate import gettext_noop
+
 WEB_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 # for a field that holds an address a visitor writes to (none does yet)
 ADDRESS_SCHEMES: frozenset[str] = WEB_SCHEMES | {"mailto"}
@@ -45,29 +48,51 @@ def _schemes_text(schemes: Iterable[str]) -> str:
     return ", ".join(f"{s}://" if s in WEB_SCHEMES else f"{s}:" for s in sorted(schemes))
 
 
-def url_problem(value: str, schemes: Iterable[str] = WEB_SCHEMES) -> str | None:
-    """Why ``value`` is not an address Regija may publish as a link, in English, or None if it may.
+_WEB_SCHEMES_TEXT = gettext_noop("http:// or https://")
+
+
+def url_problem(value: str, schemes: Iterable[str] = WEB_SCHEMES, *, translated: bool = False) -> str | None:
+    """Why ``value`` is not an address Regija may publish as a link, in English (in the active language
+    when ``translated``), or None if it may.
 
     The empty text is no address and no problem (fields that need one say so themselves)."""
-    schemes = frozenset(schemes)
+    problem = _url_problem(value, frozenset(schemes))
+    if problem is None:
+        return None
+    message, params = problem
+    if translated:
+        from regija.core.translate import gettext
+
+        message = gettext(message)
+        if params.get("allowed") == _WEB_SCHEMES_TEXT:
+            params["allowed"] = gettext(_WEB_SCHEMES_TEXT)
+    return message % params
+
+
+def _url_problem(value: str, schemes: frozenset[str]) -> tuple[str, dict[str, str]] | None:
     text = value.strip()
     if not text:
         return None
     if _SPACE_OR_CONTROL.search(text):
-        return "a web address must not contain spaces, tabs or line breaks"
+        return gettext_noop("a web address must not contain spaces, tabs or line breaks"), {}
     scheme = urlsplit(text).scheme.lower() if ":" in text else ""
     if scheme not in schemes:
-        allowed = "http:// or https://" if schemes == WEB_SCHEMES else _schemes_text(schemes)
+        allowed = _WEB_SCHEMES_TEXT if schemes == WEB_SCHEMES else _schemes_text(schemes)
         if not scheme:
-            return f"write the whole address, starting with {allowed} (e.g. https://www.example.si/)"
-        return f"only addresses starting with {allowed} are accepted, not {scheme}:"
+            return gettext_noop(
+                "write the whole address, starting with %(allowed)s (e.g. https://www.example.si/)"
+            ), {"allowed": allowed}
+        return gettext_noop("only addresses starting with %(allowed)s are accepted, not %(scheme)s:"), {
+            "allowed": allowed,
+            "scheme": scheme,
+        }
     try:
         if scheme == "mailto":
             _email(text.split(":", 1)[1].split("?", 1)[0])
         else:
             _web(text)
     except ValidationError:
-        return f"{text!r} is not a valid address"
+        return gettext_noop("%(value)s is not a valid address"), {"value": repr(text)}
     return None
 
 

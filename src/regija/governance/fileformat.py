@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from regija.core.filetypes import Code, Date, PartialDateField, Record, Slug, WebURL
+from regija.core.translate import gettext
 
 from .models import BodyKind, MemberRole, Selection, SessionKind
 
@@ -67,7 +68,10 @@ class AppointedBy(Record):
     def _decision_needs_session(self):
         if self.decision is not None and self.session is None:
             raise ValueError(
-                "a decision number needs the session it was taken at (session: {body, kind, number, date})"
+                gettext(
+                    "a decision number needs the session it was taken at "
+                    "(session: {body, kind, number, date})"
+                )
             )
         return self
 
@@ -84,7 +88,10 @@ class MemberIn(Record):
     @model_validator(mode="after")
     def _dates(self):
         if self.start and self.end and self.end < self.start:
-            raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+            raise ValueError(
+                gettext("end %(end)s is before start %(start)s")
+                % {"end": self.end.isoformat(), "start": self.start.isoformat()}
+            )
         return self
 
 
@@ -100,7 +107,10 @@ class TermIn(Record):
     @model_validator(mode="after")
     def _dates(self):
         if self.start and self.end and self.end < self.start:
-            raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+            raise ValueError(
+                gettext("end %(end)s is before start %(start)s")
+                % {"end": self.end.isoformat(), "start": self.start.isoformat()}
+            )
         return self
 
 
@@ -140,15 +150,20 @@ class SessionIn(Record):
     def _dates(self):
         if self.end_date is not None:
             if self.kind != SessionKind.CORRESPONDENCE:
-                raise ValueError("only a correspondence session has an end_date (it runs over several days)")
+                raise ValueError(
+                    gettext("only a correspondence session has an end_date (it runs over several days)")
+                )
             if self.date is None:
-                raise ValueError("end_date needs date, the first day of the correspondence session")
+                raise ValueError(gettext("end_date needs date, the first day of the correspondence session"))
             if self.end_date < self.date:
                 raise ValueError(
-                    f"end_date {self.end_date.isoformat()} is before date {self.date.isoformat()}"
+                    gettext("end_date %(end)s is before date %(date)s")
+                    % {"end": self.end_date.isoformat(), "date": self.date.isoformat()}
                 )
         if self.date is None and self.held:
-            raise ValueError("a session that was held needs its date; leave it out only with held: false")
+            raise ValueError(
+                gettext("a session that was held needs its date; leave it out only with held: false")
+            )
         return self
 
     def key(self) -> tuple:

@@ -33,6 +33,7 @@ from regija.core.files import (
 )
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_rows
+from regija.core.translate import gettext
 
 from .fileformat import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile, SessionRef, TermIn
 from .models import AgendaItem, Body, Decision, Member, Selection, Session, Term
@@ -48,7 +49,8 @@ def parse_text(text: str, filename: str, schema: type[F] = GovernanceFile) -> F:
     data = load_mapping(
         text,
         filename,
-        not_a_mapping=f"a governance file must be a YAML mapping starting with {FORMAT_KEY}: 1",
+        not_a_mapping=gettext("a governance file must be a YAML mapping starting with %(key)s: 1")
+        % {"key": FORMAT_KEY},
     )
     try:
         return schema.model_validate(data)
@@ -61,7 +63,10 @@ def parse_text(text: str, filename: str, schema: type[F] = GovernanceFile) -> F:
 
 def _explain(loc: tuple, error: dict) -> str | None:
     if error["type"] == "literal_error" and loc == (FORMAT_KEY,):
-        return f"this format version is not known; write {FORMAT_KEY}: {FORMAT_VERSION}"
+        return gettext("this format version is not known; write %(key)s: %(version)s") % {
+            "key": FORMAT_KEY,
+            "version": FORMAT_VERSION,
+        }
     return None
 
 
@@ -133,7 +138,8 @@ class GovernanceImporter:
         if self.organisation is None:
             bad(
                 ("organisation",),
-                f"unknown organisation {doc.organisation!r}; import the strategy file that defines it first",
+                gettext("unknown organisation %(slug)s; import the strategy file that defines it first")
+                % {"slug": repr(doc.organisation)},
             )
         wanted_orgs = {
             m.organisation for b in doc.bodies for t in b.terms for m in t.members if m.organisation
@@ -146,8 +152,8 @@ class GovernanceImporter:
             if body.slug in bodies:
                 bad(
                     ("bodies", i, "slug"),
-                    f"duplicate body slug {body.slug!r} "
-                    f"(also at {self.place(('bodies', bodies[body.slug], 'slug'))})",
+                    gettext("duplicate body slug %(slug)s (also at %(place)s)")
+                    % {"slug": repr(body.slug), "place": self.place(("bodies", bodies[body.slug], "slug"))},
                 )
                 continue
             bodies[body.slug] = i
@@ -156,8 +162,12 @@ class GovernanceImporter:
                 if term.label in labels:
                     bad(
                         ("bodies", i, "terms", j, "label"),
-                        f"duplicate term label {term.label!r} in body {body.slug!r} "
-                        f"(also at {self.place(('bodies', i, 'terms', labels[term.label], 'label'))})",
+                        gettext("duplicate term label %(label)s in body %(body)s (also at %(place)s)")
+                        % {
+                            "label": repr(term.label),
+                            "body": repr(body.slug),
+                            "place": self.place(("bodies", i, "terms", labels[term.label], "label")),
+                        },
                     )
                 labels[term.label] = j
                 terms[(body.slug, term.label)] = term
@@ -165,8 +175,11 @@ class GovernanceImporter:
                     if m.organisation and m.organisation not in self.org_ids:
                         bad(
                             ("bodies", i, "terms", j, "members", k, "organisation"),
-                            f"unknown organisation {m.organisation!r}; give only organisation_name "
-                            "for an organisation that is not in the data",
+                            gettext(
+                                "unknown organisation %(slug)s; give only organisation_name for an "
+                                "organisation that is not in the data"
+                            )
+                            % {"slug": repr(m.organisation)},
                         )
         self.body_index = bodies
         self.terms_in = terms
@@ -174,21 +187,26 @@ class GovernanceImporter:
         sessions: dict[tuple, int] = {}
         for i, session in enumerate(doc.sessions):
             if session.body not in bodies:
-                bad(("sessions", i, "body"), f"no body {session.body!r} in this file")
+                bad(
+                    ("sessions", i, "body"),
+                    gettext("no body %(body)s in this file") % {"body": repr(session.body)},
+                )
             if session.key() in sessions:
                 bad(
                     ("sessions", i),
-                    f"the same session (body, kind, number and date) as at "
-                    f"{self.place(('sessions', sessions[session.key()]))}",
+                    gettext("the same session (body, kind, number and date) as at %(place)s")
+                    % {"place": self.place(("sessions", sessions[session.key()]))},
                 )
             sessions.setdefault(session.key(), i)
             numbers: set = set()
             for j, decision in enumerate(session.decisions):
                 if decision.number in numbers:
-                    what = f"number {decision.number!r}" if decision.number else "no number"
                     bad(
                         ("sessions", i, "decisions", j, "number"),
-                        f"two decisions of this session with {what}",
+                        gettext("two decisions of this session with number %(number)s")
+                        % {"number": repr(decision.number)}
+                        if decision.number
+                        else gettext("two decisions of this session without a number"),
                     )
                 numbers.add(decision.number)
 
@@ -199,21 +217,32 @@ class GovernanceImporter:
                     continue
                 path = ("bodies", i, "terms", j, "appointed_by", "session")
                 if ref.session.key() not in sessions:
-                    bad(path, f"no such session under sessions: {self._describe(ref.session)}")
+                    bad(
+                        path,
+                        gettext("no such session under sessions: %(session)s")
+                        % {"session": self._describe(ref.session)},
+                    )
                     continue
                 session = doc.sessions[sessions[ref.session.key()]]
                 if ref.decision is not None and ref.decision not in {d.number for d in session.decisions}:
                     bad(
                         ("bodies", i, "terms", j, "appointed_by", "decision"),
-                        f"session {self._describe(ref.session)} lists no decision {ref.decision!r}",
+                        gettext("session %(session)s lists no decision %(decision)s")
+                        % {"session": self._describe(ref.session), "decision": repr(ref.decision)},
                     )
         return problems
 
     @staticmethod
     def _describe(ref: SessionRef) -> str:
-        number = f" no. {ref.number}" if ref.number else ""
-        date = ref.date.isoformat() if ref.date else "no date"
-        return f"{ref.body} {ref.kind.value}{number} of {date}"
+        values = {"body": ref.body, "kind": ref.kind.value, "number": ref.number}
+        if ref.date is None:
+            if ref.number:
+                return gettext("%(body)s %(kind)s no. %(number)s without a date") % values
+            return gettext("%(body)s %(kind)s without a date") % values
+        values["date"] = ref.date.isoformat()
+        if ref.number:
+            return gettext("%(body)s %(kind)s no. %(number)s of %(date)s") % values
+        return gettext("%(body)s %(kind)s of %(date)s") % values
 
     # --- writing ---------------------------------------------------------------------------------
 

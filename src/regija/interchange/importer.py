@@ -176,7 +176,8 @@ def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
                         path,
                         where.line(("strategy", "slug")),
                         path_text(("strategy", "slug"), data),
-                        f"{other} in this run is also strategy {slug!r}; one strategy is one file",
+                        _("%(file)s in this run is also strategy %(slug)s; one strategy is one file")
+                        % {"file": other, "slug": repr(slug)},
                     )
                 )
             size = _size(path)

@@ -26,6 +26,7 @@ from regija.core.files import (
     validation_problems,
 )
 from regija.core.filetypes import parse_date
+from regija.core.translate import gettext
 
 from .schema import Node, StrategyFile
 
@@ -59,7 +60,9 @@ FORMAT_DOC = "docs/strategy-file.md"
 def load_yaml(text: str, filename: str) -> dict:
     """Parse YAML text into plain data; raise InvalidFile with the line of a syntax error."""
     return load_mapping(
-        text, filename, not_a_mapping="the file must be a YAML mapping with regija: 1 and strategy: …"
+        text,
+        filename,
+        not_a_mapping=gettext("the file must be a YAML mapping with regija: 1 and strategy: …"),
     )
 
 
@@ -278,7 +281,8 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     def also_at(path: tuple) -> str:
         return place_text(where.line(path), path, data)
 
-    def unique(section: str, key: str, what: str, read=_code) -> set[str]:
+    def unique(section: str, key: str, duplicate: str, read=_code) -> set[str]:
+        """``duplicate`` is the message, with %(value)s and %(place)s."""
         seen: dict[str, tuple] = {}
         for i, item in _items(data, section):
             value = read(item.get(key))
@@ -286,37 +290,50 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                 continue
             path = (section, i, key)
             if value in seen:
-                bad(path, f"duplicate {what} {value!r} (also at {also_at(seen[value])})")
+                bad(path, duplicate % {"value": repr(value), "place": also_at(seen[value])})
             else:
                 seen[value] = path
         return set(seen)
 
     own = defined(data)
-    own_orgs = unique("organisations", "slug", "organisation slug", _text)
-    own_funds = unique("funds", "code", "fund code")
-    unique("indicators", "code", "indicator code")
-    project_codes = unique("projects", "code", "project code")
+    own_orgs = unique(
+        "organisations", "slug", gettext("duplicate organisation slug %(value)s (also at %(place)s)"), _text
+    )
+    own_funds = unique("funds", "code", gettext("duplicate fund code %(value)s (also at %(place)s)"))
+    unique("indicators", "code", gettext("duplicate indicator code %(value)s (also at %(place)s)"))
+    project_codes = unique(
+        "projects", "code", gettext("duplicate project code %(value)s (also at %(place)s)")
+    )
 
     def unresolved(path: tuple, message: str) -> None:
-        bad(path, f"could not check: {message}", UNRESOLVED)
+        bad(path, gettext("could not check: %(reason)s") % {"reason": message}, UNRESOLVED)
 
     def org(path: tuple, value: Any) -> None:
         slug = _text(value)
         if slug is None or slug in own_orgs or slug in known.organisations:
             return
         if known.complete:
-            bad(path, f"unknown organisation {slug!r}; define it under organisations")
+            bad(
+                path,
+                gettext("unknown organisation %(slug)s; define it under organisations")
+                % {"slug": repr(slug)},
+            )
         else:
-            unresolved(path, f"organisation {slug!r} is not defined in the files checked")
+            unresolved(
+                path,
+                gettext("organisation %(slug)s is not defined in the files checked") % {"slug": repr(slug)},
+            )
 
     def fund(path: tuple, value: Any) -> None:
         code = _code(value)
         if code is None or code in own_funds or code in known.funds:
             return
         if known.complete:
-            bad(path, f"unknown fund {code!r}; define it under funds")
+            bad(path, gettext("unknown fund %(code)s; define it under funds") % {"code": repr(code)})
         else:
-            unresolved(path, f"fund {code!r} is not defined in the files checked")
+            unresolved(
+                path, gettext("fund %(code)s is not defined in the files checked") % {"code": repr(code)}
+            )
 
     nodes: dict[str, tuple] = {}
     # a code the format refuses (1.1 that YAML read as a number) still names its node for the
@@ -333,7 +350,8 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             if code in nodes:
                 bad(
                     path + ("code",),
-                    f"duplicate node code {code!r} (also at {also_at(nodes[code] + ('code',))})",
+                    gettext("duplicate node code %(value)s (also at %(place)s)")
+                    % {"value": repr(code), "place": also_at(nodes[code] + ("code",))},
                 )
             else:
                 nodes[code] = path
@@ -344,7 +362,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     def own_node(path: tuple, value: Any) -> None:
         code = _code(value)
         if code is not None and code not in nodes and all_codes_read:
-            bad(path, f"no node with code {code!r} in this strategy")
+            bad(path, gettext("no node with code %(code)s in this strategy") % {"code": repr(code)})
 
     def node_ref(path: tuple, ref: Any) -> None:
         if not isinstance(ref, dict):
@@ -361,20 +379,30 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                 if slug in known.written_later:
                     bad(
                         path + ("strategy",),
-                        f"strategy {slug!r} is defined by {known.written_later[slug]}, which refers to "
-                        "this file's strategy too; one of the two must be imported first without the "
-                        "link to the other, and the link added after",
+                        gettext(
+                            "strategy %(slug)s is defined by %(file)s, which refers to this file's strategy "
+                            "too; one of the two must be imported first without the link to the other, and "
+                            "the link added after"
+                        )
+                        % {"slug": repr(slug), "file": known.written_later[slug]},
                     )
                 elif known.complete:
                     bad(
                         path + ("strategy",),
-                        f"strategy {slug!r} is not loaded; import its file first or in the same run",
+                        gettext("strategy %(slug)s is not loaded; import its file first or in the same run")
+                        % {"slug": repr(slug)},
                     )
                 else:
-                    unresolved(path + ("strategy",), f"strategy {slug!r} is not among the files checked")
+                    unresolved(
+                        path + ("strategy",),
+                        gettext("strategy %(slug)s is not among the files checked") % {"slug": repr(slug)},
+                    )
                 return
         if code not in codes and (codes is not nodes or all_codes_read):
-            bad(path + ("code",), f"strategy {slug!r} has no node {code!r}")
+            bad(
+                path + ("code",),
+                gettext("strategy %(slug)s has no node %(code)s") % {"slug": repr(slug), "code": repr(code)},
+            )
 
     strategy = data.get("strategy") if isinstance(data.get("strategy"), dict) else {}
     owners = strategy.get("owners")
@@ -383,7 +411,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     for i, o in _items(data, "organisations"):
         org(("organisations", i, "parent"), o.get("parent"))
         if _text(o.get("parent")) is not None and _text(o.get("parent")) == _text(o.get("slug")):
-            bad(("organisations", i, "parent"), "an organisation cannot be its own parent")
+            bad(("organisations", i, "parent"), gettext("an organisation cannot be its own parent"))
     for i, f in _items(data, "funds"):
         for j, a in _items(f, "allocations"):
             org(("funds", i, "allocations", j, "owner"), a.get("owner"))
@@ -399,13 +427,13 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         if key in seen_links:
             bad(
                 ("alignments", i),
-                f"duplicate alignment (the same as at {also_at(seen_links[key])}); "
-                "list both sources on one entry",
+                gettext("duplicate alignment (the same as at %(place)s); list both sources on one entry")
+                % {"place": also_at(seen_links[key])},
             )
         else:
             seen_links[key] = ("alignments", i)
         if key[0] == key[1]:
-            bad(("alignments", i, "to"), "a node cannot be aligned with itself")
+            bad(("alignments", i, "to"), gettext("a node cannot be aligned with itself"))
 
     for i, ind in _items(data, "indicators"):
         own_node(("indicators", i, "node"), ind.get("node"))
@@ -416,7 +444,11 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             if date is None or is_failed(path):
                 continue
             if date in dates:
-                bad(path, f"two observations on {date} (also at {also_at(dates[date])})")
+                bad(
+                    path,
+                    gettext("two observations on %(date)s (also at %(place)s)")
+                    % {"date": date, "place": also_at(dates[date])},
+                )
             else:
                 dates[date] = path
 
@@ -434,7 +466,11 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             if slug is None:
                 continue
             if slug in partner_orgs:
-                bad(path, f"partner {slug!r} is listed twice (also at {also_at(partner_orgs[slug])})")
+                bad(
+                    path,
+                    gettext("partner %(slug)s is listed twice (also at %(place)s)")
+                    % {"slug": repr(slug), "place": also_at(partner_orgs[slug])},
+                )
             else:
                 partner_orgs[slug] = path
         for j, line in _items(p, "budget"):
@@ -453,11 +489,18 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                 if len(named) != 1:
                     bad(
                         base + ("payments", j),
-                        "this payment must name its fund: the project has "
-                        + ("no budget line" if not named else f"several funds ({', '.join(sorted(named))})"),
+                        gettext("this payment must name its fund: the project has no budget line")
+                        if not named
+                        else gettext(
+                            "this payment must name its fund: the project has several funds (%(funds)s)"
+                        )
+                        % {"funds": ", ".join(sorted(named))},
                     )
             elif (code := _code(pay.get("fund"))) is not None and code not in named:
-                bad(base + ("payments", j, "fund"), f"fund {code!r} has no budget line in this project")
+                bad(
+                    base + ("payments", j, "fund"),
+                    gettext("fund %(code)s has no budget line in this project") % {"code": repr(code)},
+                )
 
     for i, st in _items(data, "stated"):
         scope = st.get("scope")
@@ -469,7 +512,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                 if code is not None and code not in project_codes:
                     bad(
                         ("stated", i, "scope", "projects", j),
-                        f"no project with code {code!r} in this strategy",
+                        gettext("no project with code %(code)s in this strategy") % {"code": repr(code)},
                     )
     return problems
 

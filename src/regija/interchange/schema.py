@@ -34,6 +34,7 @@ from regija.core.filetypes import (
     parse_money,
     partial_first_day,
 )
+from regija.core.translate import gettext
 from regija.projects.choices import InstrumentKind, PaymentState, ProjectStatus, Secured, StatedWhat
 from regija.strategies.choices import AlignmentType, Direction, IndicatorInferred, StrategyStatus
 
@@ -131,7 +132,10 @@ class Period(Model):
     def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
         start = info.data.get("start")
         if start and end and partial_first_day(end) < partial_first_day(start):
-            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+            raise ValueError(
+                gettext("the period ends (%(end)s) before it starts (%(start)s)")
+                % {"end": end, "start": start}
+            )
         return end
 
 
@@ -232,10 +236,13 @@ class Indicator(Model):
     @model_validator(mode="after")
     def _inferred(self) -> Indicator:
         if len(set(self.inferred)) != len(self.inferred):
-            raise ValueError("inferred lists a value twice")
+            raise ValueError(gettext("inferred lists a value twice"))
         for name in (IndicatorInferred.EFFECT, IndicatorInferred.UNIT):
             if name in self.inferred and not getattr(self, name.value):
-                raise ValueError(f"inferred names {name.value}, but the indicator has no {name.value}")
+                raise ValueError(
+                    gettext("inferred names %(field)s, but the indicator has no %(field)s")
+                    % {"field": name.value}
+                )
         return self
 
 
@@ -248,7 +255,7 @@ class Location(Model):
     @model_validator(mode="after")
     def _both(self) -> Location:
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("a location needs both lat and lon, or neither")
+            raise ValueError(gettext("a location needs both lat and lon, or neither"))
         return self
 
 
@@ -275,9 +282,12 @@ class BudgetLine(Model):
         if secured_amount is not None:
             secured, amount = info.data.get("secured"), info.data.get("amount")
             if secured is not None and secured is not Secured.PARTLY:
-                raise ValueError("secured_amount is only for secured: partly")
+                raise ValueError(gettext("secured_amount is only for secured: partly"))
             if amount is not None and secured_amount > amount:
-                raise ValueError(f"secured_amount {secured_amount} is more than the amount {amount}")
+                raise ValueError(
+                    gettext("secured_amount %(secured)s is more than the amount %(amount)s")
+                    % {"secured": secured_amount, "amount": amount}
+                )
         return secured_amount
 
 
@@ -333,7 +343,10 @@ class Project(Model):
     def _ordered(cls, end: str | None, info: ValidationInfo) -> str | None:
         start = info.data.get("start")
         if start and end and partial_first_day(end) < partial_first_day(start):
-            raise ValueError(f"the project ends ({end}) before it starts ({start})")
+            raise ValueError(
+                gettext("the project ends (%(end)s) before it starts (%(start)s)")
+                % {"end": end, "start": start}
+            )
         return end
 
 
@@ -368,10 +381,14 @@ class Stated(Model):
         what = info.data.get("what")
         if what in STATED_COUNTS:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"a stated count ({what.value}) must be a whole number")
+                raise ValueError(
+                    gettext("a stated count (%(what)s) must be a whole number") % {"what": what.value}
+                )
         elif what in STATED_YEARS:
             if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
-                raise ValueError(f"a stated year ({what.value}) must be a year such as 2018")
+                raise ValueError(
+                    gettext("a stated year (%(what)s) must be a year such as 2018") % {"what": what.value}
+                )
         elif what in STATED_AMOUNTS:
             return parse_money(value)
         elif what in STATED_DATES and not isinstance(value, dt.date):
@@ -381,7 +398,7 @@ class Stated(Model):
     @model_validator(mode="after")
     def _scope(self) -> Stated:
         if self.scope.strategy is not None and self.what is not StatedWhat.TERRITORY:
-            raise ValueError("scope.strategy is only for what: territory")
+            raise ValueError(gettext("scope.strategy is only for what: territory"))
         return self
 
 

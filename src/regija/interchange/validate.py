@@ -6,7 +6,8 @@ check against the loaded database with ``--database``. Without these, a referenc
 fund or strategy defined nowhere in the files is not an error but a reference that could not be
 checked: it is listed apart, and the files are valid when nothing else is wrong.
 
-Without ``--database`` no Django project is set up, so files can be checked anywhere.
+The problems are said in ``--language`` (Slovenian by default, the project's LANGUAGE_CODE): Django is
+set up with regija.settings for its translations, which reads no database; only ``--database`` does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import dataclasses
 import os
 import sys
 from collections.abc import Collection
+
+from regija.core.translate import gettext, ngettext
 
 from .reader import UNRESOLVED, Known, Problem, check_file, defined, load_file, path_text
 
@@ -65,7 +68,8 @@ def check(paths: list[str], *, with_files: Collection[str] = (), stored: Stored 
                         path,
                         where.line(path_of),
                         path_text(path_of, data),
-                        f"{other} is also strategy {outline.slug!r}; one strategy is one file",
+                        gettext("%(file)s is also strategy %(slug)s; one strategy is one file")
+                        % {"file": other, "slug": repr(outline.slug)},
                     )
                 )
             )
@@ -100,12 +104,29 @@ def validate(paths: list[str]) -> list[str]:
     return check(paths).errors
 
 
-def database_content() -> Stored:
-    """Set up Django with regija.settings and read the organisations, funds and strategies' node codes."""
+def setup_django() -> None:
+    """Set up Django with regija.settings (for its translations; this reads no database), unless it is."""
+    from django.apps import apps
+
+    if apps.ready:
+        return
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
     django.setup()
+
+
+def languages() -> tuple[str, list[str]]:
+    """The default language and the languages the messages can be said in (regija.settings)."""
+    setup_django()
+    from django.conf import settings
+
+    return settings.LANGUAGE_CODE, [code for code, _name in settings.LANGUAGES]
+
+
+def database_content() -> Stored:
+    """Read the organisations, funds and strategies' node codes of the loaded database."""
+    setup_django()
     from regija.core.models import Organisation
     from regija.projects.models import Fund
     from regija.strategies.models import Node
@@ -121,6 +142,9 @@ def database_content() -> Stored:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.utils import translation
+
+    default_language, language_codes = languages()
     parser = argparse.ArgumentParser(
         prog="python -m regija.interchange.validate",
         description="Check strategy files (docs/strategy-file.md); nothing is written.",
@@ -141,10 +165,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check references against the loaded database (sets up Django with regija.settings)",
     )
+    parser.add_argument(
+        "--language",
+        default=default_language,
+        choices=language_codes,
+        help="the language of the problems (default: %(default)s)",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    with translation.override(args.language):
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not args.files:
         parser.print_usage(sys.stderr)
-        print("name at least one FILE to check", file=sys.stderr)
+        print(gettext("name at least one FILE to check"), file=sys.stderr)
         return 2
     report = check(
         args.files, with_files=args.with_files, stored=database_content() if args.database else None
@@ -153,15 +188,31 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     for line in report.unresolved:
         print(line)
+    files = len(args.files)
     if report.errors:
-        print(f"{len(report.errors)} problem(s) found in {len(args.files)} file(s)")
-    else:
-        print(f"{len(args.files)} file(s) valid")
-    if report.unresolved:
+        problems = ngettext("%(n)s problem", "%(n)s problems", len(report.errors)) % {"n": len(report.errors)}
         print(
-            f"{len(report.unresolved)} reference(s) could not be checked: they name organisations, funds or "
-            "strategies that the files checked do not define. Name the files that define them with "
-            "--with FILE…, or check against the loaded database with --database."
+            ngettext("%(problems)s found in %(n)s file", "%(problems)s found in %(n)s files", files)
+            % {"problems": problems, "n": files}
+        )
+    else:
+        print(ngettext("%(n)s file valid", "%(n)s files valid", files) % {"n": files})
+    if report.unresolved:
+        n = len(report.unresolved)
+        print(
+            ngettext(
+                "%(n)s reference could not be checked: it names an organisation, fund or strategy that the "
+                "files checked do not define.",
+                "%(n)s references could not be checked: they name organisations, funds or strategies that "
+                "the files checked do not define.",
+                n,
+            )
+            % {"n": n}
+            + " "
+            + gettext(
+                "Name the files that define them with --with FILE…, or check against the loaded database "
+                "with --database."
+            )
         )
     return 1 if report.errors else 0
 

@@ -39,7 +39,8 @@ from pydantic.fields import FieldInfo
 
 from regija.core import spreadsheet
 from regija.core.files import Problem
-from regija.core.filetypes import Code, Date, Money, Number, PartialDateField, Slug
+from regija.core.filetypes import Code, Date, Money, Number, PartialDateField, Slug, not_a_real_date
+from regija.core.translate import gettext
 
 from . import schema as s
 
@@ -901,8 +902,11 @@ class _Reader:
                 self.bad(
                     f"{ws.title}!A1",
                     "",
-                    f"no row of column headers found on sheet {ws.title}; the first row must name the "
-                    f"columns ({', '.join(c.header for c in sheet.columns[:3])} …)",
+                    gettext(
+                        "no row of column headers found on sheet %(sheet)s; the first row must name the "
+                        "columns (%(columns)s …)"
+                    )
+                    % {"sheet": ws.title, "columns": ", ".join(c.header for c in sheet.columns[:3])},
                 )
             return {}, []
         cols: dict[int, Column | None] = {}
@@ -916,16 +920,25 @@ class _Reader:
                 self.bad(
                     where,
                     "",
-                    f"unknown column {str(text).strip()!r}; the columns of this sheet are "
-                    + ", ".join(
-                        ([sheet.parent_header] if sheet.parent else []) + [c.header for c in sheet.columns]
-                    ),
+                    gettext("unknown column %(column)s; the columns of this sheet are %(columns)s")
+                    % {
+                        "column": repr(str(text).strip()),
+                        "columns": ", ".join(
+                            ([sheet.parent_header] if sheet.parent else [])
+                            + [c.header for c in sheet.columns]
+                        ),
+                    },
                 )
                 continue
             col = known[key]
             name = col.header if col else sheet.parent_header
             if name in seen:
-                self.bad(where, "", f"column {name!r} appears twice (also at {seen[name]})")
+                self.bad(
+                    where,
+                    "",
+                    gettext("column %(column)s appears twice (also at %(place)s)")
+                    % {"column": repr(name), "place": seen[name]},
+                )
                 continue
             seen[name] = where
             cols[c] = col
@@ -949,8 +962,11 @@ class _Reader:
                         self.bad(
                             f"{ws.title}!{get_column_letter(c)}{r}",
                             "",
-                            f"a value ({_show(value)}) in a column without a known header is not read; "
-                            "give the column a header or move the value",
+                            gettext(
+                                "a value (%(value)s) in a column without a known header is not read; give "
+                                "the column a header or move the value"
+                            )
+                            % {"value": _show(value)},
                         )
                     continue
                 values[c] = value
@@ -1048,8 +1064,11 @@ _ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _read(kind: str, raw: Any) -> Any:
     if isinstance(raw, _Formula):
         raise _Refused(
-            f"the formula {raw.text} has no computed value; open the workbook in Excel or LibreOffice and "
-            "save it, or type the value"
+            gettext(
+                "the formula %(formula)s has no computed value; open the workbook in Excel or LibreOffice "
+                "and save it, or type the value"
+            )
+            % {"formula": raw.text}
         )
     if isinstance(raw, str):
         raw = raw.strip()
@@ -1094,13 +1113,19 @@ def _text(raw: Any) -> str:
 def _read_code(raw: Any) -> str:
     if isinstance(raw, float) and raw != int(raw):
         raise _Refused(
-            f"the code was read as the number {raw!r} (a spreadsheet drops a code's trailing zeros, "
-            "1.10 → 1.1); format the cell as text or type it with an apostrophe in front: '1.10"
+            gettext(
+                "the code was read as the number %(value)s (a spreadsheet drops a code's trailing zeros, "
+                "1.10 → 1.1); format the cell as text or type it with an apostrophe in front: '1.10"
+            )
+            % {"value": repr(raw)}
         )
     if isinstance(raw, (dt.date, dt.datetime)):
         raise _Refused(
-            f"the code was read as the date {_show(raw)}; format the cell as text or type it with an "
-            "apostrophe in front"
+            gettext(
+                "the code was read as the date %(value)s; format the cell as text or type it with an "
+                "apostrophe in front"
+            )
+            % {"value": _show(raw)}
         )
     return _text(raw)
 
@@ -1118,7 +1143,7 @@ def _read_money(raw: Any) -> Any:
     from regija.core.money import read_amount
 
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime)):
-        raise _Refused(f"an amount must be a number, not {_show(raw)}")
+        raise _Refused(gettext("an amount must be a number, not %(value)s") % {"value": _show(raw)})
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
@@ -1129,9 +1154,12 @@ def _read_money(raw: Any) -> Any:
         amount = None
     if amount is None:
         raise _Refused(
-            f"{str(raw)!r} is not an amount that can be read for certain; write it as a number, or as "
-            "12.345,67 or 12345,67 (a comma before the cents; 12.345 alone could be twelve thousand or "
-            "twelve)"
+            gettext(
+                "%(value)s is not an amount that can be read for certain; write it as a number, or as "
+                "12.345,67 or 12345,67 (a comma before the cents; 12.345 alone could be twelve thousand or "
+                "twelve)"
+            )
+            % {"value": repr(str(raw))}
         )
     return amount
 
@@ -1140,7 +1168,7 @@ def _read_number(raw: Any) -> Decimal:
     """A measured value: a number cell, or text with a decimal comma (12,5; 1.234,5; 1 234,5) or a
     decimal point (12.5); "1.234" (one group of three after a single point) is refused as ambiguous."""
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime)):
-        raise _Refused(f"a value must be a number, not {_show(raw)}")
+        raise _Refused(gettext("a value must be a number, not %(value)s") % {"value": _show(raw)})
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
@@ -1162,42 +1190,56 @@ def _read_number(raw: Any) -> Decimal:
         plain = text
     elif re.fullmatch(r"\d{1,3}\.\d{3}", text):
         raise _Refused(
-            f"{raw!r} could be {text.replace('.', '')} (a point between thousands) or {text} (a decimal "
-            f"point); write {text.replace('.', '')} or {text.replace('.', ',')} (a decimal comma)"
+            gettext(
+                "%(value)s could be %(thousands)s (a point between thousands) or %(decimal)s (a decimal "
+                "point); write %(thousands)s or %(comma)s (a decimal comma)"
+            )
+            % {
+                "value": repr(raw),
+                "thousands": text.replace(".", ""),
+                "decimal": text,
+                "comma": text.replace(".", ","),
+            }
         )
     if plain is None:
-        raise _Refused(f"{raw!r} is not a number; write it as 12,5 or 1.234,5 (a decimal comma)")
+        raise _Refused(
+            gettext("%(value)s is not a number; write it as 12,5 or 1.234,5 (a decimal comma)")
+            % {"value": repr(raw)}
+        )
     try:
         return Decimal(sign + plain)
     except InvalidOperation:  # pragma: no cover - the patterns rule this out
-        raise _Refused(f"{raw!r} is not a number") from None
+        raise _Refused(gettext("%(value)s is not a number") % {"value": repr(raw)}) from None
 
 
 def _read_int(raw: Any) -> int:
     if isinstance(raw, bool):
-        raise _Refused("a whole number is needed, not true/false")
+        raise _Refused(gettext("a whole number is needed, not true/false"))
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw == int(raw):
         return int(raw)
     if isinstance(raw, str) and _INT_RE.fullmatch(raw.replace(" ", "").replace(".", "")):
         if "." in raw and not re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
-            raise _Refused(f"{raw!r} is not a whole number")
+            raise _Refused(gettext("%(value)s is not a whole number") % {"value": repr(raw)})
         return int(raw.replace(" ", "").replace(".", ""))
-    raise _Refused(f"{_show(raw)} is not a whole number")
+    raise _Refused(gettext("%(value)s is not a whole number") % {"value": _show(raw)})
 
 
 def _read_date(raw: Any) -> dt.date:
     if isinstance(raw, dt.datetime):
         if raw.time() != dt.time():
-            raise _Refused(f"{_show(raw)} has a time of day; a day is needed")
+            raise _Refused(gettext("%(value)s has a time of day; a day is needed") % {"value": _show(raw)})
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, (int, float)):
         raise _Refused(
-            f"{raw!r} is a number, not a date; type the date as 31. 12. 2023 or 2023-12-31, or format "
-            "the cell as a date"
+            gettext(
+                "%(value)s is a number, not a date; type the date as 31. 12. 2023 or 2023-12-31, or format "
+                "the cell as a date"
+            )
+            % {"value": repr(raw)}
         )
     text = str(raw).strip()
     m = _DAY_RE.fullmatch(text)
@@ -1207,8 +1249,10 @@ def _read_date(raw: Any) -> dt.date:
         if _ISO_DAY_RE.fullmatch(text):
             return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise _Refused(f"{text!r} is not a real date ({exc})") from None
-    raise _Refused(f"{text!r} is not a date; write it as 31. 12. 2023 or 2023-12-31")
+        raise _Refused(not_a_real_date(text, exc)) from None
+    raise _Refused(
+        gettext("%(value)s is not a date; write it as 31. 12. 2023 or 2023-12-31") % {"value": repr(text)}
+    )
 
 
 def _read_partial(raw: Any) -> str:
@@ -1246,12 +1290,19 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
         wb = load_workbook(filename, data_only=False)
         values = load_workbook(filename, data_only=True)
     except FileNotFoundError:
-        return None, reader.where, [Problem(filename, None, "", "file not found")]
+        return None, reader.where, [Problem(filename, None, "", gettext("file not found"))]
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         return (
             None,
             reader.where,
-            [Problem(filename, None, "", f"not an XLSX workbook that can be read ({exc})")],
+            [
+                Problem(
+                    filename,
+                    None,
+                    "",
+                    gettext("not an XLSX workbook that can be read (%(error)s)") % {"error": exc},
+                )
+            ],
         )
     by_name = {_norm(sheet.name): sheet for sheet in SHEETS} | {_norm(sheet.key): sheet for sheet in SHEETS}
     found: dict[str, Any] = {}
@@ -1264,13 +1315,19 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
                 reader.bad(
                     f"{ws.title}!A1",
                     "",
-                    f"sheet {ws.title!r} is not part of the format and is not read; rename it to one of "
-                    + ", ".join(sh.name for sh in SHEETS)
-                    + " or delete it",
+                    gettext(
+                        "sheet %(sheet)s is not part of the format and is not read; rename it to one of "
+                        "%(sheets)s or delete it"
+                    )
+                    % {"sheet": repr(ws.title), "sheets": ", ".join(sh.name for sh in SHEETS)},
                 )
             continue
         if sheet.key in found:
-            reader.bad(f"{ws.title}!A1", "", f"a second sheet {sheet.name!r}; merge the two")
+            reader.bad(
+                f"{ws.title}!A1",
+                "",
+                gettext("a second sheet %(sheet)s; merge the two") % {"sheet": repr(sheet.name)},
+            )
             continue
         found[sheet.key] = (ws, values[ws.title])
     data = _Assembler(reader, found).data()
@@ -1368,15 +1425,23 @@ class _Assembler:
             self.r.bad(
                 f"{ws.title}!A1",
                 "",
-                f"the column {sheet.parent_header!r} is missing: each row must name the code of the "
-                f"record of sheet {owner_name} it belongs to",
+                gettext(
+                    "the column %(column)s is missing: each row must name the code of the record of sheet "
+                    "%(sheet)s it belongs to"
+                )
+                % {"column": repr(sheet.parent_header), "sheet": owner_name},
             )
             return
         for row in rows:
             cell = f"{ws.title}!{get_column_letter(parent_col)}{row.number}" if parent_col else ""
             raw = row.values.get(parent_col) if parent_col else None
             if raw is None:
-                self.r.bad(cell, "", f"{sheet.parent_header} is empty: name the code of sheet {owner_name}")
+                self.r.bad(
+                    cell,
+                    "",
+                    gettext("%(column)s is empty: name the code of sheet %(sheet)s")
+                    % {"column": sheet.parent_header, "sheet": owner_name},
+                )
                 continue
             try:
                 code = _read_code(raw.strip() if isinstance(raw, str) else raw)
@@ -1384,7 +1449,16 @@ class _Assembler:
                 self.r.bad(cell, "", str(exc))
                 continue
             if code not in index:
-                self.r.bad(cell, "", f"no {sheet.parent_key} with code {code!r} on sheet {owner_name}")
+                self.r.bad(
+                    cell,
+                    "",
+                    {
+                        "funds": gettext("no fund with code %(code)s on sheet %(sheet)s"),
+                        "indicators": gettext("no indicator with code %(code)s on sheet %(sheet)s"),
+                        "projects": gettext("no project with code %(code)s on sheet %(sheet)s"),
+                    }.get(owner_section, gettext("no row with code %(code)s on sheet %(sheet)s"))
+                    % {"code": repr(code), "sheet": owner_name},
+                )
                 continue
             i = index[code]
             items = owners[i].setdefault(sheet.section, [])
@@ -1423,8 +1497,11 @@ class _Assembler:
                     self.r.bad(
                         f"{ws.title}!{get_column_letter(c)}{r}",
                         "",
-                        "a value without a field name in column A is not read; name the field "
-                        f"({sheet.columns[0].header}, {sheet.columns[1].header} …) in column A",
+                        gettext(
+                            "a value without a field name in column A is not read; name the field "
+                            "(%(first)s, %(second)s …) in column A"
+                        )
+                        % {"first": sheet.columns[0].header, "second": sheet.columns[1].header},
                     )
                 continue
             col = known.get(_norm(label))
@@ -1432,15 +1509,19 @@ class _Assembler:
                 self.r.bad(
                     f"{ws.title}!A{r}",
                     "",
-                    f"unknown field {str(label).strip()!r}; the fields are "
-                    + ", ".join(c.header for c in sheet.columns),
+                    gettext("unknown field %(field)s; the fields are %(fields)s")
+                    % {
+                        "field": repr(str(label).strip()),
+                        "fields": ", ".join(c.header for c in sheet.columns),
+                    },
                 )
                 continue
             if col.key in seen:
                 self.r.bad(
                     f"{ws.title}!A{r}",
                     "",
-                    f"field {col.header!r} appears twice (also in row {seen[col.key]})",
+                    gettext("field %(field)s appears twice (also in row %(row)s)")
+                    % {"field": repr(col.header), "row": seen[col.key]},
                 )
                 continue
             seen[col.key] = r
@@ -1451,8 +1532,10 @@ class _Assembler:
                     self.r.bad(
                         f"{ws.title}!{get_column_letter(c)}{r}",
                         "",
-                        f"a value beside the field {col.header!r} is not read; write it in column "
-                        f"{get_column_letter(value_col)}",
+                        gettext(
+                            "a value beside the field %(field)s is not read; write it in column %(column)s"
+                        )
+                        % {"field": repr(col.header), "column": get_column_letter(value_col)},
                     )
             if value_col not in row:
                 continue
@@ -1479,11 +1562,11 @@ class _Assembler:
             raw = row.values.get(level_col) if level_col else None
             cell = f"{ws.title}!{get_column_letter(level_col or 1)}{row.number}"
             if raw is None:
-                self.r.bad(cell, "", "the level's name (Raven) is empty")
+                self.r.bad(cell, "", gettext("the level's name (Raven) is empty"))
                 continue
             level = _text(raw).strip()
             if level in out:
-                self.r.bad(cell, "", f"level {level!r} is listed twice")
+                self.r.bad(cell, "", gettext("level %(level)s is listed twice") % {"level": repr(level)})
                 continue
             rec = self.record(ws, SHEET["levels"], cols, row, ("strategy", "levels", level))
             rec.pop("level", None)
@@ -1533,7 +1616,8 @@ class _Assembler:
                 self.r.bad(
                     parent_cells[k],
                     "",
-                    f"node {_code_text(codes[k])}: no node with code {parent!r} on sheet {ws.title}",
+                    gettext("node %(node)s: no node with code %(code)s on sheet %(sheet)s")
+                    % {"node": _code_text(codes[k]), "code": repr(parent), "sheet": ws.title},
                 )
             else:
                 children.setdefault(first[parent], []).append(k)
@@ -1560,8 +1644,11 @@ class _Assembler:
                         self.r.bad(
                             parent_cells[m],
                             "",
-                            f"node {_code_text(codes[m])}: the parent codes form a cycle ({codes_text}); "
-                            "one of these nodes must be under another node or at the top",
+                            gettext(
+                                "node %(node)s: the parent codes form a cycle (%(cycle)s); one of these "
+                                "nodes must be under another node or at the top"
+                            )
+                            % {"node": _code_text(codes[m]), "cycle": codes_text},
                         )
                         reported.add(m)
 
@@ -1581,7 +1668,7 @@ class _Assembler:
 
 
 def _code_text(code: Any) -> str:
-    return repr(code) if isinstance(code, str) else "(without a readable code)"
+    return repr(code) if isinstance(code, str) else gettext("(without a readable code)")
 
 
 def is_workbook(path: str | Path) -> bool:

@@ -7,8 +7,12 @@ organisations, strategies and projects the strategy files define.
 import resource
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from regija.calls.importer import import_files as import_governance_files
 from regija.core import busy
@@ -33,11 +37,22 @@ class Command(BaseCommand):
             "--stats", action="store_true", help="print rows written per second and peak memory"
         )
         parser.add_argument("--quiet", action="store_true", help="no line per file")
+        parser.add_argument(
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="the language of the problems and summaries (default: %(default)s)",
+        )
 
     def _waiting(self):
-        self.stderr.write("another import is running; this one starts when it has finished")
+        self.stderr.write(_("another import is running; this one starts when it has finished"))
 
-    def handle(self, *args, files, dry_run, stats=False, quiet=False, **options):
+    def handle(self, *args, language=None, **options):
+        # every problem and summary line in one language
+        with translation.override(language or settings.LANGUAGE_CODE):
+            self._import(**options)
+
+    def _import(self, *, files, dry_run, stats=False, quiet=False, **options):
         started = time.perf_counter()
         governance_files = [f for f in files if is_governance_file(f)]
         strategy_files = [f for f in files if f not in governance_files]
@@ -65,8 +80,14 @@ class Command(BaseCommand):
         except InvalidFile as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
+            n = len(exc.problems)
             raise CommandError(
-                f"{len(exc.problems)} problem(s) found; nothing was imported. Fix the file(s) and run again."
+                ngettext(
+                    "%(n)s problem found; nothing was imported. Fix the file and run again.",
+                    "%(n)s problems found; nothing was imported. Fix the files and run again.",
+                    n,
+                )
+                % {"n": n}
             ) from None
         elapsed = time.perf_counter() - started
         if not quiet:
@@ -80,4 +101,4 @@ class Command(BaseCommand):
                 f"rows_per_second={rows / elapsed:.0f} peak_rss_mib={peak:.0f}"
             )
         if dry_run:
-            self.stdout.write("dry run: nothing was written")
+            self.stdout.write(_("dry run: nothing was written"))
