@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from regija.calls.models import CallDocument
-from tests.factories import BodyFactory
+from tests.factories import ApplicationPartnerFactory, BodyFactory, OrganisationFactory
 
 from .conftest import DAY, NOW
 
@@ -115,6 +115,16 @@ def test_results_table(client, calls):
     # totals: 40 000 + 20 000 + 10 000 approved; 15 000 + 5 000 paid (claims do not count)
     assert "70.000,00" in html and "20.000,00" in html
     assert "<tfoot>" in html and "<caption>" in html
+
+
+def test_results_name_a_foreign_partners_country(client, calls):
+    from regija.calls.models import Application
+
+    a1 = Application.objects.get(call=calls["decided"], number=1)
+    foreign = OrganisationFactory(name="Regionalentwicklung Steiermark", kind="agency", country="AT")
+    ApplicationPartnerFactory(application=a1, organisation=foreign, name=foreign.name, role="partner")
+    html = client.get(f"/razpisi/las-preizkus/{calls['decided'].slug}/rezultati/").content.decode()
+    assert "Regionalentwicklung Steiermark" in html and "Avstrija" in html
 
 
 def test_results_ranking_by_average_of_final_sheets(calls):

@@ -326,7 +326,13 @@ def party(org: Organisation | None) -> dict[str, Any]:
         return {"person": True, "name": None, "slug": None, "url": None}
     if org is None:
         return {"person": False, "name": None, "slug": None, "url": None}
-    return {"person": False, "name": org.name, "slug": org.slug, "url": org.get_absolute_url()}
+    return {
+        "person": False,
+        "name": org.name,
+        "slug": org.slug,
+        "url": org.get_absolute_url(),
+        "country": org.country,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
