@@ -124,9 +124,10 @@ def import_text(text: str, filename: str = "<text>") -> ImportResult:
 class _FileImporter:
     """One governance file: its governance, then its calls."""
 
-    def __init__(self, governance: GovernanceImporter):
+    def __init__(self, governance: GovernanceImporter, format_problems: list[Problem]):
         self.governance = governance
         self.calls = CallsImporter(governance)
+        self.format_problems = format_problems
 
     @classmethod
     def read(cls, path: str, run: RunOutline | None = None) -> _FileImporter:
@@ -138,11 +139,7 @@ class _FileImporter:
         data = load_text(text, filename)
         finder = LineFinder(text)
         doc, problems, failed = validate(data, filename, finder, GovernanceFileWithCalls)
-        importer = cls(GovernanceImporter(data, doc, filename, text, failed=failed, run=run))
-        importer.format_problems = problems
-        return importer
-
-    format_problems: list[Problem]
+        return cls(GovernanceImporter(data, doc, filename, text, failed=failed, run=run), problems)
 
     def check(self) -> list[Problem]:
         """Every problem of the file – format, references of the governance and of the calls – in file
