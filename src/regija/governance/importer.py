@@ -29,14 +29,12 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from regija.core.files import (
-    InvalidFile,
     LineFinder,
     Problem,
     load_mapping,
     path_text,
     place_text,
     schema_errors,
-    validation_problems,
 )
 from regija.core.filetypes import parse_date
 from regija.core.models import Organisation
@@ -58,22 +56,6 @@ def load_text(text: str, filename: str) -> dict:
         not_a_mapping=gettext("a governance file must be a YAML mapping starting with %(key)s: 1")
         % {"key": FORMAT_KEY},
     )
-
-
-def parse_text(text: str, filename: str, schema: type[F] = GovernanceFile) -> F:
-    """Parse and validate a governance file's text; raise InvalidFile naming file, line and field.
-
-    ``schema`` is GovernanceFile or a format that extends it (the calls app adds its part). Only the
-    format is checked here; ``GovernanceImporter.check`` checks the references.
-    """
-    data = load_text(text, filename)
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        problems = validation_problems(
-            exc, filename, text, format_doc=FORMAT_DOC, explain=_explain, data=data
-        )
-        raise InvalidFile(problems) from None
 
 
 def validate(
