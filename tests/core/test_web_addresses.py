@@ -247,8 +247,13 @@ def test_the_api_never_hands_out_a_stored_javascript_address(client):
 def test_export_names_a_stored_javascript_website():
     """`regija export` writes only what the file format accepts: it names the record and field instead."""
     from regija.interchange import exporter
+    from regija.strategies.models import OrganisationStatement
 
+    # the export writes the organisation as the strategy states it: the stored statement is spoilt too
     Organisation.objects.filter(slug=MOV).update(website=ATTACK)
+    statement = OrganisationStatement.objects.get(strategy__slug=VELENJE, organisation__slug=MOV)
+    statement.facts["website"] = ATTACK
+    statement.save()
     with pytest.raises(exporter.ExportError) as info:
         exporter.to_yaml(Strategy.objects.get(slug=VELENJE))
     assert f"organisation '{MOV}', field website: " in str(info.value)

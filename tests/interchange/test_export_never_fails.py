@@ -37,6 +37,7 @@ from regija.strategies.models import (
     Direction,
     Indicator,
     Node,
+    OrganisationStatement,
     Strategy,
     StrategyStatus,
 )
@@ -78,13 +79,21 @@ def _state(value):
     Payment.objects.filter(project__strategy__slug=SLUG).update(state=value, note=reason)
 
 
+def _store_organisation(**facts):
+    # the export writes an organisation as its document states it: a value is stored in that statement
+    Organisation.objects.filter(slug="zavod-primer").update(**facts)
+    statement = OrganisationStatement.objects.get(strategy__slug=SLUG, organisation__slug="zavod-primer")
+    statement.facts.update(facts)
+    statement.save()
+
+
 def _organisation(doc, slug="zavod-primer"):
     return next(o for o in doc["organisations"] if o["slug"] == slug)
 
 
 STORED = {
     OrganisationKind: (
-        lambda v: Organisation.objects.filter(slug="zavod-primer").update(kind=v),
+        lambda v: _store_organisation(kind=v),
         lambda doc: [_organisation(doc)["kind"]],
     ),
     StrategyStatus: (
@@ -180,7 +189,7 @@ def _partner_role():
 
 
 def _country():
-    Organisation.objects.filter(slug="zavod-primer").update(country="si")
+    _store_organisation(country="si")
 
 
 def _level():

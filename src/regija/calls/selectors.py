@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from regija.core.collation import slovenian
 from regija.core.identifiers import same_organisation_numbers
 from regija.core.models import Organisation, OrganisationKind, Role
 from regija.core.money import format_eur
@@ -264,7 +265,10 @@ def call_detail(org_slug: str, slug: str, now: dt.datetime | None = None) -> Cal
             Prefetch("conditions", queryset=EligibilityCondition.objects.order_by("order", "pk")),
             Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk")),
             Prefetch(
-                "nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")
+                "nodes",
+                queryset=Node.objects.select_related("strategy").order_by(
+                    slovenian("strategy__title"), "strategy_id", "path"
+                ),
             ),
             Prefetch("seats", queryset=CommitteeSeat.objects.order_by("order", "pk")),
         )

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regija.core.collation import slovenian
 from regija.core.models import Organisation, Role
 from regija.core.permissions import org_ids_with
 from regija.projects.models import Fund
@@ -76,7 +77,7 @@ def _refused(request, exc: services.Refused) -> None:
 def _editable_orgs(user):
     ids = org_ids_with(user, Role.EDITOR)
     qs = Organisation.objects.all() if ids is None else Organisation.objects.filter(pk__in=ids)
-    return qs.order_by("name")
+    return qs.order_by(slovenian("name"), "pk")
 
 
 @login_required

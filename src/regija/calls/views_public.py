@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regija.core.caching import cache_response
+from regija.core.collation import slovenian
 from regija.core.models import Organisation
 
 from . import selectors
@@ -46,7 +47,7 @@ def call_list(request):
     organisations = list(
         Organisation.objects.filter(calls__in=selectors.public_calls())
         .distinct()
-        .order_by("name")
+        .order_by(slovenian("name"), "slug")
         .values("slug", "name")
     )
     if org_slug not in {o["slug"] for o in organisations}:

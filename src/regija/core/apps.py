@@ -16,12 +16,13 @@ class CoreConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models import Q
 
-        from . import audit, caching, registry
+        from . import audit, caching, collation, registry
         from .choices import OrganisationKind
         from .models import ApiToken, Membership, Organisation, Role
 
         audit.connect()
         caching.connect()
+        collation.connect()
         # A natural person is read only by its own members and by those other apps add (the owners of a
         # strategy that lists a project it holds, the staff of a call it applied to).
         registry.register(

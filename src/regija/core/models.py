@@ -15,6 +15,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OrganisationKind
+from .collation import slovenian
 from .validators import WebAddressField
 
 
@@ -42,7 +43,7 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["name"]
+        ordering = [slovenian("name").asc()]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(lat__isnull=True, lon__isnull=True)

@@ -14,17 +14,32 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from pydantic import ValidationError
 
 from regija.core import spreadsheet
 from regija.core.models import Organisation
-from regija.projects.models import Allocation, BudgetLine, Fund, Partner, Payment, Project, StatedFigure
-from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
+from regija.projects.models import (
+    Allocation,
+    BudgetLine,
+    Fund,
+    FundStatement,
+    Partner,
+    Payment,
+    Project,
+    StatedFigure,
+)
+from regija.strategies.models import Alignment, Indicator, Node, Observation, OrganisationStatement, Strategy
 
 from . import workbook
 from .reader import path_text, schema_errors
+from .schema import Fund as FundEntry
+from .schema import Organisation as OrganisationEntry
 from .schema import StrategyFile
+
+# the facts of an organisation and a fund, in the order a file writes them
+_ORGANISATION_FACTS = [f for f in OrganisationEntry.model_fields if f != "slug"]
+_FUND_FACTS = [f for f in FundEntry.model_fields if f not in ("code", "allocations")]
 
 
 class ExportError(Exception):
@@ -100,8 +115,12 @@ def strategy_document(strategy: Strategy) -> dict:
         .order_by("order")
     )
 
-    # every organisation and fund the document refers to travels with it
-    org_ids = set(strategy.owners.values_list("pk", flat=True))
+    # every organisation and fund the document states or refers to travels with it, as the document
+    # states it (its own source, not that of another document sharing the row)
+    org_statements = dict(
+        OrganisationStatement.objects.filter(strategy=strategy).values_list("organisation_id", "facts")
+    )
+    org_ids = set(strategy.owners.values_list("pk", flat=True)) | set(org_statements)
     org_ids |= {o.pk for n in nodes for o in n.responsible.all()}
     org_ids |= {a.owner_id for a in allocations}
     for p in projects:
@@ -109,17 +128,40 @@ def strategy_document(strategy: Strategy) -> dict:
             org_ids.add(p.holder_id)
         org_ids |= {pt.organisation_id for pt in p.partners.all()}
     orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids)}
-    missing_parents = {o.parent_id for o in orgs.values() if o.parent_id and o.parent_id not in orgs}
-    while missing_parents:
-        for o in Organisation.objects.filter(pk__in=missing_parents):
-            orgs[o.pk] = o
-        missing_parents = {o.parent_id for o in orgs.values() if o.parent_id and o.parent_id not in orgs}
+    while True:  # parents travel too: as the document states them, or else as the rows have them
+        parent_ids = {o.parent_id for pk, o in orgs.items() if pk not in org_statements and o.parent_id}
+        parent_slugs = {org_statements[pk].get("parent") for pk in orgs if pk in org_statements}
+        parent_ids -= set(orgs)
+        parent_slugs -= {o.slug for o in orgs.values()} | {None}
+        if not parent_ids and not parent_slugs:
+            break
+        found = list(Organisation.objects.filter(Q(pk__in=parent_ids) | Q(slug__in=parent_slugs)))
+        if not found:  # a stated parent no longer stored: the file written says so when read back
+            break
+        orgs.update((o.pk, o) for o in found)
     slug_of = {pk: o.slug for pk, o in orgs.items()}
 
+    fund_statements = dict(FundStatement.objects.filter(strategy=strategy).values_list("fund_id", "facts"))
     fund_ids = {a.fund_id for a in allocations} | {s.scope_fund_id for s in stated if s.scope_fund_id}
+    fund_ids |= set(fund_statements)
     for p in projects:
         fund_ids |= {b.fund_id for b in p.budget_lines.all()} | {pay.fund_id for pay in p.payments.all()}
     funds = list(Fund.objects.filter(pk__in=fund_ids).order_by("code"))
+
+    def organisation_entry(o: Organisation) -> dict:
+        facts = org_statements.get(o.pk)
+        if facts is None:  # used but not stated by this document: the row's facts, with no source
+            facts = {
+                **{f: getattr(o, f) for f in _ORGANISATION_FACTS if f not in ("parent", "source")},
+                "parent": slug_of.get(o.parent_id),
+            }
+        return _clean({"slug": o.slug, **{f: facts.get(f) for f in _ORGANISATION_FACTS}})
+
+    def fund_facts(f: Fund) -> dict:
+        facts = fund_statements.get(f.pk)
+        if facts is None:  # used but not stated by this document: the row's facts, with no source
+            facts = {"name": f.name, "name_en": f.name_en}
+        return {k: facts.get(k) for k in _FUND_FACTS}
 
     tree: dict[int | None, list[dict]] = {}
     for n in nodes:
@@ -172,32 +214,12 @@ def strategy_document(strategy: Strategy) -> dict:
                 "levels": strategy.levels,
             }
         ),
-        "organisations": [
-            _clean(
-                {
-                    "slug": o.slug,
-                    "name": o.name,
-                    "short_name": o.short_name,
-                    "kind": o.kind,
-                    "country": o.country,
-                    "registration_number": o.registration_number,
-                    "website": o.website,
-                    "parent": slug_of.get(o.parent_id),
-                    "address": o.address,
-                    "lat": o.lat,
-                    "lon": o.lon,
-                    "source": o.source,
-                }
-            )
-            for o in sorted(orgs.values(), key=lambda o: o.slug)
-        ],
+        "organisations": [organisation_entry(o) for o in sorted(orgs.values(), key=lambda o: o.slug)],
         "funds": [
             _clean(
                 {
                     "code": f.code,
-                    "name": f.name,
-                    "name_en": f.name_en,
-                    "source": f.source,
+                    **fund_facts(f),
                     "allocations": [
                         _clean(
                             {

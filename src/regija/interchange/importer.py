@@ -29,18 +29,82 @@ from regija.projects.models import (
     Allocation,
     BudgetLine,
     Fund,
+    FundStatement,
     Partner,
     Payment,
     Project,
     StatedFigure,
 )
 from regija.search import indexing as search_indexing
-from regija.strategies.models import PATH_STEP, Alignment, Indicator, Node, Observation, Strategy
+from regija.strategies.models import (
+    PATH_STEP,
+    Alignment,
+    Indicator,
+    Node,
+    Observation,
+    OrganisationStatement,
+    Strategy,
+)
 
 from . import schema as s
 from .reader import Defined, Known, check_file, defined, load_file, load_yaml, walk_nodes
 
 LISTED = 10  # at most so many rows named per kind of problem, for a node still in use elsewhere
+
+
+_COUNTRY = Organisation._meta.get_field("country").default
+
+
+def stated(entry: s.Model, *leave_out: str) -> dict:
+    """What a file's entry states, as written: the fields it gives, without those it leaves out."""
+    return entry.model_dump(mode="json", exclude_unset=True, exclude_none=True, exclude=set(leave_out))
+
+
+def _first(statements: list[dict], key: str):
+    """The value of the earliest statement that gives ``key``."""
+    return next((st[key] for st in statements if st.get(key) not in (None, "")), None)
+
+
+def shown_organisation(statements: list[dict]) -> dict:
+    """The facts an organisation row shows, from its documents' statements (earliest first): each
+    fact from the earliest document that gives it, the coordinates as one pair; the parent as a slug."""
+    lat, lon = next(
+        (
+            (st["lat"], st["lon"])
+            for st in statements
+            if st.get("lat") is not None and st.get("lon") is not None
+        ),
+        (None, None),
+    )
+    return dict(
+        name=_first(statements, "name"),
+        short_name=blank(_first(statements, "short_name")),
+        kind=_first(statements, "kind"),
+        country=_first(statements, "country") or _COUNTRY,
+        registration_number=blank(_first(statements, "registration_number")),
+        website=blank(_first(statements, "website")),
+        address=blank(_first(statements, "address")),
+        lat=lat,
+        lon=lon,
+        source=blank(_first(statements, "source")),
+        parent=_first(statements, "parent"),
+    )
+
+
+def shown_fund(statements: list[dict]) -> dict:
+    """The facts a fund row shows, from its documents' statements (earliest first), as for organisations."""
+    return dict(
+        name=_first(statements, "name"),
+        name_en=blank(_first(statements, "name_en")),
+        source=blank(_first(statements, "source")),
+    )
+
+
+def _changed_statements(existing: dict, desired: list[tuple[int, dict]]) -> set[int]:
+    """The rows (organisations or funds) whose statement by this document is new, changed or gone."""
+    wanted = dict(desired)
+    changed = {k for k, fields in wanted.items() if k not in existing or existing[k].facts != fields["facts"]}
+    return changed | (set(existing) - set(wanted))
 
 
 class _Rollback(Exception):
@@ -305,6 +369,8 @@ class _Writer:
         self.orgs = self._organisations()
         self.funds = self._funds()
         self.strategy = self._strategy()
+        self._organisation_statements()
+        self._fund_statements()
         self.nodes = self._nodes()
         self._alignments()
         self._allocations()
@@ -320,58 +386,108 @@ class _Writer:
         return self.result
 
     def _organisations(self) -> dict[str, int]:
-        slugs = [o.slug for o in self.doc.organisations]
-        existing = {o.slug: o for o in Organisation.objects.filter(slug__in=slugs)}
-        desired = []
-        for o in self.doc.organisations:
-            desired.append(
-                (
-                    o.slug,
-                    dict(
-                        slug=o.slug,
-                        name=o.name,
-                        short_name=blank(o.short_name),
-                        kind=o.kind.value,
-                        country=o.country,
-                        registration_number=blank(o.registration_number),
-                        website=blank(o.website),
-                        address=blank(o.address),
-                        lat=o.lat,
-                        lon=o.lon,
-                        source=blank(o.source),
-                    ),
-                )
-            )
-        new = set(slugs) - set(existing)
+        """Rows for the organisations of the file that are not stored yet; what a stored row shows
+        is settled in _organisation_statements, once the strategy has an id."""
+        self.org_facts = {o.slug: stated(o, "slug") for o in self.doc.organisations}
+        stored = set(Organisation.objects.filter(slug__in=self.org_facts).values_list("slug", flat=True))
+        self.new_orgs = set(self.org_facts) - stored
+        fresh = []
+        for slug in self.org_facts:
+            if slug in self.new_orgs:
+                fields = shown_organisation([self.org_facts[slug]])
+                del fields["parent"]  # a parent may come later in the file: set once all exist
+                fresh.append((slug, dict(slug=slug, **fields)))
         # organisations are shared: one file never deletes another's
-        sync_rows(self.result, Organisation, "organisations", existing, desired, delete=False)
-        ids = dict(Organisation.objects.values_list("slug", "id"))
-        # a parent may be defined later in the file, so parents are set once all exist
-        stored = {
-            o.slug: o for o in Organisation.objects.filter(slug__in=slugs).only("id", "slug", "parent_id")
-        }
-        moved = []
-        for o in self.doc.organisations:
-            parent_id = ids[o.parent] if o.parent else None
-            org = stored[o.slug]
-            if org.parent_id != parent_id:
-                org.parent_id = parent_id
-                moved.append(org)
-                if o.slug not in new:
-                    self.result.updated["organisations"] += 1
-        if moved:
-            Organisation.objects.bulk_update(moved, ["parent_id"], batch_size=500)
-        return ids
+        sync_rows(self.result, Organisation, "organisations", {}, fresh, delete=False)
+        return dict(Organisation.objects.values_list("slug", "id"))
 
     def _funds(self) -> dict[str, int]:
-        codes = [f.code for f in self.doc.funds]
-        existing = {f.code: f for f in Fund.objects.filter(code__in=codes)}
-        desired = [
-            (f.code, dict(code=f.code, name=f.name, name_en=blank(f.name_en), source=blank(f.source)))
-            for f in self.doc.funds
+        """Rows for the funds of the file that are not stored yet (see _organisations)."""
+        self.fund_facts = {f.code: stated(f, "code", "allocations") for f in self.doc.funds}
+        stored = set(Fund.objects.filter(code__in=self.fund_facts).values_list("code", flat=True))
+        fresh = [
+            (code, dict(code=code, **shown_fund([facts])))
+            for code, facts in self.fund_facts.items()
+            if code not in stored
         ]
-        sync_rows(self.result, Fund, "funds", existing, desired, delete=False)
+        sync_rows(self.result, Fund, "funds", {}, fresh, delete=False)
         return dict(Fund.objects.values_list("code", "id"))
+
+    def _organisation_statements(self) -> None:
+        """Keep what this document says of each organisation; where that changed, the organisation
+        row shows again what the statements say, each fact from the earliest loaded document that gives
+        it. A row whose statements did not change is left alone, with any change made in the back office."""
+        existing = {
+            o.organisation_id: o for o in OrganisationStatement.objects.filter(strategy=self.strategy)
+        }
+        desired = [
+            (
+                self.orgs[slug],
+                dict(strategy_id=self.strategy.pk, organisation_id=self.orgs[slug], facts=facts),
+            )
+            for slug, facts in self.org_facts.items()
+        ]
+        touched = _changed_statements(existing, desired)
+        sync_rows(self.result, OrganisationStatement, "organisation statements", existing, desired)
+        statements: dict[int, list[dict]] = {}
+        for org_id, facts in (
+            OrganisationStatement.objects.filter(organisation_id__in=touched)
+            .order_by("strategy_id")
+            .values_list("organisation_id", "facts")
+        ):
+            statements.setdefault(org_id, []).append(facts)
+        new_ids = {self.orgs[slug] for slug in self.new_orgs}
+        rows = {o.pk: o for o in Organisation.objects.filter(pk__in=statements)}
+        desired = []
+        for org_id, facts in statements.items():
+            fields = shown_organisation(facts)
+            parent = fields.pop("parent")
+            fields["parent_id"] = self.orgs.get(parent) if parent else None
+            if org_id in new_ids:  # created with these facts: only the parent is still to be set
+                fields = {"parent_id": fields["parent_id"]}
+            desired.append((org_id, fields))
+        parents = {k: rows.pop(k) for k, fields in desired if k in new_ids}
+        sync_rows(
+            self.result,
+            Organisation,
+            "organisations",
+            rows,
+            [(k, f) for k, f in desired if k not in new_ids],
+            delete=False,
+        )
+        moved = []
+        for k, fields in desired:
+            if k in parents and parents[k].parent_id != fields["parent_id"]:
+                parents[k].parent_id = fields["parent_id"]
+                moved.append(parents[k])
+        if moved:
+            Organisation.objects.bulk_update(moved, ["parent_id"], batch_size=500)
+
+    def _fund_statements(self) -> None:
+        """What this document says of each fund, kept and shown as for organisations."""
+        existing = {f.fund_id: f for f in FundStatement.objects.filter(strategy=self.strategy)}
+        desired = [
+            (self.funds[code], dict(strategy_id=self.strategy.pk, fund_id=self.funds[code], facts=facts))
+            for code, facts in self.fund_facts.items()
+        ]
+        touched = _changed_statements(existing, desired)
+        sync_rows(self.result, FundStatement, "fund statements", existing, desired)
+        statements: dict[int, list[dict]] = {}
+        for fund_id, facts in (
+            FundStatement.objects.filter(fund_id__in=touched)
+            .order_by("strategy_id")
+            .values_list("fund_id", "facts")
+        ):
+            statements.setdefault(fund_id, []).append(facts)
+        rows = {f.pk: f for f in Fund.objects.filter(pk__in=statements)}
+        sync_rows(
+            self.result,
+            Fund,
+            "funds",
+            rows,
+            [(k, shown_fund(facts)) for k, facts in statements.items()],
+            delete=False,
+        )
 
     def _strategy(self) -> Strategy:
         st = self.doc.strategy

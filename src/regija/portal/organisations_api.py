@@ -10,6 +10,7 @@ from ninja import Query, Router
 
 from regija.api.errors import READ_RESPONSES, not_found
 from regija.api.pagination import PageParams, paginate
+from regija.core.collation import slovenian
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.validators import link_target
 from regija.projects import selectors as project_selectors
@@ -75,7 +76,7 @@ def _item(request, o: Organisation) -> dict:
 def list_organisations(request, filters: Query[OrganisationFilters], pages: Query[PageParams]):
     """Organisations by name, with how many strategies they own and projects they hold or partner in.
     Natural persons are not listed."""
-    qs = _organisations().order_by("name", "id")
+    qs = _organisations().order_by(slovenian("name"), "id")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     q = (filters.q or "").strip()
@@ -100,7 +101,9 @@ def get_organisation(request, slug: str):
         address=org.address,
         lat=org.lat,
         lon=org.lon,
-        owned_strategies=list(org.strategies.order_by("title").values("slug", "title", "status")),
+        owned_strategies=list(
+            org.strategies.order_by(slovenian("title"), "pk").values("slug", "title", "status")
+        ),
         money={"held": money_summary(money["held"]), "partner_share_total": money["partner_share_total"]},
     )
     return out

@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from regija.calls import selectors as call_selectors
 from regija.calls.models import Call
 from regija.core import caching
+from regija.core.collation import slovenian
 from regija.governance.models import Decision
 from regija.projects import selectors as project_selectors
 from regija.projects.filters import ProjectFilters
@@ -36,7 +37,7 @@ def strategy_list() -> QuerySet[Strategy]:
             project_count=count_of(Project, strategy=OuterRef("pk")),
         )
         .prefetch_related("owners")
-        .order_by("title")
+        .order_by(slovenian("title"), "pk")
     )
 
 

@@ -17,6 +17,7 @@ from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, not_found, refusals, write_responses
 from regija.api.links import api_url, web_url
 from regija.api.pagination import PageParams, paginate
+from regija.core.collation import slovenian
 from regija.core.validators import link_target
 from regija.projects import selectors as project_selectors
 from regija.projects.api import fund_money
@@ -202,7 +203,9 @@ def get_node(request, slug: str, code: str):
         "planned_amount": node.planned_amount,
         "planned_projects": node.planned_projects,
         "source": node.source,
-        "responsible": [{"slug": o.slug, "name": o.name} for o in node.responsible.order_by("name")],
+        "responsible": [
+            {"slug": o.slug, "name": o.name} for o in node.responsible.order_by(slovenian("name"), "pk")
+        ],
         "indicators": [
             {
                 "code": ind.code,

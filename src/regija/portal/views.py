@@ -19,6 +19,7 @@ from regija.calls.selectors import clock_key
 from regija.calls.selectors import organisation_summary as organisation_calls
 from regija.core import permissions
 from regija.core.caching import cache_response
+from regija.core.collation import slovenian
 from regija.core.models import Organisation, OrganisationKind
 from regija.governance.models import Body
 from regija.interchange import workbook
@@ -113,7 +114,7 @@ def node_detail(request, slug: str, code: str):
         project_selectors.project_queryset()
         .filter(nodes__path__startswith=node.path, nodes__strategy=strategy)
         .distinct()
-        .order_by("strategy__title", "order", "id"),
+        .order_by(slovenian("strategy__title"), "order", "id"),
         25,
     ).get_page(request.GET.get("page"))
     project_selectors.with_money(list(page.object_list))
@@ -150,7 +151,7 @@ def organisation_list(request):
             n_strategies=Count("strategies", distinct=True), n_held=Count("held_projects", distinct=True)
         )
         .exclude(kind=OrganisationKind.PERSON)
-        .order_by("name")
+        .order_by(slovenian("name"), "pk")
     )  # natural persons are never listed by name
     if kind in OrganisationKind.values:
         qs = qs.filter(kind=kind)
@@ -173,7 +174,9 @@ def organisation_detail(request, slug: str):
         raise Http404
     strategies = list(strategy_list().filter(owners=org))
     held = list(
-        project_selectors.project_queryset().filter(holder=org).order_by("strategy__title", "order")[:200]
+        project_selectors.project_queryset()
+        .filter(holder=org)
+        .order_by(slovenian("strategy__title"), "strategy_id", "order")[:200]
     )
     project_selectors.with_money(held)
     n_held = Project.objects.filter(holder=org).count()
@@ -181,7 +184,7 @@ def organisation_detail(request, slug: str):
         Partner.objects.filter(organisation=org)
         .exclude(project__holder=org)
         .select_related("project", "project__strategy", "project__holder")
-        .order_by("project__strategy__title", "project__order")[:200]
+        .order_by(slovenian("project__strategy__title"), "project__strategy_id", "project__order")[:200]
     )
     money = project_selectors.organisation_money(org.pk)
     calls = organisation_calls(org.pk, limit=10)
@@ -198,7 +201,7 @@ def organisation_detail(request, slug: str):
             "money": money,
             "calls": calls,
             "bodies": bodies,
-            "children": org.children.order_by("name")[:100],
+            "children": org.children.order_by(slovenian("name"), "pk")[:100],
             "nav": "organisations",
         },
     )

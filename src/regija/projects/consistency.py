@@ -15,11 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from regija.core import dates
+from regija.core.models import Organisation
 from regija.core.money import format_eur
-from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
+from regija.strategies.models import Alignment, Indicator, Node, Observation, OrganisationStatement, Strategy
 
 from . import selectors
-from .models import Project, StatedFigure, StatedWhat
+from .models import Fund, FundStatement, Project, StatedFigure, StatedWhat
 
 CONTRADICTION = "contradiction"
 UNVERIFIABLE = "unverifiable"
@@ -28,7 +29,7 @@ UNVERIFIABLE = "unverifiable"
 @dataclasses.dataclass(frozen=True)
 class Finding:
     kind: str  # CONTRADICTION or UNVERIFIABLE
-    check: str  # stated_figure, payment_above_approval, partner_shares, alignment_sources
+    check: str  # stated_figure, payment_above_approval, partner_shares, alignment_sources, shared_facts
     strategy: str  # slug
     subject: str  # what the figure is about: a label, a project or node code
     stated: str  # the figure the document states (or the first of two disagreeing sources)
@@ -56,7 +57,7 @@ def _fmt(value) -> str:
 def report(strategy: Strategy | None = None) -> list[Finding]:
     """All findings, for one strategy or for every strategy.
 
-    Runs a fixed number of queries (at most twelve), however many strategies, figures, nodes and projects
+    Runs a fixed number of queries (at most fourteen), however many strategies, figures, nodes and projects
     there are.
     """
     findings: list[Finding] = []
@@ -64,6 +65,7 @@ def report(strategy: Strategy | None = None) -> list[Finding]:
     findings += _payments_above_approval(strategy)
     findings += _partner_shares(strategy)
     findings += _alignment_sources(strategy)
+    findings += _shared_facts(strategy)
     return findings
 
 
@@ -649,6 +651,56 @@ def _alignment_sources(strategy: Strategy | None) -> list[Finding]:
     return out
 
 
+def _shared_facts(strategy: Strategy | None) -> list[Finding]:
+    """A shared organisation or fund of which two documents state a fact differently (another name,
+    another parent): the later document's statement against the earliest one that gives the fact,
+    which is what the organisation or fund shows. Sources differ by nature and are not compared."""
+    out = []
+    for model, statements, key, facts in (
+        (Organisation, OrganisationStatement.objects.select_related("organisation"), "organisation", "slug"),
+        (Fund, FundStatement.objects.select_related("fund"), "fund", "code"),
+    ):
+        rows = statements.select_related("strategy").order_by(f"{key}_id", "strategy_id")
+        if strategy is not None:
+            # the statements of the strategy's organisations (funds), with those of the other documents
+            mine = statements.filter(strategy=strategy).values(f"{key}_id")
+            rows = rows.filter(**{f"{key}_id__in": mine})
+        by_row: dict[int, list] = defaultdict(list)
+        for st in rows:
+            by_row[getattr(st, f"{key}_id")].append(st)
+        for group in by_row.values():
+            first: dict[str, tuple] = {}
+            for st in group:
+                for fact, value in st.facts.items():
+                    if fact == "source" or value in (None, ""):
+                        continue
+                    if fact not in first:
+                        first[fact] = (st.strategy.slug, value)
+                        continue
+                    earliest, shown = first[fact]
+                    if value == shown or (strategy is not None and st.strategy_id != strategy.pk):
+                        continue
+                    code = getattr(getattr(st, key), facts)
+                    out.append(
+                        Finding(
+                            CONTRADICTION,
+                            check="shared_facts",
+                            strategy=st.strategy.slug,
+                            subject=_("%(what)s %(code)s, %(fact)s")
+                            % {
+                                "what": model._meta.verbose_name,
+                                "code": code,
+                                "fact": model._meta.get_field(fact).verbose_name,
+                            },
+                            stated=str(value),
+                            computed=f"{shown} ({earliest})",
+                            object_type=key,
+                            object_code=code,
+                        )
+                    )
+    return out
+
+
 def locations(findings: list[Finding]) -> dict[int, str]:
     """Finding index → URL of the page where the figure lives (strategy, node or project); two queries."""
     from django.urls import reverse
@@ -674,6 +726,8 @@ def locations(findings: list[Finding]) -> dict[int, str]:
             out[i] = reverse("node", args=list(key))
         elif f.object_type == "project" and key in known_projects:
             out[i] = reverse("project", args=list(key))
+        elif f.object_type == "organisation":
+            out[i] = reverse("organisation", args=[f.object_code])
         else:
             out[i] = reverse("strategy", args=[f.strategy])
     return out

@@ -23,20 +23,22 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from regija.core.collation import slovenian
 from regija.core.models import OrganisationKind
 from regija.core.money import read_amount, to_money
 from regija.strategies.models import Node
 
 from .models import BudgetLine, Project, ProjectStatus
 
+# titles and names in Slovenian alphabetical order (core.collation)
 SORTS = {
-    "title": ("title", "id"),
-    "-title": ("-title", "-id"),
+    "title": (slovenian("title"), "id"),
+    "-title": (slovenian("title").desc(), "-id"),
     "code": ("strategy__slug", "order", "id"),
-    "status": ("status", "title", "id"),
+    "status": ("status", slovenian("title"), "id"),
     "start": ("start", "id"),
     "-start": ("-start", "-id"),
-    "holder": ("holder_sort", "title", "id"),  # holder_sort: see ProjectFilters.apply
+    "holder": (slovenian("holder_sort"), slovenian("title"), "id"),  # holder_sort: see ProjectFilters.apply
     "amount": ("total_cents", "id"),
     "-amount": ("-total_cents", "-id"),
 }

@@ -35,6 +35,31 @@ class Fund(models.Model):
         return f"{self.code} – {self.name}"
 
 
+class FundStatement(models.Model):
+    """What one strategy document says about a fund (name, English name, source), as it wrote it.
+
+    Funds are shared between documents like organisations: see OrganisationStatement."""
+
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="fund_statements"
+    )
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.CASCADE, related_name="statements"
+    )
+    facts = models.JSONField(_("as the document states it"), default=dict)
+
+    class Meta:
+        verbose_name = _("fund as a document states it")
+        verbose_name_plural = _("funds as documents state them")
+        ordering = ["fund", "strategy"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "fund"], name="one_fund_statement_per_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} ({self.strategy.slug})"
+
+
 class Allocation(models.Model):
     """Money a fund sets aside for an owner (region, LAS, municipality) in a programme period."""
 

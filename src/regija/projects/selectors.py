@@ -21,6 +21,7 @@ from django.db import connection, models
 from django.db.models import QuerySet
 
 from regija.core import caching
+from regija.core.collation import slovenian, sort_key
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.strategies.models import Node, Strategy
@@ -578,7 +579,10 @@ def project_detail(strategy_slug: str, code: str) -> Project | None:
             Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("fund").order_by("order")),
             Prefetch("payments", queryset=Payment.objects.select_related("fund").order_by("order")),
             Prefetch(
-                "nodes", queryset=Node.objects.select_related("strategy").order_by("strategy__title", "path")
+                "nodes",
+                queryset=Node.objects.select_related("strategy").order_by(
+                    slovenian("strategy__title"), "strategy_id", "path"
+                ),
             ),
         )
         .filter(strategy__slug=strategy_slug, code=code)
@@ -719,7 +723,7 @@ def filter_choices(filters: ProjectFilters) -> dict[str, list[tuple[str, str]]]:
             .first()
         )
         if chosen:
-            holders = sorted([*holders, (chosen[0], shorten(chosen[1], 60))], key=lambda h: h[1])
+            holders = sorted([*holders, (chosen[0], shorten(chosen[1], 60))], key=lambda h: sort_key(h[1]))
     return {**lists, "holders": holders}
 
 
@@ -733,7 +737,9 @@ def _choice_lists(strategy: str | None) -> dict[str, list[tuple[str, str]]]:
     return {
         "strategies": [
             (slug, shorten(title, 70))
-            for slug, title in Strategy.objects.order_by("title").values_list("slug", "title")
+            for slug, title in Strategy.objects.order_by(slovenian("title"), "pk").values_list(
+                "slug", "title"
+            )
         ],
         "nodes": nodes,
         "funds": [
@@ -754,7 +760,7 @@ def _holder_choices(strategy: str | None) -> list[tuple[str, str]]:
     else:
         holders = Organisation.objects.filter(held_projects__isnull=False)
     holders = holders.exclude(kind=OrganisationKind.PERSON)
-    rows = holders.distinct().order_by("name").values_list("slug", "name")
+    rows = holders.distinct().order_by(slovenian("name"), "slug").values_list("slug", "name")
     return [(slug, shorten(name, 60)) for slug, name in rows]
 
 

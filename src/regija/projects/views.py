@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from regija.core import charts, permissions, spreadsheet
 from regija.core.caching import cache_response
+from regija.core.collation import slovenian
 from regija.strategies.models import Strategy
 
 from . import consistency as consistency_checks
@@ -261,7 +262,7 @@ def consistency(request):
         {
             "items": items,
             "strategy": strategy,
-            "strategies": readable.order_by("title").values("slug", "title"),
+            "strategies": readable.order_by(slovenian("title"), "pk").values("slug", "title"),
             "contradictions": sum(1 for f in findings if f.kind == consistency_checks.CONTRADICTION),
             "unverifiable": sum(1 for f in findings if f.kind == consistency_checks.UNVERIFIABLE),
             "nav": "consistency",

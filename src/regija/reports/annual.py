@@ -27,6 +27,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from regija.calls.models import Application, ApplicationFund, Call, CallState, CallStatus
+from regija.core.collation import slovenian
 from regija.core.models import Organisation, OrganisationKind
 from regija.core.money import CENT
 from regija.core.templatetags.regija import STATUS_LABELS
@@ -338,7 +339,7 @@ def _strategies(org: Organisation, year: int) -> list:
     """The organisation's strategies whose period includes the year (an open or unknown end counts)."""
 
     out = []
-    for s in Strategy.objects.filter(owners=org).order_by("period_start", "title"):
+    for s in Strategy.objects.filter(owners=org).order_by("period_start", slovenian("title"), "pk"):
         first, last = _year_of(s.period_start), _year_of(s.period_end)
         if (first is None or first <= year) and (last is None or last >= year):
             out.append(s)
@@ -662,7 +663,7 @@ def _indicators(strategies: list, end: dt.date) -> list[IndicatorRow]:
         .annotate(
             latest_date=Subquery(latest.values("date")[:1]), latest_value=Subquery(latest.values("value")[:1])
         )
-        .order_by("strategy__period_start", "strategy__title", "order", "pk")
+        .order_by("strategy__period_start", slovenian("strategy__title"), "strategy_id", "order", "pk")
     )
     out = []
     for ind in qs:
@@ -731,7 +732,7 @@ def _cooperation(strategies: list, end: dt.date, published: bool) -> list[Cooper
         Project.objects.filter(under)
         .distinct()
         .select_related("holder", "strategy")
-        .order_by("strategy__title", "order", "pk")
+        .order_by(slovenian("strategy__title"), "strategy_id", "order", "pk")
     )
     if not projects:
         return []

@@ -18,6 +18,7 @@ from regija.api.errors import READ_RESPONSES, not_found, refusals, write_respons
 from regija.api.links import api_url, web_url
 from regija.api.pagination import PageParams, paginate
 from regija.api.types import IsoDate
+from regija.core.collation import slovenian
 from regija.core.services import Conflict
 from regija.strategies.schemas import progress_out
 
@@ -58,7 +59,9 @@ def _indicator_item(request, ind: Indicator, prog) -> dict:
 @indicator_router.get("/indicators", response={200: IndicatorPage, **READ_RESPONSES}, url_name="indicators")
 def list_indicators(request, filters: Query[IndicatorFilters], pages: Query[PageParams]):
     """Indicators with baseline, target and progress from their latest observation."""
-    qs = Indicator.objects.select_related("strategy", "node").order_by("strategy__title", "order", "id")
+    qs = Indicator.objects.select_related("strategy", "node").order_by(
+        slovenian("strategy__title"), "strategy_id", "order", "id"
+    )
     if filters.strategy:
         qs = qs.filter(strategy__slug=filters.strategy)
         if filters.node:
@@ -73,7 +76,7 @@ def list_indicators(request, filters: Query[IndicatorFilters], pages: Query[Page
         rows = selectors.latest_progress(
             Indicator.objects.filter(pk__in=ids)
             .select_related("strategy", "node")
-            .order_by("strategy__title", "order", "id")
+            .order_by(slovenian("strategy__title"), "strategy_id", "order", "id")
         )
         return [_indicator_item(request, ind, prog) for ind, prog in rows]
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from regija.core.collation import slovenian
 from regija.core.dates import day
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
@@ -43,7 +44,7 @@ class Strategy(models.Model):
     class Meta:
         verbose_name = _("strategy")
         verbose_name_plural = _("strategies")
-        ordering = ["title"]
+        ordering = [slovenian("title").asc()]
 
     def __str__(self) -> str:
         return self.title
@@ -192,3 +193,37 @@ class Observation(models.Model):
     def __str__(self) -> str:
         # as the pages write a date and a value ("31. 12. 2023: 10"): the back office names it so
         return f"{day(self.date)}: {num(self.value)}"
+
+
+class OrganisationStatement(models.Model):
+    """What one strategy document says about an organisation, as the document wrote it.
+
+    Organisations are shared between documents, so one row cannot hold every document's source:
+    each document keeps its own entry here (its source, name, address …, the parent as a slug),
+    its export writes that entry back, and importing one document never changes another's. The
+    organisation row shows, fact by fact, what the earliest loaded document that gives the fact says
+    (see docs/strategy-file.md, "Shared organisations and funds")."""
+
+    strategy = models.ForeignKey(
+        Strategy,
+        verbose_name=_("strategy"),
+        on_delete=models.CASCADE,
+        related_name="organisation_statements",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="statements"
+    )
+    facts = models.JSONField(_("as the document states it"), default=dict)
+
+    class Meta:
+        verbose_name = _("organisation as a document states it")
+        verbose_name_plural = _("organisations as documents state them")
+        ordering = ["organisation", "strategy"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategy", "organisation"], name="one_organisation_statement_per_document"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.strategy.slug})"
