@@ -21,13 +21,25 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from regija.core import audit, caching
 from regija.core.files import InvalidFile, LineFinder, Problem, read_text
 from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.core.translate import gettext
-from regija.governance.importer import GovernanceImporter, Written, occurrences, parse_text
+from regija.governance.importer import (
+    GovernanceImporter,
+    RunOutline,
+    Written,
+    code_of,
+    items_of,
+    load_text,
+    occurrences,
+    text_of,
+    validate,
+)
 from regija.governance.models import MemberRole
+from regija.interchange.reader import in_file_order
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
 
@@ -48,8 +60,17 @@ class _Rollback(Exception):
     pass
 
 
-def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[ImportResult]:
-    """Validate and load governance files in one transaction; raise InvalidFile and write nothing on error."""
+def import_files(
+    paths: Iterable[str | Path], *, dry_run: bool = False, run: RunOutline | None = None
+) -> list[ImportResult]:
+    """Validate and load governance files in one transaction; raise InvalidFile and write nothing on error.
+
+    Every file is checked completely – format and references at once – whatever else fails, so that
+    every problem of every file is reported in one run. ``run`` is what the strategy files of the same
+    run define (``RunOutline``): a reference to it is not reported as unknown, and a file that needs
+    what such a file could not write is checked but not written (the strategy file's problems fail
+    the run).
+    """
     results: list[ImportResult] = []
     problems: list[Problem] = []
     seen_orgs: dict[str, str] = {}
@@ -57,31 +78,30 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
         with transaction.atomic():
             for path in [str(p) for p in paths]:
                 try:
-                    text = read_text(Path(path))
-                    doc = parse_text(text, path, GovernanceFileWithCalls)
-                    if doc.organisation in seen_orgs:
-                        raise InvalidFile(
-                            [
-                                Problem(
-                                    path,
-                                    LineFinder(text).line(("organisation",)),
-                                    "organisation",
-                                    gettext(
-                                        "%(file)s in this run is also about %(slug)s; one organisation's "
-                                        "governance is one file"
-                                    )
-                                    % {"file": seen_orgs[doc.organisation], "slug": repr(doc.organisation)},
-                                )
-                            ]
-                        )
-                    seen_orgs[doc.organisation] = path
-                    importer = _FileImporter(doc, path, text)
-                    if problems:  # an earlier file failed: only check this one, for a complete report
-                        importer.check()
-                    else:
-                        results.append(importer.run())
+                    importer = _FileImporter.read(path, run)
                 except InvalidFile as exc:
                     problems.extend(exc.problems)
+                    continue
+                file_problems = importer.check()
+                org = text_of(importer.governance.data.get("organisation"))
+                if org in seen_orgs:
+                    file_problems.insert(
+                        0,
+                        importer.governance.problem(
+                            ("organisation",),
+                            gettext(
+                                "%(file)s in this run is also about %(slug)s; one organisation's "
+                                "governance is one file"
+                            )
+                            % {"file": seen_orgs[org], "slug": repr(org)},
+                        ),
+                    )
+                elif org is not None:
+                    seen_orgs[org] = path
+                problems.extend(file_problems)
+                # once a file has failed, the others are only checked, for a complete report
+                if not problems and not importer.governance.deferred:
+                    results.append(importer.write())
             if problems:
                 raise InvalidFile(problems)
             if dry_run:
@@ -94,24 +114,40 @@ def import_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[
 def import_text(text: str, filename: str = "<text>") -> ImportResult:
     """Import one governance file given as text (tests, API)."""
     with transaction.atomic():
-        return _FileImporter(parse_text(text, filename, GovernanceFileWithCalls), filename, text).run()
+        importer = _FileImporter.parse(text, filename)
+        problems = importer.check()
+        if problems:
+            raise InvalidFile(problems)
+        return importer.write()
 
 
 class _FileImporter:
     """One governance file: its governance, then its calls."""
 
-    def __init__(self, doc: GovernanceFileWithCalls, filename: str, text: str):
-        self.governance = GovernanceImporter(doc, filename, text)
-        self.calls = CallsImporter(self.governance)
+    def __init__(self, governance: GovernanceImporter, format_problems: list[Problem]):
+        self.governance = governance
+        self.calls = CallsImporter(governance)
+        self.format_problems = format_problems
 
-    def check(self) -> None:
-        problems = self.governance.check()
-        problems += self.calls.check()
-        if problems:
-            raise InvalidFile(problems)
+    @classmethod
+    def read(cls, path: str, run: RunOutline | None = None) -> _FileImporter:
+        """The file at ``path``; raise InvalidFile when it cannot be read as YAML."""
+        return cls.parse(read_text(Path(path)), path, run)
 
-    def run(self) -> ImportResult:
-        self.check()
+    @classmethod
+    def parse(cls, text: str, filename: str, run: RunOutline | None = None) -> _FileImporter:
+        data = load_text(text, filename)
+        finder = LineFinder(text)
+        doc, problems, failed = validate(data, filename, finder, GovernanceFileWithCalls)
+        return cls(GovernanceImporter(data, doc, filename, text, failed=failed, run=run), problems)
+
+    def check(self) -> list[Problem]:
+        """Every problem of the file – format, references of the governance and of the calls – in file
+        order."""
+        return in_file_order(self.format_problems + self.governance.check() + self.calls.check())
+
+    def write(self) -> ImportResult:
+        """Write the checked file (``check()`` found no problem)."""
         try:
             with transaction.atomic():
                 self.calls.write(self.governance.write())
@@ -141,6 +177,16 @@ def application_status(project_status: str) -> str:
     return ApplicationStatus.APPROVED
 
 
+def _call_slug(call: dict) -> str | None:
+    """The slug a call will have (its own, or made from its title or number), read from its mapping."""
+    if call.get("slug") is not None:
+        return text_of(call.get("slug"))
+    title, number = text_of(call.get("title")), code_of(call.get("number"))
+    if title is None or number is None:
+        return None
+    return slugify(title)[:100] or slugify(number)
+
+
 class CallsImporter:
     """Checks and writes the historic calls of a governance file, next to its GovernanceImporter.
 
@@ -150,54 +196,67 @@ class CallsImporter:
 
     def __init__(self, governance: GovernanceImporter):
         self.governance = governance
-        self.doc: GovernanceFileWithCalls = governance.doc
         self.result = governance.result
 
-    def check(self) -> list[Problem]:
-        """Every reference of the calls, inside the file and to the database; return the problems.
+    @property
+    def doc(self) -> GovernanceFileWithCalls:
+        return self.governance.doc  # type: ignore[return-value]
+
+    def check(self) -> list[Problem]:  # noqa: C901 - one pass over the calls' references
+        """Every reference of the calls, inside the file and to the database, checked on the parsed
+        data; return the problems. A field that failed the format is not checked again.
 
         Runs after GovernanceImporter.check(), whose bodies, terms and organisation it uses.
         """
-        doc = self.doc
-        bodies = self.governance.body_index
-        terms = self.governance.terms_in
+        governance = self.governance
+        data = governance.data
+        bodies = governance.body_index
+        terms = governance.terms_in
+        run = governance.run
         problems: list[Problem] = []
 
         def bad(path: tuple, message: str) -> None:
-            problems.append(self.governance.problem(path, message))
+            if not governance.is_failed(path):
+                problems.append(governance.problem(path, message))
 
         numbers: dict[str, int] = {}
         slugs: dict[str, int] = {}
         self.call_projects: dict[int, list[Project]] = {}
         self.strategy_ids: dict[str, int] = {}
         self.node_ids: dict[int, int] = {}
-        funds = {f.fund for c in doc.calls for f in c.funds}
+        calls = items_of(data, "calls")
+        funds = {x for _, c in calls for _, f in items_of(c, "funds") if (x := code_of(f.get("fund")))}
         self.fund_ids = dict(Fund.objects.filter(code__in=funds).values_list("code", "id"))
         owner: dict[int, str] = {}  # project id -> where it already is an application
         existing_calls = (
-            {c.number: c for c in Call.objects.filter(organisation=self.governance.organisation)}
-            if self.governance.organisation
+            {c.number: c for c in Call.objects.filter(organisation=governance.organisation)}
+            if governance.organisation
             else {}
         )
-        for i, call in enumerate(doc.calls):
-            if call.number in numbers:
+        for i, call in calls:
+            number = code_of(call.get("number"))
+            if number is not None and number in numbers:
                 bad(
                     ("calls", i, "number"),
                     gettext("duplicate call number %(number)s (also at %(place)s)")
                     % {
-                        "number": repr(call.number),
-                        "place": self.governance.place(("calls", numbers[call.number], "number")),
+                        "number": repr(number),
+                        "place": governance.place(("calls", numbers[number], "number")),
                     },
                 )
-            numbers.setdefault(call.number, i)
-            if call.call_slug in slugs:
+            elif number is not None:
+                numbers[number] = i
+            call_slug = _call_slug(call)
+            field = "slug" if call.get("slug") is not None else "title"
+            if call_slug is not None and call_slug in slugs and not governance.is_failed(("calls", i, field)):
                 bad(
-                    ("calls", i, "slug" if call.slug else "title"),
-                    gettext("two calls would have the slug %(slug)s; give each a slug")
-                    % {"slug": repr(call.call_slug)},
+                    ("calls", i, field),
+                    gettext("two calls would have the slug %(slug)s (also at %(place)s); give each a slug")
+                    % {"slug": repr(call_slug), "place": governance.place(("calls", slugs[call_slug]))},
                 )
-            slugs.setdefault(call.call_slug, i)
-            stored = existing_calls.get(call.number)
+            elif call_slug is not None:
+                slugs[call_slug] = i
+            stored = existing_calls.get(number) if number is not None else None
             if stored is not None and stored.status != CallStatus.ARCHIVED:
                 bad(
                     ("calls", i, "number"),
@@ -206,105 +265,153 @@ class CallsImporter:
                         "governance file only holds archived historic calls"
                     )
                     % {
-                        "number": repr(call.number),
-                        "organisation": repr(doc.organisation),
+                        "number": repr(number),
+                        "organisation": repr(governance.organisation.slug),
                         "status": stored.get_status_display(),
                     },
                 )
-            for j, f in enumerate(call.funds):
-                if f.fund not in self.fund_ids:
+            seen_funds: dict[str, int] = {}
+            for j, f in items_of(call, "funds"):
+                code = code_of(f.get("fund"))
+                if code is None or governance.is_failed(("calls", i, "funds", j, "fund")):
+                    continue
+                if code not in self.fund_ids:
+                    if run.fund(code):
+                        governance.deferred = True
+                    else:
+                        bad(
+                            ("calls", i, "funds", j, "fund"),
+                            gettext("unknown fund %(code)s; it is defined by the strategy files")
+                            % {"code": repr(code)},
+                        )
+                if code in seen_funds:
                     bad(
                         ("calls", i, "funds", j, "fund"),
-                        gettext("unknown fund %(code)s; it is defined by the strategy files")
-                        % {"code": repr(f.fund)},
+                        gettext("fund %(code)s is listed twice in this call (also at %(place)s)")
+                        % {
+                            "code": repr(code),
+                            "place": governance.place(("calls", i, "funds", seen_funds[code], "fund")),
+                        },
                     )
-            if len({f.fund for f in call.funds}) != len(call.funds):
-                bad(("calls", i, "funds"), gettext("each fund at most once per call"))
-            if call.committee is not None:
-                term = terms.get((call.committee.body, call.committee.term))
-                if call.committee.body not in bodies:
-                    bad(
-                        ("calls", i, "committee", "body"),
-                        gettext("no body %(body)s in this file") % {"body": repr(call.committee.body)},
-                    )
+                else:
+                    seen_funds[code] = j
+            committee = call.get("committee")
+            if isinstance(committee, dict):
+                body, label = text_of(committee.get("body")), code_of(committee.get("term"))
+                term = terms.get((body, label)) if body and label else None
+                if body is None or label is None:
+                    pass
+                elif body not in bodies:
+                    if governance.all_bodies_read:
+                        bad(
+                            ("calls", i, "committee", "body"),
+                            gettext("no body %(body)s in this file") % {"body": repr(body)},
+                        )
                 elif term is None:
-                    bad(
-                        ("calls", i, "committee", "term"),
-                        gettext("body %(body)s has no term %(term)s")
-                        % {"body": repr(call.committee.body), "term": repr(call.committee.term)},
-                    )
-                elif sum(m.role == MemberRole.CHAIR for m in term.members) > 1:
+                    if body not in governance.unread_terms:
+                        bad(
+                            ("calls", i, "committee", "term"),
+                            gettext("body %(body)s has no term %(term)s")
+                            % {"body": repr(body), "term": repr(label)},
+                        )
+                elif (
+                    sum(text_of(m.get("role")) == MemberRole.CHAIR for _, m in items_of(term, "members")) > 1
+                ):
                     bad(
                         ("calls", i, "committee", "term"),
                         gettext("a call's committee has at most one chair; this term lists several"),
                     )
-            if call.strategy is None:
-                continue
-            if call.strategy not in self.strategy_ids:
-                sid = Strategy.objects.filter(slug=call.strategy).values_list("id", flat=True).first()
-                if sid is None:
-                    bad(
-                        ("calls", i, "strategy"),
-                        gettext("strategy %(slug)s is not loaded; import its file first or in the same run")
-                        % {"slug": repr(call.strategy)},
-                    )
-                    continue
-                self.strategy_ids[call.strategy] = sid
-            if call.node is None:
-                continue
-            node_id = (
-                Node.objects.filter(strategy_id=self.strategy_ids[call.strategy], code=call.node)
-                .values_list("id", flat=True)
-                .first()
-            )
-            if node_id is None:
+            self._check_node(i, call, bad, owner)
+        return problems
+
+    def _check_node(self, i: int, call: dict, bad, owner: dict[int, str]) -> None:
+        """The call's strategy and node, and the projects under the node that become its applications."""
+        governance = self.governance
+        run = governance.run
+        strategy = text_of(call.get("strategy"))
+        if strategy is None or governance.is_failed(("calls", i, "strategy")):
+            return
+        code = code_of(call.get("node"))
+        if governance.is_failed(("calls", i, "node")):
+            code = None
+        if strategy not in self.strategy_ids:
+            sid = Strategy.objects.filter(slug=strategy).values_list("id", flat=True).first()
+            if sid is None:
+                if run.strategy(strategy):
+                    # defined by a strategy file of this run that could not be written
+                    governance.deferred = True
+                    if code is not None and not run.node(strategy, code):
+                        bad(
+                            ("calls", i, "node"),
+                            gettext("strategy %(slug)s has no node %(code)s")
+                            % {"slug": repr(strategy), "code": repr(code)},
+                        )
+                    return
+                bad(
+                    ("calls", i, "strategy"),
+                    gettext("strategy %(slug)s is not loaded; import its file first or in the same run")
+                    % {"slug": repr(strategy)},
+                )
+                return
+            self.strategy_ids[strategy] = sid
+        if code is None:
+            return
+        node_id = (
+            Node.objects.filter(strategy_id=self.strategy_ids[strategy], code=code)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if node_id is None:
+            if strategy in run.strategies and run.node(strategy, code):
+                governance.deferred = True  # a node the run's strategy file adds, but could not write
+            else:
                 bad(
                     ("calls", i, "node"),
                     gettext("strategy %(slug)s has no node %(code)s")
-                    % {"slug": repr(call.strategy), "code": repr(call.node)},
+                    % {"slug": repr(strategy), "code": repr(code)},
                 )
-                continue
-            self.node_ids[i] = node_id
-            projects = list(
-                Project.objects.filter(nodes__id=node_id)
-                .prefetch_related("budget_lines")
-                .order_by("order", "id")
-                .distinct()
-            )
-            self.call_projects[i] = projects
-            for project in projects:
-                if project.holder_id is None:
-                    bad(
-                        ("calls", i, "node"),
-                        gettext(
-                            "project %(project)s under %(node)s has no holder, so its application has no "
-                            "applicant"
-                        )
-                        % {"project": repr(project.code), "node": repr(call.node)},
-                    )
-                if project.pk in owner:
-                    bad(
-                        ("calls", i, "node"),
-                        gettext(
-                            "project %(project)s is under the node of the call at %(place)s as well; one "
-                            "project is one application"
-                        )
-                        % {"project": repr(project.code), "place": owner[project.pk]},
-                    )
-                owner[project.pk] = self.governance.place(("calls", i))
-            foreign = (
-                Application.objects.filter(project__in=projects)
-                .exclude(call__organisation=self.governance.organisation, call__number=call.number)
-                .select_related("call", "project")
-                .first()
-            )
-            if foreign is not None:
+            return
+        self.node_ids[i] = node_id
+        projects = list(
+            Project.objects.filter(nodes__id=node_id)
+            .prefetch_related("budget_lines")
+            .order_by("order", "id")
+            .distinct()
+        )
+        self.call_projects[i] = projects
+        for project in projects:
+            if project.holder_id is None:
                 bad(
                     ("calls", i, "node"),
-                    gettext("project %(project)s is already the operation of an application to %(call)s")
-                    % {"project": repr(foreign.project.code), "call": repr(foreign.call.title)},
+                    gettext(
+                        "project %(project)s under %(node)s has no holder, so its application has no "
+                        "applicant"
+                    )
+                    % {"project": repr(project.code), "node": repr(code)},
                 )
-        return problems
+            if project.pk in owner:
+                bad(
+                    ("calls", i, "node"),
+                    gettext(
+                        "project %(project)s is under the node of the call at %(place)s as well; one "
+                        "project is one application"
+                    )
+                    % {"project": repr(project.code), "place": owner[project.pk]},
+                )
+            owner[project.pk] = governance.place(("calls", i))
+        number = code_of(call.get("number"))
+        foreign = (
+            Application.objects.filter(project__in=projects)
+            .exclude(call__organisation=governance.organisation, call__number=number)
+            .select_related("call", "project")
+            .first()
+        )
+        if foreign is not None:
+            bad(
+                ("calls", i, "node"),
+                gettext("project %(project)s is already the operation of an application to %(call)s")
+                % {"project": repr(foreign.project.code), "call": repr(foreign.call.title)},
+            )
 
     def write(self, written: Written) -> None:
         """Make the stored historic calls of the organisation match the file, with what hangs on them."""

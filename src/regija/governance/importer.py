@@ -1,8 +1,13 @@
 """Importing a governance file's bodies, terms, members, sessions, agenda items and decisions.
 
-A file is validated completely (pydantic, then references against itself and the database) before
-anything is written; every problem names the file, its line and the path inside it, with the slugs
-and labels the file uses (``bodies › nadzorni-odbor › terms › 2023–2027 › members › 4 › role``).
+A file is checked completely before anything is written: its format (the pydantic models) and its
+references inside itself and to the database in one pass, so that every problem of a file is
+reported at once. References are checked on the parsed data, also where other fields are not valid;
+a field whose own format is wrong is reported once, as a format problem. Every problem names the
+file, its line and the path inside it, with the slugs and labels the file uses
+(``bodies › nadzorni-odbor › terms › 2023–2027 › members › 4 › role``), and a duplicate names the
+line of the other use. What the strategy files of the same run define counts as known even when they
+could not be written (``RunOutline``), so that their problems are not repeated as unknown references.
 Importing a file again makes the stored data match it: rows are matched by their natural keys (body
 slug, term label, member name within its term, session body+kind+number+date, decision number within
 its session), changed in place, created or removed.
@@ -16,49 +21,54 @@ part for the calls in one transaction.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
-from typing import TypeVar
+from collections.abc import Collection, Iterable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from regija.core.files import (
-    InvalidFile,
     LineFinder,
     Problem,
     load_mapping,
     path_text,
     place_text,
-    validation_problems,
+    schema_errors,
 )
+from regija.core.filetypes import parse_date
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_rows
 from regija.core.translate import gettext
+from regija.interchange.reader import Defined, in_file_order
 
-from .fileformat import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile, SessionRef, TermIn
-from .models import AgendaItem, Body, Decision, Member, Selection, Session, Term
+from .fileformat import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile
+from .models import AgendaItem, Body, Decision, Member, Selection, Session, SessionKind, Term
 
 F = TypeVar("F", bound=GovernanceFile)
 
 
-def parse_text(text: str, filename: str, schema: type[F] = GovernanceFile) -> F:
-    """Parse and validate a governance file's text; raise InvalidFile naming file, line and field.
-
-    ``schema`` is GovernanceFile or a format that extends it (the calls app adds its part).
-    """
-    data = load_mapping(
+def load_text(text: str, filename: str) -> dict:
+    """Parse a governance file's YAML; raise InvalidFile when it is not YAML or not a mapping."""
+    return load_mapping(
         text,
         filename,
         not_a_mapping=gettext("a governance file must be a YAML mapping starting with %(key)s: 1")
         % {"key": FORMAT_KEY},
     )
+
+
+def validate(
+    data: dict, filename: str, finder: LineFinder, schema: type[F] = GovernanceFile
+) -> tuple[F | None, list[Problem], list[tuple]]:
+    """The format of a parsed governance file: the validated document (None when it is not valid),
+    its format problems, and the field paths that failed (their references are not checked again)."""
     try:
-        return schema.model_validate(data)
+        return schema.model_validate(data), [], []
     except ValidationError as exc:
-        problems = validation_problems(
-            exc, filename, text, format_doc=FORMAT_DOC, explain=_explain, data=data
-        )
-        raise InvalidFile(problems) from None
+        errors = schema_errors(exc, format_doc=FORMAT_DOC, explain=_explain)
+        problems = [Problem(filename, finder.line(loc), path_text(loc, data), msg) for loc, msg in errors]
+        return None, problems, [loc for loc, _msg in errors]
 
 
 def _explain(loc: tuple, error: dict) -> str | None:
@@ -68,6 +78,100 @@ def _explain(loc: tuple, error: dict) -> str | None:
             "version": FORMAT_VERSION,
         }
     return None
+
+
+# --- the parsed file, read as the format reads it, also where it is not valid ---------------------
+
+
+def text_of(value: Any) -> str | None:
+    """A slug or a text as the format reads it (stripped); None if it is not text or is empty."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def code_of(value: Any) -> str | None:
+    """A code or a label as the format reads it (text, or a whole number taken as text); None if it is
+    not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return text_of(value)
+
+
+def items_of(data: Any, key: str) -> list[tuple[int, dict]]:
+    """The mappings listed under ``key`` of ``data``, with their places; nothing if it is not a list."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _date_of(value: Any) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def session_key(raw: Any) -> tuple | None:
+    """A session's key (body, kind, number, date) read from its mapping (a session or a reference to
+    one), as the format reads it; None when a part of it cannot be read."""
+    if not isinstance(raw, dict):
+        return None
+    body = text_of(raw.get("body"))
+    kind = text_of(raw.get("kind")) if raw.get("kind") is not None else SessionKind.REGULAR.value
+    number = raw.get("number")
+    date = _date_of(raw.get("date")) if raw.get("date") is not None else None
+    if (
+        body is None
+        or kind not in SessionKind.values
+        or (number is not None and (isinstance(number, bool) or not isinstance(number, int)))
+        or (raw.get("date") is not None and date is None)
+    ):
+        return None
+    return (body, kind, number, date)
+
+
+@dataclasses.dataclass
+class RunOutline:
+    """What the strategy files of the same run define, read from their data whether or not they could
+    be written: a governance file's reference to one of these is not reported as unknown (the strategy
+    file's own problems are), and the governance file is then checked but not written.
+
+    ``complete`` is false when a strategy file of the run could not be read at all: it may define
+    anything, so a reference to something not stored is not reported.
+    """
+
+    organisations: set[str] = dataclasses.field(default_factory=set)
+    funds: set[str] = dataclasses.field(default_factory=set)
+    strategies: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # slug -> node codes
+    complete: bool = True
+
+    @classmethod
+    def of(cls, outlines: Iterable[Defined | None]) -> RunOutline:
+        """From the outlines of the run's strategy files (None for a file that could not be read)."""
+        run = cls()
+        for outline in outlines:
+            if outline is None:
+                run.complete = False
+                continue
+            run.organisations |= outline.organisations
+            run.funds |= outline.funds
+            if outline.slug:
+                run.strategies.setdefault(outline.slug, set()).update(outline.nodes)
+        return run
+
+    def organisation(self, slug: str) -> bool:
+        return slug in self.organisations or not self.complete
+
+    def fund(self, code: str) -> bool:
+        return code in self.funds or not self.complete
+
+    def strategy(self, slug: str) -> bool:
+        return slug in self.strategies or not self.complete
+
+    def node(self, strategy: str, code: str) -> bool:
+        if strategy in self.strategies:
+            return code in self.strategies[strategy]
+        return not self.complete
 
 
 def occurrences(names: Iterable[str]) -> list[tuple[str, int]]:
@@ -96,25 +200,35 @@ class Written:
 class GovernanceImporter:
     """Checks and writes the governance of one file's organisation; counts what it writes in ``result``.
 
-    ``check()`` first, then ``write()`` inside the caller's transaction. After ``check()``,
-    ``organisation`` is the stored organisation (None if it is unknown), ``body_index`` maps each
-    body slug to its place under ``bodies`` and ``terms_in`` each (body slug, term label) to the term.
+    ``data`` is the parsed file and ``doc`` the validated document, None when the format is not valid
+    (then ``failed`` lists the paths that failed; the references are still checked, but nothing can be
+    written). ``check()`` first, then ``write()`` inside the caller's transaction. After ``check()``,
+    ``organisation`` is the stored organisation (None if it is not stored), ``body_index`` maps each
+    body slug to its place under ``bodies``, ``terms_in`` each (body slug, term label) to the term's
+    mapping, and ``deferred`` says that a reference was found only among what the strategy files of
+    the run define (``run``) and not stored: the file cannot be written.
     """
 
-    def __init__(self, doc: GovernanceFile, filename: str, text: str):
+    def __init__(
+        self,
+        data: dict,
+        doc: GovernanceFile | None,
+        filename: str,
+        text: str,
+        *,
+        failed: Collection[tuple] = (),
+        run: RunOutline | None = None,
+    ):
+        self.data = data
         self.doc = doc
         self.filename = filename
         self.text = text
         self.finder = LineFinder(text)
-        self.result = ImportResult(filename, doc.organisation)
-        self._data: dict | None = None
-
-    @property
-    def data(self) -> dict:
-        """The parsed file, read again only when a problem is to be placed (paths name items by slug)."""
-        if self._data is None:
-            self._data = load_mapping(self.text, self.filename, not_a_mapping="")
-        return self._data
+        self.run = run or RunOutline()
+        self.failed_at = {tuple(f)[:n] for f in failed for n in range(1, len(f) + 1)}
+        self.deferred = False
+        organisation = text_of(data.get("organisation"))
+        self.result = ImportResult(filename, doc.organisation if doc else organisation or "")
 
     def problem(self, path: tuple, message: str) -> Problem:
         """A problem at ``path`` of this file, with its line."""
@@ -124,130 +238,190 @@ class GovernanceImporter:
         """Where ``path`` is, to name it in another problem's message (``line 12``)."""
         return place_text(self.finder.line(path), path, self.data)
 
+    def is_failed(self, path: tuple) -> bool:
+        """Whether ``path``, or a field under it, failed the format (it is reported already)."""
+        return path in self.failed_at
+
     # --- references ------------------------------------------------------------------------------
 
-    def check(self) -> list[Problem]:
-        """Every reference inside the file and to the database; return the problems, in file order."""
-        doc = self.doc
+    def check(self) -> list[Problem]:  # noqa: C901 - one pass over the file's references, part by part
+        """Every reference inside the file and to the database, checked on the parsed data; return the
+        problems, in file order. A field that failed the format is not checked again."""
+        data = self.data
         problems: list[Problem] = []
 
         def bad(path: tuple, message: str) -> None:
-            problems.append(self.problem(path, message))
+            if not self.is_failed(path):
+                problems.append(self.problem(path, message))
 
-        self.organisation = Organisation.objects.filter(slug=doc.organisation).first()
-        if self.organisation is None:
-            bad(
-                ("organisation",),
-                gettext("unknown organisation %(slug)s; import the strategy file that defines it first")
-                % {"slug": repr(doc.organisation)},
-            )
+        slug = text_of(data.get("organisation"))
+        self.organisation = Organisation.objects.filter(slug=slug).first() if slug else None
+        if slug and self.organisation is None:
+            if self.run.organisation(slug):
+                self.deferred = True
+            else:
+                bad(
+                    ("organisation",),
+                    gettext("unknown organisation %(slug)s; import the strategy file that defines it first")
+                    % {"slug": repr(slug)},
+                )
+        raw_bodies = items_of(data, "bodies")
         wanted_orgs = {
-            m.organisation for b in doc.bodies for t in b.terms for m in t.members if m.organisation
+            x
+            for _, b in raw_bodies
+            for _, t in items_of(b, "terms")
+            for _, m in items_of(t, "members")
+            if (x := text_of(m.get("organisation")))
         }
         self.org_ids = dict(Organisation.objects.filter(slug__in=wanted_orgs).values_list("slug", "id"))
 
         bodies: dict[str, int] = {}
-        terms: dict[tuple[str, str], TermIn] = {}
-        for i, body in enumerate(doc.bodies):
-            if body.slug in bodies:
+        terms: dict[tuple[str, str], dict] = {}
+        # a body or term whose slug or label cannot be read could be the one a reference means
+        self.all_bodies_read = len(raw_bodies) == len(_list(data.get("bodies")))
+        self.unread_terms: set[str] = set()
+        for i, body in raw_bodies:
+            body_slug = text_of(body.get("slug"))
+            if body_slug is None:
+                self.all_bodies_read = False
+                continue
+            if body_slug in bodies:
                 bad(
                     ("bodies", i, "slug"),
                     gettext("duplicate body slug %(slug)s (also at %(place)s)")
-                    % {"slug": repr(body.slug), "place": self.place(("bodies", bodies[body.slug], "slug"))},
+                    % {"slug": repr(body_slug), "place": self.place(("bodies", bodies[body_slug], "slug"))},
                 )
                 continue
-            bodies[body.slug] = i
+            bodies[body_slug] = i
             labels: dict[str, int] = {}
-            for j, term in enumerate(body.terms):
-                if term.label in labels:
+            raw_terms = items_of(body, "terms")
+            if len(raw_terms) != len(_list(body.get("terms"))):
+                self.unread_terms.add(body_slug)
+            for j, term in raw_terms:
+                label = code_of(term.get("label"))
+                if label is None:
+                    self.unread_terms.add(body_slug)
+                elif label in labels:
                     bad(
                         ("bodies", i, "terms", j, "label"),
                         gettext("duplicate term label %(label)s in body %(body)s (also at %(place)s)")
                         % {
-                            "label": repr(term.label),
-                            "body": repr(body.slug),
-                            "place": self.place(("bodies", i, "terms", labels[term.label], "label")),
+                            "label": repr(label),
+                            "body": repr(body_slug),
+                            "place": self.place(("bodies", i, "terms", labels[label], "label")),
                         },
                     )
-                labels[term.label] = j
-                terms[(body.slug, term.label)] = term
-                for k, m in enumerate(term.members):
-                    if m.organisation and m.organisation not in self.org_ids:
-                        bad(
-                            ("bodies", i, "terms", j, "members", k, "organisation"),
-                            gettext(
-                                "unknown organisation %(slug)s; give only organisation_name for an "
-                                "organisation that is not in the data"
-                            )
-                            % {"slug": repr(m.organisation)},
+                else:
+                    labels[label] = j
+                    terms[(body_slug, label)] = term
+                for k, m in items_of(term, "members"):
+                    org = text_of(m.get("organisation"))
+                    if org is None or org in self.org_ids:
+                        continue
+                    if self.run.organisation(org):
+                        self.deferred = True
+                        continue
+                    bad(
+                        ("bodies", i, "terms", j, "members", k, "organisation"),
+                        gettext(
+                            "unknown organisation %(slug)s; give only organisation_name for an "
+                            "organisation that is not in the data"
                         )
+                        % {"slug": repr(org)},
+                    )
         self.body_index = bodies
         self.terms_in = terms
 
         sessions: dict[tuple, int] = {}
-        for i, session in enumerate(doc.sessions):
-            if session.body not in bodies:
+        raw_sessions = items_of(data, "sessions")
+        all_sessions_read = len(raw_sessions) == len(_list(data.get("sessions")))
+        for i, session in raw_sessions:
+            body_slug = text_of(session.get("body"))
+            if body_slug is not None and body_slug not in bodies and self.all_bodies_read:
                 bad(
                     ("sessions", i, "body"),
-                    gettext("no body %(body)s in this file") % {"body": repr(session.body)},
+                    gettext("no body %(body)s in this file") % {"body": repr(body_slug)},
                 )
-            if session.key() in sessions:
+            key = session_key(session)
+            if key is None:
+                all_sessions_read = False
+            elif key in sessions:
                 bad(
                     ("sessions", i),
                     gettext("the same session (body, kind, number and date) as at %(place)s")
-                    % {"place": self.place(("sessions", sessions[session.key()]))},
+                    % {"place": self.place(("sessions", sessions[key]))},
                 )
-            sessions.setdefault(session.key(), i)
-            numbers: set = set()
-            for j, decision in enumerate(session.decisions):
-                if decision.number in numbers:
-                    bad(
-                        ("sessions", i, "decisions", j, "number"),
-                        gettext("two decisions of this session with number %(number)s")
-                        % {"number": repr(decision.number)}
-                        if decision.number
-                        else gettext("two decisions of this session without a number"),
-                    )
-                numbers.add(decision.number)
-
-        for i, body in enumerate(doc.bodies):
-            for j, term in enumerate(body.terms):
-                ref = term.appointed_by
-                if ref is None or ref.session is None:
+            else:
+                sessions[key] = i
+            numbers: dict[str | None, int] = {}
+            for j, decision in items_of(session, "decisions"):
+                path = ("sessions", i, "decisions", j, "number")
+                if self.is_failed(path):
                     continue
-                path = ("bodies", i, "terms", j, "appointed_by", "session")
-                if ref.session.key() not in sessions:
+                number = code_of(decision.get("number"))
+                if number in numbers:
+                    place = self.place(("sessions", i, "decisions", numbers[number]))
                     bad(
                         path,
-                        gettext("no such session under sessions: %(session)s")
-                        % {"session": self._describe(ref.session)},
+                        gettext("two decisions of this session with number %(number)s (also at %(place)s)")
+                        % {"number": repr(number), "place": place}
+                        if number
+                        else gettext("two decisions of this session without a number (also at %(place)s)")
+                        % {"place": place},
                     )
+                else:
+                    numbers[number] = j
+
+        for i, body in raw_bodies:
+            for j, term in items_of(body, "terms"):
+                ref = term.get("appointed_by")
+                if not isinstance(ref, dict) or not isinstance(ref.get("session"), dict):
                     continue
-                session = doc.sessions[sessions[ref.session.key()]]
-                if ref.decision is not None and ref.decision not in {d.number for d in session.decisions}:
+                path = ("bodies", i, "terms", j, "appointed_by", "session")
+                key = session_key(ref["session"])
+                if key is None or self.is_failed(path):
+                    continue
+                if key not in sessions:
+                    if all_sessions_read:
+                        bad(
+                            path,
+                            gettext("no such session under sessions: %(session)s")
+                            % {"session": self._describe(key)},
+                        )
+                    continue
+                decision = code_of(ref.get("decision"))
+                listed = {
+                    code_of(d.get("number"))
+                    for _, d in items_of(data["sessions"][sessions[key]], "decisions")
+                }
+                if decision is not None and decision not in listed:
                     bad(
                         ("bodies", i, "terms", j, "appointed_by", "decision"),
                         gettext("session %(session)s lists no decision %(decision)s")
-                        % {"session": self._describe(ref.session), "decision": repr(ref.decision)},
+                        % {"session": self._describe(key), "decision": repr(decision)},
                     )
-        return problems
+        return in_file_order(problems)
 
     @staticmethod
-    def _describe(ref: SessionRef) -> str:
-        values = {"body": ref.body, "kind": ref.kind.value, "number": ref.number}
-        if ref.date is None:
-            if ref.number:
+    def _describe(key: tuple) -> str:
+        """A session named by its key (body, kind, number, date), as a message quotes it."""
+        body, kind, number, date = key
+        values = {"body": body, "kind": kind, "number": number}
+        if date is None:
+            if number:
                 return gettext("%(body)s %(kind)s no. %(number)s without a date") % values
             return gettext("%(body)s %(kind)s without a date") % values
-        values["date"] = ref.date.isoformat()
-        if ref.number:
+        values["date"] = date.isoformat()
+        if number:
             return gettext("%(body)s %(kind)s no. %(number)s of %(date)s") % values
         return gettext("%(body)s %(kind)s of %(date)s") % values
 
     # --- writing ---------------------------------------------------------------------------------
 
     def write(self) -> Written:
-        """Make the stored bodies, sessions, terms and members of the organisation match the file."""
+        """Make the stored bodies, sessions, terms and members of the organisation match the file.
+
+        Only after ``check()`` found no problem, with a valid document and nothing ``deferred``."""
         bodies = self._bodies()
         sessions, decisions = self._sessions(bodies)
         terms, members = self._terms(bodies, sessions, decisions)
@@ -398,3 +572,7 @@ class GovernanceImporter:
             seen[(m.term_id, m.name)] += 1
         members = sync_rows(self.result, Member, "members", existing_members, desired_members)
         return terms, members
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []

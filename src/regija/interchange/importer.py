@@ -151,7 +151,9 @@ class _File:
         return data, where
 
 
-def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
+def import_run(
+    paths: list[str], outlines: list[Defined | None] | None = None
+) -> tuple[list[ImportResult], list[Problem]]:
     """Check and write the files inside the caller's transaction; return what was written and every
     problem of every file. The caller rolls back when there are problems.
 
@@ -160,13 +162,19 @@ def import_run(paths: list[str]) -> tuple[list[ImportResult], list[Problem]]:
     organisations or funds it uses. A file with a problem is not written, nor a file that needs it,
     but every other file is (the caller rolls it all back), so that what only writing finds – a node
     another strategy still links to, an allocation another strategy declares – is reported in the
-    same run. Only one file's parsed data is held at a time beyond ``KEEP_PARSED_BYTES``."""
+    same run. Only one file's parsed data is held at a time beyond ``KEEP_PARSED_BYTES``.
+
+    ``outlines``, when given, receives what each file defines (``Defined``; None for a file that could
+    not be read), so that other files of the run (governance files) can tell a reference to what a
+    file with problems defines from a reference to nothing."""
     problems: list[Problem] = []
     loaded: list[_File] = []
     kept = 0
     for path in paths:
         data, where, load_problems = load_file(path)
         problems += load_problems
+        if outlines is not None:
+            outlines.append(defined(data) if data is not None else None)
         if data is not None:
             slug = defined(data).slug
             other = next((f.path for f in loaded if slug and f.outline.slug == slug), None)

@@ -18,6 +18,7 @@ from regija.calls.importer import import_files as import_governance_files
 from regija.core import busy
 from regija.core.files import InvalidFile
 from regija.governance.fileformat import is_governance_file
+from regija.governance.importer import RunOutline
 from regija.interchange.importer import import_run
 
 
@@ -61,14 +62,16 @@ class Command(BaseCommand):
             # announced, so that a write refused meanwhile says an import is running (regija.core.busy)
             with busy.announce_import(on_wait=self._waiting), transaction.atomic():
                 # every problem of every file in one run: the governance files are checked even when
-                # a strategy file has problems (the transaction is rolled back then)
+                # a strategy file has problems (the transaction is rolled back then), knowing what
+                # that file defines, so that they do not report it as unknown
                 problems = []
+                outlines: list = []  # what each strategy file defines, also one with problems
                 if strategy_files:
-                    written, problems = import_run(strategy_files)
+                    written, problems = import_run(strategy_files, outlines)
                     results += written
                 if governance_files:
                     try:
-                        results += import_governance_files(governance_files)
+                        results += import_governance_files(governance_files, run=RunOutline.of(outlines))
                     except InvalidFile as exc:
                         problems += exc.problems
                 if problems:
