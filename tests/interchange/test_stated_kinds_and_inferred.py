@@ -120,3 +120,21 @@ def test_bad_new_figures_are_refused(write_file, example_text, stated, says):
 )
 def test_bad_inferred_is_refused(write_file, example_text, indicator, says):
     _refused(write_file, _with(example_text, stated="", indicator=indicator), says)
+
+
+def test_csv_tables_carry_the_new_parts(write_file, example_text):
+    import csv
+    import io
+    import zipfile
+
+    indicator = "    inferred: [unit, direction]\n"
+    import_files([write_file(_with(example_text, indicator=indicator))])
+    with zipfile.ZipFile(io.BytesIO(exporter.to_csv_zip(Strategy.objects.get(slug=SLUG)))) as zf:
+
+        def rows(name):
+            return list(csv.DictReader(io.StringIO(zf.read(f"{SLUG}/{name}.csv").decode("utf-8-sig"))))
+
+        assert rows("indicators")[0]["inferred"] == "unit, direction"
+        stated = {r["label"]: r for r in rows("stated")}
+    assert stated["Projekt v celoti izplačan"]["scope_projects"] == "P-1"
+    assert stated["Štiri občine druge strategije"]["scope_strategy"] == "druga-strategija"

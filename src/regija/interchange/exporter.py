@@ -529,6 +529,7 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
             "baseline_date",
             "target",
             "target_date",
+            "inferred",
             "source",
         ],
         [
@@ -544,6 +545,7 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
                 i.get("baseline", {}).get("date", ""),
                 i.get("target", {}).get("value", ""),
                 i.get("target", {}).get("date", ""),
+                ", ".join(i.get("inferred", [])),
                 i.get("source", ""),
             ]
             for i in doc.get("indicators", [])
@@ -638,7 +640,18 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
         ],
     )
     out["stated"] = (
-        ["label", "what", "scope_node", "scope_fund", "scope_level", "value", "source"],
+        [
+            "label",
+            "what",
+            "scope_node",
+            "scope_fund",
+            "scope_level",
+            "scope_status",
+            "scope_projects",
+            "scope_strategy",
+            "value",
+            "source",
+        ],
         [
             [
                 st["label"],
@@ -646,6 +659,9 @@ def tables(strategy: Strategy) -> dict[str, tuple[list[str], list[list]]]:
                 st.get("scope", {}).get("node", ""),
                 st.get("scope", {}).get("fund", ""),
                 st.get("scope", {}).get("level", ""),
+                ", ".join(st.get("scope", {}).get("status", [])),
+                ", ".join(st.get("scope", {}).get("projects", [])),
+                st.get("scope", {}).get("strategy", ""),
                 st["value"],
                 st.get("source", ""),
             ]
