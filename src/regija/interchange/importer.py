@@ -173,10 +173,11 @@ def import_run(
     for path in paths:
         data, where, load_problems = load_file(path)
         problems += load_problems
+        outline = defined(data) if data is not None else None
         if outlines is not None:
-            outlines.append(defined(data) if data is not None else None)
-        if data is not None:
-            slug = defined(data).slug
+            outlines.append(outline)
+        if data is not None and outline is not None:
+            slug = outline.slug
             other = next((f.path for f in loaded if slug and f.outline.slug == slug), None)
             if other is not None:
                 problems.append(
@@ -191,7 +192,7 @@ def import_run(
             size = _size(path)
             keep = kept + size <= KEEP_PARSED_BYTES
             kept += size if keep else 0
-            loaded.append(_File(path, defined(data), (data, where) if keep else None))
+            loaded.append(_File(path, outline, (data, where) if keep else None))
         del data, where
     stored = _Stored()
     files = _write_order(loaded, stored)
