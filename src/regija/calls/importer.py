@@ -24,22 +24,27 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from regija.core import audit, caching
-from regija.core.files import InvalidFile, LineFinder, Problem, read_text
+from regija.core.files import (
+    InvalidFile,
+    LineFinder,
+    Problem,
+    code_of,
+    in_file_order,
+    items_of,
+    read_text,
+    text_of,
+)
 from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.core.translate import gettext
 from regija.governance.importer import (
     GovernanceImporter,
     RunOutline,
     Written,
-    code_of,
-    items_of,
     load_text,
     occurrences,
-    text_of,
     validate,
 )
 from regija.governance.models import MemberRole
-from regija.interchange.reader import in_file_order
 from regija.projects.models import Fund, Project, ProjectStatus
 from regija.strategies.models import Node, Strategy
 

@@ -450,3 +450,41 @@ def validation_problems(
             exc, format_doc=format_doc, union_labels=union_labels, explain=explain
         )
     ]
+
+
+# --- reading parsed data that may not be valid ----------------------------------------------------
+# Reference checks run on the parsed data beside the schema's validation, so that one run reports every
+# problem: a field of the wrong type is simply not read (the schema reports it).
+
+
+def text_of(value: Any) -> str | None:
+    """A slug or a text as the formats read it (stripped); None if it is not text or is empty."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def code_of(value: Any) -> str | None:
+    """A code or a label as the formats read it (text, or a whole number taken as text); None if it is
+    not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return text_of(value)
+
+
+def items_of(data: Any, key: str) -> list[tuple[int, dict]]:
+    """The mappings listed under ``key`` of ``data``, with their places; nothing if it is not a list."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def list_of(value: Any) -> list:
+    """``value`` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted by their line, when every one is placed by a line (or not at all)."""
+    if all(p.line is None or isinstance(p.line, int) for p in problems):
+        return sorted(problems, key=lambda p: p.line or 0)
+    return problems

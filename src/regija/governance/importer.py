@@ -31,16 +31,21 @@ from pydantic import ValidationError
 from regija.core.files import (
     LineFinder,
     Problem,
+    code_of,
+    in_file_order,
+    items_of,
+    list_of,
     load_mapping,
     path_text,
     place_text,
     schema_errors,
+    text_of,
 )
 from regija.core.filetypes import parse_date
 from regija.core.models import Organisation
 from regija.core.rowsync import ImportResult, blank, sync_rows
 from regija.core.translate import gettext
-from regija.interchange.reader import Defined, in_file_order
+from regija.interchange.reader import Defined
 
 from .fileformat import FORMAT_DOC, FORMAT_KEY, FORMAT_VERSION, GovernanceFile
 from .models import AgendaItem, Body, Decision, Member, Selection, Session, SessionKind, Term
@@ -81,27 +86,6 @@ def _explain(loc: tuple, error: dict) -> str | None:
 
 
 # --- the parsed file, read as the format reads it, also where it is not valid ---------------------
-
-
-def text_of(value: Any) -> str | None:
-    """A slug or a text as the format reads it (stripped); None if it is not text or is empty."""
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def code_of(value: Any) -> str | None:
-    """A code or a label as the format reads it (text, or a whole number taken as text); None if it is
-    not one."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return text_of(value)
-
-
-def items_of(data: Any, key: str) -> list[tuple[int, dict]]:
-    """The mappings listed under ``key`` of ``data``, with their places; nothing if it is not a list."""
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
 def _date_of(value: Any) -> dt.date | None:
@@ -278,7 +262,7 @@ class GovernanceImporter:
         bodies: dict[str, int] = {}
         terms: dict[tuple[str, str], dict] = {}
         # a body or term whose slug or label cannot be read could be the one a reference means
-        self.all_bodies_read = len(raw_bodies) == len(_list(data.get("bodies")))
+        self.all_bodies_read = len(raw_bodies) == len(list_of(data.get("bodies")))
         self.unread_terms: set[str] = set()
         for i, body in raw_bodies:
             body_slug = text_of(body.get("slug"))
@@ -295,7 +279,7 @@ class GovernanceImporter:
             bodies[body_slug] = i
             labels: dict[str, int] = {}
             raw_terms = items_of(body, "terms")
-            if len(raw_terms) != len(_list(body.get("terms"))):
+            if len(raw_terms) != len(list_of(body.get("terms"))):
                 self.unread_terms.add(body_slug)
             for j, term in raw_terms:
                 label = code_of(term.get("label"))
@@ -334,7 +318,7 @@ class GovernanceImporter:
 
         sessions: dict[tuple, int] = {}
         raw_sessions = items_of(data, "sessions")
-        all_sessions_read = len(raw_sessions) == len(_list(data.get("sessions")))
+        all_sessions_read = len(raw_sessions) == len(list_of(data.get("sessions")))
         for i, session in raw_sessions:
             body_slug = text_of(session.get("body"))
             if body_slug is not None and body_slug not in bodies and self.all_bodies_read:
@@ -572,7 +556,3 @@ class GovernanceImporter:
             seen[(m.term_id, m.name)] += 1
         members = sync_rows(self.result, Member, "members", existing_members, desired_members)
         return terms, members
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []

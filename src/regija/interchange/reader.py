@@ -19,10 +19,15 @@ from regija.core.files import (
     LineFinder,
     Locator,
     Problem,
+    code_of,
+    in_file_order,
+    items_of,
+    list_of,
     load_mapping,
     path_text,
     place_text,
     read_text,
+    text_of,
     validation_problems,
 )
 from regija.core.filetypes import parse_date
@@ -166,37 +171,33 @@ def defined(data: Any) -> Defined:
     organisations, funds and other strategies it refers to."""
     data = data if isinstance(data, dict) else {}
     strategy = data.get("strategy") if isinstance(data.get("strategy"), dict) else {}
-    slug = _text(strategy.get("slug"))
+    slug = text_of(strategy.get("slug"))
     nodes = list(walk_raw_nodes(data.get("nodes")))
-    projects = _items(data, "projects")
-    orgs = [*_list(strategy.get("owners"))]
-    orgs += [o.get("parent") for _, o in _items(data, "organisations")]
-    orgs += [a.get("owner") for _, f in _items(data, "funds") for _, a in _items(f, "allocations")]
-    orgs += [slug for node, _ in nodes for slug in _list(node.get("responsible"))]
+    projects = items_of(data, "projects")
+    orgs = [*list_of(strategy.get("owners"))]
+    orgs += [o.get("parent") for _, o in items_of(data, "organisations")]
+    orgs += [a.get("owner") for _, f in items_of(data, "funds") for _, a in items_of(f, "allocations")]
+    orgs += [slug for node, _ in nodes for slug in list_of(node.get("responsible"))]
     orgs += [p.get("holder") for _, p in projects]
-    orgs += [pt.get("organisation") for _, p in projects for _, pt in _items(p, "partners")]
-    funds = [b.get("fund") for _, p in projects for _, b in _items(p, "budget")]
-    funds += [pay.get("fund") for _, p in projects for _, pay in _items(p, "payments")]
+    orgs += [pt.get("organisation") for _, p in projects for _, pt in items_of(p, "partners")]
+    funds = [b.get("fund") for _, p in projects for _, b in items_of(p, "budget")]
+    funds += [pay.get("fund") for _, p in projects for _, pay in items_of(p, "payments")]
     funds += [
-        st["scope"].get("fund") for _, st in _items(data, "stated") if isinstance(st.get("scope"), dict)
+        st["scope"].get("fund") for _, st in items_of(data, "stated") if isinstance(st.get("scope"), dict)
     ]
-    refs = [ref for _, a in _items(data, "alignments") for ref in (a.get("from"), a.get("to"))]
-    refs += [ref for _, p in projects for ref in _list(p.get("nodes"))]
+    refs = [ref for _, a in items_of(data, "alignments") for ref in (a.get("from"), a.get("to"))]
+    refs += [ref for _, p in projects for ref in list_of(p.get("nodes"))]
     return Defined(
         slug=slug,
-        organisations={x for _, o in _items(data, "organisations") if (x := _text(o.get("slug")))},
-        funds={x for _, f in _items(data, "funds") if (x := _code(f.get("code")))},
-        nodes={x for node, _ in nodes if (x := _code(node.get("code")))},
-        uses_organisations={x for x in map(_text, orgs) if x},
-        uses_funds={x for x in map(_code, funds) if x},
+        organisations={x for _, o in items_of(data, "organisations") if (x := text_of(o.get("slug")))},
+        funds={x for _, f in items_of(data, "funds") if (x := code_of(f.get("code")))},
+        nodes={x for node, _ in nodes if (x := code_of(node.get("code")))},
+        uses_organisations={x for x in map(text_of, orgs) if x},
+        uses_funds={x for x in map(code_of, funds) if x},
         uses_strategies={
-            x for ref in refs if isinstance(ref, dict) and (x := _text(ref.get("strategy"))) and x != slug
+            x for ref in refs if isinstance(ref, dict) and (x := text_of(ref.get("strategy"))) and x != slug
         },
     )
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 def check_file(
@@ -222,32 +223,6 @@ def check_file(
                 problems.append(Problem(filename, where.line(loc), path_text(loc, data), message))
     problems += reference_problems(data, filename, where, known, failed)
     return doc, in_file_order(problems)
-
-
-def in_file_order(problems: list[Problem]) -> list[Problem]:
-    """Problems sorted by their line, when every one is placed by a line (or not at all)."""
-    if all(p.line is None or isinstance(p.line, int) for p in problems):
-        return sorted(problems, key=lambda p: p.line or 0)
-    return problems
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _code(value: Any) -> str | None:
-    """A code as the schema reads it (text, or a whole number taken as text); None if it is not one."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _text(value)
-
-
-def _items(data: Any, key: str) -> list[tuple[int, dict]]:
-    """The mappings listed under ``key`` of ``data``, with their places; nothing if it is not a list."""
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
 def walk_raw_nodes(nodes: Any, prefix: tuple = ("nodes",)):
@@ -281,10 +256,10 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     def also_at(path: tuple) -> str:
         return place_text(where.line(path), path, data)
 
-    def unique(section: str, key: str, duplicate: str, read=_code) -> set[str]:
+    def unique(section: str, key: str, duplicate: str, read=code_of) -> set[str]:
         """``duplicate`` is the message, with %(value)s and %(place)s."""
         seen: dict[str, tuple] = {}
-        for i, item in _items(data, section):
+        for i, item in items_of(data, section):
             value = read(item.get(key))
             if value is None:
                 continue
@@ -297,7 +272,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
 
     own = defined(data)
     own_orgs = unique(
-        "organisations", "slug", gettext("duplicate organisation slug %(value)s (also at %(place)s)"), _text
+        "organisations", "slug", gettext("duplicate organisation slug %(value)s (also at %(place)s)"), text_of
     )
     own_funds = unique("funds", "code", gettext("duplicate fund code %(value)s (also at %(place)s)"))
     unique("indicators", "code", gettext("duplicate indicator code %(value)s (also at %(place)s)"))
@@ -309,7 +284,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         bad(path, gettext("could not check: %(reason)s") % {"reason": message}, UNRESOLVED)
 
     def org(path: tuple, value: Any) -> None:
-        slug = _text(value)
+        slug = text_of(value)
         if slug is None or slug in own_orgs or slug in known.organisations:
             return
         if known.complete:
@@ -325,7 +300,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             )
 
     def fund(path: tuple, value: Any) -> None:
-        code = _code(value)
+        code = code_of(value)
         if code is None or code in own_funds or code in known.funds:
             return
         if known.complete:
@@ -341,7 +316,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     # could be the one a reference means, so then no reference to a missing node is reported
     all_codes_read = True
     for node, path in walk_raw_nodes(data.get("nodes")):
-        code = _code(node.get("code"))
+        code = code_of(node.get("code"))
         if code is None and isinstance(node.get("code"), float):
             nodes.setdefault(str(node["code"]), path)
         elif code is None:
@@ -360,7 +335,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             org(path + ("responsible", j), slug)
 
     def own_node(path: tuple, value: Any) -> None:
-        code = _code(value)
+        code = code_of(value)
         if code is not None and code not in nodes and all_codes_read:
             bad(path, gettext("no node with code %(code)s in this strategy") % {"code": repr(code)})
 
@@ -368,7 +343,7 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         if not isinstance(ref, dict):
             own_node(path, ref)
             return
-        slug, code = _text(ref.get("strategy")), _code(ref.get("code"))
+        slug, code = text_of(ref.get("strategy")), code_of(ref.get("code"))
         if slug is None or code is None:
             return
         if slug == own.slug:
@@ -408,20 +383,20 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
     owners = strategy.get("owners")
     for i, owner in enumerate(owners if isinstance(owners, list) else []):
         org(("strategy", "owners", i), owner)
-    for i, o in _items(data, "organisations"):
+    for i, o in items_of(data, "organisations"):
         org(("organisations", i, "parent"), o.get("parent"))
-        if _text(o.get("parent")) is not None and _text(o.get("parent")) == _text(o.get("slug")):
+        if text_of(o.get("parent")) is not None and text_of(o.get("parent")) == text_of(o.get("slug")):
             bad(("organisations", i, "parent"), gettext("an organisation cannot be its own parent"))
-    for i, f in _items(data, "funds"):
-        for j, a in _items(f, "allocations"):
+    for i, f in items_of(data, "funds"):
+        for j, a in items_of(f, "allocations"):
             org(("funds", i, "allocations", j, "owner"), a.get("owner"))
 
     seen_links: dict[tuple, tuple] = {}
-    for i, a in _items(data, "alignments"):
+    for i, a in items_of(data, "alignments"):
         source, target = a.get("from", a.get("from_")), a.get("to")
         node_ref(("alignments", i, "from"), source)
         node_ref(("alignments", i, "to"), target)
-        key = (_ref_key(source, own.slug), _ref_key(target, own.slug), _text(a.get("type")))
+        key = (_ref_key(source, own.slug), _ref_key(target, own.slug), text_of(a.get("type")))
         if None in key[0] or None in key[1] or is_failed(("alignments", i)):
             continue
         if key in seen_links:
@@ -435,10 +410,10 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
         if key[0] == key[1]:
             bad(("alignments", i, "to"), gettext("a node cannot be aligned with itself"))
 
-    for i, ind in _items(data, "indicators"):
+    for i, ind in items_of(data, "indicators"):
         own_node(("indicators", i, "node"), ind.get("node"))
         dates: dict[str, tuple] = {}
-        for j, obs in _items(ind, "observations"):
+        for j, obs in items_of(ind, "observations"):
             path = ("indicators", i, "observations", j, "date")
             date = _date_key(obs.get("date"))
             if date is None or is_failed(path):
@@ -452,17 +427,17 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
             else:
                 dates[date] = path
 
-    for i, p in _items(data, "projects"):
+    for i, p in items_of(data, "projects"):
         base = ("projects", i)
         org(base + ("holder",), p.get("holder"))
         refs = p.get("nodes")
         for j, ref in enumerate(refs if isinstance(refs, list) else []):
             node_ref(base + ("nodes", j), ref)
         partner_orgs: dict[str, tuple] = {}
-        for j, partner in _items(p, "partners"):
+        for j, partner in items_of(p, "partners"):
             path = base + ("partners", j, "organisation")
             org(path, partner.get("organisation"))
-            slug = _text(partner.get("organisation"))
+            slug = text_of(partner.get("organisation"))
             if slug is None:
                 continue
             if slug in partner_orgs:
@@ -473,18 +448,18 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                 )
             else:
                 partner_orgs[slug] = path
-        for j, line in _items(p, "budget"):
+        for j, line in items_of(p, "budget"):
             fund(base + ("budget", j, "fund"), line.get("fund"))
         budget = p.get("budget", [])
         budget_funds = (
-            [_code(line.get("fund")) if isinstance(line, dict) else None for line in budget]
+            [code_of(line.get("fund")) if isinstance(line, dict) else None for line in budget]
             if isinstance(budget, list)
             else [None]
         )
         if None in budget_funds:
             continue  # the funds of the budget are not all readable: payments cannot be matched with them
         named = set(budget_funds)
-        for j, pay in _items(p, "payments"):
+        for j, pay in items_of(p, "payments"):
             if pay.get("fund") is None:
                 if len(named) != 1:
                     bad(
@@ -496,19 +471,19 @@ def reference_problems(  # noqa: C901 - one pass over the file's references, sec
                         )
                         % {"funds": ", ".join(sorted(named))},
                     )
-            elif (code := _code(pay.get("fund"))) is not None and code not in named:
+            elif (code := code_of(pay.get("fund"))) is not None and code not in named:
                 bad(
                     base + ("payments", j, "fund"),
                     gettext("fund %(code)s has no budget line in this project") % {"code": repr(code)},
                 )
 
-    for i, st in _items(data, "stated"):
+    for i, st in items_of(data, "stated"):
         scope = st.get("scope")
         if isinstance(scope, dict):
             own_node(("stated", i, "scope", "node"), scope.get("node"))
             fund(("stated", i, "scope", "fund"), scope.get("fund"))
-            for j, value in enumerate(_list(scope.get("projects"))):
-                code = _code(value)
+            for j, value in enumerate(list_of(scope.get("projects"))):
+                code = code_of(value)
                 if code is not None and code not in project_codes:
                     bad(
                         ("stated", i, "scope", "projects", j),
@@ -528,6 +503,6 @@ def _date_key(value: Any) -> str | None:
 def _ref_key(ref: Any, own_slug: str | None) -> tuple:
     """A node reference as (strategy slug, code); "" for this file's own strategy, None where unreadable."""
     if isinstance(ref, dict):
-        slug = _text(ref.get("strategy"))
-        return ("" if slug == own_slug else slug, _code(ref.get("code")))
-    return ("", _code(ref))
+        slug = text_of(ref.get("strategy"))
+        return ("" if slug == own_slug else slug, code_of(ref.get("code")))
+    return ("", code_of(ref))
