@@ -868,12 +868,12 @@ class _Reader:
             self._paths[len(self.problems)] = field
         self.problems.append(Problem(self.filename, cell, text, message))
 
-    def placed(self, problem: Problem, data: dict | None) -> Problem:
-        """The problem with its field path written with the codes of the assembled data (a project's
-        code rather than its position), as the schema's and the references' problems are."""
+    def placed(self, index: int, problem: Problem, data: dict | None) -> Problem:
+        """Problem number ``index`` with its field path written with the codes of the assembled data (a
+        project's code rather than its position), as the schema's and the references' problems are."""
         from regija.core.files import path_text
 
-        path = self._paths.get(self.problems.index(problem))
+        path = self._paths.get(index)
         if path is None or data is None:
             return problem
         return dataclasses.replace(problem, field=path_text(path, data))
@@ -1331,7 +1331,7 @@ def read(path: str | Path) -> tuple[dict | None, WorkbookLocator, list[Problem]]
             continue
         found[sheet.key] = (ws, values[ws.title])
     data = _Assembler(reader, found).data()
-    return data, reader.where, [reader.placed(p, data) for p in reader.problems]
+    return data, reader.where, [reader.placed(i, p, data) for i, p in enumerate(reader.problems)]
 
 
 class _Assembler:
