@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from regija.core import permissions
 
@@ -65,3 +66,42 @@ def version_file(version: Version) -> Path:
 def editable_datasets(user: Actor) -> QuerySet[Dataset]:
     """The datasets this user may change (staff pages)."""
     return permissions.editable(user, Dataset.objects.select_related("publisher", "current"))
+
+
+def catalogue_page(
+    offset: int, limit: int, modified_since: dt.datetime | None = None
+) -> tuple[list[Dataset], int, dt.datetime | None]:
+    """One page of the public catalogue for harvesters (DCAT-AP): the datasets, ordered by slug, with their
+    distributions and spatial coverage; how many match in all; and when the catalogue last changed.
+    Four queries whatever the page holds."""
+    qs = published()
+    if modified_since is not None:
+        qs = qs.filter(modified__gte=modified_since)
+    totals = published().aggregate(
+        matching=Count("pk", filter=Q(modified__gte=modified_since)) if modified_since else Count("pk"),
+        last=Max("modified"),
+    )
+    page = list(
+        qs.order_by("slug").prefetch_related(
+            Prefetch("distributions", queryset=Distribution.objects.order_by("position")),
+            "spatial",
+        )[offset : offset + limit]
+    )
+    return page, totals["matching"], totals["last"]
+
+
+def public_dataset(slug: str) -> Dataset:
+    """A dataset everyone may read, by slug or identifier; ``Dataset.DoesNotExist`` otherwise (drafts and
+    private datasets too, whoever asks: the DCAT-AP output is for everyone)."""
+    import uuid
+
+    qs = published().prefetch_related(
+        Prefetch("distributions", queryset=Distribution.objects.order_by("position")), "spatial"
+    )
+    try:
+        return qs.get(slug=slug)
+    except Dataset.DoesNotExist:
+        try:
+            return qs.get(uuid=uuid.UUID(slug))
+        except ValueError:
+            raise Dataset.DoesNotExist from None
