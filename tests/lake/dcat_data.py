@@ -29,7 +29,9 @@ FULL = {
 }
 
 
-def copy_dataset(editor, publisher: Organisation, tmp_path: Path, slug: str = "kakovost-zraka", **data) -> Dataset:
+def copy_dataset(
+    editor, publisher: Organisation, tmp_path: Path, slug: str = "kakovost-zraka", **data
+) -> Dataset:
     """A copy with one uploaded version (CSV and Parquet downloads), published."""
     fields = {"slug": slug, **FULL, **data}
     dataset = services.dataset_create(editor, publisher=publisher, data=fields, via="web")

@@ -9,7 +9,7 @@ import datetime as dt
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, SH, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS, XSD
 
 from regija.core.models import Organisation
 from regija.lake import dcat, services
@@ -61,7 +61,11 @@ def _validate(graph):
     shapes = Graph().parse(SHAPES)
     conforms, report, text = pyshacl.validate(graph, shacl_graph=shapes, allow_warnings=False)
     results = [
-        (str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultMessage)), report.value(r, SH.resultSeverity))
+        (
+            str(report.value(r, SH.focusNode)),
+            str(report.value(r, SH.resultMessage)),
+            report.value(r, SH.resultSeverity),
+        )
         for r in report.subjects(RDF.type, SH.ValidationResult)
     ]
     return conforms, results
@@ -95,7 +99,10 @@ def test_a_well_filled_dataset_has_the_properties_of_dcat_ap(client, editor, mov
         Literal("air", lang="en"),
         Literal("PM10", lang="en"),
     }
-    assert set(g.objects(node, DCAT.theme)) == {URIRef(f"{EU}data-theme/ENVI"), URIRef(f"{EU}data-theme/HEAL")}
+    assert set(g.objects(node, DCAT.theme)) == {
+        URIRef(f"{EU}data-theme/ENVI"),
+        URIRef(f"{EU}data-theme/HEAL"),
+    }
     assert g.value(node, DCTERMS.accrualPeriodicity) == URIRef(f"{EU}frequency/DAILY")
     assert g.value(node, DCTERMS.accessRights) == URIRef(f"{EU}access-right/PUBLIC")
     # the publisher: an organisation, a municipality being a local authority in ADMS's publisher types
@@ -140,7 +147,9 @@ def test_a_well_filled_dataset_has_the_properties_of_dcat_ap(client, editor, mov
     assert g.value(service, DCAT.endpointURL) == service
 
 
-def test_the_catalogue_of_well_filled_datasets_conforms_to_the_shapes(client, editor, mov, tmp_path, catalogue_owner):
+def test_the_catalogue_of_well_filled_datasets_conforms_to_the_shapes(
+    client, editor, mov, tmp_path, catalogue_owner
+):
     copy_dataset(editor, mov, tmp_path)
     g = _get(client, "/katalog.ttl")
     conforms, results = _validate(g)
@@ -151,13 +160,17 @@ def test_the_catalogue_of_well_filled_datasets_conforms_to_the_shapes(client, ed
     assert g.value(record, DCTERMS.conformsTo) == URIRef("http://data.europa.eu/r5r/")
 
 
-def test_a_dataset_without_a_mandatory_description_fails_with_the_shapes_message(client, editor, mov, tmp_path):
+def test_a_dataset_without_a_mandatory_description_fails_with_the_shapes_message(
+    client, editor, mov, tmp_path
+):
     dataset = copy_dataset(editor, mov, tmp_path, description="", description_en="")
     g = _get(client, f"/podatki/{dataset.slug}.ttl")
     conforms, results = _validate(g)
     assert not conforms
     violations = [(focus, message) for focus, message, severity in results if severity == SH.Violation]
-    assert violations == [(str(_dataset_node(g, "Kakovost zraka")), "A dataset needs a description (dct:description).")]
+    assert violations == [
+        (str(_dataset_node(g, "Kakovost zraka")), "A dataset needs a description (dct:description).")
+    ]
     # the rule check the quality score uses finds the same
     assert dcat.mandatory_missing(Dataset.objects.get(pk=dataset.pk)) == ["dct:description"]
 
@@ -177,7 +190,9 @@ def test_a_sparse_dataset_conforms_but_is_warned_of_what_is_recommended(client, 
     assert g.value(dist, DCAT.downloadURL) is None
 
 
-def test_a_dataset_is_found_by_its_identifier_too_and_unseen_ones_are_not_found(client, editor, mov, tmp_path):
+def test_a_dataset_is_found_by_its_identifier_too_and_unseen_ones_are_not_found(
+    client, editor, mov, tmp_path
+):
     dataset = copy_dataset(editor, mov, tmp_path)
     assert client.get(f"/podatki/{dataset.uuid}.jsonld").status_code == 200
     draft = link_dataset(editor, mov, "osnutek", publish=False)

@@ -280,7 +280,13 @@ def add_dataset(g: Graph, site: Site, dataset: Dataset, service: URIRef | None =
     g.add((node, DCTERMS.modified, _datetime(dataset.modified)))
     if dataset.frequency:
         g.add((node, DCTERMS.accrualPeriodicity, URIRef(uri("frequency", dataset.frequency))))
-    g.add((node, DCTERMS.accessRights, URIRef(uri("access-right", dataset.access_rights or AccessRights.PUBLIC))))
+    g.add(
+        (
+            node,
+            DCTERMS.accessRights,
+            URIRef(uri("access-right", dataset.access_rights or AccessRights.PUBLIC)),
+        )
+    )
     for standard in dataset.conformance:
         g.add((node, DCTERMS.conformsTo, URIRef(standard)))
     page = site.dataset_page(dataset)
@@ -345,9 +351,7 @@ def add_catalogue(g: Graph, site: Site, modified: dt.datetime | None) -> URIRef:
 
     node = site.catalogue()
     g.add((node, RDF.type, DCAT.Catalog))
-    _text(
-        g, node, DCTERMS.title, "Odprti podatki regije", "Open data of the region"
-    )
+    _text(g, node, DCTERMS.title, "Odprti podatki regije", "Open data of the region")
     _text(
         g,
         node,
@@ -417,7 +421,11 @@ def add_paging(g: Graph, page_url: str, paging: Paging, link: dict[int, str]) ->
 
 
 def catalogue_graph(
-    site: Site, datasets: Sequence[Dataset], paging: Paging, modified: dt.datetime | None, link: dict[int, str]
+    site: Site,
+    datasets: Sequence[Dataset],
+    paging: Paging,
+    modified: dt.datetime | None,
+    link: dict[int, str],
 ) -> Graph:
     """One page of the catalogue: the catalogue, the page's datasets with their records, the API serving
     the copies among them, and the paging."""

@@ -45,7 +45,9 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     raw_page = request.GET.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        return _refuse(_("page: enter a whole number, 1 or more (you entered “%(value)s”).") % {"value": raw_page})
+        return _refuse(
+            _("page: enter a whole number, 1 or more (you entered “%(value)s”).") % {"value": raw_page}
+        )
     page = int(raw_page)
     since = None
     raw_since = request.GET.get("modified_since", "").strip()
@@ -54,14 +56,19 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
             since = parse_since(raw_since)
         except ValueError:
             return _refuse(
-                _("modified_since: enter a date as YYYY-MM-DD or a date and time in ISO 8601 (you entered “%(value)s”).")
+                _(
+                    "modified_since: enter a date (YYYY-MM-DD) or a date and time in ISO 8601 "
+                    "(you entered “%(value)s”)."
+                )
                 % {"value": raw_since}
             )
     size = max(1, settings.REGIJA_DCAT_PAGE_SIZE)
     datasets, total, modified = selectors.catalogue_page((page - 1) * size, size, since)
     paging = dcat.Paging(page=page, size=size, total=total)
     if page > paging.last:
-        raise Http404(_("There is no page %(page)s: the catalogue has %(last)s.") % {"page": page, "last": paging.last})
+        raise Http404(
+            _("There is no page %(page)s: the catalogue has %(last)s.") % {"page": page, "last": paging.last}
+        )
     site = dcat.Site(request.build_absolute_uri("/"))
 
     def link(number: int) -> str:
