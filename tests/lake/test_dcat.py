@@ -103,6 +103,13 @@ def test_a_well_filled_dataset_has_the_properties_of_dcat_ap(client, editor, mov
         URIRef(f"{EU}data-theme/ENVI"),
         URIRef(f"{EU}data-theme/HEAL"),
     }
+    # the vocabularies' concepts are typed and labelled, as DCAT-AP's range constraints expect
+    envi = URIRef(f"{EU}data-theme/ENVI")
+    assert (envi, RDF.type, SKOS.Concept) in g
+    assert g.value(envi, SKOS.prefLabel) == Literal("Environment", lang="en")
+    licence = URIRef(f"{EU}licence/CC_BY_4_0")
+    assert (licence, RDF.type, DCTERMS.LicenseDocument) in g
+    assert g.value(licence, DCTERMS.type) == URIRef("http://purl.org/adms/licencetype/Attribution")
     assert g.value(node, DCTERMS.accrualPeriodicity) == URIRef(f"{EU}frequency/DAILY")
     assert g.value(node, DCTERMS.accessRights) == URIRef(f"{EU}access-right/PUBLIC")
     # the publisher: an organisation, a municipality being a local authority in ADMS's publisher types

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from regija.core.choices import OrganisationKind
 
@@ -193,6 +194,25 @@ def add_distribution(g: Graph, site: Site, dataset: Dataset, dist: Distribution,
     g.add((node, DCTERMS.identifier, Literal(str(dist.uuid))))
     label = dist.title or f"{dataset.title} ({dist.get_format_display()})"
     g.add((node, DCTERMS.title, Literal(label, lang="sl")))
+    fmt = dist.get_format_display()
+    if dist.in_lake:
+        _text(
+            g,
+            node,
+            DCTERMS.description,
+            f"Zadnja različica podatkov v obliki {fmt}, iz podatkovnega jezera.",
+            f"The latest version of the data as {fmt}, from the data lake.",
+        )
+        # served for as long as the dataset is: the EU's "available" (medium-term), not a promise of "stable"
+        g.add((node, DCATAP.availability, URIRef(uri("planned-availability", "AVAILABLE"))))
+    else:
+        _text(
+            g,
+            node,
+            DCTERMS.description,
+            f"Podatki pri viru, v obliki {fmt}.",
+            f"The data at its source, as {fmt}.",
+        )
     g.add((node, DCTERMS.format, URIRef(uri("file-type", dist.format))))
     media = MEDIA_TYPES.get(FileType(dist.format)) if dist.format in FileType.values else None
     if media:
@@ -321,7 +341,7 @@ def add_record(g: Graph, site: Site, catalogue: URIRef, dataset: Dataset, node: 
     return record
 
 
-def add_service(g: Graph, site: Site, datasets: Iterable[URIRef]) -> URIRef:
+def add_service(g: Graph, site: Site, datasets: Iterable[URIRef], publisher: Node | None = None) -> URIRef:
     """The CKAN action API with its DataStore (queries of every copy in the lake) as a data service."""
     node = site.api()
     g.add((node, RDF.type, DCAT.DataService))
@@ -341,15 +361,20 @@ def add_service(g: Graph, site: Site, datasets: Iterable[URIRef]) -> URIRef:
     g.add((node, FOAF.page, DATASTORE_DOCS))
     g.add((node, DCTERMS.license, URIRef(uri("licence", Licence.CC_BY_4_0))))
     g.add((node, DCTERMS.accessRights, URIRef(uri("access-right", AccessRights.PUBLIC))))
+    for word in ("API", "CKAN", "DataStore"):
+        g.add((node, DCAT.keyword, Literal(word)))
+    if publisher is not None:
+        g.add((node, DCTERMS.publisher, publisher))
     for dataset in datasets:
         g.add((node, DCAT.servesDataset, dataset))
     return node
 
 
-def add_catalogue(g: Graph, site: Site, modified: dt.datetime | None) -> URIRef:
+def add_catalogue(g: Graph, site: Site, modified: dt.datetime | None, issued: dt.datetime | None) -> URIRef:
     from regija.core.models import Organisation
 
-    node = site.catalogue()
+    home = site.catalogue()
+    node = URIRef(f"{home}#catalogue")
     g.add((node, RDF.type, DCAT.Catalog))
     _text(g, node, DCTERMS.title, "Odprti podatki regije", "Open data of the region")
     _text(
@@ -374,7 +399,7 @@ def add_catalogue(g: Graph, site: Site, modified: dt.datetime | None) -> URIRef:
         g.add((publisher, FOAF.name, Literal("Regija")))
         g.add((publisher, FOAF.homepage, site.url("/")))
     g.add((node, DCTERMS.publisher, publisher))
-    g.add((node, FOAF.homepage, node))
+    g.add((node, FOAF.homepage, home))
     g.add((node, DCTERMS.language, URIRef(uri("language", "SLV"))))
     g.add((node, DCTERMS.language, URIRef(uri("language", "ENG"))))
     g.add((node, DCTERMS.license, URIRef(uri("licence", Licence.CC_BY_4_0))))
@@ -382,6 +407,8 @@ def add_catalogue(g: Graph, site: Site, modified: dt.datetime | None) -> URIRef:
     g.add((node, DCTERMS.spatial, URIRef(uri("country", "SVN"))))
     if modified is not None:
         g.add((node, DCTERMS.modified, _datetime(modified)))
+    if issued is not None:
+        g.add((node, DCTERMS.issued, _datetime(issued)))
     return node
 
 
@@ -424,13 +451,15 @@ def catalogue_graph(
     site: Site,
     datasets: Sequence[Dataset],
     paging: Paging,
-    modified: dt.datetime | None,
     link: dict[int, str],
+    *,
+    modified: dt.datetime | None,
+    issued: dt.datetime | None,
 ) -> Graph:
     """One page of the catalogue: the catalogue, the page's datasets with their records, the API serving
     the copies among them, and the paging."""
     g = new_graph()
-    catalogue = add_catalogue(g, site, modified)
+    catalogue = add_catalogue(g, site, modified, issued)
     service = site.api()
     served = []
     for dataset in datasets:
@@ -439,8 +468,10 @@ def catalogue_graph(
         add_record(g, site, catalogue, dataset, node)
         if any(d.in_lake for d in dataset.distributions.all()):
             served.append(node)
-    g.add((catalogue, DCAT.service, add_service(g, site, served)))
+    service_node = add_service(g, site, served, g.value(catalogue, DCTERMS.publisher))
+    g.add((catalogue, DCAT.service, service_node))
     add_paging(g, link[paging.page], paging, link)
+    type_ranges(g)
     return g
 
 
@@ -451,7 +482,95 @@ def dataset_graph(site: Site, dataset: Dataset) -> Graph:
     node = add_dataset(g, site, dataset)
     if any(d.in_lake for d in dataset.distributions.all()):
         add_service(g, site, [node])
+    type_ranges(g)
     return g
+
+
+# The classes DCAT-AP gives as the ranges of these properties: the EU vocabularies' concepts are typed
+# in the graph, as ckanext-dcat does, so a validator with the range shapes needs no vocabulary loaded.
+RANGES = {
+    DCAT.theme: SKOS.Concept,
+    DCAT.themeTaxonomy: SKOS.ConceptScheme,
+    DCTERMS.type: SKOS.Concept,
+    DCTERMS.accrualPeriodicity: DCTERMS.Frequency,
+    DCTERMS.license: DCTERMS.LicenseDocument,
+    DCTERMS.accessRights: DCTERMS.RightsStatement,
+    DCTERMS.conformsTo: DCTERMS.Standard,
+    DCTERMS.language: DCTERMS.LinguisticSystem,
+    DCTERMS.spatial: DCTERMS.Location,
+    DCTERMS.format: DCTERMS.MediaTypeOrExtent,
+    DCAT.mediaType: DCTERMS.MediaType,
+    FOAF.homepage: FOAF.Document,
+    FOAF.page: FOAF.Document,
+    DCAT.landingPage: FOAF.Document,
+    DCATAP.availability: SKOS.Concept,
+}
+# DCAT-AP asks a skos:Concept for a label and a scheme for a title: those of the concepts we use (in
+# English, the vocabularies' own language).
+PUBLISHER_TYPE_LABELS = {
+    "LocalAuthority": "Local Authority",
+    "RegionalAuthority": "Regional Authority",
+    "NationalAuthority": "National Authority",
+    "SupraNationalAuthority": "Supra-national authority",
+    "Company": "Company",
+    "NonGovernmentalOrganisation": "Non-Governmental Organisation",
+    "NonProfitOrganisation": "Non-Profit Organisation",
+    "Academia-ScientificOrganisation": "Academia/Scientific organisation",
+}
+THEME_LABELS = {
+    "AGRI": "Agriculture, fisheries, forestry and food",
+    "ECON": "Economy and finance",
+    "EDUC": "Education, culture and sport",
+    "ENER": "Energy",
+    "ENVI": "Environment",
+    "GOVE": "Government and public sector",
+    "HEAL": "Health",
+    "INTR": "International issues",
+    "JUST": "Justice, legal system and public safety",
+    "REGI": "Regions and cities",
+    "SOCI": "Population and society",
+    "TECH": "Science and technology",
+    "TRAN": "Transport",
+}
+# The ADMS licence types (DCAT-AP's recommended dct:type of a licence document) of our licences.
+LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
+LICENCE_TYPES = {
+    Licence.CC_BY_4_0: ("Attribution",),
+    Licence.CC0: ("PublicDomain",),
+    Licence.CC_BYSA_4_0: ("Attribution", "ShareAlike"),
+    Licence.ODC_BY: ("Attribution",),
+    Licence.ODC_ODBL: ("Attribution", "ShareAlike"),
+    Licence.ODC_PDDL: ("PublicDomain",),
+}
+
+
+CONCEPT_LABELS = {
+    **{URIRef(uri("data-theme", code)): label for code, label in THEME_LABELS.items()},
+    **{PUBLISHER_TYPE[code]: label for code, label in PUBLISHER_TYPE_LABELS.items()},
+    URIRef(uri("planned-availability", "AVAILABLE")): "available",
+    LICENCE_TYPE.Attribution: "Attribution",
+    LICENCE_TYPE.ShareAlike: "Share-alike",
+    LICENCE_TYPE.PublicDomain: "Public domain",
+}
+SCHEME_TITLES = {URIRef(f"{EU}data-theme"): "Data theme"}
+
+
+def type_ranges(g: Graph) -> None:
+    for licence, kinds in LICENCE_TYPES.items():
+        document = URIRef(uri("licence", licence))
+        if (None, DCTERMS.license, document) in g:
+            for kind in kinds:
+                g.add((document, DCTERMS.type, LICENCE_TYPE[kind]))
+    for prop, cls in RANGES.items():
+        for value in set(g.objects(None, prop)):
+            if isinstance(value, URIRef):
+                g.add((value, RDF.type, cls))
+    for concept, label in CONCEPT_LABELS.items():
+        if (concept, RDF.type, SKOS.Concept) in g:
+            g.add((concept, SKOS.prefLabel, Literal(label, lang="en")))
+    for scheme, title in SCHEME_TITLES.items():
+        if (scheme, RDF.type, SKOS.ConceptScheme) in g:
+            g.add((scheme, DCTERMS.title, Literal(title, lang="en")))
 
 
 def serialize(g: Graph, fmt: str) -> bytes:

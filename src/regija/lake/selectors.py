@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 
 from regija.core import permissions
 
@@ -68,18 +68,24 @@ def editable_datasets(user: Actor) -> QuerySet[Dataset]:
     return permissions.editable(user, Dataset.objects.select_related("publisher", "current"))
 
 
-def catalogue_page(
-    offset: int, limit: int, modified_since: dt.datetime | None = None
-) -> tuple[list[Dataset], int, dt.datetime | None]:
+class CataloguePage(NamedTuple):
+    datasets: list[Dataset]
+    total: int  # datasets matching in all pages
+    modified: dt.datetime | None  # when the catalogue last changed
+    issued: dt.datetime | None  # when its first dataset was published
+
+
+def catalogue_page(offset: int, limit: int, modified_since: dt.datetime | None = None) -> CataloguePage:
     """One page of the public catalogue for harvesters (DCAT-AP): the datasets, ordered by slug, with their
-    distributions and spatial coverage; how many match in all; and when the catalogue last changed.
-    Four queries whatever the page holds."""
+    distributions and spatial coverage, how many match in all, and when the catalogue began and last
+    changed. Four queries whatever the page holds."""
     qs = published()
     if modified_since is not None:
         qs = qs.filter(modified__gte=modified_since)
     totals = published().aggregate(
         matching=Count("pk", filter=Q(modified__gte=modified_since)) if modified_since else Count("pk"),
         last=Max("modified"),
+        first=Min("issued"),
     )
     page = list(
         qs.order_by("slug").prefetch_related(
@@ -87,7 +93,7 @@ def catalogue_page(
             "spatial",
         )[offset : offset + limit]
     )
-    return page, totals["matching"], totals["last"]
+    return CataloguePage(page, totals["matching"], totals["last"], totals["first"])
 
 
 def public_dataset(slug: str) -> Dataset:

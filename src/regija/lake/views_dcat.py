@@ -63,8 +63,8 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
                 % {"value": raw_since}
             )
     size = max(1, settings.REGIJA_DCAT_PAGE_SIZE)
-    datasets, total, modified = selectors.catalogue_page((page - 1) * size, size, since)
-    paging = dcat.Paging(page=page, size=size, total=total)
+    found = selectors.catalogue_page((page - 1) * size, size, since)
+    paging = dcat.Paging(page=page, size=size, total=found.total)
     if page > paging.last:
         raise Http404(
             _("There is no page %(page)s: the catalogue has %(last)s.") % {"page": page, "last": paging.last}
@@ -78,7 +78,12 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
         return f"{site.feed(fmt)}?{urlencode(query)}"
 
     links = {n: link(n) for n in {1, paging.last, page, max(1, page - 1), min(paging.last, page + 1)}}
-    return _rdf(dcat.catalogue_graph(site, datasets, paging, modified, links), fmt)
+    return _rdf(
+        dcat.catalogue_graph(
+            site, found.datasets, paging, links, modified=found.modified, issued=found.issued
+        ),
+        fmt,
+    )
 
 
 @cache_response
