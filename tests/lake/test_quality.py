@@ -87,7 +87,8 @@ def test_distribution_indicators_score_the_share_of_distributions(editor, mov, t
     dataset = copy_dataset(editor, mov, tmp_path)
     # a third download, in a proprietary (but machine-readable) format
     Distribution.objects.create(dataset=dataset, format="XLSX", position=3)
-    score = _score(dataset)
+    with translation.override("en"):
+        score = _score(dataset)
     non_proprietary = round(20 * 2 / 3, 1)  # CSV and Parquet of three
     file_size = round(5 * 1 / 3, 1)  # the Parquet file of three
     assert _dimensions(score)["interoperability"] == round(20 + 10 + 10 + non_proprietary + 20 + 30, 1)
@@ -141,3 +142,22 @@ def test_scoring_a_list_takes_a_fixed_number_of_queries(editor, mov, tmp_path, d
     with django_assert_max_num_queries(4):
         scores = [quality.score(d) for d in with_details(published())]
     assert len(scores) == 7
+
+
+def test_editors_see_the_score_and_what_to_improve(editor, mov):
+    from django.template.loader import render_to_string
+
+    with translation.override("en"):
+        score = _score(link_dataset(editor, mov, "stevci"))
+        html = render_to_string("lake/quality.html", {"score": score})
+    assert "sufficient" in html
+    assert "180 of 405 points" in html
+    assert "<li>Add keywords (+30).</li>" in html
+    assert "Findability" in html
+
+
+def test_points_are_written_as_the_language_writes_them(editor, mov, tmp_path):
+    dataset = copy_dataset(editor, mov, tmp_path)
+    Distribution.objects.create(dataset=dataset, format="XLSX", position=3)
+    score = _score(dataset)  # Slovenian: a decimal comma
+    assert score.improvements[0].message.endswith("(+6,7).")

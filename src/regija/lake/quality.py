@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -346,7 +347,10 @@ INDICATORS = (
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    """Points as people of the active language write them: 30, 6.7 (6,7 in Slovenian)."""
+    if value == int(value):
+        return str(int(value))
+    return number_format(value, decimal_pos=1)
 
 
 def _missing_advice(missing: list[str], points: float) -> str:
