@@ -293,12 +293,12 @@ def test_a_catalogue_page_takes_the_same_number_of_queries_however_many_datasets
 ):
     copy_dataset(editor, mov, tmp_path, slug="prvi")
     link_dataset(editor, mov, "drugi")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         _get(client, "/katalog.jsonld", "jsonld")
     for n in range(12):
         link_dataset(editor, mov, f"vec-{n:02}")
     copy_dataset(editor, mov, tmp_path, slug="zadnji")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         g = _get(client, "/katalog.jsonld", "jsonld")
     assert len(set(g.subjects(RDF.type, DCAT.Dataset))) == 15
 

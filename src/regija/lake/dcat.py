@@ -75,8 +75,8 @@ PUBLISHER_TYPES = {
 FORMATS = {
     "ttl": ("turtle", "text/turtle; charset=utf-8"),
     "jsonld": ("json-ld", "application/ld+json"),
-    "rdf": ("pretty-xml", "application/rdf+xml; charset=utf-8"),
-    "xml": ("pretty-xml", "application/rdf+xml; charset=utf-8"),
+    "rdf": ("xml", "application/rdf+xml; charset=utf-8"),
+    "xml": ("xml", "application/rdf+xml; charset=utf-8"),
 }
 JSONLD_CONTEXT = {
     "dcat": str(DCAT),
