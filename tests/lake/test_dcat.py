@@ -9,7 +9,7 @@ import datetime as dt
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 
 from regija.core.models import Organisation
 from regija.lake import dcat, services
@@ -138,6 +138,15 @@ def test_a_well_filled_dataset_has_the_properties_of_dcat_ap(client, editor, mov
         assert g.value(dist, DCAT.downloadURL) == g.value(dist, DCAT.accessURL)
         assert g.value(dist, DCAT.accessService) == URIRef("http://testserver/api/3/action/")
     assert set(formats) == {URIRef(f"{EU}file-type/CSV"), URIRef(f"{EU}file-type/PARQUET")}
+    rights = g.value(next(iter(formats.values())), DCTERMS.rights)
+    assert (
+        rights,
+        RDFS.label,
+        Literal(
+            "© Mestna občina Velenje; Creative Commons Attribution 4.0 (https://creativecommons.org/licenses/by/4.0/)",
+            lang="en",
+        ),
+    ) in g
     csv = formats[URIRef(f"{EU}file-type/CSV")]
     assert g.value(csv, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
     parquet = formats[URIRef(f"{EU}file-type/PARQUET")]
