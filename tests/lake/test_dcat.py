@@ -321,3 +321,21 @@ def test_editing_a_dataset_changes_the_catalogue_record(client, editor, mov):
     record = next(g.subjects(FOAF.primaryTopic, node))
     dataset.refresh_from_db()
     assert g.value(record, DCTERMS.modified).toPython() == dataset.modified.replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=²", "page"),
+        ("page=" + "9" * 5000, "page"),
+        ("modified_since=2025-13-01", "modified_since"),
+        ("modified_since=9999-12-31T23:59:59-12:00", "modified_since"),
+        ("modified_since=0001-01-01T00:00:00%2B14:00", "modified_since"),
+    ],
+)
+def test_bad_paging_is_refused_with_a_message_not_a_server_error(client, query, parameter):
+    response = client.get(f"/katalog.ttl?{query}")
+    assert response.status_code == 400
+    assert response.content.decode().startswith(f"{parameter}:")
