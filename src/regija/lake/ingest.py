@@ -276,8 +276,8 @@ def _py_value(kind: str, value: str, dc: bool) -> Any:  # noqa: C901 - one case 
         cleaned = re.sub(r"[\s\u00a0\u202f]", "", value)
         if dc:
             cleaned = cleaned.replace(".", "").replace(",", ".")
-        number = float(cleaned)
-        return number if math.isfinite(number) else None
+        real = float(cleaned)
+        return real if math.isfinite(real) else None
     if kind == "date":
         try:
             if _DATE_ISO.fullmatch(value):
@@ -296,7 +296,7 @@ def _py_value(kind: str, value: str, dc: bool) -> Any:  # noqa: C901 - one case 
                 day, time = re.sub(r"\.\s+", ".", value).split(None, 1)
                 d, m, y = (int(p) for p in day.split(".")[:3])
                 parts = [int(p) for p in time.split(":")]
-                return dt.datetime(y, m, d, *parts)
+                return dt.datetime(y, m, d, parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
         except ValueError:
             return None
         return None
@@ -750,7 +750,7 @@ def _relation(
             ) from None
         i = int(m[1])
         kind, text = outs[i].type, texts[i]
-        found = con.execute(
+        bad_rows = con.execute(
             f"SELECT r, v FROM (SELECT {row_sql} AS r, {text} AS v FROM {source_sql}) "  # noqa: S608 - identifiers and paths quoted by _ident and _lit
             f"WHERE NOT ({_null_sql('v', kind)}) AND ({_sql_value(kind, 'v', False)}) IS NULL "
             f"ORDER BY r LIMIT {MAX_PROBLEMS}"
@@ -763,7 +763,7 @@ def _relation(
                     outs[i].name,
                     gettext("%(value)s is not %(type)s") % {"value": repr(v), "type": _type_name(kind)},
                 )
-                for r, v in found
+                for r, v in bad_rows
             ]
         ) from None
 
