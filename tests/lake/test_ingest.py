@@ -423,3 +423,41 @@ def test_copy_limited(tmp_path):
     with pytest.raises(IngestError):
         copy_limited(iter([b"x" * 3000, b"x" * 3000]), tmp_path / "b", 5000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+
+
+def test_utf8_broken_in_the_middle_is_refused_at_that_line(tmp_path):
+    source = tmp_path / "x.csv"
+    source.write_bytes("kraj,n\nČrnomelj,1\n".encode() + "Šentjur,2\n".encode("cp1250"))
+    with pytest.raises(IngestError) as exc:
+        to_parquet(source, tmp_path / "x.parquet")
+    assert exc.value.problems[0].line == 3
+
+
+def test_semicolon_file_with_only_thousands_reads_them_as_thousands(tmp_path):
+    source = tmp_path / "x.csv"
+    source.write_text("občina;prebivalci\nKranj;57.241\nKoper;53.037\n")
+    result = to_parquet(source, tmp_path / "x.parquet")
+    assert types(result) == {"občina": "text", "prebivalci": "integer"}
+    assert [r[1] for r in rows(tmp_path / "x.parquet")] == [57241, 53037]
+
+
+def test_a_fixed_number_in_json_text_may_use_a_decimal_comma(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps([{"v": "1.234,5"}, {"v": "2.5"}, {"v": "-"}]))
+    result = to_parquet(tmp_path / "a.json", tmp_path / "j.parquet", types={"v": "number"})
+    assert types(result) == {"v": "number"}
+    assert rows(tmp_path / "j.parquet") == [(1234.5,), (2.5,), (None,)]
+
+
+def test_utf16_is_refused_with_what_to_do():
+    with pytest.raises(IngestError) as exc:
+        detect_format("x.csv", "a,b\n".encode("utf-16"))
+    assert "UTF-8" in exc.value.problems[0].message
+
+
+def test_a_slovenian_number_column_with_text_past_the_sample_becomes_text(tmp_path):
+    source = tmp_path / "dolga.csv"
+    lines = ["id;znesek"] + [f"{i};1.{i % 1000:03d},5" for i in range(21_000)] + ["21000;ni podatka"]
+    source.write_text("\n".join(lines) + "\n")
+    result = to_parquet(source, tmp_path / "d.parquet")
+    assert types(result) == {"id": "integer", "znesek": "text"}
+    assert rows(tmp_path / "d.parquet")[-1] == (21000, "ni podatka")

@@ -30,6 +30,7 @@ import csv
 import dataclasses
 import datetime as dt
 import hashlib
+import http.client
 import io
 import ipaddress
 import json
@@ -64,6 +65,7 @@ SAMPLE_BYTES = 2 << 20  # the first rows of a CSV that decide its delimiter, dec
 SAMPLE_ROWS = 20_000
 XLSX_BATCH = 10_000
 MAX_PROBLEMS = 10
+MAX_OBJECT = 200 << 20  # the largest JSON object DuckDB reads whole (a FeatureCollection, {"records": …})
 DELIMITERS = (";", "\t", "|", ",")
 NULL_MARKS = frozenset({"", "-", "–", "—", "...", "…"})  # "no value" in Slovenian statistical tables
 
@@ -108,6 +110,8 @@ def detect_format(filename: str, head: bytes) -> str:
         if ext == "xlsx" or b"xl/" in head or b"[Content_Types].xml" in head:
             return "xlsx"
         raise _error(filename, None, gettext("this is a ZIP archive, not a workbook (.xlsx) or a data file"))
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _error(filename, None, gettext("the text is UTF-16; save the file again as UTF-8 (CSV UTF-8)"))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _error(
             filename,
@@ -401,29 +405,34 @@ class _Scan:
     size: int
     encoding: str  # "utf-8" or "cp1250"
     bad_offset: int | None  # where the file first stops being UTF-8
+    utf8_before: bool  # whether UTF-8 letters came before that
 
 
 def _scan(source: Path) -> _Scan:
-    """One pass over the file: its SHA-256 and whether it is UTF-8."""
+    """One pass over the file: its SHA-256, and whether it is UTF-8 (else where it first stops being,
+    and whether UTF-8 letters came before that: then it is broken UTF-8, not Windows-1250)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     size = 0
     bad: int | None = None
+    letters = False  # non-ASCII UTF-8 seen before ``bad``
     with source.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
-            if bad is None and not chunk.isascii():
+            if bad is None and (not chunk.isascii() or decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
+                    letters = True
                 except UnicodeDecodeError as exc:
                     bad = size + exc.start
+                    letters = letters or not chunk[: exc.start].isascii()
             size += len(chunk)
     if bad is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             bad = size - 1
-    return _Scan(digest.hexdigest(), size, "utf-8" if bad is None else "cp1250", bad)
+    return _Scan(digest.hexdigest(), size, "utf-8" if bad is None else "cp1250", bad, letters)
 
 
 def _line_at(source: Path, offset: int) -> int:
@@ -438,6 +447,15 @@ def _line_at(source: Path, offset: int) -> int:
 
 def _transcode(source: Path, dest: Path, file: str, scan: _Scan) -> None:
     """Windows-1250 to UTF-8, streaming; a byte that is neither is an error at its line."""
+    if scan.utf8_before:
+        raise _error(
+            file,
+            _line_at(source, scan.bad_offset or 0),
+            gettext(
+                "the file is UTF-8 text up to this line, where it stops being (a part saved in another "
+                "encoding?); save the whole file again as UTF-8"
+            ),
+        )
     decoder = codecs.getincrementaldecoder("cp1250")("strict")
     with source.open("rb") as src, dest.open("wb") as out:
         while chunk := src.read(CHUNK):
@@ -493,7 +511,9 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _decimal_comma(columns: list[list[str]]) -> bool:
+def _decimal_comma(columns: list[list[str]], delimiter: str) -> bool:
+    """Whether the file writes decimals with a comma: by the sample's values, and when they do not tell
+    (only values such as 14.321), by its delimiter (``;`` is the delimiter of decimal-comma locales)."""
     comma = dot = 0
     for values in columns:
         for v in values[:2000]:
@@ -501,7 +521,7 @@ def _decimal_comma(columns: list[list[str]]) -> bool:
                 comma += 1
             elif _NUM_DOT_PLAIN.fullmatch(v) and "." in v and not _INT_DC.fullmatch(v):
                 dot += 1
-    return comma > dot
+    return comma > dot or (comma == dot and delimiter == ";")
 
 
 def _csv_problem(exc: duckdb.Error, file: str, names: list[str]) -> IngestError:
@@ -579,14 +599,15 @@ def _csv(  # noqa: C901 - the steps of reading a CSV, in order
     names = normalise_names(header)
     width = len(header)
     columns = [[r[i].strip() for r in body if i < len(r)] for i in range(width)]
-    dc = _decimal_comma(columns)
+    dc = _decimal_comma(columns, delimiter)
     fixed = _fixed_types(types, names, file)
     kinds = [fixed.get(n) or _infer(values, dc) for n, values in zip(names, columns, strict=True)]
     native = [_native(k, v, dc) for k, v in zip(kinds, columns, strict=True)]
 
+    checked: set[int] = set()
     con = _connect(work)
     try:
-        while True:
+        for _attempt in range(width + 1):  # each attempt after the first types one more column in full
             read_types = ", ".join(
                 f"{_lit(f'c{i}')}: {_lit(_DUCK_TYPES[k] if n and k != 'geometry' else 'VARCHAR')}"
                 for i, (k, n) in enumerate(zip(kinds, native, strict=True))
@@ -630,8 +651,13 @@ def _csv(  # noqa: C901 - the steps of reading a CSV, in order
                     if not problems:
                         raise _csv_problem(exc, file, names) from None
                     raise IngestError(problems) from None
+                if failed in checked:  # typed over the whole file already: the SQL and the check disagree
+                    raise _csv_problem(exc, file, names) from None
                 kinds[failed] = _infer_fully(con, path, delimiter, width, failed, dc)
                 native[failed] = False
+                checked.add(failed)
+        else:
+            raise _error(file, None, gettext("the file cannot be read: %(detail)s") % {"detail": "types"})
     finally:
         con.close()
     return Ingested(
@@ -735,7 +761,7 @@ def _relation(
         if kind != ours and kind not in ("text", "geometry"):
             sql = (
                 f"CASE WHEN {_null_sql(text, kind)} THEN NULL ELSE "
-                f"coalesce({_sql_value(kind, text, False)}, error({_lit(f'{_MISMATCH}{i}')})) END"
+                f"coalesce({_either(kind, text)}, error({_lit(f'{_MISMATCH}{i}')})) END"
             )
         elif kind != ours:
             sql = f"CAST({sql} AS VARCHAR)"
@@ -752,7 +778,7 @@ def _relation(
         kind, text = outs[i].type, texts[i]
         bad_rows = con.execute(
             f"SELECT r, v FROM (SELECT {row_sql} AS r, {text} AS v FROM {source_sql}) "  # noqa: S608 - identifiers and paths quoted by _ident and _lit
-            f"WHERE NOT ({_null_sql('v', kind)}) AND ({_sql_value(kind, 'v', False)}) IS NULL "
+            f"WHERE NOT ({_null_sql('v', kind)}) AND ({_either(kind, 'v')}) IS NULL "
             f"ORDER BY r LIMIT {MAX_PROBLEMS}"
         ).fetchall()
         raise IngestError(
@@ -768,8 +794,19 @@ def _relation(
         ) from None
 
 
+def _either(kind: str, v: str) -> str:
+    """SQL reading text as ``kind`` written with a decimal point or, failing that, a decimal comma (a
+    number kept as text in a workbook or JSON may be written either way)."""
+    return f"coalesce({_sql_value(kind, v, False)}, {_sql_value(kind, v, True)})"
+
+
 def _first(exc: BaseException) -> str:
     return (str(exc).splitlines() or [""])[0]
+
+
+def _object_size(source: Path) -> str:
+    """DuckDB's limit on one JSON object (it reserves twice as much): the file's size, within limits."""
+    return f"maximum_object_size={min(MAX_OBJECT, max(16 << 20, source.stat().st_size + 1024))}"
 
 
 def _json(
@@ -788,7 +825,7 @@ def _json(
     else:
         try:
             keys = con.execute(
-                f"SELECT json_keys(json) FROM read_json_objects({path}) LIMIT 1"  # noqa: S608 - quoted by _lit
+                f"SELECT json_keys(json) FROM read_json_objects({path}, {_object_size(source)}) LIMIT 1"  # noqa: S608 - quoted by _lit
             ).fetchone()
         except duckdb.Error as exc:
             raise _error(
@@ -806,7 +843,7 @@ def _json(
             )
         source_sql = (
             f"(SELECT unnest({_ident(key)}, max_depth := 2) "  # noqa: S608 - quoted by _ident and _lit
-            f"FROM read_json({path}))"
+            f"FROM read_json({path}, {_object_size(source)}))"
         )
     try:
         return _relation(
@@ -831,7 +868,7 @@ def _geojson(
     types: dict[str, str],
     sort_by: list[str] | None,
 ) -> tuple[int, list[_Out]]:
-    source_sql = f"read_json({_lit(str(source))})"
+    source_sql = f"read_json({_lit(str(source))}, {_object_size(source)})"
 
     def feature(r: int, _c: int = 0) -> str:
         return gettext("feature %(n)s") % {"n": r}
@@ -997,6 +1034,7 @@ def _xlsx(  # noqa: C901 - the steps of reading a sheet, in order
             )
             raise IngestError([Problem(file, cell, "", message) for cell in xml.uncached[:MAX_PROBLEMS]])
         ws = wb[name]
+        ws.reset_dimensions()  # the size a file states may be wrong; read every row and cell there is
         rows = ws.iter_rows(values_only=True)
         header_row = 0
         header: list[Any] = []
@@ -1093,7 +1131,7 @@ def to_parquet(
     source: Path,
     dest: Path,
     *,
-    format: str | None = None,  # noqa: A002 - the name the callers use
+    format: str | None = None,
     types: dict[str, str] | None = None,
     sort_by: list[str] | None = None,
     sheet: str | None = None,
@@ -1107,7 +1145,7 @@ def to_parquet(
         raise _error(file, None, gettext("file not found"))
     if format is None:
         with source.open("rb") as f:
-            format = detect_format(file, f.read(8192))  # noqa: A001
+            format = detect_format(file, f.read(8192))
     if format not in FORMATS:
         raise _error(
             file, None, gettext("%(format)s is not a format the lake reads") % {"format": repr(format)}
@@ -1116,42 +1154,58 @@ def to_parquet(
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ingest-", dir=dest.parent))
     try:
-        if format == "csv":
-            result = _csv(source, tmp, work, file, types or {}, sort_by)
-        else:
-            sha256, size = _digest(source)
-            con = _connect(work)
-            try:
-                if format == "xlsx":
-                    count, outs = _xlsx(con, source, tmp, work, file, types or {}, sort_by, sheet)
-                elif format == "json":
-                    count, outs = _json(con, source, tmp, file, types or {}, sort_by)
-                elif format == "geojson":
-                    count, outs = _geojson(con, source, tmp, file, types or {}, sort_by)
-                else:
-                    count, outs = _parquet(con, source, tmp, file, types or {}, sort_by)
-            finally:
-                con.close()
-            if not outs:
-                raise _error(file, None, gettext("the file has no columns"))
-            result = Ingested(
-                rows=count,
-                columns=[Column(o.name, o.type, o.source_name) for o in outs],
-                format=format,
-                encoding=None,
-                delimiter=None,
-                decimal_comma=False,
-                sha256=sha256,
-                source_bytes=size,
-                parquet_bytes=tmp.stat().st_size,
-            )
+        result = _ingest(source, tmp, work, file, format, types or {}, sort_by, sheet)
         if result.rows == 0:
             raise _error(file, None, gettext("the file has no rows of data"))
         os.replace(tmp, dest)
         return result
+    except duckdb.Error as exc:  # one DuckDB did not expect: still the file's problem, said as DuckDB says it
+        raise _error(
+            file, None, gettext("the file cannot be read: %(detail)s") % {"detail": _first(exc)}
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _ingest(
+    source: Path,
+    tmp: Path,
+    work: Path,
+    file: str,
+    format: str,
+    types: dict[str, str],
+    sort_by: list[str] | None,
+    sheet: str | None,
+) -> Ingested:
+    if format == "csv":
+        return _csv(source, tmp, work, file, types, sort_by)
+    sha256, size = _digest(source)
+    con = _connect(work)
+    try:
+        if format == "xlsx":
+            count, outs = _xlsx(con, source, tmp, work, file, types, sort_by, sheet)
+        elif format == "json":
+            count, outs = _json(con, source, tmp, file, types, sort_by)
+        elif format == "geojson":
+            count, outs = _geojson(con, source, tmp, file, types, sort_by)
+        else:
+            count, outs = _parquet(con, source, tmp, file, types, sort_by)
+    finally:
+        con.close()
+    if not outs:
+        raise _error(file, None, gettext("the file has no columns"))
+    return Ingested(
+        rows=count,
+        columns=[Column(o.name, o.type, o.source_name) for o in outs],
+        format=format,
+        encoding=None,
+        delimiter=None,
+        decimal_comma=False,
+        sha256=sha256,
+        source_bytes=size,
+        parquet_bytes=tmp.stat().st_size,
+    )
 
 
 def read_columns(parquet: Path) -> list[Column]:
@@ -1267,7 +1321,7 @@ def _check_url(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _error(url, None, gettext("only web addresses (http or https) can be fetched"))
-    if not getattr(settings, "REGIJA_LAKE_FETCH_PRIVATE", False):
+    if not (settings.configured and getattr(settings, "REGIJA_LAKE_FETCH_PRIVATE", False)):
         _public(parts.hostname, url)
 
 
@@ -1302,7 +1356,7 @@ def fetch(url: str, dest: Path, *, max_bytes: int, timeout: float) -> tuple[str 
         raise _error(
             url, None, gettext("the server answered %(status)s") % {"status": f"{exc.code} {exc.reason}"}
         ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise _error(
             url, None, gettext("the address cannot be fetched: %(reason)s") % {"reason": reason}
