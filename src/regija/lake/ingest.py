@@ -25,6 +25,7 @@ feature's index – and a message in the active language.
 from __future__ import annotations
 
 import codecs
+import concurrent.futures
 import contextlib
 import csv
 import dataclasses
@@ -564,7 +565,7 @@ def _mismatch_problems(
 ) -> list[Problem]:
     """The lines (up to ``MAX_PROBLEMS``) whose value in column ``index`` does not fit ``kind``."""
     problems: list[Problem] = []
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
         next(reader, None)
         for row in reader:
@@ -580,14 +581,55 @@ def _mismatch_problems(
     return problems
 
 
-def _csv(  # noqa: C901 - the steps of reading a CSV, in order
+def _head_is_utf8(source: Path) -> bool:
+    with source.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv(
     source: Path, tmp: Path, work: Path, file: str, types: dict[str, str], sort_by: list[str] | None
 ) -> Ingested:
-    scan = _scan(source)
-    path = source
-    if scan.encoding != "utf-8":
+    """A CSV file. Its SHA-256 and UTF-8 check run in a thread while DuckDB writes (hashlib and DuckDB
+    both release the GIL); when the first 2 MB are UTF-8 the file is taken to be, and in the rare case
+    that a later part is not, it is transcoded and written again."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        scanning = pool.submit(_scan, source)
+        written: tuple[int, list[_Out], str, bool] | None = None
+        if _head_is_utf8(source):
+            try:
+                written = _csv_rows(source, tmp, work, file, types, sort_by)
+            except IngestError:
+                if scanning.result().encoding == "utf-8":
+                    raise
+        scan = scanning.result()
+    if written is None or scan.encoding != "utf-8":
         path = work / "utf8.csv"
         _transcode(source, path, file, scan)
+        written = _csv_rows(path, tmp, work, file, types, sort_by)
+    count, outs, delimiter, dc = written
+    return Ingested(
+        rows=count,
+        columns=[Column(o.name, o.type, o.source_name) for o in outs],
+        format="csv",
+        encoding=scan.encoding,
+        delimiter=delimiter,
+        decimal_comma=dc,
+        sha256=scan.sha256,
+        source_bytes=scan.size,
+        parquet_bytes=tmp.stat().st_size,
+    )
+
+
+def _csv_rows(  # noqa: C901 - the steps of reading a CSV, in order
+    path: Path, tmp: Path, work: Path, file: str, types: dict[str, str], sort_by: list[str] | None
+) -> tuple[int, list[_Out], str, bool]:
+    """Write the rows of the UTF-8 CSV at ``path``: its row count, columns, delimiter and whether it
+    writes decimal commas."""
     text = _sample(path)
     if not text.strip():
         raise _error(file, None, gettext("the file is empty"))
@@ -660,17 +702,7 @@ def _csv(  # noqa: C901 - the steps of reading a CSV, in order
             raise _error(file, None, gettext("the file cannot be read: %(detail)s") % {"detail": "types"})
     finally:
         con.close()
-    return Ingested(
-        rows=count,
-        columns=[Column(o.name, o.type, o.source_name) for o in outs],
-        format="csv",
-        encoding=scan.encoding,
-        delimiter=delimiter,
-        decimal_comma=dc,
-        sha256=scan.sha256,
-        source_bytes=scan.size,
-        parquet_bytes=tmp.stat().st_size,
-    )
+    return count, outs, delimiter, dc
 
 
 def _infer_fully(
@@ -697,7 +729,8 @@ def _infer_fully(
 
 
 def _fixed_types(types: dict[str, str], names: list[str], file: str) -> dict[str, str]:
-    """The owner's types by stored column name; unknown columns or types are errors."""
+    """The owner's types by stored column name (a fix for a column the file no longer has is left out:
+    ``incompatible`` says the column is gone); a type we do not know is an error."""
     by_key = {n.casefold(): n for n in names}
     fixed: dict[str, str] = {}
     problems = []
@@ -712,9 +745,7 @@ def _fixed_types(types: dict[str, str], names: list[str], file: str) -> dict[str
                     % {"type": repr(kind), "types": ", ".join(TYPES)},
                 )
             )
-        elif name.casefold() not in by_key:
-            problems.append(Problem(file, None, name, gettext("the file has no column of this name")))
-        else:
+        elif name.casefold() in by_key:
             fixed[by_key[name.casefold()]] = kind
     if problems:
         raise IngestError(problems)
