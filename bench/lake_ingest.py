@@ -133,8 +133,9 @@ def main() -> None:
     ours = run(OURS, plain, args.out / "lake-ours.parquet", "postaja,cas")
     print(json.dumps({"file": "comma, decimal point, sort_by postaja, cas", **ours}, ensure_ascii=False))
     lines.append(
-        f"| comma, decimal point, `sort_by=[postaja, cas]` | | | {ours['seconds']:.2f} s | "
-        f"{round(ours['rows'] / ours['seconds']):_} | | | {ours['peak_rss_mib']} MiB | |".replace("_", " ")
+        "| comma, decimal point, `sort_by=[postaja, cas]` | | | "
+        + f"{ours['seconds']:.2f} s | {round(ours['rows'] / ours['seconds']):_} | | | ".replace("_", " ")
+        + f"{ours['peak_rss_mib']} MiB | |"
     )
     print(
         "| file | size | rows | to_parquet | rows/s | DuckDB COPY | ratio | peak RSS ours | peak RSS DuckDB |"
