@@ -561,25 +561,28 @@ def _check_trend(
     }
     if len(steps) < 2:
         message = gettext(
-            "The text states that %(what)s changes from %(from)s to %(to)s; %(table)s has too few rows in that range."
+            "The text states that %(what)s changes from %(from)s to %(to)s; "
+            "%(table)s has too few rows in that range."
         )
     elif holds and rising:
         message = gettext(
-            "The text states that %(what)s rises at every step from %(from)s to %(to)s, as %(table)s does: %(series)s."
+            "The text states that %(what)s rises at every step from %(from)s to %(to)s, "
+            "as %(table)s does: %(series)s."
         )
     elif holds:
         message = gettext(
-            "The text states that %(what)s falls at every step from %(from)s to %(to)s, as %(table)s does: %(series)s."
+            "The text states that %(what)s falls at every step from %(from)s to %(to)s, "
+            "as %(table)s does: %(series)s."
         )
     elif rising:
         message = gettext(
-            "The text states that %(what)s rises at every step from %(from)s to %(to)s; %(table)s gives %(series)s, "
-            "which does not rise in %(breaks)s."
+            "The text states that %(what)s rises at every step from %(from)s to %(to)s; "
+            "%(table)s gives %(series)s, which does not rise in %(breaks)s."
         )
     else:
         message = gettext(
-            "The text states that %(what)s falls at every step from %(from)s to %(to)s; %(table)s gives %(series)s, "
-            "which does not fall in %(breaks)s."
+            "The text states that %(what)s falls at every step from %(from)s to %(to)s; "
+            "%(table)s gives %(series)s, which does not fall in %(breaks)s."
         )
     return ClaimResult(holds, steps, message % values, breaks=breaks, rows=len(steps))
 
@@ -676,7 +679,7 @@ def _compare(value: Any, other: Any) -> int:
     a: Any = Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
     b: Any = _coerce(other, value)
     try:
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     except TypeError:
         return (str(a) > str(b)) - (str(a) < str(b))
 
@@ -724,7 +727,7 @@ def _show(value: Any, *, grouped: bool = True) -> str:
         text = format(abs(Decimal(value)), "f")
         whole, _, decimals = text.partition(".")
         thousands, point = (",", ".") if _language() == "en" else (".", ",")
-        groups = []
+        groups: list[str] = []
         while grouped and len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]
