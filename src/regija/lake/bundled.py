@@ -232,7 +232,7 @@ class Dataset(Record):
         """How a message names the table: "Tabela 3" from its caption, else the dataset's title."""
         if self.source.table:
             return self.source.table.split(":", 1)[0].strip()
-        return gettext("the dataset “%(title)s”") % {"title": self.title.active()}
+        return gettext("the dataset %(title)s") % {"title": _quoted(self.title.active())}
 
 
 class Manifest(Record):
@@ -411,7 +411,7 @@ def read_rows(manifest_dir: str | Path, dataset: Dataset) -> list[Row]:
     if not lines or lines[0] != declared:
         header = ", ".join(lines[0]) if lines else ""
         message = gettext("the header row is %(header)s, but the manifest declares %(declared)s") % {
-            "header": header or gettext("empty"),
+            "header": header or gettext("an empty line"),
             "declared": ", ".join(declared),
         }
         raise InvalidFile([Problem(filename, 1, "", message)])
@@ -552,7 +552,7 @@ def _check_trend(
     holds = len(steps) >= 2 and not breaks
     column = dataset.column(claim.column) if dataset else None
     values = {
-        "what": f"“{column.description.active()}”" if column else claim.column,
+        "what": _quoted(column.description.active()) if column else claim.column,
         "from": _show(lower, grouped=False),
         "to": _show(upper, grouped=False),
         "table": table,
@@ -719,7 +719,7 @@ def _show(value: Any, *, grouped: bool = True) -> str:
     (Slovenian 417.300 and 10,0; English 417,300 and 10.0), as many decimals as the table prints;
     ``grouped=False`` for a year or another label (2015, not 2.015)."""
     if isinstance(value, bool) or value is None:
-        return {True: gettext("true"), False: gettext("false"), None: gettext("empty")}[value]
+        return {True: "true", False: "false", None: "—"}[value]  # as the CSV writes them; — for empty
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, (int, Decimal)):
@@ -736,6 +736,11 @@ def _show(value: Any, *, grouped: bool = True) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _quoted(text: str) -> str:
+    """``text`` in the active language's quotation marks (»…« in Slovenian, “…” in English)."""
+    return f"“{text}”" if _language() == "en" else f"»{text}«"
 
 
 def _unit(dataset: Dataset | None, column: str) -> str:
