@@ -24,8 +24,10 @@ from regija.lake.bundled import (
     TrendClaim,
     ValueClaim,
     baseline,
+    bundled_manifest_path,
     check_claim,
     evaluate_binding,
+    read_bundled,
     read_manifest,
     read_rows,
 )
@@ -437,3 +439,9 @@ def test_a_header_other_than_the_declared_columns_is_refused(tmp_path):
     with translation.override("en"), pytest.raises(InvalidFile) as caught:
         read_rows(tmp_path, dataset)
     assert str(caught.value).endswith("t.csv:1: the header row is year, n, but the manifest declares leto, n")
+
+
+def test_the_bundled_manifest_is_found_in_the_checkout():
+    manifest, rows = read_bundled()
+    assert bundled_manifest_path() == MANIFEST
+    assert {slug: len(r) for slug, r in rows.items()} == SLUGS

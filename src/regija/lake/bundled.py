@@ -249,6 +249,20 @@ class Manifest(Record):
         return dataset.publisher or self.publisher
 
 
+def bundled_manifest_path() -> Path:
+    """The manifest of the bundled datasets: ``data/datasets/datasets.yaml`` in the checkout."""
+    from django.conf import settings
+
+    return Path(settings.PROJECT_DIR) / "data" / "datasets" / MANIFEST_NAME
+
+
+def read_bundled() -> tuple[Manifest, dict[str, list[Row]]]:
+    """The bundled manifest and every dataset's rows, by slug."""
+    path = bundled_manifest_path()
+    manifest = read_manifest(path)
+    return manifest, {d.slug: read_rows(path.parent, d) for d in manifest.datasets}
+
+
 def read_manifest(path: str | Path) -> Manifest:
     """The manifest at ``path``; raises InvalidFile naming the line and the field of every problem."""
     path = Path(path)
