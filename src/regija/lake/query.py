@@ -274,9 +274,9 @@ def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) ->
             offsets.append(running)
             running += int(counts[path])
         starts = "[" + ", ".join(str(o) for o in offsets) + "]"
-        reader = f"read_parquet({files}, file_row_number = true, file_index = true)"
-        row_number = f"file_row_number + {starts}[file_index + 1] + 1"
-        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number, file_index) FROM {reader}"  # noqa: S608 - paths quoted as literals
+        reader = f"read_parquet({files}, file_row_number = true)"
+        row_number = f"file_row_number + CAST({starts} AS BIGINT[])[CAST(file_index AS BIGINT) + 1] + 1"
+        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number) FROM {reader}"  # noqa: S608 - paths quoted as literals
     return f"CREATE VIEW {quote_identifier(table.name)} AS {select}"
 
 
