@@ -461,6 +461,31 @@ def test_a_never_ending_query_is_stopped(table):
     assert "0.5 s" in error.value.message
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT length(repeat('x', 2000000000))",
+        "SELECT max(length(l)) FROM (SELECT range(200000000) AS l)",
+        # every level doubles the text: 2^40 bytes at the end
+        "WITH RECURSIVE r(s, i) AS (SELECT 'xx', 0 UNION ALL SELECT s || s, i + 1 FROM r WHERE i < 40) "
+        "SELECT max(length(s)) FROM r",
+    ],
+)
+def test_a_query_that_would_eat_the_servers_memory_is_refused(table, sql):
+    with pytest.raises(QueryError) as error:
+        run_sql(sql, [table], timeout=20)
+    assert error.value.kind in ("SearchQueryError", "TimeoutError")
+    assert "memory" in error.value.message or "longer" in error.value.message
+
+
+def test_a_dead_sql_worker_is_replaced(table):
+    assert run_sql("SELECT 1 AS one", [table]).records == [{"one": 1}]
+    for worker in list(query._idle_workers):
+        worker.process.kill()
+        worker.process.wait()
+    assert run_sql("SELECT 2 AS two", [table]).records == [{"two": 2}]
+
+
 def test_referenced_tables_uses_the_parser(table):
     assert referenced_tables(
         'WITH a AS (SELECT * FROM "res-1") SELECT * FROM a JOIN "Res 2" USING (x) '
