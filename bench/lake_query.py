@@ -11,7 +11,8 @@ the queries, not of writing the files):
   default): 200 calls over the 50 stations – median and p95; the first call (which opens the table's
   database) is reported on its own;
 - the same 200 calls from 20 threads at once (in-process; the HTTP figure under wrk comes with the API);
-- `run_sql` of the GROUP BY station, month aggregate – median of 5;
+- `run_sql` of the GROUP BY station, month aggregate – median of 5 (it runs in an SQL worker process,
+  whose peak RSS is reported apart);
 
 and the same GROUP BY on a PostgreSQL table holding the same rows (database regija_bench_lake,
 created, loaded with COPY FROM STDIN, dropped; skipped when PostgreSQL cannot be reached).
@@ -44,7 +45,16 @@ import json, os, random, resource, statistics, sys, threading, time
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
 django.setup()
+from regija.lake import query
 from regija.lake.query import Table, clear_cache, datastore_search, run_sql
+
+def worker_rss():
+    # VmHWM: the peak RSS of the worker's own program (getrusage would count its parent's before exec)
+    peaks = []
+    for worker in query._idle_workers:
+        with open(f"/proc/{worker.process.pid}/status") as status:
+            peaks += [int(line.split()[1]) for line in status if line.startswith("VmHWM:")]
+    return round(max(peaks) / 1024, 1)
 
 path, group_by, label = sys.argv[1], sys.argv[2], sys.argv[3]
 table = Table("3f2a9c1e-5b7d-4e0f-9a11-2c3d4e5f6a7b", [path])
@@ -105,6 +115,7 @@ print(json.dumps({
     "group_by_ms_median": round(statistics.median(group_ms), 1),
     "group_by_rows": len(result.records),
     "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "sql_worker_peak_rss_mib": worker_rss(),
 }))
 """
 
@@ -233,7 +244,7 @@ def main() -> None:
     print()
     print(
         "| file | first call | counting the total median / p95 | total remembered median / p95 "
-        "| 20 threads median / p95 (calls/s) | GROUP BY median | peak RSS |"
+        "| 20 threads median / p95 (calls/s) | GROUP BY median | peak RSS (searches / SQL worker) |"
     )
     print("|---|---|---|---|---|---|---|")
     for r in results:
@@ -242,7 +253,8 @@ def main() -> None:
             f"| {r['search_counting_ms_median']} / {r['search_counting_ms_p95']} ms "
             f"| {r['search_ms_median']} / {r['search_ms_p95']} ms "
             f"| {r['search_20_threads_ms_median']} / {r['search_20_threads_ms_p95']} ms "
-            f"({r['search_20_threads_per_s']}) | {r['group_by_ms_median']} ms | {r['peak_rss_mib']} MiB |"
+            f"({r['search_20_threads_per_s']}) | {r['group_by_ms_median']} ms "
+            f"| {r['peak_rss_mib']} / {r['sql_worker_peak_rss_mib']} MiB |"
         )
     if pg:
         ratio = float(str(pg["postgres_group_by_ms_median"])) / float(str(results[0]["group_by_ms_median"]))

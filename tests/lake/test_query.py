@@ -221,7 +221,7 @@ def test_dollar_prefixed_column_is_escaped(tmp_path):
         ({"n": {"like": 3}}, "filters.n", ["like"]),
         ({"$not": [{"n": 1}]}, "filters", ["$not"]),
         ({"$or": {"n": 1}}, "filters", ["$or"]),
-        ("station=Celje", "filters", []),
+        ("station=Celje", "filters", ["JSON"]),
         ({"n": {}}, "filters.n", []),
     ],
 )
@@ -232,6 +232,17 @@ def test_bad_filters_are_named(table, filters, field, words):
     assert error.value.field == field
     for word in words:
         assert word in error.value.message
+
+
+def test_filters_and_q_as_json_text(table):
+    # CKAN's GET requests carry filters (and a per-column q) as JSON text.
+    assert search(table, filters='{"station": "Ljubljana", "n": {"gt": 10}}') == [3, 6]
+    assert search(table, q='{"note": "drava"}') == [2, 5]
+    assert search(table, q="{drava") == []  # not JSON: searched as text
+    with pytest.raises(QueryError) as error:
+        datastore_search(table, filters="{station: Celje}")
+    assert error.value.field == "filters"
+    assert "JSON" in error.value.message
 
 
 def test_too_many_filter_operations(table):

@@ -8,9 +8,9 @@ a query that runs past its time. Values are always bound as parameters, identifi
 
 `run_sql` (user-written SQL) opens a fresh database for every query, in a worker process whose memory
 the kernel limits (DuckDB's memory_limit does not cover every allocation). `datastore_search`,
-`aggregate` and `column_stats` build their SQL from validated parameters only, so they reuse a locked database per table
-(a small LRU cache, keyed by the files' paths, sizes and modification times): opening a DuckDB database
-costs about 15 ms, most of the time budget of a preview page.
+`aggregate` and `column_stats` build their SQL from validated parameters only, so they reuse a locked
+database per table (a small LRU cache, keyed by the files' paths, sizes and modification times):
+opening a DuckDB database costs about 15 ms, most of the time budget of a preview page.
 
 See docs/lake.md for the parameters, the CKAN semantics followed and where this differs from CKAN.
 """
@@ -691,6 +691,24 @@ def _sort_clauses(sort: Any, schema: _Schema) -> list[str]:
     return clauses
 
 
+def _from_json(value: Any, parameter: str, *, require: bool) -> Any:
+    """CKAN takes `filters` (always) and `q` (when it reads as a JSON object) as JSON text too."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    if not require and not stripped.startswith("{"):
+        return value
+    try:
+        return json.loads(stripped) if stripped else None
+    except ValueError as error:
+        if not require:
+            return value
+        raise QueryError(
+            _("%(parameter)s is not valid JSON: %(error)s") % {"parameter": parameter, "error": error},
+            field=parameter,
+        ) from error
+
+
 def datastore_search(
     table: Table,
     *,
@@ -716,6 +734,8 @@ def datastore_search(
     `plain` and `language` are accepted for CKAN compatibility: the text search is always a plain
     word search that ignores case and accents.
     """
+    filters = _from_json(filters, "filters", require=True)
+    q = _from_json(q, "q", require=False)
     if records_format not in ("objects", "lists", "csv", "tsv"):
         raise QueryError(
             _("records_format must be one of objects, lists, csv or tsv."), field="records_format"
