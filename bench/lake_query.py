@@ -14,8 +14,9 @@ the queries, not of writing the files):
 - `run_sql` of the GROUP BY station, month aggregate – median of 5 (it runs in an SQL worker process,
   whose peak RSS is reported apart);
 
-and the same GROUP BY on a PostgreSQL table holding the same rows (database regija_bench_lake,
-created, loaded with COPY FROM STDIN, dropped; skipped when PostgreSQL cannot be reached).
+and the same GROUP BY on a PostgreSQL table holding the same rows, run alternately with DuckDB's so
+that both see the same load (database regija_bench_lake, created, loaded with COPY FROM STDIN,
+dropped; skipped when PostgreSQL cannot be reached).
 Prints one JSON line per measurement set and the rows for bench/README.md.
 """
 
@@ -24,10 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +58,7 @@ def worker_rss():
             peaks += [int(line.split()[1]) for line in status if line.startswith("VmHWM:")]
     return round(max(peaks) / 1024, 1)
 
-path, group_by, label = sys.argv[1], sys.argv[2], sys.argv[3]
+path, group_by, label, pg_url = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 table = Table("3f2a9c1e-5b7d-4e0f-9a11-2c3d4e5f6a7b", [path])
 stations = [f"ST{i:03d}" for i in range(50)]
 rng = random.Random(7)
@@ -97,11 +99,24 @@ def threaded():
 threaded_ms, threaded_wall = threaded()
 
 sql = group_by.format(table='"3f2a9c1e-5b7d-4e0f-9a11-2c3d4e5f6a7b"')
-group_ms = []
+group_ms, pg_ms = [], []
+pg = None
+if pg_url:
+    import psycopg
+    pg = psycopg.connect(pg_url, autocommit=True)
+    pg_sql = group_by.format(table="sensors")
+    pg.execute(pg_sql).fetchall()  # warm the cache as a running server would have it
+run_sql(sql, [table])  # start the SQL worker
+# Alternating with PostgreSQL, so that both see the same load on a shared machine.
 for _ in range(5):
     t = time.perf_counter()
     result = run_sql(sql, [table])
     group_ms.append((time.perf_counter() - t) * 1000)
+    if pg is not None:
+        t = time.perf_counter()
+        pg_rows = pg.execute(pg_sql).fetchall()
+        pg_ms.append((time.perf_counter() - t) * 1000)
+        assert len(pg_rows) == len(result.records)
 print(json.dumps({
     "file": label,
     "search_first_ms": round(first_ms, 1),
@@ -114,6 +129,7 @@ print(json.dumps({
     "search_20_threads_per_s": round(len(threaded_ms) / threaded_wall, 1),
     "group_by_ms_median": round(statistics.median(group_ms), 1),
     "group_by_rows": len(result.records),
+    "postgres_group_by_ms_median": round(statistics.median(pg_ms), 1) if pg_ms else None,
     "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     "sql_worker_peak_rss_mib": worker_rss(),
 }))
@@ -149,10 +165,10 @@ def generate(out: Path, rows: int) -> tuple[Path, Path]:
     return plain, by_station
 
 
-def measure(path: Path, label: str) -> dict[str, object]:
+def measure(path: Path, label: str, pg_url: str = "") -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
     output = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(path), GROUP_BY, label],
+        [sys.executable, "-c", MEASURE, str(path), GROUP_BY, label, pg_url],
         env=env,
         check=True,
         capture_output=True,
@@ -161,17 +177,21 @@ def measure(path: Path, label: str) -> dict[str, object]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def postgres(path: Path) -> dict[str, object] | None:
+@contextmanager
+def loaded_postgres(path: Path) -> Iterator[dict[str, object] | None]:
+    """A PostgreSQL database holding the rows of `path` as table `sensors` (None when unreachable)."""
     try:
         import duckdb
         import psycopg
     except ImportError:
-        return None
+        yield None
+        return
     try:
         admin = psycopg.connect(PG_URL.format(db="postgres"), autocommit=True, connect_timeout=3)
     except psycopg.Error as error:
         print(f"PostgreSQL skipped: {error}", file=sys.stderr)
-        return None
+        yield None
+        return
     admin.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
     admin.execute(f"CREATE DATABASE {PG_DB}")
     try:
@@ -197,18 +217,10 @@ def postgres(path: Path) -> dict[str, object] | None:
             csv_path.unlink()
             load_s = time.perf_counter() - t
             pg.execute("VACUUM ANALYZE sensors")
-            sql = GROUP_BY.format(table="sensors")
-            pg.execute(sql).fetchall()  # warm the cache as a running server would have it
-            times = []
-            for _ in range(5):
-                t = time.perf_counter()
-                rows = pg.execute(sql).fetchall()
-                times.append((time.perf_counter() - t) * 1000)
             size = pg.execute("SELECT pg_total_relation_size('sensors')").fetchone()
-        return {
+        yield {
+            "url": PG_URL.format(db=PG_DB),
             "postgres_load_s": round(load_s, 1),
-            "postgres_group_by_ms_median": round(statistics.median(times), 1),
-            "postgres_group_by_rows": len(rows),
             "postgres_table_mib": round((size[0] if size else 0) / 2**20, 1),
         }
     finally:
@@ -235,10 +247,11 @@ def main() -> None:
         check=True,
     )
     plain, by_station = generate(args.out / "lake", args.rows)
-    results = [measure(plain, "time order"), measure(by_station, "sorted by station")]
+    with loaded_postgres(plain) if not args.no_postgres else nullcontext() as pg:
+        pg_url = str(pg["url"]) if pg else ""
+        results = [measure(plain, "time order", pg_url), measure(by_station, "sorted by station")]
     for result in results:
         print(json.dumps(result))
-    pg = None if args.no_postgres else postgres(plain)
     if pg:
         print(json.dumps(pg))
     print()
@@ -257,9 +270,10 @@ def main() -> None:
             f"| {r['peak_rss_mib']} / {r['sql_worker_peak_rss_mib']} MiB |"
         )
     if pg:
-        ratio = float(str(pg["postgres_group_by_ms_median"])) / float(str(results[0]["group_by_ms_median"]))
+        pg_median = results[0]["postgres_group_by_ms_median"]
+        ratio = float(str(pg_median)) / float(str(results[0]["group_by_ms_median"]))
         print(
-            f"\nPostgreSQL 15: GROUP BY median {pg['postgres_group_by_ms_median']} ms "
+            f"\nPostgreSQL: GROUP BY median {pg_median} ms, alternating with DuckDB's "
             f"(table {pg['postgres_table_mib']} MiB, loaded in {pg['postgres_load_s']} s): "
             f"DuckDB on Parquet is {ratio:.1f}× faster"
         )
