@@ -206,6 +206,17 @@ def test_null_filters_keyset_paging_and_text_columns(table):
     assert search(table, filters={"station": 123}) == []
 
 
+@pytest.mark.parametrize("counted_values", [10_000, 2])
+def test_totals_of_text_equality_filters(table, monkeypatch, counted_values):
+    # Looked up in the column's value counts – or, past COUNTED_VALUES distinct values, counted.
+    monkeypatch.setattr(query, "COUNTED_VALUES", counted_values)
+    assert datastore_search(table, filters={"station": "Ljubljana"}, limit=1).total == 3
+    assert datastore_search(table, filters={"station": ["Celje", "Koper", "Celje"]}, limit=1).total == 3
+    assert datastore_search(table, filters={"station": "Ptuj"}, limit=1).total == 0
+    assert datastore_search(table, filters={"station": 123}, limit=1).total == 0
+    assert datastore_search(table, filters={"note": None}, limit=1).total == 1
+
+
 def test_dollar_prefixed_column_is_escaped(tmp_path):
     path = write_parquet(tmp_path / "d.parquet", ROWS, select='n AS "$AUD", station')
     table = Table("d", [path])

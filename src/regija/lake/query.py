@@ -64,6 +64,9 @@ THREADS = 2
 CACHED_DATABASES = 4
 #: How many filter totals each kept database remembers.
 CACHED_TOTALS = 512
+#: A text column with at most this many distinct values gets its rows counted per value once, so that the
+#: total of an equality filter on it (a station, a municipality – what a preview filters on) is looked up.
+COUNTED_VALUES = 10_000
 #: CKAN's limits on filters (ckanext/datastore/filters.py).
 MAX_FILTER_DEPTH = 10
 MAX_FILTER_OPS = 100
@@ -336,6 +339,8 @@ class _Database:
         # The files of a dataset version never change, so neither does the number of rows a filter
         # matches: counting them is the one search step that reads the whole column.
         self.totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+        self.counts: dict[str, dict[str, int] | None] = {}
+        self.view = quote_identifier(table.name)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         with self.lock:
@@ -353,6 +358,22 @@ class _Database:
             self.totals[key] = total
             while len(self.totals) > CACHED_TOTALS:
                 self.totals.popitem(last=False)
+
+    def value_counts(self, cursor: duckdb.DuckDBPyConnection, column: str) -> dict[str, int] | None:
+        """How many rows hold each value of a text column, counted once (one pass over the column);
+        None when the column has more than COUNTED_VALUES distinct values."""
+        with self.lock:
+            if column in self.counts:
+                return self.counts[column]
+        name = quote_identifier(column)
+        rows = cursor.execute(
+            f"SELECT {name}, count(*) FROM {self.view} WHERE {name} IS NOT NULL GROUP BY {name} "  # noqa: S608 - quoted names
+            f"LIMIT {COUNTED_VALUES + 1}"
+        ).fetchall()
+        counts = None if len(rows) > COUNTED_VALUES else {str(value): int(n) for value, n in rows}
+        with self.lock:
+            self.counts[column] = counts
+        return counts
 
 
 _databases: OrderedDict[tuple[Any, ...], _Database] = OrderedDict()
@@ -691,6 +712,28 @@ def _sort_clauses(sort: Any, schema: _Schema) -> list[str]:
     return clauses
 
 
+def _total_by_value_counts(
+    database: _Database, cursor: duckdb.DuckDBPyConnection, filters: Any
+) -> int | None:
+    """The total of a filter that is one text column equal to a value or one of a list, from the column's
+    value counts; None for any other filter."""
+    if not isinstance(filters, dict) or len(filters) != 1:
+        return None
+    ((key, value),) = filters.items()
+    if not isinstance(key, str) or (key.startswith("$") and not key.startswith("$$")):
+        return None
+    column = key[1:] if key.startswith("$$") else key
+    if ckan_type(database.schema.type_ids.get(column, "")) != "text":
+        return None
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str | int | float) for v in values):
+        return None  # nulls, range operations, nested values: counted by the query
+    counts = database.value_counts(cursor, column)
+    if counts is None:
+        return None
+    return sum(counts.get(v if isinstance(v, str) else _text_value(v), 0) for v in set(values))
+
+
 def _from_json(value: Any, parameter: str, *, require: bool) -> Any:
     """CKAN takes `filters` (always) and `q` (when it reads as a JSON object) as JSON text too."""
     if not isinstance(value, str):
@@ -790,6 +833,8 @@ def datastore_search(
                         count_sql = f"SELECT count(*) FROM {view}{where_sql}"  # noqa: S608 - quoted names, bound values
                     total_key = (count_sql, *where.params)
                     total = database.known_total(total_key)
+                    if total is None and not distinct_value and not q:
+                        total = _total_by_value_counts(database, cursor, filters)
                     if total is None:
                         counted = cursor.execute(count_sql, where.params).fetchone()
                         total = int(counted[0]) if counted else 0
