@@ -390,6 +390,9 @@ def test_sql_rows_past_the_cap_are_cut_and_flagged(table):
     result = run_sql("SELECT * FROM range(10)", [table], max_rows=5)
     assert len(result.records) == 5
     assert result.records_truncated is True
+    capped = run_sql("SELECT range AS i FROM range(40000)", [table])
+    assert len(capped.records) == 32000  # CKAN's ckan.datastore.search.rows_max
+    assert capped.records_truncated is True
     exact = run_sql("SELECT * FROM range(5)", [table], max_rows=5)
     assert len(exact.records) == 5
     assert exact.records_truncated is False
