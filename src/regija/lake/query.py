@@ -314,6 +314,8 @@ def _open(tables: Sequence[Table]) -> duckdb.DuckDBPyConnection:
         con.execute("SET allowed_paths = ?", [sorted({p for ps in paths_by_table.values() for p in ps})])
         # Searches on a kept database read the same footers again and again.
         con.execute("SET parquet_metadata_cache = true")
+        # No progress bar printed on stdout for a long query (cursors take this setting over).
+        con.execute("SET enable_progress_bar = false")
         for table in tables:
             con.execute(_view_sql(con, table, paths_by_table[table.name]))
         con.execute("SET enable_external_access = false")
@@ -1042,6 +1044,10 @@ def sql_worker() -> None:
     """The loop of an SQL worker process: limits its own memory, then reads one JSON request a line on
     stdin and writes one JSON answer a line on stdout, until stdin closes."""
     resource.setrlimit(resource.RLIMIT_DATA, (SQL_WORKER_MEMORY, SQL_WORKER_MEMORY))
+    # Answers go to the pipe that was stdout; whatever else writes to fd 1 (a library's progress bar)
+    # goes to stderr instead of into the answers.
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     for line in sys.stdin:
         answer: SqlAnswer
         try:
@@ -1054,8 +1060,8 @@ def sql_worker() -> None:
             encoded = json.dumps(answer, ensure_ascii=False)
         except MemoryError:
             encoded = json.dumps(["error", "OutOfMemoryException", ""])
-        sys.stdout.write(encoded + "\n")
-        sys.stdout.flush()
+        answers.write(encoded + "\n")
+        answers.flush()
 
 
 class _Worker:
@@ -1072,6 +1078,7 @@ class _Worker:
             stderr=subprocess.DEVNULL,
             env=env,
         )
+        self.broken = False
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -1092,7 +1099,11 @@ class _Worker:
             return None
         if not line:
             return None
-        answer: SqlAnswer = json.loads(line)
+        try:
+            answer: SqlAnswer = json.loads(line)
+        except ValueError:
+            self.broken = True
+            return ["error", "InternalException", "the SQL worker's answer could not be read"]
         return answer
 
     def stop(self) -> None:
@@ -1121,8 +1132,11 @@ def _run_in_worker(request: dict[str, Any], seconds: float) -> SqlAnswer:
             dead = not worker.alive()
             worker.stop()
             return ["died"] if dead else ["timeout"]
-        with _workers_lock:
-            _idle_workers.append(worker)
+        if worker.broken:
+            worker.stop()
+        else:
+            with _workers_lock:
+                _idle_workers.append(worker)
         return answer
 
 
