@@ -12,7 +12,7 @@ the kernel limits (DuckDB's memory_limit does not cover every allocation). `data
 database per table (a small LRU cache, keyed by the files' paths, sizes and modification times):
 opening a DuckDB database costs about 15 ms, most of the time budget of a preview page.
 
-See docs/lake.md for the parameters, the CKAN semantics followed and where this differs from CKAN.
+See docs/lake-query.md for the parameters, the CKAN semantics followed and where this differs from CKAN.
 """
 
 from __future__ import annotations
