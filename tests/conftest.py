@@ -90,6 +90,26 @@ def _static_root(settings, _collected_static):
     settings.STATIC_ROOT = _collected_static
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_run_at_once():
+    """Background jobs run in the test's own process, at once, as REGIJA_TASKS_IMMEDIATE=true does."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
+@pytest.fixture(scope="session")
+def _session_lake(tmp_path_factory):
+    return tmp_path_factory.mktemp("lake")
+
+
+@pytest.fixture(autouse=True)
+def _lake(settings, _session_lake):
+    """Tests never write the checkout's var/lake: the lake is a folder of the test session."""
+    settings.REGIJA_LAKE_URL = str(_session_lake / "files")
+    settings.REGIJA_LAKE_CACHE = _session_lake / "cache"
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Hashing a password the production way takes ~1 s per user; tests make many users."""

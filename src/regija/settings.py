@@ -80,7 +80,9 @@ INSTALLED_APPS = [
     "regija.governance",
     "regija.calls",
     "regija.reports",
+    "regija.lake",
     "regija.portal",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -353,3 +355,39 @@ if "sqlite" in DATABASES["default"]["ENGINE"] and str(DATABASES["default"]["NAME
     except OSError:  # a read-only location: SQLite reports it when it opens the file
         pass
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# --- The data lake and background work (docs/lake.md) -------------------------------------------------
+
+# Where each dataset version's Parquet file is kept: a local folder by default, or an fsspec address such
+# as s3://bucket/prefix (credentials and AWS_ENDPOINT_URL from the usual AWS variables; further fsspec
+# options as JSON in REGIJA_LAKE_OPTIONS). A remote lake's files are cached locally for queries.
+REGIJA_LAKE_URL = os.environ.get("REGIJA_LAKE_URL", str(DATA_DIR / "lake"))
+REGIJA_LAKE_OPTIONS = os.environ.get("REGIJA_LAKE_OPTIONS", "")
+REGIJA_LAKE_CACHE = Path(os.environ.get("REGIJA_LAKE_CACHE", DATA_DIR / "lake-cache")).resolve()
+# A dataset file may be larger than other uploads: uploads and fetched files stop past this many MB.
+REGIJA_LAKE_MAX_BYTES = int(os.environ.get("REGIJA_LAKE_MAX_MB", "500")) * 1024 * 1024
+# Fetching from addresses in private and loopback ranges (an intranet's API) must be allowed explicitly:
+# a dataset's source address is typed by its editors, and the server should not fetch what they cannot.
+REGIJA_LAKE_FETCH_PRIVATE = _env_bool("REGIJA_LAKE_FETCH_PRIVATE", False)
+REGIJA_LAKE_FETCH_TIMEOUT = float(os.environ.get("REGIJA_LAKE_FETCH_TIMEOUT", "60"))
+# A query of the DataStore API (datastore_search, datastore_search_sql) stops after this many seconds.
+REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "10"))
+
+# Background jobs (refreshes, publishing Regija's own data) run in Huey: its queue in an SQLite file in
+# the data folder, or in Redis when REDIS_URL is set. `regija up` runs a consumer in its own process
+# beside the web server; `regija worker` runs one on its own (production). REGIJA_TASKS_IMMEDIATE=true
+# runs each job at once, in the process that asks for it (the tests do).
+HUEY = {
+    "name": "regija",
+    "immediate": _env_bool("REGIJA_TASKS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": int(os.environ.get("REGIJA_WORKERS", "2")), "worker_type": "thread"},
+}
+if os.environ.get("REDIS_URL"):
+    HUEY |= {"huey_class": "huey.RedisHuey", "connection": {"url": os.environ["REDIS_URL"]}}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "connection": {"filename": str(DATA_DIR / "tasks.sqlite3")}}
+    try:  # the queue's file is created when the app loads
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass

@@ -16,11 +16,12 @@ class CoreConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models import Q
 
-        from . import audit, caching, collation, registry
+        from . import audit, caching, collation, jobs, registry
         from .choices import OrganisationKind
         from .models import ApiToken, Membership, Organisation, Role
 
         audit.connect()
+        jobs.connect()
         caching.connect()
         collation.connect()
         # A natural person is read only by its own members and by those other apps add (the owners of a

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -107,6 +108,8 @@ def _plain(value, field=None):
         return plain_number(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, FieldFile):  # a stored file is logged by its name
         return value.name or None
     if isinstance(value, models.Model):

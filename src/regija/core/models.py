@@ -123,6 +123,7 @@ class AuditVia(models.TextChoices):
     ADMIN = "admin", _("back office")
     API = "api", _("API")
     IMPORT = "import", _("import")
+    WORKER = "worker", _("background job")
 
 
 # What the importers count in an import entry's changes ("created projects": 12), by the name they use.
@@ -320,3 +321,29 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class JobState(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class JobRun(models.Model):
+    """One run of a background job (``core.jobs``): what ran, when, how it ended – shown to staff."""
+
+    task = models.CharField(_("job"), max_length=100, db_index=True)
+    task_id = models.CharField(_("job ID"), max_length=64, blank=True)
+    label = models.CharField(_("what"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=JobState.choices, default=JobState.RUNNING)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.started_at:%Y-%m-%d %H:%M}"

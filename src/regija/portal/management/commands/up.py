@@ -1,4 +1,5 @@
-"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve.
+"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve
+(with the background jobs running in the same process).
 
 The strategy files (data/strategies) go first, then the governance files (data/governance next to
 them), which refer to the organisations and projects the strategy files define.
@@ -58,17 +59,30 @@ class Command(BaseCommand):
         from django.core.wsgi import get_wsgi_application
         from waitress import serve
 
+        from regija.core.jobs import start_consumer
+
         application = get_wsgi_application()  # what regija.wsgi serves, with the settings already loaded
+        # the background jobs (dataset refreshes, publishing Regija's own data) in this process, beside the
+        # web server; production runs `regija worker` on its own instead (REGIJA_WORKERS=0 here then)
+        consumer = (
+            start_consumer(settings.HUEY["consumer"]["workers"])
+            if settings.HUEY["consumer"]["workers"]
+            else None
+        )
 
         self.stdout.write(f"Regija is running at http://{host}:{port}/  (stop with Ctrl+C)")
         self.stdout.write("Staff sign-in: create a user with `regija createsuperuser`, then open /admin/")
         # waitress receives a whole request before the application sees it: a request larger than
         # REGIJA_MAX_REQUEST_MB is refused (413) as soon as its Content-Length says so, unread
-        serve(
-            application,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="regija",
-            max_request_body_size=settings.REGIJA_MAX_REQUEST_BYTES,
-        )
+        try:
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="regija",
+                max_request_body_size=settings.REGIJA_MAX_REQUEST_BYTES,
+            )
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)

@@ -1,0 +1,39 @@
+"""App configuration for the data lake and open-data catalogue."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LakeConfig(AppConfig):
+    name = "regija.lake"
+    label = "lake"
+    verbose_name = _("Open data")
+
+    def ready(self):
+        from django.db.models import Q
+
+        from regija.core import registry
+
+        from .models import Column, Dataset, Distribution, IndicatorSource, Version
+
+        # A dataset belongs to its publisher; everyone reads it once it is published and not private,
+        # its publisher's members always (drafts, private datasets).
+        public = Q(status="published", private=False)
+        registry.register(Dataset, owners=["publisher"], audit=True, public=public, history="dataset")
+        for model in (Version, Column, Distribution):
+            registry.register(
+                model,
+                owners=["dataset__publisher"],
+                audit=True,
+                audit_parent="dataset",
+                public=Q(dataset__status="published", dataset__private=False),
+            )
+        # Who feeds an indicator from a dataset is the strategy's owners' business.
+        registry.register(
+            IndicatorSource,
+            owners=["indicator__strategy__owners"],
+            audit=True,
+            audit_parent="indicator",
+            public=Q(),
+        )
+        registry.register_public_app(self)
