@@ -465,3 +465,17 @@ def refresh(dataset: Dataset) -> Version | None:
             reason = exc.message
     mark_failed(dataset, reason)
     return None
+
+
+def refresh_request(user: Actor, dataset: Dataset, *, via: str) -> None:
+    """The owner asks for a refresh now (the staff page's button): queued for the worker, whose run the
+    jobs page shows; the outcome lands on the dataset (a new version, or its failure and why)."""
+    require_permission(user, "change", dataset)
+    if dataset.kind != Kind.COPY or not dataset.source_url:
+        raise Refused(
+            _("Only a copied dataset with a source address can be refreshed; upload a file instead.")
+        )
+    from .tasks import refresh_dataset
+
+    log.info("refresh of %s requested (%s) by user %s", dataset.slug, via, user.pk)
+    refresh_dataset(dataset.pk)
