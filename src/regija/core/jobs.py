@@ -58,7 +58,10 @@ def periodic(due: Callable[[dt.datetime], bool], *, description: str, schedule: 
 
     def wrap(func: Callable[..., Any]) -> Any:
         task = decorator(_closing(func))
-        PERIODIC[task.name] = Periodic(task.name, str(description), str(schedule), due)
+        # the name a run is recorded under (JobRun.task): the task class's, as Huey names it – the
+        # wrapper's own ``name`` is None unless one was given
+        name = task.name or task.task_class.__name__
+        PERIODIC[name] = Periodic(name, str(description), str(schedule), due)
         return task
 
     return wrap
