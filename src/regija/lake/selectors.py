@@ -451,3 +451,9 @@ def points(version: Version, filters: Mapping[str, str]) -> list[Point]:
         if -180 <= lon <= 180 and -90 <= lat <= 90:
             found.append(Point(lat, lon, int(row[0]), title[:200]))
     return found
+
+
+def is_member(user: Actor, dataset: Dataset) -> bool:
+    """Whether the user is a member (any role) of the dataset's publisher, or a superuser: they read why
+    a refresh failed."""
+    return permissions.can(user, "view_staff", dataset)

@@ -98,7 +98,7 @@ def _examples(request, dataset: Dataset, resource: str | None) -> dict[str, str]
         examples["datastore_search"] = (
             f"curl '{site}/api/3/action/datastore_search?resource_id={resource}&limit=5'"
         )
-        examples["duckdb"] = f"SELECT * FROM read_parquet('{parquet}') LIMIT 5;"
+        examples["duckdb"] = parquet  # the template writes the SELECT around the address
         examples["python"] = f'import pandas as pd\n\ndata = pd.read_csv("{csv}")\nprint(data.head())'
     return examples
 
