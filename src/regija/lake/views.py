@@ -64,7 +64,7 @@ def _dataset(request, slug: str) -> Dataset:
         raise Http404 from None
 
 
-def _quality(dataset: Dataset) -> Any:
+def quality_of(dataset: Dataset) -> Any:
     """The metadata quality score (``lake.quality``, when that module is there)."""
     try:
         module = importlib.import_module("regija.lake.quality")
@@ -135,7 +135,7 @@ def dataset_detail(request, slug: str):
         "failed": dataset.health == Health.FAILED,
         "is_link": dataset.kind == Kind.LINK,
         "nav": "open_data",
-        "quality": _quality(dataset) if can_edit else None,
+        "quality": quality_of(dataset) if can_edit else None,
     }
     resource = next((str(d.uuid) for d in context["distributions"] if d.in_lake), None)
     context["examples"] = _examples(request, dataset, resource)

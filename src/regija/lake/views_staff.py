@@ -28,7 +28,7 @@ from regija.core.services import Refused
 from . import selectors, services
 from .forms import ColumnFormSet, DatasetForm, UploadForm
 from .models import Dataset, Kind, Refresh
-from .views import _quality
+from .views import quality_of
 
 RUNS_SHOWN = 50
 
@@ -61,7 +61,7 @@ def my_datasets(request):
     if not is_staff(request.user):
         raise PermissionDenied
     datasets = list(selectors.editable_datasets(request.user).order_by("title"))
-    rows = [(d, _quality(d)) for d in datasets]
+    rows = [(d, quality_of(d)) for d in datasets]
     return render(
         request,
         "lake/staff/mine.html",
@@ -117,7 +117,7 @@ def dataset_edit(request, slug: str):
         {
             "form": form,
             "dataset": dataset,
-            "quality": _quality(dataset),
+            "quality": quality_of(dataset),
             "versions": list(selectors.versions(dataset)[:5]),
             "nav": "open_data",
         },
