@@ -90,7 +90,7 @@ def test_a_dataset_page_shows_metadata_columns_versions_and_a_preview(client, ma
     dataset = page.context["dataset"]
     resource = next(d for d in dataset.distributions.all() if d.in_lake)
     assert f"resource_id={resource.uuid}" in text
-    assert "read_parquet(&#x27;http://testserver/podatki/kakovost-zraka/prenos/parquet&#x27;)" in text
+    assert "SELECT * FROM read_parquet('http://testserver/podatki/kakovost-zraka/prenos/parquet')" in text
     assert 'href="/podatki/kakovost-zraka.ttl"' in text
 
 

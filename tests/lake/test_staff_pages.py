@@ -78,6 +78,7 @@ def test_a_form_error_is_shown_on_the_form(client, editor, mov):
             "kind": "link",
             "refresh": "never",
         },
+        headers={"accept-language": "en"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["source_url"] == [
@@ -89,7 +90,9 @@ def test_a_form_error_is_shown_on_the_form(client, editor, mov):
 def test_publishing_without_data_is_refused_with_a_message(client, editor, make_dataset):
     make_dataset("prazen", publish=False)
     client.force_login(editor)
-    response = client.post("/podatki/prazen/dejanje/", {"action": "publish"}, follow=True)
+    response = client.post(
+        "/podatki/prazen/dejanje/", {"action": "publish"}, follow=True, headers={"accept-language": "en"}
+    )
     assert "Add the data (upload a file or fetch it) before publishing the dataset." in [
         str(m) for m in response.context["messages"]
     ]
@@ -208,3 +211,24 @@ def test_the_staff_list_shows_only_editable_datasets(client, editor, make_datase
     client.force_login(editor)
     page = client.get("/moji-podatki/")
     assert [d.slug for d, _q in page.context["rows"]] == ["kakovost-zraka"]
+
+
+def test_editors_see_the_metadata_quality_with_what_to_improve(
+    client, editor, make_dataset, member, django_assert_max_num_queries
+):
+    make_dataset("kakovost-zraka", AIR)
+    for i in range(5):
+        make_dataset(f"nabor-{i}", "a,b\n1,2\n")
+    client.force_login(editor)
+    page = client.get("/podatki/kakovost-zraka/uredi/")
+    score = page.context["quality"]
+    assert score.improvements  # no keywords, themes, contact …: points an editor can add
+    text = page.content.decode()
+    assert score.improvements[0].message in text
+    # the list scores every dataset in a fixed number of queries
+    with django_assert_max_num_queries(12):
+        rows = client.get("/moji-podatki/").context["rows"]
+    assert len(rows) == 6 and all(q is not None for _d, q in rows)
+    # visitors do not see the score
+    client.force_login(member("viewer", "las-zasavje", username="bralec"))
+    assert client.get("/podatki/kakovost-zraka/").context["quality"] is None

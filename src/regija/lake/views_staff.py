@@ -60,7 +60,7 @@ def _refused(form, exc: Refused) -> None:
 def my_datasets(request):
     if not is_staff(request.user):
         raise PermissionDenied
-    datasets = list(selectors.editable_datasets(request.user).order_by("title"))
+    datasets = list(selectors.with_details(selectors.editable_datasets(request.user)).order_by("title"))
     rows = [(d, quality_of(d)) for d in datasets]
     return render(
         request,
