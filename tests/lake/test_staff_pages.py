@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from regija.core.models import JobRun, JobState, Organisation
-from regija.lake import ingest
 from regija.lake.models import Dataset, Status
 
 from .conftest import AIR
@@ -111,15 +110,17 @@ def test_changed_columns_are_refused_unless_replaced(client, editor, make_datase
     assert Dataset.objects.get(slug="kakovost-zraka").current.number == 2
 
 
-@pytest.mark.skipif(
-    (ingest.__doc__ or "").startswith("Placeholder"), reason="the full reader (lake-ingest) names the row"
-)
 def test_a_broken_file_is_refused_with_its_line(client, editor, make_dataset):
     make_dataset("prazen", publish=False)
     client.force_login(editor)
-    response = _upload(client, "prazen", "a,b\n1,2\n3,4,5,6\n")
+    response = _upload(client, "prazen", "a,b\n1,2\n3,4,5,6\n", name="meritve 2024.csv")
     assert response.status_code == 200
-    assert "3" in " ".join(response.context["form"].errors["file"])
+    [error] = response.context["form"].errors["file"]
+    assert error.startswith("meritve_2024.csv:3:")  # the file and its third line
+    assert Dataset.objects.get(slug="prazen").versions.count() == 0
+    response = _upload(client, "prazen", "PK\x03\x04 not a workbook", name="podatki.xlsx")
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"][0].startswith("podatki.xlsx:")
     assert Dataset.objects.get(slug="prazen").versions.count() == 0
 
 

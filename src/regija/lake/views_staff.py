@@ -4,6 +4,7 @@ upload as a new version, the data dictionary, refresh, publish and withdraw – 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -125,9 +126,10 @@ def dataset_edit(request, slug: str):
 
 
 def _keep(uploaded, folder: str) -> Path:
-    """The uploaded file on disk, under its own extension (a large one is a temporary file already)."""
-    suffix = Path(uploaded.name or "").suffix.lower()[:10]
-    target = Path(folder) / f"upload{suffix}"
+    """The uploaded file on disk under its own name (the reader's messages name it: "zrak.csv:3: …") and
+    extension; a large one is a temporary file already and is copied."""
+    name = re.sub(r"[^\w.\-]", "_", Path(uploaded.name or "").name)[-100:].lstrip(".")
+    target = Path(folder) / (name or "upload")
     path = getattr(uploaded, "temporary_file_path", None)
     if path is not None:
         shutil.copyfile(path(), target)
