@@ -86,6 +86,16 @@ def test_a_form_error_is_shown_on_the_form(client, editor, mov):
     assert not Dataset.objects.filter(slug="povezava").exists()
 
 
+def test_the_slug_of_the_new_dataset_page_is_refused(client, editor, mov):
+    client.force_login(editor)
+    form = {"publisher": mov.pk, "slug": "nov", "title": "Nov", "licence": "CC_BY_4_0"}
+    form |= {"access_rights": "PUBLIC", "kind": "copy", "refresh": "never"}
+    response = client.post("/podatki/nov/", form, headers={"accept-language": "en"})
+    assert response.context["form"].errors["slug"] == [
+        "This slug is the address of a page of the site; choose another."
+    ]
+
+
 def test_publishing_without_data_is_refused_with_a_message(client, editor, make_dataset):
     make_dataset("prazen", publish=False)
     client.force_login(editor)

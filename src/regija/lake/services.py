@@ -77,6 +77,8 @@ REFRESH_EVERY = {
     Refresh.MONTHLY: dt.timedelta(days=30),
 }
 SYSTEM = "regija"  # who the audit log names for what the worker does by itself
+# Slugs that are addresses of pages under /podatki/ (lake.urls): a dataset with one could not be reached.
+RESERVED_SLUGS = frozenset({"nov"})
 
 
 class RefreshFailed(Refused):
@@ -117,6 +119,8 @@ def _check(dataset: Dataset, changes: Mapping[str, object]) -> None:
         raise Refused(_("A scheduled refresh needs the address to fetch."), field="source_url")
     if dataset.kind == Kind.LINK and dataset.refresh != Refresh.NEVER:
         raise Refused(_("A linked dataset is not copied, so it is not refreshed."), field="refresh")
+    if dataset.slug in RESERVED_SLUGS:
+        raise Refused(_("This slug is the address of a page of the site; choose another."), field="slug")
     clash = Dataset.objects.filter(slug=dataset.slug).exclude(pk=dataset.pk)
     if clash.exists():
         raise Conflict(_("Another dataset already has this slug."), field="slug")
