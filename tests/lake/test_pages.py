@@ -174,3 +174,17 @@ def test_english_labels(client, make_dataset):
     text = client.get("/podatki/kakovost-zraka/", headers={"accept-language": "en"}).content.decode()
     assert '<h2 id="versions">Versions</h2>' in text
     assert "first published" in text.lower()  # the model's field label
+
+
+@pytest.mark.real_cache
+def test_the_chart_is_drawn_once_per_version(client, make_dataset, monkeypatch):
+    from regija.lake import charts
+
+    make_dataset("kakovost-zraka", AIR)
+    drawn = []
+    original = charts.chart
+    monkeypatch.setattr(charts, "chart", lambda *a, **k: drawn.append(1) or original(*a, **k))
+    for _ in range(2):
+        page = client.get("/podatki/kakovost-zraka/", {"page": 1})
+        assert "<svg" in page.context["chart"]["svg"]
+    assert len(drawn) == 1
