@@ -1217,3 +1217,7 @@ api("GET", "/datasets/{slug}/versions", DS_OBJ, "/datasets/matrika-podatki/versi
 api("GET", "/datasets/{slug}/versions", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/versions")
 api("GET", "/datasets/{slug}/rows", DS_OBJ, "/datasets/matrika-podatki/rows")
 api("GET", "/datasets/{slug}/rows", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/rows")
+page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "matrika-podatki")
+page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
+page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
+page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")
