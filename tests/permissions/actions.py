@@ -1187,3 +1187,51 @@ def picker_actions():
 admin_actions()
 extra_admin_actions()
 picker_actions()
+
+
+# ---------------------------------------------------------------------------------------- open data
+
+DS_OBJ, DS_DRAFT_OBJ = "DS: published dataset of A", "DS_DRAFT: draft dataset of A"
+
+
+def _dataset_status(w):
+    from regija.lake.models import Dataset
+
+    return Dataset.objects.get(pk=w.DS.pk).status
+
+
+page("GET", "catalogue", DS_OBJ, "/podatki/", marker=lambda w: "Matrika podatki")
+page("GET", "catalogue", DS_DRAFT_OBJ, "/podatki/", marker=lambda w: "Matrika osnutek podatkov")
+page("GET", "dataset", DS_OBJ, "/podatki/matrika-podatki/")
+page("GET", "dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/")
+page("GET", "download", DS_OBJ, "/podatki/matrika-podatki/razlicica/1/prenos/csv")
+page("GET", "download", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/prenos/csv")
+page("GET", "create", "-", "/podatki/nov/")
+page("GET", "mine", "-", "/moji-podatki/")
+page("GET", "jobs", "-", "/opravila/")
+page("GET", "edit", DS_OBJ, "/podatki/matrika-podatki/uredi/")
+page("GET", "edit", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/uredi/")
+page("GET", "upload", DS_OBJ, "/podatki/matrika-podatki/nalozi/")
+page("GET", "columns", DS_OBJ, "/podatki/matrika-podatki/stolpci/")
+page(
+    "POST",
+    "action",
+    DS_OBJ + " (withdraw)",
+    "/podatki/matrika-podatki/dejanje/",
+    data={"action": "withdraw"},
+    probe=_dataset_status,
+)
+api("GET", "/datasets", DS_OBJ, "/datasets?page_size=100", marker=lambda w: '"matrika-podatki"')
+api(
+    "GET", "/datasets", DS_DRAFT_OBJ, "/datasets?page_size=100", marker=lambda w: '"matrika-osnutek-podatkov"'
+)
+api("GET", "/datasets/{slug}", DS_OBJ, "/datasets/matrika-podatki")
+api("GET", "/datasets/{slug}", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov")
+api("GET", "/datasets/{slug}/versions", DS_OBJ, "/datasets/matrika-podatki/versions")
+api("GET", "/datasets/{slug}/versions", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/versions")
+api("GET", "/datasets/{slug}/rows", DS_OBJ, "/datasets/matrika-podatki/rows")
+api("GET", "/datasets/{slug}/rows", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/rows")
+page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "matrika-podatki")
+page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
+page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
+page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")
