@@ -56,6 +56,8 @@ MEMORY_LIMIT = "512MB"
 THREADS = 2
 #: How many per-table databases `datastore_search` keeps open.
 CACHED_DATABASES = 4
+#: How many filter totals each kept database remembers.
+CACHED_TOTALS = 512
 #: CKAN's limits on filters (ckanext/datastore/filters.py).
 MAX_FILTER_DEPTH = 10
 MAX_FILTER_OPS = 100
@@ -274,9 +276,9 @@ def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) ->
             offsets.append(running)
             running += int(counts[path])
         starts = "[" + ", ".join(str(o) for o in offsets) + "]"
-        reader = f"read_parquet({files}, file_row_number = true, file_index = true)"
-        row_number = f"file_row_number + {starts}[file_index + 1] + 1"
-        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number, file_index) FROM {reader}"  # noqa: S608 - paths quoted as literals
+        reader = f"read_parquet({files}, file_row_number = true)"
+        row_number = f"file_row_number + CAST({starts} AS BIGINT[])[CAST(file_index AS BIGINT) + 1] + 1"
+        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number) FROM {reader}"  # noqa: S608 - paths quoted as literals
     return f"CREATE VIEW {quote_identifier(table.name)} AS {select}"
 
 
@@ -301,6 +303,8 @@ def _open(tables: Sequence[Table]) -> duckdb.DuckDBPyConnection:
     )
     try:
         con.execute("SET allowed_paths = ?", [sorted({p for ps in paths_by_table.values() for p in ps})])
+        # Searches on a kept database read the same footers again and again.
+        con.execute("SET parquet_metadata_cache = true")
         for table in tables:
             con.execute(_view_sql(con, table, paths_by_table[table.name]))
         con.execute("SET enable_external_access = false")
@@ -323,10 +327,26 @@ class _Database:
             sql_types={name: str(t) for name, t in zip(relation.columns, relation.types, strict=True)},
         )
         self.lock = threading.Lock()
+        # The files of a dataset version never change, so neither does the number of rows a filter
+        # matches: counting them is the one search step that reads the whole column.
+        self.totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         with self.lock:
             return self.con.cursor()
+
+    def known_total(self, key: tuple[Any, ...]) -> int | None:
+        with self.lock:
+            total = self.totals.get(key)
+            if total is not None:
+                self.totals.move_to_end(key)
+            return total
+
+    def remember_total(self, key: tuple[Any, ...], total: int) -> None:
+        with self.lock:
+            self.totals[key] = total
+            while len(self.totals) > CACHED_TOTALS:
+                self.totals.popitem(last=False)
 
 
 _databases: OrderedDict[tuple[Any, ...], _Database] = OrderedDict()
@@ -354,17 +374,17 @@ def _database(table: Table) -> _Database:
     with _databases_lock:
         _databases[key] = database
         while len(_databases) > CACHED_DATABASES:
-            _key, old = _databases.popitem(last=False)
-            old.con.close()
+            # Not closed here: a search in another thread may still hold it (closing the connection would
+            # close that search's cursor). It closes when the last reference goes.
+            _databases.popitem(last=False)
     return database
 
 
 def clear_cache() -> None:
-    """Close the databases kept for searches (tests, and a dataset version that was replaced)."""
+    """Forget the databases kept for searches (tests, and a dataset version that was replaced); each closes
+    when the last search holding it ends."""
     with _databases_lock:
-        while _databases:
-            _key, old = _databases.popitem()
-            old.con.close()
+        _databases.clear()
 
 
 @contextmanager
@@ -699,7 +719,7 @@ def datastore_search(
         if column not in schema.type_ids:
             raise _unknown_column(column, "fields")
     if not columns:
-        raise QueryError(_("fields names no column."), field="fields")
+        raise QueryError(_("fields must name at least one column."), field="fields")
     sort_clauses = [] if sort is None else _sort_clauses(sort, schema)
 
     cursor = database.cursor()
@@ -734,8 +754,12 @@ def datastore_search(
                         count_sql = f"SELECT count(*) FROM ({rows_sql})"  # noqa: S608 - our SQL above
                     else:
                         count_sql = f"SELECT count(*) FROM {view}{where_sql}"  # noqa: S608 - quoted names, bound values
-                    counted = cursor.execute(count_sql, where.params).fetchone()
-                    total = int(counted[0]) if counted else 0
+                    total_key = (count_sql, *where.params)
+                    total = database.known_total(total_key)
+                    if total is None:
+                        counted = cursor.execute(count_sql, where.params).fetchone()
+                        total = int(counted[0]) if counted else 0
+                        database.remember_total(total_key, total)
             except duckdb.Error as error:
                 if isinstance(error, duckdb.InterruptException):
                     raise
@@ -783,14 +807,14 @@ def _one_select(sql: Any) -> str:
     if not isinstance(sql, str) or not sql.strip():
         raise QueryError(_("Give one SQL SELECT statement."), field="sql")
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = _parser().extract_statements(sql)
     except duckdb.Error as error:
         raise QueryError(
             _("The SQL is not valid: %(error)s") % {"error": str(error).strip()}, field="sql"
         ) from error
     if len(statements) != 1:
         raise QueryError(
-            _("Give exactly one SQL statement; this text has %(count)s.") % {"count": len(statements)},
+            _("Give exactly one SQL statement (the text holds %(count)s).") % {"count": len(statements)},
             field="sql",
         )
     statement = statements[0]
