@@ -404,7 +404,7 @@ def test_datastore_search_sql(client, cat):
 @pytest.mark.parametrize(
     ("sql", "status", "kind"),
     [
-        ('DELETE FROM "{res}"', 409, "Validation Error"),
+        ('DELETE FROM "{res}"', 403, "Authorization Error"),
         ("SELECT 1; SELECT 2", 409, "Validation Error"),
         ("SELECT * FROM read_csv('/etc/passwd')", 403, "Authorization Error"),
         ('SELECT * FROM "00000000-0000-0000-0000-000000000000"', 404, "Not Found Error"),

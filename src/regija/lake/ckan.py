@@ -547,6 +547,10 @@ def _table(call: Call, identifier: str) -> tuple[Distribution, query.Table]:
 
 
 def _query_error(exc: query.QueryError) -> ActionError:
+    """query.py's error as CKAN's DataStore reports it: a query that failed while running is CKAN's
+    ``Validation Error`` with the message under ``query`` (409), as the DataStore's database errors are."""
+    if exc.kind == "SearchQueryError":
+        return ActionError("Validation Error", exc.message, {exc.field or "query": [exc.message]})
     error = exc.as_ckan_error()
     kind = error.pop("__type")
     message = error.pop("message")
