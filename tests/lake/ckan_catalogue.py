@@ -25,7 +25,10 @@ class Catalogue:
     link: Dataset  # published, rasr, a link to a source API
 
 
-AIR_CSV = "postaja,datum,pm10\nVelenje,2024-01-01,21\nŠoštanj,2024-01-01,30\nVelenje,2024-01-02,25\nTopolšica,2024-01-02,12\n"
+AIR_CSV = (
+    "postaja,datum,pm10\n"
+    "Velenje,2024-01-01,21\nŠoštanj,2024-01-01,30\nVelenje,2024-01-02,25\nTopolšica,2024-01-02,12\n"
+)
 
 
 def _csv(tmp: Path, name: str, text: str) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from regija.core import tokens
 from regija.lake.models import Dataset
 
-from .ckan_catalogue import AIR_CSV, make_catalogue
+from .ckan_catalogue import make_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -277,7 +277,7 @@ def test_a_bad_token_is_refused(client, cat):
     assert body["error"]["__type"] == "Authorization Error"
 
 
-# ------------------------------------------------------------------------------------- organisations, groups, resources, status
+# ------------------------------------------------------------------ organisations, groups, resources, status
 
 
 def test_organizations(client, cat):
@@ -393,9 +393,12 @@ def test_datastore_search_errors(client, cat):
     assert response.status_code == 404
 
 
+MAX_BY_STATION = 'SELECT postaja, max(pm10) AS najvec FROM "{res}" GROUP BY postaja ORDER BY najvec DESC'
+
+
 def test_datastore_search_sql(client, cat):
     res = _csv_resource(cat.air)
-    sql = f'SELECT postaja, max(pm10) AS najvec FROM "{res}" GROUP BY postaja ORDER BY najvec DESC'
+    sql = MAX_BY_STATION.format(res=res)
     result = ok(client, "datastore_search_sql", sql=sql)
     assert result["records"][0] == {"postaja": "Šoštanj", "najvec": 30}
     assert [f["id"] for f in result["fields"]] == ["postaja", "najvec"]
@@ -431,7 +434,7 @@ def test_datastore_info(client, cat):
     ]
 
 
-# ------------------------------------------------------------------------------------- envelope, errors, language
+# ------------------------------------------------------------------------- envelope, errors, language
 
 
 def test_unknown_action_is_ckans_bad_request(client):
