@@ -566,15 +566,17 @@ def datastore_search(call: Call) -> dict[str, Any]:
     records_format = call.text("records_format", "objects") or "objects"
     fields = call.json_value("fields")
     sort = call.json_value("sort")
+    limit = min(call.integer("limit", DATASTORE_LIMIT), query.ROWS_MAX)
+    offset = call.integer("offset", 0)
     arguments = {
         "filters": call.json_value("filters"),
         "q": call.json_value("q"),
         "fields": fields,
         "sort": sort,
-        "limit": call.data.get("limit", DATASTORE_LIMIT),
-        "offset": call.data.get("offset", 0),
-        "distinct": call.data.get("distinct", False),
-        "include_total": call.data.get("include_total", True),
+        "limit": limit,
+        "offset": offset,
+        "distinct": call.boolean("distinct"),
+        "include_total": call.boolean("include_total", default=True),
     }
     try:
         result = query.datastore_search(
@@ -582,8 +584,6 @@ def datastore_search(call: Call) -> dict[str, Any]:
         )
     except query.QueryError as exc:
         raise _query_error(exc) from None
-    limit = min(int(str(arguments["limit"])), query.ROWS_MAX)
-    offset = int(str(arguments["offset"]))
     path = call.request.path
     params = {k: v for k, v in call.data.items() if k not in ("offset",) and isinstance(v, str | int)}
     found: dict[str, Any] = {
