@@ -203,6 +203,7 @@ def test_fq_grammar(client, cat, fq, expected):
 
 
 def test_fq_and_q_together(client, cat):
+    assert names(ok(client, "package_search", q="title:proračun")) == ["proracun-mov"]
     assert names(ok(client, "package_search", q="organization:mov proračun")) == ["proracun-mov"]
     assert names(ok(client, "package_search", q="okolje", fq="organization:mov")) == ["kakovost-zraka"]
 
@@ -483,7 +484,7 @@ def test_a_search_page_costs_a_fixed_number_of_queries(
     client, cat, member, tmp_path, django_assert_max_num_queries
 ):
     facets = {"facet.field": '["organization","tags","groups","res_format","license_id"]'}
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         small = ok(client, "package_search", q="zrak okolje", rows=1000, **facets)
     # more datasets, same number of queries
     for i in range(6):
@@ -494,9 +495,21 @@ def test_a_search_page_costs_a_fixed_number_of_queries(
             status="published",
             modified=cat.air.modified,
         )
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         large = ok(client, "package_search", q="zrak okolje", rows=1000, **facets)
     assert small["count"] == 1 and large["count"] == 1
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         everything = ok(client, "package_search", rows=1000, **facets)
     assert everything["count"] == 10
+
+
+def test_a_package_and_an_organisation_cost_a_fixed_number_of_queries(
+    client, cat, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        ok(client, "package_show", id="kakovost-zraka")
+    with django_assert_max_num_queries(7):
+        org = ok(client, "organization_show", id="mov", include_datasets="true")
+    assert len(org["packages"]) == 2
+    with django_assert_max_num_queries(3):
+        ok(client, "datastore_search", resource_id=_csv_resource(cat.air), limit=5)

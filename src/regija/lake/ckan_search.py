@@ -13,7 +13,8 @@ The grammar (Solr's standard query parser, as far as a catalogue's clients use i
     range  := ("[" | "{") bound "TO" bound ("]" | "}")      -- bound: *, NOW, NOW-7DAYS, 2024-01-01[T…Z]
 
 Fields: organization (owner_org), tags, groups, res_format, license_id, name, id, private, state,
-metadata_modified, metadata_created. A word without a field searches the text (``q``'s engine).
+metadata_modified, metadata_created; title, notes and text search words with ``q``'s engine (over all
+of a dataset's text), as does a word without a field.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ FIELDS = (
     "state",
     "metadata_modified",
     "metadata_created",
+    "title",
+    "notes",
+    "text",
 )
+# Searched as words (the q engine, over all of a dataset's text), not compared as values.
+TEXT_FIELDS = ("title", "notes", "text")
 DATE_FIELDS = ("metadata_modified", "metadata_created")
 FACET_FIELDS = ("organization", "tags", "groups", "res_format", "license_id")
 SORT_FIELDS = ("score", "metadata_modified", "metadata_created", "name", "title_string", "title", "id")
@@ -306,6 +312,7 @@ class Parser:
             raise SearchQueryError(_("%(field)s: needs a value.") % {"field": field})
         if value.kind == "open" and value.text in "[{":
             return self.range_(field)
+
         if field in DATE_FIELDS:
             moment = parse_moment(
                 _unquote(self.take().text) if value.kind == "quoted" else self.take().text, field
@@ -348,13 +355,17 @@ class Parser:
         elif token.kind == "word":
             wanted = token.text
             if wanted == "*":
-                return lambda facts: bool(values_of(facts, field))
+                return lambda facts: field in TEXT_FIELDS or bool(values_of(facts, field))
             prefix = wanted.endswith("*")
             wanted = wanted.rstrip("*")
         else:
             raise SearchQueryError(
                 _("%(field)s: expected a value at character %(at)d.") % {"field": field, "at": token.at + 1}
             )
+        if field in TEXT_FIELDS:
+            self.text_words.append(wanted)
+            ids = self.text_match(wanted)
+            return lambda facts: facts.pk in ids
         wanted = wanted.casefold()
         if prefix:
             return lambda facts: any(v.casefold().startswith(wanted) for v in values_of(facts, field))
