@@ -63,6 +63,7 @@ urlpatterns = [
     path("", include("regija.calls.urls")),  # applications, evaluation, call management, payment claims
     path("", include("regija.governance.urls")),  # bodies and sessions
     path("", include("regija.reports.urls")),  # annual report
+    path("", include("regija.lake.urls_dcat")),  # the open-data catalogue in DCAT-AP 3.0
     path("api/v1/", api.urls),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),

@@ -301,6 +301,20 @@ page("GET", "project_list", P_OBJ, "/projekti/?strategy=matrika-s", marker=lambd
 page("GET", "project_export", "projects of S (CSV)", "/projekti/izvoz.csv?strategy=matrika-s")
 page("GET", "project", P_OBJ, _r("project", "matrika-s", "M-1"))
 page("GET", "funds", "-", "/skladi/")
+for key, what in (("DS", "published"), ("DS_DRAFT", "draft"), ("DS_PRIVATE", "private")):
+    page(
+        "GET",
+        "lake_dcat_catalogue",
+        f"{key}: {what} dataset of A",
+        "/katalog.ttl",
+        marker=lambda w, key=key: f'"{getattr(w, key).title}"@sl',
+    )
+    page(
+        "GET",
+        "lake_dcat_dataset",
+        f"{key}: {what} dataset of A",
+        lambda w, key=key: f"/podatki/{getattr(w, key).slug}.ttl",
+    )
 page("GET", "consistency", "-", "/preverjanje/?strategy=matrika-s")
 page("GET", "strategy_template", "-", "/strategije/predloga-za-uvoz.xlsx")
 page(

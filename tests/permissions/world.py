@@ -33,6 +33,7 @@ from django.utils import timezone
 from regija.calls import services
 from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
+from regija.lake.models import Dataset
 from regija.projects.services import payments
 from tests.factories import (
     DECLARED,
@@ -172,6 +173,15 @@ def build() -> World:
     w["OBS"] = ObservationFactory(indicator=w["K"], date=dt.date(2024, 12, 31), value=Decimal("5"))
     D = w["D"] = StrategyFactory(slug="matrika-d", title="Matrika osnutek", status="draft", owners=[A])
     w["D_NODE"] = NodeFactory(strategy=D, code="MD1", title="Matrika osnutek cilj")
+    # A's open data: a published dataset, a draft and a private one (the DCAT-AP catalogue shows the first)
+    for key, slug, title, extra in (
+        ("DS", "matrika-podatki", "Matrika podatki", {"status": "published", "issued": now}),
+        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", {}),
+        ("DS_PRIVATE", "matrika-zasebni", "Matrika zasebni niz", {"status": "published", "private": True}),
+    ):
+        w[key] = Dataset.objects.create(
+            slug=slug, title=title, description="Matrika.", publisher=A, modified=now, **extra
+        )
 
     P = w["P"] = ProjectFactory(
         strategy=S, code="M-1", title="Matrika operacija", holder=B, status="in_progress"
