@@ -206,6 +206,17 @@ def test_null_filters_keyset_paging_and_text_columns(table):
     assert search(table, filters={"station": 123}) == []
 
 
+@pytest.mark.parametrize("counted_values", [10_000, 2])
+def test_totals_of_text_equality_filters(table, monkeypatch, counted_values):
+    # Looked up in the column's value counts – or, past COUNTED_VALUES distinct values, counted.
+    monkeypatch.setattr(query, "COUNTED_VALUES", counted_values)
+    assert datastore_search(table, filters={"station": "Ljubljana"}, limit=1).total == 3
+    assert datastore_search(table, filters={"station": ["Celje", "Koper", "Celje"]}, limit=1).total == 3
+    assert datastore_search(table, filters={"station": "Ptuj"}, limit=1).total == 0
+    assert datastore_search(table, filters={"station": 123}, limit=1).total == 0
+    assert datastore_search(table, filters={"note": None}, limit=1).total == 1
+
+
 def test_dollar_prefixed_column_is_escaped(tmp_path):
     path = write_parquet(tmp_path / "d.parquet", ROWS, select='n AS "$AUD", station')
     table = Table("d", [path])
@@ -221,7 +232,7 @@ def test_dollar_prefixed_column_is_escaped(tmp_path):
         ({"n": {"like": 3}}, "filters.n", ["like"]),
         ({"$not": [{"n": 1}]}, "filters", ["$not"]),
         ({"$or": {"n": 1}}, "filters", ["$or"]),
-        ("station=Celje", "filters", []),
+        ("station=Celje", "filters", ["JSON"]),
         ({"n": {}}, "filters.n", []),
     ],
 )
@@ -232,6 +243,17 @@ def test_bad_filters_are_named(table, filters, field, words):
     assert error.value.field == field
     for word in words:
         assert word in error.value.message
+
+
+def test_filters_and_q_as_json_text(table):
+    # CKAN's GET requests carry filters (and a per-column q) as JSON text.
+    assert search(table, filters='{"station": "Ljubljana", "n": {"gt": 10}}') == [3, 6]
+    assert search(table, q='{"note": "drava"}') == [2, 5]
+    assert search(table, q="{drava") == []  # not JSON: searched as text
+    with pytest.raises(QueryError) as error:
+        datastore_search(table, filters="{station: Celje}")
+    assert error.value.field == "filters"
+    assert "JSON" in error.value.message
 
 
 def test_too_many_filter_operations(table):
@@ -368,6 +390,9 @@ def test_sql_rows_past_the_cap_are_cut_and_flagged(table):
     result = run_sql("SELECT * FROM range(10)", [table], max_rows=5)
     assert len(result.records) == 5
     assert result.records_truncated is True
+    capped = run_sql("SELECT range AS i FROM range(40000)", [table])
+    assert len(capped.records) == 32000  # CKAN's ckan.datastore.search.rows_max
+    assert capped.records_truncated is True
     exact = run_sql("SELECT * FROM range(5)", [table], max_rows=5)
     assert len(exact.records) == 5
     assert exact.records_truncated is False
@@ -459,6 +484,31 @@ def test_a_never_ending_query_is_stopped(table):
         run_sql(sql, [table], timeout=0.5)
     assert error.value.kind == "TimeoutError"
     assert "0.5 s" in error.value.message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT length(repeat('x', 2000000000))",
+        "SELECT max(length(l)) FROM (SELECT range(200000000) AS l)",
+        # every level doubles the text: 2^40 bytes at the end
+        "WITH RECURSIVE r(s, i) AS (SELECT 'xx', 0 UNION ALL SELECT s || s, i + 1 FROM r WHERE i < 40) "
+        "SELECT max(length(s)) FROM r",
+    ],
+)
+def test_a_query_that_would_eat_the_servers_memory_is_refused(table, sql):
+    with pytest.raises(QueryError) as error:
+        run_sql(sql, [table], timeout=20)
+    assert error.value.kind in ("SearchQueryError", "TimeoutError")
+    assert "memory" in error.value.message or "longer" in error.value.message
+
+
+def test_a_dead_sql_worker_is_replaced(table):
+    assert run_sql("SELECT 1 AS one", [table]).records == [{"one": 1}]
+    for worker in list(query._idle_workers):
+        worker.process.kill()
+        worker.process.wait()
+    assert run_sql("SELECT 2 AS two", [table]).records == [{"two": 2}]
 
 
 def test_referenced_tables_uses_the_parser(table):
