@@ -400,7 +400,7 @@ def package_search(call: Call) -> dict[str, Any]:
         raise ActionError("Search Query Error", exc.message) from None
     matched = [f for f in facts if all(p(f) for p in predicates)]
     ordered = ckan_search.sort_facts(matched, order, scores)
-    page = selectors.catalogue_page([f.pk for f in ordered[start : start + rows]]) if rows else []
+    page = selectors.datasets_in_order([f.pk for f in ordered[start : start + rows]]) if rows else []
     counts = ckan_search.facet_counts(matched, facet_fields)
     return {
         "count": len(matched),
@@ -475,7 +475,7 @@ def organization_show(call: Call) -> dict[str, Any]:
         ids = list(
             selectors.published().filter(publisher=org).order_by("slug").values_list("pk", flat=True)[:10]
         )
-        found["packages"] = [package_dict(call, d) for d in selectors.catalogue_page(ids)]
+        found["packages"] = [package_dict(call, d) for d in selectors.datasets_in_order(ids)]
     return found
 
 
@@ -519,7 +519,7 @@ def resource_show(call: Call) -> dict[str, Any]:
     :param id: its id
     """
     dist = _resource(call, call.required("id"))
-    dataset = selectors.catalogue_page([dist.dataset_id])[0]
+    dataset = selectors.datasets_in_order([dist.dataset_id])[0]
     position = [d.pk for d in dataset.distributions.all()].index(dist.pk)
     return resource_dict(call, dataset, dist, position)
 
@@ -662,7 +662,7 @@ CKAN_COLUMN_TYPES = {
 def datastore_info(call: Call) -> dict[str, Any]:
     """Return a DataStore resource's columns (with the data dictionary) and its number of rows."""
     dist, _table_ = _table(call, call.required("id", "resource_id"))
-    dataset = selectors.catalogue_page([dist.dataset_id])[0]
+    dataset = selectors.datasets_in_order([dist.dataset_id])[0]
     version = dataset.current
     fields = [
         {

@@ -260,7 +260,7 @@ def dataset_search_ids(q: str, qs: QuerySet[Dataset] | None = None) -> dict[int,
     return found
 
 
-def catalogue_page(ids: Sequence[int]) -> list[Dataset]:
+def datasets_in_order(ids: Sequence[int]) -> list[Dataset]:
     """The datasets with these ids, in this order, with everything a CKAN package shows: a fixed number
     of queries for a page of any size."""
     by_id = {
