@@ -5,6 +5,7 @@ search query that cannot be read or a bad request)."""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -513,3 +514,74 @@ def test_a_package_and_an_organisation_cost_a_fixed_number_of_queries(
     assert len(org["packages"]) == 2
     with django_assert_max_num_queries(3):
         ok(client, "datastore_search", resource_id=_csv_resource(cat.air), limit=5)
+
+
+# ------------------------------------------------------------------------- never a 500
+
+ODD_VALUES = [
+    "",
+    "x",
+    "-1",
+    "0",
+    "1001",
+    "true",
+    "nope",
+    "[]",
+    "{}",
+    '{"a": 1}',
+    '["organization"]',
+    "kakovost-zraka",
+    "a" * 3000,
+    '{"pm10": {"gt": "x"}}',
+    '{"postaja": ["Velenje", 1]}',
+    "pm10 desc",
+    "*:*",
+    "null",
+    "1e9",
+    "é",
+    "[1, 2]",
+    "title:(",
+]
+PARAMETERS = [
+    "id",
+    "q",
+    "fq",
+    "rows",
+    "start",
+    "sort",
+    "facet.field",
+    "facet.limit",
+    "facet.mincount",
+    "include_private",
+    "all_fields",
+    "include_datasets",
+    "resource_id",
+    "filters",
+    "fields",
+    "limit",
+    "offset",
+    "distinct",
+    "include_total",
+    "records_format",
+    "sql",
+    "name",
+]
+
+
+def test_odd_parameters_to_every_action_never_give_a_500(client, cat):
+    """Random combinations of odd values (a fixed seed): each call is answered, with an error if need be."""
+    from regija.lake.ckan import ACTIONS
+
+    resource = _csv_resource(cat.air)
+    rng = random.Random(3)
+    for _ in range(600):
+        action = rng.choice([*ACTIONS, "nope"])
+        params = {k: rng.choice([*ODD_VALUES, resource]) for k in rng.sample(PARAMETERS, rng.randint(0, 5))}
+        if rng.random() < 0.5:
+            response = client.get(API + action, params)
+        else:
+            body = {k: json.loads(v) if v and v[0] in "[{" else v for k, v in params.items()}
+            response = client.post(API + action, json.dumps(body), content_type="application/json")
+        assert response.status_code < 500, (action, params, response.content[:300])
+        answer = response.json()
+        assert isinstance(answer, str) or answer["success"] is (response.status_code == 200)
