@@ -265,7 +265,9 @@ def _checked_paths(table: Table) -> list[str]:
 def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) -> str:
     """The CREATE VIEW of a table: its files' rows in order, with CKAN's 1-based row number `_id` first
     unless the files already have one."""
-    files = "[" + ", ".join(_quote_literal(p) for p in paths) + "]"
+    # The lake's Hive-style folders (dataset=…/version=…) are not columns of the data.
+    listing = "[" + ", ".join(_quote_literal(p) for p in paths) + "]"
+    files = f"{listing}, hive_partitioning = false"
     columns = [
         row[0]
         for row in con.execute(
@@ -278,7 +280,7 @@ def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) ->
         reader = f"read_parquet({files}, file_row_number = true)"
         select = f"SELECT file_row_number + 1 AS _id, * EXCLUDE (file_row_number) FROM {reader}"  # noqa: S608 - paths quoted as literals
     else:
-        metadata = f"SELECT file_name, num_rows FROM parquet_file_metadata({files})"  # noqa: S608 - paths quoted as literals
+        metadata = f"SELECT file_name, num_rows FROM parquet_file_metadata({listing})"  # noqa: S608 - paths quoted as literals
         counts = dict(con.execute(metadata).fetchall())
         offsets, running = [], 0
         for path in paths:
