@@ -33,7 +33,6 @@ from django.utils import timezone
 from regija.calls import services
 from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
-from regija.lake.models import Dataset
 from regija.projects.services import payments
 from tests.factories import (
     DECLARED,
@@ -142,19 +141,20 @@ def _registration(w: dict, email: str, name: str):
 
 
 def _datasets(w: dict, publisher, editor) -> None:
-    """A's open data: a published dataset and a draft, each with one version of a small CSV."""
+    """A's open data: a published dataset, a draft and a private one (the DCAT-AP catalogue shows the
+    first), each with one version of a small CSV."""
     import tempfile
     from pathlib import Path
 
     from regija.lake import services as lake
 
-    for key, slug, title, publish in (
-        ("DS", "matrika-podatki", "Matrika podatki", True),
-        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", False),
+    for key, slug, title, publish, private in (
+        ("DS", "matrika-podatki", "Matrika podatki", True, False),
+        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", False, False),
+        ("DS_PRIVATE", "matrika-zasebni", "Matrika zasebni niz", True, True),
     ):
-        dataset = lake.dataset_create(
-            editor, publisher=publisher, data={"slug": slug, "title": title}, via="web"
-        )
+        data = {"slug": slug, "title": title, "description": "Matrika.", "private": private}
+        dataset = lake.dataset_create(editor, publisher=publisher, data=data, via="web")
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "podatki.csv"
             path.write_text("leto,vrednost\n2023,1\n2024,2\n", encoding="utf-8")
@@ -195,15 +195,6 @@ def build() -> World:
     w["OBS"] = ObservationFactory(indicator=w["K"], date=dt.date(2024, 12, 31), value=Decimal("5"))
     D = w["D"] = StrategyFactory(slug="matrika-d", title="Matrika osnutek", status="draft", owners=[A])
     w["D_NODE"] = NodeFactory(strategy=D, code="MD1", title="Matrika osnutek cilj")
-    # A's open data: a published dataset, a draft and a private one (the DCAT-AP catalogue shows the first)
-    for key, slug, title, extra in (
-        ("DS", "matrika-podatki", "Matrika podatki", {"status": "published", "issued": now}),
-        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", {}),
-        ("DS_PRIVATE", "matrika-zasebni", "Matrika zasebni niz", {"status": "published", "private": True}),
-    ):
-        w[key] = Dataset.objects.create(
-            slug=slug, title=title, description="Matrika.", publisher=A, modified=now, **extra
-        )
 
     P = w["P"] = ProjectFactory(
         strategy=S, code="M-1", title="Matrika operacija", holder=B, status="in_progress"

@@ -23,12 +23,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from regija.core import tokens
+from regija.core.caching import cache_response
 from regija.core.models import Organisation
 
 from . import ckan_search, query, selectors
@@ -785,8 +787,17 @@ def _user(request: HttpRequest) -> User | AnonymousUser:
 
 
 @csrf_exempt
-def action(request: HttpRequest, action: str) -> HttpResponse:
-    """One CKAN action, GET or POST."""
+def action(request: HttpRequest, action: str) -> HttpResponseBase:
+    """One CKAN action, GET or POST. An anonymous GET (no session, no API key) is answered from the cache
+    while the data is unchanged (``core.caching.cache_response``: keyed by the release, the data version,
+    the language and the whole URL) – harvesters and dashboards ask the same questions again and again;
+    anything else is computed."""
+    if request.method == "GET" and "X-CKAN-API-Key" not in request.headers:
+        return _cached_action(request, action)
+    return _action(request, action)
+
+
+def _action(request: HttpRequest, action: str) -> HttpResponse:
     if request.method == "OPTIONS":
         response = HttpResponse(status=200)
         response["Access-Control-Allow-Origin"] = "*"
@@ -814,3 +825,6 @@ def action(request: HttpRequest, action: str) -> HttpResponse:
     except ActionError as exc:
         return _answer({**envelope, "success": False, "error": exc.as_error()}, status=exc.status)
     return _answer({**envelope, "success": True, "result": result})
+
+
+_cached_action = cache_response(_action)
