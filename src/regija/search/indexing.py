@@ -27,7 +27,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from regija.core import caching
@@ -274,6 +273,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             url=e.url[:500],
             sort_key=_sort_key(e.title),
             digest=e.digest,
+            terms=" ".join(sorted(e.terms)),
         )
         for e in batch
     ]
@@ -407,18 +407,43 @@ def _raw_delete(queryset, using: str | None = None) -> int:
 
 
 def _delete(documents) -> int:
-    """Delete the documents of a queryset and their postings: two set-based DELETE statements.
+    """Delete the documents of a queryset and their postings.
 
-    ``_raw_delete`` because a project-wide post_delete receiver (core.caching) would otherwise make
-    Django load every posting and send a signal for each (no "fast delete" while receivers exist).
+    A document's postings are found through its list of terms (``Document.terms``): one lookup of
+    the postings' primary key (term, document) each, so the postings need no index by document.
+    ``_raw_delete`` for the documents because a project-wide post_delete receiver (core.caching)
+    would otherwise make Django load every row and send a signal for each.
     """
     using = documents.db
-    postings = Posting.objects.filter(document__in=documents.values("pk"))
+    gone = [
+        (term, pk, kind)
+        for pk, kind, terms in documents.values_list("pk", "kind", "terms").order_by()
+        for term in terms.split()
+    ]
+    if not gone:
+        return _raw_delete(documents, using)
     if not _counting_later.get():
-        gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
-        _change_counts(Counter({(term, kind): -n for term, kind, n in gone}))
-    _raw_delete(postings, using)
+        _change_counts(Counter({key: -n for key, n in Counter((term, kind) for term, _, kind in gone).items()}))
+    _delete_postings(sorted((term, pk) for term, pk, _ in gone))
     return _raw_delete(documents, using)
+
+
+def _delete_postings(keys: list[tuple[str, int]]) -> None:
+    """Delete postings by their (term, document) keys, in key order."""
+    table = connection.ops.quote_name(Posting._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for i in range(0, len(keys), 10_000):
+                part = keys[i : i + 10_000]
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE (term, document_id) IN "  # noqa: S608 - a quoted table name; the keys are parameters
+                    "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))",
+                    [[t for t, _ in part], [d for _, d in part]],
+                )
+        else:
+            sql = f"DELETE FROM {table} WHERE term = %s AND document_id = %s"  # noqa: S608 - a quoted table name; the keys are parameters
+            for i in range(0, len(keys), 5000):
+                cursor.executemany(sql, keys[i : i + 5000])
 
 
 def _delete_keys(keys: list[tuple[str, int]]) -> int:

@@ -209,38 +209,45 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
 def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
-    Per word, a document's best weight among the word's terms (a term occurs once per document, so a
-    word with one term needs no grouping); the words are joined on the document and their weights summed.
+    ``expansions`` come rarest word first. That word's postings are read (one range of the postings'
+    primary key per term; with several terms, the highest weight per document); every other word
+    is then looked up per document with a correlated subquery on the primary key (term, document) –
+    its best weight there, NULL when the document has none of its terms – so the work is one
+    lookup per word for each document of the rarest word, never a scan of a common word's postings.
     Kind, sort key and object come from the postings (copies of the document's), so counting and
-    ranking never read the documents; with one word of one term it is a range of the postings' rank
-    index, already in the order of the results.
+    ranking never read the documents.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
-    parts: list[str] = []
-    params: list[str | int] = []
-    for terms in expansions:
+    first, *others = expansions
+    placeholders, first_values = _in(first)
+    if len(first_values) == 1:
+        rarest = (
+            "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
+            f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
+        )
+    else:
+        rarest = (
+            "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
+            f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
+            f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
+        )
+    if not others:
+        return rarest, [*first_values]
+    lookups: list[str] = []
+    params: list[str | int] = []  # in the order of the text: the lookups' terms, then the rarest word's
+    for i, terms in enumerate(others):
         placeholders, values = _in(terms)
-        if len(values) == 1:
-            parts.append(
-                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
-                f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
-            )
-        else:
-            parts.append(
-                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
-                f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
-                f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
-            )
+        lookups.append(
+            f"(SELECT MAX(q.weight) FROM {posting} q WHERE q.term IN {placeholders} "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
+            f"AND q.document_id = w.document_id) AS s{i}"
+        )
         params += values
-    if len(parts) == 1:
-        return parts[0], params
-    score = " + ".join(f"w{i}.score" for i in range(len(parts)))
-    joins = " ".join(
-        f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
-    )
+    params += first_values
+    score = " + ".join(["m.score"] + [f"m.s{i}" for i in range(len(others))])
+    found = " AND ".join(f"m.s{i} IS NOT NULL" for i in range(len(others)))
     return (
-        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
-        f"w0.object_id AS object_id FROM ({parts[0]}) w0 {joins}",
+        f"SELECT m.document_id AS document_id, {score} AS score, m.kind AS kind, m.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
+        f"m.object_id AS object_id FROM (SELECT w.*, {', '.join(lookups)} FROM ({rarest}) w) m WHERE {found}",
         params,
     )
 
@@ -270,34 +277,34 @@ def _sql(
 ) -> tuple[str, list[str | int]]:
     """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
 
-    The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
-    without matches costs nothing, and takes its best ``limit`` with ORDER BY … LIMIT – for a one-term
-    query straight from the rank index, otherwise a top-n heap, not a sort of every match – before it
-    reads those few documents. Rows of hits have no total; count rows have only kind and total.
-    The count row is checked with an uncorrelated EXISTS, which both databases evaluate once, before
-    reading any posting (a CROSS JOIN with it would keep SQLite from reading the rank index in order).
+    The matches (``m``) are found once: a common table expression used several times, which SQLite
+    (3.35+) and PostgreSQL (12+) both compute once and keep. The counts come from it (``c``, a few
+    rows); each kind's part starts from its count row, so a kind without matches costs nothing, and
+    takes its best ``limit`` with ORDER BY … LIMIT (a top-n heap over the matches, not a sort of
+    them) before it reads those few documents. Rows of hits have no total; count rows have only
+    kind and total. The count row is checked with an uncorrelated EXISTS, evaluated once.
     """
     qn = connection.ops.quote_name
     document = qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
-    counts = (
-        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
-        f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
+    common = (
+        f"m AS ({matches}), "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
+        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM m WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
     params: list[str | int] = [*match_params, *kind_params]
     parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, our subquery, a fixed collation; values are parameters
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
             "m.object_id AS object_id "
-            f"FROM ({matches}) m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            f"FROM m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
             f"ORDER BY m.score DESC, m.sort_key {collate}, m.object_id LIMIT %s OFFSET %s"
             f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
-        params += match_params + [kind, kind, limit, offset]
+        params += [kind, kind, limit, offset]
     parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
-    return f"WITH {counts} " + " UNION ALL ".join(parts), params
+    return f"WITH {common} " + " UNION ALL ".join(parts), params
