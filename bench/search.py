@@ -359,7 +359,7 @@ def _cold() -> None:
     """Forget the process's cached lemmas, so that every build lemmatises from scratch."""
     from regija.search import text
 
-    text._lemmas.cache_clear()  # noqa: SLF001 - the per-process cache of text.py
+    text.forget_lemmas()
 
 
 class _Fts5:
@@ -383,7 +383,7 @@ class _Fts5:
             ids = {(k, o): pk for pk, k, o in Document.objects.values_list("pk", "kind", "object_id").iterator()}
             batch: list[tuple] = []
             for kind in Kind:
-                for entry in indexing._entries(kind, analyzer):  # noqa: SLF001 - the engine's own terms
+                for entry in indexing.entries(kind, analyzer):
                     high = " ".join(t for t, w in entry.terms.items() if w >= indexing.HIGH)
                     low = " ".join(t for t, w in entry.terms.items() if w < indexing.HIGH)
                     batch.append((ids[(entry.kind, entry.object_id)], high, low, entry.kind))
@@ -438,7 +438,7 @@ class _PgFts:
                 "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))"
             )
             for kind in Kind:
-                for entry in indexing._entries(kind, analyzer):  # noqa: SLF001 - the engine's own terms
+                for entry in indexing.entries(kind, analyzer):
                     high = " ".join(t for t, w in entry.terms.items() if w >= indexing.HIGH)
                     low = " ".join(t for t, w in entry.terms.items() if w < indexing.HIGH)
                     batch.append((ids[(entry.kind, entry.object_id)], entry.kind, high, low))

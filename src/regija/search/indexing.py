@@ -242,6 +242,14 @@ def _entries(kind: str, analyzer: Analyzer, **filters) -> Iterator[Entry]:
         yield _entry(kind, row, analyzer)
 
 
+def entries(kind: str, analyzer: Analyzer | None = None) -> Iterator[Entry]:
+    """Every document of a kind as the index would hold it (terms with weights), written nowhere.
+
+    For tools that compare or feed other engines the same terms (bench/search.py).
+    """
+    return _entries(kind, analyzer or Analyzer())
+
+
 # --- writing -------------------------------------------------------------------------------------------
 
 
@@ -286,14 +294,16 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    # sorted by term: neighbouring rows land in neighbouring index pages
-    rows = sorted(
-        (term, doc.pk, weight, doc.kind, doc.sort_key, doc.object_id)
-        for doc, e in zip(docs, batch, strict=True)
-        for term, weight in e.terms.items()
-    )
+    rows: list[tuple[str, int, int, str, str, int]] = []
+    counts: Counter = Counter()
+    for doc, e in zip(docs, batch, strict=True):
+        pk, kind, sort_key, object_id = doc.pk, doc.kind, doc.sort_key, doc.object_id
+        rows.extend([(term, pk, weight, kind, sort_key, object_id) for term, weight in e.terms.items()])
+        counts.update([(term, kind) for term in e.terms])
+    # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
+    rows.sort(key=lambda row: (row[0], row[1]))
     _insert_postings(rows)
-    _change_counts(Counter((term, kind) for term, _, _, kind, _, _ in rows))
+    _change_counts(counts)
     for e in batch:
         stats.documents[e.kind] += 1
     stats.postings += len(rows)
@@ -389,11 +399,14 @@ def _recount() -> None:
 
 
 def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
-    if forms:
-        Form.objects.bulk_create(
-            [Form(form=f, lemma=lemma) for f, lemma in sorted(forms)], batch_size=BATCH, ignore_conflicts=True
-        )
-        stats.forms += len(forms)
+    """Add the (form, lemma) pairs the table does not have yet: one plain INSERT each, known ones skipped."""
+    if not forms:
+        return
+    table = connection.ops.quote_name(Form._meta.db_table)
+    sql = f"INSERT INTO {table} (form, lemma) VALUES (%s, %s) ON CONFLICT (form, lemma) DO NOTHING"  # noqa: S608 - a quoted table name; the forms are parameters
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, sorted(forms))
+    stats.forms += len(forms)
 
 
 def _raw_delete(queryset, using: str | None = None) -> int:
