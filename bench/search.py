@@ -521,7 +521,7 @@ def _sizes(vendor: str, other) -> dict:
 # --- driver ------------------------------------------------------------------------------------------
 
 
-def run_backend(backend: str, scale: float, runs: int) -> dict | None:
+def run_backend(backend: str, scale: float, runs: int, pg_db: str = PG_DB) -> dict | None:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     with tempfile.TemporaryDirectory(prefix="regija-search-bench-") as tmp:
@@ -531,9 +531,9 @@ def run_backend(backend: str, scale: float, runs: int) -> dict | None:
             if subprocess.run(["psql", PG_URL.format(db="postgres"), "-qc", "SELECT 1"], capture_output=True).returncode:
                 print("PostgreSQL not reachable: skipped", file=sys.stderr)
                 return None
-            for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
+            for sql in (f"DROP DATABASE IF EXISTS {pg_db}", f"CREATE DATABASE {pg_db}"):
                 subprocess.run(["psql", PG_URL.format(db="postgres"), "-qc", sql], check=True)
-            env["DATABASE_URL"] = PG_URL.format(db=PG_DB)
+            env["DATABASE_URL"] = PG_URL.format(db=pg_db)
         done = subprocess.run(
             [sys.executable, __file__, "--worker", "--scale", str(scale), "--runs", str(runs)],
             env=env,
@@ -542,7 +542,7 @@ def run_backend(backend: str, scale: float, runs: int) -> dict | None:
             text=True,
         )
         if backend == "postgres":
-            subprocess.run(["psql", PG_URL.format(db="postgres"), "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"])
+            subprocess.run(["psql", PG_URL.format(db="postgres"), "-qc", f"DROP DATABASE IF EXISTS {pg_db}"])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -584,12 +584,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--pg-database", default=PG_DB, help="PostgreSQL database to drop and create")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.scale, args.runs)))
         return
-    results = [r for b in args.backends.split(",") if (r := run_backend(b.strip(), args.scale, args.runs))]
+    results = [r for b in args.backends.split(",") if (r := run_backend(b.strip(), args.scale, args.runs, args.pg_database))]
     print(table(results))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")

@@ -233,21 +233,28 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
         )
     if not others:
         return rarest, [*first_values]
-    lookups: list[str] = []
-    params: list[str | int] = []  # in the order of the text: the lookups' terms, then the rarest word's
+    # the other words' postings of each document of the rarest word: one primary-key lookup per term
+    # (CROSS JOIN keeps SQLite from starting anywhere else); a word of several terms may give a
+    # document more than one row, so then the rows are grouped and each word's best weight kept
+    joins: list[str] = []
+    params: list[str | int] = [*first_values]
     for i, terms in enumerate(others):
         placeholders, values = _in(terms)
-        lookups.append(
-            f"(SELECT MAX(q.weight) FROM {posting} q WHERE q.term IN {placeholders} "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
-            f"AND q.document_id = w.document_id) AS s{i}"
+        joins.append(
+            f"CROSS JOIN {posting} q{i} ON q{i}.term IN {placeholders} AND q{i}.document_id = w.document_id"  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
         )
         params += values
-    params += first_values
-    score = " + ".join(["m.score"] + [f"m.s{i}" for i in range(len(others))])
-    found = " AND ".join(f"m.s{i} IS NOT NULL" for i in range(len(others)))
+    columns = "w.document_id AS document_id, {score} AS score, w.kind AS kind, w.sort_key AS sort_key, w.object_id AS object_id"
+    if all(len(terms) == 1 for terms in others):
+        score = " + ".join(["w.score"] + [f"q{i}.weight" for i in range(len(others))])
+        group = ""
+    else:
+        score = " + ".join(["MIN(w.score)"] + [f"MAX(q{i}.weight)" for i in range(len(others))])
+        columns = columns.replace("w.kind AS", "MIN(w.kind) AS").replace("w.sort_key AS", "MIN(w.sort_key) AS")
+        columns = columns.replace("w.object_id AS", "MIN(w.object_id) AS")
+        group = " GROUP BY w.document_id"
     return (
-        f"SELECT m.document_id AS document_id, {score} AS score, m.kind AS kind, m.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
-        f"m.object_id AS object_id FROM (SELECT w.*, {', '.join(lookups)} FROM ({rarest}) w) m WHERE {found}",
+        f"SELECT {columns.format(score=score)} FROM ({rarest}) w {' '.join(joins)}{group}",  # noqa: S608 - the parts above and column aliases; the terms are parameters
         params,
     )
 
