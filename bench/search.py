@@ -88,7 +88,9 @@ def seed_texts() -> dict[str, list]:
         texts["strategy"].append((s.get("title") or "", s.get("description") or ""))
         walk(doc.get("nodes"))
         for ind in doc.get("indicators") or []:
-            texts["indicator"].append((ind.get("name") or "", ind.get("unit") or "", ind.get("data_source") or ""))
+            texts["indicator"].append(
+                (ind.get("name") or "", ind.get("unit") or "", ind.get("data_source") or "")
+            )
         for p in doc.get("projects") or []:
             location = p.get("location") or {}
             texts["project"].append(
@@ -145,7 +147,9 @@ class Corpus:
         indicators = []
         for k in range(self.c["indicators_per"]):
             name, unit, source = rng.choice(t["indicator"])
-            indicators.append({"code": f"K{k}", "name": name, "unit": unit[:100], "data_source": source[:300]})
+            indicators.append(
+                {"code": f"K{k}", "name": name, "unit": unit[:100], "data_source": source[:300]}
+            )
         projects = []
         for k in range(self.c["projects_per"]):
             ptitle, pdesc, municipality = rng.choice(t["project"])
@@ -238,7 +242,11 @@ def worker(scale: float, runs: int) -> dict:
     result["rebuild_cpu_s"] = round(time.process_time() - cpu, 2)
     result["documents"] = stats.total
     result["postings"] = stats.postings
-    print(f"[{vendor}] rebuild {result['rebuild_s']} s (CPU {result['rebuild_cpu_s']} s)", file=sys.stderr, flush=True)
+    print(
+        f"[{vendor}] rebuild {result['rebuild_s']} s (CPU {result['rebuild_cpu_s']} s)",
+        file=sys.stderr,
+        flush=True,
+    )
     _analyze(vendor)
 
     other = _Fts5() if vendor == "sqlite" else _PgFts()
@@ -317,9 +325,12 @@ def _writers():
         t = time.perf_counter()
         with indexing.suspended():
             strategy = Strategy.objects.create(**strategy_row(s))
-            nodes = Node.objects.bulk_create([Node(strategy=strategy, **r) for r in node_rows(s)], batch_size=1000)
+            nodes = Node.objects.bulk_create(
+                [Node(strategy=strategy, **r) for r in node_rows(s)], batch_size=1000
+            )
             Indicator.objects.bulk_create(
-                [Indicator(strategy=strategy, **r) for r in indicator_rows(s, [n.pk for n in nodes])], batch_size=1000
+                [Indicator(strategy=strategy, **r) for r in indicator_rows(s, [n.pk for n in nodes])],
+                batch_size=1000,
             )
             Project.objects.bulk_create(
                 [Project(strategy=strategy, **r) for r in project_rows(s, orgs)], batch_size=1000
@@ -337,7 +348,9 @@ def _writers():
             f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - quoted names
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
-        cursor.executemany(sql, [[f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields] for o in objects])
+        cursor.executemany(
+            sql, [[f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields] for o in objects]
+        )
 
     def raw(s: dict, i: int, orgs: list[int]) -> float:
         from django.db.models import Max
@@ -347,8 +360,12 @@ def _writers():
             insert(cursor, Strategy, [Strategy(**strategy_row(s))])
             strategy_id = Strategy.objects.aggregate(m=Max("pk"))["m"]
             insert(cursor, Node, [Node(strategy_id=strategy_id, **r) for r in node_rows(s)])
-            nodes = list(Node.objects.filter(strategy_id=strategy_id).order_by("pk").values_list("pk", flat=True))
-            insert(cursor, Indicator, [Indicator(strategy_id=strategy_id, **r) for r in indicator_rows(s, nodes)])
+            nodes = list(
+                Node.objects.filter(strategy_id=strategy_id).order_by("pk").values_list("pk", flat=True)
+            )
+            insert(
+                cursor, Indicator, [Indicator(strategy_id=strategy_id, **r) for r in indicator_rows(s, nodes)]
+            )
             insert(cursor, Project, [Project(strategy_id=strategy_id, **r) for r in project_rows(s, orgs)])
         return time.perf_counter() - t
 
@@ -388,7 +405,9 @@ class _Fts5:
                 "CREATE VIRTUAL TABLE bench_fts USING fts5(high, low, kind UNINDEXED, "
                 "tokenize = \"unicode61 tokenchars '.-/'\")"
             )
-            ids = {(k, o): pk for pk, k, o in Document.objects.values_list("pk", "kind", "object_id").iterator()}
+            ids = {
+                (k, o): pk for pk, k, o in Document.objects.values_list("pk", "kind", "object_id").iterator()
+            }
             batch: list[tuple] = []
             for kind in Kind:
                 for entry in indexing.entries(kind, analyzer):
@@ -396,21 +415,29 @@ class _Fts5:
                     low = " ".join(t for t, w in entry.terms.items() if w < indexing.HIGH)
                     batch.append((ids[(entry.kind, entry.object_id)], high, low, entry.kind))
                     if len(batch) >= 5000:
-                        cursor.executemany("INSERT INTO bench_fts (rowid, high, low, kind) VALUES (%s, %s, %s, %s)", batch)
+                        cursor.executemany(
+                            "INSERT INTO bench_fts (rowid, high, low, kind) VALUES (%s, %s, %s, %s)", batch
+                        )
                         batch = []
             if batch:
-                cursor.executemany("INSERT INTO bench_fts (rowid, high, low, kind) VALUES (%s, %s, %s, %s)", batch)
+                cursor.executemany(
+                    "INSERT INTO bench_fts (rowid, high, low, kind) VALUES (%s, %s, %s, %s)", batch
+                )
             cursor.execute("INSERT INTO bench_fts (bench_fts) VALUES ('optimize')")
 
     def search(self, expansion) -> int:
         from django.db import connection
 
-        match = " AND ".join("(" + " OR ".join(f'"{t}"' for t in sorted(terms)) + ")" for terms in expansion.words)
+        match = " AND ".join(
+            "(" + " OR ".join(f'"{t}"' for t in sorted(terms)) + ")" for terms in expansion.words
+        )
         if not match or not all(expansion.words):
             return 0
         total = 0
         with connection.cursor() as cursor:
-            cursor.execute("SELECT kind, COUNT(*) FROM bench_fts WHERE bench_fts MATCH %s GROUP BY kind", [match])
+            cursor.execute(
+                "SELECT kind, COUNT(*) FROM bench_fts WHERE bench_fts MATCH %s GROUP BY kind", [match]
+            )
             kinds = cursor.fetchall()
             for kind, n in kinds:
                 total += n
@@ -439,7 +466,9 @@ class _PgFts:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_tsv")
             cursor.execute("CREATE TABLE bench_tsv (id bigint PRIMARY KEY, kind varchar(12), tsv tsvector)")
-            ids = {(k, o): pk for pk, k, o in Document.objects.values_list("pk", "kind", "object_id").iterator()}
+            ids = {
+                (k, o): pk for pk, k, o in Document.objects.values_list("pk", "kind", "object_id").iterator()
+            }
             batch: list[tuple] = []
             sql = (
                 "INSERT INTO bench_tsv (id, kind, tsv) VALUES (%s, %s, "
@@ -463,12 +492,14 @@ class _PgFts:
         if not expansion.words or not all(expansion.words):
             return 0
         query = " & ".join(
-            "(" + " | ".join("'" + t.replace("'", "''") + "'" for t in sorted(terms)) + ")" for terms in expansion.words
+            "(" + " | ".join("'" + t.replace("'", "''") + "'" for t in sorted(terms)) + ")"
+            for terms in expansion.words
         )
         total = 0
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT kind, COUNT(*) FROM bench_tsv WHERE tsv @@ to_tsquery('simple', %s) GROUP BY kind", [query]
+                "SELECT kind, COUNT(*) FROM bench_tsv WHERE tsv @@ to_tsquery('simple', %s) GROUP BY kind",
+                [query],
             )
             for kind, n in cursor.fetchall():
                 total += n
@@ -528,7 +559,9 @@ def run_backend(backend: str, scale: float, runs: int, pg_db: str = PG_DB) -> di
         env["REGIJA_DATA_DIR"] = tmp
         env.pop("DATABASE_URL", None)
         if backend == "postgres":
-            if subprocess.run(["psql", PG_URL.format(db="postgres"), "-qc", "SELECT 1"], capture_output=True).returncode:
+            if subprocess.run(
+                ["psql", PG_URL.format(db="postgres"), "-qc", "SELECT 1"], capture_output=True
+            ).returncode:
                 print("PostgreSQL not reachable: skipped", file=sys.stderr)
                 return None
             for sql in (f"DROP DATABASE IF EXISTS {pg_db}", f"CREATE DATABASE {pg_db}"):
@@ -558,9 +591,10 @@ def table(results: list[dict]) -> str:
             ratio = m["ours_ms"] / m["other_ms"] if m["other_ms"] else 0
             lines.append(f"| {q} | {m['hits']} | {m['ours_ms']} | {m['other_ms']} | {ratio:.2f} |")
         s = r["sizes"]
+        ours, theirs = s["ours_index_bytes"], s["other_index_bytes"]
         lines.append(
-            f"\nindex: Regija {s['ours_index_bytes'] / mb:.1f} MB, {other} {s['other_index_bytes'] / mb:.1f} MB "
-            f"({s['ours_index_bytes'] / max(s['other_index_bytes'], 1):.1f}×); documents table {s['documents_bytes'] / mb:.1f} MB"
+            f"\nindex: Regija {ours / mb:.1f} MB, {other} {theirs / mb:.1f} MB "
+            f"({ours / max(theirs, 1):.1f}×); documents table {s['documents_bytes'] / mb:.1f} MB"
         )
         for t in ("search_posting", "search_termcount", "search_form", "search_document"):
             parts = ", ".join(f"{n} {b / mb:.1f}" for n, b in sorted(s["by_table"].get(t, {}).items()))
@@ -571,7 +605,8 @@ def table(results: list[dict]) -> str:
         )
         i = r["import"]
         lines.append(
-            f"import of {i['rows']} rows with indexing {i['import_with_indexing_s']} s (indexing {i['indexing_s']} s), "
+            f"import of {i['rows']} rows with indexing {i['import_with_indexing_s']} s "
+            f"(indexing {i['indexing_s']} s), "
             f"raw executemany {i['raw_executemany_s']} s: {i['ratio_to_raw']} of the raw rate "
             f"(CPU of this process: import {i.get('import_cpu_s')} s, raw {i.get('raw_cpu_s')} s)"
         )
@@ -579,7 +614,9 @@ def table(results: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgres")
@@ -590,7 +627,11 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.scale, args.runs)))
         return
-    results = [r for b in args.backends.split(",") if (r := run_backend(b.strip(), args.scale, args.runs, args.pg_database))]
+    results = [
+        r
+        for b in args.backends.split(",")
+        if (r := run_backend(b.strip(), args.scale, args.runs, args.pg_database))
+    ]
     print(table(results))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")

@@ -56,7 +56,9 @@ _counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "regija_search_count_later", default=False
 )
 # Set by rebuild() on SQLite: postings go to this scratch table first (see _posting_indexes_deferred).
-_posting_table: contextvars.ContextVar[str | None] = contextvars.ContextVar("regija_search_posting_table", default=None)
+_posting_table: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "regija_search_posting_table", default=None
+)
 # The TermCount changes of the operation under way (see _counts_once), written when it ends.
 _pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar(
     "regija_search_counts", default=None
@@ -484,7 +486,8 @@ def _delete(documents) -> int:
     if not gone:
         return _raw_delete(documents, using)
     if not _counting_later.get():
-        _change_counts(Counter({key: -n for key, n in Counter((term, kind) for term, _, kind in gone).items()}))
+        lost = Counter((term, kind) for term, _, kind in gone)
+        _change_counts(Counter({key: -n for key, n in lost.items()}))
     _delete_postings(sorted((term, pk) for term, pk, _ in gone))
     return _raw_delete(documents, using)
 

@@ -209,11 +209,11 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
 def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
-    ``expansions`` come rarest word first. That word's postings are read (one range of the postings'
-    primary key per term; with several terms, the highest weight per document); every other word
-    is then looked up per document with a correlated subquery on the primary key (term, document) –
-    its best weight there, NULL when the document has none of its terms – so the work is one
-    lookup per word for each document of the rarest word, never a scan of a common word's postings.
+    ``expansions`` come rarest word first. That word's postings are read (one range of an index per
+    term; with several terms, the highest weight per document); every other word is then joined per
+    document on the postings' primary key (term, document) – a document without any of its terms
+    drops out – so the work is one lookup per term of the other words for each document of the
+    rarest word, never a scan of a common word's postings.
     Kind, sort key and object come from the postings (copies of the document's), so counting and
     ranking never read the documents.
     """
@@ -244,17 +244,19 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
             f"CROSS JOIN {posting} q{i} ON q{i}.term IN {placeholders} AND q{i}.document_id = w.document_id"  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
         )
         params += values
-    columns = "w.document_id AS document_id, {score} AS score, w.kind AS kind, w.sort_key AS sort_key, w.object_id AS object_id"
-    if all(len(terms) == 1 for terms in others):
-        score = " + ".join(["w.score"] + [f"q{i}.weight" for i in range(len(others))])
+    if all(len(terms) == 1 for terms in others):  # at most one row per document
+        weights = [f"q{i}.weight" for i in range(len(others))]
+        columns = "w.score, w.kind, w.sort_key, w.object_id"
         group = ""
     else:
-        score = " + ".join(["MIN(w.score)"] + [f"MAX(q{i}.weight)" for i in range(len(others))])
-        columns = columns.replace("w.kind AS", "MIN(w.kind) AS").replace("w.sort_key AS", "MIN(w.sort_key) AS")
-        columns = columns.replace("w.object_id AS", "MIN(w.object_id) AS")
+        weights = [f"MAX(q{i}.weight)" for i in range(len(others))]
+        columns = "MIN(w.score), MIN(w.kind), MIN(w.sort_key), MIN(w.object_id)"
         group = " GROUP BY w.document_id"
+    score, kind, sort_key, object_id = columns.split(", ")
     return (
-        f"SELECT {columns.format(score=score)} FROM ({rarest}) w {' '.join(joins)}{group}",  # noqa: S608 - the parts above and column aliases; the terms are parameters
+        f"SELECT w.document_id AS document_id, {' + '.join([score, *weights])} AS score, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
+        f"{kind} AS kind, {sort_key} AS sort_key, {object_id} AS object_id "
+        f"FROM ({rarest}) w {' '.join(joins)}{group}",
         params,
     )
 
