@@ -237,12 +237,12 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     # (CROSS JOIN keeps SQLite from starting anywhere else); a word of several terms may give a
     # document more than one row, so then the rows are grouped and each word's best weight kept
     joins: list[str] = []
+    conditions: list[str] = []
     params: list[str | int] = [*first_values]
     for i, terms in enumerate(others):
         placeholders, values = _in(terms)
-        joins.append(
-            f"CROSS JOIN {posting} q{i} ON q{i}.term IN {placeholders} AND q{i}.document_id = w.document_id"  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
-        )
+        joins.append(f"CROSS JOIN {posting} q{i}")
+        conditions.append(f"q{i}.term IN {placeholders} AND q{i}.document_id = w.document_id")
         params += values
     if all(len(terms) == 1 for terms in others):  # at most one row per document
         weights = [f"q{i}.weight" for i in range(len(others))]
@@ -256,7 +256,7 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     return (
         f"SELECT w.document_id AS document_id, {' + '.join([score, *weights])} AS score, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
         f"{kind} AS kind, {sort_key} AS sort_key, {object_id} AS object_id "
-        f"FROM ({rarest}) w {' '.join(joins)}{group}",
+        f"FROM ({rarest}) w {' '.join(joins)} WHERE {' AND '.join(conditions)}{group}",
         params,
     )
 
