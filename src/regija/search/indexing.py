@@ -21,13 +21,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import gc
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from regija.core import caching
@@ -54,6 +54,10 @@ _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search
 # Set by rebuild(), which counts all terms once at the end instead of with every batch.
 _counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "regija_search_count_later", default=False
+)
+# Set by rebuild() on SQLite: postings go to this scratch table first (see _posting_indexes_deferred).
+_posting_table: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "regija_search_posting_table", default=None
 )
 # The TermCount changes of the operation under way (see _counts_once), written when it ends.
 _pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar(
@@ -243,6 +247,14 @@ def _entries(kind: str, analyzer: Analyzer, **filters) -> Iterator[Entry]:
         yield _entry(kind, row, analyzer)
 
 
+def entries(kind: str, analyzer: Analyzer | None = None) -> Iterator[Entry]:
+    """Every document of a kind as the index would hold it (terms with weights), written nowhere.
+
+    For tools that compare or feed other engines the same terms (bench/search.py).
+    """
+    return _entries(kind, analyzer or Analyzer())
+
+
 # --- writing -------------------------------------------------------------------------------------------
 
 
@@ -250,16 +262,61 @@ def _sort_key(title: str) -> str:
     return " ".join(fold(title).split())[:100]
 
 
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector while a write builds its rows.
+
+    A batch makes tens of thousands of small tuples (postings, counts) and creates no reference
+    cycles; each allocation burst would otherwise set off collections that walk every tracked object
+    of the process (the token cache, the rows), which took more time than building the rows. Counts
+    and memory stay the same: the rows are freed by reference counting when the batch is written.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# SQLite page cache for rebuild() and reindex_strategy(), in KiB (the connection's default is 2 MiB)
+WRITE_CACHE_KIB = 65_536
+
+
+@contextlib.contextmanager
+def _roomy_cache():
+    """On SQLite, a larger page cache for the connection while a large write runs, then the old size.
+
+    A write of tens of thousands of postings changes pages all over the primary key and the rank
+    index; with the default 2 MiB cache the transaction spills changed pages to the WAL and reads
+    them back again and again.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{int(WRITE_CACHE_KIB)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def _write(entries: Iterable[Entry], analyzer: Analyzer, stats: Stats) -> None:
-    batch: list[Entry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= BATCH:
+    with _no_cycle_collection():
+        batch: list[Entry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= BATCH:
+                _write_batch(batch, stats)
+                batch = []
+        if batch:
             _write_batch(batch, stats)
-            batch = []
-    if batch:
-        _write_batch(batch, stats)
-    _write_forms(analyzer.take_forms(), stats)
+        _write_forms(analyzer.take_forms(), stats)
 
 
 def _write_batch(batch: list[Entry], stats: Stats) -> None:
@@ -274,6 +331,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             url=e.url[:500],
             sort_key=_sort_key(e.title),
             digest=e.digest,
+            terms=" ".join(sorted(e.terms)),
         )
         for e in batch
     ]
@@ -286,14 +344,16 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    # sorted by term: neighbouring rows land in neighbouring index pages
-    rows = sorted(
-        (term, doc.pk, weight, doc.kind, doc.sort_key, doc.object_id)
-        for doc, e in zip(docs, batch, strict=True)
-        for term, weight in e.terms.items()
-    )
+    rows: list[tuple[str, int, int, str, str, int]] = []
+    counts: Counter = Counter()
+    for doc, e in zip(docs, batch, strict=True):
+        pk, kind, sort_key, object_id = doc.pk, doc.kind, doc.sort_key, doc.object_id
+        rows.extend([(term, pk, weight, kind, sort_key, object_id) for term, weight in e.terms.items()])
+        counts.update([(term, kind) for term in e.terms])
+    # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
+    rows.sort(key=lambda row: (row[0], row[1]))
     _insert_postings(rows)
-    _change_counts(Counter((term, kind) for term, _, _, kind, _, _ in rows))
+    _change_counts(counts)
     for e in batch:
         stats.documents[e.kind] += 1
     stats.postings += len(rows)
@@ -306,7 +366,7 @@ def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
     if not rows:
         return
     ops = connection.ops
-    table = ops.quote_name(Posting._meta.db_table)
+    table = ops.quote_name(_posting_table.get() or Posting._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in POSTING_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -389,11 +449,14 @@ def _recount() -> None:
 
 
 def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
-    if forms:
-        Form.objects.bulk_create(
-            [Form(form=f, lemma=lemma) for f, lemma in sorted(forms)], batch_size=BATCH, ignore_conflicts=True
-        )
-        stats.forms += len(forms)
+    """Add the (form, lemma) pairs the table does not have yet: one plain INSERT each, known ones skipped."""
+    if not forms:
+        return
+    table = connection.ops.quote_name(Form._meta.db_table)
+    sql = f"INSERT INTO {table} (form, lemma) VALUES (%s, %s) ON CONFLICT (form, lemma) DO NOTHING"  # noqa: S608 - a quoted table name; the forms are parameters
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, sorted(forms))
+    stats.forms += len(forms)
 
 
 def _raw_delete(queryset, using: str | None = None) -> int:
@@ -407,18 +470,44 @@ def _raw_delete(queryset, using: str | None = None) -> int:
 
 
 def _delete(documents) -> int:
-    """Delete the documents of a queryset and their postings: two set-based DELETE statements.
+    """Delete the documents of a queryset and their postings.
 
-    ``_raw_delete`` because a project-wide post_delete receiver (core.caching) would otherwise make
-    Django load every posting and send a signal for each (no "fast delete" while receivers exist).
+    A document's postings are found through its list of terms (``Document.terms``): one lookup of
+    the postings' primary key (term, document) each, so the postings need no index by document.
+    ``_raw_delete`` for the documents because a project-wide post_delete receiver (core.caching)
+    would otherwise make Django load every row and send a signal for each.
     """
     using = documents.db
-    postings = Posting.objects.filter(document__in=documents.values("pk"))
+    gone = [
+        (term, pk, kind)
+        for pk, kind, terms in documents.values_list("pk", "kind", "terms").order_by()
+        for term in terms.split()
+    ]
+    if not gone:
+        return _raw_delete(documents, using)
     if not _counting_later.get():
-        gone = postings.values_list("term", "kind").annotate(n=Count("*")).order_by()
-        _change_counts(Counter({(term, kind): -n for term, kind, n in gone}))
-    _raw_delete(postings, using)
+        lost = Counter((term, kind) for term, _, kind in gone)
+        _change_counts(Counter({key: -n for key, n in lost.items()}))
+    _delete_postings(sorted((term, pk) for term, pk, _ in gone))
     return _raw_delete(documents, using)
+
+
+def _delete_postings(keys: list[tuple[str, int]]) -> None:
+    """Delete postings by their (term, document) keys, in key order."""
+    table = connection.ops.quote_name(Posting._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for i in range(0, len(keys), 10_000):
+                part = keys[i : i + 10_000]
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE (term, document_id) IN "  # noqa: S608 - a quoted table name; the keys are parameters
+                    "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))",
+                    [[t for t, _ in part], [d for _, d in part]],
+                )
+        else:
+            sql = f"DELETE FROM {table} WHERE term = %s AND document_id = %s"  # noqa: S608 - a quoted table name; the keys are parameters
+            for i in range(0, len(keys), 5000):
+                cursor.executemany(sql, keys[i : i + 5000])
 
 
 def _delete_keys(keys: list[tuple[str, int]]) -> int:
@@ -432,16 +521,24 @@ def _delete_keys(keys: list[tuple[str, int]]) -> int:
 
 @contextlib.contextmanager
 def _posting_indexes_deferred():
-    """On SQLite, drop the postings' indexes while the table is refilled and create them again after.
+    """On SQLite, fill the postings in key order through a scratch table, and build the rank index after.
 
-    Building an index once over all rows is several times faster than updating it for millions of
-    single inserts. Inside the rebuild's transaction this is invisible to readers (WAL: they keep
-    reading the old index until the commit). PostgreSQL keeps its indexes: dropping one there would
-    lock out every search until the commit, and COPY keeps the refill acceptable.
+    The table is the B-tree of its primary key (term, document) (``WITHOUT ROWID``): rows written in
+    the order they are made (document by document) would land all over it, page after page read
+    and written again. So they are appended to a temporary table without any key, copied over with
+    one ``INSERT … SELECT … ORDER BY term, document_id`` (SQLite sorts them once and appends to the
+    B-tree), and the rank index is dropped before and built once over all rows at the end – several
+    times faster than updating it for millions of single inserts. Inside the rebuild's transaction
+    this is invisible to readers (WAL: they keep reading the old index until the commit).
+    PostgreSQL keeps its indexes: dropping one there would lock out every search until the commit,
+    and COPY keeps the refill acceptable.
     """
     if connection.vendor != "sqlite":
         yield
         return
+    qn = connection.ops.quote_name
+    table, scratch = qn(Posting._meta.db_table), "search_posting_load"
+    columns = ", ".join(qn(c) for c in POSTING_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
@@ -449,9 +546,19 @@ def _posting_indexes_deferred():
         )
         indexes = cursor.fetchall()
         for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    yield
+            cursor.execute(f"DROP INDEX {qn(name)}")
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{scratch}")
+        cursor.execute(f"CREATE TEMP TABLE {scratch} ({columns})")
+    token = _posting_table.set(scratch)
+    try:
+        yield
+    finally:
+        _posting_table.reset(token)
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.{scratch} ORDER BY term, document_id"  # noqa: S608 - quoted names only
+        )
+        cursor.execute(f"DROP TABLE temp.{scratch}")
         for _, sql in indexes:
             cursor.execute(sql)
 
@@ -463,7 +570,7 @@ def rebuild() -> Stats:
     """Empty the index and build it again from all strategies, nodes, indicators, projects, organisations."""
     stats = Stats()
     analyzer = Analyzer()
-    with transaction.atomic():
+    with transaction.atomic(), _roomy_cache():
         token = _counting_later.set(True)
         try:
             with _posting_indexes_deferred():
@@ -489,7 +596,7 @@ def reindex_strategy(strategy_id: int) -> Stats:
     """
     stats = Stats()
     analyzer = Analyzer()
-    with transaction.atomic():
+    with transaction.atomic(), _roomy_cache():
         stored = {
             (kind, object_id): digest
             for kind, object_id, digest in Document.objects.filter(strategy_ref=strategy_id).values_list(

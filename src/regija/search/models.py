@@ -38,6 +38,10 @@ class Document(models.Model):
     sort_key = models.CharField(_("sort key"), max_length=100)
     # Hash of the source row the document was built from: re-indexing a strategy skips unchanged rows.
     digest = models.CharField(_("content hash"), max_length=32)
+    # The document's terms, space-separated (a term has no space): which postings to delete when the
+    # document is rewritten or removed, and which term counts to lower, without an index of the
+    # postings by document.
+    terms = models.TextField(_("search terms"), blank=True, default="")
 
     class Meta:
         verbose_name = _("search document")
@@ -49,24 +53,34 @@ class Document(models.Model):
 
 
 class Posting(models.Model):
-    """One term of one document. ``weight`` is the highest weight of a field the term occurs in."""
+    """One term of one document. ``weight`` is the highest weight of a field the term occurs in.
 
+    The primary key is (term, document): a query word's postings are one range of it, and whether a
+    document has a term is one lookup in it. On SQLite the table is ``WITHOUT ROWID`` (migration
+    0004): the rows are stored in that key's B-tree, so it is the table and its index in one. There
+    is no index by document: a document's postings are found through its own list of terms
+    (``Document.terms``), which is also what deleting them uses.
+    """
+
+    pk = models.CompositePrimaryKey("term", "document")
     term = models.CharField(_("search term"), max_length=64)
     # No database constraint and DO_NOTHING: postings are always deleted explicitly before their
     # documents (see indexing.py), so every delete is one set-based statement, and a rebuild does not
     # queue millions of deferred foreign-key checks. Searches join postings to documents, so a stray
-    # posting could never show up anyway.
+    # posting could never show up anyway. No index of its own (db_index=False): see above.
     document = models.ForeignKey(
         Document,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="postings",
         verbose_name=_("document"),
     )
     weight = models.PositiveSmallIntegerField(_("weight"))
     # Copies of the document's kind, sort key and object: a search counts and ranks the matches of a
     # word from this table alone and reads only the documents it shows (search/selectors.py). On
-    # PostgreSQL sort_key has the "C" collation (migration 0002), so that it sorts bytewise there too.
+    # PostgreSQL sort_key has the "C" collation (migrations 0002 and 0004), so that it sorts bytewise
+    # there too.
     kind = models.CharField(_("kind"), max_length=12)
     sort_key = models.CharField(_("sort key"), max_length=100)
     object_id = models.BigIntegerField(_("object"))
@@ -75,8 +89,6 @@ class Posting(models.Model):
         verbose_name = _("search posting")
         verbose_name_plural = _("search postings")
         indexes = [
-            # a word of several words: its postings per document, to join with the other words' postings
-            models.Index(fields=["term", "document", "weight"], name="search_posting_term"),
             # a one-term word: its matches of one kind counted, and the best ones in order, from the index
             models.Index(
                 fields=["term", "kind", "-weight", "sort_key", "object_id", "document"],

@@ -209,38 +209,54 @@ def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
 def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
 
-    Per word, a document's best weight among the word's terms (a term occurs once per document, so a
-    word with one term needs no grouping); the words are joined on the document and their weights summed.
+    ``expansions`` come rarest word first. That word's postings are read (one range of an index per
+    term; with several terms, the highest weight per document); every other word is then joined per
+    document on the postings' primary key (term, document) – a document without any of its terms
+    drops out – so the work is one lookup per term of the other words for each document of the
+    rarest word, never a scan of a common word's postings.
     Kind, sort key and object come from the postings (copies of the document's), so counting and
-    ranking never read the documents; with one word of one term it is a range of the postings' rank
-    index, already in the order of the results.
+    ranking never read the documents.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
-    parts: list[str] = []
-    params: list[str | int] = []
-    for terms in expansions:
+    first, *others = expansions
+    placeholders, first_values = _in(first)
+    if len(first_values) == 1:
+        rarest = (
+            "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
+            f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
+        )
+    else:
+        rarest = (
+            "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
+            f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
+            f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
+        )
+    if not others:
+        return rarest, [*first_values]
+    # the other words' postings of each document of the rarest word: one primary-key lookup per term
+    # (CROSS JOIN keeps SQLite from starting anywhere else); a word of several terms may give a
+    # document more than one row, so then the rows are grouped and each word's best weight kept
+    joins: list[str] = []
+    conditions: list[str] = []
+    params: list[str | int] = [*first_values]
+    for i, terms in enumerate(others):
         placeholders, values = _in(terms)
-        if len(values) == 1:
-            parts.append(
-                "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
-                f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
-            )
-        else:
-            parts.append(
-                "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
-                f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
-                f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
-            )
+        joins.append(f"CROSS JOIN {posting} q{i}")
+        conditions.append(f"q{i}.term IN {placeholders} AND q{i}.document_id = w.document_id")
         params += values
-    if len(parts) == 1:
-        return parts[0], params
-    score = " + ".join(f"w{i}.score" for i in range(len(parts)))
-    joins = " ".join(
-        f"JOIN ({part}) w{i} ON w{i}.document_id = w0.document_id" for i, part in enumerate(parts) if i
-    )
+    if all(len(terms) == 1 for terms in others):  # at most one row per document
+        weights = [f"q{i}.weight" for i in range(len(others))]
+        columns = "w.score, w.kind, w.sort_key, w.object_id"
+        group = ""
+    else:
+        weights = [f"MAX(q{i}.weight)" for i in range(len(others))]
+        columns = "MIN(w.score), MIN(w.kind), MIN(w.sort_key), MIN(w.object_id)"
+        group = " GROUP BY w.document_id"
+    score, kind, sort_key, object_id = columns.split(", ")
     return (
-        f"SELECT w0.document_id AS document_id, {score} AS score, w0.kind AS kind, w0.sort_key AS sort_key, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
-        f"w0.object_id AS object_id FROM ({parts[0]}) w0 {joins}",
+        f"SELECT w.document_id AS document_id, {' + '.join([score, *weights])} AS score, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
+        f"{kind} AS kind, {sort_key} AS sort_key, {object_id} AS object_id "
+        f"FROM ({rarest}) w {' '.join(joins)} WHERE {' AND '.join(conditions)}{group}",
         params,
     )
 
@@ -270,34 +286,34 @@ def _sql(
 ) -> tuple[str, list[str | int]]:
     """One statement: the number of matches per kind, then each kind's hits from ``offset`` on.
 
-    The counts come first (``c``, a few rows); each kind's part starts from its count row, so a kind
-    without matches costs nothing, and takes its best ``limit`` with ORDER BY … LIMIT – for a one-term
-    query straight from the rank index, otherwise a top-n heap, not a sort of every match – before it
-    reads those few documents. Rows of hits have no total; count rows have only kind and total.
-    The count row is checked with an uncorrelated EXISTS, which both databases evaluate once, before
-    reading any posting (a CROSS JOIN with it would keep SQLite from reading the rank index in order).
+    The matches (``m``) are found once: a common table expression used several times, which SQLite
+    (3.35+) and PostgreSQL (12+) both compute once and keep. The counts come from it (``c``, a few
+    rows); each kind's part starts from its count row, so a kind without matches costs nothing, and
+    takes its best ``limit`` with ORDER BY … LIMIT (a top-n heap over the matches, not a sort of
+    them) before it reads those few documents. Rows of hits have no total; count rows have only
+    kind and total. The count row is checked with an uncorrelated EXISTS, evaluated once.
     """
     qn = connection.ops.quote_name
     document = qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in(kinds)
-    counts = (
-        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM ({matches}) m "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
-        f"WHERE m.kind IN {kind_in} GROUP BY m.kind)"
+    common = (
+        f"m AS ({matches}), "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
+        f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM m WHERE m.kind IN {kind_in} GROUP BY m.kind)"
     )
     params: list[str | int] = [*match_params, *kind_params]
     parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, our subquery, a fixed collation; values are parameters
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
             "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
             "m.object_id AS object_id "
-            f"FROM ({matches}) m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            f"FROM m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
             f"ORDER BY m.score DESC, m.sort_key {collate}, m.object_id LIMIT %s OFFSET %s"
             f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
-        params += match_params + [kind, kind, limit, offset]
+        params += [kind, kind, limit, offset]
     parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
-    return f"WITH {counts} " + " UNION ALL ".join(parts), params
+    return f"WITH {common} " + " UNION ALL ".join(parts), params

@@ -87,6 +87,12 @@ def _lemmas(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def forget_lemmas() -> None:
+    """Empty the process's lemma and token caches (a benchmark's cold start; nothing else needs it)."""
+    _lemmas.cache_clear()
+    _token_cache.clear()
+
+
 def lemmas(word: str) -> set[str]:
     """The folded lemmas of one lower-case word according to both lemmatisers (without the word itself).
 
@@ -176,61 +182,67 @@ def query_words(text: str, max_words: int) -> list[tuple[str, bool]]:
     return words
 
 
+# Per process: a token's index terms and the (folded form, lemma) pairs of its words written with
+# diacritics. Every Analyzer reads it, so reindex_strategy() after each imported file lemmatises only
+# words no file before it had. Emptied when full; its values are immutable.
+_TOKEN_CACHE_MAX = 500_000
+_token_cache: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = {}
+
+
+def _word_terms(word: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Index terms of one lower-case alphabetic word (its folded lemmas and folded self), and for a
+    word with diacritics how its bare form lemmatises."""
+    folded = fold(word)
+    found = lemmas(word)
+    forms: set[tuple[str, str]] = set()
+    if folded != word:  # the word had diacritics: remember how its bare form lemmatises
+        forms = {(folded[:MAX_TERM], lemma[:MAX_TERM]) for lemma in found if lemma != folded}
+    found.add(folded)
+    return frozenset(t[:MAX_TERM] for t in found if t), frozenset(forms)
+
+
+def _token_terms(token: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    cached = _token_cache.get(token)
+    if cached is None:
+        codes, words = index_parts(token)
+        found = set(codes)
+        forms: set[tuple[str, str]] = set()
+        for word in words:
+            if fold(word) not in STOP_WORDS:
+                terms, word_forms = _word_terms(word)
+                found |= terms
+                forms |= word_forms
+        cached = (frozenset(found), frozenset(forms))
+        if len(_token_cache) >= _TOKEN_CACHE_MAX:
+            _token_cache.clear()
+        _token_cache[token] = cached
+    return cached
+
+
 class Analyzer:
-    """Turns words into index terms, remembering each distinct word (one per rebuild or process).
+    """Turns texts into index terms (one per rebuild or indexing run; tokens are remembered per process).
 
     ``forms`` collects, for words written with diacritics, their folded form → folded lemmas
     ("obcine" → {"obcina"}), so a query typed without č, š, ž can be lemmatised through the words
     actually seen in the data.
     """
 
-    def __init__(self, max_cached: int = 500_000):
-        self._terms: dict[str, frozenset[str]] = {}
-        self._tokens: dict[str, frozenset[str]] = {}
-        self._max_cached = max_cached
+    def __init__(self) -> None:
         self.forms: set[tuple[str, str]] = set()
-        self.cached_words = 0  # distinct words lemmatised
-
-    def word_terms(self, word: str) -> frozenset[str]:
-        """Index terms of one lower-case alphabetic word: its folded lemmas and its folded self."""
-        terms = self._terms.get(word)
-        if terms is None:
-            folded = fold(word)
-            found = lemmas(word)
-            self.cached_words += 1
-            if folded != word:  # the word had diacritics: remember how its bare form lemmatises
-                for lemma in found:
-                    if lemma != folded:
-                        self.forms.add((folded[:MAX_TERM], lemma[:MAX_TERM]))
-            found.add(folded)
-            terms = frozenset(t[:MAX_TERM] for t in found if t)
-            if len(self._terms) >= self._max_cached:
-                self._terms.clear()
-            self._terms[word] = terms
-        return terms
+        self._taken: set[tuple[str, str]] = set()  # forms take_forms() gave out already in this run
 
     def token_terms(self, token: str) -> frozenset[str]:
-        """Index terms of one token (codes whole and in parts, words as lemmas), remembered."""
-        terms = self._tokens.get(token)
-        if terms is None:
-            codes, words = index_parts(token)
-            found = set(codes)
-            for word in words:
-                if fold(word) not in STOP_WORDS:
-                    found |= self.word_terms(word)
-            terms = frozenset(found)
-            if len(self._tokens) >= self._max_cached:
-                self._tokens.clear()
-            self._tokens[token] = terms
+        """Index terms of one token (codes whole and in parts, words as lemmas)."""
+        terms, forms = _token_terms(token)
+        if forms:
+            self.forms |= forms
         return terms
 
     def terms(self, text: str) -> set[str]:
         """All index terms of a text (stop words left out)."""
         found: set[str] = set()
-        cached = self._tokens
         for token in tokens(text):
-            terms = cached.get(token)
-            found.update(terms if terms is not None else self.token_terms(token))
+            found.update(self.token_terms(token))
         return found
 
     def weighted_terms(self, fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:
@@ -245,7 +257,9 @@ class Analyzer:
         return weights
 
     def take_forms(self) -> set[tuple[str, str]]:
-        forms, self.forms = self.forms, set()
+        """The forms seen since the last call that no earlier call gave out."""
+        forms, self.forms = self.forms - self._taken, set()
+        self._taken |= forms
         return forms
 
 
