@@ -126,7 +126,14 @@ def test_bulk_writes_need_reindex_strategy():
     stats = indexing.reindex_strategy(strategy.pk)
     assert url in urls("vodnjak")
     # only the changed row is written again; unchanged rows and organisations are left alone
-    assert stats.documents == {"strategy": 0, "node": 0, "indicator": 0, "project": 1, "organisation": 0}
+    assert stats.documents == {
+        "strategy": 0,
+        "node": 0,
+        "indicator": 0,
+        "project": 1,
+        "organisation": 0,
+        "dataset": 0,
+    }
     documents = strategy.nodes.count() + strategy.indicators.count() + strategy.projects.count() + 1
     assert stats.unchanged == documents - 1 + Organisation.objects.count()
     assert Document.objects.filter(strategy_ref=strategy.pk).count() == documents

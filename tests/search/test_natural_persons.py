@@ -115,7 +115,14 @@ def test_reindex_strategy_follows_a_kind_changed_in_bulk():
     Organisation.objects.filter(slug="janez-zasebnik").update(kind=OrganisationKind.COMPANY)
     stats = indexing.reindex_strategy(other)
     assert_named()
-    assert stats.documents == {"strategy": 0, "node": 0, "indicator": 0, "project": 1, "organisation": 1}
+    assert stats.documents == {
+        "strategy": 0,
+        "node": 0,
+        "indicator": 0,
+        "project": 1,
+        "organisation": 1,
+        "dataset": 0,
+    }
     # and nothing at all when nothing changed
     again = indexing.reindex_strategy(other)
     assert again.total == 0 and again.removed == 0

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from regija.core.models import Organisation
+from regija.lake.models import Dataset
 from regija.projects.models import Project
 from regija.search.models import KIND_ORDER, Document, Posting
 from regija.search.selectors import search
@@ -46,6 +47,7 @@ def test_rebuild_indexes_every_object(indexed):
         "indicator": Indicator.objects.count(),
         "project": Project.objects.count(),
         "organisation": Organisation.objects.count(),
+        "dataset": Dataset.objects.filter(status="published", private=False).count(),
     }
     assert Document.objects.count() == indexed.total
     assert Posting.objects.count() == indexed.postings

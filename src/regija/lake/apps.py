@@ -39,6 +39,17 @@ class LakeConfig(AppConfig):
             public=Q(),
         )
         registry.register_public_app(self)
+        # Published datasets are found by the one search box (lake/indexed.py).
+        from regija.search import indexing
+        from regija.search import signals as search_signals
+        from regija.search.models import Kind as SearchKind
+
+        from . import indexed
+
+        indexing.register_source(
+            SearchKind.DATASET, Dataset.objects.filter(public), indexed.FIELDS, indexed.build
+        )
+        search_signals.follow(Dataset, SearchKind.DATASET)
         # The jobs (a dataset's refresh, the periodic check of what is due) are known in every process:
         # the worker runs them, the jobs page lists them with their next run.
         importlib.import_module(f"{self.name}.tasks")

@@ -18,7 +18,10 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from regija.core import permissions
 from regija.core.models import Organisation
 from regija.search import text
+from regija.search.indexing import HIGH, LOW
+from regija.search.models import Kind as SearchKind
 from regija.search.selectors import MAX_WORDS
+from regija.search.selectors import search as search_index
 from regija.search.text import Analyzer, query_terms, query_words
 
 from . import query
@@ -113,41 +116,6 @@ class Catalogue:
 class _Entry:
     dataset: Dataset
     values: dict[str, frozenset[str]]
-    terms: frozenset[str]
-
-
-_analyzer: text.Analyzer | None = None
-_terms_cache: dict[tuple[int, str, str], frozenset[str]] = {}
-
-
-def _terms(dataset: Dataset, columns: Sequence[str], language: str) -> frozenset[str]:
-    """Search terms (Slovenian lemmas, folded) of what a catalogue search looks at: title, description,
-    keywords, column names and labels, publisher – kept per dataset until it is modified."""
-    global _analyzer
-    key = (dataset.pk, dataset.modified.isoformat() if dataset.modified else "", language)
-    found = _terms_cache.get(key)
-    if found is None:
-        if _analyzer is None:
-            _analyzer = text.Analyzer()
-        parts = [
-            dataset.title,
-            dataset.title_en,
-            dataset.description,
-            dataset.description_en,
-            " ".join(dataset.keywords),
-            " ".join(dataset.keywords_en),
-            " ".join(columns),
-            dataset.publisher.name,
-        ]
-        found = frozenset(_analyzer.terms(" ".join(p for p in parts if p)))
-        if len(_terms_cache) > 20000:
-            _terms_cache.clear()
-        _terms_cache[key] = found
-    return found
-
-
-def _matches(terms: frozenset[str], words: Sequence[tuple[str, bool]]) -> bool:
-    return all(text.query_terms(word, is_code) & terms for word, is_code in words)
 
 
 def catalogue(
@@ -168,17 +136,11 @@ def catalogue(
     ):
         if fmt not in formats.setdefault(dataset_id, []):
             formats[dataset_id].append(fmt)
-    columns: dict[int, list[str]] = {}
-    for dataset_id, name, title in Column.objects.filter(dataset_id__in=ids).values_list(
-        "dataset_id", "name", "title"
-    ):
-        columns.setdefault(dataset_id, []).extend([name, title])
-    words = text.query_words(q, 12) if q.strip() else []
+    matched = dataset_search_ids(q, visible_datasets(user)) if q.strip() else None
     english = language.startswith("en")
     entries: list[_Entry] = []
     for d in datasets:
-        terms = _terms(d, columns.get(d.pk, []), language) if words else frozenset()
-        if words and not _matches(terms, words):
+        if matched is not None and d.pk not in matched:
             continue
         keywords = (d.keywords_en or d.keywords) if english else (d.keywords or d.keywords_en)
         values = {
@@ -188,7 +150,7 @@ def catalogue(
             "licence": frozenset([d.licence]),
             "keyword": frozenset(keywords),
         }
-        entries.append(_Entry(d, values, terms))
+        entries.append(_Entry(d, values))
 
     def passes(entry: _Entry, skip: str | None) -> bool:
         return all(not want or entry.values[k] & want for k, want in chosen.items() if k != skip)
@@ -591,30 +553,41 @@ def catalogue_facts(qs: QuerySet[Dataset]) -> list[Facts]:
     return facts
 
 
-# How much a query word found in each part of a dataset counts (as in the search index: title first).
-SEARCH_WEIGHTS = {"title": 8, "keywords": 4, "publisher": 2, "description": 1, "columns": 1}
-_search_analyzer = Analyzer(max_cached=50_000)
+# How much a query word found in each part of a dataset counts – as in the search index (lake/indexed.py).
+SEARCH_WEIGHTS = {"title": HIGH, "keywords": HIGH, "publisher": LOW, "description": LOW, "columns": LOW}
+SEARCH_MAX = 10_000  # hits read from the index for one catalogue search
+_search_analyzer = Analyzer()
 
 
 def dataset_search_ids(q: str, qs: QuerySet[Dataset] | None = None) -> dict[int, int]:
     """The datasets (of ``qs``, else all) that match every word of ``q``, as id → score.
 
-    Words are matched the way Regija's search matches them: Slovenian lemmas, ASCII-folded ("občinah"
-    meets "obcina"), stop words dropped; a word found in the title (sl or en) weighs most, then the
-    keywords, the publisher, the description and the column names. Two queries, whatever the number of
-    datasets: the text of each is read and lemmatised here (with a per-process cache of words). When the
-    search index covers datasets, this function is what to point at it.
+    Published public datasets are found in Regija's search index (the same engine as the site's search
+    box: Slovenian lemmas, ASCII-folded – "občinah" meets "obcina" –, stop words dropped; a word in the
+    title or keywords weighs most). Drafts and private datasets, which the index never holds, are
+    matched here by the same rules for the members who see them. A fixed number of queries.
     """
     words = query_words(q, MAX_WORDS)
     if not words:
         return {}
-    wanted = [query_terms(word, is_code) for word, is_code in words]
     qs = Dataset.objects.all() if qs is None else qs
+    group = search_index(q, kinds=[SearchKind.DATASET], limit=SEARCH_MAX).group(SearchKind.DATASET)
+    found = {hit.object_id: hit.score for hit in group.hits} if group else {}
+    found.update(_matched_here(words, qs.exclude(status=Status.PUBLISHED, private=False)))
+    if not found:
+        return {}
+    allowed = set(qs.filter(pk__in=list(found)).values_list("pk", flat=True))
+    return {pk: score for pk, score in found.items() if pk in allowed}
+
+
+def _matched_here(words: Sequence[tuple[str, bool]], qs: QuerySet[Dataset]) -> dict[int, int]:
+    """What the index would find among datasets it does not hold (two queries)."""
+    wanted = [query_terms(word, is_code) for word, is_code in words]
     columns: dict[int, list[str]] = {}
-    for dataset_id, name, title in Column.objects.filter(dataset__in=qs.values("pk")).values_list(
-        "dataset_id", "name", "title"
+    for dataset_id, name in Column.objects.filter(dataset__in=qs.values("pk")).values_list(
+        "dataset_id", "name"
     ):
-        columns.setdefault(dataset_id, []).extend((name.replace("_", " "), title))
+        columns.setdefault(dataset_id, []).append(name.replace("_", " "))
     rows = qs.values_list(
         "pk",
         "title",

@@ -31,7 +31,7 @@ def search(
 ):
     """Slovenian words in any form, with or without č, š, ž; codes such as 5.1 or JP3.
 
-    Results are grouped by kind (strategies, nodes, indicators, projects, organisations); each group
+    Results are grouped by kind (strategies, nodes, indicators, projects, organisations, datasets); each group
     has the number of all its hits and up to ``limit`` of them, best first.
     """
     return answer_kept(

@@ -111,6 +111,11 @@ class Entry:
 # --- sources: which rows, which fields, what weights -----------------------------------------------------
 
 
+def page_path(name: str, *args) -> str:
+    """URL path of a page for a document (``_path``), for the builders other apps register."""
+    return _path(name, *args)
+
+
 def _path(name: str, *args) -> str:
     """URL path of a page without the script prefix ("/strategije/x/"), or "" when none can be built."""
     try:
@@ -221,6 +226,15 @@ SOURCES = {
         _organisation,
     ),
 }
+
+
+def register_source(kind: str, rows, fields: tuple[str, ...], build) -> None:
+    """Index another app's objects as documents of ``kind`` (a ``Kind`` the search app names): ``rows``
+    is the queryset of what may be found (only what everyone may read), ``fields`` the values a document
+    is built from (its content hash covers them), ``build(row, analyzer)`` gives (strategy id or None,
+    code, title, context, URL path, weighted terms). Called from that app's ``AppConfig.ready``;
+    ``signals.follow`` then keeps the documents current."""
+    SOURCES[kind] = (rows, ("id", *[f for f in fields if f != "id"]), build)
 
 
 def _rows(kind: str, **filters) -> Iterator[dict]:
@@ -578,7 +592,8 @@ def rebuild() -> Stats:
                 for model in (Posting, Document, Form):
                     _raw_delete(model.objects.all())
                 for kind in Kind:
-                    _write(_entries(kind, analyzer), analyzer, stats)
+                    if kind in SOURCES:
+                        _write(_entries(kind, analyzer), analyzer, stats)
         finally:
             _counting_later.reset(token)
         _recount()

@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     INDICATOR = "indicator", _("indicators")
     PROJECT = "project", _("projects")
     ORGANISATION = "organisation", _("organisations")
+    DATASET = "dataset", _("datasets")  # indexed when the lake app registers its source (lake/apps.py)
 
 
 KIND_ORDER = [k.value for k in Kind]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Schema
 
-KindName = Literal["strategy", "node", "indicator", "project", "organisation"]
+KindName = Literal["strategy", "node", "indicator", "project", "organisation", "dataset"]
 
 
 class HitOut(Schema):

@@ -41,6 +41,7 @@ class Hit:
     context: str
     path: str
     score: int
+    object_id: int = 0  # the indexed object's primary key (of its kind's model)
 
     @property
     def url(self) -> str:
@@ -196,7 +197,8 @@ def search(
         # (score, folded title bytewise – the code-point order of str – then object id)
         hits.sort(key=lambda h: h[:3])
         groups[kind].hits = [
-            Hit(kind, title, code, context, url, -neg) for neg, _, _, code, title, context, url in hits
+            Hit(kind, title, code, context, url, -neg, object_id)
+            for neg, _, object_id, code, title, context, url in hits
         ]
     return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
 

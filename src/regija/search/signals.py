@@ -51,6 +51,15 @@ def _deleted(sender, instance, **kwargs):
         indexing.remove_strategy(instance.pk)
 
 
+def follow(model, kind: str) -> None:
+    """Keep the documents of ``kind`` current when a ``model`` row is saved or deleted (another app's
+    model, registered with ``indexing.register_source``)."""
+    KINDS[model] = kind
+    uid = f"regija-search-{model._meta.label}"
+    post_save.connect(_saved, sender=model, dispatch_uid=uid)
+    post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+
+
 def connect() -> None:
     KINDS.update(_models())
     for model in KINDS:
