@@ -14,7 +14,7 @@ class LakeConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import Column, Dataset, Distribution, IndicatorSource, Version
+        from .models import Column, Dataset, DatasetClaim, Distribution, IndicatorSource, Version
 
         # A dataset belongs to its publisher; everyone reads it once it is published and not private,
         # its publisher's members always (drafts, private datasets).
@@ -36,4 +36,33 @@ class LakeConfig(AppConfig):
             audit_parent="indicator",
             public=Q(),
         )
+        registry.register(
+            DatasetClaim,
+            owners=["dataset__publisher"],
+            audit=True,
+            audit_parent="dataset",
+            public=Q(dataset__status="published", dataset__private=False),
+        )
         registry.register_public_app(self)
+
+        from regija.core import caching
+        from regija.interchange.importer import strategy_written
+
+        from . import claims, tasks
+
+        # regija check: what the documents' text claims about their own tables
+        registry.register_consistency_check("lake.claims", claims.check_all)
+        # Regija's own data follows every committed change to public data (debounced, in the worker)
+        caching.on_data_change(tasks.schedule_publish)
+        # a strategy file imported again: the indicators fed by datasets get their values back
+        strategy_written.connect(_strategy_written, dispatch_uid="lake-indicator-sources")
+
+
+def _strategy_written(sender, strategy, **kwargs):
+    from .models import IndicatorSource
+    from .services import recompute_indicator
+
+    for source in IndicatorSource.objects.filter(indicator__strategy=strategy).select_related(
+        "dataset__current", "indicator"
+    ):
+        recompute_indicator(source)
