@@ -82,6 +82,7 @@ def _metadata(entry: bundled.Dataset) -> dict[str, Any]:
 
 def _claim_fields(entry: bundled.Dataset, claim: Any) -> dict[str, Any]:
     """A claim of the manifest as the fields of a ``DatasetClaim`` (values as JSON has them)."""
+
     def plain(value: Any) -> Any:
         # a Number (a total) as its digits, so it reads back exactly; dates as ISO text
         if isinstance(value, Decimal):

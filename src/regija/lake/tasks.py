@@ -72,5 +72,10 @@ def schedule_publish() -> None:
     again. Called after every committed change to public data (``core.caching.on_data_change``)."""
     if getattr(_publishing, "active", False):
         return
-    if cache.add(_SCHEDULED, 1, PUBLISH_DELAY):
+    if publish_slot_free():
         publish_own_data_task.schedule(delay=PUBLISH_DELAY)
+
+
+def publish_slot_free() -> bool:
+    """Whether no publishing is queued yet for the coming minute (and take the slot if so)."""
+    return bool(cache.add(_SCHEDULED, 1, PUBLISH_DELAY))
