@@ -232,7 +232,7 @@ class Dataset(Record):
         """How a message names the table: "Tabela 3" from its caption, else the dataset's title."""
         if self.source.table:
             return self.source.table.split(":", 1)[0].strip()
-        return gettext("the dataset “%(title)s”") % {"title": self.title.active()}
+        return gettext("the dataset %(title)s") % {"title": _quoted(self.title.active())}
 
 
 class Manifest(Record):
@@ -247,6 +247,20 @@ class Manifest(Record):
 
     def publisher_of(self, dataset: Dataset) -> str:
         return dataset.publisher or self.publisher
+
+
+def bundled_manifest_path() -> Path:
+    """The manifest of the bundled datasets: ``data/datasets/datasets.yaml`` in the checkout."""
+    from django.conf import settings
+
+    return Path(settings.PROJECT_DIR) / "data" / "datasets" / MANIFEST_NAME
+
+
+def read_bundled() -> tuple[Manifest, dict[str, list[Row]]]:
+    """The bundled manifest and every dataset's rows, by slug."""
+    path = bundled_manifest_path()
+    manifest = read_manifest(path)
+    return manifest, {d.slug: read_rows(path.parent, d) for d in manifest.datasets}
 
 
 def read_manifest(path: str | Path) -> Manifest:
@@ -411,7 +425,7 @@ def read_rows(manifest_dir: str | Path, dataset: Dataset) -> list[Row]:
     if not lines or lines[0] != declared:
         header = ", ".join(lines[0]) if lines else ""
         message = gettext("the header row is %(header)s, but the manifest declares %(declared)s") % {
-            "header": header or gettext("empty"),
+            "header": header or gettext("an empty line"),
             "declared": ", ".join(declared),
         }
         raise InvalidFile([Problem(filename, 1, "", message)])
@@ -552,7 +566,7 @@ def _check_trend(
     holds = len(steps) >= 2 and not breaks
     column = dataset.column(claim.column) if dataset else None
     values = {
-        "what": f"“{column.description.active()}”" if column else claim.column,
+        "what": _quoted(column.description.active()) if column else claim.column,
         "from": _show(lower, grouped=False),
         "to": _show(upper, grouped=False),
         "table": table,
@@ -561,25 +575,28 @@ def _check_trend(
     }
     if len(steps) < 2:
         message = gettext(
-            "The text states that %(what)s changes from %(from)s to %(to)s; %(table)s has too few rows in that range."
+            "The text states that %(what)s changes from %(from)s to %(to)s; "
+            "%(table)s has too few rows in that range."
         )
     elif holds and rising:
         message = gettext(
-            "The text states that %(what)s rises at every step from %(from)s to %(to)s, as %(table)s does: %(series)s."
+            "The text states that %(what)s rises at every step from %(from)s to %(to)s, "
+            "as %(table)s does: %(series)s."
         )
     elif holds:
         message = gettext(
-            "The text states that %(what)s falls at every step from %(from)s to %(to)s, as %(table)s does: %(series)s."
+            "The text states that %(what)s falls at every step from %(from)s to %(to)s, "
+            "as %(table)s does: %(series)s."
         )
     elif rising:
         message = gettext(
-            "The text states that %(what)s rises at every step from %(from)s to %(to)s; %(table)s gives %(series)s, "
-            "which does not rise in %(breaks)s."
+            "The text states that %(what)s rises at every step from %(from)s to %(to)s; "
+            "%(table)s gives %(series)s, which does not rise in %(breaks)s."
         )
     else:
         message = gettext(
-            "The text states that %(what)s falls at every step from %(from)s to %(to)s; %(table)s gives %(series)s, "
-            "which does not fall in %(breaks)s."
+            "The text states that %(what)s falls at every step from %(from)s to %(to)s; "
+            "%(table)s gives %(series)s, which does not fall in %(breaks)s."
         )
     return ClaimResult(holds, steps, message % values, breaks=breaks, rows=len(steps))
 
@@ -676,7 +693,7 @@ def _compare(value: Any, other: Any) -> int:
     a: Any = Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
     b: Any = _coerce(other, value)
     try:
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     except TypeError:
         return (str(a) > str(b)) - (str(a) < str(b))
 
@@ -716,7 +733,7 @@ def _show(value: Any, *, grouped: bool = True) -> str:
     (Slovenian 417.300 and 10,0; English 417,300 and 10.0), as many decimals as the table prints;
     ``grouped=False`` for a year or another label (2015, not 2.015)."""
     if isinstance(value, bool) or value is None:
-        return {True: gettext("true"), False: gettext("false"), None: gettext("empty")}[value]
+        return {True: "true", False: "false", None: "—"}[value]  # as the CSV writes them; — for empty
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, (int, Decimal)):
@@ -724,7 +741,7 @@ def _show(value: Any, *, grouped: bool = True) -> str:
         text = format(abs(Decimal(value)), "f")
         whole, _, decimals = text.partition(".")
         thousands, point = (",", ".") if _language() == "en" else (".", ",")
-        groups = []
+        groups: list[str] = []
         while grouped and len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]
@@ -733,6 +750,11 @@ def _show(value: Any, *, grouped: bool = True) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _quoted(text: str) -> str:
+    """``text`` in the active language's quotation marks (»…« in Slovenian, “…” in English)."""
+    return f"“{text}”" if _language() == "en" else f"»{text}«"
 
 
 def _unit(dataset: Dataset | None, column: str) -> str:
