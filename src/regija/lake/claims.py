@@ -29,7 +29,12 @@ class ClaimFinding(Finding):
     """A claim of a document's text that its dataset does not bear out."""
 
     def __str__(self) -> str:
-        return f"{self.strategy}: “{self.subject}” [{self.source}]: {self.computed}"
+        return f"{self.strategy}: {_quoted(self.subject)} [{self.source}]: {self.computed}"
+
+
+def _quoted(text: str) -> str:
+    """In the active language's quotation marks (»…« in Slovenian, “…” in English)."""
+    return f"“{text}”" if (get_language() or "sl").startswith("en") else f"»{text}«"
 
 
 class _Column:
@@ -49,7 +54,7 @@ class _Described:
         self.columns = columns
 
     def table_label(self) -> str:
-        return self.table or _("the dataset “%(title)s”") % {"title": self.title}
+        return self.table or _("the dataset %(title)s") % {"title": _quoted(self.title)}
 
     def column(self, name: str) -> _Column | None:
         return self.columns.get(name)
