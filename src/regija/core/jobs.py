@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -24,6 +24,9 @@ from huey import signals
 from huey.contrib.djhuey import HUEY
 
 from .models import JobRun, JobState
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,8 @@ _current: contextvars.ContextVar[int | None] = contextvars.ContextVar("regija_jo
 @dataclasses.dataclass(frozen=True)
 class Periodic:
     name: str
-    description: str
-    schedule: str  # for people: "every 5 minutes"
+    description: StrOrPromise  # translated when shown
+    schedule: StrOrPromise  # for people: "every 5 minutes"
     due: Callable[[dt.datetime], bool]
 
     def next_run(self, after: dt.datetime) -> dt.datetime | None:
@@ -52,13 +55,15 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {}
 
 
-def periodic(due: Callable[[dt.datetime], bool], *, description: str, schedule: str, **options: Any):
+def periodic(
+    due: Callable[[dt.datetime], bool], *, description: StrOrPromise, schedule: StrOrPromise, **options: Any
+) -> Callable[[Callable[..., Any]], Any]:
     """A job Huey runs by itself when ``due`` (a ``huey.crontab``) says so, listed on the jobs page."""
     decorator = HUEY.periodic_task(due, **options)
 
     def wrap(func: Callable[..., Any]) -> Any:
         task = decorator(_closing(func))
-        PERIODIC[task.name] = Periodic(task.name, str(description), str(schedule), due)
+        PERIODIC[task.name] = Periodic(task.name, description, schedule, due)
         return task
 
     return wrap

@@ -156,7 +156,9 @@ class Version(models.Model):
     """One state of a copied dataset's data, kept for ever: the Parquet file in the lake (``key``) and,
     for uploads and fetches, the original file as it came (``source_key``)."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="versions", verbose_name=_("dataset")
+    )
     number = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -192,7 +194,9 @@ class Version(models.Model):
 class Column(models.Model):
     """The data dictionary: a column of the current version, its type and what it means."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="columns")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="columns", verbose_name=_("dataset")
+    )
     position = models.PositiveIntegerField(_("position"))
     name = models.CharField(_("name"), max_length=200)
     type = models.CharField(_("type"), max_length=10, choices=ColumnType.choices)
@@ -216,7 +220,9 @@ class Distribution(models.Model):
     in a format, or the source API of a linked dataset."""
 
     uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="distributions", verbose_name=_("dataset")
+    )
     format = models.CharField(_("format"), max_length=10, choices=FileType.choices)
     # empty for the lake's own downloads (their address is ours); the source's address for a link
     access_url = WebAddressField(_("address"), max_length=1000, blank=True)
@@ -250,9 +256,14 @@ class IndicatorSource(models.Model):
     """An indicator fed by a dataset: its observations are recomputed from each new version."""
 
     indicator = models.ForeignKey(
-        "strategies.Indicator", on_delete=models.CASCADE, related_name="dataset_sources"
+        "strategies.Indicator",
+        on_delete=models.CASCADE,
+        related_name="dataset_sources",
+        verbose_name=_("indicator"),
     )
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="indicator_sources")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="indicator_sources", verbose_name=_("dataset")
+    )
     value_column = models.CharField(_("value column"), max_length=200)
     date_column = models.CharField(_("date column"), max_length=200)
     filters = models.JSONField(_("filter"), default=dict, blank=True)  # column → value or list of values

@@ -60,7 +60,8 @@ class Lake:
 
     def open(self, key: str) -> IO[bytes]:
         """The stored file for reading (a download streams it)."""
-        return self.fs.open(self.path(key), "rb")
+        stream: IO[bytes] = self.fs.open(self.path(key), "rb")
+        return stream
 
     def size(self, key: str) -> int:
         return int(self.fs.size(self.path(key)))
