@@ -372,6 +372,10 @@ REGIJA_LAKE_FETCH_PRIVATE = _env_bool("REGIJA_LAKE_FETCH_PRIVATE", False)
 REGIJA_LAKE_FETCH_TIMEOUT = float(os.environ.get("REGIJA_LAKE_FETCH_TIMEOUT", "60"))
 # A query of the DataStore API (datastore_search, datastore_search_sql) stops after this many seconds.
 REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "10"))
+# The DCAT-AP catalogue (/katalog.ttl|.jsonld|.rdf) lists this many datasets a page (Hydra paging), and
+# names as its publisher the organisation with this slug (the one running the site); without it, "Regija".
+REGIJA_DCAT_PAGE_SIZE = int(os.environ.get("REGIJA_DCAT_PAGE_SIZE", "100"))
+REGIJA_DCAT_PUBLISHER = os.environ.get("REGIJA_DCAT_PUBLISHER", "")
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,

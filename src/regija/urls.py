@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("regija.calls.urls")),  # applications, evaluation, call management, payment claims
     path("", include("regija.governance.urls")),  # bodies and sessions
     path("", include("regija.reports.urls")),  # annual report
+    path("", include("regija.lake.urls_dcat")),  # the open-data catalogue in DCAT-AP 3.0
     path("api/v1/", api.urls),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("jezik/<str:code>/", core_views.switch_language, name="language"),
