@@ -769,10 +769,25 @@ def write_parquet(table: Table, rows: Sequence[tuple[Any, ...]], path: Path) -> 
     )
 
 
+def _strategies_period() -> tuple[dt.date | None, dt.date | None]:
+    """From the first strategy's start to the last one's end."""
+    from regija.strategies.models import Strategy
+
+    starts, ends = [], []
+    for start, end in Strategy.objects.values_list("period_start", "period_end"):
+        if (day := _partial_date(start)) is not None:
+            starts.append(day)
+        if (day := _partial_date(end, end=True)) is not None:
+            ends.append(day)
+    return (min(starts) if starts else None, max(ends) if ends else None)
+
+
 def _period(table: Table, rows: Sequence[tuple[Any, ...]]) -> tuple[dt.date | None, dt.date | None]:
+    """The period the rows cover, from their own dates; for rows without dates (nodes, budget lines,
+    payments not yet dated …) the period of the strategies they belong to."""
     index = [i for i, c in enumerate(table.columns) if c.name in table.dates]
     days = [r[i] for r in rows for i in index if isinstance(r[i], dt.date)]
-    return (min(days), max(days)) if days else (None, None)
+    return (min(days), max(days)) if days else _strategies_period()
 
 
 def _metadata(table: Table, period: tuple[dt.date | None, dt.date | None]) -> dict[str, Any]:
