@@ -8,7 +8,11 @@ the document's words with the figures in the lake – whatever version that is n
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import get_language
@@ -18,8 +22,9 @@ from pydantic import TypeAdapter
 from regija.projects.consistency import CONTRADICTION, Finding
 
 from . import bundled
-from .models import DatasetClaim, Status
+from .models import DatasetClaim, Status, Version
 from .services import version_rows
+from .storage import lake
 
 _CLAIM: TypeAdapter[Any] = TypeAdapter(bundled.Claim)
 
@@ -79,6 +84,42 @@ def claim_of(row: DatasetClaim) -> Any:
     return _CLAIM.validate_python(data)
 
 
+def _typed(text: str, kind: str) -> Any:
+    if text == "":
+        return None
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return Decimal(text)
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "boolean":
+        return {"true": True, "false": False}[text.lower()]
+    return text
+
+
+def rows_as_printed(version: Version, types: dict[str, str]) -> list[dict[str, Any]]:
+    """The rows of a version for comparing with a document's words: from its original CSV file when it
+    has one, so a number keeps the decimals it was written with (10,0 stays 10,0 and 215.000 stays
+    whole – the Parquet copy holds them as binary floating point); else from the Parquet file."""
+    if version.source_key and version.source_format == "csv":
+        try:
+            with lake().open(version.source_key) as handle:
+                lines = list(csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")))
+            header = lines[0]
+            return [
+                {
+                    name: _typed(cell, types.get(name, "text"))
+                    for name, cell in zip(header, cells, strict=True)
+                }
+                for cells in lines[1:]
+                if cells
+            ]
+        except (ValueError, KeyError, IndexError, UnicodeDecodeError, InvalidOperation):
+            pass  # another dialect (a decimal comma, a semicolon …): the Parquet copy is what we have
+    return version_rows(version)
+
+
 def check_all(strategy: Any = None) -> list[Finding]:
     """Every claim of a published dataset that does not hold, for the report of the whole instance (a
     report of one strategy is about its stated figures: a dataset is not part of a strategy)."""
@@ -97,7 +138,7 @@ def check_all(strategy: Any = None) -> list[Finding]:
         version = dataset.current
         if version is None:
             continue
-        rows = version_rows(version)
+        rows = rows_as_printed(version, {c["name"]: c["type"] for c in version.columns})
         columns = {
             c.name: _Column(c.name, c.unit, c.description, c.description_en) for c in dataset.columns.all()
         }
