@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from django.core.management import call_command
 
 from regija.calls.models import Application, ApplicationStatus, CallStatus
 from regija.governance.models import Decision
@@ -152,3 +153,15 @@ def test_every_automatically_published_dataset_scores_excellent():
     own.publish_own_data()
     for dataset in Dataset.objects.exclude(auto=""):
         assert quality.score(dataset).total >= 351, dataset.slug
+
+
+def test_regija_publish_says_what_it_published(capsys):
+    call_command("publish_own_data")
+    first = capsys.readouterr().out.splitlines()
+    assert first[0].startswith(("Bundled datasets: 13", "Priložene podatkovne zbirke: 13"))
+    strategies = next(line for line in first if line.startswith("regija-strategije:"))
+    assert " 5 " in strategies and strategies.rstrip().endswith(" 1")  # 5 rows, version 1
+    call_command("publish_own_data", "--no-bundle")
+    again = capsys.readouterr().out.splitlines()
+    assert len(again) == len(SLUGS)
+    assert all(not line.rstrip()[-1].isdigit() for line in again)  # "unchanged" everywhere
