@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from regija.calls.models import Application, ApplicationStatus, CallStatus
+from regija.core.models import Organisation
 from regija.governance.models import Decision
 from regija.lake import own, tasks
 from regija.lake.models import Dataset, Status
@@ -17,7 +18,13 @@ from regija.lake.storage import lake
 from regija.lake.vocabularies import AccessRights, Licence
 from regija.projects.models import BudgetLine, Payment, Project
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
-from tests.factories import FundFactory, OrganisationFactory, project_with_money
+from tests.factories import (
+    FundFactory,
+    OrganisationFactory,
+    project_with_money,
+    recorded_application,
+    recorded_call,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +115,21 @@ def test_no_natural_person_is_named():
         budget=[{"fund": fund, "amount": Decimal("1000")}],
         payments=[{"fund": fund, "amount": Decimal("500")}],
     )
+    las = Organisation.objects.get(slug="rra-zasavje")
+    call = recorded_call(las, slug="razpis-test", status=CallStatus.DECIDED, budget=[(fund, Decimal("5000"))])
+    recorded_application(
+        call,
+        person,
+        number=1,
+        title="Obnova domačije",
+        status=ApplicationStatus.APPROVED,
+        funds=[(fund, Decimal("1000"), Decimal("800"))],
+    )
     own.publish_own_data()
+    results = [r for r in _rows("regija-rezultati-razpisov") if r["razpis"] == "razpis-test"]
+    assert [(r["prijavitelj"], r["prijavitelj_vrsta"], r["zaproseno"], r["odobreno"]) for r in results] == [
+        ("fizična oseba", "person", Decimal("1000.00"), Decimal("800.00"))
+    ]
     projects = {r["projekt"]: r for r in _rows("regija-projekti") if r["strategija"] == "zasavje-po-2027"}
     assert projects["P-OSEBA"]["nosilec"] == "fizična oseba"
     assert (projects["P-OSEBA"]["obcina"], projects["P-OSEBA"]["lat"], projects["P-OSEBA"]["lon"]) == (
