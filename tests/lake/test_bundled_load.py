@@ -3,15 +3,19 @@ the claims of the document's text recorded, and `regija check` naming the claims
 
 from __future__ import annotations
 
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from regija.lake.bundle_loader import load_bundle
 from regija.lake.models import Dataset, DatasetClaim, Status
 
 pytestmark = pytest.mark.django_db
+
+MANIFEST = Path(__file__).resolve().parents[2] / "data" / "datasets" / "datasets.yaml"
 
 
 def test_every_bundled_dataset_is_published_with_its_provenance():
@@ -70,3 +74,22 @@ def test_regija_check_in_english():
     assert "10.0 (2016) → 10.1 (2017) → 10.6 (2018)" in report
     assert "16,083 (2011)" in report and "15,623 (2015)" in report
     assert "417,300 EUR" in report and "407,500 EUR" in report
+
+
+def test_regija_import_takes_the_manifest_too():
+    out = StringIO()
+    call_command("import_strategies", str(MANIFEST), stdout=out)
+    path, _, summary = out.getvalue().partition(": ")
+    assert path == str(MANIFEST)
+    assert re.findall(r"\d+", summary) == ["13", "0"]  # 13 datasets, none of them changed
+
+
+def test_a_wrong_manifest_is_refused_with_the_line(tmp_path):
+    wrong = tmp_path / "datasets.yaml"
+    wrong.write_text(
+        MANIFEST.read_text(encoding="utf-8").replace("frequency: ANNUAL", "frequency: YEARLY", 1)
+    )
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_strategies", str(wrong), stderr=err)
+    assert "datasets.yaml" in err.getvalue() and "frequency" in err.getvalue()
