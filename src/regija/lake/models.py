@@ -309,7 +309,9 @@ class DatasetClaim(models.Model):
     - ``count``: the number of rows matching ``filter`` is ``stated``.
     """
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="claims")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="claims", verbose_name=_("dataset")
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     kind = models.CharField(_("kind"), max_length=5, choices=ClaimKind.choices)
     column = models.CharField(_("column"), max_length=200, blank=True)
