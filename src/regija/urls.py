@@ -9,6 +9,7 @@ from django.urls import include, path
 
 from regija.core import accounts
 from regija.core import views as core_views
+from regija.lake import ckan
 from regija.portal import views as portal_views
 from regija.portal.api import api
 from regija.projects import views as project_views
@@ -62,8 +63,12 @@ urlpatterns = [
     path("", include("regija.calls.urls")),  # applications, evaluation, call management, payment claims
     path("", include("regija.governance.urls")),  # bodies and sessions
     path("", include("regija.reports.urls")),  # annual report
+    path("", include("regija.lake.urls")),  # open data: catalogue, datasets, staff pages, jobs
     path("", include("regija.lake.urls_dcat")),  # the open-data catalogue in DCAT-AP 3.0
     path("api/v1/", api.urls),
+    # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
+    path("api/3/action/<str:action>", ckan.action, name="ckan_action"),
+    path("api/action/<str:action>", ckan.action, name="ckan_action_unversioned"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("jezik/<str:code>/", core_views.switch_language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -51,6 +51,7 @@ WIDTHS = {1280: 900, 390: 844}
 LAS = "las-zasavje"
 VELENJE = "velenje-pametno-mesto-2022-2030"
 OPEN_CALL = "7-javni-poziv"
+DATASET = "kakovost-zraka-zasavje"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +87,8 @@ PAGES = [
     Page("registration-sent", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/poslano/"),
     Page("registration-confirm", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{unconfirmed_token}}/"),
     Page("registration-confirmed", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{confirmed_token}}/"),
+    Page("open-data", "/podatki/"),
+    Page("dataset", f"/podatki/{DATASET}/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
@@ -105,6 +108,10 @@ PAGES = [
     Page("evaluation", "/ocenjevanje/", user="chair"),
     Page("assignment", "/ocenjevanje/{assignment}/", user="chair"),
     Page("annual-report", f"/porocila/{LAS}/2023/", user="staff"),
+    Page("dataset-create", "/podatki/nov/", user="staff"),
+    Page("dataset-manage", f"/podatki/{DATASET}/uredi/", user="staff"),
+    Page("dataset-columns", f"/podatki/{DATASET}/stolpci/", user="staff"),
+    Page("jobs", "/opravila/", user="staff"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),
@@ -210,13 +217,50 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
         "confirmed_token": confirmed_token,
         "unconfirmed_token": confirmation_token(unconfirmed.registration),
     }
+    _dataset(w.las, staff)
     users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
     users["root"] = f.member(None, username="root", superuser=True)
     return ids, users
 
 
+def _dataset(publisher, editor) -> None:
+    """LAS Zasavje's open data: air quality at three stations (dates, a number, coordinates), published,
+    so that its page has a preview, a chart and a map."""
+    import tempfile
+    from pathlib import Path
+
+    from regija.lake import services
+
+    dataset = services.dataset_create(
+        editor,
+        publisher=publisher,
+        data={
+            "slug": DATASET,
+            "title": "Kakovost zraka v Zasavju",
+            "description": "Dnevne koncentracije delcev PM10 na merilnih postajah v Zasavju.",
+            "keywords": ["zrak", "PM10"],
+            "themes": ["ENVI"],
+            "contact_name": "Oddelek za okolje",
+        },
+        via="web",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "zrak.csv"
+        path.write_text(
+            "postaja,datum,pm10,lon,lat\n"
+            "Trbovlje,2026-01-15,41.5,15.0533,46.1550\n"
+            "Hrastnik,2026-01-15,35,15.0853,46.1461\n"
+            "Zagorje ob Savi,2026-02-15,28.25,14.9964,46.1342\n"
+            "Trbovlje,2026-03-15,22,15.0533,46.1550\n",
+            encoding="utf-8",
+        )
+        services.upload(editor, dataset, path, name="zrak.csv", via="web")
+    dataset.refresh_from_db()
+    services.dataset_publish(editor, dataset, via="web")
+
+
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker):
+def site(django_db_setup, django_db_blocker, _session_lake):
     """The calls, a session per user and the live server, for the whole module; rolled back after it."""
     from django.conf import settings
     from django.db import connection, transaction
@@ -236,6 +280,9 @@ def site(django_db_setup, django_db_blocker):
             with override_settings(
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
                 CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}},
+                # the lake of the test session, where each test's settings look (tests/conftest.py)
+                REGIJA_LAKE_URL=str(_session_lake / "files"),
+                REGIJA_LAKE_CACHE=_session_lake / "cache",
             ):
                 ids, users = _build_calls(clock)
                 sessions = {}

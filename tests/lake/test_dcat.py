@@ -9,7 +9,7 @@ import datetime as dt
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 
 from regija.core.models import Organisation
 from regija.lake import dcat, services
@@ -145,6 +145,15 @@ def test_a_well_filled_dataset_has_the_properties_of_dcat_ap(client, editor, mov
         assert g.value(dist, DCAT.downloadURL) == g.value(dist, DCAT.accessURL)
         assert g.value(dist, DCAT.accessService) == URIRef("http://testserver/api/3/action/")
     assert set(formats) == {URIRef(f"{EU}file-type/CSV"), URIRef(f"{EU}file-type/PARQUET")}
+    rights = g.value(next(iter(formats.values())), DCTERMS.rights)
+    assert (
+        rights,
+        RDFS.label,
+        Literal(
+            "© Mestna občina Velenje; Creative Commons Attribution 4.0 (https://creativecommons.org/licenses/by/4.0/)",
+            lang="en",
+        ),
+    ) in g
     csv = formats[URIRef(f"{EU}file-type/CSV")]
     assert g.value(csv, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
     parquet = formats[URIRef(f"{EU}file-type/PARQUET")]
@@ -300,12 +309,12 @@ def test_a_catalogue_page_takes_the_same_number_of_queries_however_many_datasets
 ):
     copy_dataset(editor, mov, tmp_path, slug="prvi")
     link_dataset(editor, mov, "drugi")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         _get(client, "/katalog.jsonld", "jsonld")
     for n in range(12):
         link_dataset(editor, mov, f"vec-{n:02}")
     copy_dataset(editor, mov, tmp_path, slug="zadnji")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         g = _get(client, "/katalog.jsonld", "jsonld")
     assert len(set(g.subjects(RDF.type, DCAT.Dataset))) == 15
 
@@ -319,3 +328,21 @@ def test_editing_a_dataset_changes_the_catalogue_record(client, editor, mov):
     record = next(g.subjects(FOAF.primaryTopic, node))
     dataset.refresh_from_db()
     assert g.value(record, DCTERMS.modified).toPython() == dataset.modified.replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=²", "page"),
+        ("page=" + "9" * 5000, "page"),
+        ("modified_since=2025-13-01", "modified_since"),
+        ("modified_since=9999-12-31T23:59:59-12:00", "modified_since"),
+        ("modified_since=0001-01-01T00:00:00%2B14:00", "modified_since"),
+    ],
+)
+def test_bad_paging_is_refused_with_a_message_not_a_server_error(client, query, parameter):
+    response = client.get(f"/katalog.ttl?{query}")
+    assert response.status_code == 400
+    assert response.content.decode().startswith(f"{parameter}:")

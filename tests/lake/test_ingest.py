@@ -68,6 +68,7 @@ def test_windows_1250_semicolons_and_decimal_commas(tmp_path):
         ("Žalec", "03310", 21590, 117.1, None, dt.date(2024, 3, 15)),
     ]
     assert result.source_bytes == len(text.encode("cp1250"))
+    assert read_columns(tmp_path / "obcine.parquet") == result.columns  # kept in the file, letters intact
 
 
 def test_tab_delimited_utf8_with_bom_and_iso_values(tmp_path):

@@ -72,7 +72,7 @@ def test_the_worker_runs_a_queued_refresh_and_records_it(tmp_path, source):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         runs = []
         while time.monotonic() < deadline:
             runs = db.execute("SELECT task, label, state, message FROM core_jobrun").fetchall()

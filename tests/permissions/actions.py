@@ -301,6 +301,20 @@ page("GET", "project_list", P_OBJ, "/projekti/?strategy=matrika-s", marker=lambd
 page("GET", "project_export", "projects of S (CSV)", "/projekti/izvoz.csv?strategy=matrika-s")
 page("GET", "project", P_OBJ, _r("project", "matrika-s", "M-1"))
 page("GET", "funds", "-", "/skladi/")
+for key, what in (("DS", "published"), ("DS_DRAFT", "draft"), ("DS_PRIVATE", "private")):
+    page(
+        "GET",
+        "lake_dcat_catalogue",
+        f"{key}: {what} dataset of A",
+        "/katalog.ttl",
+        marker=lambda w, key=key: f'"{getattr(w, key).title}"@sl',
+    )
+    page(
+        "GET",
+        "lake_dcat_dataset",
+        f"{key}: {what} dataset of A",
+        lambda w, key=key: f"/podatki/{getattr(w, key).slug}.ttl",
+    )
 page("GET", "consistency", "-", "/preverjanje/?strategy=matrika-s")
 page("GET", "strategy_template", "-", "/strategije/predloga-za-uvoz.xlsx")
 page(
@@ -1173,3 +1187,51 @@ def picker_actions():
 admin_actions()
 extra_admin_actions()
 picker_actions()
+
+
+# ---------------------------------------------------------------------------------------- open data
+
+DS_OBJ, DS_DRAFT_OBJ = "DS: published dataset of A", "DS_DRAFT: draft dataset of A"
+
+
+def _dataset_status(w):
+    from regija.lake.models import Dataset
+
+    return Dataset.objects.get(pk=w.DS.pk).status
+
+
+page("GET", "catalogue", DS_OBJ, "/podatki/", marker=lambda w: "Matrika podatki")
+page("GET", "catalogue", DS_DRAFT_OBJ, "/podatki/", marker=lambda w: "Matrika osnutek podatkov")
+page("GET", "dataset", DS_OBJ, "/podatki/matrika-podatki/")
+page("GET", "dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/")
+page("GET", "download", DS_OBJ, "/podatki/matrika-podatki/razlicica/1/prenos/csv")
+page("GET", "download", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/prenos/csv")
+page("GET", "create", "-", "/podatki/nov/")
+page("GET", "mine", "-", "/moji-podatki/")
+page("GET", "jobs", "-", "/opravila/")
+page("GET", "edit", DS_OBJ, "/podatki/matrika-podatki/uredi/")
+page("GET", "edit", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov/uredi/")
+page("GET", "upload", DS_OBJ, "/podatki/matrika-podatki/nalozi/")
+page("GET", "columns", DS_OBJ, "/podatki/matrika-podatki/stolpci/")
+page(
+    "POST",
+    "action",
+    DS_OBJ + " (withdraw)",
+    "/podatki/matrika-podatki/dejanje/",
+    data={"action": "withdraw"},
+    probe=_dataset_status,
+)
+api("GET", "/datasets", DS_OBJ, "/datasets?page_size=100", marker=lambda w: '"matrika-podatki"')
+api(
+    "GET", "/datasets", DS_DRAFT_OBJ, "/datasets?page_size=100", marker=lambda w: '"matrika-osnutek-podatkov"'
+)
+api("GET", "/datasets/{slug}", DS_OBJ, "/datasets/matrika-podatki")
+api("GET", "/datasets/{slug}", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov")
+api("GET", "/datasets/{slug}/versions", DS_OBJ, "/datasets/matrika-podatki/versions")
+api("GET", "/datasets/{slug}/versions", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/versions")
+api("GET", "/datasets/{slug}/rows", DS_OBJ, "/datasets/matrika-podatki/rows")
+api("GET", "/datasets/{slug}/rows", DS_DRAFT_OBJ, "/datasets/matrika-osnutek-podatkov/rows")
+page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "matrika-podatki")
+page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
+page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
+page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")

@@ -9,12 +9,16 @@ from django.test import override_settings
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(django_db_setup, django_db_blocker, tmp_path_factory, _session_lake):
     from .world import build
 
     media = tmp_path_factory.mktemp("matrix-media")
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=fast):
+    lake = {"REGIJA_LAKE_URL": str(_session_lake / "files"), "REGIJA_LAKE_CACHE": _session_lake / "cache"}
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=fast, **lake),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:

@@ -33,6 +33,7 @@ from django.utils import timezone
 from regija.calls import services
 from regija.calls.models import Assignment, CallDocument
 from regija.core import tokens as core_tokens
+from regija.lake.models import Dataset
 from regija.projects.services import payments
 from tests.factories import (
     DECLARED,
@@ -140,6 +141,28 @@ def _registration(w: dict, email: str, name: str):
     return services.register_applicant(w["C_OPEN"], data).registration
 
 
+def _datasets(w: dict, publisher, editor) -> None:
+    """A's open data: a published dataset and a draft, each with one version of a small CSV."""
+    import tempfile
+    from pathlib import Path
+
+    from regija.lake import services as lake
+
+    for key, slug, title, publish in (
+        ("DS", "matrika-podatki", "Matrika podatki", True),
+        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", False),
+    ):
+        dataset = lake.dataset_create(
+            editor, publisher=publisher, data={"slug": slug, "title": title}, via="web"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "podatki.csv"
+            path.write_text("leto,vrednost\n2023,1\n2024,2\n", encoding="utf-8")
+            lake.upload(editor, dataset, path, name="podatki.csv", via="web")
+        dataset.refresh_from_db()
+        w[key] = lake.dataset_publish(editor, dataset, via="web") if publish else dataset
+
+
 def build() -> World:
     now = timezone.now()
     day = dt.timedelta(days=1)
@@ -172,6 +195,15 @@ def build() -> World:
     w["OBS"] = ObservationFactory(indicator=w["K"], date=dt.date(2024, 12, 31), value=Decimal("5"))
     D = w["D"] = StrategyFactory(slug="matrika-d", title="Matrika osnutek", status="draft", owners=[A])
     w["D_NODE"] = NodeFactory(strategy=D, code="MD1", title="Matrika osnutek cilj")
+    # A's open data: a published dataset, a draft and a private one (the DCAT-AP catalogue shows the first)
+    for key, slug, title, extra in (
+        ("DS", "matrika-podatki", "Matrika podatki", {"status": "published", "issued": now}),
+        ("DS_DRAFT", "matrika-osnutek-podatkov", "Matrika osnutek podatkov", {}),
+        ("DS_PRIVATE", "matrika-zasebni", "Matrika zasebni niz", {"status": "published", "private": True}),
+    ):
+        w[key] = Dataset.objects.create(
+            slug=slug, title=title, description="Matrika.", publisher=A, modified=now, **extra
+        )
 
     P = w["P"] = ProjectFactory(
         strategy=S, code="M-1", title="Matrika operacija", holder=B, status="in_progress"
@@ -287,6 +319,7 @@ def build() -> World:
     services.confirm_email(w["C_OPEN"], services.registration.confirmation_token(w["REG"]))
     w["REG"].refresh_from_db()
     w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
+    _datasets(w, A, staff)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

@@ -63,7 +63,10 @@ def periodic(
 
     def wrap(func: Callable[..., Any]) -> Any:
         task = decorator(_closing(func))
-        PERIODIC[task.name] = Periodic(task.name, description, schedule, due)
+        # the name a run is recorded under (JobRun.task): the task class's, as Huey names it – the
+        # wrapper's own ``name`` is None unless one was given
+        name = task.name or task.task_class.__name__
+        PERIODIC[name] = Periodic(name, description, schedule, due)
         return task
 
     return wrap

@@ -128,7 +128,8 @@ class CsvWriter:
         self._stream = stream
         self.dialect = dialect
 
-    def _field(self, value: Any) -> str:
+    def field(self, value: Any) -> str:
+        """One cell as the row would write it."""
         value = cell(value)
         if value is None:
             return ""
@@ -138,7 +139,7 @@ class CsvWriter:
         return '"' + text.replace('"', '""') + '"'
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._stream.write(self.dialect.delimiter.join(self._field(v) for v in row) + "\r\n")
+        return self._stream.write(self.dialect.delimiter.join(self.field(v) for v in row) + "\r\n")
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

@@ -17,13 +17,17 @@ refused one is answered at once: a page request goes back to the form it came fr
 its JSON bodies itself, is left to do so; a multipart body over the request limit gets 413 with
 ``{"detail": …}``, unread. The checks of the forms and services (``calls.storage.check_upload``) stay
 as a second line.
+
+A view that takes larger files (a dataset's upload: ``REGIJA_LAKE_MAX_BYTES``) says so with
+``file_limit(…)``: the middleware finds the view of the request's address before the body is read, and
+its limit replaces ``REGIJA_MAX_UPLOAD_BYTES`` for that request (the request limit grows with it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,10 +35,13 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,34 @@ class Refused:
             "What you sent is larger than %(limit)s, the most we accept at once. "
             "Nothing was saved; send fewer or smaller files."
         ) % {"limit": filesizeformat(self.limit)}
+
+
+def file_limit(limit: Callable[[], int]) -> Callable[[V], V]:
+    """A view's own file limit in bytes, read from settings when a request comes
+    (``@file_limit(lambda: settings.REGIJA_LAKE_MAX_BYTES)``, outermost of the view's decorators)."""
+
+    def mark(view: V) -> V:
+        view.upload_limit = limit  # type: ignore[attr-defined]  # read by UploadLimitMiddleware
+        return view
+
+    return mark
+
+
+def limits(request: HttpRequest | None) -> tuple[int, int]:
+    """(file limit, request limit) for this request: the settings', or its view's (``file_limit``)."""
+    own = getattr(request, "upload_limit", None)
+    if own is None:
+        return settings.REGIJA_MAX_UPLOAD_BYTES, settings.REGIJA_MAX_REQUEST_BYTES
+    return own, max(settings.REGIJA_MAX_REQUEST_BYTES, own + 1024 * 1024)
+
+
+def _view_limit(request: HttpRequest) -> int | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    limit = getattr(match.func, "upload_limit", None)
+    return int(limit()) if callable(limit) else None
 
 
 def refused(request: HttpRequest) -> Refused | None:
@@ -77,20 +112,23 @@ class LimitedUploadHandler(FileUploadHandler):
         boundary: str,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
-        if content_length > settings.REGIJA_MAX_REQUEST_BYTES:
-            self._refuse("", settings.REGIJA_MAX_REQUEST_BYTES)
+        request_limit = limits(self.request)[1]
+        if content_length > request_limit:
+            self._refuse("", request_limit)
             return QueryDict(), MultiValueDict()  # parsed as empty: nothing of the body is read
         return None
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
-        if self.content_length is not None and self.content_length > settings.REGIJA_MAX_UPLOAD_BYTES:
-            self._refuse(file_name, settings.REGIJA_MAX_UPLOAD_BYTES)
+        limit = limits(self.request)[0]
+        if self.content_length is not None and self.content_length > limit:
+            self._refuse(file_name, limit)
             raise StopUpload(connection_reset=True)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if start + len(raw_data) > settings.REGIJA_MAX_UPLOAD_BYTES:
-            self._refuse(self.file_name or "", settings.REGIJA_MAX_UPLOAD_BYTES)
+        limit = limits(self.request)[0]
+        if start + len(raw_data) > limit:
+            self._refuse(self.file_name or "", limit)
             raise StopUpload(connection_reset=True)
         return raw_data  # on to the handler that keeps it
 
@@ -115,6 +153,9 @@ class UploadLimitMiddleware:
                     message = Refused("", settings.REGIJA_MAX_REQUEST_BYTES).message()
                 return JsonResponse({"detail": message}, status=413)
             return self.get_response(request)
+        own = _view_limit(request)
+        if own is not None:
+            request.upload_limit = own  # type: ignore[attr-defined]  # read by limits()
         request.POST  # noqa: B018 – parse now, through the upload handlers
         stopped = refused(request)
         if stopped is not None:

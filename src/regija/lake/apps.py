@@ -1,5 +1,7 @@
 """App configuration for the data lake and open-data catalogue."""
 
+import importlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,9 @@ class LakeConfig(AppConfig):
             public=Q(dataset__status="published", dataset__private=False),
         )
         registry.register_public_app(self)
+        # The jobs (a dataset's refresh, the periodic check of what is due) are known in every process:
+        # the worker runs them, the jobs page lists them with their next run.
+        importlib.import_module(f"{self.name}.tasks")
 
         from regija.core import caching
         from regija.interchange.importer import strategy_written

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
@@ -75,8 +76,8 @@ PUBLISHER_TYPES = {
 FORMATS = {
     "ttl": ("turtle", "text/turtle; charset=utf-8"),
     "jsonld": ("json-ld", "application/ld+json"),
-    "rdf": ("pretty-xml", "application/rdf+xml; charset=utf-8"),
-    "xml": ("pretty-xml", "application/rdf+xml; charset=utf-8"),
+    "rdf": ("xml", "application/rdf+xml; charset=utf-8"),
+    "xml": ("xml", "application/rdf+xml; charset=utf-8"),
 }
 JSONLD_CONTEXT = {
     "dcat": str(DCAT),
@@ -246,13 +247,10 @@ def _rights(g: Graph, site: Site, dataset: Dataset) -> URIRef:
     if (node, RDF.type, DCTERMS.RightsStatement) not in g:
         g.add((node, RDF.type, DCTERMS.RightsStatement))
         licence = Licence(dataset.licence)
-        g.add(
-            (
-                node,
-                RDFS.label,
-                Literal(f"© {dataset.publisher.name}; {licence.label} ({LICENCE_URLS[licence]})", lang="sl"),
-            )
-        )
+        for lang in ("sl", "en"):
+            with translation.override(lang):
+                text = f"© {dataset.publisher.name}; {licence.label} ({LICENCE_URLS[licence]})"
+            g.add((node, RDFS.label, Literal(text, lang=lang)))
     return node
 
 

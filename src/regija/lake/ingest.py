@@ -75,7 +75,7 @@ NULL_MARKS = frozenset({"", "-", "–", "—", "...", "…"})  # "no value" in S
 class Column:
     name: str
     type: str
-    source_name: str
+    source_name: str = ""  # the header as written in the file
 
 
 @dataclasses.dataclass
@@ -966,6 +966,10 @@ class _SheetXml:
     uncached: list[str]  # cells with a formula and no value saved with it
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
 def _sheet_xml(source: Path, sheet: str) -> _SheetXml:
     """What openpyxl's read-only mode does not give: merged ranges and formulas without a saved value."""
     from openpyxl.utils.cell import range_boundaries
@@ -982,18 +986,28 @@ def _sheet_xml(source: Path, sheet: str) -> _SheetXml:
         if not target:
             return _SheetXml([], [])
         member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        merges: list[tuple[int, int, int, int]] = []
-        uncached: list[str] = []
+        # A first pass over the raw XML (fast) finds the merged ranges and whether there is any formula;
+        # only a sheet with formulas is parsed to find those saved without a value.
+        refs: set[bytes] = set()
+        formulas = False
         with z.open(member) as f:
-            for _event, el in ET.iterparse(f):  # noqa: S314
-                if el.tag == f"{_NS}c":
-                    if el.find(f"{_NS}f") is not None and not (el.findtext(f"{_NS}v") or "").strip():
-                        uncached.append(f"{sheet}!{el.get('r')}")
-                    el.clear()
-                elif el.tag == f"{_NS}mergeCell" and el.get("ref"):
-                    merges.append(tuple(range_boundaries(el.get("ref"))))
-                elif el.tag == f"{_NS}row":
-                    el.clear()
+            tail = b""
+            while chunk := f.read(CHUNK):
+                data = tail + chunk
+                formulas = formulas or _FORMULA_TAG.search(data) is not None
+                refs.update(_MERGE_TAG.findall(data))
+                tail = data[-256:]
+        merges = [tuple(range_boundaries(ref.decode())) for ref in sorted(refs)]
+        uncached: list[str] = []
+        if formulas:
+            with z.open(member) as f:
+                for _event, el in ET.iterparse(f):  # noqa: S314 - the workbook's own XML
+                    if el.tag == f"{_NS}c":
+                        if el.find(f"{_NS}f") is not None and not (el.findtext(f"{_NS}v") or "").strip():
+                            uncached.append(f"{sheet}!{el.get('r')}")
+                        el.clear()
+                    elif el.tag == f"{_NS}row":
+                        el.clear()
     return _SheetXml(merges, uncached)
 
 

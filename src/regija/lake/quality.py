@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import dcat
 from .vocabularies import MACHINE_READABLE, MEDIA_TYPES, NON_PROPRIETARY, FileType
@@ -38,10 +38,10 @@ MAX_POINTS = 405
 # (lowest total, rating): the MQA's rating bands
 RATINGS = ((351, "excellent"), (221, "good"), (121, "sufficient"), (0, "bad"))
 RATING_LABELS = {
-    "excellent": gettext_lazy("excellent"),
-    "good": gettext_lazy("good"),
-    "sufficient": gettext_lazy("sufficient"),
-    "bad": gettext_lazy("bad"),
+    "excellent": pgettext_lazy("metadata quality", "excellent"),
+    "good": pgettext_lazy("metadata quality", "good"),
+    "sufficient": pgettext_lazy("metadata quality", "sufficient"),
+    "bad": pgettext_lazy("metadata quality", "bad"),
 }
 DIMENSIONS = {
     "findability": gettext_lazy("Findability"),

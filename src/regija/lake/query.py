@@ -6,12 +6,13 @@ external access is disabled (only the tables' own Parquet files are allowed), ex
 installed or loaded, the configuration is locked, memory and threads are capped, and a timer interrupts
 a query that runs past its time. Values are always bound as parameters, identifiers always quoted.
 
-`run_sql` (user-written SQL) opens a fresh database for every query. `datastore_search`, `aggregate` and
-`column_stats` build their SQL from validated parameters only, so they reuse a locked database per table
-(a small LRU cache, keyed by the files' paths, sizes and modification times): opening a DuckDB database
-costs about 15 ms, most of the time budget of a preview page.
+`run_sql` (user-written SQL) opens a fresh database for every query, in a worker process whose memory
+the kernel limits (DuckDB's memory_limit does not cover every allocation). `datastore_search`,
+`aggregate` and `column_stats` build their SQL from validated parameters only, so they reuse a locked
+database per table (a small LRU cache, keyed by the files' paths, sizes and modification times):
+opening a DuckDB database costs about 15 ms, most of the time budget of a preview page.
 
-See docs/lake.md for the parameters, the CKAN semantics followed and where this differs from CKAN.
+See docs/lake-query.md for the parameters, the CKAN semantics followed and where this differs from CKAN.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ import json
 import math
 import os
 import re
+import resource
+import select
+import subprocess
+import sys
 import threading
 import uuid
 from collections import OrderedDict
@@ -30,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -56,6 +62,11 @@ MEMORY_LIMIT = "512MB"
 THREADS = 2
 #: How many per-table databases `datastore_search` keeps open.
 CACHED_DATABASES = 4
+#: How many filter totals each kept database remembers.
+CACHED_TOTALS = 512
+#: A text column with at most this many distinct values gets its rows counted per value once, so that the
+#: total of an equality filter on it (a station, a municipality – what a preview filters on) is looked up.
+COUNTED_VALUES = 10_000
 #: CKAN's limits on filters (ckanext/datastore/filters.py).
 MAX_FILTER_DEPTH = 10
 MAX_FILTER_OPS = 100
@@ -198,7 +209,7 @@ def _text_value(value: Any) -> str:
 
 
 def _format_records(
-    rows: Sequence[tuple[Any, ...]], names: list[str], records_format: str
+    rows: Sequence[Sequence[Any]], names: list[str], records_format: str
 ) -> list[dict[str, Any]] | list[list[Any]] | str:
     if records_format == "objects":
         return [{name: _json_value(v) for name, v in zip(names, row, strict=True)} for row in rows]
@@ -254,7 +265,9 @@ def _checked_paths(table: Table) -> list[str]:
 def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) -> str:
     """The CREATE VIEW of a table: its files' rows in order, with CKAN's 1-based row number `_id` first
     unless the files already have one."""
-    files = "[" + ", ".join(_quote_literal(p) for p in paths) + "]"
+    # The lake's Hive-style folders (dataset=…/version=…) are not columns of the data.
+    listing = "[" + ", ".join(_quote_literal(p) for p in paths) + "]"
+    files = f"{listing}, hive_partitioning = false"
     columns = [
         row[0]
         for row in con.execute(
@@ -267,16 +280,16 @@ def _view_sql(con: duckdb.DuckDBPyConnection, table: Table, paths: list[str]) ->
         reader = f"read_parquet({files}, file_row_number = true)"
         select = f"SELECT file_row_number + 1 AS _id, * EXCLUDE (file_row_number) FROM {reader}"  # noqa: S608 - paths quoted as literals
     else:
-        metadata = f"SELECT file_name, num_rows FROM parquet_file_metadata({files})"  # noqa: S608 - paths quoted as literals
+        metadata = f"SELECT file_name, num_rows FROM parquet_file_metadata({listing})"  # noqa: S608 - paths quoted as literals
         counts = dict(con.execute(metadata).fetchall())
         offsets, running = [], 0
         for path in paths:
             offsets.append(running)
             running += int(counts[path])
         starts = "[" + ", ".join(str(o) for o in offsets) + "]"
-        reader = f"read_parquet({files}, file_row_number = true, file_index = true)"
-        row_number = f"file_row_number + {starts}[file_index + 1] + 1"
-        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number, file_index) FROM {reader}"  # noqa: S608 - paths quoted as literals
+        reader = f"read_parquet({files}, file_row_number = true)"
+        row_number = f"file_row_number + CAST({starts} AS BIGINT[])[CAST(file_index AS BIGINT) + 1] + 1"
+        select = f"SELECT {row_number} AS _id, * EXCLUDE (file_row_number) FROM {reader}"  # noqa: S608 - paths quoted as literals
     return f"CREATE VIEW {quote_identifier(table.name)} AS {select}"
 
 
@@ -301,6 +314,10 @@ def _open(tables: Sequence[Table]) -> duckdb.DuckDBPyConnection:
     )
     try:
         con.execute("SET allowed_paths = ?", [sorted({p for ps in paths_by_table.values() for p in ps})])
+        # Searches on a kept database read the same footers again and again.
+        con.execute("SET parquet_metadata_cache = true")
+        # No progress bar printed on stdout for a long query (cursors take this setting over).
+        con.execute("SET enable_progress_bar = false")
         for table in tables:
             con.execute(_view_sql(con, table, paths_by_table[table.name]))
         con.execute("SET enable_external_access = false")
@@ -323,10 +340,44 @@ class _Database:
             sql_types={name: str(t) for name, t in zip(relation.columns, relation.types, strict=True)},
         )
         self.lock = threading.Lock()
+        # The files of a dataset version never change, so neither does the number of rows a filter
+        # matches: counting them is the one search step that reads the whole column.
+        self.totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+        self.counts: dict[str, dict[str, int] | None] = {}
+        self.view = quote_identifier(table.name)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         with self.lock:
             return self.con.cursor()
+
+    def known_total(self, key: tuple[Any, ...]) -> int | None:
+        with self.lock:
+            total = self.totals.get(key)
+            if total is not None:
+                self.totals.move_to_end(key)
+            return total
+
+    def remember_total(self, key: tuple[Any, ...], total: int) -> None:
+        with self.lock:
+            self.totals[key] = total
+            while len(self.totals) > CACHED_TOTALS:
+                self.totals.popitem(last=False)
+
+    def value_counts(self, cursor: duckdb.DuckDBPyConnection, column: str) -> dict[str, int] | None:
+        """How many rows hold each value of a text column, counted once (one pass over the column);
+        None when the column has more than COUNTED_VALUES distinct values."""
+        with self.lock:
+            if column in self.counts:
+                return self.counts[column]
+        name = quote_identifier(column)
+        rows = cursor.execute(
+            f"SELECT {name}, count(*) FROM {self.view} WHERE {name} IS NOT NULL GROUP BY {name} "  # noqa: S608 - quoted names
+            f"LIMIT {COUNTED_VALUES + 1}"
+        ).fetchall()
+        counts = None if len(rows) > COUNTED_VALUES else {str(value): int(n) for value, n in rows}
+        with self.lock:
+            self.counts[column] = counts
+        return counts
 
 
 _databases: OrderedDict[tuple[Any, ...], _Database] = OrderedDict()
@@ -354,17 +405,17 @@ def _database(table: Table) -> _Database:
     with _databases_lock:
         _databases[key] = database
         while len(_databases) > CACHED_DATABASES:
-            _key, old = _databases.popitem(last=False)
-            old.con.close()
+            # Not closed here: a search in another thread may still hold it (closing the connection would
+            # close that search's cursor). It closes when the last reference goes.
+            _databases.popitem(last=False)
     return database
 
 
 def clear_cache() -> None:
-    """Close the databases kept for searches (tests, and a dataset version that was replaced)."""
+    """Forget the databases kept for searches (tests, and a dataset version that was replaced); each closes
+    when the last search holding it ends."""
     with _databases_lock:
-        while _databases:
-            _key, old = _databases.popitem()
-            old.con.close()
+        _databases.clear()
 
 
 @contextmanager
@@ -402,20 +453,28 @@ def _timeout_error(seconds: float) -> QueryError:
 
 def _duckdb_error(error: duckdb.Error, field: str | None = None) -> QueryError:
     """A DuckDB error as a QueryError, with DuckDB's own text."""
-    text = str(error).strip()
-    if isinstance(error, duckdb.OutOfMemoryException):
-        return QueryError(
-            _("The query needs more memory than a query may use (%(limit)s).") % {"limit": MEMORY_LIMIT},
-            field=field,
-            kind="SearchQueryError",
-        )
-    if isinstance(error, duckdb.PermissionException):
+    return _error_of(type(error).__name__, str(error).strip(), field)
+
+
+def _memory_error(field: str | None) -> QueryError:
+    return QueryError(
+        _("The query needs more memory than a query may use (%(limit)s).") % {"limit": MEMORY_LIMIT},
+        field=field,
+        kind="SearchQueryError",
+    )
+
+
+def _error_of(category: str, text: str, field: str | None) -> QueryError:
+    """A QueryError for a DuckDB error named by its class (errors from an SQL worker come as names)."""
+    if category == "OutOfMemoryException":
+        return _memory_error(field)
+    if category == "PermissionException":
         return QueryError(
             _("The query tried to reach files or settings outside its tables: %(error)s") % {"error": text},
             field=field,
             kind="NotAuthorized",
         )
-    if isinstance(error, duckdb.ParserException | duckdb.SyntaxException):
+    if category in ("ParserException", "SyntaxException"):
         return QueryError(_("The SQL is not valid: %(error)s") % {"error": text}, field=field)
     return QueryError(
         _("The query failed: %(error)s") % {"error": text}, field=field, kind="SearchQueryError"
@@ -657,6 +716,46 @@ def _sort_clauses(sort: Any, schema: _Schema) -> list[str]:
     return clauses
 
 
+def _total_by_value_counts(
+    database: _Database, cursor: duckdb.DuckDBPyConnection, filters: Any
+) -> int | None:
+    """The total of a filter that is one text column equal to a value or one of a list, from the column's
+    value counts; None for any other filter."""
+    if not isinstance(filters, dict) or len(filters) != 1:
+        return None
+    ((key, value),) = filters.items()
+    if not isinstance(key, str) or (key.startswith("$") and not key.startswith("$$")):
+        return None
+    column = key[1:] if key.startswith("$$") else key
+    if ckan_type(database.schema.type_ids.get(column, "")) != "text":
+        return None
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str | int | float) for v in values):
+        return None  # nulls, range operations, nested values: counted by the query
+    counts = database.value_counts(cursor, column)
+    if counts is None:
+        return None
+    return sum(counts.get(v if isinstance(v, str) else _text_value(v), 0) for v in set(values))
+
+
+def _from_json(value: Any, parameter: str, *, require: bool) -> Any:
+    """CKAN takes `filters` (always) and `q` (when it reads as a JSON object) as JSON text too."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    if not require and not stripped.startswith("{"):
+        return value
+    try:
+        return json.loads(stripped) if stripped else None
+    except ValueError as error:
+        if not require:
+            return value
+        raise QueryError(
+            _("%(parameter)s is not valid JSON: %(error)s") % {"parameter": parameter, "error": error},
+            field=parameter,
+        ) from error
+
+
 def datastore_search(
     table: Table,
     *,
@@ -682,6 +781,8 @@ def datastore_search(
     `plain` and `language` are accepted for CKAN compatibility: the text search is always a plain
     word search that ignores case and accents.
     """
+    filters = _from_json(filters, "filters", require=True)
+    q = _from_json(q, "q", require=False)
     if records_format not in ("objects", "lists", "csv", "tsv"):
         raise QueryError(
             _("records_format must be one of objects, lists, csv or tsv."), field="records_format"
@@ -699,7 +800,7 @@ def datastore_search(
         if column not in schema.type_ids:
             raise _unknown_column(column, "fields")
     if not columns:
-        raise QueryError(_("fields names no column."), field="fields")
+        raise QueryError(_("fields must name at least one column."), field="fields")
     sort_clauses = [] if sort is None else _sort_clauses(sort, schema)
 
     cursor = database.cursor()
@@ -734,8 +835,14 @@ def datastore_search(
                         count_sql = f"SELECT count(*) FROM ({rows_sql})"  # noqa: S608 - our SQL above
                     else:
                         count_sql = f"SELECT count(*) FROM {view}{where_sql}"  # noqa: S608 - quoted names, bound values
-                    counted = cursor.execute(count_sql, where.params).fetchone()
-                    total = int(counted[0]) if counted else 0
+                    total_key = (count_sql, *where.params)
+                    total = database.known_total(total_key)
+                    if total is None and not distinct_value and not q:
+                        total = _total_by_value_counts(database, cursor, filters)
+                    if total is None:
+                        counted = cursor.execute(count_sql, where.params).fetchone()
+                        total = int(counted[0]) if counted else 0
+                        database.remember_total(total_key, total)
             except duckdb.Error as error:
                 if isinstance(error, duckdb.InterruptException):
                     raise
@@ -783,14 +890,14 @@ def _one_select(sql: Any) -> str:
     if not isinstance(sql, str) or not sql.strip():
         raise QueryError(_("Give one SQL SELECT statement."), field="sql")
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = _parser().extract_statements(sql)
     except duckdb.Error as error:
         raise QueryError(
             _("The SQL is not valid: %(error)s") % {"error": str(error).strip()}, field="sql"
         ) from error
     if len(statements) != 1:
         raise QueryError(
-            _("Give exactly one SQL statement; this text has %(count)s.") % {"count": len(statements)},
+            _("Give exactly one SQL statement (the text holds %(count)s).") % {"count": len(statements)},
             field="sql",
         )
     statement = statements[0]
@@ -888,6 +995,160 @@ def _check_tree(tree: dict[str, Any], visible: set[str]) -> None:
                 )
 
 
+#: The data segment (RLIMIT_DATA) an SQL worker process may grow to. DuckDB's memory_limit covers its
+#: buffers, not every allocation (a `repeat('x', 2000000000)` or a doubled string per CTE level would go
+#: past it): the kernel's limit makes such a query fail in the worker, never in the server.
+SQL_WORKER_MEMORY = 1 << 30
+#: How many SQL queries run at once (each in its own worker process); more wait for a free one.
+SQL_WORKERS = 2
+#: Seconds past the timeout after which a worker that does not answer is killed.
+SQL_WORKER_GRACE = 2.0
+
+SqlAnswer = list[Any]
+
+
+def _execute_sql(text: str, tables: list[Table], seconds: float, max_rows: int) -> SqlAnswer:
+    """Run a checked SELECT in a fresh locked database: ["ok", names, type ids, JSON rows], ["timeout"]
+    or ["error", DuckDB error class name, DuckDB's text]. Runs in an SQL worker process."""
+    try:
+        con = _open(tables)
+    except duckdb.Error as error:
+        return ["error", type(error).__name__, str(error).strip()]
+    fired = threading.Event()
+
+    def interrupt() -> None:
+        fired.set()
+        con.interrupt()
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        relation = con.sql(text)
+        names = list(relation.columns)
+        types = [str(t.id) for t in relation.types]
+        rows = [[_json_value(v) for v in row] for row in relation.limit(max_rows + 1).fetchall()]
+    except duckdb.Error as error:
+        if fired.is_set() or isinstance(error, duckdb.InterruptException):
+            return ["timeout"]
+        return ["error", type(error).__name__, str(error).strip()]
+    except MemoryError:
+        return ["error", "OutOfMemoryException", ""]
+    finally:
+        timer.cancel()
+        con.close()
+    if fired.is_set():
+        return ["timeout"]
+    return ["ok", names, types, rows]
+
+
+def sql_worker() -> None:
+    """The loop of an SQL worker process: limits its own memory, then reads one JSON request a line on
+    stdin and writes one JSON answer a line on stdout, until stdin closes."""
+    resource.setrlimit(resource.RLIMIT_DATA, (SQL_WORKER_MEMORY, SQL_WORKER_MEMORY))
+    # Answers go to the pipe that was stdout; whatever else writes to fd 1 (a library's progress bar)
+    # goes to stderr instead of into the answers.
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        answer: SqlAnswer
+        try:
+            request = json.loads(line)
+            tables = [Table(t["name"], list(t["paths"])) for t in request["tables"]]
+            answer = _execute_sql(request["sql"], tables, float(request["seconds"]), int(request["max_rows"]))
+        except Exception as error:  # told to the caller, not a dead worker
+            answer = ["error", type(error).__name__, str(error)]
+        try:
+            encoded = json.dumps(answer, ensure_ascii=False)
+        except MemoryError:
+            encoded = json.dumps(["error", "OutOfMemoryException", ""])
+        answers.write(encoded + "\n")
+        answers.flush()
+
+
+class _Worker:
+    """An SQL worker process (`python -c "…sql_worker()"`), spoken to in JSON lines."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
+            [sys.executable, "-c", "from regija.lake.query import sql_worker; sql_worker()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.broken = False
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, request: dict[str, Any], wait: float) -> SqlAnswer | None:
+        """The worker's answer; None when it gave none in `wait` seconds or died."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            return None
+        try:
+            stdin.write((json.dumps(request) + "\n").encode())
+            stdin.flush()
+            ready, _w, _x = select.select([stdout], [], [], wait)
+            if not ready:
+                return None
+            line = stdout.readline()
+        except OSError:
+            return None
+        if not line:
+            return None
+        try:
+            answer: SqlAnswer = json.loads(line)
+        except ValueError:
+            self.broken = True
+            return ["error", "InternalException", "the SQL worker's answer could not be read"]
+        return answer
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+_idle_workers: list[_Worker] = []
+_workers_lock = threading.Lock()
+_worker_slots = threading.BoundedSemaphore(SQL_WORKERS)
+
+
+def _run_in_worker(request: dict[str, Any], seconds: float) -> SqlAnswer:
+    """Run `request` in an SQL worker process: ["timeout"] or ["died"] when it hung or died (it is then
+    replaced), else the worker's answer."""
+    with _worker_slots:
+        with _workers_lock:
+            worker = _idle_workers.pop() if _idle_workers else None
+        if worker is None or not worker.alive():
+            worker = _Worker()
+        answer = worker.ask(request, seconds + SQL_WORKER_GRACE)
+        if answer is None:
+            dead = not worker.alive()
+            worker.stop()
+            return ["died"] if dead else ["timeout"]
+        if worker.broken:
+            worker.stop()
+        else:
+            with _workers_lock:
+                _idle_workers.append(worker)
+        return answer
+
+
+def stop_sql_workers() -> None:
+    """Stop the idle SQL workers (tests; a server's end stops them too, as their stdin closes)."""
+    with _workers_lock:
+        while _idle_workers:
+            _idle_workers.pop().stop()
+
+
 def run_sql(
     sql: str, tables: list[Table], *, timeout: float | None = None, max_rows: int = ROWS_MAX
 ) -> Result:
@@ -898,22 +1159,23 @@ def run_sql(
     tree = _parse_tree(text)
     _check_tree(tree, {t.name for t in tables})
     referenced = {name.lower() for name in _base_tables(tree) - _cte_names(tree)}
-    con = _open([t for t in tables if t.name.lower() in referenced])
-    try:
-        with _time_limit(con, timeout):
-            try:
-                relation = con.sql(text)
-                if relation is None:  # pragma: no cover - a SELECT always gives a relation
-                    raise QueryError(_("Give one SQL SELECT statement."), field="sql")
-                names = list(relation.columns)
-                types = [str(t.id) for t in relation.types]
-                rows = relation.limit(max_rows + 1).fetchall()
-            except duckdb.Error as error:
-                if isinstance(error, duckdb.InterruptException):
-                    raise
-                raise _duckdb_error(error, "sql") from error
-    finally:
-        con.close()
+    used = [t for t in tables if t.name.lower() in referenced]
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    request = {
+        "sql": text,
+        "tables": [{"name": t.name, "paths": list(t.paths)} for t in used],
+        "seconds": seconds,
+        "max_rows": max_rows,
+    }
+    answer = _run_in_worker(request, seconds)
+    if answer[0] == "timeout":
+        raise _timeout_error(seconds)
+    if answer[0] == "died":
+        # The worker ran out of its memory (or was killed): the query asked for more than it may have.
+        raise _memory_error("sql")
+    if answer[0] == "error":
+        raise _error_of(answer[1], answer[2], "sql")
+    names, types, rows = answer[1], answer[2], answer[3]
     truncated = len(rows) > max_rows
     rows = rows[:max_rows]
     return Result(

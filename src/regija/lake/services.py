@@ -93,6 +93,8 @@ REFRESH_EVERY = {
     Refresh.MONTHLY: dt.timedelta(days=30),
 }
 SYSTEM = "regija"  # who the audit log names for what the worker does by itself
+# Slugs that are addresses of pages under /podatki/ (lake.urls): a dataset with one could not be reached.
+RESERVED_SLUGS = frozenset({"nov"})
 
 
 class RefreshFailed(Refused):
@@ -133,6 +135,8 @@ def _check(dataset: Dataset, changes: Mapping[str, object]) -> None:
         raise Refused(_("A scheduled refresh needs the address to fetch."), field="source_url")
     if dataset.kind == Kind.LINK and dataset.refresh != Refresh.NEVER:
         raise Refused(_("A linked dataset is not copied, so it is not refreshed."), field="refresh")
+    if dataset.slug in RESERVED_SLUGS:
+        raise Refused(_("This slug is the address of a page of the site; choose another."), field="slug")
     clash = Dataset.objects.filter(slug=dataset.slug).exclude(pk=dataset.pk)
     if clash.exists():
         raise Conflict(_("Another dataset already has this slug."), field="slug")
@@ -482,6 +486,20 @@ def refresh(dataset: Dataset) -> Version | None:
             reason = exc.message
     mark_failed(dataset, reason)
     return None
+
+
+def refresh_request(user: Actor, dataset: Dataset, *, via: str) -> None:
+    """The owner asks for a refresh now (the staff page's button): queued for the worker, whose run the
+    jobs page shows; the outcome lands on the dataset (a new version, or its failure and why)."""
+    require_permission(user, "change", dataset)
+    if dataset.kind != Kind.COPY or not dataset.source_url:
+        raise Refused(
+            _("Only a copied dataset with a source address can be refreshed; upload a file instead.")
+        )
+    from .tasks import refresh_dataset
+
+    log.info("refresh of %s requested (%s) by user %s", dataset.slug, via, user.pk)
+    refresh_dataset(dataset.pk)
 
 
 # ------------------------------------------------------------------------------ indicators fed by data

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,7 +37,7 @@ def parse_since(value: str) -> dt.datetime:
         moment = dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time())
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    return moment.astimezone(dt.UTC)  # OverflowError at the ends of time, refused like a bad date
 
 
 @cache_response
@@ -44,7 +45,7 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in dcat.FORMATS:
         raise Http404
     raw_page = request.GET.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", raw_page) or int(raw_page) < 1:
         return _refuse(
             _("page: enter a whole number, 1 or more (you entered “%(value)s”).") % {"value": raw_page}
         )
@@ -54,7 +55,7 @@ def catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
     if raw_since:
         try:
             since = parse_since(raw_since)
-        except ValueError:
+        except (ValueError, OverflowError):
             return _refuse(
                 _(
                     "modified_since: enter a date (YYYY-MM-DD) or a date and time in ISO 8601 "

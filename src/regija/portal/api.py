@@ -14,6 +14,7 @@ from regija.api.ninja import DecimalJSONParser, RegijaAPI
 from regija.calls.api import router as calls_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
+from regija.lake.api import router as lake_router
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
@@ -49,6 +50,7 @@ for router in (
     organisation_router,
     governance_router,
     search_router,
+    lake_router,
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
