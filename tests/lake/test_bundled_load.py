@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from regija.lake.bundle_loader import load_bundle
 from regija.lake.models import Dataset, DatasetClaim, Status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.bundled]
 
 MANIFEST = Path(__file__).resolve().parents[2] / "data" / "datasets" / "datasets.yaml"
 

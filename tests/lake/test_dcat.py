@@ -31,13 +31,6 @@ CONTENT_TYPES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _only_the_tests_datasets(db):
-    """Every test session loads the bundled statistics as datasets (tests/conftest.py); these tests count
-    and page the catalogue of the datasets they make, so the bundled ones are out of their way."""
-    Dataset.objects.exclude(auto="").delete()
-
-
 @pytest.fixture
 def mov():
     org = Organisation.objects.get(slug="mov")

@@ -15,7 +15,7 @@ from regija.lake import services
 from regija.lake.models import Dataset, IndicatorSource
 from regija.strategies.models import Indicator, Observation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.bundled]
 
 ROOT = Path(__file__).resolve().parents[2]
 VELENJE = ROOT / "data" / "strategies" / "004-velenje-pametno-mesto.yaml"

@@ -26,7 +26,7 @@ from tests.factories import (
     recorded_call,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.bundled]
 
 SLUGS = [
     "regija-strategije",
