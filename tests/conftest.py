@@ -10,18 +10,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = sorted((ROOT / "data" / "strategies").glob("*.yaml"))
 GOVERNANCE_FILES = sorted((ROOT / "data" / "governance").glob("*.yaml"))
 EXAMPLE = ROOT / "docs" / "examples" / "example.yaml"
+BUNDLE = ROOT / "data" / "datasets" / "datasets.yaml"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the source documents once (strategies, then governance); each test then runs in a transaction
-    that is rolled back."""
+def django_db_setup(django_db_setup, django_db_blocker, _session_lake):
+    """Load the source documents once (strategies, then governance, then the bundled statistics as
+    datasets in the session's lake); each test then runs in a transaction that is rolled back."""
+    from django.test import override_settings
+
     from regija.calls.importer import import_files as import_governance
     from regija.interchange.importer import import_files
+    from regija.lake.bundle_loader import load_bundle
 
     with django_db_blocker.unblock():
         import_files(SEED_FILES)
         import_governance(GOVERNANCE_FILES)
+        lake = {"REGIJA_LAKE_URL": str(_session_lake / "files"), "REGIJA_LAKE_CACHE": _session_lake / "cache"}
+        with override_settings(**lake):
+            load_bundle(BUNDLE)
 
 
 @pytest.fixture

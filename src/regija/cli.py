@@ -4,7 +4,8 @@ regija up [--port N]          create and fill the database if needed, then serve
 regija import FILE…           validate and load strategy files (YAML, JSON or XLSX), then governance files
 regija export SLUG --format yaml|json|csv|xlsx [--output PATH]
 regija template [--output PATH]   the empty strategy workbook (XLSX) to fill in and import
-regija check                  consistency report of the loaded data
+regija check                  consistency report of the loaded data and the documents' claims about tables
+regija publish                publish Regija's own data and the bundled statistics as datasets now
 regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML and DOCX)
 regija schema                 print the JSON Schema of the strategy file format
 regija django-check [--deploy]   Django's system checks (manage.py check); --deploy for production
@@ -27,6 +28,7 @@ ALIASES = {
     "template": "strategy_template",
     "django-check": "check",
     "worker": "run_huey",
+    "publish": "publish_own_data",
 }
 
 

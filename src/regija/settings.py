@@ -377,6 +377,17 @@ REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "1
 REGIJA_DCAT_PAGE_SIZE = int(os.environ.get("REGIJA_DCAT_PAGE_SIZE", "100"))
 REGIJA_DCAT_PUBLISHER = os.environ.get("REGIJA_DCAT_PUBLISHER", "")
 
+# Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
+# instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,
+# created (kind "other", named REGIJA_PUBLISHER_NAME) when no organisation has it. The contact point of
+# these datasets and of the bundled ones is REGIJA_CONTACT_NAME <REGIJA_CONTACT_EMAIL>.
+REGIJA_PUBLISHER = os.environ.get("REGIJA_PUBLISHER", "regija")
+REGIJA_PUBLISHER_NAME = os.environ.get("REGIJA_PUBLISHER_NAME", "Regija – odprti podatki")
+REGIJA_CONTACT_NAME = os.environ.get("REGIJA_CONTACT_NAME", "Regija – odprti podatki")
+REGIJA_CONTACT_EMAIL = os.environ.get("REGIJA_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+# The source documents' statistics bundled with Regija (docs/data.md): loaded on first start.
+REGIJA_BUNDLE = Path(os.environ.get("REGIJA_BUNDLE", SEED_DIR.parent / "datasets" / "datasets.yaml"))
+
 # Background jobs (refreshes, publishing Regija's own data) run in Huey: its queue in an SQLite file in
 # the data folder, or in Redis when REDIS_URL is set. `regija up` runs a consumer in its own process
 # beside the web server; `regija worker` runs one on its own (production). REGIJA_TASKS_IMMEDIATE=true

@@ -8,13 +8,15 @@ import pytest
 
 @pytest.fixture
 def empty_database():
-    """A function that deletes every strategy, organisation and fund – first the calls, applications
-    and governance bodies that hold organisations and funds – so that exports import into nothing."""
+    """A function that deletes every strategy, organisation and fund – first the calls, applications,
+    governance bodies and datasets that hold organisations and funds – so that exports import into
+    nothing."""
 
     def empty() -> None:
         from regija.calls.models import Application, ApplicationFund, Call, Score, ScoreSheet
         from regija.core.models import Organisation
         from regija.governance.models import Body
+        from regija.lake.models import Dataset
         from regija.projects.models import BudgetLine, Fund, Project
         from regija.strategies.models import Indicator, Node, Strategy
 
@@ -24,6 +26,7 @@ def empty_database():
         Application.objects.all().delete()
         Call.objects.all().delete()
         Body.objects.all().delete()
+        Dataset.objects.all().delete()
         Strategy.objects.all().delete()
         BudgetLine.objects.all().delete()
         Project.objects.all().delete()

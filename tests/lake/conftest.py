@@ -8,6 +8,21 @@ from regija.core.models import Organisation
 from regija.lake import services
 
 
+@pytest.fixture(autouse=True)
+def _only_the_tests_datasets(request):
+    """Every test session loads the bundled statistics as datasets (tests/conftest.py). The catalogue,
+    API and DCAT-AP tests count and page the datasets they make, so the bundled ones are taken out of
+    their way; a test marked ``bundled`` keeps them."""
+    if request.node.get_closest_marker("bundled") or not (
+        request.node.get_closest_marker("django_db") or "db" in request.fixturenames
+    ):
+        return
+    from regija.lake.models import Dataset
+
+    request.getfixturevalue("db")
+    Dataset.objects.exclude(auto="").delete()
+
+
 @pytest.fixture
 def mov():
     return Organisation.objects.get(slug="mov")

@@ -7,6 +7,7 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from regija.core import tokens
 from regija.core.models import ApiToken, AuditEntry
@@ -65,7 +66,11 @@ def test_adding_an_indicator_value(client, member, who, outcome):
     else:
         assert response.status_code == 302
         assert saved.get().value == Decimal("12.5")
-        entry = AuditEntry.objects.get(object_id=str(saved.get().pk), action="create")
+        entry = AuditEntry.objects.get(
+            content_type=ContentType.objects.get_for_model(Observation),
+            object_id=str(saved.get().pk),
+            action="create",
+        )
         assert entry.user == user and entry.changes["value"] == [None, "12.5"]
     if outcome != "saved":
         assert not saved.exists()

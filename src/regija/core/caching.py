@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, overload
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from django.http.response import HttpResponseBase
 
 CACHE_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 K = TypeVar("K", bound=Hashable)
@@ -90,6 +92,22 @@ def _bump_now() -> None:
     updated = DataVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
     if not updated:
         DataVersion.objects.get_or_create(pk=1, defaults={"number": 1, "changed_at": timezone.now()})
+    for listener in list(_change_listeners):
+        try:
+            listener()
+        except Exception:  # a listener (queueing a job) must never undo or hide the committed write
+            log.exception("a listener of data changes failed")
+
+
+# Called after every committed change to public data (the lake queues the refresh of Regija's own data).
+_change_listeners: list[Callable[[], None]] = []
+
+
+def on_data_change(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` after each committed change to public data, once per transaction; it must
+    be quick (queue a job, not do it)."""
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
 
 
 def _on_change(sender: object, **kwargs: object) -> None:

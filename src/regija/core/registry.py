@@ -27,7 +27,10 @@ and the base then works for that model without knowing it:
 - **object history** (``core.views.history``): ``history`` is the URL name of the model in
   ``/zgodovina/<name>/<id>/``;
 - **cached pages** (``core.caching``): ``register_public_app`` marks an app's rows as public data, so
-  any change there raises the data version that cached pages and ETags are keyed by.
+  any change there raises the data version that cached pages and ETags are keyed by;
+- **the consistency report** (``regija check``): ``register_consistency_check`` adds a check of an app
+  that the report's app (projects) cannot import – the lake checks what the documents' text claims about
+  their own tables.
 """
 
 from __future__ import annotations
@@ -77,6 +80,10 @@ _public_apps: dict[str, tuple[AppConfig, frozenset[str]]] = {}
 # Called with each Registration and each public app's AppConfig (core.audit, core.caching).
 Listener = Callable[[Registration | AppConfig], None]
 _listeners: list[Listener] = []
+# Called with the strategy the report is about (or None for all); returns findings, each with a ``kind``
+# ("contradiction" or "unverifiable") and a text (``str()``) naming what and where.
+ConsistencyCheck = Callable[[Any], list[Any]]
+_consistency_checks: dict[str, ConsistencyCheck] = {}
 
 
 def register(
@@ -345,3 +352,17 @@ def _along(obj: models.Model, parts: list[str]) -> set[int]:
         return _along(getattr(obj, name), rest)
     rows = field.related_model._default_manager.filter(pk=value).values_list("__".join(rest), flat=True)
     return {pk for pk in rows if pk is not None}
+
+
+# --- the consistency report ----------------------------------------------------------------------
+
+
+def register_consistency_check(name: str, check: ConsistencyCheck) -> None:
+    """Add a check to ``regija check`` (from an app's ``AppConfig.ready()``); again under a name
+    replaces it."""
+    _consistency_checks[name] = check
+
+
+def consistency_checks() -> list[ConsistencyCheck]:
+    """The checks other apps added, in the order they registered."""
+    return list(_consistency_checks.values())

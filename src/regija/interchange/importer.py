@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from regija.projects.models import (
 )
 from regija.search import indexing as search_indexing
 from regija.strategies.models import (
+    FROM_DATASET,
     PATH_STEP,
     Alignment,
     Indicator,
@@ -105,6 +107,12 @@ def _changed_statements(existing: dict, desired: list[tuple[int, dict]]) -> set[
     wanted = dict(desired)
     changed = {k for k, fields in wanted.items() if k not in existing or existing[k].facts != fields["facts"]}
     return changed | (set(existing) - set(wanted))
+
+
+# Sent inside the import's transaction after a strategy file is written (changed or not), with
+# ``strategy`` and ``result``: the lake recomputes the indicators its datasets feed (their baselines,
+# when the file gives none, and their observations).
+strategy_written = Signal()
 
 
 class _Rollback(Exception):
@@ -384,6 +392,7 @@ class _Writer:
             caching.bump()
             # rows went in without model signals, so the search index is brought up to date here
             search_indexing.reindex_strategy(self.strategy.pk)
+        strategy_written.send(sender=_Writer, strategy=self.strategy, result=self.result)
         return self.result
 
     def _organisations(self) -> dict[str, int]:
@@ -768,6 +777,13 @@ class _Writer:
                         ),
                     )
                 )
+        # values computed from a dataset (FROM_DATASET) are the dataset's: kept unless the file now gives
+        # a value for the same day, which then replaces it
+        given = {key for key, _fields in desired_obs}
+        for key in [
+            k for k, o in existing_obs.items() if o.source.startswith(FROM_DATASET) and k not in given
+        ]:
+            del existing_obs[key]
         sync_rows(self.result, Observation, "observations", existing_obs, desired_obs, objects=False)
 
     def _projects(self) -> None:

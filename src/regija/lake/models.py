@@ -289,3 +289,48 @@ class IndicatorSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} ← {self.dataset}"
+
+
+class ClaimKind(models.TextChoices):
+    VALUE = "value", _("a value")
+    TREND = "trend", _("a trend")
+    TOTAL = "total", _("a total")
+    COUNT = "count", _("a number of rows")
+
+
+class DatasetClaim(models.Model):
+    """What a source document's *text* says about its own table, recorded as the document words it and
+    never corrected: ``regija check`` compares it with the dataset's current version.
+
+    - ``value``: the row matching ``filter`` has ``stated`` in ``column``;
+    - ``trend``: ``column``, ordered by ``order_by`` from ``from_value`` to ``to_value``, rises
+      (``direction`` increasing) or falls at every step;
+    - ``total``: ``column`` summed over the rows matching ``filter`` is ``stated``;
+    - ``count``: the number of rows matching ``filter`` is ``stated``.
+    """
+
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="claims", verbose_name=_("dataset")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=5, choices=ClaimKind.choices)
+    column = models.CharField(_("column"), max_length=200, blank=True)
+    filters = models.JSONField(_("filter"), default=dict, blank=True)  # column → value
+    stated = models.JSONField(_("stated value"), null=True, blank=True)
+    order_by = models.CharField(_("ordered by"), max_length=200, blank=True)
+    from_value = models.JSONField(_("from"), null=True, blank=True)
+    to_value = models.JSONField(_("to"), null=True, blank=True)
+    direction = models.CharField(_("direction"), max_length=10, blank=True)  # increasing | decreasing
+    quote = models.TextField(_("the document's words"))
+    where = models.CharField(_("where in the document"), max_length=300)
+    table = models.CharField(_("table"), max_length=100, blank=True)  # "Tabela 3", as messages name it
+    note = models.TextField(_("how the words were read"), blank=True)
+    note_en = models.TextField(_("how the words were read, in English"), blank=True)
+
+    class Meta:
+        verbose_name = _("claim of the document about its table")
+        verbose_name_plural = _("claims of the documents about their tables")
+        ordering = ["dataset", "order"]
+
+    def __str__(self) -> str:
+        return self.quote[:80]

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +34,23 @@ from django.utils.translation import gettext as _
 from regija.core import audit
 from regija.core.models import Membership, Organisation, Role
 from regija.core.services import Conflict, Refused, require_permission, validate
+from regija.strategies.models import FROM_DATASET, Indicator, Observation
 
 from . import ingest
-from .models import Column, ColumnType, Dataset, Distribution, Health, Kind, Refresh, Status, Version
+from .models import (
+    Aggregation,
+    Column,
+    ColumnType,
+    Dataset,
+    DatasetClaim,
+    Distribution,
+    Health,
+    IndicatorSource,
+    Kind,
+    Refresh,
+    Status,
+    Version,
+)
 from .storage import lake, version_prefix
 from .vocabularies import FileType, Theme
 
@@ -427,6 +443,7 @@ def add_version(
                 _sync_columns(locked, result.columns)
                 _lake_distributions(locked, result.columns)
             dataset.current = version
+            _feed_indicators(locked)
             return version
         raise Conflict(_("The dataset is being refreshed by someone else; try again."))
 
@@ -483,3 +500,239 @@ def refresh_request(user: Actor, dataset: Dataset, *, via: str) -> None:
 
     log.info("refresh of %s requested (%s) by user %s", dataset.slug, via, user.pk)
     refresh_dataset(dataset.pk)
+
+
+# ------------------------------------------------------------------------------ indicators fed by data
+
+# How an observation computed from a dataset is marked (``Observation.source``): "dataset:<slug> v<N>".
+# The strategies importer leaves observations so marked alone when it syncs a strategy file.
+FED_PREFIX = FROM_DATASET
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def version_rows(version: Version) -> list[dict[str, Any]]:
+    """The rows of a version, in file order, with numbers as ``Decimal`` (as the document printed them)."""
+    import duckdb
+
+    path = lake().local(version.key)
+    con = duckdb.connect()
+    try:
+        cursor = con.execute("SELECT * FROM read_parquet(?)", [str(path)])
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        out.append(
+            {n: Decimal(repr(v)) if isinstance(v, float) else v for n, v in zip(names, row, strict=True)}
+        )
+    return out
+
+
+def _number(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _same(value: object, wanted: object) -> bool:
+    a, b = _number(value), _number(wanted)
+    if a is not None and b is not None:
+        return a == b
+    return str(value) == str(wanted)
+
+
+def _matches(row: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
+    for column, wanted in filters.items():
+        options = wanted if isinstance(wanted, list) else [wanted]
+        if not any(_same(row.get(column), option) for option in options):
+            return False
+    return True
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date column's value as the day an observation is dated: a year is its last day (31 December),
+    as the strategy files date a figure "for the year"."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return dt.date(value, 12, 31)
+    text = str(value or "").strip()
+    if _YEAR.match(text):
+        return dt.date(int(text), 12, 31)
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def compute_observations(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    value_column: str,
+    date_column: str,
+    filters: Mapping[str, Any],
+    aggregation: str,
+) -> list[tuple[dt.date, Decimal]]:
+    """One value per date: the rows matching ``filters``, grouped by ``date_column``, ``value_column``
+    aggregated (``last``: the group's last row in file order; ``count``: its non-empty values)."""
+    groups: dict[dt.date, list[Any]] = {}
+    for row in rows:
+        if not _matches(row, filters):
+            continue
+        day = as_date(row.get(date_column))
+        if day is None:
+            continue
+        groups.setdefault(day, []).append(row.get(value_column))
+    out: list[tuple[dt.date, Decimal]] = []
+    for day in sorted(groups):
+        present = [v for v in groups[day] if v is not None and v != ""]
+        if aggregation == Aggregation.COUNT:
+            out.append((day, Decimal(len(present))))
+            continue
+        numbers = [n for n in (_number(v) for v in present) if n is not None]
+        if not numbers:
+            continue
+        if aggregation == Aggregation.SUM:
+            value = sum(numbers, Decimal(0))
+        elif aggregation == Aggregation.AVG:
+            value = sum(numbers, Decimal(0)) / len(numbers)
+        elif aggregation == Aggregation.MIN:
+            value = min(numbers)
+        elif aggregation == Aggregation.MAX:
+            value = max(numbers)
+        else:
+            value = numbers[-1]
+        out.append((day, value))
+    return out
+
+
+def baseline_of(
+    indicator: Indicator, values: Sequence[tuple[dt.date, Decimal]]
+) -> tuple[dt.date, Decimal] | None:
+    """The baseline a dataset gives an indicator: the state as the strategy began – the latest value
+    dated no later than the end of the strategy's first year – or, when the data starts later, its
+    earliest value; without a period, the latest value."""
+    if not values:
+        return None
+    start = indicator.strategy.period_start[:4]
+    if not _YEAR.match(start):
+        return values[-1]
+    before = [v for v in values if v[0] <= dt.date(int(start), 12, 31)]
+    return before[-1] if before else values[0]
+
+
+def recompute_indicator(source: IndicatorSource) -> int:
+    """Replace the indicator's observations computed from its dataset with those of the dataset's current
+    version (marked "dataset:<slug> v<N>"), leaving the observations a strategy file gives (a date the
+    file gives keeps the file's value), and set the indicator's baseline from them when ``sets_baseline``
+    and it has none. The number of observations written."""
+    dataset = source.dataset
+    version = dataset.current
+    if version is None:
+        return 0
+    values = compute_observations(
+        version_rows(version),
+        value_column=source.value_column,
+        date_column=source.date_column,
+        filters=source.filters if isinstance(source.filters, dict) else {},
+        aggregation=source.aggregation,
+    )
+    marker = f"{FED_PREFIX}{dataset.slug} v{version.number}"
+    note = f"Izračunano iz podatkovnega niza »{dataset.title}« ({dataset.slug}), različica {version.number}."
+    written = 0
+    with audit.acting(None, via="worker", label=SYSTEM), transaction.atomic():
+        indicator = (
+            Indicator.objects.select_for_update().select_related("strategy").get(pk=source.indicator_id)
+        )
+        for old in Observation.objects.filter(indicator=indicator, source__startswith=FED_PREFIX):
+            old.delete()
+        from_file = set(Observation.objects.filter(indicator=indicator).values_list("date", flat=True))
+        for day, value in values:
+            if day in from_file:
+                continue
+            Observation.objects.create(indicator=indicator, date=day, value=value, source=marker, note=note)
+            written += 1
+        if source.sets_baseline and indicator.baseline_value is None:
+            base = baseline_of(indicator, values)
+            if base is not None:
+                indicator.baseline_date, indicator.baseline_value = base
+                indicator.save(update_fields=["baseline_date", "baseline_value"])
+        IndicatorSource.objects.filter(pk=source.pk).update(computed_from=version)
+    source.computed_from = version
+    return written
+
+
+def _feed_indicators(dataset: Dataset) -> None:
+    """After a new version: recompute every indicator the dataset feeds (a failure is logged, the
+    version stands)."""
+    for source in IndicatorSource.objects.filter(dataset=dataset).select_related("dataset__current"):
+        try:
+            recompute_indicator(source)
+        except Exception:
+            log.exception(
+                "could not recompute indicator %s from dataset %s", source.indicator_id, dataset.slug
+            )
+
+
+def indicator_source_set(
+    indicator: Indicator,
+    dataset: Dataset,
+    *,
+    value_column: str,
+    date_column: str,
+    filters: Mapping[str, Any],
+    aggregation: str,
+    sets_baseline: bool,
+    why: str,
+    via: str = "worker",
+) -> IndicatorSource:
+    """Feed ``indicator`` from ``dataset`` (Regija itself: bundled bindings); replaces an earlier binding."""
+    if aggregation not in Aggregation.values:
+        raise Refused(_("Choose one of the aggregations."), field="aggregation")
+    values = {
+        "dataset": dataset,
+        "value_column": value_column,
+        "date_column": date_column,
+        "filters": dict(filters),
+        "aggregation": aggregation,
+        "sets_baseline": sets_baseline,
+        "why": why,
+    }
+    with audit.acting(None, via=via, label=SYSTEM), transaction.atomic():
+        source = IndicatorSource.objects.filter(indicator=indicator).first()
+        if source is None:
+            source = IndicatorSource.objects.create(indicator=indicator, **values)
+        elif any(getattr(source, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(source, k, v)
+            source.save()
+    return source
+
+
+def claims_set(dataset: Dataset, claims: Sequence[Mapping[str, Any]], *, via: str = "worker") -> bool:
+    """The document's claims about the dataset's table (Regija itself: bundled datasets), replacing the
+    earlier ones when they differ; whether anything changed."""
+    defaults = {
+        f.name: f.get_default() for f in DatasetClaim._meta.concrete_fields if f.name not in ("id", "dataset")
+    }
+    current = [{f: getattr(c, f) for f in defaults} for c in dataset.claims.order_by("order")]
+    wanted = [{f: c.get(f, default) for f, default in defaults.items()} for c in claims]
+    for i, claim in enumerate(wanted):
+        claim["order"] = i
+    if current == wanted:
+        return False
+    with audit.acting(None, via=via, label=SYSTEM), transaction.atomic():
+        for old in dataset.claims.all():
+            old.delete()
+        for claim in wanted:
+            DatasetClaim.objects.create(dataset=dataset, **claim)
+    return True

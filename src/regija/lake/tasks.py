@@ -1,7 +1,11 @@
-"""The lake's background jobs (Huey): scheduled refreshes of copied datasets."""
+"""The lake's background jobs (Huey): scheduled refreshes of copied datasets, and publishing Regija's own
+data after its public data changed."""
 
 from __future__ import annotations
 
+import threading
+
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from huey import crontab
@@ -40,3 +44,38 @@ def refresh_due() -> int:
     for pk in due:
         refresh_dataset(pk)
     return len(due)
+
+
+# --- Regija's own data ------------------------------------------------------------------------------
+
+PUBLISH_DELAY = 60  # seconds: changes within a minute are published together, at most once a minute
+_SCHEDULED = "regija:lake:own-data-scheduled"
+_publishing = threading.local()
+
+
+@db_task()
+def publish_own_data_task() -> int:
+    """Refresh Regija's own datasets from the database; how many got a new version."""
+    jobs.describe(str(_("Publish Regija's own data")))
+    from .own import publish_own_data
+
+    _publishing.active = True
+    try:
+        return sum(1 for p in publish_own_data() if p.version is not None)
+    finally:
+        _publishing.active = False
+
+
+def schedule_publish() -> None:
+    """Queue ``publish_own_data_task`` a minute from now, unless it is queued already (debounced through
+    the cache, which every process shares); the changes the task itself makes to the lake do not queue it
+    again. Called after every committed change to public data (``core.caching.on_data_change``)."""
+    if getattr(_publishing, "active", False):
+        return
+    if publish_slot_free():
+        publish_own_data_task.schedule(delay=PUBLISH_DELAY)
+
+
+def publish_slot_free() -> bool:
+    """Whether no publishing is queued yet for the coming minute (and take the slot if so)."""
+    return bool(cache.add(_SCHEDULED, 1, PUBLISH_DELAY))

@@ -69,6 +69,17 @@ def report(strategy: Strategy | None = None) -> list[Finding]:
     return findings
 
 
+def other_findings(strategy: Strategy | None = None) -> list[Finding]:
+    """The findings of the checks other apps register with ``core.registry.register_consistency_check``
+    (the lake: what a document's text claims about its own tables), for ``regija check``."""
+    from regija.core import registry
+
+    found: list[Finding] = []
+    for check in registry.consistency_checks():
+        found += check(strategy)
+    return found
+
+
 def _stated_figures(strategy: Strategy | None) -> list[Finding]:
     qs = StatedFigure.objects.select_related("strategy", "scope_node", "scope_fund").order_by(
         "strategy__slug", "order"

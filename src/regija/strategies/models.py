@@ -173,6 +173,11 @@ class Indicator(models.Model):
         return reverse("indicator", args=[self.strategy.slug, self.code])
 
 
+# ``Observation.source`` of a value computed from a dataset of the lake: "dataset:<slug> v<N>". Such
+# observations belong to the dataset, not to the strategy file: importing the file leaves them alone.
+FROM_DATASET = "dataset:"
+
+
 class Observation(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations"

@@ -1,11 +1,13 @@
 """regija import FILE…: validate strategy and governance files and load them in one transaction.
 
 Strategy files go first, then governance files (``regija-governance: 1``), which refer to the
-organisations, strategies and projects the strategy files define.
+organisations, strategies and projects the strategy files define; a manifest of bundled datasets
+(``datasets.yaml``, docs/data.md) last, into the data lake.
 """
 
 import resource
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +22,8 @@ from regija.core.files import InvalidFile
 from regija.governance.fileformat import is_governance_file
 from regija.governance.importer import RunOutline
 from regija.interchange.importer import import_run
+from regija.lake import bundled
+from regija.lake.bundle_loader import load_bundle
 
 
 class _Rollback(Exception):
@@ -55,8 +59,9 @@ class Command(BaseCommand):
 
     def _import(self, *, files, dry_run, stats=False, quiet=False, **options):
         started = time.perf_counter()
-        governance_files = [f for f in files if is_governance_file(f)]
-        strategy_files = [f for f in files if f not in governance_files]
+        manifests = [f for f in files if Path(f).name == bundled.MANIFEST_NAME]
+        governance_files = [f for f in files if f not in manifests and is_governance_file(f)]
+        strategy_files = [f for f in files if f not in governance_files and f not in manifests]
         results = []
         try:
             # announced, so that a write refused meanwhile says an import is running (regija.core.busy)
@@ -74,10 +79,24 @@ class Command(BaseCommand):
                         results += import_governance_files(governance_files, run=RunOutline.of(outlines))
                     except InvalidFile as exc:
                         problems += exc.problems
+                for manifest in manifests:  # checked (every file it names) before anything is written
+                    try:
+                        for dataset in bundled.read_manifest(manifest).datasets:
+                            bundled.read_rows(Path(manifest).parent, dataset)
+                    except InvalidFile as exc:
+                        problems += exc.problems
                 if problems:
                     raise InvalidFile(problems)
                 if dry_run:
                     raise _Rollback
+            # the lake's files are written outside the import's transaction (docs/lake.md)
+            for manifest in manifests:
+                loaded = load_bundle(manifest)
+                if not quiet:
+                    self.stdout.write(
+                        _("%(file)s: %(n)s datasets, %(v)s new versions")
+                        % {"file": manifest, "n": len(loaded.datasets), "v": len(loaded.new_versions)}
+                    )
         except _Rollback:
             pass
         except InvalidFile as exc:

@@ -1,4 +1,5 @@
-"""regija up: create the database if needed, migrate, load the source documents into an empty database, serve
+"""regija up: create the database if needed, migrate, load the source documents into an empty database (and,
+on first start, the bundled statistics and Regija's own data as datasets), serve
 (with the background jobs running in the same process).
 
 The strategy files (data/strategies) go first, then the governance files (data/governance next to
@@ -15,6 +16,9 @@ from regija.calls.importer import import_files as import_governance_files
 from regija.core.files import InvalidFile
 from regija.governance.models import Body
 from regija.interchange.importer import import_files
+from regija.lake.bundle_loader import load_bundle
+from regija.lake.models import Dataset
+from regija.lake.own import publish_own_data
 from regija.strategies.models import Strategy
 
 
@@ -51,6 +55,16 @@ class Command(BaseCommand):
                 raise CommandError(f"the demo governance data could not be loaded:\n{exc}") from None
             for result in results:
                 self.stdout.write(f"governance of {result.slug} ready")
+        # the source documents' statistics and Regija's own data as datasets, on first start (after that
+        # the worker keeps Regija's own data up to date; `regija publish` does it at once)
+        if Strategy.objects.exists() and not Dataset.objects.filter(auto__startswith="regija:").exists():
+            try:
+                loaded = load_bundle()
+            except InvalidFile as exc:
+                raise CommandError(f"the bundled datasets could not be loaded:\n{exc}") from None
+            self.stdout.write(f"bundled datasets ready: {len(loaded.datasets)}")
+            published = publish_own_data()
+            self.stdout.write(f"Regija's own data published: {len(published)} datasets")
         # static files with hashed names and a gzip of each (core/staticstorage.py); unchanged files are
         # skipped, so a restart takes a moment
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             strategy = Strategy.objects.filter(slug=slug).first()
             if strategy is None:
                 raise CommandError(_("There is no strategy “%(slug)s”.") % {"slug": slug})
-        findings = consistency.report(strategy)
+        findings = consistency.report(strategy) + consistency.other_findings(strategy)
         contradictions = [f for f in findings if f.kind == consistency.CONTRADICTION]
         unverifiable = [f for f in findings if f.kind == consistency.UNVERIFIABLE]
         if contradictions:
