@@ -10,8 +10,9 @@ regija report annual ORG YEAR [--output DIR]   the year's activity report (HTML 
 regija schema                 print the JSON Schema of the strategy file format
 regija django-check [--deploy]   Django's system checks (manage.py check); --deploy for production
 regija audit verify [--head HASH]   check the audit log's hash chain; name the first broken entry
-regija worker                 run the background jobs (refreshes, publishing) on their own
 regija audit head             print the hash of the audit log's last entry, to keep elsewhere
+regija worker                 run the background jobs (refreshes, publishing) on their own
+regija publish                publish Regija's own data and the bundled statistics as datasets now
 regija createsuperuser …      and every other Django management command
 """
 
