@@ -390,8 +390,8 @@ REGIJA_BUNDLE = Path(os.environ.get("REGIJA_BUNDLE", SEED_DIR.parent / "datasets
 
 # Background jobs (refreshes, publishing Regija's own data) run in Huey: its queue in an SQLite file in
 # the data folder, or in Redis when REDIS_URL is set. `regija up` runs a consumer in threads of its own
-# process, beside the web server; `regija worker` runs one on its own (production). REGIJA_TASKS_IMMEDIATE=true
-# runs each job at once, in the process that asks for it (the tests do).
+# process, beside the web server; `regija worker` runs one on its own (production).
+# REGIJA_TASKS_IMMEDIATE=true runs each job at once, in the process that asks for it (the tests do).
 HUEY = {
     "name": "regija",
     "immediate": _env_bool("REGIJA_TASKS_IMMEDIATE", False),
