@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.db.models import CompositePrimaryKey
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import trans_real
@@ -19,9 +20,10 @@ def _our_models():
 
 def _labelled_fields(model):
     """The model's own fields and many-to-many fields (reverse relations are labelled by the other side;
-    the automatic primary key is Django's "ID")."""
+    the automatic primary key is Django's "ID"; a composite primary key is no field of its own – its
+    parts are, and no form or page shows it)."""
     for field in model._meta.get_fields():
-        if field.auto_created:
+        if field.auto_created or isinstance(field, CompositePrimaryKey):
             continue
         yield field
 

@@ -125,10 +125,14 @@ def test_every_download_writes_through_the_one_rule():
     # the strategy workbook (styles, comments, drop-down lists) builds its own sheets, but puts every
     # value through ``spreadsheet.set_xlsx_cell`` in one function, ``_put``
     workbook = Path("interchange/workbook.py")
+    # not downloads: the lake's reader turns an uploaded XLSX into a passing CSV for DuckDB (it reads
+    # with openpyxl), and the CKAN API's records_format=csv is data inside a JSON answer, exact as CKAN
+    # gives it (a dataset's CSV download goes through core.spreadsheet)
+    not_downloads = {Path("lake/ingest.py"), Path("lake/query.py")}
     found = [
         f"{path.relative_to(src)}: {needle}"
         for path in src.rglob("*.py")
-        if path.name != "spreadsheet.py" and path.relative_to(src) != workbook
+        if path.name != "spreadsheet.py" and path.relative_to(src) not in {workbook, *not_downloads}
         for needle in writers
         if needle in path.read_text(encoding="utf-8")
     ]
