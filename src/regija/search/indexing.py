@@ -35,7 +35,7 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import Document, Form, Kind, Posting, TermCount
+from .models import SORT_PREFIX, Document, Form, Kind, Posting, TermCount
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -361,7 +361,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
     rows: list[tuple[str, int, int, str, str, int]] = []
     counts: Counter = Counter()
     for doc, e in zip(docs, batch, strict=True):
-        pk, kind, sort_key, object_id = doc.pk, doc.kind, doc.sort_key, doc.object_id
+        pk, kind, sort_key, object_id = doc.pk, doc.kind, doc.sort_key[:SORT_PREFIX], doc.object_id
         rows.extend([(term, pk, weight, kind, sort_key, object_id) for term, weight in e.terms.items()])
         counts.update([(term, kind) for term in e.terms])
     # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
