@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from regija.search.models import SORT_PREFIX, Document, Posting
+from regija.search.models import KIND_ORDER, POSTING_KIND, SORT_PREFIX, Document, Posting
 from regija.search.selectors import search
 from regija.search.text import fold
 from tests.factories import OrganisationFactory
@@ -71,3 +71,12 @@ def test_order_is_score_then_full_title_then_object_on_every_page(q):
         for offset in range(0, min(group.total, 60), 3):
             paged += search(q, kinds=[group.kind], limit=3, offset=offset).groups[0].hits
         assert paged == hits[: len(paged)], (q, group.kind)
+
+
+def test_every_kind_has_its_own_posting_code():
+    assert sorted(POSTING_KIND) == sorted(KIND_ORDER)
+    assert len(set(POSTING_KIND.values())) == len(POSTING_KIND)
+    # the codes stored so far never change (they are in every posting)
+    assert POSTING_KIND == {
+        "strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6
+    }  # fmt: skip

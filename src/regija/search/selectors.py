@@ -18,16 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connection
 from django.urls import get_script_prefix
 
-from .models import KIND_ORDER, Document, Form, Kind, Posting, TermCount
+from .models import KIND_OF_POSTING, KIND_ORDER, POSTING_KIND, Document, Form, Kind, Posting, TermCount
 from .text import fold, query_terms, query_words
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+T = TypeVar("T", str, int)
 
 MAX_WORDS = 12
 DEFAULT_LIMIT = 20
@@ -187,8 +189,10 @@ def search(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, code, title, context, url, score, sort_key, object_id, total in cursor.fetchall():
-            if total is not None:  # the count row of a kind
-                groups[kind] = Group(kind, int(total), offset=offset)
+            if total is not None:  # the count row of a kind: its posting code in the score column
+                groups[KIND_OF_POSTING[int(score)]] = Group(
+                    KIND_OF_POSTING[int(score)], int(total), offset=offset
+                )
             else:
                 hit = (-int(score), sort_key, int(object_id), code, title, context, url)
                 rows.setdefault(kind, []).append(hit)
@@ -203,7 +207,7 @@ def search(
     return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
 
 
-def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
+def _in(terms: Iterable[T]) -> tuple[str, list[T]]:
     terms = sorted(terms)
     return "(" + ", ".join(["%s"] * len(terms)) + ")", terms
 
@@ -281,7 +285,7 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
             f"ORDER BY p.weight DESC, p.sort_key {collate}, d.sort_key {collate}, p.object_id "
             f"LIMIT %s OFFSET %s) t{i}"
         )
-        params += [term, kind, limit, offset]
+        params += [term, POSTING_KIND[kind], limit, offset]
     return " UNION ALL ".join(parts), params
 
 
@@ -301,7 +305,7 @@ def _sql(
     document = qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     matches, match_params = _matches(expansions)
-    kind_in, kind_params = _in(kinds)
+    kind_in, kind_params = _in([POSTING_KIND[kind] for kind in kinds])
     common = (
         f"m AS ({matches}), "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
         f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM m WHERE m.kind IN {kind_in} GROUP BY m.kind)"
@@ -317,6 +321,6 @@ def _sql(
             f"ORDER BY m.score DESC, m.sort_key {collate}, d.sort_key {collate}, m.object_id "
             f"LIMIT %s OFFSET %s) t{i}"
         )
-        params += [kind, kind, limit, offset]
-    parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
+        params += [POSTING_KIND[kind], POSTING_KIND[kind], limit, offset]
+    parts.append("SELECT NULL, NULL, NULL, NULL, NULL, kind, NULL, NULL, total FROM c")
     return f"WITH {common} " + " UNION ALL ".join(parts), params
