@@ -276,14 +276,16 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     params: list[str | int] = []
     for i, kind in enumerate(kinds):
         # the rank index gives the postings in order of weight and sort-key prefix; the full key of the
-        # documents read (only those up to the page's end and its tie) breaks ties of the prefix
+        # documents read (k: those up to the page's end and the rest of its last tie) breaks ties of
+        # the prefix; the page's few documents are then read for what they show (d)
         parts.append(
-            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, p.weight AS score, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
-            "d.sort_key AS sort_key, p.object_id AS object_id, CAST(NULL AS BIGINT) AS total "
-            f"FROM {posting} p CROSS JOIN {document} d "
-            "WHERE p.term = %s AND p.kind = %s AND d.id = p.document_id "
-            f"ORDER BY p.weight DESC, p.sort_key {collate}, d.sort_key {collate}, p.object_id "
-            f"LIMIT %s OFFSET %s) t{i}"
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
+            "CAST(NULL AS BIGINT) AS total FROM ("
+            "SELECT p.document_id AS document_id, p.weight AS score, k.sort_key AS sort_key, "
+            f"p.object_id AS object_id FROM {posting} p CROSS JOIN {document} k "
+            "WHERE p.term = %s AND p.kind = %s AND k.id = p.document_id "
+            f"ORDER BY p.weight DESC, p.sort_key {collate}, k.sort_key {collate}, p.object_id "
+            f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
         params += [term, POSTING_KIND[kind], limit, offset]
     return " UNION ALL ".join(parts), params
@@ -314,12 +316,13 @@ def _sql(
     parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            "SELECT * FROM (SELECT d.kind, d.code, d.title, d.context, d.url, m.score AS score, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
-            "d.sort_key AS sort_key, m.object_id AS object_id, CAST(NULL AS BIGINT) AS total "
-            f"FROM m CROSS JOIN {document} d WHERE m.kind = %s AND d.id = m.document_id "
-            "AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
-            f"ORDER BY m.score DESC, m.sort_key {collate}, d.sort_key {collate}, m.object_id "
-            f"LIMIT %s OFFSET %s) t{i}"
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
+            "CAST(NULL AS BIGINT) AS total FROM ("
+            "SELECT m.document_id AS document_id, m.score AS score, k.sort_key AS sort_key, "
+            f"m.object_id AS object_id FROM m CROSS JOIN {document} k "
+            "WHERE m.kind = %s AND k.id = m.document_id AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            f"ORDER BY m.score DESC, m.sort_key {collate}, k.sort_key {collate}, m.object_id "
+            f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
         params += [POSTING_KIND[kind], POSTING_KIND[kind], limit, offset]
     parts.append("SELECT NULL, NULL, NULL, NULL, NULL, kind, NULL, NULL, total FROM c")
