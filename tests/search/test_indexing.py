@@ -13,7 +13,7 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.interchange.importer import import_text
 from regija.projects.models import Project, ProjectStatus
 from regija.search import indexing
-from regija.search.models import Document, Form, Kind, Posting, TermCount
+from regija.search.models import KIND_OF_POSTING, Document, Form, Kind, Posting, TermCount
 from regija.search.selectors import search
 from regija.strategies.models import Strategy
 from tests.factories import IndicatorFactory, NodeFactory, OrganisationFactory, ProjectFactory
@@ -30,8 +30,8 @@ def term_counts_follow_the_postings(indexed):
     """After every change these tests make, each term's number of documents per kind is the true one."""
     yield
     true = {
-        (term, kind): n
-        for term, kind, n in Posting.objects.values_list("term", "kind").annotate(n=Count("*")).order_by()
+        (term, KIND_OF_POSTING[code]): n
+        for term, code, n in Posting.objects.values_list("term", "kind").annotate(n=Count("*")).order_by()
     }
     kept = {(t, k): n for t, k, n in TermCount.objects.values_list("term", "kind", "documents") if n}
     assert kept == true

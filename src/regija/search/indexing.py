@@ -35,7 +35,7 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import Document, Form, Kind, Posting, TermCount
+from .models import KIND_OF_POSTING, POSTING_KIND, SORT_PREFIX, Document, Form, Kind, Posting, TermCount
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -358,12 +358,17 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    rows: list[tuple[str, int, int, str, str, int]] = []
+    rows: list[tuple[str, int, int, int, str, int]] = []
     counts: Counter = Counter()
     for doc, e in zip(docs, batch, strict=True):
-        pk, kind, sort_key, object_id = doc.pk, doc.kind, doc.sort_key, doc.object_id
-        rows.extend([(term, pk, weight, kind, sort_key, object_id) for term, weight in e.terms.items()])
-        counts.update([(term, kind) for term in e.terms])
+        pk, code, sort_key, object_id = (
+            doc.pk,
+            POSTING_KIND[doc.kind],
+            doc.sort_key[:SORT_PREFIX],
+            doc.object_id,
+        )
+        rows.extend([(term, pk, weight, code, sort_key, object_id) for term, weight in e.terms.items()])
+        counts.update([(term, doc.kind) for term in e.terms])
     # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
     rows.sort(key=lambda row: (row[0], row[1]))
     _insert_postings(rows)
@@ -376,7 +381,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
 POSTING_COLUMNS = ("term", "document_id", "weight", "kind", "sort_key", "object_id")
 
 
-def _insert_postings(rows: list[tuple[str, int, int, str, str, int]]) -> None:
+def _insert_postings(rows: list[tuple[str, int, int, int, str, int]]) -> None:
     if not rows:
         return
     ops = connection.ops
@@ -455,10 +460,13 @@ def _recount() -> None:
     """TermCount again from all postings (after a rebuild): one grouped read of the rank index."""
     qn = connection.ops.quote_name
     _raw_delete(TermCount.objects.all())
+    # the postings' kind codes back to the kinds' names (fixed numbers and names of our own, no input)
+    name = " ".join(f"WHEN {code:d} THEN '{kind}'" for code, kind in sorted(KIND_OF_POSTING.items()))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names only; no values
-            f"SELECT term, kind, COUNT(*) FROM {qn(Posting._meta.db_table)} GROUP BY term, kind"
+            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names and our fixed kind codes; no values
+            f"SELECT term, CASE kind {name} END, COUNT(*) FROM {qn(Posting._meta.db_table)} "
+            "GROUP BY term, kind"
         )
 
 

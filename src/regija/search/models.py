@@ -23,6 +23,17 @@ class Kind(models.TextChoices):
 
 KIND_ORDER = [k.value for k in Kind]
 
+# Postings store a kind as a small number instead of its name (twice per posting: the table and its
+# rank index). Fixed codes, never renumbered – they are in every stored posting; a new kind takes the
+# next number (and a migration need not touch the postings).
+POSTING_KIND = {"strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6}
+KIND_OF_POSTING = {code: kind for kind, code in POSTING_KIND.items()}
+
+# Postings keep only this many characters of the document's sort key: enough to read a word's hits in
+# nearly their final order from the rank index, small enough that the key is not stored twice in
+# full per posting. Searches break ties of the prefix on the document's full key (search/selectors.py).
+SORT_PREFIX = 12
+
 
 class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -78,12 +89,14 @@ class Posting(models.Model):
         verbose_name=_("document"),
     )
     weight = models.PositiveSmallIntegerField(_("weight"))
-    # Copies of the document's kind, sort key and object: a search counts and ranks the matches of a
-    # word from this table alone and reads only the documents it shows (search/selectors.py). On
-    # PostgreSQL sort_key has the "C" collation (migrations 0002 and 0004), so that it sorts bytewise
-    # there too.
-    kind = models.CharField(_("kind"), max_length=12)
-    sort_key = models.CharField(_("sort key"), max_length=100)
+    # Copies of the document's kind (its POSTING_KIND code), the first SORT_PREFIX characters of its
+    # sort key, and its object: a search counts the matches of a word from this table alone, ranks
+    # them by the prefix, and reads the full key only of the documents up to the page's end and its
+    # tie (search/selectors.py). A prefix of the key orders like the key except for ties, so the order
+    # stays the same. On PostgreSQL sort_key has the "C" collation (migrations 0002, 0004 and 0006),
+    # so that it sorts bytewise there too.
+    kind = models.PositiveSmallIntegerField(_("kind"))
+    sort_key = models.CharField(_("sort key"), max_length=SORT_PREFIX)
     object_id = models.BigIntegerField(_("object"))
 
     class Meta:

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connection
 from django.urls import get_script_prefix
 
-from .models import KIND_ORDER, Document, Form, Kind, Posting, TermCount
+from .models import KIND_OF_POSTING, KIND_ORDER, POSTING_KIND, Document, Form, Kind, Posting, TermCount
 from .text import fold, query_terms, query_words
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+T = TypeVar("T", str, int)
 
 MAX_WORDS = 12
 DEFAULT_LIMIT = 20
@@ -187,8 +189,10 @@ def search(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, code, title, context, url, score, sort_key, object_id, total in cursor.fetchall():
-            if total is not None:  # the count row of a kind
-                groups[kind] = Group(kind, int(total), offset=offset)
+            if total is not None:  # the count row of a kind: its posting code in the score column
+                groups[KIND_OF_POSTING[int(score)]] = Group(
+                    KIND_OF_POSTING[int(score)], int(total), offset=offset
+                )
             else:
                 hit = (-int(score), sort_key, int(object_id), code, title, context, url)
                 rows.setdefault(kind, []).append(hit)
@@ -203,7 +207,7 @@ def search(
     return SearchResults(q, words, [groups[k] for k in KIND_ORDER if k in groups])
 
 
-def _in(terms: Iterable[str]) -> tuple[str, list[str]]:
+def _in(terms: Iterable[T]) -> tuple[str, list[T]]:
     terms = sorted(terms)
     return "(" + ", ".join(["%s"] * len(terms)) + ")", terms
 
@@ -271,15 +275,19 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     parts: list[str] = []
     params: list[str | int] = []
     for i, kind in enumerate(kinds):
+        # the rank index gives the postings in order of weight and sort-key prefix; the full key of the
+        # documents read (k: those up to the page's end and the rest of its last tie) breaks ties of
+        # the prefix; the page's few documents are then read for what they show (d)
         parts.append(
             f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
-            "SELECT p.document_id AS document_id, p.weight AS score, p.sort_key AS sort_key, "
-            f"p.object_id AS object_id FROM {posting} p WHERE p.term = %s AND p.kind = %s "
-            f"ORDER BY p.weight DESC, p.sort_key {collate}, p.object_id LIMIT %s OFFSET %s"
-            f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
+            "SELECT p.document_id AS document_id, p.weight AS score, k.sort_key AS sort_key, "
+            f"p.object_id AS object_id FROM {posting} p CROSS JOIN {document} k "
+            "WHERE p.term = %s AND p.kind = %s AND k.id = p.document_id "
+            f"ORDER BY p.weight DESC, p.sort_key {collate}, k.sort_key {collate}, p.object_id "
+            f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
-        params += [term, kind, limit, offset]
+        params += [term, POSTING_KIND[kind], limit, offset]
     return " UNION ALL ".join(parts), params
 
 
@@ -299,7 +307,7 @@ def _sql(
     document = qn(Document._meta.db_table)
     collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     matches, match_params = _matches(expansions)
-    kind_in, kind_params = _in(kinds)
+    kind_in, kind_params = _in([POSTING_KIND[kind] for kind in kinds])
     common = (
         f"m AS ({matches}), "  # noqa: S608 - our subquery, %s placeholders; the kinds are parameters
         f"c AS (SELECT m.kind AS kind, COUNT(*) AS total FROM m WHERE m.kind IN {kind_in} GROUP BY m.kind)"
@@ -310,12 +318,12 @@ def _sql(
         parts.append(
             f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
-            "SELECT m.document_id AS document_id, m.score AS score, m.sort_key AS sort_key, "
-            "m.object_id AS object_id "
-            f"FROM m WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
-            f"ORDER BY m.score DESC, m.sort_key {collate}, m.object_id LIMIT %s OFFSET %s"
-            f") t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
+            "SELECT m.document_id AS document_id, m.score AS score, k.sort_key AS sort_key, "
+            f"m.object_id AS object_id FROM m CROSS JOIN {document} k "
+            "WHERE m.kind = %s AND k.id = m.document_id AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            f"ORDER BY m.score DESC, m.sort_key {collate}, k.sort_key {collate}, m.object_id "
+            f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
-        params += [kind, kind, limit, offset]
-    parts.append("SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, total FROM c")
+        params += [POSTING_KIND[kind], POSTING_KIND[kind], limit, offset]
+    parts.append("SELECT NULL, NULL, NULL, NULL, NULL, kind, NULL, NULL, total FROM c")
     return f"WITH {common} " + " UNION ALL ".join(parts), params
