@@ -249,6 +249,28 @@ def test_facets(client, cat):
 # ------------------------------------------------------------------------------------- visibility
 
 
+@pytest.mark.real_cache
+def test_an_anonymous_answer_is_cached_but_never_given_to_a_key_or_a_token(
+    client, cat, django_capture_on_commit_callbacks
+):
+    """Anonymous GETs are answered from the cache while the data is unchanged; a request with an API key
+    (CKAN's X-CKAN-API-Key or Authorization) is computed for its user, never served the anonymous copy."""
+    _token, raw = tokens.create(cat.editor, "ckan")
+    first = ok(client, "package_search", include_private="true")
+    assert first["count"] == 4  # anonymous: public datasets only, and now kept in the cache
+    for headers in ({"X-CKAN-API-Key": raw}, {"Authorization": raw}):
+        response, body = get(client, "package_search", include_private="true", headers=headers)
+        assert response.status_code == 200
+        assert "zasebni-stevci" in names(body["result"]), headers
+    # a change to the data is seen at once by anonymous visitors too (the data version is raised when
+    # the change commits)
+    draft = Dataset.objects.get(slug="osnutek-hrupa")
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = "published"
+        draft.save()
+    assert ok(client, "package_search", include_private="true")["count"] == 5
+
+
 def test_private_and_draft_datasets_need_include_private_and_a_members_token(client, cat):
     _token, raw = tokens.create(cat.editor, "ckan")
     public = ok(client, "package_search", sort="name asc")
