@@ -18,13 +18,12 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from regija.core import permissions
 from regija.core.models import Organisation
 from regija.search import text
-from regija.search.indexing import HIGH, LOW
 from regija.search.models import Kind as SearchKind
 from regija.search.selectors import MAX_WORDS
 from regija.search.selectors import search as search_index
 from regija.search.text import Analyzer, query_terms, query_words
 
-from . import query
+from . import indexed, query
 from .models import Column, Dataset, Distribution, Status, Version
 from .storage import lake
 from .vocabularies import FileType, Licence, Theme
@@ -553,8 +552,6 @@ def catalogue_facts(qs: QuerySet[Dataset]) -> list[Facts]:
     return facts
 
 
-# How much a query word found in each part of a dataset counts – as in the search index (lake/indexed.py).
-SEARCH_WEIGHTS = {"title": HIGH, "keywords": HIGH, "publisher": LOW, "description": LOW, "columns": LOW}
 SEARCH_MAX = 10_000  # hits read from the index for one catalogue search
 _search_analyzer = Analyzer()
 
@@ -581,37 +578,12 @@ def dataset_search_ids(q: str, qs: QuerySet[Dataset] | None = None) -> dict[int,
 
 
 def _matched_here(words: Sequence[tuple[str, bool]], qs: QuerySet[Dataset]) -> dict[int, int]:
-    """What the index would find among datasets it does not hold (two queries)."""
+    """What the index would find among datasets it does not hold: their terms built as the index builds
+    a dataset's document (``indexed.build``), so both weigh a word alike (one query)."""
     wanted = [query_terms(word, is_code) for word, is_code in words]
-    columns: dict[int, list[str]] = {}
-    for dataset_id, name in Column.objects.filter(dataset__in=qs.values("pk")).values_list(
-        "dataset_id", "name"
-    ):
-        columns.setdefault(dataset_id, []).append(name.replace("_", " "))
-    rows = qs.values_list(
-        "pk",
-        "title",
-        "title_en",
-        "description",
-        "description_en",
-        "keywords",
-        "keywords_en",
-        "publisher__name",
-    )
     found: dict[int, int] = {}
-    for pk, title, title_en, description, description_en, keywords, keywords_en, publisher in rows:
-        weights = _search_analyzer.weighted_terms(
-            [
-                (f"{title} {title_en}", SEARCH_WEIGHTS["title"]),
-                (
-                    " ".join(str(k) for k in [*(keywords or ()), *(keywords_en or ())]),
-                    SEARCH_WEIGHTS["keywords"],
-                ),
-                (publisher, SEARCH_WEIGHTS["publisher"]),
-                (f"{description} {description_en}", SEARCH_WEIGHTS["description"]),
-                (" ".join(columns.get(pk, ())), SEARCH_WEIGHTS["columns"]),
-            ]
-        )
+    for row in qs.values(*indexed.FIELDS):
+        weights = indexed.build(row, _search_analyzer)[5]
         score = 0
         for terms in wanted:
             best = max((weights.get(t, 0) for t in terms), default=0)
@@ -619,7 +591,7 @@ def _matched_here(words: Sequence[tuple[str, bool]], qs: QuerySet[Dataset]) -> d
                 break
             score += best
         else:
-            found[pk] = score
+            found[row["id"]] = score
     return found
 
 
