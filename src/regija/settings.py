@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "regija.core",
+    "regija.accounts",
     "regija.strategies",
     "regija.projects",
     "regija.interchange",
@@ -83,6 +84,12 @@ INSTALLED_APPS = [
     "regija.lake",
     "regija.portal",
     "huey.contrib.djhuey",
+    # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "regija.core.uploads.UploadLimitMiddleware",
     "regija.core.audit.AuditMiddleware",
