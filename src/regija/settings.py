@@ -378,6 +378,8 @@ REGIJA_LAKE_MAX_BYTES = int(os.environ.get("REGIJA_LAKE_MAX_MB", "500")) * 1024 
 # a dataset's source address is typed by its editors, and the server should not fetch what they cannot.
 REGIJA_LAKE_FETCH_PRIVATE = _env_bool("REGIJA_LAKE_FETCH_PRIVATE", False)
 REGIJA_LAKE_FETCH_TIMEOUT = float(os.environ.get("REGIJA_LAKE_FETCH_TIMEOUT", "60"))
+# The link checker (lake.tasks.check_links, daily) waits this long for a linked source's address.
+REGIJA_LAKE_LINK_TIMEOUT = float(os.environ.get("REGIJA_LAKE_LINK_TIMEOUT", "15"))
 # A query of the DataStore API (datastore_search, datastore_search_sql) stops after this many seconds.
 REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "10"))
 # The DCAT-AP catalogue (/katalog.ttl|.jsonld|.rdf) lists this many datasets a page (Hydra paging), and
