@@ -260,6 +260,14 @@ def test_uploads_are_checked_as_on_the_page(api, client, w, settings):
     assert r.status_code == 413 and "velik.pdf" in r.json()["detail"]
     r = _upload(client, w, app_id, who="other")
     assert r.status_code == 404
+    r = client.generic(
+        "POST",
+        f"{BASE}/applications/{app_id}/attachments",
+        b"--x\r\nnot a part",
+        content_type="multipart/form-data; boundary=",
+        HTTP_AUTHORIZATION="Bearer " + w.tokens["applicant"],
+    )
+    assert r.status_code == 400 and r.json() == {"detail": "Cannot parse request body"}
     assert not Attachment.objects.filter(application_id=app_id).exists()
     assert Application.objects.get(pk=app_id).version == 1
 

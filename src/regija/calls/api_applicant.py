@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -61,6 +62,7 @@ from .schemas import (
     SubmitIn,
     WithdrawIn,
 )
+from .storage import ALLOWED
 
 router = Router(tags=["applications"], auth=token_auth)
 
@@ -91,7 +93,10 @@ def _upload_limit(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and request.content_type == "multipart/form-data":
-            request.FILES  # noqa: B018 – parse now, through the upload handlers
+            try:
+                request.FILES  # noqa: B018 – parse now, through the upload handlers
+            except MultiPartParserError:
+                return JsonResponse({"detail": "Cannot parse request body"}, status=400)
             stopped = uploads.refused(request)
             if stopped is not None:
                 with translation.override("en"):
@@ -243,7 +248,7 @@ def start_application(request, org: str, slug: str, payload: ApplicationStart):
         applicant.kind == OrganisationKind.PERSON
         and not member_role_at_least(request.user, applicant.pk, Role.VIEWER)
     ):  # a natural person's organisation is not known to those outside it
-        invalid(["body", "applicant"], f"There is no organisation '{payload.applicant}'.", REFUSED)
+        invalid(["body", "applicant"], f"there is no organisation '{payload.applicant}'", REFUSED)
     with _service(request):
         app = services.start_application(call, applicant, request.user, payload.title)
     return Status(201, _fresh(request, app.pk))
@@ -272,7 +277,7 @@ def save_application(request, payload: DraftIn, id: int = ID):
     for i, row in enumerate(payload.funds):
         if row.fund not in codes:
             invalid(
-                ["body", "funds", i, "fund"], f"There is no fund with the code '{row.fund}'.", "unknown_fund"
+                ["body", "funds", i, "fund"], f"there is no fund with the code '{row.fund}'", "unknown_fund"
             )
     data = services.DraftData(
         title=payload.title,
@@ -354,8 +359,8 @@ def add_attachment(request, kind: Form[AttachmentKind], file: File[UploadedFile]
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The file, in the type its content was found to be when it was attached",
+                "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in ALLOWED},
             }
         }
     },
