@@ -88,7 +88,10 @@ def test_the_whole_way_from_a_draft_to_a_submitted_application(api, client, w):
     assert r.status_code == 200 and b"".join(r.streaming_content) == PDF
     assert "no-store" in r["Cache-Control"]
 
-    detail = api.get(f"/applications/{app_id}", token=w.tokens["applicant"]).json()
+    r = api.get(f"/applications/{app_id}", token=w.tokens["applicant"])
+    # private: no shared tag, no browser or proxy keeps it
+    assert "ETag" not in r and "no-store" in r["Cache-Control"]
+    detail = r.json()
     r = api.post(
         f"/applications/{app_id}/submit",
         {"version": detail["version"], "declarations": list(DECLARED)},
@@ -312,7 +315,10 @@ def test_claims_of_the_operation_an_approval_created(api, w, clock):
     decide(
         w, approve={0: (Decimal("40000.00"), services.Instrument("decision", "1/2027", dt.date(2027, 5, 1)))}
     )
-    detail = api.get(f"/applications/{app_id}", token=w.tokens["applicant"]).json()
+    r = api.get(f"/applications/{app_id}", token=w.tokens["applicant"])
+    # private: no shared tag, no browser or proxy keeps it
+    assert "ETag" not in r and "no-store" in r["Cache-Control"]
+    detail = r.json()
     assert detail["status"] == "approved" and detail["operation"]["claims_url"].endswith(path)
     assert detail["funds"][0]["approved"] == "40000.00"
 
