@@ -45,7 +45,7 @@ def test_every_endpoint_is_documented(spec):
 
 def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
-    assert len(writes) == 7
+    assert len(writes) == 14  # 7 of strategies and projects, 7 of applying (calls/api_applicant.py)
     for path, method, op in writes:
         # 400: a body that is not JSON (docs/api.md, Errors); 503: a lock waited for in vain (an import)
         assert {"400", "401", "403", "404", "422", "503"} <= set(op["responses"]), (method, path)
@@ -58,8 +58,22 @@ def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
 def test_reads_document_304_404_422(spec):
     reads = [(p, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m == "get"]
     for path, op in reads:
+        if path.startswith("/api/v1/applications"):
+            continue  # one's own applications: below
         assert {"200", "304", "404", "422"} <= set(op["responses"]), path
         assert "security" not in op, path
+
+
+def test_reads_of_ones_applications_need_the_token_and_have_no_shared_etag(spec):
+    """Applying through the API (docs/api.md): even reading needs the token, and the answers are private
+    – computed for each request, never a 304 from a tag shared with others."""
+    reads = [(p, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m == "get"]
+    mine = [(p, op) for p, op in reads if p.startswith("/api/v1/applications")]
+    assert len(mine) == 5
+    for path, op in mine:
+        assert {"200", "401", "404", "422"} <= set(op["responses"]), path
+        assert "304" not in op["responses"], path
+        assert op["security"] == [{"TokenAuth": []}], path
 
 
 def test_project_list_takes_every_project_filter(spec):

@@ -249,6 +249,129 @@ api(
     "/calls/matrika-a/matrika-c-closed/results",
 )
 
+# The applicant's side (calls/api_applicant.py): the same rules as the applicant's pages below
+A_DRAFT = "APP_DRAFT: B's draft application (open call)"
+A_SUB = "APP1: B's submitted application (closed call, scored)"
+A_OK = "APP_OK: B's approved application (decided call), operation P_OK"
+
+
+def _app(key):
+    return lambda w: Application.objects.get(pk=getattr(w, key).pk)
+
+
+def _draft_body(w):
+    app = Application.objects.get(pk=w.APP_DRAFT.pk)
+    return {
+        "version": app.version,
+        "title": "API naslov",
+        "summary": "Povzetek.",
+        "funds": [{"fund": "MATRIKA", "requested": "9000.00"}],
+        "phases": [{"title": "1. faza", "amount": "9000.00"}],
+    }
+
+
+api(
+    "GET",
+    "/applications",
+    A_DRAFT,
+    "/applications?page_size=100",
+    marker=lambda w: '"Matrika osnutek vloge"',
+)
+api(
+    "POST",
+    "/calls/{org}/{slug}/applications",
+    "C_OPEN: open call of A (apply on behalf of B)",
+    "/calls/matrika-a/matrika-c-open/applications",
+    body={"applicant": "matrika-b", "title": "API vloga"},
+    probe=lambda w: Application.objects.filter(call=w.C_OPEN).count(),
+)
+api("GET", "/applications/{id}", A_DRAFT, lambda w: f"/applications/{w.APP_DRAFT.pk}")
+api("GET", "/applications/{id}", A_SUB, lambda w: f"/applications/{w.APP1.pk}")
+api(
+    "PUT",
+    "/applications/{id}",
+    A_DRAFT + " (save the draft)",
+    lambda w: f"/applications/{w.APP_DRAFT.pk}",
+    body=_draft_body,
+    probe=lambda w: _app("APP_DRAFT")(w).title,
+)
+api(
+    "PUT",
+    "/applications/{id}",
+    A_SUB + " (save it again)",
+    lambda w: f"/applications/{w.APP1.pk}",
+    body=lambda w: {**_draft_body(w), "version": _app("APP1")(w).version},
+    probe=lambda w: _app("APP1")(w).title,
+)
+api(
+    "POST",
+    "/applications/{id}/submit",
+    A_DRAFT + " (with the declarations)",
+    lambda w: f"/applications/{w.APP_DRAFT.pk}/submit",
+    body=lambda w: {
+        "version": _app("APP_DRAFT")(w).version,
+        "declarations": list(ApplicantDeclaration.values),
+    },
+    probe=lambda w: _app("APP_DRAFT")(w).status,
+)
+api(
+    "POST",
+    "/applications/{id}/withdraw",
+    A_DRAFT,
+    lambda w: f"/applications/{w.APP_DRAFT.pk}/withdraw",
+    body={"reason": "API"},
+    probe=lambda w: _app("APP_DRAFT")(w).status,
+)
+api("GET", "/applications/{id}/attachments", A_DRAFT, lambda w: f"/applications/{w.APP_DRAFT.pk}/attachments")
+api("GET", "/applications/{id}/attachments", A_SUB, lambda w: f"/applications/{w.APP1.pk}/attachments")
+
+
+def _api_upload(client, w, role):
+    upload = SimpleUploadedFile("api.pdf", PDF, "application/pdf")
+    return client.post(
+        f"{API}/applications/{w.APP_DRAFT.pk}/attachments",
+        {"kind": "other", "file": upload},
+        **_auth(w, role),
+    )
+
+
+action(
+    f"POST {API}/applications/{{id}}/attachments",
+    A_DRAFT,
+    _api_upload,
+    probe=lambda w: w.APP_DRAFT.attachments.count(),
+    surface="api",
+    key=f"POST {API}/applications/{{id}}/attachments",
+)
+api(
+    "GET",
+    "/applications/{id}/attachments/{attachment}",
+    "attachment of APP1 (submitted)",
+    lambda w: f"/applications/{w.APP1.pk}/attachments/{w.ATT1.pk}",
+)
+api(
+    "GET",
+    "/applications/{id}/attachments/{attachment}",
+    "attachment of APP_DRAFT",
+    lambda w: f"/applications/{w.APP_DRAFT.pk}/attachments/{w.ATT_DRAFT.pk}",
+)
+api(
+    "DELETE",
+    "/applications/{id}/attachments/{attachment}",
+    "attachment of APP_DRAFT",
+    lambda w: f"/applications/{w.APP_DRAFT.pk}/attachments/{w.ATT_DRAFT.pk}",
+    probe=lambda w: w.APP_DRAFT.attachments.count(),
+)
+api("GET", "/applications/{id}/claims", A_OK, lambda w: f"/applications/{w.APP_OK.pk}/claims")
+api(
+    "POST",
+    "/applications/{id}/claims",
+    A_OK + " (a claim of 100 €)",
+    lambda w: f"/applications/{w.APP_OK.pk}/claims",
+    body={"fund": "MATRIKA", "amount": "100.00", "label": "API zahtevek"},
+    probe=lambda w: Payment.objects.filter(project=w.P_OK).count(),
+)
+
 
 # ---------------------------------------------------------------------------------- pages and workflow
 

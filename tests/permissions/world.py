@@ -7,7 +7,8 @@ of each kind in each state an action needs, built once through the workflow's se
   document), C_CLOSED (closed: B's submitted applications APP1 … APP5 in the evaluation's stages – APP1
   with an attachment and both sheets submitted, APP2 declared, APP3 undeclared, APP5 unchecked – and a
   committee member added after the assignment), C_FIN (closed, nothing to evaluate), C_EVAL
-  (evaluated: B's APP_E with finalised scores), C_EVALD0 (evaluated, nothing to decide), C_DEC (decided).
+  (evaluated: B's APP_E with finalised scores), C_EVALD0 (evaluated, nothing to decide), C_DEC (decided:
+  B's APP_OK approved, its operation P_OK without claims).
 - B (``matrika-b``): the applicant and holder. Holds the operation P of S (a budget line of 15 000 €,
   one open claim, one checked claim) and P_DONE (finally paid, nothing open).
 - A also has a governance body (its management board), so its editors may add terms and sessions.
@@ -254,6 +255,13 @@ def build() -> World:
             "Matrika vloga E",
         )
         w["APP_E"] = services.submit(app_e, holder, declarations=DECLARED)
+        app_ok = _fill(
+            services.start_application(w["C_DEC"], B, holder, "Matrika odobrena vloga"),
+            holder,
+            F,
+            "Matrika odobrena vloga",
+        )
+        w["APP_OK"] = services.submit(app_ok, holder, declarations=DECLARED)
     finally:
         clock.stop()
     w["C_PUB"] = services.publish(w["C_PUB"], staff)
@@ -292,7 +300,22 @@ def build() -> World:
     services.finalise(w["APP_E"], users["chair"])
     services.finish_evaluation(w["C_EVAL"], staff)
     services.finish_evaluation(w["C_EVALD0"], staff)
+    # C_DEC: B's application APP_OK approved, so its operation (P_OK) takes claims through the API
+    services.record_eligibility(
+        w["APP_OK"], staff, {cond.pk: (True, "") for cond in w["C_DEC"].conditions.all()}
+    )
+    services.assign_committee(w["C_DEC"], staff)
+    _score(w["APP_OK"], users["evaluator"])
+    _score(w["APP_OK"], users["chair"])
+    services.finalise(w["APP_OK"], users["chair"])
     services.finish_evaluation(w["C_DEC"], staff)
+    w["P_OK"] = services.approve(
+        w["APP_OK"],
+        staff,
+        approved={F.pk: Decimal("8000.00")},
+        instrument=services.Instrument("decision", "M-1/2025", now.date() - 2 * day),
+    )
+    w["APP_OK"].refresh_from_db()
     services.mark_decided(w["C_DEC"], staff)
     for key in ("C_DRAFT", "C_PUB", "C_OPEN", "C_CLOSED", "C_FIN", "C_EVAL", "C_EVALD0", "C_DEC"):
         w[key].refresh_from_db()

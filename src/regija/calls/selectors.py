@@ -43,6 +43,7 @@ from regija.core.collation import slovenian
 from regija.core.identifiers import same_organisation_numbers
 from regija.core.models import Organisation, OrganisationKind, Role
 from regija.core.money import format_eur
+from regija.core.permissions import org_ids_with
 from regija.governance.models import Member, MemberRole
 from regija.governance.selectors import how_chosen
 from regija.projects.models import BudgetLine, Fund, InstrumentKind, Payment, ProjectStatus, Secured
@@ -671,5 +672,37 @@ def staff_registration(call: Call, pk: int) -> ApplicantRegistration | None:
     return (
         ApplicantRegistration.objects.select_related("organisation", "decided_by", "user")
         .filter(call=call, pk=pk)
+        .first()
+    )
+
+
+# ------------------------------------------------------------------------------------ the applicant's side
+
+
+def applications_of(user: Any, status: str | None = None) -> QuerySet[Application]:
+    """The applications of the organisations the user is a member of (any role; a superuser: all) – *My
+    applications* on the page and ``GET /api/v1/applications`` – last saved first, with their call,
+    applicant and requested amounts (a fixed number of queries for a page of them)."""
+    ids = org_ids_with(user, Role.VIEWER)
+    qs = Application.objects.select_related("call__organisation", "applicant", "project__strategy")
+    if ids is not None:
+        qs = qs.filter(applicant_id__in=ids)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related("funds").order_by("-updated_at", "-pk")
+
+
+def application_detail(pk: int) -> Application | None:
+    """One application with everything its page and the API show (a fixed number of queries); whether
+    the asker may see it is ``services.application_access``."""
+    return (
+        Application.objects.select_related("call__organisation", "applicant", "project__strategy")
+        .prefetch_related(
+            Prefetch("funds", queryset=ApplicationFund.objects.select_related("fund")),
+            "partners",
+            "phases",
+            "attachments",
+        )
+        .filter(pk=pk)
         .first()
     )

@@ -37,27 +37,13 @@ from .forms import (
     WithdrawForm,
     fund_formset,
 )
-from .models import Application, ApplicationStatus, Assignment, Attachment, Call, CallState
+from .models import Application, ApplicationStatus, Attachment, Call, CallState
 
 
 def access(user, app: Application) -> set[str]:
-    """The capacities in which ``user`` may see ``app``: 'applicant', 'staff', 'evaluator'."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    found = set()
-    viewer_orgs = org_ids_with(user, Role.VIEWER)
-    if viewer_orgs is None:  # a superuser sees every application as staff
-        return {"staff"}
-    if app.applicant_id in viewer_orgs:
-        found.add("applicant")
-    if app.status != ApplicationStatus.DRAFT and app.call.organisation_id in viewer_orgs:
-        found.add("staff")
-    if (
-        app.call.is_closed_for_submissions
-        and Assignment.objects.filter(application=app, seat__user=user).exists()
-    ):
-        found.add("evaluator")
-    return found
+    """The capacities in which ``user`` may see ``app``: 'applicant', 'staff', 'evaluator'
+    (``services.application_access``, the rule the API follows too)."""
+    return services.application_access(user, app)
 
 
 def _application_or_404(request, pk: int) -> tuple[Application, set[str]]:
@@ -115,11 +101,7 @@ def application_start(request, org_slug: str, slug: str):
 
 @login_required
 def my_applications(request):
-    ids = org_ids_with(request.user, Role.VIEWER)
-    apps = Application.objects.select_related("call__organisation", "applicant", "project__strategy")
-    if ids is not None:
-        apps = apps.filter(applicant_id__in=ids)
-    apps = apps.order_by("-updated_at")[:200]
+    apps = selectors.applications_of(request.user)[:200]
     return render(request, "calls/applicant/list.html", {"applications": apps, "nav": "applications"})
 
 
@@ -154,18 +136,11 @@ def _draft_forms(request, app: Application, data=None):
 
 
 def _editable(user, app: Application) -> bool:
-    return (
-        app.status == ApplicationStatus.DRAFT
-        and services.may_edit_application(user, app)
-        and app.call.state == CallState.OPEN
-    )
+    return services.may_change_draft(user, app)
 
 
 def _may_withdraw(user, app: Application) -> bool:
-    return app.status in (
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.SUBMITTED,
-    ) and services.may_edit_application(user, app)
+    return services.may_withdraw(user, app)
 
 
 def _not_editable(request, app: Application):

@@ -13,10 +13,11 @@ already received is thrown away. What was refused is noted on the request (`refu
 A form cut short must never reach a view as if it were whole (a checkbox after the file would read as
 unticked), so `UploadLimitMiddleware` reads every multipart POST before any view or check does, and a
 refused one is answered at once: a page request goes back to the form it came from with the message
-("“plan.pdf” is larger than 10 MB …"), or gets a page with it. The API, which takes no files and reads
-its JSON bodies itself, is left to do so; a multipart body over the request limit gets 413 with
-``{"detail": …}``, unread. The checks of the forms and services (``calls.storage.check_upload``) stay
-as a second line.
+("“plan.pdf” is larger than 10 MB …"), or gets a page with it. The API reads its bodies itself: a
+multipart body over the request limit gets 413 with ``{"detail": …}``, unread; the one operation that
+takes a file (an application's attachment, ``calls.api_applicant``) reads its body through the same
+handlers and answers a stopped file 413 itself. The checks of the forms and services
+(``calls.storage.check_upload``) stay as a second line.
 
 A view that takes larger files (a dataset's upload: ``REGIJA_LAKE_MAX_BYTES``) says so with
 ``file_limit(…)``: the middleware finds the view of the request's address before the body is read, and
@@ -146,8 +147,9 @@ class UploadLimitMiddleware:
         if request.method != "POST" or request.content_type != "multipart/form-data":
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            # The API reads its bodies itself (JSON; no endpoint takes files), so its body is left
-            # unread here; only one over the request limit is refused, from its Content-Length.
+            # The API reads its bodies itself (an attachment's upload checks the stopped file itself),
+            # so its body is left unread here; only one over the request limit is refused, from its
+            # Content-Length.
             if int(request.META.get("CONTENT_LENGTH") or 0) > settings.REGIJA_MAX_REQUEST_BYTES:
                 with translation.override("en"):  # the API speaks English (regija.api.errors)
                     message = Refused("", settings.REGIJA_MAX_REQUEST_BYTES).message()

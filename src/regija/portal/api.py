@@ -12,6 +12,7 @@ from regija.api.conditional import cache_reads
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
 from regija.calls.api import router as calls_router
+from regija.calls.api_applicant import router as applicant_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
@@ -54,3 +55,6 @@ for router in (
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
+# The applicant's side (one's own applications, their attachments and claims): private answers, never
+# from the response cache nor with a shared ETag – so not wrapped in cache_reads.
+api.add_router("/", applicant_router)

@@ -28,7 +28,16 @@ The ranking is a read (``calls.selectors.ranking``). Payment claims, completion 
 operation belong to the project: ``projects.services.payments``.
 """
 
-from .access import is_chair, may_edit_application, may_manage_call, may_see_call_staff, seat_of
+from .access import (
+    application_access,
+    is_chair,
+    may_change_draft,
+    may_edit_application,
+    may_manage_call,
+    may_see_call_staff,
+    may_withdraw,
+    seat_of,
+)
 from .applications import (
     DraftData,
     attachment_add,
@@ -74,6 +83,7 @@ from .registration import (
 )
 
 __all__ = [
+    "application_access",
     "Confirmed",
     "Decided",
     "Link",
@@ -108,7 +118,9 @@ __all__ = [
     "mark_decided",
     "may_edit_application",
     "may_manage_call",
+    "may_change_draft",
     "may_see_call_staff",
+    "may_withdraw",
     "missing_for_submission",
     "not_open_message",
     "now",

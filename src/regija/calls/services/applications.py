@@ -132,6 +132,9 @@ def save_draft(application: Application, user: User, data: DraftData, *, version
         too_much = over_maximum(app.call, sum((amount for _fund, amount in data.funds), Decimal("0")))
         if too_much:
             raise Refused(too_much, field="funds", status=422)
+        for i, phase in enumerate(data.phases):  # the rule of the model (Phase.clean), on every door
+            if phase.get("start") and phase.get("end") and phase["end"] < phase["start"]:
+                raise Refused(_("A phase ends after it starts."), field=f"phases.{i}.end", status=422)
         app.title = data.title.strip() or app.title
         app.summary = data.summary.strip()
         app.version += 1
