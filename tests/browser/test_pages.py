@@ -89,6 +89,8 @@ PAGES = [
     Page("registration-confirmed", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{confirmed_token}}/"),
     Page("open-data", "/podatki/"),
     Page("dataset", f"/podatki/{DATASET}/"),
+    Page("events", "/dogodki/"),
+    Page("events-month", "/dogodki/koledar/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
@@ -98,6 +100,7 @@ PAGES = [
     Page("application-withdraw", "/prijave/{draft}/umik/", user="applicant"),
     Page("application-submitted", "/prijave/{undecided}/oddana/", user="applicant"),
     Page("application", "/prijave/{approved}/", user="applicant"),
+    Page("my-events", "/dogodki/moji/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
     Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
@@ -112,6 +115,7 @@ PAGES = [
     Page("dataset-manage", f"/podatki/{DATASET}/uredi/", user="staff"),
     Page("dataset-columns", f"/podatki/{DATASET}/stolpci/", user="staff"),
     Page("jobs", "/opravila/", user="staff"),
+    Page("event-create", "/dogodki/urejanje/nov/", user="staff"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),

@@ -32,11 +32,19 @@ def _vevent(v, uid):
 def events(make_event):
     return {
         "summer": make_event(title="Poletni zbor", starts_at=at(2027, 7, 1, 18), ends_at=at(2027, 7, 1, 20)),
-        "winter": make_event(title="Zimski zbor", starts_at=at(2027, 1, 14, 18), ends_at=at(2027, 1, 14, 19, 30)),
-        "allday": make_event(
-            title="Praznik", category="culture", all_day=True, starts_at=at(2027, 5, 1), ends_at=at(2027, 5, 3)
+        "winter": make_event(
+            title="Zimski zbor", starts_at=at(2027, 1, 14, 18), ends_at=at(2027, 1, 14, 19, 30)
         ),
-        "cancelled": make_event(title="Odpovedano", starts_at=at(2027, 3, 3, 10), ends_at=at(2027, 3, 3, 11), status="cancelled"),
+        "allday": make_event(
+            title="Praznik",
+            category="culture",
+            all_day=True,
+            starts_at=at(2027, 5, 1),
+            ends_at=at(2027, 5, 3),
+        ),
+        "cancelled": make_event(
+            title="Odpovedano", starts_at=at(2027, 3, 3, 10), ends_at=at(2027, 3, 3, 11), status="cancelled"
+        ),
         "private": make_event(title="Interni sestanek", public=False),
     }
 
@@ -73,7 +81,9 @@ def test_the_feed_of_all_events_parses_and_validates_with_correct_offsets(client
 
 def test_a_uid_stays_and_the_sequence_rises_when_an_event_changes(client, events, editor):
     event = events["summer"]
-    services.event_update(editor, event, title="Poletni zbor (nova ura)", starts_at=at(2027, 7, 1, 19), via="web")
+    services.event_update(
+        editor, event, title="Poletni zbor (nova ura)", starts_at=at(2027, 7, 1, 19), via="web"
+    )
     cal, v = _both(client.get(f"/dogodki/{event.pk}.ics").content)
     (item,) = cal.walk("VEVENT")
     assert str(item["uid"]) == f"event-{event.pk}@testserver"
@@ -82,7 +92,10 @@ def test_a_uid_stays_and_the_sequence_rises_when_an_event_changes(client, events
 
 
 def test_feeds_per_organisation_and_category(client, events, org, make_event):
-    other = make_event(title="Drug organizator", organisation=__import__("tests.factories", fromlist=["x"]).OrganisationFactory())
+    other = make_event(
+        title="Drug organizator",
+        organisation=__import__("tests.factories", fromlist=["x"]).OrganisationFactory(),
+    )
     body = client.get(f"/dogodki/organizacija/{org.slug}.ics").content.decode()
     _both(body.encode())
     assert "Poletni zbor" in body and other.title not in body
@@ -93,10 +106,16 @@ def test_feeds_per_organisation_and_category(client, events, org, make_event):
     assert client.get("/dogodki/organizacija/ni-je.ics").status_code == 404
 
 
-def test_the_personal_feed_needs_its_token_and_shows_only_its_owner(client, events, resident, org, make_event):
+def test_the_personal_feed_needs_its_token_and_shows_only_its_owner(
+    client, events, resident, org, make_event
+):
     other = __import__("tests.factories", fromlist=["x"]).UserFactory()
     open_event = make_event(title="Delavnica", registration=True, category="workshop")
-    theirs = make_event(title="Tuja prijava", registration=True, organisation=__import__("tests.factories", fromlist=["x"]).OrganisationFactory())
+    theirs = make_event(
+        title="Tuja prijava",
+        registration=True,
+        organisation=__import__("tests.factories", fromlist=["x"]).OrganisationFactory(),
+    )
     Registration.objects.create(event=open_event, user=resident)
     Registration.objects.create(event=theirs, user=other)
     token = services.feed_token(resident)
@@ -118,6 +137,8 @@ def test_the_personal_feed_needs_its_token_and_shows_only_its_owner(client, even
 
 def test_feeds_take_a_bounded_number_of_queries(client, make_event, django_assert_max_num_queries):
     for i in range(30):
-        make_event(title=f"Dogodek {i}", starts_at=at(2027, 2, 1 + i % 27, 10), ends_at=at(2027, 2, 1 + i % 27, 11))
+        make_event(
+            title=f"Dogodek {i}", starts_at=at(2027, 2, 1 + i % 27, 10), ends_at=at(2027, 2, 1 + i % 27, 11)
+        )
     with django_assert_max_num_queries(6):
         assert client.get("/dogodki.ics").status_code == 200

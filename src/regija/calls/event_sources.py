@@ -42,5 +42,7 @@ def call_events(call: Call) -> list[EventSpec]:
         events.append(EventSpec(key="opening", **titles, **common, **opening))  # type: ignore[arg-type]
     if call.closes_at:
         titles = _titles(call, "Call deadline: %(title)s", "Call deadline: %(title)s")
-        events.append(EventSpec(key="deadline", starts_at=call.closes_at, ends_at=call.closes_at, **titles, **common))  # type: ignore[arg-type]
+        events.append(
+            EventSpec(key="deadline", starts_at=call.closes_at, ends_at=call.closes_at, **titles, **common)
+        )  # type: ignore[arg-type]
     return events

@@ -37,7 +37,12 @@ def _item(request: Any, e: Event) -> dict[str, Any]:
         "first_day": e.first_day,
         "last_day": e.last_day,
         "status": e.status,
-        "place": {"name": e.place_name, "address": e.address, "latitude": e.latitude, "longitude": e.longitude},
+        "place": {
+            "name": e.place_name,
+            "address": e.address,
+            "latitude": e.latitude,
+            "longitude": e.longitude,
+        },
         "online_url": e.online_url,
         "registration": e.registration,
         "capacity": e.capacity,

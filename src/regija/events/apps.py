@@ -22,7 +22,9 @@ class EventsConfig(AppConfig):
         registry.register(Event, owners=["organisation"], audit=True, public=Q(public=True), history="event")
         # Who registered: the person, and the staff of the event's organisation (never the public).
         registry.register(
-            Registration, owners=["event__organisation"], readers=[Reader("user"), Reader("event__organisation")]
+            Registration,
+            owners=["event__organisation"],
+            readers=[Reader("user"), Reader("event__organisation")],
         )
         registry.register(Follow, owners=[], readers=[Reader("user")])
         registry.register_public_app(self, private=["Registration", "Follow", "FeedToken", "Reminder"])

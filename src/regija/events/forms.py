@@ -35,19 +35,27 @@ class EventForm(forms.Form):
     title_en = forms.CharField(label=_("title in English"), max_length=TITLE_MAX, required=False)
     category = forms.ChoiceField(label=_("category"), choices=Category.choices)
     start_date = DayMonthYearField(label=_("first day"))
-    start_time = TimeOfDay(label=_("starts at (time)"), required=False, max_length=5, help_text=_("For example 18:00; empty for an all-day event."))
+    start_time = TimeOfDay(
+        label=_("starts at (time)"),
+        required=False,
+        help_text=_("For example 18:00; empty for an all-day event."),
+    )
     end_date = DayMonthYearField(label=_("last day"), required=False, help_text=_("Empty: the same day."))
-    end_time = TimeOfDay(label=_("ends at (time)"), required=False, max_length=5)
+    end_time = TimeOfDay(label=_("ends at (time)"), required=False)
     place_name = forms.CharField(label=_("place"), max_length=300, required=False)
     address = forms.CharField(label=_("address"), max_length=300, required=False)
     latitude = forms.DecimalField(label=_("latitude"), required=False, max_digits=8, decimal_places=6)
     longitude = forms.DecimalField(label=_("longitude"), required=False, max_digits=9, decimal_places=6)
     online_url = forms.CharField(label=_("online link"), max_length=500, required=False)
-    description = forms.CharField(label=_("description"), widget=forms.Textarea, required=False, max_length=DESCRIPTION_MAX)
+    description = forms.CharField(
+        label=_("description"), widget=forms.Textarea, required=False, max_length=DESCRIPTION_MAX
+    )
     description_en = forms.CharField(
         label=_("description in English"), widget=forms.Textarea, required=False, max_length=DESCRIPTION_MAX
     )
-    public = forms.BooleanField(label=_("public (shown on the calendar and in the feeds)"), required=False, initial=True)
+    public = forms.BooleanField(
+        label=_("public (shown on the calendar and in the feeds)"), required=False, initial=True
+    )
     registration = forms.BooleanField(label=_("people register for it"), required=False)
     capacity = forms.IntegerField(label=_("places"), required=False, help_text=_("Empty for no limit."))
 
@@ -88,7 +96,9 @@ class EventForm(forms.Form):
         names = ["title", "title_en", "category", "place_name", "address", "latitude", "longitude",
                  "online_url", "description", "description_en", "public", "registration", "capacity",
                  "all_day", "starts_at", "ends_at"]  # fmt: skip
-        return {n: d[n] if d[n] is not None or n in ("latitude", "longitude", "capacity") else "" for n in names}
+        return {
+            n: d[n] if d[n] is not None or n in ("latitude", "longitude", "capacity") else "" for n in names
+        }
 
 
 def initial_of(event: Event) -> dict:

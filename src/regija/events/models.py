@@ -18,9 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from regija.core.models import Organisation
 from regija.core.validators import WebAddressField
@@ -91,7 +90,9 @@ class Event(models.Model):
                 condition=models.Q(source_type__isnull=False),
                 name="event_one_per_source_key",
             ),
-            models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["public", "starts_at"]),

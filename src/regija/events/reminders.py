@@ -65,9 +65,7 @@ def due(now: dt.datetime | None = None) -> list[Due]:
     ).values_list("organisation_id", "user_id", "language"):
         for event_id in by_org[org_id]:
             wanted.setdefault((event_id, user_id), language)
-    sent = set(
-        Reminder.objects.filter(event_id__in=events).values_list("event_id", "user_id", "starts_at")
-    )
+    sent = set(Reminder.objects.filter(event_id__in=events).values_list("event_id", "user_id", "starts_at"))
     users = dict(
         get_user_model()
         .objects.filter(pk__in={u for _e, u in wanted}, is_active=True)
@@ -108,7 +106,9 @@ def send_due(now: dt.datetime | None = None, send: Callable[[Due], None] | None 
     for item in due(now):
         try:
             with transaction.atomic():
-                Reminder.objects.create(event=item.event, user_id=item.user_id, starts_at=item.event.starts_at)
+                Reminder.objects.create(
+                    event=item.event, user_id=item.user_id, starts_at=item.event.starts_at
+                )
                 send(item)
         except IntegrityError:
             continue  # another run sent it

@@ -16,7 +16,9 @@ from .models import Category, EventStatus
 class EventFilters(Schema):
     organisation: str | None = Field(None, max_length=100, description="Slug of one organisation")
     category: Category | None = Field(None, description="One category")
-    start: dt.date | None = Field(None, alias="from", description="Events that take place on or after this day")
+    start: dt.date | None = Field(
+        None, alias="from", description="Events that take place on or after this day"
+    )
     end: dt.date | None = Field(None, alias="to", description="Events that take place on or before this day")
 
 

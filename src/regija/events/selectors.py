@@ -129,7 +129,9 @@ def registered_count(event: Event) -> int:
 
 
 def is_registered(user: User | AnonymousUser, event: Event) -> bool:
-    return bool(user.is_authenticated) and Registration.objects.filter(event=event, user_id=user.pk).exists()
+    if not user.is_authenticated or user.pk is None:
+        return False
+    return Registration.objects.filter(event=event, user_id=user.pk).exists()
 
 
 def follow_of(user: User | AnonymousUser, organisation_id: int) -> Follow | None:
@@ -143,7 +145,9 @@ def staff_events(user: Actor) -> QuerySet[Event]:
     latest first."""
     from regija.core import permissions
 
-    return permissions.editable(user, Event.objects.select_related("organisation")).order_by("-starts_at", "-id")
+    return permissions.editable(user, Event.objects.select_related("organisation")).order_by(
+        "-starts_at", "-id"
+    )
 
 
 def feed_window() -> dt.datetime:
@@ -201,4 +205,6 @@ def my_registrations(user: User) -> list[Event]:
 
 
 def my_follows(user: User) -> list[Follow]:
-    return list(Follow.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
+    return list(
+        Follow.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+    )

@@ -54,9 +54,7 @@ def _check(event: Event) -> None:
         raise Refused(_("Give the event a title."), field="title")
     for name, limit in (("title", TITLE_MAX), ("title_en", TITLE_MAX)):
         if len(getattr(event, name)) > limit:
-            raise Refused(
-                _("The title is too long: at most %(n)s characters.") % {"n": limit}, field=name
-            )
+            raise Refused(_("The title is too long: at most %(n)s characters.") % {"n": limit}, field=name)
     for name in ("description", "description_en"):
         if len(getattr(event, name)) > DESCRIPTION_MAX:
             raise Refused(
@@ -76,14 +74,19 @@ def _check(event: Event) -> None:
     if event.longitude is not None and not Decimal(-180) <= event.longitude <= Decimal(180):
         raise Refused(_("The longitude is between -180 and 180."), field="longitude")
     if event.capacity is not None and event.capacity < 1:
-        raise Refused(_("The number of places is at least 1 (leave it empty for no limit)."), field="capacity")
+        raise Refused(
+            _("The number of places is at least 1 (leave it empty for no limit)."), field="capacity"
+        )
     validate(event, [f for f in EDITABLE if f != "organisation"])
 
 
 def _not_automatic(event: Event) -> None:
     if event.automatic:
         raise Conflict(
-            _("This event is made from another page (a session, a call …); change it there, and the event follows.")
+            _(
+                "This event is made from another page (a session, a call …); change it there, and the event "
+                "follows."
+            )
         )
 
 
@@ -160,7 +163,7 @@ def event_restore(user: Actor, event: Event, *, via: str) -> Event:
 def _person(user: User | AnonymousUser) -> User:
     if not user.is_authenticated or not user.is_active:
         raise Forbidden(_("Sign in to do this."))
-    return user  # type: ignore[return-value]
+    return user
 
 
 def register(user: User | AnonymousUser, event: Event, *, language: str = "") -> Registration:
@@ -205,7 +208,9 @@ def follow(
     person = _person(user)
     with transaction.atomic():
         row, _created = Follow.objects.update_or_create(
-            user=person, organisation=organisation, defaults={"reminders": reminders, "language": language[:5]}
+            user=person,
+            organisation=organisation,
+            defaults={"reminders": reminders, "language": language[:5]},
         )
     return row
 

@@ -171,7 +171,9 @@ def feed(request):
 @cache_response
 def feed_organisation(request, slug: str):
     org = get_object_or_404(Organisation, slug=slug)
-    return _ics(request, selectors.feed_events(organisation=org), f"{org.name} – {_('events')}", f"{slug}.ics")
+    return _ics(
+        request, selectors.feed_events(organisation=org), f"{org.name} – {_('events')}", f"{slug}.ics"
+    )
 
 
 @cache_response
@@ -341,7 +343,13 @@ def _own(request, pk: int) -> Event:
 def edit(request, pk: int):
     event = _own(request, pk)
     if event.automatic:
-        messages.info(request, _("This event is made from another page (a session, a call …); change it there, and the event follows."))
+        messages.info(
+            request,
+            _(
+                "This event is made from another page (a session, a call …); change it there, and the event "
+                "follows."
+            ),
+        )
         return redirect(event.get_absolute_url())
     form = EventForm(request.POST or None, organisations=_editor_organisations(request.user), event=event)
     if request.method == "POST" and form.is_valid():

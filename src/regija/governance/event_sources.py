@@ -27,7 +27,11 @@ def _title(session: Session, language: str) -> str:
 
 def session_events(session: Session) -> list[EventSpec]:
     body = session.body
-    if session.date is None or session.kind != SessionKind.REGULAR or body.kind == BodyKind.EVALUATION_COMMITTEE:
+    if (
+        session.date is None
+        or session.kind != SessionKind.REGULAR
+        or body.kind == BodyKind.EVALUATION_COMMITTEE
+    ):
         return []
     starts, ends = all_day_span(session.date)
     url = reverse("organisation_bodies", args=[body.organisation.slug]) + f"?leto={session.date.year}"

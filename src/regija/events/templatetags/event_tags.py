@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.filter
 def when(event) -> str:
-    """"15. 3. 2027", "15. 3. 2027 – 17. 3. 2027", "15. 3. 2027 ob 18:00–20:00", or two moments."""
+    """ "15. 3. 2027", "15. 3. 2027 – 17. 3. 2027", "15. 3. 2027 ob 18:00–20:00", or two moments."""
     if event.all_day:
         first, last = event.first_day, event.last_day
         return dates.day(first) if first == last else f"{dates.day(first)} – {dates.day(last)}"
