@@ -5,6 +5,10 @@ or the day it is published when no moment is stated – and its submission deadl
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.translation import gettext_noop
+
+OPENS = gettext_noop("Call opens: %(title)s")
+DEADLINE = gettext_noop("Call deadline: %(title)s")
 
 from regija.events.models import Category
 from regija.events.sources import EventSpec, all_day_span
@@ -12,11 +16,12 @@ from regija.events.sources import EventSpec, all_day_span
 from .models import Call, CallStatus
 
 
-def _titles(call: Call, sl: str, en: str) -> dict[str, str]:
+def _titles(call: Call, text: str) -> dict[str, str]:
+    """The event's title in Slovenian and in English (stored: feeds and reminders are in either)."""
     with translation.override("sl"):
-        title = translation.gettext(sl) % {"title": call.title}
+        title = translation.gettext(text) % {"title": call.title}
     with translation.override("en"):
-        title_en = translation.gettext(en) % {"title": call.title_en or call.title}
+        title_en = translation.gettext(text) % {"title": call.title_en or call.title}
     return {"title": title, "title_en": title_en}
 
 
@@ -38,10 +43,10 @@ def call_events(call: Call) -> list[EventSpec]:
     else:
         opening = None
     if opening:
-        titles = _titles(call, "Call opens: %(title)s", "Call opens: %(title)s")
+        titles = _titles(call, OPENS)
         events.append(EventSpec(key="opening", **titles, **common, **opening))  # type: ignore[arg-type]
     if call.closes_at:
-        titles = _titles(call, "Call deadline: %(title)s", "Call deadline: %(title)s")
+        titles = _titles(call, DEADLINE)
         events.append(
             EventSpec(key="deadline", starts_at=call.closes_at, ends_at=call.closes_at, **titles, **common)
         )  # type: ignore[arg-type]
