@@ -142,3 +142,26 @@ def test_feeds_take_a_bounded_number_of_queries(client, make_event, django_asser
         )
     with django_assert_max_num_queries(6):
         assert client.get("/dogodki.ics").status_code == 200
+
+
+def test_the_personal_feed_takes_a_bounded_number_of_queries(
+    client, make_event, resident, org, django_assert_max_num_queries
+):
+    services.follow(resident, org)
+    for i in range(20):
+        event = make_event(title=f"Dogodek {i}", registration=True)
+        Registration.objects.create(event=event, user=resident)
+    token = services.feed_token(resident)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/dogodki/moj/{token}.ics").status_code == 200
+
+
+def test_the_account_page_offers_a_new_feed_address(client, resident):
+    token = services.feed_token(resident)
+    client.force_login(resident)
+    page = client.get("/racun/").content.decode()
+    assert "/dogodki/moj/nov-naslov/" in page and "/dogodki/moji/" in page
+    response = client.post("/dogodki/moj/nov-naslov/", {"next": "/racun/"})
+    assert response.status_code == 302 and response["Location"] == "/racun/"
+    assert services.feed_token(resident) != token
+    assert client.get(f"/dogodki/moj/{token}.ics").status_code == 404
