@@ -775,3 +775,30 @@ def paid_claim(
     )
     payments.check_claim(claim, w.users["staff"])
     return payments.pay_claim(claim, w.users["staff"], date=on)
+
+
+# ------------------------------------------------------------------------------------------ residents
+
+
+def confirmed_user(**kwargs):
+    """A person who signed up and confirmed their e-mail address by the link (allauth's EmailAddress)."""
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(**kwargs)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def resident(municipality=None, *, area=None, **kwargs):
+    """A confirmed person verified as a resident of ``municipality`` (a new one when not given) and,
+    optionally, of its local community ``area``."""
+    from django.utils import timezone
+
+    from regija.accounts.models import Residency
+
+    municipality = municipality or OrganisationFactory(kind="municipality")
+    user = confirmed_user(**kwargs)
+    Residency.objects.create(
+        user=user, municipality=municipality, area=area, method="post", verified_at=timezone.now()
+    )
+    return user

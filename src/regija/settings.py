@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "regija.core",
+    "regija.accounts",
     "regija.strategies",
     "regija.projects",
     "regija.interchange",
@@ -84,6 +85,12 @@ INSTALLED_APPS = [
     "regija.portal",
     "regija.events",
     "huey.contrib.djhuey",
+    # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "regija.core.uploads.UploadLimitMiddleware",
     "regija.core.audit.AuditMiddleware",
@@ -371,6 +379,8 @@ REGIJA_LAKE_MAX_BYTES = int(os.environ.get("REGIJA_LAKE_MAX_MB", "500")) * 1024 
 # a dataset's source address is typed by its editors, and the server should not fetch what they cannot.
 REGIJA_LAKE_FETCH_PRIVATE = _env_bool("REGIJA_LAKE_FETCH_PRIVATE", False)
 REGIJA_LAKE_FETCH_TIMEOUT = float(os.environ.get("REGIJA_LAKE_FETCH_TIMEOUT", "60"))
+# The link checker (lake.tasks.check_links, daily) waits this long for a linked source's address.
+REGIJA_LAKE_LINK_TIMEOUT = float(os.environ.get("REGIJA_LAKE_LINK_TIMEOUT", "15"))
 # A query of the DataStore API (datastore_search, datastore_search_sql) stops after this many seconds.
 REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "10"))
 # The DCAT-AP catalogue (/katalog.ttl|.jsonld|.rdf) lists this many datasets a page (Hydra paging), and

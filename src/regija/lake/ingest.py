@@ -1407,3 +1407,33 @@ def fetch(url: str, dest: Path, *, max_bytes: int, timeout: float) -> tuple[str 
             url, None, gettext("the address cannot be fetched: %(reason)s") % {"reason": reason}
         ) from None
     return content_type, size
+
+
+def probe(url: str, *, timeout: float) -> tuple[int | None, str]:
+    """Ask a linked source's address whether it answers, as the link checker does: the HTTP status of a
+    HEAD request (of a GET whose body is not read when the server does not take HEAD), or None and why
+    it could not be reached. The same addresses as ``fetch``: http(s), public ones unless
+    ``settings.REGIJA_LAKE_FETCH_PRIVATE``, redirects only to such addresses."""
+    try:
+        _check_url(url)
+    except IngestError as exc:
+        return None, exc.problems[0].message[:300]
+    opener = urllib.request.build_opener(_Redirects)
+    status: int | None = None
+    for method in ("HEAD", "GET"):
+        request = urllib.request.Request(  # noqa: S310 - checked above, and on each redirect
+            url, method=method, headers={"User-Agent": "regija-lake/1"}
+        )
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                return int(response.status), ""
+        except IngestError as exc:  # a redirect to an address the lake does not fetch
+            return None, exc.problems[0].message[:300]
+        except urllib.error.HTTPError as exc:
+            status = int(exc.code)
+            if status not in (405, 501):  # HEAD not allowed / not implemented: ask with GET
+                return status, ""
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return None, str(gettext("the address cannot be fetched: %(reason)s") % {"reason": reason})[:300]
+    return status, ""

@@ -10,16 +10,20 @@ between leaves at most a file no row names (``regija lake_clean`` removes such f
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regija.core.validators import WebAddressField
 
 from .vocabularies import AccessRights, FileType, Frequency, Licence
 
+# A linked source's address counts as reachable (or not) for this long after the link checker's visit.
+LINK_CHECK_VALID_DAYS = 7
 COLUMN_TYPES = ("integer", "number", "text", "date", "datetime", "boolean", "geometry")
 
 
@@ -228,6 +232,11 @@ class Distribution(models.Model):
     access_url = WebAddressField(_("address"), max_length=1000, blank=True)
     title = models.CharField(_("title"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # A linked source's address as the link checker last found it (``lake.tasks.check_links``): the
+    # HTTP status it answered, or why it could not be reached; empty for the lake's own downloads.
+    checked_at = models.DateTimeField(_("address checked at"), null=True, blank=True)
+    check_status = models.PositiveSmallIntegerField(_("answer of the address"), null=True, blank=True)
+    check_error = models.CharField(_("why the address could not be reached"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("distribution")
@@ -241,6 +250,16 @@ class Distribution(models.Model):
     def in_lake(self) -> bool:
         """A download of the lake's data (queryable through the DataStore API), not a link elsewhere."""
         return not self.access_url
+
+    @property
+    def reachable(self) -> bool | None:
+        """Whether the link checker reached a linked source's address lately (within
+        ``LINK_CHECK_VALID_DAYS``): True, False, or None when it has not been checked (or long ago)."""
+        if self.in_lake or self.checked_at is None:
+            return None
+        if timezone.now() - self.checked_at > dt.timedelta(days=LINK_CHECK_VALID_DAYS):
+            return None
+        return self.check_status is not None and 200 <= self.check_status < 400
 
 
 class Aggregation(models.TextChoices):

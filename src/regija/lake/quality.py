@@ -9,8 +9,10 @@ nothing. What each indicator looks at is what our DCAT-AP output (``lake.dcat``)
 the one data.europa.eu would compute from our catalogue, with two judgements of our own:
 
 - *reachable*: our own downloads are served by us, so they count as reachable when the dataset has a
-  version to serve; a linked dataset's source address is not checked (no checker yet), so it counts as
-  not verified – no points, as the MQA gives none to an address it could not reach;
+  version to serve; a linked dataset's source address counts when the link checker
+  (``tasks.check_links``, daily, and at once when the address is added or changed) found it answering
+  (HTTP 2xx/3xx) within the last week – unchecked, failing or long unchecked gives no points, as the MQA
+  gives none to an address it could not reach;
 - *DCAT-AP compliance*: the mandatory properties of DCAT-AP 3.0 checked on the model
   (``dcat.mandatory_missing``), the same as the Violation-level constraints of our SHACL shapes, instead
   of running pyshacl per dataset (tens of milliseconds each: too slow for a list).
@@ -117,8 +119,11 @@ def _has_version(dataset: Dataset) -> bool:
 
 
 def _reachable(dataset: Dataset, dist: Distribution) -> bool:
-    # our own download is reachable when there is a version to serve; a link's address is not checked
-    return dist.in_lake and _has_version(dataset)
+    # our own download is reachable when there is a version to serve; a link's address when the link
+    # checker found it answering lately
+    if dist.in_lake:
+        return _has_version(dataset)
+    return dist.reachable is True
 
 
 def _format_known(dist: Distribution) -> bool:
@@ -177,8 +182,9 @@ INDICATORS = (
         True,
         lambda ds, dists: _share(dists, lambda d: _reachable(ds, d)),
         gettext_lazy(
-            "Make every distribution reachable: add the data to the lake (the address of a linked source "
-            "is not checked yet) (+%(points)s)."
+            "Make every distribution reachable: the address of a linked source must answer the link "
+            "checker (it visits daily; see the distributions below), or add the data to the lake "
+            "(+%(points)s)."
         ),
     ),
     Indicator(

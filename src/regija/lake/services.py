@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,8 +159,16 @@ def _sync_link_distribution(dataset: Dataset) -> None:
     if dist is None:
         Distribution.objects.create(dataset=dataset, format=fmt, access_url=dataset.source_url, position=0)
     elif (dist.format, dist.access_url) != (fmt, dataset.source_url):
+        if dist.access_url != dataset.source_url:  # a new address: what was found at the old one is void
+            dist.checked_at, dist.check_status, dist.check_error = None, None, ""
         dist.format, dist.access_url = fmt, dataset.source_url
-        dist.save(update_fields=["format", "access_url"])
+        dist.save(update_fields=["format", "access_url", "checked_at", "check_status", "check_error"])
+    else:
+        return
+    from .tasks import check_dataset_links
+
+    # the link checker visits a new or changed address at once (after the change is committed)
+    transaction.on_commit(lambda: check_dataset_links(dataset.pk))
 
 
 def dataset_create(
@@ -500,6 +508,25 @@ def refresh_request(user: Actor, dataset: Dataset, *, via: str) -> None:
 
     log.info("refresh of %s requested (%s) by user %s", dataset.slug, via, user.pk)
     refresh_dataset(dataset.pk)
+
+
+def check_links(distributions: Iterable[Distribution]) -> int:
+    """Visit the source addresses of linked distributions (the link checker, ``tasks.check_links``) and
+    record what each answered – its HTTP status or why it could not be reached – with the moment. Book-
+    keeping, not a change of the metadata: written without an audit entry. How many were reachable."""
+    reachable = 0
+    for dist in distributions:
+        if dist.in_lake:
+            continue
+        status, error = ingest.probe(dist.access_url, timeout=settings.REGIJA_LAKE_LINK_TIMEOUT)
+        Distribution.objects.filter(pk=dist.pk).update(
+            checked_at=timezone.now(), check_status=status, check_error=error
+        )
+        if status is not None and 200 <= status < 400:
+            reachable += 1
+        else:
+            log.info("linked source of %s not reachable: %s %s", dist.dataset_id, status, error)
+    return reachable
 
 
 # ------------------------------------------------------------------------------ indicators fed by data

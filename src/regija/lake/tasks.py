@@ -13,7 +13,7 @@ from huey.contrib.djhuey import db_task
 
 from regija.core import jobs
 
-from .models import Dataset, Kind, Refresh
+from .models import Dataset, Distribution, Kind, Refresh, Status
 
 
 @db_task()
@@ -44,6 +44,33 @@ def refresh_due() -> int:
     for pk in due:
         refresh_dataset(pk)
     return len(due)
+
+
+# --- the link checker -------------------------------------------------------------------------------
+
+
+@db_task()
+def check_dataset_links(dataset_id: int) -> int:
+    """Visit one linked dataset's source address (after it was added or changed); how many answered."""
+    from .services import check_links
+
+    jobs.describe(str(_("Check of the source address of dataset %(id)s") % {"id": dataset_id}))
+    return check_links(Distribution.objects.filter(dataset_id=dataset_id).exclude(access_url=""))
+
+
+@jobs.periodic(
+    crontab(minute="30", hour="3"),
+    description=_("Check the source addresses of the linked datasets"),
+    schedule=_("every day at 3.30"),
+)
+def check_links() -> int:
+    """Visit the source address of every published linked dataset (data.europa.eu's MQA counts an
+    address as accessible when it answers); how many answered."""
+    from .services import check_links as check
+
+    return check(
+        Distribution.objects.filter(dataset__status=Status.PUBLISHED).exclude(access_url="").order_by("pk")
+    )
 
 
 # --- Regija's own data ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Residents' accounts: a person's profile (language), verified residency per municipality, consents."""
