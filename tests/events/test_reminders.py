@@ -69,3 +69,16 @@ def test_a_cancelled_event_gets_no_reminder(make_event, resident):
     with time_machine.travel(at(2027, 7, 1, 10), tick=False):
         assert reminders.send_due() == 0
     assert dt  # noqa: B018
+
+
+def test_the_language_of_the_profile_comes_first(make_event, resident):
+    from regija.accounts.models import Profile
+
+    Profile.objects.update_or_create(user=resident, defaults={"language": "en"})
+    event = make_event(registration=True)
+    with time_machine.travel(at(2027, 6, 29, 12), tick=False):
+        services.register(resident, event, language="sl")
+    mail.outbox.clear()
+    with time_machine.travel(at(2027, 7, 1, 10), tick=False):
+        assert reminders.send_due() == 1
+    assert mail.outbox[0].subject == "Reminder: Village meeting"

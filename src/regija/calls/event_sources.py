@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-OPENS = gettext_noop("Call opens: %(title)s")
-DEADLINE = gettext_noop("Call deadline: %(title)s")
-
 from regija.events.models import Category
 from regija.events.sources import EventSpec, all_day_span
 
 from .models import Call, CallStatus
+
+OPENS = gettext_noop("Call opens: %(title)s")
+DEADLINE = gettext_noop("Call deadline: %(title)s")
 
 
 def _titles(call: Call, text: str) -> dict[str, str]:

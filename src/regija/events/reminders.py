@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from regija.accounts.models import Profile
 from regija.core import dates
 
 from . import ical
@@ -66,17 +67,21 @@ def due(now: dt.datetime | None = None) -> list[Due]:
         for event_id in by_org[org_id]:
             wanted.setdefault((event_id, user_id), language)
     sent = set(Reminder.objects.filter(event_id__in=events).values_list("event_id", "user_id", "starts_at"))
+    people = {u for _e, u in wanted}
     users = dict(
         get_user_model()
-        .objects.filter(pk__in={u for _e, u in wanted}, is_active=True)
+        .objects.filter(pk__in=people, is_active=True)
         .exclude(email="")
         .values_list("pk", "email")
     )
+    # the language the person chose (their profile), else the one they used when registering or following
+    chosen = dict(Profile.objects.filter(user_id__in=people).values_list("user_id", "language"))
     out = []
     for (event_id, user_id), language in sorted(wanted.items()):
         event = events[event_id]
         if user_id in users and (event_id, user_id, event.starts_at) not in sent:
-            out.append(Due(event, user_id, users[user_id], language or settings.LANGUAGE_CODE))
+            used = chosen.get(user_id) or language or settings.LANGUAGE_CODE
+            out.append(Due(event, user_id, users[user_id], used))
     return out
 
 
