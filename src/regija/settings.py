@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "regija.reports",
     "regija.lake",
     "regija.portal",
+    "regija.events",
     "huey.contrib.djhuey",
     # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
     "allauth",
@@ -396,6 +397,12 @@ REGIJA_PUBLISHER_NAME = os.environ.get("REGIJA_PUBLISHER_NAME", "Regija – odpr
 REGIJA_CONTACT_NAME = os.environ.get("REGIJA_CONTACT_NAME", "Regija – odprti podatki")
 REGIJA_CONTACT_EMAIL = os.environ.get("REGIJA_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # The source documents' statistics bundled with Regija (docs/data.md): loaded on first start.
+# The calendar (docs/events.md): reminders go this many hours before an event starts; links in them
+# point at REGIJA_SITE_URL; events' iCalendar UIDs end in @REGIJA_EVENT_UID_DOMAIN (default: the
+# site's host), fixed per installation so that calendars recognise an event they already have.
+REGIJA_SITE_URL = os.environ.get("REGIJA_SITE_URL", "http://127.0.0.1:8000")
+REGIJA_EVENT_REMINDER_HOURS = int(os.environ.get("REGIJA_EVENT_REMINDER_HOURS", "24"))
+REGIJA_EVENT_UID_DOMAIN = os.environ.get("REGIJA_EVENT_UID_DOMAIN", "")
 REGIJA_BUNDLE = Path(os.environ.get("REGIJA_BUNDLE", SEED_DIR.parent / "datasets" / "datasets.yaml"))
 
 # Background jobs (refreshes, publishing Regija's own data) run in Huey: its queue in an SQLite file in

@@ -89,6 +89,9 @@ PAGES = [
     Page("registration-confirmed", f"/razpisi/{LAS}/{OPEN_CALL}/registracija/potrditev/{{confirmed_token}}/"),
     Page("open-data", "/podatki/"),
     Page("dataset", f"/podatki/{DATASET}/"),
+    Page("events", "/dogodki/"),
+    Page("events-month", "/dogodki/koledar/"),
+    Page("event", "/dogodki/{event}/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
@@ -98,6 +101,8 @@ PAGES = [
     Page("application-withdraw", "/prijave/{draft}/umik/", user="applicant"),
     Page("application-submitted", "/prijave/{undecided}/oddana/", user="applicant"),
     Page("application", "/prijave/{approved}/", user="applicant"),
+    Page("my-events", "/dogodki/moji/", user="applicant"),
+    Page("event-signed-in", "/dogodki/{event}/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
     Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
@@ -112,6 +117,9 @@ PAGES = [
     Page("dataset-manage", f"/podatki/{DATASET}/uredi/", user="staff"),
     Page("dataset-columns", f"/podatki/{DATASET}/stolpci/", user="staff"),
     Page("jobs", "/opravila/", user="staff"),
+    Page("event-create", "/dogodki/urejanje/nov/", user="staff"),
+    Page("event-edit", "/dogodki/{event}/uredi/", user="staff"),
+    Page("events-staff", "/dogodki/urejanje/", user="staff"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),
@@ -205,8 +213,31 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     )
     assert unconfirmed.registration is not None
 
+    # the calendar: the open call's dates (the test's transaction never commits, so synced here) and a
+    # public meeting that takes registrations, on the map
+    from regija.calls.models import Call
+    from regija.events import sources
+    from regija.events.models import Event
+
+    sources.sync_object(Call, opened.pk)
+    event = Event.objects.create(
+        organisation=w.las,
+        title="Posvet o razvoju podeželja",
+        title_en="Consultation on rural development",
+        description="Predstavitev 7. javnega poziva in pogovor o projektnih idejah.",
+        category="meeting",
+        place_name="Delavski dom Trbovlje",
+        address="Trg svobode 11a, 1420 Trbovlje",
+        latitude=Decimal("46.155300"),
+        longitude=Decimal("15.053600"),
+        starts_at=dt.datetime(2027, 4, 15, 17, 0, tzinfo=f.LJ),
+        ends_at=dt.datetime(2027, 4, 15, 19, 0, tzinfo=f.LJ),
+        registration=True,
+        capacity=40,
+    )
     chair_seat = next(s for s in w.seats if s.role == "chair")
     ids = {
+        "event": event.pk,
         "draft": draft.pk,
         "approved": w.apps[0].pk,
         "undecided": w.apps[1].pk,

@@ -392,7 +392,8 @@ def page(method, name, obj, url, *, data=None, probe=None, marker=None, files=No
     label = f"{method} {name}" + (
         f" ({data.__name__})" if callable(data) and data.__name__ != "<lambda>" else ""
     )
-    action(label, obj, do, probe=probe, marker=marker, surface="page", key=name)
+    # a namespaced name ("events:list") is labelled so; the URL conf's walk knows it by its bare name
+    action(label, obj, do, probe=probe, marker=marker, surface="page", key=name.split(":")[-1])
 
 
 def _r(name, *args):
@@ -1358,3 +1359,108 @@ page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "mat
 page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
 page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
 page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+def _ev_state(w):
+    from regija.events.models import Event
+
+    return Event.objects.get(pk=w.EV.pk).status
+
+
+def _ev_title(w):
+    from regija.events.models import Event
+
+    return Event.objects.get(pk=w.EV.pk).title
+
+
+def _ev_toggle(w):
+    return {"action": "restore" if _ev_state(w) == "cancelled" else "cancel"}
+
+
+def _ev_form(w):
+    import time
+
+    start = w.EV.starts_at.astimezone(w.EV.starts_at.tzinfo)
+    return {
+        "organisation": w.A.pk,
+        "title": f"Matrika dogodek {time.time_ns()}",
+        "category": "meeting",
+        "start_date_day": start.day, "start_date_month": start.month, "start_date_year": start.year,
+        "start_time": "18:00", "end_time": "20:00",
+        "end_date_day": "", "end_date_month": "", "end_date_year": "",
+        "public": "on", "registration": "on",
+    }  # fmt: skip
+
+
+def _ev_count(w):
+    from regija.events.models import Event
+
+    return Event.objects.filter(organisation=w.A, title__startswith="Matrika dogodek ").count()
+
+
+EV, EV_PRIV, EV_AUTO = (
+    "EV: public event of A",
+    "EV_PRIV: non-public event of A",
+    "EV_AUTO: deadline of A's open call",
+)
+api(
+    "GET", "/events", EV, "/events?organisation=matrika-a&page_size=100", marker=lambda w: '"Matrika dogodek"'
+)
+api(
+    "GET",
+    "/events",
+    EV_PRIV,
+    "/events?organisation=matrika-a&page_size=100",
+    marker=lambda w: "Matrika interni",
+)
+api("GET", "/events/{event_id}", EV, lambda w: f"/events/{w.EV.pk}")
+api("GET", "/events/{event_id}", EV_PRIV, lambda w: f"/events/{w.EV_PRIV.pk}")
+api("PUT", "/events/{event_id}/registration", EV, lambda w: f"/events/{w.EV.pk}/registration")
+api("DELETE", "/events/{event_id}/registration", EV, lambda w: f"/events/{w.EV.pk}/registration")
+page("GET", "events:list", EV, "/dogodki/?organizacija=matrika-a", marker=lambda w: "Matrika dogodek")
+page("GET", "events:list", EV_PRIV, "/dogodki/?organizacija=matrika-a", marker=lambda w: "Matrika interni")
+page("GET", "events:month", "-", "/dogodki/koledar/")
+page("GET", "events:event", EV, lambda w: f"/dogodki/{w.EV.pk}/")
+page("GET", "events:event", EV_PRIV, lambda w: f"/dogodki/{w.EV_PRIV.pk}/")
+page("GET", "events:event_ics", EV, lambda w: f"/dogodki/{w.EV.pk}.ics")
+page("GET", "events:event_ics", EV_PRIV, lambda w: f"/dogodki/{w.EV_PRIV.pk}.ics")
+page("GET", "events:feed", EV, "/dogodki.ics", marker=lambda w: "Matrika dogodek")
+page("GET", "events:feed", EV_PRIV, "/dogodki.ics", marker=lambda w: "Matrika interni")
+page("GET", "events:feed_organisation", "A", "/dogodki/organizacija/matrika-a.ics")
+page("GET", "events:feed_category", "meeting", "/dogodki/kategorija/meeting.ics")
+page("GET", "events:feed_personal", "a wrong token", "/dogodki/moj/ni-pravi-zeton.ics")
+page("GET", "events:mine", "own calendar", "/dogodki/moji/")
+page("POST", "events:feed_renew", "own feed address", "/dogodki/moj/nov-naslov/")
+page(
+    "POST",
+    "events:follow",
+    "A's calendar",
+    "/dogodki/organizacija/matrika-a/spremljaj/",
+    data={"reminders": "1"},
+)
+page("POST", "events:register", EV, lambda w: f"/dogodki/{w.EV.pk}/prijava/", data={"action": "register"})
+page("GET", "events:staff", "-", "/dogodki/urejanje/")
+page("GET", "events:create", "-", "/dogodki/urejanje/nov/")
+page("POST", "events:create", "a new event of A", "/dogodki/urejanje/nov/", data=_ev_form, probe=_ev_count)
+page("GET", "events:edit", EV, lambda w: f"/dogodki/{w.EV.pk}/uredi/")
+page("POST", "events:edit", EV, lambda w: f"/dogodki/{w.EV.pk}/uredi/", data=_ev_form, probe=_ev_title)
+
+
+def _ev_auto_title(w):
+    from regija.events.models import Event
+
+    return Event.objects.get(pk=w.EV_AUTO.pk).title
+
+
+page(
+    "POST",
+    "events:edit",
+    EV_AUTO,
+    lambda w: f"/dogodki/{w.EV_AUTO.pk}/uredi/",
+    data=_ev_form,
+    probe=_ev_auto_title,
+)
+page("POST", "events:cancel", EV, lambda w: f"/dogodki/{w.EV.pk}/preklic/", data=_ev_toggle, probe=_ev_state)

@@ -32,7 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from regija.calls import services
-from regija.calls.models import Assignment, CallDocument
+from regija.calls.models import Assignment, Call, CallDocument
 from regija.core import tokens as core_tokens
 from regija.projects.services import payments
 from tests.factories import (
@@ -162,6 +162,25 @@ def _datasets(w: dict, publisher, editor) -> None:
             lake.upload(editor, dataset, path, name="podatki.csv", via="web")
         dataset.refresh_from_db()
         w[key] = lake.dataset_publish(editor, dataset, via="web") if publish else dataset
+
+
+def _events(w: dict, A) -> None:
+    """The calendar: a public event of A that takes registrations, a non-public one, and the deadline
+    of A's open call (made from the call, read-only for staff)."""
+    from regija.events import sources
+    from regija.events.models import Event
+
+    sources.sync_object(Call, w["C_OPEN"].pk)  # the world is built in one transaction: no on-commit sync
+    start = timezone.now() + dt.timedelta(days=30)
+    common = {
+        "organisation": A,
+        "category": "meeting",
+        "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=2),
+    }
+    w["EV"] = Event.objects.create(title="Matrika dogodek", registration=True, **common)
+    w["EV_PRIV"] = Event.objects.create(title="Matrika interni dogodek", public=False, **common)
+    w["EV_AUTO"] = Event.objects.get(source_key="deadline", source_id=w["C_OPEN"].pk, category="call")
 
 
 def build() -> World:
@@ -334,6 +353,7 @@ def build() -> World:
     w["REG"].refresh_from_db()
     w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
     _datasets(w, A, staff)
+    _events(w, A)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

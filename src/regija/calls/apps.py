@@ -131,6 +131,13 @@ class CallsConfig(AppConfig):
         )
         registry.register_public_app(self, private=["ApplicantRegistration"])
 
+        # A call's opening and deadline in the calendar (event_sources.py).
+        from regija.events import sources
+
+        from .event_sources import call_events
+
+        sources.register(m.Call, call_events)
+
         # An operation selected in a call belongs to the call's programme: its payments count against the
         # allocation of the call's organisation (projects.selectors, "whose allocation a payment counts
         # against").

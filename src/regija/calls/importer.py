@@ -36,6 +36,7 @@ from regija.core.files import (
 )
 from regija.core.rowsync import ImportResult, blank, sync_links, sync_rows
 from regija.core.translate import gettext
+from regija.events import sources as event_sources
 from regija.governance.importer import (
     GovernanceImporter,
     RunOutline,
@@ -80,7 +81,8 @@ def import_files(
     problems: list[Problem] = []
     seen_orgs: dict[str, str] = {}
     try:
-        with transaction.atomic():
+        # sessions and calls are written in bulk: their events follow at once, after the whole run
+        with transaction.atomic(), event_sources.suspended():
             for path in [str(p) for p in paths]:
                 try:
                     importer = _FileImporter.read(path, run)
@@ -111,6 +113,8 @@ def import_files(
                 raise InvalidFile(problems)
             if dry_run:
                 raise _Rollback
+            if results:
+                transaction.on_commit(event_sources.sync_all)
     except _Rollback:
         pass
     return results

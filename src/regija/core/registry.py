@@ -188,6 +188,20 @@ def register_public_app(app_config: AppConfig, *, private: Iterable[str] = ()) -
         listener(app_config)
 
 
+_account_panels: list[str] = []
+
+
+def register_account_panel(template: str) -> None:
+    """A section an app adds to the account page (``/racun/``): a template rendered there with the page's
+    context (``request``, ``user``); e.g. the address of one's calendar feed."""
+    if template not in _account_panels:
+        _account_panels.append(template)
+
+
+def account_panels() -> list[str]:
+    return list(_account_panels)
+
+
 def on_register(listener: Listener) -> None:
     """Call ``listener`` with every registration, those made so far and those still to come.
 

@@ -62,6 +62,7 @@ def account(request):
             "memberships": Membership.objects.filter(user=request.user).select_related("organisation"),
             "tokens": tokens.active_for(request.user),
             "new_token": new_token,
+            "panels": registry.account_panels(),
         },
     )
 

@@ -24,3 +24,10 @@ class GovernanceConfig(AppConfig):
         registry.register(AgendaItem, owners=["session__body__organisation"], public=Q())
         registry.register(Decision, owners=["session__body__organisation"], public=Q())
         registry.register_public_app(self)
+
+        # Public sessions in the calendar (event_sources.py).
+        from regija.events import sources
+
+        from .event_sources import session_events
+
+        sources.register(Session, session_events)

@@ -6,6 +6,7 @@ version, and JSON numbers read as exact decimals.
 The pieces themselves live in the ``regija.api`` package; docs/api.md describes the API for its users.
 """
 
+from django.utils import timezone
 from ninja.openapi.docs import Swagger
 
 from regija.api.conditional import cache_reads
@@ -14,6 +15,7 @@ from regija.api.ninja import DecimalJSONParser, RegijaAPI
 from regija.calls.api import router as calls_router
 from regija.calls.api_applicant import router as applicant_router
 from regija.calls.selectors import clock_key as calls_clock
+from regija.events.api import router as events_router
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
 from regija.portal.organisations_api import router as organisation_router
@@ -58,3 +60,5 @@ api.add_router("/", cache_reads(calls_router, moment=calls_clock))
 # The applicant's side (one's own applications, their attachments and claims): private answers, never
 # from the response cache nor with a shared ETag – so not wrapped in cache_reads.
 api.add_router("/", applicant_router)
+# The list of events starts today: its answers change with the day too.
+api.add_router("/", cache_reads(events_router, moment=lambda: timezone.localdate().isoformat()))
