@@ -45,7 +45,7 @@ def test_every_endpoint_is_documented(spec):
 
 def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
-    # 7 of strategies and projects, 7 of applying (calls/api_applicant.py), an event registration (PUT, DELETE)
+    # 7 of strategies and projects, 7 of applying (calls/api_applicant.py), registering for an event (2)
     assert len(writes) == 16
     for path, method, op in writes:
         # 400: a body that is not JSON (docs/api.md, Errors); 503: a lock waited for in vain (an import)
