@@ -1,5 +1,5 @@
 """The account's pages under Slovenian paths: allauth's views with allauth's URL names (so its templates
-and e-mails link here), then allauth's own URLs for whatever is not renamed."""
+and e-mails link here); two-factor and identity providers are allauth's own URLs under /racun/."""
 
 from allauth.account import views as allauth_views
 from django.urls import include, path, re_path
@@ -34,5 +34,4 @@ urlpatterns = [
     path("racun/dvostopenjska/", include("allauth.mfa.urls")),
     path("racun/povezave/", include("allauth.socialaccount.urls")),
     path("racun/", include("allauth.socialaccount.providers.openid_connect.urls")),
-    path("racun/", include("allauth.urls")),
 ]
