@@ -85,7 +85,9 @@ def test_sign_up_needs_the_consent(client):
 
 
 def test_too_many_sign_ups_from_one_address_get_a_429_page(client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "su"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "su"}
+    }
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
     from django.core.cache import cache
 
@@ -102,7 +104,9 @@ def test_too_many_sign_ups_from_one_address_get_a_429_page(client, settings):
 
 
 def test_an_unconfirmed_account_cannot_post_and_a_fast_one_is_slowed(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "co"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "co"}
+    }
     settings.REGIJA_CONTRIBUTION_LIMIT = 3
     from django.core.cache import cache
 

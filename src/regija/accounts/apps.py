@@ -11,7 +11,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import user_logged_in
-        from allauth.mfa.signals import authenticator_added
 
         from regija.core import registry
         from regija.core.registry import Reader
@@ -38,4 +37,3 @@ class AccountsConfig(AppConfig):
         registry.register(Consent, audit=True, public=None, readers=[Reader("user")])
         registry.register(Deletion, audit=True, public=None, readers=[])
         user_logged_in.connect(signals.residency_on_sign_in, dispatch_uid="accounts-residency-oidc")
-        authenticator_added.connect(signals.mfa_set_up, dispatch_uid="accounts-mfa-set-up")

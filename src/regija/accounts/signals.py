@@ -24,11 +24,3 @@ def residency_on_sign_in(
         claims.update(data.get("userinfo") or {})
         claims.update(data.get("id_token") or {})
     residency_from_claims(user, provider_settings, claims)
-
-
-def mfa_set_up(sender: Any, request: Any, user: Any, authenticator: Any = None, **kwargs: Any) -> None:
-    """Setting up an authenticator app takes a code from it: that counts as using it in this session."""
-    from allauth.account.internal.flows.login import record_authentication
-
-    if request is not None and authenticator is not None and authenticator.type == "totp":
-        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("racun/izbris/", views.delete, name="account_delete"),
     path("racun/prebivalci/", views.residents, name="account_residents"),
     path("racun/prebivalci/pisma.csv", views.letters, name="account_letters"),
+    # allauth's view; setting the app up (which takes a code from it) counts as using it in this session
+    path("racun/dvostopenjska/totp/activate/", views.activate_totp, name="mfa_activate_totp"),
     path("racun/dvostopenjska/", include("allauth.mfa.urls")),
     path("racun/povezave/", include("allauth.socialaccount.urls")),
     path("racun/", include("allauth.socialaccount.providers.openid_connect.urls")),

@@ -76,6 +76,19 @@ def account(request):
     )
 
 
+def activate_totp(request, *args, **kwargs):
+    """allauth's page that sets up an authenticator app; once it is set up (the person typed a code from
+    it), the session counts as signed in with two factors, so staff go on without entering another."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.totp.views import activate_totp as allauth_activate
+
+    had = selectors.has_mfa(request.user)
+    response = allauth_activate(request, *args, **kwargs)
+    if request.method == "POST" and not had and selectors.has_mfa(request.user):
+        record_authentication(request, request.user, "mfa", type="totp")
+    return response
+
+
 @require_POST
 @login_required
 def set_language(request):
