@@ -453,8 +453,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
     "regija.accounts.middleware.StaffMFAMiddleware",
 )
-# Sign-in through OpenID Connect identity providers (SI-PASS, a municipality's IdP), from REGIJA_OIDC_PROVIDERS:
-# a JSON list of {"id", "name", "server_url", "client_id", "secret", "residency_claim",
+# Sign-in through OpenID Connect identity providers (SI-PASS, a municipality's IdP), from
+# REGIJA_OIDC_PROVIDERS: a JSON list of {"id", "name", "server_url", "client_id", "secret", "residency_claim",
 # "trusted_for_residency"} – no database setup (regija.accounts.oidc, docs/accounts.md).
 REGIJA_OIDC_PROVIDERS = os.environ.get("REGIJA_OIDC_PROVIDERS", "")
 

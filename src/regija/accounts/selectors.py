@@ -87,7 +87,7 @@ def mfa_done(request: HttpRequest) -> bool:
     """The signed-in person used their second factor in this session (allauth records it)."""
     from allauth.account.authentication import get_authentication_records
 
-    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records) and has_mfa(request.user)
 
 
@@ -103,12 +103,12 @@ def display_name(user: Actor | None) -> str:
     if user is None or user.pk is None:
         return str(_("deleted account"))
     try:
-        deleted = user.deletion is not None  # type: ignore[union-attr]
+        deleted = user.deletion is not None
     except Deletion.DoesNotExist:
         deleted = False
     if deleted:
         return str(_("deleted account"))
-    full = user.get_full_name().strip()  # type: ignore[union-attr]
+    full = user.get_full_name().strip()
     return full or user.get_username()
 
 
