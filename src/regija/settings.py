@@ -438,6 +438,8 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = REGIJA_REGISTRATION_LINK_DAYS
 # Sign-ups from one address: REGIJA_SIGNUP_LIMIT an hour (a 429 page says so); failed sign-ins are
 # django-axes's (above) – allauth's own limit on them is looser and only guards the two-factor codes.
 REGIJA_SIGNUP_LIMIT = int(os.environ.get("REGIJA_SIGNUP_LIMIT", "10"))
+# Posts one account may make an hour (accounts.services.check_contribution_allowed).
+REGIJA_CONTRIBUTION_LIMIT = int(os.environ.get("REGIJA_CONTRIBUTION_LIMIT", "30"))
 ACCOUNT_RATE_LIMITS = {
     "signup": f"{REGIJA_SIGNUP_LIMIT}/h/ip",
     "login_failed": "30/m/ip,10/5m/key",
