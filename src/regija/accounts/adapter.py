@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.auth import get_user_model
@@ -36,9 +37,35 @@ def sign_in_name(request: HttpRequest | None, credentials: dict[str, Any] | None
     return value
 
 
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """allauth's "confirm your e-mail first" step of signing in, for accounts that were made by signing
+    up (or through an identity provider): they have allauth e-mail address records. An account made by
+    staff in the back office or with the command line has none and signs in with its password as before
+    (its e-mail address is not confirmed, so it still cannot post: ``selectors.can_contribute``)."""
+
+    def handle(self):
+        from allauth.account.models import EmailAddress
+
+        user = self.login.user
+        if (
+            not self.login.signup
+            and user is not None
+            and user.pk is not None
+            and not EmailAddress.objects.filter(user_id=user.pk).exists()
+        ):
+            return None, True
+        return super().handle()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request) or "0.0.0.0"  # noqa: S104 - a key for the throttle, not a bind address
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            f"{__name__}.EmailVerificationStage" if path.endswith(".EmailVerificationStage") else path
+            for path in super().get_login_stages()
+        ]
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
