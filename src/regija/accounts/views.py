@@ -239,6 +239,8 @@ def residents(request):
 def letters(request):
     """A CSV for mail merge: one row per open request (a new code for each; earlier letters' codes stop
     working), optionally only those without a letter yet."""
+    if not selectors.staff_municipalities(request.user).exists():
+        raise PermissionDenied
     pending = selectors.pending_requests(request.user)
     if request.POST.get("only_new"):
         pending = pending.filter(letter_at__isnull=True)

@@ -8,6 +8,7 @@ The pieces themselves live in the ``regija.api`` package; docs/api.md describes 
 
 from ninja.openapi.docs import Swagger
 
+from regija.accounts.api import router as me_router
 from regija.api.conditional import cache_reads
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
@@ -54,3 +55,5 @@ for router in (
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
+# the signed-in person's own account: personal, never cached
+api.add_router("/", me_router)
