@@ -148,7 +148,7 @@ class ResidencyRequest(models.Model):
     address = models.CharField(_("street address"), max_length=300)
     postcode = models.CharField(_("post code and town"), max_length=100)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    code_hash = models.CharField(max_length=128, blank=True)
+    code_hash = models.CharField(_("code's HMAC"), max_length=128, blank=True)
     letter_at = models.DateTimeField(_("letter printed at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("code expires at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
