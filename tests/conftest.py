@@ -141,3 +141,10 @@ def clock():
     moving = Clock()
     yield moving
     moving.stop()
+
+
+@pytest.fixture(autouse=True)
+def _staff_mfa(request, settings):
+    """Staff must use two-factor authentication (REGIJA_STAFF_MFA, on in production); tests sign staff in
+    with force_login, so it is off – except in tests marked ``staff_mfa`` (tests/accounts)."""
+    settings.REGIJA_STAFF_MFA = request.node.get_closest_marker("staff_mfa") is not None

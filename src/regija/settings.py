@@ -423,3 +423,87 @@ else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
     except OSError:
         pass
+
+# --- Residents' accounts: sign-up, e-mail confirmation, two-factor, OpenID Connect (docs/accounts.md) ---
+# One account system for residents, applicants and staff: django-allauth (regija.accounts). Sign-in by
+# e-mail or username at /prijava/ (allauth's form; django-axes still counts failed sign-ins, as allauth
+# calls authenticate with the request), sign-up with a confirmed e-mail address, e-mail management and
+# two-factor authentication; the password reset by e-mail stays Django's own (regija.core.accounts).
+AUTHENTICATION_BACKENDS += ["allauth.account.auth_backends.AuthenticationBackend"]
+AXES_USERNAME_CALLABLE = "regija.accounts.adapter.sign_in_name"
+ACCOUNT_ADAPTER = "regija.accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "regija.accounts.adapter.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "regija.accounts.forms.SignupExtra"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Regija – "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _env_bool("HTTPS", False) else "http"
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = REGIJA_REGISTRATION_LINK_DAYS
+# Sign-ups from one address: REGIJA_SIGNUP_LIMIT an hour (a 429 page says so); failed sign-ins are
+# django-axes's (above) – allauth's own limit on them is looser and only guards the two-factor codes.
+REGIJA_SIGNUP_LIMIT = int(os.environ.get("REGIJA_SIGNUP_LIMIT", "10"))
+# Posts one account may make an hour (accounts.services.check_contribution_allowed).
+REGIJA_CONTRIBUTION_LIMIT = int(os.environ.get("REGIJA_CONTRIBUTION_LIMIT", "30"))
+ACCOUNT_RATE_LIMITS = {
+    "signup": f"{REGIJA_SIGNUP_LIMIT}/h/ip",
+    "login_failed": "30/m/ip,10/5m/key",
+    "confirm_email": "1/3m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("REGIJA_MFA_ISSUER", "Regija")
+# Staff roles (superusers, Django staff, editors and admins of any organisation) must use two-factor
+# authentication before any staff page, the back office or a write through the API with their session
+# works (regija.accounts.middleware). Off only in tests that sign staff in with force_login.
+REGIJA_STAFF_MFA = _env_bool("REGIJA_STAFF_MFA", True)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+    "regija.accounts.middleware.StaffMFAMiddleware",
+)
+# Sign-in through OpenID Connect identity providers (SI-PASS, a municipality's IdP), from
+# REGIJA_OIDC_PROVIDERS: a JSON list of {"id", "name", "server_url", "client_id", "secret", "residency_claim",
+# "trusted_for_residency"} – no database setup (regija.accounts.oidc, docs/accounts.md).
+REGIJA_OIDC_PROVIDERS = os.environ.get("REGIJA_OIDC_PROVIDERS", "")
+
+
+def _oidc_apps(text: str) -> list[dict]:
+    """allauth's openid_connect apps from REGIJA_OIDC_PROVIDERS (a JSON list; empty: none)."""
+    import json
+
+    apps = []
+    for provider in json.loads(text) if text.strip() else []:
+        apps.append(
+            {
+                "provider_id": provider["id"],
+                "name": provider.get("name", provider["id"]),
+                "client_id": provider["client_id"],
+                "secret": provider.get("secret", ""),
+                "settings": {
+                    "server_url": provider["server_url"],
+                    "scope": provider.get("scope", ["openid", "profile", "email"]),
+                    "trusted_for_residency": bool(provider.get("trusted_for_residency", False)),
+                    "residency_claim": provider.get("residency_claim", ""),
+                    "area_claim": provider.get("area_claim", ""),
+                },
+            }
+        )
+    return apps
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _oidc_apps(REGIJA_OIDC_PROVIDERS)}
+}
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an IdP's e-mail never takes over an existing account
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# The versions of the texts people consent to at sign-up (the terms of use and the privacy notice): a
+# new version is asked for again. Each version's text is kept in regija/accounts/consents/.
+REGIJA_CONSENT_VERSIONS = {
+    "terms": os.environ.get("REGIJA_TERMS_VERSION", "2026-12"),
+    "privacy": os.environ.get("REGIJA_PRIVACY_VERSION", "2026-12"),
+}

@@ -36,12 +36,13 @@ urlpatterns = [
     path("organizacije/", portal_views.organisation_list, name="organisation_list"),
     path("organizacije/<slug:slug>/", portal_views.organisation_detail, name="organisation"),
     path("iskanje/", search_views.search, name="search"),
-    path("racun/", core_views.account, name="account"),
     path("zgodovina/<str:model>/<int:pk>/", core_views.history, name="history"),
-    path("prijava/", auth_views.LoginView.as_view(), name="login"),
-    path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
+    # sign-in, sign-up, e-mail, two-factor, identity providers, the account page (regija.accounts)
+    path("", include("regija.accounts.urls")),
     # password reset by e-mail: Django's views, the site's templates (registration/)
     path("prijava/pozabljeno-geslo/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # allauth's templates link its own name for the same page
+    path("prijava/pozabljeno-geslo/", auth_views.PasswordResetView.as_view(), name="account_reset_password"),
     path(
         "prijava/pozabljeno-geslo/poslano/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -294,7 +294,7 @@ def test_an_applicant_registers_applies_with_a_slovenian_amount_checks_and_submi
         page.get_by_role("button", name=_sl("Sign in")).click()
         page.wait_for_url(re.compile(r".*/prijava/\?next=.*"))
         j.seen("sign-in")
-        page.fill("#id_username", PERSON["email"])
+        page.fill("#id_login", PERSON["email"])
         page.fill("#id_password", PASSWORD)
         page.locator("main form [type=submit]").click()
         page.wait_for_url(f"**{call_url}")

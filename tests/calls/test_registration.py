@@ -126,8 +126,9 @@ def test_register_confirm_approve_sign_in_and_apply(client, open_call):
     link = the_link(mail.outbox[0])
     assert w.call.title in mail.outbox[0].subject
 
-    # Not yet: an inactive account does not sign in.
-    assert client.post(reverse("login"), {"username": EMAIL, "password": PASSWORD}).status_code == 200
+    # Not yet: an inactive account does not sign in (allauth's page says the account is not active yet).
+    response = client.post(reverse("login"), {"login": EMAIL, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("account_inactive")
     assert "_auth_user_id" not in client.session
 
     confirm_page = client.get(link)
@@ -166,7 +167,7 @@ def test_register_confirm_approve_sign_in_and_apply(client, open_call):
     assert reverse("login") in approved.body and w.call.get_absolute_url() in approved.body
 
     # The person signs in at /prijava/ and applies with the existing flow.
-    response = client.post(reverse("login"), {"username": EMAIL, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": EMAIL, "password": PASSWORD})
     assert response.status_code == 302
     page = client.get(u["call"]).content.decode()
     assert gettext("Apply for funding") in page and gettext("Register your organisation to apply") not in page

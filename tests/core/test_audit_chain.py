@@ -224,7 +224,7 @@ def test_a_user_made_superuser_and_a_new_password_are_logged_without_the_passwor
     assert person.password not in str(entry.changes)
     # signing in writes no entry (the last sign-in is not a fact anyone changed)
     count = AuditEntry.objects.count()
-    response = client.post(reverse("login"), {"username": "someone", "password": "a-new-Password-2026"})
+    response = client.post(reverse("login"), {"login": "someone", "password": "a-new-Password-2026"})
     assert response.status_code == 302
     assert AuditEntry.objects.count() == count
 

@@ -1464,3 +1464,125 @@ page(
     probe=_ev_auto_title,
 )
 page("POST", "events:cancel", EV, lambda w: f"/dogodki/{w.EV.pk}/preklic/", data=_ev_toggle, probe=_ev_state)
+
+# --- residents' accounts (regija.accounts, docs/accounts.md) -------------------------------------------
+for _name in (
+    "account_login",
+    "account_signup",
+    "account_email_verification_sent",
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "account_reauthenticate",
+    "account_inactive",
+    "account_reset_password",
+    "account_terms",
+    "account_my_data",
+    "account_delete",
+    "account_residents",
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "socialaccount_connections",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+):
+    page("GET", _name, "own account", _r(_name))
+page(
+    "GET",
+    "account_confirm_email",
+    "a confirmation link that does not exist",
+    _r("account_confirm_email", "ni-ga"),
+)
+page("GET", "openid_connect_login", "a provider not configured", _r("openid_connect_login", "ni-ga"))
+page("GET", "openid_connect_callback", "a provider not configured", _r("openid_connect_callback", "ni-ga"))
+page("POST", "account_logout", "-", "/odjava/")
+
+
+def _consents(w):
+    from regija.accounts.models import Consent
+
+    return Consent.objects.count()
+
+
+def _languages(w):
+    from regija.accounts.models import Profile
+
+    return sorted(Profile.objects.values_list("user_id", "language"))
+
+
+def _requests(w):
+    from regija.accounts.models import ResidencyRequest
+
+    return ResidencyRequest.objects.count()
+
+
+page(
+    "POST",
+    "account_consent",
+    "own account (consent to the privacy notice)",
+    _r("account_consent"),
+    data={"kind": "privacy", "action": "give"},
+    probe=_consents,
+)
+page(
+    "POST",
+    "account_language",
+    "own account (language)",
+    _r("account_language"),
+    data={"language": "en"},
+    probe=_languages,
+)
+page(
+    "POST",
+    "account_residency_request",
+    "own account (a letter to an address that is not in a municipality)",
+    _r("account_residency_request"),
+    data=lambda w: {"municipality": w.A.pk, "name": "X", "address": "Y", "postcode": "Z"},
+    probe=_requests,
+)
+page(
+    "POST",
+    "account_residency_code",
+    "own account (a code without a letter)",
+    _r("account_residency_code"),
+    data={"code": "AAAA-AAAA-AAAA"},
+)
+page("POST", "account_letters", "requests for letters of municipalities", _r("account_letters"))
+
+
+# --- the signed-in person's own account through the API (regija.accounts.api) -------------------------
+ME_OBJ = "own account"
+api("GET", "/me", ME_OBJ, "/me")
+api("GET", "/me/data", ME_OBJ, "/me/data")
+api("PATCH", "/me", ME_OBJ + " (language)", "/me", body={"language": "en"}, probe=_languages)
+api(
+    "POST",
+    "/me/consents",
+    ME_OBJ + " (consent to the privacy notice)",
+    "/me/consents",
+    body={"kind": "privacy", "action": "give"},
+    probe=_consents,
+)
+api(
+    "POST",
+    "/me/residency-requests",
+    ME_OBJ + " (a letter to an address that is not in a municipality)",
+    "/me/residency-requests",
+    body={"municipality": "matrika-a", "name": "X", "address": "Y", "postcode": "Z"},
+    probe=_requests,
+)
+api(
+    "POST",
+    "/me/residency-code",
+    ME_OBJ + " (a code without a letter)",
+    "/me/residency-code",
+    body={"code": "AAAA-AAAA-AAAA"},
+)
+api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"confirm": False})

@@ -10,10 +10,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from allauth.account.signals import user_logged_in
+
         from regija.core import registry
         from regija.core.registry import Reader
 
-        from .models import Residency
+        from . import signals
+        from .models import Consent, Deletion, Residency, ResidencyRequest
 
         # A residency is verified by the municipality's staff and read by them and by the resident; it is
         # never public (who lives where is personal data).
@@ -24,3 +27,13 @@ class AccountsConfig(AppConfig):
             public=None,
             readers=["municipality", Reader("user")],
         )
+        registry.register(
+            ResidencyRequest,
+            owners=["municipality"],
+            audit=True,
+            public=None,
+            readers=["municipality", Reader("user")],
+        )
+        registry.register(Consent, audit=True, public=None, readers=[Reader("user")])
+        registry.register(Deletion, audit=True, public=None, readers=[])
+        user_logged_in.connect(signals.residency_on_sign_in, dispatch_uid="accounts-residency-oidc")

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from regija.core.models import Organisation
 
-from .models import Profile, Residency
+from .models import Consent, Deletion, Profile, Residency, ResidencyRequest
 
 if TYPE_CHECKING:
     from regija.core.permissions import Actor
@@ -56,3 +58,101 @@ def language_of(user: Actor | None) -> str:
         return str(settings.LANGUAGE_CODE)
     language = Profile.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
     return language or str(settings.LANGUAGE_CODE)
+
+
+def needs_mfa(user: Actor | None) -> bool:
+    """A staff role that must use two-factor authentication: a superuser, Django staff, or an editor or
+    admin of any organisation (a viewer may, but need not)."""
+    from regija.core.models import Role
+    from regija.core.permissions import roles
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return any(role in (Role.EDITOR, Role.ADMIN) for role in roles(user).values())
+
+
+def has_mfa(user: Actor | None) -> bool:
+    """The person set up an authenticator app (TOTP)."""
+    from allauth.mfa.models import Authenticator
+
+    if user is None or not user.is_authenticated:
+        return False
+    found: bool = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return found
+
+
+def mfa_done(request: HttpRequest) -> bool:
+    """The signed-in person used their second factor in this session (allauth records it)."""
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records) and has_mfa(request.user)
+
+
+def is_deleted(user: Actor | None) -> bool:
+    return bool(
+        user is not None and user.pk is not None and Deletion.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def display_name(user: Actor | None) -> str:
+    """The name shown beside what a person contributed: their full name, else their username – or
+    "deleted account" once they deleted it. A list reading many should select_related("deletion")."""
+    if user is None or user.pk is None:
+        return str(_("deleted account"))
+    try:
+        deleted = user.deletion is not None
+    except Deletion.DoesNotExist:
+        deleted = False
+    if deleted:
+        return str(_("deleted account"))
+    full = user.get_full_name().strip()
+    return full or user.get_username()
+
+
+def consents(user: Actor | None) -> QuerySet[Consent]:
+    """The person's consents, newest first (given and withdrawn)."""
+    if user is None or not user.is_authenticated:
+        return Consent.objects.none()
+    return Consent.objects.filter(user_id=user.pk)
+
+
+def current_consent(user: Actor | None, kind: str) -> Consent | None:
+    """The consent in force for ``kind`` (given, not withdrawn), any version."""
+    return consents(user).filter(kind=kind, withdrawn_at__isnull=True).first()
+
+
+def residency_requests(user: Actor | None) -> QuerySet[ResidencyRequest]:
+    if user is None or not user.is_authenticated:
+        return ResidencyRequest.objects.none()
+    return ResidencyRequest.objects.filter(user_id=user.pk).select_related("municipality", "area")
+
+
+def pending_requests(actor: Actor, municipality: Organisation | None = None) -> QuerySet[ResidencyRequest]:
+    """Open requests for verification by post in the municipalities where ``actor`` is an editor or
+    admin (any, for a superuser)."""
+    from regija.core.models import Role
+    from regija.core.permissions import org_ids_with
+
+    qs = ResidencyRequest.objects.filter(done_at__isnull=True, locked_at__isnull=True)
+    ids = org_ids_with(actor, Role.EDITOR)
+    if ids is not None:
+        qs = qs.filter(municipality_id__in=ids)
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
+    return qs.select_related("user", "municipality", "area").order_by("created_at", "pk")
+
+
+def staff_municipalities(actor: Actor) -> QuerySet[Organisation]:
+    """The municipalities whose residents ``actor`` may verify (editor or admin there)."""
+    from regija.core.choices import OrganisationKind
+    from regija.core.models import Role
+    from regija.core.permissions import org_ids_with
+
+    qs = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+    ids = org_ids_with(actor, Role.EDITOR)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("name")

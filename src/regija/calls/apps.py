@@ -11,6 +11,13 @@ class CallsConfig(AppConfig):
 
     def ready(self):
         from django.db.models import Q
+
+        from regija.accounts import personal_data as accounts_personal_data
+
+        from . import personal_data
+
+        # a person's registrations and applications are part of "download my data" (docs/accounts.md)
+        accounts_personal_data.register("calls", personal_data.export, personal_data.erase)
         from django.utils import timezone
 
         from regija.core import registry

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
-from . import audit, permissions, registry, tokens
-from .models import AuditEntry, Membership
+from . import audit, permissions, registry
+from .models import AuditEntry
 
 
 def switch_language(request, code: str):
@@ -30,41 +26,6 @@ def switch_language(request, code: str):
     response = HttpResponseRedirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
-
-
-@never_cache  # the page shows a new token once: no browser or proxy may keep it
-@login_required
-@require_http_methods(["GET", "POST"])
-def account(request):
-    """A signed-in user's memberships and personal API tokens (created and revoked here)."""
-    new_token = None
-    if request.method == "POST":
-        if "revoke" in request.POST:
-            try:
-                token_id = int(request.POST["revoke"])
-            except ValueError:
-                token_id = 0
-            if tokens.revoke(request.user, token_id):
-                messages.success(request, _("The token was revoked; it no longer works."))
-            else:
-                messages.error(request, _("There is no such active token."))
-            return redirect("account")
-        name = request.POST.get("name", "").strip()
-        if not name:
-            messages.error(request, _("Give the token a name, so you can tell your tokens apart."))
-        else:
-            _token, new_token = tokens.create(request.user, name)
-
-    return render(
-        request,
-        "core/account.html",
-        {
-            "memberships": Membership.objects.filter(user=request.user).select_related("organisation"),
-            "tokens": tokens.active_for(request.user),
-            "new_token": new_token,
-            "panels": registry.account_panels(),
-        },
-    )
 
 
 @login_required

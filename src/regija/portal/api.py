@@ -9,6 +9,7 @@ The pieces themselves live in the ``regija.api`` package; docs/api.md describes 
 from django.utils import timezone
 from ninja.openapi.docs import Swagger
 
+from regija.accounts.api import router as me_router
 from regija.api.conditional import cache_reads
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
@@ -62,3 +63,5 @@ api.add_router("/", cache_reads(calls_router, moment=calls_clock))
 api.add_router("/", applicant_router)
 # The list of events starts today: its answers change with the day too.
 api.add_router("/", cache_reads(events_router, moment=lambda: timezone.localdate().isoformat()))
+# the signed-in person's own account: personal, never cached
+api.add_router("/", me_router)

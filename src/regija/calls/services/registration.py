@@ -50,6 +50,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from regija.accounts.services import mark_email_confirmed
 from regija.core import audit
 from regija.core.identifiers import read_registration_number, read_tax_number
 from regija.core.models import Membership, Organisation, Role
@@ -362,6 +363,8 @@ def confirm_email(call: Call, token: str) -> Confirmed:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now()
         registration.save(update_fields=["status", "confirmed_at"])
+        if registration.user is not None:  # one account system: the address is confirmed for sign-in too
+            mark_email_confirmed(registration.user, registration.email)
     return Confirmed(registration, newly=True)
 
 
