@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from regija.accounts import selectors as accounts
@@ -56,7 +57,7 @@ MAX_BUDGET = Decimal("100000000.00")
 
 
 def _eur(amount: Decimal | None) -> str:
-    return format_eur(amount)
+    return format_eur(amount, translation.get_language() or "sl")
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
@@ -401,15 +402,20 @@ def cast_ballot(user: Actor, process: Process, proposal_ids: Sequence[int], *, v
     return ballot
 
 
+def _paper_phase(process: Process) -> None:
+    if process.phase_at(now()) not in (Phase.VOTING, Phase.COUNTING):
+        raise Refused(_("Paper ballots are entered once voting has opened, until results are published."))
+
+
 def mark_voted_on_paper(user: User, process: Process, voter: User, *, via: str = "web") -> Ballot:
     """Staff record that a person voted on paper at a polling place (the paper ballot itself is entered
     with its batch, without a name): the person then cannot vote online. Refused when they voted online
     already – that vote stands and the paper ballot is set aside."""
     _staff(user, process)
-    if process.phase_at(now()) not in (Phase.VOTING, Phase.COUNTING):
-        raise Refused(_("Paper ballots are entered once voting has opened, until results are published."))
+    _paper_phase(Process.objects.get(pk=process.pk))  # the stored state, not a copy loaded earlier
     area = voter_area(voter, process)
     with audit.acting(user, via=via), transaction.atomic():
+        _paper_phase(Process.objects.select_for_update().get(pk=process.pk))  # not published meanwhile
         existing = Ballot.objects.select_for_update().filter(process=process, voter=voter).first()
         if existing is not None:
             if existing.channel == Channel.PAPER:
@@ -440,8 +446,7 @@ def enter_paper_ballots(
     """A batch of paper ballots of one area: each ballot's choices (checked by the same rule as online
     ones), or the votes per proposal counted by hand (``counts``). All or nothing; audited as the batch."""
     _staff(user, process)
-    if process.phase_at(now()) not in (Phase.VOTING, Phase.COUNTING):
-        raise Refused(_("Paper ballots are entered once voting has opened, until results are published."))
+    _paper_phase(Process.objects.get(pk=process.pk))  # the stored state, not a copy loaded earlier
     if area.process_id != process.pk:
         raise Refused(_("Choose an area of this participatory budget."), field="area")
     label = _text(label, "label", 100)
@@ -459,6 +464,7 @@ def enter_paper_ballots(
         if votes < 0:
             raise Refused(_("A number of votes is 0 or more."), field=f"counts.{pid}")
     with audit.acting(user, via=via), transaction.atomic():
+        _paper_phase(Process.objects.select_for_update().get(pk=process.pk))  # not published meanwhile
         if PaperBatch.objects.filter(process=process, area=area, label=label).exists():
             raise Conflict(_("A batch with this label was entered already."), field="label")
         batch = PaperBatch.objects.create(
@@ -497,6 +503,7 @@ def publish_results(user: User, process: Process, *, via: str = "web") -> Proces
     """After voting closes: tally (``selectors.tally``), mark each proposal on the ballot selected or not
     selected with its votes, and publish. Later paper ballots are refused."""
     _staff(user, process)
+    process = Process.objects.get(pk=process.pk)  # the stored state, not a copy loaded earlier
     if process.phase_at(now()) != Phase.COUNTING:
         if process.results_published_at is not None:
             raise Refused(_("The results are published already."))
@@ -522,6 +529,7 @@ def create_projects(user: User, process: Process, *, via: str = "web") -> list[P
     place; the proposal links to it. Idempotent: a proposal with a project is left as it is. Returns the
     projects created now."""
     _staff(user, process)
+    process = Process.objects.select_related("strategy", "fund").get(pk=process.pk)  # the stored state
     if process.results_published_at is None:
         raise Refused(_("Projects are created after the results are published."))
     if process.strategy is None or process.fund is None:
