@@ -24,3 +24,11 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English: the pages' texts are matched by their English wording."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

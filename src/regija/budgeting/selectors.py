@@ -9,6 +9,7 @@ who voted.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,7 +54,9 @@ def area(process: Process, org_slug: str) -> Area | None:
 
 
 def proposals(process: Process, *, area: Area | None = None, status: str | None = None) -> QuerySet[Proposal]:
-    qs = Proposal.objects.filter(process=process).select_related("area__organisation", "project__strategy")
+    qs = Proposal.objects.filter(process=process).select_related(
+        "process", "area__organisation", "area__process", "project__strategy"
+    )
     if area is not None:
         qs = qs.filter(area=area)
     if status:
@@ -63,7 +66,9 @@ def proposals(process: Process, *, area: Area | None = None, status: str | None 
 
 def proposal(process: Process, number: int) -> Proposal | None:
     return (
-        Proposal.objects.select_related("area__organisation", "project__strategy", "process__organisation")
+        Proposal.objects.select_related(
+            "area__organisation", "area__process", "project__strategy", "process__organisation"
+        )
         .filter(process=process, number=number)
         .first()
     )
@@ -71,7 +76,11 @@ def proposal(process: Process, number: int) -> Proposal | None:
 
 def ballot_list(process: Process, area: Area) -> list[Proposal]:
     """The proposals on the ballot of ``area``, in their order (by number)."""
-    return list(Proposal.objects.filter(area=area, status=ProposalStatus.ON_BALLOT).order_by("number"))
+    return list(
+        Proposal.objects.filter(area=area, status=ProposalStatus.ON_BALLOT)
+        .select_related("process")
+        .order_by("number")
+    )
 
 
 def voter_area(user: Actor | None, process: Process) -> Area | None:
@@ -229,3 +238,24 @@ def published_results(process: Process) -> list[AreaResult]:
 def proposals_of_project(project_id: int) -> list[Proposal]:
     """The participatory-budget proposals a project carries out (for the project page's link back)."""
     return list(Proposal.objects.filter(project_id=project_id).select_related("process"))
+
+
+def next_change(now: dt.datetime) -> dt.datetime | None:
+    """The next moment any process moves from one phase to the next by its dates."""
+    moments = [
+        m
+        for row in Process.objects.values_list(
+            "proposals_from", "proposals_to", "review_to", "voting_from", "voting_to"
+        )
+        for m in row
+        if m > now
+    ]
+    return min(moments) if moments else None
+
+
+def clock_key() -> str:
+    """The next phase change, as text for the cache keys and ETags of pages that show a phase."""
+    from django.utils import timezone
+
+    moment = next_change(timezone.now())
+    return moment.isoformat() if moment else "-"

@@ -133,7 +133,7 @@ def _check_process(data: ProcessData, organisation: Organisation) -> None:
         ("voting_to", data.voting_to),
     ]
     for (_name, earlier), (name, later) in zip(order, order[1:], strict=False):
-        if later <= earlier:
+        if later < earlier or (name in ("proposals_to", "voting_to") and later == earlier):
             raise Refused(
                 _("Each date must come after the one before: proposals, review, voting."),
                 field=name,
