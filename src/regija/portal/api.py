@@ -11,6 +11,9 @@ from ninja.openapi.docs import Swagger
 from regija.api.conditional import cache_reads
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
+from regija.budgeting.api import ballot_router as budgeting_ballot_router
+from regija.budgeting.api import router as budgeting_router
+from regija.budgeting.selectors import clock_key as budgeting_clock
 from regija.calls.api import router as calls_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
@@ -54,3 +57,7 @@ for router in (
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
+# Participatory budgets move phase with the clock, like calls; a person's own ballot is not public data
+# (no data version follows it), so its router is never cached.
+api.add_router("/", cache_reads(budgeting_router, moment=budgeting_clock))
+api.add_router("/", budgeting_ballot_router)
