@@ -112,9 +112,7 @@ def test_a_resident_proposes_and_votes_through_the_api(client, pb):
     r = _send(client, "post", f"{API}/pp-2026/projects", {}, staff)
     assert len(r.json()["created"]) == 1
     assert _send(client, "post", f"{API}/pp-2026/projects", {}, staff).json() == {"created": []}
-    assert (
-        client.get(f"{API}/pp-2026/proposals/1").json()["project"].endswith("/PP-2026-%d-1/" % pb.process.pk)
-    )
+    assert client.get(f"{API}/pp-2026/proposals/1").json()["project"].endswith(f"/PP-2026-{pb.process.pk}-1/")
     assert Ballot.objects.filter(voter=user).count() == 1
 
 

@@ -165,7 +165,7 @@ def test_staff_run_the_process_from_its_pages(client, pb):
         {
             "action": "paper",
             "area": pb.area_center.pk,
-            "a%d-label" % pb.area_center.pk: "Volišče 1",
+            f"a{pb.area_center.pk}-label": "Volišče 1",
             f"a{pb.area_center.pk}-count_{p.pk}": "7",
         },
     )

@@ -1235,3 +1235,6 @@ page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "mat
 page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
 page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
 page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")
+
+# participatory budgeting's rows live beside its world (world_budgeting.py)
+from . import actions_budgeting  # noqa: E402, F401
