@@ -132,6 +132,9 @@ class Area(models.Model):
         blank=True,
         related_name="+",
     )
+    ballots_counted = models.PositiveIntegerField(
+        _("ballots counted"), null=True, blank=True
+    )  # at publication
 
     class Meta:
         verbose_name = _("area")

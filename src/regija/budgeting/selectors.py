@@ -209,9 +209,8 @@ def published_results(process: Process) -> list[AreaResult]:
     """The published results: the votes and selection stored when staff published them."""
     if process.results_published_at is None:
         return []
-    per_area = ballots_per_area(process)
     areas = {
-        a.pk: AreaResult(a, ballots=per_area.get(a.pk, 0))
+        a.pk: AreaResult(a, ballots=a.ballots_counted or 0)
         for a in Area.objects.filter(process=process)
         .select_related("organisation")
         .order_by("organisation__name")

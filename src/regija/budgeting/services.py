@@ -513,6 +513,8 @@ def publish_results(user: User, process: Process, *, via: str = "web") -> Proces
         if locked.results_published_at is not None:
             raise Refused(_("The results are published already."))
         for area_result in selectors.tally(locked):
+            area_result.area.ballots_counted = area_result.ballots
+            area_result.area.save(update_fields=["ballots_counted"])
             for row in area_result.rows:
                 p = row.proposal
                 p.votes = row.votes
