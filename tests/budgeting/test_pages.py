@@ -200,6 +200,12 @@ def test_the_pages_read_a_bounded_number_of_queries(client, pb, django_assert_ma
     with django_assert_max_num_queries(12):
         assert _page(client, "proposal", "pp-2026", 3).status_code == 200
     pb.at("voting")
-    client.force_login(pb.voter())
+    voter = pb.voter()
+    client.force_login(voter)
     with django_assert_max_num_queries(20):
         assert _page(client, "vote", "pp-2026").status_code == 200
+    pb.at("closed")
+    services.publish_results(pb.staff, pb.process)
+    client.logout()
+    with django_assert_max_num_queries(12):
+        assert _page(client, "results", "pp-2026").status_code == 200

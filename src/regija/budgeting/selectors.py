@@ -217,7 +217,7 @@ def published_results(process: Process) -> list[AreaResult]:
     }
     props = Proposal.objects.filter(
         process=process, status__in=[ProposalStatus.SELECTED, ProposalStatus.NOT_SELECTED]
-    ).select_related("project__strategy")
+    ).select_related("process", "project__strategy")
     rows: dict[int, list[Row]] = defaultdict(list)
     for p in props:
         rows[p.area_id].append(
