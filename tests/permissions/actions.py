@@ -940,7 +940,7 @@ ADMIN_OBJECTS: dict[str, list[AdminObject]] = {
         ),
         AdminObject(
             "the viewer's membership of A",
-            lambda w: Membership.objects.get(user=w.users["viewer"]),
+            lambda w: Membership.objects.get(user=w.users["viewer"], organisation=w.A),
             "role",
             "admin",
         ),
