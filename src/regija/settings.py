@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "regija.calls",
     "regija.reports",
     "regija.lake",
+    "regija.budgeting",
     "regija.portal",
     "regija.events",
     "huey.contrib.djhuey",

@@ -46,8 +46,8 @@ def test_every_endpoint_is_documented(spec):
 def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
     # 7 of strategies and projects, 7 of applying (calls/api_applicant.py), registering for an event (2),
-    # the person's own account (/me: 5)
-    assert len(writes) == 21
+    # the person's own account (/me: 5), 7 of participatory budgeting
+    assert len(writes) == 28
     for path, method, op in writes:
         # 400: a body that is not JSON (docs/api.md, Errors); 503: a lock waited for in vain (an import)
         assert {"400", "401", "403", "404", "422", "503"} <= set(op["responses"]), (method, path)
@@ -55,6 +55,10 @@ def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
         ref = op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ValidationErrorSchema")
     assert spec["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+
+
+# Reads of a person's own data: they need the person's token (and document 401); every other read is public.
+OWN_DATA_READS = {"/api/v1/budgeting/processes/{slug}/my-ballot"}
 
 
 def test_reads_document_304_404_422(spec):
@@ -67,7 +71,10 @@ def test_reads_document_304_404_422(spec):
         if path.startswith("/api/v1/applications"):
             continue  # one's own applications: below
         assert {"200", "304", "404", "422"} <= set(op["responses"]), path
-        assert "security" not in op, path
+        if path in OWN_DATA_READS:
+            assert op["security"] == [{"TokenAuth": []}] and "401" in op["responses"], path
+        else:
+            assert "security" not in op, path
 
 
 def test_reads_of_ones_applications_need_the_token_and_have_no_shared_etag(spec):

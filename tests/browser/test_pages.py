@@ -127,6 +127,17 @@ PAGES = [
     Page("event-create", "/dogodki/urejanje/nov/", user="staff"),
     Page("event-edit", "/dogodki/{event}/uredi/", user="staff"),
     Page("events-staff", "/dogodki/urejanje/", user="staff"),
+    # participatory budgeting: public pages, a resident's vote, the municipality's staff
+    Page("budgets", "/participativni-proracun/"),
+    Page("budget", "/participativni-proracun/pp-glasovanje/"),
+    Page("budget-area", "/participativni-proracun/pp-glasovanje/obmocja/ks-center/"),
+    Page("budget-proposal", "/participativni-proracun/pp-glasovanje/predlogi/1/"),
+    Page("budget-results", "/participativni-proracun/pp-rezultati/rezultati/"),
+    Page("budget-vote", "/participativni-proracun/pp-glasovanje/glasovanje/", user="resident"),
+    Page("budget-propose", "/participativni-proracun/pp-predlogi/nov-predlog/", user="resident"),
+    Page("budget-manage", "/participativni-proracun/pp-glasovanje/upravljanje/", user="pb_staff"),
+    Page("budget-review", "/participativni-proracun/pp-presoja/predlogi/1/", user="pb_staff"),
+    Page("budget-new", "/participativni-proracun/upravljanje/nov/pp-obcina/", user="pb_staff"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),
@@ -258,7 +269,63 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     _dataset(w.las, staff)
     users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
     users["root"] = f.member(None, username="root", superuser=True)
+    users.update(_budgets(clock))
     return ids, users
+
+
+def _budgets(clock) -> dict[str, object]:
+    """A municipality's participatory budgets, one in each phase a page needs at AFTER: collecting
+    proposals (pp-predlogi), in review (pp-presoja, a proposal waiting), voting (pp-glasovanje, the
+    resident voted) and results published with projects (pp-rezultati) – the dates of
+    tests/budgeting/world.py moved so that AFTER falls in that phase. (users: resident, pb_staff)"""
+    from regija.budgeting import services
+    from tests import factories as f
+    from tests.budgeting.world import DATES, MOMENTS, build, proposals_on_ballot
+
+    pb = build(clock, slug="pp-2026")
+    resident = pb.voter("center", username="krajanka")
+    for slug, phase in (
+        ("pp-predlogi", "proposals"),
+        ("pp-presoja", "review"),
+        ("pp-glasovanje", "voting"),
+        ("pp-rezultati", "closed"),
+    ):
+        moved = f.AFTER - MOMENTS[phase]
+        clock(MOMENTS["announced"] + moved)
+        process = services.process_create(
+            pb.staff,
+            pb.municipality,
+            services.ProcessData(
+                slug=slug,
+                title=f"Participativni proračun {slug[3:]}",
+                year=2027,
+                rule="knapsack",
+                strategy=pb.strategy,
+                fund=pb.fund,
+                **{k: v + moved for k, v in DATES.items()},
+            ),
+        )
+        center = services.area_add(pb.staff, process, pb.center, Decimal("20000.00"))
+        hrib = services.area_add(pb.staff, process, pb.hrib, Decimal("15000.00"))
+        sub = dataclasses.replace(pb, process=process, area_center=center, area_hrib=hrib)
+        sub.at = lambda name, moved=moved: clock(MOMENTS[name] + moved)
+        if phase == "proposals":
+            continue
+        if phase == "review":
+            sub.at("proposals")
+            services.proposal_submit(
+                resident, process, center, title="Klopi ob Paki", description="Pet klopi."
+            )
+            continue
+        made = proposals_on_ballot(sub, {"center": ["12000", "6500", "4000"], "hrib": ["9000"]})
+        sub.at("voting")
+        services.cast_ballot(resident, process, [p.pk for p in made["center"][1:]])
+        if phase == "closed":
+            sub.at("closed")
+            services.publish_results(pb.staff, process)
+            services.create_projects(pb.staff, process)
+    clock(f.AFTER)
+    return {"resident": resident, "pb_staff": pb.staff}
 
 
 def _dataset(publisher, editor) -> None:

@@ -1064,7 +1064,7 @@ ADMIN_OBJECTS: dict[str, list[AdminObject]] = {
         ),
         AdminObject(
             "the viewer's membership of A",
-            lambda w: Membership.objects.get(user=w.users["viewer"]),
+            lambda w: Membership.objects.get(user=w.users["viewer"], organisation=w.A),
             "role",
             "admin",
         ),
@@ -1586,3 +1586,6 @@ api(
     body={"code": "AAAA-AAAA-AAAA"},
 )
 api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"confirm": False})
+
+# participatory budgeting's rows live beside its world (world_budgeting.py)
+from . import actions_budgeting  # noqa: E402, F401

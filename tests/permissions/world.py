@@ -354,6 +354,9 @@ def build() -> World:
     w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
     _datasets(w, A, staff)
     _events(w, A)
+    from . import world_budgeting
+
+    world_budgeting.build(w, users)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

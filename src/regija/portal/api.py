@@ -13,6 +13,9 @@ from regija.accounts.api import router as me_router
 from regija.api.conditional import cache_reads
 from regija.api.errors import install_error_handlers, refuse_nul
 from regija.api.ninja import DecimalJSONParser, RegijaAPI
+from regija.budgeting.api import ballot_router as budgeting_ballot_router
+from regija.budgeting.api import router as budgeting_router
+from regija.budgeting.selectors import clock_key as budgeting_clock
 from regija.calls.api import router as calls_router
 from regija.calls.api_applicant import router as applicant_router
 from regija.calls.selectors import clock_key as calls_clock
@@ -65,3 +68,7 @@ api.add_router("/", applicant_router)
 api.add_router("/", cache_reads(events_router, moment=lambda: timezone.localdate().isoformat()))
 # the signed-in person's own account: personal, never cached
 api.add_router("/", me_router)
+# Participatory budgets move phase with the clock, like calls; a person's own ballot is not public data
+# (no data version follows it), so its router is never cached.
+api.add_router("/", cache_reads(budgeting_router, moment=budgeting_clock))
+api.add_router("/", budgeting_ballot_router)

@@ -1,0 +1,32 @@
+"""App configuration for participatory budgeting."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BudgetingConfig(AppConfig):
+    name = "regija.budgeting"
+    label = "budgeting"
+    verbose_name = _("Participatory budgeting")
+
+    def ready(self):
+        from django.db.models import Q
+
+        from regija.core import registry
+
+        from .models import Area, PaperBatch, Process, Proposal
+
+        # A process, its areas and its proposals are public; the municipality's staff (editors and admins
+        # of the process's organisation) manage them. Ballots are deliberately not registered: they are
+        # never audited (the audit log would link a voter to their choices) and no page lists them.
+        registry.register(
+            Process, owners=["organisation"], audit=True, history="budgeting_process", public=Q()
+        )
+        registry.register(
+            Area, owners=["process__organisation"], audit=True, audit_parent="process", public=Q()
+        )
+        registry.register(
+            Proposal, owners=["process__organisation"], audit=True, audit_parent="process", public=Q()
+        )
+        registry.register(PaperBatch, owners=["process__organisation"], audit=True, audit_parent="process")
+        registry.register_public_app(self, private=["Ballot", "BallotChoice", "PaperBatch", "PaperCount"])

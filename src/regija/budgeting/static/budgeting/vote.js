@@ -1,0 +1,26 @@
+// The ballot's running total (knapsack rule): the sum of the chosen proposals' costs beside the
+// area's budget, updated as boxes are ticked. Voting works without it: the server checks the total.
+(function () {
+  "use strict";
+  var box = document.getElementById("proposals");
+  var out = document.getElementById("running-total");
+  if (!box || !out) return;
+  var budget = parseFloat(box.getAttribute("data-budget"));
+  var lang = out.getAttribute("data-lang") === "en" ? "en-GB" : "sl-SI";
+  var eur = function (n) {
+    return n.toLocaleString(lang, { style: "currency", currency: "EUR" });
+  };
+  var update = function () {
+    var total = 0;
+    box.querySelectorAll("input[type=checkbox]").forEach(function (c) {
+      if (c.checked) total += parseFloat(c.getAttribute("data-cost"));
+    });
+    var over = total > budget + 1e-9;
+    var text = out.getAttribute(over ? "data-over" : "data-template");
+    out.textContent = text.replace("{total}", eur(total)).replace("{budget}", eur(budget));
+    out.classList.toggle("govuk-error-message", over);
+    out.hidden = false;
+  };
+  box.addEventListener("change", update);
+  update();
+})();
