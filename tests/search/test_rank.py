@@ -50,7 +50,8 @@ def ranks_follow_the_order() -> None:
         assert by_key == sorted(by_key), kind
         assert len(set(by_key)) == len(by_key), kind
     ranks = dict(Document.objects.values_list("pk", "rank"))
-    stray = [(t, d) for t, d, r in Posting.objects.values_list("term", "document_id", "rank") if ranks[d] != r]
+    postings = Posting.objects.values_list("term", "document_id", "rank")
+    stray = [(t, d) for t, d, r in postings if ranks[d] != r]
     assert not stray
 
 

@@ -35,7 +35,17 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import KIND_OF_POSTING, POSTING_KIND, RANK_GAP, RANK_LIMIT, Document, Form, Kind, Posting, TermCount
+from .models import (
+    KIND_OF_POSTING,
+    POSTING_KIND,
+    RANK_GAP,
+    RANK_LIMIT,
+    Document,
+    Form,
+    Kind,
+    Posting,
+    TermCount,
+)
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -671,7 +681,8 @@ def _postings_loaded_at_end():
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
                 [Posting._meta.db_table],
             )
             indexes = cursor.fetchall()

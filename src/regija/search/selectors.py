@@ -7,11 +7,12 @@ one of its terms; its score is, summed over the words, the highest field weight 
 
 The second query depends on the words. A query of one word with one term – most queries, since a
 word's other candidates rarely occur – knows its totals already and reads each kind's best ``limit``
-straight from the postings' rank index (term, kind, weight, sort key, object), so its cost does not
+straight from the postings' rank index (term, kind, weight, rank, document), so its cost does not
 depend on the number of matches. Otherwise one portable statement counts the matches per kind and
 takes each kind's best ``limit`` with ``ORDER BY … LIMIT`` (a top-n heap), starting from the rarest
-word. The order is fully determined (score, folded title compared bytewise, object id), so SQLite
-and PostgreSQL return the same hits in the same order.
+word. The order is fully determined (score, folded title compared bytewise, object id – which is
+the order of the documents' ranks, copied into the postings), so SQLite and PostgreSQL return the
+same hits in the same order.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def search(
     if not all(expansion.words):  # a word no document has: nothing matches every word
         return SearchResults(q, words, [])
     groups: dict[str, Group] = {}
-    rows: dict[str, list[tuple[int, str, int, str, str, str, str]]] = {}
+    rows: dict[str, list[tuple[int, int, int, str, str, str, str]]] = {}
     if len(expansion.words) == 1 and len(expansion.words[0]) == 1:
         # one word of one term: its totals per kind are known, its hits come in order from the rank index
         (term,) = expansion.words[0]
