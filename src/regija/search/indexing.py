@@ -501,21 +501,6 @@ def _number(kind: str, postings: bool = True) -> None:
             )
 
 
-def _lock() -> None:
-    """On PostgreSQL, one writer of the index at a time (until its transaction ends).
-
-    A new document's rank depends on the ranks stored around it; two transactions numbering documents
-    into the same gap at once could give them ranks out of order. The lock is taken before the
-    operation writes anything, so that two writers never wait for each other's row locks (readers
-    are not blocked: SHARE ROW EXCLUSIVE only conflicts with writes). SQLite has one writer anyway
-    (transactions begin IMMEDIATE, settings.py).
-    """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Document._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _counts_once(operation):
     """Write the TermCount changes of a whole operation (all its batches of deletes and writes) as one
     sorted upsert at its end, instead of one per batch.
@@ -533,7 +518,6 @@ def _counts_once(operation):
             return operation(*args, **kwargs)
         counts: Counter = Counter()
         with transaction.atomic():  # the counts commit with the postings, or neither does
-            _lock()
             token = _pending_counts.set(counts)
             try:
                 result = operation(*args, **kwargs)
@@ -718,7 +702,6 @@ def rebuild() -> Stats:
     stats = Stats()
     analyzer = Analyzer()
     with transaction.atomic(), _roomy_cache():
-        _lock()
         token = _counting_later.set(True)
         try:
             with _postings_loaded_at_end():
