@@ -35,7 +35,17 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import KIND_OF_POSTING, POSTING_KIND, SORT_PREFIX, Document, Form, Kind, Posting, TermCount
+from .models import (
+    KIND_OF_POSTING,
+    POSTING_KIND,
+    RANK_GAP,
+    RANK_LIMIT,
+    Document,
+    Form,
+    Kind,
+    Posting,
+    TermCount,
+)
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -51,11 +61,12 @@ BATCH = 1000  # documents per write
 CHUNK = 2000  # rows per read
 
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_suspended", default=False)
-# Set by rebuild(), which counts all terms once at the end instead of with every batch.
+# Set by rebuild(), which counts all terms and numbers all documents (ranks) once at the end instead of
+# with every batch.
 _counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "regija_search_count_later", default=False
 )
-# Set by rebuild() on SQLite: postings go to this scratch table first (see _posting_indexes_deferred).
+# Set by rebuild(): postings go to this scratch table first (see _postings_loaded_at_end).
 _posting_table: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "regija_search_posting_table", default=None
 )
@@ -349,6 +360,8 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
         )
         for e in batch
     ]
+    if not _counting_later.get():  # rebuild() numbers every document at its end
+        _assign_ranks(docs)
     Document.objects.bulk_create(docs)
     if any(d.pk is None for d in docs):  # a database that cannot return ids from a bulk insert
         ids = {}
@@ -358,19 +371,14 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    rows: list[tuple[str, int, int, int, str, int]] = []
+    rows: list[tuple[str, int, int, int, int]] = []
     counts: Counter = Counter()
     for doc, e in zip(docs, batch, strict=True):
-        pk, code, sort_key, object_id = (
-            doc.pk,
-            POSTING_KIND[doc.kind],
-            doc.sort_key[:SORT_PREFIX],
-            doc.object_id,
-        )
-        rows.extend([(term, pk, weight, code, sort_key, object_id) for term, weight in e.terms.items()])
+        pk, code, rank = doc.pk, POSTING_KIND[doc.kind], doc.rank
+        rows.extend([(term, pk, weight, code, rank) for term, weight in e.terms.items()])
         counts.update([(term, doc.kind) for term in e.terms])
     # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
-    rows.sort(key=lambda row: (row[0], row[1]))
+    rows.sort()  # (term, document) is unique, so plain tuple order is that order
     _insert_postings(rows)
     _change_counts(counts)
     for e in batch:
@@ -378,10 +386,10 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
     stats.postings += len(rows)
 
 
-POSTING_COLUMNS = ("term", "document_id", "weight", "kind", "sort_key", "object_id")
+POSTING_COLUMNS = ("term", "document_id", "weight", "kind", "rank")
 
 
-def _insert_postings(rows: list[tuple[str, int, int, int, str, int]]) -> None:
+def _insert_postings(rows: list[tuple[str, int, int, int, int]]) -> None:
     if not rows:
         return
     ops = connection.ops
@@ -397,6 +405,100 @@ def _insert_postings(rows: list[tuple[str, int, int, int, str, int]]) -> None:
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"  # noqa: S608 - quoted table and column names, %s placeholders; rows are parameters
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i : i + 5000])
+
+
+# --- ranks: each document's place in its kind's order, copied into its postings ----------------------
+
+# How much of a gap between two neighbours a batch of k new documents takes: k steps of
+# gap // (RANK_SHARE * k + 1) from its lower end. New documents mostly come after the documents with
+# the same title (larger object ids), so the next ones usually land in the part of the gap left above;
+# a gap shrinks by 1/RANK_SHARE per batch there, and holds hundreds of batches before it runs out.
+RANK_SHARE = 16
+
+
+def _order_sql() -> str:
+    """The order ranks follow: sort key bytewise, then object (as the searches used to sort)."""
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    return f"sort_key{collate}, object_id"
+
+
+def _assign_ranks(docs: list[Document]) -> None:
+    """Give new documents (not yet written) ranks between those of their neighbours in the order.
+
+    Per kind one statement reads, for every new document, the ranks of the stored documents just
+    before and just after it (two lookups of the index (kind, sort_key, object_id, rank)). New
+    documents between the same two neighbours share that gap in their own order. When a gap has no
+    room left, the kind is numbered again (``_number``: every document and posting of the kind) and
+    the batch asks again – rare, see RANK_SHARE.
+    """
+    for kind in sorted({d.kind for d in docs}):
+        mine = sorted((d for d in docs if d.kind == kind), key=lambda d: (d.sort_key, d.object_id))
+        if not _fit(kind, mine):
+            _number(kind)
+            # now RANK_GAP lies between neighbours, room enough for a batch spread evenly over a gap
+            if not _fit(kind, mine, share=1):
+                raise RuntimeError(f"no room for {len(mine)} search documents of kind {kind}")
+
+
+def _fit(kind: str, docs: list[Document], share: int | None = None) -> bool:
+    """Set the ranks of ``docs`` (one kind, in order) from their neighbours'; False if a gap is full."""
+    qn = connection.ops.quote_name
+    table = qn(Document._meta.db_table)
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    values = ", ".join(["(%s, %s, %s)"] * len(docs))
+    # the stored neighbours of every new document: the last one before it and the first one after it
+    sql = (
+        f"WITH v (i, sort_key, object_id) AS (VALUES {values}) SELECT v.i, "  # noqa: S608 - a quoted table name and a fixed collation; the keys are parameters
+        f"(SELECT d.rank FROM {table} d WHERE d.kind = %s AND "
+        f"(d.sort_key{collate}, d.object_id) < (v.sort_key, v.object_id) "
+        f"ORDER BY d.sort_key{collate} DESC, d.object_id DESC LIMIT 1), "
+        f"(SELECT d.rank FROM {table} d WHERE d.kind = %s AND "
+        f"(d.sort_key{collate}, d.object_id) > (v.sort_key, v.object_id) "
+        f"ORDER BY d.sort_key{collate}, d.object_id LIMIT 1) FROM v"
+    )
+    params: list = [x for i, d in enumerate(docs) for x in (i, d.sort_key, d.object_id)] + [kind, kind]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        gaps = {int(i): (low, high) for i, low, high in cursor.fetchall()}
+    i = 0
+    while i < len(docs):
+        j = i
+        while j + 1 < len(docs) and gaps[j + 1] == gaps[i]:
+            j += 1
+        k = j - i + 1
+        low, high = gaps[i]
+        low = 0 if low is None else int(low)
+        if high is None:  # after the last one: RANK_GAP apart
+            step = RANK_GAP
+            if low + step * k >= RANK_LIMIT:
+                return False
+        else:
+            step = (int(high) - low) // ((share or RANK_SHARE) * k + 1)
+            if step < 1:
+                return False
+        for n, doc in enumerate(docs[i : j + 1], start=1):
+            doc.rank = low + step * n
+        i = j + 1
+    return True
+
+
+def _number(kind: str, postings: bool = True) -> None:
+    """Number every document of a kind RANK_GAP apart in the order, and copy the ranks to its postings."""
+    qn = connection.ops.quote_name
+    document, posting = qn(Document._meta.db_table), qn(Posting._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {document} SET rank = r.n * %s FROM ("  # noqa: S608 - quoted table names, a fixed order
+            f"SELECT id, ROW_NUMBER() OVER (ORDER BY {_order_sql()}) AS n FROM {document} WHERE kind = %s"
+            f") r WHERE {document}.id = r.id",
+            [RANK_GAP, kind],
+        )
+        if postings:
+            cursor.execute(
+                f"UPDATE {posting} SET rank = d.rank FROM {document} d "  # noqa: S608 - quoted table names
+                f"WHERE d.id = {posting}.document_id AND {posting}.kind = %s AND {posting}.rank <> d.rank",
+                [POSTING_KIND[kind]],
+            )
 
 
 def _counts_once(operation):
@@ -542,45 +644,52 @@ def _delete_keys(keys: list[tuple[str, int]]) -> int:
 
 
 @contextlib.contextmanager
-def _posting_indexes_deferred():
-    """On SQLite, fill the postings in key order through a scratch table, and build the rank index after.
+def _postings_loaded_at_end():
+    """Collect a rebuild's postings in a scratch table, then number the documents and fill the postings.
 
-    The table is the B-tree of its primary key (term, document) (``WITHOUT ROWID``): rows written in
-    the order they are made (document by document) would land all over it, page after page read
-    and written again. So they are appended to a temporary table without any key, copied over with
-    one ``INSERT … SELECT … ORDER BY term, document_id`` (SQLite sorts them once and appends to the
-    B-tree), and the rank index is dropped before and built once over all rows at the end – several
-    times faster than updating it for millions of single inserts. Inside the rebuild's transaction
-    this is invisible to readers (WAL: they keep reading the old index until the commit).
-    PostgreSQL keeps its indexes: dropping one there would lock out every search until the commit,
-    and COPY keeps the refill acceptable.
+    Ranks (``Document.rank``) depend on all documents, so a rebuild writes its postings to a temporary
+    table without any key (COPY on PostgreSQL), numbers every kind's documents at the end in one
+    statement each (``_number``), and copies the postings over with their documents' ranks in one
+    ``INSERT … SELECT … ORDER BY term, document_id`` – the database sorts them once and appends to
+    the primary key's B-tree instead of writing pages all over it. On SQLite the rank index is also
+    dropped before and built once over all rows at the end – several times faster than updating it
+    for millions of rows; inside the rebuild's transaction this is invisible to readers (WAL: they
+    keep reading the old index until the commit). PostgreSQL keeps its indexes: dropping one there
+    would lock out every search until the commit.
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
     qn = connection.ops.quote_name
     table, scratch = qn(Posting._meta.db_table), "search_posting_load"
+    document = qn(Document._meta.db_table)
     columns = ", ".join(qn(c) for c in POSTING_COLUMNS)
+    indexes: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+                [Posting._meta.db_table],
+            )
+            indexes = cursor.fetchall()
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {qn(name)}")
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-            [Posting._meta.db_table],
+            f"CREATE TEMPORARY TABLE {scratch} "
+            "(term varchar(64), document_id bigint, weight smallint, kind smallint, rank bigint)"
         )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {qn(name)}")
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{scratch}")
-        cursor.execute(f"CREATE TEMP TABLE {scratch} ({columns})")
     token = _posting_table.set(scratch)
     try:
         yield
     finally:
         _posting_table.reset(token)
+    for kind in Kind:
+        _number(kind, postings=False)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.{scratch} ORDER BY term, document_id"  # noqa: S608 - quoted names only
+            f"INSERT INTO {table} ({columns}) SELECT s.term, s.document_id, s.weight, s.kind, d.rank "  # noqa: S608 - quoted names only
+            f"FROM {scratch} s JOIN {document} d ON d.id = s.document_id ORDER BY s.term, s.document_id"
         )
-        cursor.execute(f"DROP TABLE temp.{scratch}")
+        cursor.execute(f"DROP TABLE {scratch}")
         for _, sql in indexes:
             cursor.execute(sql)
 
@@ -595,7 +704,7 @@ def rebuild() -> Stats:
     with transaction.atomic(), _roomy_cache():
         token = _counting_later.set(True)
         try:
-            with _posting_indexes_deferred():
+            with _postings_loaded_at_end():
                 # the postings first: deleting documents then checks nothing against them
                 for model in (Posting, Document, Form):
                     _raw_delete(model.objects.all())

@@ -29,10 +29,12 @@ KIND_ORDER = [k.value for k in Kind]
 POSTING_KIND = {"strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6}
 KIND_OF_POSTING = {code: kind for kind, code in POSTING_KIND.items()}
 
-# Postings keep only this many characters of the document's sort key: enough to read a word's hits in
-# nearly their final order from the rank index, small enough that the key is not stored twice in
-# full per posting. Searches break ties of the prefix on the document's full key (search/selectors.py).
-SORT_PREFIX = 12
+# A document's rank is its place among the documents of its kind in the order of their sort key (then
+# object id), as a number: postings carry it, so one word's hits come in their final order straight
+# from the rank index. New documents take numbers in the gap between their neighbours (indexing.py);
+# a rebuild, or a gap that has run out, numbers the kind again RANK_GAP apart.
+RANK_GAP = 1 << 32
+RANK_LIMIT = 1 << 62  # ranks stay below this (a signed 64-bit integer on both databases)
 
 
 class Document(models.Model):
@@ -54,11 +56,19 @@ class Document(models.Model):
     # document is rewritten or removed, and which term counts to lower, without an index of the
     # postings by document.
     terms = models.TextField(_("search terms"), blank=True, default="")
+    # The place of the document among those of its kind in the order (sort_key bytewise, object_id):
+    # unique within the kind, copied into its postings (see RANK_GAP).
+    rank = models.BigIntegerField(_("rank"), default=0)
 
     class Meta:
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")]
+        indexes = [
+            # a new document's neighbours in the order, whose ranks its own goes between (indexing.py);
+            # on PostgreSQL sort_key has the "C" collation (migration 0008), so this is the bytewise order
+            models.Index(fields=["kind", "sort_key", "object_id", "rank"], name="search_document_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title[:60]}"
@@ -89,15 +99,11 @@ class Posting(models.Model):
         verbose_name=_("document"),
     )
     weight = models.PositiveSmallIntegerField(_("weight"))
-    # Copies of the document's kind (its POSTING_KIND code), the first SORT_PREFIX characters of its
-    # sort key, and its object: a search counts the matches of a word from this table alone, ranks
-    # them by the prefix, and reads the full key only of the documents up to the page's end and its
-    # tie (search/selectors.py). A prefix of the key orders like the key except for ties, so the order
-    # stays the same. On PostgreSQL sort_key has the "C" collation (migrations 0002, 0004 and 0006),
-    # so that it sorts bytewise there too.
+    # Copies of the document's kind (its POSTING_KIND code) and rank: a search counts the matches of a
+    # word from this table alone and ranks them by (weight, rank) – the order of score, folded title
+    # and object – without reading a document (search/selectors.py); only the hits shown are read.
     kind = models.PositiveSmallIntegerField(_("kind"))
-    sort_key = models.CharField(_("sort key"), max_length=SORT_PREFIX)
-    object_id = models.BigIntegerField(_("object"))
+    rank = models.BigIntegerField(_("rank"))
 
     class Meta:
         verbose_name = _("search posting")
@@ -105,7 +111,7 @@ class Posting(models.Model):
         indexes = [
             # a one-term word: its matches of one kind counted, and the best ones in order, from the index
             models.Index(
-                fields=["term", "kind", "-weight", "sort_key", "object_id", "document"],
+                fields=["term", "kind", "-weight", "rank", "document"],
                 name="search_posting_rank",
             ),
         ]
@@ -119,8 +125,11 @@ class TermCount(models.Model):
 
     Lets a search know each word's number of hits per kind without counting its postings (100 000 of
     them for "projekt" in a large country), and join a query's words starting from the rarest.
+    The primary key is (term, kind), what the upserts and the searches look up; on SQLite the table is
+    ``WITHOUT ROWID`` (migration 0009), one B-tree instead of a table and a unique index.
     """
 
+    pk = models.CompositePrimaryKey("term", "kind")
     term = models.CharField(_("search term"), max_length=64)
     kind = models.CharField(_("kind"), max_length=12)
     documents = models.IntegerField(_("documents"))
@@ -128,7 +137,6 @@ class TermCount(models.Model):
     class Meta:
         verbose_name = _("search term count")
         verbose_name_plural = _("search term counts")
-        constraints = [models.UniqueConstraint(fields=["term", "kind"], name="search_termcount_unique")]
 
     def __str__(self) -> str:
         return f"{self.term} ({self.kind}): {self.documents}"

@@ -7,11 +7,12 @@ one of its terms; its score is, summed over the words, the highest field weight 
 
 The second query depends on the words. A query of one word with one term – most queries, since a
 word's other candidates rarely occur – knows its totals already and reads each kind's best ``limit``
-straight from the postings' rank index (term, kind, weight, sort key, object), so its cost does not
+straight from the postings' rank index (term, kind, weight, rank, document), so its cost does not
 depend on the number of matches. Otherwise one portable statement counts the matches per kind and
 takes each kind's best ``limit`` with ``ORDER BY … LIMIT`` (a top-n heap), starting from the rarest
-word. The order is fully determined (score, folded title compared bytewise, object id), so SQLite
-and PostgreSQL return the same hits in the same order.
+word. The order is fully determined (score, folded title compared bytewise, object id – which is
+the order of the documents' ranks, copied into the postings), so SQLite and PostgreSQL return the
+same hits in the same order.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def search(
     if not all(expansion.words):  # a word no document has: nothing matches every word
         return SearchResults(q, words, [])
     groups: dict[str, Group] = {}
-    rows: dict[str, list[tuple[int, str, int, str, str, str, str]]] = {}
+    rows: dict[str, list[tuple[int, int, int, str, str, str, str]]] = {}
     if len(expansion.words) == 1 and len(expansion.words[0]) == 1:
         # one word of one term: its totals per kind are known, its hits come in order from the rank index
         (term,) = expansion.words[0]
@@ -188,17 +189,17 @@ def search(
         sql, params = _sql([expansion.words[i] for i in order], wanted, limit, offset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, code, title, context, url, score, sort_key, object_id, total in cursor.fetchall():
+        for kind, code, title, context, url, score, rank, object_id, total in cursor.fetchall():
             if total is not None:  # the count row of a kind: its posting code in the score column
                 groups[KIND_OF_POSTING[int(score)]] = Group(
                     KIND_OF_POSTING[int(score)], int(total), offset=offset
                 )
             else:
-                hit = (-int(score), sort_key, int(object_id), code, title, context, url)
+                hit = (-int(score), int(rank), int(object_id), code, title, context, url)
                 rows.setdefault(kind, []).append(hit)
     for kind, hits in rows.items():
         # UNION ALL keeps no order between its parts: sort each kind's few hits as the SQL ranked them
-        # (score, folded title bytewise – the code-point order of str – then object id)
+        # (score, then rank: the order of the folded title bytewise, then of the object)
         hits.sort(key=lambda h: h[:3])
         groups[kind].hits = [
             Hit(kind, title, code, context, url, -neg, object_id)
@@ -213,15 +214,15 @@ def _in(terms: Iterable[T]) -> tuple[str, list[T]]:
 
 
 def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
-    """SELECT document_id, score, kind, sort_key, object_id of the documents that match every word.
+    """SELECT document_id, score, kind, rank of the documents that match every word.
 
     ``expansions`` come rarest word first. That word's postings are read (one range of an index per
     term; with several terms, the highest weight per document); every other word is then joined per
     document on the postings' primary key (term, document) – a document without any of its terms
     drops out – so the work is one lookup per term of the other words for each document of the
     rarest word, never a scan of a common word's postings.
-    Kind, sort key and object come from the postings (copies of the document's), so counting and
-    ranking never read the documents.
+    Kind and rank come from the postings (copies of the document's), so counting and ranking never
+    read the documents.
     """
     posting = connection.ops.quote_name(Posting._meta.db_table)
     first, *others = expansions
@@ -229,12 +230,12 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
     if len(first_values) == 1:
         rarest = (
             "SELECT p.document_id AS document_id, p.weight AS score, p.kind AS kind, "  # noqa: S608 - a quoted table name; the term is a parameter
-            f"p.sort_key AS sort_key, p.object_id AS object_id FROM {posting} p WHERE p.term = %s"
+            f"p.rank AS rank FROM {posting} p WHERE p.term = %s"
         )
     else:
         rarest = (
             "SELECT p.document_id AS document_id, MAX(p.weight) AS score, MIN(p.kind) AS kind, "  # noqa: S608 - quoted table name, %s placeholders; the terms are parameters
-            f"MIN(p.sort_key) AS sort_key, MIN(p.object_id) AS object_id FROM {posting} p "
+            f"MIN(p.rank) AS rank FROM {posting} p "
             f"WHERE p.term IN {placeholders} GROUP BY p.document_id"
         )
     if not others:
@@ -252,16 +253,16 @@ def _matches(expansions: list[set[str]]) -> tuple[str, list[str | int]]:
         params += values
     if all(len(terms) == 1 for terms in others):  # at most one row per document
         weights = [f"q{i}.weight" for i in range(len(others))]
-        columns = "w.score, w.kind, w.sort_key, w.object_id"
+        columns = "w.score, w.kind, w.rank"
         group = ""
     else:
         weights = [f"MAX(q{i}.weight)" for i in range(len(others))]
-        columns = "MIN(w.score), MIN(w.kind), MIN(w.sort_key), MIN(w.object_id)"
+        columns = "MIN(w.score), MIN(w.kind), MIN(w.rank)"
         group = " GROUP BY w.document_id"
-    score, kind, sort_key, object_id = columns.split(", ")
+    score, kind, rank = columns.split(", ")
     return (
         f"SELECT w.document_id AS document_id, {' + '.join([score, *weights])} AS score, "  # noqa: S608 - the parts above and column aliases; the terms are parameters
-        f"{kind} AS kind, {sort_key} AS sort_key, {object_id} AS object_id "
+        f"{kind} AS kind, {rank} AS rank "
         f"FROM ({rarest}) w {' '.join(joins)} WHERE {' AND '.join(conditions)}{group}",
         params,
     )
@@ -271,20 +272,17 @@ def _hits_sql(term: str, kinds: list[str], limit: int, offset: int) -> tuple[str
     """Each kind's hits of one term from ``offset`` on: a range of the rank index per kind, in order."""
     qn = connection.ops.quote_name
     posting, document = qn(Posting._meta.db_table), qn(Document._meta.db_table)
-    collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     parts: list[str] = []
     params: list[str | int] = []
     for i, kind in enumerate(kinds):
-        # the rank index gives the postings in order of weight and sort-key prefix; the full key of the
-        # documents read (k: those up to the page's end and the rest of its last tie) breaks ties of
-        # the prefix; the page's few documents are then read for what they show (d)
+        # the rank index gives the postings in their final order (weight, then rank: the order of the
+        # folded title and the object); only the page's documents are read, for what they show (d)
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table names, a fixed collation; values are parameters
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.rank, d.object_id, "  # noqa: S608 - quoted table names; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
-            "SELECT p.document_id AS document_id, p.weight AS score, k.sort_key AS sort_key, "
-            f"p.object_id AS object_id FROM {posting} p CROSS JOIN {document} k "
-            "WHERE p.term = %s AND p.kind = %s AND k.id = p.document_id "
-            f"ORDER BY p.weight DESC, p.sort_key {collate}, k.sort_key {collate}, p.object_id "
+            "SELECT p.document_id AS document_id, p.weight AS score, p.rank AS rank "
+            f"FROM {posting} p WHERE p.term = %s AND p.kind = %s "
+            "ORDER BY p.weight DESC, p.rank, p.document_id "
             f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
         params += [term, POSTING_KIND[kind], limit, offset]
@@ -305,7 +303,6 @@ def _sql(
     """
     qn = connection.ops.quote_name
     document = qn(Document._meta.db_table)
-    collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
     matches, match_params = _matches(expansions)
     kind_in, kind_params = _in([POSTING_KIND[kind] for kind in kinds])
     common = (
@@ -316,12 +313,11 @@ def _sql(
     parts: list[str] = []
     for i, kind in enumerate(kinds):
         parts.append(
-            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.sort_key, t{i}.object_id, "  # noqa: S608 - quoted table name, a fixed collation; values are parameters
+            f"SELECT d.kind, d.code, d.title, d.context, d.url, t{i}.score, t{i}.rank, d.object_id, "  # noqa: S608 - a quoted table name; values are parameters
             "CAST(NULL AS BIGINT) AS total FROM ("
-            "SELECT m.document_id AS document_id, m.score AS score, k.sort_key AS sort_key, "
-            f"m.object_id AS object_id FROM m CROSS JOIN {document} k "
-            "WHERE m.kind = %s AND k.id = m.document_id AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
-            f"ORDER BY m.score DESC, m.sort_key {collate}, k.sort_key {collate}, m.object_id "
+            "SELECT m.document_id AS document_id, m.score AS score, m.rank AS rank FROM m "
+            "WHERE m.kind = %s AND EXISTS (SELECT 1 FROM c WHERE c.kind = %s) "
+            "ORDER BY m.score DESC, m.rank, m.document_id "
             f"LIMIT %s OFFSET %s) t{i} CROSS JOIN {document} d WHERE d.id = t{i}.document_id"
         )
         params += [POSTING_KIND[kind], POSTING_KIND[kind], limit, offset]

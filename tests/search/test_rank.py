@@ -1,19 +1,21 @@
-"""Postings keep only a prefix of the sort key (models.SORT_PREFIX): the hits must still come in the
-order of the full folded title, bytewise, then the object – on every page, for one word and several."""
+"""Postings carry their document's rank (models.RANK_GAP, indexing._assign_ranks) instead of its title:
+the hits must come in the order of the full folded title, bytewise, then the object – on every page,
+for one word and several, after a rebuild, after single saves, and after a kind was numbered again."""
 
 from __future__ import annotations
 
 import pytest
 
-from regija.search.models import KIND_ORDER, POSTING_KIND, SORT_PREFIX, Document, Posting
+from regija.search import indexing
+from regija.search.models import KIND_ORDER, POSTING_KIND, Document, Posting
 from regija.search.selectors import search
 from regija.search.text import fold
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.usefixtures("indexed")
 
-# The same first 22 characters (longer than the prefix), then the place: saved in reverse order of
-# their names, so that the order of the objects is the opposite of the order of the titles.
+# The same first 22 characters, then the place: saved in reverse order of their names, so that the
+# order of the objects is the opposite of the order of the titles.
 PLACES = ["Žalec", "Šentjur", "Črnomelj", "Celje", "Bled", "Ajdovščina"]
 PREFIX = "Kolesarsko društvo Vrh "
 # folded, bytewise: ajdovscina < bled < celje < crnomelj < sentjur < zalec
@@ -39,12 +41,43 @@ def titles(q: str, **kwargs) -> list[str]:
     return [hit.title for group in search(q, kinds=["organisation"], **kwargs).groups for hit in group.hits]
 
 
-def test_postings_keep_a_prefix_of_the_key(clubs):
-    """Saved one by one (signal handlers index them): the postings have the first characters only."""
-    ids = Document.objects.filter(title__startswith=PREFIX).values_list("pk", flat=True)
-    keys = set(Posting.objects.filter(document__in=ids).values_list("sort_key", flat=True))
-    assert SORT_PREFIX < len(PREFIX)
-    assert keys == {"kolesarsko d"[:SORT_PREFIX]}
+def ranks_follow_the_order() -> None:
+    """Every kind's ranks are unique and in the order (folded title bytewise, object); every posting
+    carries its document's rank."""
+    for kind in KIND_ORDER:
+        rows = list(Document.objects.filter(kind=kind).values_list("sort_key", "object_id", "rank"))
+        by_key = [rank for _, _, rank in sorted(rows)]
+        assert by_key == sorted(by_key), kind
+        assert len(set(by_key)) == len(by_key), kind
+    ranks = dict(Document.objects.values_list("pk", "rank"))
+    postings = Posting.objects.values_list("term", "document_id", "rank")
+    stray = [(t, d) for t, d, r in postings if ranks[d] != r]
+    assert not stray
+
+
+def test_ranks_after_a_rebuild():
+    ranks_follow_the_order()
+
+
+def test_documents_saved_one_by_one_take_ranks_between_their_neighbours(clubs):
+    """Saved one by one (signal handlers index them), each between the documents around it."""
+    ranks_follow_the_order()
+    clubs_ranks = list(
+        Document.objects.filter(title__startswith=PREFIX).order_by("sort_key").values_list("rank", flat=True)
+    )
+    assert clubs_ranks == sorted(clubs_ranks)
+
+
+def test_a_full_gap_numbers_the_kind_again(monkeypatch):
+    """When there is no room between two neighbours, the kind is numbered again (documents and their
+    postings), and the order still holds."""
+    monkeypatch.setattr(indexing, "RANK_SHARE", 1 << 40)  # every gap is too small for a new document
+    before = titles("vrh", limit=100)
+    for place in PLACES:
+        OrganisationFactory(name=PREFIX + place)
+    ranks_follow_the_order()
+    assert titles("vrh", limit=100) == sorted(before + EXPECTED, key=lambda t: " ".join(fold(t).split()))
+    assert titles("kolesarsko društvo vrh", limit=100)[: len(EXPECTED)] == EXPECTED
 
 
 @pytest.mark.parametrize("q", ["vrh", "kolesarsko društvo vrh", "društvo Vrh"])
