@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "regija.calls",
     "regija.reports",
     "regija.lake",
+    "regija.participation",
     "regija.portal",
     "huey.contrib.djhuey",
     # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)

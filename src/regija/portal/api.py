@@ -15,6 +15,8 @@ from regija.calls.api import router as calls_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
+from regija.participation.api import router as participation_router
+from regija.participation.selectors import clock_key as participation_clock
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
@@ -54,3 +56,4 @@ for router in (
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
+api.add_router("/", cache_reads(participation_router, moment=participation_clock))
