@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from regija.api.auth import token_auth
@@ -45,6 +45,7 @@ from .schemas import (
 )
 
 router = Router(tags=["participation"])
+MAX_ID = 2**63 - 1
 
 
 def comment_out(c: Comment, target_name: str) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def _proposal_or_404(pk: int) -> Proposal:
 
 
 @router.get("/proposals/{pk}", response={200: ProposalDetail, **READ_RESPONSES}, url_name="proposal")
-def get_proposal(request, pk: int):
+def get_proposal(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     """A proposal with its answer and the history of its states."""
     p = _proposal_or_404(pk)
     out = _proposal_item(request, p)
@@ -298,7 +299,7 @@ def create_proposal(request, payload: ProposalIn):
 @router.post(
     "/proposals/{pk}/support", auth=token_auth, response=write_responses({200: SupportOut}, conflict=True)
 )
-def support(request, pk: int):
+def support(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Support the proposal (verified residents of its municipality, once)."""
     p = _proposal_or_404(pk)
     with refusals():
@@ -309,7 +310,7 @@ def support(request, pk: int):
 @router.delete(
     "/proposals/{pk}/support", auth=token_auth, response=write_responses({200: SupportOut}, conflict=True)
 )
-def withdraw_support(request, pk: int):
+def withdraw_support(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Withdraw one's support while the proposal is open."""
     p = _proposal_or_404(pk)
     with refusals():
@@ -320,7 +321,7 @@ def withdraw_support(request, pk: int):
 @router.post(
     "/proposals/{pk}/state", auth=token_auth, response=write_responses({200: ProposalDetail}, conflict=True)
 )
-def change_state(request, pk: int, payload: StateIn):
+def change_state(request, payload: StateIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Move the proposal on with a public answer (the municipality's staff)."""
     p = _proposal_or_404(pk)
     project = None
@@ -339,7 +340,7 @@ def change_state(request, pk: int, payload: StateIn):
 
 def _target(ref: str, loc: list[str | int]) -> Any:
     name, _sep, pk = ref.partition(":")
-    obj = targets.find(name, int(pk)) if pk.isdigit() else None
+    obj = targets.find(name, int(pk)) if pk.isdigit() and len(pk) < 19 else None
     if obj is None:
         invalid(loc, "Unknown target: give unit:<id>, proposal:<id> or agenda_item:<id>.")
     return obj
@@ -372,7 +373,7 @@ def create_comment(request, payload: CommentIn):
     target = _target(payload.target, ["body", "target"])
     parent = None
     if payload.parent is not None:
-        parent = Comment.objects.filter(pk=payload.parent).first()
+        parent = Comment.objects.filter(pk=payload.parent).first() if 0 < payload.parent <= MAX_ID else None
         if parent is None:
             invalid(["body", "parent"], "Unknown comment.")
     with refusals():
@@ -383,7 +384,7 @@ def create_comment(request, payload: CommentIn):
 @router.post(
     "/comments/{pk}/report", auth=token_auth, response=write_responses({201: ReportOut}, conflict=True)
 )
-def report_comment(request, pk: int, payload: ReasonIn):
+def report_comment(request, payload: ReasonIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Report a comment to the moderators, with the reason."""
     c = _comment_or_404(pk)
     with refusals():
@@ -394,7 +395,7 @@ def report_comment(request, pk: int, payload: ReasonIn):
 @router.post(
     "/comments/{pk}/hide", auth=token_auth, response=write_responses({200: CommentOut}, conflict=True)
 )
-def hide_comment(request, pk: int, payload: ReasonIn):
+def hide_comment(request, payload: ReasonIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Hide a comment with the reason the public sees (moderators)."""
     c = _comment_or_404(pk)
     with refusals():
@@ -405,7 +406,7 @@ def hide_comment(request, pk: int, payload: ReasonIn):
 @router.post(
     "/comments/{pk}/unhide", auth=token_auth, response=write_responses({200: CommentOut}, conflict=True)
 )
-def unhide_comment(request, pk: int):
+def unhide_comment(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     """Show a hidden comment again (moderators)."""
     c = _comment_or_404(pk)
     with refusals():
@@ -416,7 +417,7 @@ def unhide_comment(request, pk: int):
 @router.put(
     "/comments/{pk}/answer", auth=token_auth, response=write_responses({200: CommentOut}, conflict=True)
 )
-def answer_comment(request, pk: int, payload: AnswerIn):
+def answer_comment(request, payload: AnswerIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     """The organisation's official answer to a comment (its staff)."""
     c = _comment_or_404(pk)
     with refusals():
