@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from regija.participation import services
+from tests.api.conftest import api  # noqa: F401 - the JSON client of the API tests
 from tests.factories import OrganisationFactory, UserFactory, confirmed_user, member, resident, strategy_with_nodes
 
 
