@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from regija.participation import services
 from tests.api.conftest import api  # noqa: F401 - the JSON client of the API tests
-from tests.factories import OrganisationFactory, UserFactory, confirmed_user, member, resident, strategy_with_nodes
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    confirmed_user,
+    member,
+    resident,
+    strategy_with_nodes,
+)
 
 
 @dataclasses.dataclass
@@ -59,5 +66,3 @@ def place(db):
         person, services.ProposalData(organisation=town, title="Klopi v parku", text="Več klopi ob jezeru.")
     )
     return Place(town, other, strategy, nodes, staff, person, neighbour, unconfirmed, consultation, proposal)
-
-

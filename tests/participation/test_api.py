@@ -68,24 +68,37 @@ def test_a_hidden_comment_is_given_without_text_or_author_to_everyone(place, api
 def test_report_and_answer_through_the_api(place, api):
     unit = place.consultation.units.get(label="U1")
     c = services.comment_add(place.neighbour, unit, "Vprašanje")
-    assert api.post(f"/comments/{c.pk}/report", {"reason": "spam"}, token=token(place.resident)).status_code == 201
+    assert (
+        api.post(f"/comments/{c.pk}/report", {"reason": "spam"}, token=token(place.resident)).status_code
+        == 201
+    )
     again = api.post(f"/comments/{c.pk}/report", {"reason": "spam"}, token=token(place.resident))
     assert again.status_code == 409
-    assert api.put(f"/comments/{c.pk}/answer", {"text": "Odgovor"}, token=token(place.resident)).status_code == 403
-    assert api.put(f"/comments/{c.pk}/answer", {"text": "Odgovor"}, token=token(place.staff)).json()["answer"] == (
-        "Odgovor"
+    assert (
+        api.put(f"/comments/{c.pk}/answer", {"text": "Odgovor"}, token=token(place.resident)).status_code
+        == 403
     )
+    assert api.put(f"/comments/{c.pk}/answer", {"text": "Odgovor"}, token=token(place.staff)).json()[
+        "answer"
+    ] == ("Odgovor")
 
 
 def test_proposals_through_the_api(place, api):
     r = api.post(
         "/proposals",
-        {"organisation": "obcina-velenje", "title": "Pitnik", "text": "Na trgu.", "node": "osnutek-strategije:U1"},
+        {
+            "organisation": "obcina-velenje",
+            "title": "Pitnik",
+            "text": "Na trgu.",
+            "node": "osnutek-strategije:U1",
+        },
         token=token(place.resident),
     )
     assert r.status_code == 201 and r.json()["node"] == "osnutek-strategije:U1"
     refused = api.post(
-        "/proposals", {"organisation": "obcina-velenje", "title": "X", "text": "Y"}, token=token(place.neighbour)
+        "/proposals",
+        {"organisation": "obcina-velenje", "title": "X", "text": "Y"},
+        token=token(place.neighbour),
     )
     assert refused.status_code == 403
     pk = place.proposal.pk
@@ -93,9 +106,13 @@ def test_proposals_through_the_api(place, api):
     assert api.post(f"/proposals/{pk}/support", token=voter).json() == {"supports": 1, "supported": True}
     assert api.post(f"/proposals/{pk}/support", token=voter).status_code == 409
     assert api.delete(f"/proposals/{pk}/support", token=voter).json() == {"supports": 0, "supported": False}
-    no_reason = api.post(f"/proposals/{pk}/state", {"state": "rejected", "text": ""}, token=token(place.staff))
+    no_reason = api.post(
+        f"/proposals/{pk}/state", {"state": "rejected", "text": ""}, token=token(place.staff)
+    )
     assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "text"]
-    ok = api.post(f"/proposals/{pk}/state", {"state": "rejected", "text": "Ni izvedljivo."}, token=token(place.staff))
+    ok = api.post(
+        f"/proposals/{pk}/state", {"state": "rejected", "text": "Ni izvedljivo."}, token=token(place.staff)
+    )
     assert ok.status_code == 200 and ok.json()["history"][0]["state_to"] == "rejected"
     assert api.post(f"/proposals/{pk}/support", token=voter).status_code == 409
     assert Support.objects.count() == 0
@@ -125,9 +142,15 @@ def test_lists_read_in_a_bounded_number_of_queries(place, api, django_assert_max
     unit = place.consultation.units.get(label="U1")
     for i in range(5):
         who = resident(place.town, username=f"prebivalec-{i}")
-        p = services.proposal_create(who, services.ProposalData(organisation=place.town, title=f"P{i}", text="T"))
+        p = services.proposal_create(
+            who, services.ProposalData(organisation=place.town, title=f"P{i}", text="T")
+        )
         services.proposal_support(who, p)
         services.comment_add(who, unit, f"Komentar @metka {i}")
-    for path, params in (("/proposals", {}), ("/consultations", {}), ("/comments", {"target": f"unit:{unit.pk}"})):
+    for path, params in (
+        ("/proposals", {}),
+        ("/consultations", {}),
+        ("/comments", {"target": f"unit:{unit.pk}"}),
+    ):
         with django_assert_max_num_queries(8):
             assert api.get(path, params).status_code == 200

@@ -228,7 +228,9 @@ def test_a_hidden_comment_takes_no_replies_and_no_reports(place):
 
 def test_residents_comment_on_a_public_agenda_item_until_the_day_after_the_session(place, clock):
     body = BodyFactory(organisation=place.town, kind="council")
-    item = AgendaItemFactory(session=SessionFactory(body=body, date=dt.date(2026, 3, 10)), title="Proračun 2027")
+    item = AgendaItemFactory(
+        session=SessionFactory(body=body, date=dt.date(2026, 3, 10)), title="Proračun 2027"
+    )
     clock(dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC))
     c = services.comment_add(place.neighbour, item, "Več za šport.")
     assert c.organisation == place.town

@@ -44,9 +44,14 @@ def _docx(paragraphs):
 
 def test_an_act_becomes_numbered_paragraphs_from_text_and_from_docx(place):
     text = "1. člen\nOdlok ureja\nparkiranje.\n\n2. člen\nVelja povsod.\n"
-    assert acts.paragraphs("odlok.txt", text.encode()) == ["1. člen Odlok ureja parkiranje.", "2. člen Velja povsod."]
+    assert acts.paragraphs("odlok.txt", text.encode()) == [
+        "1. člen Odlok ureja parkiranje.",
+        "2. člen Velja povsod.",
+    ]
     assert acts.paragraphs("odlok.docx", _docx(["Prvi", "", "Drugi"])) == ["Prvi", "Drugi"]
-    c = services.consultation_create(place.staff, act_data(place, acts.paragraphs("o.docx", _docx(["A", "B"]))))
+    c = services.consultation_create(
+        place.staff, act_data(place, acts.paragraphs("o.docx", _docx(["A", "B"])))
+    )
     assert [(u.label, u.text) for u in c.units.order_by("order")] == [("1.", "A"), ("2.", "B")]
 
 
@@ -119,7 +124,9 @@ def test_the_report_is_published_after_the_close_with_every_comment_and_answer(p
     assert response.status_code == 200
     from docx import Document
 
-    doc = Document(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    doc = Document(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
     cells = [cell.text for t in doc.tables for row in t.rows for cell in row.cells]
     assert "Več kolesarskih stez." in cells and "Upoštevamo v ukrepu 1.2." in cells
     assert "Oglas!" not in cells

@@ -68,7 +68,13 @@ def test_a_resident_makes_and_supports_a_proposal_and_withdraws(place, client):
     assert client.get("/pobude/nova/").status_code == 200
     r = client.post(
         "/pobude/nova/",
-        {"organisation": place.town.pk, "title": "Drevored", "text": "Zasadimo drevored.", "lat": "46.36", "lon": "15.11"},
+        {
+            "organisation": place.town.pk,
+            "title": "Drevored",
+            "text": "Zasadimo drevored.",
+            "lat": "46.36",
+            "lon": "15.11",
+        },
     )
     p = Proposal.objects.get(title="Drevored")
     assert r.status_code == 302 and r["Location"] == p.get_absolute_url()

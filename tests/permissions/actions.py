@@ -53,6 +53,7 @@ class Action:
     marker: Callable[[Any], str] | None = None  # list reads: how the object shows in the answer
     surface: str = "page"  # api, admin, page
     key: str = ""  # what completeness checks name: an API operation, an admin model, a URL name
+    table: str = "matrix"  # the table of its expected outcomes: matrix.csv, or matrix_<table>.csv
 
     @property
     def id(self) -> str:
@@ -1235,3 +1236,6 @@ page("GET", "lake_dcat_catalogue", DS_OBJ, "/katalog.ttl", marker=lambda w: "mat
 page("GET", "lake_dcat_catalogue", DS_DRAFT_OBJ, "/katalog.ttl", marker=lambda w: "matrika-osnutek-podatkov")
 page("GET", "lake_dcat_dataset", DS_OBJ, "/podatki/matrika-podatki.ttl")
 page("GET", "lake_dcat_dataset", DS_DRAFT_OBJ, "/podatki/matrika-osnutek-podatkov.ttl")
+
+# participation's rows, walked with the participation roles (matrix_participation.csv)
+from . import participation_actions  # noqa: E402, F401

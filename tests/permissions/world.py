@@ -55,6 +55,8 @@ from tests.factories import (
     member,
 )
 
+from . import participation_world
+
 ROLES = (
     "anonymous",
     "signed_in",
@@ -311,6 +313,7 @@ def build() -> World:
     w["REG"].refresh_from_db()
     w["REG_NEW"] = _registration(w, "matrika-nova@primer.si", "Matrika Društvo Novo")
     _datasets(w, A, staff)
+    participation_world.add(w)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)
