@@ -227,7 +227,7 @@ def test_a_hidden_comment_takes_no_replies_and_no_reports(place):
 
 
 def test_residents_comment_on_a_public_agenda_item_until_the_day_after_the_session(place, clock):
-    body = BodyFactory(organisation=place.town, kind="council")
+    body = BodyFactory(organisation=place.town, kind="assembly")
     item = AgendaItemFactory(
         session=SessionFactory(body=body, date=dt.date(2026, 3, 10)), title="Proračun 2027"
     )
