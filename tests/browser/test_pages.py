@@ -285,11 +285,10 @@ def _participation(las, staff, person, clock) -> dict[str, object]:
         dt.datetime(2027, 2, 1, tzinfo=f.LJ),
         articles,
     )
-    services.comment_answer(
-        staff,
-        services.comment_add(person, closed.units.first(), "Premalo parkirišč."),
-        "Dodali bomo 40 mest.",
-    )
+    clock(dt.datetime(2027, 1, 15, 10, 0, tzinfo=f.LJ))  # while it was open
+    late = services.comment_add(person, closed.units.first(), "Premalo parkirišč.")
+    clock(f.AFTER)
+    services.comment_answer(staff, late, "Dodali bomo 40 mest.")
     services.consultation_publish_report(staff, closed)
 
     proposal = services.proposal_create(

@@ -71,7 +71,7 @@ def named(name: str) -> Target | None:
 def find(name: str, pk: int) -> Model | None:
     """The target object ``name:pk``, or None."""
     target = _by_name.get(name)
-    if target is None:
+    if target is None or not 0 < pk < 2**63:
         return None
     return target.model._default_manager.filter(pk=pk).first()
 
