@@ -226,9 +226,12 @@ class Comment(models.Model):
     """A comment on a registered target; ``organisation`` is the target's owner (who answers and
     moderates)."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of object"), on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("object ID"))
     target = GenericForeignKey("content_type", "object_id")
+    target.verbose_name = _("commented object")
     organisation = models.ForeignKey(
         "core.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="comments"
     )
