@@ -57,7 +57,7 @@ def _published(key):
     return lambda w: Consultation.objects.get(pk=getattr(w, key).pk).report_published_at is not None
 
 
-CONS = "CONS: open consultation of A's draft strategy D"
+CONS = "CONS: open consultation of A's draft strategy"
 CLOSED = "CONS_CLOSED: A's closed consultation of an act, report not published"
 REPORT = "CONS_REPORT: A's consultation with its report published"
 PROP = "PROP: a verified resident's new proposal to A"

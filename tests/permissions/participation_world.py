@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from regija.participation import services
 from regija.participation.models import Consultation
-from tests.factories import AgendaItemFactory, SessionFactory, confirmed_user, member, resident
+from tests.factories import (
+    AgendaItemFactory,
+    NodeFactory,
+    SessionFactory,
+    StrategyFactory,
+    confirmed_user,
+    member,
+    resident,
+)
 
 PARTICIPATION_ROLES = (
     "anonymous",
@@ -43,6 +51,11 @@ def add(w: dict) -> None:
     moderator.user_permissions.add(Permission.objects.get(codename="moderate_comment"))
     now = timezone.now()
     day = dt.timedelta(days=1)
+    # a draft of its own: a strategy in consultation cannot be deleted, and the main table deletes D
+    draft = w["D_CONS"] = StrategyFactory(
+        slug="matrika-obravnavani-osnutek", title="Matrika obravnavani osnutek", status="draft", owners=[A]
+    )
+    NodeFactory(strategy=draft, code="MO1", title="Matrika obravnavani cilj")
     w["CONS"] = services.consultation_create(
         staff,
         services.ConsultationData(
@@ -51,7 +64,7 @@ def add(w: dict) -> None:
             slug="matrika-obravnava",
             opens_at=now - day,
             closes_at=now + 30 * day,
-            strategy=w["D"],
+            strategy=draft,
         ),
     )
     w["UNIT"] = w["CONS"].units.get()
