@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "regija.reports",
     "regija.lake",
     "regija.budgeting",
+    "regija.participation",
     "regija.portal",
     "regija.events",
     "huey.contrib.djhuey",

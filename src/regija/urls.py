@@ -68,6 +68,7 @@ urlpatterns = [
     path("", include("regija.lake.urls_dcat")),  # the open-data catalogue in DCAT-AP 3.0
     path("", include("regija.events.urls")),  # the calendar of events and its iCalendar feeds
     path("", include("regija.budgeting.urls")),  # participatory budgeting
+    path("", include("regija.participation.urls")),  # consultations, proposals, comments
     path("api/v1/", api.urls),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),

@@ -95,6 +95,17 @@ PAGES = [
     Page("events-month", "/dogodki/koledar/"),
     Page("event", "/dogodki/{event}/"),
     Page("not-found", "/ni-take-strani/", status=404),
+    Page("participation", "/sodelovanje/"),
+    Page("consultations", "/sodelovanje/obravnave/"),
+    Page("consultation", "/sodelovanje/obravnave/{consultation}/"),
+    Page("consultation-report", "/sodelovanje/obravnave/{consultation_closed}/porocilo/"),
+    Page("proposals", "/pobude/"),
+    Page("proposal", "/pobude/{proposal}/"),
+    Page("agenda-item", "/sodelovanje/seje/tocka/{agenda_item}/"),
+    # a verified resident
+    Page("consultation-resident", "/sodelovanje/obravnave/{consultation}/", user="resident"),
+    Page("proposal-resident", "/pobude/{proposal}/", user="resident"),
+    Page("proposal-new", "/pobude/nova/", user="resident"),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
     Page("account", "/racun/", user="applicant"),
@@ -138,6 +149,10 @@ PAGES = [
     Page("budget-manage", "/participativni-proracun/pp-glasovanje/upravljanje/", user="pb_staff"),
     Page("budget-review", "/participativni-proracun/pp-presoja/predlogi/1/", user="pb_staff"),
     Page("budget-new", "/participativni-proracun/upravljanje/nov/pp-obcina/", user="pb_staff"),
+    Page("consultation-staff", "/sodelovanje/obravnave/{consultation}/", user="staff"),
+    Page("consultation-new", "/sodelovanje/obravnave/nova/", user="staff"),
+    Page("proposal-staff", "/pobude/{proposal}/", user="staff"),
+    Page("moderation", "/sodelovanje/moderiranje/", user="staff"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),
@@ -326,6 +341,84 @@ def _budgets(clock) -> dict[str, object]:
             services.create_projects(pb.staff, process)
     clock(f.AFTER)
     return {"resident": resident, "pb_staff": pb.staff}
+    users["resident"] = f.resident(w.las, username="prebivalka", first_name="Metka", last_name="Kos")
+    ids.update(_participation(w.las, staff, users["resident"], clock))
+    return ids, users
+
+
+def _participation(las, staff, person, clock) -> dict[str, object]:
+    """A consultation open on 2 April 2027 with a thread of comments (one answered, one hidden), one
+    closed with its report published, a proposal with a support, and a council's agenda item."""
+    from regija.participation import services
+    from tests import factories as f
+
+    neighbour = f.confirmed_user(username="sosed", first_name="Janez", last_name="Novak")
+
+    def consultation(slug, opens, closes, paragraphs):
+        return services.consultation_create(
+            staff,
+            services.ConsultationData(
+                organisation=las,
+                title=f"Javna obravnava: {slug}",
+                slug=slug,
+                description="Pripombe zbiramo do konca obravnave.",
+                opens_at=opens,
+                closes_at=closes,
+                act_name="Odlok o ureditvi prometa",
+                act_paragraphs=paragraphs,
+            ),
+        )
+
+    articles = ["1. člen: Ta odlok ureja promet v središču.", "2. člen: Hitrost je omejena na 30 km/h."]
+    open_ = consultation(
+        "odlok-o-prometu",
+        dt.datetime(2027, 3, 1, tzinfo=f.LJ),
+        dt.datetime(2027, 5, 1, tzinfo=f.LJ),
+        articles,
+    )
+    first = open_.units.order_by("order").first()
+    one = services.comment_add(person, first, "Predlagam izjemo za dostavo.\nZjutraj do 9. ure.")
+    services.comment_add(neighbour, first, "Se strinjam, @prebivalka.", parent=one)
+    services.comment_answer(staff, one, "Izjemo bomo dodali v 3. člen.")
+    spam = services.comment_add(neighbour, first, "Kupite poceni čevlje!")
+    services.comment_report(person, spam, "Oglas")
+    services.comment_hide(staff, spam, "oglaševanje")
+    services.comment_report(neighbour, one, "Preverite")
+
+    closed = consultation(
+        "odlok-o-parkiranju",
+        dt.datetime(2027, 1, 1, tzinfo=f.LJ),
+        dt.datetime(2027, 2, 1, tzinfo=f.LJ),
+        articles,
+    )
+    clock(dt.datetime(2027, 1, 15, 10, 0, tzinfo=f.LJ))  # while it was open
+    late = services.comment_add(person, closed.units.first(), "Premalo parkirišč.")
+    clock(f.AFTER)
+    services.comment_answer(staff, late, "Dodali bomo 40 mest.")
+    services.consultation_publish_report(staff, closed)
+
+    proposal = services.proposal_create(
+        person,
+        services.ProposalData(
+            organisation=las,
+            title="Klopi ob Savi",
+            text="Postavimo klopi ob sprehajalni poti.",
+            lat=46.155,
+            lon=15.053,
+        ),
+    )
+    services.proposal_support(person, proposal)
+    services.comment_add(neighbour, proposal, "Dobra ideja.")
+    body = f.BodyFactory(organisation=las, slug="obcinski-svet", name="Občinski svet", kind="assembly")
+    item = f.AgendaItemFactory(
+        session=f.SessionFactory(body=body, date=dt.date(2027, 4, 10)), title="Proračun za leto 2028"
+    )
+    return {
+        "consultation": open_.slug,
+        "consultation_closed": closed.slug,
+        "proposal": proposal.pk,
+        "agenda_item": item.pk,
+    }
 
 
 def _dataset(publisher, editor) -> None:

@@ -53,6 +53,7 @@ class Action:
     marker: Callable[[Any], str] | None = None  # list reads: how the object shows in the answer
     surface: str = "page"  # api, admin, page
     key: str = ""  # what completeness checks name: an API operation, an admin model, a URL name
+    table: str = "matrix"  # the table of its expected outcomes: matrix.csv, or matrix_<table>.csv
 
     @property
     def id(self) -> str:
@@ -1589,3 +1590,6 @@ api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"conf
 
 # participatory budgeting's rows live beside its world (world_budgeting.py)
 from . import actions_budgeting  # noqa: E402, F401
+
+# participation's rows, walked with the participation roles (matrix_participation.csv)
+from . import participation_actions  # noqa: E402, F401

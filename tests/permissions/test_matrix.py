@@ -29,16 +29,27 @@ from django.conf import settings
 from django.urls import get_resolver, reverse
 
 from .actions import ACTIONS, ADMIN_OBJECTS
+from .participation_world import PARTICIPATION_ROLES
 from .world import ROLES
 
 HERE = Path(__file__).parent
 MATRIX = HERE / "matrix.csv"
+# further tables with roles of their own: participation's (resident, verified resident, moderator, staff)
+TABLES = {
+    "matrix": (MATRIX, ROLES),
+    "participation": (HERE / "matrix_participation.csv", PARTICIPATION_ROLES),
+}
 OUTCOMES = {"allow", "listed", "unlisted", "login", "401", "403", "404", "denied", "refused"}
 
 
 def _table() -> dict[str, dict[str, str]]:
-    with MATRIX.open(encoding="utf-8", newline="") as f:
-        return {f"{row['route']} | {row['object']}": {r: row[r] for r in ROLES} for row in csv.DictReader(f)}
+    rows: dict[str, dict[str, str]] = {}
+    for path, roles in TABLES.values():
+        with path.open(encoding="utf-8", newline="") as f:
+            rows.update(
+                {f"{row['route']} | {row['object']}": {r: row[r] for r in roles} for row in csv.DictReader(f)}
+            )
+    return rows
 
 
 TABLE = _table()
@@ -49,7 +60,7 @@ def _cells():
     for a in ACTIONS:
         if a.id not in TABLE:
             continue
-        for role in ROLES:
+        for role in TABLE[a.id]:
             yield pytest.param(a.id, role, id=f"{a.id} | {role}")
 
 

@@ -56,6 +56,8 @@ from tests.factories import (
     member,
 )
 
+from . import participation_world
+
 ROLES = (
     "anonymous",
     "signed_in",
@@ -357,6 +359,7 @@ def build() -> World:
     from . import world_budgeting
 
     world_budgeting.build(w, users)
+    participation_world.add(w)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     return World(objects=objects, users=users, tokens=toks)

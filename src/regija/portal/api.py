@@ -22,6 +22,8 @@ from regija.calls.selectors import clock_key as calls_clock
 from regija.events.api import router as events_router
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
+from regija.participation.api import router as participation_router
+from regija.participation.selectors import clock_key as participation_clock
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
@@ -72,3 +74,4 @@ api.add_router("/", me_router)
 # (no data version follows it), so its router is never cached.
 api.add_router("/", cache_reads(budgeting_router, moment=budgeting_clock))
 api.add_router("/", budgeting_ballot_router)
+api.add_router("/", cache_reads(participation_router, moment=participation_clock))

@@ -6,6 +6,7 @@ Drawn from the same blocks as the HTML (``layout.layout``), so the figures are t
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -77,6 +78,13 @@ def _table(doc, t: Table) -> None:
 
 def render(report: AnnualReport) -> bytes:
     """The .docx file's bytes, in the active language."""
+    title = _("Annual activity report %(year)s") % {"year": report.year} + f" – {report.profile.name}"
+    return document(layout(report), title=title, subject=report.profile.name)
+
+
+def document(blocks: Iterable[Heading | Table | Paragraph], *, title: str, subject: str) -> bytes:
+    """A Word document of report blocks (``layout.Heading``, ``Table``, ``Paragraph``) in the active
+    language – the annual report's, and any other report drawn as blocks (a consultation's report)."""
     doc = Document()
     tag = _language_tag()
     for name in ("Normal", "Caption", "Heading 1", "Heading 2", "Heading 3"):
@@ -84,11 +92,11 @@ def render(report: AnnualReport) -> bytes:
     doc.styles["Normal"].font.size = Pt(10)
     doc.styles["Caption"].font.color.rgb = RGBColor(0, 0, 0)
     props = doc.core_properties
-    props.title = _("Annual activity report %(year)s") % {"year": report.year} + f" – {report.profile.name}"
+    props.title = title
     props.language = tag
-    props.subject = report.profile.name
+    props.subject = subject
     props.author = "Regija"
-    for block in layout(report):
+    for block in blocks:
         if isinstance(block, Heading):
             # level 1 is the document title; chapters are Heading 1 so Word's navigation shows them
             if block.level == 1:

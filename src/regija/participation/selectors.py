@@ -1,0 +1,236 @@
+"""Reads of participation: what pages and the API show, who may moderate and answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, Q, QuerySet
+from django.utils import timezone
+
+from regija.accounts import selectors as accounts
+from regija.core import permissions
+from regija.core.models import Organisation, Role
+
+from . import targets
+from .models import OPEN_STATES, Comment, CommentReport, Consultation, Proposal, ProposalState, Support, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from regija.core.permissions import Actor
+
+
+def display_name(user: Any) -> str:
+    """How a person is named on public pages: their full name, else their user name. The one place to
+    change it (the accounts app's deleted accounts)."""
+    if user is None:
+        return ""
+    full: str = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return full.strip() or str(user.get_username())
+
+
+def is_moderator(user: Actor | None, organisation_id: int) -> bool:
+    """May hide and unhide comments of this organisation: its editors and admins, and whoever has the
+    moderator permission (``participation.moderate_comment``) for every organisation."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_perm("participation.moderate_comment"):
+        return True
+    return permissions.member_role_at_least(user, organisation_id, Role.EDITOR)
+
+
+def moderated_org_ids(user: Actor | None) -> set[int] | None:
+    """Organisations whose comments the user moderates; None: all."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.has_perm("participation.moderate_comment"):
+        return None
+    return permissions.org_ids_with(user, Role.EDITOR)
+
+
+def is_staff_of(user: Actor | None, organisation_id: int) -> bool:
+    """May answer comments, run consultations and review proposals of this organisation."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return permissions.member_role_at_least(user, organisation_id, Role.EDITOR)
+
+
+# ------------------------------------------------------------------------------------------ consultations
+
+
+def consultations() -> QuerySet[Consultation]:
+    return Consultation.objects.select_related("organisation", "strategy").order_by("-opens_at", "id")
+
+
+def consultation_units(consultation: Consultation) -> list[Unit]:
+    return list(consultation.units.order_by("order"))
+
+
+def comments_on(objs: list[Model] | QuerySet[Any]) -> QuerySet[Comment]:
+    """All comments on these objects (of one model), with their authors – one query."""
+    objs = list(objs)
+    if not objs:
+        return Comment.objects.none()
+    ct = ContentType.objects.get_for_model(type(objs[0]))
+    return (
+        Comment.objects.filter(content_type=ct, object_id__in=[o.pk for o in objs])
+        .select_related("author", "answered_by")
+        .prefetch_related("mentions")
+        .order_by("created_at", "id")
+    )
+
+
+def threads(comments: list[Comment]) -> dict[int, list[Comment]]:
+    """Comments grouped by target id, each list in thread order (a reply after its parent), with
+    ``replies_list`` set on each comment."""
+    by_parent: dict[int | None, list[Comment]] = {}
+    for c in comments:
+        c.replies_list = []  # type: ignore[attr-defined]
+        by_parent.setdefault(c.parent_id, []).append(c)
+    by_id = {c.pk: c for c in comments}
+    for c in comments:
+        if c.parent_id in by_id:
+            by_id[c.parent_id].replies_list.append(c)  # type: ignore[attr-defined]
+    out: dict[int, list[Comment]] = {}
+    for c in by_parent.get(None, []):
+        out.setdefault(c.object_id, []).append(c)
+    return out
+
+
+def report_counts(consultation: Consultation) -> dict[str, int]:
+    ct = ContentType.objects.get_for_model(Unit)
+    qs = Comment.objects.filter(content_type=ct, object_id__in=consultation.units.values("pk"))
+    counts = qs.aggregate(
+        comments=Count("pk"),
+        answered=Count("pk", filter=~Q(answer="")),
+        hidden=Count("pk", filter=Q(hidden_at__isnull=False)),
+        people=Count("author", distinct=True),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}
+
+
+# ------------------------------------------------------------------------------------------------ proposals
+
+
+def proposals(
+    *, state: str = "", organisation: str = "", node: str = "", sort: str = "new"
+) -> QuerySet[Proposal]:
+    qs = Proposal.objects.select_related("organisation", "author", "node", "node__strategy", "project")
+    if state in ProposalState.values:
+        qs = qs.filter(state=state)
+    if organisation:
+        qs = qs.filter(organisation__slug=organisation)
+    if node:
+        strategy, _sep, code = node.partition(":")
+        qs = qs.filter(node__strategy__slug=strategy, node__code=code)
+    if sort == "supports":
+        return qs.order_by("-supports_count", "-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+def proposal_organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=Proposal.objects.values("organisation_id")).order_by("name")
+
+
+def overdue(at: dt.datetime | None = None) -> QuerySet[Proposal]:
+    """Proposals past their answer's deadline without an answer (still new or under review)."""
+    at = at or timezone.now()
+    return Proposal.objects.filter(respond_by__lt=at, answered_at__isnull=True, state__in=OPEN_STATES)
+
+
+def is_overdue(proposal: Proposal, at: dt.datetime | None = None) -> bool:
+    at = at or timezone.now()
+    return bool(
+        proposal.respond_by is not None
+        and proposal.respond_by < at
+        and proposal.answered_at is None
+        and proposal.state in OPEN_STATES
+    )
+
+
+def has_supported(user: Actor | None, proposal: Proposal) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Support.objects.filter(proposal=proposal, user_id=user.pk).exists()
+
+
+def may_support(user: Actor | None, proposal: Proposal) -> bool:
+    return (
+        proposal.state in OPEN_STATES
+        and accounts.can_contribute(user)
+        and accounts.is_verified_resident(user, proposal.organisation)
+    )
+
+
+# ------------------------------------------------------------------------------------------------ moderation
+
+
+def report_queue(user: Actor | None) -> QuerySet[Comment]:
+    """Reported comments the user moderates that still have an open report, most reported first."""
+    allowed = moderated_org_ids(user)
+    qs = Comment.objects.filter(reports__resolved_at__isnull=True)
+    if allowed is not None:
+        qs = qs.filter(organisation_id__in=allowed)
+    return (
+        qs.annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        .select_related("author", "organisation")
+        .order_by("-open_reports", "created_at")
+    )
+
+
+def open_reports(comment: Comment) -> QuerySet[CommentReport]:
+    return comment.reports.filter(resolved_at__isnull=True).select_related("user")
+
+
+def mentioned_links(comments: list[Comment], url_of: Any) -> dict[str, str]:
+    """name → page of each person mentioned in these comments (their ``mentions`` prefetched)."""
+    links: dict[str, str] = {}
+    for c in comments:
+        for u in c.mentions.all():
+            links[u.get_username()] = url_of(u)
+    return links
+
+
+def person_comments(person: User) -> QuerySet[Comment]:
+    """A person's comments that are not hidden, newest first."""
+    return Comment.objects.filter(author=person, hidden_at__isnull=True).order_by("-created_at", "-id")
+
+
+def target_of(comment: Comment) -> Any:
+    return comment.target
+
+
+def target_url(comment: Comment) -> str:
+    target = comment.target
+    spec = targets.of(target) if target is not None else None
+    return spec.url(target) if spec and target is not None else ""
+
+
+def next_change(at: dt.datetime | None = None) -> dt.datetime | None:
+    """The next moment a consultation opens or closes, or a proposal's answer falls due – what the
+    pages and the API show changes then without any write."""
+    at = at or timezone.now()
+    moments = [
+        Consultation.objects.filter(opens_at__gt=at)
+        .order_by("opens_at")
+        .values_list("opens_at", flat=True)
+        .first(),
+        Consultation.objects.filter(closes_at__gt=at)
+        .order_by("closes_at")
+        .values_list("closes_at", flat=True)
+        .first(),
+        Proposal.objects.filter(respond_by__gt=at, answered_at__isnull=True)
+        .order_by("respond_by")
+        .values_list("respond_by", flat=True)
+        .first(),
+    ]
+    found = [m for m in moments if m is not None]
+    return min(found) if found else None
+
+
+def clock_key() -> str:
+    """``next_change`` as text for cache keys and ETags ('-' for none)."""
+    moment = next_change()
+    return moment.isoformat() if moment else "-"

@@ -1,0 +1,483 @@
+"""Pages of participation (Slovenian paths): consultations, proposals, comments and their moderation.
+
+Thin: reads through ``selectors``, writes through ``services``; a refusal becomes a message on the page
+the person came from (or a form error). Nothing here needs JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regija.accounts import selectors as accounts
+from regija.core import permissions
+from regija.core.caching import cache_response
+from regija.core.models import Organisation, OrganisationKind, Role
+from regija.core.services import Refused
+from regija.governance.models import AgendaItem
+from regija.projects.models import Project
+from regija.strategies.models import Node, Strategy
+
+from . import acts, report, selectors, services, targets
+from .forms import CommentForm, ConsultationForm, ProposalForm, ReasonForm, StateForm
+from .models import Comment, Consultation, Proposal, ProposalState
+
+NAV = "participation"
+
+
+def _back(request, fallback: str):
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect(fallback)
+
+
+def _comment_context(request, objs, *, closed_message: str | None) -> dict:
+    comments = list(selectors.comments_on(objs))
+    moderated = {
+        c.organisation_id for c in comments if selectors.is_moderator(request.user, c.organisation_id)
+    }
+    staff = {c.organisation_id for c in comments if selectors.is_staff_of(request.user, c.organisation_id)}
+    for c in comments:
+        c.can_moderate = c.organisation_id in moderated
+        c.can_answer = c.organisation_id in staff
+    return {
+        "threads": selectors.threads(comments),
+        "may_post": accounts.can_contribute(request.user) and not closed_message,
+        "closed_message": closed_message,
+        "confirmed": accounts.can_contribute(request.user),
+        "comment_form": CommentForm(),
+    }
+
+
+# -------------------------------------------------------------------------------------------- overview
+
+
+@cache_response(moment=selectors.clock_key)
+def overview(request):
+    now = timezone.now()
+    cons = list(selectors.consultations()[:50])
+    return render(
+        request,
+        "participation/overview.html",
+        {
+            "open_consultations": [c for c in cons if c.is_open(now)][:5],
+            "proposals": list(selectors.proposals(sort="supports")[:5]),
+            "nav": NAV,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------- consultations
+
+
+@cache_response(moment=selectors.clock_key)
+def consultation_list(request):
+    page = Paginator(selectors.consultations(), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participation/consultation_list.html",
+        {
+            "page": page,
+            "now": timezone.now(),
+            "nav": NAV,
+            "is_staff_any": permissions.can_edit_anything(request.user),
+        },
+    )
+
+
+def consultation_detail(request, slug: str):
+    c = get_object_or_404(selectors.consultations(), slug=slug)
+    units = selectors.consultation_units(c)
+    now = timezone.now()
+    closed = None
+    if now < c.opens_at:
+        closed = _("The consultation is not open yet.")
+    elif now >= c.closes_at:
+        closed = _("The consultation has closed: comments are no longer taken.")
+    elif c.residents_only and not accounts.is_verified_resident(request.user, c.organisation):
+        closed = _("Only verified residents of %(place)s may comment here.") % {"place": c.organisation.name}
+    ctx = _comment_context(request, units, closed_message=closed)
+    for u in units:
+        u.thread = ctx["threads"].get(u.pk, [])
+    ctx.update(
+        consultation=c,
+        units=units,
+        is_open=c.is_open(now),
+        is_staff_of=selectors.is_staff_of(request.user, c.organisation_id),
+        closed_now=now >= c.closes_at,
+        target_name="unit",
+        nav=NAV,
+    )
+    return render(request, "participation/consultation_detail.html", ctx)
+
+
+def _published(slug: str) -> Consultation:
+    c = get_object_or_404(selectors.consultations(), slug=slug)
+    if c.report_published_at is None:
+        raise Http404
+    return c
+
+
+@cache_response
+def consultation_report(request, slug: str):
+    c = _published(slug)
+    return render(request, "participation/report.html", {"r": report.build(c), "consultation": c, "nav": NAV})
+
+
+@cache_response
+def consultation_report_docx(request, slug: str):
+    c = _published(slug)
+    response = HttpResponse(
+        report.docx(report.build(c)),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="porocilo-{c.slug}.docx"'
+    return response
+
+
+@login_required
+@require_POST
+def consultation_publish(request, slug: str):
+    c = get_object_or_404(Consultation, slug=slug)
+    try:
+        services.consultation_publish_report(request.user, c)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return redirect(c.get_absolute_url())
+    messages.success(request, _("The report is published."))
+    return redirect("participation:consultation_report", slug=c.slug)
+
+
+def _staff_orgs(user):
+    ids = permissions.org_ids_with(user, Role.EDITOR)
+    qs = Organisation.objects.exclude(kind=OrganisationKind.PERSON).order_by("name")
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+@login_required
+def consultation_new(request):
+    orgs = _staff_orgs(request.user)
+    if not orgs.exists():
+        return HttpResponseForbidden(_("Only organisations' editors and admins start consultations."))
+    form = ConsultationForm(request.POST or None, request.FILES or None, organisations=orgs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        tz = ZoneInfo(settings.TIME_ZONE)
+        try:
+            strategy = None
+            if d["strategy"]:
+                strategy = Strategy.objects.filter(slug=d["strategy"].strip()).first()
+                if strategy is None:
+                    raise Refused(_("There is no strategy at this address."), field="strategy")
+            paragraphs = None
+            if d["act_file"] is not None:
+                paragraphs = acts.paragraphs(d["act_file"].name, d["act_file"].read())
+            data = services.ConsultationData(
+                organisation=d["organisation"],
+                title=d["title"],
+                title_en=d["title_en"],
+                description=d["description"],
+                description_en=d["description_en"],
+                opens_at=dt.datetime.combine(d["opens"], dt.time(), tzinfo=tz),
+                closes_at=dt.datetime.combine(d["closes"] + dt.timedelta(days=1), dt.time(), tzinfo=tz),
+                strategy=strategy,
+                act_name=d["act_name"] or (d["act_file"].name if d["act_file"] is not None else ""),
+                act_paragraphs=paragraphs,
+                residents_only=d["residents_only"],
+            )
+            c = services.consultation_create(request.user, data)
+        except Refused as exc:
+            field = {"opens_at": "opens", "closes_at": "closes"}.get(exc.field or "", exc.field)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The consultation is created."))
+            return redirect(c.get_absolute_url())
+    return render(request, "participation/consultation_form.html", {"form": form, "nav": NAV})
+
+
+# ------------------------------------------------------------------------------------------------ proposals
+
+
+@cache_response(moment=selectors.clock_key)
+def proposal_list(request):
+    state = request.GET.get("stanje", "")
+    org = request.GET.get("obcina", "")
+    node = request.GET.get("cilj", "")
+    sort = "supports" if request.GET.get("razvrsti") == "podpore" else "new"
+    page = Paginator(selectors.proposals(state=state, organisation=org, node=node, sort=sort), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "participation/proposal_list.html",
+        {
+            "page": page,
+            "states": ProposalState.choices,
+            "state": state,
+            "organisations": selectors.proposal_organisations(),
+            "org": org,
+            "node": node,
+            "sort": sort,
+            "nav": NAV,
+        },
+    )
+
+
+def proposal_detail(request, pk: int):
+    p = get_object_or_404(selectors.proposals(), pk=pk)
+    closed = (
+        None if p.state in ("new", "under_review") else _("This proposal is decided: comments are closed.")
+    )
+    ctx = _comment_context(request, [p], closed_message=closed)
+    is_staff = selectors.is_staff_of(request.user, p.organisation_id)
+    ctx.update(
+        proposal=p,
+        thread=ctx["threads"].get(p.pk, []),
+        events=list(p.events.order_by("at", "id")),
+        supported=selectors.has_supported(request.user, p),
+        may_support=selectors.may_support(request.user, p),
+        overdue=selectors.is_overdue(p),
+        is_staff_of=is_staff,
+        state_form=StateForm() if is_staff else None,
+        target_name="proposal",
+        nav=NAV,
+    )
+    return render(request, "participation/proposal_detail.html", ctx)
+
+
+@login_required
+def proposal_new(request):
+    municipalities = accounts.verified_municipalities(request.user).order_by("name")
+    form = ProposalForm(request.POST or None, municipalities=municipalities)
+    if not accounts.can_contribute(request.user):
+        messages.error(request, _("Confirm your e-mail address before you post: open the link we sent you."))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            node = None
+            if d["node"]:
+                slug, _sep, code = d["node"].strip().partition(":")
+                node = Node.objects.filter(strategy__slug=slug, code=code).first()
+                if node is None:
+                    raise Refused(_("There is no such goal or measure."), field="node")
+            p = services.proposal_create(
+                request.user,
+                services.ProposalData(
+                    organisation=d["organisation"],
+                    title=d["title"],
+                    text=d["text"],
+                    node=node,
+                    lat=d["lat"],
+                    lon=d["lon"],
+                ),
+            )
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Your proposal is published."))
+            return redirect(p.get_absolute_url())
+    return render(
+        request,
+        "participation/proposal_form.html",
+        {"form": form, "has_residency": municipalities.exists(), "nav": NAV},
+    )
+
+
+@login_required
+@require_POST
+def proposal_support(request, pk: int):
+    p = get_object_or_404(Proposal, pk=pk)
+    try:
+        if request.POST.get("withdraw"):
+            services.proposal_withdraw_support(request.user, p)
+            messages.success(request, _("Your support is withdrawn."))
+        else:
+            services.proposal_support(request.user, p)
+            messages.success(request, _("Thank you for your support."))
+    except Refused as exc:
+        messages.error(request, exc.message)
+    return redirect(p.get_absolute_url())
+
+
+@login_required
+@require_POST
+def proposal_state(request, pk: int):
+    p = get_object_or_404(Proposal, pk=pk)
+    form = StateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the new state and write the public answer."))
+        return redirect(p.get_absolute_url())
+    d = form.cleaned_data
+    try:
+        project = None
+        if d["project"]:
+            slug, _sep, code = d["project"].strip().partition("/")
+            project = Project.objects.filter(strategy__slug=slug, code=code).first()
+            if project is None:
+                raise Refused(_("There is no such project."), field="project")
+        services.proposal_transition(request.user, p, d["state"], d["text"], project=project)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The proposal's state and answer are saved."))
+    return redirect(p.get_absolute_url())
+
+
+@login_required
+def proposals_overdue(request):
+    ids = permissions.org_ids_with(request.user, Role.EDITOR)
+    if ids is not None and not ids:
+        return HttpResponseForbidden(_("Only organisations' editors and admins see this list."))
+    qs = selectors.overdue().select_related("organisation").order_by("respond_by")
+    if ids is not None:
+        qs = qs.filter(organisation_id__in=ids)
+    return render(request, "participation/overdue.html", {"proposals": qs, "nav": NAV})
+
+
+# ------------------------------------------------------------------------------------------ agenda items
+
+
+def agenda_item(request, pk: int):
+    item = get_object_or_404(AgendaItem.objects.select_related("session__body__organisation"), pk=pk)
+    spec = targets.of(item)
+    closed = spec.closed(item, timezone.now()) if spec else _("Comments cannot be added here.")
+    ctx = _comment_context(request, [item], closed_message=closed)
+    ctx.update(item=item, thread=ctx["threads"].get(item.pk, []), target_name="agenda_item", nav=NAV)
+    return render(request, "participation/agenda_item.html", ctx)
+
+
+# ------------------------------------------------------------------------------------------------ comments
+
+
+@login_required
+@require_POST
+def comment_add(request, target: str, pk: int):
+    obj = targets.find(target, pk)
+    if obj is None:
+        raise Http404
+    spec = targets.of(obj)
+    fallback = spec.url(obj) if spec else reverse("participation:overview")
+    parent = None
+    if request.POST.get("parent"):
+        parent = (
+            Comment.objects.filter(pk=request.POST["parent"]).first()
+            if request.POST["parent"].isdigit()
+            else None
+        )
+    try:
+        c = services.comment_add(request.user, obj, request.POST.get("text", ""), parent=parent)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return _back(request, fallback)
+    messages.success(request, _("Your comment is published."))
+    return redirect(f"{fallback.split('#')[0]}#komentar-{c.pk}")
+
+
+def _comment(pk: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("organisation"), pk=pk)
+
+
+def _comment_page(c: Comment) -> str:
+    url = selectors.target_url(c)
+    return f"{url.split('#')[0]}#komentar-{c.pk}" if url else reverse("participation:overview")
+
+
+@login_required
+@require_POST
+def comment_report(request, pk: int):
+    c = _comment(pk)
+    try:
+        services.comment_report(request.user, c, request.POST.get("reason", ""))
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you: the moderators will look at the comment."))
+    return _back(request, _comment_page(c))
+
+
+@login_required
+@require_POST
+def comment_hide(request, pk: int):
+    c = _comment(pk)
+    try:
+        services.comment_hide(request.user, c, request.POST.get("reason", ""))
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The comment is hidden."))
+    return _back(request, _comment_page(c))
+
+
+@login_required
+@require_POST
+def comment_unhide(request, pk: int):
+    c = _comment(pk)
+    try:
+        services.comment_unhide(request.user, c)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The comment is shown again."))
+    return _back(request, _comment_page(c))
+
+
+@login_required
+@require_POST
+def comment_dismiss(request, pk: int):
+    c = _comment(pk)
+    try:
+        services.reports_dismiss(request.user, c)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The reports are dismissed; the comment stays."))
+    return _back(request, reverse("participation:moderation"))
+
+
+@login_required
+@require_POST
+def comment_answer(request, pk: int):
+    c = _comment(pk)
+    try:
+        services.comment_answer(request.user, c, request.POST.get("answer", ""))
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The answer is saved."))
+    return _back(request, _comment_page(c))
+
+
+@login_required
+def moderation(request):
+    allowed = selectors.moderated_org_ids(request.user)
+    if allowed is not None and not allowed:
+        return HttpResponseForbidden(_("Only moderators see the reported comments."))
+    queue = list(selectors.report_queue(request.user)[:100])
+    for c in queue:
+        c.open_report_list = list(selectors.open_reports(c))
+        c.page_url = _comment_page(c)
+    return render(
+        request, "participation/moderation.html", {"queue": queue, "reason_form": ReasonForm(), "nav": NAV}
+    )
+
+
+def person(request, username: str):
+    user = get_object_or_404(get_user_model(), username=username, is_active=True)
+    comments = list(selectors.person_comments(user)[:50])
+    for c in comments:
+        c.page_url = _comment_page(c)
+    return render(request, "participation/person.html", {"person": user, "comments": comments, "nav": NAV})
