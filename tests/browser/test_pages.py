@@ -103,9 +103,9 @@ PAGES = [
     Page("proposal", "/pobude/{proposal}/"),
     Page("agenda-item", "/sodelovanje/seje/tocka/{agenda_item}/"),
     # a verified resident
-    Page("consultation-resident", "/sodelovanje/obravnave/{consultation}/", user="resident"),
-    Page("proposal-resident", "/pobude/{proposal}/", user="resident"),
-    Page("proposal-new", "/pobude/nova/", user="resident"),
+    Page("consultation-resident", "/sodelovanje/obravnave/{consultation}/", user="citizen"),
+    Page("proposal-resident", "/pobude/{proposal}/", user="citizen"),
+    Page("proposal-new", "/pobude/nova/", user="citizen"),
     # the applicant
     Page("my-applications", "/prijave/", user="applicant"),
     Page("account", "/racun/", user="applicant"),
@@ -285,6 +285,9 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     users = {key: w.users[key] for key in ("applicant", "staff", "chair")}
     users["root"] = f.member(None, username="root", superuser=True)
     users.update(_budgets(clock))
+    # participation's resident (consultations, proposals); "resident" is the budget's voter
+    users["citizen"] = f.resident(w.las, username="prebivalka", first_name="Metka", last_name="Kos")
+    ids.update(_participation(w.las, staff, users["citizen"], clock))
     return ids, users
 
 
@@ -341,9 +344,6 @@ def _budgets(clock) -> dict[str, object]:
             services.create_projects(pb.staff, process)
     clock(f.AFTER)
     return {"resident": resident, "pb_staff": pb.staff}
-    users["resident"] = f.resident(w.las, username="prebivalka", first_name="Metka", last_name="Kos")
-    ids.update(_participation(w.las, staff, users["resident"], clock))
-    return ids, users
 
 
 def _participation(las, staff, person, clock) -> dict[str, object]:

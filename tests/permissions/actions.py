@@ -1588,8 +1588,6 @@ api(
 )
 api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"confirm": False})
 
-# participatory budgeting's rows live beside its world (world_budgeting.py)
-from . import actions_budgeting  # noqa: E402, F401
-
-# participation's rows, walked with the participation roles (matrix_participation.csv)
-from . import participation_actions  # noqa: E402, F401
+# participatory budgeting's rows live beside its world (world_budgeting.py); participation's are walked
+# with the participation roles (matrix_participation.csv)
+from . import actions_budgeting, participation_actions  # noqa: E402, F401
