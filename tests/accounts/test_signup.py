@@ -115,7 +115,7 @@ def test_an_unconfirmed_account_cannot_post_and_a_fast_one_is_slowed(settings):
     EmailAddress.objects.create(user=unconfirmed, email="n@example.si", verified=False, primary=True)
     with pytest.raises(Refused) as refused:
         services.check_contribution_allowed(unconfirmed)
-    assert refused.value.status == 403 and "Confirm your e-mail address" in refused.value.message
+    assert refused.value.status == 403 and "potrdite svoj e-poštni naslov" in refused.value.message
 
     person = confirmed_user()
     for _ in range(3):

@@ -46,7 +46,7 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_then_sign_in_with_a_code
         data=json.dumps({"title": "X"}),
         content_type="application/json",
     )
-    assert r.status_code == 403 and "two-factor" in r.json()["detail"]
+    assert r.status_code == 403 and "dvostopenjsko preverjanje" in r.json()["detail"]
     assert client.get(reverse("account")).status_code == 302  # /racun/ too is behind it
     # allauth asks for the password again before an authenticator is added
     r = client.get(reverse("mfa_activate_totp"))

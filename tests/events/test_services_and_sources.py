@@ -73,7 +73,7 @@ def test_registration_respects_places_start_and_cancellation(make_event, residen
     services.register(resident, event)
     services.register(resident, event)  # twice is once
     assert Registration.objects.filter(event=event).count() == 1
-    with pytest.raises(Refused, match="places"):
+    with pytest.raises(Refused, match="Prostih mest ni več"):
         services.register(UserFactory(), event)
     assert services.unregister(resident, event)
     with pytest.raises(Refused):
@@ -107,7 +107,7 @@ def test_a_call_gives_its_opening_and_deadline_and_they_follow_it(
         call.save()
     deadline.refresh_from_db()
     assert deadline.starts_at == at(2027, 5, 15, 12) and deadline.sequence == 1
-    with pytest.raises(Refused, match="change it there"):
+    with pytest.raises(Refused, match="spremenite ga tam"):
         services.event_update(editor, deadline, title="Ročno", via="web")
     with django_capture_on_commit_callbacks(execute=True):
         call.delete()

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from regija.api.pagination import Page
+from regija.api.types import OptionalIsoDate
 
 from .models import Category, EventStatus
 
@@ -16,10 +17,11 @@ from .models import Category, EventStatus
 class EventFilters(Schema):
     organisation: str | None = Field(None, max_length=100, description="Slug of one organisation")
     category: Category | None = Field(None, description="One category")
-    start: dt.date | None = Field(
+    # YYYY-MM-DD only (api.types): pydantic alone would read "0" as 1 January 1970
+    start: OptionalIsoDate = Field(
         None, alias="from", description="Events that take place on or after this day"
     )
-    end: dt.date | None = Field(None, alias="to", description="Events that take place on or before this day")
+    end: OptionalIsoDate = Field(None, alias="to", description="Events that take place on or before this day")
 
 
 class OrganisationRef(Schema):
