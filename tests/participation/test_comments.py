@@ -17,6 +17,15 @@ from tests.factories import AgendaItemFactory, BodyFactory, SessionFactory, User
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched by their English wording (the pages show them translated)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def unit(place, code="U1"):
     return place.consultation.units.get(label=code)
 

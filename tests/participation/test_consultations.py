@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from regija.core.services import Forbidden, Refused
 from regija.participation import acts, report, services
@@ -14,6 +14,15 @@ from regija.participation.models import Consultation, Unit
 from tests.factories import StrategyFactory, member
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched by their English wording (the pages show them translated)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 def act_data(place, paragraphs, **kw):
@@ -111,7 +120,7 @@ def test_the_report_is_published_after_the_close_with_every_comment_and_answer(p
     with pytest.raises(Forbidden):
         services.consultation_publish_report(place.resident, c)
     services.consultation_publish_report(place.staff, c)
-    with pytest.raises(Refused, match="already"):
+    with translation.override("en"), pytest.raises(Refused, match="already"):
         services.consultation_publish_report(place.staff, c)
 
     r = report.build(c)

@@ -18,6 +18,15 @@ from tests.factories import ProjectFactory, member, resident
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched by their English wording (the pages show them translated)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def data(place, **kw):
     return services.ProposalData(
         **{"organisation": place.town, "title": "Pitnik", "text": "Pitnik na trgu.", **kw}
