@@ -48,7 +48,7 @@ def build(w: dict, users: dict) -> None:
     staff = users["editor"]
     w["S_M"] = StrategyFactory(slug="matrika-sm", title="Matrika program M", owners=[M])
     w["F_M"] = FundFactory(code="MATRIKA-M", name="Proračun M")
-    voter = resident(M, area=KS, username="m-resident")
+    voter = resident(M, area=KS, username="m-voter")
     # the process starts so long ago that its phase, walked through with the clock, is the one wanted now
     starts = {"PB_PROP": -1, "PB_REV": -15, "PB_VOTE": -35, "PB_CLOSED": -45, "PB_DONE": -50}
     try:
