@@ -15,6 +15,7 @@ from regija.calls.api import router as calls_router
 from regija.calls.selectors import clock_key as calls_clock
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
+from regija.notify.api import router as notify_router
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
@@ -54,3 +55,5 @@ for router in (
 ):
     api.add_router("/", cache_reads(router))
 api.add_router("/", cache_reads(calls_router, moment=calls_clock))
+# a person's own notifications change without a change to public data: no ETags from the data version
+api.add_router("/", notify_router)
