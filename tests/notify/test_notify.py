@@ -179,11 +179,11 @@ def test_in_app_list_unread_count_and_mark_read(client, places, commit):
     commit(services.announce, municipality, "news", title="Prva")
     commit(services.announce, municipality, "news", title="Druga")
     client.force_login(user)
-    page = client.get(reverse("notify:list")).content.decode()
+    page = client.get(reverse("notify:notifications")).content.decode()
     assert "Prva" in page and "Druga" in page and 'class="regija-count">2' in page
-    client.post(reverse("notify:mark_read"))
+    client.post(reverse("notify:read"))
     assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
-    assert 'class="regija-count"' not in client.get(reverse("notify:list")).content.decode()
+    assert 'class="regija-count"' not in client.get(reverse("notify:notifications")).content.decode()
 
 
 def test_follow_button_on_an_organisation_page(client, places):
@@ -227,6 +227,6 @@ def test_list_and_banner_reads_are_bounded(client, places, commit, django_assert
         commit(services.announce, municipality, "news", title=f"Novica {i}")
     commit(services.issue_alert, staff, area, title_sl="Ni vode")
     client.force_login(user)
-    client.get(reverse("notify:list"))
+    client.get(reverse("notify:notifications"))
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("notify:list")).status_code == 200
+        assert client.get(reverse("notify:notifications")).status_code == 200

@@ -97,7 +97,7 @@ def build_email(delivery: Delivery, items: list[Notification] | None = None) -> 
         "url": absolute(notification.url) if notification is not None else "",
         "unsubscribe_url": unsubscribe_url,
         "settings_url": site_url() + reverse("notify:preferences"),
-        "list_url": site_url() + reverse("notify:list"),
+        "list_url": site_url() + reverse("notify:notifications"),
         "site": site_url(),
         "scope": scope,
     }
@@ -230,7 +230,7 @@ def push_payload(notification: Notification) -> str:
         {
             "title": notification.title,
             "body": notification.body[:500],
-            "url": absolute(notification.url) or site_url() + reverse("notify:list"),
+            "url": absolute(notification.url) or site_url() + reverse("notify:notifications"),
             "priority": notification.priority,
         }
     )

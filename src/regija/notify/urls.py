@@ -8,8 +8,8 @@ from . import views
 app_name = "notify"
 
 urlpatterns = [
-    path("obvestila/", views.notification_list, name="list"),
-    path("obvestila/prebrano/", views.mark_read, name="mark_read"),
+    path("obvestila/", views.notification_list, name="notifications"),
+    path("obvestila/prebrano/", views.mark_read, name="read"),
     path("obvestila/nastavitve/", views.preferences, name="preferences"),
     path("obvestila/spremljaj/", views.follow_view, name="follow"),
     path("obvestila/odjava/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -50,7 +50,7 @@ def mark_read(request):
     else:
         count = services.mark_read(request.user)
         messages.success(request, _("All notifications are marked read (%(count)s).") % {"count": count})
-    return redirect(_next(request, "notify:list"))
+    return redirect(_next(request, "notify:notifications"))
 
 
 @never_cache
@@ -122,7 +122,7 @@ def follow_view(request):
         if refusal.status == 403:
             raise PermissionDenied from None
         messages.error(request, refusal.message)
-    return redirect(_next(request, topics.url_of(topic) or "notify:list"))
+    return redirect(_next(request, topics.url_of(topic) or "notify:notifications"))
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs without cookies or a CSRF token; the signed token suffices
