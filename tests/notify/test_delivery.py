@@ -58,7 +58,8 @@ def test_emails_go_through_a_real_smtp_server(places, commit, settings):
     unsubscribe = " ".join(message["List-Unsubscribe"].split())  # a long header is folded
     assert unsubscribe.startswith("<http") and "/obvestila/odjava/" in unsubscribe
     assert message.is_multipart() and {p.get_content_type() for p in message.get_payload()} == {
-        "text/plain", "text/html"
+        "text/plain",
+        "text/html",
     }
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
@@ -126,7 +127,9 @@ def _b64(raw: bytes) -> str:
 
 def _browser(user, endpoint):
     key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     auth = os.urandom(16)
     PushSubscription.objects.create(user=user, endpoint=endpoint, p256dh=_b64(public), auth=_b64(auth))
     return key, auth
@@ -146,7 +149,10 @@ def test_push_is_encrypted_for_the_browser_and_signed_with_vapid(places, commit)
         receiver.close()
     ((headers, body),) = receiver.requests
     assert headers["content-encoding"] == "aes128gcm"
-    assert headers["authorization"].startswith("vapid t=") and f"k={delivery.vapid_keys()[0]}" in headers["authorization"]
+    assert (
+        headers["authorization"].startswith("vapid t=")
+        and f"k={delivery.vapid_keys()[0]}" in headers["authorization"]
+    )
     assert headers["urgency"] == "high"
     payload = json.loads(http_ece.decrypt(body, private_key=key, auth_secret=auth, version="aes128gcm"))
     assert (payload["title"], payload["body"], payload["priority"]) == ("Ni vode", "Do 14.00.", True)

@@ -41,7 +41,9 @@ def test_a_person_changes_only_their_own_subscriptions(places):
 
 def test_announce_reaches_followers_per_channel_and_digest_collects_all_items(places, commit):
     municipality, _area, other_place, _staff = places
-    at_once, daily, silent, stranger = (confirmed_user(username=n) for n in ("takoj", "dnevno", "tiho", "tujec"))
+    at_once, daily, silent, stranger = (
+        confirmed_user(username=n) for n in ("takoj", "dnevno", "tiho", "tujec")
+    )
     services.follow(at_once, municipality, email="immediate")
     services.follow(daily, municipality)
     services.follow(daily, other_place)
@@ -50,7 +52,9 @@ def test_announce_reaches_followers_per_channel_and_digest_collects_all_items(pl
     Profile.objects.create(user=at_once, language="en")
 
     title = gettext_lazy("Call %(number)s published")
-    commit(services.announce, municipality, "news", title=title, context={"number": "1/2026"}, url="/razpisi/")
+    commit(
+        services.announce, municipality, "news", title=title, context={"number": "1/2026"}, url="/razpisi/"
+    )
     commit(services.announce, other_place, "news", title=title, context={"number": "2/2026"})
 
     assert [m.to for m in mail.outbox] == [["takoj@example.org"]]  # at once, only who chose it
@@ -113,7 +117,12 @@ def test_alert_reaches_followers_of_the_area_and_its_municipality_not_others(cli
     services.follow(list_only, area, email="off")
 
     alert = commit(
-        services.issue_alert, staff, area, title_sl="Ni vode", title_en="No water", body_sl="Do 14.00.",
+        services.issue_alert,
+        staff,
+        area,
+        title_sl="Ni vode",
+        title_en="No water",
+        body_sl="Do 14.00.",
     )
     assert sorted(m.to[0] for m in mail.outbox) == ["breg@example.org", "obcina@example.org"]
     assert all(m.subject.startswith("❗") for m in mail.outbox)
@@ -141,7 +150,9 @@ def test_alert_is_the_municipality_staffs_only(places):
     assert empty.value.field == "title_sl"
 
 
-def test_failed_email_is_retried_with_back_off_then_given_up_and_shown_to_staff(client, places, commit, settings):
+def test_failed_email_is_retried_with_back_off_then_given_up_and_shown_to_staff(
+    client, places, commit, settings
+):
     municipality, *_ = places
     user = confirmed_user()
     services.follow(user, municipality, email="immediate")
@@ -194,7 +205,9 @@ def test_follow_button_on_an_organisation_page(client, places):
     assert 'action="/obvestila/spremljaj/"' in page
     client.post(reverse("notify:follow"), {"type": "core.organisation", "id": municipality.pk})
     assert Subscription.objects.filter(user=user).count() == 1
-    client.post(reverse("notify:follow"), {"type": "core.organisation", "id": municipality.pk, "action": "unfollow"})
+    client.post(
+        reverse("notify:follow"), {"type": "core.organisation", "id": municipality.pk, "action": "unfollow"}
+    )
     assert not Subscription.objects.exists()
     assert client.post(reverse("notify:follow"), {"type": "auth.user", "id": user.pk}).status_code == 404
 

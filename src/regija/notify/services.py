@@ -66,7 +66,7 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 def _signed_in(user: Actor | None) -> User:
     if user is None or not user.is_authenticated or not user.is_active:
         raise Forbidden(_("Sign in to follow topics."))
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _check_modes(email: str | None) -> None:
@@ -223,8 +223,10 @@ def _languages(user_ids: Iterable[int]) -> dict[int, str]:
 # --- sending ------------------------------------------------------------------------------------------
 
 
-def _recipients(recipients: Iterable[User] | Organisation | User) -> list[int]:
+def _recipients(recipients: Iterable[User] | Organisation | User | None) -> list[int]:
     """User ids: the people given, or the editors and admins of an organisation (an applicant)."""
+    if recipients is None:
+        return []
     if isinstance(recipients, Organisation):
         return list(
             Membership.objects.filter(
@@ -239,7 +241,7 @@ def _recipients(recipients: Iterable[User] | Organisation | User) -> list[int]:
 
 
 def notify(
-    recipients: Iterable[User] | Organisation | User,
+    recipients: Iterable[User] | Organisation | User | None,
     kind: str,
     *,
     title: str | Promise,
