@@ -73,9 +73,19 @@ def _language(user: Any) -> str:
         return settings.LANGUAGE_CODE
 
 
-def build_email(delivery: Delivery, items: list[Notification] | None = None) -> EmailMultiAlternatives | None:
+UNSUBSCRIBE_MARK = "@@regija-unsubscribe@@"
+
+
+def build_email(
+    delivery: Delivery,
+    items: list[Notification] | None = None,
+    rendered: dict[tuple[object, ...], tuple[str, str, str]] | None = None,
+) -> EmailMultiAlternatives | None:
     """The message for an e-mail delivery (a notification, or a digest of ``items``) in the recipient's
-    language, with List-Unsubscribe and List-Unsubscribe-Post; None when the person has no address."""
+    language, with List-Unsubscribe and List-Unsubscribe-Post; None when the person has no address.
+
+    ``rendered`` keeps the subject, text and HTML of a batch's identical messages (an alert to many: the
+    same text, language and kind of unsubscribe link) – each copy differs only in its link."""
     from .services import unsubscribe_token
 
     user = delivery.user
@@ -90,18 +100,32 @@ def build_email(delivery: Delivery, items: list[Notification] | None = None) -> 
         scope = "direct"
     token = unsubscribe_token(user.pk, scope)
     unsubscribe_url = site_url() + reverse("notify:unsubscribe", args=[token])
+    language = _language(user)
+    key: tuple[object, ...] | None = None
+    if rendered is not None and notification is not None and not delivery.digest:
+        key = (
+            language,
+            scope[:4],
+            notification.title,
+            notification.body,
+            notification.url,
+            notification.priority,
+        )
+        if key in rendered:
+            subject, text, html = rendered[key]
+            return _message(delivery, user.email, subject, text, html, unsubscribe_url)
     context = {
         "notification": notification,
         "items": items or [],
         "digest": delivery.digest,
         "url": absolute(notification.url) if notification is not None else "",
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": UNSUBSCRIBE_MARK if key is not None else unsubscribe_url,
         "settings_url": site_url() + reverse("notify:preferences"),
         "list_url": site_url() + reverse("notify:notifications"),
         "site": site_url(),
         "scope": scope,
     }
-    with translation.override(_language(user)):
+    with translation.override(language):
         if delivery.digest:
             subject = str(
                 translation.gettext("Your daily digest: %(count)s news")
@@ -116,10 +140,20 @@ def build_email(delivery: Delivery, items: list[Notification] | None = None) -> 
             item.absolute_url = absolute(item.url)  # type: ignore[attr-defined]
         text = render_to_string("notify/email/message.txt", context)
         html = render_to_string("notify/email/message.html", context)
+    if key is not None and rendered is not None:
+        rendered[key] = (subject, text, html)
+    return _message(delivery, user.email, subject, text, html, unsubscribe_url)
+
+
+def _message(
+    delivery: Delivery, address: str, subject: str, text: str, html: str, unsubscribe_url: str
+) -> EmailMultiAlternatives:
+    text = text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+    html = html.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
     message = EmailMultiAlternatives(
         subject=subject[:250],
         body=text,
-        to=[user.email],
+        to=[address],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -147,6 +181,7 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
             digest_items.setdefault(n.digest_id or 0, []).append(n)
     moment = timezone.now()
     ok = bad = 0
+    rendered: dict[tuple[object, ...], tuple[str, str, str]] = {}
     connection = get_connection()
     try:
         connection.open()
@@ -158,7 +193,7 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
     try:
         for d in deliveries:
             try:
-                message = build_email(d, digest_items.get(d.pk))
+                message = build_email(d, digest_items.get(d.pk), rendered)
                 if message is None:
                     d.attempts = MAX_ATTEMPTS - 1
                     failed(d, "no e-mail address", moment)
@@ -179,8 +214,27 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
                 ok += 1
     finally:
         connection.close()
-    Delivery.objects.bulk_update(deliveries, FIELDS, batch_size=1000)
+    save(deliveries, moment)
     return ok, bad
+
+
+def save(deliveries: list[Delivery], moment: dt.datetime) -> None:
+    """Store the outcome of a batch: the sent ones in one UPDATE, the failures one by one (few)."""
+    from django.db.models import F
+
+    done = [d.pk for d in deliveries if d.status == DeliveryStatus.SENT and d.sent_at == moment]
+    if done:
+        Delivery.objects.filter(pk__in=done).update(
+            status=DeliveryStatus.SENT,
+            sent_at=moment,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+            last_error="",
+        )
+    done_set = set(done)
+    rest = [d for d in deliveries if d.pk not in done_set]
+    if rest:
+        Delivery.objects.bulk_update(rest, FIELDS)
 
 
 # --- web push -----------------------------------------------------------------------------------------
@@ -346,32 +400,30 @@ def send_webhooks(ids: Iterable[int]) -> tuple[int, int]:
 
 def build_digests(period: str) -> list[int]:
     """One e-mail delivery per person with notifications waiting for their ``period`` digest (daily or
-    weekly), those notifications its items; the deliveries' ids."""
-    from django.db import transaction
+    weekly), those notifications its items; the deliveries' ids. Set-based: two statements, whatever
+    the number of people."""
+    from django.db import connection, transaction
 
-    made: list[int] = []
-    waiting = (
-        Notification.objects.filter(email=period, digest__isnull=True)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    users = list(waiting)
-    for i in range(0, len(users), 2000):
-        chunk = users[i : i + 2000]
-        with transaction.atomic():
-            deliveries = Delivery.objects.bulk_create(
-                [Delivery(channel=Channel.EMAIL, user_id=u, digest=period) for u in chunk], batch_size=2000
-            )
-            by_user = {d.user_id: d.pk for d in deliveries}
-            # one UPDATE per digest would be 100 000 statements; instead one per chunk, by a CASE
-            from django.db.models import Case, IntegerField, Value, When
-
-            Notification.objects.filter(email=period, digest__isnull=True, user_id__in=chunk).update(
-                digest_id=Case(
-                    *[When(user_id=u, then=Value(pk)) for u, pk in by_user.items()],
-                    output_field=IntegerField(),
-                )
-            )
-        made.extend(by_user.values())
-    return made
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notify_delivery")
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            """INSERT INTO notify_delivery (channel, user_id, digest, priority, status, attempts, last_error,
+                    created_at)
+               SELECT %s, user_id, %s, %s, %s, 0, '', %s FROM notify_notification
+               WHERE email = %s AND digest_id IS NULL GROUP BY user_id ORDER BY user_id""",
+            [Channel.EMAIL, period, False, DeliveryStatus.QUEUED, moment, period],
+        )
+        cursor.execute(
+            """UPDATE notify_notification SET digest_id = (
+                   SELECT d.id FROM notify_delivery d WHERE d.user_id = notify_notification.user_id
+                   AND d.id > %s AND d.digest = %s AND d.created_at = %s)
+               WHERE email = %s AND digest_id IS NULL""",
+            [before, period, moment, period],
+        )
+        cursor.execute(
+            "SELECT id FROM notify_delivery WHERE id > %s AND digest = %s AND created_at = %s ORDER BY id",
+            [before, period, moment],
+        )
+        return [row[0] for row in cursor.fetchall()]

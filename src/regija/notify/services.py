@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -375,57 +375,88 @@ def fan_out(
     priority: bool,
     alert: Alert | None,
 ) -> int:
-    """A notification to every active follower of any of ``topics_`` (each person once), e-mail and push
-    per their subscription; an alert e-mails at once whoever gets e-mail at all."""
-    from regija.accounts.models import Profile
+    """A notification to every active follower of any of ``topics_`` (each person once, through their
+    first subscription), e-mail and push per their subscription; an alert e-mails at once whoever gets
+    e-mail at all. Set-based: three INSERT … SELECT statements, whatever the number of followers, then
+    the sending jobs queued in batches; how many notifications."""
+    from django.db import connection
 
-    cond = Q()
-    for ct, oid in topics_:
-        cond |= Q(content_type_id=ct, object_id=oid)
-    subs = (
-        Subscription.objects.filter(cond, user__is_active=True)
-        .order_by("user_id", "pk")
-        .values_list("user_id", "pk", "email", "in_app", "push", "content_type_id", "object_id")
-    )
+    from . import tasks
+
+    moment = connection.ops.adapt_datetimefield_value(timezone.now())
     default = settings.LANGUAGE_CODE
-    seen: dict[int, tuple[int, str, bool, bool, int, int]] = {}
-    for uid, sid, email, in_app, push, ct, oid in subs.iterator(chunk_size=5000):
-        if uid not in seen:
-            seen[uid] = (sid, email, in_app, push, ct, oid)
-    langs: dict[int, str] = {}
-    ids = list(seen)
-    for i in range(0, len(ids), 5000):
-        langs.update(Profile.objects.filter(user_id__in=ids[i : i + 5000]).values_list("user_id", "language"))
-    rows = []
-    push_users = set()
-    with transaction.atomic():
-        for uid, (sid, email, in_app, push, ct, oid) in seen.items():
-            mode = email
-            if alert is not None and email != EmailMode.OFF:
-                mode = EmailMode.IMMEDIATE
-            if not in_app and mode == EmailMode.OFF and not push:
-                continue
-            t, b = texts.get(langs.get(uid, default), texts[default])
-            rows.append(
-                Notification(
-                    user_id=uid,
-                    kind=kind,
-                    content_type_id=ct,
-                    object_id=oid,
-                    title=t,
-                    body=b,
-                    url=url,
-                    priority=priority,
-                    shown=in_app,
-                    email=mode,
-                    subscription_id=sid,
-                    alert=alert,
-                )
-            )
-            if push:
-                push_users.add(uid)
-        _queue(rows, push_users=push_users, alert=alert)
-    return len(rows)
+    where_topics = " OR ".join(["(content_type_id = %s AND object_id = %s)"] * len(topics_))
+    topic_params: list[Any] = [v for pair in topics_ for v in pair]
+    title_case = "CASE " + " ".join("WHEN p.language = %s THEN %s" for _lang in LANGUAGES) + " ELSE %s END"
+    title_params: list[Any] = [v for lang in LANGUAGES for v in (lang, texts[lang][0])] + [texts[default][0]]
+    body_params: list[Any] = [v for lang in LANGUAGES for v in (lang, texts[lang][1])] + [texts[default][1]]
+    email_expr = "CASE WHEN s.email <> %s THEN %s ELSE s.email END" if alert is not None else "s.email"
+    email_params: list[Any] = [EmailMode.OFF, EmailMode.IMMEDIATE] if alert is not None else []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notify_notification")
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            # only fixed fragments and "%s" placeholders are formatted in; every value is a parameter
+            f"""INSERT INTO notify_notification (user_id, kind, content_type_id, object_id, title, body, url,
+                    priority, shown, email, subscription_id, alert_id, created_at)
+                SELECT s.user_id, %s, s.content_type_id, s.object_id, {title_case}, {title_case}, %s, %s,
+                    s.in_app, {email_expr}, s.id, %s, %s
+                FROM notify_subscription s
+                JOIN auth_user u ON u.id = s.user_id
+                LEFT JOIN accounts_profile p ON p.user_id = s.user_id
+                WHERE s.id IN (SELECT MIN(id) FROM notify_subscription WHERE {where_topics} GROUP BY user_id)
+                  AND u.is_active AND (s.in_app OR s.email <> %s OR s.push OR %s)
+                ORDER BY s.user_id""",  # noqa: S608 - our SQL; values are parameters
+            [
+                kind,
+                *title_params,
+                *body_params,
+                url,
+                priority,
+                *email_params,
+                alert.pk if alert else None,
+                moment,
+                *topic_params,
+                EmailMode.OFF,
+                False,
+            ],
+        )
+        count = cursor.rowcount
+        new_rows = "n.id > %s AND n.created_at = %s AND n.kind = %s"
+        common = [before, moment, kind]
+        cursor.execute(
+            f"""INSERT INTO notify_delivery (channel, user_id, notification_id, digest, alert_id, priority,
+                    status, attempts, last_error, created_at)
+                SELECT %s, n.user_id, n.id, '', n.alert_id, n.priority, %s, 0, '', %s
+                FROM notify_notification n WHERE {new_rows} AND n.email = %s ORDER BY n.id""",  # noqa: S608 - our SQL; values are parameters
+            [Channel.EMAIL, DeliveryStatus.QUEUED, moment, *common, EmailMode.IMMEDIATE],
+        )
+        cursor.execute(
+            f"""INSERT INTO notify_delivery (channel, user_id, notification_id, digest, alert_id, priority,
+                    status, attempts, last_error, created_at)
+                SELECT %s, n.user_id, n.id, '', n.alert_id, n.priority, %s, 0, '', %s
+                FROM notify_notification n JOIN notify_subscription s ON s.id = n.subscription_id
+                WHERE {new_rows} AND s.push ORDER BY n.id""",  # noqa: S608 - our SQL; values are parameters
+            [Channel.PUSH, DeliveryStatus.QUEUED, moment, *common],
+        )
+        cursor.execute(
+            f"""SELECT d.id, d.channel FROM notify_delivery d JOIN notify_notification n
+                ON n.id = d.notification_id WHERE {new_rows} ORDER BY d.id""",  # noqa: S608 - our SQL; values are parameters
+            common,
+        )
+        made = cursor.fetchall()
+    emails = [pk for pk, channel in made if channel == Channel.EMAIL]
+    pushes = [pk for pk, channel in made if channel == Channel.PUSH]
+    job_priority = tasks.ALERT_PRIORITY if alert is not None else None
+
+    def enqueue() -> None:
+        for chunk in _chunks(emails):
+            tasks.send_emails(chunk, priority=job_priority)
+        for chunk in _chunks(pushes):
+            tasks.send_pushes(chunk, priority=job_priority)
+
+    transaction.on_commit(enqueue)
+    return int(count)
 
 
 def queue_webhooks(organisation: Organisation, kind: str, data: dict[str, Any]) -> int:
