@@ -34,12 +34,17 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=3)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--workers", type=int, default=2, help="sending processes, as Huey's workers")
+    parser.add_argument("--deliver", type=int, default=0, help="send only the first N e-mails (0: all)")
+    parser.add_argument("--render", type=int, default=0, help="render only the first N digests (0: all)")
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="regija-bench-notify-"))
     os.environ["REGIJA_DATA_DIR"] = str(data)
     os.environ["REGIJA_TASKS_IMMEDIATE"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
+    port = _free_port()
+    os.environ.update(EMAIL_BACKEND="smtp", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
         _recreate(args.database_url)
@@ -48,7 +53,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -57,8 +61,8 @@ def main() -> None:
 
     municipality, area, staff, users = _world(args.followers)
     result["queue"] = _queue(staff, area)
-    result["deliver"] = _deliver(settings)
-    result["digests"] = _digests(users, args.items)
+    result["deliver"] = _deliver(port, args.workers, args.deliver)
+    result["digests"] = _digests(users, args.items, args.render)
     print(json.dumps(result, indent=2))
 
 
@@ -78,6 +82,9 @@ def _world(n: int):
     from regija.core.models import Membership, Organisation
     from regija.notify.models import Subscription
 
+    from django.contrib.auth.hashers import make_password
+
+    unusable = make_password(None)
     t = time.perf_counter()
     municipality = Organisation.objects.create(slug="bench-obcina", name="Bench občina", kind="municipality")
     area = Organisation.objects.create(
@@ -86,9 +93,12 @@ def _world(n: int):
     staff = User.objects.create(username="bench-staff")
     Membership.objects.create(user=staff, organisation=municipality, role="editor")
     User.objects.bulk_create(
-        [User(username=f"b{i}", email=f"b{i}@example.org", password="!") for i in range(n)], batch_size=5000
+        [User(username=f"b{i}", email=f"b{i}@example.org", password=unusable) for i in range(n)],
+        batch_size=5000,
     )
-    users = list(User.objects.filter(username__startswith="b").exclude(pk=staff.pk).values_list("pk", flat=True))
+    users = list(
+        User.objects.filter(username__startswith="b").exclude(pk=staff.pk).values_list("pk", flat=True)
+    )
     ct = ContentType.objects.get_for_model(Organisation)
     Subscription.objects.bulk_create(
         [
@@ -123,66 +133,83 @@ def _queue(staff, area) -> dict:
     }
 
 
-class _Counter:
-    def __init__(self):
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        return "250 OK"
-
-
-def _deliver(settings) -> dict:
+def _free_port() -> int:
     import socket
-
-    from aiosmtpd.controller import Controller
-
-    from regija.notify import delivery
-    from regija.notify.models import Channel, Delivery, DeliveryStatus
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _Counter()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        return probe.getsockname()[1]
+
+
+def _send_batch(ids: list[int]) -> float:
+    """In a worker process: what the Huey job send_emails does, timed."""
+    import django
+
+    django.setup()
+    from regija.notify import delivery
+
+    t = time.perf_counter()
+    delivery.send_emails(ids)
+    return time.perf_counter() - t
+
+
+def _deliver(port: int, workers: int, limit: int) -> dict:
+    """Send the queued e-mails to an aiosmtpd sink in its own process (it accepts and discards every
+    message), from ``workers`` processes, each batch of 500 on one SMTP connection."""
+    import multiprocessing
+    import subprocess
+
+    from django.db import connections
+
+    from regija.notify.models import Channel, Delivery, DeliveryStatus
+
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
+    )
+    time.sleep(2)
     ids = list(
         Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.QUEUED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    batch_seconds = []
+    if limit:
+        ids = ids[:limit]
+    batches = [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    connections.close_all()
     t = time.perf_counter()
     try:
-        for i in range(0, len(ids), 500):
-            b = time.perf_counter()
-            delivery.send_emails(ids[i : i + 500])
-            batch_seconds.append(time.perf_counter() - b)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            batch_seconds = pool.map(_send_batch, batches, chunksize=1)
     finally:
         elapsed = time.perf_counter() - t
-        controller.stop()
-    sent = Delivery.objects.filter(pk__in=ids[:1] or [0]).values_list("status", flat=True)
+        sink.terminate()
+        sink.wait()
+    sent = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).count()
     return {
         "emails": len(ids),
-        "received_by_sink": sink.count,
+        "sent": sent,
+        "workers": workers,
         "seconds": round(elapsed, 1),
-        "emails_per_s": round(sink.count / elapsed, 1) if elapsed else None,
-        "batch_of_500_median_s": round(statistics.median(batch_seconds), 3) if batch_seconds else None,
-        "first_status": list(sent),
+        "emails_per_s": round(sent / elapsed, 1) if elapsed else None,
+        "batch_of_500_median_s": round(statistics.median(batch_seconds), 2) if batch_seconds else None,
         "target_emails_per_s": 500,
     }
 
 
-def _digests(users, items: int) -> dict:
+def _digests(users, items: int, limit: int) -> dict:
     from regija.notify import delivery
     from regija.notify.models import Delivery, EmailMode, Notification
 
     Notification.objects.filter(email=EmailMode.DAILY).update(email=EmailMode.OFF)
     rows = [
-        Notification(user_id=u, kind="news", title=f"Novica {k} za {u}", body="Besedilo novice.", url="/",
-                     email=EmailMode.DAILY)
+        Notification(
+            user_id=u,
+            kind="news",
+            title=f"Novica {k} za {u}",
+            body="Besedilo novice.",
+            url="/",
+            email=EmailMode.DAILY,
+        )
         for u in users
         for k in range(items)
     ]
@@ -192,8 +219,8 @@ def _digests(users, items: int) -> dict:
     built = time.perf_counter() - t
     r = time.perf_counter()
     rendered = 0
-    for i in range(0, len(ids), 2000):
-        chunk = ids[i : i + 2000]
+    for i in range(0, limit or len(ids), 2000):
+        chunk = ids[i : min(i + 2000, limit or len(ids))]
         digests = list(Delivery.objects.filter(pk__in=chunk).select_related("user__profile"))
         by_digest: dict[int, list[Notification]] = {}
         for n in Notification.objects.filter(digest_id__in=chunk).order_by("created_at", "pk"):
@@ -208,7 +235,7 @@ def _digests(users, items: int) -> dict:
         "digests_built_s": round(built, 1),
         "emails_rendered": rendered,
         "rendered_s": round(rendering, 1),
-        "total_s": round(built + rendering, 1),
+        "rendered_per_s": round(rendered / rendering, 1) if rendering else None,
         "target_s": 120,
     }
 
