@@ -76,13 +76,12 @@ def _recreate(url: str) -> None:
 
 
 def _world(n: int):
+    from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
     from django.contrib.contenttypes.models import ContentType
 
     from regija.core.models import Membership, Organisation
     from regija.notify.models import Subscription
-
-    from django.contrib.auth.hashers import make_password
 
     unusable = make_password(None)
     t = time.perf_counter()
