@@ -98,6 +98,8 @@ PAGES = [
     Page("application-withdraw", "/prijave/{draft}/umik/", user="applicant"),
     Page("application-submitted", "/prijave/{undecided}/oddana/", user="applicant"),
     Page("application", "/prijave/{approved}/", user="applicant"),
+    Page("notifications", "/obvestila/", user="applicant"),
+    Page("notification-settings", "/obvestila/nastavitve/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
     Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
@@ -112,6 +114,8 @@ PAGES = [
     Page("dataset-manage", f"/podatki/{DATASET}/uredi/", user="staff"),
     Page("dataset-columns", f"/podatki/{DATASET}/stolpci/", user="staff"),
     Page("jobs", "/opravila/", user="staff"),
+    Page("alerts", "/obvestila/opozorila/", user="root"),
+    Page("deliveries", "/obvestila/dostava/", user="root"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),
