@@ -43,13 +43,21 @@ def test_every_endpoint_is_documented(spec):
         assert methods <= set(paths[path]), path
 
 
+# A person's own notifications, subscriptions and browsers (docs/notifications.md): read and written
+# with a token or the signed-in session (the settings page registers a browser for push with it).
+PERSONAL = ("/api/v1/notifications", "/api/v1/subscriptions", "/api/v1/push-subscriptions")
+
+
 def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
-    assert len(writes) == 7
+    assert len(writes) == 12
     for path, method, op in writes:
         # 400: a body that is not JSON (docs/api.md, Errors); 503: a lock waited for in vain (an import)
         assert {"400", "401", "403", "404", "422", "503"} <= set(op["responses"]), (method, path)
-        assert op["security"] == [{"TokenAuth": []}], (method, path)
+        if path.startswith(PERSONAL):
+            assert op["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], (method, path)
+        else:
+            assert op["security"] == [{"TokenAuth": []}], (method, path)
         ref = op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ValidationErrorSchema")
     assert spec["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
@@ -59,7 +67,10 @@ def test_reads_document_304_404_422(spec):
     reads = [(p, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m == "get"]
     for path, op in reads:
         assert {"200", "304", "404", "422"} <= set(op["responses"]), path
-        assert "security" not in op, path
+        if path.startswith(PERSONAL):  # a person's own: never public
+            assert op["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], path
+        else:
+            assert "security" not in op, path
 
 
 def test_project_list_takes_every_project_filter(spec):

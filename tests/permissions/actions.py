@@ -1276,7 +1276,7 @@ page("GET", "alerts", "alerts of a municipality", "/obvestila/opozorila/")
 page("GET", "deliveries", "failed deliveries", "/obvestila/dostava/")
 page("GET", "service_worker", "-", "/sw.js")
 api("GET", "/notifications", "own notifications", "/notifications")
-api("POST", "/notifications/read", "own notifications (all read)", "/notifications/read", body={})
+api("POST", "/notifications/read", "own notifications (all read)", "/notifications/read", body={"ids": None})
 api("GET", "/subscriptions", "own subscriptions", "/subscriptions")
 api(
     "POST",

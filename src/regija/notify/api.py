@@ -11,6 +11,7 @@ from ninja.security import django_auth
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, Error, not_found, refusals, write_responses
+from regija.api.schemas import Input
 from regija.core.models import Organisation
 
 from . import selectors, services, topics
@@ -31,15 +32,15 @@ class NotificationOut(Schema):
     read_at: dt.datetime | None
 
 
-class ReadIn(Schema):
-    ids: list[int] | None = None
+class ReadIn(Input):
+    ids: list[int] | None  # null: every unread one
 
 
 class ReadOut(Schema):
     marked: int
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(Input):
     topic_type: str  # core.organisation, strategies.strategy, calls.call, …
     topic_id: str  # id, or slug where the model has one
     email: str | None = None  # off, immediate, daily, weekly
@@ -57,7 +58,7 @@ class SubscriptionOut(Schema):
     push: bool
 
 
-class AlertIn(Schema):
+class AlertIn(Input):
     area: str  # slug of a municipality or local community
     title_sl: str
     title_en: str = ""
@@ -77,7 +78,7 @@ class AlertOut(Schema):
     ends_at: dt.datetime | None
 
 
-class PushIn(Schema):
+class PushIn(Input):
     endpoint: str
     p256dh: str
     auth: str

@@ -29,10 +29,46 @@ def notifications(user: Actor) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk, shown=True).order_by("-created_at", "-pk")
 
 
+_PERSONAL = "_regija_notify_personal"
+
+
+def personal(user: Actor) -> tuple[int, int, int, int]:
+    """(newest notification, unread in the list, newest subscription, subscriptions) of a signed-in
+    person, in one query, kept on the user object for the request: the header's unread count and the
+    pages' ETag (``personal_stamp``) read it."""
+    cached: tuple[int, int, int, int] | None = getattr(user, _PERSONAL, None)
+    if cached is None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT (SELECT MAX(id) FROM notify_notification WHERE user_id = %s),
+                          (SELECT COUNT(*) FROM notify_notification
+                           WHERE user_id = %s AND shown = %s AND read_at IS NULL),
+                          (SELECT MAX(id) FROM notify_subscription WHERE user_id = %s),
+                          (SELECT COUNT(*) FROM notify_subscription WHERE user_id = %s)""",
+                [user.pk, user.pk, True, user.pk, user.pk],
+            )
+            row = cursor.fetchone()
+        cached = (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+        setattr(user, _PERSONAL, cached)
+    return cached
+
+
+def forget_personal(user: Actor) -> None:
+    if hasattr(user, _PERSONAL):
+        delattr(user, _PERSONAL)
+
+
+def personal_stamp(user: Actor) -> str:
+    """What a signed-in person's pages show of notify (the unread count, follow buttons), as a stamp."""
+    return "n{}.{}s{}.{}".format(*personal(user))
+
+
 def unread_count(user: Actor | None) -> int:
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user_id=user.pk, shown=True, read_at__isnull=True).count()
+    return personal(user)[1]
 
 
 def subscriptions(user: Actor) -> list[Subscription]:
