@@ -8,6 +8,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 from ninja.security import django_auth
+from pydantic import StrictInt
 
 from regija.api.auth import token_auth
 from regija.api.errors import READ_RESPONSES, Error, not_found, refusals, write_responses
@@ -33,7 +34,7 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Input):
-    ids: list[int] | None  # null: every unread one
+    ids: list[StrictInt] | None  # null: every unread one
 
 
 class ReadOut(Schema):
