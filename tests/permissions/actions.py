@@ -1592,7 +1592,6 @@ api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"conf
 # with the participation roles (matrix_participation.csv)
 from . import actions_budgeting, participation_actions  # noqa: E402, F401
 
-
 # ------------------------------------------------------------------------------- notifications (notify)
 
 

@@ -32,8 +32,10 @@ class Subscription(models.Model):
         on_delete=models.CASCADE,
         related_name="subscriptions",
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of topic"), on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("topic's identifier"))
     topic = GenericForeignKey("content_type", "object_id")
     email = models.CharField(_("e-mail"), max_length=10, choices=EmailMode.choices, default=EmailMode.DAILY)
     in_app = models.BooleanField(_("in the list of notifications"), default=True)
@@ -57,7 +59,10 @@ class Preference(models.Model):
     progress) – on unless they unsubscribed from it."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_preference"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notify_preference",
     )
     direct_email = models.BooleanField(_("e-mail of notices about my applications"), default=True)
 
@@ -77,23 +82,43 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=60)
     content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        verbose_name=_("kind of topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(_("topic's identifier"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     priority = models.BooleanField(_("priority"), default=False)
-    shown = models.BooleanField(default=True)  # in the in-app list
-    email = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.OFF)
+    shown = models.BooleanField(_("in the list of notifications"), default=True)
+    email = models.CharField(_("e-mail"), max_length=10, choices=EmailMode.choices, default=EmailMode.OFF)
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Subscription,
+        verbose_name=_("subscription"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     alert = models.ForeignKey(
-        "Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        "Alert",
+        verbose_name=_("alert"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     digest = models.ForeignKey(
-        "Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_items"
+        "Delivery",
+        verbose_name=_("digest"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="digest_items",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -130,18 +155,36 @@ class Delivery(models.Model):
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     notification = models.ForeignKey(
-        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        Notification,
+        verbose_name=_("notification"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
-    digest = models.CharField(max_length=10, blank=True)  # daily, weekly: a digest of its items
-    alert = models.ForeignKey("Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # daily, weekly: a digest of its items
+    digest = models.CharField(_("digest"), max_length=10, blank=True)
+    alert = models.ForeignKey(
+        "Alert", verbose_name=_("alert"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     webhook = models.ForeignKey(
-        "Webhook", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        "Webhook",
+        verbose_name=_("webhook"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
-    payload = models.JSONField(null=True, blank=True)  # a webhook's event
-    priority = models.BooleanField(default=False)
+    payload = models.JSONField(_("webhook's event"), null=True, blank=True)
+    priority = models.BooleanField(_("priority"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
@@ -164,11 +207,14 @@ class PushSubscription(models.Model):
     """A browser's web-push endpoint for a person (what the browser's push service gave it)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
     )
     endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=200)
-    auth = models.CharField(max_length=100)
+    p256dh = models.CharField(_("browser's public key"), max_length=200)
+    auth = models.CharField(_("browser's authentication secret"), max_length=100)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -230,7 +276,12 @@ class Alert(models.Model):
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     recipients = models.PositiveIntegerField(_("recipients"), default=0)

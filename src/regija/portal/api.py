@@ -22,9 +22,9 @@ from regija.calls.selectors import clock_key as calls_clock
 from regija.events.api import router as events_router
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
+from regija.notify.api import router as notify_router
 from regija.participation.api import router as participation_router
 from regija.participation.selectors import clock_key as participation_clock
-from regija.notify.api import router as notify_router
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
