@@ -20,14 +20,14 @@ from .models import Area, Process, Proposal
 from .schemas import (
     BallotIn,
     BallotOut,
+    BudgetProposalFilters,
+    BudgetProposalIn,
     OnBallotOut,
     PaperIn,
     PaperOut,
     ProcessDetail,
     ProcessPage,
     ProjectsOut,
-    ProposalFilters,
-    ProposalIn,
     ProposalOut,
     ProposalPage,
     ResultsOut,
@@ -130,7 +130,7 @@ def get_process(request, slug: str):
     response={200: ProposalPage, **READ_RESPONSES},
     url_name="budgeting_proposals",
 )
-def list_proposals(request, slug: str, filters: Query[ProposalFilters], pages: Query[PageParams]):
+def list_proposals(request, slug: str, filters: Query[BudgetProposalFilters], pages: Query[PageParams]):
     """The proposals of a participatory budget, by number; filtered by area and status."""
     p = _process(slug)
     area = _area(p, filters.area) if filters.area else None
@@ -156,7 +156,7 @@ def get_proposal(request, slug: str, number: int):
     auth=token_auth,
     response=write_responses({201: ProposalOut}, conflict=True),
 )
-def create_proposal(request, slug: str, payload: ProposalIn):
+def create_proposal(request, slug: str, payload: BudgetProposalIn):
     """A verified resident's proposal, while proposals are collected."""
     p = _process(slug)
     area = _area(p, payload.area)

@@ -75,12 +75,12 @@ class ProposalPage(Page[ProposalOut]):
     pass
 
 
-class ProposalFilters(Schema):
+class BudgetProposalFilters(Schema):
     area: str | None = Field(None, description="A local community's slug")
     status: str | None = None
 
 
-class ProposalIn(Input):
+class BudgetProposalIn(Input):
     area: str = Field(description="The slug of the local community (an area of the process)")
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(max_length=DESCRIPTION_MAX)
