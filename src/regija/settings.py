@@ -458,6 +458,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("REGIJA_MFA_ISSUER", "Regija")
+# A code of the 30 seconds just before or after counts too (RFC 6238 5.2: one step of clock skew and
+# network delay), so a code typed as it changes is not refused.
+MFA_TOTP_TOLERANCE = 1
 # Staff roles (superusers, Django staff, editors and admins of any organisation) must use two-factor
 # authentication before any staff page, the back office or a write through the API with their session
 # works (regija.accounts.middleware). Off only in tests that sign staff in with force_login.
