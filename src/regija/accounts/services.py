@@ -283,7 +283,7 @@ def enter_code(user: User, code: str) -> Residency:
     now = timezone.now()
     with audit.acting(user, via="web"), transaction.atomic():
         letters = list(
-            ResidencyRequest.objects.select_for_update()
+            ResidencyRequest.objects.select_for_update(of=("self",))  # not the nullable area's row
             .filter(user=user, done_at__isnull=True, locked_at__isnull=True, letter_at__isnull=False)
             .select_related("municipality", "area")
         )

@@ -284,7 +284,7 @@ def proposal_review(
         raise Refused(_("Proposals are reviewed after proposals close and before voting opens."))
     note = _text(note, "note", NOTE_MAX, required=not feasible)
     with audit.acting(user, via=via), transaction.atomic():
-        locked = Proposal.objects.select_for_update().select_related("area").get(pk=proposal.pk)
+        locked = Proposal.objects.select_for_update(of=("self",)).select_related("area").get(pk=proposal.pk)
         if locked.status not in (
             ProposalStatus.SUBMITTED,
             ProposalStatus.FEASIBLE,
@@ -541,7 +541,7 @@ def create_projects(user: User, process: Process, *, via: str = "web") -> list[P
     with audit.acting(user, via=via), transaction.atomic():
         locked = Process.objects.select_for_update().get(pk=process.pk)
         selected = (
-            Proposal.objects.select_for_update()
+            Proposal.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable joined row
             .filter(process=locked, status=ProposalStatus.SELECTED, project__isnull=True)
             .select_related("area__organisation", "area__node")
             .order_by("number")
