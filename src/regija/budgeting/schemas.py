@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
@@ -12,6 +13,9 @@ from regija.api.schemas import Input, OrgRef
 from regija.api.types import MoneyOut, OptionalMoneyIn
 
 from .models import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+
+MAX_NUMBER = 999_999_999  # a proposal's number within its process
+MAX_COUNT = 10_000_000  # votes counted by hand for one proposal in one batch (more than any municipality has)
 
 
 class AreaOut(Schema):
@@ -97,7 +101,9 @@ class ReviewIn(Input):
 
 
 class BallotIn(Input):
-    proposals: list[int] = Field(description="Numbers of the chosen proposals of the voter's area")
+    proposals: list[Annotated[int, Field(ge=1, le=MAX_NUMBER)]] = Field(
+        description="Numbers of the chosen proposals of the voter's area"
+    )
 
 
 class BallotOut(Schema):
@@ -113,9 +119,16 @@ class BallotOut(Schema):
 class PaperIn(Input):
     area: str = Field(description="The slug of the local community")
     label: str = Field(max_length=100, description="The batch, e.g. a polling place")
-    ballots: list[list[int]] = Field(default_factory=list, description="Each paper ballot's proposal numbers")
-    counts: dict[int, int] = Field(
-        default_factory=dict, description="Votes counted by hand per proposal number"
+    ballots: list[list[Annotated[int, Field(ge=1, le=MAX_NUMBER)]]] = Field(
+        default_factory=list, description="Each paper ballot's proposal numbers"
+    )
+    counts: dict[Annotated[int, Field(ge=1, le=MAX_NUMBER)], Annotated[int, Field(ge=0, le=MAX_COUNT)]] = (
+        Field(
+            default_factory=dict,
+            description="Votes counted by hand per proposal number",
+            # pydantic does not write the keys' rule into the schema: a key is a proposal number
+            json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]{0,8}$"}},
+        )
     )
     note: str = Field("", max_length=300)
 

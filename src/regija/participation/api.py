@@ -15,7 +15,7 @@ from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from regija.api.auth import token_auth
-from regija.api.errors import READ_RESPONSES, invalid, not_found, refusals, write_responses
+from regija.api.errors import READ_RESPONSES, REFUSED, invalid, not_found, refusals, write_responses
 from regija.api.links import web_url
 from regija.api.pagination import PageParams, paginate
 from regija.core.models import Organisation
@@ -25,6 +25,7 @@ from regija.strategies.models import Node, Strategy
 from . import acts, selectors, services, targets
 from .models import Comment, Consultation, Proposal, Unit
 from .schemas import (
+    MAX_ID,
     AnswerIn,
     CommentFilters,
     CommentIn,
@@ -45,7 +46,6 @@ from .schemas import (
 )
 
 router = Router(tags=["participation"])
-MAX_ID = 2**63 - 1
 
 
 def comment_out(c: Comment, target_name: str) -> dict[str, Any]:
@@ -140,12 +140,12 @@ def create_consultation(request, payload: ConsultationIn):
     """Put a draft strategy (``strategy``) or an act (``act_text``) to the public (its staff)."""
     org = Organisation.objects.filter(slug=payload.organisation).first()
     if org is None:
-        invalid(["body", "organisation"], "Unknown organisation.")
+        invalid(["body", "organisation"], "Unknown organisation.", REFUSED)
     strategy = None
     if payload.strategy:
         strategy = Strategy.objects.filter(slug=payload.strategy).first()
         if strategy is None:
-            invalid(["body", "strategy"], "Unknown strategy.")
+            invalid(["body", "strategy"], "Unknown strategy.", REFUSED)
     with refusals():
         paragraphs = None
         if payload.act_text is not None:
@@ -273,7 +273,7 @@ def _node(ref: str | None) -> Node | None:
     slug, _sep, code = ref.partition(":")
     node = Node.objects.filter(strategy__slug=slug, code=code).first()
     if node is None:
-        invalid(["body", "node"], "Unknown node: give <strategy slug>:<node code>.")
+        invalid(["body", "node"], "Unknown node: give <strategy slug>:<node code>.", REFUSED)
     return node
 
 
@@ -282,7 +282,7 @@ def create_proposal(request, payload: ProposalIn):
     """A verified resident's proposal to their municipality."""
     org = Organisation.objects.filter(slug=payload.organisation).first()
     if org is None:
-        invalid(["body", "organisation"], "Unknown organisation.")
+        invalid(["body", "organisation"], "Unknown organisation.", REFUSED)
     data = services.ProposalData(
         organisation=org,
         title=payload.title,
@@ -329,7 +329,7 @@ def change_state(request, payload: StateIn, pk: int = Path(..., ge=1, le=MAX_ID)
         slug, _sep, code = payload.project.partition("/")
         project = Project.objects.filter(strategy__slug=slug, code=code).first()
         if project is None:
-            invalid(["body", "project"], "Unknown project: give <strategy slug>/<code>.")
+            invalid(["body", "project"], "Unknown project: give <strategy slug>/<code>.", REFUSED)
     with refusals():
         services.proposal_transition(request.user, p, payload.state, payload.text, project=project, via="api")
     return get_proposal(request, pk)
@@ -339,10 +339,14 @@ def change_state(request, payload: StateIn, pk: int = Path(..., ge=1, le=MAX_ID)
 
 
 def _target(ref: str, loc: list[str | int]) -> Any:
+    """The object a comment is on. The schema's pattern has checked the shape; an object that does not
+    exist (or is not public) is a 404 for a list, and a refusal of the body's field for a new comment."""
     name, _sep, pk = ref.partition(":")
     obj = targets.find(name, int(pk)) if pk.isdigit() and len(pk) < 19 else None
     if obj is None:
-        invalid(loc, "Unknown target: give unit:<id>, proposal:<id> or agenda_item:<id>.")
+        if loc[0] == "query":
+            raise not_found("target", ref)
+        invalid(loc, "Unknown target: give unit:<id>, proposal:<id> or agenda_item:<id>.", REFUSED)
     return obj
 
 
@@ -373,9 +377,9 @@ def create_comment(request, payload: CommentIn):
     target = _target(payload.target, ["body", "target"])
     parent = None
     if payload.parent is not None:
-        parent = Comment.objects.filter(pk=payload.parent).first() if 0 < payload.parent <= MAX_ID else None
+        parent = Comment.objects.filter(pk=payload.parent).first()
         if parent is None:
-            invalid(["body", "parent"], "Unknown comment.")
+            invalid(["body", "parent"], "Unknown comment.", REFUSED)
     with refusals():
         c = services.comment_add(request.user, target, payload.text, parent=parent, via="api")
     return Status(201, _out(c))

@@ -31,14 +31,18 @@ class CommentOut(Schema):
 CommentPage = Page[CommentOut]
 
 
+MAX_ID = 2**63 - 1  # the largest primary key (a 64-bit signed integer)
+TARGET_PATTERN = r"^(unit|proposal|agenda_item):[1-9][0-9]{0,17}$"
+
+
 class CommentFilters(Schema):
-    target: str = Field(description="unit:<id>, proposal:<id> or agenda_item:<id>")
+    target: str = Field(pattern=TARGET_PATTERN, description="unit:<id>, proposal:<id> or agenda_item:<id>")
 
 
 class CommentIn(Input):
-    target: str = Field(description="unit:<id>, proposal:<id> or agenda_item:<id>")
+    target: str = Field(pattern=TARGET_PATTERN, description="unit:<id>, proposal:<id> or agenda_item:<id>")
     text: str = Field(description="Plain text, at most 3000 characters; @username mentions a person")
-    parent: int | None = None
+    parent: int | None = Field(None, ge=1, le=MAX_ID, description="The comment this one answers")
 
 
 class ReasonIn(Input):
