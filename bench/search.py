@@ -201,8 +201,8 @@ def worker(scale: float, runs: int) -> dict:
     corpus = Corpus(scale)
     result: dict = {"vendor": vendor, "scale": scale}
 
-    write_rows, raw_rows = _writers()
-    orgs = _organisations(corpus)
+    write_rows, raw_rows = writers()
+    orgs = organisations(corpus)
     # raw executemany of the same rows (rolled back), then the import with indexing
     raw_s = 0.0
     raw_cpu = time.process_time()
@@ -278,14 +278,14 @@ def worker(scale: float, runs: int) -> dict:
     return result
 
 
-def _organisations(corpus: Corpus) -> list[int]:
+def organisations(corpus: Corpus) -> list[int]:
     from regija.core.models import Organisation
 
     Organisation.objects.bulk_create([Organisation(**row) for row in corpus.organisations()], batch_size=1000)
     return list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def _writers():
+def writers():
     """(write with the ORM and index, raw executemany) of one strategy's rows."""
     from django.db import connection
 
