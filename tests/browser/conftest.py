@@ -207,7 +207,7 @@ class Journey:
     ``do(fn, *args)`` runs ``fn(page, *args)`` there and gives back its result (an assertion that fails
     there fails here); with a ``limit`` (seconds), a step that ends later than that after the journey
     started fails it – a journey takes seconds, and one that slows to minutes should be noticed.
-    ``seen(page, name)`` – called in a step – runs axe-core, requires 0 violations and no CSP violation
+    ``seen(name)`` – called in a step – runs axe-core, requires 0 violations and no CSP violation
     so far, and saves the screenshot ``<journey>-<nn>-<name>.png``."""
 
     def __init__(self, name: str, base_url: str, axe_source: str, limit: float | None = None):
