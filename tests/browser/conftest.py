@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,140 @@ def axe_source() -> str:
             f"axe-core not found at {AXE}: run `npm ci --prefix frontend`, or point REGIJA_AXE at axe.min.js"
         )
     return AXE.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- journeys (test_*journeys.py)
+
+SHOTS = ARTEFACTS / "journeys"
+
+
+def _sl(text) -> str:
+    """A msgid, or a lazy label (a choice's), as a Slovenian visitor reads it."""
+    from django.utils import translation
+
+    with translation.override("sl"):
+        return translation.gettext(text) if isinstance(text, str) else str(text)
+
+
+class Journey:
+    """One person's browser (a context of 1280×900 px, Slovenian) driven from a thread of its own.
+
+    ``do(fn, *args)`` runs ``fn(page, *args)`` there and gives back its result (an assertion that fails
+    there fails here); with a ``limit`` (seconds), a step that ends later than that after the journey
+    started fails it – a journey takes seconds, and one that slows to minutes should be noticed.
+    ``seen(name)`` – called in a step – runs axe-core, requires 0 violations and no CSP violation
+    so far, and saves the screenshot ``<journey>-<nn>-<name>.png``."""
+
+    def __init__(self, name: str, base_url: str, axe_source: str, limit: float | None = None):
+        self.name = name
+        self.limit = limit
+        self.started = time.monotonic()
+        self.base_url = base_url
+        self.axe_source = axe_source
+        self.steps = 0
+        self.csp: list[str] = []
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"journey-{name}")
+        self.page = self._thread.submit(self._start, base_url).result()
+
+    def _start(self, base_url: str):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = launch(self._playwright)
+        context = self._browser.new_context(
+            base_url=base_url, locale="sl-SI", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        context.expose_function("reportCspViolation", lambda text: self.csp.append(text))
+        context.add_init_script(_REPORT_VIOLATIONS)
+        # the map's tiles come from a tile server outside: refused, as on a machine without internet
+        context.route(
+            "**/*",
+            lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort(),
+        )
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda msg: (
+                self.csp.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None
+            ),
+        )
+        return page
+
+    def do(self, fn, *args):
+        result = self._thread.submit(fn, self.page, *args).result()
+        took = time.monotonic() - self.started
+        assert self.limit is None or took <= self.limit, (
+            f"the {self.name} journey took {took:.0f} s up to the end of {fn.__name__}, "
+            f"more than its bound of {self.limit:.0f} s"
+        )
+        return result
+
+    def seen(self, step: str) -> None:
+        page = self.page
+        self.steps += 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{self.name}-{self.steps:02d}-{step}.png"), full_page=True)
+        page.evaluate(self.axe_source)
+        violations = page.evaluate(_AXE_RUN, AXE_TAGS)
+        assert not violations, f"{step} ({page.url}): axe-core found\n" + "\n".join(
+            f"  {v['id']} ({v['impact']}) ×{v['count']}: {' | '.join(v['targets'])} – {v['help']}\n"
+            f"    {v['why']}"
+            for v in violations
+        )
+        assert self.csp == [], f"{step} ({page.url}): Content-Security-Policy violated: {self.csp}"
+
+    def be(self, session: str | None) -> None:
+        """From the next step on, the browser is the person of this session (None: nobody signed in)."""
+        from django.conf import settings
+
+        def switch(page):
+            page.context.clear_cookies()
+            if session:
+                page.context.add_cookies(
+                    [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.base_url}]
+                )
+
+        self.do(switch)
+
+    def close(self) -> None:
+        def stop(page):
+            self._browser.close()
+            self._playwright.stop()
+
+        try:
+            self.do(stop)
+        finally:
+            self._thread.shutdown()
+
+
+@pytest.fixture
+def journey(axe_source):
+    """journey(name, limit=None) → a Journey against a live server started for it (``limit``: the most
+    seconds it may take, see Journey); the browser is closed, then the
+    server stopped, after the test (so that no request is left half-served). Skips (fails in CI) without
+    Chromium, and on PostgreSQL (the server thread must share the test's connection)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("needs the server thread to share the test's connection (SQLite)")
+    require_browser()
+    with contextlib.ExitStack() as stack:
+
+        def start(name: str, limit: float | None = None) -> Journey:
+            base_url = stack.enter_context(serving())
+            made = Journey(name, base_url, axe_source, limit)
+            stack.callback(made.close)
+            return made
+
+        yield start
+
+
+def _session(user) -> str:
+    """A session of ``user`` (signed in), as the value of the session cookie for ``Journey.be``."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
