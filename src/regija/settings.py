@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "regija.core.context_processors.staff",
                 "regija.core.context_processors.data_version",
+                "regija.calls.context_processors.evaluation",
             ],
         },
     }

@@ -98,7 +98,7 @@ def test_a_resident_signs_up_supports_a_proposal_and_votes(voting_world, journey
         page.get_by_role("link", name=_sl("Sign in"), exact=True).click()
         page.wait_for_url(re.compile(r".*/prijava/.*"))
         j.seen("sign-in-page")
-        page.locator("main a[href^='/racun/registracija/']").click()  # "create one here"
+        page.get_by_role("link", name="Ustvarite račun").click()  # the link says where it goes
         page.wait_for_url(re.compile(r".*/racun/registracija/.*"))
         j.seen("sign-up")
         page.fill("#id_email", EMAIL)

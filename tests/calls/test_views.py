@@ -341,3 +341,18 @@ def test_a_natural_person_who_received_money_is_not_named_publicly(client, clock
     assert "Janez Novak" not in client.get(reverse("organisation_list")).content.decode()
     client.force_login(w.users["staff"])  # staff of the programme see whom they pay
     assert "Janez Novak" in client.get(project.get_absolute_url()).content.decode()
+
+
+def test_the_menu_offers_evaluation_only_to_committee_members(client):
+    """A resident who signed up has nothing to evaluate: their menu has no "Evaluation" (docs/calls.md);
+    a member of a call's evaluation committee finds their sheets from it."""
+    from tests.factories import CommitteeSeatFactory, confirmed_user
+
+    evaluation = f'href="{reverse("evaluation")}"'
+    resident = confirmed_user(username="menu-resident")
+    home = _client(client, resident).get("/")
+    assert home.status_code == 200
+    assert evaluation not in home.content.decode()
+
+    CommitteeSeatFactory(user=resident)
+    assert evaluation in client.get("/").content.decode()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regija.core.models import Organisation
 from regija.core.money import MoneyField
@@ -157,8 +158,8 @@ class ProposalStatus(models.TextChoices):
     FEASIBLE = "feasible", _("feasible")
     NOT_FEASIBLE = "not_feasible", _("not feasible")
     ON_BALLOT = "on_ballot", _("on the ballot")
-    SELECTED = "selected", _("selected")
-    NOT_SELECTED = "not_selected", _("not selected")
+    SELECTED = "selected", pgettext_lazy("budget proposal", "selected")
+    NOT_SELECTED = "not_selected", pgettext_lazy("budget proposal", "not selected")
 
 
 class Proposal(models.Model):

@@ -563,7 +563,7 @@ def create_projects(user: User, process: Process, *, via: str = "web") -> list[P
                     lat=p.lat,
                     lon=p.lon,
                     start=str(locked.year),
-                    source=_("Participatory budget %(title)s, proposal %(number)d")
+                    source=_("%(title)s, proposal %(number)d")  # the process's title names it
                     % {"title": locked.title, "number": p.number},
                     order=order,
                 )
