@@ -463,7 +463,9 @@ def manage(request, slug: str):
             "counts": {ProposalStatus(k).label: v for k, v in counts.items()},
             "waiting": counts.get(ProposalStatus.SUBMITTED, 0),
             "tally": tally,
-            "batches": list(process.paper_batches.select_related("area__organisation", "entered_by")),
+            "batches": list(
+                process.paper_batches.select_related("area__organisation", "entered_by__deletion")
+            ),
             "nav": "budgeting",
         },
         status=status,
