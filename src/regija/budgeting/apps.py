@@ -36,3 +36,14 @@ class BudgetingConfig(AppConfig):
         registry.register_public_app(self, private=["Ballot", "BallotChoice", "PaperBatch", "PaperCount"])
         accounts_personal_data.register("budgeting", personal_data.export, personal_data.erase)
         sources.register(Process, process_events)
+        # proposals are found by the one search box (indexed.py)
+        from regija.search import indexing
+        from regija.search import signals as search_signals
+        from regija.search.models import Kind as SearchKind
+
+        from . import indexed
+
+        indexing.register_source(
+            SearchKind.BUDGET_PROPOSAL, Proposal.objects.all(), indexed.FIELDS, indexed.build
+        )
+        search_signals.follow(Proposal, SearchKind.BUDGET_PROPOSAL)

@@ -62,3 +62,12 @@ class ParticipationConfig(AppConfig):
         accounts_personal_data.register("participation", personal_data.export, personal_data.erase)
         sources.register(Consultation, consultation_events)
         sources.register(Proposal, proposal_events)
+        # proposals are found by the one search box (indexed.py)
+        from regija.search import indexing
+        from regija.search import signals as search_signals
+        from regija.search.models import Kind as SearchKind
+
+        from . import indexed
+
+        indexing.register_source(SearchKind.PROPOSAL, Proposal.objects.all(), indexed.FIELDS, indexed.build)
+        search_signals.follow(Proposal, SearchKind.PROPOSAL)
