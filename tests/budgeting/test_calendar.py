@@ -48,7 +48,7 @@ def test_the_phases_are_events_of_the_municipality_and_the_results_join_when_pub
     assert voting.source_url == pb.process.get_absolute_url()
 
     listing = client.get("/dogodki/", {"od": "2026-05-01"}).content.decode()
-    assert "Participativni proračun, glasovanje" in listing
+    assert "Participatory budget, voting: Participatory budget 2026" in listing  # the page is in English
     text = client.get(f"/dogodki/organizacija/{pb.municipality.slug}.ics").content.decode("utf-8")
     v = vobject.readOne(text)
     v.validate()
@@ -56,6 +56,9 @@ def test_the_phases_are_events_of_the_municipality_and_the_results_join_when_pub
     assert ours.dtstart.value.astimezone(dt.UTC) == DATES["voting_from"].astimezone(dt.UTC)
     assert ours.dtend.value.astimezone(dt.UTC) == DATES["voting_to"].astimezone(dt.UTC)
     summaries = {str(e["summary"]) for e in icalendar.Calendar.from_ical(text).walk("VEVENT")}
+    assert "Participatory budget, proposals: Participatory budget 2026" in summaries
+    slovenian = client.get(f"/dogodki/organizacija/{pb.municipality.slug}.ics", HTTP_ACCEPT_LANGUAGE="sl")
+    summaries = {str(e["summary"]) for e in icalendar.Calendar.from_ical(slovenian.content).walk("VEVENT")}
     assert "Participativni proračun, oddaja predlogov: Participativni proračun 2026" in summaries
 
     # results: an event at the moment they are published

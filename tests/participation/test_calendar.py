@@ -59,7 +59,10 @@ def test_a_consultation_s_period_is_an_event_of_its_organisation(
     ours = next(e for e in v.vevent_list if e.uid.value == f"event-{event.pk}@testserver")
     assert ours.dtstart.value.astimezone(dt.UTC) == dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC)
     assert ours.dtend.value.astimezone(dt.UTC) == dt.datetime(2027, 3, 1, 8, tzinfo=dt.UTC)
-    assert ours.url.value.endswith(consultation.get_absolute_url())
+    assert ours.url.value.endswith(
+        f"/dogodki/{event.pk}/"
+    )  # the event's page, which links to the consultation
+    assert consultation.get_absolute_url() in client.get(f"/dogodki/{event.pk}/").content.decode()
     assert any(str(e["summary"]).startswith("Javna obravnava") for e in cal.walk("VEVENT"))
 
 
