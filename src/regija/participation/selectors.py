@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Model, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from regija.accounts import selectors as accounts
@@ -26,6 +27,31 @@ def display_name(user: Any) -> str:
     """How a person is named beside what they wrote: ``accounts.selectors.display_name`` (full name, else
     user name; "deleted account" once they deleted it). Lists select_related their ``deletion``."""
     return accounts.display_name(user)
+
+
+MAP_LIMIT = 1000
+
+
+def located(proposals: QuerySet[Proposal]) -> list[dict[str, Any]]:
+    """The proposals of a list that have a point, for the map (one query, at most ``MAP_LIMIT``): title,
+    latitude, longitude, page and municipality – never the author."""
+    rows = list(
+        proposals.filter(lat__isnull=False, lon__isnull=False)
+        .order_by("-created_at", "-id")
+        .values("pk", "title", "lat", "lon", "organisation__name")[:MAP_LIMIT]
+    )
+    return [
+        {
+            "code": "",
+            "title": r["title"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "url": reverse("participation:proposal", args=[r["pk"]]),
+            "place": r["organisation__name"],
+            "approximate": False,
+        }
+        for r in rows
+    ]
 
 
 def is_moderator(user: Actor | None, organisation_id: int) -> bool:
