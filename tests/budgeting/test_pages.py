@@ -176,6 +176,11 @@ def test_staff_run_the_process_from_its_pages(client, pb):
     client.force_login(pb.staff)  # the session of 40 days ago has expired
     body = client.get(manage).content.decode()
     assert "Count (not published)" in body
+    # the batch names who entered it as everywhere (accounts.display_name), not by a raw user name
+    pb.staff.first_name, pb.staff.last_name = "Vesna", "Vnašalka"
+    pb.staff.save()
+    body = client.get(manage).content.decode()
+    assert "Vesna Vnašalka)</li>" in body and f", {pb.staff.username})" not in body
     client.post(manage, {"action": "publish"})
     body = _page(client, "results", "pp-2026").content.decode()
     assert "Igrišče" in body and "€8,000.00" in body

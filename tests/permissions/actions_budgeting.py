@@ -160,3 +160,40 @@ page(
     data=_new_process,
     probe=lambda w: Process.objects.filter(organisation=w.M).count(),
 )
+page("GET", "process_edit", "PB_PROP: collecting proposals", _r("budgeting:process_edit", "matrika-pb-prop"))
+
+
+def _edit_process(w):
+    """The edit form of PB_PROP with its stored values and a new title."""
+    from django.utils import timezone
+
+    process = Process.objects.get(pk=w.PB_PROP.pk)
+    data = {"title": "Matrika nov naslov", "year": "2026", "rule": "knapsack"}
+    for name in ("proposals_from", "proposals_to", "review_to", "voting_from", "voting_to"):
+        moment = getattr(process, name)
+        if name.endswith("_to"):
+            moment -= timezone.timedelta(microseconds=1)
+        day = timezone.localtime(moment).date()
+        data.update(
+            {f"{name}_day": str(day.day), f"{name}_month": str(day.month), f"{name}_year": str(day.year)}
+        )
+    return data
+
+
+page(
+    "POST",
+    "process_edit",
+    "PB_PROP: collecting proposals (a new title)",
+    _r("budgeting:process_edit", "matrika-pb-prop"),
+    data=_edit_process,
+    probe=lambda w: Process.objects.get(pk=w.PB_PROP.pk).title,
+)
+page("GET", "area_edit", "PB_PROP: its area KS", _r("budgeting:area_edit", "matrika-pb-prop", "matrika-ks"))
+page(
+    "POST",
+    "area_edit",
+    "PB_PROP: its area KS (budget 10 000 → 7 000 €)",
+    _r("budgeting:area_edit", "matrika-pb-prop", "matrika-ks"),
+    data={"budget": "7.000,00"},
+    probe=lambda w: str(w.PB_PROP.areas.get().budget),
+)

@@ -133,6 +133,8 @@ def test_bulk_writes_need_reindex_strategy():
         "project": 1,
         "organisation": 0,
         "dataset": 0,
+        "proposal": 0,
+        "pb_proposal": 0,
     }
     documents = strategy.nodes.count() + strategy.indicators.count() + strategy.projects.count() + 1
     assert stats.unchanged == documents - 1 + Organisation.objects.count()

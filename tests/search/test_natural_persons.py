@@ -122,6 +122,8 @@ def test_reindex_strategy_follows_a_kind_changed_in_bulk():
         "project": 1,
         "organisation": 1,
         "dataset": 0,
+        "proposal": 0,
+        "pb_proposal": 0,
     }
     # and nothing at all when nothing changed
     again = indexing.reindex_strategy(other)

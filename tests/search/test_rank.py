@@ -111,5 +111,6 @@ def test_every_kind_has_its_own_posting_code():
     assert len(set(POSTING_KIND.values())) == len(POSTING_KIND)
     # the codes stored so far never change (they are in every posting)
     assert POSTING_KIND == {
-        "strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6
+        "strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6,
+        "proposal": 7, "pb_proposal": 8,
     }  # fmt: skip

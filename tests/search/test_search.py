@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from regija.budgeting.models import Proposal as BudgetProposal
 from regija.core.models import Organisation
 from regija.lake.models import Dataset
+from regija.participation.models import Proposal as ParticipationProposal
 from regija.projects.models import Project
 from regija.search.models import KIND_ORDER, Document, Posting
 from regija.search.selectors import search
@@ -48,6 +50,8 @@ def test_rebuild_indexes_every_object(indexed):
         "project": Project.objects.count(),
         "organisation": Organisation.objects.count(),
         "dataset": Dataset.objects.filter(status="published", private=False).count(),
+        "proposal": ParticipationProposal.objects.count(),
+        "pb_proposal": BudgetProposal.objects.count(),
     }
     assert Document.objects.count() == indexed.total
     assert Posting.objects.count() == indexed.postings

@@ -12,8 +12,12 @@ class BudgetingConfig(AppConfig):
     def ready(self):
         from django.db.models import Q
 
+        from regija.accounts import personal_data as accounts_personal_data
         from regija.core import registry
+        from regija.events import sources
 
+        from . import personal_data
+        from .event_sources import process_events
         from .models import Area, PaperBatch, Process, Proposal
 
         # A process, its areas and its proposals are public; the municipality's staff (editors and admins
@@ -30,3 +34,16 @@ class BudgetingConfig(AppConfig):
         )
         registry.register(PaperBatch, owners=["process__organisation"], audit=True, audit_parent="process")
         registry.register_public_app(self, private=["Ballot", "BallotChoice", "PaperBatch", "PaperCount"])
+        accounts_personal_data.register("budgeting", personal_data.export, personal_data.erase)
+        sources.register(Process, process_events)
+        # proposals are found by the one search box (indexed.py)
+        from regija.search import indexing
+        from regija.search import signals as search_signals
+        from regija.search.models import Kind as SearchKind
+
+        from . import indexed
+
+        indexing.register_source(
+            SearchKind.BUDGET_PROPOSAL, Proposal.objects.all(), indexed.FIELDS, indexed.build
+        )
+        search_signals.follow(Proposal, SearchKind.BUDGET_PROPOSAL)

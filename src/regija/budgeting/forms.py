@@ -94,9 +94,32 @@ class ProcessForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].queryset = Strategy.objects.filter(owners=organisation)
+        if editing:  # a process keeps its address
+            del self.fields["slug"]
+
+    @staticmethod
+    def initial_of(process) -> dict:
+        """The form's values for a stored process (a phase "until" a day ends at the midnight after it)."""
+        local = timezone.localtime
+        before = dt.timedelta(microseconds=1)
+        return {
+            "title": process.title,
+            "title_en": process.title_en,
+            "description": process.description,
+            "year": process.year,
+            "rule": process.rule,
+            "max_choices": process.max_choices,
+            "proposals_from": local(process.proposals_from).date(),
+            "proposals_to": local(process.proposals_to - before).date(),
+            "review_to": local(process.review_to - before).date(),
+            "voting_from": local(process.voting_from).date(),
+            "voting_to": local(process.voting_to - before).date(),
+            "strategy": process.strategy_id,
+            "fund": process.fund_id,
+        }
 
 
 class AreaForm(forms.Form):
@@ -110,6 +133,20 @@ class AreaForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.filter(
             Q(pk=municipality.pk) | Q(kind=OrganisationKind.LOCAL_COMMUNITY, parent=municipality)
         ).order_by("name")
+        self.fields["node"].queryset = (
+            Node.objects.filter(strategy_id=process.strategy_id).order_by("path")
+            if process.strategy_id
+            else Node.objects.none()
+        )
+        self.fields["node"].label_from_instance = lambda n: f"{n.code} {n.title}"
+
+
+class AreaEditForm(forms.Form):
+    budget = AmountField(label=_("Budget (€)"), min_value=0)
+    node = forms.ModelChoiceField(queryset=None, label=_("Strategy node (optional)"), required=False)
+
+    def __init__(self, *args, process, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["node"].queryset = (
             Node.objects.filter(strategy_id=process.strategy_id).order_by("path")
             if process.strategy_id

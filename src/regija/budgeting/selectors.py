@@ -176,7 +176,7 @@ def ballots_per_area(process: Process) -> dict[int, int]:
     with their paper ballot's batch, not twice)."""
     return dict(
         Ballot.objects.filter(process=process)
-        .filter(Q(batch__isnull=False) | Q(voter__isnull=False, channel="online"))
+        .filter(Q(batch__isnull=False) | Q(channel="online"))
         .values_list("area_id")
         .annotate(n=Count("id"))
         .order_by()

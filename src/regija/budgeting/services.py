@@ -181,6 +181,41 @@ def process_create(user: User, organisation: Organisation, data: ProcessData, *,
         )
 
 
+FIXED_WHEN_VOTING = (
+    "rule",
+    "max_choices",
+    "proposals_from",
+    "proposals_to",
+    "review_to",
+    "voting_from",
+    "voting_to",
+)
+
+
+def process_update(user: User, process: Process, data: ProcessData, *, via: str = "web") -> Process:
+    """The municipality's staff change a process: its texts, strategy, node and fund at any time; its voting
+    rule, k and phase dates until voting opens – then they are fixed, since people vote by them. Its
+    address (``slug``) stays."""
+    _staff(user, process)
+    title = _text(data.title, "title", TITLE_MAX)
+    title_en = _text(data.title_en, "title_en", TITLE_MAX, required=False)
+    description = _text(data.description, "description", DESCRIPTION_MAX, required=False)
+    _check_process(data, process.organisation)
+    with audit.acting(user, via=via), transaction.atomic():
+        locked = Process.objects.select_for_update().get(pk=process.pk)
+        if now() >= locked.voting_from:
+            for name in FIXED_WHEN_VOTING:
+                if getattr(data, name) != getattr(locked, name):
+                    raise Refused(
+                        _("The voting rule and the dates are fixed once voting has opened."), field=name
+                    )
+        locked.title, locked.title_en, locked.description = title, title_en, description
+        for name in (*FIXED_WHEN_VOTING, "year", "strategy", "node", "fund"):
+            setattr(locked, name, getattr(data, name))
+        locked.save()
+    return locked
+
+
 def area_add(
     user: User,
     process: Process,
@@ -215,6 +250,38 @@ def area_add(
         if Area.objects.filter(process=process, organisation=organisation).exists():
             raise Conflict(_("This area is already in the participatory budget."), field="organisation")
         return Area.objects.create(process=process, organisation=organisation, budget=amount, node=node)
+
+
+def area_update(
+    user: User, area: Area, budget: object, *, node: Node | None = None, via: str = "web"
+) -> Area:
+    """Change an area's budget (and node) before voting opens; the budget may not fall below the estimated
+    cost of a feasible proposal of the area (the review allowed it against the old budget)."""
+    process = area.process
+    _staff(user, process)
+    if now() >= process.voting_from:
+        raise Refused(_("Areas are set before voting opens."))
+    amount = _money(budget, "budget")
+    if node is not None and (process.strategy_id is None or node.strategy_id != process.strategy_id):
+        raise Refused(_("The node must be one of the process's strategy."), field="node")
+    with audit.acting(user, via=via), transaction.atomic():
+        locked = Area.objects.select_for_update().get(pk=area.pk)
+        dearer = (
+            Proposal.objects.filter(area=locked, cost__gt=amount)
+            .exclude(status=ProposalStatus.NOT_FEASIBLE)
+            .order_by("-cost", "number")
+            .first()
+        )
+        if dearer is not None:
+            raise Refused(
+                _("Proposal %(number)s is estimated at %(cost)s, more than this budget.")
+                % {"number": dearer.number, "cost": _eur(dearer.cost)},
+                field="budget",
+            )
+        locked.budget = amount
+        locked.node = node
+        locked.save(update_fields=["budget", "node"])
+    return locked
 
 
 # ------------------------------------------------------------------------------------------------ proposals

@@ -20,4 +20,6 @@ urlpatterns = [
     path(f"{P}<slug:slug>/glasovanje/", views.vote, name="vote"),
     path(f"{P}<slug:slug>/rezultati/", views.results, name="results"),
     path(f"{P}<slug:slug>/upravljanje/", views.manage, name="manage"),
+    path(f"{P}<slug:slug>/upravljanje/uredi/", views.process_edit, name="process_edit"),
+    path(f"{P}<slug:slug>/upravljanje/obmocja/<slug:org_slug>/", views.area_edit, name="area_edit"),
 ]

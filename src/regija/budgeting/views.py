@@ -27,6 +27,7 @@ from regija.core.services import Refused
 
 from . import selectors, services
 from .forms import (
+    AreaEditForm,
     AreaForm,
     PaperCountsForm,
     PaperVoterForm,
@@ -323,23 +324,7 @@ def process_new(request, org_slug: str):
         raise Http404
     form = ProcessForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        data = services.ProcessData(
-            slug=d["slug"],
-            title=d["title"],
-            title_en=d["title_en"],
-            description=d["description"],
-            year=d["year"],
-            rule=d["rule"],
-            max_choices=d["max_choices"],
-            proposals_from=start_of(d["proposals_from"]),
-            proposals_to=end_of(d["proposals_to"]),
-            review_to=end_of(d["review_to"]),
-            voting_from=start_of(d["voting_from"]),
-            voting_to=end_of(d["voting_to"]),
-            strategy=d["strategy"],
-            fund=d["fund"],
-        )
+        data = _process_data(form.cleaned_data, form.cleaned_data["slug"])
         try:
             process = services.process_create(request.user, organisation, data)
         except Refused as exc:
@@ -351,6 +336,86 @@ def process_new(request, org_slug: str):
         request,
         "budgeting/staff/new.html",
         {"organisation": organisation, "form": form, "nav": "budgeting"},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _process_data(d: dict, slug: str) -> services.ProcessData:
+    return services.ProcessData(
+        slug=slug,
+        title=d["title"],
+        title_en=d["title_en"],
+        description=d["description"],
+        year=d["year"],
+        rule=d["rule"],
+        max_choices=d["max_choices"],
+        proposals_from=start_of(d["proposals_from"]),
+        proposals_to=end_of(d["proposals_to"]),
+        review_to=end_of(d["review_to"]),
+        voting_from=start_of(d["voting_from"]),
+        voting_to=end_of(d["voting_to"]),
+        strategy=d["strategy"],
+        fund=d["fund"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_edit(request, slug: str):
+    process = _process(slug)
+    if not _staff(request, process):
+        raise Http404
+    form = ProcessForm(
+        request.POST or None,
+        organisation=process.organisation,
+        editing=True,
+        initial=ProcessForm.initial_of(process),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = _process_data(form.cleaned_data, process.slug)
+        data.node = process.node
+        for name in ("proposals_from", "proposals_to", "review_to", "voting_from", "voting_to"):
+            if form.cleaned_data[name] == form.initial[name]:  # a day not changed keeps its stored moment
+                setattr(data, name, getattr(process, name))
+        try:
+            services.process_update(request.user, process, data)
+        except Refused as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(request, _("The participatory budget is saved."))
+            return redirect("budgeting:manage", process.slug)
+    return render(
+        request,
+        "budgeting/staff/edit.html",
+        {"process": process, "form": form, "nav": "budgeting"},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_edit(request, slug: str, org_slug: str):
+    process = _process(slug)
+    if not _staff(request, process):
+        raise Http404
+    area = get_object_or_404(process.areas.select_related("organisation"), organisation__slug=org_slug)
+    form = AreaEditForm(
+        request.POST or None, process=process, initial={"budget": area.budget, "node": area.node_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.area_update(
+                request.user, area, form.cleaned_data["budget"], node=form.cleaned_data["node"]
+            )
+        except Refused as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(request, _("The area is saved."))
+            return redirect("budgeting:manage", process.slug)
+    return render(
+        request,
+        "budgeting/staff/area.html",
+        {"process": process, "area": area, "form": form, "nav": "budgeting"},
         status=422 if request.method == "POST" else 200,
     )
 
@@ -463,7 +528,9 @@ def manage(request, slug: str):
             "counts": {ProposalStatus(k).label: v for k, v in counts.items()},
             "waiting": counts.get(ProposalStatus.SUBMITTED, 0),
             "tally": tally,
-            "batches": list(process.paper_batches.select_related("area__organisation", "entered_by")),
+            "batches": list(
+                process.paper_batches.select_related("area__organisation", "entered_by__deletion")
+            ),
             "nav": "budgeting",
         },
         status=status,

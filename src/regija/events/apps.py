@@ -12,10 +12,14 @@ class EventsConfig(AppConfig):
     def ready(self):
         from django.db.models import Q
 
+        from regija.accounts import personal_data as accounts_personal_data
         from regija.core import registry
         from regija.core.registry import Reader
 
-        from . import tasks  # noqa: F401 - the reminders job
+        from . import (
+            personal_data,
+            tasks,  # noqa: F401 - the reminders job
+        )
         from .models import Event, Follow, Registration
 
         # An event belongs to its organisation; public ones are read by everyone, the others by its staff.
@@ -29,3 +33,4 @@ class EventsConfig(AppConfig):
         registry.register(Follow, owners=[], readers=[Reader("user")])
         registry.register_public_app(self, private=["Registration", "Follow", "FeedToken", "Reminder"])
         registry.register_account_panel("events/_account.html")
+        accounts_personal_data.register("events", personal_data.export, personal_data.erase)

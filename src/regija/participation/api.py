@@ -360,7 +360,7 @@ def list_comments(request, filters: Query[CommentFilters], pages: Query[PagePara
 
 
 def _comment_or_404(pk: int) -> Comment:
-    c = Comment.objects.select_related("author").filter(pk=pk).first()
+    c = Comment.objects.select_related("author__deletion").filter(pk=pk).first()
     if c is None:
         raise not_found("comment", str(pk))
     return c

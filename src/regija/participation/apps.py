@@ -13,10 +13,13 @@ class ParticipationConfig(AppConfig):
     def ready(self):
         from django.db.models import Q
 
+        from regija.accounts import personal_data as accounts_personal_data
         from regija.core import registry
         from regija.core.registry import Reader
+        from regija.events import sources
 
-        from . import comment_targets
+        from . import comment_targets, personal_data
+        from .event_sources import consultation_events, proposal_events
         from .models import Comment, CommentReport, Consultation, Proposal, ProposalEvent, Support, Unit
 
         registry.register(
@@ -56,3 +59,15 @@ class ParticipationConfig(AppConfig):
         )
         registry.register_public_app(self, private=["CommentReport"])
         comment_targets.register_all()
+        accounts_personal_data.register("participation", personal_data.export, personal_data.erase)
+        sources.register(Consultation, consultation_events)
+        sources.register(Proposal, proposal_events)
+        # proposals are found by the one search box (indexed.py)
+        from regija.search import indexing
+        from regija.search import signals as search_signals
+        from regija.search.models import Kind as SearchKind
+
+        from . import indexed
+
+        indexing.register_source(SearchKind.PROPOSAL, Proposal.objects.all(), indexed.FIELDS, indexed.build)
+        search_signals.follow(Proposal, SearchKind.PROPOSAL)

@@ -180,13 +180,19 @@ class Proposal(models.Model):
 
 
 class Support(models.Model):
-    """One verified resident's support of a proposal (withdrawn by deleting it while the proposal is open)."""
+    """One verified resident's support of a proposal (withdrawn by deleting it while the proposal is open).
+    ``user`` is emptied when the person deletes their account: the support keeps counting, naming no one."""
 
     proposal = models.ForeignKey(
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="supports"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="supports"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supports",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Model, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from regija.accounts import selectors as accounts
@@ -23,12 +24,34 @@ if TYPE_CHECKING:
 
 
 def display_name(user: Any) -> str:
-    """How a person is named on public pages: their full name, else their user name. The one place to
-    change it (the accounts app's deleted accounts)."""
-    if user is None:
-        return ""
-    full: str = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return full.strip() or str(user.get_username())
+    """How a person is named beside what they wrote: ``accounts.selectors.display_name`` (full name, else
+    user name; "deleted account" once they deleted it). Lists select_related their ``deletion``."""
+    return accounts.display_name(user)
+
+
+MAP_LIMIT = 1000
+
+
+def located(proposals: QuerySet[Proposal]) -> list[dict[str, Any]]:
+    """The proposals of a list that have a point, for the map (one query, at most ``MAP_LIMIT``): title,
+    latitude, longitude, page and municipality – never the author."""
+    rows = list(
+        proposals.filter(lat__isnull=False, lon__isnull=False)
+        .order_by("-created_at", "-id")
+        .values("pk", "title", "lat", "lon", "organisation__name")[:MAP_LIMIT]
+    )
+    return [
+        {
+            "code": "",
+            "title": r["title"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "url": reverse("participation:proposal", args=[r["pk"]]),
+            "place": r["organisation__name"],
+            "approximate": False,
+        }
+        for r in rows
+    ]
 
 
 def is_moderator(user: Actor | None, organisation_id: int) -> bool:
@@ -76,7 +99,7 @@ def comments_on(objs: list[Model] | QuerySet[Any]) -> QuerySet[Comment]:
     ct = ContentType.objects.get_for_model(type(objs[0]))
     return (
         Comment.objects.filter(content_type=ct, object_id__in=[o.pk for o in objs])
-        .select_related("author", "answered_by")
+        .select_related("author__deletion", "answered_by")
         .prefetch_related("mentions")
         .order_by("created_at", "id")
     )
@@ -117,7 +140,9 @@ def report_counts(consultation: Consultation) -> dict[str, int]:
 def proposals(
     *, state: str = "", organisation: str = "", node: str = "", sort: str = "new"
 ) -> QuerySet[Proposal]:
-    qs = Proposal.objects.select_related("organisation", "author", "node", "node__strategy", "project")
+    qs = Proposal.objects.select_related(
+        "organisation", "author__deletion", "node", "node__strategy", "project"
+    )
     if state in ProposalState.values:
         qs = qs.filter(state=state)
     if organisation:
@@ -175,13 +200,13 @@ def report_queue(user: Actor | None) -> QuerySet[Comment]:
         qs = qs.filter(organisation_id__in=allowed)
     return (
         qs.annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
-        .select_related("author", "organisation")
+        .select_related("author__deletion", "organisation")
         .order_by("-open_reports", "created_at")
     )
 
 
 def open_reports(comment: Comment) -> QuerySet[CommentReport]:
-    return comment.reports.filter(resolved_at__isnull=True).select_related("user")
+    return comment.reports.filter(resolved_at__isnull=True).select_related("user__deletion")
 
 
 def mentioned_links(comments: list[Comment], url_of: Any) -> dict[str, str]:

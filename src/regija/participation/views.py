@@ -218,9 +218,8 @@ def proposal_list(request):
     org = request.GET.get("obcina", "")
     node = request.GET.get("cilj", "")
     sort = "supports" if request.GET.get("razvrsti") == "podpore" else "new"
-    page = Paginator(selectors.proposals(state=state, organisation=org, node=node, sort=sort), 25).get_page(
-        request.GET.get("page")
-    )
+    listed = selectors.proposals(state=state, organisation=org, node=node, sort=sort)
+    page = Paginator(listed, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "participation/proposal_list.html",
@@ -232,6 +231,9 @@ def proposal_list(request):
             "org": org,
             "node": node,
             "sort": sort,
+            "located": selectors.located(listed),
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
             "nav": NAV,
         },
     )

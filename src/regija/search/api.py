@@ -31,8 +31,9 @@ def search(
 ):
     """Slovenian words in any form, with or without č, š, ž; codes such as 5.1 or JP3.
 
-    Results are grouped by kind (strategies, nodes, indicators, projects, organisations, datasets); each group
-    has the number of all its hits and up to ``limit`` of them, best first.
+    Results are grouped by kind (strategies, nodes, indicators, projects, organisations, datasets, residents'
+    proposals, participatory budget proposals); each group has the number of all its hits and up to
+    ``limit`` of them, best first.
     """
     return answer_kept(
         request, "api-search", (q, kind, limit, offset), lambda: _answer(q, kind, limit, offset), SearchOut

@@ -19,6 +19,9 @@ class Kind(models.TextChoices):
     PROJECT = "project", _("projects")
     ORGANISATION = "organisation", _("organisations")
     DATASET = "dataset", _("datasets")  # indexed when the lake app registers its source (lake/apps.py)
+    # indexed when participation and budgeting register their sources (their indexed.py)
+    PROPOSAL = "proposal", _("residents' proposals")
+    BUDGET_PROPOSAL = "pb_proposal", _("participatory budget proposals")
 
 
 KIND_ORDER = [k.value for k in Kind]
@@ -26,7 +29,16 @@ KIND_ORDER = [k.value for k in Kind]
 # Postings store a kind as a small number instead of its name (twice per posting: the table and its
 # rank index). Fixed codes, never renumbered – they are in every stored posting; a new kind takes the
 # next number (and a migration need not touch the postings).
-POSTING_KIND = {"strategy": 1, "node": 2, "indicator": 3, "project": 4, "organisation": 5, "dataset": 6}
+POSTING_KIND = {
+    "strategy": 1,
+    "node": 2,
+    "indicator": 3,
+    "project": 4,
+    "organisation": 5,
+    "dataset": 6,
+    "proposal": 7,
+    "pb_proposal": 8,
+}
 KIND_OF_POSTING = {code: kind for kind, code in POSTING_KIND.items()}
 
 # A document's rank is its place among the documents of its kind in the order of their sort key (then

@@ -6,7 +6,9 @@ from typing import Literal
 
 from ninja import Schema
 
-KindName = Literal["strategy", "node", "indicator", "project", "organisation", "dataset"]
+KindName = Literal[
+    "strategy", "node", "indicator", "project", "organisation", "dataset", "proposal", "pb_proposal"
+]
 
 
 class HitOut(Schema):

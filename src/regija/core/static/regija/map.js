@@ -62,10 +62,11 @@
     tiles.addTo(map);
     var bounds = [];
     points.forEach(function (p) {
-      var marker = L.marker([p.lat, p.lon], { title: p.title, alt: p.code + " " + p.title }).addTo(map);
+      var name = p.code ? p.code + " " + p.title : p.title;
+      var marker = L.marker([p.lat, p.lon], { title: p.title, alt: name }).addTo(map);
       var link = document.createElement("a");
       link.href = p.url;
-      link.textContent = p.code + " " + p.title;
+      link.textContent = name;
       var box = document.createElement("div");
       box.appendChild(link);
       if (p.approximate) {
