@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from regija.notify import delivery, services
-from regija.notify.models import Delivery, DeliveryStatus, PushSubscription, Webhook
+from regija.notify.models import Delivery, DeliveryStatus, PushSubscription, Subscription, Webhook
 from tests.factories import confirmed_user
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ class Sink(Message):
         self.messages.append(message)
 
 
-def test_emails_go_through_a_real_smtp_server(places, commit, settings):
+def test_emails_go_through_a_real_smtp_server(places, commit, settings, client):
     sink = Sink()
     import socket
 
@@ -62,6 +62,23 @@ def test_emails_go_through_a_real_smtp_server(places, commit, settings):
         "text/html",
     }
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    # the copies share their text but each has its own Message-ID and its own unsubscribe link, in the
+    # header and in both bodies, which turns off that person's e-mail only
+    assert len({m["Message-ID"] for m in sink.messages}) == 3
+    links = {}
+    for m in sink.messages:
+        link = " ".join(m["List-Unsubscribe"].split()).strip("<>")
+        plain, html = (p.get_payload(decode=True).decode() for p in m.get_payload())
+        assert "Zapora ceste" in plain and link in plain and link in html
+        links[m["To"]] = link
+    assert len(set(links.values())) == 3
+    first = people[0]
+    client.post(links[first.email].removeprefix(delivery.site_url()))
+    assert dict(Subscription.objects.values_list("user__email", "email")) == {
+        first.email: "off",
+        people[1].email: "immediate",
+        people[2].email: "immediate",
+    }
 
 
 class Receiver:

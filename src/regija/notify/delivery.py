@@ -12,12 +12,14 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -79,13 +81,14 @@ UNSUBSCRIBE_MARK = "@@regija-unsubscribe@@"
 def build_email(
     delivery: Delivery,
     items: list[Notification] | None = None,
-    rendered: dict[tuple[object, ...], tuple[str, str, str]] | None = None,
+    prepared: dict[tuple[object, ...], Prepared] | None = None,
 ) -> EmailMultiAlternatives | None:
     """The message for an e-mail delivery (a notification, or a digest of ``items``) in the recipient's
     language, with List-Unsubscribe and List-Unsubscribe-Post; None when the person has no address.
 
-    ``rendered`` keeps the subject, text and HTML of a batch's identical messages (an alert to many: the
-    same text, language and kind of unsubscribe link) – each copy differs only in its link."""
+    ``prepared`` keeps, per batch, what identical messages share (an alert to many: the same text,
+    language and kind of unsubscribe link): their subject, texts and MIME bytes, built once – each copy
+    differs only in its address, Message-ID and unsubscribe link, put into those bytes."""
     from .services import unsubscribe_token
 
     user = delivery.user
@@ -102,18 +105,18 @@ def build_email(
     unsubscribe_url = site_url() + reverse("notify:unsubscribe", args=[token])
     language = _language(user)
     key: tuple[object, ...] | None = None
-    if rendered is not None and notification is not None and not delivery.digest:
+    if prepared is not None and notification is not None and not delivery.digest:
         key = (
             language,
             scope[:4],
             notification.title,
             notification.body,
             notification.url,
-            notification.priority,
+            delivery.priority,
         )
-        if key in rendered:
-            subject, text, html = rendered[key]
-            return _message(delivery, user.email, subject, text, html, unsubscribe_url)
+        shared = prepared.get(key)
+        if shared is not None:
+            return shared.copy_for(user.email, unsubscribe_url)
     context = {
         "notification": notification,
         "items": items or [],
@@ -140,29 +143,106 @@ def build_email(
             item.absolute_url = absolute(item.url)  # type: ignore[attr-defined]
         text = render_to_string("notify/email/message.txt", context)
         html = render_to_string("notify/email/message.html", context)
-    if key is not None and rendered is not None:
-        rendered[key] = (subject, text, html)
-    return _message(delivery, user.email, subject, text, html, unsubscribe_url)
+    if key is not None and prepared is not None:
+        shared = prepared[key] = Prepared(subject, text, html, delivery.priority)
+        return shared.copy_for(user.email, unsubscribe_url)
+    return _message(delivery.priority, user.email, subject, text, html, unsubscribe_url)
+
+
+def _headers(priority: bool, unsubscribe_url: str) -> dict[str, str]:
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+        **({"Importance": "high", "X-Priority": "1"} if priority else {}),
+    }
 
 
 def _message(
-    delivery: Delivery, address: str, subject: str, text: str, html: str, unsubscribe_url: str
+    priority: bool, address: str, subject: str, text: str, html: str, unsubscribe_url: str
 ) -> EmailMultiAlternatives:
-    text = text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
-    html = html.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
     message = EmailMultiAlternatives(
-        subject=subject[:250],
-        body=text,
-        to=[address],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-            **({"Importance": "high", "X-Priority": "1"} if delivery.priority else {}),
-        },
+        subject=subject[:250], body=text, to=[address], headers=_headers(priority, unsubscribe_url)
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+# What a batch's identical messages carry in their shared MIME bytes until each copy gets its own.
+ADDRESS_MARK = "regija-recipient@address.invalid"
+MESSAGE_ID_MARK = "<regija-message-id@message-id.invalid>"
+
+
+class Prepared:
+    """A message shared by many recipients: its texts with ``UNSUBSCRIBE_MARK`` where the link goes, and
+    its MIME bytes built once (Python's ``email`` package takes ≈ 1,4 ms a message – most of the cost of
+    sending). A copy substitutes the address, a Message-ID of its own and the link in those bytes; when
+    they cannot be substituted safely (an address that is not ASCII, a body whose long lines were
+    quoted-printable encoded), each copy is built in full instead."""
+
+    def __init__(self, subject: str, text: str, html: str, priority: bool) -> None:
+        self.subject, self.text, self.html, self.priority = subject, text, html, priority
+        template = _message(priority, ADDRESS_MARK, subject, text, html, UNSUBSCRIBE_MARK)
+        template.extra_headers["Message-ID"] = MESSAGE_ID_MARK
+        raw = template.message().as_bytes(linesep="\r\n")
+        marks = 1 + text.count(UNSUBSCRIBE_MARK) + html.count(UNSUBSCRIBE_MARK)
+        self.raw: bytes | None = (
+            raw
+            if raw.count(UNSUBSCRIBE_MARK.encode()) == marks
+            and raw.count(ADDRESS_MARK.encode()) == 1
+            and raw.count(MESSAGE_ID_MARK.encode()) == 1
+            else None
+        )
+
+    def copy_for(self, address: str, unsubscribe_url: str) -> EmailMultiAlternatives:
+        text = self.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+        html = self.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+        if self.raw is None or not (address.isascii() and unsubscribe_url.isascii()):
+            return _message(self.priority, address, self.subject, text, html, unsubscribe_url)
+        raw = (
+            self.raw.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode())
+            .replace(ADDRESS_MARK.encode(), address.encode())
+            .replace(MESSAGE_ID_MARK.encode(), make_msgid(domain=str(DNS_NAME)).encode())
+        )
+        message = PreparedEmail(
+            raw,
+            subject=self.subject[:250],
+            body=text,
+            to=[address],
+            headers=_headers(self.priority, unsubscribe_url),
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+class RawMessage:
+    """What ``PreparedEmail.message()`` gives the mail backend: MIME bytes already built (the SMTP
+    backend sends ``as_bytes(linesep="\\r\\n")``; the console and file backends write ``as_bytes()``)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.raw if linesep == "\r\n" else self.raw.replace(b"\r\n", linesep.encode())
+
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
+        return self.as_bytes(linesep=linesep).decode()
+
+    def get_charset(self) -> None:
+        return None
+
+
+class PreparedEmail(EmailMultiAlternatives):
+    """An e-mail whose MIME bytes were prepared (``Prepared.copy_for``); its attributes (subject, body,
+    to, headers, alternatives) are those of the same message built in full, for backends that read them
+    (the tests' locmem outbox)."""
+
+    def __init__(self, raw: bytes, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.raw = raw
+
+    def message(self) -> Any:
+        return RawMessage(self.raw)
 
 
 def send_emails(ids: Iterable[int]) -> tuple[int, int]:
@@ -181,7 +261,7 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
             digest_items.setdefault(n.digest_id or 0, []).append(n)
     moment = timezone.now()
     ok = bad = 0
-    rendered: dict[tuple[object, ...], tuple[str, str, str]] = {}
+    prepared: dict[tuple[object, ...], Prepared] = {}
     connection = get_connection()
     try:
         connection.open()
@@ -193,7 +273,7 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
     try:
         for d in deliveries:
             try:
-                message = build_email(d, digest_items.get(d.pk), rendered)
+                message = build_email(d, digest_items.get(d.pk), prepared)
                 if message is None:
                     d.attempts = MAX_ATTEMPTS - 1
                     failed(d, "no e-mail address", moment)
