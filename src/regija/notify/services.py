@@ -342,14 +342,22 @@ def announce(
     url: str = "",
     priority: bool = False,
     organisation: Organisation | None = None,
+    exclude: Iterable[int] = (),
 ) -> int:
     """Tell everyone following ``topic``, per their channels: the in-app list, e-mail at once or in their
-    daily or weekly digest, push. ``organisation``'s webhooks (the topic's, when it is an organisation)
-    get the event too. How many followers."""
+    daily or weekly digest, push – but the people whose ids are in ``exclude`` (told otherwise).
+    ``organisation``'s webhooks (the topic's, when it is an organisation) get the event too. How many
+    followers."""
     texts = render_all(title, body, context)
     ct, oid = topics.key(topic)
     count = fan_out(
-        texts, kind=kind, topics_=[(ct, oid)], url=url or topics.url_of(topic), priority=priority, alert=None
+        texts,
+        kind=kind,
+        topics_=[(ct, oid)],
+        url=url or topics.url_of(topic),
+        priority=priority,
+        alert=None,
+        exclude=exclude,
     )
     org = organisation or (topic if isinstance(topic, Organisation) else None)
     if org is not None:
@@ -374,6 +382,7 @@ def fan_out(
     url: str,
     priority: bool,
     alert: Alert | None,
+    exclude: Iterable[int] = (),
 ) -> int:
     """A notification to every active follower of any of ``topics_`` (each person once, through their
     first subscription), e-mail and push per their subscription; an alert e-mails at once whoever gets
@@ -392,6 +401,8 @@ def fan_out(
     body_params: list[Any] = [v for lang in LANGUAGES for v in (lang, texts[lang][1])] + [texts[default][1]]
     email_expr = "CASE WHEN s.email <> %s THEN %s ELSE s.email END" if alert is not None else "s.email"
     email_params: list[Any] = [EmailMode.OFF, EmailMode.IMMEDIATE] if alert is not None else []
+    excluded = sorted({int(pk) for pk in exclude})
+    not_excluded = f" AND s.user_id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else ""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notify_notification")
         before = cursor.fetchone()[0]
@@ -405,7 +416,7 @@ def fan_out(
                 JOIN auth_user u ON u.id = s.user_id
                 LEFT JOIN accounts_profile p ON p.user_id = s.user_id
                 WHERE s.id IN (SELECT MIN(id) FROM notify_subscription WHERE {where_topics} GROUP BY user_id)
-                  AND u.is_active AND (s.in_app OR s.email <> %s OR s.push OR %s)
+                  AND u.is_active AND (s.in_app OR s.email <> %s OR s.push OR %s){not_excluded}
                 ORDER BY s.user_id""",  # noqa: S608 - our SQL; values are parameters
             [
                 kind,
@@ -419,6 +430,7 @@ def fan_out(
                 *topic_params,
                 EmailMode.OFF,
                 False,
+                *excluded,
             ],
         )
         count = cursor.rowcount

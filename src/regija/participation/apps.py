@@ -15,8 +15,13 @@ class ParticipationConfig(AppConfig):
 
         from regija.core import registry
         from regija.core.registry import Reader
+        from regija.notify import topics
 
         from . import comment_targets
+
+        # a person may follow a consultation or a proposal (notify's subscriptions)
+        topics.register("participation.Consultation")
+        topics.register("participation.Proposal")
         from .models import Comment, CommentReport, Consultation, Proposal, ProposalEvent, Support, Unit
 
         registry.register(
