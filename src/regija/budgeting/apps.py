@@ -13,8 +13,12 @@ class BudgetingConfig(AppConfig):
         from django.db.models import Q
 
         from regija.core import registry
+        from regija.notify import topics
 
         from .models import Area, PaperBatch, Process, Proposal
+
+        # a person may follow a participatory budget (notify's subscriptions)
+        topics.register("budgeting.Process")
 
         # A process, its areas and its proposals are public; the municipality's staff (editors and admins
         # of the process's organisation) manage them. Ballots are deliberately not registered: they are

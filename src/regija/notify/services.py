@@ -343,9 +343,11 @@ def announce(
     priority: bool = False,
     organisation: Organisation | None = None,
     exclude: Iterable[int] = (),
+    also: Iterable[Model] = (),
 ) -> int:
     """Tell everyone following ``topic``, per their channels: the in-app list, e-mail at once or in their
-    daily or weekly digest, push – but the people whose ids are in ``exclude`` (told otherwise).
+    daily or weekly digest, push – and everyone following a topic in ``also`` (each person once), but
+    the people whose ids are in ``exclude`` (told otherwise).
     ``organisation``'s webhooks (the topic's, when it is an organisation) get the event too. How many
     followers."""
     texts = render_all(title, body, context)
@@ -353,7 +355,7 @@ def announce(
     count = fan_out(
         texts,
         kind=kind,
-        topics_=[(ct, oid)],
+        topics_=[(ct, oid), *(topics.key(t) for t in also)],
         url=url or topics.url_of(topic),
         priority=priority,
         alert=None,
