@@ -72,3 +72,24 @@ def test_a_consultation_s_followers_hear_that_its_report_is_published(place, com
     assert n.title == "Poročilo javne obravnave »Javna obravnava osnutka« je objavljeno"
     assert n.url == place.consultation.get_absolute_url() and n.email == "daily"
     assert not mail.outbox
+
+
+def test_a_proposal_and_a_consultation_are_followed_from_their_pages(place, client):
+    from django.urls import reverse
+
+    from regija.notify.models import Subscription
+
+    client.force_login(place.neighbour)
+    for topic, label in (
+        (place.proposal, "participation.proposal"),
+        (place.consultation, "participation.consultation"),
+    ):
+        page = client.get(topic.get_absolute_url()).content.decode()
+        assert f'action="{reverse("notify:follow")}"' in page and f'value="{label}"' in page
+        r = client.post(
+            reverse("notify:follow"), {"type": label, "id": topic.pk, "action": "follow", "next": "/"}
+        )
+        assert r.status_code == 302
+    assert sorted(
+        Subscription.objects.filter(user=place.neighbour).values_list("content_type__model", "object_id")
+    ) == [("consultation", place.consultation.pk), ("proposal", place.proposal.pk)]
