@@ -3,6 +3,13 @@ import pytest
 from tests.factories import OrganisationFactory, member
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path):
+    """What notify keeps in the data folder (the generated VAPID key pair) goes to the test's own folder,
+    never the checkout's var/."""
+    settings.DATA_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run what waits for the commit (queued deliveries) as a committed transaction would."""

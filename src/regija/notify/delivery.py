@@ -324,7 +324,8 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-_keys: tuple[str, str] | None = None
+# the generated pair of each data folder, once read (a process serves one folder; tests use their own)
+_keys: dict[Path, tuple[str, str]] = {}
 
 
 def vapid_keys() -> tuple[str, str]:
@@ -332,15 +333,14 @@ def vapid_keys() -> tuple[str, str]:
 
     From REGIJA_VAPID_PUBLIC_KEY / REGIJA_VAPID_PRIVATE_KEY; a local instance without them generates a pair
     into its data folder (``vapid_private.pem``) and keeps it, as it does its secret key."""
-    global _keys
     if settings.REGIJA_VAPID_PUBLIC_KEY and settings.REGIJA_VAPID_PRIVATE_KEY:
         return settings.REGIJA_VAPID_PUBLIC_KEY, settings.REGIJA_VAPID_PRIVATE_KEY
-    if _keys is not None:
-        return _keys
+    path = Path(settings.DATA_DIR) / "vapid_private.pem"
+    if path in _keys:
+        return _keys[path]
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    path = Path(settings.DATA_DIR) / "vapid_private.pem"
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     else:
@@ -355,8 +355,8 @@ def vapid_keys() -> tuple[str, str]:
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     private_raw = key.private_numbers().private_value.to_bytes(32, "big")  # type: ignore[union-attr]
-    _keys = (_b64(public), _b64(private_raw))
-    return _keys
+    _keys[path] = (_b64(public), _b64(private_raw))
+    return _keys[path]
 
 
 def push_payload(notification: Notification) -> str:
