@@ -243,3 +243,15 @@ def test_list_and_banner_reads_are_bounded(client, places, commit, django_assert
     client.get(reverse("notify:notifications"))
     with django_assert_max_num_queries(12):
         assert client.get(reverse("notify:notifications")).status_code == 200
+
+
+def test_an_address_with_a_line_break_adds_no_header_and_its_delivery_fails(places, commit):
+    municipality, *_ = places
+    fine = confirmed_user(email="dobro@example.org")
+    sneaky = confirmed_user(email="a@example.org\r\nBcc: vsi@example.org")
+    for person in (fine, sneaky):
+        services.follow(person, municipality, email="immediate")
+    commit(services.announce, municipality, "news", title="Novica")
+    assert [m.to for m in mail.outbox] == [["dobro@example.org"]]
+    failed = Delivery.objects.get(user=sneaky)
+    assert failed.status == DeliveryStatus.FAILED and "BadHeaderError" in failed.last_error

@@ -177,8 +177,8 @@ class Prepared:
     """A message shared by many recipients: its texts with ``UNSUBSCRIBE_MARK`` where the link goes, and
     its MIME bytes built once (Python's ``email`` package takes ≈ 1,4 ms a message – most of the cost of
     sending). A copy substitutes the address, a Message-ID of its own and the link in those bytes; when
-    they cannot be substituted safely (an address that is not ASCII, a body whose long lines were
-    quoted-printable encoded), each copy is built in full instead."""
+    they cannot be substituted safely (an address that is not printable ASCII, a body whose long lines
+    were quoted-printable encoded), each copy is built in full instead."""
 
     def __init__(self, subject: str, text: str, html: str, priority: bool) -> None:
         self.subject, self.text, self.html, self.priority = subject, text, html, priority
@@ -197,7 +197,8 @@ class Prepared:
     def copy_for(self, address: str, unsubscribe_url: str) -> EmailMultiAlternatives:
         text = self.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
         html = self.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
-        if self.raw is None or not (address.isascii() and unsubscribe_url.isascii()):
+        if self.raw is None or not all(v.isascii() and v.isprintable() for v in (address, unsubscribe_url)):
+            # built in full: Django encodes what needs it and refuses a line break in a header
             return _message(self.priority, address, self.subject, text, html, unsubscribe_url)
         raw = (
             self.raw.replace(UNSUBSCRIBE_MARK.encode(), unsubscribe_url.encode())

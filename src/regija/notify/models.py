@@ -37,6 +37,7 @@ class Subscription(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("topic's identifier"))
     topic = GenericForeignKey("content_type", "object_id")
+    topic.verbose_name = _("topic")
     email = models.CharField(_("e-mail"), max_length=10, choices=EmailMode.choices, default=EmailMode.DAILY)
     in_app = models.BooleanField(_("in the list of notifications"), default=True)
     push = models.BooleanField(_("push notification"), default=False)
@@ -65,6 +66,10 @@ class Preference(models.Model):
         related_name="notify_preference",
     )
     direct_email = models.BooleanField(_("e-mail of notices about my applications"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
 
     def __str__(self) -> str:
         return str(self.user)
