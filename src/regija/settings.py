@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "regija.core",
     "regija.accounts",
+    "regija.notify",
     "regija.strategies",
     "regija.projects",
     "regija.interchange",
@@ -132,6 +133,7 @@ TEMPLATES = [
                 "regija.core.context_processors.staff",
                 "regija.core.context_processors.data_version",
                 "regija.calls.context_processors.evaluation",
+                "regija.notify.context_processors.notices",
             ],
         },
     }
@@ -358,6 +360,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "regija@localhost")
+# Notifications (regija.notify, docs/notifications.md): the address links in e-mails and push messages
+# start with, and the VAPID key pair of web push (generated into REGIJA_DATA_DIR when not given).
+REGIJA_SITE_URL = os.environ.get("REGIJA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+REGIJA_VAPID_PUBLIC_KEY = os.environ.get("REGIJA_VAPID_PUBLIC_KEY", "")
+REGIJA_VAPID_PRIVATE_KEY = os.environ.get("REGIJA_VAPID_PRIVATE_KEY", "")
+REGIJA_VAPID_SUBJECT = os.environ.get("REGIJA_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL)
 
 # The SQLite database is created readable by this user only (SQLite gives its -wal and -shm files the
 # database file's mode); folders of uploaded files are not listable by others.

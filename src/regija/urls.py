@@ -10,6 +10,7 @@ from django.urls import include, path
 from regija.core import accounts
 from regija.core import views as core_views
 from regija.lake import ckan
+from regija.notify import views as notify_views
 from regija.portal import views as portal_views
 from regija.portal.api import api
 from regija.projects import views as project_views
@@ -69,6 +70,8 @@ urlpatterns = [
     path("", include("regija.events.urls")),  # the calendar of events and its iCalendar feeds
     path("", include("regija.budgeting.urls")),  # participatory budgeting
     path("", include("regija.participation.urls")),  # consultations, proposals, comments
+    path("", include("regija.notify.urls")),  # notifications, preferences, alerts, unsubscribe
+    path("sw.js", notify_views.service_worker, name="service_worker"),  # web push, scope /
     path("api/v1/", api.urls),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),

@@ -43,15 +43,23 @@ def test_every_endpoint_is_documented(spec):
         assert methods <= set(paths[path]), path
 
 
+# A person's own notifications, subscriptions and browsers (docs/notifications.md): read and written
+# with a token or the signed-in session (the settings page registers a browser for push with it).
+PERSONAL = ("/api/v1/notifications", "/api/v1/subscriptions", "/api/v1/push-subscriptions")
+
+
 def test_writes_document_400_401_403_404_422_and_need_the_token(spec):
     writes = [(p, m, op) for p, ops in spec["paths"].items() for m, op in ops.items() if m in WRITES]
     # 7 of strategies and projects, 7 of applying (calls/api_applicant.py), registering for an event (2),
-    # the person's own account (/me: 5), 7 of participatory budgeting, 11 of participation
-    assert len(writes) == 39
+    # the person's own account (/me: 5), 7 of participatory budgeting, 11 of participation, 5 of notify
+    assert len(writes) == 44
     for path, method, op in writes:
         # 400: a body that is not JSON (docs/api.md, Errors); 503: a lock waited for in vain (an import)
         assert {"400", "401", "403", "404", "422", "503"} <= set(op["responses"]), (method, path)
-        assert op["security"] == [{"TokenAuth": []}], (method, path)
+        if path.startswith(PERSONAL):
+            assert op["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], (method, path)
+        else:
+            assert op["security"] == [{"TokenAuth": []}], (method, path)
         ref = op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ValidationErrorSchema")
     assert spec["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
@@ -71,7 +79,9 @@ def test_reads_document_304_404_422(spec):
         if path.startswith("/api/v1/applications"):
             continue  # one's own applications: below
         assert {"200", "304", "404", "422"} <= set(op["responses"]), path
-        if path in OWN_DATA_READS:
+        if path.startswith(PERSONAL):  # a person's own: never public
+            assert op["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], path
+        elif path in OWN_DATA_READS:
             assert op["security"] == [{"TokenAuth": []}] and "401" in op["responses"], path
         else:
             assert "security" not in op, path

@@ -120,6 +120,8 @@ PAGES = [
     Page("application", "/prijave/{approved}/", user="applicant"),
     Page("my-events", "/dogodki/moji/", user="applicant"),
     Page("event-signed-in", "/dogodki/{event}/", user="applicant"),
+    Page("notifications", "/obvestila/", user="applicant"),
+    Page("notification-settings", "/obvestila/nastavitve/", user="applicant"),
     # staff of the calling organisation, and the committee's chair
     Page("call-manage", f"/razpisi/{LAS}/6-javni-poziv/upravljanje/", user="staff"),
     Page("registration-decide", f"/razpisi/{LAS}/{OPEN_CALL}/registracije/{{registration}}/", user="staff"),
@@ -153,6 +155,8 @@ PAGES = [
     Page("consultation-new", "/sodelovanje/obravnave/nova/", user="staff"),
     Page("proposal-staff", "/pobude/{proposal}/", user="staff"),
     Page("moderation", "/sodelovanje/moderiranje/", user="staff"),
+    Page("alerts", "/obvestila/opozorila/", user="root"),
+    Page("deliveries", "/obvestila/dostava/", user="root"),
     # the back office
     Page("admin", "/admin/", user="root"),
     Page("admin-list", "/admin/calls/call/", user="root"),

@@ -322,3 +322,24 @@ def test_winners_become_projects_once(pb):
     assert services.create_projects(pb.staff, pb.process) == []
     assert Project.objects.filter(strategy=pb.strategy).count() == 2
     assert Proposal.objects.get(pk=h.pk).project is not None
+
+
+def test_publishing_results_tells_who_follows_the_budget_or_one_of_its_areas_once(
+    pb, django_capture_on_commit_callbacks
+):
+    from regija.notify import services as notify
+    from regija.notify.models import Notification
+
+    _voted_and_closed(pb)
+    of_budget, of_area, of_both, of_nothing = (confirmed_user() for _ in range(4))
+    notify.follow(of_budget, pb.process)
+    notify.follow(of_area, pb.area_center.organisation, email="immediate")
+    notify.follow(of_both, pb.process)
+    notify.follow(of_both, pb.area_center.organisation)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_results(pb.staff, pb.process)
+    told = Notification.objects.filter(kind="budgeting_results")
+    assert sorted(told.values_list("user_id", flat=True)) == sorted([of_budget.pk, of_area.pk, of_both.pk])
+    n = told.get(user=of_area)
+    assert n.title == f"Objavljeni so rezultati participativnega proračuna »{pb.process.title}«"
+    assert n.url == pb.process.get_absolute_url() and n.email == "immediate"

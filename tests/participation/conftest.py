@@ -66,3 +66,14 @@ def place(db):
         person, services.ProposalData(organisation=town, title="Klopi v parku", text="Več klopi ob jezeru.")
     )
     return Place(town, other, strategy, nodes, staff, person, neighbour, unconfirmed, consultation, proposal)
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what waits for the commit (notify's queued deliveries) as a committed transaction would."""
+
+    def run(func, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return func(*args, **kwargs)
+
+    return run

@@ -1591,3 +1591,77 @@ api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"conf
 # participatory budgeting's rows live beside its world (world_budgeting.py); participation's are walked
 # with the participation roles (matrix_participation.csv)
 from . import actions_budgeting, participation_actions  # noqa: E402, F401
+
+# ------------------------------------------------------------------------------- notifications (notify)
+
+
+def _notify_models():
+    from regija.notify.models import Alert, PushSubscription, Subscription
+
+    return Alert, PushSubscription, Subscription
+
+
+def _municipality(w):
+    from regija.core.models import Organisation
+
+    return Organisation.objects.get_or_create(
+        slug="matrika-obcina", defaults={"name": "Matrika občina", "kind": "municipality"}
+    )[0]
+
+
+def _unsubscribe_url(w):
+    from regija.notify.services import unsubscribe_token
+
+    return reverse("notify:unsubscribe", args=[unsubscribe_token(w.users["signed_in"].pk, "digest")])
+
+
+page("GET", "notifications", "own notifications", "/obvestila/")
+page("POST", "read", "own notifications (all read)", "/obvestila/prebrano/")
+page("GET", "preferences", "own subscriptions", "/obvestila/nastavitve/")
+page(
+    "POST",
+    "follow",
+    "C: unrelated organisation (follow)",
+    "/obvestila/spremljaj/",
+    data=lambda w: {"type": "core.organisation", "id": w.C.pk},
+    probe=lambda w: _notify_models()[2].objects.count(),
+)
+page("GET", "unsubscribe", "the signed-in person's e-mail (a signed link)", _unsubscribe_url)
+page("GET", "alerts", "alerts of a municipality", "/obvestila/opozorila/")
+page("GET", "deliveries", "failed deliveries", "/obvestila/dostava/")
+page("GET", "service_worker", "-", "/sw.js")
+api("GET", "/notifications", "own notifications", "/notifications")
+api("POST", "/notifications/read", "own notifications (all read)", "/notifications/read", body={"ids": None})
+api("GET", "/subscriptions", "own subscriptions", "/subscriptions")
+api(
+    "POST",
+    "/subscriptions",
+    "C: unrelated organisation (follow)",
+    "/subscriptions",
+    body={"topic_type": "core.organisation", "topic_id": "matrika-c"},
+    probe=lambda w: _notify_models()[2].objects.count(),
+)
+api(
+    "DELETE",
+    "/subscriptions/{sub_id}",
+    "the holder's subscription to B",
+    lambda w: f"/subscriptions/{w.SUB.pk}",
+    probe=lambda w: _notify_models()[2].objects.filter(pk=w.SUB.pk).exists(),
+)
+api("GET", "/alerts", "active alerts", "/alerts")
+api(
+    "POST",
+    "/alerts",
+    "a municipality without members (an alert)",
+    "/alerts",
+    body=lambda w: {"area": _municipality(w).slug, "title_sl": "Matrika ni vode"},
+    probe=lambda w: _notify_models()[0].objects.count(),
+)
+api(
+    "POST",
+    "/push-subscriptions",
+    "own browser",
+    "/push-subscriptions",
+    body={"endpoint": "https://push.example.org/matrika", "p256dh": "BKey", "auth": "secret"},
+    probe=lambda w: _notify_models()[1].objects.count(),
+)

@@ -362,4 +362,8 @@ def build() -> World:
     participation_world.add(w)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
+    # the holder follows B (notifications): a subscription another person may not end
+    from regija.notify import services as notify_services
+
+    objects["SUB"] = notify_services.follow(users["holder"], objects["B"])
     return World(objects=objects, users=users, tokens=toks)

@@ -15,10 +15,14 @@ class BudgetingConfig(AppConfig):
         from regija.accounts import personal_data as accounts_personal_data
         from regija.core import registry
         from regija.events import sources
+        from regija.notify import topics
 
         from . import personal_data
         from .event_sources import process_events
         from .models import Area, PaperBatch, Process, Proposal
+
+        # a person may follow a participatory budget (notify's subscriptions)
+        topics.register("budgeting.Process")
 
         # A process, its areas and its proposals are public; the municipality's staff (editors and admins
         # of the process's organisation) manage them. Ballots are deliberately not registered: they are

@@ -30,7 +30,7 @@ from regija.core.services import Conflict, Forbidden, Refused, now, require_perm
 from regija.projects.models import BudgetLine, Fund, Project, ProjectStatus, Secured
 from regija.strategies.models import Node, Strategy
 
-from . import selectors
+from . import notices, selectors
 from .models import (
     DESCRIPTION_MAX,
     NOTE_MAX,
@@ -589,6 +589,7 @@ def publish_results(user: User, process: Process, *, via: str = "web") -> Proces
                 p.save(update_fields=["votes", "status"])
         locked.results_published_at = now()
         locked.save(update_fields=["results_published_at"])
+        notices.results_published(locked)
     return locked
 
 

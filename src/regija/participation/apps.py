@@ -17,10 +17,15 @@ class ParticipationConfig(AppConfig):
         from regija.core import registry
         from regija.core.registry import Reader
         from regija.events import sources
+        from regija.notify import topics
 
         from . import comment_targets, personal_data
         from .event_sources import consultation_events, proposal_events
         from .models import Comment, CommentReport, Consultation, Proposal, ProposalEvent, Support, Unit
+
+        # a person may follow a consultation or a proposal (notify's subscriptions)
+        topics.register("participation.Consultation")
+        topics.register("participation.Proposal")
 
         registry.register(
             Consultation, owners=["organisation"], audit=True, public=Q(), history="consultation"

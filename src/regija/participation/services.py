@@ -25,7 +25,7 @@ from regija.core.services import Conflict, Forbidden, Refused, now, require
 from regija.strategies.choices import StrategyStatus
 from regija.strategies.models import Node, Strategy
 
-from . import acts, mentions, selectors, targets
+from . import acts, mentions, notices, selectors, targets
 from .models import (
     COMMENT_MAX,
     OPEN_STATES,
@@ -137,6 +137,7 @@ def comment_add(
         )
         if mentioned:
             comment.mentions.set(mentioned)
+            notices.mentioned(comment, mentioned)
     return comment
 
 
@@ -161,11 +162,14 @@ def comment_answer(user: Actor, comment: Comment, text: str, *, via: str = "web"
     if _report_published(comment):
         raise Refused(_("The report is published: its answers can no longer change."))
     body = clean_text(text, "answer", TEXT_MAX, required=False)
+    changed = body != comment.answer
     with audit.acting(user, via=via), transaction.atomic():
         comment.answer = body
         comment.answered_by = user if body else None  # type: ignore[assignment]
         comment.answered_at = now() if body else None
         comment.save(update_fields=["answer", "answered_by", "answered_at"])
+        if body and changed:
+            notices.answered(comment)
     return comment
 
 
@@ -330,6 +334,7 @@ def consultation_publish_report(user: Actor, consultation: Consultation, *, via:
     with audit.acting(user, via=via), transaction.atomic():
         consultation.report_published_at = now()
         consultation.save(update_fields=["report_published_at"])
+        notices.report_published(consultation)
     return consultation
 
 
@@ -467,4 +472,5 @@ def proposal_transition(
             proposal.project = project
             fields.append("project")
         proposal.save(update_fields=fields)
+        notices.proposal_moved(proposal)
     return proposal

@@ -22,6 +22,7 @@ from regija.calls.selectors import clock_key as calls_clock
 from regija.events.api import router as events_router
 from regija.governance.api import router as governance_router
 from regija.lake.api import router as lake_router
+from regija.notify.api import router as notify_router
 from regija.participation.api import router as participation_router
 from regija.participation.selectors import clock_key as participation_clock
 from regija.portal.organisations_api import router as organisation_router
@@ -75,3 +76,5 @@ api.add_router("/", me_router)
 api.add_router("/", cache_reads(budgeting_router, moment=budgeting_clock))
 api.add_router("/", budgeting_ballot_router)
 api.add_router("/", cache_reads(participation_router, moment=participation_clock))
+# a person's own notifications change without a change to public data: no ETags from the data version
+api.add_router("/", notify_router)

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from regija.core.models import Organisation, Role
 from regija.core.money import format_eur
 from regija.core.permissions import member_role_at_least
+from regija.notify.services import notify
 
 from ..models import (
     ApplicantDeclaration,
@@ -240,6 +241,17 @@ def submit(
         app.submitted_by = user
         app.declarations = [d for d in ApplicantDeclaration.values if d in set(declarations)]
         app.save()
+        notify(
+            app.applicant,
+            "application_received",
+            title=gettext_lazy("Application %(number)s received"),
+            body=gettext_lazy(
+                "We received your application “%(title)s” to the call “%(call)s”. Its number is %(number)s."
+            ),
+            context={"number": app.reference, "title": app.title, "call": call.title},
+            topic=call,
+            url=app.get_absolute_url(),
+        )
     return app
 
 

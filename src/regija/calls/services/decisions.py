@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, cast
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from regija.notify.services import notify
 from regija.projects.models import BudgetLine, Partner, Project, ProjectPhase, ProjectStatus, Secured
 from regija.strategies.models import Strategy
 
@@ -83,6 +85,25 @@ def approve(
         )
         app.project = project
         app.save()
+        notify(
+            app.applicant,
+            "application_approved",
+            title=gettext_lazy("Application %(number)s approved"),
+            body=gettext_lazy(
+                "Your application “%(title)s” was approved: %(kind)s no. %(instrument)s of %(date)s. "
+                "The operation is now %(project)s; claim payments on its page."
+            ),
+            context={
+                "number": app.reference,
+                "title": app.title,
+                "kind": app.get_instrument_kind_display(),
+                "instrument": app.instrument_number,
+                "date": instrument.date.isoformat(),
+                "project": project.code,
+            },
+            topic=call,
+            url=app.get_absolute_url(),
+        )
     return project
 
 
@@ -148,4 +169,13 @@ def reject(application: Application, user: User, *, reason: str) -> Application:
         app.decision_reason = reason.strip()
         app.decided_at = now()
         app.save()
+        notify(
+            app.applicant,
+            "application_rejected",
+            title=gettext_lazy("Application %(number)s not selected"),
+            body=gettext_lazy("Your application “%(title)s” was not selected. Reason: %(reason)s"),
+            context={"number": app.reference, "title": app.title, "reason": app.decision_reason},
+            topic=call,
+            url=app.get_absolute_url(),
+        )
     return app

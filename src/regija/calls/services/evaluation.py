@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from regija.notify.services import notify
 
 from ..models import (
     Application,
@@ -78,6 +81,18 @@ def record_eligibility(
         if failed:
             app.status = ApplicationStatus.INELIGIBLE
             app.decision_reason = _("Not eligible: %(conditions)s") % {"conditions": "; ".join(failed)}
+            notify(
+                app.applicant,
+                "application_ineligible",
+                title=gettext_lazy("Application %(number)s does not meet the conditions"),
+                body=gettext_lazy(
+                    "The check of your application “%(title)s” found conditions not met or documents "
+                    "missing: %(conditions)s. Contact the call's staff."
+                ),
+                context={"number": app.reference, "title": app.title, "conditions": "; ".join(failed)},
+                topic=call,
+                url=app.get_absolute_url(),
+            )
         else:
             app.status = ApplicationStatus.SUBMITTED
             app.decision_reason = ""

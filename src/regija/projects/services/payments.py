@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from regija.core.models import Role
 from regija.core.permissions import can, member_role_at_least
 from regija.core.services import Refused, now, require
+from regija.notify.services import notify
 
 from ..models import Payment, PaymentState, Project, ProjectStatus
 
@@ -150,6 +153,21 @@ def pay_claim(payment: Payment, user: User, *, date: dt.date | None = None) -> P
         p.date = date or timezone.localdate()
         p.paid_by = user
         p.save()
+        notify(
+            p.project.holder,
+            "claim_paid",
+            title=gettext_lazy("Claim paid: %(label)s"),
+            body=gettext_lazy(
+                "The claim “%(label)s” of operation %(project)s was paid on %(date)s: %(amount)s EUR."
+            ),
+            context={
+                "label": p.label,
+                "project": p.project.code,
+                "date": p.date.isoformat(),
+                "amount": p.amount,
+            },
+            url=reverse("project", args=[p.project.strategy.slug, p.project.code]),
+        )
     return p
 
 
@@ -165,6 +183,16 @@ def reject_claim(payment: Payment, user: User, *, reason: str) -> Payment:
         p.state = PaymentState.REJECTED
         p.note = reason.strip()
         p.save()
+        notify(
+            p.project.holder,
+            "claim_returned",
+            title=gettext_lazy("Claim returned: %(label)s"),
+            body=gettext_lazy(
+                "The claim “%(label)s” of operation %(project)s was returned. Reason: %(reason)s"
+            ),
+            context={"label": p.label, "project": p.project.code, "reason": p.note},
+            url=reverse("project", args=[p.project.strategy.slug, p.project.code]),
+        )
     return p
 
 
