@@ -70,6 +70,8 @@ urlpatterns = [
     path("", include("regija.budgeting.urls")),  # participatory budgeting
     path("", include("regija.participation.urls")),  # consultations, proposals, comments
     path("api/v1/", api.urls),
+    # the NGSI-LD context broker (regija.context, docs/context.md)
+    path("ngsi-ld/v1/", include("regija.context.urls")),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),
     path("api/action/<str:action>", ckan.action, name="ckan_action_unversioned"),
