@@ -32,7 +32,6 @@ import re
 from typing import Any
 
 from django.db.models import CharField, Expression, Q, Value
-from django.db.models.fields.json import HasKey, KeyTransform
 from django.db.models.lookups import Exact
 
 from .errors import BadRequestData
@@ -243,16 +242,17 @@ class JsonType(Expression):
         ), [path, path]
 
 
-def _transform(keys: list[str]) -> Any:
-    node: Any = "doc"
-    for key in keys:
-        node = KeyTransform(key, node)
-    return node
+def _path(keys: list[str]) -> str | None:
+    """Django's lookup path to a key of the document; None for a key it cannot spell (one with "__"),
+    which then matches nothing."""
+    if any("__" in k or not k for k in keys):
+        return None
+    return "doc__" + "__".join(keys)
 
 
 def _lookup(keys: list[str], name: str, rhs: Any) -> Q:
-    kt = _transform(keys)
-    return Q(kt.get_lookup(name)(kt, rhs))
+    path = _path(keys)
+    return Q(pk__in=[]) if path is None else Q(**{f"{path}__{name}": rhs})
 
 
 def _of_type(keys: list[str], kind: str) -> Q:
@@ -266,7 +266,8 @@ def _kind(value: Any) -> str:
 def _has(keys: list[str]) -> Q:
     if len(keys) == 1:
         return Q(doc__has_key=keys[0])
-    return Q(HasKey(_transform(keys[:-1]), keys[-1]))
+    path = _path(keys[:-1])
+    return Q(pk__in=[]) if path is None else Q(**{f"{path}__has_key": keys[-1]})
 
 
 def _compare(keys: list[str], op: str, value: Any) -> Q:

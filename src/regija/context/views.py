@@ -241,9 +241,9 @@ def _query(call: Call) -> HttpResponse:
             raise BadRequestData(f"{geo}: geo-queries are not implemented yet (docs/context.md)")
     types, ids, attrs, q = _list(params.get("type")), _list(params.get("id")), _list(params.get("attrs")), None
     id_pattern = params.get("idPattern")
-    if not (types or ids or id_pattern or attrs or params.get("q")):
+    if not (types or ids or id_pattern or attrs or "q" in params):
         raise BadRequestData("Give at least one of type, id, idPattern, attrs or q")
-    tree = query.parse(params["q"]) if params.get("q") else None
+    tree = query.parse(params["q"]) if "q" in params else None
     names = types + attrs + (query.names(tree) if tree is not None else [])
     iris = call.expand(names)
     if tree is not None:
