@@ -4,8 +4,7 @@ The core @context (``data/ngsi-ld-core-context.jsonld``, Annex B of ETSI GS CIM 
 file and never fetched: every known address of it is answered from the file. Any other context given
 by URL is fetched once, with a time limit and a size limit, only from the addresses the
 ``REGIJA_NGSI_CONTEXT_ALLOW`` setting allows (prefixes; empty: any http(s) address), and kept in
-Django's cache for ``REGIJA_NGSI_CONTEXT_CACHE_SECONDS`` (pyld also keeps the processed context in
-memory); an address that cannot be read raises ``ContextNotAvailable`` (503 LdContextNotAvailable).
+Django's cache for ``REGIJA_NGSI_CONTEXT_CACHE_SECONDS`` and in the process's memory (at most 256 contexts); an address that cannot be read raises ``ContextNotAvailable`` (503 LdContextNotAvailable).
 
 Terms are expanded and compacted by pyld, the JSON-LD processor, all the terms of one request in one
 call: the terms are written as the ``@type`` values of a small document, which JSON-LD expands and
@@ -17,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import time
 import urllib.error
 import urllib.request
 from functools import lru_cache
@@ -64,12 +64,31 @@ def _allowed(url: str) -> bool:
     return not allow or any(url.startswith(prefix) for prefix in allow)
 
 
+# The contexts this process fetched, with when they expire: a request does not even ask the cache.
+_memory: dict[str, tuple[float, Any]] = {}
+MEMORY_SIZE = 256
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "REGIJA_NGSI_CONTEXT_CACHE_SECONDS", 3600))
+
+
+def _remember(url: str, document: Any) -> None:
+    if len(_memory) >= MEMORY_SIZE:
+        _memory.pop(next(iter(_memory)))
+    _memory[url] = (time.monotonic() + _seconds(), document)
+
+
 def _fetch(url: str) -> Any:
     if not _allowed(url):
         raise ContextNotAvailable(url, "the address is not allowed")
+    kept = _memory.get(url)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
     key = "ngsi-ctx:" + hashlib.sha256(url.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
+        _remember(url, cached)
         return cached
     limit = int(getattr(settings, "REGIJA_NGSI_CONTEXT_MAX_BYTES", 256 * 1024))
     timeout = float(getattr(settings, "REGIJA_NGSI_CONTEXT_TIMEOUT", 3.0))
@@ -91,7 +110,8 @@ def _fetch(url: str) -> Any:
         raise ContextNotAvailable(url, "it is not JSON") from None
     if not isinstance(document, dict) or "@context" not in document:
         raise ContextNotAvailable(url, "it has no @context")
-    cache.set(key, document, int(getattr(settings, "REGIJA_NGSI_CONTEXT_CACHE_SECONDS", 3600)))
+    cache.set(key, document, _seconds())
+    _remember(url, document)
     return document
 
 
@@ -118,7 +138,7 @@ def effective(user_context: Any) -> list[Any]:
     contexts: list[Any] = []
     if user_context is not None:
         contexts.extend(user_context if isinstance(user_context, list) else [user_context])
-    return [c for c in contexts if c not in CORE_CONTEXT_URLS] + [CORE_CONTEXT_URL]
+    return [c for c in contexts if not (isinstance(c, str) and c in CORE_CONTEXT_URLS)] + [CORE_CONTEXT_URL]
 
 
 def _options() -> dict[str, Any]:
