@@ -44,7 +44,9 @@ def post(client, editor):
 
     def send(method, path, body, *, content_type="application/json", **headers):
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        return getattr(client, method)(BASE + path, data=data, content_type=content_type, **{**editor, **headers})
+        return getattr(client, method)(
+            BASE + path, data=data, content_type=content_type, **{**editor, **headers}
+        )
 
     return send
 

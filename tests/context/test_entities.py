@@ -195,10 +195,21 @@ def _bad(**changes):
         (_bad(speed={"type": "Propertee", "value": 1}), "BadRequestData"),
         (_bad(isParked={"type": "Relationship", "object": "no uri"}), "BadRequestData"),
         (_bad(speed={"type": "Property", "value": 1, "observedAt": "yesterday"}), "BadRequestData"),
-        (_bad(location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": [200, 46]}}), "BadRequestData"),
-        (_bad(location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": "x"}}), "BadRequestData"),
         (
-            _bad(location={"type": "GeoProperty", "value": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]}}),
+            _bad(location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": [200, 46]}}),
+            "BadRequestData",
+        ),
+        (
+            _bad(location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": "x"}}),
+            "BadRequestData",
+        ),
+        (
+            _bad(
+                location={
+                    "type": "GeoProperty",
+                    "value": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]},
+                }
+            ),
             "BadRequestData",
         ),
         (_bad(location={"type": "Property", "value": "here"}), "BadRequestData"),
@@ -241,12 +252,16 @@ def test_reads_are_open_writes_need_a_token(vehicle, client):
     read = client.get(BASE + URL, HTTP_NGSILD_TENANT="velenje-iot")
     assert read.status_code == 200
     response = client.post(
-        BASE + "/entities", data=json.dumps(_bad(id="urn:ngsi-ld:Vehicle:X")), content_type="application/json",
+        BASE + "/entities",
+        data=json.dumps(_bad(id="urn:ngsi-ld:Vehicle:X")),
+        content_type="application/json",
         HTTP_NGSILD_TENANT="velenje-iot",
     )
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
-    response = client.delete(BASE + URL, HTTP_NGSILD_TENANT="velenje-iot", HTTP_AUTHORIZATION="Bearer rgj_wrong")
+    response = client.delete(
+        BASE + URL, HTTP_NGSILD_TENANT="velenje-iot", HTTP_AUTHORIZATION="Bearer rgj_wrong"
+    )
     assert response.status_code == 401
     assert ContextEntity.objects.count() == 1
 
@@ -273,7 +288,9 @@ def test_the_default_tenant_is_written_by_superusers_only(client, tokens_of):
 
     entity = json.dumps(_bad(id="urn:ngsi-ld:Vehicle:D1"))
     editor = {"HTTP_AUTHORIZATION": f"Bearer {tokens_of['editor']}"}
-    assert client.post(BASE + "/entities", entity, content_type="application/json", **editor).status_code == 403
+    assert (
+        client.post(BASE + "/entities", entity, content_type="application/json", **editor).status_code == 403
+    )
     root = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(member(superuser=True, username='root'), 'x')[1]}"}
     assert client.post(BASE + "/entities", entity, content_type="application/json", **root).status_code == 201
     assert client.get(BASE + "/entities/urn:ngsi-ld:Vehicle:D1").status_code == 200

@@ -16,7 +16,9 @@ from regija.context.models import ContextEntity
 
 from .conftest import BASE, link, problem_type
 
-VOCAB = {"@context": {"speed": "http://example.org/vehicle/speed", "Vehicle": "http://example.org/vehicle/Vehicle"}}
+VOCAB = {
+    "@context": {"speed": "http://example.org/vehicle/speed", "Vehicle": "http://example.org/vehicle/Vehicle"}
+}
 ENTITY = {"id": "urn:ngsi-ld:Vehicle:L1", "type": "Vehicle", "speed": {"type": "Property", "value": 80}}
 
 
@@ -43,9 +45,9 @@ def test_the_core_context_is_never_fetched(post, get, monkeypatch):
     # without a user context, a term is in the core context's default vocabulary
     [node] = expanded(body)
     assert node["@type"] == ["https://uri.etsi.org/ngsi-ld/default-context/Vehicle"]
-    assert node["https://uri.etsi.org/ngsi-ld/default-context/speed"][0]["https://uri.etsi.org/ngsi-ld/hasValue"] == [
-        {"@value": 80}
-    ]
+    assert node["https://uri.etsi.org/ngsi-ld/default-context/speed"][0][
+        "https://uri.etsi.org/ngsi-ld/hasValue"
+    ] == [{"@value": 80}]
 
 
 def test_a_link_context_expands_and_compacts(post, get, context_server):
@@ -67,7 +69,9 @@ def test_a_link_context_expands_and_compacts(post, get, context_server):
     assert len(get("/entities?type=Vehicle&q=speed==80", HTTP_LINK=link(url)).json()) == 1
     assert get("/entities?type=Vehicle&q=speed==80").json() == []
     # and what pyld makes of the JSON-LD answer is the same graph
-    ld = get("/entities/urn:ngsi-ld:Vehicle:L1", HTTP_LINK=link(url), HTTP_ACCEPT="application/ld+json").json()
+    ld = get(
+        "/entities/urn:ngsi-ld:Vehicle:L1", HTTP_LINK=link(url), HTTP_ACCEPT="application/ld+json"
+    ).json()
     ld["@context"] = [VOCAB["@context"], jsonld.CORE_CONTEXT_URL]
     [node] = expanded(ld)
     assert node["@type"] == ["http://example.org/vehicle/Vehicle"]
@@ -107,7 +111,9 @@ def test_a_slow_context_is_cut_by_the_time_limit(post, context_server, settings)
 
 def test_a_large_or_bad_context_is_refused(post, context_server, settings):
     settings.REGIJA_NGSI_CONTEXT_MAX_BYTES = 1000
-    context_server.documents["/large.jsonld"] = {"@context": {f"t{i}": f"http://example.org/{i}" for i in range(200)}}
+    context_server.documents["/large.jsonld"] = {
+        "@context": {f"t{i}": f"http://example.org/{i}" for i in range(200)}
+    }
     context_server.documents["/text.jsonld"] = b"not json"
     for path in ("/large.jsonld", "/text.jsonld"):
         response = post("post", "/entities", ENTITY, HTTP_LINK=link(context_server.url(path)))

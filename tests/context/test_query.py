@@ -19,14 +19,24 @@ def vehicle(n, brand, speed, **extra):
         "id": f"urn:ngsi-ld:Vehicle:{n}",
         "type": "Vehicle",
         "brandName": {"type": "Property", "value": brand},
-        "speed": {"type": "Property", "value": speed, "observedAt": f"2024-05-0{n}T10:00:00Z", "accuracy": {"type": "Property", "value": n}},
+        "speed": {
+            "type": "Property",
+            "value": speed,
+            "observedAt": f"2024-05-0{n}T10:00:00Z",
+            "accuracy": {"type": "Property", "value": n},
+        },
     }
     entity.update(extra)
     return entity
 
 
 FLEET = [
-    vehicle(1, "Mercedes", 80, address={"type": "Property", "value": {"city": "Velenje", "street": {"name": "Kidričeva"}}}),
+    vehicle(
+        1,
+        "Mercedes",
+        80,
+        address={"type": "Property", "value": {"city": "Velenje", "street": {"name": "Kidričeva"}}},
+    ),
     vehicle(2, "BMW", 45, isParked={"type": "Relationship", "object": "urn:ngsi-ld:OffStreetParking:Center"}),
     vehicle(3, "Mercedes", 30, address={"type": "Property", "value": {"city": "Šoštanj"}}),
     vehicle(4, "Tesla", 120),
@@ -38,7 +48,18 @@ FLEET = [
 def fleet(post):
     for entity in FLEET:
         assert post("post", "/entities", entity).status_code == 201
-    assert post("post", "/entities", {"id": "urn:ngsi-ld:Parking:1", "type": "OffStreetParking", "speed": {"type": "Property", "value": 80}}).status_code == 201
+    assert (
+        post(
+            "post",
+            "/entities",
+            {
+                "id": "urn:ngsi-ld:Parking:1",
+                "type": "OffStreetParking",
+                "speed": {"type": "Property", "value": 80},
+            },
+        ).status_code
+        == 201
+    )
 
 
 def ids(response):
@@ -83,8 +104,24 @@ def test_q(fleet, get, q, expected):
 
 @pytest.mark.parametrize(
     "q",
-    ["speed>", "speed>>5", "(speed>5", "speed>5)", "speed==1..", '"speed"==1', "speed>true", "speed>1..5",
-     "speed==abc", 'brandName=="open', "sp eed==1", "speed;", "|speed", "speed~=(", "speed<1,2", ""],
+    [
+        "speed>",
+        "speed>>5",
+        "(speed>5",
+        "speed>5)",
+        "speed==1..",
+        '"speed"==1',
+        "speed>true",
+        "speed>1..5",
+        "speed==abc",
+        'brandName=="open',
+        "sp eed==1",
+        "speed;",
+        "|speed",
+        "speed~=(",
+        "speed<1,2",
+        "",
+    ],
 )
 def test_a_q_that_does_not_parse_is_bad_request_data(fleet, get, q):
     from urllib.parse import quote
@@ -115,7 +152,9 @@ def test_type_id_id_pattern_and_attrs(fleet, get):
 
 def test_key_values_of_a_query(fleet, get):
     response = get("/entities?type=Vehicle&q=speed>100&options=keyValues")
-    assert response.json() == [{"id": "urn:ngsi-ld:Vehicle:4", "type": "Vehicle", "brandName": "Tesla", "speed": 120}]
+    assert response.json() == [
+        {"id": "urn:ngsi-ld:Vehicle:4", "type": "Vehicle", "brandName": "Tesla", "speed": 120}
+    ]
 
 
 def test_paging_and_count(fleet, get):

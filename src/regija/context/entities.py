@@ -152,9 +152,7 @@ def attribute(name: str, value: Any, iris: dict[str, str], now: str, *, where: s
     elif _is_geometry(value) or (isinstance(value, dict) and _is_geometry(value.get("value"))):
         kind = "GeoProperty"
     elif isinstance(value, dict) and "type" in value and value["type"] not in KINDS:
-        raise BadRequestData(
-            f"{where}: the type {value['type']!r} is none of Property, Relationship, GeoProperty, LanguageProperty"
-        )
+        raise BadRequestData(f"{where}: the type {value['type']!r} is none of {', '.join(KINDS)}")
     elif isinstance(value, dict) and "value" in value:
         kind = "Property"
     elif isinstance(value, dict):
@@ -230,7 +228,9 @@ def entity_type(fragment: dict[str, Any], iris: dict[str, str]) -> str:
 def entity_id(fragment: dict[str, Any]) -> str:
     value = fragment.get("id")
     if not is_uri(value):
-        raise BadRequestData(f"id: an entity's id must be a URI (e.g. urn:ngsi-ld:Vehicle:A4567), not {value!r}")
+        raise BadRequestData(
+            f"id: an entity's id must be a URI (e.g. urn:ngsi-ld:Vehicle:A4567), not {value!r}"
+        )
     value = str(value)
     if len(value) > 512:
         raise BadRequestData("id: an entity's id may be at most 512 characters long")

@@ -21,15 +21,28 @@ class NgsiError(Exception):
         return ERRORS + self.name if self.name else "about:blank"
 
     def problem(self) -> dict[str, object]:
-        return {"type": self.type, "title": self.title or self.name, "status": self.status, "detail": self.detail}
+        return {
+            "type": self.type,
+            "title": self.title or self.name,
+            "status": self.status,
+            "detail": self.detail,
+        }
 
 
 class InvalidRequest(NgsiError):
-    status, name, title = 400, "InvalidRequest", "The request associated to the operation is syntactically invalid"
+    status, name, title = (
+        400,
+        "InvalidRequest",
+        "The request associated to the operation is syntactically invalid",
+    )
 
 
 class BadRequestData(NgsiError):
-    status, name, title = 400, "BadRequestData", "The request includes input data which does not meet the requirements of the operation"
+    status, name, title = (
+        400,
+        "BadRequestData",
+        "The request includes input data which does not meet the requirements of the operation",
+    )
 
 
 class ResourceNotFound(NgsiError):
@@ -49,7 +62,11 @@ class OperationNotSupported(NgsiError):
 
 
 class LdContextNotAvailable(NgsiError):
-    status, name, title = 503, "LdContextNotAvailable", "A remote JSON-LD @context referenced in a request cannot be retrieved"
+    status, name, title = (
+        503,
+        "LdContextNotAvailable",
+        "A remote JSON-LD @context referenced in a request cannot be retrieved",
+    )
 
 
 class Unauthorized(NgsiError):

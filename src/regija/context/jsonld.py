@@ -4,7 +4,8 @@ The core @context (``data/ngsi-ld-core-context.jsonld``, Annex B of ETSI GS CIM 
 file and never fetched: every known address of it is answered from the file. Any other context given
 by URL is fetched once, with a time limit and a size limit, only from the addresses the
 ``REGIJA_NGSI_CONTEXT_ALLOW`` setting allows (prefixes; empty: any http(s) address), and kept in
-Django's cache for ``REGIJA_NGSI_CONTEXT_CACHE_SECONDS`` and in the process's memory (at most 256 contexts); an address that cannot be read raises ``ContextNotAvailable`` (503 LdContextNotAvailable).
+Django's cache for ``REGIJA_NGSI_CONTEXT_CACHE_SECONDS`` and in the process's memory (at most 256
+contexts); an address that cannot be read raises ``ContextNotAvailable`` (503 LdContextNotAvailable).
 
 Terms are expanded and compacted by pyld, the JSON-LD processor, all the terms of one request in one
 call: the terms are written as the ``@type`` values of a small document, which JSON-LD expands and
@@ -118,7 +119,12 @@ def _fetch(url: str) -> Any:
 def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
     """pyld's document loader: the core @context from the file, other contexts fetched as above."""
     document = core_context() if url in CORE_CONTEXT_URLS else _fetch(url)
-    return {"contextUrl": None, "documentUrl": url, "document": document, "contentType": "application/ld+json"}
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": document,
+        "contentType": "application/ld+json",
+    }
 
 
 def _cause(exc: BaseException) -> BaseException | None:

@@ -30,7 +30,9 @@ class ContextEntity(models.Model):
         verbose_name = _("context entity")
         verbose_name_plural = _("context entities")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "entity_id"], name="context_entity_unique_per_tenant"),
+            models.UniqueConstraint(
+                fields=["organisation", "entity_id"], name="context_entity_unique_per_tenant"
+            ),
             models.UniqueConstraint(
                 fields=["entity_id"],
                 condition=models.Q(organisation__isnull=True),

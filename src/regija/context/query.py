@@ -9,7 +9,7 @@ Grammar (the spec's ABNF, with parentheses allowed at any depth)::
     QueryTerm  = Attribute [Operator Value]
     Attribute  = attrName *("." attrName) *("[" attrName "]")
     Operator   = "==" / "!=" / ">=" / ">" / "<=" / "<" / "~=" / "!~="
-    Value      = ComparableValue / true / false / Range / ValueList / URI   (Range, lists and URIs after == / != only)
+    Value      = ComparableValue / true / false / Range / ValueList / URI  ; the last three after == / !=
     Range      = ComparableValue ".." ComparableValue
     ValueList  = Value 1*("," Value)
     ComparableValue = Number / quotedStr / dateTime / date / time
@@ -171,7 +171,9 @@ class _Parser:
         if URI.match(raw):
             return raw, "uri"
         self.i = start
-        raise self.error(f"{raw!r} is not a value (a number, a \"quoted string\", a date-time, true, false or a URI)")
+        raise self.error(
+            f'{raw!r} is not a value (a number, a "quoted string", a date-time, true, false or a URI)'
+        )
 
     def value(self, op: str) -> Any:
         if op in ("~=", "!~="):
@@ -275,7 +277,9 @@ def _compare(keys: list[str], op: str, value: Any) -> Q:
         match = _lookup(keys, "regex", value) & _of_type(keys, "string")
         return match if op == "~=" else _has(keys) & ~match
     if isinstance(value, tuple) and value[0] == "range":
-        inside = _lookup(keys, "gte", value[1]) & _lookup(keys, "lte", value[2]) & _of_type(keys, _kind(value[1]))
+        inside = (
+            _lookup(keys, "gte", value[1]) & _lookup(keys, "lte", value[2]) & _of_type(keys, _kind(value[1]))
+        )
         return inside if op == "==" else _has(keys) & ~inside
     if isinstance(value, tuple) and value[0] == "list":
         anyof = Q(pk__in=[])

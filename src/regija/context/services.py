@@ -34,7 +34,9 @@ def timestamp(moment: dt.datetime | None = None) -> str:
 
 def _locked(organisation: Organisation | None, entity_id: str) -> ContextEntity:
     qs = ContextEntity.objects.select_for_update()
-    qs = qs.filter(organisation__isnull=True) if organisation is None else qs.filter(organisation=organisation)
+    qs = (
+        qs.filter(organisation__isnull=True) if organisation is None else qs.filter(organisation=organisation)
+    )
     found = qs.filter(entity_id=entity_id).first()
     if found is None:
         raise ResourceNotFound(f"There is no entity {entity_id}")
@@ -47,7 +49,10 @@ def _check(user: Actor, organisation: Organisation | None) -> None:
 
 def _stamped(attr: dict[str, Any], stamp: str) -> dict[str, Any]:
     """The attribute (and its sub-attributes) with this moment as its creation and modification time."""
-    out = {k: _stamped(v, stamp) if isinstance(v, dict) and "type" in v and k != "value" else v for k, v in attr.items()}
+    out = {
+        k: _stamped(v, stamp) if isinstance(v, dict) and "type" in v and k != "value" else v
+        for k, v in attr.items()
+    }
     out["createdAt"] = out["modifiedAt"] = stamp
     return out
 
@@ -164,7 +169,10 @@ def partial_update(
         if old is None:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         moment = clock()
-        merged = {**old, **{k: v for k, v in _stamped(fragment, timestamp(moment)).items() if k != "createdAt"}}
+        merged = {
+            **old,
+            **{k: v for k, v in _stamped(fragment, timestamp(moment)).items() if k != "createdAt"},
+        }
         if merged.get("type") != old.get("type"):  # a value of another kind replaces the old one's keys
             for key in ("value", "object", "languageMap"):
                 if key not in fragment:

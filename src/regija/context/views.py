@@ -41,7 +41,7 @@ from .errors import (
 JSON = "application/json"
 JSON_LD = "application/ld+json"
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
-LINK = re.compile(r'^\s*<([^>]*)>\s*(.*)$')
+LINK = re.compile(r"^\s*<([^>]*)>\s*(.*)$")
 
 
 def _max_body() -> int:
@@ -69,7 +69,9 @@ class Call:
         header = self.request.headers.get("Link")
         if not header:
             return None
-        found = [m.group(1) for part in header.split(",") if (m := LINK.match(part)) and CONTEXT_REL in m.group(2)]
+        found = [
+            m.group(1) for part in header.split(",") if (m := LINK.match(part)) and CONTEXT_REL in m.group(2)
+        ]
         if len(found) > 1:
             raise BadRequestData("Link: give at most one JSON-LD @context")
         return found[0] if found else None
@@ -175,7 +177,9 @@ def _endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[...,
         except NgsiError as error:
             return problem(error)
         except Refused as refused:  # a permission check of core's (Forbidden)
-            return problem(Forbidden(refused.message) if refused.status == 403 else BadRequestData(refused.message))
+            return problem(
+                Forbidden(refused.message) if refused.status == 403 else BadRequestData(refused.message)
+            )
 
     return view
 
@@ -239,7 +243,12 @@ def _query(call: Call) -> HttpResponse:
     for geo in ("georel", "geometry", "coordinates", "geoproperty"):
         if geo in params:
             raise BadRequestData(f"{geo}: geo-queries are not implemented yet (docs/context.md)")
-    types, ids, attrs, q = _list(params.get("type")), _list(params.get("id")), _list(params.get("attrs")), None
+    types, ids, attrs, q = (
+        _list(params.get("type")),
+        _list(params.get("id")),
+        _list(params.get("attrs")),
+        None,
+    )
     id_pattern = params.get("idPattern")
     if not (types or ids or id_pattern or attrs or "q" in params):
         raise BadRequestData("Give at least one of type, id, idPattern, attrs or q")
