@@ -64,7 +64,7 @@ class _Contexts(http.server.BaseHTTPRequestHandler):
     hits: dict = {}
     delay: float = 0
 
-    def do_GET(self):  # noqa: N802 - the stdlib's name
+    def do_GET(self):
         type(self).hits[self.path] = type(self).hits.get(self.path, 0) + 1
         if self.path == "/slow.jsonld":
             time.sleep(2)

@@ -37,6 +37,7 @@ def test_the_core_context_is_never_fetched(post, get, monkeypatch):
         raise AssertionError("fetched")
 
     monkeypatch.setattr("urllib.request.urlopen", no_network)
+    monkeypatch.setattr("urllib.request.build_opener", no_network)
     assert post("post", "/entities", ENTITY).status_code == 201
     response = get("/entities/urn:ngsi-ld:Vehicle:L1", HTTP_ACCEPT="application/ld+json")
     assert response["Content-Type"] == "application/ld+json"

@@ -80,6 +80,15 @@ def _remember(url: str, document: Any) -> None:
     _memory[url] = (time.monotonic() + _seconds(), document)
 
 
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an address the allow-list allows too."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not _allowed(newurl):
+            raise ContextNotAvailable(newurl, "it redirects to an address that is not allowed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _fetch(url: str) -> Any:
     if not _allowed(url):
         raise ContextNotAvailable(url, "the address is not allowed")
@@ -97,7 +106,7 @@ def _fetch(url: str) -> Any:
         url, headers={"Accept": "application/ld+json, application/json;q=0.9", "User-Agent": "regija-ngsi/1"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - as above
+        with urllib.request.build_opener(_Redirects).open(request, timeout=timeout) as response:
             body = response.read(limit + 1)
     except urllib.error.HTTPError as exc:
         raise ContextNotAvailable(url, f"the server answered {exc.code}") from None
