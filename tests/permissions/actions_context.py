@@ -45,7 +45,11 @@ ngsi(
     "ngsi_entities",
     "A's tenant (a new entity)",
     "/entities",
-    body={"id": "urn:ngsi-ld:Vehicle:matrika-new", "type": "Vehicle", "speed": {"type": "Property", "value": 1}},
+    body={
+        "id": "urn:ngsi-ld:Vehicle:matrika-new",
+        "type": "Vehicle",
+        "speed": {"type": "Property", "value": 1},
+    },
     probe=lambda w: ContextEntity.objects.filter(organisation=w.A).count(),
 )
 ngsi("GET", "ngsi_entity", E, ONE)
