@@ -294,3 +294,26 @@ def test_the_default_tenant_is_written_by_superusers_only(client, tokens_of):
     root = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(member(superuser=True, username='root'), 'x')[1]}"}
     assert client.post(BASE + "/entities", entity, content_type="application/json", **root).status_code == 201
     assert client.get(BASE + "/entities/urn:ngsi-ld:Vehicle:D1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": NaN}}', 400),
+        ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": "x\\u0000y"}}', 400),
+        ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": ' + "[" * 100_000 + "]" * 100_000 + "}", 400),
+    ],
+)
+def test_json_no_database_takes_is_refused(post, body, status):
+    response = post("post", "/entities", body)
+    assert response.status_code == status
+    assert response.json()["status"] == status
+    assert not ContextEntity.objects.exists()
+
+
+def test_sub_attributes_nested_too_deep_are_refused(post):
+    attr = {"type": "Property", "value": 1}
+    for _ in range(40):
+        attr = {"type": "Property", "value": 1, "sub": attr}
+    response = post("post", "/entities", {"id": "urn:ngsi-ld:T:1", "type": "T", "a": attr})
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"

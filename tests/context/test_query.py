@@ -187,3 +187,18 @@ def test_the_query_count_does_not_grow_with_the_entities(post, get, tenant):
     for n in range(10, 40):
         post("post", "/entities", vehicle(n, "Škoda", n))
     assert queries() == few
+
+
+def test_a_pattern_the_database_cannot_run_is_bad_request_data(fleet, get):
+    from urllib.parse import quote
+
+    # valid for Python, not for PostgreSQL's regular expressions; SQLite (Python's re) runs it
+    response = get("/entities?type=Vehicle&q=" + quote('brandName~="(?P<b>Mer)"'))
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert problem_type(response) == "BadRequestData"
+    assert get("/entities?type=Vehicle&q=speed>1").status_code == 200  # the connection is still usable
+
+
+def test_a_meta_name_alone_is_an_attribute_name(fleet, get):
+    assert get("/entities?type=Vehicle&q=observedAt").json() == []

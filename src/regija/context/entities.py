@@ -109,12 +109,12 @@ def _is_geometry(value: Any) -> bool:
     return isinstance(value, dict) and value.get("type") in GEOMETRIES and "coordinates" in value
 
 
-def _terms_of_attribute(value: Any) -> Iterable[str]:
-    if isinstance(value, dict) and not _is_geometry(value):
+def _terms_of_attribute(value: Any, depth: int = 0) -> Iterable[str]:
+    if isinstance(value, dict) and not _is_geometry(value) and depth <= MAX_DEPTH:
         for key, sub in value.items():
             if key not in ("type", "value", "object", "languageMap", *META, *SYSTEM):
                 yield key
-                yield from _terms_of_attribute(sub)
+                yield from _terms_of_attribute(sub, depth + 1)
 
 
 def terms(fragment: dict[str, Any]) -> list[str]:
@@ -137,8 +137,13 @@ def _check_name(name: str, where: str) -> None:
         raise BadRequestData(f"{where}: {name!r} is not a valid attribute name")
 
 
+MAX_DEPTH = 16
+
+
 def attribute(name: str, value: Any, iris: dict[str, str], now: str, *, where: str) -> dict[str, Any]:
     """One attribute, normalised or concise, → its stored form (sub-attributes expanded)."""
+    if where.count(".") >= MAX_DEPTH:
+        raise BadRequestData(f"{where}: sub-attributes may be nested at most {MAX_DEPTH} deep")
     if isinstance(value, list):
         raise OperationNotSupported(
             f"{where}: several instances of one attribute (datasetId) are not supported yet; give one"

@@ -167,7 +167,12 @@ def _run(fn, *args) -> Any:
         missing = _cause(exc)
         if missing is not None:
             raise missing from None
-        raise InvalidContext(str(getattr(exc, "message", exc)).splitlines()[0]) from None
+        raise InvalidContext((str(getattr(exc, "message", exc)).splitlines() or ["invalid"])[0]) from None
+    except ContextNotAvailable:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+        # pyld's own checks do not catch every malformed context
+        raise InvalidContext(f"the @context is not valid JSON-LD ({type(exc).__name__})") from None
 
 
 def expand_terms(context: list[Any], terms: list[str]) -> dict[str, str]:

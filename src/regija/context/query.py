@@ -216,7 +216,7 @@ def names(tree: Any) -> list[str]:
     """The attribute and sub-attribute names of a query (to expand them in one call)."""
     if isinstance(tree, Node):
         return [n for part in tree.parts for n in names(part)]
-    return [n for n in tree.path if n not in META]
+    return tree.path[:-1] if len(tree.path) > 1 and tree.path[-1] in META else list(tree.path)
 
 
 # -------------------------------------------------------------------------------------------------- to SQL

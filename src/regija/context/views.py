@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -46,6 +47,10 @@ LINK = re.compile(r"^\s*<([^>]*)>\s*(.*)$")
 
 def _max_body() -> int:
     return int(getattr(settings, "REGIJA_NGSI_MAX_BODY", 1024 * 1024))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def problem(error: NgsiError) -> HttpResponse:
@@ -104,9 +109,13 @@ class Call:
         if len(raw) > _max_body():
             raise PayloadTooLarge(f"The body may be at most {_max_body()} bytes")
         try:
-            data = json.loads(raw)
+            data = json.loads(raw, parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidRequest("The body is nested too deeply") from None
+        if b"\\u0000" in raw:
+            raise BadRequestData("The body has a NUL character (\\u0000), which no value may hold")
         if not isinstance(data, dict):
             raise BadRequestData("The body must be a JSON object")
         if kind == JSON_LD:
@@ -264,17 +273,23 @@ def _query(call: Call) -> HttpResponse:
     for entity_id in ids:
         if not ent.is_uri(entity_id):
             raise BadRequestData(f"id: {entity_id!r} is not a URI")
-    rows, total = selectors.entities(
-        call.organisation,
-        types=[iris[t] for t in types],
-        ids=ids,
-        id_pattern=id_pattern,
-        attrs=[iris[a] for a in attrs],
-        q=q,
-        limit=limit,
-        offset=offset,
-        count=count,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a pattern the database refuses leaves no broken transaction
+            rows, total = selectors.entities(
+                call.organisation,
+                types=[iris[t] for t in types],
+                ids=ids,
+                id_pattern=id_pattern,
+                attrs=[iris[a] for a in attrs],
+                q=q,
+                limit=limit,
+                offset=offset,
+                count=count,
+            )
+    except DataError:
+        raise BadRequestData(
+            "q or idPattern: the database cannot evaluate this (a regular expression?)"
+        ) from None
     response = call.answer(_render(call, rows, {iris[a] for a in attrs} if attrs else None))
     if total is not None:
         response["NGSILD-Results-Count"] = str(total)
