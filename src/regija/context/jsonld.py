@@ -199,8 +199,3 @@ def compact_iris(context: list[Any], iris: list[str]) -> dict[str, str]:
     if len(terms) != len(unique):
         return {i: i for i in unique}
     return dict(zip(unique, terms, strict=True))
-
-
-def check(context: Any) -> None:
-    """Process a user context now, so a bad or unreachable one is refused before anything is written."""
-    _run(jsonld.expand, {"@context": effective(context), "@type": ["x"]})
