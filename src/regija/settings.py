@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "regija.participation",
     "regija.portal",
     "regija.events",
+    "regija.context",
     "huey.contrib.djhuey",
     # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
     "allauth",
@@ -398,6 +399,16 @@ REGIJA_LAKE_QUERY_TIMEOUT = float(os.environ.get("REGIJA_LAKE_QUERY_TIMEOUT", "1
 # names as its publisher the organisation with this slug (the one running the site); without it, "Regija".
 REGIJA_DCAT_PAGE_SIZE = int(os.environ.get("REGIJA_DCAT_PAGE_SIZE", "100"))
 REGIJA_DCAT_PUBLISHER = os.environ.get("REGIJA_DCAT_PUBLISHER", "")
+
+# The NGSI-LD context broker (regija.context, docs/context.md). A user @context given by URL is fetched
+# only from addresses starting with one of these prefixes (space-separated; empty: any http(s) address –
+# set it in production), within the time limit and size limit, and kept in the cache this many seconds.
+REGIJA_NGSI_CONTEXT_ALLOW = tuple(os.environ.get("REGIJA_NGSI_CONTEXT_ALLOW", "").split())
+REGIJA_NGSI_CONTEXT_TIMEOUT = float(os.environ.get("REGIJA_NGSI_CONTEXT_TIMEOUT", "3"))
+REGIJA_NGSI_CONTEXT_MAX_BYTES = int(os.environ.get("REGIJA_NGSI_CONTEXT_MAX_BYTES", str(256 * 1024)))
+REGIJA_NGSI_CONTEXT_CACHE_SECONDS = int(os.environ.get("REGIJA_NGSI_CONTEXT_CACHE_SECONDS", "3600"))
+# A request body of the broker may be at most this many bytes (413 beyond).
+REGIJA_NGSI_MAX_BODY = int(os.environ.get("REGIJA_NGSI_MAX_BODY", str(1024 * 1024)))
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,

@@ -73,6 +73,8 @@ urlpatterns = [
     path("", include("regija.notify.urls")),  # notifications, preferences, alerts, unsubscribe
     path("sw.js", notify_views.service_worker, name="service_worker"),  # web push, scope /
     path("api/v1/", api.urls),
+    # the NGSI-LD context broker (regija.context, docs/context.md)
+    path("ngsi-ld/v1/", include("regija.context.urls")),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),
     path("api/action/<str:action>", ckan.action, name="ckan_action_unversioned"),

@@ -1,0 +1,47 @@
+"""NGSI-LD entities: one row each, the attributes in one JSON document (docs/context.md).
+
+The document holds the entity in the NGSI-LD normalised form with every attribute and sub-attribute
+name expanded to its IRI by the @context of the request that wrote it (``https://…/temperature``),
+so a query with any @context finds it; values stay as given. The entity's type (expanded) and id are
+columns of their own, indexed per tenant: the filters every query starts with.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContextEntity(models.Model):
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="context_entities",
+        help_text=_("The tenant (NGSILD-Tenant); empty: the default tenant."),
+    )
+    entity_id = models.CharField(_("entity id"), max_length=512)
+    type = models.CharField(_("type"), max_length=512)  # expanded IRI
+    doc = models.JSONField(_("attributes"), default=dict)
+    created_at = models.DateTimeField(_("created"))
+    modified_at = models.DateTimeField(_("modified"))
+
+    class Meta:
+        verbose_name = _("context entity")
+        verbose_name_plural = _("context entities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entity_id"], name="context_entity_unique_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["entity_id"],
+                condition=models.Q(organisation__isnull=True),
+                name="context_entity_unique_default_tenant",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "type", "entity_id"], name="context_entity_tenant_type"),
+        ]
+
+    def __str__(self):
+        return self.entity_id

@@ -1,0 +1,82 @@
+"""The permission matrix's rows of the NGSI-LD broker (/ngsi-ld/v1/, regija.context): reads are open to
+everyone, writes need an API token of an editor or admin of the tenant's organisation (A). Requests are
+sent as a client sends them: NGSILD-Tenant, Authorization: Bearer, application/json."""
+
+from __future__ import annotations
+
+import json
+
+from regija.context.models import ContextEntity
+
+from .actions import action
+from .world_context import ENTITY_ID
+
+BASE = "/ngsi-ld/v1"
+E = "E: entity of A's tenant"
+
+
+def _doc(w):
+    found = ContextEntity.objects.filter(pk=w.NGSI_E.pk).first()
+    return json.dumps(found.doc, sort_keys=True) if found else None
+
+
+def _send(method, path, body=None):
+    def do(client, w, role):
+        headers = {"HTTP_NGSILD_TENANT": "matrika-a"}
+        token = w.tokens.get(role)
+        if token:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        if method == "get":
+            return client.get(BASE + path, **headers)
+        data = "" if body is None else json.dumps(body)
+        return getattr(client, method)(BASE + path, data=data, content_type="application/json", **headers)
+
+    return do
+
+
+def ngsi(method, name, obj, path, *, body=None, probe=None, marker=None):
+    action(f"{method} {name}", obj, _send(method.lower(), path, body), probe=probe, marker=marker, key=name)
+
+
+ONE = f"/entities/{ENTITY_ID}"
+ngsi("GET", "ngsi_entities", E, "/entities?type=Vehicle", marker=lambda w: ENTITY_ID)
+ngsi(
+    "POST",
+    "ngsi_entities",
+    "A's tenant (a new entity)",
+    "/entities",
+    body={
+        "id": "urn:ngsi-ld:Vehicle:matrika-new",
+        "type": "Vehicle",
+        "speed": {"type": "Property", "value": 1},
+    },
+    probe=lambda w: ContextEntity.objects.filter(organisation=w.A).count(),
+)
+ngsi("GET", "ngsi_entity", E, ONE)
+ngsi(
+    "PUT",
+    "ngsi_entity",
+    E + " (replaced)",
+    ONE,
+    body={"type": "Vehicle", "speed": {"type": "Property", "value": 2}},
+    probe=_doc,
+)
+ngsi("DELETE", "ngsi_entity", E, ONE, probe=_doc)
+ngsi(
+    "POST",
+    "ngsi_attributes",
+    E + " (a new attribute)",
+    ONE + "/attrs",
+    body={"color": {"type": "Property", "value": "red"}},
+    probe=_doc,
+)
+ngsi(
+    "PATCH",
+    "ngsi_attributes",
+    E + " (speed)",
+    ONE + "/attrs",
+    body={"speed": {"type": "Property", "value": 3}},
+    probe=_doc,
+)
+ngsi("PATCH", "ngsi_attribute", E + " (speed's value)", ONE + "/attrs/speed", body={"value": 4}, probe=_doc)
+ngsi("DELETE", "ngsi_attribute", E + " (brandName)", ONE + "/attrs/brandName", probe=_doc)
