@@ -402,7 +402,7 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
         j.seen("manage-review")
         for number, (title, cost, _votes) in enumerate(PROPOSED, start=1):
             page.goto(manage_url)
-            page.locator("main").get_by_role("link", name=pb.center.name).click()
+            page.locator("main").get_by_role("link", name=pb.center.name, exact=True).click()
             page.locator("main table").get_by_role("link", name=title).click()
             page.wait_for_url(f"**/predlogi/{number}/")
             page.locator("input[name=decision][value=feasible]").check()
@@ -424,7 +424,7 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
                 j.seen("reviewed-feasible")
         title, reason = NOT_FEASIBLE
         page.goto(manage_url)
-        page.locator("main").get_by_role("link", name=pb.center.name).click()
+        page.locator("main").get_by_role("link", name=pb.center.name, exact=True).click()
         page.locator("main table").get_by_role("link", name=title).click()
         page.locator("input[name=decision][value=not_feasible]").check()
         page.fill("textarea[name=note]", reason)
@@ -457,9 +457,9 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
         center = page.locator("main section").filter(has=page.get_by_role("heading", name=pb.center.name))
         rows = center.locator("tbody tr")
         expect(rows).to_have_count(3)
-        selected = _sl("selected")
+        selected = _sl("selected", "budget proposal")
         expect(rows.nth(0)).to_contain_text(selected)
-        expect(rows.nth(1)).to_contain_text(_sl("not selected"))
+        expect(rows.nth(1)).to_contain_text(_sl("not selected", "budget proposal"))
         expect(rows.nth(2)).to_contain_text(selected)
         # KS Hrib had nothing on its ballot: said in words, not as an empty table
         hrib = page.locator("main section").filter(has=page.get_by_role("heading", name=pb.hrib.name))
