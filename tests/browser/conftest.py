@@ -193,12 +193,15 @@ def axe_source() -> str:
 SHOTS = ARTEFACTS / "journeys"
 
 
-def _sl(text) -> str:
-    """A msgid, or a lazy label (a choice's), as a Slovenian visitor reads it."""
+def _sl(text, context: str | None = None) -> str:
+    """A msgid (with its ``context`` when the template gives one), or a lazy label (a choice's), as a
+    Slovenian visitor reads it."""
     from django.utils import translation
 
     with translation.override("sl"):
-        return translation.gettext(text) if isinstance(text, str) else str(text)
+        if not isinstance(text, str):
+            return str(text)
+        return translation.pgettext(context, text) if context else translation.gettext(text)
 
 
 class Journey:
@@ -210,7 +213,14 @@ class Journey:
     ``seen(name)`` – called in a step – runs axe-core, requires 0 violations and no CSP violation
     so far, and saves the screenshot ``<journey>-<nn>-<name>.png``."""
 
-    def __init__(self, name: str, base_url: str, axe_source: str, limit: float | None = None):
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        axe_source: str,
+        limit: float | None = None,
+        beside: Journey | None = None,
+    ):
         self.name = name
         self.limit = limit
         self.started = time.monotonic()
@@ -218,14 +228,22 @@ class Journey:
         self.axe_source = axe_source
         self.steps = 0
         self.csp: list[str] = []
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"journey-{name}")
+        # beside another journey: a second person at the same time, in a context of its own (own cookies)
+        # of the other's Chromium, driven from the other's thread (Playwright's sync API keeps to one)
+        self._beside = beside
+        if beside is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"journey-{name}")
+        else:
+            self._thread = beside._thread
+            self._playwright, self._browser = beside._playwright, beside._browser
         self.page = self._thread.submit(self._start, base_url).result()
 
     def _start(self, base_url: str):
         from playwright.sync_api import sync_playwright
 
-        self._playwright = sync_playwright().start()
-        self._browser = launch(self._playwright)
+        if self._beside is None:
+            self._playwright = sync_playwright().start()
+            self._browser = launch(self._playwright)
         context = self._browser.new_context(
             base_url=base_url, locale="sl-SI", viewport={"width": 1280, "height": 900}
         )
@@ -283,6 +301,10 @@ class Journey:
         self.do(switch)
 
     def close(self) -> None:
+        if self._beside is not None:  # only its context: the browser and the thread are the other's
+            self.do(lambda page: page.context.close())
+            return
+
         def stop(page):
             self._browser.close()
             self._playwright.stop()
@@ -296,7 +318,8 @@ class Journey:
 @pytest.fixture
 def journey(axe_source):
     """journey(name, limit=None) → a Journey against a live server started for it (``limit``: the most
-    seconds it may take, see Journey); the browser is closed, then the
+    seconds it may take, see Journey); journey(name, beside=other) → a second person's browser context
+    against ``other``'s server, in ``other``'s Chromium. The browser is closed, then the
     server stopped, after the test (so that no request is left half-served). Skips (fails in CI) without
     Chromium, and on PostgreSQL (the server thread must share the test's connection)."""
     from django.db import connection
@@ -306,9 +329,9 @@ def journey(axe_source):
     require_browser()
     with contextlib.ExitStack() as stack:
 
-        def start(name: str, limit: float | None = None) -> Journey:
-            base_url = stack.enter_context(serving())
-            made = Journey(name, base_url, axe_source, limit)
+        def start(name: str, limit: float | None = None, beside: Journey | None = None) -> Journey:
+            base_url = beside.base_url if beside is not None else stack.enter_context(serving())
+            made = Journey(name, base_url, axe_source, limit, beside)
             stack.callback(made.close)
             return made
 

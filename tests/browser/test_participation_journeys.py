@@ -6,7 +6,10 @@
    with a clear message – and votes in a participatory budget with the knapsack rule: a choice over the
    area's budget is flagged as it is ticked and kept from being sent (the page's script), and refused
    by the server when the script did not load; a fitting one is accepted, and the ballot can be changed
-   until voting closes;
+   until voting closes; then they follow their area (KS Center) by its page's Follow button and choose
+   e-mail at once for it, the municipality's editor (a second browser context) issues an alert for the
+   area on the staff's alerts page, and the resident sees its banner on the portal, finds it marked
+   priority in their notifications and gets it by e-mail with a one-click List-Unsubscribe (RFC 8058);
 2. the municipality's staff review the proposals (feasible with a cost – a cost over the area's budget
    refused –, or not feasible with the reason), put them on the ballot, and after the vote publish the
    results and create the projects: the winning proposal becomes a Regija project whose page shows its
@@ -54,6 +57,9 @@ def _message(page):
 
 EMAIL = "nina.zupan@example.si"
 PASSWORD = "Krajevna-skupnost-2026"
+# the alert the municipality's staff issue for KS Center, the resident's area
+ALERT_TITLE = "Ni vode v KS Center"
+ALERT_TEXT = "Zaradi okvare vodovoda do 14.00 ni pitne vode."
 # the ballot of KS Center (budget 20.000,00 €): the three proposals cost 22.500,00 € together
 COSTS = ["12000.00", "6500.00", "4000.00"]
 
@@ -82,10 +88,13 @@ def voting_world(db, clock):
     return pb, made["center"], pobuda, _session(pb.staff)
 
 
-def test_a_resident_signs_up_supports_a_proposal_and_votes(voting_world, journey, clock):
+def test_a_resident_signs_up_supports_a_proposal_and_votes(
+    voting_world, journey, clock, django_capture_on_commit_callbacks
+):
     from django.core import mail
     from playwright.sync_api import expect
 
+    from regija.notify.models import EmailMode
     from tests.budgeting.world import DATES
 
     pb, ballot, pobuda, staff_session = voting_world
@@ -231,6 +240,62 @@ def test_a_resident_signs_up_supports_a_proposal_and_votes(voting_world, journey
         assert page.locator(".govuk-inset-text").inner_text() != receipt, "a changed vote has a new receipt"
         j.seen("vote-changed")
 
+    def follow_area(page):
+        # the resident's local community, from its page: following it starts with a daily digest
+        page.goto(pb.center.get_absolute_url())
+        expect(page.locator("h1")).to_have_text(pb.center.name)
+        j.seen("area")
+        page.get_by_role("button", name=_sl("Follow"), exact=True).click()
+        page.wait_for_url(f"**{pb.center.get_absolute_url()}")
+        expect(_message(page)).to_contain_text(pb.center.name)
+        expect(page.get_by_role("button", name=_sl("Stop following"))).to_be_visible()
+        j.seen("area-followed")
+        # …changed to e-mail at once in the notification settings
+        page.get_by_role("link", name=_sl("Notification settings")).first.click()
+        page.wait_for_url("**/obvestila/nastavitve/")
+        email = page.get_by_label(f"{_sl('E-mail')} – {pb.center.name}")
+        expect(email).to_have_value("daily")
+        email.select_option(label=_sl(EmailMode.IMMEDIATE.label))
+        page.get_by_role("button", name=_sl("Save choices")).click()
+        page.wait_for_url("**/obvestila/nastavitve/")
+        expect(_message(page)).to_contain_text(_sl("Your choices are saved."))
+        expect(page.get_by_label(f"{_sl('E-mail')} – {pb.center.name}")).to_have_value("immediate")
+        j.seen("notification-settings")
+
+    def issue_alert(page):
+        page.goto("/obvestila/opozorila/")
+        expect(page.locator("h1")).to_have_text(_sl("Alerts"))
+        staff.seen("alerts")
+        page.select_option("#a-area", label=f"{pb.center.name} ({pb.municipality})")
+        page.fill("#a-title_sl", ALERT_TITLE)
+        page.fill("#a-title_en", "No water in KS Center")
+        page.fill("#a-body_sl", ALERT_TEXT)
+        page.get_by_role("button", name=_sl("Issue the alert")).click()
+        page.wait_for_url("**/obvestila/opozorila/")
+        expect(_message(page)).to_contain_text(_sl("The alert is issued; its followers are being told."))
+        issued = page.locator("main table tbody tr").filter(has_text=ALERT_TITLE)
+        expect(issued).to_contain_text(pb.center.name)
+        staff.seen("alert-issued")
+
+    def alerted(page):
+        # the banner, on the portal's pages, names the area and links to it
+        page.goto("/")
+        banner = page.locator(".regija-alert").filter(has_text=ALERT_TITLE)
+        expect(banner).to_have_attribute("role", "alert")
+        expect(banner).to_contain_text(ALERT_TEXT)
+        expect(banner.get_by_role("link", name=pb.center.name)).to_be_visible()
+        j.seen("alert-banner")
+        # the header counts it unread; the list shows it first, marked priority
+        header = page.locator("header").get_by_role("link", name=re.compile(f"^{_sl('Notifications')}"))
+        expect(header).to_contain_text(f"1 {_sl('unread')}")
+        header.click()
+        page.wait_for_url("**/obvestila/")
+        first = page.locator(".regija-notification").first
+        expect(first).to_contain_text(ALERT_TITLE)
+        expect(first).to_contain_text(_sl("priority"))
+        expect(first).to_contain_text(ALERT_TEXT)
+        j.seen("notifications")
+
     def after_close(page):
         page.goto(vote_url)
         expect(page.locator("main")).to_contain_text(_sl("Voting has closed."))
@@ -251,6 +316,26 @@ def test_a_resident_signs_up_supports_a_proposal_and_votes(voting_world, journey
     j.do(vote)
     clock(DATES["voting_to"] + dt.timedelta(hours=1))  # voting has closed (an hour ago)
     j.do(after_close)
+
+    # the resident follows KS Center; the municipality's staff, in a browser of their own, issue an alert
+    # for it. The fan-out waits for the request's commit (transaction.on_commit), which a test's
+    # transaction never makes: what the server thread queued runs when the block ends, as tests/notify do.
+    j.do(follow_area)
+    staff = journey("alert-staff", beside=j)
+    staff.be(_session(pb.staff))  # signed in today
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        staff.do(issue_alert)
+    assert queued, "issuing the alert queued no fan-out"
+    j.do(alerted)
+    # the e-mail at once (the resident's choice – an alert would go at once even with a digest)
+    (alert_mail,) = [m for m in mail.outbox if m.to == [EMAIL]]
+    assert ALERT_TITLE in alert_mail.subject
+    assert ALERT_TEXT in alert_mail.body
+    assert alert_mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = alert_mail.extra_headers["List-Unsubscribe"]
+    assert re.fullmatch(r"<https?://\S+/obvestila/odjava/\S+/>", unsubscribe), unsubscribe
+    assert unsubscribe.strip("<>") in alert_mail.body  # the same link in the text
 
     # what was recorded: one support, one ballot with the changed choice
     from regija.budgeting.models import Ballot
@@ -317,7 +402,7 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
         j.seen("manage-review")
         for number, (title, cost, _votes) in enumerate(PROPOSED, start=1):
             page.goto(manage_url)
-            page.locator("main").get_by_role("link", name=pb.center.name).click()
+            page.locator("main").get_by_role("link", name=pb.center.name, exact=True).click()
             page.locator("main table").get_by_role("link", name=title).click()
             page.wait_for_url(f"**/predlogi/{number}/")
             page.locator("input[name=decision][value=feasible]").check()
@@ -339,7 +424,7 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
                 j.seen("reviewed-feasible")
         title, reason = NOT_FEASIBLE
         page.goto(manage_url)
-        page.locator("main").get_by_role("link", name=pb.center.name).click()
+        page.locator("main").get_by_role("link", name=pb.center.name, exact=True).click()
         page.locator("main table").get_by_role("link", name=title).click()
         page.locator("input[name=decision][value=not_feasible]").check()
         page.fill("textarea[name=note]", reason)
@@ -372,9 +457,9 @@ def test_staff_review_publish_the_results_and_the_winner_becomes_a_project(revie
         center = page.locator("main section").filter(has=page.get_by_role("heading", name=pb.center.name))
         rows = center.locator("tbody tr")
         expect(rows).to_have_count(3)
-        selected = _sl("selected")
+        selected = _sl("selected", "budget proposal")
         expect(rows.nth(0)).to_contain_text(selected)
-        expect(rows.nth(1)).to_contain_text(_sl("not selected"))
+        expect(rows.nth(1)).to_contain_text(_sl("not selected", "budget proposal"))
         expect(rows.nth(2)).to_contain_text(selected)
         # KS Hrib had nothing on its ballot: said in words, not as an empty table
         hrib = page.locator("main section").filter(has=page.get_by_role("heading", name=pb.hrib.name))
