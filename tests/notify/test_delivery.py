@@ -81,6 +81,62 @@ def test_emails_go_through_a_real_smtp_server(places, commit, settings, client):
     }
 
 
+def test_a_file_travels_with_its_notification_only_and_the_shared_copies_stay_plain(
+    places, settings, django_capture_on_commit_callbacks
+):
+    """One batch through a real SMTP server: an announcement to three followers (their copies built once
+    and shared) and a direct notice to two people carrying a calendar file – each of those two gets the
+    file, in their language; the followers' messages have none."""
+    from regija.accounts.models import Profile
+
+    sink = Sink()
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    municipality, *_ = places
+    followers = [confirmed_user() for _ in range(3)]
+    for person in followers:
+        services.follow(person, municipality, email="immediate")
+    sl, en = confirmed_user(username="sl"), confirmed_user(username="en")
+    Profile.objects.create(user=en, language="en")
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:{}\r\nEND:VCALENDAR\r\n"
+    with django_capture_on_commit_callbacks(execute=False):  # queued, then sent as one batch below
+        services.announce(municipality, "news", title="Zapora ceste")
+        services.notify(
+            [sl, en],
+            "event_reminder",
+            title="Opomnik",
+            attachments=lambda lang: [
+                (f"dogodek-{lang}.ics", ics.format(lang), "text/calendar; method=PUBLISH")
+            ],
+        )
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        assert delivery.send_emails(Delivery.objects.values_list("pk", flat=True)) == (5, 0)
+    finally:
+        controller.stop()
+    by_address = {m["To"]: m for m in sink.messages}
+    assert sorted(by_address) == sorted(p.email for p in [*followers, sl, en])
+    for person in followers:
+        message = by_address[person.email]
+        assert {p.get_content_type() for p in message.get_payload()} == {"text/plain", "text/html"}
+    for person, lang in ((sl, "sl"), (en, "en")):
+        message = by_address[person.email]
+        assert message.get_content_type() == "multipart/mixed"
+        body, attached = message.get_payload()
+        assert body.get_content_type() == "multipart/alternative"
+        assert attached.get_content_type() == "text/calendar"
+        assert attached.get_param("method") == "PUBLISH" and attached.get_content_charset() == "utf-8"
+        assert attached.get_filename() == f"dogodek-{lang}.ics"
+        assert attached.get_payload(decode=True).decode() == ics.format(lang)
+        assert "/obvestila/odjava/" in message["List-Unsubscribe"]
+
+
 class Receiver:
     """A local HTTP server recording each request; answers ``status``."""
 

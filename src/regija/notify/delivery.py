@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Channel, Delivery, DeliveryStatus, EmailMode, Notification, PushSubscription
+from .models import Attachment, Channel, Delivery, DeliveryStatus, EmailMode, Notification, PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,12 @@ def build_email(
     delivery: Delivery,
     items: list[Notification] | None = None,
     prepared: dict[tuple[object, ...], Prepared] | None = None,
+    files: list[Attachment] | None = None,
 ) -> EmailMultiAlternatives | None:
     """The message for an e-mail delivery (a notification, or a digest of ``items``) in the recipient's
     language, with List-Unsubscribe and List-Unsubscribe-Post; None when the person has no address.
+    ``files``: the notification's attachments (those of a notification marked ``attached``), attached to
+    its own e-mail – such a message is built in full, never from the batch's shared bytes.
 
     ``prepared`` keeps, per batch, what identical messages share (an alert to many: the same text,
     language and kind of unsubscribe link): their subject, texts and MIME bytes, built once – each copy
@@ -105,7 +108,8 @@ def build_email(
     unsubscribe_url = site_url() + reverse("notify:unsubscribe", args=[token])
     language = _language(user)
     key: tuple[object, ...] | None = None
-    if prepared is not None and notification is not None and not delivery.digest:
+    with_files = notification is not None and notification.attached and not delivery.digest
+    if prepared is not None and notification is not None and not delivery.digest and not with_files:
         key = (
             language,
             scope[:4],
@@ -146,7 +150,11 @@ def build_email(
     if key is not None and prepared is not None:
         shared = prepared[key] = Prepared(subject, text, html, delivery.priority)
         return shared.copy_for(user.email, unsubscribe_url)
-    return _message(delivery.priority, user.email, subject, text, html, unsubscribe_url)
+    message = _message(delivery.priority, user.email, subject, text, html, unsubscribe_url)
+    if with_files:
+        for f in files or []:
+            message.attach(f.name, bytes(f.content), f.mimetype)
+    return message
 
 
 def _headers(priority: bool, unsubscribe_url: str) -> dict[str, str]:
@@ -260,6 +268,13 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
     if digests:
         for n in Notification.objects.filter(digest_id__in=digests).order_by("created_at", "pk"):
             digest_items.setdefault(n.digest_id or 0, []).append(n)
+    files: dict[int, list[Attachment]] = {}
+    attached = [
+        d.notification_id for d in deliveries if not d.digest and d.notification and d.notification.attached
+    ]
+    if attached:  # only where a notification has files: the bulk path reads nothing more
+        for f in Attachment.objects.filter(notification_id__in=attached).order_by("pk"):
+            files.setdefault(f.notification_id, []).append(f)
     moment = timezone.now()
     ok = bad = 0
     prepared: dict[tuple[object, ...], Prepared] = {}
@@ -274,7 +289,7 @@ def send_emails(ids: Iterable[int]) -> tuple[int, int]:
     try:
         for d in deliveries:
             try:
-                message = build_email(d, digest_items.get(d.pk), prepared)
+                message = build_email(d, digest_items.get(d.pk), prepared, files.get(d.notification_id or 0))
                 if message is None:
                     d.attempts = MAX_ATTEMPTS - 1
                     failed(d, "no e-mail address", moment)

@@ -125,6 +125,8 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="digest_items",
     )
+    # files its e-mail carries (``Attachment``); a database default, so the set-based fan-out needs none
+    attached = models.BooleanField(_("attachments"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -139,6 +141,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Attachment(models.Model):
+    """A file a notification's own e-mail carries (an event's .ics with its reminder), as it was sent;
+    a digest lists the notification without it."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    name = models.CharField(_("file name"), max_length=200)
+    mimetype = models.CharField(_("type"), max_length=200)
+    content = models.BinaryField(_("file"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Channel(models.TextChoices):

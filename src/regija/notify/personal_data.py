@@ -43,10 +43,13 @@ def export(user: User) -> dict[str, Any]:
                 "title": n.title,
                 "body": n.body,
                 "url": n.url,
+                "attachments": [f.name for f in n.attachments.all()],
                 "created_at": _iso(n.created_at),
                 "read_at": _iso(n.read_at),
             }
-            for n in Notification.objects.filter(user=user).order_by("created_at", "pk")
+            for n in Notification.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .prefetch_related("attachments")
         ],
         "push_browsers": [
             {"endpoint": p.endpoint, "browser": p.user_agent, "created_at": _iso(p.created_at)}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,6 +38,7 @@ from regija.core.services import Forbidden, Refused, require, require_permission
 from . import topics
 from .models import (
     Alert,
+    Attachment,
     Channel,
     Delivery,
     DeliveryStatus,
@@ -222,6 +223,10 @@ def _languages(user_ids: Iterable[int]) -> dict[int, str]:
 
 # --- sending ------------------------------------------------------------------------------------------
 
+# A file for a notification's e-mail: (file name, content, MIME type), e.g.
+# ("dogodek-7.ics", b"BEGIN:VCALENDAR…", "text/calendar; method=PUBLISH") – a text is sent as UTF-8.
+File = tuple[str, bytes | str, str]
+
 
 def _recipients(recipients: Iterable[User] | Organisation | User | None) -> list[int]:
     """User ids: the people given, or the editors and admins of an organisation (an applicant)."""
@@ -250,10 +255,14 @@ def notify(
     topic: Model | None = None,
     url: str = "",
     priority: bool = False,
+    attachments: Callable[[str], Sequence[File]] | None = None,
+    language: str = "",
 ) -> int:
     """Tell these people (or an organisation's editors and admins) directly, without a subscription: in
-    their list and by e-mail at once (unless they turned off such e-mail), each in their language. Sent
-    after the surrounding transaction commits; how many people."""
+    their list and by e-mail at once (unless they turned off such e-mail), each in their language – the
+    one of their profile, else ``language``, else the site's. ``attachments(language)`` gives the files
+    their e-mail carries (called once per language of the recipients). Sent after the surrounding
+    transaction commits; how many people."""
     user_ids = _recipients(recipients)
     if not user_ids:
         return 0
@@ -264,9 +273,14 @@ def notify(
         Preference.objects.filter(user_id__in=user_ids, direct_email=False).values_list("user_id", flat=True)
     )
     default = settings.LANGUAGE_CODE
+    fallback = language if language in texts else default
     rows = []
+    row_languages = []
     for uid in user_ids:
-        t, b = texts.get(langs.get(uid, default), texts[default])
+        lang = langs.get(uid) or fallback
+        lang = lang if lang in texts else default
+        row_languages.append(lang)
+        t, b = texts[lang]
         rows.append(
             Notification(
                 user_id=uid,
@@ -278,17 +292,43 @@ def notify(
                 url=url,
                 priority=priority,
                 email=EmailMode.OFF if uid in no_mail else EmailMode.IMMEDIATE,
+                attached=attachments is not None,
             )
         )
-    _queue(rows, push_users=set())
+    _queue(rows, push_users=set(), attachments=attachments, languages=row_languages)
     return len(user_ids)
 
 
-def _queue(rows: list[Notification], *, push_users: set[int], alert: Alert | None = None) -> list[int]:
-    """Store the notifications, a delivery for each one e-mailed at once or pushed, and queue them."""
+def _queue(
+    rows: list[Notification],
+    *,
+    push_users: set[int],
+    alert: Alert | None = None,
+    attachments: Callable[[str], Sequence[File]] | None = None,
+    languages: Sequence[str] = (),
+) -> list[int]:
+    """Store the notifications (with their e-mail's files, rendered once per language), a delivery for
+    each one e-mailed at once or pushed, and queue them."""
     from . import tasks
 
     created = Notification.objects.bulk_create(rows, batch_size=2000)
+    if attachments is not None:
+        files: dict[str, Sequence[File]] = {}
+        stored = []
+        for n, lang in zip(created, languages, strict=True):
+            if lang not in files:
+                with translation.override(lang):
+                    files[lang] = list(attachments(lang))
+            stored += [
+                Attachment(
+                    notification=n,
+                    name=name[:200],
+                    mimetype=mimetype[:200],
+                    content=content.encode() if isinstance(content, str) else content,
+                )
+                for name, content, mimetype in files[lang]
+            ]
+        Attachment.objects.bulk_create(stored, batch_size=2000)
     deliveries = []
     for n in created:
         if n.email == EmailMode.IMMEDIATE:
