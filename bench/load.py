@@ -54,11 +54,21 @@ PAGE_TARGET_MS = 150
 API_TARGET_MS = 80
 
 
-def targets(scale: float) -> list[tuple[str, str, str, int]]:
-    """(name, kind, path, p95 target in ms). Slugs, statuses and words as bench/generate.py writes them."""
+def targets(scale: float, data_dir: Path) -> list[tuple[str, str, str, int]]:
+    """(name, kind, path, p95 target in ms). Slugs, statuses and words as bench/generate.py writes them;
+    the residents' pages as bench/participation_world.py wrote them (participation.json)."""
     strategies = max(1, round(200 * scale))
     slug = f"bench-{min(42, strategies - 1):04d}"
+    world = json.loads((data_dir / "participation.json").read_text())
+    pb = f"/participativni-proracun/{world['process']}"
     return [
+        # issue 16: a consultation of 60 paragraphs with 1 200 comments, a proposal with 1 500 supports and
+        # 40 comments, the list of 300 proposals, a budget's area (20 proposals) and its results (200)
+        ("consultation", "page", f"/sodelovanje/obravnave/{world['consultation']}/", PAGE_TARGET_MS),
+        ("proposal", "page", f"/pobude/{world['proposal']}/", PAGE_TARGET_MS),
+        ("proposals", "page", "/pobude/", PAGE_TARGET_MS),
+        ("budget area", "page", f"{pb}/obmocja/bench-ks-3/", PAGE_TARGET_MS),
+        ("budget results", "page", f"{pb}/rezultati/", PAGE_TARGET_MS),
         ("home", "page", "/", PAGE_TARGET_MS),
         ("strategy", "page", f"/strategije/{slug}/", PAGE_TARGET_MS),
         ("projects 2 filters", "page", f"/projekti/?strategy={slug}&status=completed", PAGE_TARGET_MS),
@@ -99,7 +109,8 @@ def schema_digest() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted([*(ROOT / "src" / "regija").glob("*/migrations/*.py"), HERE / "generate.py"]):
+    extra = [HERE / "generate.py", HERE / "participation_world.py"]
+    for path in sorted([*(ROOT / "src" / "regija").glob("*/migrations/*.py"), *extra]):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -124,6 +135,10 @@ def database(out: Path, scale: float) -> Path:
     t = time.perf_counter()
     print(regija(["rebuild_search_index"], env).strip().splitlines()[-1], file=sys.stderr)
     print(f"search index in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    t = time.perf_counter()
+    world_env = env | {"PYTHONPATH": str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")}
+    subprocess.run([sys.executable, str(HERE / "participation_world.py")], env=world_env, check=True)
+    print(f"participation world in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     # Planner statistics as `regija import` leaves them (interchange/importer.py), now with the search index
     with sqlite3.connect(data_dir / "regija.sqlite3") as db:
         db.execute("PRAGMA analysis_limit = 1000")
@@ -266,7 +281,7 @@ def main() -> None:
         raise SystemExit('gunicorn is missing: pip install -e ".[bench]"')
 
     data_dir = database(args.out, args.scale)
-    chosen = targets(args.scale)
+    chosen = targets(args.scale, data_dir)
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
         chosen = [t for t in chosen if any(w in t[0] for w in wanted)]

@@ -152,3 +152,31 @@ def test_the_report_reads_in_a_fixed_number_of_queries(place, clock, django_asse
     with django_assert_max_num_queries(6):
         r = report.build(c)
         report.blocks(r)
+
+
+def test_the_consultation_page_reads_answered_comments_in_a_fixed_number_of_queries(place, client):
+    """Each answer says which organisation gave it: read with the comments, not once per answer (the
+    page of a consultation with 240 answers ran 246 queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = place.consultation
+    units = list(c.units.all())
+
+    def answered(n):
+        for i in range(n):
+            comment = services.comment_add(place.neighbour, units[i % len(units)], f"Komentar {i}")
+            services.comment_answer(place.staff, comment, f"Odgovor {i}")
+
+    def queries():
+        with CaptureQueriesContext(connection) as q:
+            page = client.get(c.get_absolute_url())
+        assert page.status_code == 200
+        return len(q.captured_queries), page.content.decode()
+
+    answered(1)
+    one, _ = queries()
+    answered(6)
+    seven, html = queries()
+    assert html.count("Odgovor ") == 7
+    assert seven == one

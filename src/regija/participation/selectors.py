@@ -99,7 +99,7 @@ def comments_on(objs: list[Model] | QuerySet[Any]) -> QuerySet[Comment]:
     ct = ContentType.objects.get_for_model(type(objs[0]))
     return (
         Comment.objects.filter(content_type=ct, object_id__in=[o.pk for o in objs])
-        .select_related("author__deletion", "answered_by")
+        .select_related("author__deletion", "answered_by", "organisation")  # an answer names its organisation
         .prefetch_related("mentions")
         .order_by("created_at", "id")
     )
