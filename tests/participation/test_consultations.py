@@ -180,3 +180,26 @@ def test_the_consultation_page_reads_answered_comments_in_a_fixed_number_of_quer
     seven, html = queries()
     assert html.count("Odgovor ") == 7
     assert seven == one
+
+
+def test_a_part_shows_its_newest_threads_and_all_of_them_on_request(place, client):
+    """A part of a busy consultation shows its three newest threads (each with its replies) and a
+    link to all its comments; links to the part – where a new comment leads back to – show them all."""
+    from regija.participation.views import THREADS_SHOWN
+
+    c = place.consultation
+    unit, other = list(c.units.order_by("order"))[:2]
+    first = [services.comment_add(place.neighbour, unit, f"Nit {i}") for i in range(THREADS_SHOWN + 2)]
+    services.comment_add(place.resident, unit, "Odgovor na prvo nit", parent=first[0])
+    services.comment_add(place.neighbour, other, "Na drugem delu")
+
+    page = client.get(c.get_absolute_url()).content.decode()
+    shown = [f"Nit {i}" for i in range(2, THREADS_SHOWN + 2)]
+    assert all(text in page for text in shown)
+    assert "Nit 0" not in page and "Nit 1" not in page and "Odgovor na prvo nit" not in page
+    assert "Na drugem delu" in page
+    assert f"?enota={unit.pk}#enota-{unit.pk}" in page  # all 6 comments of the part, 2 threads left out
+
+    everything = client.get(unit.get_absolute_url()).content.decode()
+    assert all(f"Nit {i}" in everything for i in range(THREADS_SHOWN + 2))
+    assert "Odgovor na prvo nit" in everything and "Na drugem delu" in everything

@@ -96,7 +96,8 @@ class Unit(models.Model):
         return f"{self.label} {self.text[:60]}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.consultation.get_absolute_url()}#enota-{self.pk}"
+        # with every thread of this part shown (the consultation's page shows each part's newest ones)
+        return f"{self.consultation.get_absolute_url()}?enota={self.pk}#enota-{self.pk}"
 
 
 class ProposalState(models.TextChoices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -103,6 +104,55 @@ def comments_on(objs: list[Model] | QuerySet[Any]) -> QuerySet[Comment]:
         .prefetch_related("mentions")
         .order_by("created_at", "id")
     )
+
+
+@dataclass
+class Shown:
+    """The comments a page shows on its objects: ``comments`` (for ``threads``), and per object id the
+    number of all its comments and of its threads left out."""
+
+    comments: list[Comment]
+    counts: dict[int, int]
+    left_out: dict[int, int]
+
+
+def comments_shown(objs: list[Model], *, newest: int | None = None, expanded: int | None = None) -> Shown:
+    """Each object's comments, or – with ``newest`` – only its newest ``newest`` threads (a first comment
+    with every reply under it), except on the object ``expanded``, which shows all. Two queries whatever
+    the number of comments: their ids and parents, then the comments shown with their authors."""
+    if not objs:
+        return Shown([], {}, {})
+    ct = ContentType.objects.get_for_model(type(objs[0]))
+    rows = Comment.objects.filter(content_type=ct, object_id__in=[o.pk for o in objs]).order_by(
+        "created_at", "id"
+    )
+    counts: dict[int, int] = {}
+    roots: dict[int, list[int]] = {}
+    children: dict[int, list[int]] = {}
+    ids: list[tuple[int, int | None, int]] = list(
+        rows.order_by("created_at", "id").values_list("pk", "parent_id", "object_id")
+    )
+    for pk, parent, obj in ids:
+        counts[obj] = counts.get(obj, 0) + 1
+        if parent is None:
+            roots.setdefault(obj, []).append(pk)
+        else:
+            children.setdefault(parent, []).append(pk)
+    shown: set[int] = set()
+    left_out: dict[int, int] = {}
+    for obj, first in roots.items():
+        keep = first if newest is None or obj == expanded else first[-newest:]
+        left_out[obj] = len(first) - len(keep)
+        stack = list(keep)
+        while stack:
+            pk = stack.pop()
+            shown.add(pk)
+            stack.extend(children.get(pk, ()))
+    if newest is None:
+        comments = list(comments_on(objs))
+    else:
+        comments = list(comments_on(objs).filter(pk__in=shown)) if shown else []
+    return Shown(comments, counts, left_out)
 
 
 def threads(comments: list[Comment]) -> dict[int, list[Comment]]:

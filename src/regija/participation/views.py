@@ -45,8 +45,14 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-def _comment_context(request, objs, *, closed_message: str | None) -> dict:
-    comments = list(selectors.comments_on(objs))
+THREADS_SHOWN = 3  # threads of each part of a consultation shown until "all comments" is chosen
+
+
+def _comment_context(
+    request, objs, *, closed_message: str | None, newest: int | None = None, expanded: int | None = None
+) -> dict:
+    shown = selectors.comments_shown(list(objs), newest=newest, expanded=expanded)
+    comments = shown.comments
     moderated = {
         c.organisation_id for c in comments if selectors.is_moderator(request.user, c.organisation_id)
     }
@@ -56,6 +62,8 @@ def _comment_context(request, objs, *, closed_message: str | None) -> dict:
         c.can_answer = c.organisation_id in staff
     return {
         "threads": selectors.threads(comments),
+        "counts": shown.counts,
+        "left_out": shown.left_out,
         "may_post": accounts.can_contribute(request.user) and not closed_message,
         "closed_message": closed_message,
         "confirmed": accounts.can_contribute(request.user),
@@ -110,9 +118,17 @@ def consultation_detail(request, slug: str):
         closed = _("The consultation has closed: comments are no longer taken.")
     elif c.residents_only and not accounts.is_verified_resident(request.user, c.organisation):
         closed = _("Only verified residents of %(place)s may comment here.") % {"place": c.organisation.name}
-    ctx = _comment_context(request, units, closed_message=closed)
+    # A part shows its newest threads; "all comments" (?enota=<id>, where every link to the part or
+    # to a comment on it goes: Unit.get_absolute_url) shows every thread of that one part – a page of
+    # 60 parts with 1 200 comments took 315 ms to render in full (bench/README.md).
+    wanted = request.GET.get("enota", "")
+    expanded = int(wanted) if wanted.isdigit() and len(wanted) < 19 else None
+    ctx = _comment_context(request, units, closed_message=closed, newest=THREADS_SHOWN, expanded=expanded)
     for u in units:
         u.thread = ctx["threads"].get(u.pk, [])
+        u.comment_count = ctx["counts"].get(u.pk, 0)
+        u.expanded = u.pk == expanded
+        u.more = ctx["left_out"].get(u.pk, 0)
     ctx.update(
         consultation=c,
         units=units,
