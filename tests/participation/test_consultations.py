@@ -203,3 +203,29 @@ def test_a_part_shows_its_newest_threads_and_all_of_them_on_request(place, clien
     everything = client.get(unit.get_absolute_url()).content.decode()
     assert all(f"Nit {i}" in everything for i in range(THREADS_SHOWN + 2))
     assert "Odgovor na prvo nit" in everything and "Na drugem delu" in everything
+
+
+@pytest.mark.real_cache
+def test_anonymous_readers_get_the_kept_page_until_a_comment_is_published(
+    place, client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """The consultation's and a proposal's pages are kept for anonymous readers (a busy consultation
+    renders in about 100 ms) – and a published comment or answer shows at once."""
+    c = place.consultation
+    unit = c.units.order_by("order").first()
+    for url in (c.get_absolute_url(), place.proposal.get_absolute_url()):
+        first = client.get(url)
+        assert first.status_code == 200
+        # the data version and the next moment a consultation opens or closes or an answer falls due
+        # (three queries, participation.selectors.clock_key): the page itself comes from the cache
+        with django_assert_max_num_queries(4):
+            assert client.get(url).content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.comment_add(place.neighbour, unit, "Komentar po shranjeni strani")
+    assert "Komentar po shranjeni strani" in client.get(c.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_answer(place.staff, comment, "Uradni odgovor po shranjeni strani")
+    assert "Uradni odgovor po shranjeni strani" in client.get(c.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(place.neighbour, place.proposal, "Komentar pobude")
+    assert "Komentar pobude" in client.get(place.proposal.get_absolute_url()).content.decode()

@@ -107,6 +107,7 @@ def consultation_list(request):
     )
 
 
+@cache_response(moment=selectors.clock_key)  # anonymous readers: kept per data version and moment
 def consultation_detail(request, slug: str):
     c = get_object_or_404(selectors.consultations(), slug=slug)
     units = selectors.consultation_units(c)
@@ -255,6 +256,7 @@ def proposal_list(request):
     )
 
 
+@cache_response(moment=selectors.clock_key)
 def proposal_detail(request, pk: int):
     p = get_object_or_404(selectors.proposals(), pk=pk)
     closed = (
