@@ -10,7 +10,7 @@ country's strategies):
 
 * ``bench-obcina`` with 10 local communities, 2 000 residents and one editor;
 * the consultation ``bench-obravnava`` on an act of 60 paragraphs through the service, with 1 200
-  comments (20 per paragraph, threads two levels deep, every third one answered by the editor);
+  comments (20 per paragraph: 10 first comments, 4 of them answered by the editor, each with a reply);
 * 300 proposals, the first with 1 500 supports and 40 comments, the others with 0–30 supports;
 * the participatory budget ``bench-pp`` (knapsack, 10 areas × 20 proposals, 20 000 ballots), its
   results published.
