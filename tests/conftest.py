@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.concurrency"]  # the PostgreSQL race fixtures (pg, source_documents_again)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILES = sorted((ROOT / "data" / "strategies").glob("*.yaml"))
 GOVERNANCE_FILES = sorted((ROOT / "data" / "governance").glob("*.yaml"))

@@ -9,14 +9,13 @@ afterwards for the tests that follow.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from tests.concurrency import at_once
 from tests.factories import (
     FundFactory,
     OrganisationFactory,
@@ -37,26 +36,6 @@ def _english():
 
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(scope="module")
-def _source_documents_again(django_db_blocker):
-    yield
-    from regija.calls.importer import import_files as import_governance
-    from regija.interchange.importer import import_files
-
-    from ..conftest import GOVERNANCE_FILES, SEED_FILES
-
-    with django_db_blocker.unblock():
-        import_files(SEED_FILES)
-        import_governance(GOVERNANCE_FILES)
-
-
-@pytest.fixture
-def pg(_source_documents_again, transactional_db, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers are tested on PostgreSQL (SQLite serialises every write)")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _small_call(clock, *, amount="1000.00", scores=None):
@@ -112,31 +91,6 @@ def _checked_claim(clock):
     return w.users, project, claim
 
 
-def _at_once(*jobs):
-    """Run the jobs in threads released together; each thread closes its own database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        from django.utils import translation
-
-        try:
-            barrier.wait()
-            with translation.override("en"):  # the language is per thread
-                results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, clock):
     from regija.calls import services
     from regija.calls.models import Score, ScoreSheet
@@ -151,9 +105,7 @@ def test_two_evaluators_saving_at_the_same_moment_both_keep_their_scores(pg, clo
     for _ in range(5):  # several rounds: a lost update would show up in one of them
         Score.objects.all().delete()
         ScoreSheet.objects.all().delete()
-        results = _at_once(
-            save(users["chair"], assignments[0], 40), save(users["member"], assignments[1], 30)
-        )
+        results = at_once(save(users["chair"], assignments[0], 40), save(users["member"], assignments[1], 30))
         assert not any(isinstance(r, Exception) for r in results), results
         totals = dict(ScoreSheet.objects.values_list("assignment__seat__name", "total"))
         assert totals == {"Predsednik": Decimal("80.00"), "Član": Decimal("60.00")}
@@ -167,7 +119,7 @@ def test_the_same_evaluator_saving_twice_at_once_loses_nothing_silently(pg, cloc
     services.save_scores(
         assignments[1], users["member"], {c.pk: (Decimal(10), "prvič") for c in criteria}, edits=0
     )
-    results = _at_once(
+    results = at_once(
         lambda: services.save_scores(
             assignments[1], users["member"], {c.pk: (Decimal(20), "zavihek A") for c in criteria}, edits=1
         ),
@@ -200,7 +152,7 @@ def test_a_claim_is_paid_once_when_two_requests_arrive_together(pg, clock):
 
         return job
 
-    pages = _at_once(pay(users["staff"]), pay(users["staff2"]))
+    pages = at_once(pay(users["staff"]), pay(users["staff2"]))
     assert not any(isinstance(p, Exception) for p in pages), pages
     claim.refresh_from_db()
     assert claim.state == "paid"

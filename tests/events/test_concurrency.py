@@ -6,61 +6,13 @@ documents are loaded again afterwards for the tests that follow."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from django.db import connection, connections
-
 from regija.core.services import Conflict
 from regija.events import services
 from regija.events.models import Event, Registration
+from tests.concurrency import at_once
 from tests.factories import OrganisationFactory, UserFactory
 
 from .conftest import at
-
-
-@pytest.fixture(scope="module")
-def _source_documents_again(django_db_blocker):
-    yield
-    from regija.calls.importer import import_files as import_governance
-    from regija.interchange.importer import import_files
-
-    from ..conftest import GOVERNANCE_FILES, SEED_FILES
-
-    with django_db_blocker.unblock():
-        import_files(SEED_FILES)
-        import_governance(GOVERNANCE_FILES)
-
-
-@pytest.fixture
-def pg(_source_documents_again, transactional_db, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent registrations are tested on PostgreSQL (SQLite serialises every write)")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _at_once(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        from django.utils import translation
-
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_people_registering_at_once_for_the_last_place_only_one_gets_it(pg):
@@ -79,7 +31,7 @@ def test_two_people_registering_at_once_for_the_last_place_only_one_gets_it(pg):
     for round_ in range(6):  # several rounds: a double booking would show up in one of them
         Registration.objects.filter(event=event).exclude(user=first).delete()
         ana, bor = UserFactory(username=f"ana-{round_}"), UserFactory(username=f"bor-{round_}")
-        results = _at_once(
+        results = at_once(
             lambda u=ana: services.register(u, event), lambda u=bor: services.register(u, event)
         )
         got = [r for r in results if isinstance(r, Registration)]

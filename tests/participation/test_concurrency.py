@@ -5,56 +5,11 @@ documents are loaded again afterwards for the tests that follow."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from django.db import connection, connections
-
 from regija.core.services import Conflict
 from regija.participation import services
 from regija.participation.models import Proposal, Support
+from tests.concurrency import at_once
 from tests.factories import OrganisationFactory, resident
-
-
-@pytest.fixture(scope="module")
-def _source_documents_again(django_db_blocker):
-    yield
-    from regija.calls.importer import import_files as import_governance
-    from regija.interchange.importer import import_files
-
-    from ..conftest import GOVERNANCE_FILES, SEED_FILES
-
-    with django_db_blocker.unblock():
-        import_files(SEED_FILES)
-        import_governance(GOVERNANCE_FILES)
-
-
-@pytest.fixture
-def pg(_source_documents_again, transactional_db, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers are tested on PostgreSQL (SQLite serialises every write)")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _at_once(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def _proposal():
@@ -70,7 +25,7 @@ def test_two_tabs_supporting_at_once_count_once(pg):
     for _ in range(5):
         Support.objects.all().delete()
         Proposal.objects.filter(pk=proposal.pk).update(supports_count=0)
-        results = _at_once(
+        results = at_once(
             lambda: services.proposal_support(person, Proposal.objects.get(pk=proposal.pk)),
             lambda: services.proposal_support(person, Proposal.objects.get(pk=proposal.pk)),
         )
@@ -82,7 +37,7 @@ def test_two_tabs_supporting_at_once_count_once(pg):
 def test_two_people_supporting_at_once_count_twice(pg):
     town, proposal = _proposal()
     people = [resident(town, username=f"oseba-{i}") for i in range(2)]
-    results = _at_once(
+    results = at_once(
         *[lambda p=p: services.proposal_support(p, Proposal.objects.get(pk=proposal.pk)) for p in people]
     )
     assert not any(isinstance(r, Exception) for r in results), results
