@@ -251,3 +251,32 @@ def test_residents_comment_on_a_public_agenda_item_until_the_day_after_the_sessi
 def test_an_object_that_is_no_target_takes_no_comments(place):
     with pytest.raises(Refused):
         services.comment_add(place.neighbour, place.town, "Zdravo")
+
+
+def test_the_moderation_queue_reads_in_a_fixed_number_of_queries(place, client):
+    """Each reported comment shows its open reports and links to where it stands (a consultation's part
+    or a proposal): read with the queue, not once per comment."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(place.staff)
+    targets = [unit(place), place.proposal]
+
+    def report(n):
+        for i in range(n):
+            c = services.comment_add(place.neighbour, targets[i % 2], f"Sporno {i}")
+            services.comment_report(place.resident, c, f"Razlog {i}")
+
+    def queries():
+        with CaptureQueriesContext(connection) as q:
+            page = client.get("/sodelovanje/moderiranje/")
+        assert page.status_code == 200
+        return len(q.captured_queries), page.content.decode()
+
+    report(2)
+    two, _ = queries()
+    report(4)
+    six, html = queries()
+    assert all(f"Razlog {i}" in html for i in range(4))
+    assert html.count(place.proposal.get_absolute_url()) == 3 and html.count("?enota=") >= 3
+    assert six <= two  # (the first page also reads the kinds of target into Django's cache)

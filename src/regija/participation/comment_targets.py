@@ -53,6 +53,7 @@ def register_all() -> None:
         closed=_unit_closed,
         residents_of=lambda u: u.consultation.organisation if u.consultation.residents_only else None,
         url=lambda u: u.get_absolute_url(),
+        select=("consultation",),
     )
     targets.register(
         "proposal",

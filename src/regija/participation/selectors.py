@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Model, Q, QuerySet
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -251,12 +252,18 @@ def report_queue(user: Actor | None) -> QuerySet[Comment]:
     return (
         qs.annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
         .select_related("author__deletion", "organisation")
+        .prefetch_related(  # the page lists each one's open reports and links to where it stands
+            Prefetch("reports", queryset=open_reports_all(), to_attr="open_report_list"),
+            GenericPrefetch("target", targets.querysets()),
+            "mentions",  # the text links the people it mentions
+        )
         .order_by("-open_reports", "created_at")
     )
 
 
-def open_reports(comment: Comment) -> QuerySet[CommentReport]:
-    return comment.reports.filter(resolved_at__isnull=True).select_related("user__deletion")
+def open_reports_all() -> QuerySet[CommentReport]:
+    """Reports not yet resolved, with who made them."""
+    return CommentReport.objects.filter(resolved_at__isnull=True).select_related("user__deletion")
 
 
 def mentioned_links(comments: list[Comment], url_of: Any) -> dict[str, str]:

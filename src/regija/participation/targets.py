@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from regija.core.models import Organisation
 
@@ -38,6 +38,7 @@ class Target:
     residents_of: Callable[[Any], Organisation | None]  # only verified residents of this place comment
     url: Callable[[Any], str]
     public: Callable[[Any], bool] = lambda obj: True  # whether the target itself is public
+    select: tuple[str, ...] = ()  # what ``url`` reads besides the object (read with it in lists)
 
 
 _by_name: dict[str, Target] = {}
@@ -53,10 +54,16 @@ def register(
     residents_of: Callable[[Any], Organisation | None],
     url: Callable[[Any], str],
     public: Callable[[Any], bool] = lambda obj: True,
+    select: tuple[str, ...] = (),
 ) -> None:
-    target = Target(name, model, organisation, closed, residents_of, url, public)
+    target = Target(name, model, organisation, closed, residents_of, url, public, select)
     _by_name[name] = target
     _by_model[model] = target
+
+
+def querysets() -> list[QuerySet[Any]]:
+    """One queryset per kind of target, with what its ``url`` reads – to prefetch comments' targets."""
+    return [t.model._default_manager.select_related(*t.select) for t in _by_model.values()]
 
 
 def of(obj: Model) -> Target | None:

@@ -487,8 +487,7 @@ def moderation(request):
     if allowed is not None and not allowed:
         return HttpResponseForbidden(_("Only moderators see the reported comments."))
     queue = list(selectors.report_queue(request.user)[:100])
-    for c in queue:
-        c.open_report_list = list(selectors.open_reports(c))
+    for c in queue:  # reports and targets prefetched by the selector
         c.page_url = _comment_page(c)
     return render(
         request, "participation/moderation.html", {"queue": queue, "reason_form": ReasonForm(), "nav": NAV}
