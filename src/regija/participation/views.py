@@ -416,69 +416,60 @@ def _comment_page(c: Comment) -> str:
     return f"{url.split('#')[0]}#komentar-{c.pk}" if url else reverse("participation:overview")
 
 
+def _act(request, action, done: str, back: str):
+    """Run a moderation or answer service: its refusal or ``done`` as the message, then back to the page
+    the form was on (``next``) or ``back``."""
+    try:
+        action()
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return _back(request, back)
+
+
 @login_required
 @require_POST
 def comment_report(request, pk: int):
     c = _comment(pk)
-    try:
-        services.comment_report(request.user, c, request.POST.get("reason", ""))
-    except Refused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Thank you: the moderators will look at the comment."))
-    return _back(request, _comment_page(c))
+    reason = request.POST.get("reason", "")
+    done = _("Thank you: the moderators will look at the comment.")
+    return _act(request, lambda: services.comment_report(request.user, c, reason), done, _comment_page(c))
 
 
 @login_required
 @require_POST
 def comment_hide(request, pk: int):
     c = _comment(pk)
-    try:
-        services.comment_hide(request.user, c, request.POST.get("reason", ""))
-    except Refused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The comment is hidden."))
-    return _back(request, _comment_page(c))
+    reason = request.POST.get("reason", "")
+    done = _("The comment is hidden.")
+    return _act(request, lambda: services.comment_hide(request.user, c, reason), done, _comment_page(c))
 
 
 @login_required
 @require_POST
 def comment_unhide(request, pk: int):
     c = _comment(pk)
-    try:
-        services.comment_unhide(request.user, c)
-    except Refused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The comment is shown again."))
-    return _back(request, _comment_page(c))
+    done = _("The comment is shown again.")
+    return _act(request, lambda: services.comment_unhide(request.user, c), done, _comment_page(c))
 
 
 @login_required
 @require_POST
 def comment_dismiss(request, pk: int):
     c = _comment(pk)
-    try:
-        services.reports_dismiss(request.user, c)
-    except Refused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The reports are dismissed; the comment stays."))
-    return _back(request, reverse("participation:moderation"))
+    done = _("The reports are dismissed; the comment stays.")
+    back = reverse("participation:moderation")
+    return _act(request, lambda: services.reports_dismiss(request.user, c), done, back)
 
 
 @login_required
 @require_POST
 def comment_answer(request, pk: int):
     c = _comment(pk)
-    try:
-        services.comment_answer(request.user, c, request.POST.get("answer", ""))
-    except Refused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The answer is saved."))
-    return _back(request, _comment_page(c))
+    answer = request.POST.get("answer", "")
+    done = _("The answer is saved.")
+    return _act(request, lambda: services.comment_answer(request.user, c, answer), done, _comment_page(c))
 
 
 @login_required
