@@ -214,3 +214,25 @@ def test_the_pages_read_a_bounded_number_of_queries(client, pb, django_assert_ma
     client.logout()
     with django_assert_max_num_queries(12):
         assert _page(client, "results", "pp-2026").status_code == 200
+
+
+@pytest.mark.real_cache
+def test_kept_rows_and_results_change_with_the_data(client, pb, django_capture_on_commit_callbacks):
+    """The area's rows and the results are kept rendered until the data changes: a signed-in visitor
+    (whom the response cache does not serve) sees the kept rows, and a change shows at once."""
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals_on_ballot(pb, {"center": ["12000"]})
+    client.force_login(pb.staff)
+    assert "center 1" in _page(client, "area", "pp-2026", "ks-center").content.decode()
+    pb.at("proposals")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_submit(
+            pb.voter(), pb.process, pb.area_center, title="Nova klop", description="Opis."
+        )
+    assert "Nova klop" in _page(client, "area", "pp-2026", "ks-center").content.decode()
+    pb.at("closed")
+    assert "not published" in _page(client, "results", "pp-2026").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_results(pb.staff, pb.process)
+    body = _page(client, "results", "pp-2026").content.decode()
+    assert "center 1" in body and "not published" not in body

@@ -209,3 +209,50 @@ def test_a_signed_in_page_never_reaches_an_anonymous_visitor(client, real_cache,
     assert b"urednica-zasavje" not in anonymous.content
     assert b"/zgodovina/" not in anonymous.content  # staff links (change history) are not shown
     assert client.get(url, HTTP_IF_NONE_MATCH=signed_in["ETag"]).status_code == 200
+
+
+def test_the_next_moment_is_read_from_a_kept_list_that_never_answers_for_the_past(
+    real_cache, clock, django_capture_on_commit_callbacks
+):
+    """``next_moment`` keeps the upcoming moments per data version: later requests read them instead of
+    asking the tables, a moment that has passed is skipped, a clock set back asks again, and a change
+    to the data asks again."""
+    import datetime as dt
+
+    from regija.core import caching
+
+    start = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(hours=h) for h in (1, 2, 3)]  # within the entries' day
+    asked: list[dt.datetime] = []
+
+    def upcoming(at, n):
+        asked.append(at)
+        return [m for m in moments if m > at][:n]
+
+    clock(start)
+    assert caching.next_moment("test", upcoming) == moments[0]
+    assert caching.next_moment("test", upcoming) == moments[0] and len(asked) == 1
+    clock(moments[0])  # the first has come: the next is the second, from the kept list
+    assert caching.next_moment("test", upcoming) == moments[1] and len(asked) == 1
+    clock(moments[2] + dt.timedelta(seconds=1))  # all have passed and the list was whole: none
+    assert caching.next_moment("test", upcoming) is None and len(asked) == 1
+    clock(start - dt.timedelta(hours=1))  # a clock set back: the kept list cannot say
+    assert caching.next_moment("test", upcoming) == moments[0] and len(asked) == 2
+    moments.insert(0, start - dt.timedelta(minutes=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        caching.bump()  # a change to the data
+    assert caching.next_moment("test", upcoming) == moments[0] and len(asked) == 3
+
+
+def test_a_long_kept_list_is_made_again_once_its_moments_have_passed(real_cache, clock, monkeypatch):
+    import datetime as dt
+
+    from regija.core import caching
+
+    monkeypatch.setattr(caching, "MOMENTS_KEPT", 2)
+    start = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(hours=h) for h in (1, 2, 3, 4)]
+    clock(start)
+    assert caching.next_moment("test", lambda at, n: [m for m in moments if m > at][:n]) == moments[0]
+    clock(moments[1] + dt.timedelta(seconds=1))  # past the two kept: the third is read from the table
+    assert caching.next_moment("test", lambda at, n: [m for m in moments if m > at][:n]) == moments[2]

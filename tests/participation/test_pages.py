@@ -149,3 +149,18 @@ def test_the_agenda_item_page_and_the_person_page(place, client):
     assert 'href="/sodelovanje/osebe/metka/">@metka</a>' in page
     assert "Kdaj bo seja" in client.get("/sodelovanje/osebe/janez/").content.decode()
     assert client.get(f"/sodelovanje/osebe/{UserFactory(is_active=False).username}/").status_code == 404
+
+
+@pytest.mark.real_cache
+def test_the_kept_proposal_list_shows_a_new_proposal_at_once(place, client, commit):
+    client.force_login(place.staff)  # not served by the response cache: the rows are kept
+    assert "Klopi v parku" in client.get("/pobude/").content.decode()
+    commit(
+        services.proposal_create,
+        place.resident,
+        services.ProposalData(
+            organisation=place.town, title="Pitnik na trgu", text="Voda za vse.", lat=46.36, lon=15.11
+        ),
+    )
+    page = client.get("/pobude/").content.decode()
+    assert "Pitnik na trgu" in page and 'id="map-data"' in page

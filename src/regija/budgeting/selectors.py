@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from regija.accounts import selectors as accounts
+from regija.core import caching
 
 from .models import Area, Ballot, BallotChoice, PaperCount, Process, Proposal, ProposalStatus
 
@@ -43,6 +44,17 @@ def process(slug: str) -> Process | None:
         .filter(slug=slug)
         .first()
     )
+
+
+def public_process(slug: str) -> Process | None:
+    """``process(slug)`` kept until the data changes – for the public pages (their GET), which read it
+    on every request the response cache does not answer."""
+    return caching.kept("budget-process", slug, lambda: process(slug))
+
+
+def public_area(process: Process, org_slug: str) -> Area | None:
+    """``area`` kept until the data changes, for the public area page."""
+    return caching.kept("budget-area", (process.pk, org_slug), lambda: area(process, org_slug))
 
 
 def area(process: Process, org_slug: str) -> Area | None:
@@ -252,9 +264,20 @@ def next_change(now: dt.datetime) -> dt.datetime | None:
     return min(moments) if moments else None
 
 
-def clock_key() -> str:
-    """The next phase change, as text for the cache keys and ETags of pages that show a phase."""
-    from django.utils import timezone
+def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
+    """The first ``n`` moments after ``at`` when a process moves from one phase to the next, in order."""
+    return sorted(
+        m
+        for row in Process.objects.values_list(
+            "proposals_from", "proposals_to", "review_to", "voting_from", "voting_to"
+        )
+        for m in row
+        if m > at
+    )[:n]
 
-    moment = next_change(timezone.now())
+
+def clock_key() -> str:
+    """The next phase change, as text for the cache keys and ETags of pages that show a phase; read
+    from a list kept until the data changes (``caching.next_moment``)."""
+    moment = caching.next_moment("budgeting", upcoming)
     return moment.isoformat() if moment else "-"

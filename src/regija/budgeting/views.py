@@ -42,8 +42,9 @@ from .models import Phase, ProposalStatus
 PHASES = [Phase.PROPOSALS, Phase.REVIEW, Phase.VOTING, Phase.RESULTS, Phase.IMPLEMENTATION]
 
 
-def _process(slug: str):
-    process = selectors.process(slug)
+def _process(slug: str, *, public: bool = False):
+    """The process, or 404; ``public`` pages (GET) read the copy kept until the data changes."""
+    process = selectors.public_process(slug) if public else selectors.process(slug)
     if process is None:
         raise Http404
     return process
@@ -96,7 +97,7 @@ def process_list(request):
 
 @cache_response(moment=selectors.clock_key)
 def process_detail(request, slug: str):
-    process = _process(slug)
+    process = _process(slug, public=True)
     phase = process.phase_at(timezone.now())
     areas = list(process.areas.all())
     counts = dict(process.proposals.values_list("area_id").annotate(n=Count("id")))
@@ -121,21 +122,22 @@ STATUS_FILTERS = {s.value: s.label for s in ProposalStatus}
 
 @cache_response(moment=selectors.clock_key)
 def area_detail(request, slug: str, org_slug: str):
-    process = _process(slug)
-    area = selectors.area(process, org_slug)
+    process = _process(slug, public=True)
+    area = selectors.public_area(process, org_slug)
     if area is None:
         raise Http404
     status = request.GET.get("stanje", "")
     if status not in STATUS_FILTERS:
         status = ""
-    proposals = list(selectors.proposals(process, area=area, status=status or None))
+    # the rows are the same for everyone until the data changes: the template keeps them rendered
+    # ({% cache %}) and reads them (a callable) only when they are not kept
     return render(
         request,
         "budgeting/area.html",
         {
             "process": process,
             "area": area,
-            "proposals": proposals,
+            "proposals": lambda: list(selectors.proposals(process, area=area, status=status or None)),
             "status": status,
             "statuses": list(STATUS_FILTERS.items()),
             "phase": Phase(process.phase_at(timezone.now())),
@@ -146,7 +148,7 @@ def area_detail(request, slug: str, org_slug: str):
 
 @cache_response(moment=selectors.clock_key)
 def proposal_detail(request, slug: str, number: int):
-    process = _process(slug)
+    process = _process(slug, public=True)
     proposal = selectors.proposal(process, number)
     if proposal is None:
         raise Http404
@@ -305,11 +307,12 @@ def vote(request, slug: str):
 
 @cache_response(moment=selectors.clock_key)
 def results(request, slug: str):
-    process = _process(slug)
+    process = _process(slug, public=True)
     return render(
         request,
         "budgeting/results.html",
-        {"process": process, "results": selectors.published_results(process), "nav": "budgeting"},
+        # kept rendered until the data changes ({% cache %}); read only when not kept
+        {"process": process, "results": lambda: selectors.published_results(process), "nav": "budgeting"},
     )
 
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from regija.core import caching
 from regija.core.collation import slovenian
 from regija.core.identifiers import same_organisation_numbers
 from regija.core.models import Organisation, OrganisationKind, Role
@@ -238,9 +239,18 @@ def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
     return min(moments) if moments else None
 
 
+def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
+    """The first ``n`` moments after ``at`` when a published call opens or closes, in order."""
+    published = Call.objects.filter(status=CallStatus.PUBLISHED)
+    opens = published.filter(opens_at__gt=at).order_by("opens_at").values_list("opens_at", flat=True)
+    closes = published.filter(closes_at__gte=at).order_by("closes_at").values_list("closes_at", flat=True)
+    return sorted([*opens[:n], *closes[:n]])[:n]
+
+
 def clock_key(now: dt.datetime | None = None) -> str:
-    """The next moment any call opens or closes, as text for cache keys and ETags ('-' for none)."""
-    moment = next_change(now)
+    """The next moment any call opens or closes, as text for cache keys and ETags ('-' for none); from
+    now, read from a list kept until the data changes (``caching.next_moment``)."""
+    moment = next_change(now) if now is not None else caching.next_moment("calls", upcoming)
     return moment.isoformat() if moment else "-"
 
 

@@ -17,13 +17,18 @@ Three tools, each used in one kind of place:
   under a name until the data changes, the same for every visitor;
 - ``{% cache %}`` in templates – a part of a page the same for every visitor, rendered with
   ``{% include … only %}`` so the user is never in its context, and varied on ``data_version``
-  (``core.context_processors``).
+  (``core.context_processors``);
+- ``kept_html`` – a part with forms (a comment thread with its reply and report forms), the same for
+  everyone who may do the same things there: kept per data version and what the person may do, with
+  each request's own CSRF token put into its forms.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -37,8 +42,10 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from . import registry
@@ -208,7 +215,8 @@ def cache_response(
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             version = current()
-            tag = etag(request, version, moment() if moment else "")
+            with reading(version):  # the moment's own kept list is read for this version, not asked again
+                tag = etag(request, version, moment() if moment else "")
             if matches(request, tag):
                 not_modified = HttpResponseNotModified()
                 not_modified["ETag"] = tag
@@ -282,3 +290,50 @@ def kept(name: str, parts: object, compute: Callable[[], T]) -> T:
         value = compute()
         cache.set(key, value, CACHE_SECONDS, version=version)
     return value
+
+
+MOMENTS_KEPT = 64
+
+
+def next_moment(name: str, upcoming: Callable[[dt.datetime, int], list[dt.datetime]]) -> dt.datetime | None:
+    """The next moment after now when what some pages show changes without a write (a call closes, a
+    phase begins) – for ``cache_response(moment=…)`` – read from a list kept until the data changes.
+
+    ``upcoming(at, n)`` gives the first ``n`` such moments after ``at``, in order. The kept list holds
+    when it was made; it answers for any later time until its moments have passed (then it is made
+    again), and never for an earlier one (a clock set back). So a page's key costs a cache read, not
+    the queries of ``upcoming``, on every request but the first after a change."""
+    now = timezone.now()
+    key = f"moments:{name}"
+    version = current()
+    held = cache.get(key, version=version)
+    if held is not None:
+        since, moments, complete = held
+        if since <= now:
+            later = bisect.bisect_right(moments, now)
+            if later < len(moments):
+                return moments[later]
+            if complete:
+                return None
+    moments = sorted(upcoming(now, MOMENTS_KEPT))[:MOMENTS_KEPT]
+    cache.set(key, (now, moments, len(moments) < MOMENTS_KEPT), CACHE_SECONDS, version=version)
+    return moments[0] if moments else None
+
+
+# What a kept part's forms carry in place of the CSRF token: ``{% csrf_token %}`` writes the context's
+# ``csrf_token``, which ``kept_html`` sets to this, and each request's own token replaces it.
+CSRF_SLOT = "regija-csrf-slot-4b1d7e"
+
+
+def kept_html(request: HttpRequest, name: str, parts: object, render: Callable[[dict], str]) -> SafeString:
+    """A part of a page with forms in it, kept like ``kept`` under ``name`` and ``parts``.
+
+    ``parts`` must hold everything the part shows differently to different people (whether they are
+    signed in, may post, answer, moderate …); the person's identity must never be in it. ``render``
+    gets the context entries the part needs for its forms – ``csrf_token`` (a slot; never a real
+    token, which would be the first visitor's) – and returns the HTML; every request then gets its own
+    token in the slot, so a kept part is shared by everyone with the same ``parts``."""
+    html = kept(name, parts, lambda: str(render({"csrf_token": CSRF_SLOT})))
+    if CSRF_SLOT in html:
+        html = html.replace(CSRF_SLOT, get_token(request))
+    return mark_safe(html)  # noqa: S308 – rendered by a template with autoescaping

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from regija.accounts import selectors as accounts
-from regija.core import permissions
+from regija.core import caching, permissions
 from regija.core.models import Organisation, Role
 
 from . import targets
@@ -87,6 +87,12 @@ def is_staff_of(user: Actor | None, organisation_id: int) -> bool:
 
 def consultations() -> QuerySet[Consultation]:
     return Consultation.objects.select_related("organisation", "strategy").order_by("-opens_at", "id")
+
+
+def public_consultation(slug: str) -> Consultation | None:
+    """A consultation with its organisation and strategy, kept until the data changes – for its page,
+    which reads it on every request the response cache does not answer."""
+    return caching.kept("consultation", slug, lambda: consultations().filter(slug=slug).first())
 
 
 def consultation_units(consultation: Consultation) -> list[Unit]:
@@ -206,6 +212,17 @@ def proposals(
     return qs.order_by("-created_at", "-id")
 
 
+def public_proposal(pk: int) -> tuple[Proposal, list[Any]] | None:
+    """A proposal as ``proposals()`` reads it, with its history, kept until the data changes – for its
+    page, which reads both on every request the response cache does not answer."""
+
+    def read() -> tuple[Proposal, list[Any]] | None:
+        p = proposals().filter(pk=pk).first()
+        return (p, list(p.events.order_by("at", "id"))) if p else None
+
+    return caching.kept("proposal", pk, read)
+
+
 def proposal_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=Proposal.objects.values("organisation_id")).order_by("name")
 
@@ -290,26 +307,24 @@ def target_url(comment: Comment) -> str:
     return spec.url(target) if spec and target is not None else ""
 
 
-def next_change(at: dt.datetime | None = None) -> dt.datetime | None:
-    """The next moment a consultation opens or closes, or a proposal's answer falls due – what the
-    pages and the API show changes then without any write."""
-    at = at or timezone.now()
-    moments = [
-        Consultation.objects.filter(opens_at__gt=at)
-        .order_by("opens_at")
-        .values_list("opens_at", flat=True)
-        .first(),
+def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
+    """The first ``n`` moments after ``at`` when a consultation opens or closes or a proposal's answer
+    falls due – what the pages and the API show changes then without any write – in order."""
+    lists = [
+        Consultation.objects.filter(opens_at__gt=at).order_by("opens_at").values_list("opens_at", flat=True),
         Consultation.objects.filter(closes_at__gt=at)
         .order_by("closes_at")
-        .values_list("closes_at", flat=True)
-        .first(),
+        .values_list("closes_at", flat=True),
         Proposal.objects.filter(respond_by__gt=at, answered_at__isnull=True)
         .order_by("respond_by")
-        .values_list("respond_by", flat=True)
-        .first(),
+        .values_list("respond_by", flat=True),
     ]
-    found = [m for m in moments if m is not None]
-    return min(found) if found else None
+    return sorted(m for moments in lists for m in moments[:n])[:n]
+
+
+def next_change() -> dt.datetime | None:
+    """The next of ``upcoming`` from now, its list kept until the data changes (``caching.next_moment``)."""
+    return caching.next_moment("participation", upcoming)
 
 
 def clock_key() -> str:

@@ -7,6 +7,10 @@ the person came from (or a form error). Nothing here needs JavaScript.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,14 +20,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regija.accounts import selectors as accounts
-from regija.core import permissions
+from regija.core import caching, permissions
 from regija.core.caching import cache_response
 from regija.core.models import Organisation, OrganisationKind, Role
 from regija.core.services import Refused
@@ -32,7 +38,7 @@ from regija.projects.models import Project
 from regija.strategies.models import Node, Strategy
 
 from . import acts, report, selectors, services, targets
-from .forms import CommentForm, ConsultationForm, ProposalForm, ReasonForm, StateForm
+from .forms import ConsultationForm, ProposalForm, ReasonForm, StateForm
 from .models import Comment, Consultation, Proposal, ProposalState
 
 NAV = "participation"
@@ -48,27 +54,66 @@ def _back(request, fallback: str):
 THREADS_SHOWN = 3  # threads of each part of a consultation shown until "all comments" is chosen
 
 
-def _comment_context(
-    request, objs, *, closed_message: str | None, newest: int | None = None, expanded: int | None = None
-) -> dict:
-    shown = selectors.comments_shown(list(objs), newest=newest, expanded=expanded)
-    comments = shown.comments
-    moderated = {
-        c.organisation_id for c in comments if selectors.is_moderator(request.user, c.organisation_id)
-    }
-    staff = {c.organisation_id for c in comments if selectors.is_staff_of(request.user, c.organisation_id)}
-    for c in comments:
-        c.can_moderate = c.organisation_id in moderated
-        c.can_answer = c.organisation_id in staff
-    return {
-        "threads": selectors.threads(comments),
-        "counts": shown.counts,
-        "left_out": shown.left_out,
-        "may_post": accounts.can_contribute(request.user) and not closed_message,
-        "closed_message": closed_message,
-        "confirmed": accounts.can_contribute(request.user),
-        "comment_form": CommentForm(),
-    }
+@dataclass(frozen=True)
+class Viewer:
+    """All that makes one person's view of a page's comments differ from another's: whether they are
+    signed in and may post, why posting is closed, and whether they answer or moderate for the page's
+    organisation. The threads are kept rendered per data version and ``Viewer`` (``caching.kept_html``),
+    so it must never hold who the person is."""
+
+    signed_in: bool
+    may_post: bool
+    closed_message: str | None
+    can_answer: bool
+    can_moderate: bool
+
+
+def _viewer(request, organisation_id: int, closed_message: str | None) -> Viewer:
+    user = request.user
+    return Viewer(
+        signed_in=user.is_authenticated,
+        may_post=accounts.can_contribute(user) and not closed_message,
+        closed_message=closed_message,
+        can_answer=selectors.is_staff_of(user, organisation_id),
+        can_moderate=selectors.is_moderator(user, organisation_id),
+    )
+
+
+def _comments(
+    request,
+    name: str,
+    objs: Callable[[], list[Any]],
+    *,
+    viewer: Viewer,
+    organisation_id: int,
+    here: str,
+    template: str,
+    context: Callable[[selectors.Shown, dict[int, list[Comment]]], dict[str, Any]],
+    parts: object,
+    newest: int | None = None,
+    expanded: int | None = None,
+) -> SafeString:
+    """The comments of a page with their forms, kept rendered until the data changes for everyone who
+    sees them as ``viewer`` does: a page of 60 parts with 360 comments shown costs a cache read, not
+    ≈ 100 ms of rendering (bench/README.md, "Residents' pages under load"). ``objs()`` and
+    ``context()`` run only when the part is not kept."""
+
+    def render(forms: dict[str, Any]) -> str:
+        shown = selectors.comments_shown(objs(), newest=newest, expanded=expanded)
+        for c in shown.comments:  # a comment is answered and moderated by its own organisation
+            c.can_answer = viewer.can_answer and c.organisation_id == organisation_id
+            c.can_moderate = viewer.can_moderate and c.organisation_id == organisation_id
+        return render_to_string(
+            template,
+            {
+                **forms,
+                **asdict(viewer),
+                **context(shown, selectors.threads(shown.comments)),
+                "here": here,
+            },
+        )
+
+    return caching.kept_html(request, name, (parts, viewer, here), render)
 
 
 # -------------------------------------------------------------------------------------------- overview
@@ -109,8 +154,9 @@ def consultation_list(request):
 
 @cache_response(moment=selectors.clock_key)  # anonymous readers: kept per data version and moment
 def consultation_detail(request, slug: str):
-    c = get_object_or_404(selectors.consultations(), slug=slug)
-    units = selectors.consultation_units(c)
+    c = selectors.public_consultation(slug)
+    if c is None:
+        raise Http404
     now = timezone.now()
     closed = None
     if now < c.opens_at:
@@ -124,21 +170,38 @@ def consultation_detail(request, slug: str):
     # 60 parts with 1 200 comments took 315 ms to render in full (bench/README.md).
     wanted = request.GET.get("enota", "")
     expanded = int(wanted) if wanted.isdigit() and len(wanted) < 19 else None
-    ctx = _comment_context(request, units, closed_message=closed, newest=THREADS_SHOWN, expanded=expanded)
-    for u in units:
-        u.thread = ctx["threads"].get(u.pk, [])
-        u.comment_count = ctx["counts"].get(u.pk, 0)
-        u.expanded = u.pk == expanded
-        u.more = ctx["left_out"].get(u.pk, 0)
-    ctx.update(
-        consultation=c,
-        units=units,
-        is_open=c.is_open(now),
-        is_staff_of=selectors.is_staff_of(request.user, c.organisation_id),
-        closed_now=now >= c.closes_at,
-        target_name="unit",
-        nav=NAV,
-    )
+    here = c.get_absolute_url() + (f"?enota={expanded}" if expanded else "")
+    read_units = functools.cache(lambda: selectors.consultation_units(c))
+
+    def units_context(shown: selectors.Shown, threads: dict[int, list[Comment]]) -> dict[str, Any]:
+        units = read_units()
+        for u in units:
+            u.thread = threads.get(u.pk, [])
+            u.comment_count = shown.counts.get(u.pk, 0)
+            u.expanded = u.pk == expanded
+            u.more = shown.left_out.get(u.pk, 0)
+        return {"units": units, "consultation": c, "target_name": "unit"}
+
+    ctx = {
+        "units_html": _comments(
+            request,
+            "consultation-units",
+            read_units,
+            viewer=_viewer(request, c.organisation_id, closed),
+            organisation_id=c.organisation_id,
+            here=here,
+            template="participation/_units.html",
+            context=units_context,
+            parts=(c.pk, expanded),
+            newest=THREADS_SHOWN,
+            expanded=expanded,
+        ),
+        "consultation": c,
+        "is_open": c.is_open(now),
+        "is_staff_of": selectors.is_staff_of(request.user, c.organisation_id),
+        "closed_now": now >= c.closes_at,
+        "nav": NAV,
+    }
     return render(request, "participation/consultation_detail.html", ctx)
 
 
@@ -237,18 +300,21 @@ def proposal_list(request):
     sort = "supports" if request.GET.get("razvrsti") == "podpore" else "new"
     listed = selectors.proposals(state=state, organisation=org, node=node, sort=sort)
     page = Paginator(listed, 25).get_page(request.GET.get("page"))
+    # The rows and the map are the same for everyone until the data changes: the template keeps them
+    # rendered ({% cache %}) and reads the rows (a callable) only when they are not kept.
     return render(
         request,
         "participation/proposal_list.html",
         {
             "page": page,
+            "rows": lambda: list(page.object_list),
             "states": ProposalState.choices,
             "state": state,
             "organisations": selectors.proposal_organisations(),
             "org": org,
             "node": node,
             "sort": sort,
-            "located": selectors.located(listed),
+            "located": caching.kept("proposal-map", (state, org, node), lambda: selectors.located(listed)),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
             "nav": NAV,
@@ -258,24 +324,39 @@ def proposal_list(request):
 
 @cache_response(moment=selectors.clock_key)
 def proposal_detail(request, pk: int):
-    p = get_object_or_404(selectors.proposals(), pk=pk)
+    kept = selectors.public_proposal(pk)
+    if kept is None:
+        raise Http404
+    p, events = kept
     closed = (
         None if p.state in ("new", "under_review") else _("This proposal is decided: comments are closed.")
     )
-    ctx = _comment_context(request, [p], closed_message=closed)
     is_staff = selectors.is_staff_of(request.user, p.organisation_id)
-    ctx.update(
-        proposal=p,
-        thread=ctx["threads"].get(p.pk, []),
-        events=list(p.events.order_by("at", "id")),
-        supported=selectors.has_supported(request.user, p),
-        may_support=selectors.may_support(request.user, p),
-        overdue=selectors.is_overdue(p),
-        is_staff_of=is_staff,
-        state_form=StateForm() if is_staff else None,
-        target_name="proposal",
-        nav=NAV,
-    )
+    ctx = {
+        "comments_html": _comments(
+            request,
+            "proposal-comments",
+            lambda: [p],
+            viewer=_viewer(request, p.organisation_id, closed),
+            organisation_id=p.organisation_id,
+            here=p.get_absolute_url(),
+            template="participation/_comments.html",
+            context=lambda shown, threads: {
+                "thread": threads.get(p.pk, []),
+                "target_id": p.pk,
+                "target_name": "proposal",
+            },
+            parts=p.pk,
+        ),
+        "proposal": p,
+        "events": events,
+        "supported": selectors.has_supported(request.user, p),
+        "may_support": selectors.may_support(request.user, p),
+        "overdue": selectors.is_overdue(p),
+        "is_staff_of": is_staff,
+        "state_form": StateForm() if is_staff else None,
+        "nav": NAV,
+    }
     return render(request, "participation/proposal_detail.html", ctx)
 
 
@@ -375,8 +456,26 @@ def agenda_item(request, pk: int):
     item = get_object_or_404(AgendaItem.objects.select_related("session__body__organisation"), pk=pk)
     spec = targets.of(item)
     closed = spec.closed(item, timezone.now()) if spec else _("Comments cannot be added here.")
-    ctx = _comment_context(request, [item], closed_message=closed)
-    ctx.update(item=item, thread=ctx["threads"].get(item.pk, []), target_name="agenda_item", nav=NAV)
+    org_id = item.session.body.organisation_id
+    ctx = {
+        "comments_html": _comments(
+            request,
+            "agenda-item-comments",
+            lambda: [item],
+            viewer=_viewer(request, org_id, closed),
+            organisation_id=org_id,
+            here=reverse("participation:agenda_item", args=[item.pk]),
+            template="participation/_comments.html",
+            context=lambda shown, threads: {
+                "thread": threads.get(item.pk, []),
+                "target_id": item.pk,
+                "target_name": "agenda_item",
+            },
+            parts=item.pk,
+        ),
+        "item": item,
+        "nav": NAV,
+    }
     return render(request, "participation/agenda_item.html", ctx)
 
 
