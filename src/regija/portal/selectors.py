@@ -41,6 +41,11 @@ def strategy_list() -> QuerySet[Strategy]:
     )
 
 
+def strategy_count() -> int:
+    """How many strategies there are, kept until the data changes (the start page's pages)."""
+    return caching.kept("strategy-count", (), Strategy.objects.count)
+
+
 @dataclasses.dataclass
 class TreeNode:
     node: Node

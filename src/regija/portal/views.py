@@ -40,7 +40,9 @@ TABLE_VIEW = "tabela"  # /?pogled=tabela: the strategies as one dense table inst
 @cache_response(moment=clock_key)
 def home(request):
     table = request.GET.get("pogled") == TABLE_VIEW
-    page = Paginator(strategy_list(), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(strategy_list(), HOME_PAGE_SIZE)
+    paginator.count = selectors.strategy_count()  # kept until the data changes
+    page = paginator.get_page(request.GET.get("page"))
     # The figures, the map and the strategies are the same for every visitor until the data changes:
     # the template keeps them rendered per language (and page number and view: {% cache %}), and these
     # callables are read only when they are not kept.
@@ -54,7 +56,9 @@ def home(request):
             "rows": functools.partial(selectors.home_rows, page, request.LANGUAGE_CODE, levels=table),
             "figures": selectors.home_figures,
             "located": selectors.home_map,
-            "calls": selectors.home_calls(timezone.now()),
+            # the calls' states move with the clock: kept per data version and the next moment one changes
+            "calls": functools.partial(selectors.home_calls, timezone.now()),
+            "calls_moment": clock_key(),
             "decisions": selectors.home_decisions,
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
