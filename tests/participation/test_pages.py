@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -164,3 +165,15 @@ def test_the_kept_proposal_list_shows_a_new_proposal_at_once(place, client, comm
     )
     page = client.get("/pobude/").content.decode()
     assert "Pitnik na trgu" in page and 'id="map-data"' in page
+
+
+def test_the_proposal_list_pages_keep_the_filters_and_nothing_else(place, client, settings):
+    settings.REGIJA_PROPOSALS_PER_DAY = 30
+    for n in range(25):  # with the fixture's proposal: 26, two pages of 25
+        services.proposal_create(
+            place.resident,
+            services.ProposalData(organisation=place.town, title=f"Pobuda {n}", text="Besedilo."),
+        )
+    page = client.get("/pobude/?stanje=new&razvrsti=podpore&fbclid=abc").content.decode()
+    assert 'href="?stanje=new&amp;razvrsti=podpore&amp;page=2"' in page
+    assert not [link for link in re.findall(r'href="\?([^"]*)"', page) if "fbclid" in link]

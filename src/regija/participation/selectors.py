@@ -223,6 +223,15 @@ def public_proposal(pk: int) -> tuple[Proposal, list[Any]] | None:
     return caching.kept("proposal", pk, read)
 
 
+def proposal_count(*, state: str = "", organisation: str = "", node: str = "") -> int:
+    """How many proposals ``proposals()`` lists with these filters, kept until the data changes."""
+    return caching.kept(
+        "proposal-count",
+        (state, organisation, node),
+        lambda: proposals(state=state, organisation=organisation, node=node).count(),
+    )
+
+
 def proposal_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=Proposal.objects.values("organisation_id")).order_by("name")
 

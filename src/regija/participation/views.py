@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -299,22 +299,32 @@ def proposal_list(request):
     node = request.GET.get("cilj", "")
     sort = "supports" if request.GET.get("razvrsti") == "podpore" else "new"
     listed = selectors.proposals(state=state, organisation=org, node=node, sort=sort)
-    page = Paginator(listed, 25).get_page(request.GET.get("page"))
-    # The rows and the map are the same for everyone until the data changes: the template keeps them
-    # rendered ({% cache %}) and reads the rows (a callable) only when they are not kept.
+    paginator = Paginator(listed, 25)
+    paginator.count = selectors.proposal_count(state=state, organisation=org, node=node)  # kept
+    page = paginator.get_page(request.GET.get("page"))
+    # The filters, rows, pages and map are the same for everyone who asks for these filters until the
+    # data changes: the template keeps them rendered ({% cache %}) and reads the callables only when
+    # they are not kept. The pages' links carry these filters, not what else the address held.
+    page_query = QueryDict(mutable=True)
+    for name, value in (("stanje", state), ("obcina", org), ("cilj", node)):
+        if value:
+            page_query[name] = value
+    if sort == "supports":
+        page_query["razvrsti"] = "podpore"
     return render(
         request,
         "participation/proposal_list.html",
         {
             "page": page,
+            "page_query": page_query,
             "rows": lambda: list(page.object_list),
             "states": ProposalState.choices,
             "state": state,
-            "organisations": selectors.proposal_organisations(),
+            "organisations": selectors.proposal_organisations,
             "org": org,
             "node": node,
             "sort": sort,
-            "located": caching.kept("proposal-map", (state, org, node), lambda: selectors.located(listed)),
+            "located": lambda: selectors.located(listed),
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
             "nav": NAV,

@@ -174,8 +174,11 @@ def cell(cells, row, column):
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current URL with another page number, keeping every filter."""
-    query = context["request"].GET.copy()
+    """The current URL with another page number, keeping every filter – the filters of ``page_query``
+    (a QueryDict) where the context has it: a kept fragment has no request, and its links must not
+    carry what one visitor happened to add to the address."""
+    held = context.get("page_query")
+    query = held.copy() if held is not None else context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
 
