@@ -151,6 +151,12 @@ PAGES = [
     Page("budget-manage", "/participativni-proracun/pp-glasovanje/upravljanje/", user="pb_staff"),
     Page("budget-review", "/participativni-proracun/pp-presoja/predlogi/1/", user="pb_staff"),
     Page("budget-new", "/participativni-proracun/upravljanje/nov/pp-obcina/", user="pb_staff"),
+    Page("budget-edit", "/participativni-proracun/pp-predlogi/upravljanje/uredi/", user="pb_staff"),
+    Page(
+        "budget-area-edit",
+        "/participativni-proracun/pp-predlogi/upravljanje/obmocja/ks-center/",
+        user="pb_staff",
+    ),
     Page("consultation-staff", "/sodelovanje/obravnave/{consultation}/", user="staff"),
     Page("consultation-new", "/sodelovanje/obravnave/nova/", user="staff"),
     Page("proposal-staff", "/pobude/{proposal}/", user="staff"),
