@@ -251,19 +251,6 @@ def proposals_of_project(project_id: int) -> list[Proposal]:
     return list(Proposal.objects.filter(project_id=project_id).select_related("process"))
 
 
-def next_change(now: dt.datetime) -> dt.datetime | None:
-    """The next moment any process moves from one phase to the next by its dates."""
-    moments = [
-        m
-        for row in Process.objects.values_list(
-            "proposals_from", "proposals_to", "review_to", "voting_from", "voting_to"
-        )
-        for m in row
-        if m > now
-    ]
-    return min(moments) if moments else None
-
-
 def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
     """The first ``n`` moments after ``at`` when a process moves from one phase to the next, in order."""
     return sorted(

@@ -244,7 +244,7 @@ def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
     published = Call.objects.filter(status=CallStatus.PUBLISHED)
     opens = published.filter(opens_at__gt=at).order_by("opens_at").values_list("opens_at", flat=True)
     closes = published.filter(closes_at__gte=at).order_by("closes_at").values_list("closes_at", flat=True)
-    return sorted([*opens[:n], *closes[:n]])[:n]
+    return sorted(m for m in (*opens[:n], *closes[:n]) if m is not None)[:n]
 
 
 def clock_key(now: dt.datetime | None = None) -> str:

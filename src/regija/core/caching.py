@@ -318,7 +318,8 @@ def next_moment(name: str, upcoming: Callable[[dt.datetime, int], list[dt.dateti
         if since <= now:
             later = bisect.bisect_right(moments, now)
             if later < len(moments):
-                return moments[later]
+                found: dt.datetime = moments[later]
+                return found
             if complete:
                 return None
     moments = sorted(upcoming(now, MOMENTS_KEPT))[:MOMENTS_KEPT]
@@ -331,7 +332,9 @@ def next_moment(name: str, upcoming: Callable[[dt.datetime, int], list[dt.dateti
 CSRF_SLOT = "regija-csrf-slot-4b1d7e"
 
 
-def kept_html(request: HttpRequest, name: str, parts: object, render: Callable[[dict], str]) -> SafeString:
+def kept_html(
+    request: HttpRequest, name: str, parts: object, render: Callable[[dict[str, Any]], str]
+) -> SafeString:
     """A part of a page with forms in it, kept like ``kept`` under ``name`` and ``parts``.
 
     ``parts`` must hold everything the part shows differently to different people (whether they are

@@ -328,7 +328,7 @@ def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
         .order_by("respond_by")
         .values_list("respond_by", flat=True),
     ]
-    return sorted(m for moments in lists for m in moments[:n])[:n]
+    return sorted(m for moments in lists for m in moments[:n] if m is not None)[:n]
 
 
 def next_change() -> dt.datetime | None:

@@ -73,7 +73,7 @@ def _viewer(request, organisation_id: int, closed_message: str | None) -> Viewer
     return Viewer(
         signed_in=user.is_authenticated,
         may_post=accounts.can_contribute(user) and not closed_message,
-        closed_message=closed_message,
+        closed_message=str(closed_message) if closed_message else None,  # a lazy text's repr is no key
         can_answer=selectors.is_staff_of(user, organisation_id),
         can_moderate=selectors.is_moderator(user, organisation_id),
     )
