@@ -156,3 +156,26 @@ def test_the_answer_is_json_ld_when_asked_and_406_otherwise(post, get):
     response = get("/entities/urn:ngsi-ld:Vehicle:L1", HTTP_ACCEPT="application/ld+json")
     assert response.json()["@context"] == jsonld.CORE_CONTEXT_URL
     assert BASE  # the API's base stays /ngsi-ld/v1
+
+
+def test_terms_of_the_core_context_alone_are_worked_out_once_and_others_every_time(monkeypatch):
+    """The core @context never changes: what it gives a term is remembered; a user context is not."""
+    calls: list[str] = []
+    expand = pyld.expand
+
+    def counting(*args, **kwargs):
+        calls.append("expand")
+        return expand(*args, **kwargs)
+
+    monkeypatch.setattr(jsonld.jsonld, "expand", counting)
+    monkeypatch.setattr(jsonld, "_core_terms", {})
+    core = jsonld.effective(None)
+    first = jsonld.expand_terms(core, ["speedOfTheBench", "location"])
+    assert first["location"] == "https://uri.etsi.org/ngsi-ld/location"
+    assert first["speedOfTheBench"] == "https://uri.etsi.org/ngsi-ld/default-context/speedOfTheBench"
+    assert jsonld.expand_terms(core, ["location", "speedOfTheBench"]) == first
+    assert len(calls) == 1
+    own = jsonld.effective({"speedOfTheBench": "https://example.org/speed"})
+    assert jsonld.expand_terms(own, ["speedOfTheBench"]) == {"speedOfTheBench": "https://example.org/speed"}
+    assert jsonld.expand_terms(own, ["speedOfTheBench"]) == {"speedOfTheBench": "https://example.org/speed"}
+    assert len(calls) == 3
