@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
 from .errors import BadRequestData
 
@@ -158,7 +158,17 @@ def errors(entity_id: str, type_iri: str, doc: dict[str, dict[str, Any]]) -> tup
         return model, []
     first = best_match(found)
     ordered = [first, *(e for e in found if e is not first)]
-    return model, [ModelError(path=e.json_path, reason=e.message) for e in ordered]
+    return model, [ModelError(path=_path(e), reason=e.message) for e in ordered]
+
+
+def _path(error: ValidationError) -> str:
+    """Where the error is; a missing required member is named by its own path (``$.category``), not by
+    its parent's."""
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            return f"{error.json_path}.{missing[0]}"
+    return error.json_path
 
 
 def lenient(organisation: Organisation | None) -> bool:
