@@ -32,7 +32,7 @@ DEFAULT_CONTEXT = "https://uri.etsi.org/ngsi-ld/default-context/"
 SDM = "https://smartdatamodels.org/"
 FIWARE = "https://uri.fiware.org/ns/data-models#"
 
-# The model's term for the entity's type → (the Smart Data Models subject, the bundled schema file).
+# The model's term for the entity's type (and its bundled schema, data/models/<term>.json) → its subject.
 MODELS: dict[str, str] = {
     "AirQualityObserved": "dataModel.Environment",
     "WeatherObserved": "dataModel.Weather",
@@ -43,7 +43,8 @@ MODELS: dict[str, str] = {
     "WasteContainer": "dataModel.WasteManagement",
     "PointOfInterest": "dataModel.PointOfInterest",
     "WifiPointOfInterest": "dataModel.WifiNetwork",
-    "service_requests": "dataModel.IssueTracking",  # Open311 service requests (formerly Open311_ServiceRequest)
+    # Open311 service requests: the model once named Open311_ServiceRequest
+    "service_requests": "dataModel.IssueTracking",
 }
 
 # Namespaces whose last segment is the term: the default @context's, the Smart Data Models' own
@@ -145,7 +146,9 @@ class ModelError:
         return {"path": self.path, "reason": self.reason}
 
 
-def errors(entity_id: str, type_iri: str, doc: dict[str, dict[str, Any]]) -> tuple[str | None, list[ModelError]]:
+def errors(
+    entity_id: str, type_iri: str, doc: dict[str, dict[str, Any]]
+) -> tuple[str | None, list[ModelError]]:
     """The model of the entity's type (None: none, not validated) and how the entity breaks it (the most
     relevant error first)."""
     model = model_of(type_iri)
