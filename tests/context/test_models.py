@@ -1,6 +1,6 @@
 """Shared data models (MIM2): an entity of a Smart Data Models type is checked against its model's
 published JSON Schema on every write (docs/context.md). The valid entities are the models' published
-examples (sdm_examples.py), sent as the spec's normalised and concise forms; the invalid ones break one
+examples (sdm_examples.py), the key-values one sent as normalised Properties; the invalid ones break one
 rule each model's schema states."""
 
 from __future__ import annotations
