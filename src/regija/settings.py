@@ -409,6 +409,11 @@ REGIJA_NGSI_CONTEXT_MAX_BYTES = int(os.environ.get("REGIJA_NGSI_CONTEXT_MAX_BYTE
 REGIJA_NGSI_CONTEXT_CACHE_SECONDS = int(os.environ.get("REGIJA_NGSI_CONTEXT_CACHE_SECONDS", "3600"))
 # A request body of the broker may be at most this many bytes (413 beyond).
 REGIJA_NGSI_MAX_BODY = int(os.environ.get("REGIJA_NGSI_MAX_BODY", str(1024 * 1024)))
+# Tenants (organisation slugs, comma-separated; "default" for the default tenant, "*" for all) that store
+# an entity breaking its Smart Data Model flagged instead of refusing it (docs/context.md, MIM2).
+REGIJA_NGSI_LENIENT_TENANTS = frozenset(
+    s.strip() for s in os.environ.get("REGIJA_NGSI_LENIENT_TENANTS", "").split(",") if s.strip()
+)
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,

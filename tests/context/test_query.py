@@ -56,6 +56,11 @@ def fleet(post):
                 "id": "urn:ngsi-ld:Parking:1",
                 "type": "OffStreetParking",
                 "speed": {"type": "Property", "value": 80},
+                # the Smart Data Model OffStreetParking requires a location (test_models.py)
+                "location": {
+                    "type": "GeoProperty",
+                    "value": {"type": "Point", "coordinates": [15.11, 46.36]},
+                },
             },
         ).status_code
         == 201

@@ -23,6 +23,15 @@ class ContextEntity(models.Model):
     entity_id = models.CharField(_("entity id"), max_length=512)
     type = models.CharField(_("type"), max_length=512)  # expanded IRI
     doc = models.JSONField(_("attributes"), default=dict)
+    model_errors = models.JSONField(
+        _("data model errors"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "How the entity breaks its Smart Data Model ({path, reason} each), kept when the tenant is "
+            "lenient; empty: it follows its model, or its type has none."
+        ),
+    )
     created_at = models.DateTimeField(_("created"))
     modified_at = models.DateTimeField(_("modified"))
 

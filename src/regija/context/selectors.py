@@ -69,3 +69,12 @@ def entities(
     total = qs.count() if count else None
     page: list[Any] = list(qs.order_by("entity_id")[offset : offset + limit]) if limit else []
     return page, total
+
+
+def flagged(organisation: Organisation | None, *, everywhere: bool = False) -> list[ContextEntity]:
+    """Entities a lenient tenant stored although they break their Smart Data Model (``model_errors``),
+    of this tenant (or of all with ``everywhere``), by tenant and id: one query."""
+    qs = ContextEntity.objects.exclude(model_errors=[]).select_related("organisation")
+    if not everywhere:
+        qs = qs.filter(_tenant_q(organisation))
+    return list(qs.order_by("organisation__slug", "entity_id"))

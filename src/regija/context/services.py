@@ -3,7 +3,9 @@ editor or admin of the tenant's organisation; the default tenant: superusers), o
 the entity's row locked, the audit log (attributed to the token's user, door ``api``).
 
 The attributes come already parsed and expanded (``entities.attributes``): a fragment that does not
-parse never reaches a service, so nothing is half-written."""
+parse never reaches a service, so nothing is half-written. Every write checks the entity as it will be
+stored against its Smart Data Model, if its type has one (``datamodels.check``; MIM2): refused before
+anything is saved, or – in a lenient tenant – saved with its ``model_errors``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
+from . import datamodels
 from .errors import AlreadyExists, ResourceNotFound
 from .models import ContextEntity
 
@@ -41,6 +44,12 @@ def _locked(organisation: Organisation | None, entity_id: str) -> ContextEntity:
     if found is None:
         raise ResourceNotFound(f"There is no entity {entity_id}")
     return found
+
+
+def _follow_model(entity: ContextEntity) -> None:
+    """The entity as it will be saved checked against its data model (raises BadRequestData, or keeps
+    the errors in a lenient tenant)."""
+    entity.model_errors = datamodels.check(entity.organisation, entity.entity_id, entity.type, entity.doc)
 
 
 def _check(user: Actor, organisation: Organisation | None) -> None:
@@ -78,6 +87,7 @@ def create(
         created_at=moment,
         modified_at=moment,
     )
+    _follow_model(entity)
     try:
         with transaction.atomic(), audit.acting(user, via="api"):
             exists = ContextEntity.objects.filter(entity_id=entity_id)
@@ -105,6 +115,7 @@ def replace(
         entity.modified_at = clock()
         stamp = timestamp(entity.modified_at)
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
+        _follow_model(entity)
         entity.save()
     return entity
 
@@ -134,6 +145,7 @@ def append(
         if len(kept) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
+            _follow_model(entity)
             entity.save()
     return kept
 
@@ -154,6 +166,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
         if len(missing) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
+            _follow_model(entity)
             entity.save()
     return missing
 
@@ -179,6 +192,7 @@ def partial_update(
                     merged.pop(key, None)
         entity.doc = {**entity.doc, iri: merged}
         entity.modified_at = moment
+        _follow_model(entity)
         entity.save()
 
 
@@ -190,4 +204,5 @@ def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: 
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         entity.doc = {k: v for k, v in entity.doc.items() if k != iri}
         entity.modified_at = clock()
+        _follow_model(entity)
         entity.save()
