@@ -409,6 +409,8 @@ REGIJA_NGSI_CONTEXT_MAX_BYTES = int(os.environ.get("REGIJA_NGSI_CONTEXT_MAX_BYTE
 REGIJA_NGSI_CONTEXT_CACHE_SECONDS = int(os.environ.get("REGIJA_NGSI_CONTEXT_CACHE_SECONDS", "3600"))
 # A request body of the broker may be at most this many bytes (413 beyond).
 REGIJA_NGSI_MAX_BODY = int(os.environ.get("REGIJA_NGSI_MAX_BODY", str(1024 * 1024)))
+# the most entities one batch operation (/ngsi-ld/v1/entityOperations/…) may hold; more is 413
+REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,
