@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from regija.context.models import ContextEntity
 from regija.core.models import AuditEntry
@@ -340,3 +341,14 @@ def test_tenants_are_apart(two, client, tokens_of, get):
     assert client.get(BASE + "/entities/urn:ngsi-ld:Vehicle:A101", HTTP_NGSILD_TENANT="drugi").json() == (
         vehicle("A101", "Lada")
     )
+
+
+def test_a_value_the_database_cannot_hold_fails_that_entity_alone(batch):
+    # a lone UTF-16 surrogate is valid JSON; PostgreSQL's jsonb refuses it, SQLite keeps it
+    odd = vehicle("A109", "\ud800")
+    response = batch("create", [odd, A101])
+    assert response.status_code == (207 if connection.vendor == "postgresql" else 201)
+    assert stored(A101["id"]) is not None
+    if response.status_code == 207:
+        assert errors_of(response) == {odd["id"]: "BadRequestData"}
+        assert stored(odd["id"]) is None

@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
-from .errors import AlreadyExists, NgsiError, ResourceNotFound
+from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
 from .models import ContextEntity
 
 if TYPE_CHECKING:
@@ -271,6 +271,10 @@ def batch(
                     append(user, organisation, item.entity_id, item.attrs, no_overwrite=False)
             except NgsiError as error:
                 result.errors.append((item.entity_id, error))
+            except DataError:  # a value the database cannot hold; its savepoint is rolled back
+                result.errors.append(
+                    (item.entity_id, BadRequestData("The database cannot store a value of this entity"))
+                )
             else:
                 result.success.append(item.entity_id)
     return result
