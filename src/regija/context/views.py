@@ -50,6 +50,18 @@ def _max_body() -> int:
     return int(getattr(settings, "REGIJA_NGSI_MAX_BODY", 1024 * 1024))
 
 
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a parsed body holds a lone surrogate (valid JSON, no Unicode text: PostgreSQL refuses it)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -117,6 +129,10 @@ class Call:
             raise InvalidRequest("The body is nested too deeply") from None
         if b"\\u0000" in raw:
             raise BadRequestData("The body has a NUL character (\\u0000), which no value may hold")
+        if SURROGATE.search(raw) and _lone_surrogate(data):
+            raise BadRequestData(
+                "The body has a lone UTF-16 surrogate (\\ud800–\\udfff), which is no character"
+            )
         return data
 
     def kind(self) -> str:
