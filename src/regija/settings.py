@@ -414,6 +414,8 @@ REGIJA_NGSI_MAX_BODY = int(os.environ.get("REGIJA_NGSI_MAX_BODY", str(1024 * 102
 REGIJA_NGSI_LENIENT_TENANTS = frozenset(
     s.strip() for s in os.environ.get("REGIJA_NGSI_LENIENT_TENANTS", "").split(",") if s.strip()
 )
+# the most entities one batch operation (/ngsi-ld/v1/entityOperations/…) may hold; more is 413
+REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,

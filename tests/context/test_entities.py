@@ -301,6 +301,7 @@ def test_the_default_tenant_is_written_by_superusers_only(client, tokens_of):
     [
         ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": NaN}}', 400),
         ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": "x\\u0000y"}}', 400),
+        ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": "x\\ud800y"}}', 400),
         ('{"id": "urn:ngsi-ld:T:1", "type": "T", "a": ' + "[" * 100_000 + "]" * 100_000 + "}", 400),
     ],
 )
@@ -309,6 +310,12 @@ def test_json_no_database_takes_is_refused(post, body, status):
     assert response.status_code == status
     assert response.json()["status"] == status
     assert not ContextEntity.objects.exists()
+
+
+def test_an_escaped_surrogate_pair_is_one_character(post, get):
+    body = '{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"type": "Property", "value": "\\ud83d\\ude97"}}'
+    assert post("post", "/entities", body).status_code == 201
+    assert get("/entities/urn:ngsi-ld:T:1").json()["a"]["value"] == "\U0001f697"
 
 
 def test_sub_attributes_nested_too_deep_are_refused(post):

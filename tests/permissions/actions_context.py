@@ -80,3 +80,43 @@ ngsi(
 )
 ngsi("PATCH", "ngsi_attribute", E + " (speed's value)", ONE + "/attrs/speed", body={"value": 4}, probe=_doc)
 ngsi("DELETE", "ngsi_attribute", E + " (brandName)", ONE + "/attrs/brandName", probe=_doc)
+
+
+def _tenant_ids(w):
+    return sorted(ContextEntity.objects.filter(organisation=w.A).values_list("entity_id", flat=True))
+
+
+NEW = {
+    "id": "urn:ngsi-ld:Vehicle:matrika-batch",
+    "type": "Vehicle",
+    "speed": {"type": "Property", "value": 5},
+}
+ngsi(
+    "POST",
+    "ngsi_batch_create",
+    "A's tenant (new entities)",
+    "/entityOperations/create",
+    body=[NEW],
+    probe=_tenant_ids,
+)
+ngsi(
+    "POST",
+    "ngsi_batch_upsert",
+    E + " (replaced)",
+    "/entityOperations/upsert",
+    body=[{"id": ENTITY_ID, "type": "Vehicle", "speed": {"type": "Property", "value": 6}}],
+    probe=_doc,
+)
+ngsi(
+    "POST",
+    "ngsi_batch_update",
+    E + " (speed)",
+    "/entityOperations/update",
+    body=[{"id": ENTITY_ID, "type": "Vehicle", "speed": {"type": "Property", "value": 7}}],
+    probe=_doc,
+)
+ngsi("POST", "ngsi_batch_delete", E, "/entityOperations/delete", body=[ENTITY_ID], probe=_doc)
+ngsi("GET", "ngsi_types", "A's tenant's entity types", "/types")
+ngsi("GET", "ngsi_type", "A's tenant's type Vehicle", "/types/Vehicle")
+ngsi("GET", "ngsi_attribute_list", "A's tenant's attributes", "/attributes")
+ngsi("GET", "ngsi_attribute_info", "A's tenant's attribute speed", "/attributes/speed")

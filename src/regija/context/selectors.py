@@ -4,9 +4,11 @@ public data – and bounded: a query is one page query and, with ``count=true``,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Count, Q
 
 from regija.core.models import Organisation
 
@@ -78,3 +80,59 @@ def flagged(organisation: Organisation | None, *, everywhere: bool = False) -> l
     if not everywhere:
         qs = qs.filter(_tenant_q(organisation))
     return list(qs.order_by("organisation__slug", "entity_id"))
+
+
+# ------------------------------------------------------------------------------------------ discovery
+
+
+def type_counts(organisation: Organisation | None, type_iri: str | None = None) -> dict[str, int]:
+    """The tenant's entity types (expanded) and how many entities each has: one grouped query."""
+    qs = ContextEntity.objects.filter(_tenant_q(organisation))
+    if type_iri is not None:
+        qs = qs.filter(type=type_iri)
+    rows = qs.values_list("type").annotate(n=Count("id")).order_by("type")
+    return {t: n for t, n in rows}
+
+
+@dataclass(frozen=True)
+class AttributeStat:
+    """How many entities of one type have one attribute (expanded names) of one kind."""
+
+    entity_type: str
+    attribute: str
+    kind: str
+    count: int
+
+
+def attribute_stats(
+    organisation: Organisation | None, *, type_iri: str | None = None, attribute: str | None = None
+) -> list[AttributeStat]:
+    """The tenant's attributes grouped by entity type, name and kind (Property, Relationship …), counted
+    in the database – one query whatever the number of entities. The names are the keys of each row's
+    JSON document: ``jsonb_each`` on PostgreSQL, ``json_each`` on SQLite."""
+    table = connection.ops.quote_name(ContextEntity._meta.db_table)
+    if connection.vendor == "postgresql":
+        source = f"{table} e CROSS JOIN LATERAL jsonb_each(e.doc) AS a(key, value)"
+        kind = "a.value ->> 'type'"
+    elif connection.vendor == "sqlite":
+        source = f"{table} e, json_each(e.doc) AS a"
+        kind = "json_extract(a.value, '$.type')"
+    else:  # pragma: no cover - the project runs on PostgreSQL and SQLite only
+        raise NotImplementedError(connection.vendor)
+    where: list[str] = ["e.organisation_id IS NULL"]
+    params: list[Any] = []
+    if organisation is not None:
+        where, params = ["e.organisation_id = %s"], [organisation.pk]
+    if type_iri is not None:
+        where.append("e.type = %s")
+        params.append(type_iri)
+    if attribute is not None:
+        where.append("a.key = %s")
+        params.append(attribute)
+    sql = (
+        f"SELECT e.type, a.key, {kind}, COUNT(*) FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608 - our SQL; the values are parameters
+        "GROUP BY e.type, a.key, 3 ORDER BY a.key, e.type, 3"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [AttributeStat(t, a, k or "", n) for t, a, k, n in cursor.fetchall()]

@@ -9,4 +9,13 @@ urlpatterns = [
     path("entities/<str:entity_id>", views.entity, name="ngsi_entity"),
     path("entities/<str:entity_id>/attrs", views.attributes, name="ngsi_attributes"),
     path("entities/<str:entity_id>/attrs/<str:attr>", views.attribute, name="ngsi_attribute"),
+    path("entityOperations/create", views.batch_create, name="ngsi_batch_create"),
+    path("entityOperations/upsert", views.batch_upsert, name="ngsi_batch_upsert"),
+    path("entityOperations/update", views.batch_update, name="ngsi_batch_update"),
+    path("entityOperations/delete", views.batch_delete, name="ngsi_batch_delete"),
+    path("types", views.types, name="ngsi_types"),
+    # a type or attribute may be named by its full IRI, whose '/' the client percent-encodes
+    path("types/<path:type_name>", views.entity_type, name="ngsi_type"),
+    path("attributes", views.attribute_list, name="ngsi_attribute_list"),
+    path("attributes/<path:attr>", views.attribute_info, name="ngsi_attribute_info"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -47,6 +48,18 @@ LINK = re.compile(r"^\s*<([^>]*)>\s*(.*)$")
 
 def _max_body() -> int:
     return int(getattr(settings, "REGIJA_NGSI_MAX_BODY", 1024 * 1024))
+
+
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a parsed body holds a lone surrogate (valid JSON, no Unicode text: PostgreSQL refuses it)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _no_constant(name: str) -> Any:
@@ -93,13 +106,13 @@ class Call:
                 return JSON
         raise NotAcceptable(f"Accept: this API answers {JSON} or {JSON_LD}, not {accept}")
 
-    def body(self) -> Any:
-        """The request's JSON, its @context taken (body for application/ld+json, Link for JSON)."""
+    def _json(self) -> Any:
+        """The request's body as JSON: its size, media type and syntax checked."""
         request = self.request
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > _max_body():
             raise PayloadTooLarge(f"The body may be at most {_max_body()} bytes")
-        kind = (request.content_type or "").lower()
+        kind = self.kind()
         if kind not in (JSON, JSON_LD):
             raise UnsupportedMediaType(f"Content-Type: send {JSON} or {JSON_LD}, not {kind or 'nothing'}")
         try:
@@ -116,25 +129,53 @@ class Call:
             raise InvalidRequest("The body is nested too deeply") from None
         if b"\\u0000" in raw:
             raise BadRequestData("The body has a NUL character (\\u0000), which no value may hold")
+        if SURROGATE.search(raw) and _lone_surrogate(data):
+            raise BadRequestData(
+                "The body has a lone UTF-16 surrogate (\\ud800–\\udfff), which is no character"
+            )
+        return data
+
+    def kind(self) -> str:
+        return (self.request.content_type or "").lower()
+
+    def body(self) -> Any:
+        """The request's JSON, its @context taken (body for application/ld+json, Link for JSON)."""
+        data = self._json()
         if not isinstance(data, dict):
             raise BadRequestData("The body must be a JSON object")
-        if kind == JSON_LD:
+        self.context = self.own_context(data, "")
+        return data
+
+    def own_context(self, data: dict[str, Any], where: str) -> Any:
+        """The @context of one JSON object of the body, taken out of it: its own with application/ld+json
+        (no Link header then), the Link header's with application/json (no @context in the object)."""
+        if self.kind() == JSON_LD:
             if self.link:
                 raise BadRequestData("Link: with application/ld+json the @context is given in the body")
             if "@context" not in data:
-                raise BadRequestData("@context: application/ld+json needs an @context in the body")
-            self.context = data.pop("@context")
-        elif "@context" in data:
-            raise BadRequestData("@context: with application/json the @context is given in a Link header")
+                raise BadRequestData(f"{where}@context: application/ld+json needs an @context in the body")
+            return data.pop("@context")
+        if "@context" in data:
+            raise BadRequestData(
+                f"{where}@context: with application/json the @context is given in a Link header"
+            )
+        return self.link
+
+    def array(self) -> list[Any]:
+        """The request's JSON, which must be an array (the batch operations, clauses 6.14–6.17)."""
+        data = self._json()
+        if not isinstance(data, list):
+            raise BadRequestData("The body must be a JSON array")
         return data
 
     @property
     def contexts(self) -> list[Any]:
         return jsonld.effective(self.context)
 
-    def expand(self, names: list[str]) -> dict[str, str]:
+    def expand(self, names: list[str], context: Any = None, *, own: bool = False) -> dict[str, str]:
+        """Names → IRIs by the request's @context (or, with ``own``, by this one of a batch's entity)."""
         try:
-            return jsonld.expand_terms(self.contexts, names)
+            return jsonld.expand_terms(jsonld.effective(context) if own else self.contexts, names)
         except jsonld.ContextNotAvailable as exc:
             raise LdContextNotAvailable(str(exc)) from None
         except jsonld.InvalidContext as exc:
@@ -413,3 +454,269 @@ entities = _endpoint({"GET": _query, "POST": _create})
 entity = _endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete})
 attributes = _endpoint({"POST": _append, "PATCH": _update})
 attribute = _endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
+
+
+# ------------------------------------------------------------------------------- batch operations
+
+
+def _batch_max() -> int:
+    return int(getattr(settings, "REGIJA_NGSI_BATCH_MAX", 1000))
+
+
+def _batch_array(call: Call) -> list[Any]:
+    data = call.array()
+    if not data:
+        raise BadRequestData("The body must give at least one entity")
+    if len(data) > _batch_max():
+        raise PayloadTooLarge(f"A batch may hold at most {_batch_max()} entities, not {len(data)}")
+    return data
+
+
+def _batch_entities(call: Call, operation: str) -> list[services.BatchItem]:
+    """The body's entities (clause 6.14.3.1 …): each an object with an id that is a URI – otherwise the
+    request is refused whole, saying which one – parsed by the @context it comes with. An entity that
+    does not parse is answered in the result, with its own Problem Details; the others are written."""
+    entities: list[tuple[str, dict[str, Any], Any]] = []
+    for n, data in enumerate(_batch_array(call)):
+        if not isinstance(data, dict):
+            raise BadRequestData(f"[{n}]: each item of the array must be an entity (a JSON object)")
+        try:
+            entity_id = ent.entity_id(data)
+        except BadRequestData as error:
+            raise BadRequestData(f"[{n}].{error.detail}") from None
+        context = call.own_context(data, f"[{n}].")
+        entities.append((entity_id, data, context))
+    # one expansion per distinct @context (with application/json: the Link header's, for all)
+    groups: dict[str, list[int]] = {}
+    for n, (_, _data, context) in enumerate(entities):
+        groups.setdefault(json.dumps(context, sort_keys=True), []).append(n)
+    iris_of: dict[int, dict[str, str] | NgsiError] = {}
+    for members in groups.values():
+        context = entities[members[0]][2]
+        names = [t for n in members for t in ent.terms(entities[n][1])]
+        try:
+            iris: dict[str, str] | NgsiError = call.expand(names, context, own=True)
+        except NgsiError as error:
+            if call.kind() == JSON:
+                raise  # the request's one @context cannot be used: nothing can be written
+            iris = error
+        for n in members:
+            iris_of[n] = iris
+    stamp = services.timestamp()
+    items = []
+    for n, (entity_id, data, _) in enumerate(entities):
+        item = services.BatchItem(entity_id)
+        try:
+            found = iris_of[n]
+            if isinstance(found, NgsiError):
+                raise found
+            if operation != "update" or "type" in data:
+                item.type_iri = ent.entity_type(data, found)
+            item.attrs = ent.attributes(data, found, stamp)
+        except NgsiError as error:
+            item.error = error
+        items.append(item)
+    return items
+
+
+def _batch_options(call: Call, allowed: set[str]) -> set[str]:
+    options = {o for o in call.request.GET.get("options", "").split(",") if o}
+    if options - allowed:
+        raise BadRequestData(f"options: this operation takes only {' or '.join(sorted(allowed))}")
+    return options
+
+
+def _json_answer(data: Any, status: int) -> HttpResponse:
+    return HttpResponse(json.dumps(data), status=status, content_type=JSON)
+
+
+def _batch_answer(result: services.BatchResult, all_done: HttpResponse) -> HttpResponse:
+    """``all_done`` when every entity was written; otherwise 207 with the BatchOperationResult (5.2.16),
+    each failed entity with its Problem Details (BatchEntityError, 5.2.17)."""
+    if not result.errors:
+        return all_done
+    return _json_answer(
+        {
+            "success": result.success,
+            "errors": [{"entityId": i, "error": e.problem()} for i, e in result.errors],
+        },
+        207,
+    )
+
+
+def _batch_create(call: Call) -> HttpResponse:
+    user = call.user()
+    _batch_options(call, set())
+    items = _batch_entities(call, "create")
+    result = services.batch(user, call.organisation, "create", items)
+    return _batch_answer(result, _json_answer(result.success, 201))
+
+
+def _batch_upsert(call: Call) -> HttpResponse:
+    user = call.user()
+    options = _batch_options(call, {"replace", "update"})
+    if options == {"replace", "update"}:
+        raise BadRequestData("options: replace and update exclude each other")
+    items = _batch_entities(call, "upsert")
+    result = services.batch(
+        user, call.organisation, "upsert", items, replace_existing="update" not in options
+    )
+    done = _json_answer(result.created, 201) if result.created else HttpResponse(status=204)
+    return _batch_answer(result, done)
+
+
+def _batch_update(call: Call) -> HttpResponse:
+    user = call.user()
+    options = _batch_options(call, {"noOverwrite"})
+    items = _batch_entities(call, "update")
+    result = services.batch(user, call.organisation, "update", items, no_overwrite="noOverwrite" in options)
+    return _batch_answer(result, HttpResponse(status=204))
+
+
+def _batch_delete(call: Call) -> HttpResponse:
+    user = call.user()
+    _batch_options(call, set())
+    items = []
+    for n, entity_id in enumerate(_batch_array(call)):
+        if not ent.is_uri(entity_id):
+            raise BadRequestData(f"[{n}]: each item must be an entity id (a URI), not {entity_id!r}")
+        items.append(services.BatchItem(str(entity_id)))
+    result = services.batch(user, call.organisation, "delete", items)
+    return _batch_answer(result, HttpResponse(status=204))
+
+
+batch_create = _endpoint({"POST": _batch_create})
+batch_upsert = _endpoint({"POST": _batch_upsert})
+batch_update = _endpoint({"POST": _batch_update})
+batch_delete = _endpoint({"POST": _batch_delete})
+
+
+# -------------------------------------------------------------------------------------- discovery
+
+
+def _details(call: Call) -> bool:
+    raw = call.request.GET.get("details", "false")
+    if raw not in ("true", "false"):
+        raise BadRequestData(f"details: true or false, not {raw!r}")
+    return raw == "true"
+
+
+def _list_id(kind: str) -> str:
+    return f"urn:ngsi-ld:{kind}:{uuid.uuid4()}"
+
+
+def _kinds(stats: list[selectors.AttributeStat]) -> list[str]:
+    return sorted({s.kind for s in stats})
+
+
+def _types(call: Call) -> HttpResponse:
+    """Retrieve Available Entity Types (5.7.5) and their details (5.7.6 with details=true)."""
+    details = _details(call)
+    counts = selectors.type_counts(call.organisation)
+    if not details:
+        terms = call.compact(list(counts))
+        return call.answer(
+            {
+                "id": _list_id("EntityTypeList"),
+                "type": "EntityTypeList",
+                "typeList": [terms[t] for t in counts],
+            }
+        )
+    names: dict[str, list[str]] = {t: [] for t in counts}
+    for stat in selectors.attribute_stats(call.organisation):
+        if stat.attribute not in names[stat.entity_type]:
+            names[stat.entity_type].append(stat.attribute)
+    terms = call.compact(list(counts) + [a for attrs in names.values() for a in attrs])
+    return call.answer(
+        [
+            {
+                "id": t,
+                "type": "EntityType",
+                "typeName": terms[t],
+                "attributeNames": [terms[a] for a in names[t]],
+            }
+            for t in counts
+        ]
+    )
+
+
+def _name_iri(call: Call, name: str, what: str) -> str:
+    if not name or any(c.isspace() for c in name):
+        raise BadRequestData(f"{name!r} is not a valid {what} name")
+    return call.expand([name])[name]
+
+
+def _type(call: Call, type_name: str) -> HttpResponse:
+    """Retrieve Available Entity Type Information (5.7.7)."""
+    iri = _name_iri(call, type_name, "entity type")
+    count = selectors.type_counts(call.organisation, iri).get(iri)
+    if not count:
+        raise ResourceNotFound(f"There is no entity of the type {type_name}")
+    stats = selectors.attribute_stats(call.organisation, type_iri=iri)
+    attributes: dict[str, list[selectors.AttributeStat]] = {}
+    for stat in stats:
+        attributes.setdefault(stat.attribute, []).append(stat)
+    terms = call.compact([iri, *attributes])
+    return call.answer(
+        {
+            "id": iri,
+            "type": "EntityTypeInfo",
+            "typeName": terms[iri],
+            "entityCount": count,
+            "attributeDetails": [
+                {"id": a, "type": "Attribute", "attributeName": terms[a], "attributeTypes": _kinds(s)}
+                for a, s in attributes.items()
+            ],
+        }
+    )
+
+
+def _attribute_info(iri: str, stats: list[selectors.AttributeStat], terms: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": iri,
+        "type": "Attribute",
+        "attributeName": terms[iri],
+        "attributeCount": sum(s.count for s in stats),
+        "attributeTypes": _kinds(stats),
+        "typeNames": [terms[t] for t in sorted({s.entity_type for s in stats})],
+    }
+
+
+def _by_attribute(stats: list[selectors.AttributeStat]) -> dict[str, list[selectors.AttributeStat]]:
+    found: dict[str, list[selectors.AttributeStat]] = {}
+    for stat in stats:
+        found.setdefault(stat.attribute, []).append(stat)
+    return found
+
+
+def _attributes(call: Call) -> HttpResponse:
+    """Retrieve Available Attributes (5.7.8) and their details (5.7.9 with details=true)."""
+    details = _details(call)
+    found = _by_attribute(selectors.attribute_stats(call.organisation))
+    types = {s.entity_type for stats in found.values() for s in stats} if details else set()
+    terms = call.compact([*found, *sorted(types)])
+    if not details:
+        return call.answer(
+            {
+                "id": _list_id("AttributeList"),
+                "type": "AttributeList",
+                "attributeList": [terms[a] for a in found],
+            }
+        )
+    return call.answer([_attribute_info(a, s, terms) for a, s in found.items()])
+
+
+def _attribute_detail(call: Call, attr: str) -> HttpResponse:
+    """Retrieve Available Attribute Information (5.7.10)."""
+    iri = _name_iri(call, attr, "attribute")
+    stats = selectors.attribute_stats(call.organisation, attribute=iri)
+    if not stats:
+        raise ResourceNotFound(f"No entity has an attribute {attr}")
+    terms = call.compact([iri, *sorted({s.entity_type for s in stats})])
+    return call.answer(_attribute_info(iri, stats, terms))
+
+
+types = _endpoint({"GET": _types})
+entity_type = _endpoint({"GET": _type})
+attribute_list = _endpoint({"GET": _attributes})
+attribute_info = _endpoint({"GET": _attribute_detail})
