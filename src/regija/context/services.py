@@ -16,8 +16,9 @@ from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
+from . import geo
 from .errors import AlreadyExists, ResourceNotFound
-from .models import ContextEntity
+from .models import ContextEntity, ContextGeoBox
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -41,6 +42,29 @@ def _locked(organisation: Organisation | None, entity_id: str) -> ContextEntity:
     if found is None:
         raise ResourceNotFound(f"There is no entity {entity_id}")
     return found
+
+
+def _save(entity: ContextEntity, *, new: bool = False) -> None:
+    """Save the entity and its GeoProperties' bounding boxes (what geo-queries prefilter on), in the
+    caller's transaction: the boxes never disagree with the document."""
+    entity.save()
+    if not new:
+        ContextGeoBox.objects.filter(entity=entity).delete()
+    found = geo.boxes(entity.doc)
+    if found:
+        ContextGeoBox.objects.bulk_create(
+            ContextGeoBox(
+                entity=entity,
+                attribute=iri,
+                big=box.max_lat - box.min_lat > geo.SMALL_SPAN,
+                min_lat=box.min_lat,
+                min_lon=box.min_lon,
+                max_lat=box.max_lat,
+                max_lon=box.max_lon,
+                geometry=geometry,
+            )
+            for iri, (box, geometry) in found.items()
+        )
 
 
 def _check(user: Actor, organisation: Organisation | None) -> None:
@@ -88,7 +112,7 @@ def create(
             )
             if exists.exists():
                 raise AlreadyExists(f"The entity {entity_id} already exists")
-            entity.save()
+            _save(entity, new=True)
     except IntegrityError:
         raise AlreadyExists(f"The entity {entity_id} already exists") from None
     return entity
@@ -105,7 +129,7 @@ def replace(
         entity.modified_at = clock()
         stamp = timestamp(entity.modified_at)
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
-        entity.save()
+        _save(entity)
     return entity
 
 
@@ -134,7 +158,7 @@ def append(
         if len(kept) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
-            entity.save()
+            _save(entity)
     return kept
 
 
@@ -154,7 +178,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
         if len(missing) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
-            entity.save()
+            _save(entity)
     return missing
 
 
@@ -179,7 +203,7 @@ def partial_update(
                     merged.pop(key, None)
         entity.doc = {**entity.doc, iri: merged}
         entity.modified_at = moment
-        entity.save()
+        _save(entity)
 
 
 def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: str, iri: str) -> None:
@@ -190,4 +214,4 @@ def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: 
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         entity.doc = {k: v for k, v in entity.doc.items() if k != iri}
         entity.modified_at = clock()
-        entity.save()
+        _save(entity)

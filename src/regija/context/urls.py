@@ -9,4 +9,5 @@ urlpatterns = [
     path("entities/<str:entity_id>", views.entity, name="ngsi_entity"),
     path("entities/<str:entity_id>/attrs", views.attributes, name="ngsi_attributes"),
     path("entities/<str:entity_id>/attrs/<str:attr>", views.attribute, name="ngsi_attribute"),
+    path("entityOperations/query", views.query_entities, name="ngsi_query"),
 ]
