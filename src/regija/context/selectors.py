@@ -72,7 +72,7 @@ def entities(
     qs = ContextEntity.objects.filter(
         _tenant_q(organisation), _selector_q(Selector(types or [], ids or [], id_pattern))
     )
-    if any_of:
+    if any_of and all(s.types or s.ids or s.id_pattern for s in any_of):  # an empty selector: any entity
         either = Q(pk__in=[])
         for selector in any_of:
             either |= _selector_q(selector)
