@@ -1,6 +1,7 @@
 """Reads of the broker: tenants and entities (docs/context.md). Every read is open – entities are
 public data – and bounded: a query is one page query and, with ``count=true``, one count; a geo-query
-one query of candidates (at most ``REGIJA_NGSI_GEO_MAX_CANDIDATES``) and one of the page."""
+three (its candidates, at most ``REGIJA_NGSI_GEO_MAX_CANDIDATES``; those of them the other filters keep;
+the page)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, GeoQuery
-from .models import ContextEntity
+from .models import ContextEntity, ContextGeoBox
 
 MAX_LIMIT = 1000
 
@@ -109,41 +110,48 @@ def _selector_q(selector: Selector) -> Q:
 
 
 def _box_q(geo: GeoQuery) -> Q:
-    """The SQL prefilter: the entity's box for the geoproperty overlaps the query's box. A small box
-    (at most SMALL_SPAN degrees tall) starts at most SMALL_SPAN south of the query's box, so the index
-    (attribute, big, min_lat, …) is scanned over a narrow band of latitude; big boxes are few."""
-    prefix = "geo_boxes__"
-    found = Q(**{prefix + "attribute": geo.geoproperty})
+    """The SQL prefilter on ``ContextGeoBox``: the box of the entity's geoproperty overlaps the query's
+    box. A small box (at most SMALL_SPAN degrees tall) starts at most SMALL_SPAN south of the query's
+    box, so the index (attribute, big, min_lat, …) is scanned over a narrow band of latitude; the big
+    boxes (few: districts, not sensors) apart. Each branch names the attribute, so each is one index range."""
     box = geo.prefilter()
     if box is None:
-        return found
+        return Q(attribute=geo.geoproperty)
     overlap = {
-        prefix + "min_lat__lte": box.max_lat,
-        prefix + "max_lat__gte": box.min_lat,
-        prefix + "min_lon__lte": box.max_lon,
-        prefix + "max_lon__gte": box.min_lon,
+        "min_lat__lte": box.max_lat,
+        "max_lat__gte": box.min_lat,
+        "min_lon__lte": box.max_lon,
+        "max_lon__gte": box.min_lon,
     }
-    small = Q(**{prefix + "big": False, prefix + "min_lat__gte": box.min_lat - SMALL_SPAN}, **overlap)
-    big = Q(**{prefix + "big": True}, **overlap)
-    return found & (small | big)
+    # big__in, not big=False: SQLite's planner takes ``big IN (0)`` as an equality on the index's
+    # column, ``NOT big`` not (it would scan the table)
+    small = Q(attribute=geo.geoproperty, big__in=[False], min_lat__gte=box.min_lat - SMALL_SPAN, **overlap)
+    return small | Q(attribute=geo.geoproperty, big__in=[True], **overlap)
 
 
 def _geo_page(
     qs: Any, geo: GeoQuery, *, limit: int, offset: int, count: bool
 ) -> tuple[list[ContextEntity], int | None]:
-    """A geo-query's page: the candidates the boxes allow, in the order of their ids (one query, at most
-    ``max_candidates()``: a broader query is refused), tested exactly in Python; then the page's rows (one
-    query). So paging and the count are exact whatever the test drops."""
+    """A geo-query's page in three queries whatever the number of entities:
+
+    1. the candidates: the boxes the prefilter keeps (their index range only; at most
+       ``max_candidates()``, a broader query is refused), tested exactly in Python;
+    2. of the entities that pass, those the other filters (tenant, type, id, attrs, q) keep, in the
+       order of their ids – so paging and the count are exact whatever the exact test dropped;
+    3. the page's rows."""
     cap = max_candidates()
     candidates = list(
-        qs.filter(_box_q(geo)).order_by("entity_id").values_list("pk", "geo_boxes__geometry")[: cap + 1]
+        ContextGeoBox.objects.filter(_box_q(geo)).values_list("entity_id", "geometry")[: cap + 1]
     )
     if len(candidates) > cap:
         raise BadRequestData(
             f"georel: the geo-query leaves more than {cap} candidate entities to test; narrow it "
-            "(a smaller geometry or distance, a type, q)"
+            "(a smaller geometry or distance)"
         )
-    matching = [pk for pk, geometry in candidates if geo.matches(geometry)]
+    passed = [pk for pk, geometry in candidates if geo.matches(geometry)]
+    matching = (
+        list(qs.filter(pk__in=passed).order_by("entity_id").values_list("pk", flat=True)) if passed else []
+    )
     wanted = matching[offset : offset + limit] if limit else []
     rows = ContextEntity.objects.in_bulk(wanted) if wanted else {}
     return [rows[pk] for pk in wanted if pk in rows], len(matching) if count else None
