@@ -362,3 +362,17 @@ def test_post_query_is_only_post(client):
     response = client.get(BASE + "/entityOperations/query")
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+
+
+def test_the_migration_gives_boxes_to_the_entities_written_before_them(places, get):
+    import importlib
+
+    from django.apps import apps
+
+    from regija.context.models import ContextGeoBox
+
+    ContextGeoBox.objects.all().delete()  # as before migration 0002
+    assert names(get(near())) == []
+    importlib.import_module("regija.context.migrations.0002_geo_boxes").fill(apps, None)
+    assert names(get(near())) == ["centre", "east1500", "north1100"]
+    assert names(get(polygon_query("intersects"))) == ["centre", "north1100", "park"]

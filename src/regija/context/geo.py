@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy
@@ -50,7 +51,7 @@ class GeoQuery:
     max_distance: float | None = None
     min_distance: float | None = None
 
-    @property
+    @cached_property
     def shape(self) -> Any:
         return shape(self.geometry)
 
@@ -67,13 +68,12 @@ class GeoQuery:
     def matches(self, geometry: Any) -> bool:
         """Whether a stored GeoJSON geometry stands in this relation to the query's geometry."""
         try:
-            other = shape(geometry)
             if self.georel == "near":
-                distance = distance_m(self.geometry, self.shape, geometry, other)
+                distance = distance_m(self.geometry, self.shape, geometry)
                 if self.max_distance is not None:
                     return distance <= self.max_distance
                 return distance >= (self.min_distance or 0)
-            mine = self.shape
+            mine, other = self.shape, shape(geometry)
             if self.georel == "within":  # the entity's geometry within the query's
                 return bool(other.within(mine))
             if self.georel == "contains":
@@ -229,11 +229,12 @@ def _local(geom: Any, lon0: float, lat0: float) -> Any:
     )
 
 
-def distance_m(reference: dict[str, Any], ref_shape: Any, geometry: Any, other: Any) -> float:
+def distance_m(reference: dict[str, Any], ref_shape: Any, geometry: Any) -> float:
     """The distance in metres between two geometries: haversine for two points, else planar in metres
     on a plane tangent at the reference geometry's centre."""
     if reference["type"] == "Point" and isinstance(geometry, dict) and geometry.get("type") == "Point":
         a, b = reference["coordinates"], geometry["coordinates"]
         return haversine(a[0], a[1], b[0], b[1])
     centre = ref_shape.centroid
+    other = shape(geometry)
     return float(_local(ref_shape, centre.x, centre.y).distance(_local(other, centre.x, centre.y)))
