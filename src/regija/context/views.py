@@ -175,11 +175,11 @@ class Call:
         response["Link"] = f'<{link}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
         return response
 
-    def geo_answer(self, data: dict[str, Any] | list[dict[str, Any]], *, many: bool) -> HttpResponse:
+    def geo_answer(self, features: list[dict[str, Any]], *, many: bool) -> HttpResponse:
         """A GeoJSON answer (clause 4.5.16): one Feature, or a FeatureCollection of them; the @context is
         a member of the top-level object (the Feature, or the collection), as JSON-LD over GeoJSON has it."""
         context = self.context if self.context is not None else jsonld.CORE_CONTEXT_URL
-        body: dict[str, Any] = {"type": "FeatureCollection", "features": data} if many else dict(data)  # type: ignore[arg-type]
+        body = {"type": "FeatureCollection", "features": features} if many else dict(features[0])
         body["@context"] = context
         return HttpResponse(json.dumps(body), content_type=GEO_JSON)
 
@@ -451,7 +451,7 @@ def _retrieve(call: Call, entity_id: str) -> HttpResponse:
     if call.accept == GEO_JSON:
         term = _geometry_property(call)
         geometry_iri = call.expand([term])[term]
-        return call.geo_answer(_features(call, [row], chosen, geometry_iri)[0], many=False)
+        return call.geo_answer(_features(call, [row], chosen, geometry_iri), many=False)
     return call.answer(_render(call, [row], chosen)[0])
 
 
