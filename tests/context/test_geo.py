@@ -154,6 +154,9 @@ def test_a_geo_query_alone_is_a_query(places, get):
 
 
 def test_the_boxes_follow_every_write(places, post, get, client, editor):
+    renamed = {"name": {"type": "Property", "value": "središče"}}  # no GeoProperty changes: found as before
+    assert post("patch", "/entities/urn:ngsi-ld:PointOfInterest:centre/attrs", renamed).status_code == 204
+    assert names(get(near())) == ["centre", "east1500", "north1100"]
     moved = {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [14.5, 46.05]}}
     assert (
         post("patch", "/entities/urn:ngsi-ld:PointOfInterest:centre/attrs/location", moved).status_code == 204
@@ -205,7 +208,7 @@ def test_a_bad_geo_query_is_bad_request_data_naming_the_parameter(places, get, q
     assert response.json()["detail"].startswith(named + ":"), response.json()["detail"]
 
 
-def test_a_near_query_is_two_sql_queries_whatever_the_number_of_entities(post, get, tenant):
+def test_a_near_query_takes_as_many_sql_queries_whatever_the_number_of_entities(post, get, tenant):
     def queries():
         with CaptureQueriesContext(connection) as captured:
             response = get(near(extra="type=PointOfInterest&count=true&limit=100"))

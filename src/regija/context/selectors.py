@@ -125,7 +125,9 @@ def _box_q(geo: GeoQuery) -> Q:
     }
     # big__in, not big=False: SQLite's planner takes ``big IN (0)`` as an equality on the index's
     # column, ``NOT big`` not (it would scan the table)
-    small = Q(attribute=geo.geoproperty, big__in=[False], min_lat__gte=box.min_lat - SMALL_SPAN, **overlap)
+    small = Q(
+        attribute=geo.geoproperty, big__in=[False], min_lat__gte=box.min_lat - SMALL_SPAN - 1e-9, **overlap
+    )
     return small | Q(attribute=geo.geoproperty, big__in=[True], **overlap)
 
 

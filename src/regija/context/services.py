@@ -44,10 +44,21 @@ def _locked(organisation: Organisation | None, entity_id: str) -> ContextEntity:
     return found
 
 
-def _save(entity: ContextEntity, *, new: bool = False) -> None:
+def _geometries(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        iri: a.get("value")
+        for iri, a in doc.items()
+        if isinstance(a, dict) and a.get("type") == "GeoProperty"
+    }
+
+
+def _save(entity: ContextEntity, *, new: bool = False, before: dict[str, Any] | None = None) -> None:
     """Save the entity and its GeoProperties' bounding boxes (what geo-queries prefilter on), in the
-    caller's transaction: the boxes never disagree with the document."""
+    caller's transaction: the boxes never disagree with the document. ``before``: the document as it
+    was – when its GeoProperties are the same (a sensor's new reading), the boxes stay as they are."""
     entity.save()
+    if before is not None and _geometries(before) == _geometries(entity.doc):
+        return
     if not new:
         ContextGeoBox.objects.filter(entity=entity).delete()
     found = geo.boxes(entity.doc)
@@ -125,11 +136,12 @@ def replace(
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         entity.type = type_iri
         entity.modified_at = clock()
         stamp = timestamp(entity.modified_at)
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
-        _save(entity)
+        _save(entity, before=before)
     return entity
 
 
@@ -148,6 +160,7 @@ def append(
     kept: list[str] = []
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         doc = dict(entity.doc)
         moment = clock()
         for iri, attr in attrs.items():
@@ -158,7 +171,7 @@ def append(
         if len(kept) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
-            _save(entity)
+            _save(entity, before=before)
     return kept
 
 
@@ -168,6 +181,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
     missing: list[str] = []
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         doc = dict(entity.doc)
         moment = clock()
         for iri, attr in attrs.items():
@@ -178,7 +192,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
         if len(missing) < len(attrs):
             entity.doc = doc
             entity.modified_at = moment
-            _save(entity)
+            _save(entity, before=before)
     return missing
 
 
@@ -189,6 +203,7 @@ def partial_update(
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         old = entity.doc.get(iri)
         if old is None:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
@@ -203,15 +218,16 @@ def partial_update(
                     merged.pop(key, None)
         entity.doc = {**entity.doc, iri: merged}
         entity.modified_at = moment
-        _save(entity)
+        _save(entity, before=before)
 
 
 def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: str, iri: str) -> None:
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         if iri not in entity.doc:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         entity.doc = {k: v for k, v in entity.doc.items() if k != iri}
         entity.modified_at = clock()
-        _save(entity)
+        _save(entity, before=before)
