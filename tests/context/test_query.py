@@ -174,11 +174,6 @@ def test_paging_and_count(fleet, get):
         assert response.status_code == 400 and problem_type(response) == "BadRequestData", bad
 
 
-def test_a_geo_query_is_not_there_yet(fleet, get):
-    response = get("/entities?type=Vehicle&georel=near;maxDistance==100&geometry=Point&coordinates=[15,46]")
-    assert response.status_code == 400
-
-
 def test_the_query_count_does_not_grow_with_the_entities(post, get, tenant):
     def queries():
         with CaptureQueriesContext(connection) as captured:

@@ -54,6 +54,14 @@ ngsi(
 )
 ngsi("GET", "ngsi_entity", E, ONE)
 ngsi(
+    "POST",
+    "ngsi_query",
+    E,
+    "/entityOperations/query",
+    body={"type": "Query", "entities": [{"type": "Vehicle"}]},
+    marker=lambda w: ENTITY_ID,
+)
+ngsi(
     "PUT",
     "ngsi_entity",
     E + " (replaced)",

@@ -54,3 +54,36 @@ class ContextEntity(models.Model):
 
     def __str__(self):
         return self.entity_id
+
+
+class ContextGeoBox(models.Model):
+    """The bounding box (WGS84 longitude/latitude) and geometry of one GeoProperty of one entity: what a
+    geo-query's SQL prefilter reads (docs/context.md, "Geo-queries"). Kept by the services in the
+    transaction of every write; a box taller than ``geo.SMALL_SPAN`` degrees is ``big``."""
+
+    entity = models.ForeignKey(
+        ContextEntity, verbose_name=_("entity"), on_delete=models.CASCADE, related_name="geo_boxes"
+    )
+    attribute = models.CharField(_("attribute"), max_length=512)  # expanded IRI
+    big = models.BooleanField(_("big"), default=False)
+    min_lat = models.FloatField(_("south"))
+    min_lon = models.FloatField(_("west"))
+    max_lat = models.FloatField(_("north"))
+    max_lon = models.FloatField(_("east"))
+    geometry = models.JSONField(_("geometry"))
+
+    class Meta:
+        verbose_name = _("geo box")
+        verbose_name_plural = _("geo boxes")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "attribute"], name="context_geobox_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["attribute", "big", "min_lat", "min_lon", "max_lat", "max_lon"],
+                name="context_geobox_band",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entity_id} {self.attribute}"

@@ -1,21 +1,39 @@
 """Reads of the broker: tenants and entities (docs/context.md). Every read is open – entities are
-public data – and bounded: a query is one page query and, with ``count=true``, one count."""
+public data – and bounded: a query is one page query and, with ``count=true``, one count; a geo-query
+three (its candidates, at most ``REGIJA_NGSI_GEO_MAX_CANDIDATES``; those of them the other filters keep;
+the page)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 
 from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
-from .models import ContextEntity
+from .geo import SMALL_SPAN, GeoQuery
+from .models import ContextEntity, ContextGeoBox
 
 MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One EntitySelector (clause 5.2.33): entities of any of these types (expanded IRIs), with one of
+    these ids, whose id matches this pattern – each given part must hold."""
+
+    types: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    id_pattern: str | None = None
+
+
+def max_candidates() -> int:
+    return int(getattr(settings, "REGIJA_NGSI_GEO_MAX_CANDIDATES", 10_000))
 
 
 def tenant(name: str | None) -> Organisation | None:
@@ -42,25 +60,25 @@ def entities(
     types: list[str] | None = None,
     ids: list[str] | None = None,
     id_pattern: str | None = None,
+    any_of: list[Selector] | None = None,
     attrs: list[str] | None = None,
     q: Q | None = None,
+    geo: GeoQuery | None = None,
     limit: int = 20,
     offset: int = 0,
     count: bool = False,
 ) -> tuple[list[ContextEntity], int | None]:
     """One page of the tenant's entities matching every filter given, ordered by id, and how many match
-    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``."""
-    qs = ContextEntity.objects.filter(_tenant_q(organisation))
-    if types:
-        qs = qs.filter(type__in=types)
-    if ids:
-        qs = qs.filter(entity_id__in=ids)
-    if id_pattern:
-        try:
-            re.compile(id_pattern)
-        except re.error as exc:
-            raise BadRequestData(f"idPattern: {id_pattern!r} is not a regular expression: {exc}") from None
-        qs = qs.filter(entity_id__regex=id_pattern)
+    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``;
+    ``any_of`` entity selectors of which one must hold; ``geo`` a geo-query (its geoproperty expanded)."""
+    qs = ContextEntity.objects.filter(
+        _tenant_q(organisation), _selector_q(Selector(types or [], ids or [], id_pattern))
+    )
+    if any_of and all(s.types or s.ids or s.id_pattern for s in any_of):  # an empty selector: any entity
+        either = Q(pk__in=[])
+        for selector in any_of:
+            either |= _selector_q(selector)
+        qs = qs.filter(either)
     if attrs:
         having = Q(pk__in=[])
         for iri in attrs:
@@ -68,6 +86,8 @@ def entities(
         qs = qs.filter(having)
     if q is not None:
         qs = qs.filter(q)
+    if geo is not None:
+        return _geo_page(qs, geo, limit=limit, offset=offset, count=count)
     total = qs.count() if count else None
     page: list[Any] = list(qs.order_by("entity_id")[offset : offset + limit]) if limit else []
     return page, total
@@ -136,3 +156,70 @@ def attribute_stats(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [AttributeStat(t, a, k or "", n) for t, a, k, n in cursor.fetchall()]
+
+
+def _selector_q(selector: Selector) -> Q:
+    found = Q()
+    if selector.types:
+        found &= Q(type__in=selector.types)
+    if selector.ids:
+        found &= Q(entity_id__in=selector.ids)
+    if selector.id_pattern:
+        try:
+            re.compile(selector.id_pattern)
+        except re.error as exc:
+            raise BadRequestData(
+                f"idPattern: {selector.id_pattern!r} is not a regular expression: {exc}"
+            ) from None
+        found &= Q(entity_id__regex=selector.id_pattern)
+    return found
+
+
+def _box_q(geo: GeoQuery) -> Q:
+    """The SQL prefilter on ``ContextGeoBox``: the box of the entity's geoproperty overlaps the query's
+    box. A small box (at most SMALL_SPAN degrees tall) starts at most SMALL_SPAN south of the query's
+    box, so the index (attribute, big, min_lat, …) is scanned over a narrow band of latitude; the big
+    boxes (few: districts, not sensors) apart. Each branch names the attribute, so each is one index range."""
+    box = geo.prefilter()
+    if box is None:
+        return Q(attribute=geo.geoproperty)
+    overlap = {
+        "min_lat__lte": box.max_lat,
+        "max_lat__gte": box.min_lat,
+        "min_lon__lte": box.max_lon,
+        "max_lon__gte": box.min_lon,
+    }
+    # big__in, not big=False: SQLite's planner takes ``big IN (0)`` as an equality on the index's
+    # column, ``NOT big`` not (it would scan the table)
+    small = Q(
+        attribute=geo.geoproperty, big__in=[False], min_lat__gte=box.min_lat - SMALL_SPAN - 1e-9, **overlap
+    )
+    return small | Q(attribute=geo.geoproperty, big__in=[True], **overlap)
+
+
+def _geo_page(
+    qs: Any, geo: GeoQuery, *, limit: int, offset: int, count: bool
+) -> tuple[list[ContextEntity], int | None]:
+    """A geo-query's page in three queries whatever the number of entities:
+
+    1. the candidates: the boxes the prefilter keeps (their index range only; at most
+       ``max_candidates()``, a broader query is refused), tested exactly in Python;
+    2. of the entities that pass, those the other filters (tenant, type, id, attrs, q) keep, in the
+       order of their ids – so paging and the count are exact whatever the exact test dropped;
+    3. the page's rows."""
+    cap = max_candidates()
+    candidates = list(
+        ContextGeoBox.objects.filter(_box_q(geo)).values_list("entity_id", "geometry")[: cap + 1]
+    )
+    if len(candidates) > cap:
+        raise BadRequestData(
+            f"georel: the geo-query leaves more than {cap} candidate entities to test; narrow it "
+            "(a smaller geometry or distance)"
+        )
+    passed = [pk for pk, geometry in candidates if geo.matches(geometry)]
+    matching = (
+        list(qs.filter(pk__in=passed).order_by("entity_id").values_list("pk", flat=True)) if passed else []
+    )
+    wanted = matching[offset : offset + limit] if limit else []
+    rows = ContextEntity.objects.in_bulk(wanted) if wanted else {}
+    return [rows[pk] for pk in wanted if pk in rows], len(matching) if count else None

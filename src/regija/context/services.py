@@ -19,9 +19,9 @@ from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
-from . import datamodels
+from . import datamodels, geo
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
-from .models import ContextEntity
+from .models import ContextEntity, ContextGeoBox
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -51,6 +51,40 @@ def _follow_model(entity: ContextEntity) -> None:
     """The entity as it will be saved checked against its data model (raises BadRequestData, or keeps
     the errors in a lenient tenant)."""
     entity.model_errors = datamodels.check(entity.organisation, entity.entity_id, entity.type, entity.doc)
+
+
+def _geometries(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        iri: a.get("value")
+        for iri, a in doc.items()
+        if isinstance(a, dict) and a.get("type") == "GeoProperty"
+    }
+
+
+def _save(entity: ContextEntity, *, new: bool = False, before: dict[str, Any] | None = None) -> None:
+    """Save the entity and its GeoProperties' bounding boxes (what geo-queries prefilter on), in the
+    caller's transaction: the boxes never disagree with the document. ``before``: the document as it
+    was – when its GeoProperties are the same (a sensor's new reading), the boxes stay as they are."""
+    entity.save()
+    if before is not None and _geometries(before) == _geometries(entity.doc):
+        return
+    if not new:
+        ContextGeoBox.objects.filter(entity=entity).delete()
+    found = geo.boxes(entity.doc)
+    if found:
+        ContextGeoBox.objects.bulk_create(
+            ContextGeoBox(
+                entity=entity,
+                attribute=iri,
+                big=box.max_lat - box.min_lat > geo.SMALL_SPAN,
+                min_lat=box.min_lat,
+                min_lon=box.min_lon,
+                max_lat=box.max_lat,
+                max_lon=box.max_lon,
+                geometry=geometry,
+            )
+            for iri, (box, geometry) in found.items()
+        )
 
 
 def _check(user: Actor, organisation: Organisation | None) -> None:
@@ -99,7 +133,7 @@ def create(
             )
             if exists.exists():
                 raise AlreadyExists(f"The entity {entity_id} already exists")
-            entity.save()
+            _save(entity, new=True)
     except IntegrityError:
         raise AlreadyExists(f"The entity {entity_id} already exists") from None
     return entity
@@ -112,12 +146,13 @@ def replace(
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         entity.type = type_iri
         entity.modified_at = clock()
         stamp = timestamp(entity.modified_at)
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
         _follow_model(entity)
-        entity.save()
+        _save(entity, before=before)
     return entity
 
 
@@ -136,6 +171,7 @@ def append(
     kept: list[str] = []
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         doc = dict(entity.doc)
         moment = clock()
         for iri, attr in attrs.items():
@@ -147,7 +183,7 @@ def append(
             entity.doc = doc
             entity.modified_at = moment
             _follow_model(entity)
-            entity.save()
+            _save(entity, before=before)
     return kept
 
 
@@ -157,6 +193,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
     missing: list[str] = []
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         doc = dict(entity.doc)
         moment = clock()
         for iri, attr in attrs.items():
@@ -168,7 +205,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
             entity.doc = doc
             entity.modified_at = moment
             _follow_model(entity)
-            entity.save()
+            _save(entity, before=before)
     return missing
 
 
@@ -179,6 +216,7 @@ def partial_update(
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         old = entity.doc.get(iri)
         if old is None:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
@@ -194,19 +232,20 @@ def partial_update(
         entity.doc = {**entity.doc, iri: merged}
         entity.modified_at = moment
         _follow_model(entity)
-        entity.save()
+        _save(entity, before=before)
 
 
 def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: str, iri: str) -> None:
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
         entity = _locked(organisation, entity_id)
+        before = entity.doc
         if iri not in entity.doc:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         entity.doc = {k: v for k, v in entity.doc.items() if k != iri}
         entity.modified_at = clock()
         _follow_model(entity)
-        entity.save()
+        _save(entity, before=before)
 
 
 # ------------------------------------------------------------------------------------------- batch

@@ -18,4 +18,5 @@ urlpatterns = [
     path("types/<path:type_name>", views.entity_type, name="ngsi_type"),
     path("attributes", views.attribute_list, name="ngsi_attribute_list"),
     path("attributes/<path:attr>", views.attribute_info, name="ngsi_attribute_info"),
+    path("entityOperations/query", views.query_entities, name="ngsi_query"),
 ]

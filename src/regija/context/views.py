@@ -8,6 +8,7 @@ a selector or a service, and writes the answer; every NgsiError becomes its Prob
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -25,7 +26,7 @@ from regija.core import tokens
 from regija.core.services import Refused
 
 from . import entities as ent
-from . import jsonld, query, selectors, services
+from . import geo, jsonld, query, selectors, services
 from .errors import (
     BadRequestData,
     Forbidden,
@@ -34,6 +35,7 @@ from .errors import (
     MethodNotAllowed,
     NgsiError,
     NotAcceptable,
+    OperationNotSupported,
     PayloadTooLarge,
     ResourceNotFound,
     Unauthorized,
@@ -42,6 +44,7 @@ from .errors import (
 
 JSON = "application/json"
 JSON_LD = "application/ld+json"
+GEO_JSON = "application/geo+json"
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 LINK = re.compile(r"^\s*<([^>]*)>\s*(.*)$")
 
@@ -100,11 +103,11 @@ class Call:
             return JSON
         kinds = [a.split(";")[0].strip() for a in accept.split(",")]
         for kind in kinds:
-            if kind == JSON_LD:
-                return JSON_LD
+            if kind in (JSON_LD, GEO_JSON):
+                return kind
             if kind in (JSON, "*/*", "application/*"):
                 return JSON
-        raise NotAcceptable(f"Accept: this API answers {JSON} or {JSON_LD}, not {accept}")
+        raise NotAcceptable(f"Accept: this API answers {JSON}, {JSON_LD} or {GEO_JSON}, not {accept}")
 
     def _json(self) -> Any:
         """The request's body as JSON: its size, media type and syntax checked."""
@@ -213,6 +216,14 @@ class Call:
         response["Link"] = f'<{link}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
         return response
 
+    def geo_answer(self, features: list[dict[str, Any]], *, many: bool) -> HttpResponse:
+        """A GeoJSON answer (clause 4.5.16): one Feature, or a FeatureCollection of them; the @context is
+        a member of the top-level object (the Feature, or the collection), as JSON-LD over GeoJSON has it."""
+        context = self.context if self.context is not None else jsonld.CORE_CONTEXT_URL
+        body = {"type": "FeatureCollection", "features": features} if many else dict(features[0])
+        body["@context"] = context
+        return HttpResponse(json.dumps(body), content_type=GEO_JSON)
+
 
 def _endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
     @csrf_exempt
@@ -289,40 +300,66 @@ def _create(call: Call) -> HttpResponse:
 
 
 def _query(call: Call) -> HttpResponse:
+    """Query Entities (clause 5.7.2, GET /entities, clause 6.4.3.2)."""
     params = call.request.GET
-    for geo in ("georel", "geometry", "coordinates", "geoproperty"):
-        if geo in params:
-            raise BadRequestData(f"{geo}: geo-queries are not implemented yet (docs/context.md)")
-    types, ids, attrs, q = (
-        _list(params.get("type")),
-        _list(params.get("id")),
-        _list(params.get("attrs")),
-        None,
-    )
     id_pattern = params.get("idPattern")
-    if not (types or ids or id_pattern or attrs or "q" in params):
-        raise BadRequestData("Give at least one of type, id, idPattern, attrs or q")
-    tree = query.parse(params["q"]) if "q" in params else None
-    names = types + attrs + (query.names(tree) if tree is not None else [])
+    selector = selectors.Selector(_list(params.get("type")), _list(params.get("id")), id_pattern)
+    geo_parts = None
+    if any(p in params for p in ("georel", "geometry", "coordinates", "geoproperty")):
+        geo_parts = (
+            params.get("georel"),
+            params.get("geometry"),
+            params.get("coordinates"),
+            params.get("geoproperty"),
+        )
+    return _run_query(call, [selector], _list(params.get("attrs")), params.get("q"), geo_parts, geo_prefix="")
+
+
+def _run_query(
+    call: Call,
+    wanted: list[selectors.Selector],
+    attrs: list[str],
+    q_text: str | None,
+    geo_parts: tuple[Any, Any, Any, Any] | None,
+    *,
+    geo_prefix: str,
+) -> HttpResponse:
+    """The query of GET /entities and POST /entityOperations/query: entity selectors (one must hold),
+    attrs, q, a geo-query; limit, offset, count and options from the query string."""
+    params = call.request.GET
+    if not (
+        any(s.types or s.ids or s.id_pattern for s in wanted) or attrs or q_text is not None or geo_parts
+    ):
+        raise BadRequestData("Give at least one of type, id, idPattern, attrs, q or a geo-query")
+    tree = query.parse(q_text) if q_text is not None else None
+    geo_query = geo.parse(*geo_parts[:3], None, prefix=geo_prefix) if geo_parts else None
+    geo_term = (geo_parts[3] if geo_parts else None) or "location"
+    if not isinstance(geo_term, str) or not ent.KEY_CHARS.match(geo_term):
+        raise BadRequestData(f"{geo_prefix}geoproperty: {geo_term!r} is not a valid attribute name")
+    types = [t for s in wanted for t in s.types]
+    names = types + attrs + (query.names(tree) if tree is not None else []) + [geo_term]
+    names += [_geometry_property(call)] if call.accept == GEO_JSON else []
     iris = call.expand(names)
-    if tree is not None:
-        q = query.to_q(tree, iris)
+    q = query.to_q(tree, iris) if tree is not None else None
+    if geo_query is not None:
+        geo_query = dataclasses.replace(geo_query, geoproperty=iris[geo_term])
     limit = _int(params, "limit", 20, 0, selectors.MAX_LIMIT)
     offset = _int(params, "offset", 0, 0, None)
     count = params.get("count") == "true"
     _options(call)  # refuse a bad option before querying
-    for entity_id in ids:
-        if not ent.is_uri(entity_id):
-            raise BadRequestData(f"id: {entity_id!r} is not a URI")
+    for selector in wanted:
+        for entity_id in selector.ids:
+            if not ent.is_uri(entity_id):
+                raise BadRequestData(f"id: {entity_id!r} is not a URI")
+    expanded = [selectors.Selector([iris[t] for t in s.types], list(s.ids), s.id_pattern) for s in wanted]
     try:
         with transaction.atomic():  # a savepoint: a pattern the database refuses leaves no broken transaction
             rows, total = selectors.entities(
                 call.organisation,
-                types=[iris[t] for t in types],
-                ids=ids,
-                id_pattern=id_pattern,
+                any_of=expanded,
                 attrs=[iris[a] for a in attrs],
                 q=q,
+                geo=geo_query,
                 limit=limit,
                 offset=offset,
                 count=count,
@@ -331,10 +368,103 @@ def _query(call: Call) -> HttpResponse:
         raise BadRequestData(
             "q or idPattern: the database cannot evaluate this (a regular expression?)"
         ) from None
-    response = call.answer(_render(call, rows, {iris[a] for a in attrs} if attrs else None))
+    chosen = {iris[a] for a in attrs} if attrs else None
+    if call.accept == GEO_JSON:
+        response = call.geo_answer(_features(call, rows, chosen, iris[_geometry_property(call)]), many=True)
+    else:
+        response = call.answer(_render(call, rows, chosen))
     if total is not None:
         response["NGSILD-Results-Count"] = str(total)
     return response
+
+
+def _geometry_property(call: Call) -> str:
+    term = call.request.GET.get("geometryProperty") or "location"
+    if not ent.KEY_CHARS.match(term):
+        raise BadRequestData(f"geometryProperty: {term!r} is not a valid attribute name")
+    return term
+
+
+def _features(call: Call, rows: list[Any], attrs: set[str] | None, geometry_iri: str) -> list[dict[str, Any]]:
+    """Entities as GeoJSON Features (RFC 7946 §3.2; NGSI-LD clause 4.5.16): the entity's id, its
+    ``geometryProperty`` GeoProperty's value as the geometry (null when it has none), the entity's type
+    and attributes, in the requested form, as the properties."""
+    features = []
+    for row, rendered in zip(rows, _render(call, rows, attrs), strict=True):
+        stored = row.doc.get(geometry_iri)
+        geometry = (
+            stored.get("value") if isinstance(stored, dict) and stored.get("type") == "GeoProperty" else None
+        )
+        properties = {k: v for k, v in rendered.items() if k != "id"}
+        features.append(
+            {"id": row.entity_id, "type": "Feature", "geometry": geometry, "properties": properties}
+        )
+    return features
+
+
+def _query_post(call: Call) -> HttpResponse:
+    """Query Entities via POST (clause 5.7.2 with a Query, clause 5.2.23; POST /entityOperations/query,
+    clause 6.23.3.1): the same query as GET /entities, given in the body."""
+    body = call.body()
+    if body.get("type") != "Query":
+        raise BadRequestData('type: a query\'s body is a Query, {"type": "Query", …} (clause 5.2.23)')
+    unknown = set(body) - {"type", "entities", "attrs", "q", "geoQ", "temporalQ", "csf", "scopeQ", "lang"}
+    if unknown:
+        raise BadRequestData(f"{', '.join(sorted(unknown))}: not a member of a Query (clause 5.2.23)")
+    if "temporalQ" in body:
+        raise BadRequestData(
+            "temporalQ: only the temporal API's queries take a temporal query (clause 5.2.23); "
+            "this broker has no temporal API yet"
+        )
+    for member in ("csf", "scopeQ", "lang"):
+        if member in body:
+            raise OperationNotSupported(f"{member}: not supported yet (docs/context.md)")
+    wanted = [_entity_selector(s, f"entities[{n}]") for n, s in enumerate(_array(body, "entities"))]
+    attrs = _array(body, "attrs")
+    if not all(isinstance(a, str) and ent.KEY_CHARS.match(a) for a in attrs):
+        raise BadRequestData("attrs: a list of attribute names")
+    q_text = body.get("q")
+    if q_text is not None and not isinstance(q_text, str):
+        raise BadRequestData("q: a query in the NGSI-LD query language, as a string")
+    geo_parts = None
+    if "geoQ" in body:
+        geo_q = body["geoQ"]
+        if not isinstance(geo_q, dict):
+            raise BadRequestData("geoQ: a GeoQuery object (clause 5.2.13)")
+        extra = set(geo_q) - {"geometry", "coordinates", "georel", "geoproperty"}
+        if extra:
+            raise BadRequestData(f"geoQ.{sorted(extra)[0]}: not a member of a GeoQuery (clause 5.2.13)")
+        for member in ("georel", "geometry"):
+            if member in geo_q and not isinstance(geo_q[member], str):
+                raise BadRequestData(f"geoQ.{member}: a string")
+        coordinates = geo_q.get("coordinates")
+        if isinstance(coordinates, list):
+            coordinates = json.dumps(coordinates)
+        geo_parts = (geo_q.get("georel"), geo_q.get("geometry"), coordinates, geo_q.get("geoproperty"))
+    return _run_query(call, wanted, attrs, q_text, geo_parts, geo_prefix="geoQ.")
+
+
+def _array(body: dict[str, Any], member: str) -> list[Any]:
+    value = body.get(member, [])
+    if not isinstance(value, list):
+        raise BadRequestData(f"{member}: a JSON array")
+    return value
+
+
+def _entity_selector(value: Any, where: str) -> selectors.Selector:
+    """An EntitySelector (clause 5.2.33): a type, and an id or an idPattern."""
+    if not isinstance(value, dict):
+        raise BadRequestData(f'{where}: an EntitySelector, {{"type": …, "id" or "idPattern": …}}')
+    extra = set(value) - {"id", "idPattern", "type"}
+    if extra:
+        raise BadRequestData(f"{where}.{sorted(extra)[0]}: not a member of an EntitySelector (clause 5.2.33)")
+    kind = value.get("type")
+    if not isinstance(kind, str) or not kind or not ent.KEY_CHARS.match(kind):
+        raise BadRequestData(f"{where}.type: an EntitySelector needs a type (clause 5.2.33)")
+    for member in ("id", "idPattern"):
+        if member in value and not isinstance(value[member], str):
+            raise BadRequestData(f"{where}.{member}: a string")
+    return selectors.Selector([kind], [value["id"]] if "id" in value else [], value.get("idPattern"))
 
 
 def _int(params: Any, name: str, default: int, low: int, high: int | None) -> int:
@@ -358,7 +488,12 @@ def _retrieve(call: Call, entity_id: str) -> HttpResponse:
     attrs = _list(call.request.GET.get("attrs"))
     iris = call.expand(attrs) if attrs else {}
     row = _found(call, entity_id)
-    return call.answer(_render(call, [row], {iris[a] for a in attrs} if attrs else None)[0])
+    chosen = {iris[a] for a in attrs} if attrs else None
+    if call.accept == GEO_JSON:
+        term = _geometry_property(call)
+        geometry_iri = call.expand([term])[term]
+        return call.geo_answer(_features(call, [row], chosen, geometry_iri), many=False)
+    return call.answer(_render(call, [row], chosen)[0])
 
 
 def _replace(call: Call, entity_id: str) -> HttpResponse:
@@ -720,3 +855,6 @@ types = _endpoint({"GET": _types})
 entity_type = _endpoint({"GET": _type})
 attribute_list = _endpoint({"GET": _attributes})
 attribute_info = _endpoint({"GET": _attribute_detail})
+
+
+query_entities = _endpoint({"POST": _query_post})

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("context", "0001_initial"),
+        ("context", "0002_geo_boxes"),
     ]
 
     operations = [
