@@ -11,7 +11,7 @@ from django.db.models import Q
 from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
-from .models import ContextEntity
+from .models import ContextEntity, Device, ServiceGroup
 
 MAX_LIMIT = 1000
 
@@ -69,3 +69,27 @@ def entities(
     total = qs.count() if count else None
     page: list[Any] = list(qs.order_by("entity_id")[offset : offset + limit]) if limit else []
     return page, total
+
+
+def device_groups(organisation: Organisation, service_path: str) -> list[ServiceGroup]:
+    """The service groups (API keys) of a tenant's service path: one query."""
+    return list(
+        ServiceGroup.objects.filter(organisation=organisation, service_path=service_path).order_by("pk")
+    )
+
+
+def devices(
+    organisation: Organisation, service_path: str, *, limit: int, offset: int
+) -> tuple[int, list[Device]]:
+    """A page of the devices of a tenant's service path, with their group, and how many there are: two
+    queries."""
+    qs = Device.objects.filter(group__organisation=organisation, group__service_path=service_path)
+    return qs.count(), list(qs.select_related("group").order_by("pk")[offset : offset + limit])
+
+
+def device(organisation: Organisation, service_path: str, device_id: str) -> Device | None:
+    return (
+        Device.objects.select_related("group")
+        .filter(group__organisation=organisation, group__service_path=service_path, device_id=device_id)
+        .first()
+    )
