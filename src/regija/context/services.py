@@ -442,6 +442,10 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             except dev.BadMeasure as exc:
                 result.dead.append(_dead(topic, payload, str(exc), moment, **known))
                 continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a mapping edited badly
+                reason = f"the device's attribute mapping is not valid ({type(exc).__name__}: {exc})"
+                result.dead.append(_dead(topic, payload, reason, moment, **known))
+                continue
             key = (group.organisation_id, device.entity_id)
             entity = entities.get(key)
             if entity is None:
