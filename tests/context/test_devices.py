@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from regija.context import services
 from regija.context.models import ContextEntity, DeadLetter
+from regija.core import audit
 from regija.core.models import AuditEntry
 
 from .conftest import problem_type
@@ -276,6 +277,7 @@ def test_a_batch_is_one_audit_entry(provisioned):
     assert len(entries) == 1
     assert entries[0].changes["measures"] == [None, 10]
     assert entries[0].via == "worker"
+    assert audit.verify().ok  # the summary is chained like every other entry
 
 
 def test_the_queries_of_a_batch_do_not_grow_with_it(iot, provisioned):
