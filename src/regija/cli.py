@@ -12,6 +12,7 @@ regija django-check [--deploy]   Django's system checks (manage.py check); --dep
 regija audit verify [--head HASH]   check the audit log's hash chain; name the first broken entry
 regija audit head             print the hash of the audit log's last entry, to keep elsewhere
 regija worker                 run the background jobs (refreshes, publishing) on their own
+regija ingest [--client-id ID] [--group G]   write device measures from MQTT (MQTT_URL) into the broker
 regija publish                publish Regija's own data and the bundled statistics as datasets now
 regija createsuperuser …      and every other Django management command
 """

@@ -408,6 +408,9 @@ REGIJA_NGSI_CONTEXT_TIMEOUT = float(os.environ.get("REGIJA_NGSI_CONTEXT_TIMEOUT"
 REGIJA_NGSI_CONTEXT_MAX_BYTES = int(os.environ.get("REGIJA_NGSI_CONTEXT_MAX_BYTES", str(256 * 1024)))
 REGIJA_NGSI_CONTEXT_CACHE_SECONDS = int(os.environ.get("REGIJA_NGSI_CONTEXT_CACHE_SECONDS", "3600"))
 # A request body of the broker may be at most this many bytes (413 beyond).
+# The MQTT broker the device ingest worker (`regija ingest`, docs/context.md) subscribes to:
+# mqtt://[user:password@]host[:port]; Mosquitto on this machine by default.
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 REGIJA_NGSI_MAX_BODY = int(os.environ.get("REGIJA_NGSI_MAX_BODY", str(1024 * 1024)))
 # Tenants (organisation slugs, comma-separated; "default" for the default tenant, "*" for all) that store
 # an entity breaking its Smart Data Model flagged instead of refusing it (docs/context.md, MIM2).

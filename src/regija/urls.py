@@ -75,6 +75,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # the NGSI-LD context broker (regija.context, docs/context.md)
     path("ngsi-ld/v1/", include("regija.context.urls")),
+    # the FIWARE IoT Agents' provisioning API for devices (regija.context.iot, docs/context.md)
+    path("iot/", include("regija.context.iot_urls")),
     # the CKAN Action API (regija.lake.ckan): CKAN's clients and harvesters read the catalogue here
     path("api/3/action/<str:action>", ckan.action, name="ckan_action"),
     path("api/action/<str:action>", ckan.action, name="ckan_action_unversioned"),

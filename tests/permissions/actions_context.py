@@ -128,3 +128,62 @@ ngsi("GET", "ngsi_types", "A's tenant's entity types", "/types")
 ngsi("GET", "ngsi_type", "A's tenant's type Vehicle", "/types/Vehicle")
 ngsi("GET", "ngsi_attribute_list", "A's tenant's attributes", "/attributes")
 ngsi("GET", "ngsi_attribute_info", "A's tenant's attribute speed", "/attributes/speed")
+
+
+# The IoT Agent provisioning API (/iot/, regija.context.iot): API keys are secrets, so reading needs the
+# tenant's editor too. The tenant is the fiware-service header.
+G = "G: service group (API key) of A's tenant"
+D = "D: device of A's tenant"
+
+
+def _iot(method, path, body=None):
+    def do(client, w, role):
+        headers = {"HTTP_FIWARE_SERVICE": "matrika-a", "HTTP_FIWARE_SERVICEPATH": "/"}
+        token = w.tokens.get(role)
+        if token:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        if method == "get":
+            return client.get("/iot/" + path, **headers)
+        data = "" if body is None else json.dumps(body)
+        return getattr(client, method)("/iot/" + path, data=data, content_type="application/json", **headers)
+
+    return do
+
+
+def _groups(w):
+    from regija.context.models import ServiceGroup
+
+    return sorted(ServiceGroup.objects.filter(organisation=w.A).values_list("apikey", flat=True))
+
+
+def _devices(w):
+    from regija.context.models import Device
+
+    return sorted(Device.objects.filter(group__organisation=w.A).values_list("device_id", flat=True))
+
+
+def iot(method, name, obj, path, *, body=None, probe=None):
+    action(f"{method} {name}", obj, _iot(method.lower(), path, body), probe=probe, key=name)
+
+
+iot("GET", "iot_services", G, "services")
+iot(
+    "POST",
+    "iot_services",
+    "A's tenant (a new service group)",
+    "services",
+    body={"services": [{"apikey": "matrika-new", "entity_type": "Vehicle"}]},
+    probe=_groups,
+)
+iot("DELETE", "iot_services", G, "services?apikey=matrika-key", probe=_groups)
+iot("GET", "iot_devices", D, "devices")
+iot(
+    "POST",
+    "iot_devices",
+    "A's tenant (a new device in G)",
+    "devices",
+    body={"devices": [{"device_id": "matrika-d2", "apikey": "matrika-key"}]},
+    probe=_devices,
+)
+iot("GET", "iot_device", D, "devices/matrika-d1")
+iot("DELETE", "iot_device", D, "devices/matrika-d1", probe=_devices)

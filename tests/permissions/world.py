@@ -363,6 +363,7 @@ def build() -> World:
     from . import world_context
 
     world_context.build(w, users)
+    world_context.build_devices(w)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     # the holder follows B (notifications): a subscription another person may not end

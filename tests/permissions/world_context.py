@@ -15,3 +15,13 @@ def build(w, users) -> None:
         DEFAULT + "speed": {"type": "Property", "value": 80},
     }
     w["NGSI_E"] = services.create(users["superuser"], w["A"], ENTITY_ID, DEFAULT + "Vehicle", attrs)
+
+
+def build_devices(w) -> None:
+    """A service group (API key) and a device of A's tenant, for the IoT Agent provisioning API's rows."""
+    from regija.context.models import Device, ServiceGroup
+
+    group = ServiceGroup.objects.create(organisation=w["A"], apikey="matrika-key", entity_type="Vehicle")
+    w["IOT_D"] = Device.objects.create(
+        group=group, device_id="matrika-d1", entity_id="urn:ngsi-ld:Vehicle:matrika-d1", entity_type="Vehicle"
+    )

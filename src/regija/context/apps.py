@@ -14,9 +14,15 @@ class ContextConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import ContextEntity
+        from .models import ContextEntity, DeadLetter, Device, ServiceGroup
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
         # superusers only write it (core.permissions.can).
         registry.register(ContextEntity, owners=["organisation"], audit=True, public=Q())
+        # Device groups, devices and dead letters belong to the organisation whose entities they write:
+        # its editors provision them, its members read them (an API key is a secret: not public). A dead
+        # letter of an unknown API key has no organisation: superusers only.
+        registry.register(ServiceGroup, owners=["organisation"], audit=True)
+        registry.register(Device, owners=["group__organisation"], audit=True, audit_parent="group")
+        registry.register(DeadLetter, owners=["organisation"])

@@ -87,3 +87,89 @@ class ContextGeoBox(models.Model):
 
     def __str__(self):
         return f"{self.entity_id} {self.attribute}"
+
+
+class ServiceGroup(models.Model):
+    """A group of devices sharing an API key (a FIWARE IoT Agent "service" / config group): the key the
+    devices put in their MQTT topics, and the defaults of their entities (docs/context.md, Devices)."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="device_groups",
+        help_text=_("The tenant (fiware-service) whose entities the devices write."),
+    )
+    service_path = models.CharField(_("service path"), max_length=200, default="/")
+    apikey = models.CharField(_("API key"), max_length=200, unique=True)
+    resource = models.CharField(_("resource"), max_length=200, default="/iot/json")
+    entity_type = models.CharField(_("entity type"), max_length=200, blank=True)
+    attributes = models.JSONField(_("attributes"), default=list, blank=True)
+    static_attributes = models.JSONField(_("static attributes"), default=list, blank=True)
+    timestamp = models.BooleanField(_("timestamp"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("device group (API key)")
+        verbose_name_plural = _("device groups (API keys)")
+
+    def __str__(self):
+        return f"{self.apikey} ({self.entity_type or '-'})"
+
+
+class Device(models.Model):
+    """A provisioned device: which entity its measures update and how its measure names map to
+    attributes (``[{object_id, name, type, unit_code}]``)."""
+
+    group = models.ForeignKey(
+        ServiceGroup, verbose_name=_("device group"), on_delete=models.CASCADE, related_name="devices"
+    )
+    device_id = models.CharField(_("device id"), max_length=200)
+    entity_id = models.CharField(_("entity id"), max_length=512)
+    entity_type = models.CharField(_("entity type"), max_length=200)
+    attributes = models.JSONField(_("attributes"), default=list, blank=True)
+    static_attributes = models.JSONField(_("static attributes"), default=list, blank=True)
+    timestamp = models.BooleanField(_("timestamp"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "device_id"], name="context_device_unique_per_group"),
+        ]
+
+    def __str__(self):
+        return self.device_id
+
+
+class DeadLetter(models.Model):
+    """A message the ingest worker could not apply – an unknown API key or device, a payload that is no
+    JSON or does not fit the device's mapping – kept for staff to see, never dropped silently."""
+
+    MAX_PAYLOAD = 64 * 1024
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dead_letters",
+        help_text=_("The API key's organisation, when the key is known."),
+    )
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    topic = models.CharField(_("topic"), max_length=500)
+    payload = models.TextField(_("payload"), blank=True)
+    truncated = models.BooleanField(_("truncated"), default=False)
+    reason = models.TextField(_("reason"))
+    apikey = models.CharField(_("API key"), max_length=200, blank=True)
+    device_id = models.CharField(_("device id"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.topic}: {self.reason[:80]}"

@@ -17,7 +17,7 @@ from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, GeoQuery
-from .models import ContextEntity, ContextGeoBox
+from .models import ContextEntity, ContextGeoBox, Device, ServiceGroup
 
 MAX_LIMIT = 1000
 
@@ -223,3 +223,27 @@ def _geo_page(
     wanted = matching[offset : offset + limit] if limit else []
     rows = ContextEntity.objects.in_bulk(wanted) if wanted else {}
     return [rows[pk] for pk in wanted if pk in rows], len(matching) if count else None
+
+
+def device_groups(organisation: Organisation, service_path: str) -> list[ServiceGroup]:
+    """The service groups (API keys) of a tenant's service path: one query."""
+    return list(
+        ServiceGroup.objects.filter(organisation=organisation, service_path=service_path).order_by("pk")
+    )
+
+
+def devices(
+    organisation: Organisation, service_path: str, *, limit: int, offset: int
+) -> tuple[int, list[Device]]:
+    """A page of the devices of a tenant's service path, with their group, and how many there are: two
+    queries."""
+    qs = Device.objects.filter(group__organisation=organisation, group__service_path=service_path)
+    return qs.count(), list(qs.select_related("group").order_by("pk")[offset : offset + limit])
+
+
+def device(organisation: Organisation, service_path: str, device_id: str) -> Device | None:
+    return (
+        Device.objects.select_related("group")
+        .filter(group__organisation=organisation, group__service_path=service_path, device_id=device_id)
+        .first()
+    )

@@ -10,18 +10,20 @@ anything is saved, or – in a lenient tenant – saved with its ``model_errors`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
-from . import datamodels, geo
+from . import datamodels, geo, jsonld
+from . import devices as dev
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
-from .models import ContextEntity, ContextGeoBox
+from .models import ContextEntity, ContextGeoBox, DeadLetter, Device, ServiceGroup
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -68,23 +70,30 @@ def _save(entity: ContextEntity, *, new: bool = False, before: dict[str, Any] | 
     entity.save()
     if before is not None and _geometries(before) == _geometries(entity.doc):
         return
-    if not new:
-        ContextGeoBox.objects.filter(entity=entity).delete()
-    found = geo.boxes(entity.doc)
-    if found:
-        ContextGeoBox.objects.bulk_create(
-            ContextGeoBox(
-                entity=entity,
-                attribute=iri,
-                big=box.max_lat - box.min_lat > geo.SMALL_SPAN,
-                min_lat=box.min_lat,
-                min_lon=box.min_lon,
-                max_lat=box.max_lat,
-                max_lon=box.max_lon,
-                geometry=geometry,
-            )
-            for iri, (box, geometry) in found.items()
+    _write_boxes([entity], replace=not new)
+
+
+def _write_boxes(entities: list[ContextEntity], *, replace: bool) -> None:
+    """The bounding boxes of these saved entities' GeoProperties, in bulk (``replace``: their old ones
+    deleted first)."""
+    if not entities:
+        return
+    if replace:
+        ContextGeoBox.objects.filter(entity__in=[e.pk for e in entities]).delete()
+    ContextGeoBox.objects.bulk_create(
+        ContextGeoBox(
+            entity=entity,
+            attribute=iri,
+            big=box.max_lat - box.min_lat > geo.SMALL_SPAN,
+            min_lat=box.min_lat,
+            min_lon=box.min_lon,
+            max_lat=box.max_lat,
+            max_lon=box.max_lon,
+            geometry=geometry,
         )
+        for entity in entities
+        for iri, (box, geometry) in geo.boxes(entity.doc).items()
+    )
 
 
 def _check(user: Actor, organisation: Organisation | None) -> None:
@@ -331,4 +340,330 @@ def batch(
                 )
             else:
                 result.success.append(item.entity_id)
+    return result
+
+
+# ------------------------------------------------------------------------------- devices (IoT Agent JSON)
+
+
+def _check_devices(user: Actor, organisation: Organisation) -> None:
+    require_permission(user, "change", ServiceGroup(organisation=organisation))
+
+
+def provision_groups(
+    user: Actor, organisation: Organisation, service_path: str, bodies: list[dict[str, Any]]
+) -> list[ServiceGroup]:
+    """``POST /iot/services``: new service groups (an API key each), all or none."""
+    _check_devices(user, organisation)
+    groups: list[ServiceGroup] = []
+    for i, body in enumerate(bodies):
+        where = f"services[{i}]"
+        if not isinstance(body, dict):
+            raise BadRequestData(f"{where}: a service group is a JSON object")
+        groups.append(
+            ServiceGroup(
+                organisation=organisation,
+                service_path=service_path,
+                apikey=dev.text_field(body, "apikey", where, required=True),
+                resource=dev.text_field(body, "resource", where, default="/iot/json"),
+                entity_type=dev.text_field(body, "entity_type", where),
+                attributes=dev.mapping(body.get("attributes"), f"{where}.attributes"),
+                static_attributes=dev.static_attributes(
+                    body.get("static_attributes"), f"{where}.static_attributes"
+                ),
+                timestamp=dev.boolean(body, "timestamp", where, True),
+            )
+        )
+    keys = [g.apikey for g in groups]
+    if len(set(keys)) < len(keys):
+        raise BadRequestData("services: an API key is given twice")
+    try:
+        with transaction.atomic(), audit.acting(user, via="api"):
+            if ServiceGroup.objects.filter(apikey__in=keys).exists():
+                raise AlreadyExists("services: a service group with this API key exists already")
+            for group in groups:
+                group.save()
+    except IntegrityError:
+        raise AlreadyExists("services: a service group with this API key exists already") from None
+    return groups
+
+
+def delete_group(
+    user: Actor, organisation: Organisation, service_path: str, apikey: str, resource: str
+) -> None:
+    """``DELETE /iot/services?apikey=…&resource=…``: the group and its devices."""
+    _check_devices(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        qs = ServiceGroup.objects.filter(organisation=organisation, service_path=service_path, apikey=apikey)
+        if resource:
+            qs = qs.filter(resource=resource)
+        group = qs.select_for_update().first()
+        if group is None:
+            raise ResourceNotFound(f"There is no service group with the API key {apikey!r} here")
+        group.delete()
+
+
+def _group_for(
+    organisation: Organisation, service_path: str, body: dict[str, Any], where: str
+) -> ServiceGroup:
+    apikey = dev.text_field(body, "apikey", where)
+    qs = ServiceGroup.objects.filter(organisation=organisation, service_path=service_path)
+    if apikey:
+        group = qs.filter(apikey=apikey).first()
+        if group is None:
+            raise BadRequestData(f"{where}.apikey: there is no service group with this API key here")
+        return group
+    entity_type = dev.text_field(body, "entity_type", where)
+    found = list(qs.filter(entity_type=entity_type)[:2]) if entity_type else []
+    if len(found) != 1:
+        found = list(qs[:2])
+    if len(found) != 1:
+        raise BadRequestData(f"{where}.apikey: give the API key of the device's service group")
+    return found[0]
+
+
+def provision_devices(
+    user: Actor, organisation: Organisation, service_path: str, bodies: list[dict[str, Any]]
+) -> list[Device]:
+    """``POST /iot/devices``: new devices, each in a service group of the tenant, all or none."""
+    _check_devices(user, organisation)
+    made: list[Device] = []
+    for i, body in enumerate(bodies):
+        where = f"devices[{i}]"
+        if not isinstance(body, dict):
+            raise BadRequestData(f"{where}: a device is a JSON object")
+        group = _group_for(organisation, service_path, body, where)
+        device_id = dev.text_field(body, "device_id", where, required=True)
+        if "/" in device_id or "+" in device_id or "#" in device_id:
+            raise BadRequestData(f"{where}.device_id: a device id may not hold /, + or # (MQTT topic levels)")
+        entity_type = dev.text_field(body, "entity_type", where) or group.entity_type
+        if not entity_type:
+            raise BadRequestData(f"{where}.entity_type: required (the service group gives none)")
+        entity_id = body.get("entity_name") or dev.entity_id_for(entity_type, device_id)
+        if not isinstance(entity_id, str) or not dev.ent.is_uri(entity_id) or len(entity_id) > 512:
+            raise BadRequestData(f"{where}.entity_name: an NGSI-LD entity id is a URI, not {entity_id!r}")
+        made.append(
+            Device(
+                group=group,
+                device_id=device_id,
+                entity_id=entity_id,
+                entity_type=entity_type,
+                attributes=dev.mapping(body.get("attributes"), f"{where}.attributes"),
+                static_attributes=dev.static_attributes(
+                    body.get("static_attributes"), f"{where}.static_attributes"
+                ),
+                timestamp=dev.boolean(body, "timestamp", where, group.timestamp),
+            )
+        )
+    pairs = {(d.group.pk, d.device_id) for d in made}
+    if len(pairs) < len(made):
+        raise BadRequestData("devices: a device id is given twice")
+    try:
+        with transaction.atomic(), audit.acting(user, via="api"):
+            for device in made:
+                if Device.objects.filter(group=device.group, device_id=device.device_id).exists():
+                    raise AlreadyExists(f"devices: the device {device.device_id} exists already")
+                device.save()
+    except IntegrityError:
+        raise AlreadyExists("devices: a device with this id exists already") from None
+    return made
+
+
+def delete_device(user: Actor, organisation: Organisation, service_path: str, device_id: str) -> None:
+    """``DELETE /iot/devices/{id}``: the device (its entity stays, as with the IoT Agent)."""
+    _check_devices(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        found = (
+            Device.objects.select_for_update()
+            .filter(group__organisation=organisation, group__service_path=service_path, device_id=device_id)
+            .first()
+        )
+        if found is None:
+            raise ResourceNotFound(f"There is no device {device_id} here")
+        found.delete()
+
+
+# --------------------------------------------------------------------------------------------- ingest
+
+_IRIS: dict[str, str] = {}
+
+
+def _iris(names: Iterable[str]) -> dict[str, str]:
+    """Attribute and type names → their IRIs by the core @context (kept in memory: it never changes)."""
+    missing = [n for n in names if n not in _IRIS]
+    if missing:
+        _IRIS.update(jsonld.expand_terms(jsonld.effective(None), missing))
+    return _IRIS
+
+
+def _mapping_of(
+    group: ServiceGroup, device: Device
+) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """The device's attribute mapping by ``object_id`` over its group's, and both static attributes."""
+    mapped = {a["object_id"]: a for a in [*group.attributes, *device.attributes]}
+    statics = {a["name"]: a for a in [*group.static_attributes, *device.static_attributes]}
+    return mapped, list(statics.values())
+
+
+@dataclass
+class Ingested:
+    measures: int = 0
+    created: int = 0
+    updated: int = 0
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+def _dead(topic: str, payload: bytes, reason: str, moment: dt.datetime, **known: Any) -> DeadLetter:
+    text = payload.decode("utf-8", errors="replace")
+    truncated = len(text) > DeadLetter.MAX_PAYLOAD
+    return DeadLetter(
+        received_at=moment,
+        topic=topic[:500],
+        payload=text[: DeadLetter.MAX_PAYLOAD],
+        truncated=truncated,
+        reason=reason,
+        **known,
+    )
+
+
+def _write_docs(rows: list[ContextEntity]) -> None:
+    """The changed documents, in one ``executemany`` of a plain UPDATE by primary key: Django's
+    ``bulk_update`` builds a CASE expression over every row, which cost most of a batch's time."""
+    if not rows:
+        return
+    meta = ContextEntity._meta
+    doc, modified = meta.get_field("doc"), meta.get_field("modified_at")
+    flags = meta.get_field("model_errors")
+    quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column))
+    columns = ", ".join(f"{quote(str(f.column))} = %s" for f in (doc, modified, flags))
+    sql = f"UPDATE {table} SET {columns} WHERE {pk} = %s"  # noqa: S608 - names from the model, quoted; values bound
+    params = [
+        (
+            doc.get_db_prep_save(e.doc, connection),
+            modified.get_db_prep_save(e.modified_at, connection),
+            flags.get_db_prep_save(e.model_errors, connection),
+            e.pk,
+        )
+        for e in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | None = None) -> Ingested:
+    """A batch of MQTT messages (topic, payload) → the devices' entities updated, in ONE transaction.
+
+    Each measure becomes an update of the attributes of its device's entity (the entity created on the
+    first measure, as the IoT Agent does), ``observedAt`` from ``TimeInstant`` or the receive time,
+    ``unitCode`` from the mapping. A message that cannot be applied – unknown API key or device, no
+    JSON, a value that does not fit its type – becomes a DeadLetter in the same transaction, and nothing
+    of it is written. Queries do not grow with the batch: the groups, the devices and the entities are
+    each read in one query, and written in bulk; one audit entry sums the batch up."""
+    moment = received_at or clock()
+    stamp = timestamp(moment)
+    result = Ingested()
+    parsed: list[tuple[str, bytes, dev.Topic | None, str]] = []
+    for topic, payload in messages:
+        try:
+            parsed.append((topic, payload, dev.parse_topic(topic), ""))
+        except dev.BadMeasure as exc:
+            parsed.append((topic, payload, None, str(exc)))
+    with transaction.atomic(), audit.acting(None, via="worker", label="ingest"):
+        keys = {t.apikey for _, _, t, _ in parsed if t is not None}
+        groups = {
+            g.apikey: g for g in ServiceGroup.objects.filter(apikey__in=keys).select_related("organisation")
+        }
+        ids = {t.device_id for _, _, t, _ in parsed if t is not None and t.apikey in groups}
+        found = Device.objects.filter(group__in=[g.pk for g in groups.values()], device_id__in=ids)
+        devices = {(d.group_id, d.device_id): d for d in found}
+        by_id = {g.pk: g for g in groups.values()}
+        wanted = {(by_id[d.group_id].organisation_id, d.entity_id) for d in devices.values()}
+        rows = (
+            ContextEntity.objects.select_for_update()
+            .filter(organisation_id__in={o for o, _ in wanted}, entity_id__in={e for _, e in wanted})
+            .order_by("pk")
+        )
+        entities = {(e.organisation_id, e.entity_id): e for e in rows}
+        new: dict[tuple[int, str], ContextEntity] = {}
+        changed: dict[int, ContextEntity] = {}
+        placed: dict[int, dict[str, Any]] = {}  # the GeoProperties of each changed entity before the batch
+        for topic, payload, where, problem in parsed:
+            if where is None:
+                result.dead.append(_dead(topic, payload, problem, moment))
+                continue
+            group = groups.get(where.apikey)
+            if group is None:
+                reason = f"there is no service group with the API key {where.apikey!r}"
+                result.dead.append(_dead(topic, payload, reason, moment, apikey=where.apikey[:200]))
+                continue
+            known = {
+                "apikey": where.apikey[:200],
+                "device_id": where.device_id[:200],
+                "organisation_id": group.organisation_id,
+            }
+            device = devices.get((group.pk, where.device_id))
+            if device is None:
+                reason = f"there is no device {where.device_id!r} with the API key {where.apikey!r}"
+                result.dead.append(_dead(topic, payload, reason, moment, **known))
+                continue
+            try:
+                mapped, statics = _mapping_of(group, device)
+                attrs = [
+                    dev.attributes_of(m, mapped, statics, stamp, timestamp=device.timestamp)
+                    for m in dev.measures(where, payload)
+                ]
+            except dev.BadMeasure as exc:
+                result.dead.append(_dead(topic, payload, str(exc), moment, **known))
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a mapping edited badly
+                reason = f"the device's attribute mapping is not valid ({type(exc).__name__}: {exc})"
+                result.dead.append(_dead(topic, payload, reason, moment, **known))
+                continue
+            key = (group.organisation_id, device.entity_id)
+            entity = entities.get(key)
+            type_iri = entity.type if entity is not None else _iris([device.entity_type])[device.entity_type]
+            iris = _iris([n for a in attrs for n in a])
+            doc = dict(entity.doc) if entity is not None else {}
+            for measure in attrs:
+                for name, attr in measure.items():
+                    doc[iris[name]] = _keep_created(doc.get(iris[name]), attr, stamp)
+            try:  # the entity as this message leaves it, checked against its Smart Data Model
+                flags = datamodels.check(group.organisation, device.entity_id, type_iri, doc)
+            except BadRequestData as refused:
+                result.dead.append(_dead(topic, payload, refused.detail, moment, **known))
+                continue
+            if entity is None:
+                entity = ContextEntity(
+                    organisation_id=group.organisation_id,
+                    entity_id=device.entity_id,
+                    type=type_iri,
+                    created_at=moment,
+                )
+                entities[key] = new[key] = entity
+            elif entity.pk is not None and entity.pk not in changed:
+                changed[entity.pk] = entity
+                placed[entity.pk] = _geometries(entity.doc)
+            entity.doc = doc
+            entity.model_errors = flags
+            entity.modified_at = moment
+            result.measures += len(attrs)
+        ContextEntity.objects.bulk_create(new.values())
+        _write_docs(list(changed.values()))
+        # the geo-queries' boxes of new entities, and of those a measure moved (a device's location)
+        _write_boxes(list(new.values()), replace=False)
+        _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)
+        DeadLetter.objects.bulk_create(result.dead)
+        result.created, result.updated = len(new), len(changed)
+        if messages:
+            audit.record_batch(
+                ContextEntity,
+                f"MQTT ingest: {len(messages)} messages",
+                {
+                    "measures": [None, result.measures],
+                    "entities created": [None, result.created],
+                    "entities updated": [None, result.updated],
+                    "dead letters": [None, len(result.dead)],
+                },
+            )
     return result

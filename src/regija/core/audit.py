@@ -464,3 +464,19 @@ def history(obj, limit: int = 200):
 
     own = Q(content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk))
     return AuditEntry.objects.filter(own | Q(parent=key(obj))).select_related("user", "content_type")[:limit]
+
+
+def record_batch(model, description: str, changes: dict) -> None:
+    """One entry for many rows written in bulk without signals (a batch of device measures): what the
+    batch did, in counts, attributed to whoever is acting (the ingest worker)."""
+    actor = current()
+    _append(
+        user=actor.user if actor else None,
+        actor=(actor.label if actor else "") or "worker",
+        via=(actor.via if actor else "") or "worker",
+        action=AuditAction.UPDATE,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id="",
+        object_repr=description[:300],
+        changes=changes,
+    )

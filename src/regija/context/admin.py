@@ -1,0 +1,68 @@
+"""Back office for devices: service groups (API keys), devices and the dead letters of the ingest
+worker (docs/context.md, "Devices and MQTT"). Dead letters are read-only: the worker writes them."""
+
+from django import forms
+from django.contrib import admin
+
+from regija.core.admin_site import OwnedAdmin
+
+from . import devices as dev
+from .errors import BadRequestData
+from .models import DeadLetter, Device, ServiceGroup
+
+
+class _MappingForm(forms.ModelForm):
+    """The attribute mapping and static attributes checked as the provisioning API checks them."""
+
+    def _checked(self, name, parse):
+        try:
+            return parse(self.cleaned_data.get(name), name)
+        except BadRequestData as exc:
+            raise forms.ValidationError(exc.detail) from None
+
+    def clean_attributes(self):
+        return self._checked("attributes", dev.mapping)
+
+    def clean_static_attributes(self):
+        return self._checked("static_attributes", dev.static_attributes)
+
+
+@admin.register(ServiceGroup)
+class ServiceGroupAdmin(OwnedAdmin):
+    form = _MappingForm
+    owned_choices = ("organisation",)
+    list_display = ("apikey", "organisation", "service_path", "entity_type", "created_at")
+    list_filter = ("organisation",)
+    search_fields = ("apikey", "entity_type")
+
+
+@admin.register(Device)
+class DeviceAdmin(OwnedAdmin):
+    form = _MappingForm
+    owned_choices = ("group",)
+    list_display = ("device_id", "group", "entity_id", "entity_type", "created_at")
+    list_select_related = ("group",)
+    search_fields = ("device_id", "entity_id")
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(OwnedAdmin):
+    list_display = ("received_at", "topic", "reason", "apikey", "device_id", "truncated")
+    list_filter = ("truncated",)
+    search_fields = ("topic", "apikey", "device_id", "reason")
+    readonly_fields = (
+        "received_at",
+        "organisation",
+        "topic",
+        "apikey",
+        "device_id",
+        "reason",
+        "payload",
+        "truncated",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
