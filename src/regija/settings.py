@@ -419,6 +419,8 @@ REGIJA_NGSI_LENIENT_TENANTS = frozenset(
 )
 # the most entities one batch operation (/ngsi-ld/v1/entityOperations/…) may hold; more is 413
 REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
+# the most candidate entities one geo-query may test exactly; a broader one is refused (docs/context.md)
+REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDATES", "10000"))
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,
