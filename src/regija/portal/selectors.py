@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Page
@@ -39,6 +41,37 @@ def strategy_list() -> QuerySet[Strategy]:
         .prefetch_related("owners")
         .order_by(slovenian("title"), "pk")
     )
+
+
+class StrategyListing:
+    """``strategy_list()`` for a Paginator whose count is kept (``strategy_count``): the annotated
+    queryset is built only when a page's rows are read – which the start page does only when its kept
+    rows are missing (building it cost ≈ 1 ms of every request that missed the page cache)."""
+
+    ordered = True  # strategy_list() is ordered (Paginator warns about unordered lists)
+
+    def __getitem__(self, window: slice) -> LazyRows:
+        return LazyRows(window)
+
+
+class LazyRows:
+    """One page of ``strategy_list()``, read when it is iterated or measured."""
+
+    def __init__(self, window: slice) -> None:
+        self.window = window
+
+    @functools.cached_property
+    def rows(self) -> list[Strategy]:
+        return list(strategy_list()[self.window])
+
+    def __iter__(self) -> Iterator[Strategy]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Strategy:
+        return self.rows[i]
 
 
 def strategy_count() -> int:

@@ -40,7 +40,7 @@ TABLE_VIEW = "tabela"  # /?pogled=tabela: the strategies as one dense table inst
 @cache_response(moment=clock_key)
 def home(request):
     table = request.GET.get("pogled") == TABLE_VIEW
-    paginator = Paginator(strategy_list(), HOME_PAGE_SIZE)
+    paginator = Paginator(selectors.StrategyListing(), HOME_PAGE_SIZE)
     paginator.count = selectors.strategy_count()  # kept until the data changes
     page = paginator.get_page(request.GET.get("page"))
     # The figures, the map and the strategies are the same for every visitor until the data changes:
