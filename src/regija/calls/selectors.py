@@ -241,10 +241,13 @@ def next_change(now: dt.datetime | None = None) -> dt.datetime | None:
 
 def upcoming(at: dt.datetime, n: int) -> list[dt.datetime]:
     """The first ``n`` moments after ``at`` when a published call opens or closes, in order."""
-    published = Call.objects.filter(status=CallStatus.PUBLISHED)
-    opens = published.filter(opens_at__gt=at).order_by("opens_at").values_list("opens_at", flat=True)
-    closes = published.filter(closes_at__gte=at).order_by("closes_at").values_list("closes_at", flat=True)
-    return sorted(m for m in (*opens[:n], *closes[:n]) if m is not None)[:n]
+    # one query: the calls still to open or close (a region has a few at a time)
+    rows = Call.objects.filter(
+        Q(opens_at__gt=at) | Q(closes_at__gte=at), status=CallStatus.PUBLISHED
+    ).values_list("opens_at", "closes_at")
+    moments = [o for o, c in rows if o is not None and o > at]
+    moments += [c for o, c in rows if c is not None and c >= at]
+    return sorted(moments)[:n]
 
 
 def clock_key(now: dt.datetime | None = None) -> str:

@@ -68,6 +68,11 @@ View = Callable[Concatenate["HttpRequest", P], "HttpResponseBase"]
 _version_in_use: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "regija_data_version", default=None
 )
+# What ``next_moment`` found during the request being served (by name): the response's key and its
+# view ask the same question.
+_moments_in_use: contextvars.ContextVar[dict[str, dt.datetime | None] | None] = contextvars.ContextVar(
+    "regija_moments", default=None
+)
 
 
 def current() -> int:
@@ -88,11 +93,14 @@ _VERSION_SQL = f"SELECT number FROM {DataVersion._meta.db_table} WHERE id = 1"  
 
 @contextlib.contextmanager
 def reading(version: int) -> Iterator[None]:
-    """Everything inside reads the data as of ``version`` (so ``current()`` asks the database once)."""
+    """Everything inside reads the data as of ``version`` (so ``current()`` asks the database once, and
+    ``next_moment`` works each of its questions out once)."""
     token = _version_in_use.set(version)
+    moments = _moments_in_use.set({})
     try:
         yield
     finally:
+        _moments_in_use.reset(moments)
         _version_in_use.reset(token)
 
 
@@ -221,32 +229,43 @@ def cache_response(
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             version = current()
-            with reading(version):  # the moment's own kept list is read for this version, not asked again
-                tag = etag(request, version, moment() if moment else "")
-            if matches(request, tag):
-                not_modified = HttpResponseNotModified()
-                not_modified["ETag"] = tag
-                return not_modified
-            anonymous = not request.user.is_authenticated and "Authorization" not in request.headers
-            key = f"response:{_hash(f'{tag}|{request.scheme}://{request.get_host()}')}" if anonymous else None
-            response: HttpResponseBase | None = cache.get(key, version=version) if key else None
-            if response is None:
-                with reading(version):
-                    response = view(request, *args, **kwargs)
-                if key and _storable(response):
-                    render = getattr(response, "render", None)
-                    if callable(render):  # a TemplateResponse
-                        render()
-                    cache.set(key, response, CACHE_SECONDS, version=version)
-            if response.status_code == 200:
-                response["ETag"] = tag
-                # the tag depends on the language and the signed-in user, so caches must keep them apart
-                patch_vary_headers(response, ["Cookie", "Accept-Language"])
-            return response
+            with reading(version):  # the key's moment and the view read one version, each question once
+                return _served(request, view, version, moment, *args, **kwargs)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _served(
+    request: HttpRequest,
+    view: Callable[..., HttpResponseBase],
+    version: int,
+    moment: Callable[[], str] | None,
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponseBase:
+    """``cache_response``'s answer to a GET or HEAD, inside ``reading(version)``."""
+    tag = etag(request, version, moment() if moment else "")
+    if matches(request, tag):
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = tag
+        return not_modified
+    anonymous = not request.user.is_authenticated and "Authorization" not in request.headers
+    key = f"response:{_hash(f'{tag}|{request.scheme}://{request.get_host()}')}" if anonymous else None
+    response: HttpResponseBase | None = cache.get(key, version=version) if key else None
+    if response is None:
+        response = view(request, *args, **kwargs)
+        if key and _storable(response):
+            render = getattr(response, "render", None)
+            if callable(render):  # a TemplateResponse
+                render()
+            cache.set(key, response, CACHE_SECONDS, version=version)
+    if response.status_code == 200:
+        response["ETag"] = tag
+        # the tag depends on the language and the signed-in user, so caches must keep them apart
+        patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
 
 
 def _storable(response: HttpResponseBase) -> bool:
@@ -309,6 +328,16 @@ def next_moment(name: str, upcoming: Callable[[dt.datetime, int], list[dt.dateti
     when it was made; it answers for any later time until its moments have passed (then it is made
     again), and never for an earlier one (a clock set back). So a page's key costs a cache read, not
     the queries of ``upcoming``, on every request but the first after a change."""
+    memo = _moments_in_use.get()
+    if memo is not None and name in memo:  # asked before in this request
+        return memo[name]
+    found = _next_moment(name, upcoming)
+    if memo is not None:
+        memo[name] = found
+    return found
+
+
+def _next_moment(name: str, upcoming: Callable[[dt.datetime, int], list[dt.datetime]]) -> dt.datetime | None:
     now = timezone.now()
     key = f"moments:{name}"
     version = current()
