@@ -1,5 +1,6 @@
 """Back office for devices: service groups (API keys), devices and the dead letters of the ingest
-worker (docs/context.md, "Devices and MQTT"). Dead letters are read-only: the worker writes them."""
+worker (docs/context.md, "Devices and MQTT"). Dead letters are read-only: the worker writes them.
+Subscriptions are shown read-only with their delivery statistics: they are written through the API."""
 
 from django import forms
 from django.contrib import admin
@@ -8,7 +9,7 @@ from regija.core.admin_site import OwnedAdmin
 
 from . import devices as dev
 from .errors import BadRequestData
-from .models import DeadLetter, Device, ServiceGroup
+from .models import DeadLetter, Device, ServiceGroup, Subscription
 
 
 class _MappingForm(forms.ModelForm):
@@ -60,6 +61,52 @@ class DeadLetterAdmin(OwnedAdmin):
         "payload",
         "truncated",
     )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(OwnedAdmin):
+    """NGSI-LD subscriptions with how their notifications fared (sent, failed, the last failure's
+    reason): staff see a failing endpoint here. Read-only – the API writes them."""
+
+    list_display = (
+        "subscription_id",
+        "organisation",
+        "endpoint",
+        "is_active",
+        "expires_at",
+        "times_sent",
+        "times_failed",
+        "last_success",
+        "last_failure",
+        "last_failure_reason",
+    )
+    list_filter = ("is_active",)
+    search_fields = ("subscription_id", "endpoint", "last_failure_reason")
+    readonly_fields = (
+        "organisation",
+        "subscription_id",
+        "endpoint",
+        "is_active",
+        "expires_at",
+        "throttling",
+        "body",
+        "context",
+        "times_sent",
+        "times_failed",
+        "last_notification",
+        "last_success",
+        "last_failure",
+        "last_failure_reason",
+        "created_at",
+        "modified_at",
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

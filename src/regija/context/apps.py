@@ -14,7 +14,7 @@ class ContextConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import ContextEntity, DeadLetter, Device, ServiceGroup
+        from .models import ContextEntity, DeadLetter, Device, ServiceGroup, Subscription
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
@@ -26,3 +26,6 @@ class ContextConfig(AppConfig):
         registry.register(ServiceGroup, owners=["organisation"], audit=True)
         registry.register(Device, owners=["group__organisation"], audit=True, audit_parent="group")
         registry.register(DeadLetter, owners=["organisation"])
+        # A subscription is its tenant's: its editors and admins create, read and change it (its
+        # endpoint and receiverInfo are not public); a default tenant's one, superusers only.
+        registry.register(Subscription, owners=["organisation"], audit=True)

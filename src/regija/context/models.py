@@ -173,3 +173,83 @@ class DeadLetter(models.Model):
 
     def __str__(self):
         return f"{self.topic}: {self.reason[:80]}"
+
+
+class Subscription(models.Model):
+    """An NGSI-LD subscription (clause 5.2.12) of one tenant: which changes of which entities are
+    notified to which endpoint (docs/context.md, "Subscriptions"). ``body`` is the subscription as its
+    client gave it (terms of its @context, kept in ``context``); the columns hold what matching and
+    delivery need – names expanded to IRIs when it was written – and the delivery statistics of
+    clause 5.2.14, which the notifier keeps."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="context_subscriptions",
+        help_text=_("The tenant (NGSILD-Tenant); empty: the default tenant."),
+    )
+    subscription_id = models.CharField(_("subscription id"), max_length=512)
+    body = models.JSONField(_("subscription"), default=dict)
+    context = models.JSONField(_("@context"), null=True, blank=True)
+    watched = models.JSONField(_("watched attributes"), default=list, blank=True)  # IRIs; empty: all
+    triggers = models.JSONField(_("notification triggers"), default=list)
+    q_iris = models.JSONField(_("names of q"), default=dict, blank=True)  # the q's terms → IRIs
+    geo_iri = models.CharField(_("geoproperty"), max_length=512, blank=True)
+    attributes = models.JSONField(_("notified attributes"), default=list, blank=True)  # IRIs; empty: all
+    endpoint = models.CharField(_("endpoint"), max_length=2000)
+    is_active = models.BooleanField(_("active"), default=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    throttling = models.FloatField(_("throttling (s)"), null=True, blank=True)
+    times_sent = models.PositiveIntegerField(_("notifications sent"), default=0)
+    times_failed = models.PositiveIntegerField(_("notifications failed"), default=0)
+    last_notification = models.DateTimeField(_("last notification"), null=True, blank=True)
+    last_success = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_failure = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_failure_reason = models.CharField(_("reason of the last failure"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    modified_at = models.DateTimeField(_("modified"))
+
+    class Meta:
+        verbose_name = _("subscription (NGSI-LD)")
+        verbose_name_plural = _("subscriptions (NGSI-LD)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "subscription_id"], name="context_subscription_unique_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["subscription_id"],
+                condition=models.Q(organisation__isnull=True),
+                name="context_subscription_unique_default",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subscription_id
+
+
+class SubscriptionSelector(models.Model):
+    """One entity selector of a subscription (clause 5.2.8 EntityInfo: a type, and optionally an id or
+    an id pattern), a row of its own so that a change finds its subscriptions by (tenant, type) in an
+    index. A subscription without ``entities`` (only ``watchedAttributes``) has one row of type ``""``:
+    any type."""
+
+    subscription = models.ForeignKey(
+        Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="selectors"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    type = models.CharField(_("type"), max_length=512, blank=True)  # expanded IRI; "": any
+    entity_id = models.CharField(_("entity id"), max_length=512, blank=True)
+    id_pattern = models.CharField(_("id pattern"), max_length=512, blank=True)
+
+    class Meta:
+        verbose_name = _("entity selector")
+        verbose_name_plural = _("entity selectors")
+        indexes = [models.Index(fields=["organisation", "type"], name="context_subsel_tenant_type")]
+
+    def __str__(self):
+        return f"{self.type or '*'} {self.entity_id or self.id_pattern}"

@@ -17,7 +17,7 @@ from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, GeoQuery
-from .models import ContextEntity, ContextGeoBox, Device, ServiceGroup
+from .models import ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
 
 MAX_LIMIT = 1000
 
@@ -247,3 +247,17 @@ def device(organisation: Organisation, service_path: str, device_id: str) -> Dev
         .filter(group__organisation=organisation, group__service_path=service_path, device_id=device_id)
         .first()
     )
+
+
+def subscriptions(
+    organisation: Organisation | None, *, limit: int, offset: int, count: bool
+) -> tuple[list[Subscription], int | None]:
+    """A page of the tenant's subscriptions by id, and how many there are with ``count``: two queries
+    at most."""
+    qs = Subscription.objects.filter(_tenant_q(organisation))
+    total = qs.count() if count else None
+    return (list(qs.order_by("subscription_id")[offset : offset + limit]) if limit else []), total
+
+
+def subscription(organisation: Organisation | None, subscription_id: str) -> Subscription | None:
+    return Subscription.objects.filter(_tenant_q(organisation), subscription_id=subscription_id).first()

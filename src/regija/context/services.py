@@ -22,8 +22,17 @@ from regija.core.services import require_permission
 
 from . import datamodels, geo, jsonld
 from . import devices as dev
+from . import subscriptions as subs
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
-from .models import ContextEntity, ContextGeoBox, DeadLetter, Device, ServiceGroup
+from .models import (
+    ContextEntity,
+    ContextGeoBox,
+    DeadLetter,
+    Device,
+    ServiceGroup,
+    Subscription,
+    SubscriptionSelector,
+)
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -100,6 +109,24 @@ def _check(user: Actor, organisation: Organisation | None) -> None:
     require_permission(user, "change", ContextEntity(organisation=organisation))
 
 
+def _notify(changes: list[subs.Change]) -> None:
+    """The subscriptions these changes concern (``subscriptions.matching``: two queries at most) are
+    notified after the commit, each by a Huey task with the entities as they are now; nothing is sent
+    when the transaction (or the savepoint of a batch's entity) rolls back."""
+    found = subs.matching(changes, clock())
+    if not found:
+        return
+    from . import tasks
+
+    work = [(pk, [subs.snapshot(c, timestamp) for c in changed]) for pk, (_, changed) in found.items()]
+
+    def enqueue() -> None:
+        for pk, entities in work:
+            tasks.notify(pk, entities)
+
+    transaction.on_commit(enqueue)
+
+
 def _stamped(attr: dict[str, Any], stamp: str) -> dict[str, Any]:
     """The attribute (and its sub-attributes) with this moment as its creation and modification time."""
     out = {
@@ -143,6 +170,7 @@ def create(
             if exists.exists():
                 raise AlreadyExists(f"The entity {entity_id} already exists")
             _save(entity, new=True)
+            _notify([subs.change(entity, None)])
     except IntegrityError:
         raise AlreadyExists(f"The entity {entity_id} already exists") from None
     return entity
@@ -162,13 +190,16 @@ def replace(
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
         _follow_model(entity)
         _save(entity, before=before)
+        _notify([subs.change(entity, before)])
     return entity
 
 
 def delete(user: Actor, organisation: Organisation | None, entity_id: str) -> None:
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
-        _locked(organisation, entity_id).delete()
+        entity = _locked(organisation, entity_id)
+        _notify([subs.deletion(entity)])  # before the delete: a subscription's q reads the row
+        entity.delete()
 
 
 def append(
@@ -193,6 +224,7 @@ def append(
             entity.modified_at = moment
             _follow_model(entity)
             _save(entity, before=before)
+            _notify([subs.change(entity, before, [i for i in attrs if i not in kept])])
     return kept
 
 
@@ -215,6 +247,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
             entity.modified_at = moment
             _follow_model(entity)
             _save(entity, before=before)
+            _notify([subs.change(entity, before, [i for i in attrs if i not in missing])])
     return missing
 
 
@@ -242,6 +275,7 @@ def partial_update(
         entity.modified_at = moment
         _follow_model(entity)
         _save(entity, before=before)
+        _notify([subs.change(entity, before, [iri])])
 
 
 def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: str, iri: str) -> None:
@@ -255,6 +289,7 @@ def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: 
         entity.modified_at = clock()
         _follow_model(entity)
         _save(entity, before=before)
+        _notify([subs.change(entity, before, [])])
 
 
 # ------------------------------------------------------------------------------------------- batch
@@ -341,6 +376,130 @@ def batch(
             else:
                 result.success.append(item.entity_id)
     return result
+
+
+# ------------------------------------------------------------------------------------- subscriptions
+
+
+def check_subscriptions(user: Actor, organisation: Organisation | None) -> None:
+    """Subscriptions are the tenant's editors' and admins' (a superuser's in the default tenant), to
+    read as to write: their endpoints and receiverInfo (an endpoint's credentials) are not public."""
+    require_permission(user, "change", Subscription(organisation=organisation))
+
+
+def _subscription_rows(subscription: Subscription, parsed: subs.Parsed) -> None:
+    subscription.selectors.all().delete()
+    SubscriptionSelector.objects.bulk_create(
+        SubscriptionSelector(
+            subscription=subscription,
+            organisation=subscription.organisation,
+            type=type_iri,
+            entity_id=entity_id,
+            id_pattern=pattern,
+        )
+        for type_iri, entity_id, pattern in parsed.selectors
+    )
+
+
+def _apply(subscription: Subscription, parsed: subs.Parsed, context: Any) -> None:
+    subscription.body = parsed.body
+    subscription.context = context
+    subscription.watched = parsed.watched
+    subscription.triggers = parsed.triggers
+    subscription.q_iris = parsed.q_iris
+    subscription.geo_iri = parsed.geo_iri
+    subscription.attributes = parsed.attributes
+    subscription.endpoint = parsed.endpoint
+    subscription.is_active = parsed.is_active
+    subscription.expires_at = parsed.expires_at
+    subscription.throttling = parsed.throttling
+
+
+def _locked_subscription(organisation: Organisation | None, subscription_id: str) -> Subscription:
+    found = (
+        Subscription.objects.select_for_update()
+        .filter(subs.tenant_q(organisation), subscription_id=subscription_id)
+        .first()
+    )
+    if found is None:
+        raise ResourceNotFound(f"There is no subscription {subscription_id}")
+    return found
+
+
+def create_subscription(
+    user: Actor, organisation: Organisation | None, parsed: subs.Parsed, context: Any
+) -> Subscription:
+    """Create Subscription (clause 5.8.1): AlreadyExists when the tenant has one with the body's id; a
+    new ``urn:ngsi-ld:Subscription:<uuid>`` when the body gives none."""
+    check_subscriptions(user, organisation)
+    moment = clock()
+    subscription = Subscription(
+        organisation=organisation,
+        subscription_id=parsed.body.get("id") or subs.new_id(),
+        created_at=moment,
+        modified_at=moment,
+    )
+    _apply(subscription, parsed, context)
+    subscription.body = {**subscription.body, "id": subscription.subscription_id}
+    try:
+        with transaction.atomic(), audit.acting(user, via="api"):
+            taken = Subscription.objects.filter(
+                subs.tenant_q(organisation), subscription_id=subscription.subscription_id
+            )
+            if taken.exists():
+                raise AlreadyExists(f"The subscription {subscription.subscription_id} already exists")
+            subscription.save()
+            _subscription_rows(subscription, parsed)
+    except IntegrityError:
+        raise AlreadyExists(f"The subscription {subscription.subscription_id} already exists") from None
+    return subscription
+
+
+def update_subscription(
+    user: Actor,
+    organisation: Organisation | None,
+    subscription_id: str,
+    fragment: dict[str, Any],
+    parse: Any,
+    context: Any,
+) -> Subscription:
+    """Update Subscription (clause 5.8.2): the fragment's members replace the subscription's (those of
+    ``notification`` and its ``endpoint`` one by one); the result is checked whole by ``parse`` (the
+    view's: it expands names by the request's @context), so a bad fragment changes nothing."""
+    check_subscriptions(user, organisation)
+    if "id" in fragment and fragment["id"] != subscription_id:
+        raise BadRequestData("id: the fragment's id differs from the subscription's in the address")
+    with transaction.atomic(), audit.acting(user, via="api"):
+        subscription = _locked_subscription(organisation, subscription_id)
+        merged = {**subscription.body, **{k: v for k, v in fragment.items() if k != "notification"}}
+        if "notification" in fragment:
+            given = fragment["notification"]
+            if not isinstance(given, dict):
+                raise BadRequestData("notification: a NotificationParams object (clause 5.2.14)")
+            old = subscription.body.get("notification", {})
+            merged["notification"] = {**old, **given}
+            if isinstance(given.get("endpoint"), dict):
+                merged["notification"]["endpoint"] = {**old.get("endpoint", {}), **given["endpoint"]}
+        merged["type"] = "Subscription"
+        if "expiresAt" not in fragment and subscription.expires_at is not None:
+            merged.pop("expiresAt", None)  # an expiry already passed is not the fragment's fault
+            parsed = parse(merged)
+            parsed.expires_at = subscription.expires_at
+            parsed.body["expiresAt"] = subscription.body["expiresAt"]
+        else:
+            parsed = parse(merged)
+        _apply(subscription, parsed, context if context is not None else subscription.context)
+        subscription.modified_at = clock()
+        subscription.save()
+        _subscription_rows(subscription, parsed)
+    return subscription
+
+
+def delete_subscription(user: Actor, organisation: Organisation | None, subscription_id: str) -> None:
+    """Delete Subscription (clause 5.8.5)."""
+    check_subscriptions(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        _locked_subscription(organisation, subscription_id).delete()
 
 
 # ------------------------------------------------------------------------------- devices (IoT Agent JSON)
@@ -588,6 +747,8 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         new: dict[tuple[int, str], ContextEntity] = {}
         changed: dict[int, ContextEntity] = {}
         placed: dict[int, dict[str, Any]] = {}  # the GeoProperties of each changed entity before the batch
+        befores: dict[int, dict[str, Any]] = {}  # each changed entity's document before the batch
+        written: dict[tuple[int | None, str], set[str]] = {}  # the attributes the batch wrote, by entity
         for topic, payload, where, problem in parsed:
             if where is None:
                 result.dead.append(_dead(topic, payload, problem, moment))
@@ -628,6 +789,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             for measure in attrs:
                 for name, attr in measure.items():
                     doc[iris[name]] = _keep_created(doc.get(iris[name]), attr, stamp)
+                    written.setdefault(key, set()).add(iris[name])
             try:  # the entity as this message leaves it, checked against its Smart Data Model
                 flags = datamodels.check(group.organisation, device.entity_id, type_iri, doc)
             except BadRequestData as refused:
@@ -644,6 +806,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             elif entity.pk is not None and entity.pk not in changed:
                 changed[entity.pk] = entity
                 placed[entity.pk] = _geometries(entity.doc)
+                befores[entity.pk] = entity.doc
             entity.doc = doc
             entity.model_errors = flags
             entity.modified_at = moment
@@ -655,6 +818,13 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)
         DeadLetter.objects.bulk_create(result.dead)
         result.created, result.updated = len(new), len(changed)
+        _notify(
+            [subs.change(e, None) for e in new.values()]
+            + [
+                subs.change(e, befores[pk], written.get((e.organisation_id, e.entity_id), set()))
+                for pk, e in changed.items()
+            ]
+        )
         if messages:
             audit.record_batch(
                 ContextEntity,

@@ -19,4 +19,6 @@ urlpatterns = [
     path("attributes", views.attribute_list, name="ngsi_attribute_list"),
     path("attributes/<path:attr>", views.attribute_info, name="ngsi_attribute_info"),
     path("entityOperations/query", views.query_entities, name="ngsi_query"),
+    path("subscriptions", views.subscription_list, name="ngsi_subscriptions"),
+    path("subscriptions/<str:subscription_id>", views.subscription_one, name="ngsi_subscription"),
 ]

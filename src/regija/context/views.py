@@ -24,9 +24,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from regija.core import tokens
 from regija.core.services import Refused
+from regija.core.services import now as clock
 
 from . import entities as ent
-from . import geo, jsonld, query, selectors, services
+from . import geo, jsonld, query, selectors, services, subscriptions
 from .errors import (
     BadRequestData,
     Forbidden,
@@ -858,3 +859,94 @@ attribute_info = _endpoint({"GET": _attribute_detail})
 
 
 query_entities = _endpoint({"POST": _query_post})
+
+
+# ------------------------------------------------------------------------------------- subscriptions
+
+
+def _subscription_answer(call: Call, data: Any, context: Any, status: int = 200) -> HttpResponse:
+    """A subscription (or a list of them) as stored: its names are the terms of the @context it was
+    written with, so that @context is the answer's (in the body with application/ld+json, a Link
+    header otherwise)."""
+    call.context = context
+    call.link = context if isinstance(context, str) else None
+    return call.answer(data, status=status)
+
+
+def _subscription_parser(call: Call) -> Callable[[dict[str, Any]], subscriptions.Parsed]:
+    return lambda body: subscriptions.parse(body, call.expand, now=clock())
+
+
+def _create_subscription(call: Call) -> HttpResponse:
+    """Create Subscription (clause 5.8.1; HTTP 6.10.3.1): 201 with its address."""
+    user = call.user()
+    services.check_subscriptions(user, call.organisation)
+    data = call.body()
+    parsed = _subscription_parser(call)(data)
+    created = services.create_subscription(user, call.organisation, parsed, call.context)
+    response = HttpResponse(status=201)
+    response["Location"] = f"/ngsi-ld/v1/subscriptions/{quote(created.subscription_id, safe=':')}"
+    return response
+
+
+def _subscriptions(call: Call) -> HttpResponse:
+    """Query Subscriptions (clause 5.8.4; HTTP 6.10.3.2): ``limit``, ``offset``, ``count``."""
+    user = call.user()
+    services.check_subscriptions(user, call.organisation)
+    params = call.request.GET
+    limit = _int(params, "limit", 20, 0, selectors.MAX_LIMIT)
+    offset = _int(params, "offset", 0, 0, None)
+    count = params.get("count") == "true"
+    rows, total = selectors.subscriptions(call.organisation, limit=limit, offset=offset, count=count)
+    now = clock()
+    data = [subscriptions.render(r, now, services.timestamp) for r in rows]
+    if call.accept == JSON_LD:
+        for row, item in zip(rows, data, strict=True):
+            item["@context"] = row.context if row.context is not None else jsonld.CORE_CONTEXT_URL
+        response = HttpResponse(json.dumps(data), content_type=JSON_LD)
+    else:
+        response = HttpResponse(json.dumps(data), content_type=JSON)
+    if total is not None:
+        response["NGSILD-Results-Count"] = str(total)
+    return response
+
+
+def _subscription_found(call: Call, subscription_id: str) -> Any:
+    row = selectors.subscription(call.organisation, subscription_id)
+    if row is None:
+        raise ResourceNotFound(f"There is no subscription {subscription_id}")
+    return row
+
+
+def _retrieve_subscription(call: Call, subscription_id: str) -> HttpResponse:
+    """Retrieve Subscription (clause 5.8.3; HTTP 6.11.3.1)."""
+    services.check_subscriptions(call.user(), call.organisation)
+    row = _subscription_found(call, subscription_id)
+    return _subscription_answer(call, subscriptions.render(row, clock(), services.timestamp), row.context)
+
+
+def _update_subscription(call: Call, subscription_id: str) -> HttpResponse:
+    """Update Subscription (clause 5.8.2; HTTP 6.11.3.2): 204."""
+    user = call.user()
+    services.check_subscriptions(user, call.organisation)
+    data = call.body()
+    given = call.context if (call.link or call.kind() == JSON_LD) else None
+    if given is None:  # no @context with the fragment: its names are read with the subscription's
+        stored = _subscription_found(call, subscription_id)
+        call.context = stored.context
+    services.update_subscription(
+        user, call.organisation, subscription_id, data, _subscription_parser(call), given
+    )
+    return HttpResponse(status=204)
+
+
+def _delete_subscription(call: Call, subscription_id: str) -> HttpResponse:
+    """Delete Subscription (clause 5.8.5; HTTP 6.11.3.3): 204."""
+    services.delete_subscription(call.user(), call.organisation, subscription_id)
+    return HttpResponse(status=204)
+
+
+subscription_list = _endpoint({"GET": _subscriptions, "POST": _create_subscription})
+subscription_one = _endpoint(
+    {"GET": _retrieve_subscription, "PATCH": _update_subscription, "DELETE": _delete_subscription}
+)

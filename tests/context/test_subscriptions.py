@@ -1,0 +1,507 @@
+"""NGSI-LD subscriptions (ETSI GS CIM 009 V1.6.1, clauses 5.2.12, 5.2.14, 5.2.15, 5.3.1, 5.8; HTTP
+6.10–6.11): CRUD through the API, and notifications delivered after the commit by the Huey task (run
+at once in tests) to a real HTTP receiver on 127.0.0.1 – what a subscriber sees: the POST, its headers
+and its Notification. The MQTT binding against the real Mosquitto is marked external."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from regija.context import services
+from regija.context.models import Subscription
+from regija.context.subscriptions import CONTEXT_REL
+from regija.core import tokens
+from tests.factories import member
+
+from .conftest import BASE, link, problem_type
+
+CORE = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.6.jsonld"
+DEFAULT = "https://uri.etsi.org/ngsi-ld/default-context/"
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    got: list = []
+    status: int = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).got.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+        self.send_response(type(self).status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP server on 127.0.0.1 recording every POST (``receiver.got``); ``receiver.status`` is what
+    it answers."""
+    _Receiver.got, _Receiver.status = [], 200
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.got = _Receiver.got
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/notify"
+    server.answer = lambda status: setattr(_Receiver, "status", status)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a request and what it left for after the commit (the notification task, at once)."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def subscription(endpoint, **members):
+    """A subscription as clause 5.2.12's examples have it: to OffStreetParking entities."""
+    body = {
+        "id": f"urn:ngsi-ld:Subscription:{uuid.uuid4().hex[:8]}",
+        "type": "Subscription",
+        "entities": [{"type": "OffStreetParking"}],
+        "notification": {"endpoint": {"uri": endpoint, "accept": "application/json"}},
+    }
+    body.update(members)
+    return body
+
+
+def parking(n=1, spots=120, **extra):
+    return {
+        "id": f"urn:ngsi-ld:OffStreetParking:Downtown{n}",
+        "type": "OffStreetParking",
+        "availableSpotNumber": {"type": "Property", "value": spots},
+        "totalSpotNumber": {"type": "Property", "value": 200},
+        "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [15.11, 46.36]}},
+        **extra,
+    }
+
+
+def subscribe(post, body, **headers):
+    response = post("post", "/subscriptions", body, **headers)
+    assert response.status_code == 201, response.content
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ CRUD
+
+
+def test_create_retrieve_list_update_delete(post, get, client, editor, receiver):
+    body = subscription(receiver.url, watchedAttributes=["availableSpotNumber"], q="availableSpotNumber<50")
+    response = subscribe(post, body)
+    assert response["Location"] == f"{BASE}/subscriptions/{body['id']}"
+
+    one = client.get(f"{BASE}/subscriptions/{body['id']}", **editor)
+    assert one.status_code == 200
+    data = one.json()
+    assert data["id"] == body["id"] and data["type"] == "Subscription"
+    assert data["entities"] == [{"type": "OffStreetParking"}]
+    assert data["watchedAttributes"] == ["availableSpotNumber"]
+    assert data["q"] == "availableSpotNumber<50"
+    assert data["status"] == "active"
+    assert data["notification"]["endpoint"]["uri"] == receiver.url
+    assert data["notification"]["timesSent"] == 0
+    assert CORE in one["Link"]
+
+    listed = client.get(f"{BASE}/subscriptions?count=true", **editor)
+    assert [s["id"] for s in listed.json()] == [body["id"]]
+    assert listed["NGSILD-Results-Count"] == "1"
+
+    patched = post("patch", f"/subscriptions/{body['id']}", {"isActive": False, "throttling": 5})
+    assert patched.status_code == 204, patched.content
+    data = client.get(f"{BASE}/subscriptions/{body['id']}", **editor).json()
+    assert data["status"] == "paused" and data["throttling"] == 5
+    assert data["watchedAttributes"] == ["availableSpotNumber"]  # untouched members stay
+
+    assert client.delete(f"{BASE}/subscriptions/{body['id']}", **editor).status_code == 204
+    gone = client.get(f"{BASE}/subscriptions/{body['id']}", **editor)
+    assert gone.status_code == 404 and problem_type(gone) == "ResourceNotFound"
+
+
+def test_an_id_is_made_when_none_is_given_and_a_taken_id_is_refused(post, receiver):
+    body = subscription(receiver.url)
+    del body["id"]
+    made = subscribe(post, body)
+    assert made["Location"].startswith(f"{BASE}/subscriptions/urn:ngsi-ld:Subscription:")
+    again = subscription(receiver.url)
+    subscribe(post, again)
+    taken = post("post", "/subscriptions", again)
+    assert taken.status_code == 409 and problem_type(taken) == "AlreadyExists"
+
+
+def test_subscriptions_are_the_tenants_editors_only(client, post, tokens_of, receiver):
+    body = subscription(receiver.url)
+    subscribe(post, body)
+    path = f"{BASE}/subscriptions/{body['id']}"
+    anonymous = client.get(path, HTTP_NGSILD_TENANT="velenje-iot")
+    assert anonymous.status_code == 401
+    for who in ("viewer", "other_editor"):
+        headers = {"HTTP_NGSILD_TENANT": "velenje-iot", "HTTP_AUTHORIZATION": f"Bearer {tokens_of[who]}"}
+        assert client.get(path, **headers).status_code == 403
+        assert client.delete(path, **headers).status_code == 403
+    assert Subscription.objects.filter(subscription_id=body["id"]).exists()
+
+
+def test_unknown_ids_are_resource_not_found(post, client, editor):
+    for method in ("get", "delete"):
+        response = getattr(client, method)(f"{BASE}/subscriptions/urn:ngsi-ld:Subscription:none", **editor)
+        assert response.status_code == 404 and problem_type(response) == "ResourceNotFound"
+    response = post("patch", "/subscriptions/urn:ngsi-ld:Subscription:none", {"isActive": False})
+    assert response.status_code == 404 and problem_type(response) == "ResourceNotFound"
+
+
+@pytest.mark.parametrize(
+    ("change", "member"),
+    [
+        ({"type": "Subscriptions"}, "type"),
+        ({"id": "not a uri"}, "id"),
+        ({"entities": []}, "entities"),
+        ({"entities": [{"id": "urn:ngsi-ld:OffStreetParking:1"}]}, "entities[0].type"),
+        ({"entities": [{"type": "OffStreetParking", "idPattern": "("}]}, "entities[0].idPattern"),
+        ({"watchedAttributes": []}, "watchedAttributes"),
+        ({"notificationTrigger": ["somethingHappened"]}, "notificationTrigger"),
+        ({"q": "availableSpotNumber<"}, "q"),
+        ({"geoQ": {"georel": "near", "geometry": "Point", "coordinates": [15, 46]}}, "geoQ.georel"),
+        ({"geoQ": {"georel": "within", "geometry": "Blob", "coordinates": [15, 46]}}, "geoQ.geometry"),
+        ({"isActive": "yes"}, "isActive"),
+        ({"expiresAt": "tomorrow"}, "expiresAt"),
+        ({"expiresAt": "2001-01-01T00:00:00Z"}, "expiresAt"),
+        ({"throttling": -1}, "throttling"),
+        ({"notification": {}}, "notification.endpoint"),
+        ({"notification": {"endpoint": {"uri": "ftp://example.org/x"}}}, "notification.endpoint.uri"),
+        ({"notification": {"endpoint": {"uri": "mqtt://127.0.0.1"}}}, "notification.endpoint.uri"),
+        (
+            {"notification": {"endpoint": {"uri": "http://x.example", "accept": "text/plain"}}},
+            "notification.endpoint.accept",
+        ),
+        (
+            {"notification": {"format": "simplified", "endpoint": {"uri": "http://x.example"}}},
+            "notification.format",
+        ),
+        (
+            {
+                "notification": {
+                    "endpoint": {
+                        "uri": "mqtt://127.0.0.1/t",
+                        "notifierInfo": [{"key": "MQTT-QoS", "value": "3"}],
+                    }
+                }
+            },
+            "notification.endpoint.notifierInfo",
+        ),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_input_is_bad_request_data_naming_the_member(post, receiver, change, member):
+    body = {**subscription(receiver.url), **change}
+    response = post("post", "/subscriptions", body)
+    assert response.status_code == 400, response.content
+    assert problem_type(response) == "BadRequestData"
+    assert response.json()["detail"].startswith(member), response.json()["detail"]
+    assert not Subscription.objects.exists()
+
+
+def test_a_bad_update_changes_nothing(post, client, editor, receiver):
+    body = subscription(receiver.url)
+    subscribe(post, body)
+    response = post("patch", f"/subscriptions/{body['id']}", {"isActive": True, "throttling": "often"})
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+    assert "throttling" not in client.get(f"{BASE}/subscriptions/{body['id']}", **editor).json()
+
+
+def test_unsupported_members_are_operation_not_supported(post, receiver):
+    response = post("post", "/subscriptions", {**subscription(receiver.url), "timeInterval": 60})
+    assert response.status_code == 422 and problem_type(response) == "OperationNotSupported"
+
+
+# --------------------------------------------------------------------------------------- notifications
+
+
+def test_a_change_is_notified_over_http(post, commit, receiver):
+    body = subscription(receiver.url)
+    subscribe(post, body)
+    response = commit(post, "post", "/entities", parking())
+    assert response.status_code == 201
+    assert len(receiver.got) == 1
+    got = receiver.got[0]
+    assert got["path"] == "/notify"
+    assert got["headers"]["Content-Type"] == "application/json"
+    assert got["headers"]["Link"] == f'<{CORE}>; rel="{CONTEXT_REL}"; type="application/ld+json"'
+    note = got["body"]
+    assert note["type"] == "Notification"
+    assert note["id"].startswith("urn:ngsi-ld:Notification:")
+    assert note["subscriptionId"] == body["id"]
+    assert note["notifiedAt"].endswith("Z")
+    assert [e["id"] for e in note["data"]] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+    assert note["data"][0]["availableSpotNumber"]["value"] == 120  # normalized, core @context's terms
+
+    commit(
+        post,
+        "patch",
+        "/entities/urn:ngsi-ld:OffStreetParking:Downtown1/attrs",
+        {"availableSpotNumber": {"type": "Property", "value": 119}},
+    )
+    assert receiver.got[1]["body"]["data"][0]["availableSpotNumber"]["value"] == 119
+    stored = Subscription.objects.get(subscription_id=body["id"])
+    assert stored.times_sent == 2 and stored.times_failed == 0 and stored.last_success is not None
+
+
+def test_ld_json_format_attributes_and_receiver_info(post, commit, receiver, context_server):
+    context_server.documents["/parking.jsonld"] = {"@context": {"spots": DEFAULT + "availableSpotNumber"}}
+    url = context_server.url("/parking.jsonld")
+    body = subscription(
+        receiver.url,
+        notification={
+            "attributes": ["spots"],
+            "format": "keyValues",
+            "endpoint": {
+                "uri": receiver.url,
+                "accept": "application/ld+json",
+                "receiverInfo": [{"key": "X-Token", "value": "abc"}],
+            },
+        },
+    )
+    subscribe(post, body, HTTP_LINK=link(url))
+    commit(post, "post", "/entities", parking(spots=7))
+    got = receiver.got[0]
+    assert got["headers"]["Content-Type"] == "application/ld+json"
+    assert got["headers"]["X-Token"] == "abc"
+    assert got["body"]["@context"] == url
+    # keyValues, only the chosen attribute, named by the subscription's own @context
+    assert got["body"]["data"] == [
+        {"id": "urn:ngsi-ld:OffStreetParking:Downtown1", "type": "OffStreetParking", "spots": 7}
+    ]
+
+
+def test_watched_attributes_q_and_other_types(post, commit, receiver):
+    subscribe(
+        post,
+        subscription(receiver.url, watchedAttributes=["availableSpotNumber"], q="availableSpotNumber<10"),
+    )
+    commit(post, "post", "/entities", parking(spots=100))  # created, q false
+    assert receiver.got == []
+    entity = "/entities/urn:ngsi-ld:OffStreetParking:Downtown1/attrs"
+    commit(post, "patch", entity, {"totalSpotNumber": {"type": "Property", "value": 5}})  # not watched
+    assert receiver.got == []
+    commit(
+        post, "patch", entity, {"availableSpotNumber": {"type": "Property", "value": 4}}
+    )  # watched, q true
+    assert len(receiver.got) == 1
+    commit(
+        post,
+        "post",
+        "/entities",
+        {
+            "id": "urn:ngsi-ld:Vehicle:A1",
+            "type": "Vehicle",
+            "availableSpotNumber": {"type": "Property", "value": 1},
+        },
+    )
+    assert len(receiver.got) == 1  # another type
+
+
+def test_id_pattern_and_triggers(post, commit, client, editor, receiver):
+    subscribe(
+        post,
+        subscription(
+            receiver.url,
+            entities=[{"type": "OffStreetParking", "idPattern": "Downtown2$"}],
+            notificationTrigger=["entityDeleted"],
+        ),
+    )
+    commit(post, "post", "/entities", parking(1))
+    commit(post, "post", "/entities", parking(2))
+    assert receiver.got == []  # creation is no entityDeleted
+    commit(client.delete, f"{BASE}/entities/urn:ngsi-ld:OffStreetParking:Downtown1", **editor)
+    commit(client.delete, f"{BASE}/entities/urn:ngsi-ld:OffStreetParking:Downtown2", **editor)
+    assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown2"]
+
+
+def test_geo_q(post, commit, receiver):
+    # within a box around Velenje's centre (15.11 E, 46.36 N)
+    box = [[[15.0, 46.3], [15.2, 46.3], [15.2, 46.4], [15.0, 46.4], [15.0, 46.3]]]
+    subscribe(
+        post, subscription(receiver.url, geoQ={"georel": "within", "geometry": "Polygon", "coordinates": box})
+    )
+    commit(post, "post", "/entities", parking(1))
+    far = parking(2)
+    far["location"] = {
+        "type": "GeoProperty",
+        "value": {"type": "Point", "coordinates": [14.5, 46.05]},
+    }  # Ljubljana
+    commit(post, "post", "/entities", far)
+    assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+
+
+def test_throttling(post, commit, receiver, time_machine):
+    time_machine.move_to("2030-01-01T10:00:00Z", tick=False)
+    subscribe(post, subscription(receiver.url, throttling=60))
+    entity = "/entities/urn:ngsi-ld:OffStreetParking:Downtown1/attrs"
+    commit(post, "post", "/entities", parking())
+    time_machine.move_to("2030-01-01T10:00:30Z", tick=False)
+    commit(post, "patch", entity, {"availableSpotNumber": {"type": "Property", "value": 1}})
+    assert len(receiver.got) == 1  # within 60 s of the last: dropped
+    time_machine.move_to("2030-01-01T10:01:01Z", tick=False)
+    commit(post, "patch", entity, {"availableSpotNumber": {"type": "Property", "value": 2}})
+    assert len(receiver.got) == 2
+
+
+def test_paused_and_expired_subscriptions_are_not_notified(
+    post, commit, client, editor, receiver, time_machine
+):
+    time_machine.move_to("2030-01-01T10:00:00Z", tick=False)
+    paused = subscription(receiver.url, isActive=False)
+    expiring = subscription(receiver.url, expiresAt="2030-01-01T11:00:00Z")
+    subscribe(post, paused)
+    subscribe(post, expiring)
+    commit(post, "post", "/entities", parking(1))
+    assert [g["body"]["subscriptionId"] for g in receiver.got] == [expiring["id"]]
+    time_machine.move_to("2030-01-01T11:00:01Z", tick=False)
+    assert client.get(f"{BASE}/subscriptions/{expiring['id']}", **editor).json()["status"] == "expired"
+    commit(post, "post", "/entities", parking(2))
+    assert len(receiver.got) == 1
+
+
+def test_failures_are_counted(post, commit, client, editor, receiver):
+    receiver.answer(500)
+    body = subscription(receiver.url)
+    subscribe(post, body)
+    commit(post, "post", "/entities", parking(1))
+    closed = subscription("http://127.0.0.1:9/nobody")  # the discard port: nothing listens
+    subscribe(post, closed)
+    commit(post, "post", "/entities", parking(2))
+    failing = Subscription.objects.get(subscription_id=body["id"])
+    assert failing.times_failed == 2 and failing.times_sent == 2
+    assert "500" in failing.last_failure_reason
+    shown = client.get(f"{BASE}/subscriptions/{body['id']}", **editor).json()["notification"]
+    assert shown["status"] == "failed" and shown["timesFailed"] == 2 and "lastFailure" in shown
+    refused = Subscription.objects.get(subscription_id=closed["id"])
+    assert refused.times_failed == 1 and refused.last_failure_reason
+
+
+def test_nothing_is_sent_for_a_change_rolled_back(post, commit, receiver):
+    subscribe(post, subscription(receiver.url))
+    batch = [
+        parking(1),
+        {
+            "id": "urn:ngsi-ld:OffStreetParking:Bad",
+            "type": "OffStreetParking",
+            "availableSpotNumber": {"type": "Property"},
+        },
+    ]
+    response = commit(post, "post", "/entityOperations/create", batch)
+    assert response.status_code == 207
+    assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+
+
+def test_device_ingest_is_notified(tenant, commit, receiver, post):
+    from regija.context.models import Device, ServiceGroup
+
+    group = ServiceGroup.objects.create(
+        organisation=tenant, apikey=f"k{uuid.uuid4().hex[:6]}", entity_type="Thing"
+    )
+    Device.objects.create(
+        group=group,
+        device_id="s1",
+        entity_id="urn:ngsi-ld:Thing:s1",
+        entity_type="Thing",
+        attributes=[{"object_id": "t", "name": "temperature", "type": "Number"}],
+    )
+    subscribe(
+        post, subscription(receiver.url, entities=[{"type": "Thing"}], watchedAttributes=["temperature"])
+    )
+    commit(services.ingest, [(f"/json/{group.apikey}/s1/attrs", b'{"t": 21.5}')])
+    commit(services.ingest, [(f"/json/{group.apikey}/s1/attrs", b'{"t": 22}')])
+    values = [g["body"]["data"][0]["temperature"]["value"] for g in receiver.got]
+    assert values == [21.5, 22]
+
+
+def test_the_change_path_does_not_grow_with_other_subscriptions(
+    post, tenant, receiver, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    assert post("post", "/entities", parking()).status_code == 201
+    path = "/entities/urn:ngsi-ld:OffStreetParking:Downtown1/attrs"
+    body = {"availableSpotNumber": {"type": "Property", "value": 3}}
+
+    def queries():
+        with django_capture_on_commit_callbacks(execute=False):
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                post("patch", path, body)
+        return len(captured)
+
+    subscribe(post, subscription(receiver.url, q="availableSpotNumber<10"))
+    few = queries()
+    for n in range(200):  # subscriptions to other types, with q too
+        subscribe(post, subscription(receiver.url, entities=[{"type": f"Other{n}"}], q="x<1"))
+    assert queries() == few
+
+
+@pytest.mark.external
+def test_a_notification_over_mqtt(post, commit):
+    import paho.mqtt.client as mqtt
+
+    url = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 1883
+    topic = f"regija-test/{uuid.uuid4().hex}/notify"
+    got: list = []
+    ready = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"regija-test-{uuid.uuid4().hex[:8]}")
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
+    client.on_subscribe = lambda *args: ready.set()
+    client.on_message = lambda c, u, m: got.append(json.loads(m.payload))
+    client.connect(host, port)
+    client.loop_start()
+    try:
+        assert ready.wait(10)
+        endpoint = {
+            "uri": f"mqtt://{host}:{port}/{topic}",
+            "accept": "application/json",
+            "notifierInfo": [{"key": "MQTT-QoS", "value": "1"}],
+        }
+        body = subscription("", notification={"endpoint": endpoint})
+        subscribe(post, body)
+        commit(post, "post", "/entities", parking())
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    assert len(got) == 1
+    message = got[0]
+    assert message["metadata"]["Content-Type"] == "application/json"
+    assert message["body"]["type"] == "Notification"
+    assert message["body"]["subscriptionId"] == body["id"]
+    assert message["body"]["data"][0]["id"] == "urn:ngsi-ld:OffStreetParking:Downtown1"
+    assert Subscription.objects.get(subscription_id=body["id"]).times_sent == 1
+
+
+def test_a_new_token_user_in_another_tenant_sees_none(client, post, tenant, receiver):
+    subscribe(post, subscription(receiver.url))
+    from tests.factories import OrganisationFactory
+
+    other = OrganisationFactory(slug="tretji", name="Tretji")
+    token = tokens.create(member("editor", other, username="ed-tretji"), "ngsi")[1]
+    listed = client.get(
+        f"{BASE}/subscriptions", HTTP_NGSILD_TENANT="tretji", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert listed.status_code == 200 and listed.json() == []
