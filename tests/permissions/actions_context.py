@@ -9,7 +9,7 @@ import json
 from regija.context.models import ContextEntity
 
 from .actions import action
-from .world_context import ENTITY_ID
+from .world_context import ENTITY_ID, SUBSCRIPTION_ID
 
 BASE = "/ngsi-ld/v1"
 E = "E: entity of A's tenant"
@@ -129,6 +129,45 @@ ngsi("GET", "ngsi_type", "A's tenant's type Vehicle", "/types/Vehicle")
 ngsi("GET", "ngsi_attribute_list", "A's tenant's attributes", "/attributes")
 ngsi("GET", "ngsi_attribute_info", "A's tenant's attribute speed", "/attributes/speed")
 
+
+# Subscriptions hold endpoints and their credentials (receiverInfo): read and written with a token of
+# the tenant's editors and admins only.
+S = "S: subscription of A's tenant"
+
+
+def _subscriptions(w):
+    from regija.context.models import Subscription
+
+    return sorted(
+        json.dumps([s.subscription_id, s.body], sort_keys=True)
+        for s in Subscription.objects.filter(organisation=w.A)
+    )
+
+
+ngsi("GET", "ngsi_subscriptions", S, "/subscriptions", marker=lambda w: SUBSCRIPTION_ID)
+ngsi(
+    "POST",
+    "ngsi_subscriptions",
+    "A's tenant (a new subscription)",
+    "/subscriptions",
+    body={
+        "id": "urn:ngsi-ld:Subscription:matrika-new",
+        "type": "Subscription",
+        "entities": [{"type": "Vehicle"}],
+        "notification": {"endpoint": {"uri": "http://127.0.0.1:9/matrika"}},
+    },
+    probe=_subscriptions,
+)
+ngsi("GET", "ngsi_subscription", S, "/subscriptions/" + SUBSCRIPTION_ID)
+ngsi(
+    "PATCH",
+    "ngsi_subscription",
+    S + " (paused)",
+    "/subscriptions/" + SUBSCRIPTION_ID,
+    body={"isActive": False},
+    probe=_subscriptions,
+)
+ngsi("DELETE", "ngsi_subscription", S, "/subscriptions/" + SUBSCRIPTION_ID, probe=_subscriptions)
 
 # The IoT Agent provisioning API (/iot/, regija.context.iot): API keys are secrets, so reading needs the
 # tenant's editor too. The tenant is the fiware-service header.

@@ -15,6 +15,26 @@ def build(w, users) -> None:
         DEFAULT + "speed": {"type": "Property", "value": 80},
     }
     w["NGSI_E"] = services.create(users["superuser"], w["A"], ENTITY_ID, DEFAULT + "Vehicle", attrs)
+    build_subscription(w, users)
+
+
+SUBSCRIPTION_ID = "urn:ngsi-ld:Subscription:matrika-s"
+
+
+def build_subscription(w, users) -> None:
+    """A subscription S of A's tenant (to a closed local port: nothing is delivered), for the rows of
+    /subscriptions."""
+    from regija.context import services, subscriptions
+    from regija.core.services import now
+
+    body = {
+        "id": SUBSCRIPTION_ID,
+        "type": "Subscription",
+        "entities": [{"type": "Vehicle"}],
+        "notification": {"endpoint": {"uri": "http://127.0.0.1:9/matrika"}},
+    }
+    parsed = subscriptions.parse(body, lambda names: {n: DEFAULT + n for n in names}, now=now())
+    w["NGSI_S"] = services.create_subscription(users["superuser"], w["A"], parsed, None)
 
 
 def build_devices(w) -> None:
