@@ -421,6 +421,8 @@ REGIJA_NGSI_LENIENT_TENANTS = frozenset(
 REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
 # the most candidate entities one geo-query may test exactly; a broader one is refused (docs/context.md)
 REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDATES", "10000"))
+# seconds an NGSI-LD subscription's notification (HTTP POST, MQTT publish) may take (docs/context.md)
+REGIJA_NGSI_NOTIFY_TIMEOUT = float(os.environ.get("REGIJA_NGSI_NOTIFY_TIMEOUT", "10"))
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,
