@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import formats, timezone

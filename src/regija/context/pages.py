@@ -44,7 +44,12 @@ def entity_url(row: ContextEntity) -> str:
 def city_data(request):
     """The entity types, with how many entities each has."""
     types = [
-        {"key": key, "label": display.type_label(key), "count": count, "url": reverse("city_type", args=[key])}
+        {
+            "key": key,
+            "label": display.type_label(key),
+            "count": count,
+            "url": reverse("city_type", args=[key]),
+        }
         for key, (count, _iris) in selectors.public_types().items()
     ]
     types.sort(key=lambda t: str(t["label"]).lower())
@@ -58,7 +63,9 @@ def _type_page(request, key: str) -> tuple[Any, list[str], list[dict[str, Any]]]
     count, iris = found
     paginator = Paginator(range(count), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows, _total = selectors.public_entities(iris, limit=PAGE_SIZE, offset=page.start_index() - 1 if count else 0)
+    rows, _total = selectors.public_entities(
+        iris, limit=PAGE_SIZE, offset=page.start_index() - 1 if count else 0
+    )
     terms = display.columns(key, [r.doc for r in rows])
     return page, terms, [_row(r, terms) for r in rows]
 
@@ -84,8 +91,14 @@ def city_type(request, key: str):
     page, terms, rows = _type_page(request, key)
     labels = [display.attribute_label(t) for t in terms]
     located = [
-        {"title": r["title"], "url": r["url"], "lat": r["lat"], "lon": r["lon"], "id": r["id"],
-         "lines": [f"{label}: {value}" for label, value in zip(labels, r["values"], strict=True) if value]}
+        {
+            "title": r["title"],
+            "url": r["url"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "id": r["id"],
+            "lines": [f"{label}: {value}" for label, value in zip(labels, r["values"], strict=True) if value],
+        }
         for r in rows
         if r["lat"] is not None
     ]
@@ -118,8 +131,13 @@ def city_feed(request, key: str):
     for r in rows:
         r["lines"] = [f"{label}: {value}" for label, value in zip(labels, r["values"], strict=True) if value]
     response = JsonResponse(
-        {"type": key, "page": page.number, "columns": labels, "updated": display.when(timezone.now()),
-         "entities": rows},
+        {
+            "type": key,
+            "page": page.number,
+            "columns": labels,
+            "updated": display.when(timezone.now()),
+            "entities": rows,
+        },
         json_dumps_params={"ensure_ascii": False},
     )
     response["Cache-Control"] = "no-cache"
@@ -146,8 +164,10 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]] | None:
     numeric = [
         (iri, attr)
         for iri, attr in row.doc.items()
-        if isinstance(attr, dict) and isinstance(attr.get("value"), (int, float))
-        and not isinstance(attr.get("value"), bool) and attr.get("observedAt")
+        if isinstance(attr, dict)
+        and isinstance(attr.get("value"), (int, float))
+        and not isinstance(attr.get("value"), bool)
+        and attr.get("observedAt")
     ]
     for iri, attr in numeric[:HISTORY_ATTRIBUTES]:
         points = list(series_of(row.organisation, row.entity_id, iri, since, until))
@@ -173,10 +193,16 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]] | None:
             {
                 "label": label,
                 "svg": charts.render_svg(spec, language),
-                "description": _(
-                    "Line chart of %(label)s: %(n)s values from %(first)s to %(last)s."
-                ) % {"label": label, "n": len(points), "first": display.when(first[0]), "last": display.when(last[0])},
-                "rows": [(display.when(m), display.value_text(term, {**attr, "value": v})) for m, v in points[-24:]],
+                "description": _("Line chart of %(label)s: %(n)s values from %(first)s to %(last)s.")
+                % {
+                    "label": label,
+                    "n": len(points),
+                    "first": display.when(first[0]),
+                    "last": display.when(last[0]),
+                },
+                "rows": [
+                    (display.when(m), display.value_text(term, {**attr, "value": v})) for m, v in points[-24:]
+                ],
             }
         )
     return shown
@@ -205,7 +231,8 @@ def city_entity(request, tenant: str, entity_id: str):
             "point": point,
             "located": (
                 [{"title": title, "url": request.path, "lat": point[0], "lon": point[1], "id": row.entity_id}]
-                if point else []
+                if point
+                else []
             ),
             "demo": simulation.is_demo(row.entity_id),
             "history": history(row, get_language() or "sl"),
@@ -255,7 +282,9 @@ def entity_geojson(request, tenant: str, entity_id: str):
     row = _entity(tenant, entity_id)
     rendered = _rendered(row)
     stored = row.doc.get(jsonld.expand_terms(jsonld.effective(None), ["location"])["location"])
-    geometry = stored.get("value") if isinstance(stored, dict) and stored.get("type") == "GeoProperty" else None
+    geometry = (
+        stored.get("value") if isinstance(stored, dict) and stored.get("type") == "GeoProperty" else None
+    )
     body = {
         "id": row.entity_id,
         "type": "Feature",
@@ -280,7 +309,10 @@ def entity_history_csv(request, tenant: str, entity_id: str):
         value = attr.get("value") if isinstance(attr, dict) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             term = display.short(iri)
-            lines += [f"{services.timestamp(m)},{term},{v}" for m, v in series_of(row.organisation, row.entity_id, iri, since, until)]
+            lines += [
+                f"{services.timestamp(m)},{term},{v}"
+                for m, v in series_of(row.organisation, row.entity_id, iri, since, until)
+            ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(row)}-history.csv"'
     return response

@@ -278,5 +278,9 @@ def public_entity(tenant_slug: str, entity_id: str) -> ContextEntity | None:
     """One entity for its page: ``tenant_slug`` the organisation's slug, ``-`` the default tenant. One
     query."""
     qs = ContextEntity.objects.select_related("organisation").filter(entity_id=entity_id)
-    qs = qs.filter(organisation__isnull=True) if tenant_slug == "-" else qs.filter(organisation__slug=tenant_slug)
+    qs = (
+        qs.filter(organisation__isnull=True)
+        if tenant_slug == "-"
+        else qs.filter(organisation__slug=tenant_slug)
+    )
     return qs.first()

@@ -732,7 +732,9 @@ def load_demo_network(moment: dt.datetime | None = None, *, seed: int = 17) -> D
                         ),
                     )
                     loaded.devices += 1
-                if ContextEntity.objects.filter(organisation=organisation, entity_id=device.entity_id).exists():
+                if ContextEntity.objects.filter(
+                    organisation=organisation, entity_id=device.entity_id
+                ).exists():
                     continue
                 mapped, statics = _mapping_of(group, device)
                 measure = simulation.measures(group_spec, device_spec, moment, rng)

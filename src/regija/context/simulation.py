@@ -76,7 +76,9 @@ def measures(group: dict[str, Any], device: dict[str, Any], moment: dt.datetime,
             "pm10": round(pm10, 1),
             "pm25": round(max(1.0, pm10 * rng.uniform(0.55, 0.75)), 1),
             "no2": round(max(1.0, 8 + 32 * traffic + rng.gauss(0, 3)), 1),
-            "t": round(12 - 10 * _winter(moment) + 5 * math.sin((hour - 9) / 24 * 2 * math.pi) + rng.gauss(0, 0.5), 1),
+            "t": round(
+                12 - 10 * _winter(moment) + 5 * math.sin((hour - 9) / 24 * 2 * math.pi) + rng.gauss(0, 0.5), 1
+            ),
             "d": stamp,
         }
     elif kind == "parking":

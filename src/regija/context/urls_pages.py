@@ -10,7 +10,9 @@ urlpatterns = [
     path("mestni-podatki/<str:key>/podatki.json", pages.city_feed, name="city_feed"),
     path("mestni-podatki/<str:tenant>/<str:entity_id>/", pages.city_entity, name="city_entity"),
     path(
-        "mestni-podatki/<str:tenant>/<str:entity_id>/stanje.jsonld", pages.entity_jsonld, name="city_entity_jsonld"
+        "mestni-podatki/<str:tenant>/<str:entity_id>/stanje.jsonld",
+        pages.entity_jsonld,
+        name="city_entity_jsonld",
     ),
     path(
         "mestni-podatki/<str:tenant>/<str:entity_id>/stanje.geojson",
