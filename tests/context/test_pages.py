@@ -281,3 +281,43 @@ def test_up_says_when_no_broker_answers(capsys, settings, monkeypatch, tmp_path)
     assert "demo network of Velenje (simulated) ready: 23 devices, 23 entities" in out
     call_command("up", "--no-serve")
     assert "demo network" not in capsys.readouterr().out  # the second start leaves it alone
+
+
+@pytest.mark.external
+def test_simulate_once_reaches_the_broker_and_the_ingest_writes_it(demo):
+    """`regija simulate --once` against the real Mosquitto (MQTT_URL): a subscriber of its own shared
+    group receives every demo device's measure, and the ingest writes them into the entities."""
+    import os
+    import threading
+    import uuid
+    from urllib.parse import urlsplit
+
+    import paho.mqtt.client as mqtt
+
+    url = urlsplit(os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"))
+    received: list[tuple[str, bytes]] = []
+    subscribed = threading.Event()
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex}", protocol=mqtt.MQTTv5
+    )
+    client.on_subscribe = lambda *a: subscribed.set()
+    client.on_message = lambda c, u, m: received.append((m.topic, m.payload))
+    client.connect(url.hostname or "127.0.0.1", url.port or 1883)
+    client.subscribe(f"$share/t{uuid.uuid4().hex}//json/+/+/attrs", qos=1)
+    client.loop_start()
+    try:
+        assert subscribed.wait(5)
+        call_command("simulate", "--once", "--seed", "1")
+        deadline = __import__("time").monotonic() + 10
+        while (
+            len([t for t, _ in received if "/velenje-demo-" in t]) < 23
+            and __import__("time").monotonic() < deadline
+        ):
+            __import__("time").sleep(0.05)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    ours = [(t, p) for t, p in received if "/velenje-demo-" in t]
+    assert len(ours) >= 23
+    result = services.ingest(ours)
+    assert result.dead == [] and result.updated == 23
