@@ -261,3 +261,40 @@ def subscriptions(
 
 def subscription(organisation: Organisation | None, subscription_id: str) -> Subscription | None:
     return Subscription.objects.filter(_tenant_q(organisation), subscription_id=subscription_id).first()
+
+
+# ------------------------------------------------------------------------------------ the public pages
+
+
+def public_types() -> dict[str, tuple[int, list[str]]]:
+    """Every tenant's entity types for the city-data pages (the broker's entities are public data: every
+    tenant reads openly, docs/context.md), by the term the pages use – (how many entities, the expanded
+    types of that term). One grouped query."""
+    from .display import short
+
+    out: dict[str, tuple[int, list[str]]] = {}
+    for type_iri, n in ContextEntity.objects.values_list("type").annotate(n=Count("id")).order_by("type"):
+        key = short(type_iri)
+        count, iris = out.get(key, (0, []))
+        out[key] = (count + n, [*iris, type_iri])
+    return out
+
+
+def public_entities(type_iris: list[str], *, limit: int, offset: int) -> tuple[list[ContextEntity], int]:
+    """A page of the entities of these types, of every tenant, with their organisation, ordered by
+    tenant and id, and how many there are: two queries."""
+    qs = ContextEntity.objects.filter(type__in=type_iris)
+    page = qs.select_related("organisation").order_by("organisation__slug", "entity_id")
+    return list(page[offset : offset + limit]), qs.count()
+
+
+def public_entity(tenant_slug: str, entity_id: str) -> ContextEntity | None:
+    """One entity for its page: ``tenant_slug`` the organisation's slug, ``-`` the default tenant. One
+    query."""
+    qs = ContextEntity.objects.select_related("organisation").filter(entity_id=entity_id)
+    qs = (
+        qs.filter(organisation__isnull=True)
+        if tenant_slug == "-"
+        else qs.filter(organisation__slug=tenant_slug)
+    )
+    return qs.first()

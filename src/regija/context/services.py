@@ -10,6 +10,7 @@ anything is saved, or – in a lenient tenant – saved with its ``model_errors`
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -837,3 +838,87 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
                 },
             )
     return result
+
+
+# ------------------------------------------------------------------------------------- the demo network
+
+
+@dataclass
+class DemoLoaded:
+    """What ``load_demo_network`` wrote (all zero on a second run); ``organisation`` None when the
+    network's organisation is not in the database (nothing written)."""
+
+    organisation: Organisation | None = None
+    groups: int = 0
+    devices: int = 0
+    entities: int = 0
+
+
+def load_demo_network(moment: dt.datetime | None = None, *, seed: int = 17) -> DemoLoaded:
+    """The bundled, simulated demo network of Velenje (``simulation.network()``): its service groups and
+    devices, provisioned as ``POST /iot/services`` and ``/iot/devices`` would (the same checks of the
+    mappings), and each device's entity with one round of simulated measures as its first state, checked
+    against its Smart Data Model (a model error refuses the whole load: nothing is written). Idempotent:
+    what exists (a group by its API key, a device by its id in the group, an entity by its id) is left as
+    it is. One transaction, audited as an import of the "demo network"."""
+    from regija.core.models import Organisation
+
+    from . import simulation
+
+    spec = simulation.network()
+    organisation = Organisation.objects.filter(slug=spec["organisation"]).first()
+    loaded = DemoLoaded(organisation=organisation)
+    if organisation is None:
+        return loaded
+    moment = moment or clock()
+    stamp = timestamp(moment)
+    rng = random.Random(seed)  # noqa: S311 - simulated values, not secrets
+    with transaction.atomic(), audit.acting(None, via="import", label="demo network"):
+        for g, group_spec in enumerate(spec["groups"]):
+            where = f"groups[{g}]"
+            group = ServiceGroup.objects.filter(apikey=group_spec["apikey"]).first()
+            if group is None:
+                group = ServiceGroup.objects.create(
+                    organisation=organisation,
+                    service_path=spec["service_path"],
+                    apikey=group_spec["apikey"],
+                    entity_type=group_spec["entity_type"],
+                    attributes=dev.mapping(group_spec["attributes"], f"{where}.attributes"),
+                )
+                loaded.groups += 1
+            elif group.organisation_id != organisation.pk:
+                raise AlreadyExists(f"{where}: the API key {group.apikey} belongs to another organisation")
+            present = {d.device_id: d for d in group.devices.all()}
+            for d, device_spec in enumerate(group_spec["devices"]):
+                device = present.get(device_spec["device_id"])
+                if device is None:
+                    device = Device.objects.create(
+                        group=group,
+                        device_id=device_spec["device_id"],
+                        entity_id=device_spec["entity_name"],
+                        entity_type=group_spec["entity_type"],
+                        static_attributes=dev.static_attributes(
+                            device_spec["static_attributes"], f"{where}.devices[{d}].static_attributes"
+                        ),
+                    )
+                    loaded.devices += 1
+                if ContextEntity.objects.filter(
+                    organisation=organisation, entity_id=device.entity_id
+                ).exists():
+                    continue
+                mapped, statics = _mapping_of(group, device)
+                measure = simulation.measures(group_spec, device_spec, moment, rng)
+                attrs = dev.attributes_of(measure, mapped, statics, stamp, timestamp=True)
+                iris = _iris([*attrs, device.entity_type])
+                entity = ContextEntity(
+                    organisation=organisation,
+                    entity_id=device.entity_id,
+                    type=iris[device.entity_type],
+                    doc={iris[name]: _stamped(attr, stamp) for name, attr in attrs.items()},
+                    created_at=moment,
+                    modified_at=moment,
+                )
+                _follow_model(entity)
+                _save(entity, new=True)
+                loaded.entities += 1
+    return loaded

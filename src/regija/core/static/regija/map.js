@@ -6,6 +6,11 @@
 // visitor presses "Show the map" (data-load="ask": the project list). The map is unhidden before
 // Leaflet measures it, so the points are fitted into the box the visitor sees. When the base map's
 // tiles cannot be loaded, a note in the page says so and the points are shown without it.
+//
+// A point may carry "lines" (the city-data pages: its latest values), shown in its popup. A map with
+// data-feed (a JSON address) asks it again every data-every seconds while the tab is visible and moves
+// the new values into the popups and into the page's table (rows data-entity, cells data-value /
+// data-observed): the table in the HTML stays the page's content; this only keeps it current.
 (function () {
   "use strict";
   var holder = document.getElementById("map");
@@ -13,6 +18,7 @@
   if (!holder || !data) return;
   var note = document.getElementById("map-note");
   var points = JSON.parse(data.textContent);
+  var markers = {};
 
   var leaflet = null;
   function loadLeaflet() {
@@ -42,6 +48,54 @@
     note.hidden = false;
   }
 
+  function popup(p, name) {
+    var link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = name;
+    var box = document.createElement("div");
+    box.appendChild(link);
+    (p.lines || []).forEach(function (text) {
+      var line = document.createElement("p");
+      line.textContent = text;
+      box.appendChild(line);
+    });
+    return box;
+  }
+
+  function refresh() {
+    if (document.visibilityState !== "visible") return;
+    fetch(holder.dataset.feed, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (feed) {
+        if (!feed) return;
+        feed.entities.forEach(function (e) {
+          var marker = markers[e.id];
+          if (marker && e.lat !== null) {
+            marker.setLatLng([e.lat, e.lon]);
+            marker.setPopupContent(popup(e, e.title));
+          }
+          var row = document.querySelector('tr[data-entity="' + CSS.escape(e.id) + '"]');
+          if (!row) return;
+          e.values.forEach(function (value, i) {
+            var cell = row.querySelector('[data-value="' + i + '"]');
+            if (cell) cell.textContent = value;
+          });
+          var observed = row.querySelector("[data-observed]");
+          if (observed) observed.textContent = e.observed;
+        });
+        var status = document.getElementById("feed-status");
+        if (status) status.textContent = holder.dataset.updatedLabel + ": " + feed.updated;
+      })
+      .catch(function () { /* the next round tries again; the page keeps what it shows */ });
+  }
+
+  function follow() {
+    if (!holder.dataset.feed) return;
+    var every = Math.max(5, parseInt(holder.dataset.every, 10) || 30) * 1000;
+    window.setInterval(refresh, every);
+    document.addEventListener("visibilitychange", refresh); // at once when the tab is shown again
+  }
+
   function draw() {
     holder.hidden = false; // before Leaflet measures the box: a hidden box is 0 × 0
     var frame = holder.closest(".regija-map");
@@ -64,17 +118,14 @@
     points.forEach(function (p) {
       var name = p.code ? p.code + " " + p.title : p.title;
       var marker = L.marker([p.lat, p.lon], { title: p.title, alt: name }).addTo(map);
-      var link = document.createElement("a");
-      link.href = p.url;
-      link.textContent = name;
-      var box = document.createElement("div");
-      box.appendChild(link);
+      var box = popup(p, name);
       if (p.approximate) {
         var place = document.createElement("p");
         place.textContent = holder.dataset.approximate + ": " + p.municipality;
         box.appendChild(place);
       }
       marker.bindPopup(box);
+      if (p.id) markers[p.id] = marker;
       bounds.push([p.lat, p.lon]);
     });
     map.invalidateSize();
@@ -109,6 +160,6 @@
     });
     holder.parentNode.insertBefore(button, holder);
   } else {
-    loadLeaflet().then(draw, failed);
+    loadLeaflet().then(function () { draw(); follow(); }, function () { failed(); follow(); });
   }
 })();

@@ -1,11 +1,14 @@
 """regija up: create the database if needed, migrate, load the source documents into an empty database (and,
-on first start, the bundled statistics and Regija's own data as datasets), serve
-(with the background jobs running in the same process).
+on first start, the bundled statistics and Regija's own data as datasets; the simulated demo network of
+Velenje's devices, when its organisation is there), serve (with the background jobs running in the same
+process, and the ingest worker of device measures when an MQTT broker answers at MQTT_URL).
 
 The strategy files (data/strategies) go first, then the governance files (data/governance next to
 them), which refer to the organisations and projects the strategy files define.
 """
 
+import socket
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -13,6 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from regija.calls.importer import import_files as import_governance_files
+from regija.context.management.commands.ingest import Worker, broker
+from regija.context.services import load_demo_network
 from regija.core.files import InvalidFile
 from regija.governance.models import Body
 from regija.interchange.importer import import_files
@@ -65,6 +70,13 @@ class Command(BaseCommand):
             self.stdout.write(f"bundled datasets ready: {len(loaded.datasets)}")
             published = publish_own_data()
             self.stdout.write(f"Regija's own data published: {len(published)} datasets")
+        # the simulated demo network of Velenje (devices and their entities' first state), once: what exists
+        # is left alone, so a second start writes nothing
+        demo = load_demo_network()
+        if demo.devices or demo.entities:
+            self.stdout.write(
+                f"demo network of Velenje (simulated) ready: {demo.devices} devices, {demo.entities} entities"
+            )
         # static files with hashed names and a gzip of each (core/staticstorage.py); unchanged files are
         # skipped, so a restart takes a moment
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -84,6 +96,7 @@ class Command(BaseCommand):
             else None
         )
 
+        ingest = self.start_ingest()
         self.stdout.write(f"Regija is running at http://{host}:{port}/  (stop with Ctrl+C)")
         self.stdout.write("Staff sign-in: create a user with `regija createsuperuser`, then open /admin/")
         # waitress receives a whole request before the application sees it: a request larger than
@@ -98,5 +111,32 @@ class Command(BaseCommand):
                 max_request_body_size=settings.REGIJA_MAX_REQUEST_BYTES,
             )
         finally:
+            if ingest is not None:
+                ingest[0].stopping.set()
+                ingest[1].join(timeout=10)
             if consumer is not None:
                 consumer.stop(graceful=True)
+
+    def start_ingest(self) -> tuple[Worker, threading.Thread] | None:
+        """The ingest worker (`regija ingest`) in a thread of this process when a broker answers at
+        MQTT_URL; without one, say so and serve without it."""
+        host, port, user, password = broker(settings.MQTT_URL)
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+        except OSError:
+            self.stdout.write(f"no MQTT broker at {host}:{port} (MQTT_URL); device measures are not ingested")
+            return None
+        worker = Worker(
+            client_id=f"regija-up-{socket.gethostname()}",
+            group="regija",
+            batch=500,
+            wait_ms=50,
+            session_expiry=3600,
+            out=self.stdout,
+        )
+        if user:
+            worker.client.username_pw_set(user, password)
+        thread = threading.Thread(target=worker.run, args=(host, port), name="regija-ingest", daemon=True)
+        thread.start()
+        self.stdout.write(f"ingesting device measures from the MQTT broker at {host}:{port}")
+        return worker, thread
