@@ -79,7 +79,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 def _regija(env, *args) -> str:
     command = [sys.executable, "-m", "regija.cli", *args]
-    return subprocess.run(command, env=env, check=True, capture_output=True, text=True, timeout=120).stdout  # noqa: S603 - our own code
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True, timeout=600).stdout  # noqa: S603 - our own code
 
 
 class Worker:
