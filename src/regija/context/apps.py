@@ -14,7 +14,7 @@ class ContextConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import ContextEntity, DeadLetter, Device, ServiceGroup
+        from .models import AttributeInstance, ContextEntity, DeadLetter, Device, ServiceGroup
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
@@ -26,3 +26,7 @@ class ContextConfig(AppConfig):
         registry.register(ServiceGroup, owners=["organisation"], audit=True)
         registry.register(Device, owners=["group__organisation"], audit=True, audit_parent="group")
         registry.register(DeadLetter, owners=["organisation"])
+        # The history (attribute instances) is public like the entities; its rows are written in bulk with
+        # the audited write they come from (an entity write, an ingest batch, a temporal write – each
+        # logs one entry), so the rows themselves are not logged one by one.
+        registry.register(AttributeInstance, owners=["organisation"], public=Q())

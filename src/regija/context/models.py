@@ -173,3 +173,51 @@ class DeadLetter(models.Model):
 
     def __str__(self):
         return f"{self.topic}: {self.reason[:80]}"
+
+
+class AttributeInstance(models.Model):
+    """One instance of one attribute of one entity as it was written: the broker's history (the temporal
+    representation, ETSI GS CIM 009 clause 4.5.7; docs/context.md "Temporal API"). Written by the
+    services in the transaction of every entity write and of device ingest, and by the temporal API's
+    own writes. Kept apart from ``ContextEntity`` (no foreign key): a temporal entity can exist whose
+    current state the broker does not hold, and the hot ingest path writes these rows in bulk.
+
+    ``observed_at`` is the instance's ``observedAt``, or its ``modifiedAt`` when it has none – the time
+    a temporal query asks about by default; ``value`` its value when that is a number (what the
+    aggregations of clause 4.5.19 compute on); ``doc`` the whole instance in the stored normalised form
+    (names expanded, like ``ContextEntity.doc``'s attributes)."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The tenant (NGSILD-Tenant); empty: the default tenant."),
+    )
+    entity_id = models.CharField(_("entity id"), max_length=512)
+    entity_type = models.CharField(_("entity type"), max_length=512)  # expanded IRI
+    attribute = models.CharField(_("attribute"), max_length=512)  # expanded IRI
+    instance_id = models.CharField(_("instance id"), max_length=100, unique=True)
+    observed_at = models.DateTimeField(_("observed"))
+    created_at = models.DateTimeField(_("created"))
+    modified_at = models.DateTimeField(_("modified"))
+    value = models.FloatField(_("numeric value"), null=True, blank=True)
+    doc = models.JSONField(_("instance"), default=dict)
+
+    class Meta:
+        verbose_name = _("attribute instance")
+        verbose_name_plural = _("attribute instances")
+        indexes = [
+            # one attribute of one entity over a time range: the temporal query's and the series' read
+            models.Index(
+                fields=["organisation", "entity_id", "attribute", "observed_at"],
+                name="context_history_series",
+            ),
+            # a day of one type's history (the lake's daily export, the indicators)
+            models.Index(fields=["entity_type", "observed_at"], name="context_history_type_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.entity_id} {self.attribute} {self.observed_at:%Y-%m-%dT%H:%M:%S}"
