@@ -464,3 +464,20 @@ def attribute_series(
         .values_list("observed_at", "value")[: max_instances()]
     )
     return [(moment, value) for moment, value in rows]
+
+
+def history_of_day(since: dt.datetime, until: dt.datetime) -> dict[tuple[int | None, str], list[Any]]:
+    """Every instance observed in [since, until), grouped by (tenant's organisation id, entity type):
+    (entity id, attribute, observed at, numeric value, the instance) each, by entity, attribute and
+    time. One query over the index (entity_type, observed_at)."""
+    rows = (
+        AttributeInstance.objects.filter(observed_at__gte=since, observed_at__lt=until)
+        .order_by("organisation_id", "entity_type", "entity_id", "attribute", "observed_at", "id")
+        .values_list(
+            "organisation_id", "entity_type", "entity_id", "attribute", "observed_at", "value", "doc"
+        )
+    )
+    found: dict[tuple[int | None, str], list[Any]] = {}
+    for organisation_id, kind, *rest in rows.iterator(chunk_size=5000):
+        found.setdefault((organisation_id, kind), []).append(tuple(rest))
+    return found
