@@ -14,7 +14,7 @@ class ContextConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import AttributeInstance, ContextEntity, DeadLetter, Device, ServiceGroup
+        from .models import AttributeInstance, ContextEntity, DeadLetter, Device, IndicatorFeed, ServiceGroup
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
@@ -30,3 +30,11 @@ class ContextConfig(AppConfig):
         # the audited write they come from (an entity write, an ingest batch, a temporal write – each
         # logs one entry), so the rows themselves are not logged one by one.
         registry.register(AttributeInstance, owners=["organisation"], public=Q())
+        # Which context data feeds an indicator is the strategy's owners' business, as with datasets.
+        registry.register(
+            IndicatorFeed,
+            owners=["indicator__strategy__owners"],
+            audit=True,
+            audit_parent="indicator",
+            public=Q(),
+        )

@@ -221,3 +221,64 @@ class AttributeInstance(models.Model):
 
     def __str__(self):
         return f"{self.entity_id} {self.attribute} {self.observed_at:%Y-%m-%dT%H:%M:%S}"
+
+
+class IndicatorFeed(models.Model):
+    """A strategy's indicator fed from the broker's history (docs/context.md "Indicators from context
+    data"): one attribute of the entities of one type, aggregated per day (UTC), then per the rule – each
+    day's value, or how many days of each year it was above (below) a threshold, e.g. the days per year
+    with a PM10 daily average above 50 µg/m³. Recomputed every day (and by ``regija ngsi_indicators``)."""
+
+    class Daily(models.TextChoices):
+        AVG = "avg", _("daily average")
+        MIN = "min", _("daily minimum")
+        MAX = "max", _("daily maximum")
+        SUM = "sum", _("daily sum")
+
+    class Rule(models.TextChoices):
+        DAILY = "daily", _("the value of each day")
+        DAYS_ABOVE = "days_above", _("days per year above the threshold")
+        DAYS_BELOW = "days_below", _("days per year below the threshold")
+
+    indicator = models.ForeignKey(
+        "strategies.Indicator",
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="context_feeds",
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Whose context data (NGSILD-Tenant); empty: the default tenant."),
+    )
+    entity_type = models.CharField(
+        _("entity type"),
+        max_length=512,
+        help_text=_("A term of the core @context (AirQualityObserved) or an IRI."),
+    )
+    attribute = models.CharField(
+        _("attribute"), max_length=512, help_text=_("A term of the core @context (pm10) or an IRI.")
+    )
+    entity_ids = models.JSONField(
+        _("entities"),
+        default=list,
+        blank=True,
+        help_text=_("Only these entities (a list of ids); empty: every entity of the type."),
+    )
+    daily = models.CharField(_("daily aggregate"), max_length=5, choices=Daily.choices, default=Daily.AVG)
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices, default=Rule.DAILY)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("indicator fed by context data")
+        verbose_name_plural = _("indicators fed by context data")
+        # an indicator is fed from one attribute at most
+        constraints = [models.UniqueConstraint(fields=["indicator"], name="context_indicator_feed_unique")]
+
+    def __str__(self):
+        return f"{self.indicator} ← {self.entity_type} {self.attribute}"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
 
 from regija.core.models import Organisation
 
@@ -481,3 +481,27 @@ def history_of_day(since: dt.datetime, until: dt.datetime) -> dict[tuple[int | N
     for organisation_id, kind, *rest in rows.iterator(chunk_size=5000):
         found.setdefault((organisation_id, kind), []).append(tuple(rest))
     return found
+
+
+def daily_values(
+    organisation: Organisation | None,
+    type_iri: str,
+    attr_iri: str,
+    method: str,
+    entity_ids: list[str] | None = None,
+) -> list[tuple[dt.date, float]]:
+    """One value per day (UTC) of one attribute of the tenant's entities of one type (of these only,
+    when given): the day's instances' ``method`` (avg, min, max, sum) over their numeric values,
+    computed by the database in one grouped query."""
+    aggregate = {"avg": Avg, "min": Min, "max": Max, "sum": Sum}[method]
+    qs = _history(organisation).filter(entity_type=type_iri, attribute=attr_iri, value__isnull=False)
+    if entity_ids:
+        qs = qs.filter(entity_id__in=entity_ids)
+    rows = (
+        qs.annotate(day=TruncDate("observed_at", tzinfo=dt.UTC))
+        .values("day")
+        .annotate(v=aggregate("value"))
+        .order_by("day")
+        .values_list("day", "v")
+    )
+    return [(day, float(v)) for day, v in rows if v is not None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import DataError, IntegrityError, connection, transaction
@@ -23,8 +24,18 @@ from regija.core.services import require_permission
 
 from . import datamodels, geo, jsonld, temporal
 from . import devices as dev
+from .entities import is_uri as ent_is_uri
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
-from .models import AttributeInstance, ContextEntity, ContextGeoBox, DeadLetter, Device, ServiceGroup
+from .models import (
+    AttributeInstance,
+    ContextEntity,
+    ContextGeoBox,
+    DeadLetter,
+    Device,
+    IndicatorFeed,
+    ServiceGroup,
+)
+from .selectors import daily_values as selectors_daily
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -817,3 +828,70 @@ def temporal_delete_instance(
     with transaction.atomic(), audit.acting(user, via="api"):
         _instance(organisation, entity_id, iri, instance_id).delete()
         _record(f"Temporal delete {entity_id} {iri} {instance_id}", {"instances deleted": [1, None]})
+
+
+# ------------------------------------------------------------------------------- indicators fed
+
+
+FEED_PREFIX = "ngsi:"
+
+
+def feed_values(feed: IndicatorFeed) -> tuple[list[tuple[dt.date, Decimal]], str]:
+    """The observations a feed gives – each day's aggregate, or per year the number of days whose
+    aggregate is above (below) the threshold, dated the year's last day – and the period of the data
+    they come from (first day–last day)."""
+    names = _iris([n for n in (feed.entity_type, feed.attribute) if not ent_is_uri(n)])
+    type_iri = feed.entity_type if ent_is_uri(feed.entity_type) else names[feed.entity_type]
+    attr_iri = feed.attribute if ent_is_uri(feed.attribute) else names[feed.attribute]
+    ids = [i for i in feed.entity_ids if isinstance(i, str)] if isinstance(feed.entity_ids, list) else []
+    days = selectors_daily(feed.organisation, type_iri, attr_iri, feed.daily, ids or None)
+    period = f"{days[0][0]}–{days[-1][0]}" if days else "–"
+    if feed.rule == IndicatorFeed.Rule.DAILY:
+        return [(day, Decimal(str(round(value, 6)))) for day, value in days], period
+    threshold = feed.threshold if feed.threshold is not None else 0.0
+    above = feed.rule == IndicatorFeed.Rule.DAYS_ABOVE
+    years: dict[int, int] = {}
+    for day, value in days:
+        years.setdefault(day.year, 0)
+        if (value > threshold) if above else (value < threshold):
+            years[day.year] += 1
+    return [(dt.date(year, 12, 31), Decimal(n)) for year, n in sorted(years.items())], period
+
+
+def recompute_feed(feed: IndicatorFeed) -> int:
+    """Replace the indicator's observations computed from context data with those the history gives now
+    (their source names the tenant, type, attribute, daily aggregate and rule), leaving the observations a
+    strategy file gives; the number written. Regija itself (the worker) writes them."""
+    from regija.strategies.models import Indicator, Observation
+
+    values, period = feed_values(feed)
+    rule = feed.get_rule_display()
+    if feed.rule != IndicatorFeed.Rule.DAILY:
+        rule = f"{rule} {feed.threshold}"
+    marker = f"{FEED_PREFIX}{feed.entity_type}/{feed.attribute} {feed.daily} {feed.rule}"[:300]
+    tenant = feed.organisation.slug if feed.organisation else "default"
+    note = (
+        f"Izračunano iz zgodovine posrednika NGSI-LD (najemnik {tenant}): vrsta entitet {feed.entity_type}, "
+        f"atribut {feed.attribute}, dnevni agregat {feed.daily}, pravilo {rule}, obdobje {period}. "
+        f"Computed from the NGSI-LD broker's history (tenant {tenant}): entity type {feed.entity_type}, "
+        f"attribute {feed.attribute}, daily {feed.daily}, rule {feed.rule}, period {period}."
+    )
+    written = 0
+    with audit.acting(None, via="worker", label="ngsi"), transaction.atomic():
+        indicator = Indicator.objects.select_for_update().get(pk=feed.indicator_id)
+        for old in Observation.objects.filter(indicator=indicator, source__startswith=FEED_PREFIX):
+            old.delete()
+        from_file = set(Observation.objects.filter(indicator=indicator).values_list("date", flat=True))
+        for day, value in values:
+            if day in from_file:
+                continue
+            Observation.objects.create(indicator=indicator, date=day, value=value, source=marker, note=note)
+            written += 1
+        feed.computed_at = clock()
+        IndicatorFeed.objects.filter(pk=feed.pk).update(computed_at=feed.computed_at)
+    return written
+
+
+def recompute_feeds() -> int:
+    """Every indicator fed from context data recomputed; how many observations were written."""
+    return sum(recompute_feed(f) for f in IndicatorFeed.objects.select_related("organisation").order_by("pk"))

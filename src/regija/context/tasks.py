@@ -22,3 +22,15 @@ def publish_history() -> int:
 
     yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
     return sum(1 for p in publish_day(yesterday) if p.version is not None)
+
+
+@jobs.periodic(
+    crontab(minute="40", hour="0"),
+    description=_("Recompute the indicators fed from context data"),
+    schedule=_("every day at 0.40"),
+)
+def recompute_indicator_feeds() -> int:
+    """Every indicator fed from the broker's history recomputed; how many observations were written."""
+    from .services import recompute_feeds
+
+    return recompute_feeds()
