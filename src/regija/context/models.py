@@ -210,9 +210,11 @@ class AttributeInstance(models.Model):
         verbose_name = _("attribute instance")
         verbose_name_plural = _("attribute instances")
         indexes = [
-            # one attribute of one entity over a time range: the temporal query's and the series' read
+            # one attribute of one entity over a time range: the temporal query's and the series' read;
+            # with the value, it covers the per-period aggregates and the choice of instances (no table
+            # rows read for those)
             models.Index(
-                fields=["organisation", "entity_id", "attribute", "observed_at"],
+                fields=["organisation", "entity_id", "attribute", "observed_at", "value"],
                 name="context_history_series",
             ),
             # a day of one type's history (the lake's daily export, the indicators)

@@ -21,7 +21,7 @@ from regija.core.models import Organisation
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, GeoQuery
 from .models import AttributeInstance, ContextEntity, ContextGeoBox, Device, ServiceGroup
-from .temporal import Period, TemporalQuery, stddev
+from .temporal import AGGREGATES, Period, TemporalQuery, stddev
 
 MAX_LIMIT = 1000
 
@@ -336,18 +336,29 @@ def temporal_instances(
     qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
     if attrs:
         qs = qs.filter(attribute__in=attrs)
-    numbered = qs.annotate(
-        n=Window(RowNumber(), partition_by=[F("entity_id"), F("attribute")], order_by=[order, F("id").asc()])
-    ).filter(n__lte=fetch)
-    rows = list(numbered.order_by("entity_id", "attribute", column, "id"))
+    # which instances: numbered over the index alone (no row read), then those rows by primary key
+    numbered = (
+        qs.annotate(
+            n=Window(
+                RowNumber(), partition_by=[F("entity_id"), F("attribute")], order_by=[order, F("id").asc()]
+            )
+        )
+        .filter(n__lte=fetch)
+        .values_list("id", "entity_id", "attribute", "n")
+    )
     cut: set[tuple[str, str]] = set()
-    kept: list[AttributeInstance] = []
-    for row in rows:
-        if getattr(row, "n") > cap:  # noqa: B009 - the window's annotation
-            cut.add((row.entity_id, row.attribute))
+    wanted_ids: list[int] = []
+    for pk, entity_id, attribute, n in numbered:
+        if n > cap:
+            cut.add((entity_id, attribute))
         else:
-            kept.append(row)
-    return kept, cut
+            wanted_ids.append(pk)
+    if not wanted_ids:
+        return [], cut
+    rows = AttributeInstance.objects.filter(pk__in=wanted_ids).order_by(
+        "entity_id", "attribute", column, "id"
+    )
+    return list(rows), cut
 
 
 def _epoch_sql(column: str) -> str:
@@ -374,6 +385,12 @@ def _distinct_sql() -> str:
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
+def temporal_entity(organisation: Organisation | None, entity_id: str) -> tuple[str, str] | None:
+    """(id, expanded type) of an entity with history, or None: one row read from the index."""
+    found = _history(organisation).filter(entity_id=entity_id).values_list("entity_id", "entity_type")[:1]
+    return next(iter(found), None)
+
+
 def temporal_aggregates(
     organisation: Organisation | None,
     entity_ids: list[str],
@@ -381,6 +398,7 @@ def temporal_aggregates(
     period: float,
     *,
     attrs: list[str] | None = None,
+    methods: tuple[str, ...] | list[str] = AGGREGATES,
 ) -> list[Period]:
     """The aggregates of clause 4.5.19 of each attribute of these entities per period of ``period``
     seconds, computed by the database in one grouped query: the periods start at timeAt (after,
@@ -401,21 +419,28 @@ def temporal_aggregates(
         bucket = RawSQL(sql, (offset, float(period)))  # noqa: S611 - our SQL, a quoted column; values bound
     else:
         bucket = RawSQL("0", ())  # noqa: S611 - a constant
+    wanted = set(methods)
+    computed: dict[str, Any] = {"first": Min(tq.column), "last": Max(tq.column)}
+    if "totalCount" in wanted:
+        computed["total"] = Count("id")
+    if "distinctCount" in wanted:  # reads each instance's JSON: only when asked
+        computed["distinct"] = Count(RawSQL(_distinct_sql(), ()), distinct=True)  # noqa: S611 - our SQL, no input
+    if wanted & {"sum", "stddev"}:
+        computed["sum"] = Sum("value")
+    if "avg" in wanted:
+        computed["avg"] = Avg("value")
+    if "min" in wanted:
+        computed["min"] = Min("value")
+    if "max" in wanted:
+        computed["max"] = Max("value")
+    if wanted & {"sumsq", "stddev"}:
+        computed["sumsq"] = Sum(F("value") * F("value"))
+    if "stddev" in wanted:
+        computed["numbers"] = Count("value")
     rows = (
         qs.annotate(bucket=bucket)
         .values("entity_id", "attribute", "bucket")
-        .annotate(
-            total=Count("id"),
-            distinct=Count(RawSQL(_distinct_sql(), ()), distinct=True),  # noqa: S611 - our SQL, no input
-            numbers=Count("value"),
-            sum=Sum("value"),
-            avg=Avg("value"),
-            min=Min("value"),
-            max=Max("value"),
-            sumsq=Sum(F("value") * F("value")),
-            first=Min(tq.column),
-            last=Max(tq.column),
-        )
+        .annotate(**computed)
         .order_by("entity_id", "attribute", "bucket")
     )
     out = []
@@ -428,14 +453,14 @@ def temporal_aggregates(
             start = from_at or r["first"]
             end = tq.end_time_at or (tq.time_at if tq.timerel == "before" else None) or r["last"]
         values = {
-            "totalCount": r["total"],
-            "distinctCount": r["distinct"],
-            "sum": r["sum"],
-            "avg": r["avg"],
-            "min": r["min"],
-            "max": r["max"],
-            "stddev": stddev(r["numbers"], r["sum"], r["sumsq"]),
-            "sumsq": r["sumsq"],
+            "totalCount": r.get("total"),
+            "distinctCount": r.get("distinct"),
+            "sum": r.get("sum"),
+            "avg": r.get("avg"),
+            "min": r.get("min"),
+            "max": r.get("max"),
+            "stddev": stddev(r["numbers"], r["sum"], r["sumsq"]) if "stddev" in wanted else None,
+            "sumsq": r.get("sumsq"),
         }
         out.append(Period(r["entity_id"], r["attribute"], start, end, values))
     return out
@@ -455,7 +480,9 @@ def attribute_series(
     a period at most ``max_instances()`` points (the first ones)."""
     tq = TemporalQuery("between", since, until)
     if period is not None:
-        found = temporal_aggregates(organisation, [entity_id], tq, period.total_seconds(), attrs=[attr_iri])
+        found = temporal_aggregates(
+            organisation, [entity_id], tq, period.total_seconds(), attrs=[attr_iri], methods=["avg"]
+        )
         return [(p.start, p.values["avg"]) for p in found if p.values["avg"] is not None]
     rows = (
         _history(organisation)

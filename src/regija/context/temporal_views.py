@@ -82,7 +82,9 @@ def _render(
     out = {entity_id: {"id": entity_id, "type": kind} for entity_id, kind in page}
     content_range = None
     if shape.methods:
-        periods = selectors.temporal_aggregates(call.organisation, ids, tq, shape.period, attrs=attrs)
+        periods = selectors.temporal_aggregates(
+            call.organisation, ids, tq, shape.period, attrs=attrs, methods=shape.methods
+        )
         terms = call.compact([k for _, k in page] + sorted({p.attribute for p in periods}))
         for p in periods:
             attr = out[p.entity_id].setdefault(terms.get(p.attribute, p.attribute), {"type": "Property"})
@@ -303,12 +305,10 @@ def _retrieve(call: Call, entity_id: str) -> HttpResponse:
     iris = call.expand(attrs) if attrs else {}
     shape = _shape(call)
     tq = _temporal_query(call)
-    known, _ = selectors.temporal_entities(
-        call.organisation, temporal.TemporalQuery(), any_of=[selectors.Selector(ids=[entity_id])], limit=1
-    )
-    if not known:
+    known = selectors.temporal_entity(call.organisation, entity_id)
+    if known is None:
         raise ResourceNotFound(f"There is no temporal representation of the entity {entity_id}")
-    data, content_range = _render(call, known, tq, shape, [iris[a] for a in attrs] or None)
+    data, content_range = _render(call, [known], tq, shape, [iris[a] for a in attrs] or None)
     return _answer(call, data[0], content_range)
 
 

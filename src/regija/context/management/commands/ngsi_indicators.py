@@ -9,7 +9,10 @@ from regija.context import services
 
 
 class Command(BaseCommand):
-    help = "Recompute the indicators fed from NGSI-LD context data (the broker's history); prints the observations written."
+    help = (
+        "Recompute the indicators fed from NGSI-LD context data (the broker's history); prints the "
+        "observations written."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"{services.recompute_feeds()} observations written")
