@@ -211,10 +211,12 @@ class AttributeInstance(models.Model):
         verbose_name_plural = _("attribute instances")
         indexes = [
             # one attribute of one entity over a time range: the temporal query's and the series' read;
-            # with the value, it covers the per-period aggregates and the choice of instances (no table
-            # rows read for those)
+            # with the value and the tenant, it covers the per-period aggregates and the choice of
+            # instances (no table rows read for those). The tenant comes last: PostgreSQL does not
+            # read an index in order after "organisation IS NULL" (the default tenant), only after
+            # equalities.
             models.Index(
-                fields=["organisation", "entity_id", "attribute", "observed_at", "value"],
+                fields=["entity_id", "attribute", "observed_at", "value", "organisation"],
                 name="context_history_series",
             ),
             # a day of one type's history (the lake's daily export, the indicators)

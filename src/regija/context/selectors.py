@@ -336,6 +336,12 @@ def temporal_instances(
     qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
     if attrs:
         qs = qs.filter(attribute__in=attrs)
+    if attrs and len(entity_ids) * len(attrs) <= PAIRS_BY_LIMIT:
+        few, few_cut = _first_instances(qs, entity_ids, attrs, tq, cap, fetch)
+        if not few:
+            return [], few_cut
+        found = AttributeInstance.objects.filter(pk__in=few).order_by("entity_id", "attribute", column, "id")
+        return list(found), few_cut
     # which instances: numbered over the index alone (no row read), then those rows by primary key
     numbered = (
         qs.annotate(
@@ -359,6 +365,38 @@ def temporal_instances(
         "entity_id", "attribute", column, "id"
     )
     return list(rows), cut
+
+
+PAIRS_BY_LIMIT = 20  # up to this many (entity, attribute) pairs known up front: one LIMIT each
+
+
+def _first_instances(
+    qs: Any, entity_ids: list[str], attrs: list[str], tq: TemporalQuery, cap: int, fetch: int
+) -> tuple[list[int], set[tuple[str, str]]]:
+    """The ids of the first (with lastN the last) ``cap`` instances of each of a few (entity,
+    attribute) pairs, in one query: a UNION ALL of one ``ORDER BY … LIMIT`` per pair, each an index
+    range read only as far as it needs (a window over every instance in the range reads them all)."""
+    column = tq.column
+    order = [F(column).desc()] if tq.last_n else [F(column).asc()]  # the index's order: no tie-breaker
+    parts = [
+        qs.filter(entity_id=e, attribute=a)
+        .order_by(*order)
+        .values_list("id", "entity_id", "attribute", column)[:fetch]
+        for e in entity_ids
+        for a in attrs
+    ]
+    first, *rest = parts
+    found: dict[tuple[str, str], list[tuple[Any, int]]] = {}
+    for pk, entity_id, attribute, moment in first.union(*rest, all=True) if rest else first:
+        found.setdefault((entity_id, attribute), []).append((moment, pk))
+    cut: set[tuple[str, str]] = set()
+    ids: list[int] = []
+    for pair, items in found.items():
+        items.sort(reverse=bool(tq.last_n))
+        if len(items) > cap:
+            cut.add(pair)
+        ids += [pk for _, pk in items[:cap]]
+    return ids, cut
 
 
 def _epoch_sql(column: str) -> str:

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'attribute instance',
                 'verbose_name_plural': 'attribute instances',
-                'indexes': [models.Index(fields=['organisation', 'entity_id', 'attribute', 'observed_at', 'value'], name='context_history_series'), models.Index(fields=['entity_type', 'observed_at'], name='context_history_type_day')],
+                'indexes': [models.Index(fields=['entity_id', 'attribute', 'observed_at', 'value', 'organisation'], name='context_history_series'), models.Index(fields=['entity_type', 'observed_at'], name='context_history_type_day')],
             },
         ),
     ]
