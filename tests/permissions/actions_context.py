@@ -22,14 +22,15 @@ def _doc(w):
 
 def _send(method, path, body=None):
     def do(client, w, role):
+        path_ = path(w) if callable(path) else path
         headers = {"HTTP_NGSILD_TENANT": "matrika-a"}
         token = w.tokens.get(role)
         if token:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         if method == "get":
-            return client.get(BASE + path, **headers)
+            return client.get(BASE + path_, **headers)
         data = "" if body is None else json.dumps(body)
-        return getattr(client, method)(BASE + path, data=data, content_type="application/json", **headers)
+        return getattr(client, method)(BASE + path_, data=data, content_type="application/json", **headers)
 
     return do
 
@@ -168,6 +169,69 @@ ngsi(
     probe=_subscriptions,
 )
 ngsi("DELETE", "ngsi_subscription", S, "/subscriptions/" + SUBSCRIPTION_ID, probe=_subscriptions)
+
+
+# The temporal API (/ngsi-ld/v1/temporal/): E's history (its creation wrote one instance of each attribute)
+def _history(w):
+    from regija.context.models import AttributeInstance
+
+    rows = AttributeInstance.objects.filter(organisation=w.A).order_by(
+        "entity_id", "attribute", "observed_at"
+    )
+    return json.dumps([[r.entity_id, r.attribute, r.doc.get("value")] for r in rows])
+
+
+def _speed_instance(w):
+    from regija.context.models import AttributeInstance
+
+    found = AttributeInstance.objects.filter(entity_id=ENTITY_ID, attribute__endswith="/speed").first()
+    return f"/temporal/entities/{ENTITY_ID}/attrs/speed/{found.instance_id if found else 'none'}"
+
+
+T_ONE = f"/temporal/entities/{ENTITY_ID}"
+H = "E's history"
+ngsi("GET", "ngsi_temporal_entities", H, "/temporal/entities?type=Vehicle", marker=lambda w: ENTITY_ID)
+ngsi(
+    "POST",
+    "ngsi_temporal_entities",
+    "A's tenant (a new temporal entity)",
+    "/temporal/entities",
+    body={
+        "id": "urn:ngsi-ld:Vehicle:matrika-t",
+        "type": "Vehicle",
+        "speed": [{"type": "Property", "value": 1, "observedAt": "2026-01-01T00:00:00Z"}],
+    },
+    probe=_history,
+)
+ngsi("GET", "ngsi_temporal_entity", H, T_ONE)
+ngsi("DELETE", "ngsi_temporal_entity", H, T_ONE, probe=_history)
+ngsi(
+    "POST",
+    "ngsi_temporal_attributes",
+    H + " (instances added)",
+    T_ONE + "/attrs",
+    body={"speed": [{"type": "Property", "value": 9, "observedAt": "2026-01-01T00:00:00Z"}]},
+    probe=_history,
+)
+ngsi("DELETE", "ngsi_temporal_attribute", H + " (brandName)", T_ONE + "/attrs/brandName", probe=_history)
+ngsi(
+    "PATCH",
+    "ngsi_temporal_instance",
+    H + " (an instance of speed)",
+    _speed_instance,
+    body={"speed": {"type": "Property", "value": 3}},
+    probe=_history,
+)
+ngsi("DELETE", "ngsi_temporal_instance", H + " (an instance of speed)", _speed_instance, probe=_history)
+ngsi(
+    "POST",
+    "ngsi_temporal_query",
+    H,
+    "/temporal/entityOperations/query",
+    body={"type": "Query", "entities": [{"type": "Vehicle"}]},
+    marker=lambda w: ENTITY_ID,
+)
+
 
 # The IoT Agent provisioning API (/iot/, regija.context.iot): API keys are secrets, so reading needs the
 # tenant's editor too. The tenant is the fiware-service header.

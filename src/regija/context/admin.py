@@ -3,13 +3,16 @@ worker (docs/context.md, "Devices and MQTT"). Dead letters are read-only: the wo
 Subscriptions are shown read-only with their delivery statistics: they are written through the API."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from regija.core.admin_site import OwnedAdmin
 
 from . import devices as dev
+from . import services
 from .errors import BadRequestData
-from .models import DeadLetter, Device, ServiceGroup, Subscription
+from .models import DeadLetter, Device, IndicatorFeed, ServiceGroup, Subscription
 
 
 class _MappingForm(forms.ModelForm):
@@ -113,3 +116,32 @@ class SubscriptionAdmin(OwnedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IndicatorFeed)
+class IndicatorFeedAdmin(OwnedAdmin):
+    """Staff feed an indicator of their strategy from the broker's history; its observations are
+    recomputed every day, or at once with the action."""
+
+    owned_choices = ("indicator",)
+    list_display = (
+        "indicator",
+        "organisation",
+        "entity_type",
+        "attribute",
+        "daily",
+        "rule",
+        "threshold",
+        "computed_at",
+    )
+    list_select_related = ("indicator", "organisation")
+    readonly_fields = ("computed_at",)
+    actions = ["recompute"]
+
+    @admin.action(description=_("Recompute the observations now"))
+    def recompute(self, request, queryset):
+        written = sum(services.recompute_feed(feed) for feed in queryset.select_related("organisation"))
+        message = ngettext("%(n)d observation written.", "%(n)d observations written.", written) % {
+            "n": written
+        }
+        self.message_user(request, message, messages.SUCCESS)

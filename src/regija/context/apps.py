@@ -14,7 +14,15 @@ class ContextConfig(AppConfig):
 
         from regija.core import registry
 
-        from .models import ContextEntity, DeadLetter, Device, ServiceGroup, Subscription
+        from .models import (
+            AttributeInstance,
+            ContextEntity,
+            DeadLetter,
+            Device,
+            IndicatorFeed,
+            ServiceGroup,
+            Subscription,
+        )
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
@@ -29,3 +37,15 @@ class ContextConfig(AppConfig):
         # A subscription is its tenant's: its editors and admins create, read and change it (its
         # endpoint and receiverInfo are not public); a default tenant's one, superusers only.
         registry.register(Subscription, owners=["organisation"], audit=True)
+        # The history (attribute instances) is public like the entities; its rows are written in bulk with
+        # the audited write they come from (an entity write, an ingest batch, a temporal write – each
+        # logs one entry), so the rows themselves are not logged one by one.
+        registry.register(AttributeInstance, owners=["organisation"], public=Q())
+        # Which context data feeds an indicator is the strategy's owners' business, as with datasets.
+        registry.register(
+            IndicatorFeed,
+            owners=["indicator__strategy__owners"],
+            audit=True,
+            audit_parent="indicator",
+            public=Q(),
+        )

@@ -286,6 +286,11 @@ def _render_attribute(stored: dict[str, Any], terms: dict[str, str], form: str, 
     return out
 
 
+def render_attribute(stored: dict[str, Any], terms: dict[str, str], *, sys_attrs: bool = False) -> Any:
+    """One stored attribute (or attribute instance) in the normalised form, names compacted by ``terms``."""
+    return _render_attribute(stored, terms, "normalized", sys_attrs)
+
+
 def render(
     entity_id: str,
     type_iri: str,

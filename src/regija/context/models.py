@@ -253,3 +253,116 @@ class SubscriptionSelector(models.Model):
 
     def __str__(self):
         return f"{self.type or '*'} {self.entity_id or self.id_pattern}"
+
+
+class AttributeInstance(models.Model):
+    """One instance of one attribute of one entity as it was written: the broker's history (the temporal
+    representation, ETSI GS CIM 009 clause 4.5.7; docs/context.md "Temporal API"). Written by the
+    services in the transaction of every entity write and of device ingest, and by the temporal API's
+    own writes. Kept apart from ``ContextEntity`` (no foreign key): a temporal entity can exist whose
+    current state the broker does not hold, and the hot ingest path writes these rows in bulk.
+
+    ``observed_at`` is the instance's ``observedAt``, or its ``modifiedAt`` when it has none – the time
+    a temporal query asks about by default; ``value`` its value when that is a number (what the
+    aggregations of clause 4.5.19 compute on); ``doc`` the whole instance in the stored normalised form
+    (names expanded, like ``ContextEntity.doc``'s attributes)."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The tenant (NGSILD-Tenant); empty: the default tenant."),
+    )
+    entity_id = models.CharField(_("entity id"), max_length=512)
+    entity_type = models.CharField(_("entity type"), max_length=512)  # expanded IRI
+    attribute = models.CharField(_("attribute"), max_length=512)  # expanded IRI
+    instance_id = models.CharField(_("instance id"), max_length=100, unique=True)
+    observed_at = models.DateTimeField(_("observed"))
+    created_at = models.DateTimeField(_("created"))
+    modified_at = models.DateTimeField(_("modified"))
+    value = models.FloatField(_("numeric value"), null=True, blank=True)
+    doc = models.JSONField(_("instance"), default=dict)
+
+    class Meta:
+        verbose_name = _("attribute instance")
+        verbose_name_plural = _("attribute instances")
+        indexes = [
+            # one attribute of one entity over a time range: the temporal query's and the series' read;
+            # with the value and the tenant, it covers the per-period aggregates and the choice of
+            # instances (no table rows read for those). The tenant comes last: PostgreSQL does not
+            # read an index in order after "organisation IS NULL" (the default tenant), only after
+            # equalities.
+            models.Index(
+                fields=["entity_id", "attribute", "observed_at", "value", "organisation"],
+                name="context_history_series",
+            ),
+            # a day of one type's history (the lake's daily export, the indicators)
+            models.Index(fields=["entity_type", "observed_at"], name="context_history_type_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.entity_id} {self.attribute} {self.observed_at:%Y-%m-%dT%H:%M:%S}"
+
+
+class IndicatorFeed(models.Model):
+    """A strategy's indicator fed from the broker's history (docs/context.md "Indicators from context
+    data"): one attribute of the entities of one type, aggregated per day (UTC), then per the rule – each
+    day's value, or how many days of each year it was above (below) a threshold, e.g. the days per year
+    with a PM10 daily average above 50 µg/m³. Recomputed every day (and by ``regija ngsi_indicators``)."""
+
+    class Daily(models.TextChoices):
+        AVG = "avg", _("daily average")
+        MIN = "min", _("daily minimum")
+        MAX = "max", _("daily maximum")
+        SUM = "sum", _("daily sum")
+
+    class Rule(models.TextChoices):
+        DAILY = "daily", _("the value of each day")
+        DAYS_ABOVE = "days_above", _("days per year above the threshold")
+        DAYS_BELOW = "days_below", _("days per year below the threshold")
+
+    indicator = models.ForeignKey(
+        "strategies.Indicator",
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="context_feeds",
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Whose context data (NGSILD-Tenant); empty: the default tenant."),
+    )
+    entity_type = models.CharField(
+        _("entity type"),
+        max_length=512,
+        help_text=_("A term of the core @context (AirQualityObserved) or an IRI."),
+    )
+    attribute = models.CharField(
+        _("attribute"), max_length=512, help_text=_("A term of the core @context (pm10) or an IRI.")
+    )
+    entity_ids = models.JSONField(
+        _("entities"),
+        default=list,
+        blank=True,
+        help_text=_("Only these entities (a list of ids); empty: every entity of the type."),
+    )
+    daily = models.CharField(_("daily aggregate"), max_length=5, choices=Daily.choices, default=Daily.AVG)
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices, default=Rule.DAILY)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("indicator fed by context data")
+        verbose_name_plural = _("indicators fed by context data")
+        # an indicator is fed from one attribute at most
+        constraints = [models.UniqueConstraint(fields=["indicator"], name="context_indicator_feed_unique")]
+
+    def __str__(self):
+        return f"{self.indicator} ← {self.entity_type} {self.attribute}"

@@ -5,19 +5,23 @@ the page)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber, TruncDate
 
 from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, GeoQuery
-from .models import ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
+from .models import AttributeInstance, ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
+from .temporal import AGGREGATES, Period, TemporalQuery, stddev
 
 MAX_LIMIT = 1000
 
@@ -298,3 +302,322 @@ def public_entity(tenant_slug: str, entity_id: str) -> ContextEntity | None:
         else qs.filter(organisation__slug=tenant_slug)
     )
     return qs.first()
+
+
+# ------------------------------------------------------------------------------------------ history
+
+
+def max_instances() -> int:
+    """At most this many instances of one attribute of one entity in one temporal answer (the rest is
+    asked for by a later time range: the answer is 206 with a Content-Range then)."""
+    return int(getattr(settings, "REGIJA_NGSI_TEMPORAL_MAX_INSTANCES", 1000))
+
+
+def _history(organisation: Organisation | None) -> Any:
+    return AttributeInstance.objects.filter(_tenant_q(organisation))
+
+
+def _time_q(tq: TemporalQuery) -> Q:
+    """The instances the temporal query keeps: before: t < timeAt; after: t > timeAt; between:
+    timeAt <= t < endTimeAt (t the ``timeproperty``)."""
+    col = tq.column
+    if tq.timerel == "before":
+        return Q(**{f"{col}__lt": tq.time_at})
+    if tq.timerel == "after":
+        return Q(**{f"{col}__gt": tq.time_at})
+    if tq.timerel == "between":
+        return Q(**{f"{col}__gte": tq.time_at, f"{col}__lt": tq.end_time_at})
+    return Q()
+
+
+def temporal_entities(
+    organisation: Organisation | None,
+    tq: TemporalQuery,
+    *,
+    any_of: list[Selector] | None = None,
+    attrs: list[str] | None = None,
+    only: list[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    count: bool = False,
+) -> tuple[list[tuple[str, str]], int | None]:
+    """A page of the entities with history (instances of ``attrs`` – any, when not given – in the time
+    range) matching the entity selectors (one must hold), ordered by id: (entity id, expanded type). ``only``:
+    the ids a filter on the entities' current state (q, a geo-query) left. One query, two with ``count``."""
+    qs = _history(organisation).filter(_time_q(tq))
+    if any_of and all(s.types or s.ids or s.id_pattern for s in any_of):
+        either = Q(pk__in=[])
+        for selector in any_of:
+            part = Q()
+            if selector.types:
+                part &= Q(entity_type__in=selector.types)
+            if selector.ids:
+                part &= Q(entity_id__in=selector.ids)
+            if selector.id_pattern:
+                part &= _selector_q(Selector(id_pattern=selector.id_pattern))
+            either |= part
+        qs = qs.filter(either)
+    if attrs:
+        qs = qs.filter(attribute__in=attrs)
+    if only is not None:
+        qs = qs.filter(entity_id__in=only)
+    grouped = qs.values("entity_id").annotate(kind=Max("entity_type")).order_by("entity_id")
+    page = [(r["entity_id"], r["kind"]) for r in grouped[offset : offset + limit]] if limit else []
+    total = qs.values("entity_id").distinct().count() if count else None
+    return page, total
+
+
+def temporal_instances(
+    organisation: Organisation | None,
+    entity_ids: list[str],
+    tq: TemporalQuery,
+    *,
+    attrs: list[str] | None = None,
+) -> tuple[list[AttributeInstance], set[tuple[str, str]]]:
+    """The instances of these entities' attributes in the time range, each attribute's in time order:
+    the first ``max_instances()`` (the last ``lastN`` with lastN). One query (a window over each
+    entity's attribute); the attributes cut short are returned too, as (entity id, attribute)."""
+    if not entity_ids:
+        return [], set()
+    wanted = tq.last_n or 10**12
+    cap = min(wanted, max_instances())
+    fetch = cap + 1 if wanted > cap else cap
+    column = tq.column
+    order = F(column).desc() if tq.last_n else F(column).asc()
+    qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
+    if attrs:
+        qs = qs.filter(attribute__in=attrs)
+    if attrs and len(entity_ids) * len(attrs) <= PAIRS_BY_LIMIT:
+        few, few_cut = _first_instances(qs, entity_ids, attrs, tq, cap, fetch)
+        if not few:
+            return [], few_cut
+        found = AttributeInstance.objects.filter(pk__in=few).order_by("entity_id", "attribute", column, "id")
+        return list(found), few_cut
+    # which instances: numbered over the index alone (no row read), then those rows by primary key
+    numbered = (
+        qs.annotate(
+            n=Window(
+                RowNumber(), partition_by=[F("entity_id"), F("attribute")], order_by=[order, F("id").asc()]
+            )
+        )
+        .filter(n__lte=fetch)
+        .values_list("id", "entity_id", "attribute", "n")
+    )
+    cut: set[tuple[str, str]] = set()
+    wanted_ids: list[int] = []
+    for pk, entity_id, attribute, n in numbered:
+        if n > cap:
+            cut.add((entity_id, attribute))
+        else:
+            wanted_ids.append(pk)
+    if not wanted_ids:
+        return [], cut
+    rows = AttributeInstance.objects.filter(pk__in=wanted_ids).order_by(
+        "entity_id", "attribute", column, "id"
+    )
+    return list(rows), cut
+
+
+PAIRS_BY_LIMIT = 20  # up to this many (entity, attribute) pairs known up front: one LIMIT each
+
+
+def _first_instances(
+    qs: Any, entity_ids: list[str], attrs: list[str], tq: TemporalQuery, cap: int, fetch: int
+) -> tuple[list[int], set[tuple[str, str]]]:
+    """The ids of the first (with lastN the last) ``cap`` instances of each of a few (entity,
+    attribute) pairs, in one query: a UNION ALL of one ``ORDER BY … LIMIT`` per pair, each an index
+    range read only as far as it needs (a window over every instance in the range reads them all)."""
+    column = tq.column
+    order = [F(column).desc()] if tq.last_n else [F(column).asc()]  # the index's order: no tie-breaker
+    parts = [
+        qs.filter(entity_id=e, attribute=a)
+        .order_by(*order)
+        .values_list("id", "entity_id", "attribute", column)[:fetch]
+        for e in entity_ids
+        for a in attrs
+    ]
+    first, *rest = parts
+    found: dict[tuple[str, str], list[tuple[Any, int]]] = {}
+    for pk, entity_id, attribute, moment in first.union(*rest, all=True) if rest else first:
+        found.setdefault((entity_id, attribute), []).append((moment, pk))
+    cut: set[tuple[str, str]] = set()
+    ids: list[int] = []
+    for pair, items in found.items():
+        items.sort(reverse=bool(tq.last_n))
+        if len(items) > cap:
+            cut.add(pair)
+        ids += [pk for _, pk in items[:cap]]
+    return ids, cut
+
+
+def _epoch_sql(column: str) -> str:
+    """The instant of a date-time column in seconds since 1970 (UTC), in the database's SQL."""
+    name = (
+        f"{connection.ops.quote_name(AttributeInstance._meta.db_table)}.{connection.ops.quote_name(column)}"
+    )
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {name})"
+    if connection.vendor == "sqlite":
+        return f"CAST(strftime('%%s', {name}) AS INTEGER)"
+    raise NotImplementedError(connection.vendor)  # pragma: no cover - PostgreSQL and SQLite only
+
+
+def _distinct_sql() -> str:
+    """An instance's value (or a Relationship's object) as the database compares JSON values."""
+    doc = f"{connection.ops.quote_name(AttributeInstance._meta.db_table)}.{connection.ops.quote_name('doc')}"
+    if connection.vendor == "postgresql":
+        return f"COALESCE({doc} -> 'value', {doc} -> 'object', {doc} -> 'languageMap')"
+    parts = ", ".join(f"json_extract({doc}, '$.{key}')" for key in ("value", "object", "languageMap"))
+    return f"COALESCE({parts})"
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def temporal_entity(organisation: Organisation | None, entity_id: str) -> tuple[str, str] | None:
+    """(id, expanded type) of an entity with history, or None: one row read from the index."""
+    found = _history(organisation).filter(entity_id=entity_id).values_list("entity_id", "entity_type")[:1]
+    return next(iter(found), None)
+
+
+def temporal_aggregates(
+    organisation: Organisation | None,
+    entity_ids: list[str],
+    tq: TemporalQuery,
+    period: float,
+    *,
+    attrs: list[str] | None = None,
+    methods: tuple[str, ...] | list[str] = AGGREGATES,
+) -> list[Period]:
+    """The aggregates of clause 4.5.19 of each attribute of these entities per period of ``period``
+    seconds, computed by the database in one grouped query: the periods start at timeAt (after,
+    between) or at whole multiples of the period since 1970-01-01T00:00Z (before, no time range – so
+    P1D periods are UTC days); ``period`` 0 is the whole time range. Every method is computed (they are
+    few and come from the same scan); a period without instances is not listed."""
+    if not entity_ids:
+        return []
+    origin = tq.time_at if tq.timerel in ("after", "between") and tq.time_at else EPOCH
+    offset = (origin - EPOCH).total_seconds()
+    qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
+    if attrs:
+        qs = qs.filter(attribute__in=attrs)
+    if period > 0:
+        cast = "FLOOR" if connection.vendor == "postgresql" else "CAST"
+        tail = ")" if cast == "FLOOR" else " AS INTEGER)"
+        sql = f"{cast}(({_epoch_sql(tq.column)} - %s) / %s{tail}"
+        bucket = RawSQL(sql, (offset, float(period)))  # noqa: S611 - our SQL, a quoted column; values bound
+    else:
+        bucket = RawSQL("0", ())  # noqa: S611 - a constant
+    wanted = set(methods)
+    computed: dict[str, Any] = {"first": Min(tq.column), "last": Max(tq.column)}
+    if "totalCount" in wanted:
+        computed["total"] = Count("id")
+    if "distinctCount" in wanted:  # reads each instance's JSON: only when asked
+        computed["distinct"] = Count(RawSQL(_distinct_sql(), ()), distinct=True)  # noqa: S611 - our SQL, no input
+    if wanted & {"sum", "stddev"}:
+        computed["sum"] = Sum("value")
+    if "avg" in wanted:
+        computed["avg"] = Avg("value")
+    if "min" in wanted:
+        computed["min"] = Min("value")
+    if "max" in wanted:
+        computed["max"] = Max("value")
+    if wanted & {"sumsq", "stddev"}:
+        computed["sumsq"] = Sum(F("value") * F("value"))
+    if "stddev" in wanted:
+        computed["numbers"] = Count("value")
+    rows = (
+        qs.annotate(bucket=bucket)
+        .values("entity_id", "attribute", "bucket")
+        .annotate(**computed)
+        .order_by("entity_id", "attribute", "bucket")
+    )
+    out = []
+    for r in rows:
+        if period > 0:
+            start = origin + dt.timedelta(seconds=int(r["bucket"]) * period)
+            end = start + dt.timedelta(seconds=period)
+        else:
+            from_at = tq.time_at if tq.timerel in ("after", "between") else None
+            start = from_at or r["first"]
+            end = tq.end_time_at or (tq.time_at if tq.timerel == "before" else None) or r["last"]
+        values = {
+            "totalCount": r.get("total"),
+            "distinctCount": r.get("distinct"),
+            "sum": r.get("sum"),
+            "avg": r.get("avg"),
+            "min": r.get("min"),
+            "max": r.get("max"),
+            "stddev": stddev(r["numbers"], r["sum"], r["sumsq"]) if "stddev" in wanted else None,
+            "sumsq": r.get("sumsq"),
+        }
+        out.append(Period(r["entity_id"], r["attribute"], start, end, values))
+    return out
+
+
+def attribute_series(
+    organisation: Organisation | None,
+    entity_id: str,
+    attr_iri: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    period: dt.timedelta | None = None,
+) -> list[tuple[dt.datetime, float]]:
+    """The numeric values of one attribute of one entity observed in [since, until), in time order, as
+    (moment, value) points – for charts. With ``period``: one point per period that has values, its start
+    (periods from ``since``) and the average of its values, computed by the database. One query; without
+    a period at most ``max_instances()`` points (the first ones)."""
+    tq = TemporalQuery("between", since, until)
+    if period is not None:
+        found = temporal_aggregates(
+            organisation, [entity_id], tq, period.total_seconds(), attrs=[attr_iri], methods=["avg"]
+        )
+        return [(p.start, p.values["avg"]) for p in found if p.values["avg"] is not None]
+    rows = (
+        _history(organisation)
+        .filter(_time_q(tq), entity_id=entity_id, attribute=attr_iri, value__isnull=False)
+        .order_by("observed_at", "id")
+        .values_list("observed_at", "value")[: max_instances()]
+    )
+    return [(moment, value) for moment, value in rows]
+
+
+def history_of_day(since: dt.datetime, until: dt.datetime) -> dict[tuple[int | None, str], list[Any]]:
+    """Every instance observed in [since, until), grouped by (tenant's organisation id, entity type):
+    (entity id, attribute, observed at, numeric value, the instance) each, by entity, attribute and
+    time. One query over the index (entity_type, observed_at)."""
+    rows = (
+        AttributeInstance.objects.filter(observed_at__gte=since, observed_at__lt=until)
+        .order_by("organisation_id", "entity_type", "entity_id", "attribute", "observed_at", "id")
+        .values_list(
+            "organisation_id", "entity_type", "entity_id", "attribute", "observed_at", "value", "doc"
+        )
+    )
+    found: dict[tuple[int | None, str], list[Any]] = {}
+    for organisation_id, kind, *rest in rows.iterator(chunk_size=5000):
+        found.setdefault((organisation_id, kind), []).append(tuple(rest))
+    return found
+
+
+def daily_values(
+    organisation: Organisation | None,
+    type_iri: str,
+    attr_iri: str,
+    method: str,
+    entity_ids: list[str] | None = None,
+) -> list[tuple[dt.date, float]]:
+    """One value per day (UTC) of one attribute of the tenant's entities of one type (of these only,
+    when given): the day's instances' ``method`` (avg, min, max, sum) over their numeric values,
+    computed by the database in one grouped query."""
+    aggregate = {"avg": Avg, "min": Min, "max": Max, "sum": Sum}[method]
+    qs = _history(organisation).filter(entity_type=type_iri, attribute=attr_iri, value__isnull=False)
+    if entity_ids:
+        qs = qs.filter(entity_id__in=entity_ids)
+    rows = (
+        qs.annotate(day=TruncDate("observed_at", tzinfo=dt.UTC))
+        .values("day")
+        .annotate(v=aggregate("value"))
+        .order_by("day")
+        .values_list("day", "v")
+    )
+    return [(day, float(v)) for day, v in rows if v is not None]

@@ -13,27 +13,33 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
-from . import datamodels, geo, jsonld
+from . import datamodels, geo, jsonld, temporal
 from . import devices as dev
 from . import subscriptions as subs
+from .entities import is_uri as ent_is_uri
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
 from .models import (
+    AttributeInstance,
     ContextEntity,
     ContextGeoBox,
     DeadLetter,
     Device,
+    IndicatorFeed,
     ServiceGroup,
     Subscription,
     SubscriptionSelector,
 )
+from .selectors import daily_values as selectors_daily
 
 if TYPE_CHECKING:
     from regija.core.models import Organisation
@@ -106,6 +112,22 @@ def _write_boxes(entities: list[ContextEntity], *, replace: bool) -> None:
     )
 
 
+def _remember(entity: ContextEntity, iris: Iterable[str]) -> None:
+    """These attributes of the saved entity, as it now holds them, become instances of its history (in
+    the caller's transaction, one INSERT)."""
+    written = {iri: entity.doc[iri] for iri in iris if iri in entity.doc}
+    AttributeInstance.objects.bulk_create(
+        temporal.rows(entity.organisation_id, entity.entity_id, entity.type, written)
+    )
+
+
+def _history(organisation: Organisation | None, entity_id: str) -> QuerySet[AttributeInstance]:
+    qs = AttributeInstance.objects.filter(entity_id=entity_id)
+    return (
+        qs.filter(organisation__isnull=True) if organisation is None else qs.filter(organisation=organisation)
+    )
+
+
 def _check(user: Actor, organisation: Organisation | None) -> None:
     require_permission(user, "change", ContextEntity(organisation=organisation))
 
@@ -171,6 +193,7 @@ def create(
             if exists.exists():
                 raise AlreadyExists(f"The entity {entity_id} already exists")
             _save(entity, new=True)
+            _remember(entity, entity.doc)
             _notify([subs.change(entity, None)])
     except IntegrityError:
         raise AlreadyExists(f"The entity {entity_id} already exists") from None
@@ -191,6 +214,7 @@ def replace(
         entity.doc = {iri: _keep_created(entity.doc.get(iri), a, stamp) for iri, a in attrs.items()}
         _follow_model(entity)
         _save(entity, before=before)
+        _remember(entity, attrs)
         _notify([subs.change(entity, before)])
     return entity
 
@@ -201,6 +225,7 @@ def delete(user: Actor, organisation: Organisation | None, entity_id: str) -> No
         entity = _locked(organisation, entity_id)
         _notify([subs.deletion(entity)])  # before the delete: a subscription's q reads the row
         entity.delete()
+        _history(organisation, entity_id).delete()
 
 
 def append(
@@ -225,6 +250,7 @@ def append(
             entity.modified_at = moment
             _follow_model(entity)
             _save(entity, before=before)
+            _remember(entity, [iri for iri in attrs if iri not in kept])
             _notify([subs.change(entity, before, [i for i in attrs if i not in kept])])
     return kept
 
@@ -248,6 +274,7 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
             entity.modified_at = moment
             _follow_model(entity)
             _save(entity, before=before)
+            _remember(entity, [iri for iri in attrs if iri not in missing])
             _notify([subs.change(entity, before, [i for i in attrs if i not in missing])])
     return missing
 
@@ -276,6 +303,7 @@ def partial_update(
         entity.modified_at = moment
         _follow_model(entity)
         _save(entity, before=before)
+        _remember(entity, [iri])
         _notify([subs.change(entity, before, [iri])])
 
 
@@ -750,6 +778,8 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         placed: dict[int, dict[str, Any]] = {}  # the GeoProperties of each changed entity before the batch
         befores: dict[int, dict[str, Any]] = {}  # each changed entity's document before the batch
         written: dict[tuple[int | None, str], set[str]] = {}  # the attributes the batch wrote, by entity
+        history: list[AttributeInstance] = []  # every measure's attributes, instances of the history
+        parsed_stamps: dict[str, dt.datetime] = {}
         for topic, payload, where, problem in parsed:
             if where is None:
                 result.dead.append(_dead(topic, payload, problem, moment))
@@ -787,10 +817,15 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             type_iri = entity.type if entity is not None else _iris([device.entity_type])[device.entity_type]
             iris = _iris([n for a in attrs for n in a])
             doc = dict(entity.doc) if entity is not None else {}
+            instances: list[AttributeInstance] = []
             for measure in attrs:
+                measured: dict[str, dict[str, Any]] = {}
                 for name, attr in measure.items():
-                    doc[iris[name]] = _keep_created(doc.get(iris[name]), attr, stamp)
+                    doc[iris[name]] = measured[iris[name]] = _keep_created(doc.get(iris[name]), attr, stamp)
                     written.setdefault(key, set()).add(iris[name])
+                instances += temporal.rows(
+                    group.organisation_id, device.entity_id, type_iri, measured, parsed_stamps
+                )
             try:  # the entity as this message leaves it, checked against its Smart Data Model
                 flags = datamodels.check(group.organisation, device.entity_id, type_iri, doc)
             except BadRequestData as refused:
@@ -811,6 +846,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             entity.doc = doc
             entity.model_errors = flags
             entity.modified_at = moment
+            history += instances
             result.measures += len(attrs)
         ContextEntity.objects.bulk_create(new.values())
         _write_docs(list(changed.values()))
@@ -818,6 +854,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         _write_boxes(list(new.values()), replace=False)
         _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)
         DeadLetter.objects.bulk_create(result.dead)
+        AttributeInstance.objects.bulk_create(history, batch_size=2000)
         result.created, result.updated = len(new), len(changed)
         _notify(
             [subs.change(e, None) for e in new.values()]
@@ -922,3 +959,188 @@ def load_demo_network(moment: dt.datetime | None = None, *, seed: int = 17) -> D
                 _save(entity, new=True)
                 loaded.entities += 1
     return loaded
+
+
+# ----------------------------------------------------------------------------- temporal representation
+
+Instances = dict[str, list[dict[str, Any]]]
+
+
+def _record(description: str, changes: dict[str, Any]) -> None:
+    audit.record_batch(AttributeInstance, description[:300], changes)
+
+
+def _history_rows(
+    organisation: Organisation | None, entity_id: str, type_iri: str, instances: Instances
+) -> list[AttributeInstance]:
+    organisation_id = organisation.pk if organisation is not None else None
+    return [
+        row
+        for iri, stored_list in instances.items()
+        for stored in stored_list
+        for row in temporal.rows(organisation_id, entity_id, type_iri, {iri: stored})
+    ]
+
+
+def temporal_upsert(
+    user: Actor, organisation: Organisation | None, entity_id: str, type_iri: str, instances: Instances
+) -> bool:
+    """Create or Update Temporal Representation of an Entity (clause 5.6.11): the instances added to
+    the entity's history; True when it had none (created). The entity's current state is not touched."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        created = not _history(organisation, entity_id).exists()
+        rows = _history_rows(organisation, entity_id, type_iri, instances)
+        AttributeInstance.objects.bulk_create(rows)
+        _record(
+            f"Temporal {'create' if created else 'update'} {entity_id}",
+            {"instances added": [None, len(rows)]},
+        )
+    return created
+
+
+def temporal_append(
+    user: Actor, organisation: Organisation | None, entity_id: str, instances: Instances
+) -> None:
+    """Add Attributes to Temporal Representation of an Entity (clause 5.6.12)."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        last = _history(organisation, entity_id).order_by("-observed_at").first()
+        if last is None:
+            raise ResourceNotFound(f"There is no temporal representation of the entity {entity_id}")
+        rows = _history_rows(organisation, entity_id, last.entity_type, instances)
+        AttributeInstance.objects.bulk_create(rows)
+        _record(f"Temporal append {entity_id}", {"instances added": [None, len(rows)]})
+
+
+def temporal_delete(user: Actor, organisation: Organisation | None, entity_id: str) -> None:
+    """Delete Temporal Representation of an Entity (clause 5.6.16): its whole history."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        deleted, _ = _history(organisation, entity_id).delete()
+        if not deleted:
+            raise ResourceNotFound(f"There is no temporal representation of the entity {entity_id}")
+        _record(f"Temporal delete {entity_id}", {"instances deleted": [deleted, None]})
+
+
+def temporal_delete_attribute(
+    user: Actor, organisation: Organisation | None, entity_id: str, iri: str
+) -> None:
+    """Delete Attribute from Temporal Representation of an Entity (clause 5.6.13): all its instances."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        deleted, _ = _history(organisation, entity_id).filter(attribute=iri).delete()
+        if not deleted:
+            raise ResourceNotFound(f"The temporal representation of {entity_id} has no attribute {iri}")
+        _record(f"Temporal delete {entity_id} {iri}", {"instances deleted": [deleted, None]})
+
+
+def _instance(
+    organisation: Organisation | None, entity_id: str, iri: str, instance_id: str
+) -> AttributeInstance:
+    found = (
+        _history(organisation, entity_id)
+        .select_for_update()
+        .filter(attribute=iri, instance_id=instance_id)
+        .first()
+    )
+    if found is None:
+        raise ResourceNotFound(f"The attribute {iri} of {entity_id} has no instance {instance_id}")
+    return found
+
+
+def temporal_modify_instance(
+    user: Actor,
+    organisation: Organisation | None,
+    entity_id: str,
+    iri: str,
+    instance_id: str,
+    stored: dict[str, Any],
+) -> None:
+    """Modify Attribute instance in Temporal Representation of an Entity (clause 5.6.14): the instance
+    replaced by this one (its id and creation time kept)."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        row = _instance(organisation, entity_id, iri, instance_id)
+        (new,) = temporal.rows(row.organisation_id, entity_id, row.entity_type, {iri: stored})
+        row.doc = {**new.doc, "instanceId": instance_id, "createdAt": row.doc.get("createdAt")}
+        row.observed_at, row.modified_at, row.value = new.observed_at, new.modified_at, new.value
+        row.save(update_fields=["doc", "observed_at", "modified_at", "value"])
+        _record(f"Temporal modify {entity_id} {iri} {instance_id}", {"instances changed": [None, 1]})
+
+
+def temporal_delete_instance(
+    user: Actor, organisation: Organisation | None, entity_id: str, iri: str, instance_id: str
+) -> None:
+    """Delete Attribute instance from Temporal Representation of an Entity (clause 5.6.15)."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        _instance(organisation, entity_id, iri, instance_id).delete()
+        _record(f"Temporal delete {entity_id} {iri} {instance_id}", {"instances deleted": [1, None]})
+
+
+# ------------------------------------------------------------------------------- indicators fed
+
+
+FEED_PREFIX = "ngsi:"
+
+
+def feed_values(feed: IndicatorFeed) -> tuple[list[tuple[dt.date, Decimal]], str]:
+    """The observations a feed gives – each day's aggregate, or per year the number of days whose
+    aggregate is above (below) the threshold, dated the year's last day – and the period of the data
+    they come from (first day–last day)."""
+    names = _iris([n for n in (feed.entity_type, feed.attribute) if not ent_is_uri(n)])
+    type_iri = feed.entity_type if ent_is_uri(feed.entity_type) else names[feed.entity_type]
+    attr_iri = feed.attribute if ent_is_uri(feed.attribute) else names[feed.attribute]
+    ids = [i for i in feed.entity_ids if isinstance(i, str)] if isinstance(feed.entity_ids, list) else []
+    days = selectors_daily(feed.organisation, type_iri, attr_iri, feed.daily, ids or None)
+    period = f"{days[0][0]}–{days[-1][0]}" if days else "–"
+    if feed.rule == IndicatorFeed.Rule.DAILY:
+        return [(day, Decimal(str(round(value, 6)))) for day, value in days], period
+    threshold = feed.threshold if feed.threshold is not None else 0.0
+    above = feed.rule == IndicatorFeed.Rule.DAYS_ABOVE
+    years: dict[int, int] = {}
+    for day, value in days:
+        years.setdefault(day.year, 0)
+        if (value > threshold) if above else (value < threshold):
+            years[day.year] += 1
+    return [(dt.date(year, 12, 31), Decimal(n)) for year, n in sorted(years.items())], period
+
+
+def recompute_feed(feed: IndicatorFeed) -> int:
+    """Replace the indicator's observations computed from context data with those the history gives now
+    (their source names the tenant, type, attribute, daily aggregate and rule), leaving the observations a
+    strategy file gives; the number written. Regija itself (the worker) writes them."""
+    from regija.strategies.models import Indicator, Observation
+
+    values, period = feed_values(feed)
+    rule = feed.get_rule_display()
+    if feed.rule != IndicatorFeed.Rule.DAILY:
+        rule = f"{rule} {feed.threshold}"
+    marker = f"{FEED_PREFIX}{feed.entity_type}/{feed.attribute} {feed.daily} {feed.rule}"[:300]
+    tenant = feed.organisation.slug if feed.organisation else "default"
+    note = (
+        f"Izračunano iz zgodovine posrednika NGSI-LD (najemnik {tenant}): vrsta entitet {feed.entity_type}, "
+        f"atribut {feed.attribute}, dnevni agregat {feed.daily}, pravilo {rule}, obdobje {period}. "
+        f"Computed from the NGSI-LD broker's history (tenant {tenant}): entity type {feed.entity_type}, "
+        f"attribute {feed.attribute}, daily {feed.daily}, rule {feed.rule}, period {period}."
+    )
+    written = 0
+    with audit.acting(None, via="worker", label="ngsi"), transaction.atomic():
+        indicator = Indicator.objects.select_for_update().get(pk=feed.indicator_id)
+        for old in Observation.objects.filter(indicator=indicator, source__startswith=FEED_PREFIX):
+            old.delete()
+        from_file = set(Observation.objects.filter(indicator=indicator).values_list("date", flat=True))
+        for day, value in values:
+            if day in from_file:
+                continue
+            Observation.objects.create(indicator=indicator, date=day, value=value, source=marker, note=note)
+            written += 1
+        feed.computed_at = clock()
+        IndicatorFeed.objects.filter(pk=feed.pk).update(computed_at=feed.computed_at)
+    return written
+
+
+def recompute_feeds() -> int:
+    """Every indicator fed from context data recomputed; how many observations were written."""
+    return sum(recompute_feed(f) for f in IndicatorFeed.objects.select_related("organisation").order_by("pk"))

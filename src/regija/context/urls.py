@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import temporal_views, views
 
 urlpatterns = [
     path("entities", views.entities, name="ngsi_entities"),
@@ -21,4 +21,21 @@ urlpatterns = [
     path("entityOperations/query", views.query_entities, name="ngsi_query"),
     path("subscriptions", views.subscription_list, name="ngsi_subscriptions"),
     path("subscriptions/<str:subscription_id>", views.subscription_one, name="ngsi_subscription"),
+    # the temporal API (clauses 6.18–6.22, 6.24)
+    path("temporal/entities", temporal_views.entities, name="ngsi_temporal_entities"),
+    path("temporal/entities/<str:entity_id>", temporal_views.entity, name="ngsi_temporal_entity"),
+    path(
+        "temporal/entities/<str:entity_id>/attrs", temporal_views.attributes, name="ngsi_temporal_attributes"
+    ),
+    path(
+        "temporal/entities/<str:entity_id>/attrs/<str:attr>",
+        temporal_views.attribute,
+        name="ngsi_temporal_attribute",
+    ),
+    path(
+        "temporal/entities/<str:entity_id>/attrs/<str:attr>/<str:instance_id>",
+        temporal_views.instance,
+        name="ngsi_temporal_instance",
+    ),
+    path("temporal/entityOperations/query", temporal_views.query_entities, name="ngsi_temporal_query"),
 ]

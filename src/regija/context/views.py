@@ -226,7 +226,9 @@ class Call:
         return HttpResponse(json.dumps(body), content_type=GEO_JSON)
 
 
-def _endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
+def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
+    """A view answering each method with its handler (405 for others), every NgsiError as Problem Details."""
+
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         handler = handlers.get(request.method or "")
@@ -280,7 +282,8 @@ def _render(call: Call, rows: list[Any], attrs: set[str] | None = None) -> list[
     ]
 
 
-def _list(value: str | None) -> list[str]:
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated parameter's items, blanks dropped."""
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
@@ -304,7 +307,7 @@ def _query(call: Call) -> HttpResponse:
     """Query Entities (clause 5.7.2, GET /entities, clause 6.4.3.2)."""
     params = call.request.GET
     id_pattern = params.get("idPattern")
-    selector = selectors.Selector(_list(params.get("type")), _list(params.get("id")), id_pattern)
+    selector = selectors.Selector(split_list(params.get("type")), split_list(params.get("id")), id_pattern)
     geo_parts = None
     if any(p in params for p in ("georel", "geometry", "coordinates", "geoproperty")):
         geo_parts = (
@@ -313,7 +316,9 @@ def _query(call: Call) -> HttpResponse:
             params.get("coordinates"),
             params.get("geoproperty"),
         )
-    return _run_query(call, [selector], _list(params.get("attrs")), params.get("q"), geo_parts, geo_prefix="")
+    return _run_query(
+        call, [selector], split_list(params.get("attrs")), params.get("q"), geo_parts, geo_prefix=""
+    )
 
 
 def _run_query(
@@ -344,8 +349,8 @@ def _run_query(
     q = query.to_q(tree, iris) if tree is not None else None
     if geo_query is not None:
         geo_query = dataclasses.replace(geo_query, geoproperty=iris[geo_term])
-    limit = _int(params, "limit", 20, 0, selectors.MAX_LIMIT)
-    offset = _int(params, "offset", 0, 0, None)
+    limit = int_param(params, "limit", 20, 0, selectors.MAX_LIMIT)
+    offset = int_param(params, "offset", 0, 0, None)
     count = params.get("count") == "true"
     _options(call)  # refuse a bad option before querying
     for selector in wanted:
@@ -414,14 +419,14 @@ def _query_post(call: Call) -> HttpResponse:
         raise BadRequestData(f"{', '.join(sorted(unknown))}: not a member of a Query (clause 5.2.23)")
     if "temporalQ" in body:
         raise BadRequestData(
-            "temporalQ: only the temporal API's queries take a temporal query (clause 5.2.23); "
-            "this broker has no temporal API yet"
+            "temporalQ: only the temporal API's queries take a temporal query (clause 5.2.23): "
+            "POST /ngsi-ld/v1/temporal/entityOperations/query"
         )
     for member in ("csf", "scopeQ", "lang"):
         if member in body:
             raise OperationNotSupported(f"{member}: not supported yet (docs/context.md)")
-    wanted = [_entity_selector(s, f"entities[{n}]") for n, s in enumerate(_array(body, "entities"))]
-    attrs = _array(body, "attrs")
+    wanted = [entity_selector(s, f"entities[{n}]") for n, s in enumerate(body_array(body, "entities"))]
+    attrs = body_array(body, "attrs")
     if not all(isinstance(a, str) and ent.KEY_CHARS.match(a) for a in attrs):
         raise BadRequestData("attrs: a list of attribute names")
     q_text = body.get("q")
@@ -445,14 +450,15 @@ def _query_post(call: Call) -> HttpResponse:
     return _run_query(call, wanted, attrs, q_text, geo_parts, geo_prefix="geoQ.")
 
 
-def _array(body: dict[str, Any], member: str) -> list[Any]:
+def body_array(body: dict[str, Any], member: str) -> list[Any]:
+    """A member of a body that must be a JSON array (absent: empty)."""
     value = body.get(member, [])
     if not isinstance(value, list):
         raise BadRequestData(f"{member}: a JSON array")
     return value
 
 
-def _entity_selector(value: Any, where: str) -> selectors.Selector:
+def entity_selector(value: Any, where: str) -> selectors.Selector:
     """An EntitySelector (clause 5.2.33): a type, and an id or an idPattern."""
     if not isinstance(value, dict):
         raise BadRequestData(f'{where}: an EntitySelector, {{"type": …, "id" or "idPattern": …}}')
@@ -468,7 +474,8 @@ def _entity_selector(value: Any, where: str) -> selectors.Selector:
     return selectors.Selector([kind], [value["id"]] if "id" in value else [], value.get("idPattern"))
 
 
-def _int(params: Any, name: str, default: int, low: int, high: int | None) -> int:
+def int_param(params: Any, name: str, default: int, low: int, high: int | None) -> int:
+    """A whole-number query parameter within [low, high], or 400 BadRequestData saying so."""
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -486,7 +493,7 @@ def _found(call: Call, entity_id: str) -> Any:
 
 
 def _retrieve(call: Call, entity_id: str) -> HttpResponse:
-    attrs = _list(call.request.GET.get("attrs"))
+    attrs = split_list(call.request.GET.get("attrs"))
     iris = call.expand(attrs) if attrs else {}
     row = _found(call, entity_id)
     chosen = {iris[a] for a in attrs} if attrs else None
@@ -586,10 +593,10 @@ def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-entities = _endpoint({"GET": _query, "POST": _create})
-entity = _endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete})
-attributes = _endpoint({"POST": _append, "PATCH": _update})
-attribute = _endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
+entities = endpoint({"GET": _query, "POST": _create})
+entity = endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete})
+attributes = endpoint({"POST": _append, "PATCH": _update})
+attribute = endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
 
 
 # ------------------------------------------------------------------------------- batch operations
@@ -721,10 +728,10 @@ def _batch_delete(call: Call) -> HttpResponse:
     return _batch_answer(result, HttpResponse(status=204))
 
 
-batch_create = _endpoint({"POST": _batch_create})
-batch_upsert = _endpoint({"POST": _batch_upsert})
-batch_update = _endpoint({"POST": _batch_update})
-batch_delete = _endpoint({"POST": _batch_delete})
+batch_create = endpoint({"POST": _batch_create})
+batch_upsert = endpoint({"POST": _batch_upsert})
+batch_update = endpoint({"POST": _batch_update})
+batch_delete = endpoint({"POST": _batch_delete})
 
 
 # -------------------------------------------------------------------------------------- discovery
@@ -852,13 +859,13 @@ def _attribute_detail(call: Call, attr: str) -> HttpResponse:
     return call.answer(_attribute_info(iri, stats, terms))
 
 
-types = _endpoint({"GET": _types})
-entity_type = _endpoint({"GET": _type})
-attribute_list = _endpoint({"GET": _attributes})
-attribute_info = _endpoint({"GET": _attribute_detail})
+types = endpoint({"GET": _types})
+entity_type = endpoint({"GET": _type})
+attribute_list = endpoint({"GET": _attributes})
+attribute_info = endpoint({"GET": _attribute_detail})
 
 
-query_entities = _endpoint({"POST": _query_post})
+query_entities = endpoint({"POST": _query_post})
 
 
 # ------------------------------------------------------------------------------------- subscriptions
@@ -894,8 +901,8 @@ def _subscriptions(call: Call) -> HttpResponse:
     user = call.user()
     services.check_subscriptions(user, call.organisation)
     params = call.request.GET
-    limit = _int(params, "limit", 20, 0, selectors.MAX_LIMIT)
-    offset = _int(params, "offset", 0, 0, None)
+    limit = int_param(params, "limit", 20, 0, selectors.MAX_LIMIT)
+    offset = int_param(params, "offset", 0, 0, None)
     count = params.get("count") == "true"
     rows, total = selectors.subscriptions(call.organisation, limit=limit, offset=offset, count=count)
     now = clock()
@@ -946,7 +953,7 @@ def _delete_subscription(call: Call, subscription_id: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-subscription_list = _endpoint({"GET": _subscriptions, "POST": _create_subscription})
-subscription_one = _endpoint(
+subscription_list = endpoint({"GET": _subscriptions, "POST": _create_subscription})
+subscription_one = endpoint(
     {"GET": _retrieve_subscription, "PATCH": _update_subscription, "DELETE": _delete_subscription}
 )

@@ -78,6 +78,9 @@ class Table:
     rows: Callable[[], list[tuple[Any, ...]]]
     # the columns whose dates give the period covered
     dates: tuple[str, ...] = ()
+    # where the data comes from and how often it changes (DCAT-AP provenance, frequency)
+    provenance: str = PROVENANCE
+    frequency: str = Frequency.CONT
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -800,7 +803,7 @@ def _metadata(table: Table, period: tuple[dt.date | None, dt.date | None]) -> di
         "keywords": list(table.keywords),
         "keywords_en": list(table.keywords_en),
         "themes": list(table.themes),
-        "frequency": Frequency.CONT,
+        "frequency": table.frequency,
         "licence": Licence.CC_BY_4_0,
         "access_rights": AccessRights.PUBLIC,
         "contact_name": settings.REGIJA_CONTACT_NAME,
@@ -808,7 +811,7 @@ def _metadata(table: Table, period: tuple[dt.date | None, dt.date | None]) -> di
         "temporal_start": period[0],
         "temporal_end": period[1],
         "conformance": [PARQUET_SPEC],
-        "provenance": PROVENANCE,
+        "provenance": table.provenance,
     }
 
 
