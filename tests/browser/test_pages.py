@@ -24,7 +24,8 @@ The data: the seed documents (tests/conftest.py) and, once for the module, calls
 through their workflow (tests.factories): the 6th call with two applications submitted and scored, one
 approved (its operation has a paid and an open payment claim), the other awaiting its decision; and a
 7th call open for applications, with the applicant's filled-in draft, a new organisation's
-registration waiting for the staff and another's whose e-mail link is not opened yet. The server
+registration waiting for the staff and another's whose e-mail link is not opened yet; and the simulated
+demo network of Velenje in the context broker (the city-data pages). The server
 clock stands at 2 April 2027, after the 6th call's deadline and while the 7th is open. It is all rolled
 back at the end.
 Signed-in pages get the session of their user as a cookie; requests to other hosts (the map's tiles) are
@@ -95,6 +96,10 @@ PAGES = [
     Page("events-month", "/dogodki/koledar/"),
     Page("event", "/dogodki/{event}/"),
     Page("not-found", "/ni-take-strani/", status=404),
+    # city data: the broker's entities (the simulated demo network of Velenje, loaded for this module)
+    Page("city-data", "/mestni-podatki/"),
+    Page("city-type", "/mestni-podatki/AirQualityObserved/"),
+    Page("city-entity", "/mestni-podatki/mov/urn:ngsi-ld:AirQualityObserved:velenje-demo:aq-center/"),
     Page("participation", "/sodelovanje/"),
     Page("consultations", "/sodelovanje/obravnave/"),
     Page("consultation", "/sodelovanje/obravnave/{consultation}/"),
@@ -475,6 +480,7 @@ def site(django_db_setup, django_db_blocker, _session_lake):
     from django.test import Client
     from django.test.utils import override_settings
 
+    from regija.context.services import load_demo_network
     from tests.factories import Clock
 
     if connection.vendor != "sqlite":
@@ -493,6 +499,7 @@ def site(django_db_setup, django_db_blocker, _session_lake):
                 REGIJA_LAKE_CACHE=_session_lake / "cache",
             ):
                 ids, users = _build_calls(clock)
+                load_demo_network()
                 sessions = {}
                 for key, user in users.items():
                     client = Client()
