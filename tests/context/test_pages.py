@@ -13,6 +13,7 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from regija.context import pages, selectors, services, simulation
@@ -164,7 +165,10 @@ def test_the_feed_follows_new_measures(client, demo):
     assert light["observed"] == "7 December 2026 at 23:00"
 
 
-def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo):
+def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo, request):
+    clock = time_machine.travel(dt.datetime(2026, 12, 7, 14, 0, tzinfo=dt.UTC), tick=False)
+    clock.start()
+    request.addfinalizer(clock.stop)
     services.ingest(
         [("/json/velenje-demo-air/aq-center/attrs", b'{"pm10": 41.5, "TimeInstant": "2026-12-07T13:30:00Z"}')]
     )
@@ -176,7 +180,12 @@ def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo
     assert "Particles PM10 (pm10) 41.5 µg/m³ 7 December 2026 at 14:30" in text
     assert "Temperature (temperature)" in text and "°C" in text
     html = response.content.decode()
-    assert 'id="history"' not in html  # no history yet: the include is not rendered, no empty box
+    # the history: the demo's first state (13:00) and the measure (13:30), over the last seven days
+    assert 'id="history"' in html
+    assert (
+        "Line chart of Particles PM10: 2 values from 7 December 2026 at 14:00 to 7 December 2026 at 14:30"
+        in html
+    )
     assert f'href="/mestni-podatki/mov/{AQ}/stanje.jsonld"' in html
 
     ld = client.get(f"{url}stanje.jsonld")
@@ -193,23 +202,15 @@ def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo
     assert feature["type"] == "Feature" and feature["id"] == AQ
     assert feature["geometry"] == {"type": "Point", "coordinates": [15.1127, 46.3597]}
     assert feature["properties"]["type"] == "AirQualityObserved"
-    assert client.get(f"{url}zgodovina.csv").status_code == 404  # no history kept yet
 
-
-def test_the_entity_page_draws_the_history_once_the_broker_keeps_it(client, demo, monkeypatch):
-    moments = [dt.datetime(2026, 12, 7, h, 0, tzinfo=dt.UTC) for h in (10, 11, 12)]
-
-    def series(organisation, entity_id, attr_iri, since, until, period=None):
-        assert organisation.slug == "mov" and entity_id == AQ
-        return list(zip(moments, [30.0, 35.5, 41.0], strict=True)) if attr_iri.endswith("/pm10") else []
-
-    monkeypatch.setattr(selectors, "attribute_series", series, raising=False)
-    html = client.get(f"/mestni-podatki/mov/{AQ}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'id="history"' in html
-    assert "Line chart of Particles PM10: 3 values" in html
-    csv = client.get(f"/mestni-podatki/mov/{AQ}/zgodovina.csv").content.decode().splitlines()
+    csv = client.get(f"{url}zgodovina.csv").content.decode().splitlines()
     assert csv[0] == "observedAt,attribute,value"
-    assert "2026-12-07T11:00:00.000Z,pm10,35.5" in csv
+    assert "2026-12-07T13:30:00.000Z,pm10,41.5" in csv
+    assert sum(1 for line in csv if ",pm10," in line) == 2
+    # a week later the first state has left the seven days shown
+    with time_machine.travel(dt.datetime(2026, 12, 14, 13, 15, tzinfo=dt.UTC), tick=False):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Line chart of Particles PM10: 1 value from 7 December 2026 at 14:30" in html
 
 
 def test_unknown_types_and_entities_are_not_found(client, demo):

@@ -21,8 +21,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, ngettext
 
 from regija.core import charts
 
@@ -151,13 +150,10 @@ def _entity(tenant: str, entity_id: str) -> ContextEntity:
     return row
 
 
-def history(row: ContextEntity, language: str) -> list[dict[str, Any]] | None:
+def history(row: ContextEntity, language: str) -> list[dict[str, Any]]:
     """The history charts of the entity's numeric attributes over the last ``HISTORY_DAYS`` days, for
-    ``context/_history.html``: None while the broker keeps no history (no ``selectors.attribute_series``),
-    so the page shows the current values only."""
-    series_of = getattr(selectors, "attribute_series", None)
-    if series_of is None:
-        return None
+    ``context/_history.html`` (``selectors.attribute_series``: one query per attribute, at most
+    ``HISTORY_ATTRIBUTES``); an attribute without values in that time has no chart."""
     until = timezone.now()
     since = until - dt.timedelta(days=HISTORY_DAYS)
     shown = []
@@ -170,7 +166,7 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]] | None:
         and attr.get("observedAt")
     ]
     for iri, attr in numeric[:HISTORY_ATTRIBUTES]:
-        points = list(series_of(row.organisation, row.entity_id, iri, since, until))
+        points = list(selectors.attribute_series(row.organisation, row.entity_id, iri, since, until))
         if not points:
             continue
         term = display.short(iri)
@@ -193,7 +189,11 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]] | None:
             {
                 "label": label,
                 "svg": charts.render_svg(spec, language),
-                "description": _("Line chart of %(label)s: %(n)s values from %(first)s to %(last)s.")
+                "description": ngettext(
+                    "Line chart of %(label)s: %(n)s value from %(first)s to %(last)s.",
+                    "Line chart of %(label)s: %(n)s values from %(first)s to %(last)s.",
+                    len(points),
+                )
                 % {
                     "label": label,
                     "n": len(points),
@@ -297,10 +297,7 @@ def entity_geojson(request, tenant: str, entity_id: str):
 
 def entity_history_csv(request, tenant: str, entity_id: str):
     """The history of the entity's numeric attributes over the last ``HISTORY_DAYS`` days as CSV (moment
-    in UTC, attribute, value); 404 while the broker keeps no history."""
-    series_of = getattr(selectors, "attribute_series", None)
-    if series_of is None:
-        raise Http404
+    in UTC, attribute, value)."""
     row = _entity(tenant, entity_id)
     until = timezone.now()
     since = until - dt.timedelta(days=HISTORY_DAYS)
@@ -311,7 +308,7 @@ def entity_history_csv(request, tenant: str, entity_id: str):
             term = display.short(iri)
             lines += [
                 f"{services.timestamp(m)},{term},{v}"
-                for m, v in series_of(row.organisation, row.entity_id, iri, since, until)
+                for m, v in selectors.attribute_series(row.organisation, row.entity_id, iri, since, until)
             ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(row)}-history.csv"'

@@ -957,6 +957,7 @@ def load_demo_network(moment: dt.datetime | None = None, *, seed: int = 17) -> D
                 )
                 _follow_model(entity)
                 _save(entity, new=True)
+                _remember(entity, entity.doc)  # its first state is the start of its history
                 loaded.entities += 1
     return loaded
 
