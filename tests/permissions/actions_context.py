@@ -8,7 +8,7 @@ import json
 
 from regija.context.models import ContextEntity
 
-from .actions import action
+from .actions import action, page
 from .world_context import ENTITY_ID, SUBSCRIPTION_ID
 
 BASE = "/ngsi-ld/v1"
@@ -290,3 +290,15 @@ iot(
 )
 iot("GET", "iot_device", D, "devices/matrika-d1")
 iot("DELETE", "iot_device", D, "devices/matrika-d1", probe=_devices)
+
+
+# The city-data pages (/mestni-podatki/): the broker's entities are public data, so every page of them is
+# open to everyone, as the NGSI-LD API's reads are.
+CITY = f"/mestni-podatki/matrika-a/{ENTITY_ID}/"
+page("GET", "city_data", "-", "/mestni-podatki/", marker=lambda w: "/mestni-podatki/Vehicle/")
+page("GET", "city_type", E, "/mestni-podatki/Vehicle/", marker=lambda w: ENTITY_ID)
+page("GET", "city_feed", E, "/mestni-podatki/Vehicle/podatki.json", marker=lambda w: ENTITY_ID)
+page("GET", "city_entity", E, CITY)
+page("GET", "city_entity_jsonld", E, CITY + "stanje.jsonld")
+page("GET", "city_entity_geojson", E, CITY + "stanje.geojson")
+page("GET", "city_entity_history", E, CITY + "zgodovina.csv")
