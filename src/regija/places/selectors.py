@@ -218,7 +218,7 @@ def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> l
             break  # every place nearer than the N-th lies in this box
         if radius >= MAX_M:
             break
-        radius = max(ranked[limit - 1][0], radius * 1.01) if len(ranked) >= limit else radius * 4
+        radius = max(ranked[limit - 1][0], radius * 1.01) if len(ranked) >= limit else radius * 8
     top = ranked[:limit]
     found_rows = public().in_bulk([key[1] for _d, key, _a, _b in top if key[0] == "p"])
     out = []

@@ -97,11 +97,12 @@ def clean(values: dict[str, str], row: int | None = None) -> tuple[dict[str, Any
         bad("name", _("Give the place a name."))
     out["name"] = name
     position: dict[str, float] = {}
+    axis_name = {"latitude": _("latitude"), "longitude": _("longitude")}
     for axis, low, high in (("latitude", -90.0, 90.0), ("longitude", -180.0, 180.0)):
         raw = values.get(axis, "").strip().replace(",", ".")
         if not raw:
             if values.get("_geometry") != "bad":
-                bad(axis, _("Give the %(axis)s (decimal degrees, WGS84).") % {"axis": axis})
+                bad(axis, _("Give the %(axis)s (decimal degrees, WGS84).") % {"axis": axis_name[axis]})
             continue
         try:
             number = float(raw)
@@ -109,7 +110,10 @@ def clean(values: dict[str, str], row: int | None = None) -> tuple[dict[str, Any
             bad(axis, _("%(value)r is not a number of degrees.") % {"value": raw})
             continue
         if not low <= number <= high or number != number:
-            bad(axis, _("%(value)s is not a %(axis)s.") % {"value": raw, "axis": axis})
+            bad(
+                axis,
+                _("%(value)s is out of range for the %(axis)s.") % {"value": raw, "axis": axis_name[axis]},
+            )
             continue
         position[axis] = number
     if len(position) == 2:
