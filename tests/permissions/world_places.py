@@ -10,7 +10,12 @@ def build(w) -> None:
     w["PL"] = services.place_save(
         None,
         w["A"],
-        {"code": "matrika-aed", "category": "aed", "name": "Matrika AED", "latitude": "46.3592",
-         "longitude": "15.1103"},  # fmt: skip
+        {
+            "code": "matrika-aed",
+            "category": "aed",
+            "name": "Matrika AED",
+            "latitude": "46.3592",
+            "longitude": "15.1103",
+        },  # fmt: skip
         via="import",
     )
