@@ -30,6 +30,15 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.bundled]
 
+
+@pytest.fixture(autouse=True)
+def _places():
+    """The demo places of Velenje (the municipality comes with the seed documents): places have rows."""
+    from regija.places.demo import load_demo
+
+    load_demo()
+
+
 SLUGS = [
     "regija-strategije",
     "regija-vozlisca",

@@ -821,6 +821,14 @@ class Published:
 
 def publish_table(table: Table, org: Organisation, places: Iterable[Organisation]) -> Published:
     rows = table.rows()
+    if (
+        not rows
+        and table in _REGISTERED
+        and not Dataset.objects.filter(auto=KEY_PREFIX + table.slug).exists()
+    ):
+        # an app's table with no rows yet (an instance without places): no dataset until there is data –
+        # a version needs rows
+        return Published(table.slug, 0, None)
     data = _metadata(table, _period(table, rows))
     key = KEY_PREFIX + table.slug
     dataset = Dataset.objects.filter(auto=key).select_related("current").first()
