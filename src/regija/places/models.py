@@ -10,6 +10,8 @@ Every place is also an NGSI-LD entity of the broker (``entity_id``), kept by ``s
 
 from __future__ import annotations
 
+import math
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -32,6 +34,23 @@ class Category(models.TextChoices):
     PARKING = "parking", _("parking")
 
 
+# The height of a band of latitude (degrees; about 1.1 km): "nearest" asks the index for the bands its box
+# spans, each a range of longitude – so it reads the places in the box, not a whole band across the country.
+BAND = 0.01
+
+
+def band_of(latitude: float) -> int:
+    return math.floor(latitude / BAND)
+
+
+class PlaceQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.lat_band = band_of(obj.latitude)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Place(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="places"
@@ -46,6 +65,7 @@ class Place(models.Model):
     name_en = models.CharField(_("name in English"), max_length=NAME_MAX, blank=True)
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
+    lat_band = models.IntegerField(_("band of latitude"), editable=False, default=0)
     address = models.CharField(_("address"), max_length=300, blank=True)
     opening_hours = models.CharField(
         _("opening hours"), max_length=500, blank=True, help_text=_("OpenStreetMap opening_hours syntax.")
@@ -75,13 +95,21 @@ class Place(models.Model):
             ),
         ]
         indexes = [
-            # the nearest-place prefilter: a range of latitude (per category), longitude checked in the index
-            models.Index(fields=["category", "latitude", "longitude"], name="places_place_cat_lat_lon"),
-            models.Index(fields=["latitude", "longitude"], name="places_place_lat_lon"),
+            # the nearest-place prefilter: for each band of latitude the box spans, a range of longitude
+            models.Index(fields=["category", "lat_band", "longitude"], name="places_place_cat_band_lon"),
+            models.Index(fields=["lat_band", "longitude"], name="places_place_band_lon"),
         ]
+
+    objects = PlaceQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.lat_band = band_of(self.latitude)
+        if kwargs.get("update_fields") is not None and "latitude" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "lat_band"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("places:place", args=[self.pk])

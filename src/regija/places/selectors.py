@@ -29,12 +29,13 @@ from regija.core.choices import OrganisationKind
 from regija.core.models import Organisation
 
 from . import geo
-from .models import Category, Place
+from .models import Category, Place, band_of
 
 START_M = 1000.0
 MAX_M = 500_000.0  # farther than anything in the territory
 CANDIDATE_CAP = 5000  # a box holding more is narrowed
 MAX_LIMIT = 100
+MAX_ROUNDS = 12
 GAZETTEER = Path(__file__).parent / "data" / "gazetteer.csv"
 
 # The categories the broker holds live: entities of these Smart Data Models, of every tenant.
@@ -163,11 +164,16 @@ Candidate = tuple[Any, float, float]  # key, latitude, longitude
 
 def _place_candidates(category: str) -> Callable[[Box, int], list[Candidate]]:
     def fetch(box: Box, cap: int) -> list[Candidate]:
+        # the bands of latitude the box spans (each one index range of longitude), then the exact latitude
+        # (places lie in the territory: the bands outside it hold none)
+        area = geo.territory()
+        bands = list(range(band_of(max(box.min_lat, area.south)), band_of(min(box.max_lat, area.north)) + 1))
         qs = Place.objects.filter(
-            latitude__gte=box.min_lat,
-            latitude__lte=box.max_lat,
+            lat_band__in=bands,
             longitude__gte=box.min_lon,
             longitude__lte=box.max_lon,
+            latitude__gte=box.min_lat,
+            latitude__lte=box.max_lat,
         )
         if category:
             qs = qs.filter(category=category)
@@ -200,7 +206,10 @@ def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> l
     if not category or category in LIVE_TYPES:
         sources.append(_live_candidates(category, kept))
     radius = START_M
-    while True:
+    ranked: list[tuple[float, Any, float, float]] = []
+    for _round in range(
+        MAX_ROUNDS
+    ):  # a bound, should places cluster so that narrowing and widening alternate
         box = widen(Box(lon, lat, lon, lat), radius)
         found: list[Candidate] = []
         capped = False
@@ -216,8 +225,10 @@ def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> l
         )
         if len(ranked) >= limit and ranked[limit - 1][0] <= radius:
             break  # every place nearer than the N-th lies in this box
-        if radius >= MAX_M:
-            break
+        area = geo.territory()
+        covers = box.min_lat <= area.south and box.max_lat >= area.north and box.min_lon <= area.west
+        if radius >= MAX_M or (covers and box.max_lon >= area.east and len(sources) == 1):
+            break  # nothing farther to find
         radius = max(ranked[limit - 1][0], radius * 1.01) if len(ranked) >= limit else radius * 8
     top = ranked[:limit]
     found_rows = public().in_bulk([key[1] for _d, key, _a, _b in top if key[0] == "p"])
