@@ -4,14 +4,15 @@ typed address or place name in what Regija holds (no geocoder outside is asked).
 
 **Nearest.** A bounding box around the position, on the indexed latitude and longitude columns (for a
 category: the index (category, latitude, longitude)), gives the candidates; their exact great-circle
-distances are computed here. The box starts at ``START_M`` and widens until it holds N candidates, then
-once more to the N-th one's distance, so that no nearer place can lie outside it – a few small queries
+distances are computed here. The box starts at ``START_M`` and widens (by the density it saw) until it holds N
+candidates, then once more to the N-th one's distance, so that no nearer place can lie outside it – a few small queries
 whatever the number of places (bench/places_nearest.py)."""
 
 from __future__ import annotations
 
 import csv
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -229,7 +230,10 @@ def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> l
         covers = box.min_lat <= area.south and box.max_lat >= area.north and box.min_lon <= area.west
         if radius >= MAX_M or (covers and box.max_lon >= area.east and len(sources) == 1):
             break  # nothing farther to find
-        radius = max(ranked[limit - 1][0], radius * 1.01) if len(ranked) >= limit else radius * 8
+        if len(ranked) >= limit:
+            radius = max(ranked[limit - 1][0], radius * 1.01)  # once more, to the N-th one's distance
+        else:  # too few: a box that should hold N by the density seen (the area grows with the square)
+            radius *= min(8.0, max(2.0, 1.5 * math.sqrt(limit / max(len(ranked), 1))))
     top = ranked[:limit]
     found_rows = public().in_bulk([key[1] for _d, key, _a, _b in top if key[0] == "p"])
     out = []
