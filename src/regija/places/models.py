@@ -86,6 +86,8 @@ class Place(models.Model):
     entity_id = models.CharField(_("entity id"), max_length=512, blank=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("place")
         verbose_name_plural = _("places")
@@ -99,8 +101,6 @@ class Place(models.Model):
             models.Index(fields=["category", "lat_band", "longitude"], name="places_place_cat_band_lon"),
             models.Index(fields=["lat_band", "longitude"], name="places_place_band_lon"),
         ]
-
-    objects = PlaceQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name

@@ -3,10 +3,11 @@ distance and walking direction, the places the broker holds live (chargers, car 
 typed address or place name in what Regija holds (no geocoder outside is asked).
 
 **Nearest.** A bounding box around the position, on the indexed latitude and longitude columns (for a
-category: the index (category, latitude, longitude)), gives the candidates; their exact great-circle
-distances are computed here. The box starts at ``START_M`` and widens (by the density it saw) until it holds N
-candidates, then once more to the N-th one's distance, so that no nearer place can lie outside it – a few small queries
-whatever the number of places (bench/places_nearest.py)."""
+category: (category, lat_band, longitude); one range of longitude for each band of latitude the box
+spans), gives the candidates; their exact great-circle distances are computed here. The box starts at
+``START_M`` and widens (by the density it saw) until it holds N candidates, then once more to the N-th
+one's distance, so that no nearer place can lie outside it – a few small queries whatever the number of
+places (bench/places_nearest.py)."""
 
 from __future__ import annotations
 
@@ -197,17 +198,16 @@ def _live_candidates(category: str, kept: dict[str, Live]) -> Callable[[Box, int
     return fetch
 
 
-def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> list[Nearby]:
-    """The ``limit`` places nearest to the position (of a category, or of any), nearest first, with the
-    distance and the initial bearing from the position: Regija's places and, for chargers and parking, the
-    broker's entities. Bounded queries: a few box queries and one for the found places' rows."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    kept: dict[str, Live] = {}
-    sources: list[Callable[[Box, int], list[Candidate]]] = [_place_candidates(category)]
-    if not category or category in LIVE_TYPES:
-        sources.append(_live_candidates(category, kept))
+Ranked = list[tuple[float, Any, float, float]]  # distance, key, latitude, longitude
+
+
+def _search(
+    lat: float, lon: float, sources: list[Callable[[Box, int], list[Candidate]]], limit: int
+) -> tuple[Ranked, float]:
+    """The candidates of the sources nearest first, and the radius of the box that holds every one
+    nearer than the N-th (or all there are)."""
     radius = START_M
-    ranked: list[tuple[float, Any, float, float]] = []
+    ranked: Ranked = []
     for _round in range(
         MAX_ROUNDS
     ):  # a bound, should places cluster so that narrowing and widening alternate
@@ -227,13 +227,39 @@ def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> l
         if len(ranked) >= limit and ranked[limit - 1][0] <= radius:
             break  # every place nearer than the N-th lies in this box
         area = geo.territory()
-        covers = box.min_lat <= area.south and box.max_lat >= area.north and box.min_lon <= area.west
-        if radius >= MAX_M or (covers and box.max_lon >= area.east and len(sources) == 1):
+        covers = box.min_lat <= area.south and box.max_lat >= area.north
+        if radius >= MAX_M or (covers and box.min_lon <= area.west and box.max_lon >= area.east):
             break  # nothing farther to find
         if len(ranked) >= limit:
             radius = max(ranked[limit - 1][0], radius * 1.01)  # once more, to the N-th one's distance
+        elif len(ranked) * 2 < limit:  # far too few to judge the density by: a much larger box
+            radius *= 8
         else:  # too few: a box that should hold N by the density seen (the area grows with the square)
-            radius *= min(8.0, max(2.0, 1.5 * math.sqrt(limit / max(len(ranked), 1))))
+            radius *= min(8.0, max(2.0, 1.5 * math.sqrt(limit / len(ranked))))
+    return ranked, radius
+
+
+def nearest(lat: float, lon: float, *, category: str = "", limit: int = 10) -> list[Nearby]:
+    """The ``limit`` places nearest to the position (of a category, or of any), nearest first, with the
+    distance and the initial bearing from the position: Regija's places and, for chargers and parking, the
+    broker's entities. Bounded queries: a few box queries and one for the found places' rows.
+
+    The broker's entities are asked once, in the box that holds every place nearer than the N-th place:
+    whatever they add is nearer than that, so inside it (should that box hold more entities than can be
+    measured, both are searched together)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    kept: dict[str, Live] = {}
+    places_only = _place_candidates(category)
+    ranked, radius = _search(lat, lon, [places_only], limit)
+    if not category or category in LIVE_TYPES:
+        live_source = _live_candidates(category, kept)
+        rows = live_source(widen(Box(lon, lat, lon, lat), radius), CANDIDATE_CAP + 1)
+        if len(rows) > CANDIDATE_CAP:
+            kept.clear()
+            ranked, _radius = _search(lat, lon, [places_only, live_source], limit)
+        else:
+            extra = [(geo.haversine(lon, lat, c_lon, c_lat), key, c_lat, c_lon) for key, c_lat, c_lon in rows]
+            ranked = sorted(ranked + extra)
     top = ranked[:limit]
     found_rows = public().in_bulk([key[1] for _d, key, _a, _b in top if key[0] == "p"])
     out = []

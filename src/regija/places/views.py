@@ -107,8 +107,8 @@ def index(request):
     limit = _limit(request)
     spot, others = _near(request, errors)
     nearby = selectors.nearest(spot.latitude, spot.longitude, category=category, limit=limit) if spot else []
-    listed = list(selectors.places(category)[:500]) if category else []
-    live = selectors.live_places(category) if category in selectors.LIVE_TYPES else []
+    listed = list(selectors.places(category)[:500]) if category and not spot else []
+    live = selectors.live_places(category) if category in selectors.LIVE_TYPES and not spot else []
     located = [
         {"lat": p.latitude, "lon": p.longitude, "title": p.display_name, "url": p.get_absolute_url()}
         for p in (n.place for n in nearby) if p is not None
