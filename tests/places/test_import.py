@@ -145,3 +145,11 @@ def test_the_demo_places_load_once_and_are_labelled_illustrative(db, monkeypatch
     assert not Place.objects.filter(illustrative=False).exists()
     again = demo.load_demo()
     assert (again.created, again.updated, again.unchanged) == (0, 0, first.created)
+
+
+def test_a_place_that_becomes_free_wifi_becomes_a_wifi_point_of_interest(org, editor):
+    services.import_places(editor, org, [row(2, code="tocka", category="aed")], via="web")
+    services.import_places(editor, org, [row(2, code="tocka", category="wifi")], via="web")
+    ids = list(ContextEntity.objects.filter(organisation=org).values_list("entity_id", flat=True))
+    assert ids == ["urn:ngsi-ld:WifiPointOfInterest:obcina-kraji:tocka"]
+    assert Place.objects.get(code="tocka").entity_id == ids[0]

@@ -214,6 +214,24 @@ def upsert(
     return entity
 
 
+def discard(
+    user: Actor | None, organisation: Organisation | None, entity_id: str, *, via: str = "api"
+) -> bool:
+    """Delete the entity if there is one (``upsert``'s counterpart: an app's record that is no longer this
+    entity); ``user`` None is Regija itself. Whether there was one."""
+    if user is not None:
+        _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via=via, label="" if user else SYSTEM):
+        qs = ContextEntity.objects.filter(entity_id=entity_id)
+        qs = (
+            qs.filter(organisation__isnull=True)
+            if organisation is None
+            else qs.filter(organisation=organisation)
+        )
+        deleted, _rows = qs.delete()
+    return bool(deleted)
+
+
 def delete(user: Actor, organisation: Organisation | None, entity_id: str) -> None:
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):

@@ -224,10 +224,8 @@ def _sync_entity(user: Actor | None, place: Place, via: str) -> None:
     new_id = entity_id(place)
     type_iri, attrs = entity_attrs(place)
     try:
-        if place.entity_id and place.entity_id != new_id:
-            from regija.context.models import ContextEntity
-
-            ContextEntity.objects.filter(organisation=place.organisation, entity_id=place.entity_id).delete()
+        if place.entity_id and place.entity_id != new_id:  # another type now (free WiFi or not)
+            context_services.discard(user, place.organisation, place.entity_id, via=via)
         context_services.upsert(user, place.organisation, new_id, type_iri, attrs, via=via)
     except NgsiError as exc:
         raise Refused(
