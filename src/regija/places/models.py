@@ -24,7 +24,7 @@ NAME_MAX = 200
 TEXT_MAX = 2000
 
 
-class Category(models.TextChoices):
+class PlaceCategory(models.TextChoices):
     AED = "aed", _("defibrillator (AED)")
     DRINKING_WATER = "drinking-water", _("drinking fountain")
     WIFI = "wifi", _("free WiFi")
@@ -60,7 +60,7 @@ class Place(models.Model):
         max_length=100,
         help_text=_("The place's identifier within its organisation (imports match by it)."),
     )
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    category = models.CharField(_("category"), max_length=20, choices=PlaceCategory.choices)
     name = models.CharField(_("name"), max_length=NAME_MAX)
     name_en = models.CharField(_("name in English"), max_length=NAME_MAX, blank=True)
     latitude = models.FloatField(_("latitude"))

@@ -52,7 +52,7 @@ TABLE = Table(
             "kategorija",
             _S,
             "Kategorija (aed, drinking-water, wifi …)",
-            "Category (aed, drinking-water, wifi …)",
+            "PlaceCategory (aed, drinking-water, wifi …)",
         ),
         Col("ime", _S, "Ime", "Name"),
         Col("ime_en", _S, "Ime v angleščini", "Name in English"),

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from regija.api.pagination import MAX_PAGE_SIZE
 
-from .models import Category
+from .models import PlaceCategory
 
 MAX_NEAR = 100
 
@@ -22,7 +22,7 @@ class PlaceFilters(Schema):
         description="A position 'latitude,longitude' (WGS84 decimal degrees): the nearest places first, with "
         "their distance and direction",
     )
-    category: Category | None = Field(None, description="One category")
+    category: PlaceCategory | None = Field(None, description="One category")
     organisation: str | None = Field(None, max_length=100, description="Slug of one organisation")
     limit: int = Field(10, ge=1, le=MAX_NEAR, description="With near: how many of the nearest")
     page: int = Field(1, ge=1, description="Without near: page number, from 1")
@@ -40,7 +40,7 @@ class PlaceItem(Schema):
     entity_id: str = Field(description="The NGSI-LD entity (in the broker at /ngsi-ld/v1/)")
     tenant: str = Field(description="The broker's tenant (NGSILD-Tenant) of the entity; empty: the default")
     origin: str = Field(description="regija: a place Regija keeps; broker: an entity the broker holds live")
-    category: Category
+    category: PlaceCategory
     name: str
     name_en: str
     latitude: float

@@ -31,7 +31,7 @@ from regija.core.choices import OrganisationKind
 from regija.core.models import Organisation
 
 from . import geo
-from .models import Category, Place, band_of
+from .models import Place, PlaceCategory, band_of
 
 START_M = 1000.0
 MAX_M = 500_000.0  # farther than anything in the territory
@@ -42,8 +42,8 @@ GAZETTEER = Path(__file__).parent / "data" / "gazetteer.csv"
 
 # The categories the broker holds live: entities of these Smart Data Models, of every tenant.
 LIVE_TYPES: dict[str, tuple[str, ...]] = {
-    Category.EV_CHARGING: ("EVChargingStation",),
-    Category.PARKING: ("OffStreetParking", "ParkingSpot"),
+    PlaceCategory.EV_CHARGING: ("EVChargingStation",),
+    PlaceCategory.PARKING: ("OffStreetParking", "ParkingSpot"),
 }
 CATEGORY_OF_MODEL = {model: category for category, models in LIVE_TYPES.items() for model in models}
 

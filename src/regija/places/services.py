@@ -28,7 +28,7 @@ from regija.core.validators import url_problem
 from . import hours
 from .fileformat import Row
 from .geo import territory
-from .models import NAME_MAX, TEXT_MAX, Category, Place
+from .models import NAME_MAX, TEXT_MAX, Place, PlaceCategory
 
 if TYPE_CHECKING:
     from regija.core.permissions import Actor
@@ -85,11 +85,11 @@ def clean(values: dict[str, str], row: int | None = None) -> tuple[dict[str, Any
         bad("code", _("A code has only lowercase letters, digits and hyphens (e.g. aed-titov-trg)."))
     out["code"] = code
     category = values.get("category", "").strip()
-    if category not in Category.values:
+    if category not in PlaceCategory.values:
         bad(
             "category",
             _("Unknown category %(given)r; the categories are: %(known)s.")
-            % {"given": category, "known": ", ".join(Category.values)},
+            % {"given": category, "known": ", ".join(PlaceCategory.values)},
         )
     out["category"] = category
     name = values.get("name", "").strip()
@@ -188,14 +188,14 @@ def clean(values: dict[str, str], row: int | None = None) -> tuple[dict[str, Any
 
 
 def entity_id(place: Place) -> str:
-    kind = "WifiPointOfInterest" if place.category == Category.WIFI else "PointOfInterest"
+    kind = "WifiPointOfInterest" if place.category == PlaceCategory.WIFI else "PointOfInterest"
     return f"urn:ngsi-ld:{kind}:{place.organisation.slug}:{place.code}"
 
 
 def entity_attrs(place: Place) -> tuple[str, dict[str, dict[str, Any]]]:
     """The place as a normalised NGSI-LD entity of its Smart Data Model: its type (expanded by the core
     @context's default vocabulary) and attributes."""
-    kind = "WifiPointOfInterest" if place.category == Category.WIFI else "PointOfInterest"
+    kind = "WifiPointOfInterest" if place.category == PlaceCategory.WIFI else "PointOfInterest"
     attrs: dict[str, dict[str, Any]] = {
         DEFAULT + "name": {"type": "Property", "value": place.name},
         DEFAULT + "category": {"type": "Property", "value": [place.category]},

@@ -25,17 +25,17 @@ from regija.core.services import Refused
 
 from . import fileformat, geo, present, selectors, services
 from .forms import ImportForm
-from .models import Category
+from .models import PlaceCategory
 
 # the symbol and colour of each category in the legend and on the list
 ICONS = {
-    Category.AED: ("♥", "#d4351c"),
-    Category.DRINKING_WATER: ("💧", "#1d70b8"),
-    Category.WIFI: ("📶", "#4c2c92"),
-    Category.BUS_STOP: ("🚌", "#00703c"),
-    Category.HERITAGE: ("🏛", "#6f4e37"),
-    Category.EV_CHARGING: ("⚡", "#f47738"),
-    Category.PARKING: ("P", "#003078"),
+    PlaceCategory.AED: ("♥", "#d4351c"),
+    PlaceCategory.DRINKING_WATER: ("💧", "#1d70b8"),
+    PlaceCategory.WIFI: ("📶", "#4c2c92"),
+    PlaceCategory.BUS_STOP: ("🚌", "#00703c"),
+    PlaceCategory.HERITAGE: ("🏛", "#6f4e37"),
+    PlaceCategory.EV_CHARGING: ("⚡", "#f47738"),
+    PlaceCategory.PARKING: ("P", "#003078"),
 }
 LIMITS = (5, 10, 20)
 
@@ -49,13 +49,13 @@ def legend() -> list[dict]:
             "colour": ICONS[value][1],
             "live": value in selectors.LIVE_TYPES,
         }  # fmt: skip
-        for value, label in Category.choices
+        for value, label in PlaceCategory.choices
     ]
 
 
 def _category(request, errors: list[str]) -> str:
     category = request.GET.get("kategorija", "").strip()
-    if category and category not in Category.values:
+    if category and category not in PlaceCategory.values:
         errors.append(_("There is no such category."))
         return ""
     return category
