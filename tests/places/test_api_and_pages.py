@@ -49,8 +49,8 @@ def test_the_api_gives_the_nearest_of_a_category_with_distance_and_direction(cli
     ("query", "where", "says"),
     [
         ("near=48.2082,16.3738", ["query", "near"], "outside the territory"),
-        ("near=46.3;x", ["query", "near"], "latitude,longitude"),
-        ("near=", ["query", "near"], "latitude,longitude"),
+        ("near=46.3;x", ["query", "near"], "pattern"),
+        ("near=", ["query", "near"], "pattern"),
         ("near=46.35,15.11&category=kavarna", ["query", "category"], ""),
         ("near=46.35,15.11&limit=0", ["query", "limit"], ""),
         ("near=46.35,15.11&limit=1000", ["query", "limit"], ""),

@@ -19,8 +19,10 @@ class PlaceFilters(Schema):
     near: str | None = Field(
         None,
         max_length=60,
-        description="A position 'latitude,longitude' (WGS84 decimal degrees): the nearest places first, with "
-        "their distance and direction",
+        pattern=r"^\s*-?\d{1,3}(\.\d+)?\s*,\s*-?\d{1,3}(\.\d+)?\s*$",
+        description="A position 'latitude,longitude' (WGS84 decimal degrees) inside the territory "
+        "(REGIJA_PLACES_TERRITORY; Slovenia by default): the nearest places first, with their distance and "
+        "direction. A position outside it is a 422",
     )
     category: PlaceCategory | None = Field(None, description="One category")
     organisation: str | None = Field(None, max_length=100, description="Slug of one organisation")
