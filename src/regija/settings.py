@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "regija.portal",
     "regija.events",
     "regija.context",
+    "regija.places",
     "huey.contrib.djhuey",
     # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
     "allauth",
@@ -423,6 +424,13 @@ REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
 REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDATES", "10000"))
 # seconds an NGSI-LD subscription's notification (HTTP POST, MQTT publish) may take (docs/context.md)
 REGIJA_NGSI_NOTIFY_TIMEOUT = float(os.environ.get("REGIJA_NGSI_NOTIFY_TIMEOUT", "10"))
+
+# Places (regija.places, docs/places.md): the territory a place must lie in, as a box of WGS84 degrees
+# "south,west,north,east" – Slovenia by default; the country whose public holidays opening hours know (PH).
+REGIJA_PLACES_TERRITORY = tuple(
+    float(x) for x in os.environ.get("REGIJA_PLACES_TERRITORY", "45.42,13.37,46.88,16.61").split(",")
+)
+REGIJA_PLACES_COUNTRY = os.environ.get("REGIJA_PLACES_COUNTRY", "SI")
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
 # instance, published by the organisation that runs it – the organisation with the slug REGIJA_PUBLISHER,

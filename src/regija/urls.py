@@ -72,6 +72,7 @@ urlpatterns = [
     path("", include("regija.participation.urls")),  # consultations, proposals, comments
     path("", include("regija.notify.urls")),  # notifications, preferences, alerts, unsubscribe
     path("", include("regija.context.urls_pages")),  # city data: the broker's entities on maps and tables
+    path("", include("regija.places.urls")),  # places on the map, nearest to me
     path("sw.js", notify_views.service_worker, name="service_worker"),  # web push, scope /
     path("api/v1/", api.urls),
     # the NGSI-LD context broker (regija.context, docs/context.md)

@@ -54,6 +54,8 @@ def map_case(context, case):
     query = dict(case.query)
     if "node" in query and not query.get("strategy"):
         query.pop("node")
+    if query.get("near"):  # places: a position inside the territory, a setting (docs/places.md)
+        query["near"] = "46.3592,15.1103"
     for low, high in (("year_from", "year_to"), ("amount_min", "amount_max")):
         if query.get(low) not in (None, "") and query.get(high) not in (None, ""):
             try:  # read as the API reads them ("1.200,50" is 1200.50)

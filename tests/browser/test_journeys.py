@@ -91,6 +91,43 @@ def test_a_citizen_finds_a_project_by_the_map_and_by_search(db, journey):
     j.do(search)
 
 
+def test_a_citizen_finds_the_nearest_aed_from_a_typed_address(db, journey):
+    """Without a location from the browser: a typed address, the nearest defibrillators with distance and
+    direction, and the nearest one's page with its opening hours."""
+    from playwright.sync_api import expect
+
+    from regija.places.demo import load_demo
+
+    load_demo()  # the demo places of Velenje (the municipality comes with the seed documents)
+
+    def nearest(page):
+        page.goto("/kraji/")
+        expect(page.locator("h1")).to_have_text("Kraji")
+        page.get_by_label("Kje ste? (naslov, ulica ali kraj)").fill("Titov trg 1")
+        page.get_by_label("Kaj iščete?").select_option("aed")
+        page.get_by_role("button", name="Poišči najbližje").click()
+        page.wait_for_url(re.compile(r".*/kraji/\?kje=Titov.*"))
+        expect(page.locator("#nearest-title")).to_have_text("Najbližje: Titov trg")
+        first = page.locator(".places-nearest li").first
+        # the AED at the town hall, Titov trg 1, is where the street's point is: 0 m away
+        expect(first).to_contain_text("AED Mestna občina Velenje")
+        expect(first).to_contain_text("0 m")
+        expect(page.locator(".places-nearest li")).to_have_count(5)
+        expect(page.locator(".places-nearest li").nth(1)).to_contain_text(
+            re.compile(r"\d+ m (sever|jug|vzhod|zahod)")
+        )
+        j.seen("nearest-aed")
+        first.get_by_role("link").click()
+        page.wait_for_url(re.compile(r".*/kraji/\d+/"))
+        expect(page.locator("h1")).to_have_text("AED Mestna občina Velenje")
+        expect(page.locator("main")).to_contain_text("odprto zdaj")  # 24/7
+        expect(page.locator("main")).to_contain_text("ponazoritev")
+        j.seen("aed-page")
+
+    j = journey("citizen")
+    j.do(nearest)
+
+
 # ---------------------------------------------------------------------------------------- 2. an applicant
 
 PERSON = {"first_name": "Maja", "last_name": "Kovač", "email": "maja.kovac@zavod-iskra.si"}

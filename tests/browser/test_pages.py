@@ -95,6 +95,9 @@ PAGES = [
     Page("events", "/dogodki/"),
     Page("events-month", "/dogodki/koledar/"),
     Page("event", "/dogodki/{event}/"),
+    Page("places", "/kraji/?kategorija=aed"),
+    Page("places-nearest", "/kraji/?kje=Titov+trg+1&kategorija=aed"),
+    Page("place", "/kraji/{place}/"),
     Page("not-found", "/ni-take-strani/", status=404),
     # city data: the broker's entities (the simulated demo network of Velenje, loaded for this module)
     Page("city-data", "/mestni-podatki/"),
@@ -145,6 +148,7 @@ PAGES = [
     Page("event-create", "/dogodki/urejanje/nov/", user="staff"),
     Page("event-edit", "/dogodki/{event}/uredi/", user="staff"),
     Page("events-staff", "/dogodki/urejanje/", user="staff"),
+    Page("places-import", "/kraji/uvoz/", user="staff"),
     # participatory budgeting: public pages, a resident's vote, the municipality's staff
     Page("budgets", "/participativni-proracun/"),
     Page("budget", "/participativni-proracun/pp-glasovanje/"),
@@ -284,7 +288,13 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
         capacity=40,
     )
     chair_seat = next(s for s in w.seats if s.role == "chair")
+    # the demo places of Velenje (the municipality comes with the seed documents)
+    from regija.places.demo import load_demo
+    from regija.places.models import Place
+
+    load_demo()
     ids = {
+        "place": Place.objects.get(code="aed-titov-trg").pk,
         "event": event.pk,
         "draft": draft.pk,
         "approved": w.apps[0].pk,

@@ -17,6 +17,7 @@ from regija.lake import own, tasks
 from regija.lake.models import Dataset, Status
 from regija.lake.storage import lake
 from regija.lake.vocabularies import AccessRights, Licence
+from regija.places.models import Place
 from regija.projects.models import BudgetLine, Payment, Project
 from regija.strategies.models import Alignment, Indicator, Node, Observation, Strategy
 from tests.factories import (
@@ -29,6 +30,15 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.bundled]
 
+
+@pytest.fixture(autouse=True)
+def _places():
+    """The demo places of Velenje (the municipality comes with the seed documents): places have rows."""
+    from regija.places.demo import load_demo
+
+    load_demo()
+
+
 SLUGS = [
     "regija-strategije",
     "regija-vozlisca",
@@ -40,6 +50,7 @@ SLUGS = [
     "regija-placila",
     "regija-rezultati-razpisov",
     "regija-sklepi",
+    "regija-kraji",  # added by regija.places (lake.own.register_table)
 ]
 
 
@@ -70,6 +81,7 @@ def test_every_kind_of_record_is_a_published_dataset_with_all_its_rows():
         "regija-placila": Payment.objects.count(),
         "regija-rezultati-razpisov": decided.count(),
         "regija-sklepi": Decision.objects.count(),
+        "regija-kraji": Place.objects.count(),
     }
     assert {slug: p.rows for slug, p in published.items()} == expected
     assert expected["regija-strategije"] == 5

@@ -1590,7 +1590,7 @@ api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"conf
 
 # participatory budgeting's rows live beside its world (world_budgeting.py); participation's are walked
 # with the participation roles (matrix_participation.csv); the NGSI-LD broker's beside its world too
-from . import actions_budgeting, actions_context, participation_actions  # noqa: E402, F401
+from . import actions_budgeting, actions_context, actions_places, participation_actions  # noqa: E402, F401
 
 # ------------------------------------------------------------------------------- notifications (notify)
 

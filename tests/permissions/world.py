@@ -364,6 +364,9 @@ def build() -> World:
 
     world_context.build(w, users)
     world_context.build_devices(w)
+    from . import world_places
+
+    world_places.build(w)
     toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
     objects = {k: v for k, v in w.items() if k != "users"}
     # the holder follows B (notifications): a subscription another person may not end

@@ -19,7 +19,7 @@ from django.db.models.functions import RowNumber, TruncDate
 from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
-from .geo import SMALL_SPAN, GeoQuery
+from .geo import SMALL_SPAN, Box, GeoQuery
 from .models import AttributeInstance, ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
 from .temporal import AGGREGATES, Period, TemporalQuery, stddev
 
@@ -227,6 +227,25 @@ def _geo_page(
     wanted = matching[offset : offset + limit] if limit else []
     rows = ContextEntity.objects.in_bulk(wanted) if wanted else {}
     return [rows[pk] for pk in wanted if pk in rows], len(matching) if count else None
+
+
+LOCATION = "https://uri.etsi.org/ngsi-ld/location"
+
+
+def located(types: list[str], box: Box, *, limit: int) -> list[tuple[ContextEntity, float, float]]:
+    """Entities of these types (expanded IRIs), of every tenant (entities are public), whose ``location``
+    lies in the box, with the centre of their location's box (longitude, latitude): one query on the
+    geo boxes' index, at most ``limit`` rows (the caller widens or narrows its box)."""
+    overlap = Q(
+        min_lat__lte=box.max_lat, max_lat__gte=box.min_lat, min_lon__lte=box.max_lon, max_lon__gte=box.min_lon
+    )
+    small = Q(attribute=LOCATION, big__in=[False], min_lat__gte=box.min_lat - SMALL_SPAN - 1e-9) & overlap
+    rows = (
+        ContextGeoBox.objects.filter(small | (Q(attribute=LOCATION, big__in=[True]) & overlap))
+        .filter(entity__type__in=types)
+        .select_related("entity")[:limit]
+    )
+    return [(r.entity, (r.min_lon + r.max_lon) / 2, (r.min_lat + r.max_lat) / 2) for r in rows]
 
 
 def device_groups(organisation: Organisation, service_path: str) -> list[ServiceGroup]:

@@ -219,6 +219,82 @@ def replace(
     return entity
 
 
+SYSTEM = "regija"  # who the audit log names for what Regija writes by itself (bundled data)
+
+
+def upsert(
+    user: Actor | None,
+    organisation: Organisation | None,
+    entity_id: str,
+    type_iri: str,
+    attrs: Attrs,
+    *,
+    via: str = "api",
+) -> ContextEntity:
+    """Create the entity, or replace its type and attributes (creation times kept): what an app that keeps
+    its own records as entities calls on each save (places: a place is a PointOfInterest). Like every
+    write, its attributes join the history and its subscriptions are notified. ``user`` None is
+    Regija itself (its bundled data); otherwise an editor or admin of the tenant, as for every write. In
+    the caller's transaction when there is one, so a refusal by the data model undoes the caller's write."""
+    if user is not None:
+        _check(user, organisation)
+    moment = clock()
+    stamp = timestamp(moment)
+    with transaction.atomic(), audit.acting(user, via=via, label="" if user else SYSTEM):
+        qs = ContextEntity.objects.select_for_update().filter(entity_id=entity_id)
+        qs = (
+            qs.filter(organisation__isnull=True)
+            if organisation is None
+            else qs.filter(organisation=organisation)
+        )
+        entity = qs.first()
+        if entity is None:
+            entity = ContextEntity(
+                organisation=organisation,
+                entity_id=entity_id,
+                type=type_iri,
+                doc={iri: _stamped(a, stamp) for iri, a in attrs.items()},
+                created_at=moment,
+                modified_at=moment,
+            )
+            _follow_model(entity)
+            _save(entity, new=True)
+            _remember(entity, entity.doc)
+            _notify([subs.change(entity, None)])
+            return entity
+        before = entity.doc
+        entity.type = type_iri
+        entity.modified_at = moment
+        entity.doc = {iri: _keep_created(before.get(iri), a, stamp) for iri, a in attrs.items()}
+        _follow_model(entity)
+        _save(entity, before=before)
+        _remember(entity, attrs)
+        _notify([subs.change(entity, before)])
+    return entity
+
+
+def discard(
+    user: Actor | None, organisation: Organisation | None, entity_id: str, *, via: str = "api"
+) -> bool:
+    """Delete the entity if there is one (``upsert``'s counterpart: an app's record that is no longer this
+    entity); ``user`` None is Regija itself. Whether there was one."""
+    if user is not None:
+        _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via=via, label="" if user else SYSTEM):
+        qs = ContextEntity.objects.filter(entity_id=entity_id)
+        qs = (
+            qs.filter(organisation__isnull=True)
+            if organisation is None
+            else qs.filter(organisation=organisation)
+        )
+        found = list(qs.select_for_update())
+        if found:
+            _notify([subs.deletion(e) for e in found])  # before the delete: a subscription's q reads the row
+            qs.delete()
+            _history(organisation, entity_id).delete()
+    return bool(found)
+
+
 def delete(user: Actor, organisation: Organisation | None, entity_id: str) -> None:
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):

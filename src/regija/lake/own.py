@@ -824,6 +824,14 @@ class Published:
 
 def publish_table(table: Table, org: Organisation, places: Iterable[Organisation]) -> Published:
     rows = table.rows()
+    if (
+        not rows
+        and table in _REGISTERED
+        and not Dataset.objects.filter(auto=KEY_PREFIX + table.slug).exists()
+    ):
+        # an app's table with no rows yet (an instance without places): no dataset until there is data –
+        # a version needs rows
+        return Published(table.slug, 0, None)
     data = _metadata(table, _period(table, rows))
     key = KEY_PREFIX + table.slug
     dataset = Dataset.objects.filter(auto=key).select_related("current").first()
@@ -867,9 +875,25 @@ def publish_table(table: Table, org: Organisation, places: Iterable[Organisation
     return Published(table.slug, len(rows), version.number if version else None)
 
 
+# Tables the apps above the lake add in their ``AppConfig.ready()`` (the lake imports no app above it):
+# places (regija.places.opendata) …
+_REGISTERED: list[Table] = []
+
+
+def register_table(table: Table) -> None:
+    """Publish this table with Regija's own data (once, whatever the number of calls)."""
+    if all(t.slug != table.slug for t in (*TABLES, *_REGISTERED)):
+        _REGISTERED.append(table)
+
+
+def tables() -> tuple[Table, ...]:
+    """Every one of Regija's own tables: the lake's and those the apps registered."""
+    return (*TABLES, *_REGISTERED)
+
+
 def publish_own_data() -> list[Published]:
     """Create or refresh every one of Regija's own datasets; a dataset whose data did not change gets no
     new version."""
     org = publisher()
     places = _places()
-    return [publish_table(table, org, places) for table in TABLES]
+    return [publish_table(table, org, places) for table in tables()]

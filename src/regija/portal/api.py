@@ -25,6 +25,7 @@ from regija.lake.api import router as lake_router
 from regija.notify.api import router as notify_router
 from regija.participation.api import router as participation_router
 from regija.participation.selectors import clock_key as participation_clock
+from regija.places.api import router as places_router
 from regija.portal.organisations_api import router as organisation_router
 from regija.portal.strategies_api import router as strategy_router
 from regija.projects.api import fund_router
@@ -78,3 +79,6 @@ api.add_router("/", budgeting_ballot_router)
 api.add_router("/", cache_reads(participation_router, moment=participation_clock))
 # a person's own notifications change without a change to public data: no ETags from the data version
 api.add_router("/", notify_router)
+# places: "open now" and the broker's live chargers and car parks change without a write to Regija's data (no
+# data version follows them), so the router is not cached
+api.add_router("/", places_router)

@@ -24,6 +24,7 @@ from regija.interchange.importer import import_files
 from regija.lake.bundle_loader import load_bundle
 from regija.lake.models import Dataset
 from regija.lake.own import publish_own_data
+from regija.places.demo import load_demo as load_demo_places
 from regija.strategies.models import Strategy
 
 
@@ -60,6 +61,12 @@ class Command(BaseCommand):
                 raise CommandError(f"the demo governance data could not be loaded:\n{exc}") from None
             for result in results:
                 self.stdout.write(f"governance of {result.slug} ready")
+        # the demo places of Velenje (illustrative positions), after the strategies that bring their
+        # organisation;
+        # loading again writes nothing when nothing changed
+        places = load_demo_places()
+        if places is not None:
+            self.stdout.write(f"demo places ready: {places.created} new, {places.updated} changed")
         # the source documents' statistics and Regija's own data as datasets, on first start (after that
         # the worker keeps Regija's own data up to date; `regija publish` does it at once)
         if Strategy.objects.exists() and not Dataset.objects.filter(auto__startswith="regija:").exists():
