@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("regija.events.urls")),  # the calendar of events and its iCalendar feeds
     path("", include("regija.budgeting.urls")),  # participatory budgeting
     path("", include("regija.participation.urls")),  # consultations, proposals, comments
+    path("", include("regija.fixes.urls")),  # issue reports and Open311 GeoReport v2
     path("", include("regija.notify.urls")),  # notifications, preferences, alerts, unsubscribe
     path("sw.js", notify_views.service_worker, name="service_worker"),  # web push, scope /
     path("api/v1/", api.urls),

@@ -22,6 +22,7 @@ from regija.core.services import require_permission
 
 from . import datamodels, geo, jsonld
 from . import devices as dev
+from .entities import attribute as jsonld_attribute
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
 from .models import ContextEntity, ContextGeoBox, DeadLetter, Device, ServiceGroup
 
@@ -667,3 +668,52 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
                 },
             )
     return result
+
+
+# ------------------------------------------------------------------------------- entities other apps keep
+
+
+def mirror(organisation: Organisation, fragment: dict[str, Any]) -> ContextEntity:
+    """Create or replace an entity an app above the broker keeps in step with its own rows (an issue
+    report as an Open311 service request): ``fragment`` is the entity in concise form with the core
+    @context's terms (``{"id": …, "type": …, "status": "open", "location": {GeoJSON}}``).
+
+    No user's right is checked here – the calling app's service has checked who may change its row and
+    calls this inside its own transaction and ``audit.acting`` – but everything else is as for any write:
+    the attributes parsed, the entity checked against its Smart Data Model (BadRequestData refuses it,
+    so the caller's transaction rolls back), the geo-boxes written."""
+    iris = _iris([k for k in fragment if k not in ("id", "type", "@context")] + [str(fragment["type"])])
+    moment = clock()
+    stamp = timestamp(moment)
+    entity_id = jsonld_id = str(fragment["id"])
+    type_iri = iris[str(fragment["type"])]
+    attrs = {
+        iris[k]: jsonld_attribute(k, v, iris, stamp, where=k)
+        for k, v in fragment.items()
+        if k not in ("id", "type", "@context")
+    }
+    with transaction.atomic():
+        found = (
+            ContextEntity.objects.select_for_update()
+            .filter(organisation=organisation, entity_id=jsonld_id)
+            .first()
+        )
+        if found is None:
+            entity = ContextEntity(
+                organisation=organisation,
+                entity_id=entity_id,
+                type=type_iri,
+                doc=attrs,
+                created_at=moment,
+                modified_at=moment,
+            )
+            _follow_model(entity)
+            _save(entity, new=True)
+            return entity
+        before = found.doc
+        found.type = type_iri
+        found.modified_at = moment
+        found.doc = {iri: _keep_created(before.get(iri), a, stamp) for iri, a in attrs.items()}
+        _follow_model(found)
+        _save(found, before=before)
+        return found

@@ -1,0 +1,268 @@
+"""Pages of issue reports (Slovenian paths): the list and map, a new report, a report with its
+handling, confirming and rating by e-mail link, the staff's list. Thin: reads through ``selectors``,
+writes through ``services``; a refusal becomes a message on the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regija.core import throttle
+from regija.core.models import Organisation
+from regija.core.permissions import can, visible
+from regija.core.services import Refused
+
+from . import selectors, services
+from .models import Photo, Report, Status
+
+NAV = "fixes"
+
+
+def _filters(request) -> selectors.Filters:
+    g = request.GET
+    return selectors.Filters(
+        service=g.get("service", ""),
+        status=g.get("status", ""),
+        area=g.get("area", ""),
+        since=parse_date(g.get("since", "") or "") if len(g.get("since", "")) == 10 else None,
+        until=parse_date(g.get("until", "") or "") if len(g.get("until", "")) == 10 else None,
+    )
+
+
+def report_list(request):
+    f = _filters(request)
+    page = Paginator(selectors.report_list(f), 50).get_page(request.GET.get("page"))
+    south, west, north, east = services.bounds()
+    box = selectors.Box(south, west, north, east)
+    located = [
+        {
+            "lat": c["lat"],
+            "lon": c["lon"],
+            "title": _("%(n)s reports") % {"n": c["count"]}
+            if c["count"] > 1
+            else _("Report %(n)s") % {"n": c["id"]},
+            "url": f"?{request.GET.urlencode()}" if c["count"] > 1 else Report(pk=c["id"]).get_absolute_url(),
+            "place": "",
+        }
+        for c in selectors.clusters(box, f, grid=12)
+    ]
+    return render(
+        request,
+        "fixes/list.html",
+        {
+            "nav": NAV,
+            "page": page,
+            "filters": f,
+            "services": selectors.services(),
+            "areas": selectors.areas(),
+            "statuses": Status.choices,
+            "located": located,
+            "times": selectors.time_to_fix(f.area),
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
+        },
+    )
+
+
+def map_data(request):
+    """The public reports in a viewport as clusters: ``?bbox=south,west,north,east`` and the list's
+    filters (JSON)."""
+    try:
+        south, west, north, east = (float(v) for v in request.GET.get("bbox", "").split(","))
+    except ValueError:
+        return JsonResponse({"error": _("bbox must be four numbers: south,west,north,east.")}, status=400)
+    if not (south < north and west < east):
+        return JsonResponse({"error": _("bbox must be four numbers: south,west,north,east.")}, status=400)
+    box = selectors.Box(south, west, north, east)
+    return JsonResponse({"clusters": selectors.clusters(box, _filters(request))})
+
+
+def _data(request) -> services.ReportData:
+    p = request.POST
+    service = selectors.service(p.get("service", ""))
+    given = {}
+    if service is not None:
+        for a in service.attributes:
+            values = p.getlist(f"attribute[{a['code']}]")
+            given[a["code"]] = (
+                values if a.get("datatype") == "multivaluelist" else (values[0] if values else "")
+            )
+    return services.ReportData(
+        service=p.get("service", ""),
+        description=p.get("description", ""),
+        lat=p.get("lat"),
+        lon=p.get("lon"),
+        address=p.get("address", ""),
+        attributes=given,
+        photos=[f.read() for f in request.FILES.getlist("photos")],
+        email=p.get("email", ""),
+        first_name=p.get("first_name", ""),
+        last_name=p.get("last_name", ""),
+    )
+
+
+def report_new(request):
+    error = None
+    chosen = request.POST.get("service") or request.GET.get("service", "")
+    service = selectors.service(chosen) if chosen else None
+    near: list[Report] = []
+    if request.method == "POST":
+        try:
+            if not request.user.is_authenticated and not throttle.allow(
+                request, "fixes-report", int(getattr(settings, "REGIJA_FIXES_HOURLY", 20))
+            ):
+                raise Refused(
+                    _("Too many reports from this address in an hour. Please try again later."), status=429
+                )
+            if service is not None and not request.POST.get("new"):
+                point = services.position(request.POST.get("lat"), request.POST.get("lon"))
+                if point is not None:
+                    near = selectors.nearby(service.code, *point)
+            if not near:
+                report = services.report_create(request.user, _data(request))
+                if report.confirmed_at is None:
+                    return render(request, "fixes/sent.html", {"nav": NAV, "email": report.email})
+                messages.success(request, _("Thank you: report %(n)s is received.") % {"n": report.pk})
+                return redirect(report.get_absolute_url())
+        except Refused as refused:
+            error = refused
+    return render(
+        request,
+        "fixes/new.html",
+        {
+            "nav": NAV,
+            "services": selectors.services(),
+            "service": service,
+            "error": error,
+            "near": near,
+            "data": request.POST if request.method == "POST" else request.GET,
+            "statuses": Status,
+        },
+        status=422 if error is not None else 200,
+    )
+
+
+def report_detail(request, pk: int):
+    report = selectors.report_for(request.user, pk)
+    if report is None:
+        raise Http404
+    handles = request.user.is_authenticated and services.may_handle(request.user, report)
+    return render(
+        request,
+        "fixes/detail.html",
+        {
+            "nav": NAV,
+            "report": report,
+            "photos": list(report.photos.all()),
+            "updates": list(report.updates.all()),
+            "private": selectors.sees_private(request.user, report),
+            "handles": handles,
+            "owner": request.user.is_authenticated and can(request.user, "change", report),
+            "statuses": Status.choices,
+            "organisations": Organisation.objects.order_by("name").only("id", "name") if handles else [],
+            "rates": request.user.is_authenticated and report.reporter_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+def report_support(request, pk: int):
+    report = get_object_or_404(Report, pk=pk)
+    try:
+        services.report_support(request.user, report)
+        messages.success(request, _("Thank you: the municipality sees that more people have this problem."))
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect(report.get_absolute_url())
+
+
+@login_required
+@require_POST
+def report_handle(request, pk: int):
+    report = get_object_or_404(Report, pk=pk)
+    p = request.POST
+    change = services.Handling(
+        status=p.get("status") or None,
+        reason=p.get("reason") if "reason" in p else None,
+        answer=p.get("answer") if "answer" in p else None,
+    )
+    if "assignee" in p:
+        change.assignee = Organisation.objects.filter(pk=p["assignee"]).first() if p["assignee"] else None
+    if "department" in p:
+        change.department = p["department"]
+    if p.get("duplicate_of", "").isdigit():
+        change.duplicate_of = int(p["duplicate_of"])
+    try:
+        services.report_handle(request.user, report, change)
+        messages.success(request, _("The report is updated."))
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect(report.get_absolute_url())
+
+
+@login_required
+@require_POST
+def report_hide(request, pk: int):
+    report = get_object_or_404(Report, pk=pk)
+    try:
+        services.report_hide(request.user, report, request.POST.get("reason", ""))
+        messages.success(request, _("The report is hidden from the public pages."))
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect(report.get_absolute_url())
+
+
+def report_confirm(request, token: str):
+    try:
+        report = services.report_confirm(token)
+    except Refused as refused:
+        return render(request, "fixes/sent.html", {"nav": NAV, "error": refused.message}, status=404)
+    messages.success(request, _("Thank you: your report is confirmed and published."))
+    return redirect(report.get_absolute_url())
+
+
+def report_rate(request, pk: int, token: str = ""):
+    report = get_object_or_404(Report, pk=pk)
+    if request.method == "POST":
+        try:
+            services.report_rate(
+                request.user, report, request.POST.get("rating"), request.POST.get("comment", ""), token=token
+            )
+            messages.success(request, _("Thank you for rating the response."))
+            return redirect(report.get_absolute_url()) if report.confirmed_at else redirect("fixes:list")
+        except Refused as refused:
+            messages.error(request, refused.message)
+    elif token:
+        try:
+            if services.report_of_token(token, "rate").pk != report.pk:
+                raise Http404
+        except Refused:
+            raise Http404 from None
+    return render(request, "fixes/rate.html", {"nav": NAV, "report": report, "token": token})
+
+
+def photo(request, pk: int):
+    row = get_object_or_404(visible(request.user, Photo.objects.all()), pk=pk)
+    return FileResponse(row.image.open("rb"), content_type=row.content_type)
+
+
+@login_required
+def staff_list(request):
+    f = _filters(request)
+    page = Paginator(selectors.staff_reports(request.user, f).order_by("-created_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "fixes/staff.html",
+        {"nav": NAV, "page": page, "filters": f, "statuses": Status.choices, "today": dt.date.today()},
+    )
