@@ -150,6 +150,9 @@ class Photo(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.pk}"
+
 
 class Update(models.Model):
     """A public step of a report's handling: a change of status, an answer (FixMyStreet's
@@ -163,6 +166,9 @@ class Update(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.status}"
+
 
 class Support(models.Model):
     """A person who has the same problem ("is it one of these?"): one per person and report."""
@@ -173,3 +179,6 @@ class Support(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "user"], name="fixes_support_once")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ← {self.user_id}"

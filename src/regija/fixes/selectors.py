@@ -127,7 +127,8 @@ def nearby(service_code: str, lat: float, lon: float, *, metres: int = NEARBY_ME
     )
 
     def distance(r: Report) -> float:
-        assert r.lat is not None and r.lon is not None
+        if r.lat is None or r.lon is None:
+            return math.inf
         x = (r.lon - lon) * 111_320 * math.cos(math.radians(lat))
         y = (r.lat - lat) * 111_320
         return math.hypot(x, y)
