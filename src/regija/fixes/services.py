@@ -203,7 +203,8 @@ def report_create(user: Actor, data: ReportData, *, via: str = "web") -> Report:
     """A new report. A signed-in resident's is public at once; an anonymous reporter's once they open
     the link we e-mail them (``report_confirm``)."""
     service = _service(data.service)
-    signed_in = user.is_authenticated
+    person = user_of(user)
+    signed_in = person is not None
     if signed_in and not accounts.can_contribute(user):
         raise Forbidden(_("Confirm your e-mail address before you report: open the link we sent you."))
     description = clean_text(data.description, "description", DESCRIPTION_MAX)
@@ -213,8 +214,8 @@ def report_create(user: Actor, data: ReportData, *, via: str = "web") -> Report:
         raise Refused(_("Mark the place on the map or give its address."), field="lat")
     given = answers(service, data.attributes)
     email = (data.email or "").strip()
-    if signed_in and not email:
-        email = user.email
+    if person is not None and not email:
+        email = person.email
     if email:
         try:
             validate_email(email)
@@ -234,7 +235,7 @@ def report_create(user: Actor, data: ReportData, *, via: str = "web") -> Report:
         address=address,
         description=description,
         attributes=given,
-        reporter=user if signed_in else None,
+        reporter=person,
         email=email,
         first_name=clean_text(data.first_name, "first_name", 100, required=False),
         last_name=clean_text(data.last_name, "last_name", 100, required=False),
@@ -246,7 +247,7 @@ def report_create(user: Actor, data: ReportData, *, via: str = "web") -> Report:
     )
     stored: list[Photo] = []
     try:
-        with audit.acting(user if signed_in else None, via=via, label="anonymous"), transaction.atomic():
+        with audit.acting(person, via=via, label="anonymous"), transaction.atomic():
             report.save()
             stored = _stored_photos(report, cleaned)
             Update.objects.create(report=report, status=report.status, created_at=moment)
