@@ -142,6 +142,59 @@ def answers(service: Service, given: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_questions(value: Any) -> list[dict[str, Any]]:
+    """A category's questions as Open311 GeoReport v2 defines a service's attributes: a list of
+    ``{"code", "description", "datatype", "required", "order", "values"}``, codes unique, a list's
+    question with its values (``{"key", "name"}``). ValueError says what is wrong."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ValueError(_("The questions must be a list."))
+    seen: set[str] = set()
+    out = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise ValueError(_("Question %(n)s must be an object.") % {"n": n})
+        code = str(item.get("code") or "").strip()
+        if not code or not code.replace("_", "").replace("-", "").isalnum() or code in seen:
+            raise ValueError(
+                _("Question %(n)s needs a code of its own (letters, digits, - and _).") % {"n": n}
+            )
+        seen.add(code)
+        kind = item.get("datatype", Datatype.STRING)
+        if kind not in Datatype.values:
+            raise ValueError(
+                _("Question %(code)s: the datatype is one of %(kinds)s.")
+                % {"code": code, "kinds": ", ".join(Datatype.values)}
+            )
+        values = item.get("values") or []
+        listed = kind in (Datatype.SINGLE, Datatype.MULTI)
+        if listed and not values:
+            raise ValueError(_("Question %(code)s: a list question needs its values.") % {"code": code})
+        if not isinstance(values, list) or any(
+            not isinstance(v, dict) or str(v.get("key", "")).strip() == "" or not v.get("name")
+            for v in values
+        ):
+            raise ValueError(_("Question %(code)s: each value needs a key and a name.") % {"code": code})
+        if not str(item.get("description") or "").strip():
+            raise ValueError(_("Question %(code)s needs its text (description).") % {"code": code})
+        try:
+            order = int(item.get("order") or n)
+        except (TypeError, ValueError):
+            raise ValueError(_("Question %(code)s: the order is a whole number.") % {"code": code}) from None
+        out.append(
+            {
+                "code": code,
+                "description": str(item["description"]).strip(),
+                "datatype": kind,
+                "required": bool(item.get("required")),
+                "order": order,
+                "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in values] if listed else [],
+            }
+        )
+    return out
+
+
 @dataclass
 class ReportData:
     service: Service | str
@@ -281,6 +334,10 @@ def report_support(user: Actor, report: Report, *, via: str = "web") -> Report:
     """ "Me too": a signed-in person has the same problem (instead of reporting it again)."""
     if not user.is_authenticated:
         raise Forbidden(_("Sign in to support a report."))
+    if not accounts.can_contribute(user):
+        raise Forbidden(
+            _("Confirm your e-mail address before you support a report: open the link we sent you.")
+        )
     if not can(user, "view", report) or report.confirmed_at is None:
         raise Refused(_("There is no such report."), status=404)
     if report.status not in OPEN:

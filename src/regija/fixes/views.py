@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -231,7 +232,19 @@ def report_confirm(request, token: str):
 
 
 def report_rate(request, pk: int, token: str = ""):
+    """The reporter rates the response: signed in (their own report), or with the link in the e-mail
+    that told an anonymous reporter it is closed. Anyone else finds no such page."""
     report = get_object_or_404(Report, pk=pk)
+    if token:
+        try:
+            if services.report_of_token(token, "rate").pk != report.pk:
+                raise Http404
+        except Refused:
+            raise Http404 from None
+    elif not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    elif report.reporter_id != request.user.pk:
+        raise Http404
     if request.method == "POST":
         try:
             services.report_rate(
@@ -241,12 +254,6 @@ def report_rate(request, pk: int, token: str = ""):
             return redirect(report.get_absolute_url()) if report.confirmed_at else redirect("fixes:list")
         except Refused as refused:
             messages.error(request, refused.message)
-    elif token:
-        try:
-            if services.report_of_token(token, "rate").pk != report.pk:
-                raise Http404
-        except Refused:
-            raise Http404 from None
     return render(request, "fixes/rate.html", {"nav": NAV, "report": report, "token": token})
 
 
