@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.db.models.functions import Floor
 
 from regija.core.models import Organisation
-from regija.core.permissions import editable, is_staff, visible
+from regija.core.permissions import editable, visible
 
 from .models import CLOSED, OPEN, Report, Service, Status, Update
 
@@ -195,7 +195,7 @@ def time_to_fix(area: str = "") -> list[dict[str, Any]]:
 def staff_reports(user: Actor, f: Filters) -> QuerySet[Report]:
     """Reports the person handles: their organisations' and those assigned to them (all statuses,
     unconfirmed and hidden ones too)."""
-    if is_staff(user):
+    if user.is_superuser:
         qs = Report.objects.all()
     else:
         mine = editable(user, Report.objects.all()).values("pk")

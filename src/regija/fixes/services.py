@@ -340,12 +340,14 @@ def report_support(user: Actor, report: Report, *, via: str = "web") -> Report:
         )
     if not can(user, "view", report) or report.confirmed_at is None:
         raise Refused(_("There is no such report."), status=404)
-    if report.status not in OPEN:
-        raise Conflict(_("The report is closed."))
-    if report.reporter_id == user.pk:
-        raise Conflict(_("You made this report."))
     try:
         with audit.acting(user, via=via), transaction.atomic():
+            # the report as it is now (a page's copy may be older than a staff's closing)
+            report = Report.objects.select_for_update().get(pk=report.pk)
+            if report.status not in OPEN:
+                raise Conflict(_("The report is closed."))
+            if report.reporter_id == user.pk:
+                raise Conflict(_("You made this report."))
             Support.objects.create(report=report, user=user, created_at=now())
             Report.objects.filter(pk=report.pk).update(supports=F("supports") + 1)
     except IntegrityError:

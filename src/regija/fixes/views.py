@@ -23,7 +23,8 @@ from regija.core.permissions import can, visible
 from regija.core.services import Refused
 
 from . import selectors, services
-from .models import Photo, Report, Status
+from .forms import PlaceForm, ReportForm
+from .models import Photo, Report, Service, Status
 
 NAV = "fixes"
 
@@ -87,68 +88,101 @@ def map_data(request):
     return JsonResponse({"clusters": selectors.clusters(box, _filters(request))})
 
 
-def _data(request) -> services.ReportData:
-    p = request.POST
-    service = selectors.service(p.get("service", ""))
-    given = {}
-    if service is not None:
-        for a in service.attributes:
-            values = p.getlist(f"attribute[{a['code']}]")
-            given[a["code"]] = (
-                values if a.get("datatype") == "multivaluelist" else (values[0] if values else "")
-            )
+# the services' names of fields as the form names them
+FIELDS = {"address_string": "address", "service_code": "service"}
+
+
+def _data(request, form: ReportForm, service: Service) -> services.ReportData:
+    d = form.cleaned_data
     return services.ReportData(
-        service=p.get("service", ""),
-        description=p.get("description", ""),
-        lat=p.get("lat"),
-        lon=p.get("lon"),
-        address=p.get("address", ""),
-        attributes=given,
-        photos=[f.read() for f in request.FILES.getlist("photos")],
-        email=p.get("email", ""),
-        first_name=p.get("first_name", ""),
-        last_name=p.get("last_name", ""),
+        service=service,
+        description=d["description"],
+        lat=d["lat"],
+        lon=d["lon"],
+        address=d["address"],
+        attributes={a["code"]: d.get(f"attribute[{a['code']}]") for a in service.attributes},
+        photos=[f.read() for f in d["photos"]],
+        email=d.get("email", ""),
     )
 
 
+def _refuse(form, refused: Refused) -> None:
+    name = FIELDS.get(refused.field or "", refused.field or "")
+    form.add_error(name if name in form.fields else None, refused.message)
+
+
 def report_new(request):
-    error = None
-    chosen = request.POST.get("service") or request.GET.get("service", "")
-    service = selectors.service(chosen) if chosen else None
+    """Step 1 (GET): the category and the place. Step 2 (GET with both, then POST): the nearby open
+    reports of the category first ("is it one of these?"), then the questions, the description, the
+    photos – asked after that step, so that no photo is sent twice – and the e-mail address."""
+    choices = selectors.services()
+    anonymous = not request.user.is_authenticated
     near: list[Report] = []
+    status = 200
     if request.method == "POST":
-        try:
-            if not request.user.is_authenticated and not throttle.allow(
-                request, "fixes-report", int(getattr(settings, "REGIJA_FIXES_HOURLY", 20))
-            ):
-                raise Refused(
-                    _("Too many reports from this address in an hour. Please try again later."), status=429
+        service = selectors.service(request.POST.get("service", ""))
+        report_form = ReportForm(
+            request.POST, request.FILES, services=choices, service=service, anonymous=anonymous
+        )
+        form: PlaceForm = report_form
+        if form.is_valid() and service is not None:
+            try:
+                if anonymous and not throttle.allow(
+                    request, "fixes-report", int(getattr(settings, "REGIJA_FIXES_HOURLY", 20))
+                ):
+                    raise Refused(
+                        _("Too many reports from this address in an hour. Please try again later."),
+                        status=429,
+                    )
+                if not request.POST.get("new"):  # a client that went past step 1's list
+                    point = services.position(request.POST.get("lat"), request.POST.get("lon"))
+                    near = selectors.nearby(service.code, *point) if point else []
+                if not near:
+                    report = services.report_create(request.user, _data(request, report_form, service))
+                    if report.confirmed_at is None:
+                        return render(request, "fixes/sent.html", {"nav": NAV, "email": report.email})
+                    messages.success(request, _("Thank you: report %(n)s is received.") % {"n": report.pk})
+                    return redirect(report.get_absolute_url())
+            except Refused as refused:
+                _refuse(form, refused)
+                status = 429 if refused.status == 429 else 422
+        else:
+            status = 422
+        step = 2 if service is not None else 1
+    else:
+        form = PlaceForm(request.GET if "service" in request.GET else None, services=choices)
+        service, step = None, 1
+        if form.is_bound and form.is_valid() and "change" not in request.GET:
+            service = form.cleaned_data["service"]
+            try:
+                point = services.position(form.cleaned_data["lat"], form.cleaned_data["lon"])
+                if point is None and not form.cleaned_data["address"].strip():
+                    raise Refused(_("Mark the place on the map or give its address."), field="lat")
+            except Refused as refused:
+                _refuse(form, refused)
+            else:
+                near = selectors.nearby(service.code, *point) if point else []
+                form = ReportForm(
+                    initial=form.cleaned_data | {"service": service.code},
+                    services=choices,
+                    service=service,
+                    anonymous=anonymous,
                 )
-            if service is not None and not request.POST.get("new"):
-                point = services.position(request.POST.get("lat"), request.POST.get("lon"))
-                if point is not None:
-                    near = selectors.nearby(service.code, *point)
-            if not near:
-                report = services.report_create(request.user, _data(request))
-                if report.confirmed_at is None:
-                    return render(request, "fixes/sent.html", {"nav": NAV, "email": report.email})
-                messages.success(request, _("Thank you: report %(n)s is received.") % {"n": report.pk})
-                return redirect(report.get_absolute_url())
-        except Refused as refused:
-            error = refused
+                step = 2
     return render(
         request,
         "fixes/new.html",
         {
             "nav": NAV,
-            "services": selectors.services(),
+            "form": form,
+            "step": step,
             "service": service,
-            "error": error,
             "near": near,
-            "data": request.POST if request.method == "POST" else request.GET,
-            "statuses": Status,
+            "map_tiles": settings.MAP_TILE_URL,
+            "map_attribution": settings.MAP_ATTRIBUTION,
+            "bounds": services.bounds(),
         },
-        status=422 if error is not None else 200,
+        status=status,
     )
 
 

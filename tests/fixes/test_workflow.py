@@ -1,0 +1,204 @@
+"""Issue reports' pages and steps beyond the first report: the two-step form with its "is it one of
+these?" list and map picker, supporting, the staff's list and form (assignment, duplicates), hiding,
+the average time to fix, and the category questions the back office accepts (docs/fixes.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from regija.core.services import Conflict, Forbidden, Refused
+from regija.fixes import selectors, services
+from regija.fixes.models import Report, Status
+from tests.factories import OrganisationFactory, confirmed_user, member
+
+from .test_reports import LJ, data
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/prijave-tezav/nova/"
+
+
+def test_step_one_asks_category_and_place_with_a_map_picker(world, client):
+    page = client.get(NEW).content.decode()
+    assert 'id="picker"' in page and "fixes/picker" in page
+    assert 'name="lat"' in page and 'name="address"' in page
+    assert 'name="description"' not in page  # the description and photos come after the nearby list
+
+
+def test_the_nearby_step_comes_before_the_photos_and_nothing_is_written(world, client):
+    resident = confirmed_user()
+    known = services.report_create(resident, data(world, description="Svetilka pred pošto ne sveti."))
+    client.force_login(confirmed_user())
+    near = client.get(NEW, {"service": "javna-razsvetljava", "lat": LJ[0] + 0.0005, "lon": LJ[1]})
+    page = near.content.decode()
+    assert "Is it one of these?" in page and f"/prijave-tezav/{known.pk}/" in page
+    assert 'name="photos"' in page and 'name="attribute[kind]"' in page
+    far = client.get(NEW, {"service": "javna-razsvetljava", "lat": LJ[0] + 0.01, "lon": LJ[1]})
+    assert "Is it one of these?" not in far.content.decode()
+    # a client that posts without going through step 1 sees the list too, and nothing is written
+    form = {
+        "service": "javna-razsvetljava",
+        "lat": LJ[0],
+        "lon": LJ[1],
+        "address": "",
+        "description": "Ne sveti.",
+        "attribute[kind]": "dark",
+    }
+    assert "Is it one of these?" in client.post(NEW, form).content.decode()
+    assert Report.objects.count() == 1
+    made = client.post(NEW, form | {"new": "1"})
+    assert made.status_code == 302 and Report.objects.count() == 2
+
+
+def test_a_typed_place_outside_the_territory_is_a_field_message(world, client):
+    r = client.get(NEW, {"service": "javna-razsvetljava", "lat": "48.2", "lon": "16.37"})
+    page = r.content.decode()
+    assert "outside the area we take reports for" in page and 'name="description"' not in page
+
+
+def test_a_missing_answer_is_the_questions_message_and_nothing_is_written(world, client):
+    client.force_login(confirmed_user())
+    r = client.post(
+        NEW,
+        {"service": "javna-razsvetljava", "lat": LJ[0], "lon": LJ[1], "description": "x", "new": "1"},
+    )
+    assert r.status_code == 422
+    assert (
+        'id="id_attribute[kind]-error"' in r.content.decode() or "govuk-error-message" in r.content.decode()
+    )
+    assert not Report.objects.exists()
+
+
+def test_supporting_counts_each_other_person_once(world, client):
+    reporter, other = confirmed_user(), confirmed_user()
+    report = services.report_create(reporter, data(world))
+    client.force_login(other)
+    client.post(f"/prijave-tezav/{report.pk}/podpora/")
+    report.refresh_from_db()
+    assert report.supports == 1
+    with pytest.raises(Conflict):
+        services.report_support(other, report)
+    with pytest.raises(Conflict):
+        services.report_support(reporter, report)
+    services.report_handle(world["staff"], report, services.Handling(status=Status.FIXED))
+    with pytest.raises(Conflict):
+        services.report_support(confirmed_user(), report)
+    report.refresh_from_db()
+    assert report.supports == 1
+    assert ">1<" in client.get(f"/prijave-tezav/{report.pk}/").content.decode()
+
+
+def test_staff_list_shows_the_organisations_reports_and_those_assigned_to_it(world, client):
+    utility = OrganisationFactory(slug="komunala-test", name="Komunala Test")
+    crew = member("editor", utility, username="crew-test")
+    public = services.report_create(confirmed_user(), data(world))
+    anon = services.report_create(
+        type("Anon", (), {"is_authenticated": False})(), data(world, email="ana@example.si")
+    )
+    services.report_handle(world["staff"], public, services.Handling(assignee=utility))
+    client.force_login(world["staff"])
+    page = client.get("/prijave-tezav/obdelava/").content.decode()
+    assert f"/prijave-tezav/{public.pk}/" in page and f"/prijave-tezav/{anon.pk}/" in page
+    assert "not confirmed" in page
+    client.force_login(crew)
+    page = client.get("/prijave-tezav/obdelava/").content.decode()
+    assert f"/prijave-tezav/{public.pk}/" in page and f"/prijave-tezav/{anon.pk}/" not in page
+    client.force_login(confirmed_user())
+    page = client.get("/prijave-tezav/obdelava/").content.decode()
+    assert f"/prijave-tezav/{public.pk}/" not in page
+
+
+def test_the_staff_form_assigns_marks_duplicates_and_the_assignee_answers(world, client):
+    utility = OrganisationFactory(slug="komunala-test", name="Komunala Test")
+    crew = member("editor", utility, username="crew-test")
+    first = services.report_create(confirmed_user(), data(world))
+    again = services.report_create(confirmed_user(), data(world, description="Še vedno temno."))
+    client.force_login(world["staff"])
+    client.post(
+        f"/prijave-tezav/{first.pk}/obdelava/", {"assignee": utility.pk, "department": "Razsvetljava"}
+    )
+    first.refresh_from_db()
+    assert first.assignee == utility and first.department == "Razsvetljava"
+    # a duplicate needs the number of the report it repeats
+    client.post(f"/prijave-tezav/{again.pk}/obdelava/", {"status": "duplicate", "reason": "Isto."})
+    again.refresh_from_db()
+    assert again.status == Status.RECEIVED
+    client.post(
+        f"/prijave-tezav/{again.pk}/obdelava/",
+        {"status": "duplicate", "reason": "Isto.", "duplicate_of": first.pk},
+    )
+    again.refresh_from_db()
+    assert again.status == Status.DUPLICATE and again.duplicate_of == first and again.closed_at is not None
+    page = client.get(f"/prijave-tezav/{again.pk}/").content.decode()
+    assert f'href="/prijave-tezav/{first.pk}/"' in page
+    # the utility marks it fixed and answers, but does not reassign it
+    services.report_handle(crew, first, services.Handling(status=Status.FIXED, answer="Popravljeno."))
+    with pytest.raises(Forbidden):
+        services.report_handle(crew, first, services.Handling(assignee=None))
+    first.refresh_from_db()
+    assert first.status == Status.FIXED and first.answer == "Popravljeno." and first.assignee == utility
+
+
+def test_a_hidden_report_leaves_the_public_pages_but_its_reporter_still_reads_it(world, client):
+    reporter = confirmed_user()
+    report = services.report_create(reporter, data(world, description="Žaljivo besedilo."))
+    moderator = confirmed_user()
+    with pytest.raises(Forbidden):
+        services.report_hide(moderator, report, "Žali.")
+    moderator.user_permissions.add(Permission.objects.get(codename="moderate_report"))
+    moderator = type(moderator).objects.get(pk=moderator.pk)
+    with pytest.raises(Refused):
+        services.report_hide(moderator, report, "")  # a reason is required
+    services.report_hide(moderator, report, "Žali.")
+    assert client.get(f"/prijave-tezav/{report.pk}/").status_code == 404
+    assert f"/prijave-tezav/{report.pk}/" not in client.get("/prijave-tezav/").content.decode()
+    assert client.get(f"/open311/v2/requests/{report.pk}.json").status_code == 404
+    client.force_login(reporter)
+    assert client.get(f"/prijave-tezav/{report.pk}/").status_code == 200
+
+
+def test_average_time_to_fix_per_category_in_days(world):
+    staff = world["staff"]
+    base = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+    for days in (2, 4):
+        report = services.report_create(confirmed_user(), data(world))
+        services.report_handle(staff, report, services.Handling(status=Status.FIXED))
+        Report.objects.filter(pk=report.pk).update(created_at=base, closed_at=base + dt.timedelta(days=days))
+    open_one = services.report_create(confirmed_user(), data(world))
+    assert open_one.status == Status.RECEIVED
+    (row,) = selectors.time_to_fix()
+    assert row["service"] == "Javna razsvetljava" and row["count"] == 2
+    assert row["days"] == pytest.approx(3.0)
+    assert selectors.time_to_fix("ni-take") == []
+
+
+@pytest.mark.parametrize(
+    ("questions", "fine"),
+    [
+        (
+            [
+                {
+                    "code": "kind",
+                    "description": "Kaj?",
+                    "datatype": "singlevaluelist",
+                    "values": [{"key": "a", "name": "A"}],
+                }
+            ],
+            True,
+        ),
+        ([{"code": "kind", "description": "Kaj?", "datatype": "singlevaluelist", "values": []}], False),
+        ([{"code": "kind", "description": "Kaj?", "datatype": "colour"}], False),
+        ([{"code": "a b", "description": "Kaj?"}], False),
+        ([{"code": "x", "description": "A"}, {"code": "x", "description": "B"}], False),
+        ({"code": "x"}, False),
+    ],
+)
+def test_the_back_office_accepts_only_open311_questions(questions, fine):
+    if fine:
+        assert services.check_questions(questions)[0]["required"] is False
+    else:
+        with pytest.raises(ValueError):
+            services.check_questions(questions)
