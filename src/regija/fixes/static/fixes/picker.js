@@ -59,7 +59,7 @@
       lat.value = la;
       lon.value = lo;
       put(e.latlng.lat, e.latlng.lng);
-      if (status) status.textContent = holder.dataset.set.replace("%(lat)s", la).replace("%(lon)s", lo);
+      if (status) status.textContent = holder.dataset.set + " " + la + ", " + lo;
     });
     map.invalidateSize();
   }
