@@ -27,3 +27,9 @@ def world():
         ],
     )
     return {"town": town, "light": light, "staff": member("editor", town, username="staff-test")}
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Pages in the English source strings (the Slovenian ones are the translation's, checked by CI)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

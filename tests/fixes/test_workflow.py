@@ -202,3 +202,27 @@ def test_the_back_office_accepts_only_open311_questions(questions, fine):
     else:
         with pytest.raises(ValueError):
             services.check_questions(questions)
+
+
+def test_staff_link_the_project_that_fixes_it_and_refuse_unknown_ones(world, client):
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory()
+    report = services.report_create(confirmed_user(), data(world))
+    client.force_login(world["staff"])
+    ref = f"{project.strategy.slug}:{project.code}"
+    client.post(f"/prijave-tezav/{report.pk}/obdelava/", {"project": ref})
+    report.refresh_from_db()
+    assert report.project == project
+    page = client.get(f"/prijave-tezav/{report.pk}/").content.decode()
+    assert project.get_absolute_url() in page
+    r = client.post(f"/prijave-tezav/{report.pk}/obdelava/", {"project": "ni:take"}, follow=True)
+    assert "There is no such project" in r.content.decode()
+    report.refresh_from_db()
+    assert report.project == project
+    # a natural person is never offered, nor accepted, as the organisation a report is assigned to
+    person = OrganisationFactory(kind="person", name="Janez Oseba")
+    assert "Janez Oseba" not in page
+    client.post(f"/prijave-tezav/{report.pk}/obdelava/", {"assignee": person.pk})
+    report.refresh_from_db()
+    assert report.assignee is None

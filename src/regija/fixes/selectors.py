@@ -262,3 +262,26 @@ def open311_updates(
 def last_change() -> dt.datetime | None:
     value = Report.objects.aggregate(m=Max("updated_at"))["m"]
     return value if isinstance(value, dt.datetime) else None
+
+
+def assignees() -> QuerySet[Organisation]:
+    """Organisations a report may be assigned to: any but a natural person (never named in public)."""
+    return Organisation.objects.exclude(kind="person").order_by("name").only("id", "name")
+
+
+def fixing_project(user: Actor, ref: str) -> Any:
+    """The project a report links to, by ``strategy-slug:code`` as its page's address names it; None
+    when the person may not read it or it does not exist."""
+    from regija.projects.models import Project
+
+    slug, _sep, code = ref.strip().partition(":")
+    return visible(user, Project.objects.all()).filter(strategy__slug=slug, code=code).first()
+
+
+def fixing_proposal(user: Actor, ref: str) -> Any:
+    """The proposal (pobuda) a report links to, by its number."""
+    from regija.participation.models import Proposal
+
+    if not ref.strip().isdigit():
+        return None
+    return visible(user, Proposal.objects.all()).filter(pk=int(ref)).first()

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regija.core import throttle
-from regija.core.models import Organisation
 from regija.core.permissions import can, visible
 from regija.core.services import Refused
 
@@ -203,7 +202,9 @@ def report_detail(request, pk: int):
             "handles": handles,
             "owner": request.user.is_authenticated and can(request.user, "change", report),
             "statuses": Status.choices,
-            "organisations": Organisation.objects.order_by("name").only("id", "name") if handles else [],
+            "organisations": selectors.assignees() if handles else [],
+            "hides": request.user.is_authenticated
+            and (can(request.user, "change", report) or request.user.has_perm("fixes.moderate_report")),
             "rates": request.user.is_authenticated and report.reporter_id == request.user.pk,
         },
     )
@@ -230,13 +231,32 @@ def report_handle(request, pk: int):
         reason=p.get("reason") if "reason" in p else None,
         answer=p.get("answer") if "answer" in p else None,
     )
-    if "assignee" in p:
-        change.assignee = Organisation.objects.filter(pk=p["assignee"]).first() if p["assignee"] else None
-    if "department" in p:
-        change.department = p["department"]
-    if p.get("duplicate_of", "").isdigit():
-        change.duplicate_of = int(p["duplicate_of"])
     try:
+        if "assignee" in p:
+            chosen = p["assignee"].strip()
+            change.assignee = (
+                selectors.assignees().filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            )
+            if chosen and change.assignee is None:
+                raise Refused(_("There is no such organisation."), field="assignee")
+        if "department" in p:
+            change.department = p["department"]
+        if p.get("duplicate_of", "").strip():
+            if not p["duplicate_of"].strip().isdigit():
+                raise Refused(_("Give the number of the report this one repeats."), field="duplicate_of")
+            change.duplicate_of = int(p["duplicate_of"])
+        for name, find in (("project", selectors.fixing_project), ("proposal", selectors.fixing_proposal)):
+            if name in p:
+                ref = p[name].strip()
+                found = find(request.user, ref) if ref else None
+                if ref and found is None:
+                    raise Refused(
+                        _("There is no such project (strategy:code).")
+                        if name == "project"
+                        else _("There is no such proposal."),
+                        field=name,
+                    )
+                setattr(change, name, found)
         services.report_handle(request.user, report, change)
         messages.success(request, _("The report is updated."))
     except Refused as refused:
