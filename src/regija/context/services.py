@@ -679,7 +679,8 @@ def mirror(organisation: Organisation, fragment: dict[str, Any]) -> ContextEntit
     @context's terms (``{"id": …, "type": …, "status": "open", "location": {GeoJSON}}``).
 
     No user's right is checked here – the calling app's service has checked who may change its row and
-    calls this inside its own transaction and ``audit.acting`` – but everything else is as for any write:
+    calls this inside its own transaction and ``audit.acting``; so only another app's services call it
+    (today ``fixes.services``), never a view or an API handler – but everything else is as for any write:
     the attributes parsed, the entity checked against its Smart Data Model (BadRequestData refuses it,
     so the caller's transaction rolls back), the geo-boxes written."""
     iris = _iris([k for k in fragment if k not in ("id", "type", "@context")] + [str(fragment["type"])])
