@@ -226,3 +226,21 @@ def test_staff_link_the_project_that_fixes_it_and_refuse_unknown_ones(world, cli
     client.post(f"/prijave-tezav/{report.pk}/obdelava/", {"assignee": person.pk})
     report.refresh_from_db()
     assert report.assignee is None
+
+
+def test_panned_viewports_share_their_clusters_and_see_a_new_report(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    services.report_create(confirmed_user(), data(world))
+    one = client.get("/prijave-tezav/zemljevid.json?bbox=46.00,14.40,46.10,14.60").json()
+    panned = client.get("/prijave-tezav/zemljevid.json?bbox=46.01,14.41,46.11,14.61").json()
+    assert one["bbox"] == panned["bbox"]
+    south, west, north, east = one["bbox"]
+    assert south <= 46.00 and west <= 14.40 and north >= 46.11 and east >= 14.61
+    assert sum(c["count"] for c in one["clusters"]) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the data version rises on commit
+        services.report_create(confirmed_user(), data(world, lat=LJ[0] + 0.01))
+    again = client.get("/prijave-tezav/zemljevid.json?bbox=46.00,14.40,46.10,14.60").json()
+    assert sum(c["count"] for c in again["clusters"]) == 2
+    assert client.get("/prijave-tezav/zemljevid.json?bbox=nan,1,2,3").status_code == 400

@@ -10,9 +10,21 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet
-from django.db.models.functions import Floor
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+)
 
+from regija.core import caching
 from regija.core.models import Organisation
 from regija.core.permissions import editable, visible
 
@@ -137,12 +149,51 @@ def nearby(service_code: str, lat: float, lon: float, *, metres: int = NEARBY_ME
     return sorted(close, key=distance)[:NEARBY_MAX]
 
 
+class Cell(Func):
+    """The whole part of a non-negative number: FLOOR in SQL; on SQLite a CAST, which truncates the same
+    for such numbers and is native (Django's FLOOR there is a Python function, called per row)."""
+
+    function = "FLOOR"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS INTEGER)", **extra)
+
+
 @dataclass(frozen=True)
 class Box:
     south: float
     west: float
     north: float
     east: float
+
+
+def snapped(box: Box) -> Box:
+    """The viewport widened to a grid of its own scale: the sides on multiples of a power-of-two step
+    (1/4 of the larger side, or more), so that viewports a little apart – a map panned or two
+    visitors in the same place – ask for the same box, whose clusters are kept (``map_clusters``)."""
+    span = max(box.north - box.south, box.east - box.west, 1e-6)
+    step = 2.0 ** math.ceil(math.log2(span / 4))
+    return Box(
+        math.floor(box.south / step) * step,
+        math.floor(box.west / step) * step,
+        math.ceil(box.north / step) * step,
+        math.ceil(box.east / step) * step,
+    )
+
+
+def map_clusters(box: Box, f: Filters, grid: int = GRID) -> dict[str, Any]:
+    """The clusters of the snapped viewport, counted once per data version and shared by every visitor
+    (``core.caching.kept``): ``{"bbox": [south, west, north, east], "clusters": […]}``."""
+    wide = snapped(box)
+
+    def compute() -> dict[str, Any]:
+        return {
+            "bbox": [wide.south, wide.west, wide.north, wide.east],
+            "clusters": clusters(wide, f, grid),
+        }
+
+    return caching.kept("fixes.clusters", (wide, f, grid), compute)
 
 
 def clusters(box: Box, f: Filters, grid: int = GRID) -> list[dict[str, Any]]:
@@ -154,8 +205,8 @@ def clusters(box: Box, f: Filters, grid: int = GRID) -> list[dict[str, Any]]:
     qs = filtered(f).filter(lat__range=(box.south, box.north), lon__range=(box.west, box.east))
     rows = (
         qs.annotate(
-            cy=Floor((F("lat") - box.south) / height),
-            cx=Floor((F("lon") - box.west) / width),
+            cy=Cell((F("lat") - box.south) / height),
+            cx=Cell((F("lon") - box.west) / width),
         )
         .values("cy", "cx")
         .annotate(n=Count("id"), lat=Avg("lat"), lon=Avg("lon"), first=Min("id"))

@@ -76,15 +76,16 @@ def report_list(request):
 
 def map_data(request):
     """The public reports in a viewport as clusters: ``?bbox=south,west,north,east`` and the list's
-    filters (JSON)."""
+    filters (JSON). The box is widened to the grid of its scale (``selectors.snapped``; the answer's
+    ``bbox``), so that panned viewports share the clusters kept for it."""
     try:
         south, west, north, east = (float(v) for v in request.GET.get("bbox", "").split(","))
     except ValueError:
         return JsonResponse({"error": _("bbox must be four numbers: south,west,north,east.")}, status=400)
     if not (south < north and west < east):
         return JsonResponse({"error": _("bbox must be four numbers: south,west,north,east.")}, status=400)
-    box = selectors.Box(south, west, north, east)
-    return JsonResponse({"clusters": selectors.clusters(box, _filters(request))})
+    box = selectors.Box(max(south, -90), max(west, -180), min(north, 90), min(east, 180))
+    return JsonResponse(selectors.map_clusters(box, _filters(request)))
 
 
 # the services' names of fields as the form names them
