@@ -23,7 +23,7 @@ NEW = "/prijave-tezav/nova/"
 
 def test_step_one_asks_category_and_place_with_a_map_picker(world, client):
     page = client.get(NEW).content.decode()
-    assert 'id="picker"' in page and "fixes/picker" in page
+    assert 'id="map"' in page and "fixes/picker" in page
     assert 'name="lat"' in page and 'name="address"' in page
     assert 'name="description"' not in page  # the description and photos come after the nearby list
 

@@ -3,7 +3,7 @@
 // Leaflet is loaded only here, as regija/map.js loads it.
 (function () {
   "use strict";
-  var holder = document.getElementById("picker");
+  var holder = document.getElementById("map"); // "map": the design system gives it its height
   var lat = document.getElementById("id_lat");
   var lon = document.getElementById("id_lon");
   if (!holder || !lat || !lon) return;
