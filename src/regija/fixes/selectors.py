@@ -225,7 +225,11 @@ def clusters(box: Box, f: Filters, grid: int = GRID) -> list[dict[str, Any]]:
 
 def time_to_fix(area: str = "") -> list[dict[str, Any]]:
     """Per category (of an area, or of all), the fixed reports' count and average days from the report
-    to the fix – one GROUP BY."""
+    to the fix – one GROUP BY, kept until a report changes."""
+    return caching.kept("fixes.time_to_fix", area, lambda: _time_to_fix(area))
+
+
+def _time_to_fix(area: str) -> list[dict[str, Any]]:
     qs = public_reports().filter(status=Status.FIXED, closed_at__isnull=False)
     if area:
         qs = qs.filter(organisation__slug=area)

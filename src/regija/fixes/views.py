@@ -54,7 +54,7 @@ def report_list(request):
             "url": f"?{request.GET.urlencode()}" if c["count"] > 1 else Report(pk=c["id"]).get_absolute_url(),
             "place": "",
         }
-        for c in selectors.clusters(box, f, grid=12)
+        for c in selectors.map_clusters(box, f, grid=12)["clusters"]
     ]
     return render(
         request,
