@@ -244,3 +244,28 @@ def test_panned_viewports_share_their_clusters_and_see_a_new_report(
     again = client.get("/prijave-tezav/zemljevid.json?bbox=46.00,14.40,46.10,14.60").json()
     assert sum(c["count"] for c in again["clusters"]) == 2
     assert client.get("/prijave-tezav/zemljevid.json?bbox=nan,1,2,3").status_code == 400
+
+
+@pytest.mark.parametrize("many", [2, 12])
+def test_pages_and_open311_take_the_same_queries_for_more_reports(
+    world, client, django_assert_max_num_queries, many
+):
+    staff = world["staff"]
+    made = []
+    for i in range(many):
+        r = services.report_create(confirmed_user(), data(world, lat=LJ[0] + i * 0.002))
+        services.report_handle(staff, r, services.Handling(status=Status.CONFIRMED, answer=f"Odgovor {i}"))
+        made.append(r)
+    urls = [
+        "/open311/v2/servicerequestupdates.xml?start_date=2000-01-01T00:00:00Z",
+        "/open311/v2/services.json",
+        "/prijave-tezav/zemljevid.json?bbox=45.9,14.3,46.2,14.7",
+    ]
+    for url in urls:
+        with django_assert_max_num_queries(6):
+            assert client.get(url).status_code == 200
+    client.force_login(staff)
+    with django_assert_max_num_queries(30):
+        assert client.get("/prijave-tezav/obdelava/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/prijave-tezav/{made[-1].pk}/").status_code == 200
