@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "regija.events",
     "regija.context",
     "regija.places",
+    "regija.fixes",
     "huey.contrib.djhuey",
     # one account system for residents, applicants and staff (regija.accounts, docs/accounts.md)
     "allauth",
@@ -445,6 +446,15 @@ REGIJA_CONTACT_EMAIL = os.environ.get("REGIJA_CONTACT_EMAIL", DEFAULT_FROM_EMAIL
 # point at REGIJA_SITE_URL; events' iCalendar UIDs end in @REGIJA_EVENT_UID_DOMAIN (default: the
 # site's host), fixed per installation so that calendars recognise an event they already have.
 REGIJA_SITE_URL = os.environ.get("REGIJA_SITE_URL", "http://127.0.0.1:8000")
+# Issue reports (docs/fixes.md): the territory reports may be in (south,west,north,east; Slovenia by
+# default), reports an address may make in an hour without an account, a photo's largest size, the
+# contact Open311's discovery document names.
+REGIJA_FIXES_BOUNDS = tuple(
+    float(v) for v in os.environ.get("REGIJA_FIXES_BOUNDS", "45.42,13.37,46.88,16.62").split(",")
+)
+REGIJA_FIXES_HOURLY = int(os.environ.get("REGIJA_FIXES_HOURLY", "20"))
+REGIJA_FIXES_PHOTO_MAX_BYTES = int(os.environ.get("REGIJA_FIXES_PHOTO_MAX_MB", "8")) * 1024 * 1024
+REGIJA_FIXES_CONTACT = os.environ.get("REGIJA_FIXES_CONTACT", REGIJA_CONTACT_EMAIL)
 REGIJA_EVENT_REMINDER_HOURS = int(os.environ.get("REGIJA_EVENT_REMINDER_HOURS", "24"))
 REGIJA_EVENT_UID_DOMAIN = os.environ.get("REGIJA_EVENT_UID_DOMAIN", "")
 REGIJA_BUNDLE = Path(os.environ.get("REGIJA_BUNDLE", SEED_DIR.parent / "datasets" / "datasets.yaml"))

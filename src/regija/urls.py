@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("regija.events.urls")),  # the calendar of events and its iCalendar feeds
     path("", include("regija.budgeting.urls")),  # participatory budgeting
     path("", include("regija.participation.urls")),  # consultations, proposals, comments
+    path("", include("regija.fixes.urls")),  # issue reports and Open311 GeoReport v2
     path("", include("regija.notify.urls")),  # notifications, preferences, alerts, unsubscribe
     path("", include("regija.context.urls_pages")),  # city data: the broker's entities on maps and tables
     path("", include("regija.places.urls")),  # places on the map, nearest to me

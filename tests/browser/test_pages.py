@@ -170,6 +170,18 @@ PAGES = [
     Page("consultation-new", "/sodelovanje/obravnave/nova/", user="staff"),
     Page("proposal-staff", "/pobude/{proposal}/", user="staff"),
     Page("moderation", "/sodelovanje/moderiranje/", user="staff"),
+    # issue reports (regija.fixes): the list and map, the form's two steps, a report, staff, rating
+    Page("fixes", "/prijave-tezav/"),
+    Page("fixes-new", "/prijave-tezav/nova/"),
+    Page(
+        "fixes-new-details",
+        "/prijave-tezav/nova/?service=svetilke-zasavje&lat=46.155&lon=15.053",
+        user="citizen",
+    ),
+    Page("fixes-report", "/prijave-tezav/{fix_report}/"),
+    Page("fixes-report-staff", "/prijave-tezav/{fix_report}/", user="staff"),
+    Page("fixes-staff", "/prijave-tezav/obdelava/", user="staff"),
+    Page("fixes-rate", "/prijave-tezav/{fix_done}/ocena/", user="citizen"),
     Page("alerts", "/obvestila/opozorila/", user="root"),
     Page("deliveries", "/obvestila/dostava/", user="root"),
     # the back office
@@ -313,7 +325,50 @@ def _build_calls(clock) -> tuple[dict[str, object], dict[str, object]]:
     # participation's resident (consultations, proposals); "resident" is the budget's voter
     users["citizen"] = f.resident(w.las, username="prebivalka", first_name="Metka", last_name="Kos")
     ids.update(_participation(w.las, staff, users["citizen"], clock))
+    ids.update(_fixes(w.las, staff, users["citizen"]))
     return ids, users
+
+
+def _fixes(las, staff, person) -> dict[str, object]:
+    """Issue reports to LAS Zasavje's street-light category: one with a photo, answered and in
+    progress, and one fixed (for its reporter's rating page)."""
+    import io
+
+    from PIL import Image
+
+    from regija.fixes import services
+    from regija.fixes.models import Service, Status
+
+    light = Service.objects.create(
+        organisation=las,
+        code="svetilke-zasavje",
+        name="Javna razsvetljava",
+        attributes=[
+            {
+                "code": "kind",
+                "description": "Kaj je narobe?",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "values": [{"key": "dark", "name": "Ne sveti"}, {"key": "blink", "name": "Utripa"}],
+            }
+        ],
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (40, 40, 90)).save(photo, "JPEG")
+
+    def report(text, lat, photos=()):
+        data = services.ReportData(
+            service=light, description=text, lat=lat, lon=15.053, attributes={"kind": "dark"}, photos=photos
+        )
+        return services.report_create(person, data)
+
+    one = report("Svetilka pred šolo ne sveti.", 46.155, [photo.getvalue()])
+    services.report_handle(
+        staff, one, services.Handling(status=Status.IN_PROGRESS, answer="Elektrikar pride v torek.")
+    )
+    done = report("Utripa luč na mostu.", 46.158)
+    services.report_handle(staff, done, services.Handling(status=Status.FIXED, answer="Zamenjano."))
+    return {"fix_report": one.pk, "fix_done": done.pk}
 
 
 def _budgets(clock) -> dict[str, object]:

@@ -1589,8 +1589,15 @@ api(
 api("POST", "/me/delete", ME_OBJ + " (not confirmed)", "/me/delete", body={"confirm": False})
 
 # participatory budgeting's rows live beside its world (world_budgeting.py); participation's are walked
-# with the participation roles (matrix_participation.csv); the NGSI-LD broker's beside its world too
-from . import actions_budgeting, actions_context, actions_places, participation_actions  # noqa: E402, F401
+# with the participation roles (matrix_participation.csv); the NGSI-LD broker's beside its world too;
+# issue reports' with their roles (matrix_fixes.csv)
+from . import (  # noqa: E402, F401
+    actions_budgeting,
+    actions_context,
+    actions_fixes,
+    actions_places,
+    participation_actions,
+)
 
 # ------------------------------------------------------------------------------- notifications (notify)
 

@@ -31,6 +31,7 @@ from django.urls import get_resolver, reverse
 from .actions import ACTIONS, ADMIN_OBJECTS
 from .participation_world import PARTICIPATION_ROLES
 from .world import ROLES
+from .world_fixes import FIXES_ROLES
 
 HERE = Path(__file__).parent
 MATRIX = HERE / "matrix.csv"
@@ -38,6 +39,8 @@ MATRIX = HERE / "matrix.csv"
 TABLES = {
     "matrix": (MATRIX, ROLES),
     "participation": (HERE / "matrix_participation.csv", PARTICIPATION_ROLES),
+    # issue reports' (resident, anonymous reporter, staff, assignee organisation, moderator)
+    "fixes": (HERE / "matrix_fixes.csv", FIXES_ROLES),
 }
 OUTCOMES = {"allow", "listed", "unlisted", "login", "401", "403", "404", "denied", "refused"}
 

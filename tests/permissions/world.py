@@ -367,7 +367,17 @@ def build() -> World:
     from . import world_places
 
     world_places.build(w)
-    toks = {role: core_tokens.create(u, "matrika")[1] for role, u in users.items() if u is not None}
+    from . import world_fixes
+
+    world_fixes.add(w)
+    # one token per person: a person may stand in two tables' roles (A's editor is issue reports' staff)
+    made: dict[int, str] = {}
+    toks = {}
+    for role, u in users.items():
+        if u is not None:
+            if u.pk not in made:
+                made[u.pk] = core_tokens.create(u, "matrika")[1]
+            toks[role] = made[u.pk]
     objects = {k: v for k, v in w.items() if k != "users"}
     # the holder follows B (notifications): a subscription another person may not end
     from regija.notify import services as notify_services

@@ -26,6 +26,7 @@ from regija.core.services import require_permission
 from . import datamodels, geo, jsonld, temporal
 from . import devices as dev
 from . import subscriptions as subs
+from .entities import attribute as jsonld_attribute
 from .entities import is_uri as ent_is_uri
 from .errors import AlreadyExists, BadRequestData, NgsiError, ResourceNotFound
 from .models import (
@@ -238,38 +239,43 @@ def upsert(
     the caller's transaction when there is one, so a refusal by the data model undoes the caller's write."""
     if user is not None:
         _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via=via, label="" if user else SYSTEM):
+        return _put(organisation, entity_id, type_iri, attrs)
+
+
+def _put(organisation: Organisation | None, entity_id: str, type_iri: str, attrs: Attrs) -> ContextEntity:
+    """The entity created, or its type and attributes replaced (creation times kept), in the caller's
+    transaction: checked against its model, saved with its geo-boxes, its attributes added to the history,
+    its subscriptions notified."""
     moment = clock()
     stamp = timestamp(moment)
-    with transaction.atomic(), audit.acting(user, via=via, label="" if user else SYSTEM):
-        qs = ContextEntity.objects.select_for_update().filter(entity_id=entity_id)
-        qs = (
-            qs.filter(organisation__isnull=True)
-            if organisation is None
-            else qs.filter(organisation=organisation)
+    qs = ContextEntity.objects.select_for_update().filter(entity_id=entity_id)
+    qs = (
+        qs.filter(organisation__isnull=True) if organisation is None else qs.filter(organisation=organisation)
+    )
+    entity = qs.first()
+    if entity is None:
+        entity = ContextEntity(
+            organisation=organisation,
+            entity_id=entity_id,
+            type=type_iri,
+            doc={iri: _stamped(a, stamp) for iri, a in attrs.items()},
+            created_at=moment,
+            modified_at=moment,
         )
-        entity = qs.first()
-        if entity is None:
-            entity = ContextEntity(
-                organisation=organisation,
-                entity_id=entity_id,
-                type=type_iri,
-                doc={iri: _stamped(a, stamp) for iri, a in attrs.items()},
-                created_at=moment,
-                modified_at=moment,
-            )
-            _follow_model(entity)
-            _save(entity, new=True)
-            _remember(entity, entity.doc)
-            _notify([subs.change(entity, None)])
-            return entity
-        before = entity.doc
-        entity.type = type_iri
-        entity.modified_at = moment
-        entity.doc = {iri: _keep_created(before.get(iri), a, stamp) for iri, a in attrs.items()}
         _follow_model(entity)
-        _save(entity, before=before)
-        _remember(entity, attrs)
-        _notify([subs.change(entity, before)])
+        _save(entity, new=True)
+        _remember(entity, entity.doc)
+        _notify([subs.change(entity, None)])
+        return entity
+    before = entity.doc
+    entity.type = type_iri
+    entity.modified_at = moment
+    entity.doc = {iri: _keep_created(before.get(iri), a, stamp) for iri, a in attrs.items()}
+    _follow_model(entity)
+    _save(entity, before=before)
+    _remember(entity, attrs)
+    _notify([subs.change(entity, before)])
     return entity
 
 
@@ -1221,3 +1227,28 @@ def recompute_feed(feed: IndicatorFeed) -> int:
 def recompute_feeds() -> int:
     """Every indicator fed from context data recomputed; how many observations were written."""
     return sum(recompute_feed(f) for f in IndicatorFeed.objects.select_related("organisation").order_by("pk"))
+
+
+# ------------------------------------------------------------------------------- entities other apps keep
+
+
+def mirror(organisation: Organisation, fragment: dict[str, Any]) -> ContextEntity:
+    """Create or replace an entity an app above the broker keeps in step with its own rows (an issue
+    report as an Open311 service request): ``fragment`` is the entity in concise form with the core
+    @context's terms (``{"id": …, "type": …, "status": "open", "location": {GeoJSON}}``).
+
+    No user's right is checked here – the calling app's service has checked who may change its row and
+    calls this inside its own transaction and ``audit.acting``; so only another app's services call it
+    (today ``fixes.services``), never a view or an API handler – but everything else is as for any write
+    (``_put``): the attributes parsed, the entity checked against its Smart Data Model (BadRequestData
+    refuses it, so the caller's transaction rolls back), the geo-boxes and the history written, the
+    subscriptions notified."""
+    iris = _iris([k for k in fragment if k not in ("id", "type", "@context")] + [str(fragment["type"])])
+    stamp = timestamp()
+    attrs = {
+        iris[k]: jsonld_attribute(k, v, iris, stamp, where=k)
+        for k, v in fragment.items()
+        if k not in ("id", "type", "@context")
+    }
+    with transaction.atomic():
+        return _put(organisation, str(fragment["id"]), iris[str(fragment["type"])], attrs)
