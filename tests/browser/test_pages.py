@@ -149,6 +149,8 @@ PAGES = [
     Page("event-edit", "/dogodki/{event}/uredi/", user="staff"),
     Page("events-staff", "/dogodki/urejanje/", user="staff"),
     Page("places-import", "/kraji/uvoz/", user="staff"),
+    Page("place-edit", "/kraji/{place}/uredi/", user="root"),
+    Page("place-delete", "/kraji/{place}/izbrisi/", user="root"),
     # participatory budgeting: public pages, a resident's vote, the municipality's staff
     Page("budgets", "/participativni-proracun/"),
     Page("budget", "/participativni-proracun/pp-glasovanje/"),

@@ -33,3 +33,15 @@ page("GET", "places:export", PL, "/kraji/izvoz.geojson", marker=lambda w: "Matri
 page("GET", "places:import", "-", "/kraji/uvoz/")
 page("POST", "places:import", "a new place of A", "/kraji/uvoz/", data=lambda w: {"organisation": w.A.pk},
      files=_file, probe=_count)  # fmt: skip
+
+
+def _named(w):
+    return Place.objects.filter(pk=w.PL.pk).values_list("name", flat=True).first()
+
+
+EDITED = {"category": "aed", "name": "Matrika AED (changed)", "latitude": "46.36", "longitude": "15.11"}
+page("GET", "places:edit", PL, lambda w: f"/kraji/{w.PL.pk}/uredi/")
+page("POST", "places:edit", PL + " (renamed)", lambda w: f"/kraji/{w.PL.pk}/uredi/",
+     data=lambda w: EDITED, probe=_named)  # fmt: skip
+page("GET", "places:delete", PL, lambda w: f"/kraji/{w.PL.pk}/izbrisi/")
+page("POST", "places:delete", PL, lambda w: f"/kraji/{w.PL.pk}/izbrisi/", probe=_count)

@@ -139,3 +139,64 @@ def test_staff_import_a_file_and_see_problems_by_row(client, org, editor, other_
         "/kraji/uvoz/", {"organisation": org.pk, "file": SimpleUploadedFile("k.csv", good.encode())}
     )
     assert response.status_code == 200 and "organisation" in response.context["form"].errors
+
+
+def test_staff_change_a_place_and_its_broker_entity_follows(client, org, editor, other_editor, make_place):
+    from regija.context.models import ContextEntity
+
+    place = make_place("aed-hall", *HALL, name="AED Hall")
+    url = f"/kraji/{place.pk}/uredi/"
+    assert client.get(url).status_code == 302  # to the sign-in
+    client.force_login(other_editor)  # staff of another organisation: not a place they may change
+    assert client.get(url).status_code == 404
+    assert "/uredi/" not in client.get(f"/kraji/{place.pk}/").content.decode()
+
+    client.force_login(editor)
+    assert f'href="{url}"' in client.get(f"/kraji/{place.pk}/").content.decode()
+    form = client.get(url).context["form"]
+    assert form.initial["name"] == "AED Hall" and form.initial["category"] == "aed"
+    values = {"category": "aed", "name": "AED Mestna hiša", "latitude": "46,3600", "longitude": "15.1110",
+              "opening_hours": "Mo-Fr 07:00-15:00", "checked_on": "2026-11-30"}  # fmt: skip
+    response = client.post(url, values)
+    assert response.status_code == 302 and response["Location"] == f"/kraji/{place.pk}/"
+    place.refresh_from_db()
+    assert (place.name, place.latitude, place.longitude) == ("AED Mestna hiša", 46.36, 15.111)
+    assert place.opening_hours == "Mo-Fr 07:00-15:00" and str(place.checked_on) == "2026-11-30"
+    entity = ContextEntity.objects.get(entity_id=place.entity_id)
+    assert entity.doc["https://uri.etsi.org/ngsi-ld/default-context/name"]["value"] == "AED Mestna hiša"
+    point = entity.doc["https://uri.etsi.org/ngsi-ld/location"]["value"]
+    assert point == {"type": "Point", "coordinates": [15.111, 46.36]}
+
+
+def test_a_bad_change_says_which_field_and_keeps_the_place(client, org, editor, make_place):
+    place = make_place("aed-hall", *HALL, name="AED Hall")
+    client.force_login(editor)
+    bad = {
+        "category": "aed",
+        "name": "",
+        "latitude": "13.9",
+        "longitude": "46.1",
+        "opening_hours": "Mo-Fr 8-",
+    }
+    response = client.post(f"/kraji/{place.pk}/uredi/", bad)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"name", "latitude", "opening_hours"}
+    assert "zamenjani" in " ".join(errors["latitude"])  # outside Slovenia: latitude and longitude swapped?
+    place.refresh_from_db()
+    assert place.name == "AED Hall" and place.latitude == HALL[0]
+
+
+def test_staff_delete_a_place_with_its_broker_entity(client, org, editor, other_editor, make_place):
+    from regija.context.models import ContextEntity
+
+    place = make_place("aed-hall", *HALL, name="AED Hall")
+    url = f"/kraji/{place.pk}/izbrisi/"
+    client.force_login(other_editor)
+    assert client.post(url).status_code == 404 and Place.objects.filter(pk=place.pk).exists()
+    client.force_login(editor)
+    assert "AED Hall" in client.get(url).content.decode()  # the confirmation names it
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == "/kraji/"
+    assert not Place.objects.filter(pk=place.pk).exists()
+    assert not ContextEntity.objects.filter(entity_id=place.entity_id).exists()

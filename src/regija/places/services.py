@@ -284,6 +284,15 @@ def place_save(user: Actor | None, organisation: Organisation, values: dict[str,
     return place
 
 
+def place_delete(user: Actor | None, place: Place, *, via: str) -> None:
+    """Delete the place and its entity in the broker (editors and admins of its organisation)."""
+    _allowed(user, place.organisation)
+    with audit.acting(user, via=via, label="" if user else SYSTEM), transaction.atomic():
+        if place.entity_id:
+            context_services.discard(user, place.organisation, place.entity_id, via=via)
+        place.delete()
+
+
 @dataclass
 class Imported:
     created: int = 0

@@ -24,7 +24,7 @@ from regija.core.models import Organisation, Role
 from regija.core.services import Refused
 
 from . import fileformat, geo, present, selectors, services
-from .forms import ImportForm
+from .forms import ImportForm, PlaceForm
 from .models import PlaceCategory
 
 # the symbol and colour of each category in the legend and on the list
@@ -160,8 +160,59 @@ def place_detail(request, pk: int):
             ],
             "map_tiles": settings.MAP_TILE_URL,
             "map_attribution": settings.MAP_ATTRIBUTION,
+            "may_change": permissions.can(request.user, "change", place),
         },
     )
+
+
+def _changeable(request, pk: int):
+    """The place, for someone who may change it; 404 for anyone else (as a place they cannot edit)."""
+    place = selectors.place(pk)
+    if place is None or not permissions.can(request.user, "change", place):
+        raise Http404
+    return place
+
+
+@never_cache
+@login_required
+def place_edit(request, pk: int):
+    """Staff of the place's organisation change it: every value checked as a file's row is, the broker's
+    entity kept in step."""
+    place = _changeable(request, pk)
+    initial = {f: getattr(place, f) for f in services.FIELDS}
+    initial["checked_on"] = place.checked_on.isoformat() if place.checked_on else ""
+    form = PlaceForm(request.POST or None, initial=initial, categories=PlaceCategory.choices)
+    if request.method == "POST":
+        form.is_valid()  # the layout's own checks; the values are checked by the service
+        try:
+            services.place_save(
+                request.user, place.organisation, {**form.values(), "code": place.code}, via="web"
+            )
+        except services.InvalidRows as exc:
+            for problem in exc.problems:
+                form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The place is saved."))
+            return redirect("places:place", pk=place.pk)
+    return render(request, "places/edit.html", {"nav": "places", "place": place, "form": form})
+
+
+@never_cache
+@login_required
+def place_delete(request, pk: int):
+    """Staff of the place's organisation delete it (and its entity in the broker), after a confirmation."""
+    place = _changeable(request, pk)
+    if request.method == "POST":
+        try:
+            services.place_delete(request.user, place, via="web")
+        except Refused as exc:
+            messages.error(request, exc.message)
+            return redirect("places:place", pk=place.pk)
+        messages.success(request, _("The place %(name)s is deleted.") % {"name": place.display_name})
+        return redirect("places:index")
+    return render(request, "places/delete.html", {"nav": "places", "place": place})
 
 
 CSV_COLUMNS = (
