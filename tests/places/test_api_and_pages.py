@@ -200,3 +200,10 @@ def test_staff_delete_a_place_with_its_broker_entity(client, org, editor, other_
     assert response.status_code == 302 and response["Location"] == "/kraji/"
     assert not Place.objects.filter(pk=place.pk).exists()
     assert not ContextEntity.objects.filter(entity_id=place.entity_id).exists()
+
+
+def test_the_csv_export_never_gives_a_spreadsheet_a_formula(client, make_place):
+    make_place("aed-formula", *HALL, name='=HYPERLINK("http://x")')
+    rows = list(csv.reader(io.StringIO(client.get("/kraji/izvoz.csv").content.decode())))
+    name = rows[1][rows[0].index("name")]
+    assert name == '\'=HYPERLINK("http://x")'  # shown as text, not run

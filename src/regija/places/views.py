@@ -7,7 +7,6 @@ Reads go through ``selectors``, the import through ``services``. Pages are not k
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -19,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from regija.core import permissions
+from regija.core import permissions, spreadsheet
 from regija.core.models import Organisation, Role
 from regija.core.services import Refused
 
@@ -247,7 +246,7 @@ def export(request, fmt: str):
         response["Content-Disposition"] = 'attachment; filename="kraji.geojson"'
         return response
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.csv_writer(out)  # every cell through the one rule (no formulas run)
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         hours_ = r["hours"] or {}

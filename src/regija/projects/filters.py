@@ -73,6 +73,23 @@ Year = Annotated[
 ]
 
 
+# Statuses, each one of ProjectStatus – or empty, as the page's form sends "any status" (dropped).
+Statuses = Annotated[
+    list[ProjectStatus],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {
+                "anyOf": [
+                    {"type": "string", "enum": [s.value for s in ProjectStatus]},
+                    {"type": "string", "maxLength": 0},
+                ]
+            },
+        }
+    ),
+]
+
+
 class ProjectFilters(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -85,7 +102,7 @@ class ProjectFilters(BaseModel):
     fund: str | None = Field(
         None, max_length=64, description="Fund code: projects with a budget line from this fund"
     )
-    status: list[ProjectStatus] = Field(default_factory=list, description="One or more statuses")
+    status: Statuses = Field(default_factory=list, description="One or more statuses")
     holder: str | None = Field(
         None, max_length=100, description="Holder organisation slug (a natural person's matches nothing)"
     )
