@@ -426,11 +426,12 @@ REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDA
 # seconds an NGSI-LD subscription's notification (HTTP POST, MQTT publish) may take (docs/context.md)
 REGIJA_NGSI_NOTIFY_TIMEOUT = float(os.environ.get("REGIJA_NGSI_NOTIFY_TIMEOUT", "10"))
 
-# Places (regija.places, docs/places.md): the territory a place must lie in, as a box of WGS84 degrees
-# "south,west,north,east" – Slovenia by default; the country whose public holidays opening hours know (PH).
-REGIJA_PLACES_TERRITORY = tuple(
-    float(x) for x in os.environ.get("REGIJA_PLACES_TERRITORY", "45.42,13.37,46.88,16.61").split(",")
+# The territory the instance serves, as a box of WGS84 degrees "south,west,north,east" – Slovenia by
+# default: a place (docs/places.md), a "nearest" position and an issue report (docs/fixes.md) must lie in it.
+REGIJA_TERRITORY = tuple(
+    float(x) for x in os.environ.get("REGIJA_TERRITORY", "45.42,13.37,46.88,16.62").split(",")
 )
+# Places: the country whose public holidays opening hours know (PH).
 REGIJA_PLACES_COUNTRY = os.environ.get("REGIJA_PLACES_COUNTRY", "SI")
 
 # Regija's own data (docs/lake.md, "Regija's own data"): one dataset per kind of record across the whole
@@ -446,12 +447,8 @@ REGIJA_CONTACT_EMAIL = os.environ.get("REGIJA_CONTACT_EMAIL", DEFAULT_FROM_EMAIL
 # point at REGIJA_SITE_URL; events' iCalendar UIDs end in @REGIJA_EVENT_UID_DOMAIN (default: the
 # site's host), fixed per installation so that calendars recognise an event they already have.
 REGIJA_SITE_URL = os.environ.get("REGIJA_SITE_URL", "http://127.0.0.1:8000")
-# Issue reports (docs/fixes.md): the territory reports may be in (south,west,north,east; Slovenia by
-# default), reports an address may make in an hour without an account, a photo's largest size, the
-# contact Open311's discovery document names.
-REGIJA_FIXES_BOUNDS = tuple(
-    float(v) for v in os.environ.get("REGIJA_FIXES_BOUNDS", "45.42,13.37,46.88,16.62").split(",")
-)
+# Issue reports (docs/fixes.md; their territory is REGIJA_TERRITORY): reports an address may make in an
+# hour without an account, a photo's largest size, the contact Open311's discovery document names.
 REGIJA_FIXES_HOURLY = int(os.environ.get("REGIJA_FIXES_HOURLY", "20"))
 REGIJA_FIXES_PHOTO_MAX_BYTES = int(os.environ.get("REGIJA_FIXES_PHOTO_MAX_MB", "8")) * 1024 * 1024
 REGIJA_FIXES_CONTACT = os.environ.get("REGIJA_FIXES_CONTACT", REGIJA_CONTACT_EMAIL)

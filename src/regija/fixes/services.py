@@ -61,13 +61,11 @@ if TYPE_CHECKING:
     from regija.projects.models import Project
 
 SALT = "regija.fixes"
-SLOVENIA = (45.42, 13.37, 46.88, 16.62)  # south, west, north, east
 
 
 def bounds() -> tuple[float, float, float, float]:
-    """The territory reports may be in (south, west, north, east): ``REGIJA_FIXES_BOUNDS``."""
-    value = getattr(settings, "REGIJA_FIXES_BOUNDS", SLOVENIA)
-    south, west, north, east = (float(v) for v in value)
+    """The territory reports may be in (south, west, north, east): ``REGIJA_TERRITORY``."""
+    south, west, north, east = (float(v) for v in settings.REGIJA_TERRITORY)
     return south, west, north, east
 
 

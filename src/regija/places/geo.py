@@ -1,6 +1,6 @@
 """Distances, directions and the territory of places: the great-circle distance (the broker's haversine),
 the initial bearing from one position to another and its name on an eight-point compass ("north-east"),
-and whether a position lies in the configured territory (``REGIJA_PLACES_TERRITORY``)."""
+and whether a position lies in the configured territory (``REGIJA_TERRITORY``)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Territory:
 
 
 def territory() -> Territory:
-    south, west, north, east = settings.REGIJA_PLACES_TERRITORY
+    south, west, north, east = settings.REGIJA_TERRITORY
     return Territory(south, west, north, east)
 
 

@@ -21,7 +21,7 @@ class PlaceFilters(Schema):
         max_length=60,
         pattern=r"^\s*-?\d{1,3}(\.\d+)?\s*,\s*-?\d{1,3}(\.\d+)?\s*$",
         description="A position 'latitude,longitude' (WGS84 decimal degrees) inside the territory "
-        "(REGIJA_PLACES_TERRITORY; Slovenia by default): the nearest places first, with their distance and "
+        "(REGIJA_TERRITORY; Slovenia by default): the nearest places first, with their distance and "
         "direction. A position outside it is a 422",
     )
     category: PlaceCategory | None = Field(None, description="One category")
