@@ -28,9 +28,19 @@
       });
     });
   }
-  // after Django's autocomplete.js has drawn the boxes (on jQuery's ready), and for each inline row added
-  window.addEventListener("load", function () { name(document); });
-  document.addEventListener("formset:added", function (event) {
-    setTimeout(function () { name(event.target); }, 0);
+  // Whenever select2 draws a box – Django's autocomplete.js does it on jQuery's ready, which jQuery runs in
+  // a task of its own that may come after the page's load event, and again for each inline row added –
+  // the box is named at once (a MutationObserver's callback runs before any later task, such as a screen
+  // reader's or axe-core's look at the page).
+  function drawn(changes) {
+    changes.forEach(function (change) {
+      change.addedNodes.forEach(function (node) {
+        if (node.nodeType === 1 && node.classList.contains("select2") && node.parentElement) name(node.parentElement);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    name(document);
+    new MutationObserver(drawn).observe(document.body, { childList: true, subtree: true });
   });
 })();
