@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run import recreate_database  # bench/, the folder of this script
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -36,7 +38,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-        _recreate(args.database_url)
+        recreate_database(args.database_url)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
     import django
@@ -55,15 +57,6 @@ def main() -> None:
     }
     result["near"] = _near(args.runs, args.distance)
     print(json.dumps(result, indent=2))
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 TYPE = "https://uri.etsi.org/ngsi-ld/default-context/PointOfInterest"

@@ -32,6 +32,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from run import recreate_database  # bench/, the folder of this script
+
 DEFAULT = "https://uri.etsi.org/ngsi-ld/default-context/"
 ENTITY = "urn:ngsi-ld:AirQualityObserved:bench-0"
 YEAR = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -49,7 +51,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-        _recreate(args.database_url)
+        recreate_database(args.database_url)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
     import django
@@ -75,15 +77,6 @@ def main() -> None:
     result["daily_avg"] = _measure(args.runs, {**year, "aggrMethods": "avg", "aggrPeriodDuration": "P1D"})
     result["daily_all"] = _measure(args.runs, {**year, "aggrMethods": methods, "aggrPeriodDuration": "P1D"})
     print(json.dumps(result, indent=2))
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _world(others: int) -> int:

@@ -30,13 +30,15 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from load import free_port  # bench/, the folder of this script
+from run import recreate_database
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -60,7 +62,7 @@ def main() -> None:
     env = dict(os.environ, REGIJA_DATA_DIR=str(data), DEBUG="false", DJANGO_SETTINGS_MODULE="regija.settings")
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
-        _recreate(args.database_url)
+        recreate_database(args.database_url)
     else:
         env.pop("DATABASE_URL", None)
     os.environ.update(env)
@@ -78,7 +80,7 @@ def main() -> None:
         "whole_box_sql_ms": solo_ms,
         "viewports": {},
     }
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [bin_dir / "gunicorn", "regija.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         env=env,
@@ -147,15 +149,6 @@ def main() -> None:
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _world(n: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -219,12 +212,6 @@ def _solo() -> float:
         times.append((time.perf_counter() - started) * 1000)
     connection.close()
     return round(statistics.median(times), 1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(url: str) -> None:

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run import recreate_database  # bench/, the folder of this script
+
 CATEGORIES = ("aed", "drinking-water", "wifi", "bus-stop", "heritage")
 
 
@@ -40,7 +42,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regija.settings")
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-        _recreate(args.database_url)
+        recreate_database(args.database_url)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
     import django
@@ -61,15 +63,6 @@ def main() -> None:
     result["one_category"] = _nearest(args.runs, "aed", points)
     result["api"] = _api(args.runs)
     print(json.dumps(result, indent=2))
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _world(n: int) -> list[tuple[int, str, float, float]]:

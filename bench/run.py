@@ -58,6 +58,16 @@ print(json.dumps({
 """
 
 
+def recreate_database(url: str) -> None:
+    """An empty PostgreSQL database at ``url`` (dropped first if it exists), for a benchmark's run."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def regija(args: list[str], env: dict) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "regija.cli", *args], env=env, capture_output=True, text=True, check=False
