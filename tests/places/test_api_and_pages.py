@@ -187,6 +187,19 @@ def test_a_bad_change_says_which_field_and_keeps_the_place(client, org, editor, 
     assert place.name == "AED Hall" and place.latitude == HALL[0]
 
 
+def test_an_unknown_category_is_named_once(client, org, editor, make_place):
+    """The category is checked by the service, as a file's row is; the page says so once, not a second
+    time in the form's own words."""
+    place = make_place("aed-hall", *HALL, name="AED Hall")
+    client.force_login(editor)
+    values = {"category": "vodnjak-x", "name": "AED Hall", "latitude": "46.36", "longitude": "15.11"}
+    response = client.post(f"/kraji/{place.pk}/uredi/", values)
+    assert response.status_code == 200
+    assert len(response.context["form"].errors["category"]) == 1
+    place.refresh_from_db()
+    assert place.category == "aed"
+
+
 def test_staff_delete_a_place_with_its_broker_entity(client, org, editor, other_editor, make_place):
     from regija.context.models import ContextEntity
 

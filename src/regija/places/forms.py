@@ -24,7 +24,8 @@ class PlaceForm(forms.Form):
     """One place's values as staff type them; ``services.clean`` checks them (the same checks as a file's
     row), so this form only lays them out."""
 
-    category = forms.ChoiceField(label=_("Category"), choices=())
+    # a list to choose from, but checked only by the service (an unknown code is named once, in its words)
+    category = forms.CharField(label=_("Category"), required=False, widget=forms.Select())
     name = forms.CharField(label=_("Name (Slovenian)"), required=False)
     name_en = forms.CharField(label=_("Name (English)"), required=False)
     latitude = forms.CharField(label=_("Latitude"), required=False, help_text=_("Decimal degrees, WGS84."))
@@ -53,7 +54,7 @@ class PlaceForm(forms.Form):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = categories
+        self.fields["category"].widget.choices = categories
 
     def values(self) -> dict[str, str]:
         """The typed values as text, as ``services.clean`` reads a row."""
