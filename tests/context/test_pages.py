@@ -203,7 +203,7 @@ def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo
     assert feature["geometry"] == {"type": "Point", "coordinates": [15.1127, 46.3597]}
     assert feature["properties"]["type"] == "AirQualityObserved"
 
-    csv = client.get(f"{url}zgodovina.csv").content.decode().splitlines()
+    csv = b"".join(client.get(f"{url}zgodovina.csv").streaming_content).decode().splitlines()
     assert csv[0] == "observedAt,attribute,value"
     assert "2026-12-07T13:30:00.000Z,pm10,41.5" in csv
     assert sum(1 for line in csv if ",pm10," in line) == 2
@@ -211,6 +211,51 @@ def test_the_entity_page_shows_every_attribute_and_offers_downloads(client, demo
     with time_machine.travel(dt.datetime(2026, 12, 14, 13, 15, tzinfo=dt.UTC), tick=False):
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Line chart of Particles PM10: 1 value from 7 December 2026 at 14:30" in html
+
+
+def test_a_week_of_more_values_than_one_answer_holds_is_downloaded_whole_and_charted_to_the_end(
+    client, demo, settings, request, django_assert_num_queries
+):
+    """The CSV holds every value of the seven days, read in one query whatever the number of attributes;
+    the chart, when the values are more than one answer holds, draws averages up to the latest value."""
+    settings.REGIJA_NGSI_TEMPORAL_MAX_INSTANCES = 40
+    clock = time_machine.travel(dt.datetime(2026, 12, 7, 20, 0, tzinfo=dt.UTC), tick=False)
+    clock.start()
+    request.addfinalizer(clock.stop)
+    start = dt.datetime(2026, 12, 7, 13, 5, tzinfo=dt.UTC)
+    services.ingest(
+        [
+            (
+                "/json/velenje-demo-air/aq-center/attrs",
+                json.dumps(
+                    {
+                        "pm10": 20 + i,
+                        "pm25": 10 + i,
+                        "TimeInstant": (start + dt.timedelta(minutes=5 * i)).isoformat(),
+                    }
+                ).encode(),
+            )
+            for i in range(60)
+        ]
+    )
+    url = f"/mestni-podatki/mov/{AQ}/"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{url}zgodovina.csv")
+        lines = b"".join(response.streaming_content).decode().splitlines()
+    history_reads = [q for q in queries.captured_queries if "attributeinstance" in q["sql"].lower()]
+    assert len(history_reads) == 1  # pm10, pm25, no2 and temperature: one query
+    pm10 = [line for line in lines if ",pm10," in line]
+    assert len(pm10) == 61  # the demo's first state at 13:00 and the 60 measures: none cut at 40
+    assert pm10[-1] == "2026-12-07T18:00:00.000Z,pm10,79.0"
+    assert len([line for line in lines if ",pm25," in line]) == 61
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # 7 days in at most 500 points: averages of 30 minutes; the last period starts at 18:00 UTC (19:00)
+    assert "Line chart of Particles PM10: averages of 30 minutes from" in html
+    assert "to 7 December 2026 at 19:00." in html
 
 
 def test_unknown_types_and_entities_are_not_found(client, demo):

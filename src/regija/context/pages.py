@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from regija.core import charts
 
@@ -153,7 +154,9 @@ def _entity(tenant: str, entity_id: str) -> ContextEntity:
 def history(row: ContextEntity, language: str) -> list[dict[str, Any]]:
     """The history charts of the entity's numeric attributes over the last ``HISTORY_DAYS`` days, for
     ``context/_history.html`` (``selectors.attribute_series``: one query per attribute, at most
-    ``HISTORY_ATTRIBUTES``); an attribute without values in that time has no chart."""
+    ``HISTORY_ATTRIBUTES``; a second one, of averages per period, when the values are more than one
+    answer holds – so the chart always reaches the latest); an attribute without values in that time
+    has no chart."""
     until = timezone.now()
     since = until - dt.timedelta(days=HISTORY_DAYS)
     shown = []
@@ -169,6 +172,10 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]]:
         points = list(selectors.attribute_series(row.organisation, row.entity_id, iri, since, until))
         if not points:
             continue
+        period = None
+        if len(points) >= selectors.max_instances():  # more values than one answer holds: averages
+            period = _chart_period(until - since)
+            points = selectors.attribute_series(row.organisation, row.entity_id, iri, since, until, period)
         term = display.short(iri)
         label = display.attribute_label(term)
         unit = display.UNITS.get(str(attr.get("unitCode", "")), "")
@@ -189,14 +196,21 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]]:
             {
                 "label": label,
                 "svg": charts.render_svg(spec, language),
-                "description": ngettext(
-                    "Line chart of %(label)s: %(n)s value from %(first)s to %(last)s.",
-                    "Line chart of %(label)s: %(n)s values from %(first)s to %(last)s.",
-                    len(points),
+                "description": (
+                    ngettext(
+                        "Line chart of %(label)s: %(n)s value from %(first)s to %(last)s.",
+                        "Line chart of %(label)s: %(n)s values from %(first)s to %(last)s.",
+                        len(points),
+                    )
+                    if period is None
+                    else gettext(
+                        "Line chart of %(label)s: averages of %(minutes)s minutes from %(first)s to %(last)s."
+                    )
                 )
                 % {
                     "label": label,
                     "n": len(points),
+                    "minutes": int((period or dt.timedelta()).total_seconds() // 60),
                     "first": display.when(first[0]),
                     "last": display.when(last[0]),
                 },
@@ -206,6 +220,17 @@ def history(row: ContextEntity, language: str) -> list[dict[str, Any]]:
             }
         )
     return shown
+
+
+CHART_POINTS = 500
+CHART_MINUTES = (10, 15, 30, 60, 120, 180, 360, 720, 1440)
+
+
+def _chart_period(span: dt.timedelta) -> dt.timedelta:
+    """The shortest round period that draws ``span`` in at most ``CHART_POINTS`` averages."""
+    minutes = span.total_seconds() / 60
+    fits = [m for m in CHART_MINUTES if minutes / m <= CHART_POINTS]
+    return dt.timedelta(minutes=fits[0] if fits else CHART_MINUTES[-1])
 
 
 def city_entity(request, tenant: str, entity_id: str):
@@ -297,19 +322,24 @@ def entity_geojson(request, tenant: str, entity_id: str):
 
 def entity_history_csv(request, tenant: str, entity_id: str):
     """The history of the entity's numeric attributes over the last ``HISTORY_DAYS`` days as CSV (moment
-    in UTC, attribute, value)."""
+    in UTC, attribute, value): every value, by attribute and time, streamed from one query."""
     row = _entity(tenant, entity_id)
     until = timezone.now()
     since = until - dt.timedelta(days=HISTORY_DAYS)
-    lines = ["observedAt,attribute,value"]
-    for iri, attr in row.doc.items():
-        value = attr.get("value") if isinstance(attr, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            term = display.short(iri)
-            lines += [
-                f"{services.timestamp(m)},{term},{v}"
-                for m, v in selectors.attribute_series(row.organisation, row.entity_id, iri, since, until)
-            ]
-    response = HttpResponse("\n".join(lines) + "\n", content_type="text/csv; charset=utf-8")
+    iris = [
+        iri
+        for iri, attr in row.doc.items()
+        if isinstance(attr, dict)
+        and isinstance(attr.get("value"), (int, float))
+        and not isinstance(attr.get("value"), bool)
+    ]
+    terms = {iri: display.short(iri) for iri in iris}
+
+    def lines() -> Iterator[str]:
+        yield "observedAt,attribute,value\n"
+        for iri, moment, value in selectors.history_rows(row.organisation, row.entity_id, iris, since, until):
+            yield f"{services.timestamp(moment)},{terms[iri]},{value}\n"
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(row)}-history.csv"'
     return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -599,6 +600,30 @@ def attribute_series(
         .values_list("observed_at", "value")[: max_instances()]
     )
     return [(moment, value) for moment, value in rows]
+
+
+def history_rows(
+    organisation: Organisation | None,
+    entity_id: str,
+    attr_iris: list[str],
+    since: dt.datetime,
+    until: dt.datetime,
+) -> Iterator[tuple[str, dt.datetime, float]]:
+    """Every numeric value of the given attributes of one entity observed in [since, until), as
+    (attribute, moment, value) by attribute and time – all of them, read in chunks from one query (for
+    downloads; no ``max_instances()`` cut)."""
+    rows = (
+        _history(organisation)
+        .filter(
+            _time_q(TemporalQuery("between", since, until)),
+            entity_id=entity_id,
+            attribute__in=attr_iris,
+            value__isnull=False,
+        )
+        .order_by("attribute", "observed_at", "id")
+        .values_list("attribute", "observed_at", "value")
+    )
+    yield from rows.iterator(chunk_size=5000)
 
 
 def history_of_day(since: dt.datetime, until: dt.datetime) -> dict[tuple[int | None, str], list[Any]]:
