@@ -313,6 +313,46 @@ def _term_q(term: Term, iris: dict[str, str]) -> Q:
     return q
 
 
+# ------------------------------------------------------------------------------------ the value index
+
+TEXT_MAX = 200  # as ContextValue.TEXT_MAX: a longer string is not indexed
+
+
+def _cells(value: Any) -> list[tuple[str, float | None]]:
+    """The (text, number) rows of one value: a string, a number, a boolean (both ``true``/``false`` and
+    1/0, so that whatever a database's JSON comparison takes for it the index holds); nothing for an
+    object, an array, null or a string longer than TEXT_MAX."""
+    if isinstance(value, bool):
+        return [("true" if value else "false", 1.0 if value else 0.0)]
+    if isinstance(value, (int, float)):
+        try:
+            return [("", float(value))]
+        except OverflowError:  # an integer beyond a float: compared by the JSON filter alone
+            return []
+    if isinstance(value, str) and len(value) <= TEXT_MAX:
+        return [(value, None)]
+    return []
+
+
+def indexed(doc: dict[str, Any]) -> list[tuple[str, str, float | None]]:
+    """What the value index holds of an entity's document: (attribute, text, number) for the ``value``
+    and the ``object`` (each item of a list of objects) of each top-level attribute – the targets of a
+    ``q`` term without a trail or a sub-attribute."""
+    out: list[tuple[str, str, float | None]] = []
+    for iri, attr in doc.items():
+        if not isinstance(attr, dict):
+            continue
+        found: list[tuple[str, float | None]] = []
+        if "value" in attr:
+            found += _cells(attr["value"])
+        target = attr.get("object")
+        for item in target if isinstance(target, list) else [target]:
+            if isinstance(item, str):
+                found += _cells(item)
+        out += [(iri, text, number) for text, number in dict.fromkeys(found)]
+    return out
+
+
 def to_q(tree: Any, iris: dict[str, str]) -> Q:
     """The query as one filter on ``ContextEntity`` (names expanded by ``iris``)."""
     if isinstance(tree, Node):
