@@ -20,7 +20,15 @@ from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, Box, GeoQuery
-from .models import AttributeInstance, ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
+from .models import (
+    AttributeInstance,
+    ContextEntity,
+    ContextGeoBox,
+    ContextValue,
+    Device,
+    ServiceGroup,
+    Subscription,
+)
 from .temporal import AGGREGATES, Period, TemporalQuery, stddev
 
 MAX_LIMIT = 1000
@@ -67,22 +75,30 @@ def entities(
     any_of: list[Selector] | None = None,
     attrs: list[str] | None = None,
     q: Q | None = None,
+    prefilter: list[Q] | None = None,
     geo: GeoQuery | None = None,
     limit: int = 20,
     offset: int = 0,
     count: bool = False,
 ) -> tuple[list[ContextEntity], int | None]:
     """One page of the tenant's entities matching every filter given, ordered by id, and how many match
-    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``;
-    ``any_of`` entity selectors of which one must hold; ``geo`` a geo-query (its geoproperty expanded)."""
+    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``
+    and ``prefilter`` what the value index can say of the same query (``query.prefilter``), used when
+    the types are known; ``any_of`` entity selectors of which one must hold; ``geo`` a geo-query (its
+    geoproperty expanded)."""
     qs = ContextEntity.objects.filter(
         _tenant_q(organisation), _selector_q(Selector(types or [], ids or [], id_pattern))
     )
+    kinds = set(types or [])
     if any_of and all(s.types or s.ids or s.id_pattern for s in any_of):  # an empty selector: any entity
         either = Q(pk__in=[])
         for selector in any_of:
             either |= _selector_q(selector)
         qs = qs.filter(either)
+        if not kinds and all(s.types for s in any_of):
+            kinds = {t for s in any_of for t in s.types}
+    if prefilter and kinds:
+        qs = qs.filter(_indexed_q(organisation, sorted(kinds), prefilter))
     if attrs:
         having = Q(pk__in=[])
         for iri in attrs:
@@ -95,6 +111,16 @@ def entities(
     total = qs.count() if count else None
     page: list[Any] = list(qs.order_by("entity_id")[offset : offset + limit]) if limit else []
     return page, total
+
+
+def _indexed_q(organisation: Organisation | None, kinds: list[str], conditions: list[Q]) -> Q:
+    """The value index's prefilter: for each condition, the entities of these types with a value row
+    meeting it – a range of the index (tenant, type, attribute, text or number, entity) read alone."""
+    found = Q()
+    for condition in conditions:
+        rows = ContextValue.objects.filter(_tenant_q(organisation), condition, type__in=kinds)
+        found &= Q(pk__in=rows.values("entity_id"))
+    return found
 
 
 def flagged(organisation: Organisation | None, *, everywhere: bool = False) -> list[ContextEntity]:

@@ -959,8 +959,9 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             result.measures += len(attrs)
         ContextEntity.objects.bulk_create(new.values())
         _write_docs(list(changed.values()))
-        _write_values(list(new.values()), replace=False)
-        _write_values(list(changed.values()), replace=True)
+        # the value index of both in one DELETE and one INSERT (the new ones have no rows to delete):
+        # the same queries whether the batch creates entities or updates them
+        _write_values([*new.values(), *changed.values()], replace=True)
         # the geo-queries' boxes of new entities, and of those a measure moved (a device's location)
         _write_boxes(list(new.values()), replace=False)
         _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)
