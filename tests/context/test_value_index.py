@@ -213,7 +213,11 @@ def test_the_queries_do_not_grow_with_the_data(post, get):
         assert response.status_code == 200
         return len(captured)
 
-    asked = ['status=="full";fillingLevel>10', 'status=="full"|status=="empty"', "fillingLevel==1..50"]
+    asked = [
+        'status=="full";fillingLevel>10',
+        'status=="full"|status=="empty"',
+        "fillingLevel==10..95",
+    ]  # each finds the first entity
     post("post", "/entities", bin_(1))
     few = [queries(q) for q in asked]
     for n in range(2, 40):
@@ -234,3 +238,23 @@ def test_the_migration_indexes_the_entities_written_before_it(one, post, get):
     assert found(get, "fillingLevel<5") == ["2"]
     assert ContextValue.objects.count() == 4
     assert ContextEntity.objects.count() == 2
+
+
+@pytest.mark.parametrize("cap", [0, 2, 1000])
+def test_the_answer_does_not_depend_on_how_many_candidates_the_index_gives(post, get, monkeypatch, cap):
+    """Few candidates are read by id, many by a subquery (count=true) or not narrowed (a page only):
+    the same entities whichever way (a cap of 0 takes every query the other ways)."""
+    from regija.context import selectors
+
+    monkeypatch.setattr(selectors, "FEW_CANDIDATES", cap)
+    monkeypatch.setattr(selectors, "MAX_CANDIDATES", cap)
+    for n in range(1, 8):
+        assert (
+            post("post", "/entities", bin_(n, status=["full", "empty"][n % 2], level=n * 10)).status_code
+            == 201
+        )
+    assert found(get, 'status=="full"') == ["2", "4", "6"]
+    assert found(get, 'status=="full";fillingLevel>=40') == ["4", "6"]
+    assert found(get, 'status=="empty"|fillingLevel==20') == ["1", "2", "3", "5", "7"]
+    page = get("/entities?type=WasteBin&q=" + quote('status=="empty"') + "&limit=2&offset=1")
+    assert [e["id"].rsplit(":", 1)[-1] for e in page.json()] == ["3", "5"]
