@@ -162,7 +162,7 @@ def get(url: str, timeout: float = 60) -> tuple[int, int]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, workers: int):
+    def __init__(self, data_dir: Path, workers: int, env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -178,7 +178,7 @@ class Server:
                 "--timeout",
                 "120",
             ],
-            env=server_env(data_dir),
+            env=env or server_env(data_dir),
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,

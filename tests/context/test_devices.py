@@ -303,6 +303,15 @@ def test_the_ingested_entity_is_queried_like_any_other(provisioned, get):
     assert [e["id"] for e in response.json()] == ["urn:ngsi-ld:Thing:sensor01"]
 
 
+def test_a_new_measure_moves_the_entity_in_a_query(provisioned, get):
+    """The value index q prefilters on follows the ingest's bulk writes too."""
+    services.ingest([(f"/json/{APIKEY}/sensor01/attrs", b'{"t": 30}')], received_at=RECEIVED)
+    services.ingest([(f"/json/{APIKEY}/sensor01/attrs", b'{"t": 12}')], received_at=RECEIVED)
+    assert get("/entities?type=Thing&q=temperature>25").json() == []
+    found = get("/entities?type=Thing&q=temperature==12").json()
+    assert [e["id"] for e in found] == ["urn:ngsi-ld:Thing:sensor01"]
+
+
 def test_a_device_s_place_is_found_by_a_geo_query_and_follows_a_moving_device(iot, provisioned, get):
     """The entity an ingested measure creates gets the geo-queries' boxes like any written through the
     API, and a measure that moves the device moves them."""

@@ -89,6 +89,50 @@ class ContextGeoBox(models.Model):
         return f"{self.entity_id} {self.attribute}"
 
 
+class ContextValue(models.Model):
+    """One value of one top-level attribute of one entity – a Property's ``value`` (a string, a number, a
+    boolean), a Relationship's ``object`` (each, when it is a list) – with the entity's tenant and type:
+    what the prefilter of a ``q`` query reads (docs/context.md, "The value index"). Kept by the services
+    in the transaction of every write, like the geo boxes. ``text`` holds a string (at most ``TEXT_MAX``
+    characters; a longer one is not indexed) or a boolean as ``true``/``false`` (empty for a number);
+    ``number`` a number (a boolean as 1/0; null for a string). The index only narrows: the query's exact
+    JSON filter still decides."""
+
+    TEXT_MAX = 200
+
+    entity = models.ForeignKey(
+        ContextEntity, verbose_name=_("entity"), on_delete=models.CASCADE, related_name="indexed_values"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    type = models.CharField(_("type"), max_length=512)  # the entity's, expanded
+    attribute = models.CharField(_("attribute"), max_length=512)  # expanded IRI
+    text = models.CharField(_("text"), max_length=TEXT_MAX, blank=True)
+    number = models.FloatField(_("number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("indexed value")
+        verbose_name_plural = _("indexed values")
+        # the entity last: the prefilter's subquery reads the index alone (no table rows)
+        indexes = [
+            models.Index(
+                fields=["organisation", "type", "attribute", "text", "entity"], name="context_value_text"
+            ),
+            models.Index(
+                fields=["organisation", "type", "attribute", "number", "entity"], name="context_value_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entity_id} {self.attribute}"
+
+
 class ServiceGroup(models.Model):
     """A group of devices sharing an API key (a FIWARE IoT Agent "service" / config group): the key the
     devices put in their MQTT topics, and the defaults of their entities (docs/context.md, Devices)."""

@@ -313,6 +313,46 @@ def _term_q(term: Term, iris: dict[str, str]) -> Q:
     return q
 
 
+# ------------------------------------------------------------------------------------ the value index
+
+TEXT_MAX = 200  # as ContextValue.TEXT_MAX: a longer string is not indexed
+
+
+def _cells(value: Any) -> list[tuple[str, float | None]]:
+    """The (text, number) rows of one value: a string, a number, a boolean (both ``true``/``false`` and
+    1/0, so that whatever a database's JSON comparison takes for it the index holds); nothing for an
+    object, an array, null or a string longer than TEXT_MAX."""
+    if isinstance(value, bool):
+        return [("true" if value else "false", 1.0 if value else 0.0)]
+    if isinstance(value, (int, float)):
+        try:
+            return [("", float(value))]
+        except OverflowError:  # an integer beyond a float: compared by the JSON filter alone
+            return []
+    if isinstance(value, str) and len(value) <= TEXT_MAX:
+        return [(value, None)]
+    return []
+
+
+def indexed(doc: dict[str, Any]) -> list[tuple[str, str, float | None]]:
+    """What the value index holds of an entity's document: (attribute, text, number) for the ``value``
+    and the ``object`` (each item of a list of objects) of each top-level attribute – the targets of a
+    ``q`` term without a trail or a sub-attribute."""
+    out: list[tuple[str, str, float | None]] = []
+    for iri, attr in doc.items():
+        if not isinstance(attr, dict):
+            continue
+        found: list[tuple[str, float | None]] = []
+        if "value" in attr:
+            found += _cells(attr["value"])
+        target = attr.get("object")
+        for item in target if isinstance(target, list) else [target]:
+            if isinstance(item, str):
+                found += _cells(item)
+        out += [(iri, text, number) for text, number in dict.fromkeys(found)]
+    return out
+
+
 def to_q(tree: Any, iris: dict[str, str]) -> Q:
     """The query as one filter on ``ContextEntity`` (names expanded by ``iris``)."""
     if isinstance(tree, Node):
@@ -322,3 +362,70 @@ def to_q(tree: Any, iris: dict[str, str]) -> Q:
             out = out & p if tree.op == "and" else out | p
         return out
     return _term_q(tree, iris)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
+
+
+def _short_text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= TEXT_MAX
+
+
+def _term_index(term: Term, iris: dict[str, str]) -> Q | None:
+    """The rows of the value index (``ContextValue``) an entity the term keeps has – a condition that
+    holds for every such entity, maybe for more – or None when the index cannot narrow the term: a
+    trail, a sub-attribute or metadata, an existence test, ``!=``, a pattern, a boolean, a comparison
+    or a range of strings, a string longer than TEXT_MAX (none of it is in the index or its order)."""
+    if term.op is None or term.trail or len(term.path) != 1:
+        return None
+    value = term.value
+    if term.op == "==":
+        if isinstance(value, tuple) and value[0] == "range":
+            if not (_is_number(value[1]) and _is_number(value[2])):
+                return None
+            cond = Q(number__gte=value[1], number__lte=value[2])
+        elif isinstance(value, tuple) and value[0] == "list":
+            if not all(_is_number(v) or _short_text(v) for v in value[1]):
+                return None
+            texts = [v for v in value[1] if isinstance(v, str)]
+            numbers = [v for v in value[1] if not isinstance(v, str)]
+            cond = Q(pk__in=[])
+            if texts:
+                cond |= Q(text__in=texts)
+            if numbers:
+                cond |= Q(number__in=numbers)
+        elif _is_number(value):
+            cond = Q(number=value)
+        elif _short_text(value):
+            cond = Q(text=value)
+        else:
+            return None
+    elif term.op in ("<", "<=", ">", ">=") and _is_number(value):
+        # never strict: a JSON number a float rounds onto the bound is still let through
+        cond = Q(number__lte=value) if term.op in ("<", "<=") else Q(number__gte=value)
+    else:
+        return None
+    return Q(attribute=iris[term.path[0]]) & cond
+
+
+def prefilter(tree: Any, iris: dict[str, str]) -> list[Q]:
+    """What the value index can say of the query: conditions on ``ContextValue`` rows, each of which an
+    entity the query keeps has a row for (the selector turns each into ``pk IN (…)``); empty when the
+    index cannot narrow the query. The exact filter (``to_q``) still decides: these only narrow.
+
+    A term the index holds gives one condition; a conjunction the conditions of its terms (the others
+    are left to the exact filter); a disjunction one condition – some condition of each branch – only
+    when every branch has one (a branch without one could keep any entity)."""
+    if isinstance(tree, Node):
+        found = [prefilter(p, iris) for p in tree.parts]
+        if tree.op == "and":
+            return [c for part in found for c in part]
+        if not all(found):
+            return []
+        either = found[0][0]
+        for part in found[1:]:
+            either |= part[0]
+        return [either]
+    one = _term_index(tree, iris)
+    return [one] if one is not None else []

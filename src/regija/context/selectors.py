@@ -1,7 +1,7 @@
 """Reads of the broker: tenants and entities (docs/context.md). Every read is open – entities are
-public data – and bounded: a query is one page query and, with ``count=true``, one count; a geo-query
-three (its candidates, at most ``REGIJA_NGSI_GEO_MAX_CANDIDATES``; those of them the other filters keep;
-the page)."""
+public data – and bounded: a query is one page query and, with ``count=true``, one count, and with a
+``q`` the value index holds, one read of its candidates before; a geo-query three (its candidates, at
+most ``REGIJA_NGSI_GEO_MAX_CANDIDATES``; those of them the other filters keep; the page)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,15 @@ from regija.core.models import Organisation
 
 from .errors import BadRequestData, NonexistentTenant
 from .geo import SMALL_SPAN, Box, GeoQuery
-from .models import AttributeInstance, ContextEntity, ContextGeoBox, Device, ServiceGroup, Subscription
+from .models import (
+    AttributeInstance,
+    ContextEntity,
+    ContextGeoBox,
+    ContextValue,
+    Device,
+    ServiceGroup,
+    Subscription,
+)
 from .temporal import AGGREGATES, Period, TemporalQuery, stddev
 
 MAX_LIMIT = 1000
@@ -68,22 +76,32 @@ def entities(
     any_of: list[Selector] | None = None,
     attrs: list[str] | None = None,
     q: Q | None = None,
+    prefilter: list[Q] | None = None,
     geo: GeoQuery | None = None,
     limit: int = 20,
     offset: int = 0,
     count: bool = False,
 ) -> tuple[list[ContextEntity], int | None]:
     """One page of the tenant's entities matching every filter given, ordered by id, and how many match
-    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``;
-    ``any_of`` entity selectors of which one must hold; ``geo`` a geo-query (its geoproperty expanded)."""
+    in all when ``count``. ``types`` and ``attrs`` are expanded IRIs; ``q`` a filter from ``query.to_q``
+    and ``prefilter`` what the value index can say of the same query (``query.prefilter``), used when
+    the types are known; ``any_of`` entity selectors of which one must hold; ``geo`` a geo-query (its
+    geoproperty expanded)."""
     qs = ContextEntity.objects.filter(
         _tenant_q(organisation), _selector_q(Selector(types or [], ids or [], id_pattern))
     )
+    kinds = set(types or [])
     if any_of and all(s.types or s.ids or s.id_pattern for s in any_of):  # an empty selector: any entity
         either = Q(pk__in=[])
         for selector in any_of:
             either |= _selector_q(selector)
         qs = qs.filter(either)
+        if not kinds and all(s.types for s in any_of):
+            kinds = {t for s in any_of for t in s.types}
+    if prefilter and kinds:
+        qs = _narrowed(
+            qs, organisation, sorted(kinds), prefilter, wanted=offset + limit, whole=count or bool(geo)
+        )
     if attrs:
         having = Q(pk__in=[])
         for iri in attrs:
@@ -96,6 +114,54 @@ def entities(
     total = qs.count() if count else None
     page: list[Any] = list(qs.order_by("entity_id")[offset : offset + limit]) if limit else []
     return page, total
+
+
+FEW_CANDIDATES = 1000  # the value index's candidates fetched by id up to this many (more: a wider page)
+MAX_CANDIDATES = 2000
+
+
+def _value_rows(organisation: Organisation | None, kinds: list[str], condition: Q) -> Any:
+    return ContextValue.objects.filter(_tenant_q(organisation), condition, type__in=kinds)
+
+
+def _indexed_q(organisation: Organisation | None, kinds: list[str], conditions: list[Q]) -> Q:
+    """The value index's prefilter: for each condition, the entities of these types with a value row
+    meeting it – a range of the index (tenant, type, attribute, text or number, entity) read alone."""
+    found = Q()
+    for condition in conditions:
+        found &= Q(pk__in=_value_rows(organisation, kinds, condition).values("entity_id"))
+    return found
+
+
+def _narrowed(
+    qs: Any,
+    organisation: Organisation | None,
+    kinds: list[str],
+    conditions: list[Q],
+    *,
+    wanted: int,
+    whole: bool,
+) -> Any:
+    """The query narrowed by the value index (``query.prefilter``'s conditions), in the way that reads
+    fewest entity rows – each of those is read and its JSON evaluated by the exact filter. One query
+    first: the candidates, read from the index alone, at most ``cap`` of them (the page's size decides
+    it: a wider page may read more).
+
+    - At most ``cap`` candidates: the entities are read by their ids (as a geo-query's candidates).
+    - More, and the whole result is needed (``count=true``, a geo-query): ``id IN (the index's rows)``
+      in the same query – every candidate is read, but only those.
+    - More, and only a page is asked for: not narrowed. The rows of the type are read in the order of
+      their ids, and the database stops at the page – with so many candidates, sooner than it would
+      read all of them."""
+    cap = min(MAX_CANDIDATES, FEW_CANDIDATES + 10 * wanted)
+    first, *rest = conditions
+    rows = _value_rows(organisation, kinds, first)
+    for condition in rest:
+        rows = rows.filter(entity_id__in=_value_rows(organisation, kinds, condition).values("entity_id"))
+    found = list(rows.values_list("entity_id", flat=True)[: cap + 1])
+    if len(found) <= cap:  # every candidate (an entity may have several rows: a list of objects)
+        return qs.filter(pk__in=sorted(set(found)))
+    return qs.filter(_indexed_q(organisation, kinds, conditions)) if whole else qs
 
 
 def flagged(organisation: Organisation | None, *, everywhere: bool = False) -> list[ContextEntity]:

@@ -23,7 +23,7 @@ from regija.core import audit
 from regija.core.services import now as clock
 from regija.core.services import require_permission
 
-from . import datamodels, geo, jsonld, temporal
+from . import datamodels, geo, jsonld, query, temporal
 from . import devices as dev
 from . import subscriptions as subs
 from .entities import attribute as jsonld_attribute
@@ -33,6 +33,7 @@ from .models import (
     AttributeInstance,
     ContextEntity,
     ContextGeoBox,
+    ContextValue,
     DeadLetter,
     Device,
     IndicatorFeed,
@@ -83,11 +84,37 @@ def _geometries(doc: dict[str, Any]) -> dict[str, Any]:
 def _save(entity: ContextEntity, *, new: bool = False, before: dict[str, Any] | None = None) -> None:
     """Save the entity and its GeoProperties' bounding boxes (what geo-queries prefilter on), in the
     caller's transaction: the boxes never disagree with the document. ``before``: the document as it
-    was – when its GeoProperties are the same (a sensor's new reading), the boxes stay as they are."""
+    was – when its GeoProperties are the same (a sensor's new reading), the boxes stay as they are. The
+    value index (what ``q`` prefilters on) is written likewise."""
     entity.save()
+    _write_values([entity], replace=not new)
     if before is not None and _geometries(before) == _geometries(entity.doc):
         return
     _write_boxes([entity], replace=not new)
+
+
+def _write_values(entities: list[ContextEntity], *, replace: bool) -> None:
+    """The value index rows of these saved entities (``query.indexed``), in bulk (``replace``: their old
+    ones deleted first) – in the caller's transaction, so the index never disagrees with the documents."""
+    if not entities:
+        return
+    if replace:
+        ContextValue.objects.filter(entity__in=[e.pk for e in entities]).delete()
+    ContextValue.objects.bulk_create(
+        (
+            ContextValue(
+                entity=entity,
+                organisation_id=entity.organisation_id,
+                type=entity.type,
+                attribute=iri,
+                text=text,
+                number=number,
+            )
+            for entity in entities
+            for iri, text, number in query.indexed(entity.doc)
+        ),
+        batch_size=2000,
+    )
 
 
 def _write_boxes(entities: list[ContextEntity], *, replace: bool) -> None:
@@ -932,6 +959,9 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             result.measures += len(attrs)
         ContextEntity.objects.bulk_create(new.values())
         _write_docs(list(changed.values()))
+        # the value index of both in one DELETE and one INSERT (the new ones have no rows to delete):
+        # the same queries whether the batch creates entities or updates them
+        _write_values([*new.values(), *changed.values()], replace=True)
         # the geo-queries' boxes of new entities, and of those a measure moved (a device's location)
         _write_boxes(list(new.values()), replace=False)
         _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)

@@ -228,7 +228,13 @@ def _current_matches(
         geo_query = dataclasses.replace(geo_query, geoproperty=iris[geo_term])
     bound = selectors.MAX_LIMIT * 10
     rows, total = selectors.entities(
-        call.organisation, any_of=expanded, q=q, geo=geo_query, limit=bound, count=True
+        call.organisation,
+        any_of=expanded,
+        q=q,
+        prefilter=query.prefilter(tree, iris) if tree is not None else None,
+        geo=geo_query,
+        limit=bound,
+        count=True,
     )
     if total is not None and total > bound:
         raise BadRequestData(f"q: more than {bound} entities match it now; narrow the query")

@@ -365,6 +365,7 @@ def _run_query(
                 any_of=expanded,
                 attrs=[iris[a] for a in attrs],
                 q=q,
+                prefilter=query.prefilter(tree, iris) if tree is not None else None,
                 geo=geo_query,
                 limit=limit,
                 offset=offset,
