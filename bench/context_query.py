@@ -277,6 +277,7 @@ def main() -> None:
         )
     server = Server(data_dir, workers=2, env=env)
     results = []
+    peak_rss = 0.0
     try:
         for name, query in params():
             url = f"{server.base}/ngsi-ld/v1/entities?{query}"
@@ -297,6 +298,8 @@ def main() -> None:
                 f"  errors {sum(r['errors'].values())}",
                 flush=True,
             )
+        peak_rss = server.workers_peak_rss_mib()
+        print(f"gunicorn workers' peak RSS: {peak_rss:.0f} MiB", flush=True)
     finally:
         server.stop()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -309,6 +312,7 @@ def main() -> None:
                 "database": "postgresql" if args.database_url else "sqlite",
                 "sequential": one_by_one,
                 "results": results,
+                "workers_peak_rss_mib": round(peak_rss),
             },
             indent=1,
         )

@@ -208,6 +208,11 @@ class Server:
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / tick
 
+    def workers_peak_rss_mib(self) -> float:
+        """The largest peak resident memory (VmHWM) of the gunicorn workers so far, in MiB (Linux only)."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return max((peak_rss_mib(int(pid)) for pid in children), default=0.0)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -216,6 +221,17 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A process's peak resident memory (VmHWM in /proc), in MiB; 0 when it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
 
 
 def wrk(url: str, *, cold: bool, duration: str, connections: int, threads: int) -> dict:
