@@ -1,0 +1,47 @@
+"""Deviations from ETSI GS CIM 009 V1.6.1 that the ETSI NGSI-LD conformance suite (Robot Framework)
+found, each checked here against the spec's text (docs/context.md, "Conformance")."""
+
+from __future__ import annotations
+
+from .conftest import BASE
+
+ROOM = {
+    "id": "urn:ngsi-ld:Room:1",
+    "type": "Room",
+    "temperature": {"type": "Property", "value": 21, "observedAt": "2026-12-07T10:00:00Z"},
+}
+
+
+def test_the_collections_answer_at_the_spec_s_resource_uris_with_the_trailing_slash(post, get, editor):
+    # Table 6.2-1 names the collections "/entities/", "/entities/{entityId}/attrs/", "/subscriptions/",
+    # "/types/", "/attributes/", "/temporal/entities/" and "/temporal/entities/{entityId}/attrs/".
+    created = post("post", "/entities/", ROOM)
+    assert created.status_code == 201, created.content
+    assert created["Location"] == f"{BASE}/entities/urn:ngsi-ld:Room:1"
+    assert [e["id"] for e in get("/entities/?type=Room").json()] == ["urn:ngsi-ld:Room:1"]
+    more = {"humidity": {"type": "Property", "value": 40}}
+    assert post("post", "/entities/urn:ngsi-ld:Room:1/attrs/", more).status_code == 204
+    assert get("/entities/urn:ngsi-ld:Room:1").json()["humidity"] == {"type": "Property", "value": 40}
+    assert get("/types/").json()["typeList"] == ["Room"]
+    assert sorted(get("/attributes/").json()["attributeList"]) == ["humidity", "temperature"]
+
+    subscription = {
+        "id": "urn:ngsi-ld:Subscription:rooms",
+        "type": "Subscription",
+        "entities": [{"type": "Room"}],
+        "notification": {"endpoint": {"uri": "http://127.0.0.1:9/notify"}},
+    }
+    assert post("post", "/subscriptions/", subscription).status_code == 201
+    assert [s["id"] for s in get("/subscriptions/", **editor).json()] == ["urn:ngsi-ld:Subscription:rooms"]
+
+    history = {
+        "id": "urn:ngsi-ld:Room:2",
+        "type": "Room",
+        "temperature": [{"type": "Property", "value": 19, "observedAt": "2026-12-07T09:00:00Z"}],
+    }
+    assert post("post", "/temporal/entities/", history).status_code == 201
+    later = {"temperature": [{"type": "Property", "value": 20, "observedAt": "2026-12-07T11:00:00Z"}]}
+    assert post("post", "/temporal/entities/urn:ngsi-ld:Room:2/attrs/", later).status_code == 204
+    found = get("/temporal/entities/?type=Room&options=temporalValues").json()
+    values = {e["id"]: [v for v, _ in e["temperature"]["values"]] for e in found}
+    assert values["urn:ngsi-ld:Room:2"] == [19, 20]
