@@ -3,7 +3,7 @@ found, each checked here against the spec's text (docs/context.md, "Conformance"
 
 from __future__ import annotations
 
-from .conftest import BASE
+from .conftest import BASE, problem_type
 
 ROOM = {
     "id": "urn:ngsi-ld:Room:1",
@@ -45,3 +45,20 @@ def test_the_collections_answer_at_the_spec_s_resource_uris_with_the_trailing_sl
     found = get("/temporal/entities/?type=Room&options=temporalValues").json()
     values = {e["id"]: [v for v, _ in e["temperature"]["values"]] for e in found}
     assert values["urn:ngsi-ld:Room:2"] == [19, 20]
+
+
+def test_an_id_in_the_address_that_is_no_uri_is_bad_request_data(client, editor, get):
+    # 5.6.6, 5.7.1, 5.8.3 …: "If the Entity Id is not present or it is not a valid URI, then an error of
+    # type BadRequestData shall be raised" – not ResourceNotFound: no entity could ever have that id.
+    for method, path in [
+        ("get", "/entities/thisisaninvaliduri"),
+        ("delete", "/entities/thisisaninvaliduri"),
+        ("delete", "/entities/thisisaninvaliduri/attrs/speed"),
+        ("get", "/subscriptions/thisisaninvaliduri"),
+        ("get", "/temporal/entities/thisisaninvaliduri"),
+        ("delete", "/temporal/entities/urn:ngsi-ld:Room:1/attrs/speed/thisisaninvaliduri"),
+    ]:
+        response = getattr(client, method)(BASE + path, **editor)
+        assert response.status_code == 400, (method, path, response.content)
+        assert problem_type(response) == "BadRequestData", (method, path)
+    assert get("/entities/urn:ngsi-ld:Room:none").status_code == 404

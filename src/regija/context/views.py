@@ -237,6 +237,10 @@ def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., 
             response["Allow"] = ", ".join(handlers)
             return response
         try:
+            for name in ("entity_id", "subscription_id", "instance_id"):
+                if name in kwargs and not ent.is_uri(kwargs[name]):
+                    # 5.6.6, 5.7.1, 5.8.3 …: an id that is not a valid URI is BadRequestData
+                    raise BadRequestData(f"{name.replace('_id', ' id')}: {kwargs[name]!r} is not a URI")
             return handler(Call(request), **kwargs)
         except NgsiError as error:
             return problem(error)
