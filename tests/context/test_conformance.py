@@ -62,3 +62,27 @@ def test_an_id_in_the_address_that_is_no_uri_is_bad_request_data(client, editor,
         assert response.status_code == 400, (method, path, response.content)
         assert problem_type(response) == "BadRequestData", (method, path)
     assert get("/entities/urn:ngsi-ld:Room:none").status_code == 404
+
+
+def test_the_temporal_evolution_of_several_attributes_by_attrs(post, get):
+    # 5.7.3 / 5.7.4 with attrs naming two attributes: both attributes' instances (on SQLite this was a
+    # server error – a UNION of LIMITed queries, which SQLite cannot run)
+    body = {
+        "id": "urn:ngsi-ld:Vehicle:1",
+        "type": "Vehicle",
+        "speed": [
+            {"type": "Property", "value": 80, "observedAt": "2020-08-01T12:03:00Z"},
+            {"type": "Property", "value": 90, "observedAt": "2020-08-01T12:05:00Z"},
+        ],
+        "fuelLevel": [{"type": "Property", "value": 67, "observedAt": "2020-08-01T12:03:00Z"}],
+    }
+    assert post("post", "/temporal/entities", body).status_code == 201
+    one = get("/temporal/entities/urn:ngsi-ld:Vehicle:1?attrs=fuelLevel,speed&options=temporalValues")
+    assert one.status_code == 200, one.content
+    assert [v for v, _ in one.json()["speed"]["values"]] == [80, 90]
+    assert [v for v, _ in one.json()["fuelLevel"]["values"]] == [67]
+    many = get(
+        "/temporal/entities?type=Vehicle&attrs=speed,fuelLevel&timerel=after&timeAt=2020-08-01T12:00:00Z"
+    )
+    assert many.status_code == 200, many.content
+    assert [len(e["speed"]) for e in many.json()] == [2]
