@@ -86,3 +86,24 @@ def test_the_temporal_evolution_of_several_attributes_by_attrs(post, get):
     )
     assert many.status_code == 200, many.content
     assert [len(e["speed"]) for e in many.json()] == [2]
+
+
+def test_geojson_is_answered_by_retrieve_and_query_entities_only(post, get, editor):
+    # 6.3.4: application/geo+json is a representation of Retrieve Entity and Query Entities; another
+    # operation asked for it alone is 406, and with JSON listed too it answers JSON
+    assert post("post", "/entities", ROOM).status_code == 201
+    geo = {"HTTP_ACCEPT": "application/geo+json"}
+    assert get("/entities/urn:ngsi-ld:Room:1", **geo)["Content-Type"] == "application/geo+json"
+    assert get("/entities?type=Room", **geo)["Content-Type"] == "application/geo+json"
+    for path, headers in [
+        ("/temporal/entities?type=Room", {}),
+        ("/types", {}),
+        ("/attributes", {}),
+        ("/subscriptions", editor),
+    ]:
+        response = get(path, **{**headers, **geo})
+        assert response.status_code == 406, (path, response.content)
+        assert problem_type(response) == "about:blank"  # 406 has no NGSI-LD error type
+        both = get(path, **{**headers, "HTTP_ACCEPT": "application/geo+json, application/json"})
+        assert both.status_code == 200, path
+        assert both["Content-Type"] == "application/json"

@@ -80,12 +80,12 @@ def problem(error: NgsiError) -> HttpResponse:
 class Call:
     """What one request brings: its tenant, its @context, its body."""
 
-    def __init__(self, request: HttpRequest):
+    def __init__(self, request: HttpRequest, *, geo: bool = True):
         self.request = request
         self.organisation = selectors.tenant(request.headers.get("NGSILD-Tenant"))
         self.link = self._link()
         self.context: Any = self.link
-        self.accept = self._accept()
+        self.accept = self._accept(geo)
 
     def _link(self) -> str | None:
         header = self.request.headers.get("Link")
@@ -98,17 +98,20 @@ class Call:
             raise BadRequestData("Link: give at most one JSON-LD @context")
         return found[0] if found else None
 
-    def _accept(self) -> str:
+    def _accept(self, geo: bool = True) -> str:
+        """The first media type of Accept that the answer can have; GeoJSON only where ``geo`` (6.3.4:
+        Retrieve Entity and Query Entities alone answer application/geo+json)."""
         accept = self.request.headers.get("Accept", "")
         if not accept:
             return JSON
         kinds = [a.split(";")[0].strip() for a in accept.split(",")]
         for kind in kinds:
-            if kind in (JSON_LD, GEO_JSON):
+            if kind == JSON_LD or (kind == GEO_JSON and geo):
                 return kind
             if kind in (JSON, "*/*", "application/*"):
                 return JSON
-        raise NotAcceptable(f"Accept: this API answers {JSON}, {JSON_LD} or {GEO_JSON}, not {accept}")
+        answers = f"{JSON}, {JSON_LD} or {GEO_JSON}" if geo else f"{JSON} or {JSON_LD}"
+        raise NotAcceptable(f"Accept: this operation answers {answers}, not {accept}")
 
     def _json(self) -> Any:
         """The request's body as JSON: its size, media type and syntax checked."""
@@ -226,8 +229,11 @@ class Call:
         return HttpResponse(json.dumps(body), content_type=GEO_JSON)
 
 
-def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
-    """A view answering each method with its handler (405 for others), every NgsiError as Problem Details."""
+def endpoint(
+    handlers: dict[str, Callable[..., HttpResponse]], *, geo: bool = False
+) -> Callable[..., HttpResponse]:
+    """A view answering each method with its handler (405 for others), every NgsiError as Problem Details;
+    ``geo``: its answers may be GeoJSON (Retrieve Entity, Query Entities)."""
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -241,7 +247,7 @@ def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., 
                 if name in kwargs and not ent.is_uri(kwargs[name]):
                     # 5.6.6, 5.7.1, 5.8.3 …: an id that is not a valid URI is BadRequestData
                     raise BadRequestData(f"{name.replace('_id', ' id')}: {kwargs[name]!r} is not a URI")
-            return handler(Call(request), **kwargs)
+            return handler(Call(request, geo=geo), **kwargs)
         except NgsiError as error:
             return problem(error)
         except Refused as refused:  # a permission check of core's (Forbidden)
@@ -597,8 +603,8 @@ def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-entities = endpoint({"GET": _query, "POST": _create})
-entity = endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete})
+entities = endpoint({"GET": _query, "POST": _create}, geo=True)
+entity = endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete}, geo=True)
 attributes = endpoint({"POST": _append, "PATCH": _update})
 attribute = endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
 
@@ -869,7 +875,7 @@ attribute_list = endpoint({"GET": _attributes})
 attribute_info = endpoint({"GET": _attribute_detail})
 
 
-query_entities = endpoint({"POST": _query_post})
+query_entities = endpoint({"POST": _query_post}, geo=True)
 
 
 # ------------------------------------------------------------------------------------- subscriptions
