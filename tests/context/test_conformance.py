@@ -4,6 +4,7 @@ found, each checked here against the spec's text (docs/context.md, "Conformance"
 from __future__ import annotations
 
 from .conftest import BASE, problem_type
+from .test_subscriptions import commit, receiver  # noqa: F401 - fixtures
 
 ROOM = {
     "id": "urn:ngsi-ld:Room:1",
@@ -107,3 +108,85 @@ def test_geojson_is_answered_by_retrieve_and_query_entities_only(post, get, edit
         both = get(path, **{**headers, "HTTP_ACCEPT": "application/geo+json, application/json"})
         assert both.status_code == 200, path
         assert both["Content-Type"] == "application/json"
+
+
+BUILDING = {
+    "id": "urn:ngsi-ld:Building:b1",
+    "type": "Building",
+    "name": {"type": "Property", "value": "Eiffel Tower"},
+    "airQualityLevel": {"type": "Property", "value": 4, "unitCode": "C62"},
+    "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:City:Paris"},
+    "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.2945, 48.8584]}},
+    "street": {"type": "LanguageProperty", "languageMap": {"fr": "Quai Branly", "en": "Branly quay"}},
+}
+B_URL = "/entities/urn:ngsi-ld:Building:b1"
+
+
+def test_merge_entity_merges_attributes_adds_new_ones_and_deletes_the_ngsi_ld_nulls(post, get):
+    # 5.6.17 Merge Entity (PATCH /entities/{entityId}, 6.5.3.4): an attribute the entity has is merged
+    # with the fragment's (what it gives replaces, unitCode stays), a new one is added, and one given as
+    # NGSI-LD Null ("urn:ngsi-ld:null") is deleted – of each kind of attribute
+    assert post("post", "/entities", BUILDING).status_code == 201
+    fragment = {
+        "id": "urn:ngsi-ld:Building:b1",
+        "type": "Building",
+        "airQualityLevel": {"type": "Property", "value": 1, "observedAt": "2024-01-01T00:00:00Z"},
+        "almostFull": {"type": "Property", "value": False},
+        "name": {"type": "Property", "value": "urn:ngsi-ld:null"},
+        "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:null"},
+        "location": {"type": "GeoProperty", "value": "urn:ngsi-ld:null"},
+        "street": {"type": "LanguageProperty", "languageMap": {"@none": "urn:ngsi-ld:null"}},
+    }
+    assert post("patch", B_URL, fragment).status_code == 204
+    assert get(B_URL).json() == {
+        "id": "urn:ngsi-ld:Building:b1",
+        "type": "Building",
+        "airQualityLevel": {
+            "type": "Property",
+            "value": 1,
+            "unitCode": "C62",
+            "observedAt": "2024-01-01T00:00:00Z",
+        },
+        "almostFull": {"type": "Property", "value": False},
+    }
+    # an entity that is not there: 404; another id in the body than the address's: 400
+    assert post("patch", "/entities/urn:ngsi-ld:Building:none", {"a": {"value": 1}}).status_code == 404
+    assert post("patch", B_URL, {"id": "urn:ngsi-ld:Building:b2", "a": {"value": 1}}).status_code == 400
+
+
+def test_an_ngsi_ld_null_in_an_update_or_a_partial_update_deletes_the_attribute(post, get):
+    # 5.6.2 Update Entity Attributes and 5.6.4 Partial Attribute Update with NGSI-LD Null (V1.6.1)
+    assert post("post", "/entities", BUILDING).status_code == 201
+    update = {"name": {"type": "Property", "value": "urn:ngsi-ld:null"}, "airQualityLevel": {"value": 2}}
+    assert post("patch", B_URL + "/attrs", update).status_code == 204
+    null_geo = {"type": "GeoProperty", "value": "urn:ngsi-ld:null"}
+    assert post("patch", B_URL + "/attrs/location", null_geo).status_code == 204
+    entity = get(B_URL).json()
+    assert "name" not in entity
+    assert "location" not in entity
+    assert entity["airQualityLevel"]["value"] == 2
+
+
+def test_a_notification_links_a_context_of_one_url_in_an_array(post, commit, receiver, context_server):  # noqa: F811 - the fixtures
+    # 6.3.5 / 5.3.1 with Content-Type application/json: the notification's @context is in the Link
+    # header – also when the subscription gave it as ["<url>"] (the ETSI suite's samples do)
+    context_server.documents["/room.jsonld"] = {
+        "@context": {"Room": "https://example.org/Room", "temperature": "https://example.org/temperature"}
+    }
+    url = context_server.url("/room.jsonld")
+    body = {
+        "id": "urn:ngsi-ld:Subscription:rooms",
+        "type": "Subscription",
+        "entities": [{"type": "Room"}],
+        "notification": {"endpoint": {"uri": receiver.url, "accept": "application/json"}},
+        "@context": [url],
+    }
+    assert post("post", "/subscriptions", body, content_type="application/ld+json").status_code == 201
+    room = {**ROOM, "@context": [url]}
+    assert commit(post, "post", "/entities", room, content_type="application/ld+json").status_code == 201
+    got = receiver.got[0]
+    assert (
+        got["headers"]["Link"]
+        == f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+    )
+    assert got["body"]["data"][0]["temperature"]["value"] == 21

@@ -568,10 +568,51 @@ def _append(call: Call, entity_id: str) -> HttpResponse:
 def _update(call: Call, entity_id: str) -> HttpResponse:
     user = call.user()
     data, iris = _fragment(call)
+    deleted = [iris[n] for n in _nulls(data)]
     attrs = ent.attributes(data, iris, services.timestamp())
-    missing = services.update(user, call.organisation, entity_id, attrs)
-    done = [i for i in attrs if i not in missing]
+    missing = services.update(user, call.organisation, entity_id, attrs, deleted)
+    done = [i for i in [*attrs, *deleted] if i not in missing]
     return _update_result(call, done, missing, "The entity has no such attribute")
+
+
+NGSI_LD_NULL = "urn:ngsi-ld:null"
+
+
+def _is_null(value: Any) -> bool:
+    """An attribute given as NGSI-LD Null ("urn:ngsi-ld:null" as its value, object or languageMap, V1.6.1):
+    a merge, update or partial update that deletes it."""
+    if value == NGSI_LD_NULL:
+        return True
+    if not isinstance(value, dict):
+        return False
+    return (
+        value.get("value") == NGSI_LD_NULL
+        or value.get("object") == NGSI_LD_NULL
+        or value.get("languageMap") in (NGSI_LD_NULL, {"@none": NGSI_LD_NULL})
+    )
+
+
+def _nulls(data: dict[str, Any]) -> list[str]:
+    """The names of the attributes a fragment deletes (given as NGSI-LD Null), taken out of it."""
+    names = [k for k, v in data.items() if k not in ("id", "type", "@context") and _is_null(v)]
+    for name in names:
+        del data[name]
+    return names
+
+
+def _merge(call: Call, entity_id: str) -> HttpResponse:
+    """Merge Entity (5.6.17, PATCH /entities/{entityId}, 6.5.3.4)."""
+    user = call.user()
+    data = call.body()
+    given = data.pop("id", None)
+    if given is not None and given != entity_id:
+        raise BadRequestData(f"id: the body's id {given!r} is not the entity's {entity_id!r}")
+    data.pop("type", None)
+    deleted = _nulls(data)
+    iris = call.expand(ent.terms(data) + deleted)
+    attrs = ent.attributes(data, iris, services.timestamp())
+    services.merge(user, call.organisation, entity_id, attrs, [iris[n] for n in deleted])
+    return HttpResponse(status=204)
 
 
 def _attribute_iri(call: Call, attr: str) -> str:
@@ -584,6 +625,9 @@ def _partial(call: Call, entity_id: str, attr: str) -> HttpResponse:
     user = call.user()
     data = call.body()
     iri = _attribute_iri(call, attr)
+    if _is_null(data):
+        services.delete_attribute(user, call.organisation, entity_id, iri)
+        return HttpResponse(status=204)
     if not any(k in data for k in ("value", "object", "languageMap")):
         # only meta or sub-attributes: the attribute keeps its value
         stored = _found(call, entity_id).doc.get(iri)
@@ -604,7 +648,7 @@ def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
 
 
 entities = endpoint({"GET": _query, "POST": _create}, geo=True)
-entity = endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete}, geo=True)
+entity = endpoint({"GET": _retrieve, "PUT": _replace, "PATCH": _merge, "DELETE": _delete}, geo=True)
 attributes = endpoint({"POST": _append, "PATCH": _update})
 attribute = endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
 
