@@ -190,3 +190,24 @@ def test_a_notification_links_a_context_of_one_url_in_an_array(post, commit, rec
         == f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
     )
     assert got["body"]["data"][0]["temperature"]["value"] == 21
+
+
+def test_a_patch_may_send_its_body_as_merge_patch_json(post, get):
+    # 6.3.4: PATCH requests take application/merge-patch+json (RFC 7396) as well as application/json
+    assert post("post", "/entities", BUILDING).status_code == 201
+    fragment = {"value": 3}
+    merge_patch = "application/merge-patch+json"
+    assert (
+        post("patch", B_URL + "/attrs/airQualityLevel", fragment, content_type=merge_patch).status_code == 204
+    )
+    assert post("patch", B_URL, {"almostFull": {"value": True}}, content_type=merge_patch).status_code == 204
+    entity = get(B_URL).json()
+    assert entity["airQualityLevel"]["value"] == 3
+    assert entity["almostFull"] == {"type": "Property", "value": True}
+    # other operations keep application/json and application/ld+json only
+    assert (
+        post(
+            "post", "/entities", {**BUILDING, "id": "urn:ngsi-ld:Building:b2"}, content_type=merge_patch
+        ).status_code
+        == 415
+    )

@@ -77,6 +77,9 @@ def problem(error: NgsiError) -> HttpResponse:
     return response
 
 
+MERGE_PATCH = "application/merge-patch+json"
+
+
 class Call:
     """What one request brings: its tenant, its @context, its body."""
 
@@ -143,7 +146,10 @@ class Call:
         return data
 
     def kind(self) -> str:
-        return (self.request.content_type or "").lower()
+        kind = (self.request.content_type or "").lower()
+        if kind == MERGE_PATCH and self.request.method == "PATCH":
+            return JSON  # 6.3.4: a PATCH's body may be sent as application/merge-patch+json, read as JSON
+        return kind
 
     def body(self) -> Any:
         """The request's JSON, its @context taken (body for application/ld+json, Link for JSON)."""
