@@ -211,3 +211,14 @@ def test_a_patch_may_send_its_body_as_merge_patch_json(post, get):
         ).status_code
         == 415
     )
+
+
+def test_replace_attribute_replaces_the_attribute_whole(post, get):
+    # 5.6.19 Replace Attribute (PUT /entities/{entityId}/attrs/{attrId}, 6.6.3.3): the attribute is
+    # replaced by the body's – its unitCode gone, as it is not in the body –; 404 without the attribute
+    assert post("post", "/entities", BUILDING).status_code == 201
+    new = {"type": "Property", "value": 2, "observedAt": "2024-01-01T00:00:00Z"}
+    assert post("put", B_URL + "/attrs/airQualityLevel", new).status_code == 204
+    assert get(B_URL).json()["airQualityLevel"] == new
+    assert post("put", B_URL + "/attrs/noSuchAttribute", new).status_code == 404
+    assert post("put", "/entities/urn:ngsi-ld:Building:none/attrs/name", new).status_code == 404

@@ -627,6 +627,19 @@ def _attribute_iri(call: Call, attr: str) -> str:
     return call.expand([attr])[attr]
 
 
+def _replace_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
+    """Replace Attribute (5.6.19, PUT /entities/{entityId}/attrs/{attrId}, 6.6.3.3): the attribute the
+    entity has replaced whole by the body's; 404 when the entity or the attribute is not there."""
+    user = call.user()
+    data = call.body()
+    iri = _attribute_iri(call, attr)
+    iris = call.expand(ent.terms({attr: data}))
+    attribute = ent.attribute(attr, data, iris, services.timestamp(), where=attr)
+    if services.update(user, call.organisation, entity_id, {iri: attribute}):
+        raise ResourceNotFound(f"The entity {entity_id} has no attribute {attr}")
+    return HttpResponse(status=204)
+
+
 def _partial(call: Call, entity_id: str, attr: str) -> HttpResponse:
     user = call.user()
     data = call.body()
@@ -656,7 +669,7 @@ def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
 entities = endpoint({"GET": _query, "POST": _create}, geo=True)
 entity = endpoint({"GET": _retrieve, "PUT": _replace, "PATCH": _merge, "DELETE": _delete}, geo=True)
 attributes = endpoint({"POST": _append, "PATCH": _update})
-attribute = endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
+attribute = endpoint({"PUT": _replace_attribute, "PATCH": _partial, "DELETE": _delete_attribute})
 
 
 # ------------------------------------------------------------------------------- batch operations
