@@ -70,6 +70,9 @@ ngsi(
     body={"type": "Vehicle", "speed": {"type": "Property", "value": 2}},
     probe=_doc,
 )
+ngsi(
+    "PATCH", "ngsi_entity", E + " (merged)", ONE, body={"speed": {"type": "Property", "value": 5}}, probe=_doc
+)
 ngsi("DELETE", "ngsi_entity", E, ONE, probe=_doc)
 ngsi(
     "POST",
@@ -88,6 +91,14 @@ ngsi(
     probe=_doc,
 )
 ngsi("PATCH", "ngsi_attribute", E + " (speed's value)", ONE + "/attrs/speed", body={"value": 4}, probe=_doc)
+ngsi(
+    "PUT",
+    "ngsi_attribute",
+    E + " (speed replaced)",
+    ONE + "/attrs/speed",
+    body={"type": "Property", "value": 6},
+    probe=_doc,
+)
 ngsi("DELETE", "ngsi_attribute", E + " (brandName)", ONE + "/attrs/brandName", probe=_doc)
 
 

@@ -473,7 +473,11 @@ def temporal_instances(
     qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
     if attrs:
         qs = qs.filter(attribute__in=attrs)
-    if attrs and len(entity_ids) * len(attrs) <= PAIRS_BY_LIMIT:
+    pairs = len(entity_ids) * len(attrs or [])
+    # one LIMIT per pair needs a database that slices inside a UNION (PostgreSQL; not SQLite)
+    if attrs and (
+        pairs == 1 or (pairs <= PAIRS_BY_LIMIT and connection.features.supports_slicing_ordering_in_compound)
+    ):
         few, few_cut = _first_instances(qs, entity_ids, attrs, tq, cap, fetch)
         if not few:
             return [], few_cut

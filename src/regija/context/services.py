@@ -364,8 +364,11 @@ def append(
     return kept
 
 
-def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs: Attrs) -> list[str]:
-    """Replace the attributes the entity has; returns the names of those it does not have (not updated)."""
+def update(
+    user: Actor, organisation: Organisation | None, entity_id: str, attrs: Attrs, deleted: Sequence[str] = ()
+) -> list[str]:
+    """Replace the attributes the entity has, delete those ``deleted`` names (given as NGSI-LD Null);
+    returns the names of those it does not have (not updated)."""
     _check(user, organisation)
     missing: list[str] = []
     with transaction.atomic(), audit.acting(user, via="api"):
@@ -378,7 +381,10 @@ def update(user: Actor, organisation: Organisation | None, entity_id: str, attrs
                 doc[iri] = _keep_created(doc[iri], attr, timestamp(moment))
             else:
                 missing.append(iri)
-        if len(missing) < len(attrs):
+        for iri in deleted:
+            if doc.pop(iri, None) is None:
+                missing.append(iri)
+        if len(missing) < len(attrs) + len(deleted):
             entity.doc = doc
             entity.modified_at = moment
             _follow_model(entity)
@@ -400,20 +406,50 @@ def partial_update(
         if old is None:
             raise ResourceNotFound(f"The entity {entity_id} has no attribute {iri}")
         moment = clock()
-        merged = {
-            **old,
-            **{k: v for k, v in _stamped(fragment, timestamp(moment)).items() if k != "createdAt"},
-        }
-        if merged.get("type") != old.get("type"):  # a value of another kind replaces the old one's keys
-            for key in ("value", "object", "languageMap"):
-                if key not in fragment:
-                    merged.pop(key, None)
-        entity.doc = {**entity.doc, iri: merged}
+        entity.doc = {**entity.doc, iri: _merged(old, fragment, timestamp(moment))}
         entity.modified_at = moment
         _follow_model(entity)
         _save(entity, before=before)
         _remember(entity, [iri])
         _notify([subs.change(entity, before, [iri])])
+
+
+def _merged(old: dict[str, Any], fragment: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """An attribute with a fragment merged into it: what the fragment gives replaces, the rest stays."""
+    merged = {**old, **{k: v for k, v in _stamped(fragment, stamp).items() if k != "createdAt"}}
+    if merged.get("type") != old.get("type"):  # a value of another kind replaces the old one's keys
+        for key in ("value", "object", "languageMap"):
+            if key not in fragment:
+                merged.pop(key, None)
+    return merged
+
+
+def merge(
+    user: Actor, organisation: Organisation | None, entity_id: str, attrs: Attrs, deleted: Iterable[str] = ()
+) -> None:
+    """Merge Entity (clause 5.6.17 of V1.6.1, JSON Merge Patch): each attribute the entity has merged with
+    the fragment's, the others added, those given as NGSI-LD Null (``deleted``) removed."""
+    _check(user, organisation)
+    with transaction.atomic(), audit.acting(user, via="api"):
+        entity = _locked(organisation, entity_id)
+        before = entity.doc
+        doc = dict(entity.doc)
+        moment = clock()
+        stamp = timestamp(moment)
+        for iri, attr in attrs.items():
+            old = doc.get(iri)
+            doc[iri] = _keep_created(None, attr, stamp) if old is None else _merged(old, attr, stamp)
+        gone = [iri for iri in deleted if iri in doc]
+        for iri in gone:
+            del doc[iri]
+        if not attrs and not gone:
+            return
+        entity.doc = doc
+        entity.modified_at = moment
+        _follow_model(entity)
+        _save(entity, before=before)
+        _remember(entity, list(attrs))
+        _notify([subs.change(entity, before, list(attrs))])
 
 
 def delete_attribute(user: Actor, organisation: Organisation | None, entity_id: str, iri: str) -> None:

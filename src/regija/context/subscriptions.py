@@ -561,18 +561,31 @@ def _headers_and_body(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The notification's media type and @context as the HTTP binding has them (clause 6.3.x): with
     ``application/ld+json`` the @context is in the body; with ``application/json`` it is a Link header
-    – when the subscription's @context is one URL (or none: the core context); an inline or composite
-    @context cannot be linked, and the body then goes without one."""
+    – when the subscription's @context is one URL (alone, or in an array with the core context's; or none:
+    the core context); an inline or composite @context cannot be linked, and the body then goes without
+    one."""
     endpoint = subscription.body["notification"]["endpoint"]
     accept = endpoint.get("accept", JSON)
     context = subscription.context if subscription.context is not None else jsonld.CORE_CONTEXT_URL
     headers = {"Content-Type": accept}
     if accept == JSON_LD:
         payload = {**payload, "@context": context}
-    elif isinstance(context, str):
-        headers["Link"] = f'<{context}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+    elif (link := _one_url(context)) is not None:
+        headers["Link"] = f'<{link}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
     headers.update(_pairs(endpoint.get("receiverInfo", []), "receiverInfo"))
     return headers, payload
+
+
+def _one_url(context: Any) -> str | None:
+    """The one URL a @context is, if it is one: a string, or an array of one URL (the core context's
+    besides, which every @context implies)."""
+    if isinstance(context, str):
+        return context
+    if isinstance(context, list):
+        urls = [c for c in context if not (isinstance(c, str) and c in jsonld.CORE_CONTEXT_URLS)]
+        if len(urls) == 1 and isinstance(urls[0], str):
+            return urls[0]
+    return None
 
 
 class DeliveryFailed(Exception):

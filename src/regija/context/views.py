@@ -77,15 +77,18 @@ def problem(error: NgsiError) -> HttpResponse:
     return response
 
 
+MERGE_PATCH = "application/merge-patch+json"
+
+
 class Call:
     """What one request brings: its tenant, its @context, its body."""
 
-    def __init__(self, request: HttpRequest):
+    def __init__(self, request: HttpRequest, *, geo: bool = True):
         self.request = request
         self.organisation = selectors.tenant(request.headers.get("NGSILD-Tenant"))
         self.link = self._link()
         self.context: Any = self.link
-        self.accept = self._accept()
+        self.accept = self._accept(geo)
 
     def _link(self) -> str | None:
         header = self.request.headers.get("Link")
@@ -98,17 +101,20 @@ class Call:
             raise BadRequestData("Link: give at most one JSON-LD @context")
         return found[0] if found else None
 
-    def _accept(self) -> str:
+    def _accept(self, geo: bool = True) -> str:
+        """The first media type of Accept that the answer can have; GeoJSON only where ``geo`` (6.3.4:
+        Retrieve Entity and Query Entities alone answer application/geo+json)."""
         accept = self.request.headers.get("Accept", "")
         if not accept:
             return JSON
         kinds = [a.split(";")[0].strip() for a in accept.split(",")]
         for kind in kinds:
-            if kind in (JSON_LD, GEO_JSON):
+            if kind == JSON_LD or (kind == GEO_JSON and geo):
                 return kind
             if kind in (JSON, "*/*", "application/*"):
                 return JSON
-        raise NotAcceptable(f"Accept: this API answers {JSON}, {JSON_LD} or {GEO_JSON}, not {accept}")
+        answers = f"{JSON}, {JSON_LD} or {GEO_JSON}" if geo else f"{JSON} or {JSON_LD}"
+        raise NotAcceptable(f"Accept: this operation answers {answers}, not {accept}")
 
     def _json(self) -> Any:
         """The request's body as JSON: its size, media type and syntax checked."""
@@ -140,7 +146,10 @@ class Call:
         return data
 
     def kind(self) -> str:
-        return (self.request.content_type or "").lower()
+        kind = (self.request.content_type or "").lower()
+        if kind == MERGE_PATCH and self.request.method == "PATCH":
+            return JSON  # 6.3.4: a PATCH's body may be sent as application/merge-patch+json, read as JSON
+        return kind
 
     def body(self) -> Any:
         """The request's JSON, its @context taken (body for application/ld+json, Link for JSON)."""
@@ -226,8 +235,11 @@ class Call:
         return HttpResponse(json.dumps(body), content_type=GEO_JSON)
 
 
-def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., HttpResponse]:
-    """A view answering each method with its handler (405 for others), every NgsiError as Problem Details."""
+def endpoint(
+    handlers: dict[str, Callable[..., HttpResponse]], *, geo: bool = False
+) -> Callable[..., HttpResponse]:
+    """A view answering each method with its handler (405 for others), every NgsiError as Problem Details;
+    ``geo``: its answers may be GeoJSON (Retrieve Entity, Query Entities)."""
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -237,7 +249,11 @@ def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable[..., 
             response["Allow"] = ", ".join(handlers)
             return response
         try:
-            return handler(Call(request), **kwargs)
+            for name in ("entity_id", "subscription_id", "instance_id"):
+                if name in kwargs and not ent.is_uri(kwargs[name]):
+                    # 5.6.6, 5.7.1, 5.8.3 …: an id that is not a valid URI is BadRequestData
+                    raise BadRequestData(f"{name.replace('_id', ' id')}: {kwargs[name]!r} is not a URI")
+            return handler(Call(request, geo=geo), **kwargs)
         except NgsiError as error:
             return problem(error)
         except Refused as refused:  # a permission check of core's (Forbidden)
@@ -559,10 +575,51 @@ def _append(call: Call, entity_id: str) -> HttpResponse:
 def _update(call: Call, entity_id: str) -> HttpResponse:
     user = call.user()
     data, iris = _fragment(call)
+    deleted = [iris[n] for n in _nulls(data)]
     attrs = ent.attributes(data, iris, services.timestamp())
-    missing = services.update(user, call.organisation, entity_id, attrs)
-    done = [i for i in attrs if i not in missing]
+    missing = services.update(user, call.organisation, entity_id, attrs, deleted)
+    done = [i for i in [*attrs, *deleted] if i not in missing]
     return _update_result(call, done, missing, "The entity has no such attribute")
+
+
+NGSI_LD_NULL = "urn:ngsi-ld:null"
+
+
+def _is_null(value: Any) -> bool:
+    """An attribute given as NGSI-LD Null ("urn:ngsi-ld:null" as its value, object or languageMap, V1.6.1):
+    a merge, update or partial update that deletes it."""
+    if value == NGSI_LD_NULL:
+        return True
+    if not isinstance(value, dict):
+        return False
+    return (
+        value.get("value") == NGSI_LD_NULL
+        or value.get("object") == NGSI_LD_NULL
+        or value.get("languageMap") in (NGSI_LD_NULL, {"@none": NGSI_LD_NULL})
+    )
+
+
+def _nulls(data: dict[str, Any]) -> list[str]:
+    """The names of the attributes a fragment deletes (given as NGSI-LD Null), taken out of it."""
+    names = [k for k, v in data.items() if k not in ("id", "type", "@context") and _is_null(v)]
+    for name in names:
+        del data[name]
+    return names
+
+
+def _merge(call: Call, entity_id: str) -> HttpResponse:
+    """Merge Entity (5.6.17, PATCH /entities/{entityId}, 6.5.3.4)."""
+    user = call.user()
+    data = call.body()
+    given = data.pop("id", None)
+    if given is not None and given != entity_id:
+        raise BadRequestData(f"id: the body's id {given!r} is not the entity's {entity_id!r}")
+    data.pop("type", None)
+    deleted = _nulls(data)
+    iris = call.expand(ent.terms(data) + deleted)
+    attrs = ent.attributes(data, iris, services.timestamp())
+    services.merge(user, call.organisation, entity_id, attrs, [iris[n] for n in deleted])
+    return HttpResponse(status=204)
 
 
 def _attribute_iri(call: Call, attr: str) -> str:
@@ -571,10 +628,26 @@ def _attribute_iri(call: Call, attr: str) -> str:
     return call.expand([attr])[attr]
 
 
+def _replace_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
+    """Replace Attribute (5.6.19, PUT /entities/{entityId}/attrs/{attrId}, 6.6.3.3): the attribute the
+    entity has replaced whole by the body's; 404 when the entity or the attribute is not there."""
+    user = call.user()
+    data = call.body()
+    iri = _attribute_iri(call, attr)
+    iris = call.expand(ent.terms({attr: data}))
+    attribute = ent.attribute(attr, data, iris, services.timestamp(), where=attr)
+    if services.update(user, call.organisation, entity_id, {iri: attribute}):
+        raise ResourceNotFound(f"The entity {entity_id} has no attribute {attr}")
+    return HttpResponse(status=204)
+
+
 def _partial(call: Call, entity_id: str, attr: str) -> HttpResponse:
     user = call.user()
     data = call.body()
     iri = _attribute_iri(call, attr)
+    if _is_null(data):
+        services.delete_attribute(user, call.organisation, entity_id, iri)
+        return HttpResponse(status=204)
     if not any(k in data for k in ("value", "object", "languageMap")):
         # only meta or sub-attributes: the attribute keeps its value
         stored = _found(call, entity_id).doc.get(iri)
@@ -594,10 +667,10 @@ def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-entities = endpoint({"GET": _query, "POST": _create})
-entity = endpoint({"GET": _retrieve, "PUT": _replace, "DELETE": _delete})
+entities = endpoint({"GET": _query, "POST": _create}, geo=True)
+entity = endpoint({"GET": _retrieve, "PUT": _replace, "PATCH": _merge, "DELETE": _delete}, geo=True)
 attributes = endpoint({"POST": _append, "PATCH": _update})
-attribute = endpoint({"PATCH": _partial, "DELETE": _delete_attribute})
+attribute = endpoint({"PUT": _replace_attribute, "PATCH": _partial, "DELETE": _delete_attribute})
 
 
 # ------------------------------------------------------------------------------- batch operations
@@ -866,7 +939,7 @@ attribute_list = endpoint({"GET": _attributes})
 attribute_info = endpoint({"GET": _attribute_detail})
 
 
-query_entities = endpoint({"POST": _query_post})
+query_entities = endpoint({"POST": _query_post}, geo=True)
 
 
 # ------------------------------------------------------------------------------------- subscriptions
