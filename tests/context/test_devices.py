@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from regija.context import services
-from regija.context.models import AttributeInstance, ContextEntity, DeadLetter
+from regija.context.models import AttributeInstance, ContextEntity, DeadLetter, Device
 from regija.core import audit
 from regija.core.models import AuditEntry
 
@@ -291,10 +291,28 @@ def test_the_queries_of_a_batch_do_not_grow_with_it(iot, provisioned):
             services.ingest(messages)
         return len(captured)
 
-    assert queries(3) == queries(3)  # both update existing entities after the first round
-    small, large = queries(5), queries(60)
+    queries(3)  # the first batch meets d0–d2 (the worker keeps them) and creates their entities
+    assert queries(3) == queries(3)  # both update the entities of devices met before
+    small, large = queries(5), queries(60)  # both meet new devices, create and update entities
     assert large == small, (small, large)
     assert ContextEntity.objects.count() == 60
+
+
+def test_a_device_changed_or_deleted_counts_from_the_next_batch(iot, provisioned, get):
+    """The worker keeps the devices it has met; a change of one (here its mapping, edited as the back
+    office saves it) or its deletion holds for the next batch."""
+    topic = f"/json/{APIKEY}/sensor01/attrs"
+    services.ingest([(topic, b'{"t": 1}')], received_at=RECEIVED)
+    device = Device.objects.get(device_id="sensor01")
+    device.attributes = [{"object_id": "t", "name": "airTemperature", "type": "Number", "unit_code": "CEL"}]
+    device.save()
+    services.ingest([(topic, b'{"t": 2}')], received_at=RECEIVED)
+    assert entity(get)[1]["airTemperature"]["value"] == 2
+    assert iot("delete", "devices/sensor01").status_code == 204
+    result = services.ingest([(topic, b'{"t": 3}')], received_at=RECEIVED)
+    assert result.measures == 0
+    assert [d.reason for d in result.dead] == [f"there is no device 'sensor01' with the API key {APIKEY!r}"]
+    assert entity(get)[1]["airTemperature"]["value"] == 2
 
 
 def test_the_ingested_entity_is_queried_like_any_other(provisioned, get):
