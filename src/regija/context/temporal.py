@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import uuid
 from collections.abc import Iterable
@@ -22,8 +23,20 @@ TIMEPROPERTIES = {"observedAt": "observed_at", "createdAt": "created_at", "modif
 AGGREGATES = ("totalCount", "distinctCount", "sum", "avg", "min", "max", "stddev", "sumsq")
 
 
+_RANDOM: list[bytes] = []  # 16 random bytes each, drawn from the OS 256 at a time
+os.register_at_fork(after_in_child=_RANDOM.clear)  # a forked worker never repeats its parent's ids
+
+
 def instance_id() -> str:
-    return f"urn:ngsi-ld:{uuid.uuid4()}"
+    """A new ``urn:ngsi-ld:<uuid4>``. The ingest makes one per measured attribute: one read of the OS's
+    random source per 256 ids, not one each (each read lets the worker's MQTT thread take the GIL)."""
+    try:
+        random = _RANDOM.pop()
+    except IndexError:
+        block = os.urandom(16 * 256)
+        _RANDOM.extend(block[i : i + 16] for i in range(16, len(block), 16))
+        random = block[:16]
+    return f"urn:ngsi-ld:{uuid.UUID(bytes=random, version=4)}"
 
 
 def moment(text: str) -> dt.datetime:
