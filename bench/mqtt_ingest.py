@@ -1,6 +1,6 @@
 """MQTT ingest benchmark: how fast `regija ingest` writes device measures, against a bare subscriber.
 
-    python bench/mqtt_ingest.py [--mode live|backlog|both] [--devices 1000] [--measures 20000]
+    python bench/mqtt_ingest.py [--mode live|backlog|both|in-process] [--devices 1000] [--measures 20000]
                                 [--batch 500] [--workers 1] [--database-url postgres://…]
 
 With a Mosquitto of its own on a free port (``max_queued_messages 0``, so a queue of any length is kept
@@ -16,6 +16,9 @@ the (emptied) PostgreSQL database of ``--database-url``:
    the consumer starts; the clock runs from its start – the bare client's connect, the worker's
    "ingest:" line (after Django has started, just before it connects) – to the last measure received
    (bare) or written (ingest).
+
+``--mode in-process`` times ``services.ingest()`` alone in one process (the same measures in batches
+of ``--batch``, after a first round that creates the entities): wall time and CPU per measure.
 
 The bare consumer is a paho subscriber on the same kind of shared subscription (QoS 1, acknowledging
 each message when it arrives). ``--workers N`` runs N `regija ingest` processes (one client id each,
@@ -37,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from load import free_port  # bench/, the folder of this script
@@ -53,6 +57,19 @@ group = ServiceGroup.objects.create(organisation=org, apikey="benchkey", entity_
 mapping = [{"object_id": "t", "name": "temperature", "type": "Number", "unit_code": "CEL"}]
 Device.objects.bulk_create([Device(group=group, device_id=f"d{i}", entity_id=f"urn:ngsi-ld:Thing:d{i}",
     entity_type="Thing", attributes=mapping) for i in range(DEVICES)])
+"""
+IN_PROCESS = """
+import json, time
+from regija.context import services
+msgs = [(f"/json/benchkey/d{i % DEVICES}/attrs", json.dumps({"t": i % 40}).encode()) for i in range(MEASURES)]
+for s in range(0, DEVICES, BATCH):  # the entities exist first, as in a running system
+    services.ingest(msgs[s : s + BATCH])
+wall, cpu = time.perf_counter(), time.process_time()
+for s in range(0, MEASURES, BATCH):
+    services.ingest(msgs[s : s + BATCH])
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+print(json.dumps({"ingest_seconds": round(wall, 3), "ingest_per_second": round(MEASURES / wall),
+    "cpu_us_per_measure": round(cpu / MEASURES * 1e6, 1)}))
 """
 WRITTEN_SQL = "SELECT changes FROM core_auditentry WHERE object_repr LIKE 'MQTT ingest%%'"
 
@@ -135,12 +152,16 @@ def _bare(port: int, devices: int, count: int, mode: str, client_id: str) -> flo
     return elapsed
 
 
+_POLL: dict[str, Any] = {}  # one PostgreSQL connection for the polling (a new one each time forks a backend)
+
+
 def _written(database_url: str, db_path: Path) -> int:
     if database_url:
         import psycopg
 
-        with psycopg.connect(database_url) as conn:
-            rows = conn.execute(WRITTEN_SQL).fetchall()
+        if database_url not in _POLL:
+            _POLL[database_url] = psycopg.connect(database_url, autocommit=True)
+        rows = _POLL[database_url].execute(WRITTEN_SQL).fetchall()
         return sum(c["measures"][1] for (c,) in rows)
     db = sqlite3.connect(db_path, timeout=30)
     try:
@@ -220,7 +241,7 @@ def _ingest(args, mode: str, regija: list[str], env: dict[str, str], db_path: Pa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("live", "backlog", "both"), default="both")
+    parser.add_argument("--mode", choices=("live", "backlog", "both", "in-process"), default="both")
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--measures", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=500)
@@ -246,6 +267,14 @@ def main() -> None:
         setup = SETUP.replace("DEVICES", str(args.devices))
         subprocess.run([*regija, "shell", "-c", setup], env=env, check=True)  # noqa: S603
         time.sleep(0.3)
+        if args.mode == "in-process":  # services.ingest() alone, in one process: no MQTT at all
+            code = IN_PROCESS.replace("DEVICES", str(args.devices)).replace("MEASURES", str(args.measures))
+            code = code.replace("BATCH", str(args.batch))
+            out = subprocess.run([*regija, "shell", "-c", code], env=env, check=True, capture_output=True)  # noqa: S603
+            found = json.loads(out.stdout.decode().strip().splitlines()[-1])
+            found |= {"mode": "in-process", "database": "postgresql" if args.database_url else "sqlite"}
+            print(json.dumps(found | {"load_average": [round(x, 2) for x in os.getloadavg()]}), flush=True)
+            return
         for mode in ("live", "backlog") if args.mode == "both" else (args.mode,):
             bare = _bare(args.port, args.devices, args.measures, mode, f"bench-bare-{mode}")
             ingest = _ingest(args, mode, regija, env, db_path, _written(args.database_url, db_path))
