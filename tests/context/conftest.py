@@ -17,6 +17,17 @@ from tests.factories import OrganisationFactory, member
 BASE = "/ngsi-ld/v1"
 
 
+@pytest.fixture(autouse=True)
+def _ingest_forgets_devices():
+    """Tests roll back their transactions – the device registry's token too – while the ingest keeps the
+    devices it met in memory: each test starts with none kept, as a worker that has just started."""
+    from regija.context import services
+
+    services._REGISTRY.clear()
+    yield
+    services._REGISTRY.clear()
+
+
 @pytest.fixture
 def tenant(db):
     return OrganisationFactory(slug="velenje-iot", name="Velenje IoT")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from regija.context import services
-from regija.context.models import ContextEntity, DeadLetter
+from regija.context.models import AttributeInstance, ContextEntity, DeadLetter, Device
 from regija.core import audit
 from regija.core.models import AuditEntry
 
@@ -290,10 +291,28 @@ def test_the_queries_of_a_batch_do_not_grow_with_it(iot, provisioned):
             services.ingest(messages)
         return len(captured)
 
-    assert queries(3) == queries(3)  # both update existing entities after the first round
-    small, large = queries(5), queries(60)
+    queries(3)  # the first batch meets d0–d2 (the worker keeps them) and creates their entities
+    assert queries(3) == queries(3)  # both update the entities of devices met before
+    small, large = queries(5), queries(60)  # both meet new devices, create and update entities
     assert large == small, (small, large)
     assert ContextEntity.objects.count() == 60
+
+
+def test_a_device_changed_or_deleted_counts_from_the_next_batch(iot, provisioned, get):
+    """The worker keeps the devices it has met; a change of one (here its mapping, edited as the back
+    office saves it) or its deletion holds for the next batch."""
+    topic = f"/json/{APIKEY}/sensor01/attrs"
+    services.ingest([(topic, b'{"t": 1}')], received_at=RECEIVED)
+    device = Device.objects.get(device_id="sensor01")
+    device.attributes = [{"object_id": "t", "name": "airTemperature", "type": "Number", "unit_code": "CEL"}]
+    device.save()
+    services.ingest([(topic, b'{"t": 2}')], received_at=RECEIVED)
+    assert entity(get)[1]["airTemperature"]["value"] == 2
+    assert iot("delete", "devices/sensor01").status_code == 204
+    result = services.ingest([(topic, b'{"t": 3}')], received_at=RECEIVED)
+    assert result.measures == 0
+    assert [d.reason for d in result.dead] == [f"there is no device 'sensor01' with the API key {APIKEY!r}"]
+    assert entity(get)[1]["airTemperature"]["value"] == 2
 
 
 def test_the_ingested_entity_is_queried_like_any_other(provisioned, get):
@@ -374,3 +393,79 @@ def test_a_measure_that_breaks_its_smart_data_model_is_a_dead_letter(iot, provis
     assert (result.measures, len(result.dead)) == (1, 1), [d.reason for d in result.dead]
     assert "status" in DeadLetter.objects.get().reason
     assert entity(get, "urn:ngsi-ld:ParkingSpot:spot01")[1]["status"]["value"] == "free"
+
+
+def test_what_one_batch_writes_into_the_history(provisioned):
+    """Each measured attribute (and each static attribute) of each message of a batch is one instance of
+    the history (ETSI GS CIM 009 clause 4.5.7): its observedAt from TimeInstant or the receive time,
+    createdAt = modifiedAt = the receive time, its numeric value for the aggregations, and the instance
+    in the normalised form with a urn:ngsi-ld:<uuid> instanceId."""
+    services.ingest(
+        [
+            (
+                f"/json/{APIKEY}/sensor01/attrs",
+                b'{"t": 21.5, "s": "ok", "TimeInstant": "2026-12-07T08:15:00Z"}',
+            ),
+            (f"/json/{APIKEY}/sensor01/attrs", b'{"h": 40}'),
+        ],
+        received_at=RECEIVED,
+    )
+    vocab, thing = (
+        "https://uri.etsi.org/ngsi-ld/default-context/",
+        "https://uri.etsi.org/ngsi-ld/default-context/Thing",
+    )
+    received, observed = "2026-12-07T09:30:00.000Z", "2026-12-07T08:15:00Z"
+    rows = AttributeInstance.objects.order_by("pk")
+    stored = [
+        (
+            r.organisation.slug,
+            r.entity_id,
+            r.entity_type,
+            r.attribute,
+            r.observed_at,
+            r.created_at,
+            r.modified_at,
+            r.value,
+            {k: v for k, v in r.doc.items() if k != "instanceId"},
+        )
+        for r in rows
+    ]
+    at_0815 = dt.datetime(2026, 12, 7, 8, 15, tzinfo=dt.UTC)
+    common = ("velenje-iot", "urn:ngsi-ld:Thing:sensor01", thing)
+    stamps = {"createdAt": received, "modifiedAt": received}
+    static = {"type": "Property", "value": "sensor", **stamps}
+    assert stored == [
+        (
+            *common,
+            vocab + "temperature",
+            at_0815,
+            RECEIVED,
+            RECEIVED,
+            21.5,
+            {"type": "Property", "value": 21.5, "observedAt": observed, "unitCode": "CEL", **stamps},
+        ),
+        (
+            *common,
+            vocab + "state",
+            at_0815,
+            RECEIVED,
+            RECEIVED,
+            None,
+            {"type": "Property", "value": "ok", "observedAt": observed, **stamps},
+        ),
+        (*common, vocab + "category", RECEIVED, RECEIVED, RECEIVED, None, static),
+        (
+            *common,
+            vocab + "humidity",
+            RECEIVED,
+            RECEIVED,
+            RECEIVED,
+            40.0,
+            {"type": "Property", "value": 40, "observedAt": received, **stamps},
+        ),
+        (*common, vocab + "category", RECEIVED, RECEIVED, RECEIVED, None, static),
+    ]
+    ids = [r.instance_id for r in rows]
+    assert [r.doc["instanceId"] for r in rows] == ids and len(set(ids)) == len(ids)
+    for ident in ids:
+        assert ident.startswith("urn:ngsi-ld:") and uuid.UUID(ident.removeprefix("urn:ngsi-ld:")).version == 4

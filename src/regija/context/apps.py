@@ -11,8 +11,10 @@ class ContextConfig(AppConfig):
 
     def ready(self):
         from django.db.models import Q
+        from django.db.models.signals import post_delete, post_save
 
         from regija.core import registry
+        from regija.core.models import Organisation
 
         from .models import (
             AttributeInstance,
@@ -23,6 +25,7 @@ class ContextConfig(AppConfig):
             ServiceGroup,
             Subscription,
         )
+        from .services import devices_changed
 
         # An entity belongs to its tenant's organisation: its editors and admins write it (with an API
         # token), everyone reads it. An entity of the default tenant (no NGSILD-Tenant) has no owner:
@@ -49,3 +52,10 @@ class ContextConfig(AppConfig):
             audit_parent="indicator",
             public=Q(),
         )
+        # The ingest worker keeps the devices it has met in memory (services._Registry): every change of
+        # a group, a device or an organisation (its slug decides a lenient tenant) gives the registry a
+        # new token, in the change's transaction, and the workers forget them.
+        for model in (ServiceGroup, Device, Organisation):
+            uid = f"regija-device-registry-{model._meta.label}"
+            post_save.connect(devices_changed, sender=model, dispatch_uid=uid)
+            post_delete.connect(devices_changed, sender=model, dispatch_uid=uid)

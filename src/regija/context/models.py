@@ -187,6 +187,21 @@ class Device(models.Model):
         return self.device_id
 
 
+class DeviceRegistry(models.Model):
+    """One row: a token that changes in the transaction of every change of a service group, a device or
+    an organisation (signals, ``services.devices_changed``). The ingest worker keeps the devices it has
+    met in memory and reads only this token per batch: when it differs, it forgets them all."""
+
+    token = models.BigIntegerField(_("token"), default=0)
+
+    class Meta:
+        verbose_name = _("device registry")
+        verbose_name_plural = _("device registry")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class DeadLetter(models.Model):
     """A message the ingest worker could not apply – an unknown API key or device, a payload that is no
     JSON or does not fit the device's mapping – kept for staff to see, never dropped silently."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +37,7 @@ from .models import (
     ContextValue,
     DeadLetter,
     Device,
+    DeviceRegistry,
     IndicatorFeed,
     ServiceGroup,
     Subscription,
@@ -838,6 +840,57 @@ def _mapping_of(
     return mapped, list(statics.values())
 
 
+class _Registry:
+    """The service groups (by API key, with their organisation) and devices (by group and device id) the
+    ingest has met, with each device's mapping, kept between batches while the registry's token
+    (``DeviceRegistry``, one row) stays the same: a batch reads the token, and the groups and devices it
+    has not met yet, instead of every group and device of the batch. A device not found is not kept
+    (looked for again in the next batch that names it)."""
+
+    def __init__(self) -> None:
+        self.token: int | None = None
+        self.groups: dict[str, ServiceGroup] = {}
+        self.devices: dict[tuple[int, str], Device] = {}
+        self.mappings: dict[tuple[int, str], tuple[dict[str, dict[str, str]], list[dict[str, Any]]]] = {}
+
+    def clear(self) -> None:
+        self.token = None
+        self.groups, self.devices, self.mappings = {}, {}, {}
+
+    def valid(self) -> None:
+        """Forget everything when the registry's token is not the one this was read with (one query)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_REGISTRY_SQL)
+            row = cursor.fetchone()
+        token = row[0] if row else 0
+        if token != self.token:
+            self.clear()
+            self.token = token
+
+    def mapping(
+        self, group: ServiceGroup, device: Device
+    ) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+        key = (group.pk, device.device_id)
+        found = self.mappings.get(key)
+        if found is None:
+            found = self.mappings[key] = _mapping_of(group, device)
+        return found
+
+
+_REGISTRY_SQL = f"SELECT token FROM {DeviceRegistry._meta.db_table} WHERE id = 1"  # noqa: S608 - our table
+_REGISTRY = _Registry()
+
+
+def devices_changed(**kwargs: Any) -> None:
+    """A service group, a device or an organisation was saved or deleted (a signal receiver, so the back
+    office's and every other write count): a new registry token in the writer's transaction, so every
+    ingest worker forgets the devices it keeps once the change is committed. Random, not a counter: a
+    transaction rolled back cannot make a token seen before come back."""
+    token = secrets.randbits(62)
+    if not DeviceRegistry.objects.filter(pk=1).update(token=token):
+        DeviceRegistry.objects.get_or_create(pk=1, defaults={"token": token})
+
+
 @dataclass
 class Ingested:
     measures: int = 0
@@ -884,6 +937,34 @@ def _write_docs(rows: list[ContextEntity]) -> None:
         cursor.executemany(sql, params)
 
 
+def _write_history(rows: list[temporal.Row]) -> None:
+    """The batch's history rows (``temporal.values``: the same rows ``temporal.rows`` makes objects of)
+    in one ``executemany`` of a plain INSERT: a model object per row and ``bulk_create`` compiling each
+    of its fields cost more than a third of a batch's time. Each distinct date-time is adapted once."""
+    if not rows:
+        return
+    ops, quote = connection.ops, connection.ops.quote_name
+    meta = AttributeInstance._meta
+    column = {f.attname: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(quote(column[c]) for c in temporal.COLUMNS)
+    marks = ", ".join(["%s"] * len(temporal.COLUMNS))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model, quoted; values bound
+    moments: dict[dt.datetime, Any] = {}
+
+    def at(value: dt.datetime) -> Any:
+        if value not in moments:
+            moments[value] = ops.adapt_datetimefield_value(value)
+        return moments[value]
+
+    as_json = ops.adapt_json_value
+    params = [
+        (o, e, t, a, i, at(observed), at(created), at(modified), v, as_json(doc, None))
+        for o, e, t, a, i, observed, created, modified, v, doc in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | None = None) -> Ingested:
     """A batch of MQTT messages (topic, payload) → the devices' entities updated, in ONE transaction.
 
@@ -903,13 +984,25 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         except dev.BadMeasure as exc:
             parsed.append((topic, payload, None, str(exc)))
     with transaction.atomic(), audit.acting(None, via="worker", label="ingest"):
+        kept = _REGISTRY
+        kept.valid()
         keys = {t.apikey for _, _, t, _ in parsed if t is not None}
-        groups = {
-            g.apikey: g for g in ServiceGroup.objects.filter(apikey__in=keys).select_related("organisation")
+        if keys - kept.groups.keys():
+            unmet = ServiceGroup.objects.filter(apikey__in=keys - kept.groups.keys())
+            kept.groups.update((g.apikey, g) for g in unmet.select_related("organisation"))
+        groups = {k: kept.groups[k] for k in keys if k in kept.groups}
+        pairs = {
+            (groups[t.apikey].pk, t.device_id)
+            for _, _, t, _ in parsed
+            if t is not None and t.apikey in groups
         }
-        ids = {t.device_id for _, _, t, _ in parsed if t is not None and t.apikey in groups}
-        found = Device.objects.filter(group__in=[g.pk for g in groups.values()], device_id__in=ids)
-        devices = {(d.group_id, d.device_id): d for d in found}
+        if pairs - kept.devices.keys():
+            unmet_pairs = pairs - kept.devices.keys()
+            found = Device.objects.filter(
+                group__in={g for g, _ in unmet_pairs}, device_id__in={d for _, d in unmet_pairs}
+            )
+            kept.devices.update(((d.group_id, d.device_id), d) for d in found)
+        devices = {p: kept.devices[p] for p in pairs if p in kept.devices}
         by_id = {g.pk: g for g in groups.values()}
         wanted = {(by_id[d.group_id].organisation_id, d.entity_id) for d in devices.values()}
         rows = (
@@ -923,7 +1016,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         placed: dict[int, dict[str, Any]] = {}  # the GeoProperties of each changed entity before the batch
         befores: dict[int, dict[str, Any]] = {}  # each changed entity's document before the batch
         written: dict[tuple[int | None, str], set[str]] = {}  # the attributes the batch wrote, by entity
-        history: list[AttributeInstance] = []  # every measure's attributes, instances of the history
+        history: list[temporal.Row] = []  # every measure's attributes, instances of the history
         parsed_stamps: dict[str, dt.datetime] = {}
         for topic, payload, where, problem in parsed:
             if where is None:
@@ -945,7 +1038,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
                 result.dead.append(_dead(topic, payload, reason, moment, **known))
                 continue
             try:
-                mapped, statics = _mapping_of(group, device)
+                mapped, statics = kept.mapping(group, device)
                 attrs = [
                     dev.attributes_of(m, mapped, statics, stamp, timestamp=device.timestamp)
                     for m in dev.measures(where, payload)
@@ -962,13 +1055,13 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
             type_iri = entity.type if entity is not None else _iris([device.entity_type])[device.entity_type]
             iris = _iris([n for a in attrs for n in a])
             doc = dict(entity.doc) if entity is not None else {}
-            instances: list[AttributeInstance] = []
+            instances: list[temporal.Row] = []
             for measure in attrs:
                 measured: dict[str, dict[str, Any]] = {}
                 for name, attr in measure.items():
                     doc[iris[name]] = measured[iris[name]] = _keep_created(doc.get(iris[name]), attr, stamp)
                     written.setdefault(key, set()).add(iris[name])
-                instances += temporal.rows(
+                instances += temporal.values(
                     group.organisation_id, device.entity_id, type_iri, measured, parsed_stamps
                 )
             try:  # the entity as this message leaves it, checked against its Smart Data Model
@@ -1002,7 +1095,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         _write_boxes(list(new.values()), replace=False)
         _write_boxes([e for pk, e in changed.items() if _geometries(e.doc) != placed[pk]], replace=True)
         DeadLetter.objects.bulk_create(result.dead)
-        AttributeInstance.objects.bulk_create(history, batch_size=2000)
+        _write_history(history)
         result.created, result.updated = len(new), len(changed)
         _notify(
             [subs.change(e, None) for e in new.values()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import uuid
 from collections.abc import Iterable
@@ -22,8 +23,20 @@ TIMEPROPERTIES = {"observedAt": "observed_at", "createdAt": "created_at", "modif
 AGGREGATES = ("totalCount", "distinctCount", "sum", "avg", "min", "max", "stddev", "sumsq")
 
 
+_RANDOM: list[bytes] = []  # 16 random bytes each, drawn from the OS 256 at a time
+os.register_at_fork(after_in_child=_RANDOM.clear)  # a forked worker never repeats its parent's ids
+
+
 def instance_id() -> str:
-    return f"urn:ngsi-ld:{uuid.uuid4()}"
+    """A new ``urn:ngsi-ld:<uuid4>``. The ingest makes one per measured attribute: one read of the OS's
+    random source per 256 ids, not one each (each read lets the worker's MQTT thread take the GIL)."""
+    try:
+        random = _RANDOM.pop()
+    except IndexError:
+        block = os.urandom(16 * 256)
+        _RANDOM.extend(block[i : i + 16] for i in range(16, len(block), 16))
+        random = block[:16]
+    return f"urn:ngsi-ld:{uuid.UUID(bytes=random, version=4)}"
 
 
 def moment(text: str) -> dt.datetime:
@@ -39,6 +52,63 @@ def number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+Row = tuple[Any, ...]  # an instance's columns in ``COLUMNS``' order, as Python values
+
+COLUMNS = (
+    "organisation_id",
+    "entity_id",
+    "entity_type",
+    "attribute",
+    "instance_id",
+    "observed_at",
+    "created_at",
+    "modified_at",
+    "value",
+    "doc",
+)
+
+
+def values(
+    organisation_id: int | None,
+    entity_id: str,
+    entity_type: str,
+    attrs: dict[str, dict[str, Any]],
+    parsed: dict[str, dt.datetime] | None = None,
+) -> list[Row]:
+    """One history row per attribute written (stored form, with createdAt/modifiedAt) as plain values in
+    ``COLUMNS``' order – what ``rows`` makes model objects of, and the ingest writes as they are.
+    ``parsed``: a cache of date-times already parsed (a batch writes the same stamps again and again)."""
+    cache = parsed if parsed is not None else {}
+    out = []
+    for iri, stored in attrs.items():
+        ident = instance_id()
+        text = stored["modifiedAt"]
+        modified = cache.get(text)
+        if modified is None:
+            modified = cache[text] = moment(text)
+        observed_text = stored.get("observedAt")
+        observed = modified
+        if observed_text:
+            observed = cache.get(observed_text)
+            if observed is None:
+                observed = cache[observed_text] = moment(observed_text)
+        out.append(
+            (
+                organisation_id,
+                entity_id,
+                entity_type,
+                iri,
+                ident,
+                observed,
+                modified,
+                modified,
+                number(stored.get("value")),
+                {**stored, "createdAt": text, "instanceId": ident},
+            )
+        )
+    return out
+
+
 def rows(
     organisation_id: int | None,
     entity_id: str,
@@ -48,34 +118,10 @@ def rows(
 ) -> list[AttributeInstance]:
     """One history row per attribute written (stored form, with createdAt/modifiedAt). ``parsed``: a
     cache of date-times already parsed (a batch writes the same stamps again and again)."""
-    cache = parsed if parsed is not None else {}
-
-    def at(text: str) -> dt.datetime:
-        found = cache.get(text)
-        if found is None:
-            found = cache[text] = moment(text)
-        return found
-
-    out = []
-    for iri, stored in attrs.items():
-        ident = instance_id()
-        modified = at(stored["modifiedAt"])
-        observed = stored.get("observedAt")
-        out.append(
-            AttributeInstance(
-                organisation_id=organisation_id,
-                entity_id=entity_id,
-                entity_type=entity_type,
-                attribute=iri,
-                instance_id=ident,
-                observed_at=at(observed) if observed else modified,
-                created_at=modified,
-                modified_at=modified,
-                value=number(stored.get("value")),
-                doc={**stored, "createdAt": stored["modifiedAt"], "instanceId": ident},
-            )
-        )
-    return out
+    return [
+        AttributeInstance(**dict(zip(COLUMNS, row, strict=True)))
+        for row in values(organisation_id, entity_id, entity_type, attrs, parsed)
+    ]
 
 
 # ------------------------------------------------------------------------------------ temporal query
