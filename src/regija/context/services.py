@@ -97,26 +97,35 @@ def _save(entity: ContextEntity, *, new: bool = False, before: dict[str, Any] | 
 
 def _write_values(entities: list[ContextEntity], *, replace: bool) -> None:
     """The value index rows of these saved entities (``query.indexed``), in bulk (``replace``: their old
-    ones deleted first) – in the caller's transaction, so the index never disagrees with the documents."""
+    ones deleted first) – in the caller's transaction, so the index never disagrees with the documents.
+    Plain statements (a DELETE per 500 entities, one ``executemany`` INSERT): the rows are the broker's
+    own index, with no signals, audit or cascades – the ORM's objects and delete collector cost a quarter
+    of a device batch."""
     if not entities:
         return
-    if replace:
-        ContextValue.objects.filter(entity__in=[e.pk for e in entities]).delete()
-    ContextValue.objects.bulk_create(
-        (
-            ContextValue(
-                entity=entity,
-                organisation_id=entity.organisation_id,
-                type=entity.type,
-                attribute=iri,
-                text=text,
-                number=number,
-            )
+    meta = ContextValue._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    column = {f.attname: quote(str(f.column)) for f in meta.concrete_fields}
+    with connection.cursor() as cursor:
+        if replace:
+            pks = [e.pk for e in entities]
+            for start in range(0, len(pks), 500):
+                part = pks[start : start + 500]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(f"DELETE FROM {table} WHERE {column['entity_id']} IN ({marks})", part)  # noqa: S608 - names from the model, quoted; values bound
+        names = ("entity_id", "organisation_id", "type", "attribute", "text", "number")
+        sql = (
+            f"INSERT INTO {table} ({', '.join(column[n] for n in names)}) "  # noqa: S608 - as above
+            f"VALUES ({', '.join(['%s'] * len(names))})"
+        )
+        params = [
+            (entity.pk, entity.organisation_id, entity.type, iri, text, number)
             for entity in entities
             for iri, text, number in query.indexed(entity.doc)
-        ),
-        batch_size=2000,
-    )
+        ]
+        if params:
+            cursor.executemany(sql, params)
 
 
 def _write_boxes(entities: list[ContextEntity], *, replace: bool) -> None:
