@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from regija.core import audit
 from regija.core.services import now as clock
@@ -103,29 +103,40 @@ def _write_values(entities: list[ContextEntity], *, replace: bool) -> None:
     of a device batch."""
     if not entities:
         return
-    meta = ContextValue._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    column = {f.attname: quote(str(f.column)) for f in meta.concrete_fields}
-    with connection.cursor() as cursor:
-        if replace:
-            pks = [e.pk for e in entities]
+    if replace:
+        table = connection.ops.quote_name(ContextValue._meta.db_table)
+        entity = connection.ops.quote_name(ContextValue._meta.get_field("entity").column)
+        pks = [e.pk for e in entities]
+        with connection.cursor() as cursor:
             for start in range(0, len(pks), 500):
                 part = pks[start : start + 500]
                 marks = ", ".join(["%s"] * len(part))
-                cursor.execute(f"DELETE FROM {table} WHERE {column['entity_id']} IN ({marks})", part)  # noqa: S608 - names from the model, quoted; values bound
-        names = ("entity_id", "organisation_id", "type", "attribute", "text", "number")
-        sql = (
-            f"INSERT INTO {table} ({', '.join(column[n] for n in names)}) "  # noqa: S608 - as above
-            f"VALUES ({', '.join(['%s'] * len(names))})"
-        )
-        params = [
+                cursor.execute(f"DELETE FROM {table} WHERE {entity} IN ({marks})", part)  # noqa: S608 - names from the model, quoted; values bound
+    _insert(
+        ContextValue,
+        ("entity_id", "organisation_id", "type", "attribute", "text", "number"),
+        [
             (entity.pk, entity.organisation_id, entity.type, iri, text, number)
             for entity in entities
             for iri, text, number in query.indexed(entity.doc)
-        ]
-        if params:
-            cursor.executemany(sql, params)
+        ],
+    )
+
+
+def _insert(model: type[Model], names: Sequence[str], params: list[tuple[Any, ...]]) -> None:
+    """Rows of ``model`` (values of the fields ``names``, by attname, already in the database's form) in
+    one ``executemany`` of a plain INSERT – no model objects, signals or audit: for the broker's own
+    index and history rows, written in bulk on the ingest's hot path."""
+    if not params:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    column = {f.attname: quote(str(f.column)) for f in meta.concrete_fields}
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(column[n] for n in names)}) "  # noqa: S608 - names from the model, quoted; values bound
+        f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _write_boxes(entities: list[ContextEntity], *, replace: bool) -> None:
@@ -952,12 +963,7 @@ def _write_history(rows: list[temporal.Row]) -> None:
     of its fields cost more than a third of a batch's time. Each distinct date-time is adapted once."""
     if not rows:
         return
-    ops, quote = connection.ops, connection.ops.quote_name
-    meta = AttributeInstance._meta
-    column = {f.attname: str(f.column) for f in meta.concrete_fields}
-    columns = ", ".join(quote(column[c]) for c in temporal.COLUMNS)
-    marks = ", ".join(["%s"] * len(temporal.COLUMNS))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model, quoted; values bound
+    ops = connection.ops
     moments: dict[dt.datetime, Any] = {}
 
     def at(value: dt.datetime) -> Any:
@@ -970,8 +976,7 @@ def _write_history(rows: list[temporal.Row]) -> None:
         (o, e, t, a, i, at(observed), at(created), at(modified), v, as_json(doc, None))
         for o, e, t, a, i, observed, created, modified, v, doc in rows
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    _insert(AttributeInstance, temporal.COLUMNS, params)
 
 
 def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | None = None) -> Ingested:
