@@ -179,6 +179,18 @@ def test_a_published_measure_is_read_back_through_the_ngsi_ld_api(tmp_path):
     assert [t for t, _ in letters] == [f"/json/{apikey}/nobody/attrs"]
 
 
+def _processes(client_id: str) -> list[int]:
+    """A worker's processes – the writer and its MQTT receiver – by the client id on their command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and client_id.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_kill_9_loses_no_acknowledged_measure(tmp_path):
     data_dir, env, apikey = _prepared(tmp_path)
     name = uuid.uuid4().hex[:8]
@@ -201,6 +213,8 @@ def test_kill_9_loses_no_acknowledged_measure(tmp_path):
     assert _wait(lambda: len(_attributes(data_dir)) >= 100, 60), "".join(worker.lines)
     worker.stop(signal.SIGKILL)
     written_at_kill = len(_attributes(data_dir))
+    # nothing of the killed worker lives on: its receiver process sees the writer gone and ends
+    assert _wait(lambda: not _processes(client_id), 15), f"left running: {_processes(client_id)}"
     for info in pending:  # every measure acknowledged by the broker (PUBACK to the device)
         info.wait_for_publish(30)
         assert info.is_published()
@@ -215,6 +229,7 @@ def test_kill_9_loses_no_acknowledged_measure(tmp_path):
         )
     finally:
         worker.stop()
+    assert _wait(lambda: not _processes(client_id), 15), f"left after SIGTERM: {_processes(client_id)}"
     attributes = _attributes(data_dir)
     values = {iri.rsplit("/", 1)[-1]: a["value"] for iri, a in attributes.items()}
     assert values == {f"m{i}": i for i in range(count)}

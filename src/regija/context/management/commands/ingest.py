@@ -2,47 +2,33 @@
 "Devices and MQTT").
 
 It subscribes with QoS 1 to the IoT Agent JSON measure topics through an MQTT 5 shared subscription
-(``$share/<group>/…``), so several workers with the same group share the messages. Messages go to a
-queue; the main loop takes up to ``--batch`` of them (waiting at most ``--wait-ms`` after the first),
-calls ``services.ingest`` – one transaction – and only after its commit acknowledges each message
-(manual PUBACK). The session is persistent (clean start off, a session expiry), so what was received
-but not acknowledged when the worker died is delivered again when it comes back: nothing acknowledged
-is lost; a measure may be written twice, with the same effect (at least once, idempotent).
+(``$share/<group>/…``), so several workers with the same group share the messages. The receiving side
+(``regija.context.receiver``) runs in a child process of its own, so receiving and writing use both
+cores; it hands out batches of up to ``--batch`` messages (waiting at most ``--wait-ms`` after the
+first). This process writes each batch with ``services.ingest`` – one transaction – and only after its
+commit has each message acknowledged (manual PUBACK). The session is persistent (clean start off, a
+session expiry), so what was received but not acknowledged when the worker died is delivered again
+when it comes back: nothing acknowledged is lost; a measure may be written twice, with the same effect
+(at least once, idempotent).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import signal
 import socket
 import threading
-import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
+from django.db import connection, connections
 
 from regija.context import services
+from regija.context.receiver import Message, Options, Receiver, ReceiverProcess, acks
 
 log = logging.getLogger("regija.context.ingest")
-
-# The measure topics of the IoT Agent JSON (user manual, "MQTT binding"): with the protocol prefix, the
-# older form without it, and the prefix without its leading slash.
-FILTERS = (
-    "/json/+/+/attrs",
-    "/json/+/+/attrs/+",
-    "json/+/+/attrs",
-    "json/+/+/attrs/+",
-    "/+/+/attrs",
-    "/+/+/attrs/+",
-)
 
 
 def broker(url: str) -> tuple[str, int, str | None, str | None]:
@@ -56,77 +42,19 @@ def broker(url: str) -> tuple[str, int, str | None, str | None]:
 
 
 class Worker:
-    def __init__(
-        self, *, client_id: str, group: str, batch: int, wait_ms: int, session_expiry: int, out: Any
-    ):
-        self.batch, self.wait = batch, wait_ms / 1000
-        self.group = group
-        self.out = out
-        self.messages: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue()
+    """Writes what ``receiver`` hands out – a :class:`Receiver` in a thread of this process, or a
+    :class:`ReceiverProcess` – and acknowledges each batch after its commit, until ``stopping``."""
+
+    def __init__(self, receiver: Receiver | ReceiverProcess) -> None:
+        self.receiver = receiver
         self.stopping = threading.Event()
-        self.generation = 0  # which connection a message came on: an old one's are not acknowledged
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
-        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.on_connect = self._connected
-        self.client.on_disconnect = self._disconnected
-        self.client.on_subscribe = self._subscribed
-        self.client.on_message = self._message
-        self.session_expiry = session_expiry
 
-    # --- the network thread (paho's loop) -------------------------------------------------------------
-
-    def _connected(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            log.warning("MQTT connection refused: %s", reason_code)
-            return
-        self.generation += 1
-        options = SubscribeOptions(qos=1)
-        client.subscribe([(f"$share/{self.group}/{f}", options) for f in FILTERS])
-
-    def _disconnected(self, client, userdata, flags, reason_code, properties) -> None:
-        if not self.stopping.is_set():
-            log.warning("MQTT connection lost (%s); reconnecting", reason_code)
-
-    def _subscribed(self, client, userdata, mid, reason_codes, properties) -> None:
-        failed = [str(c) for c in reason_codes if c.is_failure]
-        if failed:
-            log.error("MQTT subscription refused: %s", ", ".join(failed))
-        self.out.write(f"subscribed ({self.group}), generation {self.generation}\n")
-        self.out.flush()
-
-    def _message(self, client, userdata, message) -> None:
-        self.messages.put((self.generation, message))
-
-    # --- the main thread ---------------------------------------------------------------------------------
-
-    def _take(self) -> list[tuple[int, mqtt.MQTTMessage]]:
-        try:
-            first = self.messages.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        taken = [first]
-        deadline = time.monotonic() + self.wait
-        while len(taken) < self.batch:
-            left = deadline - time.monotonic()
-            try:
-                taken.append(
-                    self.messages.get(timeout=max(left, 0)) if left > 0 else self.messages.get_nowait()
-                )
-            except queue.Empty:
-                break
-        return taken
-
-    def _write(self, taken: list[tuple[int, mqtt.MQTTMessage]]) -> bool:
+    def _write(self, taken: list[Message]) -> bool:
         """Ingest until it commits (the database may be away for a while); False when told to stop first."""
         delay = 0.5
         while True:
             try:
-                services.ingest([(m.topic, m.payload) for _, m in taken])
+                services.ingest([(m.topic, m.payload) for m in taken])
                 return True
             except Exception:  # a database error: retry the same batch, never acknowledge without a commit
                 log.exception("ingest failed; the batch is retried")
@@ -135,23 +63,39 @@ class Worker:
                     return False
                 delay = min(delay * 2, 30)
 
-    def run(self, host: str, port: int) -> None:
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self.session_expiry
-        properties.ReceiveMaximum = min(max(self.batch * 2, 20), 65535)
-        self.client.connect_async(host, port, keepalive=30, clean_start=False, properties=properties)
-        self.client.loop_start()
+    def run(self) -> None:
+        self.receiver.start()
         try:
             while not self.stopping.is_set():
-                taken = self._take()
-                if not taken or not self._write(taken):
+                try:
+                    taken = self.receiver.take()
+                except EOFError:  # the receiver process died: what it held comes again, to a new one
+                    log.error("the MQTT receiver process ended; starting it again")
+                    self.receiver.stop()
+                    if self.stopping.wait(1):
+                        break
+                    self.receiver.start()
                     continue
-                for generation, message in taken:
-                    if generation == self.generation:
-                        self.client.ack(message.mid, message.qos)
+                if taken and self._write(taken):
+                    self.receiver.ack(acks(taken))
         finally:
-            self.client.disconnect()
-            self.client.loop_stop()
+            self.receiver.stop()
+
+
+def options(*, client_id: str, group: str, batch: int, wait_ms: int, session_expiry: int) -> Options:
+    """The receiver's options, for the broker at MQTT_URL."""
+    host, port, user, password = broker(settings.MQTT_URL)
+    return Options(
+        host=host,
+        port=port,
+        client_id=client_id,
+        group=group,
+        session_expiry=session_expiry,
+        batch=max(1, batch),
+        wait=max(0, wait_ms) / 1000,
+        user=user,
+        password=password,
+    )
 
 
 class Command(BaseCommand):
@@ -165,26 +109,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--session-expiry", type=int, default=3600, help="seconds the broker keeps the session"
         )
-
-    def handle(self, *args, **options):
-        host, port, user, password = broker(settings.MQTT_URL)
-        worker = Worker(
-            client_id=options["client_id"],
-            group=options["group"],
-            batch=max(1, options["batch"]),
-            wait_ms=max(0, options["wait_ms"]),
-            session_expiry=options["session_expiry"],
-            out=self.stdout,
+        parser.add_argument(
+            "--receiver",
+            choices=("process", "thread"),
+            default="process",
+            help="receive MQTT in a child process (both cores; the default) or in a thread of this one",
         )
-        if user:
-            worker.client.username_pw_set(user, password)
 
-        def stop(signum, frame):
+    def handle(self, *args: Any, **opts: Any) -> None:
+        found = options(
+            client_id=opts["client_id"],
+            group=opts["group"],
+            batch=opts["batch"],
+            wait_ms=opts["wait_ms"],
+            session_expiry=opts["session_expiry"],
+        )
+        connections.close_all()  # nothing of the database is handed to the receiver process
+        receiver = ReceiverProcess(found) if opts["receiver"] == "process" else Receiver(found, self.stdout)
+        worker = Worker(receiver)
+
+        def stop(signum: int, frame: Any) -> None:
             worker.stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"ingest: {host}:{port} as {options['client_id']}\n")
+        self.stdout.write(f"ingest: {found.host}:{found.port} as {found.client_id}\n")
         self.stdout.flush()
-        worker.run(host, port)
+        worker.run()
         self.stdout.write("ingest: stopped\n")

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from regija.calls.importer import import_files as import_governance_files
-from regija.context.management.commands.ingest import Worker, broker
+from regija.context.management.commands.ingest import Worker, broker, options
+from regija.context.receiver import Receiver
 from regija.context.services import load_demo_network
 from regija.core.files import InvalidFile
 from regija.governance.models import Body
@@ -127,23 +128,22 @@ class Command(BaseCommand):
     def start_ingest(self) -> tuple[Worker, threading.Thread] | None:
         """The ingest worker (`regija ingest`) in a thread of this process when a broker answers at
         MQTT_URL; without one, say so and serve without it."""
-        host, port, user, password = broker(settings.MQTT_URL)
+        host, port, _, _ = broker(settings.MQTT_URL)
         try:
             socket.create_connection((host, port), timeout=1).close()
         except OSError:
             self.stdout.write(f"no MQTT broker at {host}:{port} (MQTT_URL); device measures are not ingested")
             return None
-        worker = Worker(
+        found = options(
             client_id=f"regija-up-{socket.gethostname()}",
             group="regija",
             batch=500,
             wait_ms=50,
             session_expiry=3600,
-            out=self.stdout,
         )
-        if user:
-            worker.client.username_pw_set(user, password)
-        thread = threading.Thread(target=worker.run, args=(host, port), name="regija-ingest", daemon=True)
+        # in a thread of this process, which serves the web too: no child process of its own here
+        worker = Worker(Receiver(found, self.stdout))
+        thread = threading.Thread(target=worker.run, name="regija-ingest", daemon=True)
         thread.start()
         self.stdout.write(f"ingesting device measures from the MQTT broker at {host}:{port}")
         return worker, thread
