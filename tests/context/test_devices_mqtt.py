@@ -149,10 +149,12 @@ def _wait(condition, seconds: float) -> bool:
     return condition()
 
 
-def test_a_published_measure_is_read_back_through_the_ngsi_ld_api(tmp_path):
+# process: `regija ingest`'s default; thread: how `regija up` runs it, beside the web server
+@pytest.mark.parametrize("receiver", ["process", "thread"])
+def test_a_published_measure_is_read_back_through_the_ngsi_ld_api(tmp_path, receiver):
     data_dir, env, apikey = _prepared(tmp_path)
     name = uuid.uuid4().hex[:8]
-    worker = Worker(env, f"regija-test-{name}", f"g{name}")
+    worker = Worker(env, f"regija-test-{name}", f"g{name}", "--receiver", receiver)
     try:
         device = _publisher()
         payload = json.dumps({"t": 21.5, "TimeInstant": "2026-12-07T08:15:00Z"})
