@@ -21,6 +21,7 @@ This module does not import Django: the receiver process needs paho only.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -188,6 +189,7 @@ def _serve(options: Options, conn: Connection, writers_end: Connection) -> None:
     # Ctrl-C and SIGTERM go to the writer, which finishes its batch and then tells this process to stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    gc.freeze()  # the writer's objects, inherited: never collected here
     receiver = Receiver(options, sys.stdout)
     wanted = threading.Semaphore(0)
     done = threading.Event()

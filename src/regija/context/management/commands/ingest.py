@@ -14,6 +14,7 @@ when it comes back: nothing acknowledged is lost; a measure may be written twice
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import socket
@@ -65,6 +66,9 @@ class Worker:
 
     def run(self) -> None:
         self.receiver.start()
+        # what Django and the code loaded is kept for good: the collector then looks only at what the
+        # batches make, not at the whole process at every full collection (a tenth of a batch's time)
+        gc.freeze()
         try:
             while not self.stopping.is_set():
                 try:
