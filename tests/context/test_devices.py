@@ -281,6 +281,33 @@ def test_a_batch_is_one_audit_entry(provisioned):
     assert audit.verify().ok  # the summary is chained like every other entry
 
 
+def test_a_worker_s_kept_entity_gives_way_to_another_write(
+    provisioned, get, post, django_capture_on_commit_callbacks
+):
+    """The worker keeps the entities it wrote between batches; when the API writes one in between, the
+    next batch builds on the API's version, not on the one kept."""
+    kept = services.KeptEntities()
+    topic = f"/json/{APIKEY}/sensor01/attrs"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ingest([(topic, b'{"t": 1}')], kept_entities=kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ingest([(topic, b'{"t": 2}')], kept_entities=kept)  # the kept entity, as it was written
+    assert entity(get)[1]["temperature"]["value"] == 2
+    note = {"note": {"type": "Property", "value": "checked on site"}}  # Append Entity Attributes (5.6.3)
+    assert post("post", "/entities/urn:ngsi-ld:Thing:sensor01/attrs", note).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ingest([(topic, b'{"t": 3}')], kept_entities=kept)
+    found = entity(get)[1]
+    assert found["temperature"]["value"] == 3
+    assert found["note"]["value"] == "checked on site"
+
+
+def test_a_batch_rolled_back_is_not_kept(provisioned, get):
+    kept = services.KeptEntities()
+    services.ingest([(f"/json/{APIKEY}/sensor01/attrs", b'{"t": 1}')], kept_entities=kept)
+    assert kept.entities == {}  # kept only once the batch commits (here the test's transaction never does)
+
+
 def test_the_queries_of_a_batch_do_not_grow_with_it(iot, provisioned):
     body = {"devices": [{"device_id": f"d{i}", "apikey": APIKEY, "attributes": []} for i in range(60)]}
     assert iot("post", "devices", body).status_code == 201

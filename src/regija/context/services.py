@@ -981,12 +981,34 @@ def _write_history(rows: list[temporal.Row]) -> None:
     _insert(AttributeInstance, temporal.COLUMNS, params)
 
 
-def _locked_entities(wanted: set[tuple[int, str]]) -> dict[tuple[int | None, str], ContextEntity]:
+class KeptEntities:
+    """The entities a worker's batches wrote, as committed, kept by primary key between batches – for
+    one ingest worker (``ingest(kept_entities=…)``), so a batch that meets an entity again need not read
+    and decode its document. A kept entity is used only while its row's ``modified_at`` is still the one
+    the worker wrote: any other write of the entity (the API, a batch, another worker) sets its own, and
+    the entity is then read again. Bounded: past ``limit`` entities it starts over."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self.entities: dict[int, ContextEntity] = {}
+
+    def keep(self, entities: Iterable[ContextEntity]) -> None:
+        found = [e for e in entities if e.pk is not None]
+        if len(self.entities) + len(found) > self.limit:
+            self.entities = {}
+        self.entities.update((e.pk, e) for e in found)
+
+
+def _locked_entities(
+    wanted: set[tuple[int, str]], kept: KeptEntities | None = None
+) -> dict[tuple[int | None, str], ContextEntity]:
     """The existing entities of (organisation, entity id) pairs – a superset: each organisation with
     each id –, their rows locked on PostgreSQL (``FOR UPDATE``, in id order), by ``(organisation_id,
     entity_id)``. One plain query whose ids travel as one parameter (PostgreSQL ``= ANY``, SQLite
     ``json_each``): the ORM compiled an ``IN`` of every entity id and sent each row through its field
-    converters, a fifth of a device batch; here each distinct date-time is converted once."""
+    converters, a fifth of a device batch; here each distinct date-time is converted once. With
+    ``kept``, the rows' ids and modification times are read first, and only the entities not kept as
+    they are now in a second query."""
     if not wanted:
         return {}
     meta, ops = ContextEntity._meta, connection.ops
@@ -1005,10 +1027,7 @@ def _locked_entities(wanted: set[tuple[int, str]]) -> dict[tuple[int | None, str
             f"AND {entity_id} IN (SELECT value FROM json_each(%s))"
         )
         params, lock = [json.dumps(organisations), json.dumps(ids)], ""
-    sql = (
-        f"SELECT {', '.join(quote(str(f.column)) for f in fields)} FROM {quote(meta.db_table)} "  # noqa: S608 - names from the model, quoted; values bound
-        f"WHERE {where} ORDER BY {quote(str(meta.pk.column))}{lock}"
-    )
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column))
     convert = getattr(ops, "convert_datetimefield_value", None)  # SQLite keeps date-times as text
     moments: dict[Any, Any] = {}
 
@@ -1026,7 +1045,32 @@ def _locked_entities(wanted: set[tuple[int, str]]) -> dict[tuple[int | None, str
     names = [f.attname for f in fields]
     found: dict[tuple[int | None, str], ContextEntity] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if kept is not None and kept.entities:
+            modified = quote(str(ContextEntity.modified_at.field.column))
+            cursor.execute(
+                f"SELECT {pk}, {organisation}, {entity_id}, {modified} FROM {table} "  # noqa: S608 - names from the model, quoted; values bound
+                f"WHERE {where} ORDER BY {pk}{lock}",
+                params,
+            )
+            unmet = []
+            for key, org, eid, when in cursor.fetchall():
+                same = kept.entities.get(key)
+                if same is not None and (same.organisation_id, same.entity_id) == (org, eid):
+                    if same.modified_at == moment(when):
+                        found[(org, eid)] = same
+                        continue
+                unmet.append(key)
+            if not unmet:
+                return found
+            if connection.vendor == "postgresql":
+                where, params = f"{pk} = ANY(%s)", [unmet]
+            else:
+                where, params = f"{pk} IN (SELECT value FROM json_each(%s))", [json.dumps(unmet)]  # noqa: S608 - names from the model, quoted; values bound
+        cursor.execute(
+            f"SELECT {', '.join(quote(str(f.column)) for f in fields)} FROM {table} "  # noqa: S608 - names from the model, quoted; values bound
+            f"WHERE {where} ORDER BY {pk}{lock}",
+            params,
+        )
         for row in cursor.fetchall():
             values = [
                 (json.loads(v) if isinstance(v, str) else v)
@@ -1041,7 +1085,12 @@ def _locked_entities(wanted: set[tuple[int, str]]) -> dict[tuple[int | None, str
     return found
 
 
-def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | None = None) -> Ingested:
+def ingest(
+    messages: Sequence[tuple[str, bytes]],
+    *,
+    received_at: dt.datetime | None = None,
+    kept_entities: KeptEntities | None = None,
+) -> Ingested:
     """A batch of MQTT messages (topic, payload) → the devices' entities updated, in ONE transaction.
 
     Each measure becomes an update of the attributes of its device's entity (the entity created on the
@@ -1049,7 +1098,9 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
     ``unitCode`` from the mapping. A message that cannot be applied – unknown API key or device, no
     JSON, a value that does not fit its type – becomes a DeadLetter in the same transaction, and nothing
     of it is written. Queries do not grow with the batch: the groups, the devices and the entities are
-    each read in one query, and written in bulk; one audit entry sums the batch up."""
+    each read in one query, and written in bulk; one audit entry sums the batch up. ``kept_entities``: a
+    worker's entities kept between its batches (``KeptEntities``), given what this batch wrote once it
+    commits."""
     moment = received_at or clock()
     stamp = timestamp(moment)
     result = Ingested()
@@ -1081,7 +1132,7 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         devices = {p: kept.devices[p] for p in pairs if p in kept.devices}
         by_id = {g.pk: g for g in groups.values()}
         wanted = {(by_id[d.group_id].organisation_id, d.entity_id) for d in devices.values()}
-        entities = _locked_entities(wanted)
+        entities = _locked_entities(wanted, kept_entities)
         new: dict[tuple[int, str], ContextEntity] = {}
         changed: dict[int, ContextEntity] = {}
         placed: dict[int, dict[str, Any]] = {}  # the GeoProperties of each changed entity before the batch
@@ -1168,6 +1219,9 @@ def ingest(messages: Sequence[tuple[str, bytes]], *, received_at: dt.datetime | 
         DeadLetter.objects.bulk_create(result.dead)
         _write_history(history)
         result.created, result.updated = len(new), len(changed)
+        if kept_entities is not None:
+            written_now = [*new.values(), *changed.values()]
+            transaction.on_commit(lambda: kept_entities.keep(written_now))
         _notify(
             [subs.change(e, None) for e in new.values()]
             + [

@@ -49,13 +49,14 @@ class Worker:
     def __init__(self, receiver: Receiver | ReceiverProcess) -> None:
         self.receiver = receiver
         self.stopping = threading.Event()
+        self.kept = services.KeptEntities()  # the entities this worker wrote, between its batches
 
     def _write(self, taken: list[Message]) -> bool:
         """Ingest until it commits (the database may be away for a while); False when told to stop first."""
         delay = 0.5
         while True:
             try:
-                services.ingest([(m.topic, m.payload) for m in taken])
+                services.ingest([(m.topic, m.payload) for m in taken], kept_entities=self.kept)
                 return True
             except Exception:  # a database error: retry the same batch, never acknowledge without a commit
                 log.exception("ingest failed; the batch is retried")
