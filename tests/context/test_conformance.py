@@ -391,3 +391,15 @@ def test_attrs_naming_none_of_the_entity_s_attributes_is_not_found(post, get):
     response = get("/temporal/entities/urn:ngsi-ld:Room:1?attrs=unknownAttribute")
     assert response.status_code == 404 and problem_type(response) == "ResourceNotFound"
     assert get("/temporal/entities/urn:ngsi-ld:Room:1?attrs=temperature").status_code == 200
+
+
+def test_an_entity_selector_s_type_may_list_several_types(post):
+    # a Query's EntitySelector with "type": "Room,Vehicle" selects entities of either type, as the type
+    # parameter of GET /entities does (suite 019_02_05)
+    assert post("post", "/entities", ROOM).status_code == 201
+    car = {"id": "urn:ngsi-ld:Vehicle:1", "type": "Vehicle", "speed": {"type": "Property", "value": 80}}
+    assert post("post", "/entities", car).status_code == 201
+    query = {"type": "Query", "entities": [{"type": "Room,Vehicle"}]}
+    response = post("post", "/entityOperations/query", query)
+    assert response.status_code == 200, response.content
+    assert sorted(e["id"] for e in response.json()) == ["urn:ngsi-ld:Room:1", "urn:ngsi-ld:Vehicle:1"]

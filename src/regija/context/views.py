@@ -487,19 +487,22 @@ def body_array(body: dict[str, Any], member: str) -> list[Any]:
 
 
 def entity_selector(value: Any, where: str) -> selectors.Selector:
-    """An EntitySelector (clause 5.2.33): a type, and an id or an idPattern."""
+    """An EntitySelector (clause 5.2.33): a type (or several, comma-separated: any of them), and an id
+    or an idPattern."""
     if not isinstance(value, dict):
         raise BadRequestData(f'{where}: an EntitySelector, {{"type": …, "id" or "idPattern": …}}')
     extra = set(value) - {"id", "idPattern", "type"}
     if extra:
         raise BadRequestData(f"{where}.{sorted(extra)[0]}: not a member of an EntitySelector (clause 5.2.33)")
     kind = value.get("type")
-    if not isinstance(kind, str) or not kind or not ent.KEY_CHARS.match(kind):
+    # a list of types is any of them, as the type parameter of GET /entities (ETSI suite 019_02_05)
+    kinds = split_list(kind) if isinstance(kind, str) else []
+    if not kinds or not all(ent.KEY_CHARS.match(k) for k in kinds):
         raise BadRequestData(f"{where}.type: an EntitySelector needs a type (clause 5.2.33)")
     for member in ("id", "idPattern"):
         if member in value and not isinstance(value[member], str):
             raise BadRequestData(f"{where}.{member}: a string")
-    return selectors.Selector([kind], [value["id"]] if "id" in value else [], value.get("idPattern"))
+    return selectors.Selector(kinds, [value["id"]] if "id" in value else [], value.get("idPattern"))
 
 
 def int_param(params: Any, name: str, default: int, low: int, high: int | None) -> int:
