@@ -338,6 +338,9 @@ def test_modify_attribute_instance_takes_the_instance_as_its_body(post, get):
         response = post("patch", missing, fragment)
         assert response.status_code == 404, missing
         assert problem_type(response) == "ResourceNotFound"
+    # an attribute name that is none is 400 before any look-up (016_02_05)
+    response = post("patch", f"/temporal/entities/{VEHICLE}/attrs/invalid(Id/{first['instanceId']}", fragment)
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
 
 
 def test_deleting_a_temporal_attribute_deletes_the_default_instance_s_instances(post, get, client, editor):

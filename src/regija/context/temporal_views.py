@@ -426,6 +426,8 @@ def _modify_instance(call: Call, entity_id: str, attr: str, instance_id: str) ->
     new instance (an Attribute fragment, 5.6.14: ``{"type": "Property", "value": …}``), or the attribute
     with it (``{"speed": {…}}``, or ``{"speed": [{…}]}``)."""
     user = call.user()
+    if not ent.KEY_CHARS.match(attr):
+        raise BadRequestData(f"{attr!r} is not a valid attribute name")
     data = call.body()
     if data.get("type") in ent.KINDS or {"value", "object", "languageMap"} & set(data):
         value: Any = data
