@@ -423,6 +423,8 @@ REGIJA_NGSI_LENIENT_TENANTS = frozenset(
 REGIJA_NGSI_BATCH_MAX = int(os.environ.get("REGIJA_NGSI_BATCH_MAX", "1000"))
 # the most candidate entities one geo-query may test exactly; a broader one is refused (docs/context.md)
 REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDATES", "10000"))
+# the most instances of one attribute in one answer of the temporal API; more is 206 with a Content-Range
+REGIJA_NGSI_TEMPORAL_MAX_INSTANCES = int(os.environ.get("REGIJA_NGSI_TEMPORAL_MAX_INSTANCES", "1000"))
 # seconds an NGSI-LD subscription's notification (HTTP POST, MQTT publish) may take (docs/context.md)
 REGIJA_NGSI_NOTIFY_TIMEOUT = float(os.environ.get("REGIJA_NGSI_NOTIFY_TIMEOUT", "10"))
 

@@ -112,16 +112,36 @@ def test_with_ld_json_each_entity_brings_its_own_context(batch, get):
     assert stored(A102["id"]).type == "http://example.org/trucks/Vehicle"
 
 
-def test_with_ld_json_an_entity_without_context_is_bad_request(batch):
+def test_with_ld_json_an_entity_without_context_fails_alone(batch):
+    # 6.3.5 for each entity of a batch (ETSI suite 003_08): that entity refused with BadRequestData in the
+    # BatchOperationResult, the others written
     response = batch("create", [{**A101, "@context": {}}, A102], content_type="application/ld+json")
-    assert response.status_code == 400
-    assert problem_type(response) == "BadRequestData"
-    assert "[1]" in response.json()["detail"]
-    assert ContextEntity.objects.count() == 0
+    assert response.status_code == 207, response.content
+    body = response.json()
+    assert body["success"] == [A101["id"]]
+    assert [e["entityId"] for e in body["errors"]] == [A102["id"]]
+    assert body["errors"][0]["error"]["type"] == "https://uri.etsi.org/ngsi-ld/errors/BadRequestData"
+    assert list(ContextEntity.objects.values_list("entity_id", flat=True)) == [A101["id"]]
 
 
-def test_with_json_an_entity_with_a_context_is_bad_request(batch):
-    response = batch("create", [{**A101, "@context": {"Vehicle": "http://example.org/cars/Vehicle"}}])
+def test_with_json_an_entity_with_a_context_fails_alone(batch):
+    # ETSI suite 003_06: application/json and an @context in the entity – that entity refused (207)
+    response = batch("create", [{**A101, "@context": {"Vehicle": "http://example.org/cars/Vehicle"}}, A102])
+    assert response.status_code == 207, response.content
+    body = response.json()
+    assert body["success"] == [A102["id"]]
+    assert [e["entityId"] for e in body["errors"]] == [A101["id"]]
+    assert body["errors"][0]["error"]["type"] == "https://uri.etsi.org/ngsi-ld/errors/BadRequestData"
+    assert list(ContextEntity.objects.values_list("entity_id", flat=True)) == [A102["id"]]
+
+
+def test_with_ld_json_a_link_header_refuses_the_batch(batch):
+    response = batch(
+        "create",
+        [{**A101, "@context": {}}],
+        content_type="application/ld+json",
+        HTTP_LINK='<http://127.0.0.1/c.jsonld>; rel="http://www.w3.org/ns/json-ld#context"',
+    )
     assert response.status_code == 400
     assert problem_type(response) == "BadRequestData"
     assert ContextEntity.objects.count() == 0
@@ -202,10 +222,15 @@ def test_update_of_an_entity_not_there_is_207_resource_not_found(two, batch):
 def test_update_with_no_overwrite_keeps_the_values(two, batch, get):
     response = batch(
         "update",
-        [{"id": A101["id"], "speed": 120, "color": "red"}],
+        [{"id": A101["id"], "speed": 120, "color": "red"}, {"id": A102["id"], "color": "blue"}],
         "?options=noOverwrite",
     )
-    assert response.status_code == 204
+    # ETSI suite 005_02: an entity whose attribute was kept is told in the result (207), not a 204
+    assert response.status_code == 207, response.content
+    body = response.json()
+    assert body["success"] == [A102["id"]]
+    assert [e["entityId"] for e in body["errors"]] == [A101["id"]]
+    assert body["errors"][0]["error"]["status"] == 400
     read = get("/entities/urn:ngsi-ld:Vehicle:A101").json()
     assert read["speed"]["value"] == 80
     assert read["color"]["value"] == "red"

@@ -222,3 +222,187 @@ def test_replace_attribute_replaces_the_attribute_whole(post, get):
     assert get(B_URL).json()["airQualityLevel"] == new
     assert post("put", B_URL + "/attrs/noSuchAttribute", new).status_code == 404
     assert post("put", "/entities/urn:ngsi-ld:Building:none/attrs/name", new).status_code == 404
+
+
+# the suite's vehicle (data/temporalEntities/2020-08-vehicle-temporal-representation.jsonld)
+VEHICLE = "urn:ngsi-ld:Vehicle:1"
+
+
+def _vehicle(post):
+    def at(hh_mm, value):
+        return {"type": "Property", "value": value, "observedAt": f"2020-08-01T{hh_mm}:00Z"}
+
+    body = {
+        "id": VEHICLE,
+        "type": "Vehicle",
+        "speed": [at("12:03", 120), at("12:05", 80), at("12:07", 100)],
+        "fuelLevel": [at("12:03", 67), at("13:05", 53), at("14:07", 40)],
+    }
+    assert post("post", "/temporal/entities", body).status_code == 201
+
+
+def test_the_temporal_api_writes_its_times_without_a_zero_fraction(post, get):
+    # 4.5.9's examples and the suite (020_10, 021_14) write "2020-08-01T12:03:00Z"; the instances were
+    # given in several forms – a zero fraction is not written, a fraction that is not zero is
+    body = {
+        "id": VEHICLE,
+        "type": "Vehicle",
+        "speed": [
+            {"type": "Property", "value": 120, "observedAt": "2020-08-01T12:03:00.000Z"},
+            {"type": "Property", "value": 80, "observedAt": "2020-08-01T14:05:00+02:00"},
+            {"type": "Property", "value": 100, "observedAt": "2020-08-01T12:07:00.250Z"},
+        ],
+    }
+    assert post("post", "/temporal/entities", body).status_code == 201
+    found = get(f"/temporal/entities/{VEHICLE}?options=temporalValues").json()
+    assert found["speed"]["values"] == [
+        [120, "2020-08-01T12:03:00Z"],
+        [80, "2020-08-01T12:05:00Z"],
+        [100, "2020-08-01T12:07:00.250Z"],
+    ]
+    # the normalised representation gives each instance as it was written (4.5.7)
+    normalised = get(f"/temporal/entities/{VEHICLE}").json()
+    assert [i["observedAt"] for i in normalised["speed"]] == [
+        "2020-08-01T12:03:00.000Z",
+        "2020-08-01T14:05:00+02:00",
+        "2020-08-01T12:07:00.250Z",
+    ]
+
+
+def test_aggregation_periods_start_at_the_first_instance_or_at_time_at(post, get):
+    # the suite's 020_11 (no time range: from the first instance) and 021_17 (timerel=after: from timeAt)
+    _vehicle(post)
+    found = get(
+        f"/temporal/entities/{VEHICLE}?options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=PT1H"
+    )
+    assert found.status_code == 200, found.content
+    assert found.json()["speed"] == {
+        "type": "Property",
+        "avg": [[100.0, "2020-08-01T12:03:00Z", "2020-08-01T13:03:00Z"]],
+    }
+    assert found.json()["fuelLevel"]["avg"] == [
+        [67.0, "2020-08-01T12:03:00Z", "2020-08-01T13:03:00Z"],
+        [53.0, "2020-08-01T13:03:00Z", "2020-08-01T14:03:00Z"],
+        [40.0, "2020-08-01T14:03:00Z", "2020-08-01T15:03:00Z"],
+    ]
+    daily = get(f"/temporal/entities/{VEHICLE}?aggrMethods=min,max&aggrPeriodDuration=P1D").json()
+    assert daily["speed"]["min"] == [[80.0, "2020-08-01T12:03:00Z", "2020-08-02T12:03:00Z"]]
+    assert daily["fuelLevel"]["max"] == [[67.0, "2020-08-01T12:03:00Z", "2020-08-02T12:03:00Z"]]
+    after = get(
+        "/temporal/entities?type=Vehicle&timerel=after&timeAt=2020-08-01T11:30:00Z"
+        "&aggrMethods=totalCount&aggrPeriodDuration=PT1H"
+    ).json()
+    assert after[0]["fuelLevel"]["totalCount"] == [
+        [1, "2020-08-01T11:30:00Z", "2020-08-01T12:30:00Z"],
+        [1, "2020-08-01T12:30:00Z", "2020-08-01T13:30:00Z"],
+        [1, "2020-08-01T13:30:00Z", "2020-08-01T14:30:00Z"],
+    ]
+
+
+def test_a_language_property_s_simplified_values_are_language_map_objects(post, get):
+    # 4.5.9: "a JSON Object containing a single Attribute with a key called languageMap" (suite 020_12_02)
+    body = {
+        "id": VEHICLE,
+        "type": "Vehicle",
+        "street": [
+            {
+                "type": "LanguageProperty",
+                "languageMap": {"fr": "Grand Place"},
+                "observedAt": "2020-08-01T12:03:00Z",
+            }
+        ],
+    }
+    assert post("post", "/temporal/entities", body).status_code == 201
+    found = get(f"/temporal/entities/{VEHICLE}?options=temporalValues").json()
+    assert found["street"] == {
+        "type": "LanguageProperty",
+        "languageMaps": [[{"languageMap": {"fr": "Grand Place"}}, "2020-08-01T12:03:00Z"]],
+    }
+
+
+def test_modify_attribute_instance_takes_the_instance_as_its_body(post, get):
+    # 5.6.14 / 6.22.3.1: the body is an Attribute fragment – the instance (suite 016_01); an unknown
+    # entity, attribute or instance is 404 (016_03)
+    _vehicle(post)
+    first = get(f"/temporal/entities/{VEHICLE}").json()["speed"][0]
+    fragment = {"type": "Property", "value": 129, "observedAt": "2020-08-01T12:03:00Z"}
+    path = f"/temporal/entities/{VEHICLE}/attrs/speed/{first['instanceId']}"
+    assert post("patch", path, fragment).status_code == 204
+    again = get(f"/temporal/entities/{VEHICLE}").json()["speed"][0]
+    assert (again["instanceId"], again["value"]) == (first["instanceId"], 129)
+    for missing in [
+        f"/temporal/entities/urn:ngsi-ld:Vehicle:none/attrs/speed/{first['instanceId']}",
+        f"/temporal/entities/{VEHICLE}/attrs/speed2/{first['instanceId']}",
+        f"/temporal/entities/{VEHICLE}/attrs/speed/urn:ngsi-ld:01234567890123456789",
+    ]:
+        response = post("patch", missing, fragment)
+        assert response.status_code == 404, missing
+        assert problem_type(response) == "ResourceNotFound"
+    # an attribute name that is none is 400 before any look-up (016_02_05)
+    response = post("patch", f"/temporal/entities/{VEHICLE}/attrs/invalid(Id/{first['instanceId']}", fragment)
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+
+
+def test_deleting_a_temporal_attribute_deletes_the_default_instance_s_instances(post, get, client, editor):
+    # 5.6.13: without datasetId (and deleteAll) the default instance – those with a datasetId stay (015_01)
+    fuel = "urn:ngsi-ld:Vehicle:12345-fuel"
+    body = {
+        "id": VEHICLE,
+        "type": "Vehicle",
+        "fuelLevel": [
+            {"type": "Property", "value": 67, "observedAt": "2020-09-01T12:03:00Z"},
+            {"type": "Property", "value": 40, "observedAt": "2020-09-01T14:07:00Z", "datasetId": fuel},
+        ],
+        "speed": [{"type": "Property", "value": 120, "observedAt": "2020-09-01T12:03:00Z"}],
+    }
+    assert post("post", "/temporal/entities", body).status_code == 201
+    path = f"{BASE}/temporal/entities/{VEHICLE}/attrs/fuelLevel"
+    assert client.delete(path, **editor).status_code == 204
+    left = get(f"/temporal/entities/{VEHICLE}").json()["fuelLevel"]
+    assert [(i["value"], i.get("datasetId")) for i in left] == [(40, fuel)]
+    assert client.delete(f"{path}?datasetId={fuel}", **editor).status_code == 204
+    assert "fuelLevel" not in get(f"/temporal/entities/{VEHICLE}").json()
+    assert post("post", f"/temporal/entities/{VEHICLE}/attrs", body).status_code == 204
+    assert client.delete(f"{path}?deleteAll=true", **editor).status_code == 204
+    assert "fuelLevel" not in get(f"/temporal/entities/{VEHICLE}").json()
+    assert client.delete(path, **editor).status_code == 404
+
+
+def test_a_query_needs_a_type_attrs_q_or_a_geo_query(post, get):
+    # 5.7.2.4 / 5.7.4.4 (V1.6.1): ids alone are no query – BadRequestData (suite 019_03_05, 021_24)
+    assert post("post", "/entities", ROOM).status_code == 201
+    for path in [
+        "/entities?id=urn:ngsi-ld:Room:1",
+        "/temporal/entities?id=urn:ngsi-ld:Room:1&timerel=after&timeAt=2020-07-01T12:05:00Z",
+    ]:
+        response = get(path)
+        assert response.status_code == 400, path
+        assert problem_type(response) == "BadRequestData"
+    assert get("/entities?type=Room&id=urn:ngsi-ld:Room:1").status_code == 200
+    # id and type are no attribute names (019_03_03)
+    response = get("/entities?attrs=id,type")
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+
+
+def test_attrs_naming_none_of_the_entity_s_attributes_is_not_found(post, get):
+    # 5.7.1.4 and 5.7.3.4: the entity has none of the attributes asked for – ResourceNotFound (suite
+    # 018_03_02, 020_08_01)
+    assert post("post", "/entities", ROOM).status_code == 201
+    response = get("/entities/urn:ngsi-ld:Room:1?attrs=property_not_found")
+    assert response.status_code == 404 and problem_type(response) == "ResourceNotFound"
+    assert get("/entities/urn:ngsi-ld:Room:1?attrs=temperature,property_not_found").status_code == 200
+    response = get("/temporal/entities/urn:ngsi-ld:Room:1?attrs=unknownAttribute")
+    assert response.status_code == 404 and problem_type(response) == "ResourceNotFound"
+    assert get("/temporal/entities/urn:ngsi-ld:Room:1?attrs=temperature").status_code == 200
+
+
+def test_an_entity_selector_s_type_may_list_several_types(post):
+    # a Query's EntitySelector with "type": "Room,Vehicle" selects entities of either type, as the type
+    # parameter of GET /entities does (suite 019_02_05)
+    assert post("post", "/entities", ROOM).status_code == 201
+    car = {"id": "urn:ngsi-ld:Vehicle:1", "type": "Vehicle", "speed": {"type": "Property", "value": 80}}
+    assert post("post", "/entities", car).status_code == 201
+    query = {"type": "Query", "entities": [{"type": "Room,Vehicle"}]}
+    response = post("post", "/entityOperations/query", query)
+    assert response.status_code == 200, response.content
+    assert sorted(e["id"] for e in response.json()) == ["urn:ngsi-ld:Room:1", "urn:ngsi-ld:Vehicle:1"]

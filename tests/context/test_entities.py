@@ -186,7 +186,9 @@ def _bad(**changes):
     ("body", "error"),
     [
         ("{not json", "InvalidRequest"),
-        ("[1, 2]", "BadRequestData"),
+        ("[1, 2]", "InvalidRequest"),  # not the JSON object the operation takes (ETSI suite 001_02_02)
+        ("[]", "InvalidRequest"),
+        (_bad(type="type"), "BadRequestData"),  # JSON-LD's @type: no type name (ETSI suite 001_02_04)
         (_bad(id="not a uri"), "BadRequestData"),
         (_bad(id=42), "BadRequestData"),
         (_bad(type=None), "BadRequestData"),

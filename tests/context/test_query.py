@@ -146,8 +146,8 @@ def test_the_parser_says_where():
 def test_type_id_id_pattern_and_attrs(fleet, get):
     assert ids(get("/entities?type=OffStreetParking")) == ["1"]
     assert ids(get("/entities?type=Vehicle,OffStreetParking&q=speed==80")) == ["1", "1"]
-    assert ids(get("/entities?id=urn:ngsi-ld:Vehicle:2,urn:ngsi-ld:Vehicle:4")) == ["2", "4"]
-    assert ids(get("/entities?idPattern=^urn:ngsi-ld:Vehicle:[12]$")) == ["1", "2"]
+    assert ids(get("/entities?type=Vehicle&id=urn:ngsi-ld:Vehicle:2,urn:ngsi-ld:Vehicle:4")) == ["2", "4"]
+    assert ids(get("/entities?type=Vehicle&idPattern=^urn:ngsi-ld:Vehicle:[12]$")) == ["1", "2"]
     response = get("/entities?type=Vehicle&attrs=color,isParked")
     assert ids(response) == ["2", "5"]
     assert set(response.json()[1]) == {"id", "type", "color"}

@@ -227,6 +227,10 @@ def entity_type(fragment: dict[str, Any], iris: dict[str, str]) -> str:
     if not isinstance(kind, str) or not kind:
         raise BadRequestData("type: an entity needs a type (a string)")
     _check_name(kind, "type")
+    if kind in RESERVED or kind.startswith("@"):  # "type" is JSON-LD's @type: no name of a type
+        raise BadRequestData(
+            f"type: {kind!r} is a member of an entity (or a JSON-LD keyword), not a type name"
+        )
     return iris[kind]
 
 

@@ -564,9 +564,15 @@ def _distinct_sql() -> str:
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def temporal_entity(organisation: Organisation | None, entity_id: str) -> tuple[str, str] | None:
-    """(id, expanded type) of an entity with history, or None: one row read from the index."""
-    found = _history(organisation).filter(entity_id=entity_id).values_list("entity_id", "entity_type")[:1]
+def temporal_entity(
+    organisation: Organisation | None, entity_id: str, attrs: list[str] | None = None
+) -> tuple[str, str] | None:
+    """(id, expanded type) of an entity with history (of one of ``attrs``, when given), or None: one row
+    read from the index."""
+    qs = _history(organisation).filter(entity_id=entity_id)
+    if attrs:
+        qs = qs.filter(attribute__in=attrs)
+    found = qs.values_list("entity_id", "entity_type")[:1]
     return next(iter(found), None)
 
 
@@ -581,16 +587,21 @@ def temporal_aggregates(
 ) -> list[Period]:
     """The aggregates of clause 4.5.19 of each attribute of these entities per period of ``period``
     seconds, computed by the database in one grouped query: the periods start at timeAt (after,
-    between) or at whole multiples of the period since 1970-01-01T00:00Z (before, no time range – so
-    P1D periods are UTC days); ``period`` 0 is the whole time range. Every method is computed (they are
-    few and come from the same scan); a period without instances is not listed."""
+    between), otherwise at the first instance aggregated (before, no time range – one more query reads
+    it); every attribute of every entity has the same periods. ``period`` 0 is the whole time range.
+    Every method is computed (they are few and come from the same scan); a period without instances is
+    not listed."""
     if not entity_ids:
         return []
-    origin = tq.time_at if tq.timerel in ("after", "between") and tq.time_at else EPOCH
-    offset = (origin - EPOCH).total_seconds()
     qs = _history(organisation).filter(_time_q(tq), entity_id__in=entity_ids)
     if attrs:
         qs = qs.filter(attribute__in=attrs)
+    origin = tq.time_at if tq.timerel in ("after", "between") and tq.time_at else None
+    if period > 0 and origin is None:
+        origin = qs.aggregate(first=Min(tq.column))["first"]
+        if origin is None:
+            return []
+    offset = ((origin or EPOCH) - EPOCH).total_seconds()
     if period > 0:
         cast = "FLOOR" if connection.vendor == "postgresql" else "CAST"
         tail = ")" if cast == "FLOOR" else " AS INTEGER)"
@@ -624,7 +635,7 @@ def temporal_aggregates(
     )
     out = []
     for r in rows:
-        if period > 0:
+        if period > 0 and origin is not None:
             start = origin + dt.timedelta(seconds=int(r["bucket"]) * period)
             end = start + dt.timedelta(seconds=period)
         else:

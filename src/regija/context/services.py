@@ -532,7 +532,8 @@ def batch(
 
     ``upsert`` creates the entities the tenant does not have and replaces (``replace_existing``) or
     appends to (``options=update``) those it has; ``update`` appends to existing entities, keeping the
-    attributes they have when ``no_overwrite``."""
+    attributes they have when ``no_overwrite`` – an entity of which one was kept is reported among the
+    errors, its other attributes written."""
     if operation not in BATCH_OPERATIONS:
         raise ValueError(f"no batch operation {operation!r}")
     _check(user, organisation)
@@ -555,7 +556,13 @@ def batch(
                 elif operation == "delete":
                     delete(user, organisation, item.entity_id)
                 elif operation == "update":
-                    append(user, organisation, item.entity_id, item.attrs, no_overwrite=no_overwrite)
+                    kept = append(user, organisation, item.entity_id, item.attrs, no_overwrite=no_overwrite)
+                    if kept:  # written but for these (5.6.9, noOverwrite): told as Update Attributes tells it
+                        kept_error = BadRequestData(
+                            f"noOverwrite: the entity has {', '.join(kept)}; kept as it was"
+                        )
+                        result.errors.append((item.entity_id, kept_error))
+                        continue
                 elif item.entity_id not in existing:
                     create(user, organisation, item.entity_id, item.type_iri, item.attrs)
                     existing.add(item.entity_id)
@@ -1391,12 +1398,24 @@ def temporal_delete(user: Actor, organisation: Organisation | None, entity_id: s
 
 
 def temporal_delete_attribute(
-    user: Actor, organisation: Organisation | None, entity_id: str, iri: str
+    user: Actor,
+    organisation: Organisation | None,
+    entity_id: str,
+    iri: str,
+    *,
+    dataset_id: str | None = None,
+    delete_all: bool = False,
 ) -> None:
-    """Delete Attribute from Temporal Representation of an Entity (clause 5.6.13): all its instances."""
+    """Delete Attribute from Temporal Representation of an Entity (clause 5.6.13): the instances of the
+    default instance (those without a datasetId), of ``dataset_id``, or with ``delete_all`` all of them."""
     _check(user, organisation)
     with transaction.atomic(), audit.acting(user, via="api"):
-        deleted, _ = _history(organisation, entity_id).filter(attribute=iri).delete()
+        instances = _history(organisation, entity_id).filter(attribute=iri)
+        if dataset_id is not None:
+            instances = instances.filter(doc__datasetId=dataset_id)
+        elif not delete_all:
+            instances = instances.exclude(doc__has_key="datasetId")
+        deleted, _ = instances.delete()
         if not deleted:
             raise ResourceNotFound(f"The temporal representation of {entity_id} has no attribute {iri}")
         _record(f"Temporal delete {entity_id} {iri}", {"instances deleted": [deleted, None]})

@@ -246,7 +246,12 @@ def stddev(count: int, total: float | None, squares: float | None) -> float | No
 
 
 def stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """A date-time of the temporal representation in UTC: whole seconds as ``2020-08-01T12:03:00Z``, a
+    fraction only when there is one (milliseconds, or microseconds when finer) – the form the spec's
+    examples use for the times of temporalValues and of aggregation periods."""
+    fraction = moment.microsecond
+    spec = "seconds" if not fraction else "milliseconds" if fraction % 1000 == 0 else "microseconds"
+    return moment.astimezone(dt.UTC).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def iris_of(rows: Iterable[AttributeInstance]) -> list[str]:

@@ -16,7 +16,16 @@ from . import entities as ent
 from . import geo, query, selectors, services, temporal
 from .errors import BadRequestData, OperationNotSupported, ResourceNotFound
 from .models import AttributeInstance
-from .views import Call, body_array, endpoint, entity_selector, int_param, split_list
+from .views import (
+    MINIMAL,
+    Call,
+    body_array,
+    check_attr_names,
+    endpoint,
+    entity_selector,
+    int_param,
+    split_list,
+)
 
 OPTIONS = {"temporalValues", "aggregatedValues", "sysAttrs", "normalized"}
 
@@ -101,7 +110,10 @@ def _render(
                 kind = row.doc.get("type", "Property")
                 main = temporal.MAIN.get(kind, "value")
                 attr = out[row.entity_id].setdefault(name, {"type": kind, temporal.SIMPLIFIED[main]: []})
-                attr[temporal.SIMPLIFIED[main]].append([row.doc.get(main), _instance_time(row, tq)])
+                value = row.doc.get(main)
+                if main == "languageMap":  # 4.5.9: each a JSON object with the one member languageMap
+                    value = {"languageMap": value}
+                attr[temporal.SIMPLIFIED[main]].append([value, _instance_time(row, tq)])
             else:
                 rendered = ent.render_attribute(row.doc, terms, sys_attrs=shape.sys_attrs)
                 rendered["instanceId"] = row.instance_id
@@ -170,10 +182,9 @@ def _run(
     chooses them (type, id, idPattern, attrs; q and a geo-query on their current state), among those
     with history in the time range; their instances in the time range answered."""
     params = call.request.GET
-    if not (
-        any(s.types or s.ids or s.id_pattern for s in wanted) or attrs or q_text is not None or geo_parts
-    ):
-        raise BadRequestData("Give at least one of type, id, idPattern, attrs, q or a geo-query")
+    if not (any(s.types for s in wanted) or attrs or q_text is not None or geo_parts):
+        raise BadRequestData(MINIMAL)
+    check_attr_names(attrs)
     shape = _shape(call)
     tree = query.parse(q_text) if q_text is not None else None
     geo_query = geo.parse(*geo_parts[:3], None, prefix=geo_prefix) if geo_parts else None
@@ -314,7 +325,10 @@ def _retrieve(call: Call, entity_id: str) -> HttpResponse:
     known = selectors.temporal_entity(call.organisation, entity_id)
     if known is None:
         raise ResourceNotFound(f"There is no temporal representation of the entity {entity_id}")
-    data, content_range = _render(call, [known], tq, shape, [iris[a] for a in attrs] or None)
+    attr_iris = [iris[a] for a in attrs] or None
+    if attr_iris and selectors.temporal_entity(call.organisation, entity_id, attr_iris) is None:
+        raise ResourceNotFound(f"The entity {entity_id} has no history of {', '.join(attrs)}")
+    data, content_range = _render(call, [known], tq, shape, attr_iris)
     return _answer(call, data[0], content_range)
 
 
@@ -386,22 +400,41 @@ def _attr_iri(call: Call, attr: str) -> str:
 
 
 def _delete_attribute(call: Call, entity_id: str, attr: str) -> HttpResponse:
-    """DELETE /temporal/entities/{entityId}/attrs/{attrId} (clause 6.21.3.1): every instance."""
+    """DELETE /temporal/entities/{entityId}/attrs/{attrId} (clause 6.21.3.1): the default instance's
+    instances (no datasetId), those of ``datasetId``, or with ``deleteAll=true`` every one."""
     user = call.user()
-    if "datasetId" in call.request.GET:
-        raise OperationNotSupported("datasetId: several instances of one attribute are not supported yet")
-    services.temporal_delete_attribute(user, call.organisation, entity_id, _attr_iri(call, attr))
+    params = call.request.GET
+    dataset_id = params.get("datasetId") or None
+    if dataset_id is not None and not ent.is_uri(dataset_id):
+        raise BadRequestData(f"datasetId: {dataset_id!r} is not a URI")
+    delete_all = params.get("deleteAll", "false")
+    if delete_all not in ("true", "false"):
+        raise BadRequestData(f"deleteAll: true or false, not {delete_all!r}")
+    services.temporal_delete_attribute(
+        user,
+        call.organisation,
+        entity_id,
+        _attr_iri(call, attr),
+        dataset_id=dataset_id,
+        delete_all=delete_all == "true",
+    )
     return HttpResponse(status=204)
 
 
 def _modify_instance(call: Call, entity_id: str, attr: str, instance_id: str) -> HttpResponse:
-    """PATCH /temporal/entities/{entityId}/attrs/{attrId}/{instanceId} (clause 6.22.3.1): the body is
-    the attribute with its new instance (``{"speed": {…}}``, or ``{"speed": [{…}]}``)."""
+    """PATCH /temporal/entities/{entityId}/attrs/{attrId}/{instanceId} (clause 6.22.3.1): the body is the
+    new instance (an Attribute fragment, 5.6.14: ``{"type": "Property", "value": …}``), or the attribute
+    with it (``{"speed": {…}}``, or ``{"speed": [{…}]}``)."""
     user = call.user()
+    if not ent.KEY_CHARS.match(attr):
+        raise BadRequestData(f"{attr!r} is not a valid attribute name")
     data = call.body()
-    if set(data) != {attr}:
-        raise BadRequestData(f"The body gives the attribute {attr} (one instance of it), and nothing else")
-    value = data[attr]
+    if data.get("type") in ent.KINDS or {"value", "object", "languageMap"} & set(data):
+        value: Any = data
+    elif set(data) == {attr}:
+        value = data[attr]
+    else:
+        raise BadRequestData(f"The body gives one instance of the attribute {attr}, and nothing else")
     if isinstance(value, list):
         if len(value) != 1:
             raise BadRequestData(f"{attr}: give one instance")

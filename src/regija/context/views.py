@@ -154,8 +154,8 @@ class Call:
     def body(self) -> Any:
         """The request's JSON, its @context taken (body for application/ld+json, Link for JSON)."""
         data = self._json()
-        if not isinstance(data, dict):
-            raise BadRequestData("The body must be a JSON object")
+        if not isinstance(data, dict):  # not the JSON the operation takes: the request itself is wrong
+            raise InvalidRequest("The body must be a JSON object")
         self.context = self.own_context(data, "")
         return data
 
@@ -298,6 +298,18 @@ def _render(call: Call, rows: list[Any], attrs: set[str] | None = None) -> list[
     ]
 
 
+# clause 5.7.2.4 (V1.6.1): a query names entity types, attributes, a q or a geo-query – ids (or an
+# idPattern) alone are not enough
+MINIMAL = "Give at least one of type, attrs, q or a geo-query (an id or idPattern alone is not a query)"
+
+
+def check_attr_names(attrs: list[str]) -> None:
+    """``attrs`` names attributes: ``id``, ``type`` and the other members of an entity are none (4.6.2)."""
+    for name in attrs:
+        if name in ent.RESERVED:
+            raise BadRequestData(f"attrs: {name!r} is a member of an entity, not an attribute name")
+
+
 def split_list(value: str | None) -> list[str]:
     """A comma-separated parameter's items, blanks dropped."""
     return [v.strip() for v in (value or "").split(",") if v.strip()]
@@ -349,10 +361,9 @@ def _run_query(
     """The query of GET /entities and POST /entityOperations/query: entity selectors (one must hold),
     attrs, q, a geo-query; limit, offset, count and options from the query string."""
     params = call.request.GET
-    if not (
-        any(s.types or s.ids or s.id_pattern for s in wanted) or attrs or q_text is not None or geo_parts
-    ):
-        raise BadRequestData("Give at least one of type, id, idPattern, attrs, q or a geo-query")
+    if not (any(s.types for s in wanted) or attrs or q_text is not None or geo_parts):
+        raise BadRequestData(MINIMAL)
+    check_attr_names(attrs)
     tree = query.parse(q_text) if q_text is not None else None
     geo_query = geo.parse(*geo_parts[:3], None, prefix=geo_prefix) if geo_parts else None
     geo_term = (geo_parts[3] if geo_parts else None) or "location"
@@ -476,19 +487,22 @@ def body_array(body: dict[str, Any], member: str) -> list[Any]:
 
 
 def entity_selector(value: Any, where: str) -> selectors.Selector:
-    """An EntitySelector (clause 5.2.33): a type, and an id or an idPattern."""
+    """An EntitySelector (clause 5.2.33): a type (or several, comma-separated: any of them), and an id
+    or an idPattern."""
     if not isinstance(value, dict):
         raise BadRequestData(f'{where}: an EntitySelector, {{"type": …, "id" or "idPattern": …}}')
     extra = set(value) - {"id", "idPattern", "type"}
     if extra:
         raise BadRequestData(f"{where}.{sorted(extra)[0]}: not a member of an EntitySelector (clause 5.2.33)")
     kind = value.get("type")
-    if not isinstance(kind, str) or not kind or not ent.KEY_CHARS.match(kind):
+    # a list of types is any of them, as the type parameter of GET /entities (ETSI suite 019_02_05)
+    kinds = split_list(kind) if isinstance(kind, str) else []
+    if not kinds or not all(ent.KEY_CHARS.match(k) for k in kinds):
         raise BadRequestData(f"{where}.type: an EntitySelector needs a type (clause 5.2.33)")
     for member in ("id", "idPattern"):
         if member in value and not isinstance(value[member], str):
             raise BadRequestData(f"{where}.{member}: a string")
-    return selectors.Selector([kind], [value["id"]] if "id" in value else [], value.get("idPattern"))
+    return selectors.Selector(kinds, [value["id"]] if "id" in value else [], value.get("idPattern"))
 
 
 def int_param(params: Any, name: str, default: int, low: int, high: int | None) -> int:
@@ -514,6 +528,8 @@ def _retrieve(call: Call, entity_id: str) -> HttpResponse:
     iris = call.expand(attrs) if attrs else {}
     row = _found(call, entity_id)
     chosen = {iris[a] for a in attrs} if attrs else None
+    if chosen is not None and not chosen & set(row.doc):
+        raise ResourceNotFound(f"The entity {entity_id} has none of the attributes {', '.join(attrs)}")
     if call.accept == GEO_JSON:
         term = _geometry_property(call)
         geometry_iri = call.expand([term])[term]
@@ -692,8 +708,12 @@ def _batch_array(call: Call) -> list[Any]:
 def _batch_entities(call: Call, operation: str) -> list[services.BatchItem]:
     """The body's entities (clause 6.14.3.1 …): each an object with an id that is a URI – otherwise the
     request is refused whole, saying which one – parsed by the @context it comes with. An entity that
-    does not parse is answered in the result, with its own Problem Details; the others are written."""
+    does not parse – or whose @context is not where the Content-Type puts it (6.3.5) – is answered in the
+    result, with its own Problem Details; the others are written."""
+    if call.kind() == JSON_LD and call.link:
+        raise BadRequestData("Link: with application/ld+json the @context is given in the body")
     entities: list[tuple[str, dict[str, Any], Any]] = []
+    iris_of: dict[int, dict[str, str] | NgsiError] = {}
     for n, data in enumerate(_batch_array(call)):
         if not isinstance(data, dict):
             raise BadRequestData(f"[{n}]: each item of the array must be an entity (a JSON object)")
@@ -701,13 +721,16 @@ def _batch_entities(call: Call, operation: str) -> list[services.BatchItem]:
             entity_id = ent.entity_id(data)
         except BadRequestData as error:
             raise BadRequestData(f"[{n}].{error.detail}") from None
-        context = call.own_context(data, f"[{n}].")
+        try:
+            context = call.own_context(data, f"[{n}].")
+        except BadRequestData as error:
+            iris_of[n], context = error, None
         entities.append((entity_id, data, context))
     # one expansion per distinct @context (with application/json: the Link header's, for all)
     groups: dict[str, list[int]] = {}
     for n, (_, _data, context) in enumerate(entities):
-        groups.setdefault(json.dumps(context, sort_keys=True), []).append(n)
-    iris_of: dict[int, dict[str, str] | NgsiError] = {}
+        if n not in iris_of:
+            groups.setdefault(json.dumps(context, sort_keys=True), []).append(n)
     for members in groups.values():
         context = entities[members[0]][2]
         names = [t for n in members for t in ent.terms(entities[n][1])]
