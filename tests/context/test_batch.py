@@ -261,10 +261,47 @@ def test_delete_takes_entity_ids(two, batch):
     assert ContextEntity.objects.count() == 2
 
 
+# ----------------------------------------------------------------------------------------------- merge
+# Batch Entity Merge (5.6.20, HTTP 6.31): each entity as Merge Entity (5.6.17) merges it
+
+
+def test_merge_merges_each_entity_204(two, batch, get):
+    response = batch(
+        "merge",
+        [
+            {"id": A101["id"], "type": "Vehicle", "speed": {"type": "Property", "value": 95}},
+            {"id": A102["id"], "color": {"type": "Property", "value": "red"}},  # the type may be left out
+        ],
+    )
+    assert response.status_code == 204, response.content
+    assert response.content == b""
+    assert get("/entities/urn:ngsi-ld:Vehicle:A101").json() == vehicle("A101", "Mercedes", 95)
+    assert get("/entities/urn:ngsi-ld:Vehicle:A102").json() == {
+        **A102,
+        "color": {"type": "Property", "value": "red"},
+    }
+
+
+def test_merge_with_ngsi_ld_null_deletes_the_attribute(two, batch, get):
+    gone = {"id": A101["id"], "brandName": {"type": "Property", "value": "urn:ngsi-ld:null"}}
+    assert batch("merge", [gone]).status_code == 204
+    assert "brandName" not in get("/entities/urn:ngsi-ld:Vehicle:A101").json()
+    assert get("/entities/urn:ngsi-ld:Vehicle:A101").json()["speed"]["value"] == 80
+
+
+def test_merge_of_an_entity_not_there_is_207_resource_not_found(two, batch, get):
+    response = batch("merge", [vehicle("A101", "Porsche"), vehicle("A109", "Porsche")])
+    assert response.status_code == 207
+    assert response.json()["success"] == [A101["id"]]
+    assert errors_of(response) == {"urn:ngsi-ld:Vehicle:A109": "ResourceNotFound"}
+    assert get("/entities/urn:ngsi-ld:Vehicle:A101").json()["brandName"]["value"] == "Porsche"
+    assert stored("urn:ngsi-ld:Vehicle:A109") is None
+
+
 # ------------------------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete"])
+@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete", "merge"])
 @pytest.mark.parametrize("body", [A101, {}, json.dumps(A101["id"]), [], [None], [A101, 7]])
 def test_a_body_that_is_no_array_of_entities_is_bad_request_data(batch, operation, body):
     response = batch(operation, body)
@@ -313,7 +350,7 @@ def test_only_post(client, editor):
 # ------------------------------------------------------------------------------------ tokens and tenants
 
 
-@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete"])
+@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete", "merge"])
 def test_a_write_without_a_token_is_401(client, tenant, operation):
     body = ids(A101) if operation == "delete" else [A101]
     response = client.post(
@@ -328,7 +365,7 @@ def test_a_write_without_a_token_is_401(client, tenant, operation):
 
 
 @pytest.mark.parametrize("who", ["viewer", "other_editor"])
-@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete"])
+@pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete", "merge"])
 def test_only_the_tenants_editors_write(two, client, tokens_of, who, operation):
     body = ids(A101) if operation == "delete" else [vehicle("A101", "Lada"), A103]
     response = client.post(

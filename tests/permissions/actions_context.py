@@ -135,6 +135,14 @@ ngsi(
     body=[{"id": ENTITY_ID, "type": "Vehicle", "speed": {"type": "Property", "value": 7}}],
     probe=_doc,
 )
+ngsi(
+    "POST",
+    "ngsi_batch_merge",
+    E + " (speed)",
+    "/entityOperations/merge",
+    body=[{"id": ENTITY_ID, "type": "Vehicle", "speed": {"type": "Property", "value": 8}}],
+    probe=_doc,
+)
 ngsi("POST", "ngsi_batch_delete", E, "/entityOperations/delete", body=[ENTITY_ID], probe=_doc)
 ngsi("GET", "ngsi_types", "A's tenant's entity types", "/types")
 ngsi("GET", "ngsi_type", "A's tenant's type Vehicle", "/types/Vehicle")

@@ -500,6 +500,7 @@ class BatchItem:
     entity_id: str
     type_iri: str = ""
     attrs: Attrs = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)  # merge: the attributes given as NGSI-LD Null
     error: NgsiError | None = None
 
 
@@ -513,7 +514,7 @@ class BatchResult:
     created: list[str] = field(default_factory=list)
 
 
-BATCH_OPERATIONS = ("create", "upsert", "update", "delete")
+BATCH_OPERATIONS = ("create", "upsert", "update", "delete", "merge")
 
 
 def batch(
@@ -525,10 +526,10 @@ def batch(
     replace_existing: bool = True,
     no_overwrite: bool = False,
 ) -> BatchResult:
-    """The batch entity operations (clauses 5.6.7–5.6.10): each entity through this module's service of
-    its operation – so each is permission-checked, validated and audited – in a savepoint of its own
-    within one transaction: an entity that fails leaves nothing of itself, and the transaction holds
-    exactly what the result reports. The tenant's permission is checked first, for the whole batch.
+    """The batch entity operations (clauses 5.6.7–5.6.10, 5.6.20): each entity through this module's
+    service of its operation – so each is permission-checked, validated and audited – in a savepoint of
+    its own within one transaction: an entity that fails leaves nothing of itself, and the transaction
+    holds exactly what the result reports. The tenant's permission is checked first, for the whole batch.
 
     ``upsert`` creates the entities the tenant does not have and replaces (``replace_existing``) or
     appends to (``options=update``) those it has; ``update`` appends to existing entities, keeping the
@@ -555,6 +556,8 @@ def batch(
                     create(user, organisation, item.entity_id, item.type_iri, item.attrs)
                 elif operation == "delete":
                     delete(user, organisation, item.entity_id)
+                elif operation == "merge":
+                    merge(user, organisation, item.entity_id, item.attrs, item.deleted)
                 elif operation == "update":
                     kept = append(user, organisation, item.entity_id, item.attrs, no_overwrite=no_overwrite)
                     if kept:  # written but for these (5.6.9, noOverwrite): told as Update Attributes tells it

@@ -28,6 +28,7 @@ urlpatterns = [
     path("entityOperations/upsert", views.batch_upsert, name="ngsi_batch_upsert"),
     path("entityOperations/update", views.batch_update, name="ngsi_batch_update"),
     path("entityOperations/delete", views.batch_delete, name="ngsi_batch_delete"),
+    path("entityOperations/merge", views.batch_merge, name="ngsi_batch_merge"),
     collection("types", views.types, "ngsi_types"),
     # a type or attribute may be named by its full IRI, whose '/' the client percent-encodes
     path("types/<path:type_name>", views.entity_type, name="ngsi_type"),
