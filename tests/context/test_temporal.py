@@ -332,3 +332,24 @@ def test_the_queries_of_a_temporal_query_do_not_grow_with_the_data(
     with django_assert_max_num_queries(7):
         response = get(f"/temporal/entities?type=Room&count=true{extra}")
     assert response["NGSILD-Results-Count"] == "14" and len(response.json()) == 14
+
+
+def test_instance_ids_are_time_ordered_uuids(monkeypatch):
+    """Each history instance's id is a ``urn:ngsi-ld:`` URI of a version 7 UUID (RFC 9562, 5.7): its
+    first 48 bits the Unix time in milliseconds, so ids made later sort after earlier ones – the history's
+    unique index takes new rows at its end."""
+    import time
+    import uuid
+
+    from regija.context import temporal
+
+    moments = iter([1_796_000_000_000_000_000, 1_796_000_000_001_000_000])  # ns; one millisecond apart
+    monkeypatch.setattr(time, "time_ns", lambda: next(moments))
+    first, second = temporal.instance_id(), temporal.instance_id()
+    for made in (first, second):
+        assert made.startswith("urn:ngsi-ld:")
+        value = uuid.UUID(made.removeprefix("urn:ngsi-ld:"))
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+    assert uuid.UUID(first[12:]).int >> 80 == 1_796_000_000_000  # the milliseconds
+    assert second > first

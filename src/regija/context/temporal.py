@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,15 +29,20 @@ os.register_at_fork(after_in_child=_RANDOM.clear)  # a forked worker never repea
 
 
 def instance_id() -> str:
-    """A new ``urn:ngsi-ld:<uuid4>``. The ingest makes one per measured attribute: one read of the OS's
-    random source per 256 ids, not one each (each read lets the worker's MQTT thread take the GIL)."""
+    """A new ``urn:ngsi-ld:<uuid>``, a version 7 UUID (RFC 9562, 5.7): the Unix time in milliseconds,
+    then 74 random bits – so the history's unique index on the id takes new rows at its end instead of at
+    random places all over it. The ingest makes one per measured attribute: one read of the OS's random
+    source per 256 ids, not one each (each read lets the worker's MQTT thread take the GIL)."""
     try:
         random = _RANDOM.pop()
     except IndexError:
         block = os.urandom(16 * 256)
         _RANDOM.extend(block[i : i + 16] for i in range(16, len(block), 16))
         random = block[:16]
-    return f"urn:ngsi-ld:{uuid.UUID(bytes=random, version=4)}"
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(random[6:], "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # the version, 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the variant, RFC 9562
+    return f"urn:ngsi-ld:{uuid.UUID(int=value)}"
 
 
 def moment(text: str) -> dt.datetime:
