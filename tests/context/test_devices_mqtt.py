@@ -244,3 +244,32 @@ def test_kill_9_loses_no_acknowledged_measure(tmp_path):
     db.close()
     assert dead == 0
     assert sum(audited) >= count  # at least once: a batch written before the kill may come again
+
+
+def _parent(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_receiver_that_dies_is_started_again(tmp_path):
+    """`regija ingest` receives in a child process; when that one dies, the worker starts another and
+    the measures sent meanwhile are written (the broker keeps them for the session)."""
+    data_dir, env, apikey = _prepared(tmp_path)
+    name = uuid.uuid4().hex[:8]
+    client_id = f"regija-test-{name}"
+    worker = Worker(env, client_id, f"g{name}")
+    try:
+        (receiver,) = [p for p in _processes(client_id) if _parent(p) == worker.process.pid]
+        os.kill(receiver, signal.SIGKILL)
+        device = _publisher()
+        for i in range(20):
+            payload = json.dumps({f"m{i}": i, "TimeInstant": "2026-12-07T08:15:00Z"})
+            device.publish(f"/json/{apikey}/sensor01/attrs", payload, qos=1).wait_for_publish(10)
+        device.loop_stop()
+        device.disconnect()
+        assert _wait(lambda: len(_attributes(data_dir)) >= 20, 60), "".join(worker.lines)
+        assert worker.process.poll() is None  # the same worker, with a new receiver
+        assert receiver not in _processes(client_id)
+    finally:
+        worker.stop()
+    values = {iri.rsplit("/", 1)[-1]: a["value"] for iri, a in _attributes(data_dir).items()}
+    assert values == {f"m{i}": i for i in range(20)}

@@ -258,8 +258,14 @@ class ReceiverProcess:
             raise EOFError("the receiver process is not running")
         return self.conn
 
+    def _send(self, request: tuple[Any, ...]) -> None:
+        try:
+            self._pipe().send(request)
+        except OSError as gone:  # a broken pipe: the receiver process died
+            raise EOFError("the receiver process ended") from gone
+
     def _ask(self) -> None:
-        self._pipe().send((_TAKE,))
+        self._send((_TAKE,))
         self.asked = True
 
     def take(self, timeout: float = 0.2) -> list[Message]:
@@ -277,7 +283,8 @@ class ReceiverProcess:
         return taken
 
     def ack(self, messages: list[tuple[int, int, int]]) -> None:
-        self._pipe().send((_ACK, messages))
+        """Raises EOFError when the receiver process is gone (the messages then come again, to a new one)."""
+        self._send((_ACK, messages))
 
     def stop(self) -> None:
         if self.conn is not None:

@@ -74,15 +74,14 @@ class Worker:
             while not self.stopping.is_set():
                 try:
                     taken = self.receiver.take()
+                    if taken and self._write(taken):
+                        self.receiver.ack(acks(taken))
                 except EOFError:  # the receiver process died: what it held comes again, to a new one
                     log.error("the MQTT receiver process ended; starting it again")
                     self.receiver.stop()
                     if self.stopping.wait(1):
                         break
                     self.receiver.start()
-                    continue
-                if taken and self._write(taken):
-                    self.receiver.ack(acks(taken))
         finally:
             self.receiver.stop()
 
