@@ -191,7 +191,8 @@ def _notify(changes: list[subs.Change]) -> None:
         return
     from . import tasks
 
-    work = [(pk, [subs.snapshot(c, timestamp) for c in changed]) for pk, (_, changed) in found.items()]
+    now = timestamp()
+    work = [(pk, [subs.snapshot(c, timestamp, now) for c in changed]) for pk, (_, changed) in found.items()]
 
     def enqueue() -> None:
         for pk, entities in work:
@@ -609,6 +610,23 @@ def _apply(subscription: Subscription, parsed: subs.Parsed, context: Any) -> Non
     subscription.is_active = parsed.is_active
     subscription.expires_at = parsed.expires_at
     subscription.throttling = parsed.throttling
+    subscription.time_interval = parsed.time_interval
+
+
+def _schedule_periodic(subscription: Subscription, moment: dt.datetime) -> None:
+    """A periodic subscription (``timeInterval``) is first notified one interval after it was created
+    or changed – after the commit (``tasks.notify_periodic``, which schedules the next); a change moves
+    the moment due, so the chain scheduled before ends by itself."""
+    if not subscription.time_interval:
+        subscription.next_notification = None
+        return
+    due = moment + dt.timedelta(seconds=subscription.time_interval)
+    subscription.next_notification = due
+    if subs.status(subscription, moment) != "active":
+        return
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.notify_periodic.schedule((subscription.pk,), eta=due))
 
 
 def _locked_subscription(organisation: Organisation | None, subscription_id: str) -> Subscription:
@@ -644,6 +662,7 @@ def create_subscription(
             )
             if taken.exists():
                 raise AlreadyExists(f"The subscription {subscription.subscription_id} already exists")
+            _schedule_periodic(subscription, moment)
             subscription.save()
             _subscription_rows(subscription, parsed)
     except IntegrityError:
@@ -686,6 +705,7 @@ def update_subscription(
             parsed = parse(merged)
         _apply(subscription, parsed, context if context is not None else subscription.context)
         subscription.modified_at = clock()
+        _schedule_periodic(subscription, subscription.modified_at)
         subscription.save()
         _subscription_rows(subscription, parsed)
     return subscription
