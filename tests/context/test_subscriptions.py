@@ -758,3 +758,11 @@ def test_bad_periodic_subscriptions_are_bad_request_data(post, receiver, members
 def test_the_minimum_time_interval_is_a_setting(post, receiver, settings):
     settings.REGIJA_NGSI_SUBSCRIPTION_MIN_INTERVAL = 1
     subscribe(post, subscription(receiver.url, timeInterval=1))
+
+
+def test_a_percent_encoded_q_is_read_as_in_an_address(post, commit, receiver):
+    # 046_05: the suite's subscription has q = name=="Eiffel%20Tower", as the query is in an address
+    subscribe(post, subscription(receiver.url, q='name=="Velenje%20Center"'))
+    commit(post, "post", "/entities", parking(1, name={"type": "Property", "value": "Velenje Center"}))
+    commit(post, "post", "/entities", parking(2, name={"type": "Property", "value": "Velenje%20Center"}))
+    assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]

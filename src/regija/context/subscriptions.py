@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -204,6 +204,13 @@ def _type_selection(value: Any, where: str) -> list[str]:
     return kinds
 
 
+def q_text(q: str) -> str:
+    """A subscription's ``q`` as the query language reads it: percent-decoded, as the same query is in
+    an address (``GET /entities?q=name=="Eiffel%20Tower"``) – clients, ETSI's suite among them, write
+    it so in a body too."""
+    return unquote(q)
+
+
 def _date_time(value: Any, where: str) -> dt.datetime:
     ent.parse_datetime(value, where)
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -270,7 +277,7 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
         if not isinstance(body["q"], str):
             raise BadRequestData("q: a query in the NGSI-LD query language, as a string")
         try:
-            tree = query.parse(body["q"])
+            tree = query.parse(q_text(body["q"]))
         except BadRequestData as error:
             raise BadRequestData(f"q: {error.detail}") from None
     geo_term = ""
@@ -384,7 +391,7 @@ def q_of(subscription: Subscription) -> Q | None:
     """The subscription's ``q`` as the entity query's filter (``query.to_q``), or None."""
     if "q" not in subscription.body:
         return None
-    return query.to_q(query.parse(subscription.body["q"]), subscription.q_iris)
+    return query.to_q(query.parse(q_text(subscription.body["q"])), subscription.q_iris)
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -563,7 +570,7 @@ def _filter_by_q(found: dict[int, tuple[Subscription, list[Change]]], with_q: di
     pks = {c.entity.pk for _, changes in with_q.values() for c in changes}
     columns = {
         f"s{pk}": ExpressionWrapper(
-            query.to_q(query.parse(sub.body["q"]), sub.q_iris), output_field=BooleanField()
+            query.to_q(query.parse(q_text(sub.body["q"])), sub.q_iris), output_field=BooleanField()
         )
         for pk, (sub, _) in with_q.items()
     }
