@@ -766,3 +766,40 @@ def test_a_percent_encoded_q_is_read_as_in_an_address(post, commit, receiver):
     commit(post, "post", "/entities", parking(1, name={"type": "Property", "value": "Velenje Center"}))
     commit(post, "post", "/entities", parking(2, name={"type": "Property", "value": "Velenje%20Center"}))
     assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+
+
+def test_a_page_of_subscriptions_links_the_previous_and_next_pages(post, client, editor, receiver):
+    # clause 5.5.9 pagination, as ETSI's 031_02 reads it: Link rel="prev" / rel="next"
+    for n in range(3):
+        subscribe(post, {**subscription(receiver.url), "id": f"urn:ngsi-ld:Subscription:{n}"})
+
+    def links(query, **headers):
+        response = client.get(f"{BASE}/subscriptions/?{query}", **editor, **headers)
+        assert response.status_code == 200
+        found = [part.strip() for part in response.get("Link", "").split(",")]
+        return [part for part in found if "json-ld#context" not in part], [s["id"] for s in response.json()]
+
+    ld = {"HTTP_ACCEPT": "application/ld+json"}
+    assert links("limit=1&offset=1", **ld) == (
+        [
+            '</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel="prev";type="application/ld+json"',
+            '</ngsi-ld/v1/subscriptions?limit=1&offset=2>;rel="next";type="application/ld+json"',
+        ],
+        ["urn:ngsi-ld:Subscription:1"],
+    )
+    assert links("limit=1&offset=2", **ld)[0] == [
+        '</ngsi-ld/v1/subscriptions?limit=1&offset=1>;rel="prev";type="application/ld+json"'
+    ]
+    assert links("limit=15&offset=0", **ld)[0] == [""]  # all on one page: no page links
+    page, ids = links("limit=2&count=true")
+    assert page == [
+        '</ngsi-ld/v1/subscriptions?limit=2&offset=2&count=true>;rel="next";type="application/json"'
+    ]
+    assert ids == ["urn:ngsi-ld:Subscription:0", "urn:ngsi-ld:Subscription:1"]
+
+
+def test_show_changes_is_not_for_key_values(post, receiver):
+    # 028_09_01: the simplified form has nowhere to put a previous value
+    notification = {"format": "keyValues", "showChanges": True, "endpoint": {"uri": receiver.url}}
+    response = post("post", "/subscriptions", subscription(receiver.url, notification=notification))
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"

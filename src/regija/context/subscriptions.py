@@ -340,6 +340,9 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
     for member in ("sysAttrs", "showChanges"):
         if not isinstance(notification.get(member, False), bool):
             raise BadRequestData(f"notification.{member}: true or false")
+    if notification.get("showChanges") and notification.get("format") == "keyValues":
+        # the simplified form has no place for a previous value (clause 5.2.14 of later versions says so)
+        raise BadRequestData("notification.showChanges: not with the keyValues format")
     endpoint = _endpoint(notification.get("endpoint"))
 
     q_names = query.names(tree) if tree is not None else []

@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -978,7 +978,11 @@ def _subscriptions(call: Call) -> HttpResponse:
     limit = int_param(params, "limit", 20, 0, selectors.MAX_LIMIT)
     offset = int_param(params, "offset", 0, 0, None)
     count = params.get("count") == "true"
-    rows, total = selectors.subscriptions(call.organisation, limit=limit, offset=offset, count=count)
+    # one more than the page, to know whether a next page exists
+    rows, total = selectors.subscriptions(
+        call.organisation, limit=limit + 1 if limit else 0, offset=offset, count=count
+    )
+    more, rows = len(rows) > limit, rows[:limit]
     now = clock()
     data = [subscriptions.render(r, now, services.timestamp) for r in rows]
     if call.accept == JSON_LD:
@@ -989,7 +993,30 @@ def _subscriptions(call: Call) -> HttpResponse:
         response = HttpResponse(json.dumps(data), content_type=JSON)
     if total is not None:
         response["NGSILD-Results-Count"] = str(total)
+    pages = _page_links(call, limit, offset, more, response["Content-Type"])
+    if pages:
+        response["Link"] = ", ".join(([response["Link"]] if response.has_header("Link") else []) + pages)
     return response
+
+
+def _page_links(call: Call, limit: int, offset: int, more: bool, media_type: str) -> list[str]:
+    """The pagination links of a page of a list (clause 5.5.9; HTTP 6.3.x): ``rel="prev"`` when the
+    page does not start at the first item, ``rel="next"`` when items follow it – the same address with
+    ``limit`` and the other page's ``offset`` first, the request's other parameters after."""
+    if not limit:
+        return []
+    others = [(k, v) for k, vs in call.request.GET.lists() if k not in ("limit", "offset") for v in vs]
+
+    def link(at: int, rel: str) -> str:
+        query = urlencode([("limit", limit), ("offset", at), *others])
+        return f'<{call.request.path.rstrip("/")}?{query}>;rel="{rel}";type="{media_type}"'
+
+    found = []
+    if offset > 0:
+        found.append(link(max(0, offset - limit), "prev"))
+    if more:
+        found.append(link(offset + limit, "next"))
+    return found
 
 
 def _subscription_found(call: Call, subscription_id: str) -> Any:
