@@ -803,3 +803,39 @@ def test_show_changes_is_not_for_key_values(post, receiver):
     notification = {"format": "keyValues", "showChanges": True, "endpoint": {"uri": receiver.url}}
     response = post("post", "/subscriptions", subscription(receiver.url, notification=notification))
     assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+
+
+def test_a_subscription_is_read_in_the_readers_context(post, client, editor, receiver, context_server):
+    # clause 5.5.7 as ETSI's 029_05_02 reads it: a Retrieve Subscription without a Link header answers
+    # with the core @context – names the core context does not know as IRIs –, with one in that one's terms
+    ex = "https://example.org/parking#"
+    context_server.documents["/a.jsonld"] = {"@context": {"Parking": ex + "Parking", "spots": ex + "spots"}}
+    context_server.documents["/b.jsonld"] = {"@context": {"P": ex + "Parking", "free": ex + "spots"}}
+    a, b = context_server.url("/a.jsonld"), context_server.url("/b.jsonld")
+    body = subscription(
+        receiver.url,
+        entities=[{"type": "Parking"}],
+        watchedAttributes=["spots"],
+        q='spots>10;name=="spots"',
+        notification={"attributes": ["spots"], "endpoint": {"uri": receiver.url}},
+    )
+    subscribe(post, body, HTTP_LINK=link(a))
+    address = f"{BASE}/subscriptions/{body['id']}"
+
+    core = client.get(address, **editor)
+    assert core.status_code == 200 and CORE in core["Link"]
+    data = core.json()
+    assert data["entities"] == [{"type": ex + "Parking"}]
+    assert data["watchedAttributes"] == [ex + "spots"]
+    assert data["notification"]["attributes"] == [ex + "spots"]
+    assert data["q"] == f'{ex}spots>10;name=="spots"'  # a quoted value is no name
+
+    other = client.get(address, HTTP_LINK=link(b), **editor).json()
+    assert other["entities"] == [{"type": "P"}] and other["watchedAttributes"] == ["free"]
+    assert other["q"] == 'free>10;name=="spots"'
+    same = client.get(address, HTTP_LINK=link(a), **editor).json()
+    assert same["entities"] == [{"type": "Parking"}] and same["q"] == body["q"]
+    listed = client.get(
+        f"{BASE}/subscriptions", HTTP_LINK=link(b), HTTP_ACCEPT="application/ld+json", **editor
+    )
+    assert listed.json()[0]["@context"] == b and listed.json()[0]["watchedAttributes"] == ["free"]

@@ -435,6 +435,60 @@ def render(
     return out
 
 
+def _retermed(text: str, mapping: dict[str, str], token: str) -> str:
+    return re.sub(token, lambda m: mapping.get(m.group(0), m.group(0)), text)
+
+
+def recompacted(out: dict[str, Any], subscription: Subscription, wanted: Any) -> dict[str, Any]:
+    """A rendered subscription with its names – the entities' types, watchedAttributes, the notified
+    attributes, geoQ's geoproperty and the names of ``q`` – as the terms of the @context ``wanted`` (the
+    request's; None: the core context's) instead of those of the @context it was written with: a read
+    is compacted with the reader's @context, as every NGSI-LD answer (clause 5.5.7)."""
+    stored = subscription.context
+    if stored == wanted:
+        return out
+    q_names = list(subscription.q_iris)
+    types = [t for e in out.get("entities", []) for t in re.split(r"[|,;()]", str(e.get("type", ""))) if t]
+    notification = out.get("notification", {})
+    geo_q = out.get("geoQ") if isinstance(out.get("geoQ"), dict) else None
+    names = sorted(
+        {
+            *types,
+            *out.get("watchedAttributes", []),
+            *notification.get("attributes", []),
+            *([geo_q.get("geoproperty", "location")] if geo_q else []),
+            *q_names,
+        }
+    )
+    if not names:
+        return out
+    iris = jsonld.expand_terms(jsonld.effective(stored), names)
+    terms = jsonld.compact_iris(jsonld.effective(wanted), list(iris.values()))
+    mapping = {n: terms.get(iris[n], iris[n]) for n in names if n in iris}
+    out = dict(out)
+    if "entities" in out:
+        out["entities"] = [
+            {**e, "type": _retermed(e["type"], mapping, r"[^|,;()]+")} if "type" in e else e
+            for e in out["entities"]
+        ]
+    if "watchedAttributes" in out:
+        out["watchedAttributes"] = [mapping.get(n, n) for n in out["watchedAttributes"]]
+    if "attributes" in notification:
+        out["notification"] = {
+            **notification,
+            "attributes": [mapping.get(n, n) for n in notification["attributes"]],
+        }
+    if geo_q is not None and "geoproperty" in geo_q:
+        out["geoQ"] = {**geo_q, "geoproperty": mapping.get(geo_q["geoproperty"], geo_q["geoproperty"])}
+    if "q" in out and q_names:
+        parts = re.split(r'("(?:[^"\\]|\\.)*")', out["q"])  # quoted strings are values: kept
+        out["q"] = "".join(
+            part if part.startswith('"') else _retermed(part, mapping, r'[^\s=!<>~;|()\[\].,"]+')
+            for part in parts
+        )
+    return out
+
+
 # ------------------------------------------------------------------------------------------ matching
 
 

@@ -945,15 +945,6 @@ query_entities = endpoint({"POST": _query_post}, geo=True)
 # ------------------------------------------------------------------------------------- subscriptions
 
 
-def _subscription_answer(call: Call, data: Any, context: Any, status: int = 200) -> HttpResponse:
-    """A subscription (or a list of them) as stored: its names are the terms of the @context it was
-    written with, so that @context is the answer's (in the body with application/ld+json, a Link
-    header otherwise)."""
-    call.context = context
-    call.link = context if isinstance(context, str) else None
-    return call.answer(data, status=status)
-
-
 def _subscription_parser(call: Call) -> Callable[[dict[str, Any]], subscriptions.Parsed]:
     return lambda body: subscriptions.parse(body, call.expand, now=clock())
 
@@ -984,13 +975,11 @@ def _subscriptions(call: Call) -> HttpResponse:
     )
     more, rows = len(rows) > limit, rows[:limit]
     now = clock()
-    data = [subscriptions.render(r, now, services.timestamp) for r in rows]
-    if call.accept == JSON_LD:
-        for row, item in zip(rows, data, strict=True):
-            item["@context"] = row.context if row.context is not None else jsonld.CORE_CONTEXT_URL
-        response = HttpResponse(json.dumps(data), content_type=JSON_LD)
-    else:
-        response = HttpResponse(json.dumps(data), content_type=JSON)
+    data = [
+        subscriptions.recompacted(subscriptions.render(r, now, services.timestamp), r, call.context)
+        for r in rows
+    ]
+    response = call.answer(data)
     if total is not None:
         response["NGSILD-Results-Count"] = str(total)
     pages = _page_links(call, limit, offset, more, response["Content-Type"])
@@ -1030,7 +1019,8 @@ def _retrieve_subscription(call: Call, subscription_id: str) -> HttpResponse:
     """Retrieve Subscription (clause 5.8.3; HTTP 6.11.3.1)."""
     services.check_subscriptions(call.user(), call.organisation)
     row = _subscription_found(call, subscription_id)
-    return _subscription_answer(call, subscriptions.render(row, clock(), services.timestamp), row.context)
+    rendered = subscriptions.render(row, clock(), services.timestamp)
+    return call.answer(subscriptions.recompacted(rendered, row, call.context))
 
 
 def _update_subscription(call: Call, subscription_id: str) -> HttpResponse:
