@@ -839,3 +839,21 @@ def test_a_subscription_is_read_in_the_readers_context(post, client, editor, rec
         f"{BASE}/subscriptions", HTTP_LINK=link(b), HTTP_ACCEPT="application/ld+json", **editor
     )
     assert listed.json()[0]["@context"] == b and listed.json()[0]["watchedAttributes"] == ["free"]
+
+
+def test_an_update_replaces_the_notification_whole(post, client, editor, receiver):
+    # clause 5.8.2 as ETSI's 029_03_01 reads it: a fragment's member replaces the subscription's, so
+    # its notification must be a whole NotificationParams – one without an endpoint is 400
+    body = subscription(
+        receiver.url, notification={"attributes": ["availableSpotNumber"], "endpoint": {"uri": receiver.url}}
+    )
+    subscribe(post, body)
+    address = f"/subscriptions/{body['id']}"
+    bad = post("patch", address, {"notification": {"format": "keyValues"}})
+    assert bad.status_code == 400 and problem_type(bad) == "BadRequestData"
+    assert "endpoint" in bad.json()["detail"]
+    other = "http://127.0.0.1:9/other"
+    assert post("patch", address, {"notification": {"endpoint": {"uri": other}}}).status_code == 204
+    notification = client.get(BASE + address, **editor).json()["notification"]
+    assert notification["endpoint"] == {"uri": other}
+    assert "attributes" not in notification and "format" not in notification  # replaced, not merged
