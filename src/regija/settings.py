@@ -427,6 +427,8 @@ REGIJA_NGSI_GEO_MAX_CANDIDATES = int(os.environ.get("REGIJA_NGSI_GEO_MAX_CANDIDA
 REGIJA_NGSI_TEMPORAL_MAX_INSTANCES = int(os.environ.get("REGIJA_NGSI_TEMPORAL_MAX_INSTANCES", "1000"))
 # seconds an NGSI-LD subscription's notification (HTTP POST, MQTT publish) may take (docs/context.md)
 REGIJA_NGSI_NOTIFY_TIMEOUT = float(os.environ.get("REGIJA_NGSI_NOTIFY_TIMEOUT", "10"))
+# the shortest timeInterval (seconds) a periodic NGSI-LD subscription may ask for (docs/context.md)
+REGIJA_NGSI_SUBSCRIPTION_MIN_INTERVAL = float(os.environ.get("REGIJA_NGSI_SUBSCRIPTION_MIN_INTERVAL", "5"))
 
 # The territory the instance serves, as a box of WGS84 degrees "south,west,north,east" – Slovenia by
 # default: a place (docs/places.md), a "nearest" position and an issue report (docs/fixes.md) must lie in it.

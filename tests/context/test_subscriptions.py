@@ -5,6 +5,7 @@ and its Notification. The MQTT binding against the real Mosquitto is marked exte
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import json
 import os
@@ -225,7 +226,7 @@ def test_a_bad_update_changes_nothing(post, client, editor, receiver):
 
 
 def test_unsupported_members_are_operation_not_supported(post, receiver):
-    response = post("post", "/subscriptions", {**subscription(receiver.url), "timeInterval": 60})
+    response = post("post", "/subscriptions", {**subscription(receiver.url), "csf": "p==1"})
     assert response.status_code == 422 and problem_type(response) == "OperationNotSupported"
 
 
@@ -282,9 +283,15 @@ def test_ld_json_format_attributes_and_receiver_info(post, commit, receiver, con
     assert got["headers"]["Content-Type"] == "application/ld+json"
     assert got["headers"]["X-Token"] == "abc"
     assert got["body"]["@context"] == url
-    # keyValues, only the chosen attribute, named by the subscription's own @context
+    # keyValues, only the chosen attribute, named by the subscription's own @context – which each
+    # entity carries too, as a JSON-LD entity does (ETSI's suite, 046_14)
     assert got["body"]["data"] == [
-        {"id": "urn:ngsi-ld:OffStreetParking:Downtown1", "type": "OffStreetParking", "spots": 7}
+        {
+            "id": "urn:ngsi-ld:OffStreetParking:Downtown1",
+            "type": "OffStreetParking",
+            "spots": 7,
+            "@context": url,
+        }
     ]
 
 
@@ -505,3 +512,348 @@ def test_a_new_token_user_in_another_tenant_sees_none(client, post, tenant, rece
         f"{BASE}/subscriptions", HTTP_NGSILD_TENANT="tretji", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
     assert listed.status_code == 200 and listed.json() == []
+
+
+# ------------------------------------------------- what a notification holds (clause 5.8.6, V1.6.1)
+
+NULL = "urn:ngsi-ld:null"
+PARKING = "/entities/urn:ngsi-ld:OffStreetParking:Downtown1"
+
+
+def rich_parking(**extra):
+    """A parking with an attribute of each kind: Property, GeoProperty, Relationship, LanguageProperty."""
+    return parking(
+        refOwner={"type": "Relationship", "object": "urn:ngsi-ld:Organisation:Velenje"},
+        street={"type": "LanguageProperty", "languageMap": {"sl": "Rudarska cesta", "en": "Miners' road"}},
+        **extra,
+    )
+
+
+def test_a_deleted_attribute_is_notified_as_ngsi_ld_null(post, commit, client, editor, receiver):
+    # ETSI's suite 046_22_01–046_22_04, 046_22_10, 046_22_11: the entity as the deletion left it, the
+    # deleted attribute in it with NGSI-LD Null as its value, object or languageMap
+    subscribe(post, subscription(receiver.url, notificationTrigger=["attributeDeleted"]))
+    commit(post, "post", "/entities", rich_parking())
+    assert receiver.got == []  # a creation deletes nothing
+    for name in ("availableSpotNumber", "refOwner", "street"):
+        assert commit(client.delete, f"{BASE}{PARKING}/attrs/{name}", **editor).status_code == 204
+    first, second, third = (g["body"]["data"] for g in receiver.got)
+    assert first[0]["availableSpotNumber"] == {"type": "Property", "value": NULL}
+    assert first[0]["totalSpotNumber"] == {"type": "Property", "value": 200}  # the rest as it is
+    assert first[0]["refOwner"]["object"] == "urn:ngsi-ld:Organisation:Velenje"
+    assert second[0]["refOwner"] == {"type": "Relationship", "object": NULL}
+    assert "availableSpotNumber" not in second[0]  # deleted before: gone
+    assert third[0]["street"] == {"type": "LanguageProperty", "languageMap": {"@none": NULL}}
+
+
+def test_a_deleted_attribute_with_watched_attributes_key_values_and_sys_attrs(
+    post, commit, client, editor, receiver
+):
+    # 046_22_01–046_22_03, 046_22_05: only a watched attribute's deletion is notified; keyValues shows
+    # it as the bare null; with sysAttrs the attribute tells when it was deleted
+    subscribe(
+        post,
+        subscription(
+            receiver.url,
+            notificationTrigger=["attributeDeleted"],
+            watchedAttributes=["availableSpotNumber", "street"],
+            notification={"format": "keyValues", "endpoint": {"uri": receiver.url}},
+        ),
+    )
+    subscribe(
+        post,
+        subscription(
+            receiver.url,
+            notificationTrigger=["attributeDeleted"],
+            notification={"sysAttrs": True, "endpoint": {"uri": receiver.url}},
+        ),
+    )
+    commit(post, "post", "/entities", rich_parking())
+    commit(client.delete, f"{BASE}{PARKING}/attrs/totalSpotNumber", **editor)
+    assert len(receiver.got) == 1  # not watched by the first
+    with_sys = receiver.got[0]["body"]["data"][0]["totalSpotNumber"]
+    assert with_sys["value"] == NULL and with_sys["deletedAt"].endswith("Z") and "createdAt" in with_sys
+    commit(client.delete, f"{BASE}{PARKING}/attrs/availableSpotNumber", **editor)
+    key_values = next(g for g in receiver.got[1:] if "deletedAt" not in json.dumps(g["body"]))
+    assert key_values["body"]["data"][0]["availableSpotNumber"] == NULL
+    assert key_values["body"]["data"][0]["refOwner"] == "urn:ngsi-ld:Organisation:Velenje"
+
+
+def test_a_deleted_entity_is_notified_with_deleted_at(post, commit, client, editor, receiver):
+    # 046_21_01/02: entityDeleted – the id, the type and deletedAt (with sysAttrs createdAt and
+    # modifiedAt too); 046_22_12/13: attributeDeleted of a watched attribute – that attribute as null
+    plain = subscription(receiver.url, notificationTrigger=["entityDeleted"])
+    with_sys = subscription(
+        receiver.url,
+        notificationTrigger=["entityDeleted"],
+        notification={"sysAttrs": True, "endpoint": {"uri": receiver.url}},
+    )
+    watched = subscription(
+        receiver.url, notificationTrigger=["attributeDeleted"], watchedAttributes=["availableSpotNumber"]
+    )
+    for body in (plain, with_sys, watched):
+        subscribe(post, body)
+    commit(post, "post", "/entities", rich_parking())
+    assert commit(client.delete, f"{BASE}{PARKING}", **editor).status_code == 204
+    by_id = {g["body"]["subscriptionId"]: g["body"]["data"][0] for g in receiver.got}
+    assert set(by_id[plain["id"]]) == {"id", "type", "deletedAt"}
+    assert by_id[plain["id"]]["deletedAt"].endswith("Z")
+    assert set(by_id[with_sys["id"]]) == {"id", "type", "createdAt", "modifiedAt", "deletedAt"}
+    assert set(by_id[watched["id"]]) == {"id", "type", "deletedAt", "availableSpotNumber"}
+    assert by_id[watched["id"]]["availableSpotNumber"] == {"type": "Property", "value": NULL}
+
+
+def test_show_changes_gives_the_previous_values(post, commit, client, editor, receiver):
+    # clause 5.2.14 showChanges; 046_31, 046_34, 046_37, 046_40: previousValue, previousObject,
+    # previousLanguageMap beside the values of the attributes updated or deleted, none on creation
+    show = {"showChanges": True, "endpoint": {"uri": receiver.url}}
+    subscribe(post, subscription(receiver.url, notification=show))
+    subscribe(
+        post,
+        subscription(
+            receiver.url,
+            notificationTrigger=["attributeDeleted", "entityDeleted"],
+            notification=show,
+        ),
+    )
+    commit(post, "post", "/entities", rich_parking())
+    assert "previous" not in json.dumps(receiver.got[0]["body"])
+    commit(
+        post,
+        "patch",
+        f"{PARKING}/attrs",
+        {
+            "availableSpotNumber": {"type": "Property", "value": 99},
+            "refOwner": {"type": "Relationship", "object": "urn:ngsi-ld:Organisation:Celje"},
+            "street": {"type": "LanguageProperty", "languageMap": {"sl": "Kidričeva cesta"}},
+        },
+    )
+    updated = receiver.got[1]["body"]["data"][0]
+    assert updated["availableSpotNumber"] == {"type": "Property", "value": 99, "previousValue": 120}
+    assert updated["refOwner"] == {
+        "type": "Relationship",
+        "object": "urn:ngsi-ld:Organisation:Celje",
+        "previousObject": "urn:ngsi-ld:Organisation:Velenje",
+    }
+    assert updated["street"]["previousLanguageMap"] == {"sl": "Rudarska cesta", "en": "Miners' road"}
+    assert "previousValue" not in updated["totalSpotNumber"]  # not written: no change to show
+    commit(client.delete, f"{BASE}{PARKING}/attrs/availableSpotNumber", **editor)
+    deleted = receiver.got[2]["body"]["data"][0]["availableSpotNumber"]
+    assert deleted == {"type": "Property", "value": NULL, "previousValue": 99}
+    commit(client.delete, f"{BASE}{PARKING}", **editor)
+    gone = receiver.got[3]["body"]["data"][0]
+    assert gone["deletedAt"].endswith("Z")
+    assert gone["totalSpotNumber"] == {"type": "Property", "value": NULL, "previousValue": 200}
+    assert gone["location"]["previousValue"] == {"type": "Point", "coordinates": [15.11, 46.36]}
+    assert gone["refOwner"] == {
+        "type": "Relationship",
+        "object": NULL,
+        "previousObject": "urn:ngsi-ld:Organisation:Celje",
+    }
+
+
+def test_key_values_with_sys_attrs_and_a_type_selection(post, commit, receiver):
+    # 046_17: sysAttrs in a keyValues notification gives the entity's createdAt and modifiedAt;
+    # 046_16: an EntityInfo's type may be a selection of types (clause 4.17), A|B
+    subscribe(
+        post,
+        subscription(
+            receiver.url,
+            entities=[{"type": "(OffStreetParking|Tower)"}],
+            notification={"format": "keyValues", "sysAttrs": True, "endpoint": {"uri": receiver.url}},
+        ),
+    )
+    commit(post, "post", "/entities", parking())
+    commit(post, "post", "/entities", {"id": "urn:ngsi-ld:Tower:1", "type": "Tower", "height": 42})
+    commit(post, "post", "/entities", {"id": "urn:ngsi-ld:Bridge:1", "type": "Bridge", "length": 42})
+    data = [g["body"]["data"][0] for g in receiver.got]
+    assert [e["id"] for e in data] == ["urn:ngsi-ld:OffStreetParking:Downtown1", "urn:ngsi-ld:Tower:1"]
+    assert data[0]["createdAt"].endswith("Z") and data[0]["modifiedAt"].endswith("Z")
+    assert data[0]["availableSpotNumber"] == 120
+    both = post("post", "/subscriptions", subscription(receiver.url, entities=[{"type": "A;B"}]))
+    assert both.status_code == 422 and problem_type(both) == "OperationNotSupported"
+    bad = post("post", "/subscriptions", subscription(receiver.url, entities=[{"type": "(A|)"}]))
+    assert bad.status_code == 400 and problem_type(bad) == "BadRequestData"
+
+
+# ------------------------------------------------------------ periodic subscriptions (timeInterval)
+
+
+def _scheduled_periodic():
+    """The notify_periodic tasks Huey holds for later (immediate mode keeps them in memory): their etas."""
+    from huey.contrib.djhuey import HUEY
+
+    return sorted(t.eta for t in HUEY.scheduled() if t.name.endswith("notify_periodic"))
+
+
+def test_a_periodic_subscription_is_notified_every_time_interval(
+    post, commit, client, editor, receiver, time_machine
+):
+    # clause 5.2.12 timeInterval (046_02): a notification of every entity selected, each interval,
+    # whether it changed or not; changes themselves are not notified
+    from regija.context import tasks
+
+    time_machine.move_to("2030-01-01T10:00:00Z", tick=False)
+    commit(post, "post", "/entities", parking(1))
+    body = subscription(receiver.url, timeInterval=10, q="availableSpotNumber>100")
+    commit(subscribe, post, body)
+    assert client.get(f"{BASE}/subscriptions/{body['id']}", **editor).json()["timeInterval"] == 10
+    pk = Subscription.objects.get(subscription_id=body["id"]).pk
+    assert _scheduled_periodic()[-1] == dt.datetime(2030, 1, 1, 10, 0, 10)  # one interval on, UTC
+    commit(post, "post", "/entities", parking(2, spots=5))  # not matching q
+    commit(post, "patch", f"{PARKING}/attrs", {"availableSpotNumber": {"type": "Property", "value": 110}})
+    assert receiver.got == []  # no notification on changes
+
+    assert tasks.notify_periodic.call_local(pk) == "not due"  # before its moment: nothing
+    time_machine.move_to("2030-01-01T10:00:10Z", tick=False)
+    assert tasks.notify_periodic.call_local(pk) == "sent"
+    assert tasks.notify_periodic.call_local(pk) == "not due"  # a second task of the same period
+    assert _scheduled_periodic()[-1] == dt.datetime(2030, 1, 1, 10, 0, 20)  # the next one
+    time_machine.move_to("2030-01-01T10:00:20Z", tick=False)
+    assert tasks.notify_periodic.call_local(pk) == "sent"
+    notes = [g["body"] for g in receiver.got]
+    assert [n["subscriptionId"] for n in notes] == [body["id"], body["id"]]
+    for note in notes:  # the same entity twice, unchanged in between
+        assert [e["id"] for e in note["data"]] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+        assert note["data"][0]["availableSpotNumber"]["value"] == 110
+    stored = Subscription.objects.get(pk=pk)
+    assert stored.times_sent == 2 and stored.last_success is not None
+
+    commit(post, "patch", f"/subscriptions/{body['id']}", {"isActive": False})
+    time_machine.move_to("2030-01-01T10:00:40Z", tick=False)
+    assert tasks.notify_periodic.call_local(pk) == "stopped"  # paused: the chain ends
+    assert len(receiver.got) == 2
+
+
+def test_a_lost_periodic_notification_is_restarted(post, commit, receiver, time_machine):
+    from regija.context import tasks
+
+    time_machine.move_to("2030-01-01T10:00:00Z", tick=False)
+    commit(post, "post", "/entities", parking(1))
+    body = subscription(receiver.url, timeInterval=30)
+    commit(subscribe, post, body)
+    time_machine.move_to("2030-01-01T10:01:00Z", tick=False)
+    assert tasks.restart_periodic.call_local() == 0  # due 30 s ago: not overdue yet
+    time_machine.move_to("2030-01-01T10:01:31Z", tick=False)
+    assert tasks.restart_periodic.call_local() == 1  # its task lost: sent now
+    assert [g["body"]["subscriptionId"] for g in receiver.got] == [body["id"]]
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"timeInterval": 10, "watchedAttributes": ["availableSpotNumber"]},
+        {"timeInterval": 10, "throttling": 5},  # 028_05_01
+        {"timeInterval": 0},
+        {"timeInterval": "10"},
+        {"timeInterval": 1},  # below the broker's minimum
+    ],
+)
+def test_bad_periodic_subscriptions_are_bad_request_data(post, receiver, members):
+    response = post("post", "/subscriptions", subscription(receiver.url, **members))
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+    assert Subscription.objects.count() == 0
+
+
+def test_the_minimum_time_interval_is_a_setting(post, receiver, settings):
+    settings.REGIJA_NGSI_SUBSCRIPTION_MIN_INTERVAL = 1
+    subscribe(post, subscription(receiver.url, timeInterval=1))
+
+
+def test_a_percent_encoded_q_is_read_as_in_an_address(post, commit, receiver):
+    # 046_05: the suite's subscription has q = name=="Eiffel%20Tower", as the query is in an address
+    subscribe(post, subscription(receiver.url, q='name=="Velenje%20Center"'))
+    commit(post, "post", "/entities", parking(1, name={"type": "Property", "value": "Velenje Center"}))
+    commit(post, "post", "/entities", parking(2, name={"type": "Property", "value": "Velenje%20Center"}))
+    assert [g["body"]["data"][0]["id"] for g in receiver.got] == ["urn:ngsi-ld:OffStreetParking:Downtown1"]
+
+
+def test_a_page_of_subscriptions_links_the_previous_and_next_pages(post, client, editor, receiver):
+    # clause 5.5.9 pagination, as ETSI's 031_02 reads it: Link rel="prev" / rel="next"
+    for n in range(3):
+        subscribe(post, {**subscription(receiver.url), "id": f"urn:ngsi-ld:Subscription:{n}"})
+
+    def links(query, **headers):
+        response = client.get(f"{BASE}/subscriptions/?{query}", **editor, **headers)
+        assert response.status_code == 200
+        found = [part.strip() for part in response.get("Link", "").split(",")]
+        return [part for part in found if "json-ld#context" not in part], [s["id"] for s in response.json()]
+
+    ld = {"HTTP_ACCEPT": "application/ld+json"}
+    assert links("limit=1&offset=1", **ld) == (
+        [
+            '</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel="prev";type="application/ld+json"',
+            '</ngsi-ld/v1/subscriptions?limit=1&offset=2>;rel="next";type="application/ld+json"',
+        ],
+        ["urn:ngsi-ld:Subscription:1"],
+    )
+    assert links("limit=1&offset=2", **ld)[0] == [
+        '</ngsi-ld/v1/subscriptions?limit=1&offset=1>;rel="prev";type="application/ld+json"'
+    ]
+    assert links("limit=15&offset=0", **ld)[0] == [""]  # all on one page: no page links
+    page, ids = links("limit=2&count=true")
+    assert page == [
+        '</ngsi-ld/v1/subscriptions?limit=2&offset=2&count=true>;rel="next";type="application/json"'
+    ]
+    assert ids == ["urn:ngsi-ld:Subscription:0", "urn:ngsi-ld:Subscription:1"]
+
+
+def test_show_changes_is_not_for_key_values(post, receiver):
+    # 028_09_01: the simplified form has nowhere to put a previous value
+    notification = {"format": "keyValues", "showChanges": True, "endpoint": {"uri": receiver.url}}
+    response = post("post", "/subscriptions", subscription(receiver.url, notification=notification))
+    assert response.status_code == 400 and problem_type(response) == "BadRequestData"
+
+
+def test_a_subscription_is_read_in_the_readers_context(post, client, editor, receiver, context_server):
+    # clause 5.5.7 as ETSI's 029_05_02 reads it: a Retrieve Subscription without a Link header answers
+    # with the core @context – names the core context does not know as IRIs –, with one in that one's terms
+    ex = "https://example.org/parking#"
+    context_server.documents["/a.jsonld"] = {"@context": {"Parking": ex + "Parking", "spots": ex + "spots"}}
+    context_server.documents["/b.jsonld"] = {"@context": {"P": ex + "Parking", "free": ex + "spots"}}
+    a, b = context_server.url("/a.jsonld"), context_server.url("/b.jsonld")
+    body = subscription(
+        receiver.url,
+        entities=[{"type": "Parking"}],
+        watchedAttributes=["spots"],
+        q='spots>10;name=="spots"',
+        notification={"attributes": ["spots"], "endpoint": {"uri": receiver.url}},
+    )
+    subscribe(post, body, HTTP_LINK=link(a))
+    address = f"{BASE}/subscriptions/{body['id']}"
+
+    core = client.get(address, **editor)
+    assert core.status_code == 200 and CORE in core["Link"]
+    data = core.json()
+    assert data["entities"] == [{"type": ex + "Parking"}]
+    assert data["watchedAttributes"] == [ex + "spots"]
+    assert data["notification"]["attributes"] == [ex + "spots"]
+    assert data["q"] == f'{ex}spots>10;name=="spots"'  # a quoted value is no name
+
+    other = client.get(address, HTTP_LINK=link(b), **editor).json()
+    assert other["entities"] == [{"type": "P"}] and other["watchedAttributes"] == ["free"]
+    assert other["q"] == 'free>10;name=="spots"'
+    same = client.get(address, HTTP_LINK=link(a), **editor).json()
+    assert same["entities"] == [{"type": "Parking"}] and same["q"] == body["q"]
+    listed = client.get(
+        f"{BASE}/subscriptions", HTTP_LINK=link(b), HTTP_ACCEPT="application/ld+json", **editor
+    )
+    assert listed.json()[0]["@context"] == b and listed.json()[0]["watchedAttributes"] == ["free"]
+
+
+def test_an_update_replaces_the_notification_whole(post, client, editor, receiver):
+    # clause 5.8.2 as ETSI's 029_03_01 reads it: a fragment's member replaces the subscription's, so
+    # its notification must be a whole NotificationParams – one without an endpoint is 400
+    body = subscription(
+        receiver.url, notification={"attributes": ["availableSpotNumber"], "endpoint": {"uri": receiver.url}}
+    )
+    subscribe(post, body)
+    address = f"/subscriptions/{body['id']}"
+    bad = post("patch", address, {"notification": {"format": "keyValues"}})
+    assert bad.status_code == 400 and problem_type(bad) == "BadRequestData"
+    assert "endpoint" in bad.json()["detail"]
+    other = "http://127.0.0.1:9/other"
+    assert post("patch", address, {"notification": {"endpoint": {"uri": other}}}).status_code == 204
+    notification = client.get(BASE + address, **editor).json()["notification"]
+    assert notification["endpoint"] == {"uri": other}
+    assert "attributes" not in notification and "format" not in notification  # replaced, not merged

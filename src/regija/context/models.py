@@ -262,6 +262,9 @@ class Subscription(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     throttling = models.FloatField(_("throttling (s)"), null=True, blank=True)
+    # a periodic subscription (timeInterval): notified every so many seconds, next at next_notification
+    time_interval = models.FloatField(_("time interval (s)"), null=True, blank=True)
+    next_notification = models.DateTimeField(_("next periodic notification"), null=True, blank=True)
     times_sent = models.PositiveIntegerField(_("notifications sent"), default=0)
     times_failed = models.PositiveIntegerField(_("notifications failed"), default=0)
     last_notification = models.DateTimeField(_("last notification"), null=True, blank=True)

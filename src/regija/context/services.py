@@ -192,7 +192,8 @@ def _notify(changes: list[subs.Change]) -> None:
         return
     from . import tasks
 
-    work = [(pk, [subs.snapshot(c, timestamp) for c in changed]) for pk, (_, changed) in found.items()]
+    now = timestamp()
+    work = [(pk, [subs.snapshot(c, timestamp, now) for c in changed]) for pk, (_, changed) in found.items()]
 
     def enqueue() -> None:
         for pk, entities in work:
@@ -620,6 +621,23 @@ def _apply(subscription: Subscription, parsed: subs.Parsed, context: Any) -> Non
     subscription.is_active = parsed.is_active
     subscription.expires_at = parsed.expires_at
     subscription.throttling = parsed.throttling
+    subscription.time_interval = parsed.time_interval
+
+
+def _schedule_periodic(subscription: Subscription, moment: dt.datetime) -> None:
+    """A periodic subscription (``timeInterval``) is first notified one interval after it was created
+    or changed – after the commit (``tasks.notify_periodic``, which schedules the next); a change moves
+    the moment due, so the chain scheduled before ends by itself."""
+    if not subscription.time_interval:
+        subscription.next_notification = None
+        return
+    due = moment + dt.timedelta(seconds=subscription.time_interval)
+    subscription.next_notification = due
+    if subs.status(subscription, moment) != "active":
+        return
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.notify_periodic.schedule((subscription.pk,), eta=due))
 
 
 def _locked_subscription(organisation: Organisation | None, subscription_id: str) -> Subscription:
@@ -655,6 +673,7 @@ def create_subscription(
             )
             if taken.exists():
                 raise AlreadyExists(f"The subscription {subscription.subscription_id} already exists")
+            _schedule_periodic(subscription, moment)
             subscription.save()
             _subscription_rows(subscription, parsed)
     except IntegrityError:
@@ -670,23 +689,18 @@ def update_subscription(
     parse: Any,
     context: Any,
 ) -> Subscription:
-    """Update Subscription (clause 5.8.2): the fragment's members replace the subscription's (those of
-    ``notification`` and its ``endpoint`` one by one); the result is checked whole by ``parse`` (the
-    view's: it expands names by the request's @context), so a bad fragment changes nothing."""
+    """Update Subscription (clause 5.8.2): each member of the fragment replaces the subscription's (a
+    ``notification`` whole: one without an ``endpoint`` is 400); the result is checked whole by
+    ``parse`` (the view's: it expands names by the request's @context), so a bad fragment changes
+    nothing."""
     check_subscriptions(user, organisation)
     if "id" in fragment and fragment["id"] != subscription_id:
         raise BadRequestData("id: the fragment's id differs from the subscription's in the address")
     with transaction.atomic(), audit.acting(user, via="api"):
         subscription = _locked_subscription(organisation, subscription_id)
-        merged = {**subscription.body, **{k: v for k, v in fragment.items() if k != "notification"}}
-        if "notification" in fragment:
-            given = fragment["notification"]
-            if not isinstance(given, dict):
-                raise BadRequestData("notification: a NotificationParams object (clause 5.2.14)")
-            old = subscription.body.get("notification", {})
-            merged["notification"] = {**old, **given}
-            if isinstance(given.get("endpoint"), dict):
-                merged["notification"]["endpoint"] = {**old.get("endpoint", {}), **given["endpoint"]}
+        # each member the fragment gives replaces the subscription's whole: a notification is a whole
+        # NotificationParams, its endpoint included (ETSI's suite, 029_03_01)
+        merged = {**subscription.body, **fragment}
         merged["type"] = "Subscription"
         if "expiresAt" not in fragment and subscription.expires_at is not None:
             merged.pop("expiresAt", None)  # an expiry already passed is not the fragment's fault
@@ -697,6 +711,7 @@ def update_subscription(
             parsed = parse(merged)
         _apply(subscription, parsed, context if context is not None else subscription.context)
         subscription.modified_at = clock()
+        _schedule_periodic(subscription, subscription.modified_at)
         subscription.save()
         _subscription_rows(subscription, parsed)
     return subscription

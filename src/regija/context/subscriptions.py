@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from . import entities as ent
-from . import geo, jsonld, query
+from . import geo, jsonld, query, selectors
 from .errors import BadRequestData, OperationNotSupported
 from .models import ContextEntity, Subscription, SubscriptionSelector
 
@@ -61,10 +61,11 @@ MEMBERS = {
     "notification",
     "expiresAt",
     "throttling",
+    "timeInterval",
     "status",  # the broker's (read-only): accepted and ignored, as on a GET's answer sent back
 }
-UNSUPPORTED = ("timeInterval", "csf", "temporalQ", "scopeQ", "lang")
-NOTIFICATION_MEMBERS = {"attributes", "format", "endpoint", "sysAttrs"}
+UNSUPPORTED = ("csf", "temporalQ", "scopeQ", "lang")
+NOTIFICATION_MEMBERS = {"attributes", "format", "endpoint", "sysAttrs", "showChanges"}
 # the delivery statistics of clause 5.2.14 are the broker's: accepted in a body and ignored
 NOTIFICATION_READ_ONLY = {
     "status",
@@ -76,6 +77,21 @@ NOTIFICATION_READ_ONLY = {
 }
 ENDPOINT_MEMBERS = {"uri", "accept", "receiverInfo", "notifierInfo"}
 MQTT_VERSIONS = ("mqtt3.1.1", "mqtt5.0")
+# NGSI-LD Null (clause 4.5.0 of V1.6.1's successors, the suite's "urn:ngsi-ld:null"): how a notification
+# shows an attribute the change deleted – its main member by the attribute's type – and, with
+# showChanges, the member that holds what it was before
+NULL = "urn:ngsi-ld:null"
+MAIN = {
+    "Property": "value",
+    "GeoProperty": "value",
+    "Relationship": "object",
+    "LanguageProperty": "languageMap",
+}
+PREVIOUS = {
+    "value": "previousValue",
+    "object": "previousObject",
+    "languageMap": "previousLanguageMap",
+}
 
 
 def new_id() -> str:
@@ -84,6 +100,12 @@ def new_id() -> str:
 
 def timeout() -> float:
     return float(getattr(settings, "REGIJA_NGSI_NOTIFY_TIMEOUT", 10))
+
+
+def min_interval() -> float:
+    """The shortest ``timeInterval`` (seconds) a periodic subscription may ask for: each period costs
+    the worker a query and a POST."""
+    return float(getattr(settings, "REGIJA_NGSI_SUBSCRIPTION_MIN_INTERVAL", 5))
 
 
 # ------------------------------------------------------------------------------------------- parsing
@@ -104,6 +126,7 @@ class Parsed:
     is_active: bool
     expires_at: dt.datetime | None
     throttling: float | None
+    time_interval: float | None = None
 
 
 def _names(value: Any, where: str) -> list[str]:
@@ -166,6 +189,28 @@ def _endpoint(value: Any) -> str:
     return uri
 
 
+def _type_selection(value: Any, where: str) -> list[str]:
+    """An EntityInfo's type: a type name or an entity type selection (clause 4.17) of alternatives,
+    ``A|B`` or ``A,B``, in parentheses or not – the types any of which an entity may have. A
+    conjunction (``;``) asks for entities of several types, which this broker does not hold."""
+    if not isinstance(value, str) or not value:
+        raise BadRequestData(f"{where}: an EntityInfo needs a type (clause 5.2.8)")
+    if ";" in value:
+        raise OperationNotSupported(f"{where}: entities of several types are not supported yet")
+    inner = value[1:-1] if value.startswith("(") and value.endswith(")") else value
+    kinds = [k.strip() for k in re.split(r"[|,]", inner)]
+    if not all(k and ent.KEY_CHARS.match(k) for k in kinds):
+        raise BadRequestData(f"{where}: {value!r} is neither a type name nor a selection of types (A|B)")
+    return kinds
+
+
+def q_text(q: str) -> str:
+    """A subscription's ``q`` as the query language reads it: percent-decoded, as the same query is in
+    an address (``GET /entities?q=name=="Eiffel%20Tower"``) – clients, ETSI's suite among them, write
+    it so in a body too."""
+    return unquote(q)
+
+
 def _date_time(value: Any, where: str) -> dt.datetime:
     ent.parse_datetime(value, where)
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -206,9 +251,7 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
                 raise BadRequestData(
                     f"{where}.{sorted(extra)[0]}: not a member of an EntityInfo (clause 5.2.8)"
                 )
-            kind = info.get("type")
-            if not isinstance(kind, str) or not kind or not ent.KEY_CHARS.match(kind):
-                raise BadRequestData(f"{where}.type: an EntityInfo needs a type (clause 5.2.8)")
+            kinds = _type_selection(info.get("type"), f"{where}.type")
             if "id" in info and not ent.is_uri(info["id"]):
                 raise BadRequestData(f"{where}.id: an entity id is a URI, not {info['id']!r}")
             pattern = info.get("idPattern", "")
@@ -219,7 +262,7 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
                     re.compile(pattern)
                 except re.error as exc:
                     raise BadRequestData(f"{where}.idPattern: not a regular expression: {exc}") from None
-            raw_selectors.append((kind, info.get("id", ""), pattern))
+            raw_selectors.extend((kind, info.get("id", ""), pattern) for kind in kinds)
     watched = _names(body["watchedAttributes"], "watchedAttributes") if "watchedAttributes" in body else []
     triggers = body.get("notificationTrigger", DEFAULT_TRIGGERS)
     if (
@@ -234,7 +277,7 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
         if not isinstance(body["q"], str):
             raise BadRequestData("q: a query in the NGSI-LD query language, as a string")
         try:
-            tree = query.parse(body["q"])
+            tree = query.parse(q_text(body["q"]))
         except BadRequestData as error:
             raise BadRequestData(f"q: {error.detail}") from None
     geo_term = ""
@@ -266,6 +309,21 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
         isinstance(throttling, bool) or not isinstance(throttling, int | float) or throttling <= 0
     ):
         raise BadRequestData("throttling: a number of seconds greater than 0")
+    time_interval = body.get("timeInterval")
+    if time_interval is not None:
+        # clause 5.2.12: a periodic subscription is notified every timeInterval seconds, whatever
+        # changes; it has no watchedAttributes and no throttling (each only with change notifications)
+        if (
+            isinstance(time_interval, bool)
+            or not isinstance(time_interval, int | float)
+            or time_interval <= 0
+        ):
+            raise BadRequestData("timeInterval: a number of seconds greater than 0")
+        if time_interval < min_interval():
+            raise BadRequestData(f"timeInterval: at least {min_interval():g} seconds on this broker")
+        for member in ("watchedAttributes", "throttling"):
+            if member in body:
+                raise BadRequestData(f"{member}: not allowed with timeInterval (clause 5.2.12)")
     notification = body.get("notification")
     if not isinstance(notification, dict):
         raise BadRequestData("notification: a NotificationParams object (clause 5.2.14) is required")
@@ -279,8 +337,12 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
     )
     if notification.get("format", "normalized") not in FORMATS:
         raise BadRequestData(f"notification.format: one of {', '.join(FORMATS)}")
-    if not isinstance(notification.get("sysAttrs", False), bool):
-        raise BadRequestData("notification.sysAttrs: true or false")
+    for member in ("sysAttrs", "showChanges"):
+        if not isinstance(notification.get(member, False), bool):
+            raise BadRequestData(f"notification.{member}: true or false")
+    if notification.get("showChanges") and notification.get("format") == "keyValues":
+        # the simplified form has no place for a previous value (clause 5.2.14 of later versions says so)
+        raise BadRequestData("notification.showChanges: not with the keyValues format")
     endpoint = _endpoint(notification.get("endpoint"))
 
     q_names = query.names(tree) if tree is not None else []
@@ -300,6 +362,7 @@ def parse(body: dict[str, Any], expand: Callable[[list[str]], dict[str, str]], *
         is_active=is_active,
         expires_at=expires_at,
         throttling=float(throttling) if throttling is not None else None,
+        time_interval=float(time_interval) if time_interval is not None else None,
     )
 
 
@@ -315,6 +378,23 @@ def geo_query_of(subscription: Subscription) -> geo.GeoQuery | None:
     return geo.GeoQuery(
         parsed.georel, parsed.geometry, subscription.geo_iri, parsed.max_distance, parsed.min_distance
     )
+
+
+def entity_selectors(subscription: Subscription) -> list[selectors.Selector]:
+    """The subscription's EntityInfos as the entity query's selectors (a periodic notification's read)."""
+    return [
+        selectors.Selector(
+            [row.type] if row.type else [], [row.entity_id] if row.entity_id else [], row.id_pattern or None
+        )
+        for row in subscription.selectors.all()
+    ]
+
+
+def q_of(subscription: Subscription) -> Q | None:
+    """The subscription's ``q`` as the entity query's filter (``query.to_q``), or None."""
+    if "q" not in subscription.body:
+        return None
+    return query.to_q(query.parse(q_text(subscription.body["q"])), subscription.q_iris)
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -355,6 +435,60 @@ def render(
     return out
 
 
+def _retermed(text: str, mapping: dict[str, str], token: str) -> str:
+    return re.sub(token, lambda m: mapping.get(m.group(0), m.group(0)), text)
+
+
+def recompacted(out: dict[str, Any], subscription: Subscription, wanted: Any) -> dict[str, Any]:
+    """A rendered subscription with its names – the entities' types, watchedAttributes, the notified
+    attributes, geoQ's geoproperty and the names of ``q`` – as the terms of the @context ``wanted`` (the
+    request's; None: the core context's) instead of those of the @context it was written with: a read
+    is compacted with the reader's @context, as every NGSI-LD answer (clause 5.5.7)."""
+    stored = subscription.context
+    if stored == wanted:
+        return out
+    q_names = list(subscription.q_iris)
+    types = [t for e in out.get("entities", []) for t in re.split(r"[|,;()]", str(e.get("type", ""))) if t]
+    notification = out.get("notification", {})
+    geo_q = out.get("geoQ") if isinstance(out.get("geoQ"), dict) else None
+    names = sorted(
+        {
+            *types,
+            *out.get("watchedAttributes", []),
+            *notification.get("attributes", []),
+            *([geo_q.get("geoproperty", "location")] if geo_q else []),
+            *q_names,
+        }
+    )
+    if not names:
+        return out
+    iris = jsonld.expand_terms(jsonld.effective(stored), names)
+    terms = jsonld.compact_iris(jsonld.effective(wanted), list(iris.values()))
+    mapping = {n: terms.get(iris[n], iris[n]) for n in names if n in iris}
+    out = dict(out)
+    if "entities" in out:
+        out["entities"] = [
+            {**e, "type": _retermed(e["type"], mapping, r"[^|,;()]+")} if "type" in e else e
+            for e in out["entities"]
+        ]
+    if "watchedAttributes" in out:
+        out["watchedAttributes"] = [mapping.get(n, n) for n in out["watchedAttributes"]]
+    if "attributes" in notification:
+        out["notification"] = {
+            **notification,
+            "attributes": [mapping.get(n, n) for n in notification["attributes"]],
+        }
+    if geo_q is not None and "geoproperty" in geo_q:
+        out["geoQ"] = {**geo_q, "geoproperty": mapping.get(geo_q["geoproperty"], geo_q["geoproperty"])}
+    if "q" in out and q_names:
+        parts = re.split(r'("(?:[^"\\]|\\.)*")', out["q"])  # quoted strings are values: kept
+        out["q"] = "".join(
+            part if part.startswith('"') else _retermed(part, mapping, r'[^\s=!<>~;|()\[\].,"]+')
+            for part in parts
+        )
+    return out
+
+
 # ------------------------------------------------------------------------------------------ matching
 
 
@@ -368,6 +502,7 @@ class Change:
     created: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
+    before: dict[str, Any] = field(default_factory=dict)  # the document before the change (showChanges)
 
     @property
     def touched(self) -> set[str]:
@@ -389,11 +524,12 @@ def change(
         created=set(after) - set(before),
         updated={i for i in written_set if i in before and i in after},
         deleted=set(before) - set(after),
+        before=before,
     )
 
 
 def deletion(entity: ContextEntity) -> Change:
-    return Change(entity, "deleted", deleted=set(entity.doc))
+    return Change(entity, "deleted", deleted=set(entity.doc), before=entity.doc)
 
 
 def _triggered(triggers: list[str], watched: set[str], c: Change) -> bool:
@@ -415,8 +551,8 @@ def _triggered(triggers: list[str], watched: set[str], c: Change) -> bool:
             return True
         elif trigger == "attributeUpdated" and c.kind == "updated" and seen(c.updated):
             return True
-        elif trigger == "attributeDeleted" and c.kind == "updated" and seen(c.deleted):
-            return True
+        elif trigger == "attributeDeleted" and c.kind != "created" and seen(c.deleted):
+            return True  # an entity deleted deletes its attributes too
     return False
 
 
@@ -460,6 +596,8 @@ def matching(changes: list[Change], now: dt.datetime) -> dict[int, tuple[Subscri
     geo_queries: dict[int, geo.GeoQuery | None] = {}
     for row in rows:
         sub = row.subscription
+        if "timeInterval" in sub.body:
+            continue  # periodic: notified every timeInterval, not on changes (tasks.notify_periodic)
         for c in changes:
             if c.entity.organisation_id != row.organisation_id or not _selected(row, c):
                 continue
@@ -489,7 +627,7 @@ def _filter_by_q(found: dict[int, tuple[Subscription, list[Change]]], with_q: di
     pks = {c.entity.pk for _, changes in with_q.values() for c in changes}
     columns = {
         f"s{pk}": ExpressionWrapper(
-            query.to_q(query.parse(sub.body["q"]), sub.q_iris), output_field=BooleanField()
+            query.to_q(query.parse(q_text(sub.body["q"])), sub.q_iris), output_field=BooleanField()
         )
         for pk, (sub, _) in with_q.items()
     }
@@ -504,8 +642,10 @@ def _filter_by_q(found: dict[int, tuple[Subscription, list[Change]]], with_q: di
 # -------------------------------------------------------------------------------------- notifications
 
 
-def snapshot(c: Change, stamp: Callable[[dt.datetime], str]) -> dict[str, Any]:
-    """What the notifier needs of a changed entity, as plain data (the Huey task's argument)."""
+def snapshot(c: Change, stamp: Callable[[dt.datetime], str], changed_at: str = "") -> dict[str, Any]:
+    """What the notifier needs of a changed entity, as plain data (the Huey task's argument): the
+    entity as the change left it, the attributes it deleted and, of those it updated or deleted, what
+    they were before (for ``showChanges`` and the deleted attributes' types); ``changed_at``: when."""
     e = c.entity
     return {
         "id": e.entity_id,
@@ -514,7 +654,94 @@ def snapshot(c: Change, stamp: Callable[[dt.datetime], str]) -> dict[str, Any]:
         "createdAt": stamp(e.created_at),
         "modifiedAt": stamp(e.modified_at),
         "deleted": c.kind == "deleted",
+        "deletedAttributes": sorted(c.deleted),
+        "previous": {i: c.before[i] for i in sorted(c.updated | c.deleted) if i in c.before},
+        "changedAt": changed_at,
     }
+
+
+def periodic_snapshot(e: ContextEntity, stamp: Callable[[dt.datetime], str]) -> dict[str, Any]:
+    """An entity as it is, for a periodic notification (nothing changed, nothing deleted)."""
+    return {
+        "id": e.entity_id,
+        "type": e.type,
+        "doc": e.doc,
+        "createdAt": stamp(e.created_at),
+        "modifiedAt": stamp(e.modified_at),
+        "deleted": False,
+    }
+
+
+def _nulled(stored: dict[str, Any]) -> dict[str, Any]:
+    """A deleted attribute as a notification shows it: its type, NGSI-LD Null as its main member (an
+    object, a languageMap ``{"@none": null}``), its system attributes as they were."""
+    kind = stored.get("type", "Property")
+    main = MAIN.get(kind, "value")
+    out: dict[str, Any] = {"type": kind, main: {"@none": NULL} if main == "languageMap" else NULL}
+    for key in ent.SYSTEM:
+        if key in stored:
+            out[key] = stored[key]
+    return out
+
+
+def _shown_deleted(subscription: Subscription, e: dict[str, Any], show_changes: bool) -> list[str]:
+    """The deleted attributes a notification shows (as NGSI-LD Null): those the subscription watches
+    (all, without watchedAttributes), when it asks for deletions of attributes (``attributeDeleted``,
+    ``entityUpdated``) or, for a deleted entity, to see the changes (``showChanges``)."""
+    triggers = set(subscription.triggers or DEFAULT_TRIGGERS)
+    if e.get("deleted"):
+        wanted = "attributeDeleted" in triggers or show_changes
+    else:
+        wanted = bool(triggers & {"attributeDeleted", "entityUpdated"})
+    if not wanted:
+        return []
+    watched = set(subscription.watched)
+    previous = e.get("previous", {})
+    return [i for i in e.get("deletedAttributes", []) if i in previous and (not watched or i in watched)]
+
+
+def _rendered(
+    subscription: Subscription, e: dict[str, Any], terms: dict[str, str], form: str, sys_attrs: bool
+) -> dict[str, Any]:
+    """One entity of a notification (clause 5.3.1's ``data``): as the change left it, its deleted
+    attributes as NGSI-LD Null (with ``deletedAt`` under ``sysAttrs``), with ``showChanges`` each
+    updated or deleted attribute's previous value beside its value, and a deleted entity's ``deletedAt``."""
+    params = subscription.body.get("notification", {})
+    show_changes = bool(params.get("showChanges", False))
+    previous: dict[str, Any] = e.get("previous", {})
+    nulls = _shown_deleted(subscription, e, show_changes)
+    doc = {**e["doc"], **{i: _nulled(previous[i]) for i in nulls}}
+    chosen = set(subscription.attributes) or None
+    out = ent.render(
+        e["id"],
+        e["type"],
+        doc,
+        terms,
+        form=form,
+        sys_attrs=sys_attrs,
+        attrs=chosen,
+        created_at=e["createdAt"],
+        modified_at=e["modifiedAt"],
+    )
+    changed_at = e.get("changedAt", "")
+    if form != "keyValues":
+        for iri in doc:
+            term = terms.get(iri, iri)
+            if term not in out or iri not in previous:
+                continue
+            shown = out[term] if isinstance(out[term], dict) else {"value": out[term]}
+            if iri in nulls and sys_attrs and changed_at:
+                shown["deletedAt"] = changed_at
+            before = previous[iri]
+            main = MAIN.get(before.get("type", "Property"), "value")
+            if show_changes and main in before:
+                shown[PREVIOUS[main]] = before[main]
+            out[term] = shown
+    elif sys_attrs:  # the simplified form too tells when the entity was created and last modified
+        out["createdAt"], out["modifiedAt"] = e["createdAt"], e["modifiedAt"]
+    if e.get("deleted"):
+        out["deletedAt"] = changed_at or e["modifiedAt"]
+    return out
 
 
 def contexts_of(subscription: Subscription) -> list[Any]:
@@ -530,23 +757,11 @@ def notification(
     params = subscription.body.get("notification", {})
     form = params.get("format", "normalized")
     sys_attrs = bool(params.get("sysAttrs", False))
-    chosen = set(subscription.attributes) or None
-    iris = [e["type"] for e in entities] + [i for e in entities for i in ent.iris_of(e["doc"])]
-    terms = jsonld.compact_iris(contexts_of(subscription), iris)
-    data = [
-        ent.render(
-            e["id"],
-            e["type"],
-            e["doc"],
-            terms,
-            form=form,
-            sys_attrs=sys_attrs,
-            attrs=chosen,
-            created_at=e["createdAt"],
-            modified_at=e["modifiedAt"],
-        )
-        for e in entities
+    iris = [e["type"] for e in entities] + [
+        i for e in entities for doc in (e["doc"], e.get("previous", {})) for i in ent.iris_of(doc)
     ]
+    terms = jsonld.compact_iris(contexts_of(subscription), iris)
+    data = [_rendered(subscription, e, terms, form, sys_attrs) for e in entities]
     return {
         "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
         "type": "Notification",
@@ -560,16 +775,18 @@ def _headers_and_body(
     subscription: Subscription, payload: dict[str, Any]
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The notification's media type and @context as the HTTP binding has them (clause 6.3.x): with
-    ``application/ld+json`` the @context is in the body; with ``application/json`` it is a Link header
-    – when the subscription's @context is one URL (alone, or in an array with the core context's; or none:
-    the core context); an inline or composite @context cannot be linked, and the body then goes without
-    one."""
+    ``application/ld+json`` the @context is in the body (and in each entity of its ``data``); with
+    ``application/json`` it is a Link header – when the subscription's @context is one URL (alone, or
+    in an array with the core context's; or none: the core context); an inline or composite @context
+    cannot be linked, and the body then goes without one."""
     endpoint = subscription.body["notification"]["endpoint"]
     accept = endpoint.get("accept", JSON)
     context = subscription.context if subscription.context is not None else jsonld.CORE_CONTEXT_URL
     headers = {"Content-Type": accept}
     if accept == JSON_LD:
-        payload = {**payload, "@context": context}
+        # the notification and each entity of its data, as GET answers an entity in JSON-LD
+        data = [{**e, "@context": context} for e in payload.get("data", [])]
+        payload = {**payload, "data": data, "@context": context}
     elif (link := _one_url(context)) is not None:
         headers["Link"] = f'<{link}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
     headers.update(_pairs(endpoint.get("receiverInfo", []), "receiverInfo"))

@@ -1,6 +1,6 @@
 """The broker's background jobs (Huey): delivering a subscription's notification after the commit of
-the change it reports (docs/context.md, "Subscriptions"), and the previous day's history published in
-the lake."""
+the change it reports, and a periodic subscription's every ``timeInterval`` (docs/context.md,
+"Subscriptions"), and the previous day's history published in the lake."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from huey.contrib.djhuey import db_task
 
 from regija.core import jobs
 
-from . import jsonld
+from . import jsonld, selectors
 from . import subscriptions as subs
 from .models import Subscription
 
@@ -46,6 +46,11 @@ def notify(subscription_pk: int, entities: list[dict[str, Any]]) -> str:
     )
     if not claimed:
         return "throttled"
+    return _send(subscription, entities, now)
+
+
+def _send(subscription: Subscription, entities: list[dict[str, Any]], now: dt.datetime) -> str:
+    """Deliver one notification of these entities and count the outcome (the attempt is counted)."""
     try:
         subs.deliver(subscription, subs.notification(subscription, entities, _stamp(now)))
     except (subs.DeliveryFailed, jsonld.ContextNotAvailable, jsonld.InvalidContext) as failure:
@@ -55,6 +60,67 @@ def notify(subscription_pk: int, entities: list[dict[str, Any]]) -> str:
         return f"failed: {failure}"
     Subscription.objects.filter(pk=subscription.pk).update(last_success=now)
     return "sent"
+
+
+# a periodic notification's task may run this much before the moment it was scheduled for (the
+# scheduler's clock and the database's); a task later than its moment runs late, never twice
+_EARLY = dt.timedelta(seconds=0.5)
+
+
+@db_task()
+def notify_periodic(subscription_pk: int) -> str:
+    """One period of a periodic subscription (``timeInterval``, clause 5.2.12): a Notification of every
+    entity it selects (its entities, q and geoQ; at most ``selectors.MAX_LIMIT``), sent whatever
+    changed, and the next period scheduled. The subscription's ``next_notification`` is the moment due:
+    one conditional UPDATE claims the period and moves it on, so a task scheduled for a moment since
+    moved (the subscription changed, or ``restart_periodic`` started the chain again) does nothing and
+    ends its chain – one chain runs per subscription. A paused, expired or deleted subscription ends it;
+    an update that makes it active again starts a new one. No entity selected: nothing is sent."""
+    now = timezone.now()
+    subscription = Subscription.objects.select_related("organisation").filter(pk=subscription_pk).first()
+    if subscription is None or not subscription.time_interval or subs.status(subscription, now) != "active":
+        return "stopped"
+    following = now + dt.timedelta(seconds=subscription.time_interval)
+    claimed = Subscription.objects.filter(
+        pk=subscription.pk, next_notification__isnull=False, next_notification__lte=now + _EARLY
+    ).update(next_notification=following)
+    if not claimed:
+        return "not due"
+    notify_periodic.schedule((subscription.pk,), eta=following)
+    found, _ = selectors.entities(
+        subscription.organisation,
+        any_of=subs.entity_selectors(subscription),
+        q=subs.q_of(subscription),
+        geo=subs.geo_query_of(subscription),
+        limit=selectors.MAX_LIMIT,
+    )
+    if not found:
+        return "nothing selected"
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_notification=now, times_sent=F("times_sent") + 1
+    )
+    return _send(subscription, [subs.periodic_snapshot(e, _stamp) for e in found], now)
+
+
+@jobs.periodic(
+    lambda moment: True,
+    description=_("Restart the periodic notifications of NGSI-LD subscriptions that are overdue"),
+    schedule=_("every minute"),
+)
+def restart_periodic() -> int:
+    """Every active periodic subscription whose period is overdue by more than a minute (its task lost,
+    say, with a worker stopped mid-run) is notified now and its chain goes on from there; how many."""
+    now = timezone.now()
+    overdue = Subscription.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        time_interval__isnull=False,
+        is_active=True,
+        next_notification__lt=now - dt.timedelta(minutes=1),
+    ).values_list("pk", flat=True)[:1000]
+    pks = list(overdue)
+    for pk in pks:
+        notify_periodic(pk)
+    return len(pks)
 
 
 @jobs.periodic(

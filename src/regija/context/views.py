@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -984,15 +984,6 @@ query_entities = endpoint({"POST": _query_post}, geo=True)
 # ------------------------------------------------------------------------------------- subscriptions
 
 
-def _subscription_answer(call: Call, data: Any, context: Any, status: int = 200) -> HttpResponse:
-    """A subscription (or a list of them) as stored: its names are the terms of the @context it was
-    written with, so that @context is the answer's (in the body with application/ld+json, a Link
-    header otherwise)."""
-    call.context = context
-    call.link = context if isinstance(context, str) else None
-    return call.answer(data, status=status)
-
-
 def _subscription_parser(call: Call) -> Callable[[dict[str, Any]], subscriptions.Parsed]:
     return lambda body: subscriptions.parse(body, call.expand, now=clock())
 
@@ -1017,18 +1008,43 @@ def _subscriptions(call: Call) -> HttpResponse:
     limit = int_param(params, "limit", 20, 0, selectors.MAX_LIMIT)
     offset = int_param(params, "offset", 0, 0, None)
     count = params.get("count") == "true"
-    rows, total = selectors.subscriptions(call.organisation, limit=limit, offset=offset, count=count)
+    # one more than the page, to know whether a next page exists
+    rows, total = selectors.subscriptions(
+        call.organisation, limit=limit + 1 if limit else 0, offset=offset, count=count
+    )
+    more, rows = len(rows) > limit, rows[:limit]
     now = clock()
-    data = [subscriptions.render(r, now, services.timestamp) for r in rows]
-    if call.accept == JSON_LD:
-        for row, item in zip(rows, data, strict=True):
-            item["@context"] = row.context if row.context is not None else jsonld.CORE_CONTEXT_URL
-        response = HttpResponse(json.dumps(data), content_type=JSON_LD)
-    else:
-        response = HttpResponse(json.dumps(data), content_type=JSON)
+    data = [
+        subscriptions.recompacted(subscriptions.render(r, now, services.timestamp), r, call.context)
+        for r in rows
+    ]
+    response = call.answer(data)
     if total is not None:
         response["NGSILD-Results-Count"] = str(total)
+    pages = _page_links(call, limit, offset, more, response["Content-Type"])
+    if pages:
+        response["Link"] = ", ".join(([response["Link"]] if response.has_header("Link") else []) + pages)
     return response
+
+
+def _page_links(call: Call, limit: int, offset: int, more: bool, media_type: str) -> list[str]:
+    """The pagination links of a page of a list (clause 5.5.9; HTTP 6.3.x): ``rel="prev"`` when the
+    page does not start at the first item, ``rel="next"`` when items follow it – the same address with
+    ``limit`` and the other page's ``offset`` first, the request's other parameters after."""
+    if not limit:
+        return []
+    others = [(k, v) for k, vs in call.request.GET.lists() if k not in ("limit", "offset") for v in vs]
+
+    def link(at: int, rel: str) -> str:
+        query = urlencode([("limit", limit), ("offset", at), *others])
+        return f'<{call.request.path.rstrip("/")}?{query}>;rel="{rel}";type="{media_type}"'
+
+    found = []
+    if offset > 0:
+        found.append(link(max(0, offset - limit), "prev"))
+    if more:
+        found.append(link(offset + limit, "next"))
+    return found
 
 
 def _subscription_found(call: Call, subscription_id: str) -> Any:
@@ -1042,7 +1058,8 @@ def _retrieve_subscription(call: Call, subscription_id: str) -> HttpResponse:
     """Retrieve Subscription (clause 5.8.3; HTTP 6.11.3.1)."""
     services.check_subscriptions(call.user(), call.organisation)
     row = _subscription_found(call, subscription_id)
-    return _subscription_answer(call, subscriptions.render(row, clock(), services.timestamp), row.context)
+    rendered = subscriptions.render(row, clock(), services.timestamp)
+    return call.answer(subscriptions.recompacted(rendered, row, call.context))
 
 
 def _update_subscription(call: Call, subscription_id: str) -> HttpResponse:
