@@ -495,4 +495,5 @@ def test_what_one_batch_writes_into_the_history(provisioned):
     ids = [r.instance_id for r in rows]
     assert [r.doc["instanceId"] for r in rows] == ids and len(set(ids)) == len(ids)
     for ident in ids:
-        assert ident.startswith("urn:ngsi-ld:") and uuid.UUID(ident.removeprefix("urn:ngsi-ld:")).version == 4
+        # a version 7 UUID (RFC 9562): time-ordered
+        assert ident.startswith("urn:ngsi-ld:") and uuid.UUID(ident.removeprefix("urn:ngsi-ld:")).version == 7

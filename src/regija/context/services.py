@@ -126,17 +126,22 @@ def _write_values(entities: list[ContextEntity], *, replace: bool) -> None:
 
 def _insert(model: type[Model], names: Sequence[str], params: list[tuple[Any, ...]]) -> None:
     """Rows of ``model`` (values of the fields ``names``, by attname, already in the database's form) in
-    one ``executemany`` of a plain INSERT – no model objects, signals or audit: for the broker's own
-    index and history rows, written in bulk on the ingest's hot path."""
+    one ``executemany`` of a plain INSERT – on PostgreSQL one ``COPY … FROM STDIN``, not a statement per
+    row – with no model objects, signals or audit: for the broker's own index and history rows, written
+    in bulk on the ingest's hot path."""
     if not params:
         return
     meta, quote = model._meta, connection.ops.quote_name
     column = {f.attname: quote(str(f.column)) for f in meta.concrete_fields}
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(column[n] for n in names)}) "  # noqa: S608 - names from the model, quoted; values bound
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
+    table, columns = quote(meta.db_table), ", ".join(column[n] for n in names)
     with connection.cursor() as cursor:
+        raw: Any = getattr(cursor, "cursor", None)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608 - names from the model, quoted; values bound
         cursor.executemany(sql, params)
 
 
@@ -959,7 +964,8 @@ def _dead(topic: str, payload: bytes, reason: str, moment: dt.datetime, **known:
 
 
 def _write_docs(rows: list[ContextEntity]) -> None:
-    """The changed documents, in one ``executemany`` of a plain UPDATE by primary key: Django's
+    """The changed documents by primary key: on SQLite one ``executemany`` of a plain UPDATE, on
+    PostgreSQL one UPDATE from the rows given as arrays (``unnest``) – not a statement a row. Django's
     ``bulk_update`` builds a CASE expression over every row, which cost most of a batch's time."""
     if not rows:
         return
@@ -968,6 +974,21 @@ def _write_docs(rows: list[ContextEntity]) -> None:
     flags = meta.get_field("model_errors")
     quote = ops.quote_name
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {quote(str(doc.column))} = u.doc::jsonb, "  # noqa: S608 - names from the model, quoted; values bound
+                f"{quote(str(modified.column))} = u.modified, {quote(str(flags.column))} = u.flags::jsonb "
+                "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[]) "
+                f"AS u(id, doc, modified, flags) WHERE {table}.{pk} = u.id",
+                [
+                    [e.pk for e in rows],
+                    [json.dumps(e.doc) for e in rows],
+                    [e.modified_at for e in rows],
+                    [json.dumps(e.model_errors) for e in rows],
+                ],
+            )
+        return
     columns = ", ".join(f"{quote(str(f.column))} = %s" for f in (doc, modified, flags))
     sql = f"UPDATE {table} SET {columns} WHERE {pk} = %s"  # noqa: S608 - names from the model, quoted; values bound
     # what JSONField and DateTimeField.get_db_prep_save do, without their per-row lookups: a batch's
