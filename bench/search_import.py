@@ -43,25 +43,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-VARIANTS = [
-    "base",
-    "no-indexing",
-    "no-postings",
-    "no-postings+free-paths+text-cache",
-    "segments",
-    "segments+no-counts+free-paths+text-cache",
-]
-FLAGS = {"base", "no-indexing", "no-postings", "segments", "no-counts", "free-paths", "text-cache"}
-# the parts of reindex_strategy timed (CPU) per strategy: functions of regija.search.indexing
+VARIANTS = ["base", "no-indexing", "free-paths+text-cache"]
+FLAGS = {"base", "no-indexing", "free-paths", "text-cache"}
+# the parts of reindex_strategy timed (CPU) per strategy: functions of regija.search.indexing and .store
 PARTS = (
     "_path",
     "_digest",
     "_assign_ranks",
-    "_insert_postings",
-    "_add_counts",
     "_write_forms",
     "_sync_organisations",
 )
+STORE_PARTS = ("write_segment", "merge")
 
 
 def _bench_search():
@@ -88,10 +80,6 @@ def _timed(cpu: collections.Counter, obj, name: str, label: str) -> None:
 
 def _apply(flags: set[str]) -> None:
     """Replace the parts of indexing the flags name (in this process only)."""
-    import array
-    import itertools
-
-    from django.db import connection
 
     from regija.search import indexing, text
 
@@ -111,32 +99,6 @@ def _apply(flags: set[str]) -> None:
             return found
 
         text.Analyzer.terms = terms
-    if "segments" in flags:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TABLE search_segment (term varchar(64), kind smallint, segment bigint, docs blob, "
-                "PRIMARY KEY (term, kind, segment)) WITHOUT ROWID"
-            )
-        segments = itertools.count(1)
-
-        def insert_segment(rows: list[tuple[str, int, int, int, int]]) -> None:
-            groups: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
-            for term, document, weight, kind, rank in rows:
-                groups.setdefault((term, kind), []).append((-weight, rank, document))
-            segment = next(segments)
-            blobs = []
-            for (term, kind), found in groups.items():
-                found.sort()
-                packed = array.array("q", [x for w, r, d in found for x in (r, d * 4 - w)])
-                blobs.append((term, kind, segment, packed.tobytes()))
-            with connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO search_segment VALUES (%s, %s, %s, %s)", blobs)
-
-        replaced["_insert_postings"] = insert_segment
-    if "no-postings" in flags:
-        replaced["_insert_postings"] = lambda rows: None
-    if "no-postings" in flags or "no-counts" in flags:
-        replaced["_add_counts"] = lambda counts: None
     for name, stand_in in replaced.items():
         setattr(indexing, name, stand_in)
 
@@ -149,7 +111,7 @@ def worker(scale: float, variant: str) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from regija.search import indexing, text
+    from regija.search import indexing, store, text
 
     call_command("migrate", verbosity=0)
     if connection.vendor != "sqlite":
@@ -159,6 +121,9 @@ def worker(scale: float, variant: str) -> dict:
     cpu: collections.Counter = collections.Counter()
     for name in PARTS:
         _timed(cpu, indexing, name, name)
+    for name in STORE_PARTS:
+        _timed(cpu, store, name, f"store.{name}")
+    _timed(cpu, store.Builder, "add", "store.Builder.add")
     _timed(cpu, text.Analyzer, "weighted_terms", "analysis (weighted_terms)")
     _timed(cpu, indexing.Document.objects, "bulk_create", "documents bulk_create")
     _timed(cpu, indexing, "reindex_strategy", "reindex_strategy (all)")

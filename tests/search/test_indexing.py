@@ -6,14 +6,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
 from django.urls import reverse
 
 from regija.core.models import Organisation, OrganisationKind
 from regija.interchange.importer import import_text
 from regija.projects.models import Project, ProjectStatus
-from regija.search import indexing
-from regija.search.models import KIND_OF_POSTING, Document, Form, Kind, Posting, TermCount
+from regija.search import indexing, store
+from regija.search.models import KIND_OF_POSTING, Document, Form, Kind, Segment
 from regija.search.selectors import search
 from regija.strategies.models import Strategy
 from tests.factories import IndicatorFactory, NodeFactory, OrganisationFactory, ProjectFactory
@@ -29,12 +28,22 @@ VELENJE = "velenje-pametno-mesto-2022-2030"
 def term_counts_follow_the_postings(indexed):
     """After every change these tests make, each term's number of documents per kind is the true one."""
     yield
-    true = {
-        (term, KIND_OF_POSTING[code]): n
-        for term, code, n in Posting.objects.values_list("term", "kind").annotate(n=Count("*")).order_by()
-    }
-    kept = {(t, k): n for t, k, n in TermCount.objects.values_list("term", "kind", "documents") if n}
+    assert_counts_are_true()
+
+
+def assert_counts_are_true():
+    """The number of documents per (term, kind) a search reads (runs' counts plus the segments' additions
+    minus their removals) is the number of live postings, and every posting's document exists."""
+    postings = list(store.postings())
+    true: dict = {}
+    for term, _, _, code, _ in postings:
+        true[(term, KIND_OF_POSTING[code])] = true.get((term, KIND_OF_POSTING[code]), 0) + 1
+    snapshot = store.read({term for term, *_ in postings}, set())
+    terms = {t for t, _ in true}
+    kept = {(t, KIND_OF_POSTING[code]): n for t in terms for code, n in snapshot.counts(t).items()}
     assert kept == true
+    documents = set(Document.objects.values_list("pk", flat=True))
+    assert {doc for _, doc, *_ in postings} <= documents
 
 
 def urls(q: str, kind: str | None = None) -> list[str]:
@@ -63,7 +72,7 @@ def test_deleting_removes_from_the_index():
     project.delete()
     assert url not in urls("steklarna")
     assert not Document.objects.filter(pk=document.pk).exists()
-    assert not Posting.objects.filter(document_id=document.pk).exists()
+    assert not [p for p in store.postings() if p[1] == document.pk]
 
 
 def test_new_node_is_found_and_its_indicators_go_with_it():
@@ -189,7 +198,7 @@ def test_rebuild_is_repeatable(indexed):
     before = list(
         Document.objects.order_by("kind", "object_id").values_list("kind", "object_id", "title", "url")
     )
-    postings = Posting.objects.count()
+    postings = len(list(store.postings()))
     stats = indexing.rebuild()
     assert stats.total == indexed.total
     assert stats.postings == postings == indexed.postings
@@ -235,20 +244,18 @@ def test_rebuild_and_reindex_raise_the_data_version(indexed, django_capture_on_c
     assert caching.current() > before
 
 
-def test_term_counts_of_one_operation_are_written_in_one_sorted_pass(monkeypatch):
-    """However many batches an operation deletes and writes, its TermCount rows are locked once, in
-    term order – so two such transactions on PostgreSQL cannot deadlock on them."""
+def test_one_operation_writes_one_segment(monkeypatch):
+    """However many batches an operation deletes and writes, it adds one segment: its postings and the
+    documents it removed, written together at its end."""
     monkeypatch.setattr(indexing, "BATCH", 2)  # several batches for a handful of projects
-    passes = []
-    real = indexing._add_counts
-    monkeypatch.setattr(indexing, "_add_counts", lambda counts: (passes.append(dict(counts)), real(counts)))
+    before = Segment.objects.count()
     ids = list(Project.objects.filter(strategy__slug=LAS).order_by("pk").values_list("pk", flat=True)[:7])
     Project.objects.filter(pk__in=ids).update(title="Preurejena dvorana")  # no signals: the index is stale
     indexing.reindex(Kind.PROJECT, ids)
-    assert len(passes) == 1
-    assert passes[0][("dvorana", Kind.PROJECT)] == 7  # the seven new titles, added once
-    passes.clear()
+    assert Segment.objects.count() == before + 1
+    found = {hit.object_id for hit in search("dvorana", limit=100).group("project").hits}
+    assert set(ids) <= found
     organisation = Organisation.objects.get(slug="las-zasavje")
     organisation.name = "LAS Zasavje in okolica"
-    organisation.save()  # organisation_saved → reindex of it and its projects: still one pass
-    assert len(passes) == 1
+    organisation.save()  # organisation_saved → reindex of it and its projects: still one segment
+    assert Segment.objects.count() == before + 2

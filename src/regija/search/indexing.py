@@ -13,7 +13,8 @@ says so once, so the digest, ``rebuild``, ``reindex_strategy`` and the signal ha
 
 Rows are read with ``values()`` and ``iterator()`` in chunks, each distinct word is lemmatised once
 (``text.Analyzer`` per run, on top of a per-process lemma cache), documents go in with ``bulk_create``
-in batches and their postings as plain multi-row INSERTs (COPY on PostgreSQL).
+in batches, and each operation's postings and removals are written at its end as one segment
+(``store.py``), merged into the runs when the segments have grown (``store.merge_if_due``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import contextvars
 import functools
 import gc
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -35,17 +35,8 @@ from regija.core.models import Organisation, OrganisationKind
 from regija.projects.models import Project
 from regija.strategies.models import Indicator, Node, Strategy
 
-from .models import (
-    KIND_OF_POSTING,
-    POSTING_KIND,
-    RANK_GAP,
-    RANK_LIMIT,
-    Document,
-    Form,
-    Kind,
-    Posting,
-    TermCount,
-)
+from . import store
+from .models import POSTING_KIND, RANK_GAP, RANK_LIMIT, Document, Form, Kind
 from .text import Analyzer, fold
 
 # Field weights: what names a thing counts more than what describes it.
@@ -61,18 +52,11 @@ BATCH = 1000  # documents per write
 CHUNK = 2000  # rows per read
 
 _suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_suspended", default=False)
-# Set by rebuild(), which counts all terms and numbers all documents (ranks) once at the end instead of
-# with every batch.
-_counting_later: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "regija_search_count_later", default=False
-)
-# Set by rebuild(): postings go to this scratch table first (see _postings_loaded_at_end).
-_posting_table: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "regija_search_posting_table", default=None
-)
-# The TermCount changes of the operation under way (see _counts_once), written when it ends.
-_pending_counts: contextvars.ContextVar[Counter | None] = contextvars.ContextVar(
-    "regija_search_counts", default=None
+# Set by rebuild(), which numbers all documents (ranks) once at the end instead of with every batch.
+_rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar("regija_search_rebuilding", default=False)
+# The postings and removals of the operation under way (see _one_segment), written when it ends.
+_builder: contextvars.ContextVar[store.Builder | None] = contextvars.ContextVar(
+    "regija_search_builder", default=None
 )
 
 
@@ -360,7 +344,7 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
         )
         for e in batch
     ]
-    if not _counting_later.get():  # rebuild() numbers every document at its end
+    if not _rebuilding.get():  # rebuild() numbers every document at its end
         _assign_ranks(docs)
     Document.objects.bulk_create(docs)
     if any(d.pk is None for d in docs):  # a database that cannot return ids from a bulk insert
@@ -371,40 +355,19 @@ def _write_batch(batch: list[Entry], stats: Stats) -> None:
             ids.update({(kind, object_id): pk for pk, object_id in rows})
         for d in docs:
             d.pk = ids[(d.kind, d.object_id)]
-    rows: list[tuple[str, int, int, int, int]] = []
-    counts: Counter = Counter()
-    for doc, e in zip(docs, batch, strict=True):
-        pk, code, rank = doc.pk, POSTING_KIND[doc.kind], doc.rank
-        rows.extend([(term, pk, weight, code, rank) for term, weight in e.terms.items()])
-        counts.update([(term, doc.kind) for term in e.terms])
-    # in key order (term, document): each insert lands next to the one before in the primary key's B-tree
-    rows.sort()  # (term, document) is unique, so plain tuple order is that order
-    _insert_postings(rows)
-    _change_counts(counts)
+    added = _current_builder().add(
+        [(doc.pk, POSTING_KIND[doc.kind], doc.rank, e.terms) for doc, e in zip(docs, batch, strict=True)]
+    )
     for e in batch:
         stats.documents[e.kind] += 1
-    stats.postings += len(rows)
+    stats.postings += added
 
 
-POSTING_COLUMNS = ("term", "document_id", "weight", "kind", "rank")
-
-
-def _insert_postings(rows: list[tuple[str, int, int, int, int]]) -> None:
-    if not rows:
-        return
-    ops = connection.ops
-    table = ops.quote_name(_posting_table.get() or Posting._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in POSTING_COLUMNS)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3: stream with COPY
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(POSTING_COLUMNS))})"  # noqa: S608 - quoted table and column names, %s placeholders; rows are parameters
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
+def _current_builder() -> store.Builder:
+    builder = _builder.get()
+    if builder is None:
+        raise RuntimeError("search index writes run inside an operation (see _one_segment)")
+    return builder
 
 
 # --- ranks: each document's place in its kind's order, copied into its postings ----------------------
@@ -483,93 +446,48 @@ def _fit(kind: str, docs: list[Document], share: int | None = None) -> bool:
 
 
 def _number(kind: str, postings: bool = True) -> None:
-    """Number every document of a kind RANK_GAP apart in the order, and copy the ranks to its postings."""
+    """Number every document of a kind RANK_GAP apart in the order, and put the new ranks in its runs
+    (and in the postings of the operation under way)."""
     qn = connection.ops.quote_name
-    document, posting = qn(Document._meta.db_table), qn(Posting._meta.db_table)
+    document = qn(Document._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {document} SET rank = r.n * %s FROM ("  # noqa: S608 - quoted table names, a fixed order
+            f"UPDATE {document} SET rank = r.n * %s FROM ("  # noqa: S608 - a quoted table name, a fixed order
             f"SELECT id, ROW_NUMBER() OVER (ORDER BY {_order_sql()}) AS n FROM {document} WHERE kind = %s"
             f") r WHERE {document}.id = r.id",
             [RANK_GAP, kind],
         )
-        if postings:
-            cursor.execute(
-                f"UPDATE {posting} SET rank = d.rank FROM {document} d "  # noqa: S608 - quoted table names
-                f"WHERE d.id = {posting}.document_id AND {posting}.kind = %s AND {posting}.rank <> d.rank",
-                [POSTING_KIND[kind]],
-            )
+    if postings:
+        builder = _builder.get()
+        if builder is not None:
+            builder.ranks_stale = True
+        store.renumbered(POSTING_KIND[kind])
 
 
-def _counts_once(operation):
-    """Write the TermCount changes of a whole operation (all its batches of deletes and writes) as one
-    sorted upsert at its end, instead of one per batch.
+def _one_segment(operation):
+    """Write what a whole operation adds and removes (all its batches) as one segment at its end, inside
+    its transaction, then merge the segments if they have grown past the thresholds (store.py).
 
-    Two transactions that lock TermCount rows in one sorted pass each cannot deadlock on them; with one
-    pass per batch, the second batch of one could wait for a row the other holds while that one waits
-    for a row locked by the first batch (PostgreSQL would then abort one of them). Nested operations
-    (``strategy_saved`` calling ``reindex``) write with the outermost one. An operation that fails
-    writes nothing (its transaction rolls back anyway). A transaction that runs several operations
-    one after the other (a save in the back office with inlines) still makes one pass for each."""
+    Nested operations (``strategy_saved`` calling ``reindex``) write with the outermost one. An operation
+    that fails writes nothing (its transaction rolls back anyway)."""
 
     @functools.wraps(operation)
     def wrapper(*args, **kwargs):
-        if _pending_counts.get() is not None or _counting_later.get():
+        if _builder.get() is not None:
             return operation(*args, **kwargs)
-        counts: Counter = Counter()
-        with transaction.atomic():  # the counts commit with the postings, or neither does
-            token = _pending_counts.set(counts)
+        builder = store.Builder()
+        with transaction.atomic():  # the segment commits with the documents, or neither does
+            token = _builder.set(builder)
             try:
                 result = operation(*args, **kwargs)
             finally:
-                _pending_counts.reset(token)
-            _add_counts(counts)
+                _builder.reset(token)
+            if builder:
+                store.write_segment(builder)
+                store.merge_if_due()
         return result
 
     return wrapper
-
-
-def _change_counts(counts: Counter) -> None:
-    if _counting_later.get():
-        return
-    pending = _pending_counts.get()
-    if pending is None:
-        _add_counts(counts)
-    else:
-        pending.update(counts)  # adds, negative numbers included
-
-
-def _add_counts(counts: Counter) -> None:
-    """Add (or with negative numbers take away) documents to TermCount, one upsert per (term, kind).
-
-    Sorted, so that two transactions touching the same terms lock their rows in the same order.
-    """
-    if not counts:
-        return
-    qn = connection.ops.quote_name
-    table = qn(TermCount._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (term, kind, documents) VALUES (%s, %s, %s) "  # noqa: S608 - a quoted table name; the counts are parameters
-        f"ON CONFLICT (term, kind) DO UPDATE SET documents = {table}.documents + excluded.documents"
-    )
-    rows = [(term, kind, n) for (term, kind), n in sorted(counts.items()) if n]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
-
-
-def _recount() -> None:
-    """TermCount again from all postings (after a rebuild): one grouped read of the rank index."""
-    qn = connection.ops.quote_name
-    _raw_delete(TermCount.objects.all())
-    # the postings' kind codes back to the kinds' names (fixed numbers and names of our own, no input)
-    name = " ".join(f"WHEN {code:d} THEN '{kind}'" for code, kind in sorted(KIND_OF_POSTING.items()))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(TermCount._meta.db_table)} (term, kind, documents) "  # noqa: S608 - quoted table names and our fixed kind codes; no values
-            f"SELECT term, CASE kind {name} END, COUNT(*) FROM {qn(Posting._meta.db_table)} "
-            "GROUP BY term, kind"
-        )
 
 
 def _write_forms(forms: set[tuple[str, str]], stats: Stats) -> None:
@@ -594,44 +512,20 @@ def _raw_delete(queryset, using: str | None = None) -> int:
 
 
 def _delete(documents) -> int:
-    """Delete the documents of a queryset and their postings.
+    """Delete the documents of a queryset; the operation's segment records their ids and terms.
 
-    A document's postings are found through its list of terms (``Document.terms``): one lookup of
-    the postings' primary key (term, document) each, so the postings need no index by document.
-    ``_raw_delete`` for the documents because a project-wide post_delete receiver (core.caching)
-    would otherwise make Django load every row and send a signal for each.
+    Their postings stay where they are until a merge: searches leave removed documents out, and the
+    merge rewrites the runs of exactly their terms (``Document.terms``). ``_raw_delete`` because a
+    project-wide post_delete receiver (core.caching) would otherwise make Django load every row and
+    send a signal for each.
     """
     using = documents.db
-    gone = [
-        (term, pk, kind)
-        for pk, kind, terms in documents.values_list("pk", "kind", "terms").order_by()
-        for term in terms.split()
-    ]
-    if not gone:
-        return _raw_delete(documents, using)
-    if not _counting_later.get():
-        lost = Counter((term, kind) for term, _, kind in gone)
-        _change_counts(Counter({key: -n for key, n in lost.items()}))
-    _delete_postings(sorted((term, pk) for term, pk, _ in gone))
+    if not _rebuilding.get():
+        _current_builder().remove(
+            (pk, POSTING_KIND[kind], terms.split())
+            for pk, kind, terms in documents.values_list("pk", "kind", "terms").order_by()
+        )
     return _raw_delete(documents, using)
-
-
-def _delete_postings(keys: list[tuple[str, int]]) -> None:
-    """Delete postings by their (term, document) keys, in key order."""
-    table = connection.ops.quote_name(Posting._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for i in range(0, len(keys), 10_000):
-                part = keys[i : i + 10_000]
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE (term, document_id) IN "  # noqa: S608 - a quoted table name; the keys are parameters
-                    "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))",
-                    [[t for t, _ in part], [d for _, d in part]],
-                )
-        else:
-            sql = f"DELETE FROM {table} WHERE term = %s AND document_id = %s"  # noqa: S608 - a quoted table name; the keys are parameters
-            for i in range(0, len(keys), 5000):
-                cursor.executemany(sql, keys[i : i + 5000])
 
 
 def _delete_keys(keys: list[tuple[str, int]]) -> int:
@@ -643,83 +537,41 @@ def _delete_keys(keys: list[tuple[str, int]]) -> int:
     return removed
 
 
-@contextlib.contextmanager
-def _postings_loaded_at_end():
-    """Collect a rebuild's postings in a scratch table, then number the documents and fill the postings.
-
-    Ranks (``Document.rank``) depend on all documents, so a rebuild writes its postings to a temporary
-    table without any key (COPY on PostgreSQL), numbers every kind's documents at the end in one
-    statement each (``_number``), and copies the postings over with their documents' ranks in one
-    ``INSERT … SELECT … ORDER BY term, document_id`` – the database sorts them once and appends to
-    the primary key's B-tree instead of writing pages all over it. On SQLite the rank index is also
-    dropped before and built once over all rows at the end – several times faster than updating it
-    for millions of rows; inside the rebuild's transaction this is invisible to readers (WAL: they
-    keep reading the old index until the commit). PostgreSQL keeps its indexes: dropping one there
-    would lock out every search until the commit.
-    """
-    qn = connection.ops.quote_name
-    table, scratch = qn(Posting._meta.db_table), "search_posting_load"
-    document = qn(Document._meta.db_table)
-    columns = ", ".join(qn(c) for c in POSTING_COLUMNS)
-    indexes: list[tuple[str, str]] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [Posting._meta.db_table],
-            )
-            indexes = cursor.fetchall()
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {qn(name)}")
-        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {scratch} "
-            "(term varchar(64), document_id bigint, weight smallint, kind smallint, rank bigint)"
-        )
-    token = _posting_table.set(scratch)
-    try:
-        yield
-    finally:
-        _posting_table.reset(token)
-    for kind in Kind:
-        _number(kind, postings=False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT s.term, s.document_id, s.weight, s.kind, d.rank "  # noqa: S608 - quoted names only
-            f"FROM {scratch} s JOIN {document} d ON d.id = s.document_id ORDER BY s.term, s.document_id"
-        )
-        cursor.execute(f"DROP TABLE {scratch}")
-        for _, sql in indexes:
-            cursor.execute(sql)
-
-
 # --- public API ----------------------------------------------------------------------------------------
 
 
 def rebuild() -> Stats:
-    """Empty the index and build it again from all strategies, nodes, indicators, projects, organisations."""
+    """Empty the index and build it again from all strategies, nodes, indicators, projects, organisations.
+
+    Ranks depend on all documents, so the documents are written first and numbered at the end (one
+    statement per kind, ``_number``); their postings are collected meanwhile and written at the end
+    as one run per (term, kind), in order, with the documents' ranks.
+    """
     stats = Stats()
     analyzer = Analyzer()
+    builder = store.Builder()
+    builder.ranks_stale = True  # the ranks are read when the runs are written
     with transaction.atomic(), _roomy_cache():
-        token = _counting_later.set(True)
+        rebuilding, current = _rebuilding.set(True), _builder.set(builder)
         try:
-            with _postings_loaded_at_end():
-                # the postings first: deleting documents then checks nothing against them
-                for model in (Posting, Document, Form):
-                    _raw_delete(model.objects.all())
-                for kind in Kind:
-                    if kind in SOURCES:
-                        _write(_entries(kind, analyzer), analyzer, stats)
+            store.clear()
+            for model in (Document, Form):
+                _raw_delete(model.objects.all())
+            for kind in Kind:
+                if kind in SOURCES:
+                    _write(_entries(kind, analyzer), analyzer, stats)
+            for kind in Kind:
+                _number(kind, postings=False)
+            store.write_runs(builder.postings())
         finally:
-            _counting_later.reset(token)
-        _recount()
+            _rebuilding.reset(rebuilding)
+            _builder.reset(current)
         # cached search pages and API answers are keyed by the data version: they must not outlive the index
         caching.bump()
     return stats
 
 
-@_counts_once
+@_one_segment
 def reindex_strategy(strategy_id: int) -> Stats:
     """Bring one strategy's documents (itself, nodes, indicators, projects) and all organisations up to date.
 
@@ -803,7 +655,7 @@ def _reindex(kind: str, ids: list[int], analyzer: Analyzer, stats: Stats) -> Non
         _write(_entries(kind, analyzer, pk__in=part), analyzer, stats)
 
 
-@_counts_once
+@_one_segment
 def reindex(kind: str, ids: Iterable[int]) -> Stats:
     """Index these objects again (or drop them from the index if they no longer exist)."""
     stats = Stats()
@@ -812,18 +664,18 @@ def reindex(kind: str, ids: Iterable[int]) -> Stats:
     return stats
 
 
-@_counts_once
+@_one_segment
 def remove(kind: str, ids: Iterable[int]) -> None:
     _delete_keys([(kind, object_id) for object_id in ids])
 
 
-@_counts_once
+@_one_segment
 def remove_strategy(strategy_id: int) -> None:
     """Drop every document that belongs to a strategy."""
     _delete(Document.objects.filter(strategy_ref=strategy_id))
 
 
-@_counts_once
+@_one_segment
 def strategy_saved(strategy_id: int) -> None:
     """After a strategy is saved: index it; when its slug changed index its whole tree (the URLs change),
     otherwise only refresh the strategy title its documents show as context."""
@@ -842,7 +694,7 @@ def strategy_saved(strategy_id: int) -> None:
         )
 
 
-@_counts_once
+@_one_segment
 def organisation_saved(organisation_id: int) -> None:
     """After an organisation is saved: index it (a natural person has no document), and the projects it
     holds when what they say of it changed: its name, or whether it is a natural person (then it has a

@@ -86,72 +86,45 @@ class Document(models.Model):
         return f"{self.kind} {self.object_id}: {self.title[:60]}"
 
 
-class Posting(models.Model):
-    """One term of one document. ``weight`` is the highest weight of a field the term occurs in.
+class Run(models.Model):
+    """One term's documents of one kind, best first: packed arrays of ranks, documents and weights.
 
-    The primary key is (term, document): a query word's postings are one range of it, and whether a
-    document has a term is one lookup in it. On SQLite the table is ``WITHOUT ROWID`` (migration
-    0004): the rows are stored in that key's B-tree, so it is the table and its index in one. There
-    is no index by document: a document's postings are found through its own list of terms
-    (``Document.terms``), which is also what deleting them uses.
+    The order of the entries is the order of the results (weight descending, rank, document), so a
+    one-word page is the start of its runs. A term has one run per kind after a rebuild and more after
+    merges (``gen``: the last segment merged into it); see store.py for the format and the merging.
     """
 
-    pk = models.CompositePrimaryKey("term", "document")
+    pk = models.CompositePrimaryKey("term", "kind", "gen")
     term = models.CharField(_("search term"), max_length=64)
-    # No database constraint and DO_NOTHING: postings are always deleted explicitly before their
-    # documents (see indexing.py), so every delete is one set-based statement, and a rebuild does not
-    # queue millions of deferred foreign-key checks. Searches join postings to documents, so a stray
-    # posting could never show up anyway. No index of its own (db_index=False): see above.
-    document = models.ForeignKey(
-        Document,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="postings",
-        verbose_name=_("document"),
-    )
-    weight = models.PositiveSmallIntegerField(_("weight"))
-    # Copies of the document's kind (its POSTING_KIND code) and rank: a search counts the matches of a
-    # word from this table alone and ranks them by (weight, rank) – the order of score, folded title
-    # and object – without reading a document (search/selectors.py); only the hits shown are read.
+    # the documents' kind as its POSTING_KIND code
     kind = models.PositiveSmallIntegerField(_("kind"))
-    rank = models.BigIntegerField(_("rank"))
-
-    class Meta:
-        verbose_name = _("search posting")
-        verbose_name_plural = _("search postings")
-        indexes = [
-            # a one-term word: its matches of one kind counted, and the best ones in order, from the index
-            models.Index(
-                fields=["term", "kind", "-weight", "rank", "document"],
-                name="search_posting_rank",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.term} → {self.document_id} ({self.weight})"
-
-
-class TermCount(models.Model):
-    """How many documents of a kind have a term: kept with every write of postings (search/indexing.py).
-
-    Lets a search know each word's number of hits per kind without counting its postings (100 000 of
-    them for "projekt" in a large country), and join a query's words starting from the rarest.
-    The primary key is (term, kind), what the upserts and the searches look up; on SQLite the table is
-    ``WITHOUT ROWID`` (migration 0009), one B-tree instead of a table and a unique index.
-    """
-
-    pk = models.CompositePrimaryKey("term", "kind")
-    term = models.CharField(_("search term"), max_length=64)
-    kind = models.CharField(_("kind"), max_length=12)
+    gen = models.BigIntegerField(_("generation"))
     documents = models.IntegerField(_("documents"))
+    data = models.BinaryField(_("entries"))
 
     class Meta:
-        verbose_name = _("search term count")
-        verbose_name_plural = _("search term counts")
+        verbose_name = _("search run")
+        verbose_name_plural = _("search runs")
 
     def __str__(self) -> str:
-        return f"{self.term} ({self.kind}): {self.documents}"
+        return f"{self.term} ({KIND_OF_POSTING.get(self.kind, self.kind)}, {self.gen}): {self.documents}"
+
+
+class Segment(models.Model):
+    """What one write of the index added and removed, until a merge moves it into runs (store.py)."""
+
+    postings = models.IntegerField(_("postings"))
+    data = models.BinaryField(_("contents"))
+    # A random number: what a process's decoded copy of the segment is known by. Not the id: a rolled-back
+    # transaction gives its segment's id out again (SQLite), and a search inside it may have read it.
+    nonce = models.BigIntegerField(_("nonce"))
+
+    class Meta:
+        verbose_name = _("search segment")
+        verbose_name_plural = _("search segments")
+
+    def __str__(self) -> str:
+        return f"segment {self.pk}: {self.postings} postings"
 
 
 class Form(models.Model):
