@@ -28,6 +28,7 @@ in the same order on both.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import struct
 import threading
@@ -206,10 +207,11 @@ class Builder:
             ranks = current_ranks(docs)
         return Postings.sorted_from(self.vocabulary, term_ids, kinds, weights, ranks, docs)
 
-    def pack(self) -> tuple[bytes, int]:
-        """The segment's bytes and its number of postings."""
+    def pack(self) -> tuple[bytes, Postings, list[tuple[str, int, int]], np.ndarray]:
+        """The segment's bytes, and what they hold: postings, removals as (term, kind, count), dead ids."""
         postings = self.postings()
         minus = sorted(self.minus.items())
+        dead = np.array(sorted(self.dead), dtype="<i8")
         terms = "\n".join(postings.terms).encode()
         minus_terms = "\n".join(t for (t, _), _ in minus).encode()
         header = _HEADER.pack(
@@ -230,9 +232,9 @@ class Builder:
             minus_terms,
             np.array([k for (_, k), _ in minus], dtype="u1").tobytes(),
             np.array([n for _, n in minus], dtype="<i8").tobytes(),
-            np.array(sorted(self.dead), dtype="<i8").tobytes(),
+            dead.tobytes(),
         ]
-        return b"".join(parts), len(postings)
+        return b"".join(parts), postings, [(t, k, n) for (t, k), n in minus], dead
 
 
 def current_ranks(docs: np.ndarray) -> np.ndarray:
@@ -264,19 +266,34 @@ def current_ranks(docs: np.ndarray) -> np.ndarray:
 # --- reading segments -----------------------------------------------------------------------------------
 
 
-@dataclass
 class SegmentView:
-    """A segment decoded: per term its groups (kind → (start, stop)), entries, removals."""
+    """A segment decoded: its postings in index order, its removals; per term lookups built on first use."""
 
-    id: int
-    nonce: int
-    postings: int
-    groups: dict[str, dict[int, tuple[int, int]]]
-    ranks: np.ndarray
-    docs: np.ndarray
-    weights: np.ndarray
-    minus: dict[str, dict[int, int]]
-    dead: np.ndarray  # sorted ids
+    def __init__(
+        self, pk: int, nonce: int, postings: Postings, minus: list[tuple[str, int, int]], dead: np.ndarray
+    ) -> None:
+        self.id = pk
+        self.nonce = nonce
+        self.postings = postings
+        self.ranks, self.docs, self.weights = postings.ranks, postings.docs, postings.weights
+        self.minus_rows = minus  # (term, kind, documents removed)
+        self.dead = dead  # sorted ids
+
+    @functools.cached_property
+    def groups(self) -> dict[str, dict[int, tuple[int, int]]]:
+        """term → kind → (start, stop) of its entries."""
+        groups: dict[str, dict[int, tuple[int, int]]] = {}
+        for term, kind, start, stop in self.postings.groups():
+            groups.setdefault(term, {})[kind] = (start, stop)
+        return groups
+
+    @functools.cached_property
+    def minus(self) -> dict[str, dict[int, int]]:
+        """term → kind → documents the segment removed."""
+        minus: dict[str, dict[int, int]] = {}
+        for term, kind, count in self.minus_rows:
+            minus.setdefault(term, {})[kind] = count
+        return minus
 
     @classmethod
     def decode(cls, pk: int, nonce: int, data) -> SegmentView:
@@ -287,9 +304,9 @@ class SegmentView:
         at = _HEADER.size
         terms = bytes(buf[at : at + tlen]).decode().split("\n") if g else []
         at += tlen
-        kinds = np.frombuffer(buf, "u1", g, at).tolist()
+        kinds = np.frombuffer(buf, "u1", g, at)
         at += g
-        starts = np.frombuffer(buf, "<i8", g + 1, at).tolist()
+        starts = np.frombuffer(buf, "<i8", g + 1, at)
         at += 8 * (g + 1)
         ranks, docs, weights = unpack_entries(buf[at : at + ENTRY.itemsize * n], n)
         at += ENTRY.itemsize * n
@@ -300,20 +317,8 @@ class SegmentView:
         minus_counts = np.frombuffer(buf, "<i8", m, at).tolist()
         at += 8 * m
         dead = np.frombuffer(buf, "<i8", d, at)
-        groups: dict[str, dict[int, tuple[int, int]]] = {}
-        for term, kind, start, stop in zip(terms, kinds, starts[:-1], starts[1:], strict=True):
-            groups.setdefault(term, {})[kind] = (start, stop)
-        minus: dict[str, dict[int, int]] = {}
-        for term, kind, count in zip(minus_terms, minus_kinds, minus_counts, strict=True):
-            minus.setdefault(term, {})[kind] = count
-        return cls(pk, nonce, n, groups, ranks, docs, weights, minus, dead)
-
-    def entries(self, term: str, kind: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        span = self.groups.get(term, {}).get(kind)
-        if span is None:
-            return None
-        start, stop = span
-        return self.ranks[start:stop], self.docs[start:stop], self.weights[start:stop]
+        postings = Postings(terms, kinds, starts, ranks, docs, weights)
+        return cls(pk, nonce, postings, list(zip(minus_terms, minus_kinds, minus_counts, strict=True)), dead)
 
 
 class _SegmentCache:
@@ -325,6 +330,10 @@ class _SegmentCache:
 
     def known(self) -> list[int]:
         return list(self._views)
+
+    def add(self, view: SegmentView) -> None:
+        with self._lock:
+            self._views[view.nonce] = view
 
     def get(self, nonce: int) -> SegmentView | None:
         return self._views.get(nonce)
@@ -480,8 +489,10 @@ def pending_size() -> tuple[int, int]:
 def write_segment(builder: Builder) -> None:
     if not builder:
         return
-    data, postings = builder.pack()
-    Segment.objects.create(postings=postings, data=data, nonce=secrets.randbits(63))
+    data, postings, minus, dead = builder.pack()
+    segment = Segment.objects.create(postings=len(postings), data=data, nonce=secrets.randbits(63))
+    # this process need not decode what it has just written (a merge reads it soon after an import)
+    segments_cache.add(SegmentView(segment.pk, segment.nonce, postings, minus, dead))
 
 
 def _lock_merges() -> None:
@@ -500,10 +511,12 @@ def merge_if_due() -> bool:
 
 
 def _stored_segments() -> list[SegmentView]:
-    views = []
-    for pk, nonce, data in Segment.objects.order_by("pk").values_list("pk", "nonce", "data"):
-        views.append(segments_cache.get(nonce) or SegmentView.decode(pk, nonce, bytes(data)))
-    return views
+    """Every stored segment, in order; only those this process has not decoded are read whole."""
+    stored = list(Segment.objects.order_by("pk").values_list("pk", "nonce"))
+    missing = [pk for pk, nonce in stored if segments_cache.get(nonce) is None]
+    data = dict(Segment.objects.filter(pk__in=missing).values_list("pk", "data")) if missing else {}
+    cached = segments_cache.get
+    return [cached(nonce) or SegmentView.decode(pk, nonce, bytes(data[pk])) for pk, nonce in stored]
 
 
 def merge() -> None:
@@ -524,28 +537,22 @@ def merge() -> None:
     flat: list[tuple[np.ndarray, ...]] = []
     minus_keys: set[tuple[str, int]] = set()
     for view in views:
-        group_terms = []
-        group_kinds = []
-        lengths = []
-        for term, kinds in view.groups.items():
-            for kind, (start, stop) in kinds.items():
-                i = ids.get(term)
-                if i is None:
-                    i = ids[term] = len(vocabulary)
-                    vocabulary.append(term)
-                group_terms.append(i)
-                group_kinds.append(kind)
-                lengths.append(stop - start)
-        for term, kinds in view.minus.items():
-            minus_keys.update((term, kind) for kind in kinds)
-        if not lengths:
+        minus_keys.update((term, kind) for term, kind, _ in view.minus_rows)
+        postings = view.postings
+        if not len(postings):
             continue
-        # the groups of a view come in term order, as its entries do
-        counts = np.array(lengths, dtype=np.int64)
+        group_ids = []
+        for term in postings.terms:
+            i = ids.get(term)
+            if i is None:
+                i = ids[term] = len(vocabulary)
+                vocabulary.append(term)
+            group_ids.append(i)
+        lengths = np.diff(postings.starts)
         flat.append(
             (
-                np.repeat(np.array(group_terms, dtype=np.int64), counts),
-                np.repeat(np.array(group_kinds, dtype="u1"), counts),
+                np.repeat(np.array(group_ids, dtype=np.int64), lengths),
+                np.repeat(postings.kinds, lengths),
                 np.asarray(view.weights),
                 np.asarray(view.ranks),
                 np.asarray(view.docs),
