@@ -29,6 +29,7 @@ in the same order on both.
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 import struct
 import threading
@@ -161,32 +162,27 @@ class Builder:
     def add(self, documents: list[tuple[int, int, int, dict[str, int]]]) -> int:
         """Add documents as (id, kind code, rank, {term: weight}); returns the number of postings."""
         ids = self._ids
-        vocabulary = self.vocabulary
-        term_ids: list[int] = []
-        weights: list[int] = []
-        lengths: list[int] = []
-        for _, _, _, terms in documents:
-            for term in terms:
-                i = ids.get(term)
-                if i is None:
-                    i = ids[term] = len(vocabulary)
-                    vocabulary.append(term)
-                term_ids.append(i)
-            weights.extend(terms.values())
-            lengths.append(len(terms))
-        if not term_ids:
+        terms = list(itertools.chain.from_iterable(d[3] for d in documents))
+        if not terms:
             return 0
-        counts = np.array(lengths, dtype=np.int64)
+        for term in set(terms).difference(ids):
+            ids[term] = len(self.vocabulary)
+            self.vocabulary.append(term)
+        counts = np.fromiter((len(d[3]) for d in documents), dtype=np.int64, count=len(documents))
         self._chunks.append(
             (
-                np.array(term_ids, dtype=np.int64),
+                np.fromiter(map(ids.__getitem__, terms), dtype=np.int64, count=len(terms)),
                 np.repeat(np.array([d[1] for d in documents], dtype="u1"), counts),
-                np.array(weights, dtype="u1"),
+                np.fromiter(
+                    itertools.chain.from_iterable(d[3].values() for d in documents),
+                    dtype="u1",
+                    count=len(terms),
+                ),
                 np.repeat(np.array([d[2] for d in documents], dtype="<i8"), counts),
                 np.repeat(np.array([d[0] for d in documents], dtype="<i8"), counts),
             )
         )
-        return len(term_ids)
+        return len(terms)
 
     def remove(self, documents: Iterable[tuple[int, int, list[str]]]) -> None:
         """Record removed documents as (id, kind code, terms)."""
