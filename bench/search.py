@@ -14,7 +14,9 @@ Per backend, in a fresh database (SQLite in a temporary folder; PostgreSQL datab
 1. **import**: per strategy, its rows written with ``bulk_create`` (as the importer does) and then
    ``indexing.reindex_strategy()`` (as the importer calls it after each file); against a raw
    ``executemany`` of the same rows into the same tables (rolled back). The ratio raw time / import
-   time is the "import with indexing at N of the raw insert rate" figure.
+   time is the "import with indexing at N of the raw insert rate" figure. Then the queries of 4.
+   (ours only) on the index as the imports left it: segments not merged yet and terms with runs of
+   several generations, the state users search after imports.
 2. **rebuild**: ``indexing.rebuild()`` over everything.
 3. **the other engines, from our own terms**: every document's terms as our analyzer makes them
    (lemmatised, folded; weight 3 and weight 1 fields apart) into an FTS5 table (columns ``high``,
@@ -28,7 +30,7 @@ Per backend, in a fresh database (SQLite in a temporary folder; PostgreSQL datab
    documents. PostgreSQL FTS: the same with ``@@ to_tsquery`` and ``ts_rank``. Median of ``--runs``
    after one warm-up run; the expansion is done once beforehand for FTS5/PG (in their favour).
 5. **size on disk**: SQLite ``dbstat`` per table and index; PostgreSQL ``pg_total_relation_size``.
-   "index" means what answers a query's words: our postings and term counts with their indexes
+   "index" means what answers a query's words: our runs, segments and forms with their indexes
    (and the documents' (kind, sort key, object, rank) index, which only our writes use) against
    FTS5's shadow tables or the tsvector table with its GIN index; the documents table (titles and
    URLs to show) is listed apart, every engine needs it.
@@ -234,7 +236,18 @@ def worker(scale: float, runs: int) -> dict:
     }
     print(f"[{vendor}] import: {result['import']}", file=sys.stderr, flush=True)
 
-    from regija.search import indexing
+    from regija.search import indexing, selectors
+    from regija.search.models import Run, Segment
+
+    # the index as the imports left it: segments not merged yet, terms with runs of several generations
+    result["imported"] = {
+        "segments": Segment.objects.count(),
+        "segment_postings": sum(Segment.objects.values_list("postings", flat=True)),
+        "runs": Run.objects.count(),
+        "terms": Run.objects.values("term", "kind").distinct().count(),
+    }
+    imported_ms = {q: _median_ms(lambda q=q: selectors.search(q), runs) for q in QUERIES}
+    print(f"[{vendor}] as imported: {result['imported']} {imported_ms}", file=sys.stderr, flush=True)
 
     _cold()
     t, cpu = time.perf_counter(), time.process_time()
@@ -260,8 +273,6 @@ def worker(scale: float, runs: int) -> dict:
     _analyze(vendor)
     print(f"[{vendor}] {other.name} built in {result['other_build_s']} s", file=sys.stderr, flush=True)
 
-    from regija.search import selectors
-
     result["queries"] = {}
     for q in QUERIES:
         ours = selectors.search(q)
@@ -271,6 +282,7 @@ def worker(scale: float, runs: int) -> dict:
             "hits": ours.total,
             "other_hits": theirs,
             "ours_ms": _median_ms(lambda q=q: selectors.search(q), runs),
+            "ours_imported_ms": imported_ms[q],
             "other_ms": _median_ms(lambda e=expansion: other.search(e), runs),
         }
         print(f"[{vendor}] {q!r}: {result['queries'][q]}", file=sys.stderr, flush=True)
@@ -541,7 +553,7 @@ def _sizes(vendor: str, other) -> dict:
             by_table = {}
             for name, table, size in cursor.fetchall():
                 by_table.setdefault(table, {})[name] = int(size)
-    ours = ("search_posting", "search_termcount", "search_form")
+    ours = ("search_run", "search_segment", "search_form")
     # the documents' (kind, sort key, object, rank) index serves only our index's writes (new ranks)
     order = by_table.get("search_document", {}).get("search_document_order", 0)
     return {
@@ -588,18 +600,21 @@ def table(results: list[dict]) -> str:
     for r in results:
         other = r["other"]
         lines.append(f"\n{r['vendor']}: {r['documents']} documents, {r['postings']} postings\n")
-        lines.append(f"| query | hits | Regija ms | {other} ms | Regija / {other} |")
-        lines.append("|---|---|---|---|---|")
+        head = f"| query | hits | Regija ms (rebuilt) | {other} ms | Regija / {other} |"
+        lines.append(head + " Regija ms as imported ¹ |")
+        lines.append("|---|---|---|---|---|---|")
         for q, m in r["queries"].items():
             ratio = m["ours_ms"] / m["other_ms"] if m["other_ms"] else 0
-            lines.append(f"| {q} | {m['hits']} | {m['ours_ms']} | {m['other_ms']} | {ratio:.2f} |")
+            row = f"| {q} | {m['hits']} | {m['ours_ms']} | {m['other_ms']} | {ratio:.2f} |"
+            lines.append(row + f" {m['ours_imported_ms']} |")
+        lines.append(f"\n¹ before the rebuild, as the imports left the index: {r['imported']}")
         s = r["sizes"]
         ours, theirs = s["ours_index_bytes"], s["other_index_bytes"]
         lines.append(
             f"\nindex: Regija {ours / mb:.1f} MB, {other} {theirs / mb:.1f} MB "
             f"({ours / max(theirs, 1):.1f}×); documents table {s['documents_bytes'] / mb:.1f} MB"
         )
-        for t in ("search_posting", "search_termcount", "search_form", "search_document"):
+        for t in ("search_run", "search_segment", "search_form", "search_document"):
             parts = ", ".join(f"{n} {b / mb:.1f}" for n, b in sorted(s["by_table"].get(t, {}).items()))
             lines.append(f"  {t}: {parts} MB")
         lines.append(

@@ -113,11 +113,12 @@ class Run(models.Model):
 class Segment(models.Model):
     """What one write of the index added and removed, until a merge moves it into runs (store.py)."""
 
-    postings = models.IntegerField(_("postings"))
-    data = models.BinaryField(_("contents"))
     # A random number: what a process's decoded copy of the segment is known by. Not the id: a rolled-back
     # transaction gives its segment's id out again (SQLite), and a search inside it may have read it.
+    # Before the contents: a database reads a row's columns in order, and the contents are large.
     nonce = models.BigIntegerField(_("nonce"))
+    postings = models.IntegerField(_("postings"))
+    data = models.BinaryField(_("contents"))
 
     class Meta:
         verbose_name = _("search segment")

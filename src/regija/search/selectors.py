@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.db import connection
 from django.urls import get_script_prefix
 
 from . import store
@@ -160,16 +161,7 @@ def search(
     else:
         pages = _matches(snapshot, expansion.words, wanted, limit, offset)
     shown = [int(d) for _, (_, _, docs, _) in pages.items() for d in docs]
-    found = (
-        {
-            row[0]: row
-            for row in Document.objects.filter(pk__in=shown).values_list(
-                "pk", "kind", "code", "title", "context", "url", "object_id"
-            )
-        }
-        if shown
-        else {}
-    )
+    found = _documents(shown)
     groups = []
     for kind in KIND_ORDER:
         if kind not in pages:
@@ -183,6 +175,20 @@ def search(
                 group.hits.append(Hit(kind, title, code, context, url, int(score), object_id))
         groups.append(group)
     return SearchResults(q, words, groups)
+
+
+def _documents(ids: list[int]) -> dict[int, tuple]:
+    """The shown documents by id: (id, kind, code, title, context, URL path, object id)."""
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Document._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, kind, code, title, context, url, object_id FROM {table} "  # noqa: S608 - a quoted table name; ids are parameters
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+        )
+        return {int(row[0]): row for row in cursor.fetchall()}
 
 
 # kind → (total, scores, documents, ranks) of its page

@@ -142,9 +142,9 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                ("nonce", models.BigIntegerField(verbose_name="nonce")),
                 ("postings", models.IntegerField(verbose_name="postings")),
                 ("data", models.BinaryField(verbose_name="contents")),
-                ("nonce", models.BigIntegerField(verbose_name="nonce")),
             ],
             options={
                 "verbose_name": "search segment",
