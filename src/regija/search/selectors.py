@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection
@@ -177,7 +177,7 @@ def search(
     return SearchResults(q, words, groups)
 
 
-def _documents(ids: list[int]) -> dict[int, tuple]:
+def _documents(ids: list[int]) -> dict[int, tuple[Any, ...]]:
     """The shown documents by id: (id, kind, code, title, context, URL path, object id)."""
     if not ids:
         return {}

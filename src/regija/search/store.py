@@ -80,9 +80,9 @@ def unpack_entries(data, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return records["rank"], records["doc"], records["weight"]
 
 
-def _order(terms: np.ndarray, kinds: np.ndarray, weights: np.ndarray, ranks: np.ndarray, docs: np.ndarray):
-    """Positions of the entries in index order: term, kind, weight descending, rank, document."""
-    return np.lexsort((docs, ranks, -weights.astype(np.int16), kinds, terms))
+def _order(groups: np.ndarray, weights: np.ndarray, ranks: np.ndarray, docs: np.ndarray):
+    """Positions of the entries in index order: (term, kind) group, weight descending, rank, document."""
+    return np.lexsort((docs, ranks, -weights.astype(np.int16), groups))
 
 
 @dataclass
@@ -110,23 +110,32 @@ class Postings:
         weights: np.ndarray,
         ranks: np.ndarray,
         docs: np.ndarray,
+        in_term_order: bool = True,
     ) -> Postings:
-        """Group flat postings (term as an index into ``vocabulary``) in index order."""
+        """Group flat postings (term as an index into ``vocabulary``); within a group in index order.
+
+        The groups come in term order when ``in_term_order`` (runs written in their key's order), else
+        in the vocabulary's (a segment, whose groups are looked up by term).
+        """
         if not len(docs):
             return cls.empty()
-        # the vocabulary in sorted order, so the groups come in term order
-        by_name = sorted(range(len(vocabulary)), key=vocabulary.__getitem__)
-        place = np.empty(len(vocabulary), dtype=np.int64)
-        place[by_name] = np.arange(len(vocabulary))
-        tids = place[term_ids]
-        order = _order(tids, kinds, weights, ranks, docs)
-        tids, kinds, weights = tids[order], kinds[order], weights[order]
-        ranks, docs = ranks[order], docs[order]
-        change = np.flatnonzero((tids[1:] != tids[:-1]) | (kinds[1:] != kinds[:-1])) + 1
-        first = np.concatenate(([0], change))
+        if in_term_order:
+            by_name = np.array(sorted(range(len(vocabulary)), key=vocabulary.__getitem__), dtype=np.int64)
+            place = np.empty(len(vocabulary), dtype=np.int64)
+            place[by_name] = np.arange(len(vocabulary))
+            tids = place[term_ids]
+        else:
+            by_name = None
+            tids = term_ids
+        group = tids * 256 + kinds  # kind codes are below 256
+        order = _order(group, weights, ranks, docs)
+        group, weights, ranks, docs = group[order], weights[order], ranks[order], docs[order]
+        first = np.concatenate(([0], np.flatnonzero(group[1:] != group[:-1]) + 1))
         starts = np.concatenate((first, [len(docs)])).astype("<i8")
-        names = [vocabulary[by_name[t]] for t in tids[first].tolist()]
-        return cls(names, kinds[first].astype("u1"), starts, ranks, docs, weights.astype("u1"))
+        heads = group[first]
+        term_of = (heads // 256) if by_name is None else by_name[heads // 256]
+        names = list(map(vocabulary.__getitem__, term_of.tolist()))
+        return cls(names, (heads % 256).astype("u1"), starts, ranks, docs, weights.astype("u1"))
 
     def packed(self) -> bytes:
         """All entries packed, in order: a group's bytes are ``[start * ENTRY.itemsize, stop * …)``."""
@@ -193,7 +202,7 @@ class Builder:
     def __bool__(self) -> bool:
         return bool(self._chunks or self.dead)
 
-    def postings(self) -> Postings:
+    def postings(self, in_term_order: bool = True) -> Postings:
         if not self._chunks:
             return Postings.empty()
         term_ids, kinds, weights, ranks, docs = (
@@ -201,11 +210,11 @@ class Builder:
         )
         if self.ranks_stale:
             ranks = current_ranks(docs)
-        return Postings.sorted_from(self.vocabulary, term_ids, kinds, weights, ranks, docs)
+        return Postings.sorted_from(self.vocabulary, term_ids, kinds, weights, ranks, docs, in_term_order)
 
     def pack(self) -> tuple[bytes, Postings, list[tuple[str, int, int]], np.ndarray]:
         """The segment's bytes, and what they hold: postings, removals as (term, kind, count), dead ids."""
-        postings = self.postings()
+        postings = self.postings(in_term_order=False)
         minus = sorted(self.minus.items())
         dead = np.array(sorted(self.dead), dtype="<i8")
         terms = "\n".join(postings.terms).encode()
@@ -559,7 +568,9 @@ def merge() -> None:
         if len(dead):
             keep = ~np.isin(docs, dead)
             term_ids, kinds, weights, ranks, docs = (a[keep] for a in (term_ids, kinds, weights, ranks, docs))
-        postings = Postings.sorted_from(vocabulary, term_ids, kinds, weights, ranks, docs)
+        postings = Postings.sorted_from(
+            vocabulary, term_ids, kinds, weights, ranks, docs, in_term_order=False
+        )
     else:
         postings = Postings.empty()
     new = {(term, kind): (start, stop) for term, kind, start, stop in postings.groups()}
