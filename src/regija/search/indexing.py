@@ -275,10 +275,10 @@ def _sort_key(title: str) -> str:
 def _no_cycle_collection():
     """Pause Python's cycle collector while a write builds its rows.
 
-    A batch makes tens of thousands of small tuples (postings, counts) and creates no reference
-    cycles; each allocation burst would otherwise set off collections that walk every tracked object
-    of the process (the token cache, the rows), which took more time than building the rows. Counts
-    and memory stay the same: the rows are freed by reference counting when the batch is written.
+    A batch makes thousands of small objects (rows, entries, term dictionaries) and creates no
+    reference cycles; each allocation burst would otherwise set off collections that walk every
+    tracked object of the process (the token cache, the rows). Memory stays the same: the objects are
+    freed by reference counting when the batch is written.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -297,9 +297,9 @@ WRITE_CACHE_KIB = 65_536
 def _roomy_cache():
     """On SQLite, a larger page cache for the connection while a large write runs, then the old size.
 
-    A write of tens of thousands of postings changes pages all over the primary key and the rank
-    index; with the default 2 MiB cache the transaction spills changed pages to the WAL and reads
-    them back again and again.
+    A rebuild writes hundreds of megabytes of runs, and a merge rewrites runs all over their table;
+    with the default 2 MiB cache the transaction spills changed pages to the WAL and reads them back
+    again and again.
     """
     if connection.vendor != "sqlite":
         yield
@@ -406,7 +406,7 @@ def _current_builder() -> store.Builder:
     return builder
 
 
-# --- ranks: each document's place in its kind's order, copied into its postings ----------------------
+# --- ranks: each document's place in its kind's order, copied into its postings ---------------------
 
 # How much of a gap between two neighbours a batch of k new documents takes: k steps of
 # gap // (RANK_SHARE * k + 1) from its lower end. New documents mostly come after the documents with
@@ -427,7 +427,7 @@ def _assign_ranks(docs: list[_NewDocument]) -> None:
     Per kind one statement reads, for every new document, the ranks of the stored documents just
     before and just after it (two lookups of the index (kind, sort_key, object_id, rank)). New
     documents between the same two neighbours share that gap in their own order. When a gap has no
-    room left, the kind is numbered again (``_number``: every document and posting of the kind) and
+    room left, the kind is numbered again (``_number``: every document and run of the kind) and
     the batch asks again – rare, see RANK_SHARE.
     """
     for kind in sorted({d.kind for d in docs}):

@@ -1,7 +1,8 @@
-"""The search index: one document per searchable object, its terms with weights, and the forms table.
+"""The search index: one document per searchable object, its postings (runs and segments), word forms.
 
 The index is derived data: ``regija rebuild_search_index`` recreates it from the other tables at any
-time. It is plain tables queried with portable SQL, so SQLite and PostgreSQL give the same results.
+time. It is plain tables (the postings packed in blobs, store.py) read with portable SQL, so SQLite
+and PostgreSQL give the same results.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ class Kind(models.TextChoices):
 
 KIND_ORDER = [k.value for k in Kind]
 
-# Postings store a kind as a small number instead of its name (twice per posting: the table and its
-# rank index). Fixed codes, never renumbered – they are in every stored posting; a new kind takes the
-# next number (and a migration need not touch the postings).
+# Runs and segments store a kind as a small number instead of its name. Fixed codes, never renumbered –
+# they are in every stored run; a new kind takes the next number (and a migration need not touch the
+# postings).
 POSTING_KIND = {
     "strategy": 1,
     "node": 2,
@@ -64,9 +65,8 @@ class Document(models.Model):
     sort_key = models.CharField(_("sort key"), max_length=100)
     # Hash of the source row the document was built from: re-indexing a strategy skips unchanged rows.
     digest = models.CharField(_("content hash"), max_length=32)
-    # The document's terms, space-separated (a term has no space): which postings to delete when the
-    # document is rewritten or removed, and which term counts to lower, without an index of the
-    # postings by document.
+    # The document's terms, space-separated (a term has no space): when the document is rewritten or
+    # removed, which (term, kind) runs hold it (the merge rewrites them) and whose counts to lower.
     terms = models.TextField(_("search terms"), blank=True, default="")
     # The place of the document among those of its kind in the order (sort_key bytewise, object_id):
     # unique within the kind, copied into its postings (see RANK_GAP).
