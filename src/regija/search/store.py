@@ -427,21 +427,18 @@ def read(terms: Iterable[str], forms: Iterable[str]) -> Snapshot:
     blob = "bytea" if connection.vendor == "postgresql" else "blob"
     null_blob = f"CAST(NULL AS {blob})"
     params: list = []
-    where = []
+    columns = "SELECT 0 AS part, r.term AS term, CAST(NULL AS VARCHAR(64)) AS form, r.kind AS kind, "
+    columns += "r.documents AS n, r.data AS data"
+    parts = []
     if terms:
-        where.append(f"r.term IN ({_marks(terms)})")
+        parts.append(f"{columns} FROM {run} r WHERE r.term IN ({_marks(terms)})")  # noqa: S608 - quoted names, %s placeholders
         params += terms
     if forms:
-        where.append(
-            f"r.term IN (SELECT f.lemma FROM {form} f WHERE f.form IN ({_marks(forms)}))"  # noqa: S608 - a quoted table name, %s placeholders
-        )
-        params += forms
-    parts = []
-    if where:
-        parts.append(
-            "SELECT 0 AS part, r.term AS term, CAST(NULL AS VARCHAR(64)) AS form, r.kind AS kind, "  # noqa: S608 - quoted table names, %s placeholders; terms are parameters
-            f"r.documents AS n, r.data AS data FROM {run} r WHERE {' OR '.join(where)}"
-        )
+        # the forms' lemmas' runs (apart, not with OR: each part is then a lookup of the primary key)
+        lemmas = f"SELECT f.lemma FROM {form} f WHERE f.form IN ({_marks(forms)})"  # noqa: S608 - a quoted table name, %s placeholders
+        other = f" AND r.term NOT IN ({_marks(terms)})" if terms else ""
+        parts.append(f"{columns} FROM {run} r WHERE r.term IN ({lemmas}){other}")  # noqa: S608 - quoted names, %s placeholders
+        params += [*forms, *terms]
     if forms:
         parts.append(
             "SELECT 1, f.lemma, f.form, CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), "  # noqa: S608 - quoted table names, %s placeholders

@@ -43,6 +43,14 @@ def _unpack(data, n):
     return records["rank"].tolist(), records["doc"].tolist(), records["weight"].tolist()
 
 
+def uncompressed(apps, schema_editor):
+    """PostgreSQL: runs and segments stored out of line but not compressed (packed numbers do not
+    compress, and every search would decompress the runs it reads)."""
+    if schema_editor.connection.vendor == "postgresql":
+        for table in ("search_run", "search_segment"):
+            schema_editor.execute(f"ALTER TABLE {table} ALTER COLUMN data SET STORAGE EXTERNAL")
+
+
 def postings_to_runs(apps, schema_editor):
     cursor = schema_editor.connection.cursor()
     cursor.execute(
@@ -151,6 +159,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "search segments",
             },
         ),
+        migrations.RunPython(uncompressed, migrations.RunPython.noop),
         migrations.RunPython(postings_to_runs, runs_to_postings),
         migrations.DeleteModel(
             name="TermCount",
