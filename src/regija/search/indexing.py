@@ -112,15 +112,120 @@ def page_path(name: str, *args) -> str:
 
 
 def _path(name: str, *args) -> str:
-    """URL path of a page without the script prefix ("/strategije/x/"), or "" when none can be built."""
+    """URL path of a page without the script prefix ("/strategije/x/"), or "" when none can be built.
+
+    Exactly what reverse() gives, less the prefix. A reverse() costs ~35 µs (as much as the rest of a
+    document's indexing); arguments that reverse() would put in unchanged are filled into the path it
+    made once for the name instead (``_path_template``), after the check reverse() makes.
+    """
+    prefix = get_script_prefix()
+    template = _path_templates.get((name, len(args), prefix))
+    if template is None:
+        template = _path_template(name, len(args), prefix)
+    if template:
+        text, plain, pattern, resolver, current_resolver = template
+        values = list(map(str, args))  # what reverse() puts in: to_url() or "%s" – str() either way
+        if plain.fullmatch("/".join(values)) and current_resolver() is resolver:
+            url = text.format(*values)
+            if pattern.search(url):
+                return url if prefix == "/" else "/" + url[len(prefix) :]
     try:
         url = reverse(name, args=args)
     except NoReverseMatch:  # e.g. a code with a slash in it
         return ""
-    prefix = get_script_prefix()
     if prefix != "/" and url.startswith(prefix):
         url = "/" + url[len(prefix) :]
     return url
+
+
+# (URL name, number of arguments, script prefix) → _path_template(), () when reverse() must do it
+_path_templates: dict[tuple[str, int, str], tuple] = {}
+
+
+def _path_template(name: str, count: int, prefix: str) -> tuple:
+    """How reverse(name, args) goes for ``count`` arguments that need no quoting, or () for "ask it".
+
+    reverse() takes the first URL pattern of the name with that many arguments whose regex matches
+    the prefix and pattern's text with the arguments put in (by a built-in converter's to_url(): str()),
+    and quotes it. Found once with stand-ins (digits, which every built-in converter takes): that text
+    as a format string, the arguments it can take as they are (``[A-Za-z0-9._~-]`` needs no quoting,
+    "/" separates them), the regex, and the URL resolver it holds for (a changed ROOT_URLCONF). Only
+    for a name that reverses to the same path in every language (none of the routes is translated).
+    A URLconf set for one request (``request.urlconf``, which no middleware here sets) is not seen.
+    """
+    import re
+
+    from django.conf import settings
+    from django.urls import converters, get_resolver
+    from django.urls.resolvers import get_ns_resolver
+    from django.utils import translation
+
+    if len(_path_templates) >= 1000:  # prefixes come and go
+        _path_templates.clear()
+    template = _path_templates[(name, count, prefix)] = ()
+    if not count:
+        return template
+    resolver = get_resolver()
+    stand_ins = [str(73_051_900 + 11 * i) for i in range(count)]
+    try:
+        url = reverse(name, args=stand_ins)
+        for language, _ in settings.LANGUAGES:
+            with translation.override(language):
+                if reverse(name, args=stand_ins) != url:
+                    return template
+    except NoReverseMatch:
+        return template
+    # the first pattern of the name with ``count`` arguments, found as reverse() finds it
+    *namespaces, view = name.split(":")
+    found, ns_pattern, ns_converters = resolver, "", {}
+    for ns in namespaces:
+        apps = found.app_dict.get(ns)
+        if apps and ns not in apps:
+            ns = apps[0]
+        if ns not in found.namespace_dict:
+            return template
+        extra, found = found.namespace_dict[ns]
+        ns_pattern += extra
+        ns_converters.update(found.pattern.converters)
+    if ns_pattern:
+        found = get_ns_resolver(ns_pattern, found, tuple(ns_converters.items()))
+    first = next(
+        (
+            (result, params, regex, route_converters)
+            for possibility, regex, _, route_converters in found.reverse_dict.getlist(view)
+            for result, params in possibility
+            if len(params) == count
+        ),
+        None,
+    )
+    if first is None:
+        return template
+    result, params, regex, route_converters = first
+    known = (
+        converters.IntConverter,
+        converters.StringConverter,
+        converters.SlugConverter,
+        converters.PathConverter,
+    )
+    if any(p in route_converters and type(route_converters[p]) not in known for p in params):
+        return template
+    pattern = re.compile("^" + re.escape(prefix) + regex)
+    filled = (prefix.replace("%", "%%") + result) % dict(zip(params, stand_ins, strict=True))
+    # that pattern made it, nothing in it was quoted (nor a leading "//" escaped), each stand-in once
+    if url != filled or not pattern.search(url) or any(url.count(s) != 1 for s in stand_ins):
+        return template
+    parts, start = [], 0
+    for stand_in in stand_ins:
+        at = url.find(stand_in, start)
+        if at < 0:
+            return template
+        parts.append(url[start:at])
+        start = at + len(stand_in)
+    parts.append(url[start:])
+    text = "{}".join(part.replace("{", "{{").replace("}", "}}") for part in parts)
+    plain = re.compile("/".join([r"[A-Za-z0-9._~\-]+"] * count))
+    template = _path_templates[(name, count, prefix)] = (text, plain, pattern, resolver, get_resolver)
+    return template
 
 
 def _period(start: str, end: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -91,6 +92,10 @@ def forget_lemmas() -> None:
     """Empty the process's lemma and token caches (a benchmark's cold start; nothing else needs it)."""
     _lemmas.cache_clear()
     _token_cache.clear()
+    _token_forms.clear()
+    _chunk_cache.clear()
+    _chunk_forms.clear()
+    _form_chunks.clear()
 
 
 def lemmas(word: str) -> set[str]:
@@ -182,11 +187,19 @@ def query_words(text: str, max_words: int) -> list[tuple[str, bool]]:
     return words
 
 
-# Per process: a token's index terms and the (folded form, lemma) pairs of its words written with
-# diacritics. Every Analyzer reads it, so reindex_strategy() after each imported file lemmatises only
-# words no file before it had. Emptied when full; its values are immutable.
+# Per process: the index terms of every token met, and for the tokens whose words had diacritics
+# the (folded form, lemma) pairs of those words. The same for every chunk of text between whitespace
+# as written ("Občinah," → its tokens' terms; no token crosses whitespace, so a text's tokens are its
+# chunks' tokens), with the chunks that have forms in a set of their own: a text whose chunks are
+# known costs a split() and dict lookups. Every Analyzer reads them, so reindex_strategy() after each
+# imported file lemmatises only words no file before it had. Each cache is emptied when full; their
+# values are immutable.
 _TOKEN_CACHE_MAX = 500_000
-_token_cache: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = {}
+_token_cache: dict[str, frozenset[str]] = {}
+_token_forms: dict[str, frozenset[tuple[str, str]]] = {}
+_chunk_cache: dict[str, frozenset[str]] = {}
+_chunk_forms: dict[str, frozenset[tuple[str, str]]] = {}
+_form_chunks: set[str] = set()
 
 
 def _word_terms(word: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
@@ -201,22 +214,52 @@ def _word_terms(word: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     return frozenset(t[:MAX_TERM] for t in found if t), frozenset(forms)
 
 
-def _token_terms(token: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    cached = _token_cache.get(token)
-    if cached is None:
-        codes, words = index_parts(token)
-        found = set(codes)
-        forms: set[tuple[str, str]] = set()
-        for word in words:
-            if fold(word) not in STOP_WORDS:
-                terms, word_forms = _word_terms(word)
-                found |= terms
-                forms |= word_forms
-        cached = (frozenset(found), frozenset(forms))
-        if len(_token_cache) >= _TOKEN_CACHE_MAX:
-            _token_cache.clear()
-        _token_cache[token] = cached
-    return cached
+def _analyse(token: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    codes, words = index_parts(token)
+    found = set(codes)
+    forms: set[tuple[str, str]] = set()
+    for word in words:
+        if fold(word) not in STOP_WORDS:
+            terms, word_forms = _word_terms(word)
+            found |= terms
+            forms |= word_forms
+    return frozenset(found), frozenset(forms)
+
+
+def _learn(token: str) -> frozenset[str]:
+    """Analyse a token (at most MAX_TERM long) not in the cache and remember its terms and forms."""
+    terms, forms = _analyse(token)
+    # one object per term text: the sets of a text's chunks are merged by hash and identity
+    terms = frozenset(map(sys.intern, terms))
+    if len(_token_cache) >= _TOKEN_CACHE_MAX:
+        _token_cache.clear()
+        _token_forms.clear()
+    if forms:
+        _token_forms[token] = forms
+    _token_cache[token] = terms
+    return terms
+
+
+def _learn_chunk(chunk: str) -> frozenset[str]:
+    """Terms of a chunk of text without whitespace not in the cache (and its forms), remembered."""
+    found: set[str] = set()
+    forms: set[tuple[str, str]] = set()
+    for token in tokens(chunk):
+        terms = _token_cache.get(token)
+        if terms is None:
+            terms = _learn(token)
+        found |= terms
+        if token in _token_forms:
+            forms |= _token_forms[token]
+    if len(_chunk_cache) >= _TOKEN_CACHE_MAX:
+        _chunk_cache.clear()
+        _chunk_forms.clear()
+        _form_chunks.clear()
+    if forms:
+        _chunk_forms[chunk] = frozenset(forms)
+        _form_chunks.add(chunk)
+    terms = _chunk_cache[chunk] = frozenset(found)
+    return terms
 
 
 class Analyzer:
@@ -230,37 +273,77 @@ class Analyzer:
     def __init__(self) -> None:
         self.forms: set[tuple[str, str]] = set()
         self._taken: set[tuple[str, str]] = set()  # forms take_forms() gave out already in this run
+        # chunks (of _chunk_cache) whose forms are in self.forms already (adding them again changes nothing)
+        self._form_chunks: set[str] = set()
 
     def token_terms(self, token: str) -> frozenset[str]:
         """Index terms of one token (codes whole and in parts, words as lemmas)."""
-        terms, forms = _token_terms(token)
+        if len(token) > MAX_TERM:  # not a token of a text (those are cut): analysed, not remembered
+            terms, forms = _analyse(token)
+        else:
+            terms = _token_cache.get(token)
+            if terms is None:
+                terms = _learn(token)
+            forms = _token_forms.get(token, frozenset())
         if forms:
             self.forms |= forms
         return terms
 
     def terms(self, text: str) -> set[str]:
         """All index terms of a text (stop words left out)."""
-        found: set[str] = set()
-        for token in tokens(text):
-            found.update(self.token_terms(token))
+        if not text:
+            return set()
+        chunks = text.split()
+        try:
+            found = set().union(*map(_chunk_cache.__getitem__, chunks))
+        except KeyError:  # a chunk not met before in this process
+            found = set()
+            for chunk in chunks:
+                terms = _chunk_cache.get(chunk)
+                if terms is None:
+                    terms = _learn_chunk(chunk)
+                found |= terms
+                if chunk in _form_chunks and chunk not in self._form_chunks:
+                    self._form_chunks.add(chunk)
+                    self.forms |= _chunk_forms[chunk]
+            return found
+        with_forms = _form_chunks.intersection(chunks)
+        if with_forms and not with_forms <= self._form_chunks:
+            for chunk in with_forms - self._form_chunks:
+                self.forms |= _chunk_forms.get(chunk, frozenset())
+            self._form_chunks |= with_forms
         return found
 
     def weighted_terms(self, fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:
         """Terms of several fields, each with the highest weight of a field it occurs in."""
-        weights: dict[str, int] = {}
+        # Every field's forms are collected; a field of weight 0 or less gives no term a weight (one
+        # that is not there yet stays out). The others are applied lowest weight first, so that each
+        # term ends with its highest.
+        weighted = []
         for text, weight in fields:
-            if not text:
-                continue
-            for term in self.terms(text):
-                if weights.get(term, 0) < weight:
-                    weights[term] = weight
+            if text:
+                found = self.terms(text)
+                if weight > 0:
+                    weighted.append((weight, found))
+        if len(weighted) > 1:
+            weighted.sort(key=_weight)
+        if not weighted:
+            return {}
+        weights = dict.fromkeys(weighted[0][1], weighted[0][0])
+        for weight, found in weighted[1:]:
+            weights.update(dict.fromkeys(found, weight))
         return weights
 
     def take_forms(self) -> set[tuple[str, str]]:
         """The forms seen since the last call that no earlier call gave out."""
         forms, self.forms = self.forms - self._taken, set()
+        self._form_chunks = set()
         self._taken |= forms
         return forms
+
+
+def _weight(weighted: tuple[int, set[str]]) -> int:
+    return weighted[0]
 
 
 def query_terms(word: str, is_code: bool) -> set[str]:
