@@ -349,7 +349,9 @@ def writers():
                 [Project(strategy=strategy, **r) for r in project_rows(s, orgs)], batch_size=1000
             )
         t_index = time.perf_counter()
-        indexing.reindex_strategy(strategy.pk)
+        # as the importer does: it names the organisations the file holds (new ones, or whose statements
+        # it changed), which is every holder of a new file's projects
+        indexing.reindex_strategy(strategy.pk, organisations={orgs[p["holder"]] for p in s["projects"]})
         done = time.perf_counter()
         return 1 + len(s["nodes"]) + len(s["indicators"]) + len(s["projects"]), done - t, done - t_index
 

@@ -1,30 +1,25 @@
-"""Search: where the time of an import with indexing goes, and what other designs could leave of it.
+"""Search: where the time of an import with indexing goes.
 
-    python bench/search_import.py [--scale 0.05] [--variants base,no-indexing,no-postings,...]
+    python bench/search_import.py [--scale 0.05] [--variants base,no-indexing,free-paths+text-cache]
 
 The import of ``bench/search.py`` (its corpus and its writers: per strategy the rows with
 ``bulk_create``, then ``indexing.reindex_strategy()``; against a raw ``executemany`` of the same rows,
 rolled back), on SQLite, in a fresh database per variant. Each variant runs in its own process and
 replaces parts of ``regija.search.indexing`` there (nothing is changed on disk), to measure what the
-import would cost if that part cost nothing or were done another way:
+import would cost if that part cost nothing:
 
 * ``base`` – the code as it is;
 * ``no-indexing`` – ``reindex_strategy`` not called: the ORM import alone, the bench's fixed part;
-* ``no-postings`` – postings and term counts not written (their rows are still built and sorted):
-  the floor of *any* storage of the postings, with the rest of indexing as it is;
-* ``segments`` – the write half of an FTS5-like design: per write, one row per (term, kind) in a
-  ``WITHOUT ROWID`` table (term, kind, segment) whose blob packs the documents (``array('q')`` of
-  rank and document·4 + weight, best first) instead of one row per (term, document); term counts as
-  today;
-* ``no-counts`` – term counts not written (a segment design could count from its blobs instead);
-* ``free-paths`` – documents' URL paths not reversed (an upper bound for a cache of URL templates);
+* ``free-paths`` – documents' URL paths not reversed (an upper bound for any cheaper way to them);
 * ``text-cache`` – a field text's terms remembered per process (this corpus repeats its texts a
   lot, real strategies much less: an upper bound).
 
-Variants combine with "+" (``segments+no-counts+free-paths+text-cache``). Per variant it prints
-the ratio raw time / import time (wall, and CPU of the process – the machine is shared, compare the
-CPU figures) and the CPU milliseconds per strategy of the parts of ``reindex_strategy``. Only the
-import is measured: no queries, no sizes (``bench/search.py`` does those).
+Variants combine with "+". Per variant it prints the ratio raw time / import time (wall, and CPU of
+the process – the machine is shared, compare the CPU figures) and the CPU milliseconds per strategy
+of the parts of ``reindex_strategy`` and of ``store`` (segments, merges). The parts are timed by
+wrapping them, which itself costs a few ms per strategy (thousands of calls): the ratio of
+``bench/search.py``, which wraps nothing, is the figure to quote. Only the import is measured: no
+queries, no sizes (``bench/search.py`` does those).
 """
 
 from __future__ import annotations

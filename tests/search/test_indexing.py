@@ -184,6 +184,33 @@ def test_organisation_changes_by_the_importer_are_caught_by_reindex_strategy():
     assert reverse("organisation", args=["nova-zadruga"]) in urls("cebelica")
 
 
+def test_an_organisation_renamed_by_a_new_import_is_found_by_its_new_name(example_text):
+    """The importer names the organisations it wrote without signals (reindex_strategy compares only
+    those): a name a file changes is searchable at once, and the projects it holds with it."""
+    import_text(example_text, "example.yaml")
+    assert urls("Zavod Primer", "organisation")
+    renamed = example_text.replace("name: Zavod Primer", "name: Zavod Čmrlj")
+    assert renamed != example_text
+    import_text(renamed, "example.yaml")
+    assert urls("cmrlj", "organisation") == [reverse("organisation", args=["zavod-primer"])]
+    assert not urls("Zavod Primer", "organisation")
+
+
+def test_reindex_strategy_compares_only_the_organisations_it_is_given():
+    bled = Organisation.objects.get(slug="obcina-bled")
+    other = (
+        Organisation.objects.exclude(pk=bled.pk).exclude(kind=OrganisationKind.PERSON).order_by("pk").first()
+    )
+    Organisation.objects.filter(pk=bled.pk).update(name="Občina Blejsko jezero")  # no signals
+    Organisation.objects.filter(pk=other.pk).update(name="Zadruga Medovita")
+    strategy = Strategy.objects.get(slug=GORENJSKA).pk
+    indexing.reindex_strategy(strategy, organisations=[bled.pk])
+    assert reverse("organisation", args=["obcina-bled"]) in urls("blejskega jezera")
+    assert not urls("medovita")  # not given: not compared
+    indexing.reindex_strategy(strategy)  # all of them
+    assert reverse("organisation", args=[other.slug]) in urls("medovita")
+
+
 def test_suspended_skips_signals():
     project = Project.objects.get(strategy__slug=GORENJSKA, code="2.1-P1")
     with indexing.suspended():

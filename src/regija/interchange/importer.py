@@ -376,6 +376,7 @@ class _Writer:
         if problems:
             raise InvalidFile(problems)
         self.orgs = self._organisations()
+        self.written_orgs: set[int] = set()  # set by _organisation_statements
         self.funds = self._funds()
         self.strategy = self._strategy()
         self._organisation_statements()
@@ -391,7 +392,7 @@ class _Writer:
             audit.record_import(self.strategy, self.result)
             caching.bump()
             # rows went in without model signals, so the search index is brought up to date here
-            search_indexing.reindex_strategy(self.strategy.pk)
+            search_indexing.reindex_strategy(self.strategy.pk, organisations=self.written_orgs)
         strategy_written.send(sender=_Writer, strategy=self.strategy, result=self.result)
         return self.result
 
@@ -438,6 +439,9 @@ class _Writer:
             for slug, facts in self.org_facts.items()
         ]
         touched = _changed_statements(existing, desired)
+        # the organisations whose rows this import may write without signals: the search index
+        # compares these (reindex_strategy), not all of them
+        self.written_orgs = touched | {self.orgs[slug] for slug in self.new_orgs}
         sync_rows(self.result, OrganisationStatement, "organisation statements", existing, desired)
         statements: dict[int, list[dict]] = {}
         for org_id, facts in (

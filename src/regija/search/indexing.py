@@ -713,11 +713,14 @@ def rebuild() -> Stats:
 
 
 @_one_segment
-def reindex_strategy(strategy_id: int) -> Stats:
-    """Bring one strategy's documents (itself, nodes, indicators, projects) and all organisations up to date.
+def reindex_strategy(strategy_id: int, organisations: Iterable[int] | None = None) -> Stats:
+    """Bring one strategy's documents (itself, nodes, indicators, projects) and organisations up to date.
 
     Rows whose indexed fields did not change are left alone (compared by digest), so re-importing an
     unchanged file costs a few reads. Call after importing a file: the importer writes without signals.
+    ``organisations``: the ids of the organisations the caller may have written without signals (the
+    importer: those the file created or whose statements it changed); by default every organisation is
+    compared, which reads them all.
     """
     stats = Stats()
     analyzer = Analyzer()
@@ -735,7 +738,7 @@ def reindex_strategy(strategy_id: int) -> Stats:
             (Kind.PROJECT, {"strategy_id": strategy_id}),
         ]
         _sync(sources, stored, analyzer, stats)
-        _sync_organisations(analyzer, stats)
+        _sync_organisations(analyzer, stats, None if organisations is None else sorted(set(organisations)))
         if stats.total or stats.removed:  # cached search results are keyed by the data version
             caching.bump()
     return stats
@@ -764,21 +767,24 @@ def _sync(sources, stored: dict, analyzer: Analyzer, stats: Stats) -> list[tuple
     return [(kind, row["id"]) for kind, row, _ in changed] + stale
 
 
-def _sync_organisations(analyzer: Analyzer, stats: Stats) -> None:
+def _sync_organisations(analyzer: Analyzer, stats: Stats, ids: list[int] | None = None) -> None:
     """Bring organisation documents in line with the table (organisations are shared by strategy files).
 
     When an organisation's document was written, rewritten or removed – its name changed, or it became
     or stopped being a natural person –, the projects it holds (in any strategy) are brought up to date
     too: their text includes the holder's name unless the holder is a natural person. Compared by
     digest, so projects already current (e.g. those of the strategy just synced) are only read.
+    ``ids``: only these organisations (None: all).
     """
-    stored = dict(
-        ((Kind.ORGANISATION.value, object_id), digest)
-        for object_id, digest in Document.objects.filter(kind=Kind.ORGANISATION).values_list(
-            "object_id", "digest"
-        )
-    )
-    changed = _sync([(Kind.ORGANISATION, {})], stored, analyzer, stats)
+    parts = [None] if ids is None else [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+    changed: list[tuple[str, int]] = []
+    for part in parts:
+        documents = Document.objects.filter(kind=Kind.ORGANISATION)
+        if part is not None:
+            documents = documents.filter(object_id__in=part)
+        stored = {(Kind.ORGANISATION.value, pk): d for pk, d in documents.values_list("object_id", "digest")}
+        filters = {} if part is None else {"pk__in": part}
+        changed += _sync([(Kind.ORGANISATION, filters)], stored, analyzer, stats)
     holders = [object_id for _, object_id in changed]
     for i in range(0, len(holders), BATCH):
         held = list(Project.objects.filter(holder_id__in=holders[i : i + BATCH]).values_list("pk", flat=True))
