@@ -203,3 +203,26 @@ def test_the_migration_packs_stored_postings_into_runs_and_back():
             ("zzobcina", "project", 1),
             ("zzrazvoj", "organisation", 1),
         ]
+
+
+def test_an_operation_that_renumbers_after_removing_what_it_added_still_writes():
+    """One operation adds a document, removes it again (a second re-index of the same object) and then
+    has to number the kind again: the removed document's entries need no rank, the others get theirs."""
+    from regija.search.text import Analyzer
+
+    project = Project.objects.filter(strategy__slug=LAS).order_by("pk").first()
+    project.title = "Čisto nova kolesarnica"
+    Project.objects.filter(pk=project.pk).update(title=project.title)  # no signal
+
+    @indexing._one_segment
+    def operation():
+        indexing._reindex(Kind.PROJECT, [project.pk], Analyzer(), indexing.Stats())
+        indexing._reindex(Kind.PROJECT, [project.pk], Analyzer(), indexing.Stats())  # removes the first
+        indexing._number(Kind.PROJECT)
+
+    operation()
+    hits = search("kolesarnica").group("project").hits
+    assert [h.object_id for h in hits] == [project.pk]
+    ranks = dict(Document.objects.values_list("pk", "rank"))
+    assert all(ranks[doc] == rank for _, doc, _, _, rank in store.postings())
+    assert_counts_are_true()

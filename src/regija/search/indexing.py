@@ -602,7 +602,7 @@ def _number(kind: str, postings: bool = True) -> None:
         builder = _builder.get()
         if builder is not None:
             builder.ranks_stale = True
-        store.renumbered(POSTING_KIND[kind])
+        store.renumbered(POSTING_KIND[kind], set(builder.dead) if builder is not None else frozenset())
 
 
 def _one_segment(operation):

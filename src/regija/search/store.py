@@ -154,7 +154,7 @@ class Postings:
 
 
 class Builder:
-    """Collects one operation's postings and removals; ``flush()`` writes them as one segment.
+    """Collects one operation's postings and removals; ``write_segment()`` writes them as one segment.
 
     Postings are kept as numpy arrays per batch (a rebuild collects millions), terms as indexes into
     the builder's vocabulary.
@@ -209,7 +209,7 @@ class Builder:
             np.concatenate(parts) for parts in zip(*self._chunks, strict=True)
         )
         if self.ranks_stale:
-            ranks = current_ranks(docs)
+            ranks = current_ranks(docs, removed=set(self.dead))
         return Postings.sorted_from(self.vocabulary, term_ids, kinds, weights, ranks, docs, in_term_order)
 
     def pack(self) -> tuple[bytes, Postings, list[tuple[str, int, int]], np.ndarray]:
@@ -242,8 +242,12 @@ class Builder:
         return b"".join(parts), postings, [(t, k, n) for (t, k), n in minus], dead
 
 
-def current_ranks(docs: np.ndarray) -> np.ndarray:
-    """The stored ranks of these documents (after a renumbering, or for a rebuild's postings)."""
+def current_ranks(docs: np.ndarray, removed: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+    """The stored ranks of these documents (after a renumbering, or for a rebuild's postings).
+
+    A document in ``removed`` (gone since: its entries are left out anyway) gets rank 0; any other
+    missing document is an error.
+    """
     unique = np.unique(docs)
     known_ids: list[int] = []
     known_ranks: list[int] = []
@@ -262,9 +266,14 @@ def current_ranks(docs: np.ndarray) -> np.ndarray:
     ranks = np.array(known_ranks, dtype="<i8")
     order = np.argsort(ids)
     ids, ranks = ids[order], ranks[order]
-    at = np.clip(np.searchsorted(ids, docs), 0, max(len(ids) - 1, 0))
-    if len(ids) == 0 or not np.array_equal(ids[at], docs):
-        raise RuntimeError("search postings refer to documents that are not stored")
+    if not len(ids):
+        ids, ranks = np.zeros(1, dtype="<i8"), np.zeros(1, dtype="<i8")
+    at = np.clip(np.searchsorted(ids, docs), 0, len(ids) - 1)
+    found = ids[at] == docs
+    if not found.all():
+        if not set(docs[~found].tolist()) <= removed:
+            raise RuntimeError("search postings refer to documents that are not stored")
+        return np.where(found, ranks[at], 0)
     return ranks[at]
 
 
@@ -682,9 +691,10 @@ def write_runs(postings: Postings, generation: int = 0) -> None:
         _insert_runs(cursor, rows)
 
 
-def renumbered(kind: int) -> None:
+def renumbered(kind: int, removed: set[int] | frozenset[int] = frozenset()) -> None:
     """After a kind's documents got new ranks: merge the segments, then every run of the kind in the new
-    ranks' order."""
+    ranks' order. ``removed``: documents the operation under way removed (its segment is not written
+    yet): their entries are still in runs, and have no rank any more."""
     merge()
     table = connection.ops.quote_name(Run._meta.db_table)
     rows = list(Run.objects.filter(kind=kind).values_list("term", "gen", "documents", "data"))
@@ -693,7 +703,7 @@ def renumbered(kind: int) -> None:
     updates = []
     for term, gen, n, data in rows:
         _, docs, weights = unpack_entries(bytes(data), int(n))
-        ranks = current_ranks(docs) if len(docs) else EMPTY_I8
+        ranks = current_ranks(docs, removed) if len(docs) else EMPTY_I8
         order = np.lexsort((docs, ranks, -weights.astype(np.int16)))
         updates.append((pack_entries(ranks[order], docs[order], weights[order]), term, kind, gen))
     with connection.cursor() as cursor:
