@@ -292,9 +292,13 @@ def worker(scale: float, runs: int) -> dict:
 
 def organisations(corpus: Corpus) -> list[int]:
     from regija.core.models import Organisation
+    from regija.search import indexing
+    from regija.search.models import Kind
 
     Organisation.objects.bulk_create([Organisation(**row) for row in corpus.organisations()], batch_size=1000)
-    return list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    indexing.reindex(Kind.ORGANISATION, ids)  # as the import that created them would have
+    return ids
 
 
 def writers():
@@ -349,9 +353,9 @@ def writers():
                 [Project(strategy=strategy, **r) for r in project_rows(s, orgs)], batch_size=1000
             )
         t_index = time.perf_counter()
-        # as the importer does: it names the organisations the file holds (new ones, or whose statements
-        # it changed), which is every holder of a new file's projects
-        indexing.reindex_strategy(strategy.pk, organisations={orgs[p["holder"]] for p in s["projects"]})
+        # as the importer does: it names the organisations whose rows the file wrote (new ones, or ones
+        # whose row it changed) – none here: they were written, and indexed, before (organisations())
+        indexing.reindex_strategy(strategy.pk, organisations=())
         done = time.perf_counter()
         return 1 + len(s["nodes"]) + len(s["indicators"]) + len(s["projects"]), done - t, done - t_index
 

@@ -116,6 +116,7 @@ def sync_rows(
     delete: bool = True,
     on_create: Callable[[], dict] | None = None,
     clear_first: tuple[str, ...] = (),
+    changed_keys: set | None = None,
 ) -> dict:
     """Create, update or delete rows of ``model`` so that ``existing`` ({key: row}) matches ``desired``.
 
@@ -128,6 +129,8 @@ def sync_rows(
     - ``on_create()``: more values for new rows only (e.g. timestamps that a change must not touch).
     - ``clear_first``: unique fields set to NULL on the changed rows before the update, so that two
       rows may swap their values.
+    - ``changed_keys``: a set that gets the keys of the rows updated here (with ``objects=True``; new
+      rows are told by ``result.created`` and the returned rows).
 
     A row that cannot go because other data protects it is an InvalidFile naming ``result.file``.
     """
@@ -155,6 +158,8 @@ def sync_rows(
                     setattr(obj, f, fields[f])
                 to_update.append(obj)
                 changed.update(diff)
+                if changed_keys is not None:
+                    changed_keys.add(key)
         by_key[key] = obj
     if existing and delete:
         pks = [o.pk for o in existing.values()]

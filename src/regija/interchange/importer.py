@@ -439,9 +439,6 @@ class _Writer:
             for slug, facts in self.org_facts.items()
         ]
         touched = _changed_statements(existing, desired)
-        # the organisations whose rows this import may write without signals: the search index
-        # compares these (reindex_strategy), not all of them
-        self.written_orgs = touched | {self.orgs[slug] for slug in self.new_orgs}
         sync_rows(self.result, OrganisationStatement, "organisation statements", existing, desired)
         statements: dict[int, list[dict]] = {}
         for org_id, facts in (
@@ -461,6 +458,9 @@ class _Writer:
                 fields = {"parent_id": fields["parent_id"]}
             desired.append((org_id, fields))
         parents = {k: rows.pop(k) for k, fields in desired if k in new_ids}
+        # the organisations whose rows this import writes without signals – new ones and those whose
+        # row changed: the search index compares these (reindex_strategy), not all of them
+        self.written_orgs = set(new_ids)
         sync_rows(
             self.result,
             Organisation,
@@ -468,6 +468,7 @@ class _Writer:
             rows,
             [(k, f) for k, f in desired if k not in new_ids],
             delete=False,
+            changed_keys=self.written_orgs,
         )
         moved = []
         for k, fields in desired:
