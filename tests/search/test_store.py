@@ -226,3 +226,24 @@ def test_an_operation_that_renumbers_after_removing_what_it_added_still_writes()
     ranks = dict(Document.objects.values_list("pk", "rank"))
     assert all(ranks[doc] == rank for _, doc, _, _, rank in store.postings())
     assert_counts_are_true()
+
+
+@pytest.mark.parametrize("spread", [1, 3, 1000])  # document ids close together, or not (the fallback)
+def test_the_one_key_sort_gives_the_index_order(spread):
+    """store._order's single 64-bit key sorts postings exactly as the four keys would."""
+    import numpy as np
+
+    rng = np.random.default_rng(spread)
+    documents = 3000
+    ids = np.sort(rng.choice(documents * spread, documents, replace=False)).astype(np.int64) + 10_000
+    kinds = rng.integers(1, 9, documents).astype("u1")
+    ranks = rng.integers(0, 1 << 62, documents).astype(np.int64)
+    ranks[:50] = ranks[50:100]  # equal ranks (of documents of other kinds, or ties to break by id)
+    per = rng.integers(1, 40, documents)
+    docs = np.repeat(ids, per)
+    terms = np.concatenate([rng.choice(5000, n, replace=False) for n in per]).astype(np.int64)
+    groups = terms * 256 + np.repeat(kinds, per)
+    weights = rng.choice(np.array([1, 3], dtype="u1"), len(docs))
+    expected = np.lexsort((docs, np.repeat(ranks, per), -weights.astype(np.int16), groups))
+    found = store._order(groups, weights, np.repeat(kinds, per), np.repeat(ranks, per), docs)
+    assert np.array_equal(found, expected)

@@ -80,8 +80,29 @@ def unpack_entries(data, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return records["rank"], records["doc"], records["weight"]
 
 
-def _order(groups: np.ndarray, weights: np.ndarray, ranks: np.ndarray, docs: np.ndarray):
-    """Positions of the entries in index order: (term, kind) group, weight descending, rank, document."""
+def _order(groups: np.ndarray, weights: np.ndarray, kinds: np.ndarray, ranks: np.ndarray, docs: np.ndarray):
+    """Positions of the entries in index order: (term, kind) group, weight descending, rank, document.
+
+    One sort of one 64-bit key where it fits – the group, the weight and the document's place in the
+    order (kind, rank, document) among the documents present, found through a table indexed by
+    document id (ids of one write are close together) – instead of a sort by four keys (half the time
+    for a merge's million postings). Otherwise the four-key sort.
+    """
+    if len(docs) > 1:
+        low, high = int(docs.min()), int(docs.max())
+        if high - low <= 4 * len(docs) + 4096:
+            kind_of = np.zeros(high - low + 1, dtype=np.int64)
+            rank_of = np.zeros(high - low + 1, dtype=np.int64)
+            present = np.zeros(high - low + 1, dtype=bool)
+            at = docs - low
+            present[at], kind_of[at], rank_of[at] = True, kinds, ranks
+            ids = np.flatnonzero(present)
+            place = np.zeros(high - low + 1, dtype=np.int64)
+            place[ids[np.lexsort((ids, rank_of[ids], kind_of[ids]))]] = np.arange(len(ids))
+            bits = len(ids).bit_length()
+            if int(groups.max()).bit_length() + 8 + bits <= 63:
+                key = (groups << (8 + bits)) | ((255 - weights.astype(np.int64)) << bits) | place[at]
+                return np.argsort(key)  # keys are unique: a (term, kind) has a document once
     return np.lexsort((docs, ranks, -weights.astype(np.int16), groups))
 
 
@@ -128,7 +149,7 @@ class Postings:
             by_name = None
             tids = term_ids
         group = tids * 256 + kinds  # kind codes are below 256
-        order = _order(group, weights, ranks, docs)
+        order = _order(group, weights, kinds, ranks, docs)
         group, weights, ranks, docs = group[order], weights[order], ranks[order], docs[order]
         first = np.concatenate(([0], np.flatnonzero(group[1:] != group[:-1]) + 1))
         starts = np.concatenate((first, [len(docs)])).astype("<i8")
@@ -294,12 +315,25 @@ class SegmentView:
         self.dead = dead  # sorted ids
 
     @functools.cached_property
-    def groups(self) -> dict[str, dict[int, tuple[int, int]]]:
-        """term → kind → (start, stop) of its entries."""
-        groups: dict[str, dict[int, tuple[int, int]]] = {}
-        for term, kind, start, stop in self.postings.groups():
-            groups.setdefault(term, {})[kind] = (start, stop)
-        return groups
+    def _first(self) -> dict[str, int]:
+        """term → its first group (a term's groups, one per kind, are next to each other). One small
+        entry per term: a process keeps every segment it has read, up to MERGE_POSTINGS of them."""
+        first: dict[str, int] = {}
+        for i, term in enumerate(self.postings.terms):
+            first.setdefault(term, i)
+        return first
+
+    def spans(self, term: str) -> list[tuple[int, int, int]]:
+        """(kind, start, stop) of the term's entries, per kind."""
+        i = self._first.get(term)
+        if i is None:
+            return []
+        terms, kinds, starts = self.postings.terms, self.postings.kinds, self.postings.starts
+        found = []
+        while i < len(terms) and terms[i] == term:
+            found.append((int(kinds[i]), int(starts[i]), int(starts[i + 1])))
+            i += 1
+        return found
 
     @functools.cached_property
     def minus(self) -> dict[str, dict[int, int]]:
@@ -403,7 +437,7 @@ class Snapshot:
         for run in self.runs.get(term, ()):
             found[run.kind] += run.documents
         for segment in self.segments:
-            for kind, (start, stop) in segment.groups.get(term, {}).items():
+            for kind, start, stop in segment.spans(term):
                 found[kind] += stop - start
             for kind, n in segment.minus.get(term, {}).items():
                 found[kind] -= n
@@ -419,7 +453,7 @@ class Snapshot:
             if kind is None or run.kind == kind
         ]
         for segment in self.segments:
-            for k, (start, stop) in segment.groups.get(term, {}).items():
+            for k, start, stop in segment.spans(term):
                 if kind is None or k == kind:
                     found.append(
                         (segment.ranks[start:stop], segment.docs[start:stop], segment.weights[start:stop], k)
@@ -735,11 +769,10 @@ def postings() -> Iterator[tuple[str, int, int, int, int]]:
             if doc not in dead:
                 yield term, doc, weight, int(kind), rank
     for segment in snapshot.segments:
-        for term, kinds in segment.groups.items():
-            for kind, (start, stop) in kinds.items():
-                for rank, doc, weight in zip(
-                    segment.ranks[start:stop].tolist(), segment.docs[start:stop].tolist(),
-                    segment.weights[start:stop].tolist(), strict=True,
-                ):  # fmt: skip
-                    if doc not in dead:
-                        yield term, doc, weight, kind, rank
+        for term, kind, start, stop in segment.postings.groups():
+            for rank, doc, weight in zip(
+                segment.ranks[start:stop].tolist(), segment.docs[start:stop].tolist(),
+                segment.weights[start:stop].tolist(), strict=True,
+            ):  # fmt: skip
+                if doc not in dead:
+                    yield term, doc, weight, kind, rank
