@@ -131,7 +131,7 @@ def worker(scale: float, variant: str) -> dict:
     raw_s, raw_cpu = 0.0, time.process_time()
     with transaction.atomic():
         for i in range(n):
-            raw_s += raw_rows(corpus.strategy(i), i, orgs)
+            raw_s += raw_rows(corpus.strategy(i), i, orgs)[0]
         transaction.set_rollback(True)
     raw_cpu = time.process_time() - raw_cpu
     cpu.clear()
