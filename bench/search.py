@@ -17,8 +17,8 @@ Per backend, in a fresh database (SQLite in a temporary folder; PostgreSQL datab
    instances and prepared by their fields, as this benchmark always has, and the ``executemany``
    calls alone timed too). The ratio raw time / import time is the "import with indexing at N of
    the raw insert rate" figure; the ratio to the ``executemany`` calls alone is printed beside it.
-   Then the queries of 4. (ours only) on the index as the imports left it: segments not merged yet and terms with runs of
-   several generations, the state users search after imports.
+   Then the queries of 4. (ours only) on the index as the imports left it: segments not merged yet
+   and terms with runs of several generations, the state users search after imports.
 2. **rebuild**: ``indexing.rebuild()`` over everything.
 3. **the other engines, from our own terms**: every document's terms as our analyzer makes them
    (lemmatised, folded; weight 3 and weight 1 fields apart) into an FTS5 table (columns ``high``,
