@@ -101,6 +101,11 @@ def test_up_serves_with_the_request_size_limit(monkeypatch, settings, capsys, tm
     settings.STATIC_ROOT = tmp_path
     served = {}
     monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(options))
+    # No background jobs here: their thread has its own database connection, and a job that writes a row
+    # this test's open transaction wrote too (the publishing organisation, created by `up` on first start)
+    # would wait for that transaction while the test waits for the thread to stop – a hang seen on
+    # PostgreSQL when the scheduler's periodic publishing came up during the test.
+    monkeypatch.setattr("regija.core.jobs.start_consumer", lambda workers: None)
     call_command("up", "--port", "8123")
     assert served["max_request_body_size"] == settings.REGIJA_MAX_REQUEST_BYTES == 30 * 1024 * 1024
     assert served["port"] == 8123
