@@ -615,10 +615,10 @@ def merge() -> None:
         postings = Postings.empty()
     new = {(term, kind): (start, stop) for term, kind, start, stop in postings.groups()}
     keys = set(new) | minus_keys
-    runs = _run_counts(sorted({term for term, _ in keys}), keys)
+    runs = _run_counts(keys)
     # rewritten as one: a (term, kind) whose runs may hold removed documents, or that would have too many
     rewrite = {key for key, count in runs.items() if key in minus_keys or count + (key in new) > MAX_RUNS}
-    stored = _runs_of(sorted({term for term, _ in rewrite}), rewrite)
+    stored = _runs_of(rewrite)
     packed, size = postings.packed(), ENTRY.itemsize
     inserts: list[tuple[str, int, int, int, bytes]] = []
     deletes: list[tuple[str, int]] = []
@@ -661,42 +661,35 @@ def _insert_runs(cursor, rows: list[tuple[str, int, int, int, bytes]]) -> None:
         cursor.executemany(sql, rows[i : i + 2000])
 
 
-def _run_counts(terms: list[str], keys: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """How many runs each of these (term, kind) pairs has (those with none are left out)."""
-    found: dict[tuple[str, int], int] = {}
+def _runs_rows(select: str, tail: str, keys: set[tuple[str, int]]) -> Iterator[tuple]:
+    """Rows ``SELECT term, kind, {select} FROM search_run WHERE term IN (…) {tail}`` for the terms of
+    ``keys`` (5 000 terms a statement), only those of the (term, kind) pairs in ``keys``."""
+    terms = sorted({term for term, _ in keys})
     table = connection.ops.quote_name(Run._meta.db_table)
     with connection.cursor() as cursor:
         for i in range(0, len(terms), 5000):
             part = terms[i : i + 5000]
             cursor.execute(
-                f"SELECT term, kind, COUNT(*) FROM {table} "  # noqa: S608 - a quoted table name; terms are parameters
-                f"WHERE term IN ({_marks(part)}) GROUP BY term, kind",
+                f"SELECT term, kind, {select} FROM {table} WHERE term IN ({_marks(part)}) {tail}",  # noqa: S608 - a quoted table name and our own columns; terms are parameters
                 part,
             )
-            for term, kind, count in cursor.fetchall():
-                key = (term, int(kind))
-                if key in keys:
-                    found[key] = int(count)
-    return found
+            for term, kind, *rest in cursor.fetchall():
+                if (term, int(kind)) in keys:
+                    yield (term, int(kind)), *rest
+
+
+def _run_counts(keys: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """How many runs each of these (term, kind) pairs has (those with none are left out)."""
+    return {key: int(count) for key, count in _runs_rows("COUNT(*)", "GROUP BY term, kind", keys)}
 
 
 def _runs_of(
-    terms: list[str], keys: set[tuple[str, int]]
+    keys: set[tuple[str, int]],
 ) -> dict[tuple[str, int], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The entries of every run of these (term, kind) pairs, oldest generation first."""
     found: dict[tuple[str, int], list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    table = connection.ops.quote_name(Run._meta.db_table)
-    with connection.cursor() as cursor:
-        for i in range(0, len(terms), 5000):
-            part = terms[i : i + 5000]
-            cursor.execute(
-                f"SELECT term, kind, documents, data FROM {table} "  # noqa: S608 - a quoted table name; terms are parameters
-                f"WHERE term IN ({_marks(part)}) ORDER BY gen",
-                part,
-            )
-            for term, kind, n, data in cursor.fetchall():
-                key = (term, int(kind))
-                if key in keys:
-                    found.setdefault(key, []).append(unpack_entries(bytes(data), int(n)))
+    for key, n, data in _runs_rows("documents, data", "ORDER BY gen", keys):
+        found.setdefault(key, []).append(unpack_entries(bytes(data), int(n)))
     return found
 
 
